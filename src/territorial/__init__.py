@@ -1,0 +1,1 @@
+"""Territorial: sales territory management."""

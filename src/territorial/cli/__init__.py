@@ -1,0 +1,1 @@
+"""The `territorial` command line: thin wrappers that parse options, call services and render."""

@@ -1,0 +1,94 @@
+"""Rich renderings of results for the terminal (stderr, so stdout can carry CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from territorial.engine.assign import Assignment
+from territorial.engine.explain import Explanation
+from territorial.errors import Problem
+
+MAX_TERRITORY_ROWS = 40
+
+
+def warnings(console: Console, problems: Sequence[Problem]) -> None:
+    for p in problems:
+        console.print(f"[yellow]warning[/yellow] {p}", highlight=False, soft_wrap=True)
+
+
+def assignment_summary(console: Console, result: Assignment) -> None:
+    terr = result.territories.filter((pl.col("accounts") > 0) | pl.col("vacant"))
+    shown = (
+        terr.sort(["layer", "accounts"], descending=[False, True])
+        if terr.height > MAX_TERRITORY_ROWS
+        else terr
+    )
+    table = Table(title="Assignment by territory", show_lines=False)
+    for name, justify in [
+        ("layer", "left"),
+        ("territory", "left"),
+        ("reps", "left"),
+        ("accounts", "right"),
+        ("workload", "right"),
+        ("overlapping", "right"),
+        ("ties", "right"),
+        ("null-skipped", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in shown.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+        reps = row["reps"] or "[red]vacant[/red]"
+        table.add_row(
+            row["layer"],
+            row["territory_id"],
+            reps,
+            f"{row['accounts']:,}",
+            f"{row['workload']:,.0f}",
+            f"{row['overlapping']:,}",
+            f"{row['ties']:,}",
+            f"{row['null_skipped']:,}",
+        )
+    console.print(table)
+    if terr.height > MAX_TERRITORY_ROWS:
+        console.print(
+            f"… {terr.height - MAX_TERRITORY_ROWS:,} more territories (largest shown; --summary FILE has all)"
+        )
+    overlapping = int(result.rows.filter(pl.col("overlaps") != "").height)
+    console.print(
+        f"accounts: {result.accounts:,}   unassigned (primary): {result.unassigned:,}   "
+        f"rows with overlaps: {overlapping:,}   ties: {result.ties:,}   "
+        f"vacant territories: {len(result.vacant):,}",
+        highlight=False,
+    )
+    if result.vacant:
+        console.print(f"vacant: {', '.join(result.vacant[:20])}{' …' if len(result.vacant) > 20 else ''}")
+    if result.skipped_on_null:
+        console.print(
+            f"[yellow]{result.skipped_on_null:,} accounts missed at least one territory only because a field "
+            "was empty (the rule was UNKNOWN); `territorial explain` shows which[/yellow]"
+        )
+    if result.null_workload:
+        console.print(
+            f"[yellow]{result.null_workload:,} accounts have an empty workload, counted as 0[/yellow]"
+        )
+    if result.ties:
+        console.print("[yellow]ties were decided by plan order: set a priority to decide them[/yellow]")
+
+
+def explanation(console: Console, result: Explanation) -> None:
+    console.print(f"[bold]Account {result.account_id}[/bold]")
+    for visit in result.visits:
+        indent = "  " * (visit.depth + 1)
+        colour = {"TRUE": "green", "FALSE": "red", "UNKNOWN": "yellow"}[visit.result]
+        rule = visit.rule if visit.rule is not None else "(no rule)"
+        console.print(
+            f"{indent}{visit.territory_id}: {rule} → [{colour}]{visit.result}[/{colour}]", highlight=False
+        )
+        for reason in visit.because:
+            console.print(f"{indent}    {reason}", highlight=False)
+    console.print("[bold]Resolution[/bold]")
+    for line in result.resolution:
+        console.print(f"  {line}", highlight=False)

@@ -1,0 +1,1 @@
+"""Plain domain types: field types, territories, plans. No I/O."""

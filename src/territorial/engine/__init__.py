@@ -1,0 +1,1 @@
+"""The assignment engine: membership, overlap resolution, pools and explanations. Pure: no I/O."""

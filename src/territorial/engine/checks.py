@@ -1,0 +1,91 @@
+"""Checking a plan against an account schema: unknown fields, type mismatches, and warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from territorial.domain.fields import ACCOUNT_ID, FieldType
+from territorial.domain.plan import Plan, Territory
+from territorial.errors import BadInput, Location, Problem
+from territorial.rules.ast import literals_of
+from territorial.rules.parser import RuleError
+from territorial.rules.types import check_rule, unknown_field_message
+
+
+def check_plan(plan: Plan, schema: Mapping[str, FieldType]) -> list[Problem]:
+    """Raise BadInput listing every rule that does not fit the schema; return the warnings."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for t in plan.territories:
+        if t.rule is None or t.source is None:
+            continue
+        try:
+            for warning in check_rule(t.rule, schema):
+                warnings.append(_at(plan, t, warning.pos, warning.message))
+        except RuleError as err:
+            errors.append(_at(plan, t, err.pos, f"bad rule: {err.message}"))
+    if plan.workload is not None:
+        line = plan.workload_line
+        if plan.workload not in schema:
+            errors.append(
+                Problem(
+                    Location(plan.file, line, None, "workload"), unknown_field_message(plan.workload, schema)
+                )
+            )
+        elif schema[plan.workload] is not FieldType.NUMBER:
+            errors.append(
+                Problem(
+                    Location(plan.file, line, None, "workload"),
+                    f"workload must name a number field; {plan.workload} is a {schema[plan.workload]} field",
+                )
+            )
+    if errors:
+        raise BadInput(errors)
+    return warnings + priority_warnings(plan)
+
+
+def priority_warnings(plan: Plan) -> list[Problem]:
+    out = []
+    for t in plan.territories:
+        if t.parent is None:
+            continue
+        parent = plan.by_id[t.parent]
+        if parent.priority > t.priority:
+            out.append(
+                Problem(
+                    Location(plan.file, t.line, None, t.id),
+                    f"priority {t.priority} is below its parent {parent.id}'s priority {parent.priority}; "
+                    "priority is not inherited, and a matching child always hides its parent",
+                )
+            )
+    return out
+
+
+def schema_from_plan(plan: Plan) -> tuple[dict[str, FieldType], list[Problem]]:
+    """Without an accounts file: declared fields, plus undeclared ones typed by the literals used."""
+    schema: dict[str, FieldType] = {ACCOUNT_ID: FieldType.STRING, **plan.fields}
+    notes: list[Problem] = []
+    for t in plan.territories:
+        if t.rule is None:
+            continue
+        for ref, lit in literals_of(t.rule):
+            if ref.name not in schema and lit.type is not None:
+                schema[ref.name] = lit.type
+                close = unknown_field_message(ref.name, plan.fields)
+                hint = ";" + close.split(";", 1)[1] if ";" in close else ""
+                notes.append(
+                    _at(
+                        plan,
+                        t,
+                        ref.pos,
+                        f"field '{ref.name}' is not declared in fields:; taken as {lit.type}"
+                        f" from its use (give --accounts to check it against data){hint}",
+                    )
+                )
+    return schema, notes
+
+
+def _at(plan: Plan, t: Territory, offset: int, message: str) -> Problem:
+    assert t.source is not None
+    line, column = t.source.position(offset)
+    return Problem(Location(plan.file, line, column, t.id), message)

@@ -1,0 +1,106 @@
+"""Explain one account: every territory visited, each rule's result and the conditions that decided it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from territorial.engine.compiled import CompiledPlan
+from territorial.engine.records import prepare_record
+from territorial.engine.single import LayerAnswer, TerritoryFinder
+from territorial.rules import to_python
+from territorial.rules.ast import And, Comparison, Expr, Not, Or, Scalar
+from territorial.rules.text import show_value, to_text
+
+
+def verdict(value: bool | None) -> str:
+    return "UNKNOWN" if value is None else ("TRUE" if value else "FALSE")
+
+
+@dataclass
+class Visit:
+    territory_id: str
+    name: str
+    depth: int
+    rule: str | None
+    result: str  # TRUE, FALSE or UNKNOWN
+    because: list[str] = field(default_factory=list)  # deciding sub-conditions, with the account's values
+
+
+@dataclass
+class Explanation:
+    account_id: str
+    visits: list[Visit]
+    answers: dict[str, LayerAnswer]
+    resolution: list[str]
+
+
+def explain(compiled: CompiledPlan, account: Mapping[str, Any]) -> Explanation:
+    record = prepare_record(account)
+    shown = {k.lower(): v for k, v in account.items()}
+    visits: list[Visit] = []
+    _visit(compiled, compiled.roots, record, shown, visits)
+    finder = TerritoryFinder(compiled)
+    answers = finder.territory_for(account)
+    resolution = []
+    for layer, answer in answers.items():
+        if answer.territory_id is None:
+            resolution.append(f"{layer}: no territory matched.")
+            continue
+        line = f"{layer}: {answer.territory_id} wins"
+        if answer.overlaps:
+            winner = compiled.index[answer.territory_id]
+            runner = compiled.index[answer.overlaps[0]]
+            line += f" over {', '.join(answer.overlaps)} on {compiled.beats(winner, runner)}"
+        reps = ", ".join(answer.candidate_reps) or "none (vacant)"
+        resolution.append(f"{line}. Rep: {reps}.")
+    return Explanation(str(account.get("account_id")), visits, answers, resolution)
+
+
+def _visit(
+    compiled: CompiledPlan,
+    siblings: list[int],
+    record: Mapping[str, Scalar],
+    shown: Mapping[str, Any],
+    out: list[Visit],
+) -> None:
+    for i in siblings:
+        t = compiled.territory(i)
+        if t.rule is None:
+            out.append(Visit(t.id, t.name, t.depth, None, "TRUE", ["no rule: every account that reaches it"]))
+        else:
+            result = to_python.compile_rule(t.rule)(record)
+            because = [] if result is True else deciding_conditions(t.rule, record, shown)
+            out.append(Visit(t.id, t.name, t.depth, to_text(t.rule), verdict(result), because))
+            if result is not True:
+                continue
+        _visit(compiled, compiled.children[i], record, shown, out)
+
+
+def deciding_conditions(expr: Expr, record: Mapping[str, Scalar], shown: Mapping[str, Any]) -> list[str]:
+    """Why a rule is not TRUE: the conditions that made it FALSE or UNKNOWN, with the account's values."""
+    result = to_python.compile_rule(expr)(record)
+    match expr:
+        case And(items):
+            parts = [x for x in items if to_python.compile_rule(x)(record) is result]
+            return [line for x in parts for line in deciding_conditions(x, record, shown)]
+        case Or(items):
+            # Every disjunct failed: name each one.
+            return [line for x in items for line in deciding_conditions(x, record, shown)]
+        case Not(item):
+            inner = to_python.compile_rule(item)(record)
+            return [
+                f"NOT ({to_text(item)}) is {verdict(result)} because ({to_text(item)}) is {verdict(inner)}"
+            ]
+    return [f"{to_text(expr)} is {verdict(result)} ({_values(expr, shown)})"]
+
+
+def _values(expr: Expr, shown: Mapping[str, Any]) -> str:
+    name = expr.left.name if isinstance(expr, Comparison) else getattr(expr, "field").name  # noqa: B009
+    value = shown.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()) or value != value:
+        return f"{name} is empty"
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    return f"{name} = {show_value(value)}"

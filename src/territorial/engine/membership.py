@@ -1,0 +1,82 @@
+"""Bulk membership: which accounts are members and candidates of which territories.
+
+Children are evaluated only on their parent's members, all siblings in one polars call, so
+the work follows the tree rather than accounts × territories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from territorial.engine.compiled import CompiledPlan
+from territorial.engine.records import ROW
+
+
+@dataclass
+class Membership:
+    """Candidate pairs (account row, territory index), and NULL accounting per territory."""
+
+    candidate_rows: list[np.ndarray]
+    candidate_territories: list[np.ndarray]
+    members: np.ndarray  # accounts per territory
+    unknown: np.ndarray  # accounts that reached a territory but whose rule was UNKNOWN
+    skipped_on_null: np.ndarray  # per account: some rule was UNKNOWN for it
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.candidate_rows:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(self.candidate_rows), np.concatenate(self.candidate_territories)
+
+
+def evaluate_membership(compiled: CompiledPlan, frame: pl.DataFrame) -> Membership:
+    n_territories = len(compiled.plan.territories)
+    result = Membership(
+        candidate_rows=[],
+        candidate_territories=[],
+        members=np.zeros(n_territories, np.int64),
+        unknown=np.zeros(n_territories, np.int64),
+        skipped_on_null=np.zeros(frame.height, bool),
+    )
+    _visit(compiled, compiled.roots, frame, result)
+    return result
+
+
+def _visit(compiled: CompiledPlan, siblings: list[int], frame: pl.DataFrame, out: Membership) -> np.ndarray:
+    """Evaluate sibling territories on `frame`; return which of its rows are members of any of them."""
+    rows = frame.get_column(ROW).to_numpy()
+    exprs = [(i, compiled.polars_rule(i)) for i in siblings]
+    ruled = [(i, e) for i, e in exprs if e is not None]
+    results = frame.select([e.alias(str(i)) for i, e in ruled]) if ruled and frame.height else None
+    any_member = np.zeros(frame.height, bool)
+    for i, _expr in exprs:
+        if results is not None and str(i) in results.columns:
+            column = results.get_column(str(i))
+            member = column.fill_null(False).to_numpy()
+            if column.null_count():
+                unknown = column.is_null().to_numpy()
+                out.unknown[i] = int(unknown.sum())
+                out.skipped_on_null[rows[unknown]] = True
+        elif compiled.territory(i).rule is None:
+            member = np.ones(frame.height, bool)
+        else:
+            member = np.zeros(frame.height, bool)
+        count = int(member.sum())
+        out.members[i] = count
+        if count == 0:
+            continue
+        any_member |= member
+        member_rows = rows[member]
+        children = compiled.children[i]
+        if children:
+            # Carry down only the columns the subtree still reads: filtering is cheaper.
+            below = frozenset().union(*(compiled.subtree_fields[c] for c in children))
+            sub = frame.select([ROW, *sorted(below)]).filter(pl.Series(member))
+            in_child = _visit(compiled, children, sub, out)
+            member_rows = member_rows[~in_child]
+        if member_rows.size:
+            out.candidate_rows.append(member_rows)
+            out.candidate_territories.append(np.full(member_rows.size, i, np.int64))
+    return any_member

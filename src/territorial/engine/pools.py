@@ -1,0 +1,100 @@
+"""Sharing a territory's accounts among its pool of reps.
+
+An account keeps its current owner when that owner is in the pool. The rest go, in account_id
+order, one by one to the pool rep with the least workload so far (kept accounts included),
+ties going to the rep listed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+import numpy as np
+import polars as pl
+
+
+class RepChoice(IntEnum):
+    VACANT = 0  # the territory has no reps
+    ONLY_REP = 1
+    KEPT_OWNER = 2  # current owner is in the pool
+    LEAST_LOADED = 3  # shared out to the least-loaded pool rep
+    UNASSIGNED = 4  # no territory
+
+
+def choose_reps(
+    territory: np.ndarray,
+    rows: np.ndarray,
+    account_ids: pl.Series,
+    owners: pl.Series | None,
+    workload: np.ndarray,
+    reps: Sequence[tuple[str, ...]],
+) -> tuple[pl.Series, np.ndarray]:
+    """The rep of each row, and how it was chosen.
+
+    `territory` holds each entry's winning territory index (-1 for none) and `rows` its account's
+    row; `account_ids`, `owners` and `workload` are per account.
+    """
+    how = np.full(territory.size, RepChoice.UNASSIGNED, np.int8)
+    sizes = np.array([len(r) for r in reps] + [0], np.int64)[territory]  # -1 indexes the sentinel 0
+    assigned = territory >= 0
+    how[assigned & (sizes == 0)] = RepChoice.VACANT
+    how[assigned & (sizes == 1)] = RepChoice.ONLY_REP
+    only_rep = pl.Series([r[0] if len(r) == 1 else None for r in reps] + [None], dtype=pl.String)
+    chosen = only_rep.gather(np.where(territory >= 0, territory, len(reps)))
+    pooled = np.flatnonzero(assigned & (sizes > 1))
+    if pooled.size:
+        picks = _share_pools(pooled, territory, rows[pooled], account_ids, owners, workload, reps, how)
+        chosen = chosen.scatter(pooled, pl.Series(picks, dtype=pl.String))
+    return chosen.alias("rep_id"), how
+
+
+def _share_pools(
+    pooled: np.ndarray,
+    territory: np.ndarray,
+    accounts: np.ndarray,
+    account_ids: pl.Series,
+    owners: pl.Series | None,
+    workload: np.ndarray,
+    reps: Sequence[tuple[str, ...]],
+    how: np.ndarray,
+) -> list[str]:
+    """Reps for the pooled rows, in the order of `pooled`; sets `how` for them."""
+    chosen: dict[int, str] = {}
+    table = pl.DataFrame(
+        {
+            "pos": pooled,
+            "t": territory[pooled],
+            "id": account_ids.gather(accounts),
+            "owner": owners.gather(accounts)
+            if owners is not None
+            else pl.repeat(None, accounts.size, dtype=pl.String, eager=True),
+            "w": workload[accounts],
+        }
+    ).sort(["t", "id"])  # account_id in plain binary string order
+    t_col = table.get_column("t").to_numpy()
+    starts = np.flatnonzero(np.r_[True, t_col[1:] != t_col[:-1]])
+    ends = np.r_[starts[1:], t_col.size]
+    positions = table.get_column("pos").to_list()
+    owner_list = table.get_column("owner").to_list()
+    weights = table.get_column("w").to_list()
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        pool = reps[int(t_col[start])]
+        slot = {rep: j for j, rep in enumerate(pool)}
+        loads = [0.0] * len(pool)
+        waiting: list[int] = []
+        for k in range(start, end):
+            j = slot.get(owner_list[k]) if owner_list[k] is not None else None
+            if j is None:
+                waiting.append(k)
+            else:
+                loads[j] += weights[k]
+                chosen[positions[k]] = pool[j]
+                how[positions[k]] = RepChoice.KEPT_OWNER
+        slots = range(len(pool))
+        for k in waiting:
+            j = min(slots, key=loads.__getitem__)  # min keeps the first of equals: pool order
+            loads[j] += weights[k]
+            chosen[positions[k]] = pool[j]
+            how[positions[k]] = RepChoice.LEAST_LOADED
+    return [chosen[p] for p in pooled.tolist()]

@@ -1,0 +1,82 @@
+"""The one exception family for bad input: every problem carries where it was found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem sits: a file and, when known, its line, column and the field or territory."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        text = ":".join(parts)
+        return f"{text} [{self.subject}]" if self.subject else text
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class TerritorialError(Exception):
+    """Base class for errors the product reports to its user."""
+
+
+class BadInput(TerritorialError):
+    """Input that cannot be used as given. The CLI exits 2 and the API answers 4xx."""
+
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = total if total is not None else len(self.problems)
+        super().__init__(str(self))
+
+    @classmethod
+    def at(
+        cls,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        subject: str | None = None,
+    ) -> BadInput:
+        return cls([Problem(Location(file, line, column, subject), message)])
+
+    def __str__(self) -> str:
+        lines = [str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"... and {self.total - len(self.problems)} more problems ({self.total} in all)")
+        return "\n".join(lines)
+
+
+class ProblemLog:
+    """Collects problems, keeping the first `limit` in full and counting the rest."""
+
+    def __init__(self, limit: int = 50) -> None:
+        self.limit = limit
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def add(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.problems) < self.limit:
+            self.problems.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise BadInput(self.problems, self.total)

@@ -1,0 +1,1 @@
+"""Reading and writing files: plans, accounts, reps and assignment results."""

@@ -1,0 +1,198 @@
+"""Read an account book (CSV or Parquet) into typed columns, inferring undeclared field types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from territorial.domain.fields import ACCOUNT_ID, FieldType, canonical
+from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.io.tables import RawTable, read_table
+from territorial.rules.to_polars import POLARS_TYPES
+
+MAX_REPORTED = 50
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_LEADING_ZERO = r"^[+-]?0\d"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_BOOLEAN = r"^(?i:true|false)$"
+
+
+@dataclass
+class AccountBook:
+    """Accounts with typed columns under their original names, plus the schema by canonical name."""
+
+    frame: pl.DataFrame
+    schema: dict[str, FieldType]
+    columns: dict[str, str]  # canonical name -> column name in the file
+    raw: RawTable
+
+    @property
+    def file(self) -> str:
+        return self.raw.file
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+
+def is_always_string(name: str) -> bool:
+    """ZIP and postal codes are strings whatever they look like, so leading zeros survive."""
+    lowered = name.lower()
+    return "zip" in lowered or "postal" in lowered
+
+
+def read_accounts(path: str | Path, declared: Mapping[str, FieldType] | None = None) -> AccountBook:
+    raw = read_table(path)
+    return type_accounts(raw, declared or {})
+
+
+def type_accounts(
+    raw: RawTable, declared: Mapping[str, FieldType], id_column: str = ACCOUNT_ID
+) -> AccountBook:
+    """Type every column; `id_column` is required, a string, and unique."""
+    columns = _canonical_columns(raw)
+    if id_column not in columns:
+        raise BadInput.at(f"the required column {id_column} is missing", raw.file, 1 if raw.is_csv else None)
+    problems = ProblemLog(MAX_REPORTED)
+    typed: list[pl.Series] = []
+    schema: dict[str, FieldType] = {}
+    for key, name in columns.items():
+        series = raw.frame.get_column(name)
+        wanted = FieldType.STRING if key == id_column else declared.get(key)
+        converted, ftype = _convert(series, wanted, raw, problems)
+        typed.append(converted)
+        schema[key] = ftype
+    problems.raise_if_any()
+    frame = pl.DataFrame(typed)
+    _check_ids(frame.get_column(columns[id_column]), raw, id_column)
+    return AccountBook(frame, schema, columns, raw)
+
+
+def _canonical_columns(raw: RawTable) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    for name in raw.frame.columns:
+        key = canonical(name)
+        if not key:
+            raise BadInput.at("a column has an empty name", raw.file, 1 if raw.is_csv else None)
+        if key in columns:
+            raise BadInput.at(
+                f"columns '{columns[key]}' and '{name}' differ only in case; field names ignore case",
+                raw.file,
+                1 if raw.is_csv else None,
+            )
+        columns[key] = name
+    return columns
+
+
+def _convert(
+    series: pl.Series, wanted: FieldType | None, raw: RawTable, problems: ProblemLog
+) -> tuple[pl.Series, FieldType]:
+    if series.dtype == pl.String:
+        cleaned = series.str.strip_chars()
+        cleaned = (
+            pl.select(pl.when(cleaned == "").then(None).otherwise(cleaned)).to_series().alias(series.name)
+        )
+        ftype = wanted or _infer(cleaned)
+        return _from_text(cleaned, ftype, raw, problems), ftype
+    native = _native_type(series)
+    if native is None:
+        problems.add(_problem(raw, None, series.name, f"unsupported column type {series.dtype}"))
+        return series, FieldType.STRING
+    if series.dtype.is_float():
+        series = series.fill_nan(None)
+    ftype = wanted or native
+    if ftype is native:
+        return series.cast(POLARS_TYPES[ftype]), ftype
+    if ftype is FieldType.STRING:
+        return series.cast(pl.String), ftype
+    problems.add(_problem(raw, None, series.name, f"declared {ftype} but the file stores {native} values"))
+    return series, ftype
+
+
+def _native_type(series: pl.Series) -> FieldType | None:
+    dtype = series.dtype
+    if dtype.is_numeric():
+        return FieldType.NUMBER
+    if dtype == pl.Boolean:
+        return FieldType.BOOLEAN
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return FieldType.DATE
+    if dtype in (pl.Categorical, pl.String) or isinstance(dtype, pl.Enum):
+        return FieldType.STRING
+    return None
+
+
+def _infer(values: pl.Series) -> FieldType:
+    if is_always_string(values.name):
+        return FieldType.STRING
+    present = values.drop_nulls()
+    if present.len() == 0:
+        return FieldType.STRING
+    if present.str.contains(_BOOLEAN).all():
+        return FieldType.BOOLEAN
+    if present.str.contains(_DATE).all() and present.str.to_date("%Y-%m-%d", strict=False).null_count() == 0:
+        return FieldType.DATE
+    if present.str.contains(_NUMBER).all() and not present.str.contains(_LEADING_ZERO).any():
+        return FieldType.NUMBER
+    return FieldType.STRING
+
+
+_EXPECTED = {
+    FieldType.NUMBER: "a number such as 1200 or 3.5",
+    FieldType.BOOLEAN: "true or false",
+    FieldType.DATE: "a date as YYYY-MM-DD",
+}
+
+
+def _from_text(values: pl.Series, ftype: FieldType, raw: RawTable, problems: ProblemLog) -> pl.Series:
+    if ftype is FieldType.STRING:
+        return values
+    if ftype is FieldType.NUMBER:
+        ok = values.str.contains(_NUMBER)
+        converted = values.cast(pl.Float64, strict=False)
+    elif ftype is FieldType.BOOLEAN:
+        ok = values.str.contains(_BOOLEAN)
+        converted = values.str.to_lowercase() == "true"
+    else:
+        converted = values.str.to_date("%Y-%m-%d", strict=False)
+        ok = values.str.contains(_DATE) & converted.is_not_null()
+    bad = (values.is_not_null() & ~ok.fill_null(False)).arg_true()
+    for row in bad.head(MAX_REPORTED).to_list():
+        shown = values[row]
+        problems.add(_problem(raw, row, values.name, f"expected {_EXPECTED[ftype]}, got {shown!r}"))
+    problems.total += max(0, bad.len() - MAX_REPORTED)
+    return converted.alias(values.name)
+
+
+def _problem(raw: RawTable, row: int | None, column: str, message: str) -> Problem:
+    line = raw.line_of(row) if row is not None else (1 if raw.is_csv else None)
+    return Problem(Location(raw.file, line, None, column), message)
+
+
+def _check_ids(ids: pl.Series, raw: RawTable, id_column: str) -> None:
+    missing = ids.is_null().arg_true()
+    if missing.len():
+        row = int(missing[0])
+        raise BadInput.at(
+            f"account_id is empty ({missing.len()} rows without one)",
+            raw.file,
+            raw.line_of(row),
+            None,
+            ACCOUNT_ID,
+        )
+    duplicated = ids.is_duplicated()
+    if duplicated.any():
+        first = int(duplicated.arg_true()[0])
+        value = ids[first]
+        rows = (ids == value).arg_true().head(2).to_list()
+        count = int(duplicated.sum())
+        raise BadInput.at(
+            f"duplicate {id_column} {value!r} on {raw.where(rows[0])} and {raw.where(rows[1])}"
+            f" ({count} rows share an id with another row)",
+            raw.file,
+            raw.line_of(rows[1]),
+            None,
+            id_column,
+        )

@@ -1,0 +1,51 @@
+"""Write result tables atomically: a temporary file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+
+def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """CSV spells booleans true/false and leaves NULLs empty."""
+    return frame.with_columns(
+        [pl.col(c).cast(pl.String).str.to_lowercase() for c, t in frame.schema.items() if t == pl.Boolean]
+    )
+
+
+def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
+    """CSV, or Parquet when the name ends in .parquet; CSV to stdout without a path."""
+    if path is None:
+        sys.stdout.write(_csv_ready(frame).write_csv())
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        if target.suffix.lower() == ".parquet":
+            frame.write_parquet(temp, statistics=False)
+        else:
+            _csv_ready(frame).write_csv(temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(text: str, path: str | Path) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

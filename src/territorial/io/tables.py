@@ -1,0 +1,105 @@
+"""Read CSV or Parquet files into polars, keeping what is needed to name the line of a bad row."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from territorial.errors import BadInput
+
+
+@dataclass
+class RawTable:
+    """A file's rows as read. CSV cells are strings (or null when empty); Parquet keeps its types."""
+
+    frame: pl.DataFrame
+    file: str
+    is_csv: bool
+    _lines: list[int] | None = field(default=None, repr=False)
+
+    def line_of(self, row: int) -> int:
+        """The physical CSV line of a 0-based data row (header = line 1), or the 1-based Parquet row."""
+        if not self.is_csv:
+            return row + 1
+        if self._lines is None:
+            self._lines = _record_lines(Path(self.file))
+        return self._lines[row] if row < len(self._lines) else row + 2
+
+    def where(self, row: int) -> str:
+        return f"line {self.line_of(row)}" if self.is_csv else f"row {row + 1}"
+
+
+def read_table(path: str | Path) -> RawTable:
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise BadInput.at("file not found", name)
+    if path.suffix.lower() == ".parquet":
+        try:
+            frame = pl.read_parquet(path)
+        except (pl.exceptions.PolarsError, OSError) as err:
+            raise BadInput.at(f"not a readable Parquet file: {err}", name) from None
+        return RawTable(frame, name, is_csv=False)
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise BadInput.at("expected a .csv or .parquet file", name)
+    return RawTable(_read_csv(path), name, is_csv=True)
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    name = str(path)
+    try:
+        header = _header(path)
+    except UnicodeDecodeError:
+        raise BadInput.at("the file is not UTF-8 text", name, 1) from None
+    if not header:
+        raise BadInput.at("the file is empty; expected a header line", name, 1)
+    try:
+        frame = pl.read_csv(
+            path,
+            infer_schema=False,
+            has_header=True,
+            encoding="utf8",
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as err:
+        _locate_csv_problem(path, len(header))
+        raise BadInput.at(f"cannot read the CSV: {err}", name) from None
+    if frame.width != len(header):
+        _locate_csv_problem(path, len(header))
+    return frame
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _locate_csv_problem(path: Path, width: int) -> None:
+    """Find the first row whose field count differs from the header's and report its line."""
+    with path.open(newline="", encoding="utf-8-sig", errors="strict") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) != width and any(cell.strip() for cell in record):
+                raise BadInput.at(
+                    f"expected {width} fields as in the header, found {len(record)}", str(path), start
+                )
+            start = reader.line_num + 1
+
+
+def _record_lines(path: Path) -> list[int]:
+    """Physical start line of each data record; quoted cells may span lines."""
+    lines: list[int] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            if record:  # polars, like csv readers generally, skips blank lines
+                lines.append(start)
+            start = reader.line_num + 1
+    return lines

@@ -1,0 +1,346 @@
+"""Parse rule text into our AST with sqlglot, accepting only the node types the language has.
+
+Anything sqlglot understands but our language does not (functions, aliases, subqueries, field to
+field comparisons...) is rejected here with an error that names the construct and, where a
+common slip explains it, a hint.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NoReturn
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from territorial.domain.fields import FieldType, canonical
+from territorial.rules.ast import (
+    And,
+    Between,
+    CompareOp,
+    Comparison,
+    Expr,
+    FieldRef,
+    InList,
+    IsNull,
+    Like,
+    Literal,
+    Not,
+    Or,
+)
+
+
+class RuleError(Exception):
+    """A rule that cannot be parsed or checked. `pos` is a 0-based offset into the rule text."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+_COMPARISONS: dict[type[exp.Expr], CompareOp] = {
+    exp.EQ: CompareOp.EQ,
+    exp.NEQ: CompareOp.NE,
+    exp.LT: CompareOp.LT,
+    exp.LTE: CompareOp.LE,
+    exp.GT: CompareOp.GT,
+    exp.GTE: CompareOp.GE,
+}
+
+
+def parse_rule(text: str) -> Expr:
+    """Parse one rule. Raises RuleError with the offset of the offending construct."""
+    if not text.strip():
+        raise RuleError("the rule is empty; leave `rule` out to match every account that reaches it")
+    try:
+        tree = sqlglot.parse_one(text)
+    except TokenError as err:
+        raise RuleError(f"cannot read the rule: {_token_error_message(text)}", _unclosed_quote(text)) from err
+    except ParseError as err:
+        first = err.errors[0] if err.errors else {}
+        description = str(first.get("description", "syntax error"))
+        pos = _offset(text, int(first.get("line") or 1), int(first.get("col") or 1))
+        raise RuleError(f"syntax error: {_friendly(description)}", pos) from err
+    return _Converter(text).boolean(tree)
+
+
+def _token_error_message(text: str) -> str:
+    if _unclosed_quote(text) >= 0:
+        return "a string literal is not closed; end it with a single quote (write '' for a quote inside it)"
+    return "unexpected character"
+
+
+def _unclosed_quote(text: str) -> int:
+    """The offset of a string literal's opening quote that is never closed, or -1."""
+    start = -1
+    i = 0
+    while i < len(text):
+        if text[i] == "'":
+            if start < 0:
+                start = i
+            elif i + 1 < len(text) and text[i + 1] == "'":
+                i += 1
+            else:
+                start = -1
+        i += 1
+    return start
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: line - 1])
+    return max(0, min(len(text), before + col - 1))
+
+
+def _friendly(description: str) -> str:
+    if description.startswith("Required keyword: 'expression' missing"):
+        return "an operator is missing its right-hand side"
+    if description.startswith("Invalid expression / Unexpected token"):
+        return "unexpected token (a missing AND/OR or comma?)"
+    return description
+
+
+def _pos(node: exp.Expr) -> int:
+    """Best-effort offset of a node: sqlglot keeps token offsets on leaves."""
+    for leaf in node.walk():
+        meta: dict[str, Any] = leaf.meta if hasattr(leaf, "meta") else {}
+        if "start" in meta:
+            return int(meta["start"])
+    return 0
+
+
+class _Converter:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def reject(self, message: str, node: exp.Expr) -> NoReturn:
+        raise RuleError(message, _pos(node))
+
+    def boolean(self, node: exp.Expr) -> Expr:
+        match node:
+            case exp.Paren():
+                return self.boolean(node.this)
+            case exp.And():
+                return And(tuple(self.boolean(x) for x in _flatten(node, exp.And)))
+            case exp.Or():
+                return Or(tuple(self.boolean(x) for x in _flatten(node, exp.Or)))
+            case exp.Not():
+                return self.negation(node.this)
+            case exp.EQ() | exp.NEQ() | exp.LT() | exp.LTE() | exp.GT() | exp.GTE():
+                return self.comparison(node)
+            case exp.In():
+                return self.in_list(node, negated=False)
+            case exp.Between():
+                return self.between(node, negated=False)
+            case exp.Like():
+                return self.like(node, None, negated=False)
+            case exp.Escape():
+                return self.escaped_like(node, negated=False)
+            case exp.Is():
+                return self.is_null(node, negated=False)
+        self.not_a_condition(node)
+
+    def negation(self, node: exp.Expr) -> Expr:
+        # `x NOT IN (...)`, `x NOT LIKE`, `x NOT BETWEEN` and `x IS NOT NULL` all arrive as Not(...).
+        inner = node.this if isinstance(node, exp.Paren) and not _is_condition_paren(node) else node
+        match inner:
+            case exp.In():
+                return self.in_list(inner, negated=True)
+            case exp.Between():
+                return self.between(inner, negated=True)
+            case exp.Like():
+                return self.like(inner, None, negated=True)
+            case exp.Escape():
+                return self.escaped_like(inner, negated=True)
+            case exp.Is():
+                return self.is_null(inner, negated=True)
+        return Not(self.boolean(node))
+
+    def not_a_condition(self, node: exp.Expr) -> NoReturn:
+        if isinstance(node, exp.Column):
+            name = self.field_name(node)
+            self.reject(
+                f"'{name}' on its own is not a condition; compare it, e.g. {name} = TRUE or {name} IS NOT NULL",
+                node,
+            )
+        if isinstance(node, exp.Alias):
+            self.reject(
+                "two terms stand side by side (SQL would read the second as an alias); "
+                "an operator, AND/OR or a comma is missing",
+                node.args.get("alias") or node,
+            )
+        if isinstance(node, exp.Block):
+            self.reject("write one rule without ';'", node)
+        if isinstance(node, exp.Boolean | exp.Literal | exp.Null):
+            self.reject("a literal on its own is not a condition; compare a field with it", node)
+        if isinstance(node, exp.ILike):
+            self.reject("ILIKE is not needed: LIKE already ignores case", node)
+        self.reject(f"{_describe(node)} is not part of the rule language", node)
+
+    def field(self, node: exp.Expr) -> FieldRef:
+        if isinstance(node, exp.Column):
+            return FieldRef(self.field_name(node), _pos(node))
+        if isinstance(node, exp.Literal | exp.Boolean | exp.Null | exp.Neg | exp.Cast):
+            self.reject("expected a field name here, found a literal", node)
+        self.reject(f"expected a field name, found {_describe(node)}", node)
+
+    def field_name(self, node: exp.Column) -> str:
+        identifier = node.this
+        if isinstance(identifier, exp.Identifier) and identifier.quoted:
+            self.reject(
+                f'"{identifier.name}" is in double quotes, which SQL reads as a field name; '
+                f"write string literals in single quotes: '{identifier.name}'",
+                node,
+            )
+        if node.table or not isinstance(identifier, exp.Identifier):
+            self.reject(f"'{node.sql()}' is not a plain field name", node)
+        return canonical(identifier.name)
+
+    def literal(self, node: exp.Expr, after: int = 0) -> Literal:
+        pos = self.keyword_pos(node, after)
+        match node:
+            case exp.Literal() if node.is_string:
+                return Literal(node.this, FieldType.STRING, pos)
+            case exp.Literal():
+                return Literal(float(node.this), FieldType.NUMBER, pos)
+            case exp.Neg() if isinstance(node.this, exp.Literal) and not node.this.is_string:
+                return Literal(-float(node.this.this), FieldType.NUMBER, pos)
+            case exp.Boolean():
+                return Literal(bool(node.this), FieldType.BOOLEAN, pos)
+            case exp.Null():
+                return Literal(None, None, pos)
+            case exp.Cast() if node.to.is_type(exp.DataType.Type.DATE):
+                return self.date_literal(node)
+            case exp.Column():
+                if isinstance(node.this, exp.Identifier) and node.this.quoted:
+                    self.field_name(node)  # raises the double-quote hint
+                self.reject(
+                    "comparing a field with another field is not supported; compare a field with a literal",
+                    node,
+                )
+            case exp.Concat() | exp.DPipe():
+                self.reject("two string literals stand side by side; a comma is missing between them", node)
+            case exp.Cast():
+                self.reject(f"{node.to.sql()} literals are not supported; use DATE 'YYYY-MM-DD'", node)
+        self.reject(
+            f"expected a literal ('text', a number, TRUE, FALSE, NULL or DATE 'YYYY-MM-DD'), "
+            f"found {_describe(node)}",
+            node,
+        )
+
+    def keyword_pos(self, node: exp.Expr, after: int) -> int:
+        """sqlglot keeps no offset on TRUE/FALSE/NULL, so find the keyword after the field."""
+        if isinstance(node, exp.Boolean | exp.Null):
+            found = self.text.upper().find(node.sql().upper(), after)
+            return max(found, 0)
+        return _pos(node)
+
+    def date_literal(self, node: exp.Cast) -> Literal:
+        inner = node.this
+        if not (isinstance(inner, exp.Literal) and inner.is_string):
+            self.reject("DATE must be followed by a quoted 'YYYY-MM-DD'", node)
+        try:
+            value = date.fromisoformat(inner.this)
+        except ValueError:
+            value = None
+        if value is None or len(inner.this) != 10:
+            self.reject(f"DATE '{inner.this}' is not a valid date; expected 'YYYY-MM-DD'", inner)
+        return Literal(value, FieldType.DATE, _pos(inner))
+
+    def operands(self, node: exp.Expr) -> tuple[FieldRef, Literal, bool]:
+        """The field and literal of a binary comparison, and whether they were written swapped."""
+        left, right = node.this, node.expression
+        if isinstance(left, exp.Column) and not isinstance(right, exp.Column):
+            field = self.field(left)
+            return field, self.literal(right, field.pos), False
+        if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
+            return self.field(right), self.literal(left), True
+        if isinstance(left, exp.Column):
+            self.field_name(left)
+            self.field_name(right)
+            self.reject(
+                "comparing a field with another field is not supported; compare a field with a literal",
+                right,
+            )
+        if isinstance(left, exp.Func) or isinstance(right, exp.Func):
+            func = left if isinstance(left, exp.Func) else right
+            self.reject(f"{_describe(func)} is not supported: rules compare a field with a literal", func)
+        self.reject("a comparison needs a field on one side and a literal on the other", node)
+
+    def comparison(self, node: exp.Expr) -> Comparison:
+        field, lit, swapped = self.operands(node)
+        op = _COMPARISONS[type(node)]
+        return Comparison(op.flipped() if swapped else op, field, lit)
+
+    def in_list(self, node: exp.In, negated: bool) -> InList:
+        negated = _toggled(node, negated)
+        if node.args.get("query") is not None or node.args.get("unnest") is not None:
+            self.reject("IN takes a list of literals, not a subquery", node)
+        items = node.expressions
+        if not items:
+            self.reject("IN () is empty; list at least one value, e.g. IN ('NY')", node)
+        field = self.field(node.this)
+        return InList(field, tuple(self.literal(x, field.pos) for x in items), negated)
+
+    def between(self, node: exp.Between, negated: bool) -> Between:
+        negated = _toggled(node, negated)
+        return Between(
+            self.field(node.this), self.literal(node.args["low"]), self.literal(node.args["high"]), negated
+        )
+
+    def like(self, node: exp.Like, escape: str | None, negated: bool) -> Like:
+        negated = _toggled(node, negated)
+        return Like(self.field(node.this), self.literal(node.expression), escape, negated)
+
+    def escaped_like(self, node: exp.Escape, negated: bool) -> Like:
+        inner = node.this
+        if not isinstance(inner, exp.Like):
+            self.reject("ESCAPE goes only with LIKE", node)
+        escape = node.expression
+        if not (isinstance(escape, exp.Literal) and escape.is_string and len(escape.this) == 1):
+            self.reject("ESCAPE takes a single character in single quotes, e.g. ESCAPE '!'", escape)
+        return self.like(inner, escape.this, negated)
+
+    def is_null(self, node: exp.Is, negated: bool) -> IsNull:
+        negated = _toggled(node, negated)
+        if not isinstance(node.expression, exp.Null):
+            self.reject(
+                f"IS {node.expression.sql()} is not supported; use IS NULL, IS NOT NULL or = TRUE/FALSE",
+                node.expression,
+            )
+        return IsNull(self.field(node.this), negated)
+
+
+def _toggled(node: exp.Expr, negated: bool) -> bool:
+    """sqlglot writes some negations (`x NOT LIKE`) as a `negate` flag instead of a Not node."""
+    return negated != bool(node.args.get("negate"))
+
+
+def _is_condition_paren(node: exp.Paren) -> bool:
+    return isinstance(node.this, exp.And | exp.Or | exp.Not)
+
+
+def _flatten(node: exp.Expr, kind: type[exp.Expr]) -> list[exp.Expr]:
+    out: list[exp.Expr] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, kind):
+            stack.append(item.expression)
+            stack.append(item.this)
+        else:
+            out.append(item)
+    return out
+
+
+def _describe(node: exp.Expr) -> str:
+    if isinstance(node, exp.Func):
+        name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__
+        return f"the function {name}()"
+    if isinstance(node, exp.Subquery | exp.Select):
+        return "a subquery"
+    if isinstance(node, exp.Placeholder):
+        return "a parameter placeholder"
+    return f"'{node.sql()}'"

@@ -1,0 +1,133 @@
+"""Use cases on files: assign a book to a plan, explain one account, validate a plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from territorial.domain.plan import Plan
+from territorial.engine.assign import Assignment, assign
+from territorial.engine.checks import check_plan, schema_from_plan
+from territorial.engine.compiled import CompiledPlan
+from territorial.engine.explain import Explanation, explain
+from territorial.engine.membership import evaluate_membership
+from territorial.engine.overlaps import overlap_pairs
+from territorial.engine.records import evaluation_frame
+from territorial.errors import BadInput, Location, Problem
+from territorial.io.accounts import AccountBook, read_accounts
+from territorial.io.plan_file import load_plan
+from territorial.io.reps import read_reps
+
+
+@dataclass
+class AssignRun:
+    plan: Plan
+    book: AccountBook
+    assignment: Assignment
+    warnings: list[Problem]
+
+
+def load_checked(plan_path: str | Path, accounts_path: str | Path) -> tuple[Plan, AccountBook, list[Problem]]:
+    plan = load_plan(plan_path)
+    book = read_accounts(accounts_path, plan.fields)
+    warnings = check_plan(plan, book.schema)
+    return plan, book, warnings
+
+
+def apply_reps_file(plan: Plan, reps_path: str | Path) -> tuple[Plan, list[Problem]]:
+    """Every plan rep must be in the reps file; inactive reps are taken out of their territories."""
+    reps = read_reps(reps_path)
+    errors, warnings = [], []
+    territories = []
+    for t in plan.territories:
+        missing = [r for r in t.reps if r not in reps]
+        if missing:
+            errors.append(
+                Problem(
+                    Location(plan.file, t.line, None, t.id), f"reps not in {reps_path}: {', '.join(missing)}"
+                )
+            )
+        inactive = [r for r in t.reps if r in reps and not reps[r].active]
+        if inactive:
+            warnings.append(
+                Problem(
+                    Location(plan.file, t.line, None, t.id),
+                    f"inactive reps get no accounts here: {', '.join(inactive)}",
+                )
+            )
+        territories.append(replace(t, reps=tuple(r for r in t.reps if r in reps and reps[r].active)))
+    if errors:
+        raise BadInput(errors)
+    return replace(plan, territories=tuple(territories)), warnings
+
+
+def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
+    """Each account's workload (1 when the plan names no workload field) and how many were NULL."""
+    if plan.workload is None:
+        return np.ones(len(book), np.float64), 0
+    values = book.frame.get_column(book.columns[plan.workload]).cast(pl.Float64)
+    negative = (values < 0).fill_null(False).arg_true()
+    if negative.len():
+        row = int(negative[0])
+        raise BadInput.at(
+            f"workload must not be negative, got {values[row]} ({negative.len()} negative values)",
+            book.file,
+            book.raw.line_of(row),
+            None,
+            book.columns[plan.workload],
+        )
+    return values.fill_null(0.0).to_numpy().astype(np.float64), int(values.null_count())
+
+
+def assign_files(
+    plan_path: str | Path, accounts_path: str | Path, reps_path: str | Path | None = None
+) -> AssignRun:
+    plan, book, warnings = load_checked(plan_path, accounts_path)
+    if reps_path is not None:
+        plan, rep_warnings = apply_reps_file(plan, reps_path)
+        warnings += rep_warnings
+    workload, null_workload = account_workload(plan, book)
+    result = assign(CompiledPlan(plan), book, workload, null_workload)
+    return AssignRun(plan, book, result, warnings)
+
+
+@dataclass
+class Validation:
+    plan: Plan
+    warnings: list[Problem]
+    overlaps: pl.DataFrame | None  # pairs of territories matching the same accounts
+    skipped_on_null: int | None
+    unknown_by_territory: pl.DataFrame | None
+
+
+def validate_files(plan_path: str | Path, accounts_path: str | Path | None = None) -> Validation:
+    if accounts_path is None:
+        plan = load_plan(plan_path)
+        schema, notes = schema_from_plan(plan)
+        warnings = notes + check_plan(plan, schema)
+        return Validation(plan, warnings, None, None, None)
+    plan, book, warnings = load_checked(plan_path, accounts_path)
+    compiled = CompiledPlan(plan)
+    frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
+    membership = evaluate_membership(compiled, frame)
+    unknown = pl.DataFrame(
+        {"territory_id": [t.id for t in plan.territories], "null_skipped": membership.unknown}
+    ).filter(pl.col("null_skipped") > 0)
+    return Validation(
+        plan, warnings, overlap_pairs(compiled, membership), int(membership.skipped_on_null.sum()), unknown
+    )
+
+
+def explain_account(plan_path: str | Path, accounts_path: str | Path, account_id: str) -> Explanation:
+    plan, book, _warnings = load_checked(plan_path, accounts_path)
+    ids = book.frame.get_column(book.columns["account_id"])
+    found = (ids == account_id).arg_true()
+    if found.len() == 0:
+        found = (ids.str.to_lowercase() == account_id.lower()).arg_true()
+    if found.len() == 0:
+        raise BadInput.at(f"no account with account_id {account_id!r}", book.file, None, None, "account_id")
+    account = book.frame.row(int(found[0]), named=True)
+    return explain(CompiledPlan(plan), account)
