@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from territorial.cli import render
 from territorial.errors import BadInput
@@ -30,12 +31,15 @@ def run(step: Callable[[], T]) -> T:
     try:
         return step()
     except BadInput as problem:
-        err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except typer.Exit:
         raise
     except Exception as unexpected:
-        err.print(f"[red]internal error:[/red] {type(unexpected).__name__}: {unexpected}", highlight=False)
+        err.print(
+            f"[red]internal error:[/red] {type(unexpected).__name__}: {escape(str(unexpected))}",
+            highlight=False,
+        )
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -108,15 +112,16 @@ def validate(
                 console.print(f"{result.overlaps.height} pairs of territories match the same accounts:")
                 for row in result.overlaps.head(50).iter_rows(named=True):
                     console.print(
-                        f"  {row['layer']}: {row['territory_a']} & {row['territory_b']}: {row['accounts']:,} accounts",
+                        f"  {row['layer']}: {row['territory_a']} & {row['territory_b']}: "
+                        f"{row['accounts']:,} accounts",
                         highlight=False,
                     )
             else:
                 console.print("no overlapping territories")
         if result.skipped_on_null:
             console.print(
-                f"[yellow]{result.skipped_on_null:,} accounts missed a territory only because a field was empty"
-                "[/yellow]"
+                f"[yellow]{result.skipped_on_null:,} accounts missed at least one territory only because "
+                "a field was empty (the rule was UNKNOWN)[/yellow]"
             )
 
     run(body)
@@ -164,7 +169,7 @@ def demo(
     """Generate a plan and an account book around real companies, assign, and explain one account."""
 
     def body() -> None:
-        from territorial.services.demo import run_demo
+        from territorial.cli.demo import run_demo
 
         run_demo(out, Console(), err)
 

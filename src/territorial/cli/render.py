@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from territorial.engine.assign import Assignment
@@ -17,7 +18,7 @@ MAX_TERRITORY_ROWS = 40
 
 def warnings(console: Console, problems: Sequence[Problem]) -> None:
     for p in problems:
-        console.print(f"[yellow]warning[/yellow] {p}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning[/yellow] {escape(str(p))}", highlight=False, soft_wrap=True)
 
 
 def assignment_summary(console: Console, result: Assignment) -> None:
@@ -40,7 +41,7 @@ def assignment_summary(console: Console, result: Assignment) -> None:
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in shown.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
-        reps = row["reps"] or "[red]vacant[/red]"
+        reps = escape(row["reps"]) if row["reps"] else "[red]vacant[/red]"
         table.add_row(
             row["layer"],
             row["territory_id"],
@@ -64,7 +65,8 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         highlight=False,
     )
     if result.vacant:
-        console.print(f"vacant: {', '.join(result.vacant[:20])}{' …' if len(result.vacant) > 20 else ''}")
+        more = " …" if len(result.vacant) > 20 else ""
+        console.print(f"vacant: {', '.join(result.vacant[:20])}{more}", highlight=False)
     if result.skipped_on_null:
         console.print(
             f"[yellow]{result.skipped_on_null:,} accounts missed at least one territory only because a field "
@@ -79,16 +81,16 @@ def assignment_summary(console: Console, result: Assignment) -> None:
 
 
 def explanation(console: Console, result: Explanation) -> None:
-    console.print(f"[bold]Account {result.account_id}[/bold]")
+    console.print(f"[bold]Account {escape(result.account_id)}[/bold]")
     for visit in result.visits:
         indent = "  " * (visit.depth + 1)
         colour = {"TRUE": "green", "FALSE": "red", "UNKNOWN": "yellow"}[visit.result]
-        rule = visit.rule if visit.rule is not None else "(no rule)"
+        rule = escape(visit.rule) if visit.rule is not None else "(no rule)"
         console.print(
             f"{indent}{visit.territory_id}: {rule} → [{colour}]{visit.result}[/{colour}]", highlight=False
         )
         for reason in visit.because:
-            console.print(f"{indent}    {reason}", highlight=False)
+            console.print(f"{indent}    {escape(reason)}", highlight=False)
     console.print("[bold]Resolution[/bold]")
     for line in result.resolution:
-        console.print(f"  {line}", highlight=False)
+        console.print(f"  {escape(line)}", highlight=False)

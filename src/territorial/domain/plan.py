@@ -18,14 +18,30 @@ class RuleSource:
     text: str
     line: int
     column: int
+    file_lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def position(self, offset: int) -> tuple[int, int]:
-        """File line and column of a 0-based offset into the rule text."""
-        before = self.text[:offset]
-        newlines = before.count("\n")
-        if newlines == 0:
+        """File line and column of a 0-based offset into the rule text.
+
+        YAML folds, indents and unescapes multi-line and quoted scalars, so the offset cannot be
+        mapped arithmetically; instead the word at the offset is found again in the file, counting
+        its earlier occurrences in the rule.
+        """
+        rest = self.text[offset:].split(None, 1)
+        word = rest[0][:20] if rest else ""
+        if not word or not self.file_lines:
             return self.line, self.column + offset
-        return self.line + newlines, offset - before.rfind("\n")
+        wanted = self.text[:offset].count(word) + 1
+        col = self.column - 1
+        for index in range(self.line - 1, len(self.file_lines)):
+            text = self.file_lines[index]
+            while (found := text.find(word, col)) >= 0:
+                wanted -= 1
+                if wanted == 0:
+                    return index + 1, found + 1
+                col = found + len(word)
+            col = 0
+        return self.line, self.column + offset
 
 
 @dataclass(frozen=True)

@@ -71,15 +71,13 @@ def schema_from_plan(plan: Plan) -> tuple[dict[str, FieldType], list[Problem]]:
         for ref, lit in literals_of(t.rule):
             if ref.name not in schema and lit.type is not None:
                 schema[ref.name] = lit.type
-                close = unknown_field_message(ref.name, plan.fields)
-                hint = ";" + close.split(";", 1)[1] if ";" in close else ""
                 notes.append(
                     _at(
                         plan,
                         t,
                         ref.pos,
                         f"field '{ref.name}' is not declared in fields:; taken as {lit.type}"
-                        f" from its use (give --accounts to check it against data){hint}",
+                        " from its use (give --accounts to check it against data)",
                     )
                 )
     return schema, notes

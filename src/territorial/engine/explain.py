@@ -54,6 +54,8 @@ def explain(compiled: CompiledPlan, account: Mapping[str, Any]) -> Explanation:
             runner = compiled.index[answer.overlaps[0]]
             line += f" over {', '.join(answer.overlaps)} on {compiled.beats(winner, runner)}"
         reps = ", ".join(answer.candidate_reps) or "none (vacant)"
+        if len(answer.candidate_reps) > 1:
+            reps += " (a pool: assign gives it to the least-loaded of them, which needs the whole book)"
         resolution.append(f"{line}. Rep: {reps}.")
     return Explanation(str(account.get("account_id")), visits, answers, resolution)
 

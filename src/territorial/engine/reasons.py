@@ -47,5 +47,6 @@ def rep_reason(how: RepChoice, rep: str | None, pool: Sequence[str]) -> str:
         case RepChoice.KEPT_OWNER:
             return f"Kept by its current owner {rep}, who is in the pool ({', '.join(pool)})."
         case RepChoice.LEAST_LOADED:
-            return f"Shared out to {rep}, the least-loaded rep in the pool ({', '.join(pool)}) in account_id order."
+            pool_text = ", ".join(pool)
+            return f"Shared out to {rep}, the least-loaded rep in the pool ({pool_text}) in account_id order."
     return ""

@@ -85,7 +85,7 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
         spec = PlanSpec.model_validate(_plain(tree))
     except ValidationError as err:
         raise BadInput([_validation_problem(e, tree, file) for e in err.errors()]) from None
-    return _Builder(tree, file).build(spec)
+    return _Builder(tree, file, tuple(text.splitlines())).build(spec)
 
 
 def _plain(node: Any) -> Any:
@@ -151,7 +151,8 @@ def _similar(a: str, b: str) -> bool:
 
 
 class _Builder:
-    def __init__(self, tree: CommentedMap, file: str) -> None:
+    def __init__(self, tree: CommentedMap, file: str, lines: tuple[str, ...]) -> None:
+        self.lines = lines
         self.tree = tree
         self.file = file
         self.problems: list[Problem] = []
@@ -249,7 +250,7 @@ class _Builder:
         elif isinstance(value, LiteralScalarString | FoldedScalarString):
             line += 1
             column = raw.lc.col + 2
-        return RuleSource(text=text, line=line + 1, column=column + 1)
+        return RuleSource(text=text, line=line + 1, column=column + 1, file_lines=self.lines)
 
     def with_children(self) -> list[Territory]:
         children: dict[str, list[str]] = {}

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from territorial.errors import BadInput
 
@@ -50,26 +52,50 @@ def read_table(path: str | Path) -> RawTable:
 
 def _read_csv(path: Path) -> pl.DataFrame:
     name = str(path)
-    try:
-        header = _header(path)
-    except UnicodeDecodeError:
-        raise BadInput.at("the file is not UTF-8 text", name, 1) from None
+    _check_utf8(path)
+    header = _header(path)
     if not header:
         raise BadInput.at("the file is empty; expected a header line", name, 1)
+    seen: dict[str, str] = {}
+    for column in header:
+        if column.strip().lower() in seen:
+            first = seen[column.strip().lower()]
+            problem = "appears twice" if first == column else f"and '{first}' differ only in case"
+            raise BadInput.at(f"column '{column}' {problem}; field names ignore case", name, 1)
+        seen[column.strip().lower()] = column
+    invalid: list[int] = []
+
+    def count_invalid(_row: pacsv.InvalidRow) -> str:
+        invalid.append(1)
+        return "error"
+
     try:
-        frame = pl.read_csv(
+        table = pacsv.read_csv(
             path,
-            infer_schema=False,
-            has_header=True,
-            encoding="utf8",
-            raise_if_empty=False,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, strings_can_be_null=True, null_values=[""]
+            ),
         )
-    except pl.exceptions.PolarsError as err:
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        # A row with more or fewer fields than the header: find its physical line.
         _locate_csv_problem(path, len(header))
         raise BadInput.at(f"cannot read the CSV: {err}", name) from None
-    if frame.width != len(header):
-        _locate_csv_problem(path, len(header))
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def _check_utf8(path: Path) -> None:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise BadInput.at(
+            "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)", str(path), line
+        ) from None
 
 
 def _header(path: Path) -> list[str]:
@@ -84,7 +110,7 @@ def _locate_csv_problem(path: Path, width: int) -> None:
         next(reader, None)
         start = reader.line_num + 1
         for record in reader:
-            if len(record) != width and any(cell.strip() for cell in record):
+            if record and len(record) != width:
                 raise BadInput.at(
                     f"expected {width} fields as in the header, found {len(record)}", str(path), start
                 )

@@ -51,3 +51,20 @@ def like_regex(pattern: str, escape: str | None) -> str:
             out.append("".join("\\" + c if c in _META else c for c in text))
     out.append("$")
     return "".join(out)
+
+
+def sql_like_pattern(pattern: str, escape: str) -> tuple[str, str]:
+    """The pattern and ESCAPE character to give SQL so that it means what `split_like` reads.
+
+    SQL engines reject a lone escape character at the end of a pattern (PostgreSQL, DuckDB) or one
+    before an ordinary character (Spark), and with ESCAPE '%' cannot write a wildcard '%' at all;
+    re-escaping the split pattern with a non-wildcard escape character avoids all three.
+    """
+    sql_escape = "!" if escape in "%_" else escape
+    out = []
+    for text, wildcard in split_like(pattern, escape).items:
+        if wildcard:
+            out.append(text)
+        else:
+            out.append("".join(sql_escape + c if c in ("%", "_", sql_escape) else c for c in text))
+    return "".join(out), sql_escape

@@ -162,7 +162,8 @@ class _Converter:
         if isinstance(node, exp.Column):
             name = self.field_name(node)
             self.reject(
-                f"'{name}' on its own is not a condition; compare it, e.g. {name} = TRUE or {name} IS NOT NULL",
+                f"'{name}' on its own is not a condition; compare it, "
+                f"e.g. {name} = TRUE or {name} IS NOT NULL",
                 node,
             )
         if isinstance(node, exp.Alias):
@@ -176,7 +177,9 @@ class _Converter:
         if isinstance(node, exp.Boolean | exp.Literal | exp.Null):
             self.reject("a literal on its own is not a condition; compare a field with it", node)
         if isinstance(node, exp.ILike):
-            self.reject("ILIKE is not needed: LIKE already ignores case", node)
+            raise RuleError(
+                "ILIKE is not needed: LIKE already ignores case", max(self.text.upper().find("ILIKE"), 0)
+            )
         self.reject(f"{_describe(node)} is not part of the rule language", node)
 
     def field(self, node: exp.Expr) -> FieldRef:

@@ -41,7 +41,8 @@ def compile_rule(expr: Expr) -> pl.Expr:
     match expr:
         case Comparison(op=op, left=ref, right=lit):
             if lit.value is None:
-                return _UNKNOWN
+                # One UNKNOWN per row (a bare literal would be a single value, not a column).
+                return pl.repeat(None, pl.len(), dtype=pl.Boolean)
             return _compare(pl.col(ref.name), op, _lit(lit))
         case InList(field=ref, values=values, negated=negated):
             return _in_list(pl.col(ref.name), values, negated)
@@ -118,6 +119,6 @@ def _like(col: pl.Expr, pattern: str, escape: str | None) -> pl.Expr:
             return col.str.ends_with(text)
         if shape == (True, False, True):
             return col.str.contains(text, literal=True)
-        if not texts:  # only '%' wildcards: anything that is not NULL
-            return col.is_not_null()
+        if not texts:  # only '%' wildcards: TRUE for any text, but NULL stays UNKNOWN
+            return pl.when(col.is_not_null()).then(pl.lit(True))
     return col.str.contains(like_regex(pattern, escape))

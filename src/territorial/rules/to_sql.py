@@ -28,6 +28,7 @@ from territorial.rules.ast import (
     Not,
     Or,
 )
+from territorial.rules.like import sql_like_pattern
 
 Dialect = Lit["sqlite", "postgres", "duckdb", "spark"]
 DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgres", "duckdb", "spark")
@@ -121,6 +122,8 @@ class _Compiler:
         text = str(pattern.value)
         if self.ci:
             text = text.lower()
+        if escape is not None:
+            text, escape = sql_like_pattern(text, escape)
         like = exp.Like(this=self.operand(ref, pattern, False), expression=exp.Literal.string(text))
         if escape is not None:
             return exp.Escape(this=like, expression=exp.Literal.string(escape))

@@ -22,6 +22,7 @@ from territorial.rules.ast import (
     Or,
 )
 from territorial.rules.parser import RuleError
+from territorial.rules.text import show_value
 
 _ORDERED = {FieldType.STRING, FieldType.NUMBER, FieldType.DATE}
 _EXAMPLES = {
@@ -70,13 +71,7 @@ def _require(ref: FieldRef, ftype: FieldType, lit: Literal) -> None:
 
 
 def _show(lit: Literal) -> str:
-    if lit.type is FieldType.STRING:
-        return "'" + str(lit.value).replace("'", "''") + "'"
-    if lit.type is FieldType.DATE:
-        return f"DATE '{lit.value}'"
-    if lit.type is FieldType.BOOLEAN:
-        return "TRUE" if lit.value else "FALSE"
-    return str(lit.value)
+    return show_value(lit.value)
 
 
 def _check(expr: Expr, schema: Mapping[str, FieldType], warnings: list[RuleWarning]) -> None:

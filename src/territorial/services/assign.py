@@ -73,7 +73,7 @@ def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
     if negative.len():
         row = int(negative[0])
         raise BadInput.at(
-            f"workload must not be negative, got {values[row]} ({negative.len()} negative values)",
+            f"workload must not be negative, got {values[row]:g} ({negative.len()} negative values in all)",
             book.file,
             book.raw.line_of(row),
             None,
