@@ -1,0 +1,96 @@
+"""Writes a territory tree as plan YAML, byte-for-byte the same for the same tree."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Territory:
+    """One node of a plan as it will be written; empty fields are left out of the YAML."""
+
+    id: str
+    name: str | None = None
+    layer: str | None = None
+    rule: str | None = None
+    priority: int = 0
+    reps: tuple[str, ...] | None = None  # None: no reps key; (): a vacant territory
+    children: list["Territory"] = field(default_factory=list)
+
+    def walk(self) -> Iterator["Territory"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+# Plain scalars that a YAML 1.1 or 1.2 reader would turn into something other than a string.
+NOT_A_STRING = re.compile(
+    r"""(?x)
+    ~ | null | Null | NULL
+    | y | Y | yes | Yes | YES | n | N | no | No | NO | true | True | TRUE | false | False | FALSE
+    | on | On | ON | off | Off | OFF | =
+    | [-+]?(\.[0-9]+|[0-9][0-9_,]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?   # numbers
+    | [-+]?0[xXoObB][0-9a-fA-F_]+ | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?   # hex, octal, base 60
+    | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?   # dates and timestamps
+    """
+)
+FLOW_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def yaml_string(text: str) -> str:
+    """`text` as a block YAML scalar: plain if that reads back as the same string, else single-quoted."""
+    plain = (
+        text != ""
+        and text == text.strip()
+        and text[0] not in "-?:,[]{}#&*!|>'\"%@`"
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+        and text.isprintable()
+        and not NOT_A_STRING.fullmatch(text)
+    )
+    return text if plain else single_quoted(text)
+
+
+def flow_string(text: str) -> str:
+    """`text` as an item of a flow list ([a, b]), where commas and brackets also need quotes."""
+    if FLOW_SAFE.fullmatch(text) and not NOT_A_STRING.fullmatch(text) and not text.endswith(":"):
+        return text
+    return single_quoted(text)
+
+
+def single_quoted(text: str) -> str:
+    if not text.isprintable():
+        raise ValueError(f"cannot write a plan string with control characters: {text!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def territory_lines(territory: Territory, indent: str) -> Iterator[str]:
+    """The YAML lines of one list item ("- id: ...") and its subtree."""
+    keys: list[tuple[str, str]] = [("id", yaml_string(territory.id))]
+    if territory.name is not None:
+        keys.append(("name", yaml_string(territory.name)))
+    if territory.layer is not None:
+        keys.append(("layer", yaml_string(territory.layer)))
+    if territory.rule is not None:
+        keys.append(("rule", yaml_string(territory.rule)))
+    if territory.priority:
+        keys.append(("priority", str(territory.priority)))
+    if territory.reps is not None:
+        keys.append(("reps", "[" + ", ".join(flow_string(rep) for rep in territory.reps) + "]"))
+    for position, (key, value) in enumerate(keys):
+        yield f"{indent}{'- ' if position == 0 else '  '}{key}: {value}"
+    if territory.children:
+        yield f"{indent}  children:"
+        for child in territory.children:
+            yield from territory_lines(child, indent + "    ")
+
+
+def plan_yaml(name: str, fields: dict[str, str], territories: list[Territory]) -> str:
+    """The whole plan file: name, fields (in the given order) and the territory forest."""
+    field_map = ", ".join(f"{flow_string(key)}: {flow_string(kind)}" for key, kind in fields.items())
+    lines = [f"name: {yaml_string(name)}", f"fields: {{{field_map}}}", "territories:"]
+    for territory in territories:
+        lines.extend(territory_lines(territory, "  "))
+    return "\n".join(lines) + "\n"
