@@ -14,7 +14,7 @@ from territorial.io.output import write_table, write_text
 from territorial.services.assign import assign_files, explain_account
 
 DEMO_ACCOUNTS = 20_000
-DEMO_TERRITORIES = 60
+DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territory's pool
 DEMO_SEED = 2027
 
 

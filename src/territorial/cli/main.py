@@ -64,8 +64,9 @@ def assign(
     """Assign every account to its territory and rep, with overlaps, ties and reasons."""
 
     def body() -> None:
-        with err.status("Assigning accounts…"):
-            result = assign_service.assign_files(plan, accounts, reps)
+        with err.status("Starting…") as status:
+            result = assign_service.assign_files(plan, accounts, reps, stage=lambda s: status.update(f"{s}…"))
+            status.update(f"Writing {result.assignment.rows.height:,} rows…")
             write_table(result.assignment.rows, out)
             if summary is not None:
                 write_table(result.assignment.territories, summary)

@@ -39,6 +39,14 @@ class CompiledPlan:
         return rank
 
     @cached_property
+    def priorities(self) -> np.ndarray:
+        return np.array([t.priority for t in self.plan.territories], np.int64)
+
+    @cached_property
+    def depths(self) -> np.ndarray:
+        return np.array([t.depth for t in self.plan.territories], np.int64)
+
+    @cached_property
     def python_rules(self) -> list[to_python.Predicate | None]:
         return [to_python.compile_rule(t.rule) if t.rule is not None else None for t in self.plan.territories]
 
@@ -56,6 +64,13 @@ class CompiledPlan:
                 own = own | out[c]
             out[i] = frozenset(own)
         return out
+
+    @cached_property
+    def rule_fields(self) -> list[frozenset[str]]:
+        """Fields read by each territory's own rule."""
+        return [
+            frozenset(fields_of(t.rule)) if t.rule is not None else frozenset() for t in self.plan.territories
+        ]
 
     @cached_property
     def fields(self) -> frozenset[str]:

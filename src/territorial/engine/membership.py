@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from territorial.engine.compiled import CompiledPlan
+from territorial.engine.distinct import distinct_rows
 from territorial.engine.records import ROW
 
 
@@ -44,19 +45,35 @@ def evaluate_membership(compiled: CompiledPlan, frame: pl.DataFrame) -> Membersh
     return result
 
 
+# Below this many rows, evaluating rules directly is cheaper than finding distinct values first.
+DEDUPLICATE_FROM_ROWS = 20_000
+
+
 def _visit(compiled: CompiledPlan, siblings: list[int], frame: pl.DataFrame, out: Membership) -> np.ndarray:
     """Evaluate sibling territories on `frame`; return which of its rows are members of any of them."""
     rows = frame.get_column(ROW).to_numpy()
     exprs = [(i, compiled.polars_rule(i)) for i in siblings]
     ruled = [(i, e) for i, e in exprs if e is not None]
-    results = frame.select([e.alias(str(i)) for i, e in ruled]) if ruled and frame.height else None
+    results = None
+    row_key: np.ndarray | None = None
+    if ruled and frame.height:
+        fields = sorted(frozenset().union(*(compiled.rule_fields[i] for i, _e in ruled)))
+        distinct = _distinct_values(frame, fields) if frame.height >= DEDUPLICATE_FROM_ROWS else None
+        if distinct is not None:
+            keys, row_key = distinct
+            results = keys.select([e.alias(str(i)) for i, e in ruled])
+        else:
+            results = frame.select([e.alias(str(i)) for i, e in ruled])
     any_member = np.zeros(frame.height, bool)
     for i, _expr in exprs:
         if results is not None and str(i) in results.columns:
             column = results.get_column(str(i))
             member = column.fill_null(False).to_numpy()
-            if column.null_count():
-                unknown = column.is_null().to_numpy()
+            unknown = column.is_null().to_numpy() if column.null_count() else None
+            if row_key is not None:
+                member = member[row_key]
+                unknown = unknown[row_key] if unknown is not None else None
+            if unknown is not None:
                 out.unknown[i] = int(unknown.sum())
                 out.skipped_on_null[rows[unknown]] = True
         elif compiled.territory(i).rule is None:
@@ -80,3 +97,15 @@ def _visit(compiled: CompiledPlan, siblings: list[int], frame: pl.DataFrame, out
             out.candidate_rows.append(member_rows)
             out.candidate_territories.append(np.full(member_rows.size, i, np.int64))
     return any_member
+
+
+def _distinct_values(frame: pl.DataFrame, fields: list[str]) -> tuple[pl.DataFrame, np.ndarray] | None:
+    """The distinct combinations of `fields` and each row's combination, when there are few.
+
+    A rule's result depends only on the fields it reads, so sibling rules are evaluated once per
+    distinct combination (a few thousand ZIP and state pairs) rather than once per account.
+    """
+    if not fields:
+        return None
+    keys, row_key = distinct_rows(frame, fields)
+    return None if keys.height * 4 > frame.height else (keys, row_key)

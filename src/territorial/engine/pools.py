@@ -25,7 +25,7 @@ class RepChoice(IntEnum):
 def choose_reps(
     territory: np.ndarray,
     rows: np.ndarray,
-    account_ids: pl.Series,
+    id_rank: np.ndarray,
     owners: pl.Series | None,
     workload: np.ndarray,
     reps: Sequence[tuple[str, ...]],
@@ -33,7 +33,8 @@ def choose_reps(
     """The rep of each row, and how it was chosen.
 
     `territory` holds each entry's winning territory index (-1 for none) and `rows` its account's
-    row; `account_ids`, `owners` and `workload` are per account.
+    row; `id_rank` (each account's position in account_id order), `owners` and `workload` are
+    per account.
     """
     how = np.full(territory.size, RepChoice.UNASSIGNED, np.int8)
     sizes = np.array([len(r) for r in reps] + [0], np.int64)[territory]  # -1 indexes the sentinel 0
@@ -44,7 +45,7 @@ def choose_reps(
     chosen = only_rep.gather(np.where(territory >= 0, territory, len(reps)))
     pooled = np.flatnonzero(assigned & (sizes > 1))
     if pooled.size:
-        picks = _share_pools(pooled, territory, rows[pooled], account_ids, owners, workload, reps, how)
+        picks = _share_pools(pooled, territory, rows[pooled], id_rank, owners, workload, reps, how)
         chosen = chosen.scatter(pooled, pl.Series(picks, dtype=pl.String))
     return chosen.alias("rep_id"), how
 
@@ -53,7 +54,7 @@ def _share_pools(
     pooled: np.ndarray,
     territory: np.ndarray,
     accounts: np.ndarray,
-    account_ids: pl.Series,
+    id_rank: np.ndarray,
     owners: pl.Series | None,
     workload: np.ndarray,
     reps: Sequence[tuple[str, ...]],
@@ -65,7 +66,7 @@ def _share_pools(
         {
             "pos": pooled,
             "t": territory[pooled],
-            "id": account_ids.gather(accounts),
+            "id": id_rank[accounts],
             "owner": owners.gather(accounts)
             if owners is not None
             else pl.repeat(None, accounts.size, dtype=pl.String, eager=True),

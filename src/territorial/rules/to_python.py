@@ -113,7 +113,8 @@ def _between(name: str, lo: Scalar, hi: Scalar) -> Predicate:
 def _like(name: str, regex: re.Pattern[str]) -> Predicate:
     def test(rec: Record) -> bool | None:
         value = rec.get(name)
-        return None if value is None else regex.match(str(value)) is not None
+        # fullmatch: in Python `$` also matches before a final newline, in polars' Rust regex it does not.
+        return None if value is None else regex.fullmatch(str(value)) is not None
 
     return test
 

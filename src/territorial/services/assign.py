@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,9 +31,21 @@ class AssignRun:
     warnings: list[Problem]
 
 
-def load_checked(plan_path: str | Path, accounts_path: str | Path) -> tuple[Plan, AccountBook, list[Problem]]:
+Stage = Callable[[str], None]
+
+
+def _quiet(_stage: str) -> None:
+    return None
+
+
+def load_checked(
+    plan_path: str | Path, accounts_path: str | Path, stage: Stage = _quiet
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    stage(f"Reading the plan {plan_path}")
     plan = load_plan(plan_path)
+    stage(f"Reading accounts from {accounts_path}")
     book = read_accounts(accounts_path, plan.fields)
+    stage("Checking rules against the account fields")
     warnings = check_plan(plan, book.schema)
     return plan, book, warnings
 
@@ -83,13 +96,18 @@ def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
 
 
 def assign_files(
-    plan_path: str | Path, accounts_path: str | Path, reps_path: str | Path | None = None
+    plan_path: str | Path,
+    accounts_path: str | Path,
+    reps_path: str | Path | None = None,
+    stage: Stage = _quiet,
 ) -> AssignRun:
-    plan, book, warnings = load_checked(plan_path, accounts_path)
+    """Read, check and assign; `stage` hears each step's name, for progress displays."""
+    plan, book, warnings = load_checked(plan_path, accounts_path, stage)
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path)
         warnings += rep_warnings
     workload, null_workload = account_workload(plan, book)
+    stage(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories")
     result = assign(CompiledPlan(plan), book, workload, null_workload)
     return AssignRun(plan, book, result, warnings)
 
