@@ -87,6 +87,8 @@ def test_field_names_are_case_insensitive() -> None:
         ("x IN (SELECT 1)", "subquery", 0),
         ("x ILIKE 'a'", "LIKE already ignores case", 2),
         ("a = 1; b = 2", "';'", 4),
+        ("x LIKE 'X%' ESCAPE 'X'", "must be punctuation", 19),
+        ("x LIKE '50!' ESCAPE '!'", "ends with the escape character", 7),
     ],
 )
 def test_rejections_name_the_construct_and_position(text: str, words: str, pos: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from territorial.domain.fields import ACCOUNT_ID, FieldType
 from territorial.domain.plan import Plan, Territory
@@ -12,15 +12,19 @@ from territorial.rules.parser import RuleError
 from territorial.rules.types import check_rule, unknown_field_message
 
 
-def check_plan(plan: Plan, schema: Mapping[str, FieldType]) -> list[Problem]:
-    """Raise BadInput listing every rule that does not fit the schema; return the warnings."""
+def check_plan(
+    plan: Plan, schema: Mapping[str, FieldType], hint_names: Iterable[str] | None = None
+) -> list[Problem]:
+    """Raise BadInput listing every rule that does not fit the schema; return the warnings.
+
+    `hint_names` are the names an unknown field may be corrected to (default: the schema's)."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for t in plan.territories:
         if t.rule is None or t.source is None:
             continue
         try:
-            for warning in check_rule(t.rule, schema):
+            for warning in check_rule(t.rule, schema, hint_names):
                 warnings.append(_at(plan, t, warning.pos, warning.message))
         except RuleError as err:
             errors.append(_at(plan, t, err.pos, f"bad rule: {err.message}"))
@@ -29,7 +33,8 @@ def check_plan(plan: Plan, schema: Mapping[str, FieldType]) -> list[Problem]:
         if plan.workload not in schema:
             errors.append(
                 Problem(
-                    Location(plan.file, line, None, "workload"), unknown_field_message(plan.workload, schema)
+                    Location(plan.file, line, None, "workload"),
+                    unknown_field_message(plan.workload, hint_names if hint_names is not None else schema),
                 )
             )
         elif schema[plan.workload] is not FieldType.NUMBER:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from territorial.domain.fields import ACCOUNT_ID, FieldType, canonical
+from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable, read_table
 from territorial.rules.to_polars import POLARS_TYPES
@@ -30,6 +30,11 @@ class AccountBook:
     raw: RawTable
 
     @property
+    def field_names(self) -> list[str]:
+        """Canonical names of every column in the file, loaded or not (for "did you mean")."""
+        return [canonical(c) for c in self.raw.header] or list(self.schema)
+
+    @property
     def file(self) -> str:
         return self.raw.file
 
@@ -43,9 +48,14 @@ def is_always_string(name: str) -> bool:
     return "zip" in lowered or "postal" in lowered
 
 
-def read_accounts(path: str | Path, declared: Mapping[str, FieldType] | None = None) -> AccountBook:
-    raw = read_table(path)
-    return type_accounts(raw, declared or {})
+def read_accounts(
+    path: str | Path, declared: Mapping[str, FieldType] | None = None, fields: Collection[str] | None = None
+) -> AccountBook:
+    """Read and type accounts. With `fields`, only those columns (plus account_id, owner_id and the
+    declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
+    declared = declared or {}
+    wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
+    return type_accounts(read_table(path, wanted), declared)
 
 
 def type_accounts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ class RawTable:
     frame: pl.DataFrame
     file: str
     is_csv: bool
+    header: list[str] = field(default_factory=list)  # every column in the file, loaded or not
     _lines: list[int] | None = field(default=None, repr=False)
 
     def line_of(self, row: int) -> int:
@@ -34,23 +36,33 @@ class RawTable:
         return f"line {self.line_of(row)}" if self.is_csv else f"row {row + 1}"
 
 
-def read_table(path: str | Path) -> RawTable:
+def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawTable:
+    """Read a table; with `columns` (names in any case), load only those that the file has."""
     path = Path(path)
     name = str(path)
     if not path.exists():
         raise BadInput.at("file not found", name)
     if path.suffix.lower() == ".parquet":
         try:
-            frame = pl.read_parquet(path)
+            header = list(pl.read_parquet_schema(path))
+            frame = pl.read_parquet(path, columns=_wanted(header, columns))
         except (pl.exceptions.PolarsError, OSError) as err:
             raise BadInput.at(f"not a readable Parquet file: {err}", name) from None
-        return RawTable(frame, name, is_csv=False)
+        return RawTable(frame, name, is_csv=False, header=header)
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise BadInput.at("expected a .csv or .parquet file", name)
-    return RawTable(_read_csv(path), name, is_csv=True)
+    header = _csv_header(path)
+    return RawTable(_read_csv(path, header, _wanted(header, columns)), name, is_csv=True, header=header)
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _wanted(header: list[str], columns: Collection[str] | None) -> list[str]:
+    if columns is None:
+        return header
+    lowered = {c.lower() for c in columns}
+    return [c for c in header if c.strip().lower() in lowered]
+
+
+def _csv_header(path: Path) -> list[str]:
     name = str(path)
     _check_utf8(path)
     header = _header(path)
@@ -63,6 +75,11 @@ def _read_csv(path: Path) -> pl.DataFrame:
             problem = "appears twice" if first == column else f"and '{first}' differ only in case"
             raise BadInput.at(f"column '{column}' {problem}; field names ignore case", name, 1)
         seen[column.strip().lower()] = column
+    return header
+
+
+def _read_csv(path: Path, header: list[str], include: list[str]) -> pl.DataFrame:
+    name = str(path)
     invalid: list[int] = []
 
     def count_invalid(_row: pacsv.InvalidRow) -> str:
@@ -75,7 +92,10 @@ def _read_csv(path: Path) -> pl.DataFrame:
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header}, strings_can_be_null=True, null_values=[""]
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=True,
+                null_values=[""],
+                include_columns=include,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:

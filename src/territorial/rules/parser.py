@@ -304,7 +304,17 @@ class _Converter:
         escape = node.expression
         if not (isinstance(escape, exp.Literal) and escape.is_string and len(escape.this) == 1):
             self.reject("ESCAPE takes a single character in single quotes, e.g. ESCAPE '!'", escape)
-        return self.like(inner, escape.this, negated)
+        if escape.this.isalnum() or escape.this.isspace():
+            # Patterns are lower-cased like all strings, so a letter could not stay an escape.
+            self.reject("the ESCAPE character must be punctuation such as '!' or '#'", escape)
+        like = self.like(inner, escape.this, negated)
+        if _ends_with_lone_escape(str(like.pattern.value), escape.this):
+            self.reject(
+                f"the pattern ends with the escape character {escape.this!r}; "
+                "escape a character after it, or write it twice for itself",
+                inner.expression,
+            )
+        return like
 
     def is_null(self, node: exp.Is, negated: bool) -> IsNull:
         negated = _toggled(node, negated)
@@ -314,6 +324,17 @@ class _Converter:
                 node.expression,
             )
         return IsNull(self.field(node.this), negated)
+
+
+def _ends_with_lone_escape(pattern: str, escape: str) -> bool:
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == escape:
+            if i + 1 == len(pattern):
+                return True
+            i += 1
+        i += 1
+    return False
 
 
 def _toggled(node: exp.Expr, negated: bool) -> bool:

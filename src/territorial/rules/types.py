@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
 
@@ -39,15 +39,28 @@ class RuleWarning:
     pos: int
 
 
-def check_rule(expr: Expr, schema: Mapping[str, FieldType]) -> list[RuleWarning]:
-    """Raise RuleError for unknown fields and type mismatches; return warnings such as `= NULL`."""
+def check_rule(
+    expr: Expr, schema: Mapping[str, FieldType], hint_names: Iterable[str] | None = None
+) -> list[RuleWarning]:
+    """Raise RuleError for unknown fields and type mismatches; return warnings such as `= NULL`.
+
+    `hint_names` are the names "did you mean" may suggest (default: the schema's)."""
     warnings: list[RuleWarning] = []
-    _check(expr, schema, warnings)
+    try:
+        _check(expr, schema, warnings)
+    except _UnknownField as err:
+        names = list(hint_names) if hint_names is not None else list(schema)
+        raise RuleError(unknown_field_message(err.ref.name, names), err.ref.pos) from None
     return warnings
 
 
-def unknown_field_message(name: str, known: Mapping[str, FieldType]) -> str:
-    close = get_close_matches(name, list(known), n=1, cutoff=0.6)
+class _UnknownField(Exception):
+    def __init__(self, ref: FieldRef) -> None:
+        self.ref = ref
+
+
+def unknown_field_message(name: str, known: Iterable[str]) -> str:
+    close = get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"unknown field '{name}'{hint}"
 
@@ -56,7 +69,7 @@ def _field_type(ref: FieldRef, schema: Mapping[str, FieldType]) -> FieldType:
     try:
         return schema[ref.name]
     except KeyError:
-        raise RuleError(unknown_field_message(ref.name, schema), ref.pos) from None
+        raise _UnknownField(ref) from None
 
 
 def _require(ref: FieldRef, ftype: FieldType, lit: Literal) -> None:

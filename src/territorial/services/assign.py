@@ -44,9 +44,10 @@ def load_checked(
     stage(f"Reading the plan {plan_path}")
     plan = load_plan(plan_path)
     stage(f"Reading accounts from {accounts_path}")
-    book = read_accounts(accounts_path, plan.fields)
+    needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
+    book = read_accounts(accounts_path, plan.fields, needed)
     stage("Checking rules against the account fields")
-    warnings = check_plan(plan, book.schema)
+    warnings = check_plan(plan, book.schema, book.field_names)
     return plan, book, warnings
 
 
