@@ -253,7 +253,7 @@ def test_pool_shares_by_workload_and_null_workload_counts_zero(tmp_path: Path) -
     result = ok(run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv"))
     got = [(r["account_id"], r["rep_id"]) for r in rows_of(result.stdout)]
     assert got == [("B1", "r2"), ("B2", "r1"), ("B3", "r1"), ("B4", "r1"), ("B5", "r1"), ("B6", "r2")]
-    assert "1 accounts have an empty workload, counted as 0" in result.stderr
+    assert "1 account with an empty workload, counted as 0" in result.stderr
 
 
 def test_null_logic_in_rules(tmp_path: Path) -> None:
@@ -311,7 +311,7 @@ territories:
 def test_validate_without_accounts_warns(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(CHECKS_PLAN, encoding="utf-8")
     out = ok(run_cli(tmp_path, "validate", "plan.yaml")).stdout
-    assert "ok: 3 territories in 1 layers (primary)" in out
+    assert "ok: 3 territories in 1 layer (primary)" in out
     priority = next(line for line in out.splitlines() if "priority 1 is below" in line)
     assert "plan.yaml:10" in priority and "east's priority 5" in priority
     null_eq = next(line for line in out.splitlines() if "industry = NULL" in line)
@@ -327,9 +327,9 @@ def test_validate_with_accounts_lists_overlaps(book: Path) -> None:
     pairs = [line.strip() for line in out.splitlines() if line.startswith("  primary:")]
     assert pairs[0] == "primary: east-smb & east-retail: 2 accounts"  # most shared first
     assert sorted(pairs[1:]) == [
-        "primary: east-ent & east-retail: 1 accounts",
-        "primary: named & east-ent: 1 accounts",
-        "primary: named & east-retail: 1 accounts",
+        "primary: east-ent & east-retail: 1 account",
+        "primary: named & east-ent: 1 account",
+        "primary: named & east-retail: 1 account",
     ]
     assert "2 accounts missed at least one territory only because a field was empty" in out
 

@@ -87,7 +87,10 @@ def explain(
     """Walk the plan for one account: each rule's result, why, and how the winner was chosen."""
 
     def body() -> None:
-        result = assign_service.explain_account(plan, accounts, account)
+        with err.status("Starting…") as status:
+            result = assign_service.explain_account(
+                plan, accounts, account, stage=lambda s: status.update(f"{s}…")
+            )
         render.explanation(Console(), result)
 
     run(body)
@@ -101,12 +104,13 @@ def validate(
     """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
 
     def body() -> None:
-        result = assign_service.validate_files(plan, accounts)
+        with err.status("Starting…") as status:
+            result = assign_service.validate_files(plan, accounts, stage=lambda s: status.update(f"{s}…"))
         console = Console()
         render.warnings(console, result.warnings)
         console.print(
-            f"[green]ok[/green]: {len(result.plan.territories)} territories in "
-            f"{len(result.plan.layers)} layers ({', '.join(result.plan.layers)})"
+            f"[green]ok[/green]: {render.counted(len(result.plan.territories), 'territory')} in "
+            f"{render.counted(len(result.plan.layers), 'layer')} ({', '.join(result.plan.layers)})"
         )
         if result.overlaps is not None:
             if result.overlaps.height:
@@ -114,15 +118,15 @@ def validate(
                 for row in result.overlaps.head(50).iter_rows(named=True):
                     console.print(
                         f"  {row['layer']}: {row['territory_a']} & {row['territory_b']}: "
-                        f"{row['accounts']:,} accounts",
+                        f"{render.counted(row['accounts'], 'account')}",
                         highlight=False,
                     )
             else:
                 console.print("no overlapping territories")
         if result.skipped_on_null:
             console.print(
-                f"[yellow]{result.skipped_on_null:,} accounts missed at least one territory only because "
-                "a field was empty (the rule was UNKNOWN)[/yellow]"
+                f"[yellow]{render.counted(result.skipped_on_null, 'account')} missed at least one territory "
+                "only because a field was empty (the rule was UNKNOWN)[/yellow]"
             )
 
     run(body)

@@ -9,11 +9,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from territorial.domain.plan import PRIMARY
 from territorial.engine.assign import Assignment
 from territorial.engine.explain import Explanation
 from territorial.errors import Problem
 
 MAX_TERRITORY_ROWS = 40
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 account`, `2 accounts`."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural}"
 
 
 def warnings(console: Console, problems: Sequence[Problem]) -> None:
@@ -23,11 +30,9 @@ def warnings(console: Console, problems: Sequence[Problem]) -> None:
 
 def assignment_summary(console: Console, result: Assignment) -> None:
     terr = result.territories.filter((pl.col("accounts") > 0) | pl.col("vacant"))
-    shown = (
-        terr.sort(["layer", "accounts"], descending=[False, True])
-        if terr.height > MAX_TERRITORY_ROWS
-        else terr
-    )
+    shown = terr
+    if terr.height > MAX_TERRITORY_ROWS:  # the largest, primary layer first
+        shown = terr.sort([pl.col("layer") != PRIMARY, "layer", "accounts"], descending=[False, False, True])
     table = Table(title="Assignment by territory", show_lines=False)
     for name, justify in [
         ("layer", "left"),
@@ -69,12 +74,13 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         console.print(f"vacant: {', '.join(result.vacant[:20])}{more}", highlight=False)
     if result.skipped_on_null:
         console.print(
-            f"[yellow]{result.skipped_on_null:,} accounts missed at least one territory only because a field "
-            "was empty (the rule was UNKNOWN); `territorial explain` shows which[/yellow]"
+            f"[yellow]{counted(result.skipped_on_null, 'account')} missed at least one territory only "
+            "because a field was empty (the rule was UNKNOWN); `territorial explain` shows which[/yellow]"
         )
     if result.null_workload:
         console.print(
-            f"[yellow]{result.null_workload:,} accounts have an empty workload, counted as 0[/yellow]"
+            f"[yellow]{counted(result.null_workload, 'account')} with an empty workload, "
+            "counted as 0[/yellow]"
         )
     if result.ties:
         console.print("[yellow]ties were decided by plan order: set a priority to decide them[/yellow]")

@@ -122,14 +122,17 @@ class Validation:
     unknown_by_territory: pl.DataFrame | None
 
 
-def validate_files(plan_path: str | Path, accounts_path: str | Path | None = None) -> Validation:
+def validate_files(
+    plan_path: str | Path, accounts_path: str | Path | None = None, stage: Stage = _quiet
+) -> Validation:
     if accounts_path is None:
         plan = load_plan(plan_path)
         schema, notes = schema_from_plan(plan)
         warnings = notes + check_plan(plan, schema)
         return Validation(plan, warnings, None, None, None)
-    plan, book, warnings = load_checked(plan_path, accounts_path)
+    plan, book, warnings = load_checked(plan_path, accounts_path, stage)
     compiled = CompiledPlan(plan)
+    stage(f"Finding overlaps among {len(book):,} accounts")
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
     membership = evaluate_membership(compiled, frame)
     unknown = pl.DataFrame(
@@ -140,8 +143,10 @@ def validate_files(plan_path: str | Path, accounts_path: str | Path | None = Non
     )
 
 
-def explain_account(plan_path: str | Path, accounts_path: str | Path, account_id: str) -> Explanation:
-    plan, book, _warnings = load_checked(plan_path, accounts_path)
+def explain_account(
+    plan_path: str | Path, accounts_path: str | Path, account_id: str, stage: Stage = _quiet
+) -> Explanation:
+    plan, book, _warnings = load_checked(plan_path, accounts_path, stage)
     ids = book.frame.get_column(book.columns["account_id"])
     found = (ids == account_id).arg_true()
     if found.len() == 0:
