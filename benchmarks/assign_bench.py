@@ -22,12 +22,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from territorial.generate.accounts import generate_accounts
-from territorial.generate.plan import generate_plan
 
 from territorial.domain.plan import Plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
+from territorial.generate.accounts import generate_accounts
+from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
 from territorial.io.plan_file import load_plan
 from territorial.rules.ast import And, Expr
@@ -117,6 +117,8 @@ def baseline_query(plan: Plan, accounts: Path) -> str:
         members = sorted(
             (t for t in plan.territories if t.layer == layer), key=lambda t: (-t.priority, -t.depth, t.order)
         )
+        if not members:
+            continue
         branches = []
         for t in members:
             rule = chain_rule(plan, t.id)

@@ -483,7 +483,7 @@ def test_empty_accounts_file(tmp_path: Path) -> None:
 
 def test_accounts_with_an_unknown_extension(tmp_path: Path) -> None:
     result = assign_book(tmp_path, "account_id\nA1\n", name="accounts.xlsx")
-    assert_bad_input(result, "accounts.xlsx", ".csv or .parquet")
+    assert_bad_input(result, "accounts.xlsx", ".parquet file")
 
 
 def test_unreadable_parquet(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -33,7 +35,7 @@ def run(step: Callable[[], T]) -> T:
     except BadInput as problem:
         err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except typer.Exit:
+    except (typer.Exit, BrokenPipeError):
         raise
     except Exception as unexpected:
         err.print(
@@ -152,7 +154,10 @@ def generate_accounts(
 
 @generate_app.command("plan")
 def generate_plan(
-    territories: Annotated[int, typer.Option("--territories", min=1, help="About how many territories.")],
+    territories: Annotated[
+        int,
+        typer.Option("--territories", min=10, max=50_000, help="About how many territories (10 to 50,000)."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="YAML file to write.")],
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
@@ -182,7 +187,12 @@ def demo(
 
 
 def main() -> None:
-    app(prog_name="territorial")
+    try:
+        app(prog_name="territorial")
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 if __name__ == "__main__":

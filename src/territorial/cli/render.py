@@ -44,7 +44,8 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         ("ties", "right"),
         ("null-skipped", "right"),
     ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        # Territory ids and reps wrap inside their cells rather than being cut off.
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in shown.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
         reps = escape(row["reps"]) if row["reps"] else "[red]vacant[/red]"
         table.add_row(

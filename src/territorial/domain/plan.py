@@ -76,8 +76,9 @@ class Plan:
 
     @cached_property
     def layers(self) -> list[str]:
-        """Layers in report order: primary first, the others alphabetically."""
-        return layer_order({t.layer for t in self.territories})
+        """Layers in report order: primary first, the others alphabetically. The primary layer is
+        always there: an account with no primary territory is reported as unassigned."""
+        return layer_order({PRIMARY, *(t.layer for t in self.territories)})
 
     def roots(self, layer: str | None = None) -> list[Territory]:
         return [t for t in self.territories if t.parent is None and (layer is None or t.layer == layer)]

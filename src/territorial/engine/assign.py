@@ -87,12 +87,12 @@ def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null
             "workload": workload[row[order]],
         }
     )
-    primary = table.filter(pl.col("_layer") == 0) if PRIMARY in plan.layers else table.clear()
+    primary = table.filter(pl.col("_layer") == plan.layers.index(PRIMARY))
     return Assignment(
         rows=rows,
         territories=_territory_summary(compiled, table, workload[row], membership),
         accounts=len(ids),
-        unassigned=int((primary.get_column("_t") < 0).sum()) if PRIMARY in plan.layers else len(ids),
+        unassigned=int((primary.get_column("_t") < 0).sum()),
         ties=int(table.get_column("tie").sum()),
         skipped_on_null=int(membership.skipped_on_null.sum()),
         null_workload=null_workload,

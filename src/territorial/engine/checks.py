@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from territorial.domain.fields import ACCOUNT_ID, FieldType
 from territorial.domain.plan import Plan, Territory
 from territorial.errors import BadInput, Location, Problem
-from territorial.rules.ast import literals_of
+from territorial.rules.ast import fields_of, literals_of
 from territorial.rules.parser import RuleError
 from territorial.rules.types import check_rule, unknown_field_message
 
@@ -73,18 +73,21 @@ def schema_from_plan(plan: Plan) -> tuple[dict[str, FieldType], list[Problem]]:
     for t in plan.territories:
         if t.rule is None:
             continue
-        for ref, lit in literals_of(t.rule):
-            if ref.name not in schema and lit.type is not None:
-                schema[ref.name] = lit.type
-                notes.append(
-                    _at(
-                        plan,
-                        t,
-                        ref.pos,
-                        f"field '{ref.name}' is not declared in fields:; taken as {lit.type}"
-                        " from its use (give --accounts to check it against data)",
-                    )
+        typed = {ref.name: (ref, lit.type) for ref, lit in literals_of(t.rule) if lit.type is not None}
+        for name in sorted(fields_of(t.rule) - set(schema)):
+            ref, ftype = typed.get(name, (None, None))
+            # A field tested only with IS NULL or = NULL has no type to learn; any type fits those.
+            schema[name] = ftype or FieldType.STRING
+            shown = f"taken as {ftype} from its use" if ftype else "its type is not known"
+            notes.append(
+                _at(
+                    plan,
+                    t,
+                    ref.pos if ref is not None else 0,
+                    f"field '{name}' is not declared in fields:; {shown} "
+                    "(give --accounts to check it against data)",
                 )
+            )
     return schema, notes
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from territorial.domain.fields import ACCOUNT_ID, canonical
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.records import prepare_record
 from territorial.engine.single import LayerAnswer, TerritoryFinder
@@ -38,7 +39,7 @@ class Explanation:
 
 def explain(compiled: CompiledPlan, account: Mapping[str, Any]) -> Explanation:
     record = prepare_record(account)
-    shown = {k.lower(): v for k, v in account.items()}
+    shown = {canonical(k): v for k, v in account.items()}
     visits: list[Visit] = []
     _visit(compiled, compiled.roots, record, shown, visits)
     finder = TerritoryFinder(compiled)
@@ -57,7 +58,7 @@ def explain(compiled: CompiledPlan, account: Mapping[str, Any]) -> Explanation:
         if len(answer.candidate_reps) > 1:
             reps += " (a pool: assign gives it to the least-loaded of them, which needs the whole book)"
         resolution.append(f"{line}. Rep: {reps}.")
-    return Explanation(str(account.get("account_id")), visits, answers, resolution)
+    return Explanation(str(shown.get(ACCOUNT_ID)), visits, answers, resolution)
 
 
 def _visit(
@@ -81,20 +82,22 @@ def _visit(
 
 
 def deciding_conditions(expr: Expr, record: Mapping[str, Scalar], shown: Mapping[str, Any]) -> list[str]:
-    """Why a rule is not TRUE: the conditions that made it FALSE or UNKNOWN, with the account's values."""
+    """The conditions that decided a rule's result, each with the account's values."""
     result = to_python.compile_rule(expr)(record)
     match expr:
-        case And(items):
-            parts = [x for x in items if to_python.compile_rule(x)(record) is result]
+        case And(items) | Or(items):
+            # A FALSE or UNKNOWN AND, and a TRUE OR, are decided by the parts with that result;
+            # a TRUE AND and a FALSE or UNKNOWN OR need every part.
+            decided_by_some = (result is not True) if isinstance(expr, And) else (result is True)
+            parts = (
+                [x for x in items if to_python.compile_rule(x)(record) is result]
+                if decided_by_some
+                else items
+            )
             return [line for x in parts for line in deciding_conditions(x, record, shown)]
-        case Or(items):
-            # Every disjunct failed: name each one.
-            return [line for x in items for line in deciding_conditions(x, record, shown)]
         case Not(item):
-            inner = to_python.compile_rule(item)(record)
-            return [
-                f"NOT ({to_text(item)}) is {verdict(result)} because ({to_text(item)}) is {verdict(inner)}"
-            ]
+            inner = deciding_conditions(item, record, shown)
+            return [f"NOT ({to_text(item)}) is {verdict(result)} because", *(f"  {line}" for line in inner)]
     return [f"{to_text(expr)} is {verdict(result)} ({_values(expr, shown)})"]
 
 

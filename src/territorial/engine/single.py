@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from territorial.domain.fields import OWNER_ID, canonical
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.records import prepare_record
 from territorial.rules.ast import Scalar
@@ -52,7 +53,8 @@ class TerritoryFinder:
         the owner is in the pool, or else the whole pool.
         """
         record = prepare_record(account)
-        owner = account.get("owner_id")
+        owner = next((v for k, v in account.items() if canonical(k) == OWNER_ID), None)
+        owner = None if owner is None else str(owner).strip()
         rank = self.compiled.rank
         by_layer: dict[str, list[int]] = {}
         for i in self.candidates(record):
@@ -68,7 +70,7 @@ class TerritoryFinder:
             if len(found) > 1:
                 runner = self.compiled.territory(found[1])
                 tie = runner.priority == winner.priority and runner.depth == winner.depth
-            reps = (owner,) if isinstance(owner, str) and owner in winner.reps else winner.reps
+            reps = (owner,) if owner in winner.reps else winner.reps
             answers[layer] = LayerAnswer(
                 layer, winner.id, tuple(self.compiled.territory(i).id for i in found[1:]), tie, reps
             )

@@ -70,7 +70,8 @@ def type_accounts(
     schema: dict[str, FieldType] = {}
     for key, name in columns.items():
         series = raw.frame.get_column(name)
-        wanted = FieldType.STRING if key == id_column else declared.get(key)
+        # Ids are text even when they look like numbers (HubSpot owner ids are digits).
+        wanted = FieldType.STRING if key in (id_column, OWNER_ID) else declared.get(key)
         converted, ftype = _convert(series, wanted, raw, problems)
         typed.append(converted)
         schema[key] = ftype
@@ -106,19 +107,35 @@ def _convert(
         )
         ftype = wanted or _infer(cleaned)
         return _from_text(cleaned, ftype, raw, problems), ftype
+    if series.dtype == pl.Null:  # a Parquet column with no values at all
+        ftype = wanted or FieldType.STRING
+        return series.cast(POLARS_TYPES[ftype]), ftype
     native = _native_type(series)
     if native is None:
         problems.add(_problem(raw, None, series.name, f"unsupported column type {series.dtype}"))
         return series, FieldType.STRING
     if series.dtype.is_float():
         series = series.fill_nan(None)
-    ftype = wanted or native
+    ftype = wanted or (FieldType.STRING if is_always_string(series.name) else native)
     if ftype is native:
         return series.cast(POLARS_TYPES[ftype]), ftype
     if ftype is FieldType.STRING:
-        return series.cast(pl.String), ftype
+        return _as_text(series), ftype
     problems.add(_problem(raw, None, series.name, f"declared {ftype} but the file stores {native} values"))
     return series, ftype
+
+
+def _as_text(series: pl.Series) -> pl.Series:
+    """Numbers stored for ids and ZIP codes, as the text they stand for: 1002.0 is '1002', and a
+    ZIP stored as 2134 is '02134'."""
+    if series.dtype.is_float():
+        whole = series.drop_nulls()
+        if (whole == whole.round(0)).all():
+            series = series.cast(pl.Int64)
+    text = series.cast(pl.String)
+    if series.dtype.is_integer() and "zip" in series.name.lower():
+        text = text.str.zfill(5)
+    return text
 
 
 def _native_type(series: pl.Series) -> FieldType | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from territorial.errors import BadInput
+
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     """CSV spells booleans true/false and leaves NULLs empty."""
@@ -23,10 +25,7 @@ def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
         sys.stdout.write(_csv_ready(frame).write_csv())
         sys.stdout.flush()
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    target, temp = _temp_beside(path)
     try:
         if target.suffix.lower() == ".parquet":
             frame.write_parquet(temp, statistics=False)
@@ -39,13 +38,26 @@ def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
 
 
 def write_text(text: str, path: str | Path) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    target, temp = _temp_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _temp_beside(path: str | Path) -> tuple[Path, str]:
+    """The target and a new temporary file in its folder; a path that cannot be written is bad
+    input, not a crash."""
+    target = Path(path)
+    if target.is_dir():
+        raise BadInput.at("this is a folder; give a file name to write", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise BadInput.at(f"cannot write here: {err.strerror or err}", str(target)) from None
+    os.close(fd)
+    return target, temp

@@ -25,7 +25,7 @@ class TerritorySpec(BaseModel):
     id: str = Field(pattern=ID_PATTERN)
     name: str | None = None
     rule: str | None = None
-    priority: int = 0
+    priority: int = Field(default=0, ge=-1_000_000_000, le=1_000_000_000)
     layer: str | None = Field(default=None, pattern=LAYER_PATTERN)
     reps: list[str] = Field(default_factory=list)
     children: list[TerritorySpec] = Field(default_factory=list)
@@ -49,6 +49,8 @@ _EXPECTED = {
     "missing": "this key",
     "enum": "one of string, number, boolean, date",
     "too_short": "at least one territory",
+    "greater_than_equal": "a whole number from -1,000,000,000 to 1,000,000,000",
+    "less_than_equal": "a whole number from -1,000,000,000 to 1,000,000,000",
 }
 
 
@@ -58,7 +60,7 @@ def load_plan(path: str | Path) -> Plan:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadInput.at("plan file not found", str(path)) from None
-    except (UnicodeDecodeError, IsADirectoryError) as err:
+    except (UnicodeDecodeError, OSError) as err:
         raise BadInput.at(f"cannot read the plan: {err}", str(path)) from None
     return parse_plan(text, str(path))
 

@@ -13,6 +13,8 @@ import pyarrow.csv as pacsv
 
 from territorial.errors import BadInput
 
+CSV_SUFFIXES = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+
 
 @dataclass
 class RawTable:
@@ -22,6 +24,7 @@ class RawTable:
     file: str
     is_csv: bool
     header: list[str] = field(default_factory=list)  # every column in the file, loaded or not
+    delimiter: str = ","
     _lines: list[int] | None = field(default=None, repr=False)
 
     def line_of(self, row: int) -> int:
@@ -29,7 +32,7 @@ class RawTable:
         if not self.is_csv:
             return row + 1
         if self._lines is None:
-            self._lines = _record_lines(Path(self.file))
+            self._lines = _record_lines(Path(self.file), self.delimiter)
         return self._lines[row] if row < len(self._lines) else row + 2
 
     def where(self, row: int) -> str:
@@ -42,17 +45,27 @@ def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawT
     name = str(path)
     if not path.exists():
         raise BadInput.at("file not found", name)
-    if path.suffix.lower() == ".parquet":
+    if not path.is_file():
+        raise BadInput.at("this is a folder, not a file", name)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
         try:
             header = list(pl.read_parquet_schema(path))
+            _check_header(header, name, None)
             frame = pl.read_parquet(path, columns=_wanted(header, columns))
         except (pl.exceptions.PolarsError, OSError) as err:
             raise BadInput.at(f"not a readable Parquet file: {err}", name) from None
         return RawTable(frame, name, is_csv=False, header=header)
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
-        raise BadInput.at("expected a .csv or .parquet file", name)
-    header = _csv_header(path)
-    return RawTable(_read_csv(path, header, _wanted(header, columns)), name, is_csv=True, header=header)
+    if suffix not in CSV_SUFFIXES:
+        raise BadInput.at("expected a .csv, .tsv or .parquet file", name)
+    delimiter = CSV_SUFFIXES[suffix]
+    _check_text(path, delimiter)
+    header = _header(path, delimiter)
+    if not header:
+        raise BadInput.at("the file is empty; expected a header line", name, 1)
+    _check_header(header, name, 1)
+    frame = _read_csv(path, header, _wanted(header, columns), delimiter)
+    return RawTable(frame, name, is_csv=True, header=header, delimiter=delimiter)
 
 
 def _wanted(header: list[str], columns: Collection[str] | None) -> list[str]:
@@ -62,35 +75,30 @@ def _wanted(header: list[str], columns: Collection[str] | None) -> list[str]:
     return [c for c in header if c.strip().lower() in lowered]
 
 
-def _csv_header(path: Path) -> list[str]:
-    name = str(path)
-    _check_utf8(path)
-    header = _header(path)
-    if not header:
-        raise BadInput.at("the file is empty; expected a header line", name, 1)
+def _check_header(header: list[str], name: str, line: int | None) -> None:
     seen: dict[str, str] = {}
     for column in header:
-        if column.strip().lower() in seen:
-            first = seen[column.strip().lower()]
+        key = column.strip().lower()
+        if not key:
+            raise BadInput.at("a column has an empty name", name, line)
+        if key in seen:
+            first = seen[key]
             problem = "appears twice" if first == column else f"and '{first}' differ only in case"
-            raise BadInput.at(f"column '{column}' {problem}; field names ignore case", name, 1)
-        seen[column.strip().lower()] = column
-    return header
+            raise BadInput.at(f"column '{column}' {problem}; field names ignore case", name, line)
+        seen[key] = column
 
 
-def _read_csv(path: Path, header: list[str], include: list[str]) -> pl.DataFrame:
-    name = str(path)
-    invalid: list[int] = []
-
-    def count_invalid(_row: pacsv.InvalidRow) -> str:
-        invalid.append(1)
+def _read_csv(path: Path, header: list[str], include: list[str], delimiter: str) -> pl.DataFrame:
+    def stop(_row: pacsv.InvalidRow) -> str:
         return "error"
 
     try:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_invalid),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=stop
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
                 strings_can_be_null=True,
@@ -100,15 +108,19 @@ def _read_csv(path: Path, header: list[str], include: list[str]) -> pl.DataFrame
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         # A row with more or fewer fields than the header: find its physical line.
-        _locate_csv_problem(path, len(header))
-        raise BadInput.at(f"cannot read the CSV: {err}", name) from None
+        _locate_csv_problem(path, len(header), delimiter)
+        raise BadInput.at(f"cannot read the CSV: {err}", str(path)) from None
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
 
 
-def _check_utf8(path: Path) -> None:
-    data = path.read_bytes()
+def _check_text(path: Path, delimiter: str) -> None:
+    """UTF-8, and every quoted cell closed: a stray quote would swallow the rest of the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise BadInput.at(f"cannot read the file: {err.strerror}", str(path)) from None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -116,17 +128,35 @@ def _check_utf8(path: Path) -> None:
         raise BadInput.at(
             "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)", str(path), line
         ) from None
+    if data.count(b'"') % 2:
+        _locate_open_quote(path, delimiter)
 
 
-def _header(path: Path) -> list[str]:
+def _locate_open_quote(path: Path, delimiter: str) -> None:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            for _record in reader:
+                start = reader.line_num + 1
+        except csv.Error:
+            raise BadInput.at(
+                'a quoted cell starting on this line is never closed; end it with " '
+                '(write "" for a quote inside it)',
+                str(path),
+                start,
+            ) from None
 
 
-def _locate_csv_problem(path: Path, width: int) -> None:
+def _header(path: Path, delimiter: str) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
+def _locate_csv_problem(path: Path, width: int, delimiter: str) -> None:
     """Find the first row whose field count differs from the header's and report its line."""
-    with path.open(newline="", encoding="utf-8-sig", errors="strict") as handle:
-        reader = csv.reader(handle)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         start = reader.line_num + 1
         for record in reader:
@@ -137,15 +167,15 @@ def _locate_csv_problem(path: Path, width: int) -> None:
             start = reader.line_num + 1
 
 
-def _record_lines(path: Path) -> list[int]:
+def _record_lines(path: Path, delimiter: str) -> list[int]:
     """Physical start line of each data record; quoted cells may span lines."""
     lines: list[int] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         start = reader.line_num + 1
         for record in reader:
-            if record:  # polars, like csv readers generally, skips blank lines
+            if record:  # blank lines are skipped by the reader too
                 lines.append(start)
             start = reader.line_num + 1
     return lines

@@ -153,5 +153,6 @@ def explain_account(
         found = (ids.str.to_lowercase() == account_id.lower()).arg_true()
     if found.len() == 0:
         raise BadInput.at(f"no account with account_id {account_id!r}", book.file, None, None, "account_id")
-    account = book.frame.row(int(found[0]), named=True)
+    row = book.frame.row(int(found[0]), named=True)
+    account = {key: row[column] for key, column in book.columns.items()}
     return explain(CompiledPlan(plan), account)
