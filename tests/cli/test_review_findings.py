@@ -130,3 +130,11 @@ def test_tsv_files_are_tab_separated(tmp_path: Path) -> None:
     result = cli(tmp_path, "assign", "plan.yaml", "--accounts", "a.tsv")
     assert result.returncode == 0, result.stderr
     assert [line.split(",")[2] for line in result.stdout.splitlines()[1:]] == ["NY", ""]
+
+
+def test_an_empty_column_takes_the_type_its_rules_use(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text("name: x\nterritories:\n  - id: BIG\n    rule: employees >= 1000\n")
+    (tmp_path / "a.csv").write_text("account_id,employees\nA,\nB,\n")
+    result = cli(tmp_path, "assign", "plan.yaml", "--accounts", "a.csv")
+    assert result.returncode == 0, result.stderr
+    assert "2 accounts missed at least one territory only because a field was empty" in result.stderr

@@ -29,6 +29,18 @@ class AccountBook:
     columns: dict[str, str]  # canonical name -> column name in the file
     raw: RawTable
 
+    def without_values(self) -> set[str]:
+        """Canonical names of columns with no value at all: their type cannot be inferred."""
+        return {
+            key for key, name in self.columns.items() if self.frame.get_column(name).null_count() == len(self)
+        }
+
+    def retype(self, key: str, ftype: FieldType) -> None:
+        """Give a column without values the type its use calls for."""
+        name = self.columns[key]
+        self.frame = self.frame.with_columns(pl.col(name).cast(POLARS_TYPES[ftype]))
+        self.schema[key] = ftype
+
     @property
     def field_names(self) -> list[str]:
         """Canonical names of every column in the file, loaded or not (for "did you mean")."""

@@ -46,6 +46,10 @@ def load_checked(
     stage(f"Reading accounts from {accounts_path}")
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
     book = read_accounts(accounts_path, plan.fields, needed)
+    used_types, _notes = schema_from_plan(plan)
+    for key in book.without_values() - set(plan.fields):
+        if key in used_types:  # an empty column takes the type its rules use, not "string"
+            book.retype(key, used_types[key])
     stage("Checking rules against the account fields")
     warnings = check_plan(plan, book.schema, book.field_names)
     return plan, book, warnings
