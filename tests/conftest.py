@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import polars as pl
+import psycopg
 import pytest
 
 from territorial.engine.assign import Assignment, assign
@@ -42,6 +45,39 @@ def winners(result: Assignment, layer: str = "primary") -> dict[str, str | None]
     return dict(
         zip(rows.get_column("account_id").to_list(), rows.get_column("territory_id").to_list(), strict=True)
     )
+
+
+POSTGRES_URL = os.environ.get("TERRITORIAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    """A connection to the real PostgreSQL server the tests run against, in autocommit mode (wrap
+    work in `connection.transaction()`). An unreachable server fails the test: real-backend tests are
+    never skipped silently, only when TERRITORIAL_SKIP_POSTGRES=1 asks for it."""
+    if os.environ.get("TERRITORIAL_SKIP_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests opted out with TERRITORIAL_SKIP_POSTGRES=1")
+    try:
+        # No server-side prepared statements: tests drop and recreate the tables their queries read.
+        connection = psycopg.connect(
+            POSTGRES_URL, autocommit=True, prepare_threshold=None, connect_timeout=10
+        )
+    except psycopg.OperationalError as err:
+        problem = str(err)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(
+            f"cannot connect to PostgreSQL at {POSTGRES_URL}: {problem}\n"
+            "Start the server, point TERRITORIAL_TEST_POSTGRES_URL at one, "
+            "or set TERRITORIAL_SKIP_POSTGRES=1 to opt out of the PostgreSQL tests.",
+            pytrace=False,
+        )
+    with connection:
+        encoding = connection.execute("SHOW server_encoding").fetchone()
+        if encoding != ("UTF8",):
+            pytest.fail(f"the database at {POSTGRES_URL} must be UTF8-encoded, not {encoding}", pytrace=False)
+        yield connection
 
 
 @pytest.fixture

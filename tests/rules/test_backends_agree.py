@@ -10,10 +10,12 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import psycopg
 import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import sql as pgsql
 from sqlglot import exp
 
 from territorial.domain.fields import FieldType
@@ -63,7 +65,9 @@ ACCENTED = "éÉüÜ"
 # Wildcards, quotes, a backslash, a newline and regex metacharacters, so that escaping is tested
 # in SQL string literals, in LIKE patterns and in the regular expressions built from them.
 ASCII_CHARS = "aAbBxX019 \n%_'\\.*[(^$|?+{#&-~"
-ESCAPE_CHARS = "!#\\%_'aA"
+# The language only takes punctuation as an ESCAPE character (patterns are lower-cased, so a letter
+# could not stay one).
+ESCAPE_CHARS = "!#\\%_'"
 
 NUMBERS = [-2.5, -1.0, -0.0, 0.0, 0.1, 0.30000000000000004, 1.0, 2.0, 2.5, 1e20, 123456.789, 1e-7]
 DATES = [date(1999, 12, 31), date(2024, 1, 1), date(2024, 2, 29), date(2100, 1, 1)]
@@ -97,8 +101,9 @@ def like_from(word: str, escape: str | None) -> st.SearchStrategy[str]:
     """A pattern made from a data word by swapping characters for wildcards or escaping them."""
     actions = ["keep", "keep", "any_run", "one_char", "run_before"] + (["escaped"] if escape else [])
     steps = st.lists(st.sampled_from(actions), min_size=len(word), max_size=len(word))
-    # A lone escape character at the end has nothing to escape; SQL engines disagree about it.
-    ends = ["", "%"] + ([escape] if escape else [])
+    # The language rejects a lone escape character at the end (SQL engines disagree about it);
+    # written twice, it stands for itself.
+    ends = ["", "%"] + ([escape * 2] if escape else [])
 
     def build(picked: list[str], lead: str, tail: str) -> str:
         out = [lead]
@@ -119,6 +124,16 @@ def like_from(word: str, escape: str | None) -> st.SearchStrategy[str]:
     return st.builds(build, steps, st.sampled_from(["", "%"]), st.sampled_from(ends))
 
 
+def ends_with_lone_escape(pattern: str, escape: str | None) -> bool:
+    """Whether the pattern's last character is an escape character that escapes nothing."""
+    i = 0
+    while escape is not None and i < len(pattern):
+        if pattern[i] == escape and i + 1 == len(pattern):
+            return True
+        i += 2 if pattern[i] == escape else 1
+    return False
+
+
 @st.composite
 def example_values(draw: st.DrawFn) -> Values:
     alphabet = ASCII_CHARS + (ACCENTED if draw(st.booleans()) else "")
@@ -131,7 +146,9 @@ def example_values(draw: st.DrawFn) -> Values:
     def pattern_for(escape: str | None) -> st.SearchStrategy[tuple[str, str | None]]:
         from_word = st.one_of(known, trimmed).flatmap(lambda w: like_from(w, escape))
         raw = st.text(alphabet + (escape or ""), max_size=6)
-        return st.one_of(from_word, from_word, raw).map(lambda p: (p, escape))
+        # A word may itself end in the escape character ('#', a quote...), left bare by "keep".
+        valid = st.one_of(from_word, from_word, raw).filter(lambda p: not ends_with_lone_escape(p, escape))
+        return valid.map(lambda p: (p, escape))
 
     escape = st.one_of(st.none(), st.none(), st.sampled_from(ESCAPE_CHARS))
     # Numbers and dates also come from a per-example pool, so that arbitrary floats (and their
@@ -277,6 +294,43 @@ def sqlite_load(connection: sqlite3.Connection, rows: TableRows) -> None:
     )
 
 
+# PostgreSQL's string columns get an ICU collation, which orders unlike code points ('é' < 'f', and
+# punctuation before digits), so that any ordering the compiler left to the column's collation,
+# instead of pinning it with COLLATE "C", shows up as a disagreement. The test database's own
+# collation (C.UTF-8) orders by code point, which would hide that. (LOWER() on these columns then
+# follows ICU's case mapping rather than the database's ctype; both fold the alphabet above alike.)
+PG_COLLATION = "und-x-icu"
+PG_TYPES = {
+    FieldType.STRING: pgsql.SQL("text COLLATE {}").format(pgsql.Identifier(PG_COLLATION)),
+    FieldType.NUMBER: pgsql.SQL("double precision"),
+    FieldType.BOOLEAN: pgsql.SQL("boolean"),
+    FieldType.DATE: pgsql.SQL("date"),
+}
+
+PgConnection = psycopg.Connection[tuple[Any, ...]]
+
+
+def postgres_results(pg: PgConnection, rows: TableRows, sql: str) -> tuple[list[bool | None], list[int]]:
+    """Load the rows, as typed columns under the table's own (quoted) names, into a temporary table
+    that lives for one transaction, and run the rule's SQL on it."""
+    columns = pgsql.SQL(", ").join(
+        pgsql.SQL("{} {}").format(pgsql.Identifier(COLUMNS[name]), PG_TYPES[ftype])
+        for name, ftype in SCHEMA.items()
+    )
+    names = pgsql.SQL(", ").join(pgsql.Identifier(n) for n in [ID, *(COLUMNS[name] for name in SCHEMA)])
+    with pg.transaction():
+        pg.execute(
+            pgsql.SQL("CREATE TEMPORARY TABLE accounts ({} integer, {}) ON COMMIT DROP").format(
+                pgsql.Identifier(ID), columns
+            )
+        )
+        with pg.cursor().copy(pgsql.SQL("COPY accounts ({}) FROM STDIN").format(names)) as copy:
+            for i, row in enumerate(rows):
+                copy.write_row((i, *(row[name] for name in SCHEMA)))
+        # Without parameters psycopg sends the text as it is, so '%' in patterns needs no escaping.
+        return sql_results(lambda q: pg.execute(q).fetchall(), sql)  # type: ignore[arg-type]
+
+
 def all_ascii(expr: Expr, rows: TableRows) -> bool:
     """Whether every string in the data and the rule is ASCII (escape characters always are)."""
     texts = [value for row in rows for value in row.values() if isinstance(value, str)]
@@ -393,6 +447,22 @@ def assert_backends_agree(
         assert matches == expected_matches, f"SQLite WHERE disagrees with Python\nsql: {sql}\n{context}"
 
 
+def assert_postgres_agrees(expr: Expr, rows: TableRows, pg: PgConnection) -> None:
+    """PostgreSQL gives Python's answers. Python is the reference the other back ends are held to.
+
+    PostgreSQL lower-cases the whole generated alphabet as Python does, both under the test
+    database's ctype (C.UTF-8) and under the columns' ICU collation
+    (`test_postgres_lower_cases_the_alphabet_alike`), so it is compared on non-ASCII data too,
+    unlike SQLite. In a database with a C ctype LOWER('É') stays 'É', and this would fail."""
+    expected = python_results(expr, rows)
+    expected_matches = [i for i, answer in enumerate(expected) if answer is True]
+    sql = to_sql(expr, "postgres", COLUMNS, case_insensitive=True)
+    answers, matches = postgres_results(pg, rows, sql)
+    context = f"rule: {to_text(expr, max_items=10**9)}\nsql: {sql}\nrows: {rows}"
+    assert answers == expected, f"PostgreSQL disagrees with Python\n{context}"
+    assert matches == expected_matches, f"PostgreSQL WHERE disagrees with Python\n{context}"
+
+
 @settings(
     max_examples=1000,
     deadline=None,
@@ -405,6 +475,19 @@ def test_python_polars_and_sql_agree(
 ) -> None:
     expr, rows = scenario
     assert_backends_agree(expr, rows, duck, lite)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(scenario=scenarios())
+def test_postgres_agrees(scenario: tuple[Expr, TableRows], postgres: PgConnection) -> None:
+    """A real PostgreSQL server, on fewer examples than the in-process back ends, for time."""
+    expr, rows = scenario
+    assert_postgres_agrees(expr, rows, postgres)
 
 
 FIXED_ROWS: TableRows = [
@@ -421,13 +504,13 @@ FIXED_ROWS: TableRows = [
 ]
 
 
-@pytest.mark.parametrize(
+EDGE_CASES = pytest.mark.parametrize(
     "rule",
     [
         "s1 LIKE '%'",  # matches every non-NULL value, but NULL stays UNKNOWN
         "s1 NOT LIKE '%%'",
         "s1 LIKE 'a!%b' ESCAPE '!'",
-        "s2 LIKE '%!' ESCAPE '!'",  # a trailing escape character stands for itself
+        "s2 LIKE '%!!' ESCAPE '!'",  # an escape character written twice stands for itself
         "s1 LIKE 'a%%' ESCAPE '%'",
         "s2 LIKE 'c:\\%'",
         "s2 LIKE 'new_york'",
@@ -439,12 +522,23 @@ FIXED_ROWS: TableRows = [
         "s2 BETWEEN 'a' AND 'über'",
         "NOT (b = TRUE AND d > DATE '2000-01-01')",
         "n = 0.0002778930145481157 OR n = 0.30000000000000004",  # SQLite misreads the first
+        "s1 > 'f' OR s2 < '_'",  # code-point order, whatever the column's collation says
+        "s1 LIKE '%s' OR s2 LIKE '%(x)s'",  # not driver placeholders
     ],
 )
+
+
+@EDGE_CASES
 def test_backends_agree_on_edge_cases(
     rule: str, duck: duckdb.DuckDBPyConnection, lite: sqlite3.Connection
 ) -> None:
     assert_backends_agree(parse_rule(rule), FIXED_ROWS, duck, lite)
+
+
+@EDGE_CASES
+def test_postgres_agrees_on_edge_cases(rule: str, postgres: PgConnection) -> None:
+    """Apart from the in-process back ends, so that TERRITORIAL_SKIP_POSTGRES=1 skips only this."""
+    assert_postgres_agrees(parse_rule(rule), FIXED_ROWS, postgres)
 
 
 def test_alphabet_lower_cases_alike_everywhere(duck: duckdb.DuckDBPyConnection) -> None:
@@ -453,6 +547,23 @@ def test_alphabet_lower_cases_alike_everywhere(duck: duckdb.DuckDBPyConnection) 
     in_polars = pl.select(pl.lit(chars).str.to_lowercase()).item()
     in_duckdb = duck.execute("SELECT lower(?)", [chars]).fetchone()
     assert (chars.lower(),) == (in_polars,) == in_duckdb
+
+
+def test_postgres_lower_cases_the_alphabet_alike(postgres: PgConnection) -> None:
+    """PostgreSQL's LOWER() follows its argument's collation: the database's LC_CTYPE for plain text
+    (C.UTF-8 here, which folds É and Ü like Python; a C ctype would leave them, and then only ASCII
+    examples could be compared), ICU's rules for the test table's columns. Both must agree here."""
+    chars = ASCII_CHARS + ACCENTED
+    query = pgsql.SQL("SELECT lower(%s), lower(%s COLLATE {})").format(pgsql.Identifier(PG_COLLATION))
+    assert postgres.execute(query, [chars, chars]).fetchone() == (chars.lower(), chars.lower())
+
+
+def test_postgres_column_collation_is_not_code_point_order(postgres: PgConnection) -> None:
+    """The columns' ICU collation must order unlike Python, or it could not catch a missing COLLATE "C"."""
+    query = pgsql.SQL("SELECT 'é' < 'f' COLLATE {}, 'é' < 'f' COLLATE \"C\"").format(
+        pgsql.Identifier(PG_COLLATION)
+    )
+    assert postgres.execute(query).fetchone() == (True, "é" < "f")
 
 
 def test_like_does_not_match_before_a_final_newline() -> None:
