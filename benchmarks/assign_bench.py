@@ -74,12 +74,15 @@ def main() -> None:
             str(accounts),
             "--out",
             str(ours_out),
-        ]
+        ],
+        work / "ours.log",
     )
     sql_path = work / "baseline.sql"
     sql_path.write_text(baseline_query(plan, accounts), encoding="utf-8")
     duck_out = work / "duckdb.parquet"
-    duck_s, duck_rss = timed([sys.executable, __file__, "--run-duckdb", str(sql_path), str(duck_out)])
+    duck_s, duck_rss = timed(
+        [sys.executable, __file__, "--run-duckdb", str(sql_path), str(duck_out)], work / "duckdb.log"
+    )
     agree = compare(plan, ours_out, duck_out)
 
     print(
@@ -92,14 +95,16 @@ def main() -> None:
     single_account(plan, accounts)
 
 
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child process."""
+def timed(command: list[str], log: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process; its terminal output goes to `log`."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(child.pid, 0)
+    with log.open("w") as sink:
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink)
+        _pid, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{command[0]} failed with exit code {os.waitstatus_to_exitcode(status)}")
+        code = os.waitstatus_to_exitcode(status)
+        raise SystemExit(f"{command[0]} failed with exit code {code}; see {log}")
     return elapsed, usage.ru_maxrss * 1024
 
 
