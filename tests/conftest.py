@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,18 @@ from territorial.engine.compiled import CompiledPlan
 from territorial.io.accounts import AccountBook, type_accounts
 from territorial.io.plan_file import parse_plan
 from territorial.io.tables import RawTable
+
+
+def run_cli(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
+    """The real `territorial` command in a subprocess, with a wide terminal so lines don't wrap."""
+    return subprocess.run(
+        [sys.executable, "-m", "territorial.cli.main", *(str(a) for a in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
 
 
 def book_of(rows: list[dict[str, Any]], declared: dict[str, Any] | None = None) -> AccountBook:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from conftest import run_cli
 
 BAD_INPUT = 2
 
@@ -38,17 +38,6 @@ territories:
 RULE_LINE = 12
 
 Run = subprocess.CompletedProcess[str]
-
-
-def run_cli(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "territorial.cli.main", *(str(a) for a in args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-    )
 
 
 def write(folder: Path, name: str, text: str) -> Path:

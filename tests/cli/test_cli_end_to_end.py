@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+
+from conftest import run_cli
 
 PLAN = """\
 name: FY26 North America
@@ -111,17 +111,6 @@ REASONS = {
 }
 
 REQUIRED_COLUMNS = ["account_id", "layer", "territory_id", "rep_id", "overlaps", "tie", "reason"]
-
-
-def run_cli(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "territorial.cli.main", *(str(a) for a in args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
