@@ -458,11 +458,11 @@ def test_accounts_file_not_found(tmp_path: Path) -> None:
     assert_bad_input(result, "nowhere.csv", "not found")
 
 
-def test_accounts_not_utf8_names_the_line(tmp_path: Path) -> None:
+def test_windows_1252_accounts_are_read_as_excel_wrote_them(tmp_path: Path) -> None:
     write(tmp_path, "plan.yaml", PLAN)
-    (tmp_path / "accounts.csv").write_bytes(b"account_id,name,employees\nA1,Caf\xe9 Nord,5\n")
-    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv")
-    assert_bad_input(result, "accounts.csv:2", "UTF-8")
+    (tmp_path / "accounts.csv").write_bytes(b"account_id;name;employees\nA1;Caf\xe9 Nord \x93Bio\x94;5\n")
+    result = run_cli(tmp_path, "explain", "plan.yaml", "--accounts", "accounts.csv", "--account", "A1")
+    assert result.returncode == 0, result.stderr
 
 
 def test_empty_accounts_file(tmp_path: Path) -> None:
@@ -471,8 +471,13 @@ def test_empty_accounts_file(tmp_path: Path) -> None:
 
 
 def test_accounts_with_an_unknown_extension(tmp_path: Path) -> None:
+    result = assign_book(tmp_path, "account_id\nA1\n", name="accounts.json")
+    assert_bad_input(result, "accounts.json", ".parquet file")
+
+
+def test_accounts_xlsx_that_is_not_a_workbook(tmp_path: Path) -> None:
     result = assign_book(tmp_path, "account_id\nA1\n", name="accounts.xlsx")
-    assert_bad_input(result, "accounts.xlsx", ".parquet file")
+    assert_bad_input(result, "accounts.xlsx", "not a readable Excel workbook")
 
 
 def test_unreadable_parquet(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ import pyarrow.csv as pacsv
 
 from territorial.errors import BadInput
 
-CSV_SUFFIXES = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+DELIMITERS = ",;\t|"
+# Excel on Windows writes CSV in Windows-1252; Latin-1 accepts any byte sequence at all.
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
 @dataclass
@@ -25,18 +28,23 @@ class RawTable:
     is_csv: bool
     header: list[str] = field(default_factory=list)  # every column in the file, loaded or not
     delimiter: str = ","
+    encoding: str = "utf-8"
+    is_excel: bool = False
     _lines: list[int] | None = field(default=None, repr=False)
 
     def line_of(self, row: int) -> int:
-        """The physical CSV line of a 0-based data row (header = line 1), or the 1-based Parquet row."""
+        """The physical CSV line of a 0-based data row (header = line 1), the Excel row number
+        (header = row 1), or the 1-based Parquet row."""
+        if self.is_excel:
+            return row + 2
         if not self.is_csv:
             return row + 1
         if self._lines is None:
-            self._lines = _record_lines(Path(self.file), self.delimiter)
+            self._lines = _record_lines(Path(self.file), self.delimiter, self.encoding)
         return self._lines[row] if row < len(self._lines) else row + 2
 
     def where(self, row: int) -> str:
-        return f"line {self.line_of(row)}" if self.is_csv else f"row {row + 1}"
+        return f"line {self.line_of(row)}" if self.is_csv else f"row {self.line_of(row)}"
 
 
 def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawTable:
@@ -48,6 +56,8 @@ def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawT
     if not path.is_file():
         raise BadInput.at("this is a folder, not a file", name)
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_excel(path, columns)
     if suffix == ".parquet":
         try:
             header = list(pl.read_parquet_schema(path))
@@ -57,15 +67,29 @@ def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawT
             raise BadInput.at(f"not a readable Parquet file: {err}", name) from None
         return RawTable(frame, name, is_csv=False, header=header)
     if suffix not in CSV_SUFFIXES:
-        raise BadInput.at("expected a .csv, .tsv or .parquet file", name)
-    delimiter = CSV_SUFFIXES[suffix]
-    _check_text(path, delimiter)
-    header = _header(path, delimiter)
-    if not header:
+        raise BadInput.at("expected a .csv, .tsv, .xlsx or .parquet file", name)
+    encoding, first_line = _encoding(path)
+    if not first_line.strip():
         raise BadInput.at("the file is empty; expected a header line", name, 1)
+    delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(first_line)
+    _check_quotes(path, delimiter, encoding)
+    header = _header(path, delimiter, encoding)
     _check_header(header, name, 1)
-    frame = _read_csv(path, header, _wanted(header, columns), delimiter)
-    return RawTable(frame, name, is_csv=True, header=header, delimiter=delimiter)
+    frame = _read_csv(path, header, _wanted(header, columns), delimiter, encoding)
+    return RawTable(frame, name, is_csv=True, header=header, delimiter=delimiter, encoding=encoding)
+
+
+def _read_excel(path: Path, columns: Collection[str] | None) -> RawTable:
+    """The first sheet, every cell as text (as a CSV export would give it)."""
+    name = str(path)
+    try:
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    except Exception as err:
+        raise BadInput.at(f"not a readable Excel workbook: {err}", name) from None
+    header = frame.columns
+    _check_header(header, name, 1)
+    frame = frame.select(_wanted(header, columns)).with_columns(pl.all().cast(pl.String))
+    return RawTable(frame, name, is_csv=False, header=header, is_excel=True)
 
 
 def _wanted(header: list[str], columns: Collection[str] | None) -> list[str]:
@@ -88,14 +112,16 @@ def _check_header(header: list[str], name: str, line: int | None) -> None:
         seen[key] = column
 
 
-def _read_csv(path: Path, header: list[str], include: list[str], delimiter: str) -> pl.DataFrame:
+def _read_csv(
+    path: Path, header: list[str], include: list[str], delimiter: str, encoding: str
+) -> pl.DataFrame:
     def stop(_row: pacsv.InvalidRow) -> str:
         return "error"
 
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding=encoding),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=stop
             ),
@@ -108,32 +134,44 @@ def _read_csv(path: Path, header: list[str], include: list[str], delimiter: str)
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         # A row with more or fewer fields than the header: find its physical line.
-        _locate_csv_problem(path, len(header), delimiter)
+        _locate_csv_problem(path, len(header), delimiter, encoding)
         raise BadInput.at(f"cannot read the CSV: {err}", str(path)) from None
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
 
 
-def _check_text(path: Path, delimiter: str) -> None:
-    """UTF-8, and every quoted cell closed: a stray quote would swallow the rest of the file."""
+def _encoding(path: Path) -> tuple[str, str]:
+    """The file's text encoding and its first line."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise BadInput.at(f"cannot read the file: {err.strerror}", str(path)) from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise BadInput.at(
-            "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)", str(path), line
-        ) from None
-    if data.count(b'"') % 2:
-        _locate_open_quote(path, delimiter)
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding, text.lstrip("\ufeff").split("\n", 1)[0]
+    raise AssertionError("latin-1 decodes any bytes")
 
 
-def _locate_open_quote(path: Path, delimiter: str) -> None:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+def _sniff_delimiter(first_line: str) -> str:
+    """The most frequent of , ; tab | in the header line (outside quotes), comma on a tie."""
+    outside = first_line.split('"')[::2]
+    counts = {d: sum(part.count(d) for part in outside) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _check_quotes(path: Path, delimiter: str, encoding: str) -> None:
+    """Every quoted cell closed: a stray quote would swallow the rest of the file."""
+    if path.read_bytes().count(b'"') % 2:
+        _locate_open_quote(path, delimiter, encoding)
+
+
+def _locate_open_quote(path: Path, delimiter: str, encoding: str) -> None:
+    with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
         start = 1
         try:
@@ -148,14 +186,18 @@ def _locate_open_quote(path: Path, delimiter: str) -> None:
             ) from None
 
 
-def _header(path: Path, delimiter: str) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def _header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
-def _locate_csv_problem(path: Path, width: int, delimiter: str) -> None:
+def _locate_csv_problem(path: Path, width: int, delimiter: str, encoding: str) -> None:
     """Find the first row whose field count differs from the header's and report its line."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         start = reader.line_num + 1
@@ -167,10 +209,10 @@ def _locate_csv_problem(path: Path, width: int, delimiter: str) -> None:
             start = reader.line_num + 1
 
 
-def _record_lines(path: Path, delimiter: str) -> list[int]:
+def _record_lines(path: Path, delimiter: str, encoding: str) -> list[int]:
     """Physical start line of each data record; quoted cells may span lines."""
     lines: list[int] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         start = reader.line_num + 1

@@ -1,0 +1,118 @@
+"""The workspace's entities and their core fields: what imports map CRM columns onto.
+
+Accounts may carry any number of custom fields beside these; they stay usable in rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from territorial.domain.fields import FieldType
+
+S, N, B, D = FieldType.STRING, FieldType.NUMBER, FieldType.BOOLEAN, FieldType.DATE
+
+
+class Entity(StrEnum):
+    ACCOUNTS = "accounts"
+    REPS = "reps"
+    OPPORTUNITIES = "opportunities"
+    LEADS = "leads"
+
+
+@dataclass(frozen=True)
+class EntitySchema:
+    entity: Entity
+    id_field: str
+    fields: dict[str, FieldType]  # core fields, id included, in display order
+    allows_custom: bool  # accounts keep unknown columns as custom fields; the others reject them
+
+
+ACCOUNTS = EntitySchema(
+    Entity.ACCOUNTS,
+    "account_id",
+    {
+        "account_id": S,
+        "name": S,
+        "website": S,
+        "industry": S,
+        "employees": N,
+        "annual_revenue": N,
+        "type": S,
+        "parent_id": S,
+        "owner_id": S,
+        "street": S,
+        "city": S,
+        "state": S,
+        "postal_code": S,
+        "country": S,
+        "latitude": N,
+        "longitude": N,
+    },
+    allows_custom=True,
+)
+
+REPS = EntitySchema(
+    Entity.REPS,
+    "rep_id",
+    {
+        "rep_id": S,
+        "name": S,
+        "email": S,
+        "role": S,
+        "team": S,
+        "manager_id": S,
+        "home_postal_code": S,
+        "latitude": N,
+        "longitude": N,
+        "capacity": N,
+        "skills": S,  # ';'-separated
+        "quota": N,
+        "start_date": D,
+        "end_date": D,
+        "active": B,
+    },
+    allows_custom=False,
+)
+
+OPPORTUNITIES = EntitySchema(
+    Entity.OPPORTUNITIES,
+    "opportunity_id",
+    {
+        "opportunity_id": S,
+        "account_id": S,
+        "rep_id": S,
+        "name": S,
+        "product": S,
+        "stage": S,
+        "amount": N,
+        "created": D,
+        "closed": D,
+        "won": B,
+    },
+    allows_custom=False,
+)
+
+LEADS = EntitySchema(
+    Entity.LEADS,
+    "lead_id",
+    {
+        "lead_id": S,
+        "first_name": S,
+        "last_name": S,
+        "email": S,
+        "company": S,
+        "website": S,
+        "country": S,
+        "state": S,
+        "postal_code": S,
+        "industry": S,
+        "employees": N,
+        "source": S,
+        "inquiry": S,
+        "created": D,
+    },
+    allows_custom=False,
+)
+
+SCHEMAS: dict[Entity, EntitySchema] = {s.entity: s for s in (ACCOUNTS, REPS, OPPORTUNITIES, LEADS)}

@@ -1,0 +1,1 @@
+"""The workspace store: SQLite or PostgreSQL through SQLAlchemy, with Alembic migrations."""

@@ -1,0 +1,146 @@
+"""Table definitions. Entity tables follow `domain.entities`; the migrations create the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeEngine
+
+from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
+from territorial.domain.fields import FieldType
+
+metadata = MetaData()
+
+SQL_TYPES: dict[FieldType, type[TypeEngine[Any]]] = {
+    FieldType.STRING: Text,
+    FieldType.NUMBER: Float,
+    FieldType.BOOLEAN: Boolean,
+    FieldType.DATE: Date,
+}
+
+# Bookkeeping columns every entity table has beside its fields.
+CUSTOM = "custom"  # accounts only: custom fields as a JSON object of their text values
+ACTIVE = "active"
+UPDATED_AT = "updated_at"
+
+
+def _entity_table(schema: EntitySchema) -> Table:
+    columns = [
+        Column(
+            name,
+            String(255) if name == schema.id_field else SQL_TYPES[ftype](),
+            primary_key=name == schema.id_field,
+        )
+        for name, ftype in schema.fields.items()
+        if name != ACTIVE
+    ]
+    if schema.allows_custom:
+        columns.append(Column(CUSTOM, Text, nullable=True))
+    columns.append(Column(ACTIVE, Boolean, nullable=False, server_default="1"))
+    columns.append(Column(UPDATED_AT, DateTime, nullable=True))
+    return Table(schema.entity.value, metadata, *columns)
+
+
+ENTITY_TABLES: dict[Entity, Table] = {entity: _entity_table(schema) for entity, schema in SCHEMAS.items()}
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(32), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("mapping", String(255), nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("inserted", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("deactivated", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("record_id", String(255), nullable=False),
+    Column("field", String(255), nullable=False),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("changed_at", DateTime, nullable=False),
+    Column("source_file", Text, nullable=False),
+    Index("ix_history_record", "entity", "record_id"),
+)
+
+normalizations = Table(
+    "normalizations",
+    metadata,
+    Column("import_id", Integer, ForeignKey("imports.import_id"), primary_key=True),
+    Column("field", String(255), primary_key=True),
+    Column("old_value", Text, primary_key=True),
+    Column("new_value", Text, nullable=True),
+    Column("rule", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("plan_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("source", Text, nullable=False),  # the YAML, verbatim
+    Column("created_at", DateTime, nullable=False),
+)
+
+assignment_runs = Table(
+    "assignment_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("accounts", Integer, nullable=False, server_default="0"),
+    Column("unassigned", Integer, nullable=False, server_default="0"),
+    Column("ties", Integer, nullable=False, server_default="0"),
+)
+
+run_reasons = Table(
+    "run_reasons",
+    metadata,
+    Column("run_id", Integer, ForeignKey("assignment_runs.run_id"), primary_key=True),
+    Column("reason_id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
+assignment_results = Table(
+    "assignment_results",
+    metadata,
+    Column("run_id", Integer, ForeignKey("assignment_runs.run_id"), primary_key=True),
+    Column("account_id", String(255), primary_key=True),
+    Column("layer", String(64), primary_key=True),
+    Column("territory_id", String(255), nullable=True),
+    Column("territory_name", Text, nullable=True),
+    Column("rep_id", String(255), nullable=True),
+    Column("overlaps", Text, nullable=False),
+    Column("tie", Boolean, nullable=False),
+    Column("workload", Float, nullable=False),
+    Column("reason_id", Integer, nullable=False),
+)

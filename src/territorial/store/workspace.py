@@ -1,0 +1,161 @@
+"""Opening a workspace: its database, its schema version, and transactions that serialise writers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from territorial.errors import BadInput
+
+DEFAULT_URL = "sqlite:///territorial.db"
+URL_VARIABLE = "TERRITORIAL_DATABASE_URL"
+# How long a second writer waits for the first before giving up cleanly.
+LOCK_WAIT_SECONDS = 120
+
+
+class WorkspaceError(BadInput):
+    """The workspace cannot be used as it is (missing, outdated, unreachable)."""
+
+
+def database_url(given: str | None) -> str:
+    return given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def _describe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise WorkspaceError.at(f"not a database URL: {url!r}", "--database-url") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": LOCK_WAIT_SECONDS})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy's BEGIN (below) decide transactions; write-ahead logging lets readers
+            # go on while an import writes.
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise WorkspaceError.at("only SQLite and PostgreSQL workspaces are supported", _describe(url))
+    return create_engine(parsed)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("territorial.store") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(files("territorial.store") / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+@dataclass
+class Workspace:
+    url: str
+    engine: Engine
+
+    @property
+    def name(self) -> str:
+        return _describe(self.url)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def writing(self, lock: str) -> Iterator[Connection]:
+        """A transaction that holds the workspace's write lock named `lock` until it ends.
+
+        SQLite takes its database write lock at BEGIN IMMEDIATE; PostgreSQL takes an advisory
+        lock. Either way a second writer waits, then fails cleanly instead of interleaving."""
+        try:
+            with self.engine.begin() as connection:
+                if self.is_postgres:
+                    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+                    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})
+                yield connection
+        except OperationalError as err:
+            if "locked" in str(err) or "lock timeout" in str(err):
+                raise WorkspaceError.at(
+                    f"another import or assignment is writing to the workspace; waited {LOCK_WAIT_SECONDS} s",
+                    self.name,
+                ) from None
+            raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+
+def init_workspace(url: str | None) -> Workspace:
+    """Create the database (SQLite file) if needed and bring its schema to the newest version."""
+    resolved = database_url(url)
+    workspace = Workspace(resolved, _engine(resolved))
+    upgrade(workspace)
+    return workspace
+
+
+def upgrade(workspace: Workspace) -> None:
+    try:
+        with workspace.engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
+    except OperationalError as err:
+        raise WorkspaceError.at(f"cannot open the database: {err.orig}", workspace.name) from None
+
+
+def open_workspace(url: str | None) -> Workspace:
+    """An existing workspace whose schema is current; otherwise say what to run."""
+    resolved = database_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        raise WorkspaceError.at("no workspace here; create one with `territorial init`", _describe(resolved))
+    workspace = Workspace(resolved, _engine(resolved))
+    try:
+        with workspace.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as err:
+        raise WorkspaceError.at(f"cannot open the database: {err.orig}", workspace.name) from None
+    if current is None:
+        raise WorkspaceError.at(
+            "this database is not a workspace yet; run `territorial init`", workspace.name
+        )
+    head = _head()
+    if current != head:
+        raise WorkspaceError.at(
+            f"the workspace schema is at version {current} but this Territorial needs {head}; "
+            "run `territorial db upgrade`",
+            workspace.name,
+        )
+    return workspace
