@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -125,3 +126,26 @@ territories:
     rule: products LIKE '%security%'
     reps: [rep-500]
 """
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each real back end: a SQLite file, or a PostgreSQL schema of
+    its own in the test database (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workspace.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get("TERRITORIAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"ws_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

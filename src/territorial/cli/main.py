@@ -13,13 +13,41 @@ from rich.console import Console
 from rich.markup import escape
 
 from territorial.cli import render
+from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.output import write_table, write_text
 from territorial.services import assign as assign_service
+from territorial.services import export as export_service
+from territorial.services import imports as import_service
+from territorial.services import workspace as workspace_service
+from territorial.store.workspace import Workspace, init_workspace, open_workspace
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sales territory management.")
 generate_app = typer.Typer(no_args_is_help=True, help="Generate realistic sample data.")
 app.add_typer(generate_app, name="generate")
+db_app = typer.Typer(no_args_is_help=True, help="Workspace database maintenance.")
+app.add_typer(db_app, name="db")
+plan_app = typer.Typer(no_args_is_help=True, help="Plans stored in the workspace.")
+app.add_typer(plan_app, name="plan")
+export_app = typer.Typer(no_args_is_help=True, help="Write stored results for a CRM.")
+app.add_typer(export_app, name="export")
+import_app = typer.Typer(no_args_is_help=True, help="Import CRM exports into the workspace.")
+app.add_typer(import_app, name="import")
+
+ImportFile = Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")]
+MappingOpt = Annotated[
+    str | None, typer.Option("--mapping", help="salesforce, hubspot, or a mapping YAML file.")
+]
+FullSyncOpt = Annotated[
+    bool,
+    typer.Option("--full-sync", help="Mark records missing from the file inactive (nothing is deleted)."),
+]
+SkipOpt = Annotated[
+    bool, typer.Option("--skip-invalid", help="Import the good rows; write the rejected ones to --rejects.")
+]
+RejectsOpt = Annotated[
+    Path | None, typer.Option("--rejects", help="Where rejected rows go (default: <input name>.rejects.csv).")
+]
 
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -49,10 +77,195 @@ PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
 AccountsOpt = Annotated[Path, typer.Option("--accounts", help="Accounts CSV or Parquet.")]
 
 
+@app.callback()
+def workspace_option(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="TERRITORIAL_DATABASE_URL",
+            help="The workspace database: sqlite:///file.db (default ./territorial.db) or "
+            "postgresql+psycopg://user@host/db.",
+        ),
+    ] = None,
+) -> None:
+    """Sales territory management."""
+    ctx.obj = {"database_url": database_url}
+
+
+def workspace_of(ctx: typer.Context) -> Workspace:
+    return open_workspace(ctx.obj["database_url"] if ctx.obj else None)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create a workspace (SQLite ./territorial.db unless --database-url says otherwise)."""
+
+    def body() -> None:
+        workspace = init_workspace(ctx.obj["database_url"])
+        err.print(f"workspace ready: {workspace.name}")
+
+    run(body)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring an existing workspace's schema to this version of Territorial."""
+
+    def body() -> None:
+        workspace = init_workspace(ctx.obj["database_url"])
+        err.print(f"workspace schema is current: {workspace.name}")
+
+    run(body)
+
+
+@plan_app.command("add")
+def plan_add(ctx: typer.Context, plan: PlanArg) -> None:
+    """Store a plan in the workspace; prints its id."""
+
+    def body() -> None:
+        plan_id = workspace_service.add_plan(workspace_of(ctx), plan)
+        print(plan_id)
+        err.print(f"stored plan {plan} as plan {plan_id}")
+
+    run(body)
+
+
+@plan_app.command("list")
+def plan_list(ctx: typer.Context) -> None:
+    """The workspace's plans."""
+
+    def body() -> None:
+        plans = workspace_service.list_plans(workspace_of(ctx))
+        render.plans(Console(), plans)
+
+    run(body)
+
+
+@export_app.command("assignments")
+def export_assignments(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Option("--run", help="The assignment run to export.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet, salesforce or hubspot.")] = "csv",
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
+    territory_ids: Annotated[
+        Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
+    ] = None,
+    user_ids: Annotated[
+        Path | None,
+        typer.Option(
+            "--user-ids",
+            help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
+        ),
+    ] = None,
+    rep_ids_from: Annotated[
+        str | None,
+        typer.Option(
+            "--rep-ids-from", help="salesforce or hubspot: the rep ids already are that CRM's user ids."
+        ),
+    ] = None,
+) -> None:
+    """Write a stored run's assignments as files a CRM can load."""
+
+    def body() -> None:
+        workspace = workspace_of(ctx)
+        written = export_service.export_run(
+            workspace, run_id, fmt, out, territory_ids, user_ids, rep_ids_from
+        )
+        for path in written:
+            err.print(f"wrote {path}")
+
+    run(body)
+
+
+@import_app.command("accounts")
+def import_accounts(
+    ctx: typer.Context,
+    file: ImportFile,
+    mapping: MappingOpt = None,
+    full_sync: FullSyncOpt = False,
+    skip_invalid: SkipOpt = False,
+    rejects: RejectsOpt = None,
+) -> None:
+    """Import accounts (CSV, Excel or Parquet) into the workspace."""
+    run_import(ctx, Entity.ACCOUNTS, file, mapping, full_sync, skip_invalid, rejects)
+
+
+@import_app.command("reps")
+def import_reps(
+    ctx: typer.Context,
+    file: ImportFile,
+    mapping: MappingOpt = None,
+    full_sync: FullSyncOpt = False,
+    skip_invalid: SkipOpt = False,
+    rejects: RejectsOpt = None,
+) -> None:
+    """Import reps (e.g. a Salesforce User export)."""
+    run_import(ctx, Entity.REPS, file, mapping, full_sync, skip_invalid, rejects)
+
+
+@import_app.command("opportunities")
+def import_opportunities(
+    ctx: typer.Context,
+    file: ImportFile,
+    mapping: MappingOpt = None,
+    full_sync: FullSyncOpt = False,
+    skip_invalid: SkipOpt = False,
+    rejects: RejectsOpt = None,
+) -> None:
+    """Import opportunities (the pipeline)."""
+    run_import(ctx, Entity.OPPORTUNITIES, file, mapping, full_sync, skip_invalid, rejects)
+
+
+@import_app.command("leads")
+def import_leads(
+    ctx: typer.Context,
+    file: ImportFile,
+    mapping: MappingOpt = None,
+    full_sync: FullSyncOpt = False,
+    skip_invalid: SkipOpt = False,
+    rejects: RejectsOpt = None,
+) -> None:
+    """Import leads."""
+    run_import(ctx, Entity.LEADS, file, mapping, full_sync, skip_invalid, rejects)
+
+
+def run_import(
+    ctx: typer.Context,
+    entity: Entity,
+    file: Path,
+    mapping: str | None,
+    full_sync: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+) -> None:
+    def body() -> None:
+        workspace = workspace_of(ctx)
+        with err.status("Starting…") as status:
+            report = import_service.import_file(
+                workspace,
+                entity,
+                file,
+                mapping,
+                full_sync,
+                skip_invalid,
+                rejects,
+                stage=lambda s: status.update(f"{s}…"),
+            )
+        render.import_report(err, report)
+
+    run(body)
+
+
 @app.command()
 def assign(
-    plan: PlanArg,
-    accounts: AccountsOpt,
+    ctx: typer.Context,
+    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    plan_id: Annotated[
+        int | None, typer.Option("--plan", help="A stored plan's id: assign the workspace's accounts.")
+    ] = None,
     reps: Annotated[
         Path | None, typer.Option("--reps", help="Reps CSV: rep_id, name, email, active.")
     ] = None,
@@ -63,9 +276,18 @@ def assign(
         Path | None, typer.Option("--summary", help="Write the per-territory summary here.")
     ] = None,
 ) -> None:
-    """Assign every account to its territory and rep, with overlaps, ties and reasons."""
+    """Assign every account to its territory and rep, with overlaps, ties and reasons.
+
+    Either PLAN --accounts FILE (files), or --plan ID (the workspace's accounts; the run is stored)."""
 
     def body() -> None:
+        if plan_id is not None:
+            if plan is not None or accounts is not None or reps is not None:
+                raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+            assign_stored(plan_id)
+            return
+        if plan is None or accounts is None:
+            raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "assign")
         with err.status("Starting…") as status:
             result = assign_service.assign_files(plan, accounts, reps, stage=lambda s: status.update(f"{s}…"))
             status.update(f"Writing {result.assignment.rows.height:,} rows…")
@@ -76,6 +298,24 @@ def assign(
         render.assignment_summary(err, result.assignment)
         if out is not None:
             err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
+
+    def assign_stored(stored_plan: int) -> None:
+        workspace = workspace_of(ctx)
+        with err.status("Starting…") as status:
+            stored = workspace_service.assign_stored(
+                workspace, stored_plan, stage=lambda s: status.update(f"{s}…")
+            )
+            if out is not None:
+                write_table(stored.assignment.rows, out)
+            if summary is not None:
+                write_table(stored.assignment.territories, summary)
+        render.warnings(err, stored.warnings)
+        render.assignment_summary(err, stored.assignment)
+        print(stored.run_id)
+        err.print(
+            f"stored as run {stored.run_id}; "
+            f"`territorial export assignments --run {stored.run_id}` writes it out"
+        )
 
     run(body)
 

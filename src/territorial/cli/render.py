@@ -13,6 +13,7 @@ from territorial.domain.plan import PRIMARY
 from territorial.engine.assign import Assignment
 from territorial.engine.explain import Explanation
 from territorial.errors import Problem
+from territorial.services.imports import ImportReport
 
 MAX_TERRITORY_ROWS = 40
 
@@ -101,3 +102,37 @@ def explanation(console: Console, result: Explanation) -> None:
     console.print("[bold]Resolution[/bold]")
     for line in result.resolution:
         console.print(f"  {escape(line)}", highlight=False)
+
+
+def plans(console: Console, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        console.print("no plans yet; `territorial plan add PLAN.yaml` stores one")
+        return
+    table = Table(title="Plans")
+    for name in ("plan_id", "name", "file_name", "created_at"):
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*(escape(str(v)) for v in row))
+    console.print(table)
+
+
+def import_report(console: Console, report: ImportReport) -> None:
+    console.print(
+        f"import {report.import_id}: {counted(report.rows_read, 'row')} read from {escape(report.file)}; "
+        f"{report.inserted:,} new, {report.updated:,} changed, {report.unchanged:,} unchanged"
+        + (f", {report.deactivated:,} marked inactive" if report.deactivated else "")
+        + (f", {report.rejected:,} rejected" if report.rejected else ""),
+        highlight=False,
+    )
+    if report.normalized_cells:
+        console.print(
+            f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"
+        )
+    if report.rejects_file is not None:
+        console.print(f"[yellow]rejected rows and why: {escape(str(report.rejects_file))}[/yellow]")
+    if report.unrecognized.height:
+        shown = ", ".join(
+            f"{column} {value!r} ({rows:,})"
+            for column, value, rows in report.unrecognized.head(8).iter_rows()
+        )
+        console.print(f"[yellow]kept as given, not recognised: {escape(shown)}[/yellow]")

@@ -56,19 +56,24 @@ def load_checked(
 
 
 def apply_reps_file(plan: Plan, reps_path: str | Path) -> tuple[Plan, list[Problem]]:
-    """Every plan rep must be in the reps file; inactive reps are taken out of their territories."""
     reps = read_reps(reps_path)
+    return apply_reps(plan, {rep_id: rep.active for rep_id, rep in reps.items()}, str(reps_path))
+
+
+def apply_reps(plan: Plan, active: dict[str, bool], source: str) -> tuple[Plan, list[Problem]]:
+    """Every plan rep must be known (`active` maps rep_id → active); inactive reps are taken out of
+    their territories, which may leave a territory vacant."""
     errors, warnings = [], []
     territories = []
     for t in plan.territories:
-        missing = [r for r in t.reps if r not in reps]
+        missing = [r for r in t.reps if r not in active]
         if missing:
             errors.append(
                 Problem(
-                    Location(plan.file, t.line, None, t.id), f"reps not in {reps_path}: {', '.join(missing)}"
+                    Location(plan.file, t.line, None, t.id), f"reps not in {source}: {', '.join(missing)}"
                 )
             )
-        inactive = [r for r in t.reps if r in reps and not reps[r].active]
+        inactive = [r for r in t.reps if active.get(r) is False]
         if inactive:
             warnings.append(
                 Problem(
@@ -76,7 +81,7 @@ def apply_reps_file(plan: Plan, reps_path: str | Path) -> tuple[Plan, list[Probl
                     f"inactive reps get no accounts here: {', '.join(inactive)}",
                 )
             )
-        territories.append(replace(t, reps=tuple(r for r in t.reps if r in reps and reps[r].active)))
+        territories.append(replace(t, reps=tuple(r for r in t.reps if active.get(r))))
     if errors:
         raise BadInput(errors)
     return replace(plan, territories=tuple(territories)), warnings

@@ -1,0 +1,523 @@
+"""Column mappings of CRM imports: which file column fills which field of accounts, reps,
+opportunities and leads. Built in: `plain` (our own field names), `salesforce` and `hubspot`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
+from territorial.domain.fields import canonical
+from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.io.tables import RawTable
+
+PLAIN = "plain"
+SALESFORCE = "salesforce"
+HUBSPOT = "hubspot"
+BUILTIN_MAPPINGS = (PLAIN, SALESFORCE, HUBSPOT)
+
+# A rep has one `name`; CRMs that export first and last names apart get them joined with a space.
+FIRST_NAME, LAST_NAME = "first_name", "last_name"
+NAME_PARTS = (FIRST_NAME, LAST_NAME)
+_REP_NAME = "name"
+
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEYS = ("entity", "extends", "columns", "alternatives", "ignore")
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """One field and the file columns that may fill it, the preferred spelling first."""
+
+    field: str
+    headers: tuple[str, ...]
+    line: int | None  # where the mapping file names it; None for built-in rules
+    required: bool  # a custom mapping's own columns must be in the file; built-in ones may be absent
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How the columns of one entity's file become its fields.
+
+    Columns that no rule names are taken as a field when already named like one (any case), kept as
+    custom fields under their canonical (stripped, lower-case) name for accounts, and rejected for the
+    other entities unless listed in `ignore`.
+    """
+
+    name: str  # a built-in's name, or the mapping file's path
+    entity: Entity
+    rules: tuple[ColumnRule, ...]
+    ignore: frozenset[str]  # canonical column names to drop
+    file: str | None = None  # the mapping file; None for a built-in mapping
+
+    @property
+    def schema(self) -> EntitySchema:
+        return SCHEMAS[self.entity]
+
+    def rule_for(self, field: str) -> ColumnRule | None:
+        return next((r for r in self.rules if r.field == field), None)
+
+    def described(self) -> str:
+        return f"the {self.name} mapping" if self.file is None else f"the mapping file {self.file}"
+
+
+@dataclass
+class MappedTable:
+    """A file's rows under field names: core fields in schema order, then custom fields in file order.
+
+    Cells are as read (CSV text, null when empty); typing and clean-up happen in `io.normalize`.
+    Rows keep their order, so `line_of` names the file line of a row.
+    """
+
+    frame: pl.DataFrame
+    mapping: ColumnMapping
+    raw: RawTable
+    sources: dict[str, str]  # field -> the file column it came from, for messages about its values
+    custom_fields: tuple[str, ...]
+
+    @property
+    def entity(self) -> Entity:
+        return self.mapping.entity
+
+    @property
+    def file(self) -> str:
+        return self.raw.file
+
+    def line_of(self, row: int) -> int:
+        return self.raw.line_of(row)
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+
+def targets_of(entity: Entity) -> tuple[str, ...]:
+    """The fields a mapping may fill for an entity (accounts also take custom field names)."""
+    fields = tuple(SCHEMAS[entity].fields)
+    return (*fields, *NAME_PARTS) if entity is Entity.REPS else fields
+
+
+# ---- finding a mapping ------------------------------------------------------------------------
+
+
+def mapping_for(spec: str | Path | None, entity: Entity | str) -> ColumnMapping:
+    """The mapping that `--mapping` names: a built-in by name, else a mapping file; `plain` if None."""
+    entity = _entity(entity)
+    if spec is None:
+        return builtin_mapping(PLAIN, entity)
+    if isinstance(spec, str) and spec.strip().lower() in BUILTIN_MAPPINGS:
+        return builtin_mapping(spec, entity)
+    return load_mapping(spec, entity)
+
+
+def builtin_mapping(name: str, entity: Entity | str) -> ColumnMapping:
+    entity = _entity(entity)
+    key = name.strip().lower()
+    if key == PLAIN:
+        return ColumnMapping(PLAIN, entity, (), frozenset())
+    if key not in BUILTIN_MAPPINGS:
+        known = ", ".join(BUILTIN_MAPPINGS)
+        raise BadInput.at(f"unknown built-in mapping '{name}'; expected one of {known} or a mapping file")
+    resource = resources.files("territorial.io") / "mappings" / f"{key}_{entity.value}.yaml"
+    mapping = parse_mapping(resource.read_text(encoding="utf-8"), f"<built-in {key} {entity.value}>")
+    return ColumnMapping(key, entity, _as_builtin(mapping.rules), mapping.ignore)
+
+
+def _as_builtin(rules: tuple[ColumnRule, ...]) -> tuple[ColumnRule, ...]:
+    # A CRM export need not hold every column a built-in knows: users pick the columns to export.
+    return tuple(ColumnRule(r.field, r.headers, None, required=False) for r in rules)
+
+
+def _entity(entity: Entity | str) -> Entity:
+    return entity if isinstance(entity, Entity) else Entity(entity)
+
+
+# ---- mapping files ----------------------------------------------------------------------------
+
+
+def load_mapping(path: str | Path, entity: Entity | str | None = None) -> ColumnMapping:
+    """Read a mapping file; with `entity`, it must be that entity's mapping."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput.at("mapping file not found", str(path)) from None
+    except IsADirectoryError:
+        raise BadInput.at("this is a folder, not a mapping file", str(path)) from None
+    except (UnicodeDecodeError, OSError) as err:
+        raise BadInput.at(f"cannot read the mapping file: {err}", str(path)) from None
+    return parse_mapping(text, str(path), entity)
+
+
+def parse_mapping(text: str, file: str = "<mapping>", entity: Entity | str | None = None) -> ColumnMapping:
+    """Parse mapping YAML, reporting every problem with its line in `file`.
+
+    ```yaml
+    entity: accounts            # accounts, reps, opportunities or leads
+    extends: salesforce         # optional: start from a built-in mapping and change it
+    columns:                    # file column: field
+      Account Number: account_id
+      Region__c: region         # a custom field (accounts only)
+    alternatives:               # optional: other spellings of a column above, tried in order
+      Account Number: [Acct No]
+    ignore: [Internal Notes]    # columns to leave out
+    ```
+    """
+    # The C composer keeps every node's line and column; the mapping is built from the nodes so that
+    # column names stay exactly as written (YAML would read `yes:` as true and `2021:` as a number).
+    yaml = YAML(typ="safe", pure=False)
+    try:
+        tree = yaml.compose(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise BadInput.at(f"YAML syntax error: {err.problem or err.context}", file, line, column) from None
+    if not isinstance(tree, MappingNode):
+        raise BadInput.at("expected a mapping with the keys entity and columns", file, 1)
+    return _MappingReader(tree, file).read(None if entity is None else _entity(entity))
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _MappingReader:
+    def __init__(self, tree: MappingNode, file: str) -> None:
+        self.tree = tree
+        self.file = file
+        self.problems = ProblemLog()
+
+    def problem(self, node: Node | None, message: str, subject: str | None = None) -> None:
+        line = _line(node) if node is not None else 1
+        self.problems.add(Problem(Location(self.file, line, None, subject), message))
+
+    def read(self, wanted: Entity | None) -> ColumnMapping:
+        sections = self.sections()
+        entity = self.entity(sections.get("entity"), wanted)
+        self.problems.raise_if_any()
+        assert entity is not None
+        base = self.base(sections.get("extends"), entity)
+        rules = self.columns(sections.get("columns"), entity)
+        self.alternatives(sections.get("alternatives"), rules)
+        ignore = self.ignored(sections.get("ignore"), rules)
+        self.problems.raise_if_any()
+        own = tuple(rules.values())
+        if base is not None:
+            return _extended(base, ColumnMapping(self.file, entity, own, frozenset(ignore), self.file))
+        return ColumnMapping(self.file, entity, own, frozenset(ignore), self.file)
+
+    def sections(self) -> dict[str, tuple[Node, Node]]:
+        found: dict[str, tuple[Node, Node]] = {}
+        for key, value in self.tree.value:
+            name = str(key.value)
+            if name not in _KEYS:
+                hint = _did_you_mean(name, _KEYS)
+                self.problem(key, f"unknown key '{name}'; expected {', '.join(_KEYS)}{hint}")
+            elif name in found:
+                self.problem(key, f"'{name}' is given twice (first on line {_line(found[name][0])})")
+            else:
+                found[name] = (key, value)
+        if "entity" not in found:
+            self.problem(self.tree, "missing the key 'entity' (accounts, reps, opportunities or leads)")
+        if "columns" not in found and "extends" not in found:
+            self.problem(self.tree, "missing the key 'columns' (file column: field)")
+        return found
+
+    def entity(self, section: tuple[Node, Node] | None, wanted: Entity | None) -> Entity | None:
+        if section is None:
+            return None
+        node = section[1]
+        names = [e.value for e in Entity]
+        text = self.scalar(node, "entity")
+        if text is None:
+            return None
+        if text.lower() not in names:
+            hint = _did_you_mean(text.lower(), names)
+            self.problem(node, f"unknown entity '{text}'; expected {', '.join(names)}{hint}")
+            return None
+        entity = Entity(text.lower())
+        if wanted is not None and entity is not wanted:
+            self.problem(node, f"this mapping is for {entity.value}, but {wanted.value} are being imported")
+        return entity
+
+    def base(self, section: tuple[Node, Node] | None, entity: Entity) -> ColumnMapping | None:
+        if section is None:
+            return None
+        node = section[1]
+        text = self.scalar(node, "extends")
+        if text is None:
+            return None
+        if text.lower() not in BUILTIN_MAPPINGS:
+            self.problem(node, f"unknown built-in mapping '{text}'; expected {', '.join(BUILTIN_MAPPINGS)}")
+            return None
+        return builtin_mapping(text, entity)
+
+    def columns(self, section: tuple[Node, Node] | None, entity: Entity) -> dict[str, ColumnRule]:
+        """Rules by canonical column name, in file order."""
+        rules: dict[str, ColumnRule] = {}
+        if section is None:
+            return rules
+        node = section[1]
+        if not isinstance(node, MappingNode):
+            self.problem(node, "columns: expected a mapping of file column: field")
+            return rules
+        schema = SCHEMAS[entity]
+        allowed = targets_of(entity)
+        field_lines: dict[str, int] = {}
+        for key, value in node.value:
+            column = self.scalar(key, "a column name")
+            target = self.scalar(value, f"the field for column '{key.value}'")
+            if column is None or target is None:
+                continue
+            if not column.strip():
+                self.problem(key, "a column name is empty")
+                continue
+            field = canonical(target)
+            if not schema.allows_custom and field not in allowed:
+                hint = _did_you_mean(field, allowed)
+                self.problem(
+                    value,
+                    f"unknown {entity.value} field '{target}'{hint}; {entity.value} take no custom fields",
+                )
+                continue
+            if field not in allowed and not _FIELD_NAME.match(field):
+                self.problem(
+                    value,
+                    f"custom field name '{target}' must start with a letter and hold only letters, "
+                    "digits and _",
+                )
+                continue
+            column_key = canonical(column)
+            if column_key in rules:
+                first = rules[column_key].line
+                self.problem(
+                    key, f"column '{column}' is listed twice (first on line {first}); names ignore case"
+                )
+                continue
+            if field in field_lines:
+                self.problem(
+                    value,
+                    f"field {field} is mapped twice (first on line {field_lines[field]}); "
+                    "list other spellings of one column under alternatives",
+                )
+                continue
+            field_lines[field] = _line(key)
+            rules[column_key] = ColumnRule(field, (column.strip(),), _line(key), required=True)
+        return rules
+
+    def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, ColumnRule]) -> None:
+        if section is None:
+            return
+        node = section[1]
+        if not isinstance(node, MappingNode):
+            self.problem(node, "alternatives: expected a mapping of column: [other spellings]")
+            return
+        taken = set(rules)
+        for key, value in node.value:
+            column = self.scalar(key, "a column name")
+            if column is None:
+                continue
+            rule = rules.get(canonical(column))
+            if rule is None:
+                self.problem(key, f"alternatives for '{column}', which is not listed under columns")
+                continue
+            spellings = self.strings(value, f"alternatives of '{column}'")
+            for spelling, spelling_node in spellings:
+                spelling_key = canonical(spelling)
+                if spelling_key in taken:
+                    self.problem(spelling_node, f"column '{spelling}' is already mapped")
+                    continue
+                taken.add(spelling_key)
+                rule = ColumnRule(rule.field, (*rule.headers, spelling.strip()), rule.line, rule.required)
+            rules[canonical(column)] = rule
+
+    def ignored(self, section: tuple[Node, Node] | None, rules: dict[str, ColumnRule]) -> set[str]:
+        ignore: set[str] = set()
+        if section is None:
+            return ignore
+        mapped = {canonical(h) for r in rules.values() for h in r.headers}
+        for column, node in self.strings(section[1], "ignore"):
+            key = canonical(column)
+            if key in mapped:
+                self.problem(node, f"column '{column}' is both mapped and ignored")
+            else:
+                ignore.add(key)
+        return ignore
+
+    def scalar(self, node: Node, what: str) -> str | None:
+        if isinstance(node, ScalarNode) and str(node.tag).endswith(":null"):
+            self.problem(node, f"{what}: expected a name, found nothing")
+            return None
+        if not isinstance(node, ScalarNode):
+            self.problem(node, f"{what}: expected a name, found a {_kind(node)}")
+            return None
+        return str(node.value)
+
+    def strings(self, node: Node, what: str) -> list[tuple[str, Node]]:
+        """A list of names; a single name is taken as a list of one."""
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        found = []
+        for item in items:
+            text = self.scalar(item, what)
+            if text is not None:
+                found.append((text, item))
+        return found
+
+
+def _extended(base: ColumnMapping, own: ColumnMapping) -> ColumnMapping:
+    """A built-in changed by a mapping file: the file's rules replace the built-in's for the same
+    fields, and a column the file maps or ignores leaves the built-in's rules and ignore list."""
+    own_fields = {r.field for r in own.rules}
+    own_columns = {canonical(h) for r in own.rules for h in r.headers}
+    kept = []
+    for rule in base.rules:
+        if rule.field in own_fields:
+            continue
+        headers = tuple(h for h in rule.headers if canonical(h) not in own_columns | own.ignore)
+        if headers:
+            kept.append(ColumnRule(rule.field, headers, rule.line, rule.required))
+    ignore = (base.ignore - own_columns) | own.ignore
+    return ColumnMapping(own.name, own.entity, (*kept, *own.rules), ignore, own.file)
+
+
+def _kind(node: Node) -> str:
+    return (
+        "list" if isinstance(node, SequenceNode) else "mapping" if isinstance(node, MappingNode) else "value"
+    )
+
+
+def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = get_close_matches(name, list(choices), n=1, cutoff=0.7)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# ---- applying a mapping -----------------------------------------------------------------------
+
+
+def apply_mapping(raw: RawTable, mapping: ColumnMapping) -> MappedTable:
+    """Rename the table's columns to fields as `mapping` says; every problem is reported at once.
+
+    Maps the columns that `raw` holds, so read the whole file (no `columns=` subset).
+    """
+    schema = mapping.schema
+    by_key = {canonical(c): c for c in raw.frame.columns}
+    header_keys = [canonical(h) for h in raw.header] or list(by_key)
+    problems = ProblemLog()
+    chosen: dict[str, str] = {}  # field -> file column
+    used: set[str] = set()  # canonical names of the columns the rules account for
+    for rule in mapping.rules:
+        present = [by_key[canonical(h)] for h in rule.headers if canonical(h) in by_key]
+        used.update(canonical(h) for h in rule.headers)
+        if present:
+            chosen[rule.field] = present[0]
+        elif rule.required:
+            problems.add(_unknown_mapping_column(rule, mapping, raw))
+    targets = targets_of(mapping.entity)
+    for key, column in by_key.items():
+        if key in used or key in mapping.ignore:
+            continue
+        if key in chosen:
+            problems.add(_clash(raw, header_keys, column, key, chosen[key], mapping))
+        elif key in targets or schema.allows_custom:
+            chosen[key] = column  # already named as a field, or an account's custom field
+        else:
+            problems.add(_not_a_field(raw, header_keys, column, mapping))
+    problems.raise_if_any()
+    if schema.id_field not in chosen:
+        raise BadInput([_missing_id(raw, mapping)])
+    return _mapped(raw, mapping, chosen)
+
+
+def _mapped(raw: RawTable, mapping: ColumnMapping, chosen: dict[str, str]) -> MappedTable:
+    schema = mapping.schema
+    columns: list[pl.Expr] = []
+    sources: dict[str, str] = {}
+    for field in schema.fields:
+        if field in chosen:
+            columns.append(pl.col(chosen[field]).alias(field))
+            sources[field] = chosen[field]
+        elif field == _REP_NAME and mapping.entity is Entity.REPS and any(p in chosen for p in NAME_PARTS):
+            parts = [chosen[p] for p in NAME_PARTS if p in chosen]
+            columns.append(_joined_name(parts).alias(field))
+            sources[field] = " + ".join(parts)
+    position = {column: i for i, column in enumerate(raw.frame.columns)}
+    custom = sorted(
+        (f for f in chosen if f not in targets_of(mapping.entity)), key=lambda f: position[chosen[f]]
+    )
+    for field in custom:
+        columns.append(pl.col(chosen[field]).alias(field))
+        sources[field] = chosen[field]
+    frame = raw.frame.select(columns)
+    return MappedTable(frame, mapping, raw, sources, tuple(custom))
+
+
+def _joined_name(columns: list[str]) -> pl.Expr:
+    """First and last name with one space between; null when both are empty."""
+    parts = [pl.col(c).cast(pl.String).str.strip_chars() for c in columns]
+    joined = pl.concat_str(parts, separator=" ", ignore_nulls=True).str.strip_chars()
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def _header_location(raw: RawTable, header_keys: list[str], column: str | None) -> Location:
+    """The header line of a CSV or Excel file, and the column's position in it when known."""
+    line = 1 if raw.is_csv or raw.is_excel else None
+    key = canonical(column) if column is not None else None
+    position = header_keys.index(key) + 1 if key in header_keys and line is not None else None
+    return Location(raw.file, line, position, column)
+
+
+def _unknown_mapping_column(rule: ColumnRule, mapping: ColumnMapping, raw: RawTable) -> Problem:
+    names = " or ".join(f"'{h}'" for h in rule.headers)
+    columns = [c for c in raw.header] or list(raw.frame.columns)
+    close = get_close_matches(rule.headers[0], columns, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return Problem(
+        Location(mapping.file, rule.line, None, rule.field),
+        f"unknown mapping column {names}: {raw.file} has no such column{hint}",
+    )
+
+
+def _not_a_field(raw: RawTable, header_keys: list[str], column: str, mapping: ColumnMapping) -> Problem:
+    entity = mapping.entity.value
+    hint = _did_you_mean(canonical(column), targets_of(mapping.entity))
+    how = (
+        "add it to a mapping file (under columns, or under ignore to leave it out)"
+        if mapping.file is not None
+        else f"write a mapping file with 'extends: {mapping.name}' that maps it or lists it under ignore"
+    )
+    return Problem(
+        _header_location(raw, header_keys, column),
+        f"column '{column}' is not a field of {entity}, and {mapping.described()} does not map it{hint}; "
+        f"{entity} take no custom fields, so {how}",
+    )
+
+
+def _clash(
+    raw: RawTable, header_keys: list[str], column: str, field: str, first: str, mapping: ColumnMapping
+) -> Problem:
+    return Problem(
+        _header_location(raw, header_keys, column),
+        f"column '{column}' and column '{first}' would both fill {field} under {mapping.described()}; "
+        "list one under ignore in a mapping file",
+    )
+
+
+def _missing_id(raw: RawTable, mapping: ColumnMapping) -> Problem:
+    id_field = mapping.schema.id_field
+    rule = mapping.rule_for(id_field)
+    if rule is None:
+        expected = f"a column named {id_field}"
+    else:
+        expected = " or ".join(f"'{h}'" for h in rule.headers) + f" ({mapping.described()})"
+    return Problem(
+        Location(raw.file, 1 if raw.is_csv or raw.is_excel else None, None, id_field),
+        f"the {mapping.entity.value} id column is missing: expected {expected}",
+    )

@@ -1,0 +1,294 @@
+"""Importing CRM exports into the workspace: map, normalise, check, then upsert with history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Connection, insert, update
+
+from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
+from territorial.domain.fields import FieldType
+from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
+from territorial.io.normalize import normalize
+from territorial.io.output import write_table
+from territorial.io.tables import read_table
+from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.assign import Stage, _quiet
+from territorial.services.record_diff import as_text, diff_records
+from territorial.store import tables
+from territorial.store.bulk import insert_frame, now, read_frame, upsert_frame
+from territorial.store.workspace import Workspace
+
+MAX_REPORTED = 50
+REJECT_REASON = "reason"
+
+
+@dataclass
+class ImportReport:
+    import_id: int
+    entity: Entity
+    file: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    rejected: int
+    rejects_file: Path | None
+    normalized_cells: int
+    unrecognized: pl.DataFrame  # column, value, rows: values kept as given (an unknown country...)
+
+
+def import_file(
+    workspace: Workspace,
+    entity: Entity,
+    path: str | Path,
+    mapping: str | None = None,
+    full_sync: bool = False,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    stage: Stage = _quiet,
+) -> ImportReport:
+    """All-or-nothing by default: any bad row stops the import before anything is written."""
+    schema = SCHEMAS[entity]
+    stage(f"Reading {path}")
+    mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    stage(f"Normalising {len(mapped):,} rows")
+    types = {name: schema.fields.get(name, FieldType.STRING) for name in mapped.frame.columns}
+    normalized = normalize(mapped.frame, types, file=mapped.file, row_lines=mapped.line_of)
+    problems = _row_problems(mapped, normalized.problems, schema)
+    bad_rows = problems.get_column("row").unique()
+    rejects_file = None
+    if bad_rows.len():
+        if not skip_invalid:
+            raise BadInput(*_located(problems, mapped))
+        rejects_file = rejects or Path.cwd() / f"{Path(path).stem}.rejects.csv"
+        _write_rejects(mapped, problems, rejects_file)
+    keep = ~pl.int_range(pl.len()).is_in(bad_rows.implode())
+    incoming = normalized.frame.filter(keep)
+    stage(f"Comparing {incoming.height:,} rows with the workspace")
+    with workspace.writing(f"import:{entity.value}") as connection:
+        report = _write(connection, schema, mapped, incoming, full_sync, mapping)
+        _record_normalizations(connection, report.import_id, normalized.changes)
+    report.rejected = bad_rows.len()
+    report.rejects_file = rejects_file
+    report.normalized_cells = normalized.changes.height
+    report.unrecognized = normalized.unrecognized
+    return report
+
+
+def _row_problems(mapped: MappedTable, typing: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
+    """Typing problems plus missing and duplicate ids: row, column, value, expected."""
+    ids = mapped.frame.get_column(schema.id_field).cast(pl.String).str.strip_chars()
+    frame = pl.DataFrame({"id": ids}).with_row_index("row")
+    missing = frame.filter(pl.col("id").is_null() | (pl.col("id") == "")).select(
+        pl.col("row").cast(pl.Int64),
+        pl.lit(schema.id_field).alias("column"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit(f"a {schema.id_field}; every row needs one").alias("expected"),
+    )
+    firsts = frame.filter(pl.col("id").is_not_null()).group_by("id").agg(pl.col("row").min().alias("first"))
+    duplicates = (
+        frame.join(firsts, on="id")
+        .filter(pl.col("row") != pl.col("first"))
+        .select(
+            pl.col("row").cast(pl.Int64),
+            pl.lit(schema.id_field).alias("column"),
+            pl.col("id").alias("value"),
+            pl.format(
+                "an id used once (it is also on {})",
+                pl.col("first").map_elements(lambda r: mapped.raw.where(int(r)), return_dtype=pl.String),
+            ).alias("expected"),
+        )
+    )
+    typed = typing.select(
+        pl.col("row").cast(pl.Int64), pl.col("column"), pl.col("value").cast(pl.String), pl.col("expected")
+    )
+    return pl.concat([missing, duplicates, typed]).sort(["row", "column"])
+
+
+def _located(problems: pl.DataFrame, mapped: MappedTable) -> tuple[list[Problem], int]:
+    log = ProblemLog(MAX_REPORTED)
+    for row, column, value, expected in problems.head(MAX_REPORTED).iter_rows():
+        source = mapped.sources.get(column, column)
+        shown = "empty" if value is None else repr(value)
+        log.add(
+            Problem(
+                Location(mapped.file, mapped.line_of(row), None, source), f"expected {expected}, got {shown}"
+            )
+        )
+    log.total = problems.height
+    return log.problems, log.total
+
+
+def _write_rejects(mapped: MappedTable, problems: pl.DataFrame, path: Path) -> None:
+    """The rejected rows as they were in the file, with why, like Data Loader's error file."""
+    reasons = problems.group_by("row", maintain_order=True).agg(
+        pl.format("{}: expected {}", pl.col("column"), pl.col("expected")).str.join("; ").alias(REJECT_REASON)
+    )
+    rows = mapped.raw.frame.with_row_index("row").join(
+        reasons.with_columns(pl.col("row").cast(pl.UInt32)), on="row"
+    )
+    write_table(rows.drop("row"), path)
+
+
+def _write(
+    connection: Connection,
+    schema: EntitySchema,
+    mapped: MappedTable,
+    incoming: pl.DataFrame,
+    full_sync: bool,
+    mapping: str | None,
+) -> ImportReport:
+    entity = schema.entity
+    table = tables.ENTITY_TABLES[entity]
+    started = now()
+    import_id = int(
+        connection.execute(
+            insert(tables.imports)
+            .values(
+                entity=entity.value,
+                source_file=mapped.file,
+                mapping=mapping,
+                started_at=started,
+                rows_read=len(mapped),
+            )
+            .returning(tables.imports.c.import_id)
+        ).scalar_one()
+    )
+    id_field = schema.id_field
+    custom_fields = [c for c in incoming.columns if c not in schema.fields]
+    core = [c for c in incoming.columns if c in schema.fields and c != id_field and c != tables.ACTIVE]
+    if tables.ACTIVE in incoming.columns:
+        incoming = incoming.with_columns(pl.col(tables.ACTIVE).fill_null(True))
+    else:
+        incoming = incoming.with_columns(pl.lit(True).alias(tables.ACTIVE))
+    compared = [*core, *custom_fields, tables.ACTIVE]
+    existing = _existing(connection, schema, [*core, tables.ACTIVE], bool(schema.allows_custom))
+    for name in custom_fields:
+        if name not in existing.columns:
+            existing = existing.with_columns(pl.lit(None, pl.String).alias(name))
+    diff = diff_records(existing, incoming.select([id_field, *compared]), id_field, compared)
+    deactivated = pl.DataFrame(schema={id_field: pl.String})
+    if full_sync:
+        deactivated = existing.filter(pl.col(tables.ACTIVE)).join(
+            incoming.select(id_field), on=id_field, how="anti"
+        )
+    rows = diff.upserts
+    if schema.allows_custom:
+        rows = _with_custom_json(rows, existing, id_field, custom_fields)
+    rows = rows.with_columns(pl.lit(started).alias(tables.UPDATED_AT))
+    upsert_frame(connection, table, rows, [id_field])
+    if deactivated.height:
+        off = deactivated.select(id_field).with_columns(
+            pl.lit(False).alias(tables.ACTIVE), pl.lit(started).alias(tables.UPDATED_AT)
+        )
+        upsert_frame(connection, table, off, [id_field])
+    history = pl.concat(
+        [
+            diff.changes,
+            deactivated.select(
+                pl.col(id_field).alias("record_id"),
+                pl.lit(tables.ACTIVE).alias("field"),
+                pl.lit("true").alias("old_value"),
+                pl.lit("false").alias("new_value"),
+            ),
+        ]
+    )
+    insert_frame(
+        connection,
+        tables.history,
+        history.select(
+            pl.lit(import_id).alias("import_id"),
+            pl.lit(entity.value).alias("entity"),
+            "record_id",
+            "field",
+            "old_value",
+            "new_value",
+            pl.lit(started).alias("changed_at"),
+            pl.lit(mapped.file).alias("source_file"),
+        ),
+    )
+    counts = {
+        "inserted": diff.inserted,
+        "updated": diff.updated,
+        "unchanged": diff.unchanged,
+        "deactivated": deactivated.height,
+    }
+    connection.execute(
+        update(tables.imports)
+        .where(tables.imports.c.import_id == import_id)
+        .values(finished_at=now(), **counts)
+    )
+    return ImportReport(
+        import_id,
+        entity,
+        mapped.file,
+        len(mapped),
+        **counts,
+        rejected=0,
+        rejects_file=None,
+        normalized_cells=0,
+        unrecognized=pl.DataFrame(),
+    )
+
+
+def _existing(
+    connection: Connection, schema: EntitySchema, fields: list[str], with_custom: bool
+) -> pl.DataFrame:
+    """The stored records' id and `fields`, with custom fields decoded into columns of text."""
+    types = {
+        schema.id_field: pl.String(),
+        **{f: POLARS_TYPES[schema.fields.get(f, FieldType.BOOLEAN)] for f in fields},
+    }
+    if with_custom:
+        types[tables.CUSTOM] = pl.String()
+    frame = read_frame(connection, tables.ENTITY_TABLES[schema.entity], types)
+    if not with_custom:
+        return frame
+    custom = frame.get_column(tables.CUSTOM)
+    frame = frame.drop(tables.CUSTOM)
+    if custom.null_count() < custom.len():
+        frame = frame.hstack(
+            custom.str.json_decode(infer_schema_length=None).struct.unnest().select(pl.all().cast(pl.String))
+        )
+    return frame
+
+
+def _with_custom_json(
+    rows: pl.DataFrame, existing: pl.DataFrame, id_field: str, custom_fields: list[str]
+) -> pl.DataFrame:
+    """Rows to write with their custom fields folded into one JSON object: the file's custom fields
+    over the stored ones, keys sorted so that the same data is always the same text."""
+    core = SCHEMAS[Entity.ACCOUNTS].fields
+    stored = [c for c in existing.columns if c not in core and c != tables.ACTIVE and c not in custom_fields]
+    merged = rows.join(existing.select([id_field, *stored]), on=id_field, how="left")
+    keys = sorted({*custom_fields, *stored})
+    if not keys:
+        return merged.with_columns(pl.lit(None, pl.String).alias(tables.CUSTOM))
+    encoded = pl.struct([as_text(k, merged.schema[k]).alias(k) for k in keys]).struct.json_encode()
+    return merged.with_columns(encoded.alias(tables.CUSTOM)).drop(keys)
+
+
+def _record_normalizations(connection: Connection, import_id: int, changes: pl.DataFrame) -> None:
+    """Each distinct normalisation (column, old value → new value) once, with how many rows it touched."""
+    if changes.height == 0:
+        return
+    summary = (
+        changes.group_by(["column", "old", "new", "rule"]).agg(pl.len().alias("rows")).sort(["column", "old"])
+    )
+    insert_frame(
+        connection,
+        tables.normalizations,
+        summary.select(
+            pl.lit(import_id).alias("import_id"),
+            pl.col("column").alias("field"),
+            pl.col("old").cast(pl.String).fill_null("").alias("old_value"),
+            pl.col("new").cast(pl.String).alias("new_value"),
+            pl.col("rule").cast(pl.String),
+            pl.col("rows").cast(pl.Int64),
+        ).unique(["field", "old_value"], keep="first"),
+    )
