@@ -117,15 +117,15 @@ class Node:
 @st.composite
 def shapes(draw: st.DrawFn, depth: int) -> Node:
     has_children = depth < MAX_DEPTH and draw(st.booleans())
-    children = (
-        draw(st.lists(shapes(depth + 1), min_size=1, max_size=3)) if has_children else []  # type: ignore[arg-type]
-    )
+    children = draw(st.lists(shapes(depth + 1), min_size=1, max_size=3)) if has_children else []
+    reps: list[str] | None = draw(st.lists(st.sampled_from(REP_POOL), max_size=3, unique=True))
+    if not reps and draw(st.booleans()):
+        reps = None  # no reps key at all, rather than `reps: []`
     return Node(
         id="",
         rule=draw(st.none() | RULES),
         priority=draw(st.none() | st.integers(-1, 2)),
-        reps=(reps := draw(st.lists(st.sampled_from(REP_POOL), max_size=3, unique=True)))
-        or (None if draw(st.booleans()) else reps),
+        reps=reps,
         layer=None,
         children=children,
     )
@@ -247,9 +247,9 @@ def oracle(
     decided: dict[tuple[str, str], tuple[int | None, str, bool]] = {}
     for row, typed_row in zip(rows, typed, strict=True):
         record = prepare_record(typed_row)
-        member = []
-        for i, t in enumerate(territories):
-            own = True if rules[i] is None else rules[i](record) is True
+        member: list[bool] = []
+        for t, rule in zip(territories, rules, strict=True):
+            own = rule is None or rule(record) is True  # UNKNOWN is not TRUE
             member.append(own and (t.parent is None or member[t.parent]))
         for layer in layers:
             candidates = [
@@ -290,7 +290,7 @@ def oracle(
 
     rep_of: dict[tuple[str, str], str | None] = {}
     for i, t in enumerate(territories):
-        won = sorted(key for key, (winner, _o, _t) in decided.items() if winner == i)  # by account_id
+        won = sorted(key for key, (won_by, _o, _t) in decided.items() if won_by == i)  # by account_id
         if len(t.reps) <= 1:
             for key in won:
                 rep_of[key] = t.reps[0] if t.reps else None
@@ -317,8 +317,8 @@ def oracle(
         for layer in layers:
             if (account_id, layer) not in decided:
                 continue
-            winner, overlaps, tie = decided[(account_id, layer)]
-            territory = territories[winner].node.id if winner is not None else None
+            chosen, overlaps, tie = decided[(account_id, layer)]
+            territory = territories[chosen].node.id if chosen is not None else None
             out.append((account_id, layer, territory, rep_of.get((account_id, layer)), overlaps, tie))
     return out
 
@@ -349,4 +349,15 @@ def test_bulk_engine_matches_naive_oracle(
             patch.setattr(membership, "DEDUPLICATE_FROM_ROWS", deduplicate_from)
             result = assign(CompiledPlan(plan), book, workload, null_count)
         actual = list(result.rows.select(COMPARED).iter_rows())
-        assert actual == expected, f"DEDUPLICATE_FROM_ROWS={deduplicate_from}\n{text}\n{rows}"
+        if actual != expected:
+            first = next(
+                (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+                min(len(actual), len(expected)),
+            )
+            pytest.fail(
+                f"DEDUPLICATE_FROM_ROWS={deduplicate_from}: {len(actual)} rows, oracle {len(expected)}; "
+                f"first difference at row {first}:\n"
+                f"  engine {actual[first] if first < len(actual) else None}\n"
+                f"  oracle {expected[first] if first < len(expected) else None}\n"
+                f"plan:\n{text}accounts: {rows}"
+            )

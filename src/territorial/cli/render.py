@@ -130,6 +130,11 @@ def import_report(console: Console, report: ImportReport) -> None:
         )
     if report.rejects_file is not None:
         console.print(f"[yellow]rejected rows and why: {escape(str(report.rejects_file))}[/yellow]")
+    if report.ignored_columns:
+        console.print(
+            "columns not imported (the mapping does not use them): "
+            + escape(", ".join(report.ignored_columns))
+        )
     if report.unrecognized.height:
         shown = ", ".join(
             f"{column} {value!r} ({rows:,})"

@@ -82,6 +82,7 @@ class MappedTable:
     raw: RawTable
     sources: dict[str, str]  # field -> the file column it came from, for messages about its values
     custom_fields: tuple[str, ...]
+    ignored: tuple[str, ...] = ()  # file columns a built-in mapping passed over
 
     @property
     def entity(self) -> Entity:
@@ -195,9 +196,8 @@ class _MappingReader:
         self.file = file
         self.problems = ProblemLog()
 
-    def problem(self, node: Node | None, message: str, subject: str | None = None) -> None:
-        line = _line(node) if node is not None else 1
-        self.problems.add(Problem(Location(self.file, line, None, subject), message))
+    def problem(self, node: Node, message: str) -> None:
+        self.problems.add(Problem(Location(self.file, _line(node)), message))
 
     def read(self, wanted: Entity | None) -> ColumnMapping:
         sections = self.sections()
@@ -410,30 +410,48 @@ def apply_mapping(raw: RawTable, mapping: ColumnMapping) -> MappedTable:
     schema = mapping.schema
     by_key = {canonical(c): c for c in raw.frame.columns}
     header_keys = [canonical(h) for h in raw.header] or list(by_key)
-    problems = ProblemLog()
+    problems: list[Problem] = []
     chosen: dict[str, str] = {}  # field -> file column
     used: set[str] = set()  # canonical names of the columns the rules account for
+    unfound: set[str] = set()  # fields whose required column the file lacks
     for rule in mapping.rules:
         present = [by_key[canonical(h)] for h in rule.headers if canonical(h) in by_key]
         used.update(canonical(h) for h in rule.headers)
         if present:
             chosen[rule.field] = present[0]
         elif rule.required:
-            problems.add(_unknown_mapping_column(rule, mapping, raw))
+            problems.append(_unknown_mapping_column(rule, mapping, raw))
+            unfound.add(rule.field)
     targets = targets_of(mapping.entity)
+    ignored: list[str] = []
     for key, column in by_key.items():
         if key in used or key in mapping.ignore:
             continue
-        if key in chosen:
-            problems.add(_clash(raw, header_keys, column, key, chosen[key], mapping))
-        elif key in targets or schema.allows_custom:
-            chosen[key] = column  # already named as a field, or an account's custom field
+        name = field_name(key)
+        if name in chosen:
+            problems.append(_clash(raw, header_keys, column, name, chosen[name], mapping))
+        elif name in targets or schema.allows_custom:
+            chosen[name] = column  # already named as a field, or an account's custom field
+        elif mapping.file is None:
+            # Real CRM exports carry portal-specific columns; a built-in mapping passes over them
+            # (the import report lists them) where a custom mapping must account for each.
+            ignored.append(column)
         else:
-            problems.add(_not_a_field(raw, header_keys, column, mapping))
-    problems.raise_if_any()
-    if schema.id_field not in chosen:
-        raise BadInput([_missing_id(raw, mapping)])
-    return _mapped(raw, mapping, chosen)
+            problems.append(_not_a_field(raw, header_keys, column, mapping))
+    if schema.id_field not in chosen and schema.id_field not in unfound:
+        problems.insert(0, _missing_id(raw, mapping))
+    if problems:
+        raise BadInput(problems)
+    mapped = _mapped(raw, mapping, chosen)
+    mapped.ignored = tuple(ignored)
+    return mapped
+
+
+def field_name(column: str) -> str:
+    """A column's name as a field usable in rules: lower case, runs of other characters as `_`
+    ("Lifecycle Stage" → lifecycle_stage, "Region__c" → region__c)."""
+    name = re.sub(r"[^0-9a-z_]+", "_", canonical(column)).strip("_") or "field"
+    return f"f_{name}" if name[0].isdigit() else name
 
 
 def _mapped(raw: RawTable, mapping: ColumnMapping, chosen: dict[str, str]) -> MappedTable:

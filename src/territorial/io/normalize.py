@@ -3,6 +3,7 @@ every change so the importer can keep it as history."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -137,24 +138,33 @@ _BOOLEANS = {
 # M/D/YYYY with an optional time (Salesforce reports: 5/1/2024 1:45 PM). The date is taken as written:
 # converting a UTC time to a local date would make the result depend on the importing machine.
 _ISO_DATE = (
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"^(?<year>\d{4})-(?<month>\d{1,2})-(?<day>\d{1,2})"
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
-_US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?$"
+_US_DATE = (
+    r"^(?<month>\d{1,2})/(?<day>\d{1,2})/(?<year>\d{4})"
+    r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?$"
+)
 
 # Spreadsheets drop a ZIP's leading zeros (02134 -> 2134) and sometimes add ".0".
 _SHORT_ZIP = r"^(\d{3,5})(?:\.0+)?$"
 _ZIP_PLUS_FOUR = r"^(\d{5})[- ]?\d{4}$"
 _CANADIAN_POSTAL_CODE = r"^([A-Za-z]\d[A-Za-z])[ -]?(\d[A-Za-z]\d)$"
 
-_URL_SCHEME = r"^[a-z][a-z0-9+.-]*://"
-_URL_USER = r"^[^/?#@]*@"
-_URL_PATH = r"[/?#].*$"
-_URL_PORT = r":\d*$"
+# A URL's host without "www.": scheme, user, port, path, query and fragment dropped.
+_URL_HOST = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^/?#@]*@)?(?:www\d*\.)?([^/?#:]*)"
 _WWW = r"^www\d*\."
 _DOMAIN = r"^[^\s./@]+(?:\.[^\s./@]+)+$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _NAMED_EMAIL = r"<([^<>\s]+)>$"  # "Jane Doe <jane@acme.com>"
+
+# Values already in normal form, checked first so that only the rest go through the slower rules:
+# most cells of a CRM export need nothing.
+_NORMAL_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_NORMAL_ZIP = r"^\d{5}$"
+_NORMAL_CANADIAN_POSTAL_CODE = r"^[A-Z]\d[A-Z] \d[A-Z]\d$"
+_NORMAL_DOMAIN = r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$"
+_NORMAL_EMAIL = r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$"
 
 
 class _Region(StrEnum):
@@ -172,10 +182,11 @@ class Normalized:
 
     frame: the input's columns in the same order, typed (numbers Float64, booleans Boolean, dates Date,
       everything else String), trimmed, blanks as null.
-    changes: one row per changed cell (row, column, old, new, rule), sorted by row then column. Trimmed
-      whitespace is not a change; a value that is only re-typed ("1200" -> 1200.0) is not either.
-    problems: one row per value that could not be typed (row, column, value, expected), sorted like
-      changes; the frame holds null there.
+    changes: one row per changed cell (row, column, old, new, rule), by column in input order, then by
+      row. Trimmed whitespace is not a change; a value that is only re-typed ("1200" -> 1200.0) is not
+      either.
+    problems: one row per value that could not be typed (row, column, value, expected), by row, then by
+      column; the frame holds null there.
     unrecognized: values that no rule recognised and that were kept as given (a country pycountry does
       not know, a US state that is not one), counted per column and value.
     """
@@ -208,10 +219,11 @@ def normalize(
 
     `types` gives the type of each column (from the entity schema); columns it leaves out are strings.
     Columns that are not text yet are read as their text, so a normalised frame can be fed back in.
-    `row_lines` turns a 0-based row into the line that the problem should name (RawTable.line_of).
+    `row_lines` turns a 0-based row into the line that a problem should name (RawTable.line_of).
     """
-    raw = {name: frame.get_column(name).cast(pl.String) for name in frame.columns}
-    text = {name: _trimmed(series) for name, series in raw.items()}
+    raw = frame.select(pl.all().cast(pl.String))
+    stripped = pl.all().str.strip_chars()
+    text = raw.select(pl.when(stripped != "").then(stripped))
     kinds = {name: types.get(name, FieldType.STRING) for name in frame.columns}
 
     cleaned: dict[str, _Cleaned] = {}
@@ -221,32 +233,29 @@ def normalize(
     for name in frame.columns:
         if name not in cleaned:
             cleaned[name] = _clean(name, kinds[name], text[name], region)
+    changes = {name: _changes(raw[name], result) for name, result in cleaned.items()}
 
-    changes = [_changes(raw[name], result) for name, result in cleaned.items()]
     postal = next((name for name in POSTAL_CODES if kinds.get(name) is FieldType.STRING), None)
     if postal is not None and kinds.get(LATITUDE) is kinds.get(LONGITUDE) is FieldType.NUMBER:
-        latitude, longitude = _centroids(
-            cleaned[postal].values, region, text[LATITUDE].is_null() & text[LONGITUDE].is_null()
-        )
-        for name, centroid in ((LATITUDE, latitude), (LONGITUDE, longitude)):
-            cleaned[name] = cleaned[name].filled(centroid)
-            changes.append(_changes(raw[name], centroid))
+        missing = text[LATITUDE].is_null() & text[LONGITUDE].is_null()
+        for name, centroid in zip(
+            (LATITUDE, LONGITUDE), _centroids(cleaned[postal].values, region, missing), strict=True
+        ):
+            cleaned[name] = cleaned[name].filled(centroid.values)
+            changes[name] = pl.concat([changes[name], _changes(raw[name], centroid)]).sort("row")
 
     positions = {name: position for position, name in enumerate(frame.columns)}
+    problems = pl.concat([_problems(raw[name], result, kinds[name]) for name, result in cleaned.items()])
+    unrecognized = [_unrecognized(text[name], result) for name, result in cleaned.items()]
     return Normalized(
         frame=pl.DataFrame(
             [cleaned[name].values.cast(POLARS_TYPES[kinds[name]]).alias(name) for name in frame.columns]
         ),
-        changes=_by_position(pl.concat(changes), positions, "row"),
-        problems=_by_position(
-            pl.concat([_problems(raw[name], result, kinds[name]) for name, result in cleaned.items()]),
-            positions,
-            "row",
-        ),
-        unrecognized=_by_position(
-            pl.concat([_unrecognized(text[name], result) for name, result in cleaned.items()]),
-            positions,
-            "value",
+        # Already in column order, rows ascending: sorting millions of changes by row would cost seconds.
+        changes=pl.concat([changes[name] for name in frame.columns]),
+        problems=problems.sort("row", pl.col("column").replace_strict(positions, return_dtype=pl.UInt32)),
+        unrecognized=pl.concat(unrecognized).sort(
+            pl.col("column").replace_strict(positions, return_dtype=pl.UInt32), "value"
         ),
         file=file,
         row_lines=row_lines,
@@ -288,75 +297,132 @@ def _state_codes(country: str) -> dict[str, str]:
     names: dict[str, str] = {}
     if country == UNITED_STATES:
         for state in (*us.states.STATES_AND_TERRITORIES, *us.states.ASSOCIATED_STATES):
-            names[state.abbr] = state.abbr
-            names[state.name] = state.abbr
+            names[state.abbr] = names[state.name] = state.abbr
         for code, name in ARMED_FORCES.items():
             names[code] = names[name] = code
         names.update(US_STATE_ALIASES)
     elif country == CANADA:
         for province in pycountry.subdivisions:
-            if province.country_code != CANADA:
-                continue
-            code = province.code.removeprefix(f"{CANADA}-")
-            names[code] = names[province.name] = code
+            if province.country_code == CANADA:
+                code = province.code.removeprefix(f"{CANADA}-")
+                names[code] = names[province.name] = code
         names.update(CANADIAN_PROVINCE_ALIASES)
     return {lookup_key(name): code for name, code in names.items()}
 
 
+@functools.cache
+def _codes_of(country: str) -> list[str]:
+    return sorted(set(_state_codes(country).values()))
+
+
 @dataclass(frozen=True)
 class _Cleaned:
-    """One column after its rule: typed values, their text, and which cells changed, failed or were
-    left as they were because no rule knew them."""
+    """One column after its rule. values has a row for every input row; the others are row numbers
+    (UInt32): the cells that changed (with the new text and rule of each), could not be typed, or were
+    kept as given because no rule recognised them."""
 
     values: pl.Series
-    text: pl.Series
     changed: pl.Series
-    rule: Rule | pl.Series | None
-    bad: pl.Series | None = None
-    unrecognized: pl.Series | None = None
+    new_text: pl.Series
+    rule: pl.Series
+    bad: pl.Series
+    unrecognized: pl.Series
 
-    def filled(self, centroid: _Centroid) -> _Cleaned:
-        return _Cleaned(
-            values=self.values.fill_null(centroid.values),
-            text=self.text,
-            changed=self.changed,
-            rule=self.rule,
-            bad=self.bad,
-            unrecognized=self.unrecognized,
-        )
+    def filled(self, centroid: pl.Series) -> _Cleaned:
+        return dataclasses.replace(self, values=self.values.fill_null(centroid))
 
 
-@dataclass(frozen=True)
-class _Centroid:
-    """Coordinates taken from the postal code's centroid: values where filled, null elsewhere."""
+def _cleaned(
+    values: pl.Series,
+    new_text: pl.Series,
+    changed: pl.Series,
+    rule: Rule | pl.Series,
+    bad: pl.Series | None = None,
+    unrecognized: pl.Series | None = None,
+) -> _Cleaned:
+    """A rule's result from its per-row masks."""
+    rows = changed.fill_null(False).arg_true()
+    rules = rule.gather(rows) if isinstance(rule, pl.Series) else _repeated(rule.value, rows.len())
+    return _Cleaned(
+        values=values,
+        changed=rows,
+        new_text=new_text.gather(rows),
+        rule=rules.cast(pl.String),
+        bad=_rows(bad),
+        unrecognized=_rows(unrecognized),
+    )
 
-    values: pl.Series
-    text: pl.Series
-    changed: pl.Series
-    rule: Rule = Rule.COORDINATES
+
+def _rows(mask: pl.Series | None) -> pl.Series:
+    return pl.Series([], dtype=pl.UInt32) if mask is None else mask.fill_null(False).arg_true()
+
+
+def _repeated(value: str, times: int) -> pl.Series:
+    return pl.select(pl.repeat(value, times, dtype=pl.String)).to_series()
+
+
+def _unchanged(values: pl.Series) -> _Cleaned:
+    none = pl.Series([], dtype=pl.UInt32)
+    return _Cleaned(values, none, pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.String), none, none)
+
+
+def _where_needed(
+    text: pl.Series,
+    region: pl.Series,
+    settled: pl.Series,
+    settled_values: pl.Series,
+    rule: Callable[[pl.Series, pl.Series], _Cleaned],
+) -> _Cleaned:
+    """Run `rule` only on the rows that are not `settled` (already normal), and spread its result back
+    over every row: the settled rows take `settled_values` and record nothing."""
+    rows = (~settled.fill_null(True)).arg_true()
+    if rows.len() == 0:
+        return _unchanged(settled_values)
+    if rows.len() == text.len():
+        return rule(text, region)
+    part = rule(text.gather(rows), region.gather(rows))
+    return _Cleaned(
+        values=settled_values.clone().scatter(rows, part.values),
+        changed=rows.gather(part.changed),
+        new_text=part.new_text,
+        rule=part.rule,
+        bad=rows.gather(part.bad),
+        unrecognized=rows.gather(part.unrecognized),
+    )
 
 
 def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
     if kind is FieldType.NUMBER:
-        return _numbers(text)
+        plain = text.str.contains(PLAIN_NUMBER)
+        return _where_needed(text, region, plain, text.cast(pl.Float64, strict=False), _numbers)
     if kind is FieldType.BOOLEAN:
-        return _booleans(text)
+        lowered = text.str.to_lowercase()
+        plain = lowered.is_in(["true", "false"])
+        return _where_needed(text, region, plain, lowered == "true", _booleans)
     if kind is FieldType.DATE:
-        return _dates(text)
+        iso = text.str.to_date("%Y-%m-%d", strict=False)
+        plain = text.str.contains(_NORMAL_DATE) & iso.is_not_null()
+        return _where_needed(text, region, plain, iso, _dates)
     if name == STATE:
-        return _states(text, region)
+        normal = (
+            (region == _Region.OTHER.value)
+            | ((region != _Region.CANADA.value) & text.is_in(_codes_of(UNITED_STATES)))
+            | ((region != _Region.US.value) & text.is_in(_codes_of(CANADA)))
+        )
+        return _where_needed(text, region, normal, text, _states)
     if name in POSTAL_CODES:
-        return _postal_codes(text, region)
+        normal = (
+            (region == _Region.OTHER.value)
+            | ((region != _Region.CANADA.value) & text.str.contains(_NORMAL_ZIP))
+            | ((region != _Region.US.value) & text.str.contains(_NORMAL_CANADIAN_POSTAL_CODE))
+        )
+        return _where_needed(text, region, normal, text, _postal_codes)
     if name == WEBSITE:
-        return _domains(text)
+        normal = text.str.contains(_NORMAL_DOMAIN) & ~text.str.contains(_WWW)
+        return _where_needed(text, region, normal, text, _domains)
     if name == EMAIL:
-        return _emails(text)
-    return _Cleaned(text, text, pl.Series(name, [False] * text.len(), pl.Boolean), None)
-
-
-def _trimmed(series: pl.Series) -> pl.Series:
-    stripped = series.str.strip_chars()
-    return _pick(stripped != "", stripped, None)
+        return _where_needed(text, region, text.str.contains(_NORMAL_EMAIL), text, _emails)
+    return _unchanged(text)
 
 
 def _pick(
@@ -382,24 +448,19 @@ def _map_distinct(text: pl.Series, lookup: Callable[[str], str | None]) -> pl.Se
 def _recognised(text: pl.Series, found: pl.Series, rule: Rule | pl.Series, applies: pl.Series) -> _Cleaned:
     """A text column where `found` is the normal form; unknown values stay as they were."""
     values = found.fill_null(text)
-    return _Cleaned(
-        values=values,
-        text=values,
-        changed=(values != text).fill_null(False),
-        rule=rule,
-        unrecognized=applies & text.is_not_null() & found.is_null(),
+    return _cleaned(
+        values, values, values != text, rule, unrecognized=applies & text.is_not_null() & found.is_null()
     )
 
 
 def _countries(text: pl.Series) -> _Cleaned:
-    found = _map_distinct(text, country_code)
-    return _recognised(text, found, Rule.COUNTRY, text.is_not_null())
+    return _recognised(text, _map_distinct(text, country_code), Rule.COUNTRY, text.is_not_null())
 
 
 def _regions(countries: pl.Series | None, height: int) -> pl.Series:
     if countries is None:
-        return pl.Series("region", [_Region.EITHER.value] * height, pl.String)
-    return pl.select(
+        return _repeated(_Region.EITHER.value, height)
+    return _evaluated(
         pl.when(countries.is_null())
         .then(pl.lit(_Region.EITHER.value))
         .when(countries == UNITED_STATES)
@@ -407,20 +468,20 @@ def _regions(countries: pl.Series | None, height: int) -> pl.Series:
         .when(countries == CANADA)
         .then(pl.lit(_Region.CANADA.value))
         .otherwise(pl.lit(_Region.OTHER.value))
-    ).to_series()
+    )
 
 
 def _states(text: pl.Series, region: pl.Series) -> _Cleaned:
     american = _map_distinct(text, functools.partial(state_code, country=UNITED_STATES))
     canadian = _map_distinct(text, functools.partial(state_code, country=CANADA))
-    found = pl.select(
+    found = _evaluated(
         pl.when(region == _Region.US.value)
         .then(american)
         .when(region == _Region.CANADA.value)
         .then(canadian)
         .when(region == _Region.EITHER.value)
         .then(pl.coalesce(american, canadian))
-    ).to_series()
+    )
     return _recognised(text, found, Rule.STATE, region != _Region.OTHER.value)
 
 
@@ -437,31 +498,20 @@ def _postal_codes(text: pl.Series, region: pl.Series) -> _Cleaned:
             separator=" ",
         ).str.to_uppercase()
     )
-    found = pl.select(
-        pl.when(maybe_us & zip_code.is_not_null()).then(zip_code).when(maybe_canadian).then(canadian)
-    ).to_series()
-    rule = _pick(
-        maybe_us & zip_code.is_not_null(), pl.lit(Rule.ZIP.value), pl.lit(Rule.CANADIAN_POSTAL_CODE.value)
-    )
+    is_zip = maybe_us & zip_code.is_not_null()
+    found = _evaluated(pl.when(is_zip).then(zip_code).when(maybe_canadian).then(canadian))
+    rule = _pick(is_zip, pl.lit(Rule.ZIP.value), pl.lit(Rule.CANADIAN_POSTAL_CODE.value))
     return _recognised(text, found, rule, region != _Region.OTHER.value)
 
 
-def _domains(text: pl.Series) -> _Cleaned:
+def _domains(text: pl.Series, _region: pl.Series) -> _Cleaned:
     """Websites as the bare domain accounts are matched on: https://www.Acme.com/about is acme.com."""
-    host = (
-        text.str.to_lowercase()
-        .str.replace(_URL_SCHEME, "")
-        .str.replace(_URL_USER, "")
-        .str.replace(_URL_PATH, "")
-        .str.replace(_URL_PORT, "")
-        .str.replace(_WWW, "")
-        .str.strip_chars_end(".")
-    )
+    host = text.str.to_lowercase().str.extract(_URL_HOST, 1).str.strip_chars_end(".")
     found = _pick(host.str.contains(_DOMAIN), host, None)
     return _recognised(text, found, Rule.DOMAIN, text.is_not_null())
 
 
-def _emails(text: pl.Series) -> _Cleaned:
+def _emails(text: pl.Series, _region: pl.Series) -> _Cleaned:
     """Email addresses lower-cased whole. The local part is case-sensitive in theory only: CRMs and mail
     providers treat Jane@ and jane@ as one person, and leads are matched on the address."""
     lowered = text.str.to_lowercase().str.replace(r"^mailto:", "")
@@ -470,7 +520,7 @@ def _emails(text: pl.Series) -> _Cleaned:
     return _recognised(text, found, Rule.EMAIL, text.is_not_null())
 
 
-def _numbers(text: pl.Series) -> _Cleaned:
+def _numbers(text: pl.Series, _region: pl.Series) -> _Cleaned:
     plain = text.str.contains(PLAIN_NUMBER)
     bracketed = text.str.contains(_BRACKETED)
     unwrapped = (
@@ -487,12 +537,8 @@ def _numbers(text: pl.Series) -> _Cleaned:
     magnitude = digits.cast(pl.Float64, strict=False)
     values = _pick(readable & magnitude.is_finite(), _pick(bracketed, -magnitude, magnitude), None)
     parsed = values.is_not_null()
-    return _Cleaned(
-        values=values,
-        text=_number_text(values),
-        changed=(parsed & ~plain).fill_null(False),
-        rule=Rule.NUMBER,
-        bad=(text.is_not_null() & ~parsed).fill_null(False),
+    return _cleaned(
+        values, _number_text(values), parsed & ~plain, Rule.NUMBER, bad=text.is_not_null() & ~parsed
     )
 
 
@@ -502,91 +548,73 @@ def _number_text(values: pl.Series) -> pl.Series:
     return _pick(whole, values.cast(pl.Int64, strict=False).cast(pl.String), values.cast(pl.String))
 
 
-def _booleans(text: pl.Series) -> _Cleaned:
+def _booleans(text: pl.Series, _region: pl.Series) -> _Cleaned:
     lowered = text.str.to_lowercase()
     values = lowered.replace_strict(
         list(_BOOLEANS), list(_BOOLEANS.values()), default=None, return_dtype=pl.Boolean
     )
     parsed = values.is_not_null()
-    return _Cleaned(
-        values=values,
-        text=values.cast(pl.String),
-        changed=(parsed & ~lowered.is_in(["true", "false"])).fill_null(False),
-        rule=Rule.BOOLEAN,
-        bad=(text.is_not_null() & ~parsed).fill_null(False),
-    )
+    changed = parsed & ~lowered.is_in(["true", "false"])
+    return _cleaned(values, values.cast(pl.String), changed, Rule.BOOLEAN, bad=text.is_not_null() & ~parsed)
 
 
-def _dates(text: pl.Series) -> _Cleaned:
-    year = pl.coalesce(text.str.extract(_ISO_DATE, 1), text.str.extract(_US_DATE, 3))
-    month = pl.coalesce(text.str.extract(_ISO_DATE, 2), text.str.extract(_US_DATE, 1))
-    day = pl.coalesce(text.str.extract(_ISO_DATE, 3), text.str.extract(_US_DATE, 2))
-    iso = _evaluated(pl.concat_str(year, month.str.zfill(2), day.str.zfill(2), separator="-"))
+def _dates(text: pl.Series, _region: pl.Series) -> _Cleaned:
+    iso_parts = text.str.extract_groups(_ISO_DATE).struct
+    us_parts = text.str.extract_groups(_US_DATE).struct
+    year = pl.coalesce(iso_parts.field("year"), us_parts.field("year"))
+    month = pl.coalesce(iso_parts.field("month"), us_parts.field("month")).str.zfill(2)
+    day = pl.coalesce(iso_parts.field("day"), us_parts.field("day")).str.zfill(2)
+    iso = _evaluated(pl.concat_str(year, month, day, separator="-"))
     values = iso.str.to_date("%Y-%m-%d", strict=False)
     parsed = values.is_not_null()
-    return _Cleaned(
-        values=values,
-        text=iso,
-        changed=(parsed & (iso != text)).fill_null(False),
-        rule=Rule.DATE,
-        bad=(text.is_not_null() & ~parsed).fill_null(False),
-    )
+    return _cleaned(values, iso, parsed & (iso != text), Rule.DATE, bad=text.is_not_null() & ~parsed)
 
 
-def _centroids(postal: pl.Series, region: pl.Series, missing: pl.Series) -> tuple[_Centroid, _Centroid]:
-    """Coordinates of US rows that have neither latitude nor longitude, from their ZIP's centroid;
-    a row with one of them keeps what it has rather than mixing two sources."""
+def _centroids(postal: pl.Series, region: pl.Series, missing: pl.Series) -> list[_Cleaned]:
+    """Latitude and longitude of US rows that have neither, from their ZIP's centroid; a row with one of
+    them keeps what it has rather than mixing two sources."""
     zips = load_zips().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     wanted = missing & region.is_in([_Region.US.value, _Region.EITHER.value])
-    centroids: list[_Centroid] = []
+    rows = wanted.arg_true()
+    centroids: list[_Cleaned] = []
     for source in ("lat", "lon"):
-        found = postal.replace_strict(zips["zip"], zips[source], default=None, return_dtype=pl.Float64)
-        values = _pick(wanted, found, None)
-        centroids.append(_Centroid(values, _number_text(values), values.is_not_null()))
-    return centroids[0], centroids[1]
+        found = postal.gather(rows).replace_strict(
+            zips["zip"], zips[source], default=None, return_dtype=pl.Float64
+        )
+        values = pl.select(pl.repeat(None, postal.len(), dtype=pl.Float64)).to_series().scatter(rows, found)
+        centroids.append(_cleaned(values, _number_text(values), values.is_not_null(), Rule.COORDINATES))
+    return centroids
 
 
-def _changes(raw: pl.Series, result: _Cleaned | _Centroid) -> pl.DataFrame:
-    rows = result.changed.arg_true()
-    rule = result.rule
+def _changes(raw: pl.Series, result: _Cleaned) -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "row": rows,
-            "column": pl.Series([raw.name] * rows.len(), dtype=pl.String),
-            "old": raw.gather(rows),
-            "new": result.text.gather(rows),
-            "rule": rule.gather(rows) if isinstance(rule, pl.Series) else [rule] * rows.len(),
+            "row": result.changed,
+            "column": _repeated(raw.name, result.changed.len()),
+            "old": raw.gather(result.changed),
+            "new": result.new_text,
+            "rule": result.rule,
         },
         schema=CHANGES_SCHEMA,
     )
 
 
 def _problems(raw: pl.Series, result: _Cleaned, kind: FieldType) -> pl.DataFrame:
-    rows = result.bad.arg_true() if result.bad is not None else pl.Series([], dtype=pl.UInt32)
     return pl.DataFrame(
         {
-            "row": rows,
-            "column": [raw.name] * rows.len(),
-            "value": raw.gather(rows),
-            "expected": [EXPECTED.get(kind)] * rows.len(),
+            "row": result.bad,
+            "column": _repeated(raw.name, result.bad.len()),
+            "value": raw.gather(result.bad),
+            "expected": _repeated(EXPECTED.get(kind, ""), result.bad.len()),
         },
         schema=PROBLEMS_SCHEMA,
     )
 
 
 def _unrecognized(text: pl.Series, result: _Cleaned) -> pl.DataFrame:
-    if result.unrecognized is None:
-        return pl.DataFrame(schema=UNRECOGNIZED_SCHEMA)
-    values = text.filter(result.unrecognized.fill_null(False))
-    counted = values.value_counts(name="rows")
+    counted = text.gather(result.unrecognized).value_counts(name="rows")
     return counted.select(
-        pl.lit(text.name).alias("column"), pl.col(text.name).alias("value"), pl.col("rows").cast(pl.UInt32)
+        pl.lit(text.name, dtype=pl.String).alias("column"),
+        pl.col(text.name).alias("value"),
+        pl.col("rows").cast(pl.UInt32),
     )
-
-
-def _by_position(frame: pl.DataFrame, positions: Mapping[str, int], then: str) -> pl.DataFrame:
-    """Sorted by `then` and the column's place in the input, so outputs do not depend on run order."""
-    position = pl.col("column").replace_strict(positions, return_dtype=pl.UInt32)
-    if then == "row":
-        return frame.sort(pl.col("row"), position)
-    return frame.sort(position, pl.col(then))

@@ -40,6 +40,7 @@ class ImportReport:
     rejects_file: Path | None
     normalized_cells: int
     unrecognized: pl.DataFrame  # column, value, rows: values kept as given (an unknown country...)
+    ignored_columns: tuple[str, ...] = ()  # file columns the built-in mapping passed over
 
 
 def import_file(
@@ -77,6 +78,7 @@ def import_file(
     report.rejects_file = rejects_file
     report.normalized_cells = normalized.changes.height
     report.unrecognized = normalized.unrecognized
+    report.ignored_columns = mapped.ignored
     return report
 
 
@@ -228,7 +230,10 @@ def _write(
         entity,
         mapped.file,
         len(mapped),
-        **counts,
+        inserted=counts["inserted"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        deactivated=counts["deactivated"],
         rejected=0,
         rejects_file=None,
         normalized_cells=0,
