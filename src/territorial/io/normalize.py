@@ -152,7 +152,7 @@ _ZIP_PLUS_FOUR = r"^(\d{5})[- ]?\d{4}$"
 _CANADIAN_POSTAL_CODE = r"^([A-Za-z]\d[A-Za-z])[ -]?(\d[A-Za-z]\d)$"
 
 # A URL's host without "www.": scheme, user, port, path, query and fragment dropped.
-_URL_HOST = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^/?#@]*@)?(?:www\d*\.)?([^/?#:]*)"
+_URL_HOST = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^/?#@]*@)?(?:www\d*\.)*([^/?#:]*)"
 _WWW = r"^www\d*\."
 _DOMAIN = r"^[^\s./@]+(?:\.[^\s./@]+)+$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -393,8 +393,9 @@ def _where_needed(
 
 def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
     if kind is FieldType.NUMBER:
-        plain = text.str.contains(PLAIN_NUMBER)
-        return _where_needed(text, region, plain, text.cast(pl.Float64, strict=False), _numbers)
+        values = text.cast(pl.Float64, strict=False)
+        plain = text.str.contains(PLAIN_NUMBER) & values.is_finite()
+        return _where_needed(text, region, plain, values, _numbers)
     if kind is FieldType.BOOLEAN:
         lowered = text.str.to_lowercase()
         plain = lowered.is_in(["true", "false"])
@@ -514,7 +515,7 @@ def _domains(text: pl.Series, _region: pl.Series) -> _Cleaned:
 def _emails(text: pl.Series, _region: pl.Series) -> _Cleaned:
     """Email addresses lower-cased whole. The local part is case-sensitive in theory only: CRMs and mail
     providers treat Jane@ and jane@ as one person, and leads are matched on the address."""
-    lowered = text.str.to_lowercase().str.replace(r"^mailto:", "")
+    lowered = text.str.to_lowercase().str.replace(r"^(?:mailto:)+", "")
     address = _evaluated(pl.coalesce(lowered.str.extract(_NAMED_EMAIL, 1), lowered))
     found = _pick(address.str.contains(_EMAIL), address, None)
     return _recognised(text, found, Rule.EMAIL, text.is_not_null())
