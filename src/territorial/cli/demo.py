@@ -1,4 +1,5 @@
-"""`make demo`: a sample plan and a realistic book around real companies, assigned and explained."""
+"""`make demo`: a sample plan and a realistic book around real companies, imported into a workspace,
+assigned, exported and explained."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import polars as pl
 from rich.console import Console
 
 from territorial.cli import render
+from territorial.domain.entities import Entity
 from territorial.generate.accounts import generate_accounts
 from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
-from territorial.services.assign import assign_files, explain_account
+from territorial.services.assign import explain_account
+from territorial.services.export import export_run
+from territorial.services.imports import import_file
+from territorial.services.workspace import add_plan, assign_stored
+from territorial.store.workspace import init_workspace
 
 DEMO_ACCOUNTS = 20_000
 DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territory's pool
@@ -21,7 +27,9 @@ DEMO_SEED = 2027
 def run_demo(folder: Path, out: Console, err: Console) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     plan_path, accounts_path = folder / "plan.yaml", folder / "accounts.csv"
-    result_path, summary_path = folder / "assignments.csv", folder / "territories.csv"
+    database = folder / "territorial.db"
+    for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        stale.unlink(missing_ok=True)  # the demo starts from an empty workspace every time
     with err.status("Writing the sample plan and account book…"):
         write_text(generate_plan(DEMO_TERRITORIES, DEMO_SEED), plan_path)
         write_table(generate_accounts(DEMO_ACCOUNTS, DEMO_SEED), accounts_path)
@@ -29,17 +37,28 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
     out.print(
         f"2. Account book: {accounts_path} ({DEMO_ACCOUNTS:,} accounts around the real Fortune 500 HQs)"
     )
-    with err.status("Assigning…"):
-        run = assign_files(plan_path, accounts_path)
-        write_table(run.assignment.rows, result_path)
-        write_table(run.assignment.territories, summary_path)
-    out.print(f"3. Assignments: {result_path}; per-territory summary: {summary_path}")
+    workspace = init_workspace(f"sqlite:///{database}")
+    with err.status("Importing accounts into the workspace…") as status:
+        report = import_file(
+            workspace, Entity.ACCOUNTS, accounts_path, stage=lambda s: status.update(f"{s}…")
+        )
+    out.print(f"3. Workspace {database}:")
+    render.import_report(out, report)
+    plan_id = add_plan(workspace, plan_path)
+    with err.status("Assigning…") as status:
+        run = assign_stored(workspace, plan_id, stage=lambda s: status.update(f"{s}…"))
+        written = export_run(workspace, run.run_id, "csv", folder / "export")
+        write_table(run.assignment.territories, folder / "territories.csv")
+    out.print(f"4. Plan {plan_id} assigned as run {run.run_id}; exported to {', '.join(map(str, written))}")
     render.warnings(out, run.warnings)
     render.assignment_summary(out, run.assignment)
     account_id = _interesting_account(run.assignment.rows)
-    out.print(f"4. Why is account {account_id} where it is?")
+    out.print(f"5. Why is account {account_id} where it is?")
     render.explanation(out, explain_account(plan_path, accounts_path, account_id))
-    out.print(f"\nTry: territorial explain {plan_path} --accounts {accounts_path} --account <account_id>")
+    out.print(
+        f"\nTry: territorial --database-url sqlite:///{database} export assignments --run {run.run_id} "
+        "--format salesforce --rep-ids-from salesforce --out export-sf"
+    )
 
 
 def _interesting_account(rows: pl.DataFrame) -> str:

@@ -58,8 +58,9 @@ def import_file(
     stage(f"Reading {path}")
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
     stage(f"Normalising {len(mapped):,} rows")
-    types = {name: schema.fields.get(name, FieldType.STRING) for name in mapped.frame.columns}
-    normalized = normalize(mapped.frame, types, file=mapped.file, row_lines=mapped.line_of)
+    frame = _with_coordinate_columns(mapped.frame, schema)
+    types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
+    normalized = normalize(frame, types, file=mapped.file, row_lines=mapped.line_of)
     problems = _row_problems(mapped, normalized.problems, schema)
     bad_rows = problems.get_column("row").unique()
     rejects_file = None
@@ -80,6 +81,15 @@ def import_file(
     report.unrecognized = normalized.unrecognized
     report.ignored_columns = mapped.ignored
     return report
+
+
+def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
+    """Empty latitude and longitude beside a postal code, so normalisation fills them from it."""
+    postal = next((c for c in ("postal_code", "home_postal_code") if c in frame.columns), None)
+    if postal is None or "latitude" not in schema.fields:
+        return frame
+    missing = [c for c in ("latitude", "longitude") if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
 
 
 def _row_problems(mapped: MappedTable, typing: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
@@ -279,11 +289,20 @@ def _with_custom_json(
 
 
 def _record_normalizations(connection: Connection, import_id: int, changes: pl.DataFrame) -> None:
-    """Each distinct normalisation (column, old value → new value) once, with how many rows it touched."""
+    """Each distinct normalisation (column, old value → new value) once, with how many rows it touched.
+
+    Coordinates filled from postal codes all start empty: they make one line, not one per ZIP."""
     if changes.height == 0:
         return
     summary = (
-        changes.group_by(["column", "old", "new", "rule"]).agg(pl.len().alias("rows")).sort(["column", "old"])
+        changes.with_columns(pl.col("old").cast(pl.String).fill_null(""), pl.col("new").cast(pl.String))
+        .group_by(["column", "old"])
+        .agg(
+            pl.when(pl.col("new").n_unique() == 1).then(pl.col("new").first()).otherwise(pl.lit("(various)")),
+            pl.col("rule").first().cast(pl.String),
+            pl.len().alias("rows"),
+        )
+        .sort(["column", "old"])
     )
     insert_frame(
         connection,
@@ -291,9 +310,9 @@ def _record_normalizations(connection: Connection, import_id: int, changes: pl.D
         summary.select(
             pl.lit(import_id).alias("import_id"),
             pl.col("column").alias("field"),
-            pl.col("old").cast(pl.String).fill_null("").alias("old_value"),
-            pl.col("new").cast(pl.String).alias("new_value"),
-            pl.col("rule").cast(pl.String),
+            pl.col("old").alias("old_value"),
+            pl.col("new").alias("new_value"),
+            "rule",
             pl.col("rows").cast(pl.Int64),
-        ).unique(["field", "old_value"], keep="first"),
+        ),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 CREATED = "(created)"
+_OLD = "__old"
 
 
 @dataclass
@@ -35,60 +36,38 @@ def diff_records(
 ) -> RecordDiff:
     """Compare `incoming` with `existing` on `fields` (the columns the file carried).
 
-    A field the file does not carry is left as it is; a NULL that the file carries clears it."""
-    incoming_ids = incoming.select(id_field)
-    old = existing.select([id_field, *fields]).join(incoming_ids, on=id_field, how="semi")
-    joined = incoming.select([id_field, *fields]).join(old, on=id_field, how="left", suffix="__old")
-    is_new = ~pl.col(id_field).is_in(old.get_column(id_field).implode())
-    texts = []
-    for name in fields:
-        dtype = incoming.schema[name]
-        new_text = as_text(name, dtype)
-        old_text = as_text(f"{name}__old", joined.schema.get(f"{name}__old", dtype))
-        texts.append(
-            pl.when(new_text.ne_missing(old_text) & ~is_new)
-            .then(
-                pl.struct(
-                    pl.lit(name).alias("field"), old_text.alias("old_value"), new_text.alias("new_value")
-                )
-            )
-            .alias(f"__change_{name}")
+    A field the file does not carry is left as it is; a NULL that the file carries clears it.
+    Typed values are compared first, over every row at once; text for history is made only for
+    the few rows that changed."""
+    old = existing.select([id_field, *fields]).with_columns(pl.lit(True).alias("__stored"))
+    joined = incoming.select([id_field, *fields]).join(old, on=id_field, how="left", suffix=_OLD)
+    is_new = pl.col("__stored").is_null()
+    differs = [pl.col(f).ne_missing(pl.col(f"{f}{_OLD}").cast(incoming.schema[f])) for f in fields]
+    changed_any = pl.any_horizontal(differs) if differs else pl.lit(False)
+    flagged = joined.with_columns(is_new.alias("__new"), (changed_any & ~is_new).alias("__changed"))
+    new_ids = flagged.filter(pl.col("__new")).select(id_field)
+    changed = flagged.filter(pl.col("__changed"))
+    per_field = [
+        changed.filter(pl.col(f).ne_missing(pl.col(f"{f}{_OLD}").cast(incoming.schema[f]))).select(
+            pl.col(id_field).cast(pl.String).alias("record_id"),
+            pl.lit(f).alias("field"),
+            as_text(f"{f}{_OLD}", incoming.schema[f]).alias("old_value"),
+            as_text(f, incoming.schema[f]).alias("new_value"),
         )
-    with_changes = (
-        joined.with_columns(is_new.alias("__new"), *texts)
-        if fields
-        else joined.with_columns(is_new.alias("__new"))
-    )
-    change_columns = [f"__change_{name}" for name in fields]
-    changes = (
-        with_changes.select(pl.col(id_field).alias("record_id"), pl.concat_list(change_columns).alias("c"))
-        .explode("c")
-        .drop_nulls("c")
-        .unnest("c")
-        if fields
-        else pl.DataFrame(
-            schema={
-                "record_id": pl.String,
-                "field": pl.String,
-                "old_value": pl.String,
-                "new_value": pl.String,
-            }
-        )
-    )
-    changed_ids = changes.select(pl.col("record_id").alias(id_field)).unique()
-    new_rows = with_changes.filter(pl.col("__new")).select(id_field)
-    created = new_rows.select(
-        pl.col(id_field).alias("record_id"),
+        for f in fields
+    ]
+    created = new_ids.select(
+        pl.col(id_field).cast(pl.String).alias("record_id"),
         pl.lit(CREATED).alias("field"),
         pl.lit(None, pl.String).alias("old_value"),
         pl.lit(None, pl.String).alias("new_value"),
     )
-    write_ids = pl.concat([new_rows, changed_ids])
-    upserts = incoming.join(write_ids, on=id_field, how="semi")
+    changes = pl.concat([created, *per_field]).sort(["record_id", "field"])
+    write_ids = pl.concat([new_ids, changed.select(id_field)])
     return RecordDiff(
-        upserts=upserts,
-        changes=pl.concat([created, changes.select(created.columns)]).sort(["record_id", "field"]),
-        inserted=new_rows.height,
-        updated=changed_ids.height,
-        unchanged=incoming.height - new_rows.height - changed_ids.height,
+        upserts=incoming.join(write_ids, on=id_field, how="semi"),
+        changes=changes,
+        inserted=new_ids.height,
+        updated=changed.height,
+        unchanged=incoming.height - new_ids.height - changed.height,
     )

@@ -36,11 +36,15 @@ def read_frame(
         return frame.with_columns(_from_text(name, dtype) for name, dtype in schema.items())
     cursor = _driver(connection).execute(select)
     rows = cursor.fetchall()
-    text_schema = {c: (pl.String if schema[c] in (pl.Date(), pl.Datetime()) else schema[c]) for c in columns}
+    text_schema = {c: (pl.String() if _is_temporal(schema[c]) else schema[c]) for c in columns}
     frame = pl.DataFrame(rows, schema=text_schema, orient="row")
     return frame.with_columns(
-        _from_text(name, dtype) for name, dtype in schema.items() if dtype in (pl.Date(), pl.Datetime())
+        _from_text(name, dtype) for name, dtype in schema.items() if _is_temporal(dtype)
     )
+
+
+def _is_temporal(dtype: pl.DataType) -> bool:
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def _from_text(name: str, dtype: pl.DataType) -> pl.Expr:

@@ -49,10 +49,9 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # Let SQLAlchemy's BEGIN (below) decide transactions; write-ahead logging lets readers
-            # go on while an import writes.
+            # Let SQLAlchemy's BEGIN (below) decide transactions. (Write-ahead logging, which lets
+            # readers go on while an import writes, is set once when the workspace is created.)
             dbapi_connection.isolation_level = None
-            dbapi_connection.execute("PRAGMA journal_mode=WAL")
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
         @event.listens_for(engine, "begin")
@@ -129,6 +128,9 @@ def init_workspace(url: str | None) -> Workspace:
 
 def upgrade(workspace: Workspace) -> None:
     try:
+        if workspace.engine.dialect.name == "sqlite":
+            with workspace.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         with workspace.engine.begin() as connection:
             command.upgrade(_alembic_config(connection), "head")
     except OperationalError as err:
