@@ -149,6 +149,7 @@ def rule_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Run, 
         plan, start = rule_case(folder, rule)
         return rule, (run_cli(folder, "validate", plan.name, "--accounts", "accounts.csv"), start)
 
+    tmp_path_factory.getbasetemp()  # made once here: threads making it at once would race
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(one, [case.values[0] for case in RULE_ERRORS]))
 
