@@ -39,6 +39,9 @@ class Assignment:
     ties: int
     skipped_on_null: int  # accounts for which some rule was UNKNOWN because a field was empty
     null_workload: int
+    # Each row's reason as an index into `reason_texts`, for storing reasons once rather than per row.
+    reason_index: np.ndarray
+    reason_texts: pl.Series
 
     @property
     def vacant(self) -> list[str]:
@@ -96,6 +99,8 @@ def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null
         ties=int(table.get_column("tie").sum()),
         skipped_on_null=int(membership.skipped_on_null.sum()),
         null_workload=null_workload,
+        reason_index=row_key[order],
+        reason_texts=texts.get_column("reason"),
     )
 
 

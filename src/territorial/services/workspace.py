@@ -134,20 +134,16 @@ def assign_stored(workspace: Workspace, plan_id: int, stage: Stage = _quiet) -> 
                 .returning(tables.assignment_runs.c.run_id)
             ).scalar_one()
         )
-        reasons = result.rows.select(pl.col("reason").unique(maintain_order=True)).with_row_index("reason_id")
+        reasons = pl.DataFrame({"text": result.reason_texts}).with_row_index("reason_id")
         insert_frame(
             connection,
             tables.run_reasons,
-            reasons.select(
-                pl.lit(run_id).alias("run_id"),
-                pl.col("reason_id").cast(pl.Int64),
-                pl.col("reason").alias("text"),
-            ),
+            reasons.select(pl.lit(run_id).alias("run_id"), pl.col("reason_id").cast(pl.Int64), "text"),
         )
-        rows = result.rows.join(reasons, on="reason", how="left").select(
+        rows = result.rows.select(
             pl.lit(run_id).alias("run_id"),
             *[c for c in RESULT_COLUMNS if c != "reason"],
-            pl.col("reason_id").cast(pl.Int64),
+            pl.Series("reason_id", result.reason_index, dtype=pl.Int64),
         )
         insert_frame(connection, tables.assignment_results, rows)
         connection.execute(

@@ -130,12 +130,15 @@ run_reasons = Table(
     Column("text", Text, nullable=False),
 )
 
+# Results are written once per run, a million or more rows at a time, and read back whole. Only an
+# index on the run: on PostgreSQL a foreign key check per row made storing 1.75M rows take 8.4 s
+# instead of 3.0 s. The run row and its results are written in one transaction by one function.
 assignment_results = Table(
     "assignment_results",
     metadata,
-    Column("run_id", Integer, ForeignKey("assignment_runs.run_id"), primary_key=True),
-    Column("account_id", String(255), primary_key=True),
-    Column("layer", String(64), primary_key=True),
+    Column("run_id", Integer, nullable=False),
+    Column("account_id", String(255), nullable=False),
+    Column("layer", String(64), nullable=False),
     Column("territory_id", String(255), nullable=True),
     Column("territory_name", Text, nullable=True),
     Column("rep_id", String(255), nullable=True),
@@ -143,4 +146,5 @@ assignment_results = Table(
     Column("tie", Boolean, nullable=False),
     Column("workload", Float, nullable=False),
     Column("reason_id", Integer, nullable=False),
+    Index("ix_assignment_results_run", "run_id"),
 )

@@ -179,12 +179,8 @@ def upgrade() -> None:
         sa.Column("tie", sa.Boolean(), nullable=False),
         sa.Column("workload", sa.Float(), nullable=False),
         sa.Column("reason_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["assignment_runs.run_id"],
-        ),
-        sa.PrimaryKeyConstraint("run_id", "account_id", "layer"),
     )
+    op.create_index("ix_assignment_results_run", "assignment_results", ["run_id"])
     op.create_table(
         "run_reasons",
         sa.Column("run_id", sa.Integer(), nullable=False),
@@ -200,6 +196,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("run_reasons")
+    op.drop_index("ix_assignment_results_run", table_name="assignment_results")
     op.drop_table("assignment_results")
     op.drop_table("normalizations")
     op.drop_index("ix_history_record", table_name="history")
