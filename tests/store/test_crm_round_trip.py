@@ -114,3 +114,23 @@ def test_bad_crm_files_are_refused_with_their_line(workspace_url: str, tmp_path:
     )
     assert getattr(result, "returncode") == 2 and "also on line" in str(getattr(result, "stderr"))  # noqa: B009
     assert scalar(workspace_url, "SELECT count(*) FROM accounts") == 0
+
+
+def test_every_entity_imports_from_its_crm_export(workspace_url: str, tmp_path: Path) -> None:
+    def cli(*args: object) -> object:
+        return ok(run_cli(tmp_path, "--database-url", workspace_url, *args))
+
+    cli("init")
+    for entity, name, mapping, table, rows in [
+        ("reps", "plain_reps_crm.csv", None, "reps", 41),
+        ("reps", "hubspot_users_crm.csv", "hubspot", "reps", 82),
+        ("opportunities", "sf_opportunities_crm.csv", "salesforce", "opportunities", 150),
+        ("opportunities", "hubspot_deals_crm.csv", "hubspot", "opportunities", 274),
+        ("leads", "sf_leads_olist.csv", "salesforce", "leads", 120),
+        ("leads", "hubspot_contacts_olist.csv", "hubspot", "leads", 240),
+    ]:
+        cli("import", entity, CRM / name, *(["--mapping", mapping] if mapping else []))
+        assert scalar(workspace_url, f"SELECT count(*) FROM {table}") == rows, name
+    # Typed and normalised: won is a boolean, amounts numbers, Brazil an ISO code.
+    assert scalar(workspace_url, "SELECT count(*) FROM opportunities WHERE won AND amount > 0") > 0
+    assert scalar(workspace_url, "SELECT count(*) FROM leads WHERE country = 'BR'") > 0
