@@ -31,8 +31,6 @@ plan_app = typer.Typer(no_args_is_help=True, help="Plans stored in the workspace
 app.add_typer(plan_app, name="plan")
 export_app = typer.Typer(no_args_is_help=True, help="Write stored results for a CRM.")
 app.add_typer(export_app, name="export")
-import_app = typer.Typer(no_args_is_help=True, help="Import CRM exports into the workspace.")
-app.add_typer(import_app, name="import")
 
 ImportFile = Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")]
 MappingOpt = Annotated[
@@ -179,56 +177,20 @@ def export_assignments(
     run(body)
 
 
-@import_app.command("accounts")
-def import_accounts(
+@app.command("import")
+def import_records(
     ctx: typer.Context,
+    entity: Annotated[
+        Entity, typer.Argument(help="What the file holds: accounts, reps, opportunities or leads.")
+    ],
     file: ImportFile,
     mapping: MappingOpt = None,
     full_sync: FullSyncOpt = False,
     skip_invalid: SkipOpt = False,
     rejects: RejectsOpt = None,
 ) -> None:
-    """Import accounts (CSV, Excel or Parquet) into the workspace."""
-    run_import(ctx, Entity.ACCOUNTS, file, mapping, full_sync, skip_invalid, rejects)
-
-
-@import_app.command("reps")
-def import_reps(
-    ctx: typer.Context,
-    file: ImportFile,
-    mapping: MappingOpt = None,
-    full_sync: FullSyncOpt = False,
-    skip_invalid: SkipOpt = False,
-    rejects: RejectsOpt = None,
-) -> None:
-    """Import reps (e.g. a Salesforce User export)."""
-    run_import(ctx, Entity.REPS, file, mapping, full_sync, skip_invalid, rejects)
-
-
-@import_app.command("opportunities")
-def import_opportunities(
-    ctx: typer.Context,
-    file: ImportFile,
-    mapping: MappingOpt = None,
-    full_sync: FullSyncOpt = False,
-    skip_invalid: SkipOpt = False,
-    rejects: RejectsOpt = None,
-) -> None:
-    """Import opportunities (the pipeline)."""
-    run_import(ctx, Entity.OPPORTUNITIES, file, mapping, full_sync, skip_invalid, rejects)
-
-
-@import_app.command("leads")
-def import_leads(
-    ctx: typer.Context,
-    file: ImportFile,
-    mapping: MappingOpt = None,
-    full_sync: FullSyncOpt = False,
-    skip_invalid: SkipOpt = False,
-    rejects: RejectsOpt = None,
-) -> None:
-    """Import leads."""
-    run_import(ctx, Entity.LEADS, file, mapping, full_sync, skip_invalid, rejects)
+    """Import a CRM export (CSV, Excel or Parquet) into the workspace: `import accounts FILE`."""
+    run_import(ctx, entity, file, mapping, full_sync, skip_invalid, rejects)
 
 
 def run_import(
