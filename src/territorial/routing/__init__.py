@@ -1,0 +1,1 @@
+"""Routing: match a lead to an account, then to its territory and rep."""
