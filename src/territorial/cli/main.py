@@ -31,6 +31,8 @@ plan_app = typer.Typer(no_args_is_help=True, help="Plans stored in the workspace
 app.add_typer(plan_app, name="plan")
 export_app = typer.Typer(no_args_is_help=True, help="Write stored results for a CRM.")
 app.add_typer(export_app, name="export")
+score_app = typer.Typer(no_args_is_help=True, help="Fit scores: the chance that an account or lead converts.")
+app.add_typer(score_app, name="score")
 
 ImportFile = Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")]
 MappingOpt = Annotated[
@@ -173,6 +175,54 @@ def export_assignments(
         )
         for path in written:
             err.print(f"wrote {path}")
+
+    run(body)
+
+
+@score_app.command("train")
+def score_train(
+    history: Annotated[Path, typer.Option("--history", help="Past accounts or leads with their outcome.")],
+    label: Annotated[str, typer.Option("--label", help="The outcome column (1/0, true/false, yes/no).")],
+    out: Annotated[Path, typer.Option("--out", help="Model file to write.")],
+    exclude_columns: Annotated[
+        str, typer.Option("--exclude-columns", help="Comma-separated columns known only after the outcome.")
+    ] = "",
+    estimator: Annotated[
+        str, typer.Option("--estimator", help="auto (chosen by cross-validation), gbm, logistic or blend.")
+    ] = "auto",
+) -> None:
+    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table."""
+
+    def body() -> None:
+        from territorial.scoring.fit import train_model
+
+        if estimator not in ("auto", "gbm", "logistic", "blend"):
+            raise BadInput.at(
+                f"unknown estimator {estimator!r}; expected auto, gbm, logistic or blend", "--estimator"
+            )
+        excluded = [c.strip() for c in exclude_columns.split(",") if c.strip()]
+        with err.status("Training with 5-fold cross-validation…"):
+            report = train_model(history, label, excluded, out, estimator)  # type: ignore[arg-type]
+        render.training(Console(), report, out)
+
+    run(body)
+
+
+@score_app.command("apply")
+def score_apply(
+    file: Annotated[Path, typer.Argument(help="Accounts or leads to score.")],
+    model: Annotated[Path, typer.Option("--model", help="A model file from `score train`.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write id, score, grade and reasons.")],
+    id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
+) -> None:
+    """Score a file: a 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D) and the top three reasons."""
+
+    def body() -> None:
+        from territorial.scoring.fit import apply_model
+
+        with err.status("Scoring…"):
+            rows = apply_model(model, file, out, id_column)
+        err.print(f"scored {rows:,} rows into {out}")
 
     run(body)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Console
@@ -14,6 +16,9 @@ from territorial.engine.assign import Assignment
 from territorial.engine.explain import Explanation
 from territorial.errors import Problem
 from territorial.services.imports import ImportReport
+
+if TYPE_CHECKING:  # scikit-learn loads only for the score commands
+    from territorial.scoring.fit import TrainReport
 
 MAX_TERRITORY_ROWS = 40
 
@@ -141,3 +146,22 @@ def import_report(console: Console, report: ImportReport) -> None:
             for column, value, rows in report.unrecognized.head(8).iter_rows()
         )
         console.print(f"[yellow]kept as given, not recognised: {escape(shown)}[/yellow]")
+
+
+def training(console: Console, report: TrainReport, out: Path) -> None:
+    console.print(
+        f"model {report.version} ({report.estimator}) trained on {report.rows:,} rows, "
+        f"{report.positives:,} converted; saved to {escape(str(out))}",
+        highlight=False,
+    )
+    console.print(
+        f"cross-validated ROC AUC {report.roc_auc:.4f}   PR AUC {report.pr_auc:.4f}", highlight=False
+    )
+    if report.excluded:
+        console.print(f"excluded: {escape(', '.join(report.excluded))}")
+    table = Table(title="Calibration (out-of-fold)")
+    for name in report.calibration.columns:
+        table.add_column(name, justify="right")
+    for row in report.calibration.iter_rows():
+        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in row))
+    console.print(table)

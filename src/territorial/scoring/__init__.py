@@ -1,0 +1,1 @@
+"""Scoring models: how likely an account or lead is to convert, and why."""
