@@ -62,15 +62,11 @@ def test_salesforce_round_trip(workspace_url: str, tmp_path: Path) -> None:
     (tmp_path / "back.yaml").write_text("entity: accounts\ncolumns:\n  Id: account_id\n  OwnerId: owner_id\n")
     cli("import", "accounts", tmp_path / "sf" / "AccountOwnerUpdate.csv", "--mapping", tmp_path / "back.yaml")
     changed = scalar(workspace_url, "SELECT count(*) FROM history WHERE import_id = 3 AND field = 'owner_id'")
-    differing = owners.height - int(
-        scalar(
-            workspace_url,
-            "SELECT count(*) FROM history h WHERE import_id = 1 AND field = '(created)'",
-        )
-        or 0
+    # Owners that the plan gave to another rep change; the others were already right.
+    stored_before = scalar(
+        workspace_url, "SELECT count(*) FROM history WHERE import_id = 1 AND field = '(created)'"
     )
-    assert isinstance(changed, int) and 0 < changed <= owners.height
-    assert differing <= owners.height
+    assert isinstance(changed, int) and 0 < changed <= owners.height <= int(str(stored_before))
     assert scalar(workspace_url, f"SELECT owner_id FROM accounts WHERE account_id = '{chevron}'") == (
         "0055g0000000002AAA"
     )

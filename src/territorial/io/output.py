@@ -38,10 +38,13 @@ def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
 
 
 def write_text(text: str, path: str | Path) -> None:
+    write_bytes(text.encode("utf-8"), path)
+
+
+def write_bytes(data: bytes, path: str | Path) -> None:
     target, temp = _temp_beside(path)
     try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        Path(temp).write_bytes(data)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

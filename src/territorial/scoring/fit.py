@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from territorial.errors import BadInput, Problem
-from territorial.io.output import write_table
+from territorial.io.output import write_bytes, write_table
 from territorial.io.tables import RawTable, read_table
 
 Matrix = npt.NDArray[np.float64]
@@ -427,10 +427,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
             "label": self.label_,
             "payload_sha256": hashlib.sha256(payload).hexdigest(),
         }
-        target = Path(path)
-        temp = target.with_name(f".{target.name}.tmp")
-        temp.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-        temp.replace(target)
+        write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + payload, path)
         self.version_ = version
         return version
 
