@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ class BadInput(TerritorialError):
         subject: str | None = None,
     ) -> BadInput:
         return cls([Problem(Location(file, line, column, subject), message)])
+
+    def in_file(self, file: str) -> BadInput:
+        """The same problems, located in `file` where they named no file."""
+        located = [
+            Problem(replace(p.location, file=p.location.file or file), p.message) for p in self.problems
+        ]
+        return BadInput(located, self.total)
 
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
 
+from territorial.errors import BadInput
 from territorial.store.tables import metadata
-from territorial.store.workspace import init_workspace
+from territorial.store.workspace import _alembic_config, init_workspace, open_workspace
 
 
 def test_migrations_match_the_table_definitions(workspace_url: str) -> None:
     workspace = init_workspace(workspace_url)
+    with workspace.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_upgrading_a_first_version_workspace_keeps_its_reps(workspace_url: str) -> None:
+    engine = create_engine(workspace_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0001")
+            connection.execute(text("INSERT INTO reps (rep_id, name, active) VALUES ('r1', 'Ann', true)"))
+        with pytest.raises(BadInput, match="territorial db upgrade"):
+            open_workspace(workspace_url)
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
+            rows = connection.execute(text("SELECT rep_id, name, lead_weight FROM reps")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("r1", "Ann", None)]
+    workspace = open_workspace(workspace_url)
     with workspace.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []

@@ -1,5 +1,5 @@
 """`make demo`: a sample plan and a realistic book around real companies, imported into a workspace,
-assigned, exported and explained."""
+assigned, exported and explained; then a month of inbound leads routed and one decision explained."""
 
 from __future__ import annotations
 
@@ -8,20 +8,23 @@ from pathlib import Path
 import polars as pl
 from rich.console import Console
 
-from territorial.cli import render
+from territorial.cli import render, routing_render
 from territorial.domain.entities import Entity
 from territorial.generate.accounts import generate_accounts
+from territorial.generate.leads import generate_leads
 from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
 from territorial.services.assign import explain_account
 from territorial.services.export import export_run
 from territorial.services.imports import import_file
+from territorial.services.routing import explain_lead, open_router, route_file
 from territorial.services.workspace import add_plan, assign_stored
 from territorial.store.workspace import init_workspace
 
 DEMO_ACCOUNTS = 20_000
 DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territory's pool
 DEMO_SEED = 2027
+DEMO_LEADS = 2_000
 
 
 def run_demo(folder: Path, out: Console, err: Console) -> None:
@@ -55,10 +58,24 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
     account_id = _interesting_account(run.assignment.rows)
     out.print(f"5. Why is account {account_id} where it is?")
     render.explanation(out, explain_account(plan_path, accounts_path, account_id))
+    leads_path = folder / "leads.csv"
+    write_table(
+        generate_leads(generate_accounts(DEMO_ACCOUNTS, DEMO_SEED), DEMO_LEADS, DEMO_SEED), leads_path
+    )
+    with err.status("Routing leads…") as status:
+        router = open_router(workspace, plan_id, stage=lambda s: status.update(f"{s}…"))
+        batch = route_file(workspace, router, leads_path, stage=lambda s: status.update(f"{s}…"))
+        write_table(batch.rows, folder / "lead_decisions.csv")
+    out.print(f"6. {DEMO_LEADS:,} inbound leads ({leads_path}) routed to {folder / 'lead_decisions.csv'}:")
+    routing_render.batch_summary(out, batch.decisions)
+    routed = next(d for d in batch.decisions if d.in_pool)
+    out.print(f"7. Why did lead {routed.lead_id} go to {routed.rep_id}?")
+    routing_render.decision_path(out, explain_lead(workspace, routed.lead_id)[-1])
     out.print(
         f"\nTry: territorial --database-url sqlite:///{database} export assignments --run {run.run_id} "
         "--format salesforce --rep-ids-from salesforce --out export-sf"
     )
+    out.print(f"     territorial --database-url sqlite:///{database} route fairness")
 
 
 def _interesting_account(rows: pl.DataFrame) -> str:

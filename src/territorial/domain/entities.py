@@ -66,8 +66,11 @@ REPS = EntitySchema(
         "latitude": N,
         "longitude": N,
         "capacity": N,
-        "skills": S,  # ';'-separated
+        "skills": S,  # ';'-separated, e.g. "industry:healthcare;language:de"
         "quota": N,
+        "lead_weight": N,  # share of a territory's incoming leads: 2 takes twice as many as 1
+        "daily_lead_cap": N,
+        "monthly_lead_cap": N,
         "start_date": D,
         "end_date": D,
         "active": B,

@@ -58,6 +58,41 @@ class Territory:
     order: int  # position in plan-file pre-order: a parent before its children, siblings in file order
     children: tuple[str, ...]
     line: int  # plan-file line of the territory's entry
+    manager: str | None = None  # takes leads when every rep in the pool is away or capped
+    # Lead fields whose value a rep must have as a skill ("industry" -> skill "industry:healthcare").
+    lead_skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Potential:
+    """What an account could buy: a numeric account field, or a trained regression model's output."""
+
+    field: str | None  # canonical field name
+    model: str | None  # model file path, as written in the plan
+    line: int
+
+
+DEFAULT_DUPLICATE_WINDOW_DAYS = 30
+DEFAULT_FALLBACK_QUEUE = "unrouted-leads"
+DEFAULT_INQUIRY_FIELD = "inquiry"
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """The plan's `routing:` section: how leads are qualified before they reach a rep."""
+
+    fit_model: str | None = None  # fit model file; None means leads are not scored
+    fit_threshold: int | None = None  # leads scoring below it (0-100) go to nurture
+    catalogue: str | None = None  # product catalogue; None means inquiries are not checked
+    relevance_threshold: float | None = None  # None means the catalogue's calibrated threshold
+    inquiry_field: str = DEFAULT_INQUIRY_FIELD  # lead field holding the inquiry text
+    duplicate_window_days: int = DEFAULT_DUPLICATE_WINDOW_DAYS
+    fallback_queue: str = DEFAULT_FALLBACK_QUEUE  # where leads go when no rep or manager can take them
+    line: int | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)  # plan-file line of each key given
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key, self.line)
 
 
 @dataclass(frozen=True)
@@ -69,6 +104,8 @@ class Plan:
     file: str = "<plan>"
     field_lines: dict[str, int] = field(default_factory=dict)
     workload_line: int | None = None
+    potential: Potential | None = None
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
 
     @cached_property
     def by_id(self) -> dict[str, Territory]:

@@ -28,25 +28,36 @@ def check_plan(
                 warnings.append(_at(plan, t, warning.pos, warning.message))
         except RuleError as err:
             errors.append(_at(plan, t, err.pos, f"bad rule: {err.message}"))
+    hints = hint_names if hint_names is not None else schema
     if plan.workload is not None:
-        line = plan.workload_line
-        if plan.workload not in schema:
-            errors.append(
-                Problem(
-                    Location(plan.file, line, None, "workload"),
-                    unknown_field_message(plan.workload, hint_names if hint_names is not None else schema),
-                )
+        errors.extend(
+            _number_field_problems(plan, "workload", plan.workload, plan.workload_line, schema, hints)
+        )
+    if plan.potential is not None and plan.potential.field is not None:
+        errors.extend(
+            _number_field_problems(
+                plan, "potential", plan.potential.field, plan.potential.line, schema, hints
             )
-        elif schema[plan.workload] is not FieldType.NUMBER:
-            errors.append(
-                Problem(
-                    Location(plan.file, line, None, "workload"),
-                    f"workload must name a number field; {plan.workload} is a {schema[plan.workload]} field",
-                )
-            )
+        )
     if errors:
         raise BadInput(errors)
     return warnings + priority_warnings(plan)
+
+
+def _number_field_problems(
+    plan: Plan,
+    key: str,
+    name: str,
+    line: int | None,
+    schema: Mapping[str, FieldType],
+    hint_names: Iterable[str],
+) -> list[Problem]:
+    where = Location(plan.file, line, None, key)
+    if name not in schema:
+        return [Problem(where, unknown_field_message(name, hint_names))]
+    if schema[name] is not FieldType.NUMBER:
+        return [Problem(where, f"{key} must name a number field; {name} is a {schema[name]} field")]
+    return []
 
 
 def priority_warnings(plan: Plan) -> list[Problem]:

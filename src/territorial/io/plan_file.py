@@ -11,7 +11,17 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from territorial.domain.fields import FieldType, canonical
-from territorial.domain.plan import PRIMARY, Plan, RuleSource, Territory
+from territorial.domain.plan import (
+    DEFAULT_DUPLICATE_WINDOW_DAYS,
+    DEFAULT_FALLBACK_QUEUE,
+    DEFAULT_INQUIRY_FIELD,
+    PRIMARY,
+    Plan,
+    Potential,
+    RoutingSettings,
+    RuleSource,
+    Territory,
+)
 from territorial.errors import BadInput, Location, Problem
 from territorial.rules.parser import RuleError, parse_rule
 
@@ -28,7 +38,28 @@ class TerritorySpec(BaseModel):
     priority: int = Field(default=0, ge=-1_000_000_000, le=1_000_000_000)
     layer: str | None = Field(default=None, pattern=LAYER_PATTERN)
     reps: list[str] = Field(default_factory=list)
+    manager: str | None = Field(default=None, min_length=1)
+    lead_skills: list[str] = Field(default_factory=list)
     children: list[TerritorySpec] = Field(default_factory=list)
+
+
+class PotentialSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    field: str | None = None
+    model: str | None = Field(default=None, min_length=1)
+
+
+class RoutingSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    fit_model: str | None = Field(default=None, min_length=1)
+    fit_threshold: int | None = Field(default=None, ge=0, le=100)
+    catalogue: str | None = Field(default=None, min_length=1)
+    relevance_threshold: float | None = Field(default=None, ge=0, le=1)
+    inquiry_field: str = Field(default=DEFAULT_INQUIRY_FIELD, min_length=1)
+    duplicate_window_days: int = Field(default=DEFAULT_DUPLICATE_WINDOW_DAYS, ge=0, le=3650)
+    fallback_queue: str = Field(default=DEFAULT_FALLBACK_QUEUE, pattern=ID_PATTERN)
 
 
 class PlanSpec(BaseModel):
@@ -38,6 +69,9 @@ class PlanSpec(BaseModel):
     # Enum values arrive as YAML strings; strict mode would refuse them.
     fields: dict[str, Annotated[FieldType, Strict(False)]] = Field(default_factory=dict)
     workload: str | None = None
+    # A field name, or {model: FILE} for a trained regression model's output.
+    potential: str | PotentialSpec | None = None
+    routing: RoutingSpec = Field(default_factory=RoutingSpec)
     territories: list[TerritorySpec] = Field(min_length=1)
 
 
@@ -49,8 +83,16 @@ _EXPECTED = {
     "missing": "this key",
     "enum": "one of string, number, boolean, date",
     "too_short": "at least one territory",
-    "greater_than_equal": "a whole number from -1,000,000,000 to 1,000,000,000",
-    "less_than_equal": "a whole number from -1,000,000,000 to 1,000,000,000",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "model_type": "a mapping",
+}
+
+
+_BOUNDS = {
+    "fit_threshold": ("0", "100"),
+    "relevance_threshold": ("0", "1"),
+    "duplicate_window_days": ("0", "3650"),
 }
 
 
@@ -131,7 +173,12 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
     kind = error["type"]
     if kind == "extra_forbidden":
         message = f"unknown key '{loc[-1]}'"
-        allowed = TerritorySpec.model_fields if "territories" in loc else PlanSpec.model_fields
+        section = loc[0] if len(loc) > 1 else None
+        allowed = {
+            "territories": TerritorySpec.model_fields,
+            "routing": RoutingSpec.model_fields,
+            "potential": PotentialSpec.model_fields,
+        }.get(str(section), PlanSpec.model_fields)
         close = [k for k in allowed if _similar(str(loc[-1]), k)]
         if close:
             message += f"; did you mean '{close[0]}'?"
@@ -141,6 +188,12 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
         message = f"layer {error['input']!r} must match [a-z0-9_-]+ (lower case)"
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}'"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        low, high = _BOUNDS.get(str(loc[-1]), ("-1,000,000,000", "1,000,000,000"))
+        kind_of = "a number" if loc[-1] == "relevance_threshold" else "a whole number"
+        message = f"{loc[-1]}: expected {kind_of} from {low} to {high}, got {error.get('input')!r}"
+    elif loc and loc[0] == "potential":
+        message = f"potential: expected a field name or a mapping with 'model', got {error.get('input')!r}"
     else:
         expected = _EXPECTED.get(kind, error["msg"])
         message = (
@@ -182,6 +235,17 @@ class _Builder:
             self.add(root, raw, parent=None, layer=root.layer or PRIMARY, depth=0)
         workload_key = _key(self.tree, "workload")
         workload_line = _line(workload_key) if workload_key is not None else None
+        potential = self.potential(spec.potential)
+        routing_key = _key(self.tree, "routing")
+        routing_node = _child(self.tree, "routing")
+        routing = RoutingSettings(
+            **spec.routing.model_dump(),
+            line=_line(routing_key) if routing_key is not None else None,
+            key_lines={
+                str(key.value): _line(key)
+                for key, _ in (routing_node.value if routing_node is not None else [])
+            },
+        )
         if self.problems:
             raise BadInput(self.problems)
         ordered = self.with_children()
@@ -193,7 +257,21 @@ class _Builder:
             file=self.file,
             field_lines=field_lines,
             workload_line=workload_line,
+            potential=potential,
+            routing=routing,
         )
+
+    def potential(self, spec: str | PotentialSpec | None) -> Potential | None:
+        key = _key(self.tree, "potential")
+        if spec is None or key is None:
+            return None
+        line = _line(key)
+        if isinstance(spec, str):
+            return Potential(field=canonical(spec), model=None, line=line)
+        if (spec.field is None) == (spec.model is None):
+            self.problem(line, None, None, "potential: give either a field name or a model file, not both")
+            return None
+        return Potential(field=canonical(spec.field) if spec.field else None, model=spec.model, line=line)
 
     def problem(self, line: int | None, column: int | None, subject: str | None, message: str) -> None:
         self.problems.append(Problem(Location(self.file, line, column, subject), message))
@@ -227,6 +305,8 @@ class _Builder:
                 self.problem(rline, rcol, spec.id, f"bad rule: {err.message}")
         if len(set(spec.reps)) != len(spec.reps):
             self.problem(line, None, spec.id, "a rep is listed twice in reps")
+        if len(set(spec.lead_skills)) != len(spec.lead_skills):
+            self.problem(line, None, spec.id, "a field is listed twice in lead_skills")
         self.territories.append(
             Territory(
                 id=spec.id,
@@ -241,6 +321,8 @@ class _Builder:
                 order=len(self.territories),
                 children=(),
                 line=line,
+                manager=spec.manager,
+                lead_skills=tuple(canonical(name) for name in spec.lead_skills),
             )
         )
         children_raw = _child(raw, "children")

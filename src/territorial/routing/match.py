@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from territorial.io.normalize import lookup_key, normalize
+from territorial.io.normalize import lookup_key, normalize, normalize_place
 
 # Mail providers anyone can sign up to: a gmail address says nothing about the company.
 FREE_MAIL_DOMAINS = frozenset(
@@ -286,9 +286,16 @@ class AccountMatcher:
 
     def match_one(self, lead: Mapping[str, object]) -> Match:
         """The match for one lead given as a mapping of the columns `match` reads."""
-        frame = pl.DataFrame({key: [None if value is None else str(value)] for key, value in lead.items()})
-        row = self.match(frame).row(0, named=True)
-        return Match(row["lead_id"], row["account_id"], row["confidence"], row["reason"])
+        text = {key: None if value is None else str(value) for key, value in lead.items()}
+        normal = normalize_place({key: text.get(key) for key in ("website", "email", *_PLACE_COLUMNS)})
+        return self._match_lead(
+            _Lead(
+                lead_id=text.get("lead_id"),
+                company=text.get("company"),
+                domains=_lead_domains(normal["website"], normal["email"]),
+                place=(normal["country"], normal["state"], normal["postal_code"]),
+            )
+        )
 
     def _match_lead(self, lead: _Lead) -> Match:
         for source, domain in lead.domains:

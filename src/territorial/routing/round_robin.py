@@ -138,6 +138,11 @@ class RoundRobin:
         self._leads_today: dict[str, int] = {}
         self._leads_this_month: dict[str, int] = {}
 
+    @property
+    def last_lead_day(self) -> date | None:
+        """The day of the latest lead; later leads may not be dated before it."""
+        return self._last_lead_day
+
     def assign(self, lead_day: date, required_skills: frozenset[str] = frozenset()) -> Decision:
         """Choose the rep for one lead arriving on `lead_day` that needs `required_skills`."""
         if self._last_lead_day is not None and lead_day < self._last_lead_day:

@@ -148,3 +148,50 @@ assignment_results = Table(
     Column("reason_id", Integer, nullable=False),
     Index("ix_assignment_results_run", "run_id"),
 )
+
+# One row per batch of leads routed (or per lead routed in-process through `route_lead`).
+routing_runs = Table(
+    "routing_runs",
+    metadata,
+    Column("route_run_id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), nullable=True),
+    Column("plan_name", Text, nullable=False),
+    Column("source", Text, nullable=False),  # the leads file, or "route_lead"
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("leads", Integer, nullable=False, server_default="0"),
+)
+
+# The audit: every routing decision with its full path (each step, its inputs and its outcome).
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("route_run_id", Integer, ForeignKey("routing_runs.route_run_id"), nullable=False),
+    Column("lead_id", String(255), nullable=False),
+    Column("email", String(320), nullable=True),  # lower case, for the duplicate window
+    Column("lead_day", Date, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("rep_id", String(255), nullable=True),
+    Column("territory_id", String(255), nullable=True),
+    Column("matched_account_id", String(255), nullable=True),
+    Column("score", Integer, nullable=True),
+    Column("relevance", Float, nullable=True),
+    Column("product", Text, nullable=True),
+    Column("queue", String(255), nullable=True),
+    Column("in_pool", Boolean, nullable=False),  # shared by round robin: counts in the fairness report
+    Column("reason", Text, nullable=False),
+    Column("path", Text, nullable=False),  # JSON list of {step, inputs, outcome}
+    Index("ix_routing_decisions_lead", "lead_id"),
+    Index("ix_routing_decisions_email", "email"),
+    Index("ix_routing_decisions_day", "lead_day"),
+)
+
+# Where each territory's round robin stands, so the next batch carries on fairly.
+routing_pools = Table(
+    "routing_pools",
+    metadata,
+    Column("territory_id", String(255), primary_key=True),
+    Column("state", Text, nullable=False),  # JSON of routing.round_robin.PoolState
+    Column("updated_at", DateTime, nullable=False),
+)

@@ -1,0 +1,375 @@
+"""Routing one lead at a time: duplicate check, qualification, account match, territory, pool.
+
+Every decision carries its full path, step by step, so "why did this lead go to Jane?" has an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from territorial.domain.plan import PRIMARY, RoutingSettings, Territory
+from territorial.engine.single import TerritoryFinder
+from territorial.routing.round_robin import PoolRep, RoundRobin
+
+NURTURE_QUEUE = "nurture"
+
+
+class Outcome(StrEnum):
+    MATCHED = "matched"  # the owner of the lead's account
+    ROUTED = "routed"  # a rep of the lead's territory, by round robin
+    NURTURE = "nurture"  # disqualified: never sent to a rep
+    DUPLICATE = "duplicate"  # the same email was routed within the window: same rep again
+    FALLBACK = "fallback"  # no rep could take it: the territory's manager or the fallback queue
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a lead's path: what it looked at and what it decided."""
+
+    step: str
+    inputs: str
+    outcome: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"step": self.step, "inputs": self.inputs, "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
+class FitVerdict:
+    score: int  # 0-100
+    reasons: str
+
+
+@dataclass(frozen=True)
+class RelevanceVerdict:
+    score: float  # 0-1
+    product_id: str | None
+    relevant: bool
+    threshold: float
+
+
+@dataclass(frozen=True)
+class AccountMatch:
+    account_id: str
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What is known of a lead before it is routed. `record` holds its fields for the plan's rules."""
+
+    lead_id: str
+    day: date
+    email: str | None  # lower case
+    record: Mapping[str, Any]
+    inquiry: str | None = None
+    fit: FitVerdict | None = None
+    relevance: RelevanceVerdict | None = None
+    match: AccountMatch | None = None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The decision for one lead, as written to the routing output and the audit."""
+
+    lead_id: str
+    outcome: Outcome
+    rep_id: str | None
+    territory_id: str | None
+    matched_account_id: str | None
+    score: int | None
+    relevance: float | None
+    product: str | None
+    queue: str | None
+    in_pool: bool  # chosen by a pool's round robin (what the fairness report counts)
+    reason: str
+    path: tuple[Step, ...]
+    day: date
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The last lead routed to a rep from one email address, for the duplicate window."""
+
+    lead_id: str
+    day: date
+    rep_id: str
+    territory_id: str | None
+
+
+@dataclass(frozen=True)
+class AccountOwner:
+    """A stored account as routing sees it: its owner, and its fields for the plan's rules."""
+
+    owner_id: str | None
+    record: Mapping[str, Any]
+
+
+class LeadRouter:
+    """Decides leads one by one, in date order; holds the pools' round robins and the duplicate window.
+
+    reps: the reps who may take leads (active ones), with weights, caps, skills and time off.
+    account: looks up a matched account's owner and fields (None when unknown).
+    pools: territory id -> its round robin, carried over from earlier batches.
+    earlier: email -> the last lead from it that reached a rep.
+    """
+
+    def __init__(
+        self,
+        finder: TerritoryFinder,
+        settings: RoutingSettings,
+        reps: Mapping[str, PoolRep],
+        account: Callable[[str], AccountOwner | None],
+        pools: dict[str, RoundRobin] | None = None,
+        earlier: dict[str, Earlier] | None = None,
+    ) -> None:
+        self.finder = finder
+        self.plan = finder.compiled.plan
+        self.settings = settings
+        self.reps = reps
+        self.account = account
+        self.pools: dict[str, RoundRobin] = pools if pools is not None else {}
+        self.earlier: dict[str, Earlier] = earlier if earlier is not None else {}
+
+    def route(self, lead: Lead) -> Routed:
+        path: list[Step] = []
+        decided = (
+            self._duplicate(lead, path)
+            or self._qualify(lead, path)
+            or self._matched(lead, path)
+            or self._territory(lead, path)
+        )
+        if decided.rep_id is not None and lead.email:
+            self.earlier[lead.email] = Earlier(lead.lead_id, lead.day, decided.rep_id, decided.territory_id)
+        return decided
+
+    # ---- 1. duplicates ---------------------------------------------------------------------------
+
+    def _duplicate(self, lead: Lead, path: list[Step]) -> Routed | None:
+        window = self.settings.duplicate_window_days
+        if not lead.email:
+            path.append(Step("duplicate check", "no email", "not a duplicate"))
+            return None
+        before = self.earlier.get(lead.email)
+        inputs = f"email {lead.email}; window {window} days"
+        if before is None:
+            path.append(Step("duplicate check", inputs, "first lead from this email"))
+            return None
+        age = (lead.day - before.day).days
+        seen = f"lead {before.lead_id} on {before.day.isoformat()} went to {before.rep_id}"
+        if age > window:
+            path.append(Step("duplicate check", inputs, f"{seen}, {age} days ago: outside the window"))
+            return None
+        if before.rep_id not in self.reps:
+            path.append(Step("duplicate check", inputs, f"{seen}, but that rep takes no leads now"))
+            return None
+        path.append(Step("duplicate check", inputs, f"{seen}, {age} days ago: same rep again"))
+        return self._decide(
+            lead,
+            path,
+            Outcome.DUPLICATE,
+            rep_id=before.rep_id,
+            territory_id=before.territory_id,
+            reason=f"duplicate of lead {before.lead_id} ({age} days earlier): same rep {before.rep_id}",
+        )
+
+    # ---- 2. qualification ------------------------------------------------------------------------
+
+    def _qualify(self, lead: Lead, path: list[Step]) -> Routed | None:
+        failures: list[str] = []
+        threshold = self.settings.fit_threshold
+        if lead.fit is None:
+            path.append(Step("fit", "no fit model in the plan", "not scored"))
+        elif threshold is None:
+            path.append(Step("fit", f"score {lead.fit.score}; no threshold", "qualified"))
+        else:
+            inputs = f"score {lead.fit.score}, threshold {threshold}; {lead.fit.reasons}"
+            if lead.fit.score < threshold:
+                failures.append(f"fit score {lead.fit.score} is below {threshold} ({lead.fit.reasons})")
+                path.append(Step("fit", inputs, "below the threshold: nurture"))
+            else:
+                path.append(Step("fit", inputs, "qualified"))
+        relevance = lead.relevance
+        if relevance is None:
+            why = "no catalogue in the plan" if not self.settings.catalogue else "no inquiry text"
+            path.append(Step("relevance", why, "not checked"))
+        else:
+            closest = relevance.product_id or "none"
+            inputs = (
+                f"relevance {relevance.score:.2f}, threshold {relevance.threshold:.2f}; "
+                f"closest product {closest}"
+            )
+            if relevance.relevant:
+                path.append(Step("relevance", inputs, "about our products"))
+            else:
+                failures.append(
+                    f"inquiry is not about our products (relevance {relevance.score:.2f} "
+                    f"< {relevance.threshold:.2f}; closest product {closest})"
+                )
+                path.append(Step("relevance", inputs, "not about our products: nurture"))
+        if not failures:
+            return None
+        return self._decide(lead, path, Outcome.NURTURE, queue=NURTURE_QUEUE, reason="; ".join(failures))
+
+    # ---- 3. account match ------------------------------------------------------------------------
+
+    def _matched(self, lead: Lead, path: list[Step]) -> Routed | None:
+        match = lead.match
+        if match is None:
+            path.append(Step("account match", "company, email and website", "no matching account"))
+            return None
+        found = self.account(match.account_id)
+        inputs = f"{match.reason} (confidence {match.confidence:.2f})"
+        if found is None:
+            path.append(Step("account match", inputs, f"account {match.account_id} is not in the workspace"))
+            return None
+        owner = found.owner_id
+        if owner is None:
+            path.append(Step("account match", inputs, f"account {match.account_id} has no owner"))
+        elif owner not in self.reps:
+            path.append(Step("account match", inputs, f"owner {owner} of {match.account_id} takes no leads"))
+        elif (back := self.reps[owner].away_until(lead.day)) is not None:
+            path.append(Step("account match", inputs, f"owner {owner} is away until {back.isoformat()}"))
+        else:
+            path.append(Step("account match", inputs, f"account {match.account_id} is owned by {owner}"))
+            return self._decide(
+                lead,
+                path,
+                Outcome.MATCHED,
+                rep_id=owner,
+                matched_account_id=match.account_id,
+                reason=f"matched account {match.account_id} ({match.reason}); its owner is {owner}",
+            )
+        # The account's own fields place it better than the lead's form: route by the account.
+        return self._territory(lead, path, found.record, match.account_id)
+
+    # ---- 4. territory and 5. pool ----------------------------------------------------------------
+
+    def _territory(
+        self,
+        lead: Lead,
+        path: list[Step],
+        record: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
+    ) -> Routed:
+        by = f"account {account_id}'s fields" if account_id else "the lead's fields"
+        answer = self.finder.territory_for(record if record is not None else lead.record)[PRIMARY]
+        if answer.territory_id is None:
+            path.append(Step("territory", f"plan rules on {by}", "no territory matches"))
+            return self._fallback(lead, path, None, account_id, "no territory matches")
+        territory = self.plan.by_id[answer.territory_id]
+        also = f" (also matched {', '.join(answer.overlaps)})" if answer.overlaps else ""
+        path.append(Step("territory", f"plan rules on {by}", f"{territory.id}{also}"))
+        pool = [self.reps[r] for r in territory.reps if r in self.reps]
+        if not pool:
+            why = "has no reps" if not territory.reps else "has no rep who takes leads"
+            path.append(Step("pool", f"territory {territory.id}", why))
+            return self._fallback(lead, path, territory, account_id, f"territory {territory.id} {why}")
+        robin = self.pools.get(territory.id)
+        if robin is None or robin.pool != tuple(pool):
+            robin = RoundRobin.from_state(pool, robin.state()) if robin is not None else RoundRobin(pool)
+            self.pools[territory.id] = robin
+        day = lead.day
+        if robin.last_lead_day is not None and day < robin.last_lead_day:
+            # A late-arriving lead cannot go back in time: it joins the queue on the pool's current day.
+            day = robin.last_lead_day
+        decision = robin.assign(day, self._skills_needed(territory, lead.record))
+        members = ", ".join(f"{r.rep_id} (weight {r.weight:g})" for r in pool)
+        path.append(
+            Step("round robin", f"territory {territory.id} pool: {members}", "; ".join(decision.steps))
+        )
+        if decision.rep_id is None:
+            return self._fallback(
+                lead, path, territory, account_id, "every rep is away, capped or lacks a skill"
+            )
+        return self._decide(
+            lead,
+            path,
+            Outcome.ROUTED,
+            rep_id=decision.rep_id,
+            territory_id=territory.id,
+            matched_account_id=account_id,
+            in_pool=True,
+            reason=f"territory {territory.id}{also}; round robin chose {decision.rep_id}",
+        )
+
+    def _skills_needed(self, territory: Territory, record: Mapping[str, Any]) -> frozenset[str]:
+        needed = set()
+        for field in territory.lead_skills:
+            value = record.get(field)
+            if value is not None and str(value).strip():
+                needed.add(f"{field}:{str(value).strip().lower()}")
+        return frozenset(needed)
+
+    def _fallback(
+        self, lead: Lead, path: list[Step], territory: Territory | None, account_id: str | None, why: str
+    ) -> Routed:
+        manager = territory.manager if territory is not None else None
+        territory_id = territory.id if territory is not None else None
+        if manager is not None:
+            rep = self.reps.get(manager)
+            back = rep.away_until(lead.day) if rep is not None else None
+            if rep is not None and back is None:
+                path.append(Step("fallback", why, f"territory manager {manager}"))
+                return self._decide(
+                    lead,
+                    path,
+                    Outcome.FALLBACK,
+                    rep_id=manager,
+                    territory_id=territory_id,
+                    matched_account_id=account_id,
+                    reason=f"{why}: sent to the territory's manager {manager}",
+                )
+            unable = "takes no leads" if rep is None else f"is away until {back}"
+            why = f"{why}; manager {manager} {unable}"
+        queue = self.settings.fallback_queue
+        path.append(Step("fallback", why, f"queue {queue}"))
+        return self._decide(
+            lead,
+            path,
+            Outcome.FALLBACK,
+            territory_id=territory_id,
+            matched_account_id=account_id,
+            queue=queue,
+            reason=f"{why}: sent to the queue {queue}",
+        )
+
+    def _decide(
+        self,
+        lead: Lead,
+        path: Sequence[Step],
+        outcome: Outcome,
+        *,
+        reason: str,
+        rep_id: str | None = None,
+        territory_id: str | None = None,
+        matched_account_id: str | None = None,
+        queue: str | None = None,
+        in_pool: bool = False,
+    ) -> Routed:
+        return Routed(
+            lead_id=lead.lead_id,
+            outcome=outcome,
+            rep_id=rep_id,
+            territory_id=territory_id,
+            matched_account_id=matched_account_id if matched_account_id else _matched_id(lead),
+            score=lead.fit.score if lead.fit else None,
+            relevance=lead.relevance.score if lead.relevance else None,
+            product=lead.relevance.product_id if lead.relevance else None,
+            queue=queue,
+            in_pool=in_pool,
+            reason=reason,
+            path=tuple(path),
+            day=lead.day,
+            email=lead.email,
+        )
+
+
+def _matched_id(lead: Lead) -> str | None:
+    return lead.match.account_id if lead.match else None

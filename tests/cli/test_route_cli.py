@@ -1,0 +1,282 @@
+"""Lead routing end to end through the real CLI, on a real SQLite and a real PostgreSQL workspace."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import run_cli
+
+ACCOUNTS = """\
+account_id,name,website,industry,employees,state,country,owner_id
+A-1,Acme Corporation,acme.com,Manufacturing,5000,CA,US,jane
+A-2,Globex Inc.,globex.com,Healthcare,800,NY,US,
+A-3,Initech LLC,initech.com,Software,200,TX,US,ghost
+"""
+
+REPS = """\
+rep_id,name,email,active,lead_weight,daily_lead_cap,monthly_lead_cap,skills,manager_id
+jane,Jane,jane@x.com,true,1,,,industry:manufacturing,max
+bob,Bob,bob@x.com,true,2,,,,max
+cy,Cy,cy@x.com,true,1,1,,,max
+dee,Dee,dee@x.com,true,1,,,Industry:Healthcare,max
+max,Max,max@x.com,true,1,,,,
+ghost,Ghost,g@x.com,false,1,,,,
+"""
+
+PLAN = """\
+name: Lead plan
+routing:
+  duplicate_window_days: 30
+  fallback_queue: sdr-queue
+territories:
+  - id: WEST
+    rule: state IN ('CA', 'WA', 'OR')
+    reps: [jane, bob, cy]
+    manager: max
+  - id: EAST
+    rule: state IN ('NY', 'MA')
+    reps: [dee, bob]
+    lead_skills: [industry]
+  - id: SOUTH
+    rule: state = 'TX'
+"""
+
+LEADS = """\
+lead_id,first_name,email,company,state,country,industry,created
+L-1,Ann,ann@acme.com,Acme,CA,US,,2026-03-02
+L-2,Ben,ben@gmail.com,Someone Else,CA,US,,2026-03-02
+L-3,Cat,cat@hooli.com,Hooli,WA,US,,2026-03-02
+L-4,Dan,dan@hooli.com,Hooli,WA,US,,2026-03-02
+L-5,Eve,eve@globex.com,Globex,NY,US,Healthcare,2026-03-03
+L-6,Fay,fay@foo.com,Foo,NY,US,Retail,2026-03-04
+L-7,Gus,gus@bar.com,Bar,TX,US,,2026-03-04
+L-8,Hal,hal@baz.com,Baz,ZZ,US,,2026-03-04
+L-9,Ann,ann@acme.com,Acme,CA,US,,2026-03-10
+L-10,Ivy,ivy@initech.com,Initech,TX,US,,2026-03-05
+L-11,Jo,jo@hooli.com,Hooli,CA,US,,2026-03-02
+"""
+
+EXPECTED = {
+    # lead: (decision, rep, territory, matched account)
+    "L-1": ("matched", "jane", None, "A-1"),
+    # Same-day leads go in lead_id order (L-11 before L-2); all pointers 0: the first rep listed wins.
+    "L-11": ("routed", "jane", "WEST", None),
+    "L-2": ("routed", "bob", "WEST", None),
+    "L-3": ("routed", "cy", "WEST", None),
+    "L-4": ("routed", "bob", "WEST", None),  # bob's weight 2: his pointer is only 0.5
+    "L-5": ("routed", "dee", "EAST", "A-2"),  # Globex has no owner: routed by the account's fields
+    "L-6": ("fallback", None, "EAST", None),  # nobody in EAST covers retail; EAST has no manager
+    "L-7": ("fallback", None, "SOUTH", None),  # SOUTH has no reps
+    "L-8": ("fallback", None, None, None),  # no territory matches
+    "L-9": ("duplicate", "jane", None, "A-1"),
+    "L-10": ("fallback", None, "SOUTH", "A-3"),  # the owner is inactive
+}
+
+
+def ws(url: str, folder: Path, *args: object) -> subprocess.CompletedProcess[str]:
+    return run_cli(folder, "--database-url", url, *args)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def workspace(url: str, folder: Path) -> None:
+    for name, content in (
+        ("accounts.csv", ACCOUNTS),
+        ("reps.csv", REPS),
+        ("plan.yaml", PLAN),
+        ("leads.csv", LEADS),
+    ):
+        (folder / name).write_text(content)
+    ok(ws(url, folder, "init"))
+    ok(ws(url, folder, "import", "accounts", "accounts.csv"))
+    ok(ws(url, folder, "import", "reps", "reps.csv"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ready SQLite workspace, built once; tests that only need to fail copy it."""
+    folder = tmp_path_factory.mktemp("route-template")
+    workspace(f"sqlite:///{folder / 'ws.db'}", folder)
+    return folder
+
+
+@pytest.fixture
+def sqlite_workspace(template: Path, tmp_path: Path) -> str:
+    for item in template.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    return f"sqlite:///{tmp_path / 'ws.db'}"
+
+
+def decisions(path: Path) -> dict[str, tuple[object, ...]]:
+    frame = pl.read_csv(path, infer_schema=False)
+    return {
+        row["lead_id"]: (row["decision"], row["rep_id"], row["territory_id"], row["matched_account_id"])
+        for row in frame.iter_rows(named=True)
+    }
+
+
+def test_routing_a_batch_stores_every_decision_and_explains_it(workspace_url: str, tmp_path: Path) -> None:
+    workspace(workspace_url, tmp_path)
+    result = ok(ws(workspace_url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "out.csv"))
+    assert decisions(tmp_path / "out.csv") == EXPECTED
+    header = (tmp_path / "out.csv").read_text().splitlines()[0]
+    assert header.startswith("lead_id,decision,rep_id,territory_id,matched_account_id,score,reason")
+    assert "stored as routing run 1" in result.stderr
+
+    explained = ok(ws(workspace_url, tmp_path, "route", "explain", "L-6"))
+    for expected in ("fallback", "lacks skill industry:retail", "queue sdr-queue", "duplicate check"):
+        assert expected in explained.stdout
+    missing = ws(workspace_url, tmp_path, "route", "explain", "NOPE")
+    assert missing.returncode == 2 and "no routing decision is stored for lead 'NOPE'" in missing.stderr
+
+    engine = create_engine(workspace_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT count(*) FROM routing_decisions")).scalar_one()
+            pools = connection.execute(text("SELECT territory_id FROM routing_pools ORDER BY 1")).all()
+    finally:
+        engine.dispose()
+    assert stored == len(EXPECTED)
+    assert [p[0] for p in pools] == ["EAST", "WEST"]
+
+
+def test_a_second_batch_carries_on_the_pools_and_the_duplicate_window(
+    workspace_url: str, tmp_path: Path
+) -> None:
+    workspace(workspace_url, tmp_path)
+    ok(ws(workspace_url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "first.csv"))
+    (tmp_path / "more.csv").write_text(
+        "lead_id,email,company,state,created\n"
+        "M-1,new@one.com,One,CA,2026-03-06\n"
+        "M-2,cat@hooli.com,Hooli,WA,2026-03-20\n"
+        "M-3,other@two.com,Two,CA,2026-03-06\n"
+    )
+    ok(ws(workspace_url, tmp_path, "plan", "add", "plan.yaml"))
+    ok(ws(workspace_url, tmp_path, "route", "more.csv", "--plan", "1", "--out", "second.csv"))
+    second = decisions(tmp_path / "second.csv")
+    # WEST pointers after batch one: jane 1, bob 1, cy 1 -> jane, then bob (listed before cy).
+    assert second["M-1"] == ("routed", "jane", "WEST", None)
+    assert second["M-3"] == ("routed", "bob", "WEST", None)
+    assert second["M-2"][:2] == ("duplicate", "cy")  # cat@hooli.com went to cy 18 days earlier
+
+    report = ok(ws(workspace_url, tmp_path, "route", "fairness", "--from", "2026-03-01", "--out", "fair.csv"))
+    assert "Round-robin fairness" in report.stdout
+    fair = pl.read_csv(tmp_path / "fair.csv").filter(pl.col("territory_id") == "WEST")
+    assert dict(zip(fair["rep_id"], fair["leads"], strict=True)) == {"bob": 3, "cy": 1, "jane": 2}
+    assert dict(zip(fair["rep_id"], fair["weight_share"], strict=True)) == {
+        "bob": 0.5,
+        "cy": 0.25,
+        "jane": 0.25,
+    }
+
+
+def test_reps_file_and_availability_override_the_workspace(workspace_url: str, tmp_path: Path) -> None:
+    workspace(workspace_url, tmp_path)
+    (tmp_path / "away.csv").write_text(
+        "rep_id,start,end\njane,2026-03-01,2026-03-31\nbob,2026-03-01,2026-03-02\n"
+    )
+    ok(
+        ws(
+            workspace_url,
+            tmp_path,
+            "route",
+            "leads.csv",
+            "--plan",
+            "plan.yaml",
+            "--reps",
+            "reps.csv",
+            "--availability",
+            "away.csv",
+            "--out",
+            "out.csv",
+        )
+    )
+    got = decisions(tmp_path / "out.csv")
+    # jane is away all month: her account's lead goes to the WEST pool, where only cy is at work
+    # on March 2 (capped at one lead a day); then the manager takes the rest.
+    assert got["L-1"] == ("routed", "cy", "WEST", "A-1")
+    assert [got[lead][:2] for lead in ("L-11", "L-2", "L-3", "L-4")] == [("fallback", "max")] * 4
+
+
+@pytest.mark.parametrize(
+    ("leads", "message"),
+    [
+        ("lead_id\nL-1\n", "a lead has no fields besides lead_id"),
+        ("lead_id,state\n", "the leads file has no rows"),
+        ("id,state\nL-1,CA\n", "the required column lead_id is missing"),
+        ("lead_id,state,created\nL-1,CA,yesterday\n", "leads.csv"),
+    ],
+)
+def test_bad_leads_files_are_refused_and_nothing_is_stored(
+    sqlite_workspace: str, tmp_path: Path, leads: str, message: str
+) -> None:
+    url = sqlite_workspace
+    (tmp_path / "leads.csv").write_text(leads)
+    result = ws(url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "out.csv")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM routing_decisions")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("plan_extra", "files", "message"),
+    [
+        ("  fit_model: missing.model\n", {}, "plan.yaml:3 [routing.fit_model]: file not found"),
+        ("  fit_model: broken.model\n", {"broken.model": "not a model"}, "broken.model"),
+        ("  fit_threshold: 200\n", {}, "fit_threshold: expected a whole number from 0 to 100"),
+        ("  fit_treshold: 20\n", {}, "did you mean 'fit_threshold'"),
+    ],
+)
+def test_bad_routing_settings_are_refused(
+    sqlite_workspace: str, tmp_path: Path, plan_extra: str, files: dict[str, str], message: str
+) -> None:
+    url = sqlite_workspace
+    (tmp_path / "plan.yaml").write_text(PLAN.replace("routing:\n", "routing:\n" + plan_extra))
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    result = ws(url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("away.csv", "rep_id,start\njane,2026-03-01\n", "missing the column end"),
+        ("away.csv", "rep_id,start,end\njane,2026-03-09,2026-03-01\n", "away.csv:2 [end]: time off ends"),
+        ("away.csv", "rep_id,start,end\nnobody,2026-03-01,2026-03-02\n", "unknown rep 'nobody'"),
+    ],
+)
+def test_bad_availability_is_refused(
+    sqlite_workspace: str, tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    url = sqlite_workspace
+    (tmp_path / name).write_text(content)
+    result = ws(url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--availability", name)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+
+
+def test_bad_lead_weights_in_the_reps_file_are_refused(sqlite_workspace: str, tmp_path: Path) -> None:
+    url = sqlite_workspace
+    (tmp_path / "bad_reps.csv").write_text(
+        REPS.replace("bob,Bob,bob@x.com,true,2", "bob,Bob,bob@x.com,true,0")
+    )
+    result = ws(url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--reps", "bad_reps.csv")
+    assert result.returncode == 2
+    assert "bad_reps.csv:3" in result.stderr and "lead_weight" in result.stderr

@@ -1,0 +1,175 @@
+"""The routing order for one lead: duplicate, qualify, match, territory, pool, fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pytest
+
+from territorial.domain.plan import PRIMARY
+from territorial.engine.compiled import CompiledPlan
+from territorial.engine.single import TerritoryFinder
+from territorial.io.plan_file import parse_plan
+from territorial.routing.round_robin import PoolRep
+from territorial.routing.route import (
+    AccountMatch,
+    AccountOwner,
+    FitVerdict,
+    Lead,
+    LeadRouter,
+    Outcome,
+    RelevanceVerdict,
+)
+
+PLAN = """\
+name: Routing
+routing:
+  fit_threshold: 40
+  duplicate_window_days: 30
+  fallback_queue: sdr-queue
+territories:
+  - id: WEST
+    rule: state IN ('CA', 'WA')
+    reps: [jane, bob]
+    manager: max
+  - id: EAST
+    rule: state = 'NY'
+    reps: [dee, bob]
+    lead_skills: [industry]
+  - id: SOUTH
+    rule: state = 'TX'
+"""
+
+DAY = date(2026, 3, 2)
+ACCOUNTS = {
+    "A-1": AccountOwner("jane", {"account_id": "A-1", "state": "CA"}),
+    "A-2": AccountOwner(None, {"account_id": "A-2", "state": "NY", "industry": "healthcare"}),
+    "A-3": AccountOwner("gone", {"account_id": "A-3", "state": "TX"}),
+}
+
+
+def router(reps: Mapping[str, PoolRep] | None = None, plan: str = PLAN) -> LeadRouter:
+    parsed = parse_plan(plan)
+    pool = reps or {
+        "jane": PoolRep("jane"),
+        "bob": PoolRep("bob", weight=2),
+        "dee": PoolRep("dee", skills=frozenset({"industry:healthcare"})),
+        "max": PoolRep("max"),
+    }
+    return LeadRouter(TerritoryFinder(CompiledPlan(parsed)), parsed.routing, pool, ACCOUNTS.get)
+
+
+def lead(lead_id: str, day: date = DAY, email: str | None = None, **fields: Any) -> Lead:
+    extra = {k: v for k, v in fields.items() if k in ("fit", "relevance", "match")}
+    record = {k: v for k, v in fields.items() if k not in extra}
+    return Lead(lead_id, day, email, {"lead_id": lead_id, **record}, **extra)
+
+
+def test_a_lead_in_a_territory_goes_to_its_pool_by_weighted_round_robin() -> None:
+    routing = router()
+    won = [routing.route(lead(f"L{i}", state="CA")).rep_id for i in range(6)]
+    assert won.count("bob") == 4 and won.count("jane") == 2
+    decision = routing.route(lead("L9", state="WA"))
+    assert decision.outcome is Outcome.ROUTED and decision.territory_id == "WEST" and decision.in_pool
+    assert [step.step for step in decision.path] == [
+        "duplicate check",
+        "fit",
+        "relevance",
+        "account match",
+        "territory",
+        "round robin",
+    ]
+
+
+def test_the_same_email_within_the_window_goes_to_the_same_rep() -> None:
+    routing = router()
+    first = routing.route(lead("L1", email="ann@x.com", state="CA"))
+    again = routing.route(lead("L2", date(2026, 3, 20), email="ann@x.com", state="CA"))
+    assert again.outcome is Outcome.DUPLICATE and again.rep_id == first.rep_id
+    assert "L1" in again.reason
+    later = routing.route(lead("L3", date(2026, 5, 1), email="ann@x.com", state="CA"))
+    assert later.outcome is Outcome.ROUTED
+    assert "outside the window" in later.path[0].outcome
+
+
+def test_disqualified_leads_go_to_nurture_with_reasons_never_to_a_rep() -> None:
+    routing = router()
+    low = routing.route(
+        lead("L1", state="CA", fit=FitVerdict(12, "source is a cold list (lowers the chance)"))
+    )
+    assert low.outcome is Outcome.NURTURE and low.rep_id is None and low.queue == "nurture"
+    assert "fit score 12 is below 40" in low.reason and "cold list" in low.reason
+    off_topic = routing.route(
+        lead("L2", state="CA", fit=FitVerdict(90, ""), relevance=RelevanceVerdict(0.1, "crm", False, 0.3))
+    )
+    assert off_topic.outcome is Outcome.NURTURE and "not about our products" in off_topic.reason
+    good = routing.route(
+        lead("L3", state="CA", fit=FitVerdict(40, ""), relevance=RelevanceVerdict(0.6, "crm", True, 0.3))
+    )
+    assert good.outcome is Outcome.ROUTED and good.score == 40 and good.product == "crm"
+
+
+def test_a_matched_account_owner_gets_the_lead() -> None:
+    decision = router().route(lead("L1", state="NY", match=AccountMatch("A-1", 1.0, "same domain")))
+    assert decision.outcome is Outcome.MATCHED and decision.rep_id == "jane"
+    assert decision.matched_account_id == "A-1" and not decision.in_pool
+
+
+def test_an_unowned_matched_account_routes_by_the_accounts_own_fields() -> None:
+    # The lead says CA, but its account is in New York and needs a healthcare rep.
+    decision = router().route(lead("L1", state="CA", match=AccountMatch("A-2", 0.95, "name")))
+    assert decision.outcome is Outcome.ROUTED
+    assert (decision.territory_id, decision.rep_id, decision.matched_account_id) == ("EAST", "dee", "A-2")
+    assert "account A-2's fields" in decision.path[4].inputs
+
+
+def test_an_owner_who_takes_no_leads_or_is_away_does_not_get_them() -> None:
+    gone = router().route(lead("L1", state="CA", match=AccountMatch("A-3", 1.0, "domain")))
+    assert gone.outcome is Outcome.FALLBACK and gone.territory_id == "SOUTH"
+    away = {
+        "jane": PoolRep("jane", away=((DAY, date(2026, 3, 9)),)),
+        "bob": PoolRep("bob"),
+        "dee": PoolRep("dee"),
+        "max": PoolRep("max"),
+    }
+    decision = router(away).route(lead("L2", state="CA", match=AccountMatch("A-1", 1.0, "domain")))
+    assert decision.outcome is Outcome.ROUTED and decision.rep_id == "bob"
+    assert "away until 2026-03-09" in decision.path[3].outcome
+
+
+def test_skills_the_territory_demands_must_be_covered() -> None:
+    routing = router()
+    healthcare = routing.route(lead("L1", state="NY", industry="Healthcare"))
+    assert healthcare.rep_id == "dee"
+    retail = routing.route(lead("L2", state="NY", industry="Retail"))
+    assert retail.outcome is Outcome.FALLBACK and retail.queue == "sdr-queue"
+    assert "lacks skill industry:retail" in retail.path[-2].outcome
+
+
+def test_no_lead_is_left_unrouted_silently() -> None:
+    routing = router({"max": PoolRep("max"), "dee": PoolRep("dee")})
+    no_reps_left = routing.route(lead("L1", state="CA"))  # jane and bob take no leads: manager
+    assert (no_reps_left.outcome, no_reps_left.rep_id) == (Outcome.FALLBACK, "max")
+    vacant = routing.route(lead("L2", state="TX"))
+    assert (vacant.outcome, vacant.queue, vacant.territory_id) == (Outcome.FALLBACK, "sdr-queue", "SOUTH")
+    nowhere = routing.route(lead("L3", state="ZZ"))
+    assert (nowhere.outcome, nowhere.queue, nowhere.territory_id) == (Outcome.FALLBACK, "sdr-queue", None)
+    assert "no territory matches" in nowhere.reason
+
+
+def test_capped_reps_are_skipped_and_a_capped_pool_falls_back_to_the_manager() -> None:
+    reps = {"jane": PoolRep("jane", daily_cap=1), "bob": PoolRep("bob", daily_cap=1), "max": PoolRep("max")}
+    routing = router(reps)
+    got = [routing.route(lead(f"L{i}", state="CA")).rep_id for i in range(3)]
+    assert got == ["jane", "bob", "max"]
+    assert routing.route(lead("L9", date(2026, 3, 3), state="CA")).rep_id == "jane"  # a new day
+
+
+@pytest.mark.parametrize("state", ["CA", "NY", "TX", None])
+def test_the_territory_is_the_engines_primary_answer(state: str | None) -> None:
+    routing = router()
+    decision = routing.route(lead("L1", state=state, industry="healthcare"))
+    expected = routing.finder.territory_for({"state": state})[PRIMARY].territory_id
+    assert decision.territory_id == expected
