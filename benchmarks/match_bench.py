@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from territorial.generate.accounts import generate_accounts
+from territorial.generate.leads import as_typed
 from territorial.routing.match import AccountMatcher
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "matching"
@@ -34,19 +35,6 @@ def frozen_set_quality() -> tuple[float, float]:
     )
 
 
-def varied_name(rng: np.random.Generator, name: str) -> str:
-    """A name as a lead form gets it: a typo, another suffix, 'The', or unchanged."""
-    kind = int(rng.integers(4))
-    if kind == 0 and len(name) > 6:
-        position = int(rng.integers(1, len(name) - 1))
-        return name[:position] + name[position + 1 :]
-    if kind == 1:
-        return f"{name.removesuffix(' Inc.').removesuffix(' LLC')} Corp"
-    if kind == 2:
-        return f"The {name}"
-    return name
-
-
 def derived_leads(accounts: pl.DataFrame, size: int) -> pl.DataFrame:
     """Leads from accounts (name variants, half with a work email) and from companies that are not."""
     rng = np.random.default_rng(LEADS_SEED)
@@ -54,7 +42,7 @@ def derived_leads(accounts: pl.DataFrame, size: int) -> pl.DataFrame:
     sources = accounts[np.sort(rng.choice(accounts.height, size=matching, replace=False))]
     companies, emails = [], []
     for name, website in sources.select("name", "website").iter_rows():
-        companies.append(varied_name(rng, name))
+        companies.append(as_typed(rng, name))
         work_email = rng.random() < 0.5 and website
         emails.append(f"lead@{website}" if work_email else f"lead@{rng.choice(FREE_MAIL)}")
     # Generated names repeat across seeds; only names no account has make outsiders.

@@ -18,7 +18,7 @@ DAYS = 30
 _LEAD_COLUMNS = ("postal_code", "industry", "employees", "country", "state")
 
 
-def _as_typed(rng: np.random.Generator, name: str) -> str:
+def as_typed(rng: np.random.Generator, name: str) -> str:
     """A company name as someone types it: a dropped letter, another suffix, 'The', or unchanged."""
     kind = int(rng.integers(4))
     if kind == 0 and len(name) > 6:
@@ -50,7 +50,7 @@ def generate_leads(accounts: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
     )
     companies, emails = [], []
     for number, (name, website) in enumerate(people.select("name", "website").iter_rows()):
-        companies.append(_as_typed(rng, name) if number < known else name)
+        companies.append(as_typed(rng, name) if number < known else name)
         domain = website if website and rng.random() < WORK_EMAIL_SHARE else str(rng.choice(FREE_MAIL))
         emails.append(f"person{number}@{domain}")
     for index in rng.choice(len(emails), size=int(len(emails) * REPEAT_SHARE), replace=False):
