@@ -11,7 +11,8 @@ from territorial.errors import BadInput
 from territorial.routing.route import Outcome
 from territorial.scoring.fit import train_model
 from territorial.services.imports import import_file
-from territorial.services.routing import explain_lead, open_router, route_file, route_lead
+from territorial.services.lead_audit import explain_lead
+from territorial.services.routing import open_router, route_file, route_lead
 from territorial.store.workspace import init_workspace, open_workspace
 
 PLAN = """\

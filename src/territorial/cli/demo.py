@@ -17,7 +17,8 @@ from territorial.io.output import write_table, write_text
 from territorial.services.assign import explain_account
 from territorial.services.export import export_run
 from territorial.services.imports import import_file
-from territorial.services.routing import explain_lead, open_router, route_file
+from territorial.services.lead_audit import explain_lead
+from territorial.services.routing import open_router, route_file
 from territorial.services.workspace import add_plan, assign_stored
 from territorial.store.workspace import init_workspace
 

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from territorial.routing.route import Outcome, Routed
 
-if TYPE_CHECKING:  # scikit-learn loads only when routing runs
-    from territorial.services.routing import StoredDecision
+if TYPE_CHECKING:
+    from territorial.services.lead_audit import StoredDecision
 
 MAX_FAIRNESS_ROWS = 60
 

@@ -2,53 +2,51 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
+from sqlalchemy import Connection
 
-from territorial.domain.entities import LEADS, REPS
-from territorial.domain.fields import FieldType, canonical
+from territorial.domain.fields import canonical
 from territorial.domain.plan import Plan
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.accounts import type_accounts
 from territorial.io.availability import Ranges, read_availability
+from territorial.io.leads import LEAD_ID, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
-from territorial.io.reps import Rep, read_reps, reps_from_frame
-from territorial.io.tables import RawTable, read_table
+from territorial.io.reps import Rep, read_reps
 from territorial.routing.match import AccountMatcher
-from territorial.routing.round_robin import PoolRep, PoolState, RoundRobin
+from territorial.routing.round_robin import PoolRep, RoundRobin
 from territorial.routing.route import (
     AccountMatch,
     AccountOwner,
-    Earlier,
     FitVerdict,
     Lead,
     LeadRouter,
     RelevanceVerdict,
     Routed,
 )
-from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import Stage, _quiet, apply_reps
+from territorial.services.lead_audit import (
+    decisions_frame,
+    earlier_leads,
+    pool_states,
+    store_decisions,
+    stored_reps,
+)
 from territorial.services.workspace import load_accounts, stored_plan
-from territorial.store import tables
-from territorial.store.bulk import insert_frame, now, read_frame
 from territorial.store.workspace import Workspace
 
 if TYPE_CHECKING:  # scikit-learn loads only when the plan scores leads
     from territorial.scoring.fit import FitModel
 
-LEAD_ID = "lead_id"
 OUTPUT_COLUMNS = (
     "lead_id",
     "decision",
@@ -106,10 +104,10 @@ def open_router(
             loaded, plan_id, base = load_plan(plan), None, Path(plan).resolve().parent
         stage("Reading the workspace's accounts")
         book = load_accounts(connection, loaded.fields)
-        stored_reps = None if reps_path is not None else _stored_reps(connection)
-        states = _pool_states(connection)
+        workspace_reps = None if reps_path is not None else stored_reps(connection)
+        states = pool_states(connection)
     warnings = check_plan(loaded, book.schema, book.field_names)
-    reps = read_reps(reps_path) if reps_path is not None else stored_reps
+    reps = read_reps(reps_path) if reps_path is not None else workspace_reps
     if reps:
         loaded, rep_warnings = apply_reps(
             loaded, {r: rep.active for r, rep in reps.items()}, _source(reps_path)
@@ -183,12 +181,6 @@ def _resolve(path: str, base: Path, plan: Plan, key: str) -> Path:
     return resolved
 
 
-def _stored_reps(connection: Connection) -> dict[str, Rep] | None:
-    schema = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
-    frame = read_frame(connection, tables.ENTITY_TABLES[REPS.entity], schema)
-    return reps_from_frame(frame) if frame.height else None
-
-
 def _pool_reps(reps: Mapping[str, Rep], away: Ranges) -> dict[str, PoolRep]:
     return {
         rep.rep_id: PoolRep(
@@ -204,26 +196,7 @@ def _pool_reps(reps: Mapping[str, Rep], away: Ranges) -> dict[str, PoolRep]:
     }
 
 
-def _pool_states(connection: Connection) -> dict[str, PoolState]:
-    rows = connection.execute(select(tables.routing_pools.c.territory_id, tables.routing_pools.c.state)).all()
-    return {row.territory_id: json.loads(row.state) for row in rows}
-
-
 # ---- facts about leads --------------------------------------------------------------------------
-
-
-def read_leads(path: str | Path, plan: Plan) -> tuple[RawTable, pl.DataFrame]:
-    """The leads file as read (for the models) and typed under canonical names (for the plan's rules)."""
-    raw = read_table(path)
-    declared = {**{k: v for k, v in LEADS.fields.items()}, **plan.fields}
-    book = type_accounts(raw, declared, id_column=LEAD_ID)
-    if len(book) == 0:
-        raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)
-    typed = book.frame.rename({name: key for key, name in book.columns.items()})
-    lead_fields = [key for key in book.columns if key != LEAD_ID]
-    if not lead_fields:
-        raise BadInput.at("a lead has no fields besides lead_id: nothing to route it by", raw.file, 1)
-    return raw, typed
 
 
 def lead_facts(
@@ -314,7 +287,7 @@ def route_file(
 ) -> RoutedBatch:
     """Route every lead of a file, oldest first, store the decisions and return them in file order."""
     today = today or date.today()
-    raw, typed = read_leads(leads_path, router.plan)
+    raw, typed = read_leads(leads_path, router.plan.fields)
     stage(f"Scoring and matching {typed.height:,} leads")
     leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
     warnings = list(router.warnings)
@@ -329,7 +302,9 @@ def route_file(
             progress(done, len(order))
     decisions = [decided[i] for i in range(len(leads))]
     stage(f"Storing {len(decisions):,} decisions")
-    run_id = _store(workspace, router, str(leads_path), decisions)
+    run_id = store_decisions(
+        workspace, router.plan_id, router.plan.name, str(leads_path), decisions, router.router.pools
+    )
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 
@@ -340,7 +315,7 @@ def route_lead(workspace: Workspace, router: Router, lead: Mapping[str, Any], st
         raise BadInput.at("a lead needs at least one field besides lead_id", "lead")
     if lead.get(LEAD_ID) in (None, ""):
         raise BadInput.at("a lead needs a lead_id", "lead", subject=LEAD_ID)
-    record = typed_lead(lead, {**LEADS.fields, **router.plan.fields})
+    record = typed_lead(lead, router.plan.fields)
     # The fit model reads leads as a file gives them: text.
     raw = (
         pl.DataFrame({key: [None if value is None else str(value)] for key, value in lead.items()})
@@ -353,64 +328,10 @@ def route_lead(workspace: Workspace, router: Router, lead: Mapping[str, Any], st
             _remember_earlier(connection, router, [facts])
     decision = router.router.route(facts)
     if store:
-        _store(workspace, router, "route_lead", [decision])
+        store_decisions(
+            workspace, router.plan_id, router.plan.name, "route_lead", [decision], router.router.pools
+        )
     return decision
-
-
-def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> dict[str, Any]:
-    """One lead's values under canonical names, typed as the plan and the lead schema declare.
-
-    The in-process API takes values as an API client sends them: numbers as numbers (or plain number
-    text), dates as dates or ISO text, booleans as booleans; blanks are NULL."""
-    typed: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for key, value in lead.items():
-        name = canonical(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            typed[name] = None
-            continue
-        kind = FieldType.STRING if name == LEAD_ID else declared.get(name, FieldType.STRING)
-        try:
-            typed[name] = _as_type(value, kind)
-        except (TypeError, ValueError):
-            problems.append(
-                Problem(Location("lead", None, None, name), f"expected {_EXPECTED[kind]}, got {value!r}")
-            )
-    if problems:
-        raise BadInput(problems)
-    return typed
-
-
-_EXPECTED = {
-    FieldType.STRING: "text",
-    FieldType.NUMBER: "a number",
-    FieldType.DATE: "a date (YYYY-MM-DD)",
-    FieldType.BOOLEAN: "true or false",
-}
-
-
-def _as_type(value: object, kind: FieldType) -> object:
-    if kind is FieldType.NUMBER:
-        if isinstance(value, bool):
-            raise TypeError(value)
-        number = float(value) if isinstance(value, int | float | str) else float("nan")
-        if not math.isfinite(number):
-            raise ValueError(value)
-        return number
-    if kind is FieldType.DATE:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        return date.fromisoformat(str(value).strip())
-    if kind is FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value
-        lowered = str(value).strip().lower()
-        if lowered not in ("true", "false"):
-            raise ValueError(value)
-        return lowered == "true"
-    return str(value)
 
 
 def _remember_earlier(connection: Connection, router: Router, leads: Sequence[Lead]) -> None:
@@ -418,252 +339,9 @@ def _remember_earlier(connection: Connection, router: Router, leads: Sequence[Le
     days = [lead.day for lead in leads if lead.email]
     if not days:
         return
-    cutoff = min(days) - timedelta(days=router.plan.routing.duplicate_window_days)
-    decisions = tables.routing_decisions
-    rows = connection.execute(
-        select(
-            decisions.c.email,
-            decisions.c.lead_id,
-            decisions.c.lead_day,
-            decisions.c.rep_id,
-            decisions.c.territory_id,
-        )
-        .where(
-            decisions.c.rep_id.is_not(None), decisions.c.email.is_not(None), decisions.c.lead_day >= cutoff
-        )
-        .order_by(decisions.c.lead_day, decisions.c.decision_id)
-    ).all()
-    wanted = {lead.email for lead in leads if lead.email}
-    for row in rows:
-        if row.email in wanted:
-            known = router.router.earlier.get(row.email)
-            if known is None or known.day <= row.lead_day:
-                router.router.earlier[row.email] = Earlier(
-                    row.lead_id, row.lead_day, row.rep_id, row.territory_id
-                )
-
-
-def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "lead_id": [d.lead_id for d in decisions],
-            "decision": [d.outcome.value for d in decisions],
-            "rep_id": [d.rep_id for d in decisions],
-            "territory_id": [d.territory_id for d in decisions],
-            "matched_account_id": [d.matched_account_id for d in decisions],
-            "score": [d.score for d in decisions],
-            "reason": [d.reason for d in decisions],
-            "relevance": [None if d.relevance is None else round(d.relevance, 4) for d in decisions],
-            "product": [d.product for d in decisions],
-            "queue": [d.queue for d in decisions],
-        },
-        schema={
-            "lead_id": pl.String,
-            "decision": pl.String,
-            "rep_id": pl.String,
-            "territory_id": pl.String,
-            "matched_account_id": pl.String,
-            "score": pl.Int64,
-            "reason": pl.String,
-            "relevance": pl.Float64,
-            "product": pl.String,
-            "queue": pl.String,
-        },
-    )
-
-
-def _store(workspace: Workspace, router: Router, source: str, decisions: Sequence[Routed]) -> int:
-    started = now()
-    with workspace.writing("route") as connection:
-        run_id = int(
-            connection.execute(
-                insert(tables.routing_runs)
-                .values(
-                    plan_id=router.plan_id,
-                    plan_name=router.plan.name,
-                    source=source,
-                    started_at=started,
-                    leads=len(decisions),
-                )
-                .returning(tables.routing_runs.c.route_run_id)
-            ).scalar_one()
-        )
-        frame = decisions_frame(decisions).select(
-            pl.lit(run_id).alias("route_run_id"),
-            "lead_id",
-            pl.Series("email", [d.email for d in decisions], dtype=pl.String),
-            pl.Series("lead_day", [d.day for d in decisions], dtype=pl.Date),
-            "decision",
-            "rep_id",
-            "territory_id",
-            "matched_account_id",
-            "score",
-            "relevance",
-            "product",
-            "queue",
-            pl.Series("in_pool", [d.in_pool for d in decisions], dtype=pl.Boolean),
-            "reason",
-            pl.Series(
-                "path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String
-            ),
-        )
-        insert_frame(connection, tables.routing_decisions, frame)
-        pools = router.router.pools
-        if pools:
-            connection.execute(
-                delete(tables.routing_pools).where(tables.routing_pools.c.territory_id.in_(pools))
-            )
-            stamp = now()
-            connection.execute(
-                insert(tables.routing_pools),
-                [
-                    {
-                        "territory_id": t,
-                        "state": json.dumps(robin.state(), sort_keys=True),
-                        "updated_at": stamp,
-                    }
-                    for t, robin in sorted(pools.items())
-                ],
-            )
-        connection.execute(
-            update(tables.routing_runs)
-            .where(tables.routing_runs.c.route_run_id == run_id)
-            .values(finished_at=now())
-        )
-    return run_id
-
-
-# ---- reading the audit --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredDecision:
-    route_run_id: int
-    lead_id: str
-    lead_day: date
-    decision: str
-    rep_id: str | None
-    territory_id: str | None
-    matched_account_id: str | None
-    score: int | None
-    relevance: float | None
-    product: str | None
-    queue: str | None
-    reason: str
-    path: list[dict[str, str]]
-    source: str
-    plan_name: str
-
-
-def explain_lead(workspace: Workspace, lead_id: str) -> list[StoredDecision]:
-    """Every stored decision for a lead, oldest first, each with its full path."""
-    decisions, runs = tables.routing_decisions, tables.routing_runs
-    with workspace.reading() as connection:
-        rows = connection.execute(
-            select(decisions, runs.c.source, runs.c.plan_name)
-            .join(runs, runs.c.route_run_id == decisions.c.route_run_id)
-            .where(decisions.c.lead_id == lead_id)
-            .order_by(decisions.c.decision_id)
-        ).all()
-    if not rows:
-        raise BadInput.at(f"no routing decision is stored for lead {lead_id!r}", "LEAD_ID")
-    return [
-        StoredDecision(
-            route_run_id=row.route_run_id,
-            lead_id=row.lead_id,
-            lead_day=row.lead_day,
-            decision=row.decision,
-            rep_id=row.rep_id,
-            territory_id=row.territory_id,
-            matched_account_id=row.matched_account_id,
-            score=row.score,
-            relevance=row.relevance,
-            product=row.product,
-            queue=row.queue,
-            reason=row.reason,
-            path=json.loads(row.path),
-            source=row.source,
-            plan_name=row.plan_name,
-        )
-        for row in rows
-    ]
-
-
-def fairness_report(
-    workspace: Workspace,
-    start: date | None = None,
-    end: date | None = None,
-    reps: Mapping[str, Rep] | None = None,
-    route_run_id: int | None = None,
-) -> pl.DataFrame:
-    """Per territory pool and rep, for leads dated from `start` to `end` (inclusive) or of one routing
-    run: leads and expected value (the sum of fit chances; the lead count when leads were not scored)
-    against the rep's weight share of the pool. Only leads shared by round robin count: matched and
-    duplicate leads follow account ownership, not the rotation."""
-    decisions = tables.routing_decisions
-    conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
-    if start is not None:
-        conditions.append(decisions.c.lead_day >= start)
-    if end is not None:
-        conditions.append(decisions.c.lead_day <= end)
-    if route_run_id is not None:
-        conditions.append(decisions.c.route_run_id == route_run_id)
-    with workspace.reading() as connection:
-        rows = connection.execute(
-            select(decisions.c.territory_id, decisions.c.rep_id, decisions.c.score).where(*conditions)
-        ).all()
-        known = reps if reps is not None else (_stored_reps(connection) or {})
-        pools = _pool_states(connection)
-    frame = pl.DataFrame(
-        rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-    )
-    # Pool members who won no lead in the period still hold a weight share: add them with zero leads.
-    members = pl.DataFrame(
-        [(t, rep) for t, state in pools.items() for rep in state["pointers"]],
-        schema={"territory_id": pl.String, "rep_id": pl.String},
-        orient="row",
-    ).join(frame.select("territory_id").unique(), on="territory_id", how="semi")
-    weights = pl.DataFrame(
-        {"rep_id": list(known), "weight": [rep.lead_weight for rep in known.values()]},
-        schema={"rep_id": pl.String, "weight": pl.Float64},
-    )
-    per_rep = (
-        frame.group_by("territory_id", "rep_id")
-        .agg(
-            pl.len().alias("leads"),
-            pl.when(pl.col("score").is_null())
-            .then(1.0)
-            .otherwise(pl.col("score") / 100)
-            .sum()
-            .alias("expected"),
-        )
-        .join(members, on=["territory_id", "rep_id"], how="full", coalesce=True)
-        .with_columns(pl.col("leads").fill_null(0), pl.col("expected").fill_null(0.0))
-        .join(weights, on="rep_id", how="left")
-        .with_columns(pl.col("weight").fill_null(1.0))
-    )
-    by_pool = pl.col("territory_id")
-    return (
-        per_rep.with_columns(
-            (pl.col("weight") / pl.col("weight").sum().over(by_pool)).alias("weight_share"),
-            (pl.col("leads") / pl.col("leads").sum().over(by_pool)).alias("lead_share"),
-            (pl.col("expected") / pl.col("expected").sum().over(by_pool)).alias("expected_share"),
-        )
-        .with_columns(
-            (pl.col("leads") - pl.col("weight_share") * pl.col("leads").sum().over(by_pool)).alias(
-                "leads_vs_share"
-            )
-        )
-        .select(
-            "territory_id",
-            "rep_id",
-            "weight",
-            pl.col("weight_share").round(4),
-            "leads",
-            pl.col("lead_share").round(4),
-            pl.col("leads_vs_share").round(2),
-            pl.col("expected").round(2).alias("expected_value"),
-            pl.col("expected_share").round(4),
-        )
-        .sort("territory_id", "rep_id")
-    )
+    since = min(days) - timedelta(days=router.plan.routing.duplicate_window_days)
+    found = earlier_leads(connection, (lead.email for lead in leads if lead.email), since)
+    for email, earlier in found.items():
+        known = router.router.earlier.get(email)
+        if known is None or known.day <= earlier.day:
+            router.router.earlier[email] = earlier

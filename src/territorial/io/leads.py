@@ -1,0 +1,94 @@
+"""Read leads: a leads file, or one lead as an API client sends it, typed for the plan's rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from territorial.domain.entities import LEADS
+from territorial.domain.fields import FieldType, canonical
+from territorial.errors import BadInput, Location, Problem
+from territorial.io.accounts import type_accounts
+from territorial.io.tables import RawTable, read_table
+
+LEAD_ID = "lead_id"
+
+
+def lead_types(declared: Mapping[str, FieldType]) -> dict[str, FieldType]:
+    """The lead schema's field types, with the plan's declared fields on top."""
+    return {**LEADS.fields, **declared}
+
+
+def read_leads(path: str | Path, declared: Mapping[str, FieldType]) -> tuple[RawTable, pl.DataFrame]:
+    """The leads file as read (for the models) and typed under canonical names (for the plan's rules)."""
+    raw = read_table(path)
+    book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
+    if len(book) == 0:
+        raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)
+    typed = book.frame.rename({name: key for key, name in book.columns.items()})
+    lead_fields = [key for key in book.columns if key != LEAD_ID]
+    if not lead_fields:
+        raise BadInput.at("a lead has no fields besides lead_id: nothing to route it by", raw.file, 1)
+    return raw, typed
+
+
+def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> dict[str, Any]:
+    """One lead's values under canonical names, typed as the plan and the lead schema declare.
+
+    The in-process API takes values as an API client sends them: numbers as numbers (or plain number
+    text), dates as dates or ISO text, booleans as booleans; blanks are NULL."""
+    types = lead_types(declared)
+    typed: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in lead.items():
+        name = canonical(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            typed[name] = None
+            continue
+        kind = FieldType.STRING if name == LEAD_ID else types.get(name, FieldType.STRING)
+        try:
+            typed[name] = _as_type(value, kind)
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(Location("lead", None, None, name), f"expected {_EXPECTED[kind]}, got {value!r}")
+            )
+    if problems:
+        raise BadInput(problems)
+    return typed
+
+
+_EXPECTED = {
+    FieldType.STRING: "text",
+    FieldType.NUMBER: "a number",
+    FieldType.DATE: "a date (YYYY-MM-DD)",
+    FieldType.BOOLEAN: "true or false",
+}
+
+
+def _as_type(value: object, kind: FieldType) -> object:
+    if kind is FieldType.NUMBER:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = float(value) if isinstance(value, int | float | str) else float("nan")
+        if not math.isfinite(number):
+            raise ValueError(value)
+        return number
+    if kind is FieldType.DATE:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value).strip())
+    if kind is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered not in ("true", "false"):
+            raise ValueError(value)
+        return lowered == "true"
+    return str(value)
