@@ -6,13 +6,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
-from territorial.cli import render
+from territorial.cli import render, routing_render
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.output import write_table, write_text
@@ -21,6 +22,17 @@ from territorial.services import export as export_service
 from territorial.services import imports as import_service
 from territorial.services import workspace as workspace_service
 from territorial.store.workspace import Workspace, init_workspace, open_workspace
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A command group whose first command runs when the first argument names no command, so that
+    `territorial route LEADS.csv` and `territorial route explain LEAD_ID` both read naturally."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its own click Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [next(iter(self.commands)), *args]
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sales territory management.")
 generate_app = typer.Typer(no_args_is_help=True, help="Generate realistic sample data.")
@@ -31,6 +43,13 @@ plan_app = typer.Typer(no_args_is_help=True, help="Plans stored in the workspace
 app.add_typer(plan_app, name="plan")
 export_app = typer.Typer(no_args_is_help=True, help="Write stored results for a CRM.")
 app.add_typer(export_app, name="export")
+route_app = typer.Typer(
+    cls=DefaultCommandGroup,
+    no_args_is_help=True,
+    help="Lead routing: `territorial route LEADS --plan PLAN` routes a file; "
+    "`route explain` and `route fairness` read the audit.",
+)
+app.add_typer(route_app, name="route")
 score_app = typer.Typer(no_args_is_help=True, help="Fit scores: the chance that an account or lead converts.")
 app.add_typer(score_app, name="score")
 
@@ -227,6 +246,189 @@ def score_apply(
     run(body)
 
 
+@score_app.command("relevance")
+def score_relevance(
+    file: Annotated[Path, typer.Argument(help="Leads with their inquiry text (CSV, Excel or Parquet).")],
+    catalogue: Annotated[Path, typer.Option("--catalogue", help="The product catalogue YAML.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write id, relevance, product, not_relevant.")],
+    text_column: Annotated[str, typer.Option("--text", help="The inquiry text column.")] = "inquiry",
+    id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Flag inquiries below this relevance (default: calibrated, 0.5)."),
+    ] = None,
+) -> None:
+    """Is each inquiry about our products? A 0–1 relevance, the closest product and a not_relevant flag."""
+
+    def body() -> None:
+        import time
+
+        from rich.progress import Progress
+
+        from territorial.scoring.relevance import score_file
+
+        loading = err.status("Loading the language model…")
+        progress = Progress(console=err, transient=True)
+        task = progress.add_task("Scoring inquiries", total=None)
+        started = 0.0
+
+        def on_batch(done: int, total: int) -> None:
+            # The bar appears only when the whole file will take more than about two seconds.
+            nonlocal started
+            if done == 0:
+                loading.stop()
+                started = time.monotonic()
+            elif (
+                not progress.live.is_started
+                and done < total
+                and (time.monotonic() - started) * total / done > 2.0
+            ):
+                progress.start()
+            progress.update(task, completed=done, total=total)
+
+        loading.start()
+        try:
+            rows = score_file(catalogue, file, out, text_column, id_column, threshold, on_batch)
+        finally:
+            loading.stop()
+            progress.stop()
+        err.print(f"scored {rows:,} inquiries into {out}")
+
+    run(body)
+
+
+@route_app.command("batch")
+def route_batch(
+    ctx: typer.Context,
+    leads: Annotated[Path, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")],
+    plan: Annotated[str, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")],
+    reps: Annotated[
+        Path | None,
+        typer.Option("--reps", help="Reps file (default: the workspace's reps): lead_weight, caps, skills."),
+    ] = None,
+    availability: Annotated[
+        Path | None, typer.Option("--availability", help="Out-of-office CSV: rep_id, start, end.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Decisions file (.csv or .parquet); stdout if left out.")
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="The day of leads without a created date (YYYY-MM-DD; default today)."),
+    ] = None,
+) -> None:
+    """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
+
+    Writes lead_id, decision, rep_id, territory_id, matched_account_id, score, reason (then relevance,
+    product and queue); every decision is stored with its path for `territorial route explain`."""
+
+    def body() -> None:
+        from datetime import date
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from territorial.services import lead_audit, routing
+
+        try:
+            day = date.fromisoformat(on) if on is not None else None
+        except ValueError:
+            raise BadInput.at(f"expected a date as YYYY-MM-DD, got {on!r}", "--date") from None
+        target: Path | int = int(plan) if plan.strip().isdigit() else Path(plan)
+        workspace = workspace_of(ctx)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("Starting…", total=None)
+
+            def stage(text: str) -> None:
+                bar.update(task, description=f"{text}…", total=None, completed=0)
+
+            router = routing.open_router(workspace, target, reps, availability, stage=stage)
+            batch = routing.route_file(
+                workspace,
+                router,
+                leads,
+                today=day,
+                stage=stage,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+            write_table(batch.rows, out)
+        render.warnings(err, batch.warnings)
+        routing_render.batch_summary(err, batch.decisions)
+        pooled = [d for d in batch.decisions if d.in_pool]
+        if pooled:
+            routing_render.fairness(
+                err, lead_audit.fairness_report(workspace, route_run_id=batch.route_run_id), "this batch"
+            )
+        if out is not None:
+            err.print(f"wrote {len(batch.decisions):,} decisions to {out}")
+        err.print(
+            f"stored as routing run {batch.route_run_id}; "
+            "`territorial route explain LEAD_ID` shows a lead's path"
+        )
+
+    run(body)
+
+
+@route_app.command("explain")
+def route_explain(
+    ctx: typer.Context,
+    lead_id: Annotated[str, typer.Argument(help="The lead's id.")],
+    every: Annotated[bool, typer.Option("--all", help="Show every time the lead was routed.")] = False,
+) -> None:
+    """Show how a lead was routed: each step, its inputs and its outcome."""
+
+    def body() -> None:
+        from territorial.services import lead_audit
+
+        decisions = lead_audit.explain_lead(workspace_of(ctx), lead_id)
+        shown = decisions if every else decisions[-1:]
+        console = Console()
+        for decision in shown:
+            routing_render.decision_path(console, decision)
+        if len(decisions) > 1 and not every:
+            err.print(
+                f"lead {lead_id} was routed {len(decisions)} times; this is the latest (--all shows all)"
+            )
+
+    run(body)
+
+
+@route_app.command("fairness")
+def route_fairness(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="First lead day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last lead day (YYYY-MM-DD).")] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps file for the weights (default: the workspace's reps).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the report here (.csv or .parquet).")
+    ] = None,
+) -> None:
+    """Leads and expected value per rep against their weight share of the pool, for a period."""
+
+    def body() -> None:
+        from datetime import date
+
+        from territorial.io.reps import read_reps
+        from territorial.services import lead_audit
+
+        days = []
+        for option, text in (("--from", start), ("--to", end)):
+            try:
+                days.append(date.fromisoformat(text) if text is not None else None)
+            except ValueError:
+                raise BadInput.at(f"expected a date as YYYY-MM-DD, got {text!r}", option) from None
+        weights = read_reps(reps) if reps is not None else None
+        report = lead_audit.fairness_report(workspace_of(ctx), days[0], days[1], weights)
+        if out is not None:
+            write_table(report, out)
+        period = f"{start or 'the first lead'} to {end or 'the last lead'}"
+        routing_render.fairness(Console(), report, period)
+
+    run(body)
+
+
 @app.command("import")
 def import_records(
     ctx: typer.Context,
@@ -382,6 +584,73 @@ def validate(
                 f"[yellow]{render.counted(result.skipped_on_null, 'account')} missed at least one territory "
                 "only because a field was empty (the rule was UNKNOWN)[/yellow]"
             )
+
+    run(body)
+
+
+@app.command()
+def balance(
+    accounts: Annotated[
+        Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (lat,lon or a ZIP column).")
+    ] = None,
+    units: Annotated[
+        Path | None, typer.Option("--units", help="Units CSV: id, x,y or lat,lon, activity columns.")
+    ] = None,
+    edges: Annotated[Path | None, typer.Option("--edges", help="Unit adjacency CSV: a,b.")] = None,
+    workload: Annotated[
+        str | None, typer.Option("--workload", help="Numeric expression over fields, e.g. employees * 2.")
+    ] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: rep_id, lat,lon home, capacity, skills.")
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Number of territories, without reps.")] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="NAME=TOLERANCE to balance, repeatable (default workload=0.05)."),
+    ] = None,
+    contiguous: Annotated[bool, typer.Option("--contiguous", help="Keep every territory connected.")] = False,
+    max_moves: Annotated[
+        float | None, typer.Option("--max-moves", help="Share of accounts that may change rep, e.g. 0.02.")
+    ] = None,
+    move_penalty: Annotated[
+        float | None, typer.Option("--move-penalty", help="Cost of one move, in workload × distance.")
+    ] = None,
+    lock: Annotated[
+        str | None, typer.Option("--lock", help="Rule: matching accounts stay with their rep.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="alignment.csv (id, territory_id, rep_id, moved); stdout if left out."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="report.json with per-territory figures.")
+    ] = None,
+) -> None:
+    """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
+    compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
+
+    def body() -> None:
+        from territorial.cli.balance import run_balance
+        from territorial.services.balance import BalanceRequest, parse_metric
+
+        request = BalanceRequest(
+            accounts=accounts,
+            units=units,
+            edges=edges,
+            workload=workload,
+            reps=reps,
+            k=k,
+            metrics=dict(parse_metric(m) for m in metric or []),
+            contiguous=contiguous,
+            max_moves=max_moves,
+            move_penalty=move_penalty,
+            lock=lock,
+            time_limit=time_limit,
+            seed=seed,
+        )
+        run_balance(request, out, report, err)
 
     run(body)
 

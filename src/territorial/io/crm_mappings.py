@@ -10,14 +10,13 @@ from importlib import resources
 from pathlib import Path
 
 import polars as pl
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import canonical
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable
+from territorial.io.yaml_tree import compose, line_of
 
 PLAIN = "plain"
 SALESFORCE = "salesforce"
@@ -171,23 +170,10 @@ def parse_mapping(text: str, file: str = "<mapping>", entity: Entity | str | Non
     ignore: [Internal Notes]    # columns to leave out
     ```
     """
-    # The C composer keeps every node's line and column; the mapping is built from the nodes so that
-    # column names stay exactly as written (YAML would read `yes:` as true and `2021:` as a number).
-    yaml = YAML(typ="safe", pure=False)
-    try:
-        tree = yaml.compose(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        raise BadInput.at(f"YAML syntax error: {err.problem or err.context}", file, line, column) from None
-    if not isinstance(tree, MappingNode):
-        raise BadInput.at("expected a mapping with the keys entity and columns", file, 1)
+    # The mapping is built from the nodes so that column names stay exactly as written (YAML would
+    # read `yes:` as true and `2021:` as a number).
+    tree = compose(text, file, "the keys entity and columns")
     return _MappingReader(tree, file).read(None if entity is None else _entity(entity))
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
 
 
 class _MappingReader:
@@ -197,7 +183,7 @@ class _MappingReader:
         self.problems = ProblemLog()
 
     def problem(self, node: Node, message: str) -> None:
-        self.problems.add(Problem(Location(self.file, _line(node)), message))
+        self.problems.add(Problem(Location(self.file, line_of(node)), message))
 
     def read(self, wanted: Entity | None) -> ColumnMapping:
         sections = self.sections()
@@ -222,7 +208,7 @@ class _MappingReader:
                 hint = _did_you_mean(name, _KEYS)
                 self.problem(key, f"unknown key '{name}'; expected {', '.join(_KEYS)}{hint}")
             elif name in found:
-                self.problem(key, f"'{name}' is given twice (first on line {_line(found[name][0])})")
+                self.problem(key, f"'{name}' is given twice (first on line {line_of(found[name][0])})")
             else:
                 found[name] = (key, value)
         if "entity" not in found:
@@ -309,8 +295,8 @@ class _MappingReader:
                     "list other spellings of one column under alternatives",
                 )
                 continue
-            field_lines[field] = _line(key)
-            rules[column_key] = ColumnRule(field, (column.strip(),), _line(key), required=True)
+            field_lines[field] = line_of(key)
+            rules[column_key] = ColumnRule(field, (column.strip(),), line_of(key), required=True)
         return rules
 
     def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, ColumnRule]) -> None:

@@ -637,7 +637,9 @@ _WHITE_SPACE = (
 
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    """A pattern above for Python's re. Python's \\s also takes \\x1c-\\x1f, so it becomes polars'
+    White_Space set; the patterns use \\s only inside [...] classes."""
+    return re.compile(pattern.replace(r"\s", re.escape(_WHITE_SPACE)))
 
 
 def _region_of(country: str | None) -> _Region:

@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from territorial.domain.fields import FieldType, canonical
 from territorial.domain.plan import (
@@ -23,6 +21,7 @@ from territorial.domain.plan import (
     Territory,
 )
 from territorial.errors import BadInput, Location, Problem
+from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position
 from territorial.rules.parser import RuleError, parse_rule
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -108,19 +107,8 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def parse_plan(text: str, file: str = "<plan>") -> Plan:
-    # The C composer keeps every node's line and column and is ten times faster than round-trip
-    # loading, which matters for plans with thousands of territories and long ZIP lists.
-    yaml = YAML(typ="safe", pure=False)
-    try:
-        tree = yaml.compose(text)
-        data = yaml.constructor.construct_document(tree) if tree is not None else None
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        raise BadInput.at(f"YAML syntax error: {err.problem or err.context}", file, line, column) from None
-    if not isinstance(tree, MappingNode) or not isinstance(data, dict):
-        raise BadInput.at("expected a mapping with name, fields and territories", file, 1)
+    tree = compose(text, file, "name, fields and territories")
+    data = construct(tree, file, "name, fields and territories")
     try:
         spec = PlanSpec.model_validate(data)
     except ValidationError as err:
@@ -128,47 +116,9 @@ def parse_plan(text: str, file: str = "<plan>") -> Plan:
     return _Builder(tree, file, tuple(text.splitlines())).build(spec)
 
 
-def _child(node: Node | None, key: int | str) -> Node | None:
-    """The value node under a mapping key or sequence index."""
-    if isinstance(node, MappingNode):
-        return next((v for k, v in node.value if k.value == key), None)
-    if isinstance(node, SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        found: Node = node.value[key]
-        return found
-    return None
-
-
-def _key(node: Node | None, key: str) -> Node | None:
-    if isinstance(node, MappingNode):
-        return next((k for k, _v in node.value if k.value == key), None)
-    return None
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _node_line(tree: Node, loc: tuple[int | str, ...]) -> tuple[int | None, int | None, str | None]:
-    """Line and column of the deepest YAML node along a pydantic error path, and the territory id."""
-    node: Node | None = tree
-    line: int | None = 1
-    column: int | None = None
-    territory: str | None = None
-    for key in loc:
-        located = _key(node, key) if isinstance(key, str) else _child(node, key)
-        if located is None:
-            break
-        line, column = _line(located), int(located.start_mark.column) + 1
-        node = _child(node, key)
-        id_node = _child(node, "id")
-        if isinstance(id_node, ScalarNode):
-            territory = str(id_node.value)
-    return line, column, territory
-
-
 def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
     loc = tuple(error["loc"])
-    line, column, territory = _node_line(tree, loc)
+    line, column, territory = position(tree, loc)
     key = ".".join(str(p) for p in loc)
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -220,29 +170,29 @@ class _Builder:
     def build(self, spec: PlanSpec) -> Plan:
         field_lines = {}
         fields: dict[str, FieldType] = {}
-        raw_fields = _child(self.tree, "fields")
+        raw_fields = child(self.tree, "fields")
         for name, ftype in spec.fields.items():
             key = canonical(name)
-            key_node = _key(raw_fields, name)
-            line = _line(key_node) if key_node is not None else 1
+            written = key_node(raw_fields, name)
+            line = line_of(written) if written is not None else 1
             if key in fields:
                 self.problem(line, None, None, f"field '{name}' is declared twice (names ignore case)")
             fields[key] = ftype
             field_lines[key] = line
-        roots = _child(self.tree, "territories")
+        roots = child(self.tree, "territories")
         assert isinstance(roots, SequenceNode)
         for root, raw in zip(spec.territories, roots.value, strict=True):
             self.add(root, raw, parent=None, layer=root.layer or PRIMARY, depth=0)
-        workload_key = _key(self.tree, "workload")
-        workload_line = _line(workload_key) if workload_key is not None else None
+        workload_key = key_node(self.tree, "workload")
+        workload_line = line_of(workload_key) if workload_key is not None else None
         potential = self.potential(spec.potential)
-        routing_key = _key(self.tree, "routing")
-        routing_node = _child(self.tree, "routing")
+        routing_key = key_node(self.tree, "routing")
+        routing_node = child(self.tree, "routing")
         routing = RoutingSettings(
             **spec.routing.model_dump(),
-            line=_line(routing_key) if routing_key is not None else None,
+            line=line_of(routing_key) if routing_key is not None else None,
             key_lines={
-                str(key.value): _line(key)
+                str(key.value): line_of(key)
                 for key, _ in (routing_node.value if routing_node is not None else [])
             },
         )
@@ -262,10 +212,10 @@ class _Builder:
         )
 
     def potential(self, spec: str | PotentialSpec | None) -> Potential | None:
-        key = _key(self.tree, "potential")
+        key = key_node(self.tree, "potential")
         if spec is None or key is None:
             return None
-        line = _line(key)
+        line = line_of(key)
         if isinstance(spec, str):
             return Potential(field=canonical(spec), model=None, line=line)
         if (spec.field is None) == (spec.model is None):
@@ -277,7 +227,7 @@ class _Builder:
         self.problems.append(Problem(Location(self.file, line, column, subject), message))
 
     def add(self, spec: TerritorySpec, raw: MappingNode, parent: str | None, layer: str, depth: int) -> None:
-        line = _line(raw)
+        line = line_of(raw)
         if spec.id in self.seen:
             self.problem(
                 line, None, spec.id, f"duplicate territory id (first defined on line {self.seen[spec.id]})"
@@ -285,8 +235,8 @@ class _Builder:
         else:
             self.seen[spec.id] = line
         if parent is not None and spec.layer is not None and spec.layer != layer:
-            layer_key = _key(raw, "layer")
-            key_line = _line(layer_key) if layer_key is not None else line
+            layer_key = key_node(raw, "layer")
+            key_line = line_of(layer_key) if layer_key is not None else line
             self.problem(
                 key_line,
                 None,
@@ -325,14 +275,14 @@ class _Builder:
                 lead_skills=tuple(canonical(name) for name in spec.lead_skills),
             )
         )
-        children_raw = _child(raw, "children")
-        for index, child in enumerate(spec.children):
-            child_node = _child(children_raw, index)
-            assert isinstance(child_node, MappingNode)
-            self.add(child, child_node, spec.id, layer, depth + 1)
+        children_raw = child(raw, "children")
+        for index, sub in enumerate(spec.children):
+            sub_node = child(children_raw, index)
+            assert isinstance(sub_node, MappingNode)
+            self.add(sub, sub_node, spec.id, layer, depth + 1)
 
     def rule_source(self, raw: MappingNode, text: str) -> RuleSource:
-        node = _child(raw, "rule")
+        node = child(raw, "rule")
         assert node is not None
         line, column = int(node.start_mark.line), int(node.start_mark.column)
         # A quoted scalar's text starts one column after its opening quote; a block scalar
