@@ -1,0 +1,212 @@
+"""Read what the balancer needs: where each account or unit is, unit adjacency, and reps with
+their home, capacity and skills. Every bad value is reported with its file, line and field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from territorial.domain.fields import FieldType, canonical
+from territorial.errors import BadInput
+from territorial.geo.zips import load_zips
+from territorial.io.accounts import AccountBook, type_accounts
+from territorial.io.tables import read_table
+
+LAT_LON = (("lat", "lon"), ("latitude", "longitude"))
+ZIP_FIELDS = ("postal_code", "zip", "zip_code", "zipcode")
+SKILL_SEPARATORS = re.compile(r"[;,]")
+
+
+@dataclass(frozen=True)
+class RepsFile:
+    """Reps as the balancer sees them: a home (NaN when none), a capacity and skills."""
+
+    rep_ids: list[str]
+    home: np.ndarray
+    capacity: np.ndarray
+    skills: list[frozenset[str]]
+
+
+def skills_of(text: str | None) -> frozenset[str]:
+    """'Spanish; healthcare' -> {'spanish', 'healthcare'}."""
+    if not text:
+        return frozenset()
+    return frozenset(s.strip().lower() for s in SKILL_SEPARATORS.split(text) if s.strip())
+
+
+def coordinates(book: AccountBook, allow_xy: bool) -> tuple[np.ndarray, bool]:
+    """(n, 2) lat,lon (geographic) or x,y of every row: from lat/lon columns, else from a ZIP
+    column through the bundled US ZIP table, else (units only) from x,y."""
+    cols = book.columns
+    if allow_xy and "x" in cols and "y" in cols:
+        return _pair(book, "x", "y", None), False
+    for lat, lon in LAT_LON:
+        if lat in cols and lon in cols:
+            fallback = _zip_points(book)
+            xy = _pair(book, lat, lon, fallback)
+            _check_range(book, xy, lat, lon)
+            return xy, True
+    found = _zip_points(book)
+    if found is not None:
+        xy = found
+        missing = np.flatnonzero(np.isnan(xy).any(axis=1))
+        if missing.size:
+            name = cols[_zip_field(book) or ""]
+            row = int(missing[0])
+            value = book.frame.get_column(name)[row]
+            raise BadInput.at(
+                f"unknown US ZIP code {value!r}: give latitude and longitude for this row "
+                f"({missing.size} rows without coordinates)",
+                book.file,
+                book.raw.line_of(row),
+                None,
+                name,
+            )
+        return xy, True
+    wanted = "lat,lon (or latitude,longitude), a ZIP column (postal_code)" + (" or x,y" if allow_xy else "")
+    raise BadInput.at(f"no coordinates: give {wanted}", book.file, 1 if book.raw.is_csv else None)
+
+
+def _zip_field(book: AccountBook) -> str | None:
+    return next((f for f in ZIP_FIELDS if f in book.columns), None)
+
+
+def _zip_points(book: AccountBook) -> np.ndarray | None:
+    field = _zip_field(book)
+    if field is None:
+        return None
+    codes = book.frame.get_column(book.columns[field]).cast(pl.String).str.strip_chars().str.slice(0, 5)
+    codes = codes.str.zfill(5)
+    table = load_zips().select("zip", "lat", "lon")
+    found = pl.DataFrame({"zip": codes}).join(table, on="zip", how="left", maintain_order="left")
+    return np.column_stack(
+        [found["lat"].cast(pl.Float64).fill_null(np.nan), found["lon"].cast(pl.Float64).fill_null(np.nan)]
+    )
+
+
+def _pair(book: AccountBook, first: str, second: str, fallback: np.ndarray | None) -> np.ndarray:
+    values = []
+    for key in (first, second):
+        name = book.columns[key]
+        if book.schema[key] is not FieldType.NUMBER:
+            raise BadInput.at(
+                f"{name} must hold numbers", book.file, 1 if book.raw.is_csv else None, None, name
+            )
+        values.append(book.frame.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy())
+    xy = np.column_stack(values)
+    missing = np.isnan(xy).any(axis=1)
+    if fallback is not None:
+        xy[missing] = fallback[missing]
+        missing = np.isnan(xy).any(axis=1)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        key = first if np.isnan(xy[row, 0]) else second
+        raise BadInput.at(
+            f"{key} is empty ({int(missing.sum())} rows without coordinates)",
+            book.file,
+            book.raw.line_of(row),
+            None,
+            book.columns[key],
+        )
+    return xy
+
+
+def _check_range(book: AccountBook, xy: np.ndarray, lat: str, lon: str) -> None:
+    for column, key, limit in ((0, lat, 90.0), (1, lon, 180.0)):
+        bad = np.flatnonzero(np.abs(xy[:, column]) > limit)
+        if bad.size:
+            row = int(bad[0])
+            raise BadInput.at(
+                f"{key} must be between -{limit:g} and {limit:g}, got {xy[row, column]:g}",
+                book.file,
+                book.raw.line_of(row),
+                None,
+                book.columns[key],
+            )
+
+
+def read_units(path: str | Path) -> AccountBook:
+    """A units file: `id` (unique), coordinates and activity columns."""
+    return type_accounts(read_table(path), {"skills": FieldType.STRING}, id_column="id")
+
+
+def read_edges(path: str | Path, ids: list[str]) -> np.ndarray:
+    """(e, 2) unit indices from an edges file with columns a,b naming unit ids."""
+    raw = read_table(path)
+    columns = {canonical(name): name for name in raw.frame.columns}
+    index = {unit_id: i for i, unit_id in enumerate(ids)}
+    pairs = []
+    for key in ("a", "b"):
+        if key not in columns:
+            raise BadInput.at(f"the required column {key} is missing", raw.file, 1 if raw.is_csv else None)
+        name = columns[key]
+        values = raw.frame.get_column(name).cast(pl.String).str.strip_chars().to_list()
+        found = [index.get(v) if v is not None else None for v in values]
+        unknown = [row for row, i in enumerate(found) if i is None]
+        if unknown:
+            row = unknown[0]
+            raise BadInput.at(
+                f"{values[row]!r} is not a unit id ({len(unknown)} unknown ids in column {name})",
+                raw.file,
+                raw.line_of(row),
+                None,
+                name,
+            )
+        pairs.append(np.array(found, dtype=np.int64))
+    return np.column_stack(pairs) if pairs[0].size else np.zeros((0, 2), dtype=np.int64)
+
+
+def read_balance_reps(path: str | Path, geographic: bool) -> RepsFile:
+    """A reps file: rep_id, and optional lat,lon (or x,y) home, capacity (default 1) and skills.
+    Reps marked active = false are left out."""
+    raw = read_table(path)
+    declared = {"capacity": FieldType.NUMBER, "skills": FieldType.STRING, "active": FieldType.BOOLEAN}
+    book = type_accounts(raw, declared, id_column="rep_id")
+    frame, cols = book.frame, book.columns
+    n = book.frame.height
+    home = np.full((n, 2), np.nan)
+    pairs = LAT_LON if geographic else (("x", "y"),)
+    for first, second in pairs:
+        if first in cols and second in cols:
+            home = np.column_stack(
+                [
+                    frame.get_column(cols[key]).cast(pl.Float64).fill_null(np.nan).to_numpy()
+                    for key in (first, second)
+                ]
+            )
+            half = np.flatnonzero(np.isnan(home).any(axis=1) & ~np.isnan(home).all(axis=1))
+            if half.size:
+                row = int(half[0])
+                raise BadInput.at(
+                    f"give both {first} and {second} for a home, or neither", raw.file, raw.line_of(row)
+                )
+            break
+    capacity = np.ones(n)
+    if "capacity" in cols:
+        given = frame.get_column(cols["capacity"]).cast(pl.Float64).fill_null(1.0).to_numpy()
+        bad = np.flatnonzero(~(given > 0))
+        if bad.size:
+            row = int(bad[0])
+            raise BadInput.at(
+                f"capacity must be a positive number such as 1.0 or 0.5, got {given[row]:g}",
+                raw.file,
+                raw.line_of(row),
+                None,
+                cols["capacity"],
+            )
+        capacity = given
+    skills = [frozenset[str]()] * n
+    if "skills" in cols:
+        skills = [skills_of(s) for s in frame.get_column(cols["skills"]).to_list()]
+    active = np.ones(n, dtype=bool)
+    if "active" in cols:
+        active = frame.get_column(cols["active"]).fill_null(True).to_numpy().astype(bool)
+    rep_ids = frame.get_column(cols["rep_id"]).to_list()
+    keep = np.flatnonzero(active)
+    if keep.size == 0:
+        raise BadInput.at("no active reps", raw.file)
+    return RepsFile([rep_ids[i] for i in keep], home[keep], capacity[keep], [skills[i] for i in keep])

@@ -1,0 +1,575 @@
+"""Balance units into territories: a balanced bisection to start, location-allocation rounds of
+transport LPs, rounding of the split units, contiguity repair and local search, then the bound."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from territorial.errors import BadInput
+from territorial.optimize import allocate, bounds, highs, location
+from territorial.optimize.allocate import Arcs, Bands, MoveLimit
+from territorial.optimize.feasibility import (
+    OutOfTime,
+    check_request,
+    explain_lp,
+    explain_moves,
+    explain_whole_units,
+    percent,
+)
+from territorial.optimize.graph import adjacency, contiguous
+from territorial.optimize.problem import (
+    NONE,
+    Rules,
+    Territories,
+    Units,
+    cost_weight,
+    distances,
+    skill_groups,
+    targets,
+)
+from territorial.optimize.repair import Board, repair_and_improve
+
+Progress = Callable[[str, float], None]
+
+LOCATION_ROUNDS = 8  # transport + re-centre rounds at most
+COARSE_CELL = 10  # units per cell when large instances are first located on cells
+REFINE_ROUNDS = 2  # unit-level rounds after the cells
+POLISH_ROUNDS = 3  # LP + repair rounds when the repair left territories outside tolerance
+CONVERGED = 1e-3  # stop re-centring when the cost improves by less than this share
+SEARCH_ROUNDS = 3  # local search + re-centre rounds
+EXACT_TIME_SHARE = 0.3  # of the time limit, for the exact MILP when rounding fails
+FULL_LP_ARCS = 60_000  # larger transport problems are solved over their boundary units only
+# The share of units (most uncertain first) the LP may move, and how many options each keeps.
+FOCUS = ((0.1, 4), (0.2, 6), (0.5, 6), (1.0, 4))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The answer: a territory per unit, with everything the report needs to judge it."""
+
+    territory: np.ndarray  # (n,) territory index per unit
+    moved: np.ndarray  # (n,) left its current territory
+    centres: np.ndarray  # (k, 2) in the units' coordinates
+    metrics: list[str]  # every metric of the units
+    totals: np.ndarray  # (k, len(metrics))
+    targets: np.ndarray  # (k, len(metrics))
+    tolerances: dict[str, float]
+    within: np.ndarray  # (k,) every balanced metric inside its tolerance
+    contiguous: np.ndarray  # (k,) one connected piece over the unit adjacency
+    compactness: np.ndarray  # (k,) workload-weighted mean distance to the centre
+    cost: float  # workload-weighted distance (+ move penalties): what was minimised
+    bound: float  # no alignment meeting the bands can cost less, for these centres
+    moves: int
+    movable: int  # units that had a current territory
+    min_moves: float | None  # LP minimum number of moves to reach the tolerances
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        """How far the cost may be above the best possible, as a share of the cost."""
+        return max(0.0, (self.cost - self.bound) / self.cost) if self.cost > 0 else 0.0
+
+    @property
+    def deviation(self) -> np.ndarray:
+        """(k, len(metrics)) relative deviation from target (0 where the target is 0)."""
+        safe = np.where(self.targets > 0, self.targets, 1.0)
+        return np.asarray(np.where(self.targets > 0, self.totals / safe - 1.0, 0.0))
+
+
+def _silent(_stage: str, _fraction: float) -> None:
+    return None
+
+
+@dataclass
+class _Request:
+    """The request in solver form: scaled balanced metrics and their bands."""
+
+    units: Units
+    territories: Territories
+    rules: Rules
+    names: list[str]
+    tolerance: np.ndarray
+    target: np.ndarray  # (k, m) unscaled targets of the balanced metrics
+    requested: Bands
+    aimed: list[Bands]  # tighter bands, tightest first
+    group: np.ndarray
+    allowed: np.ndarray
+    current: np.ndarray
+    locked: np.ndarray
+    moves: MoveLimit | None
+    max_moved: int | None
+    weight: np.ndarray
+    flat: np.ndarray
+    has_home: np.ndarray
+    deadline: float
+
+    @property
+    def k(self) -> int:
+        return len(self.territories)
+
+    def describe_tolerances(self) -> str:
+        return " and ".join(f"{n} ±{percent(t)}" for n, t in zip(self.names, self.tolerance, strict=True))
+
+    def arcs(self, centres: np.ndarray, count: int, also: np.ndarray | None = None) -> Arcs:
+        unit, terr = allocate.nearest_arcs(
+            self.flat,
+            self.units.flat(centres),
+            self.group,
+            self.allowed,
+            self.current,
+            self.locked,
+            count,
+        )
+        if also is not None:  # a known assignment's own arcs, so that it stays feasible
+            free = self.locked == NONE
+            free[free] = self.allowed[self.group[free], also[free]]
+            k = self.k
+            key = np.unique(np.concatenate([unit * k + terr, np.flatnonzero(free) * k + also[free]]))
+            unit, terr = key // k, key % k
+        cost = self.weight[unit] * distances(self.units, unit, centres, terr)
+        penalty = self.rules.move_penalty
+        if penalty:
+            cur = self.current[unit]
+            cost = cost + penalty * ((cur != NONE) & (cur != terr))
+        return Arcs(unit, terr, cost)
+
+    def remaining(self) -> float:
+        return max(0.05, self.deadline - time.perf_counter())
+
+
+def balance(units: Units, territories: Territories, rules: Rules, progress: Progress = _silent) -> Alignment:
+    """Assign every unit to a territory so the balanced metrics sit within their tolerances,
+    at the least workload-weighted distance; raise Infeasible when the request cannot be met."""
+    started = time.perf_counter()
+    request = _prepare(units, territories, rules, started)
+    progress("Checking the request", 0.02)
+    min_moves = None
+    if request.moves is not None or np.any(request.current != NONE):
+        min_moves = bounds.min_moves(request.requested, request.current, request.locked)
+        if request.max_moved is not None and min_moves > request.max_moved + 1e-6:
+            raise explain_moves(units, min_moves, request.max_moved, request.describe_tolerances())
+    progress("Splitting the map", 0.05)
+    coarse = _coarse_start(request, started, progress)
+    rounds = LOCATION_ROUNDS
+    if coarse is not None:
+        (centres, anchor), rounds = coarse, REFINE_ROUNDS
+    else:
+        centres, anchor = _start(request)
+    progress("Allocating", 0.1)
+    arcs, x, centres = _locate_and_allocate(request, centres, anchor, progress, rounds)
+    progress("Rounding split units", 0.55)
+    labels = _round(request, arcs, x)
+    progress("Repairing contiguity" if rules.contiguous else "Improving", 0.6)
+    adj = adjacency(units)
+    labels, centres = _search(request, labels, centres, adj)
+    for hops in range(1, POLISH_ROUNDS + 1):
+        if _within(request, labels).all() or time.perf_counter() > request.deadline:
+            break
+        labels, centres = _shift_boundaries(request, labels, centres, adj, hops)
+    progress("Computing the bound", 0.9)
+    centres = _centres_of(request, labels, centres)
+    cost, bound = _cost_and_bound(request, labels, centres)
+    progress("Done", 1.0)
+    return _alignment(request, labels, centres, cost, bound, min_moves, adj, started)
+
+
+def _prepare(
+    units: Units, territories: Territories, rules: Rules, started: float, check: bool = True
+) -> _Request:
+    _check_shapes(units, territories, rules)
+    all_names, all_targets = targets(units, territories)
+    names = list(rules.tolerances)
+    target = all_targets[:, [all_names.index(name) for name in names]]
+    tolerance = np.array([rules.tolerances[name] for name in names], dtype=np.float64)
+    group, allowed = skill_groups(units, territories)
+    if check:
+        check_request(units, territories, names, tolerance, target, group, allowed)
+    scale = target.mean(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    amounts = np.column_stack([units.metrics[name] for name in names]).astype(np.float64) / scale
+    scaled = target / scale
+
+    def bands(share: np.ndarray) -> Bands:
+        return Bands(amounts, scaled * (1 - share), scaled * (1 + share))
+
+    current = units.current_or_none()
+    locked = units.locked_or_none()
+    movable = int(np.count_nonzero(current != NONE))
+    moves, max_moved = None, None
+    if rules.max_moves is not None and movable:
+        max_moved = int(np.floor(rules.max_moves * movable + 1e-9))
+        moves = MoveLimit(current, float(movable - max_moved))
+    return _Request(
+        units=units,
+        territories=territories,
+        rules=rules,
+        names=names,
+        tolerance=tolerance,
+        target=target,
+        requested=bands(tolerance),
+        aimed=[bands(tolerance * rules.aim), bands(tolerance * (1 + rules.aim) / 2)],
+        group=group,
+        allowed=allowed,
+        current=current,
+        locked=locked,
+        moves=moves,
+        max_moved=max_moved,
+        weight=cost_weight(units, rules),
+        flat=units.flat(),
+        has_home=~np.isnan(territories.home).any(axis=1),
+        deadline=started + rules.time_limit,
+    )
+
+
+def _check_shapes(units: Units, territories: Territories, rules: Rules) -> None:
+    if len(units) == 0:
+        raise BadInput.at(f"there are no {units.noun}s to balance", units.source)
+    if len(territories) == 0:
+        raise BadInput.at("there are no territories to balance into", units.source)
+    if np.any(~(territories.capacity > 0)):
+        raise BadInput.at("every capacity must be a positive number", units.source, subject="capacity")
+    if rules.workload not in units.metrics:
+        raise BadInput.at(f"unknown workload metric {rules.workload!r}", units.source)
+    for name, tolerance in rules.tolerances.items():
+        if name not in units.metrics:
+            raise BadInput.at(f"unknown metric {name!r}", units.source, subject=name)
+        if not (0 <= tolerance < 1):
+            raise BadInput.at(f"the tolerance of {name} must be between 0 and 1", subject=name)
+    for name, values in units.metrics.items():
+        if np.any(~np.isfinite(values)) or np.any(values < 0):
+            raise BadInput.at(f"{name} must be a non-negative number for every {units.noun}", subject=name)
+
+
+def _start(request: _Request) -> tuple[np.ndarray, np.ndarray]:
+    """Initial centres: the reps' homes, else the current territories' centres when every unit
+    has one, else the centres of a balanced bisection."""
+    units, k = request.units, request.k
+    n = len(units)
+    current = request.current
+    if np.all(current != NONE):
+        labels = current
+    else:
+        combined = request.requested.amounts.sum(axis=1) + 1e-9
+        labels = location.balanced_bisection(request.flat, combined, request.territories.capacity)
+    middle = np.average(units.xy, axis=0, weights=request.weight)
+    previous = np.tile(middle, (k, 1))
+    centres = location.centres(units.xy, units.geographic, np.arange(n), labels, request.weight, previous)
+    centres[request.has_home] = request.territories.home[request.has_home]
+    return centres, labels
+
+
+def _coarse_start(
+    request: _Request, started: float, progress: Progress
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """On large instances without skills, locks or current territories: locate the territories
+    on cells of about COARSE_CELL units (a balanced bisection of the map), where each transport
+    LP is small, and return the centres and every unit's territory as the start."""
+    units, rules = request.units, request.rules
+    n, k = len(units), request.k
+    plain = units.skills is None and units.locked is None and units.current is None
+    if not plain or n * min(k, rules.candidates) <= FULL_LP_ARCS or n < COARSE_CELL * k:
+        return None
+    cells = n // COARSE_CELL
+    combined = request.requested.amounts.sum(axis=1) + 1e-9
+    cell = location.balanced_bisection(request.flat, combined, np.ones(cells))
+    mass = np.bincount(cell, weights=request.weight, minlength=cells)
+    xy = np.column_stack(
+        [np.bincount(cell, weights=request.weight * units.xy[:, c], minlength=cells) / mass for c in range(2)]
+    )
+    metrics = {name: np.bincount(cell, weights=v, minlength=cells) for name, v in units.metrics.items()}
+    coarse_units = Units([str(c) for c in range(cells)], xy, units.geographic, metrics, noun="cell")
+    coarse_rules = replace(rules, contiguous=False)
+    coarse = _prepare(coarse_units, request.territories, coarse_rules, started, check=False)
+    centres, anchor = _start(coarse)
+    arcs, x, centres = _locate_and_allocate(coarse, centres, anchor, progress, LOCATION_ROUNDS)
+    return centres, _largest_share(arcs, x, cells)[cell]
+
+
+def _locate_and_allocate(
+    request: _Request, centres: np.ndarray, anchor: np.ndarray, progress: Progress, rounds: int
+) -> tuple[Arcs, np.ndarray, np.ndarray]:
+    """Alternate transport LPs and moving each free centre to the Weber point of its units.
+    `anchor` is a territory per unit to start from: each LP keeps units far from any boundary
+    where the previous round put them."""
+    count = min(request.k, request.rules.candidates)
+    band_options = [*request.aimed, request.requested]
+    previous = float("inf")
+    arcs, x = None, None
+    for round_no in range(rounds):
+        arcs, solution, count, band_options = _allocate(request, centres, count, band_options, anchor)
+        x = solution.x
+        anchor = _largest_share(arcs, x, len(request.units))
+        if request.has_home.all() or time.perf_counter() > request.deadline:
+            break
+        mass = x * request.weight[arcs.unit]
+        moved = location.centres(
+            request.units.xy, request.units.geographic, arcs.unit, arcs.terr, mass, centres
+        )
+        moved[request.has_home] = centres[request.has_home]
+        converged = previous - solution.objective <= CONVERGED * abs(solution.objective)
+        previous = solution.objective
+        progress("Allocating", 0.1 + 0.45 * (round_no + 1) / rounds)
+        if converged:
+            break
+        centres = moved
+    assert arcs is not None and x is not None
+    return arcs, x, centres
+
+
+def _largest_share(arcs: Arcs, x: np.ndarray, n: int) -> np.ndarray:
+    """Each unit's territory with the largest LP share (the first on a tie)."""
+    order = np.lexsort((-x, arcs.unit))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = arcs.unit[order[1:]] != arcs.unit[order[:-1]]
+    labels = np.full(n, NONE, dtype=np.int64)
+    labels[arcs.unit[order[first]]] = arcs.terr[order[first]]
+    return labels
+
+
+def _allocate(
+    request: _Request, centres: np.ndarray, count: int, band_options: list[Bands], anchor: np.ndarray
+) -> tuple[Arcs, highs.Solution, int, list[Bands]]:
+    """Solve the transport LP at the tightest aimed bands that work, else the requested ones,
+    widening the candidate graph until it has a solution. Bands that failed are not tried again."""
+    while True:
+        arcs = request.arcs(centres, count, also=anchor)
+        for position, bands in enumerate(band_options):
+            solution = _transport(request, arcs, bands, anchor)
+            if solution.has_solution:
+                return arcs, solution, count, band_options[position:]
+            if solution.status != "infeasible":
+                raise OutOfTime(f"the transport LP found no solution in the time given ({solution.status})")
+        if count >= request.k:
+            raise explain_lp(request.units, request.describe_tolerances())
+        count = min(request.k, count * 2)
+
+
+def _transport(request: _Request, arcs: Arcs, bands: Bands, anchor: np.ndarray) -> highs.Solution:
+    """The transport LP. On large instances, over the units near a boundary only: the others stay
+    on their anchor territory. The boundary widens until the LP has a solution."""
+    n, k = len(request.units), request.k
+    if arcs.unit.size <= FULL_LP_ARCS:
+        return allocate.transport(arcs, n, k, bands, request.moves, request.remaining())
+    segments = allocate.Segments.of(arcs)
+    settled_arc = np.full(n, -1, dtype=np.int64)
+    on_anchor = np.flatnonzero(arcs.terr == anchor[arcs.unit])
+    settled_arc[arcs.unit[on_anchor]] = on_anchor
+    # How much dearer the best other territory is than the anchor: small or negative is unsettled.
+    others = arcs.cost.copy()
+    others[on_anchor] = np.inf
+    margin = np.full(n, -np.inf)
+    margin[segments.units] = segments.grid(others).min(axis=1)
+    margin[arcs.unit[on_anchor]] -= arcs.cost[on_anchor]
+    # The heaviest units (lumps a band must absorb) are always free, then the least settled.
+    heavy = np.zeros(n, dtype=bool)
+    for metric in range(bands.amounts.shape[1]):
+        heavy[np.argsort(-bands.amounts[:, metric], kind="stable")[: max(1, n // 100)]] = True
+    uncertain_first = np.lexsort((np.arange(n), margin, ~heavy))
+    rank = segments.ranks(arcs.cost)
+    stay = (arcs.terr == anchor[arcs.unit]) | (request.current[arcs.unit] == arcs.terr)
+    for share, top in FOCUS:
+        free = np.zeros(n, dtype=bool)
+        free[uncertain_first[: int(np.ceil(share * n))]] = True
+        free |= settled_arc < 0
+        # Free units keep their few cheapest options (and their anchor and current territory).
+        keep = np.flatnonzero(~free[arcs.unit] | (rank < top) | stay)
+        position = np.full(arcs.unit.size, -1, dtype=np.int64)
+        position[keep] = np.arange(keep.size)
+        solution = allocate.transport_focused(
+            arcs.select(keep), n, k, bands, request.moves, free, position[settled_arc], request.remaining()
+        )
+        if solution.has_solution:
+            x = np.zeros(arcs.unit.size)
+            x[keep] = solution.x
+            return highs.Solution(solution.status, x, solution.row_duals, solution.objective, 0.0)
+        if solution.status != "infeasible":
+            return solution
+    return allocate.transport(arcs, n, k, bands, request.moves, request.remaining(), interior=True)
+
+
+def _round(request: _Request, arcs: Arcs, x: np.ndarray) -> np.ndarray:
+    """Whole units from the LP shares; the exact MILP when the split units cannot be placed."""
+    n, k, seed = len(request.units), request.k, request.rules.seed
+    labels = allocate.round_shares(arcs, x, n, k, request.requested, request.moves, request.remaining(), seed)
+    if labels is not None:
+        return labels
+    limit = max(1.0, EXACT_TIME_SHARE * request.remaining())
+    labels, solution = allocate.exact(arcs, n, k, request.requested, request.moves, limit, seed)
+    if labels is not None:
+        return labels
+    every_arc = np.unique(arcs.terr[arcs.unit == arcs.unit[0]]).size  # a lower estimate is enough
+    if solution.status == "infeasible" and _all_arcs(request, arcs, every_arc):
+        raise explain_whole_units(request.units, request.names, request.tolerance, request.target)
+    # No proof either way in the time given: take each unit's largest share, the search repairs.
+    return _largest_share(arcs, x, n)
+
+
+def _all_arcs(request: _Request, arcs: Arcs, _hint: int) -> bool:
+    """Does the candidate graph hold every arc the skills and locks allow?"""
+    free = request.locked == NONE
+    possible = int(request.allowed[request.group[free]].sum()) + int(np.count_nonzero(~free))
+    return arcs.unit.size >= possible
+
+
+def _search(
+    request: _Request, labels: np.ndarray, centres: np.ndarray, adj: sp.csr_array
+) -> tuple[np.ndarray, np.ndarray]:
+    """Contiguity repair and boundary local search, re-centring free territories between rounds."""
+    for _round_no in range(SEARCH_ROUNDS):
+        before = labels.copy()
+        board = Board(
+            labels=labels.copy(),
+            amounts=request.requested.amounts,
+            target=(request.requested.lower + request.requested.upper) / 2,
+            tolerance=request.tolerance,
+            aim=request.tolerance * request.rules.aim,
+            weight=request.weight,
+            units=request.units,
+            centres=centres,
+            group=request.group,
+            allowed=request.allowed,
+            locked=request.locked,
+            current=request.current,
+            max_moved=request.max_moved,
+            move_penalty=request.rules.move_penalty or 0.0,
+            contiguous=request.rules.contiguous,
+        )
+        labels = repair_and_improve(board, adj, request.deadline)
+        centres = _centres_of(request, labels, centres)
+        if np.array_equal(before, labels) or time.perf_counter() > request.deadline:
+            break
+    return labels, centres
+
+
+def _centres_of(request: _Request, labels: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    units = request.units
+    n = len(units)
+    centres = location.centres(units.xy, units.geographic, np.arange(n), labels, request.weight, previous)
+    centres[request.has_home] = request.territories.home[request.has_home]
+    return centres
+
+
+def _shift_boundaries(
+    request: _Request, labels: np.ndarray, centres: np.ndarray, adj: sp.csr_array, hops: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rebalance a repaired alignment by an LP in which units may only pass to territories within
+    `hops` steps over the adjacency: boundaries shift, territories do not scatter. Then round,
+    repair and search again. Returns the input when the LP has no solution."""
+    n, k = len(request.units), request.k
+    reach = sp.csr_array((np.ones(n), (np.arange(n), labels)), shape=(n, k))
+    for _hop in range(hops):
+        reach = reach + adj @ reach
+    reach = reach.tocoo()
+    free_units = request.locked == NONE
+    keep = free_units[reach.row] & request.allowed[request.group[reach.row], reach.col]
+    own = np.arange(n) * k + labels
+    key = np.unique(np.concatenate([reach.row[keep] * k + reach.col[keep], own]))
+    unit, terr = key // k, key % k
+    cost = request.weight[unit] * distances(request.units, unit, centres, terr)
+    if request.rules.move_penalty:
+        cur = request.current[unit]
+        cost = cost + request.rules.move_penalty * ((cur != NONE) & (cur != terr))
+    arcs = Arcs(unit, terr, cost)
+    options = np.bincount(unit, minlength=n)
+    free = options > 1
+    settled = np.full(n, -1, dtype=np.int64)
+    on_own = np.flatnonzero(terr == labels[unit])
+    settled[unit[on_own]] = on_own
+    for bands in [*request.aimed, request.requested]:
+        solution = allocate.transport_focused(
+            arcs, n, k, bands, request.moves, free, settled, request.remaining()
+        )
+        if solution.has_solution:
+            return _search(request, _round(request, arcs, solution.x), centres, adj)
+    return labels, centres
+
+
+def _within(request: _Request, labels: np.ndarray) -> np.ndarray:
+    """(k,) every balanced metric inside its requested band."""
+    bands, k = request.requested, request.k
+    sums = np.column_stack(
+        [np.bincount(labels, weights=bands.amounts[:, m], minlength=k) for m in range(bands.amounts.shape[1])]
+    )
+    slack = 1e-9 * np.maximum(bands.upper, 1.0)
+    return np.asarray(np.all((sums >= bands.lower - slack) & (sums <= bands.upper + slack), axis=1))
+
+
+def _cost_and_bound(request: _Request, labels: np.ndarray, centres: np.ndarray) -> tuple[float, float]:
+    """The alignment's cost, and the Lagrangian bound priced by the transport LP's duals at these
+    centres (the LP's arcs include the alignment's own, so it is feasible when the alignment is)."""
+    n = len(request.units)
+    rows = np.arange(n)
+    cost = float(np.sum(request.weight * distances(request.units, rows, centres, labels)))
+    penalty = request.rules.move_penalty or 0.0
+    moved = (request.current != NONE) & (labels != request.current)
+    cost += penalty * float(np.count_nonzero(moved))
+    count = min(request.k, request.rules.candidates)
+    arcs = request.arcs(centres, count, also=labels)
+    solution = _transport(request, arcs, request.requested, labels)
+    m = len(request.names)
+    band_duals = np.zeros(request.k * m)
+    move_dual = 0.0
+    if solution.has_solution:
+        band_duals = solution.row_duals[n : n + request.k * m]
+        if request.moves is not None:
+            move_dual = max(0.0, float(solution.row_duals[n + request.k * m]))
+    bound = bounds.lagrangian_bound(
+        request.units,
+        centres,
+        request.weight,
+        request.requested,
+        band_duals,
+        request.moves,
+        move_dual,
+        penalty,
+        request.group,
+        request.allowed,
+    )
+    return cost, min(bound, cost)
+
+
+def _alignment(
+    request: _Request,
+    labels: np.ndarray,
+    centres: np.ndarray,
+    cost: float,
+    bound: float,
+    min_moves: float | None,
+    adj: sp.csr_array,
+    started: float,
+) -> Alignment:
+    units, k = request.units, request.k
+    names, all_targets = targets(units, request.territories)
+    totals = np.column_stack(
+        [np.bincount(labels, weights=units.metrics[name], minlength=k) for name in names]
+    )
+    columns = [names.index(name) for name in request.names]
+    off = np.abs(totals[:, columns] - all_targets[:, columns])
+    within = np.all(off <= request.tolerance * all_targets[:, columns] * (1 + 1e-9) + 1e-9, axis=1)
+    distance = distances(units, np.arange(len(units)), centres, labels)
+    weighted = np.bincount(labels, weights=request.weight * distance, minlength=k)
+    mass = np.bincount(labels, weights=request.weight, minlength=k)
+    moved = (request.current != NONE) & (labels != request.current)
+    return Alignment(
+        territory=labels,
+        moved=moved,
+        centres=centres,
+        metrics=names,
+        totals=totals,
+        targets=all_targets,
+        tolerances=dict(request.rules.tolerances),
+        within=within,
+        contiguous=contiguous(adj, labels, k),
+        compactness=np.where(mass > 0, weighted / np.where(mass > 0, mass, 1.0), 0.0),
+        cost=cost,
+        bound=bound,
+        moves=int(np.count_nonzero(moved)),
+        movable=int(np.count_nonzero(request.current != NONE)),
+        min_moves=min_moves,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,193 @@
+"""Requests that cannot be met, caught before solving, each explained by the constraint that binds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from territorial.errors import BadInput, TerritorialError
+from territorial.optimize.problem import NONE, Territories, Units
+
+
+class Infeasible(BadInput):
+    """No alignment can meet the request; the message names the binding constraint."""
+
+
+class OutOfTime(TerritorialError):
+    """The time limit ran out before any alignment was found: no answer, and no proof there is none."""
+
+
+def _fail(units: Units, message: str, subject: str | None = None) -> Infeasible:
+    problem = BadInput.at(message, units.source, None, None, subject).problems
+    return Infeasible(problem)
+
+
+def percent(share: float) -> str:
+    """0.032 -> '3.2%', 0.05 -> '5%'."""
+    text = f"{share * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def check_request(
+    units: Units,
+    territories: Territories,
+    names: list[str],
+    tolerance: np.ndarray,
+    target: np.ndarray,
+    group: np.ndarray,
+    allowed: np.ndarray,
+) -> None:
+    """Raise Infeasible when a single unit, the locks or the skills make the bands impossible.
+
+    `names`, `tolerance` and `target` (k, m) describe the balanced metrics."""
+    amounts = np.column_stack([units.metrics[name] for name in names])
+    upper = target * (1 + tolerance)
+    lower = target * (1 - tolerance)
+    locked = units.locked_or_none()
+    _check_skills_held(units, territories, group, allowed)
+    # Where each unit may go: its lock, or every territory its skills allow.
+    for g in range(allowed.shape[0]):
+        members = np.flatnonzero((group == g) & (locked == NONE))
+        if members.size == 0:
+            continue
+        room = upper[allowed[g]].max(axis=0)
+        _check_single_units(units, names, tolerance, target, amounts, members, room)
+    pinned = np.flatnonzero(locked != NONE)
+    for metric, name in enumerate(names):
+        held = np.bincount(locked[pinned], weights=amounts[pinned, metric], minlength=len(territories))
+        over = np.flatnonzero(held > upper[:, metric] * (1 + 1e-9))
+        if over.size:
+            j = int(over[0])
+            raise _fail(
+                units,
+                f"tolerance ±{percent(tolerance[metric])} impossible: the locked {units.noun}s of "
+                f"territory {territories.ids[j]} already carry {percent(held[j] / target[j, metric])} "
+                f"of its {name} target",
+                name,
+            )
+    _check_skill_groups(units, territories, names, tolerance, target, amounts, group, allowed, lower, upper)
+
+
+def _check_skills_held(
+    units: Units, territories: Territories, group: np.ndarray, allowed: np.ndarray
+) -> None:
+    stranded = np.flatnonzero(~allowed.any(axis=1))
+    for g in stranded:
+        members = np.flatnonzero(group == g)
+        if members.size and units.skills is not None:
+            first = int(members[0])
+            need = ", ".join(sorted(units.skills[first]))
+            raise _fail(
+                units,
+                f"{units.noun} {units.ids[first]} needs {need}, which no rep has "
+                f"({members.size} {units.noun}s need it)",
+                "skills",
+            )
+
+
+def _check_single_units(
+    units: Units,
+    names: list[str],
+    tolerance: np.ndarray,
+    target: np.ndarray,
+    amounts: np.ndarray,
+    members: np.ndarray,
+    room: np.ndarray,
+) -> None:
+    for metric, name in enumerate(names):
+        too_big = members[amounts[members, metric] > room[metric] * (1 + 1e-9)]
+        if too_big.size:
+            worst = int(too_big[np.argmax(amounts[too_big, metric])])
+            share = amounts[worst, metric] / target[:, metric].max()
+            raise _fail(
+                units,
+                f"tolerance ±{percent(tolerance[metric])} impossible: {units.noun} {units.ids[worst]} "
+                f"alone is {percent(share)} of a territory's {name} target",
+                name,
+            )
+
+
+def _check_skill_groups(
+    units: Units,
+    territories: Territories,
+    names: list[str],
+    tolerance: np.ndarray,
+    target: np.ndarray,
+    amounts: np.ndarray,
+    group: np.ndarray,
+    allowed: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> None:
+    """Units needing a skill must fit in the reps who have it; each rep must be reachable by
+    enough units it may take."""
+    totals = amounts.sum(axis=0)
+    locked = units.locked_or_none()
+    free = locked == NONE
+    held = np.zeros_like(upper)
+    for metric in range(len(names)):
+        held[:, metric] = np.bincount(
+            locked[~free], weights=amounts[~free, metric], minlength=len(territories)
+        )
+    for g in range(1, allowed.shape[0]):
+        # Every free unit whose options lie inside this group's options competes for the same
+        # reps, in the room their locked units leave.
+        inside = np.flatnonzero(np.all(allowed <= allowed[g], axis=1))
+        need = amounts[np.isin(group, inside) & free].sum(axis=0)
+        room = (upper - held)[allowed[g]].sum(axis=0)
+        for metric, name in enumerate(names):
+            if need[metric] > room[metric] * (1 + 1e-9) and units.skills is not None:
+                first = int(np.flatnonzero(group == g)[0])
+                skill = ", ".join(sorted(units.skills[first]))
+                reps = int(allowed[g].sum())
+                raise _fail(
+                    units,
+                    f"tolerance ±{percent(tolerance[metric])} impossible: {units.noun}s needing {skill} "
+                    f"carry {percent(need[metric] / totals[metric])} of all {name}, but the {reps} "
+                    f"reps who have it may carry at most {percent(room[metric] / totals[metric])}",
+                    name,
+                )
+    for j in range(len(territories)):
+        reachable = (free & allowed[group, j]) | (locked == j)
+        most = amounts[reachable].sum(axis=0)
+        for metric, name in enumerate(names):
+            if most[metric] < lower[j, metric] * (1 - 1e-9):
+                raise _fail(
+                    units,
+                    f"tolerance ±{percent(tolerance[metric])} impossible: territory {territories.ids[j]} "
+                    f"can reach at most {percent(most[metric] / target[j, metric])} of its {name} target "
+                    f"with the {units.noun}s its skills and the locks allow",
+                    name,
+                )
+
+
+def explain_moves(units: Units, needed: float, allowed_moves: int, tolerances: str) -> Infeasible:
+    return _fail(
+        units,
+        f"the move budget is too small: reaching {tolerances} needs at least {int(np.ceil(needed - 1e-6)):,} "
+        f"{units.noun}s to move (LP bound), but at most {allowed_moves:,} may move",
+        "max-moves",
+    )
+
+
+def explain_lp(units: Units, tolerances: str) -> Infeasible:
+    return _fail(
+        units,
+        f"{tolerances} impossible: no split of the {units.noun}s, even fractional, holds every band "
+        "together with the skills, locks and move budget",
+    )
+
+
+def explain_whole_units(
+    units: Units, names: list[str], tolerance: np.ndarray, target: np.ndarray
+) -> Infeasible:
+    """Fractions would fit but whole units do not: name the coarsest unit against the band."""
+    amounts = np.column_stack([units.metrics[name] for name in names])
+    relative = amounts / target.mean(axis=0) / np.maximum(tolerance, 1e-12)
+    unit, metric = np.unravel_index(int(np.argmax(relative)), relative.shape)
+    share = amounts[unit, metric] / target[:, metric].mean()
+    return _fail(
+        units,
+        f"tolerance ±{percent(tolerance[metric])} impossible with whole {units.noun}s: "
+        f"{units.noun} {units.ids[unit]} alone is {percent(share)} of a territory's {names[metric]} target",
+        names[metric],
+    )

@@ -1,0 +1,107 @@
+"""One thin door to the HiGHS solver: linear programs and small MILPs from sparse matrices."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class Solution:
+    status: str  # "optimal", "infeasible", "time limit" or another HiGHS model status
+    x: np.ndarray  # column values (empty unless a solution exists)
+    row_duals: np.ndarray  # LP only: HiGHS signs, positive at a row's lower bound
+    objective: float
+    mip_bound: float  # MILP: the solver's proven lower bound; LP: the objective
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x.size > 0
+
+
+def solve(
+    cost: np.ndarray,
+    matrix: sp.csc_array,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_upper: np.ndarray | float = 1.0,
+    integer: bool = False,
+    time_limit: float | None = None,
+    seed: int = 0,
+    interior: bool = False,
+) -> Solution:
+    """Minimise cost·x subject to row_lower <= matrix·x <= row_upper and 0 <= x <= col_upper.
+
+    Single-threaded with a fixed seed, so the same model gives the same answer on every run.
+    `interior` solves an LP by interior point and crossover instead of the dual simplex."""
+    n_rows, n_cols = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.broadcast_to(np.asarray(col_upper, dtype=np.float64), (n_cols,)).copy()
+    lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    csc = sp.csc_array(matrix)
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    _quiet_banner()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if integer:
+        h.setOptionValue("mip_rel_gap", 1e-6)
+    elif interior:
+        # Interior point, then crossover to a vertex (a vertex splits few units): on large
+        # transport problems with balance rows it is several times faster than the simplex.
+        h.setOptionValue("solver", "ipm")
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    text = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+        highspy.HighsModelStatus.kTimeLimit: "time limit",
+    }.get(status, h.modelStatusToString(status).lower())
+    info = h.getInfo()
+    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
+        empty = np.zeros(0)
+        return Solution(text, empty, empty, float("inf"), float("-inf"))
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
+    duals = np.zeros(0) if integer else np.asarray(solution.row_dual, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if integer else objective
+    return Solution(text, x, duals, objective, bound)
+
+
+@functools.cache
+def _quiet_banner() -> None:
+    """HiGHS prints its banner on stdout when the first solver is made; stdout may carry CSV."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,133 @@
+"""What the optimizer is asked: units with metrics, territories with capacity and skills, the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from territorial.geo.distance import flat_km, haversine_km
+
+NONE = -1  # no current or locked territory
+
+# Units of zero workload still count a little towards compactness, or they would go anywhere.
+ZERO_WORKLOAD_WEIGHT = 0.01
+
+
+@dataclass(frozen=True)
+class Units:
+    """The things to assign: accounts, ZIPs or generic basic units, in a fixed order.
+
+    `xy` is (lat, lon) when `geographic`, else planar (x, y). `metrics` are non-negative per-unit
+    activities (workload, potential, accounts...). `current` and `locked` hold a territory index or
+    NONE; a locked unit stays in that territory. `skills` is what each unit needs (all of it)."""
+
+    ids: list[str]
+    xy: np.ndarray
+    geographic: bool
+    metrics: dict[str, np.ndarray]
+    edges: np.ndarray | None = None  # (e, 2) unit indices; None: derive from the points
+    skills: list[frozenset[str]] | None = None
+    current: np.ndarray | None = None
+    locked: np.ndarray | None = None
+    noun: str = "unit"  # how messages name one unit: "account", "ZIP", "unit"
+    source: str | None = None  # the file they came from, for messages
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def current_or_none(self) -> np.ndarray:
+        return self.current if self.current is not None else np.full(len(self), NONE, dtype=np.int64)
+
+    def locked_or_none(self) -> np.ndarray:
+        return self.locked if self.locked is not None else np.full(len(self), NONE, dtype=np.int64)
+
+    def flat(self, xy: np.ndarray | None = None) -> np.ndarray:
+        """Planar coordinates (km for lat/lon) of the units, or of other points such as centres in
+        the same projection, for neighbour search and bisection."""
+        xy = self.xy if xy is None else xy
+        if not self.geographic:
+            return np.asarray(xy, dtype=np.float64)
+        origin = float(np.mean(self.xy[:, 0])) if len(self.xy) else 0.0
+        return flat_km(xy[:, 0], xy[:, 1], origin)
+
+
+@dataclass(frozen=True)
+class Territories:
+    """Territories, one per rep (or per territory when `--k` asks for k without reps).
+
+    `home` is (k, 2) in the units' coordinates with NaN rows for reps without a home (inside
+    reps): those territories are centred on their own units. `capacity` is the relative target."""
+
+    ids: list[str]
+    rep_ids: list[str | None]
+    home: np.ndarray
+    capacity: np.ndarray
+    skills: list[frozenset[str]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def unnamed(cls, k: int, prefix: str = "T-") -> Territories:
+        width = max(3, len(str(k)))
+        return cls(
+            ids=[f"{prefix}{i + 1:0{width}d}" for i in range(k)],
+            rep_ids=[None] * k,
+            home=np.full((k, 2), np.nan),
+            capacity=np.ones(k),
+            skills=[frozenset()] * k,
+        )
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The balance request. `tolerances` maps each balanced metric to its allowed relative deviation
+    from the capacity-weighted target; `workload` is the metric that weights distances."""
+
+    tolerances: dict[str, float]
+    workload: str
+    contiguous: bool = False
+    max_moves: float | None = None  # share of units with a current territory that may move
+    move_penalty: float | None = None  # cost of one move, in workload × distance
+    seed: int = 0
+    time_limit: float = 60.0
+    # Aim this share of each tolerance inside it, so rounding and repairs still land within.
+    aim: float = 0.4
+    candidates: int = 10  # nearest territories each unit may go to in the transport problem
+
+
+def distances(units: Units, rows: np.ndarray, centres: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Distance from unit rows[t] to centre cols[t]: km for lat/lon, plain units for x/y."""
+    a = units.xy[rows]
+    b = centres[cols]
+    if units.geographic:
+        return haversine_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    return np.asarray(np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]))
+
+
+def cost_weight(units: Units, rules: Rules) -> np.ndarray:
+    """Each unit's weight in the compactness cost: its workload, never quite zero."""
+    w = units.metrics[rules.workload].astype(np.float64)
+    mean = float(w.mean()) if w.size else 0.0
+    return w + ZERO_WORKLOAD_WEIGHT * (mean if mean > 0 else 1.0)
+
+
+def targets(units: Units, territories: Territories) -> tuple[list[str], np.ndarray]:
+    """Metric names and the (k, m) capacity-weighted target of every territory."""
+    names = list(units.metrics)
+    totals = np.array([units.metrics[m].sum() for m in names], dtype=np.float64)
+    share = territories.capacity / territories.capacity.sum()
+    return names, np.outer(share, totals)
+
+
+def skill_groups(units: Units, territories: Territories) -> tuple[np.ndarray, np.ndarray]:
+    """Units grouped by the skills they need: each unit's group, and which territories each group
+    may go to, (groups, k). Group 0 needs nothing and may go anywhere."""
+    needs: dict[frozenset[str], int] = {frozenset(): 0}
+    group = np.zeros(len(units), dtype=np.int64)
+    if units.skills is not None:
+        for i, need in enumerate(units.skills):
+            group[i] = needs.setdefault(need, len(needs))
+    allowed = np.array([[need <= s for s in territories.skills] for need in needs], dtype=bool)
+    return group, allowed.reshape(len(needs), len(territories))

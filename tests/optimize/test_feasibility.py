@@ -1,0 +1,98 @@
+"""Impossible requests are refused before solving, naming the constraint that binds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from territorial.optimize.balance import balance
+from territorial.optimize.feasibility import Infeasible, percent
+from territorial.optimize.problem import NONE, Rules, Territories, Units
+
+
+def line_units(workload: list[float], **extra: object) -> Units:
+    n = len(workload)
+    return Units(
+        ids=[f"A-{i + 1}" for i in range(n)],
+        xy=np.column_stack([np.arange(n, dtype=float), np.zeros(n)]),
+        geographic=False,
+        metrics={"workload": np.array(workload, dtype=float)},
+        noun="account",
+        source="accounts.csv",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def reps(k: int, skills: list[frozenset[str]] | None = None) -> Territories:
+    return Territories(
+        ids=[f"rep-{j}" for j in range(k)],
+        rep_ids=[f"rep-{j}" for j in range(k)],
+        home=np.full((k, 2), np.nan),
+        capacity=np.ones(k),
+        skills=skills or [frozenset()] * k,
+    )
+
+
+def refused(units: Units, territories: Territories, **rules: object) -> str:
+    options = {"tolerances": {"workload": 0.01}, "workload": "workload", **rules}
+    with pytest.raises(Infeasible) as caught:
+        balance(units, territories, Rules(**options))  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+def test_percent() -> None:
+    assert percent(0.032) == "3.2%"
+    assert percent(0.05) == "5%"
+
+
+def test_one_account_larger_than_a_territory_may_carry() -> None:
+    message = refused(line_units([1] * 30 + [40]), reps(2))
+    assert message.startswith("accounts.csv [workload]: tolerance ±1% impossible: account A-31 alone is")
+    assert "of a territory's workload target" in message
+
+
+def test_whole_accounts_cannot_reach_a_tight_band() -> None:
+    # Three equal accounts for two reps: 1.5 each on average, no whole split within ±1%.
+    message = refused(line_units([1, 1, 1]), reps(2))
+    assert "impossible with whole accounts" in message
+    assert "alone is 66.7% of a territory's workload target" in message
+
+
+def test_a_skill_nobody_has() -> None:
+    units = line_units([1, 1, 1, 1], skills=[frozenset({"german"})] + [frozenset()] * 3)
+    message = refused(units, reps(2), tolerances={"workload": 0.5})
+    assert "account A-1 needs german, which no rep has" in message
+
+
+def test_skilled_accounts_exceed_the_skilled_reps() -> None:
+    units = line_units([1] * 10, skills=[frozenset({"es"})] * 8 + [frozenset()] * 2)
+    message = refused(units, reps(2, [frozenset({"es"}), frozenset()]), tolerances={"workload": 0.2})
+    assert "accounts needing es carry 80% of all workload" in message
+    assert "the 1 reps who have it may carry at most 60%" in message
+
+
+def test_locked_accounts_overfill_a_territory() -> None:
+    current = np.array([0, 0, 0, 1, 1, 1])
+    locked = np.array([0, 0, 0, NONE, NONE, NONE])
+    units = line_units([3, 3, 3, 1, 1, 1], current=current, locked=locked)
+    message = refused(units, reps(2), tolerances={"workload": 0.1})
+    assert "the locked accounts of territory rep-0 already carry 150% of its workload target" in message
+
+
+def test_move_budget_below_the_lp_minimum() -> None:
+    current = np.zeros(10, dtype=np.int64)
+    units = line_units([1] * 10, current=current)
+    message = refused(units, reps(2), tolerances={"workload": 0.1}, max_moves=0.2)
+    assert "needs at least 5 accounts to move (LP bound), but at most 2 may move" in message
+
+
+def test_two_metrics_at_zero_tolerance_are_met_exactly() -> None:
+    units = Units(
+        ids=["a", "b", "c", "d"],
+        xy=np.array([[0.0, 0], [1, 0], [2, 0], [3, 0]]),
+        geographic=False,
+        metrics={"workload": np.array([1.0, 1, 0, 0]), "potential": np.array([1.0, 0, 1, 0])},
+    )
+    rules = Rules(tolerances={"workload": 0.0, "potential": 0.0}, workload="workload")
+    result = balance(units, reps(2), rules)  # {a, d} and {b, c}
+    assert result.within.all()
