@@ -136,6 +136,7 @@ class LeadRouter:
         self.account = account
         self.pools: dict[str, RoundRobin] = pools if pools is not None else {}
         self.earlier: dict[str, Earlier] = earlier if earlier is not None else {}
+        self.touched: set[str] = set()  # territories whose pool moved since the caller last stored them
 
     def route(self, lead: Lead) -> Routed:
         path: list[Step] = []
@@ -280,6 +281,7 @@ class LeadRouter:
             # A late-arriving lead cannot go back in time: it joins the queue on the pool's current day.
             day = robin.last_lead_day
         decision = robin.assign(day, self._skills_needed(territory, lead.record))
+        self.touched.add(territory.id)
         members = ", ".join(f"{r.rep_id} (weight {r.weight:g})" for r in pool)
         path.append(
             Step("round robin", f"territory {territory.id} pool: {members}", "; ".join(decision.steps))

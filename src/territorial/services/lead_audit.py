@@ -21,6 +21,9 @@ from territorial.store import tables
 from territorial.store.bulk import insert_frame, now, read_frame
 from territorial.store.workspace import Workspace
 
+# Emails looked up per query: well under SQLite's limit on bound parameters.
+EMAILS_PER_QUERY = 500
+
 
 def stored_reps(connection: Connection) -> dict[str, Rep] | None:
     schema = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
@@ -35,24 +38,28 @@ def pool_states(connection: Connection) -> dict[str, PoolState]:
 
 def earlier_leads(connection: Connection, emails: Iterable[str], since: date) -> dict[str, Earlier]:
     """Per email, the latest stored lead from it that reached a rep on or after `since`."""
-    wanted = set(emails)
     decisions = tables.routing_decisions
-    rows = connection.execute(
-        select(
-            decisions.c.email,
-            decisions.c.lead_id,
-            decisions.c.lead_day,
-            decisions.c.rep_id,
-            decisions.c.territory_id,
-        )
-        .where(decisions.c.rep_id.is_not(None), decisions.c.email.is_not(None), decisions.c.lead_day >= since)
-        .order_by(decisions.c.lead_day, decisions.c.decision_id)
-    ).all()
-    return {
-        row.email: Earlier(row.lead_id, row.lead_day, row.rep_id, row.territory_id)
-        for row in rows
-        if row.email in wanted
-    }
+    found: dict[str, Earlier] = {}
+    wanted = sorted(set(emails))
+    for start in range(0, len(wanted), EMAILS_PER_QUERY):
+        rows = connection.execute(
+            select(
+                decisions.c.email,
+                decisions.c.lead_id,
+                decisions.c.lead_day,
+                decisions.c.rep_id,
+                decisions.c.territory_id,
+            )
+            .where(
+                decisions.c.email.in_(wanted[start : start + EMAILS_PER_QUERY]),
+                decisions.c.rep_id.is_not(None),
+                decisions.c.lead_day >= since,
+            )
+            .order_by(decisions.c.lead_day, decisions.c.decision_id)
+        ).all()
+        for row in rows:  # in date order, so the latest lead of each email is kept
+            found[row.email] = Earlier(row.lead_id, row.lead_day, row.rep_id, row.territory_id)
+    return found
 
 
 def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:

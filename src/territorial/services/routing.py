@@ -303,7 +303,7 @@ def route_file(
     decisions = [decided[i] for i in range(len(leads))]
     stage(f"Storing {len(decisions):,} decisions")
     run_id = store_decisions(
-        workspace, router.plan_id, router.plan.name, str(leads_path), decisions, router.router.pools
+        workspace, router.plan_id, router.plan.name, str(leads_path), decisions, _touched_pools(router)
     )
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
@@ -329,9 +329,17 @@ def route_lead(workspace: Workspace, router: Router, lead: Mapping[str, Any], st
     decision = router.router.route(facts)
     if store:
         store_decisions(
-            workspace, router.plan_id, router.plan.name, "route_lead", [decision], router.router.pools
+            workspace, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
         )
     return decision
+
+
+def _touched_pools(router: Router) -> dict[str, RoundRobin]:
+    """The pools that moved since the last store, to store now (and only those)."""
+    pools = router.router.pools
+    touched = {territory_id: pools[territory_id] for territory_id in sorted(router.router.touched)}
+    router.router.touched.clear()
+    return touched
 
 
 def _remember_earlier(connection: Connection, router: Router, leads: Sequence[Lead]) -> None:
