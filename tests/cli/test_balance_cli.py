@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +174,264 @@ def test_bad_inputs_exit_2_with_file_line_and_field(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2", "--metric", "calls")
     assert result.returncode == BAD_INPUT
     assert "expected NAME=TOLERANCE" in result.stderr
+
+
+def aligned_and_assigned(folder: Path, alignment: str, assigned: str) -> pl.DataFrame:
+    """The alignment joined with `territorial assign`'s primary rows, one row per account."""
+    a = pl.read_csv(folder / alignment, schema_overrides={"id": pl.String})
+    b = pl.read_csv(folder / assigned, infer_schema=False).filter(pl.col("layer") == "primary")
+    joined = a.join(b, left_on="id", right_on="account_id", how="full", suffix="_assigned")
+    assert joined.height == a.height == b.height
+    return joined
+
+
+def test_plan_out_reproduces_the_alignment_through_territorial_assign(tmp_path: Path) -> None:
+    # Nine accounts in one ZIP and three elsewhere, shared exactly 4/4/4: the ZIP's minority must
+    # be named in the plan, and the engine must put every account where the balance did.
+    zips = ["10001"] * 9 + ["19103", "02134", "07030"]
+    lines = ["account_id,postal_code,employees,owner_id"]
+    lines += [f"A-{i:02d},{code},{5 + i},rep-{i % 3 + 1}" for i, code in enumerate(zips)]
+    (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "reps.csv").write_text(
+        "rep_id,lat,lon\nrep-1,40.75,-73.99\nrep-2,39.95,-75.16\nrep-3,42.36,-71.06\n"
+    )
+    result = run_cli(
+        tmp_path,
+        *("balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "accounts=0"),
+        *("--workload", "employees", "--out", "alignment.csv", "--plan-out", "plan.yaml"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote a draft plan to plan.yaml" in result.stderr
+    plan = (tmp_path / "plan.yaml").read_text()
+    assert "workload: employees" in plan
+    assert "account_id IN (" in plan and "account_id NOT IN (" in plan
+    assigned = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "assigned.csv")
+    assert assigned.returncode == 0, assigned.stderr
+    joined = aligned_and_assigned(tmp_path, "alignment.csv", "assigned.csv")
+    assert (joined["territory_id"] == joined["territory_id_assigned"]).all()
+    assert (joined["rep_id"] == joined["rep_id_assigned"]).all()
+    assert joined["tie"].eq("false").all()
+    again = run_cli(
+        tmp_path,
+        *("balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "accounts=0"),
+        *("--workload", "employees", "--out", "alignment2.csv", "--plan-out", "plan2.yaml"),
+    )
+    assert again.returncode == 0
+    assert (tmp_path / "plan2.yaml").read_text() == plan  # deterministic
+
+
+WORKSPACE_ACCOUNTS = """\
+account_id,name,postal_code,employees,annual_revenue,segment,owner_id
+A-01,Acme,10001,1200,900000,Enterprise,rep-1
+A-02,Beta,10002,40,120000,SMB,rep-1
+A-03,Gamma,10003,300,400000,Mid-Market,rep-1
+A-04,Delta,11201,80,150000,SMB,rep-1
+A-05,Epsilon,07030,150,300000,Mid-Market,rep-2
+A-06,Zeta,07302,60,110000,SMB,rep-2
+A-07,Eta,19103,2000,1500000,Enterprise,rep-2
+A-08,Theta,19104,90,160000,SMB,rep-2
+A-09,Iota,02134,500,600000,Mid-Market,rep-3
+A-10,Kappa,02139,70,140000,SMB,
+A-11,Lambda,06510,1100,800000,Enterprise,rep-3
+A-12,Mu,06511,50,90000,SMB,rep-4
+"""
+
+WORKSPACE_REPS = """\
+rep_id,name,home_postal_code,latitude,longitude,capacity,active
+rep-1,Ann,10001,,,1,true
+rep-2,Bob,,39.95,-75.16,1,true
+rep-3,Cyd,02134,,,1,true
+rep-4,Dee,06510,,,1,false
+"""
+
+WORKSPACE_PLAN = """\
+name: Northeast
+workload: employees
+potential: annual_revenue
+territories:
+  - id: ALL
+"""
+
+
+def test_balance_and_capacity_from_the_workspace(workspace_url: str, tmp_path: Path) -> None:
+    def ws(*args: object) -> subprocess.CompletedProcess[str]:
+        result = run_cli(tmp_path, "--database-url", workspace_url, *args)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    (tmp_path / "accounts.csv").write_text(WORKSPACE_ACCOUNTS)
+    (tmp_path / "reps.csv").write_text(WORKSPACE_REPS)
+    (tmp_path / "plan.yaml").write_text(WORKSPACE_PLAN)
+    ws("init")
+    ws("import", "accounts", "accounts.csv")
+    ws("import", "reps", "reps.csv")
+    assert ws("plan", "add", "plan.yaml").stdout.strip() == "1"
+    ws(
+        *("balance", "--workspace", "--plan", "1", "--metric", "workload=0.3", "--metric", "potential=0.5"),
+        *("--out", "alignment.csv", "--report", "report.json", "--plan-out", "draft.yaml", "--seed", "1"),
+    )
+    alignment = pl.read_csv(tmp_path / "alignment.csv")
+    assert alignment.height == 12
+    assert set(alignment["rep_id"]) == {"rep-1", "rep-2", "rep-3"}  # rep-4 is inactive
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["totals"]["workload"] == "employees"  # the plan's workload
+    potential = sum(t["metrics"]["potential"]["value"] for t in report["territories"])
+    assert potential == 5_270_000  # the plan's potential field, annual_revenue
+    moved = dict(zip(alignment["id"], alignment["moved"], strict=True))
+    assert not moved["A-10"] and not moved["A-12"]  # no owner, an inactive owner: nothing to move from
+    assert ws("plan", "add", "draft.yaml").stdout.strip() == "2"
+    ws("assign", "--plan", "2", "--out", "assigned.csv")
+    joined = aligned_and_assigned(tmp_path, "alignment.csv", "assigned.csv")
+    assert (joined["territory_id"] == joined["territory_id_assigned"]).all()
+    assert (joined["rep_id"] == joined["rep_id_assigned"]).all()
+
+    # Capacity at 1,000 h × 0.5 = 500 h a rep with the workload in hours = employees / 2:
+    # Enterprise 1,200 + 2,000 + 1,100 = 4,300 → 2,150 h → 4.3 → 5 reps (owners rep-1, rep-2, rep-3);
+    # Mid-Market 300 + 150 + 500 = 950 → 475 h → 0.95 → 1 rep (rep-1, rep-2, rep-3);
+    # SMB 40 + 80 + 60 + 90 + 70 + 50 = 390 → 195 h → 0.39 → 1 rep (rep-1, rep-2; rep-4 is inactive).
+    result = ws(
+        *("capacity", "--workspace", "--workload", "employees / 2", "--hours-per-rep", "1000"),
+        *("--utilisation", "0.5", "--by", "segment", "--out", "capacity.csv"),
+    )
+    table = pl.read_csv(tmp_path / "capacity.csv")
+    assert table.rows() == [
+        ("Enterprise", 3, 2150.0, 4.3, 5, 3),
+        ("Mid-Market", 3, 475.0, 0.95, 1, 3),
+        ("SMB", 6, 195.0, 0.39, 1, 2),
+    ]
+    assert "Headcount at 1,000 selling hours a rep, 50% utilisation" in result.stdout
+    assert "7 reps when each group is staffed on its own; 6 if every rep could cover every group" in (
+        result.stdout.replace("\n", " ")
+    )
+
+
+def test_unknown_stored_plan_exits_2(workspace_url: str, tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text(WORKSPACE_ACCOUNTS)
+    assert run_cli(tmp_path, "--database-url", workspace_url, "init").returncode == 0
+    run_cli(tmp_path, "--database-url", workspace_url, "import", "accounts", "accounts.csv")
+    result = run_cli(
+        tmp_path, "--database-url", workspace_url, "balance", "--workspace", "--plan", "9", "--k", "2"
+    )
+    assert result.returncode == BAD_INPUT
+    assert "no plan with id 9" in result.stderr
+    result = run_cli(tmp_path, "--database-url", workspace_url, "balance", "--workspace")
+    assert result.returncode == BAD_INPUT
+    assert "the workspace has no active reps" in result.stderr
+
+
+def test_county_and_knn_adjacency_give_contiguous_territories(tmp_path: Path) -> None:
+    zips = ["10001", "10002", "10003", "11201", "07030", "07302", "19103", "19104", "02134", "02139"]
+    zips += ["06510", "06511", "12207", "14604", "15222", "21201", "20001", "08608", "01103", "03101"]
+    lines = ["account_id,postal_code,calls"] + [f"A-{i:02d},{z},{1 + i % 4}" for i, z in enumerate(zips)]
+    (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n")
+    for kind in ("county", "knn"):
+        result = run_cli(
+            tmp_path,
+            *("balance", "--accounts", "accounts.csv", "--k", "3", "--workload", "calls"),
+            *("--metric", "workload=0.25", "--contiguous", "--adjacency", kind, "--report", f"{kind}.json"),
+        )
+        assert result.returncode == 0, result.stderr
+        totals = json.loads((tmp_path / f"{kind}.json").read_text())["totals"]
+        assert totals["contiguous"] == 3, kind
+    (tmp_path / "edges.csv").write_text("a,b\n" + "".join(f"A-{i:02d},A-{i + 1:02d}\n" for i in range(19)))
+    result = run_cli(
+        tmp_path,
+        *("balance", "--accounts", "accounts.csv", "--k", "2", "--workload", "calls", "--contiguous"),
+        *("--adjacency", "edges.csv", "--metric", "workload=0.3", "--out", "chain.csv"),
+    )
+    assert result.returncode == 0, result.stderr
+    chain = pl.read_csv(tmp_path / "chain.csv").sort("id")["territory_id"].to_list()
+    assert sum(a != b for a, b in itertools.pairwise(chain)) == 1  # two runs along the chain
+
+
+def test_capacity_from_a_file_with_the_work_index_and_a_what_if(tmp_path: Path) -> None:
+    # Default work index, no rep homes: enterprise 12 × (90 + 60) min = 30 h, mid-market
+    # 6 × (60 + 45) = 10.5 h, SMB 2 × (45 + 30) = 2.5 h. Segment by column, else by employees.
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,postal_code,segment,employees,owner_id\n"
+        "A1,10001,Enterprise,10,r1\n"
+        "A2,10002,,5000,r1\n"
+        "A3,19103,mid market,,r2\n"
+        "A4,19104,SMB,,r2\n"
+        "A5,02134,,20,r3\n"
+        "A6,02139,,150,r3\n"
+    )
+    result = run_cli(
+        tmp_path,
+        *("capacity", "--accounts", "accounts.csv", "--hours-per-rep", "50", "--utilisation", "0.5"),
+        *("--by", "segment", "--what-if-reps", "-1", "--out", "capacity.csv", "--tolerance", "0.15"),
+    )
+    assert result.returncode == 0, result.stderr
+    table = pl.read_csv(tmp_path / "capacity.csv", schema_overrides={"segment": pl.String})
+    # A rep carries 50 h × 0.5 = 25 h. Grouped by the work-index segment (empty: employee band):
+    # enterprise A1, A2: 60 h → 2.4 → 3 reps; mid-market A3, A6: 21 h → 0.84 → 1; SMB A4, A5: 5 h → 1.
+    assert table.rows() == [
+        ("enterprise", 2, 60.0, 2.4, 3, 1),
+        ("mid-market", 2, 21.0, 0.84, 1, 2),
+        ("smb", 2, 5.0, 0.2, 1, 2),
+    ]
+    assert "workload: work-index (hours a year)" in result.stdout
+    out = result.stdout
+    assert "current book" in out and "balanced, 3 reps" in out and "balanced, 2 reps (-1)" in out
+    # Two reps carry 43 h each exactly ({30, 10.5, 2.5} twice); at ±1% three reps cannot be balanced.
+    assert re.search(r"balanced, 2 reps \(-1\) .* 0\.0% .* 2/2", out)
+    result = run_cli(
+        tmp_path, "capacity", "--accounts", "accounts.csv", "--what-if-reps", "3", "--tolerance", "0.01"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 reps cannot be balanced: tolerance ±1% impossible" in result.stderr.replace("\n", " ")
+
+    (tmp_path / "work.yaml").write_text("segments:\n  smb: {call_minute: 3}\n")
+    result = run_cli(
+        tmp_path, "capacity", "--accounts", "accounts.csv", "--work-index", "work.yaml", "--by", "segment"
+    )
+    assert result.returncode == BAD_INPUT
+    assert "work.yaml:2:9: unknown key 'call_minute'" in result.stderr
+
+    (tmp_path / "odd.csv").write_text("account_id,postal_code,segment\nA1,10001,SMB\nA2,10002,Strategic\n")
+    result = run_cli(tmp_path, "balance", "--accounts", "odd.csv", "--k", "2", "--workload", "work-index")
+    assert result.returncode == BAD_INPUT
+    assert "odd.csv:3 [segment]: unknown segment 'Strategic'" in result.stderr
+
+    result = run_cli(tmp_path, "capacity", "--accounts", "accounts.csv", "--by", "segmnt")
+    assert result.returncode == BAD_INPUT
+    assert "did you mean 'segment'?" in result.stderr
+
+
+def test_plan_out_needs_accounts_and_a_plan_file_gives_the_workload(tmp_path: Path) -> None:
+    write_units(tmp_path)
+    result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2", "--plan-out", "p.yaml")
+    assert result.returncode == BAD_INPUT
+    assert "--plan-out needs accounts" in result.stderr
+    write_accounts(tmp_path)
+    (tmp_path / "plan.yaml").write_text("name: P\nworkload: employees\nterritories:\n  - id: ALL\n")
+    result = run_cli(
+        tmp_path,
+        *("balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--plan", "plan.yaml"),
+        *("--report", "r.json", "--metric", "workload=0.5"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["totals"]["workload"] == "employees"
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "missing.yaml")
+    assert result.returncode == BAD_INPUT
+    assert "missing.yaml: plan file not found" in result.stderr
+
+
+def test_rep_homes_from_home_postal_code(tmp_path: Path) -> None:
+    write_accounts(tmp_path)
+    (tmp_path / "reps.csv").write_text(
+        "rep_id,home_postal_code,active\nrep-1,10001,true\nrep-2,19103,true\nrep-3,02134,true\nrep-9,00000,false\n"
+    )
+    result = run_cli(
+        tmp_path,
+        *("balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "accounts=0"),
+        *("--out", "alignment.csv", "--report", "r.json"),
+    )
+    assert result.returncode == 0, result.stderr
+    territories = json.loads((tmp_path / "r.json").read_text())["territories"]
+    # Homes in New York, Philadelphia and Boston: each rep keeps the accounts near home.
+    assert [t["compactness_km"] < 150 for t in territories] == [True, True, True]
+    (tmp_path / "reps.csv").write_text("rep_id,home_postal_code\nrep-1,10001\nrep-2,00000\n")
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--reps", "reps.csv")
+    assert result.returncode == BAD_INPUT
+    assert "reps.csv:3 [home_postal_code]: unknown US ZIP code '00000'" in result.stderr

@@ -11,12 +11,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from territorial.io.output import write_table, write_text
-from territorial.services.balance import BalanceRequest, BalanceRun, balance_files
+from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan
 
 MAX_TERRITORY_ROWS = 40
 
 
-def run_balance(request: BalanceRequest, out: Path | None, report_path: Path | None, err: Console) -> None:
+def run_balance(
+    request: BalanceRequest,
+    out: Path | None,
+    report_path: Path | None,
+    err: Console,
+    plan_out: Path | None = None,
+) -> None:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -31,14 +37,19 @@ def run_balance(request: BalanceRequest, out: Path | None, report_path: Path | N
             bar.update(task, description=stage, completed=fraction)
 
         result = balance_files(request, progress)
+    plan_text = draft_plan(result) if plan_out is not None else None
     write_table(result.table, out)
     if report_path is not None:
         write_text(json.dumps(result.report, indent=2) + "\n", report_path)
+    if plan_out is not None and plan_text is not None:
+        write_text(plan_text, plan_out)
     summary(err, result)
     if out is not None:
         err.print(f"wrote {result.table.height:,} rows to {out}")
     if report_path is not None:
         err.print(f"wrote the report to {report_path}")
+    if plan_out is not None:
+        err.print(f"wrote a draft plan to {plan_out}: its rules reproduce the alignment")
 
 
 def summary(console: Console, result: BalanceRun) -> None:

