@@ -47,3 +47,52 @@ def test_train_then_apply_scores_grades_and_reasons(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     result = run_cli(tmp_path, "score", "apply", "history.csv", "--model", "broken.bin", "--out", "x.csv")
     assert result.returncode == 2 and "broken.bin" in result.stderr
+
+
+def test_train_potential_then_assign_shows_potential_per_territory(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    industry = rng.choice(["Banking", "Retail"], n)
+    pipeline = pl.DataFrame(
+        {
+            "opportunity_id": [f"O{i:04d}" for i in range(n)],
+            "stage": rng.choice(["Won", "Lost"], n),
+            "industry": industry,
+            "employees": rng.integers(10, 5000, n),
+            "close_value": np.round(np.where(industry == "Banking", 9000, 1000) * rng.uniform(0.8, 1.2, n)),
+        }
+    )
+    pipeline.write_csv(tmp_path / "pipeline.csv")
+    trained = run_cli(
+        tmp_path, "score", "train-potential", "--history", "pipeline.csv", "--target", "close_value",
+        "--only", "stage=Won", "--out", "models/deal_value.model",
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "R²" in trained.stdout and "mean absolute error" in trained.stdout
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "plan.yaml").write_text(
+        "name: P\npotential:\n  model: ../models/deal_value.model\nterritories:\n"
+        "  - id: BANKS\n    rule: industry = 'Banking'\n    reps: [r1]\n"
+        "  - id: SHOPS\n    rule: industry = 'Retail'\n    reps: [r2]\n"
+    )
+    pl.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3"],
+            "industry": ["Banking", "Retail", "Retail"],
+            "employees": [10, 20, 30],
+        }
+    ).write_csv(tmp_path / "accounts.csv")
+    assigned = run_cli(
+        tmp_path, "assign", "plans/plan.yaml", "--accounts", "accounts.csv", "--out", "out.csv",
+        "--summary", "summary.csv",
+    )  # fmt: skip
+    assert assigned.returncode == 0, assigned.stderr
+    assert "potential" in assigned.stderr
+    summary = dict(pl.read_csv(tmp_path / "summary.csv").select("territory_id", "potential").iter_rows())
+    assert 7000 < summary["BANKS"] < 11000 and 1500 < summary["SHOPS"] < 2500
+    (tmp_path / "plans" / "plan.yaml").write_text(
+        (tmp_path / "plans" / "plan.yaml").read_text().replace("../models", "missing")
+    )
+    failed = run_cli(tmp_path, "assign", "plans/plan.yaml", "--accounts", "accounts.csv")
+    assert failed.returncode == 2
+    assert "plan.yaml:2" in failed.stderr and "deal_value.model" in failed.stderr

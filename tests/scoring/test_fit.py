@@ -199,3 +199,27 @@ def test_missing_feature_column_at_apply_names_the_file(tmp_path: Path, history:
     history.drop("Industry").write_csv(tmp_path / "new.csv")
     with pytest.raises(BadInput, match=r"new\.csv.*'Industry'"):
         apply_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "scored.csv")
+
+
+def test_identifiers_are_unique_text_or_the_first_column(history: pl.DataFrame) -> None:
+    numbered = history.with_columns(
+        pl.Series("Lead Number", [str(600_000 + 7 * n) for n in range(LEADS)]),
+        pl.Series("Row", [str(n) for n in range(LEADS)]),
+    ).select("Row", pl.all().exclude("Row"))
+    model = FitModel(estimator="logistic", cv_folds=3).fit(numbered, "Converted", ["Stage After Close"])
+    # Unique text (Lead ID) and a unique first column (Row) are identifiers; a unique number elsewhere
+    # is a sequence number, kept because it tells when the lead arrived.
+    assert {"Lead ID", "Row"} <= set(model.dropped_columns_)
+    assert "Lead Number" in [f.name for f in model.features_]
+
+
+def test_blend_model_file_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> None:
+    history.write_csv(tmp_path / "history.csv")
+    reports = [
+        train_model(tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / f"b{n}", "blend")
+        for n in (1, 2)
+    ]
+    assert reports[0].estimator == "blend" and reports[0].roc_auc > 0.8
+    assert (tmp_path / "b1").read_bytes() == (tmp_path / "b2").read_bytes()
+    scored = FitModel.load(tmp_path / "b1").score(synthetic_leads(seed=3, rows=20))
+    assert scored.height == 20 and scored.get_column("reasons").str.count_matches("; ").eq(2).all()

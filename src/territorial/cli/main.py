@@ -50,7 +50,10 @@ route_app = typer.Typer(
     "`route explain` and `route fairness` read the audit.",
 )
 app.add_typer(route_app, name="route")
-score_app = typer.Typer(no_args_is_help=True, help="Fit scores: the chance that an account or lead converts.")
+score_app = typer.Typer(
+    no_args_is_help=True,
+    help="Fit scores (the chance that an account or lead converts) and account potential.",
+)
 app.add_typer(score_app, name="score")
 
 ImportFile = Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")]
@@ -223,6 +226,42 @@ def score_train(
         with err.status("Training with 5-fold cross-validation…"):
             report = train_model(history, label, excluded, out, estimator)  # type: ignore[arg-type]
         render.training(Console(), report, out)
+
+    run(body)
+
+
+@score_app.command("train-potential")
+def score_train_potential(
+    history: Annotated[
+        Path, typer.Option("--history", help="Past deals or accounts with the value to learn.")
+    ],
+    target: Annotated[str, typer.Option("--target", help="The number to learn, e.g. close_value.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Model file to write; a plan's `potential: {model: …}`.")
+    ],
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Learn from the rows where COLUMN=VALUE only, e.g. deal_stage=Won."),
+    ] = None,
+    exclude_columns: Annotated[
+        str, typer.Option("--exclude-columns", help="Comma-separated columns the model must not use.")
+    ] = "",
+    estimator: Annotated[
+        str, typer.Option("--estimator", help="auto (chosen by cross-validation), gbm or linear.")
+    ] = "auto",
+) -> None:
+    """Train an account-potential model (e.g. expected deal value from won deals); prints
+    cross-validated R² and mean absolute error."""
+
+    def body() -> None:
+        from territorial.scoring.potential import train_potential
+
+        if estimator not in ("auto", "gbm", "linear"):
+            raise BadInput.at(f"unknown estimator {estimator!r}; expected auto, gbm or linear", "--estimator")
+        excluded = [c.strip() for c in exclude_columns.split(",") if c.strip()]
+        with err.status("Training with 5-fold cross-validation…"):
+            report = train_potential(history, target, excluded, out, estimator, only)  # type: ignore[arg-type]
+        render.potential_training(Console(), report, out)
 
     run(body)
 
@@ -588,18 +627,46 @@ def validate(
     run(body)
 
 
+PlanRefOpt = Annotated[
+    str | None,
+    typer.Option("--plan", help="A stored plan's id, or a plan file: its workload (and potential) apply."),
+]
+WorkIndexOpt = Annotated[
+    Path | None,
+    typer.Option("--work-index", help="YAML overriding the work-index table (with --workload work-index)."),
+]
+
+
 @app.command()
 def balance(
+    ctx: typer.Context,
     accounts: Annotated[
         Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (lat,lon or a ZIP column).")
     ] = None,
     units: Annotated[
         Path | None, typer.Option("--units", help="Units CSV: id, x,y or lat,lon, activity columns.")
     ] = None,
+    from_workspace: Annotated[
+        bool,
+        typer.Option("--workspace", help="The workspace's accounts, reps and current owners."),
+    ] = False,
+    plan: PlanRefOpt = None,
     edges: Annotated[Path | None, typer.Option("--edges", help="Unit adjacency CSV: a,b.")] = None,
-    workload: Annotated[
-        str | None, typer.Option("--workload", help="Numeric expression over fields, e.g. employees * 2.")
+    adjacency: Annotated[
+        str | None,
+        typer.Option(
+            "--adjacency",
+            help="county (bundled Census county borders), delaunay (the default), knn, or an a,b edges CSV.",
+        ),
     ] = None,
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload",
+            help="Numeric expression over fields, e.g. employees * 2, or work-index; default: the plan's.",
+        ),
+    ] = None,
+    work_index: WorkIndexOpt = None,
     reps: Annotated[
         Path | None, typer.Option("--reps", help="Reps CSV: rep_id, lat,lon home, capacity, skills.")
     ] = None,
@@ -627,6 +694,10 @@ def balance(
     report: Annotated[
         Path | None, typer.Option("--report", help="report.json with per-territory figures.")
     ] = None,
+    plan_out: Annotated[
+        Path | None,
+        typer.Option("--plan-out", help="plan.yaml: a draft plan whose rules give the alignment."),
+    ] = None,
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
     compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
@@ -649,8 +720,85 @@ def balance(
             lock=lock,
             time_limit=time_limit,
             seed=seed,
+            from_workspace=from_workspace,
+            workspace=workspace_of(ctx) if from_workspace or _stored(plan) else None,
+            plan=plan,
+            adjacency=adjacency,
+            work_index=work_index,
         )
-        run_balance(request, out, report, err)
+        run_balance(request, out, report, err, plan_out)
+
+    run(body)
+
+
+def _stored(plan: str | None) -> bool:
+    return plan is not None and plan.strip().isdigit()
+
+
+@app.command()
+def capacity(
+    ctx: typer.Context,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    from_workspace: Annotated[
+        bool, typer.Option("--workspace", help="The workspace's accounts, reps and current owners.")
+    ] = False,
+    plan: PlanRefOpt = None,
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload",
+            help="Hours a year per account: an expression over fields, or work-index (the default).",
+        ),
+    ] = None,
+    work_index: WorkIndexOpt = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: rep_id, home, active (current reps, travel).")
+    ] = None,
+    hours_per_rep: Annotated[
+        float, typer.Option("--hours-per-rep", help="A rep's selling hours a year.")
+    ] = 1600.0,
+    utilisation: Annotated[
+        float, typer.Option("--utilisation", help="Target share of those hours filled with workload.")
+    ] = 0.8,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Columns to group by, comma-separated, e.g. segment,region.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the headcount table (CSV or Parquet).")
+    ] = None,
+    what_if_reps: Annotated[
+        str | None,
+        typer.Option("--what-if-reps", help="Balance with N reps, or +N/-N from today's, and compare."),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Workload tolerance of the what-if balance.")
+    ] = 0.05,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per what-if balance.")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Recommend headcount: reps needed per group for the workload at a target utilisation."""
+
+    def body() -> None:
+        from territorial.cli.capacity import run_capacity
+        from territorial.services.capacity import CapacityRequest
+
+        request = CapacityRequest(
+            accounts=accounts,
+            from_workspace=from_workspace,
+            workspace=workspace_of(ctx) if from_workspace or _stored(plan) else None,
+            plan=plan,
+            workload=workload,
+            work_index=work_index,
+            reps=reps,
+            hours_per_rep=hours_per_rep,
+            utilisation=utilisation,
+            by=[c.strip() for c in by.split(",") if c.strip()] if by else [],
+            what_if_reps=what_if_reps,
+            tolerance=tolerance,
+            time_limit=time_limit,
+            seed=seed,
+        )
+        run_capacity(request, out, Console(), err)
 
     run(body)
 

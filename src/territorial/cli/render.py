@@ -19,6 +19,7 @@ from territorial.services.imports import ImportReport
 
 if TYPE_CHECKING:  # scikit-learn loads only for the score commands
     from territorial.scoring.fit import TrainReport
+    from territorial.scoring.potential import PotentialReport
 
 MAX_TERRITORY_ROWS = 40
 
@@ -39,6 +40,7 @@ def assignment_summary(console: Console, result: Assignment) -> None:
     shown = terr
     if terr.height > MAX_TERRITORY_ROWS:  # the largest, primary layer first
         shown = terr.sort([pl.col("layer") != PRIMARY, "layer", "accounts"], descending=[False, False, True])
+    has_potential = "potential" in terr.columns  # only when the plan sets `potential:`
     table = Table(title="Assignment by territory", show_lines=False)
     for name, justify in [
         ("layer", "left"),
@@ -46,6 +48,7 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         ("reps", "left"),
         ("accounts", "right"),
         ("workload", "right"),
+        *([("potential", "right")] if has_potential else []),
         ("overlapping", "right"),
         ("ties", "right"),
         ("null-skipped", "right"),
@@ -60,6 +63,7 @@ def assignment_summary(console: Console, result: Assignment) -> None:
             reps,
             f"{row['accounts']:,}",
             f"{row['workload']:,.0f}",
+            *([f"{row['potential']:,.0f}"] if has_potential else []),
             f"{row['overlapping']:,}",
             f"{row['ties']:,}",
             f"{row['null_skipped']:,}",
@@ -165,3 +169,22 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     for row in report.calibration.iter_rows():
         table.add_row(*(f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in row))
     console.print(table)
+
+
+def potential_training(console: Console, report: PotentialReport, out: Path) -> None:
+    console.print(
+        f"potential model {report.version} ({report.estimator}) trained on {report.rows:,} rows "
+        f"(average {escape(report.target)} {report.target_mean:,.2f}); saved to {escape(str(out))}",
+        highlight=False,
+    )
+    console.print(
+        f"cross-validated R² {report.r2:.4f}   mean absolute error {report.mae:,.2f}   ("
+        + ", ".join(f"{name} R² {r2:.4f}" for name, r2 in report.candidate_r2.items())
+        + ")",
+        highlight=False,
+    )
+    console.print(f"features: {escape(', '.join(report.features))}", highlight=False)
+    if report.excluded:
+        console.print(f"excluded: {escape(', '.join(report.excluded))}", highlight=False)
+    if report.dropped:
+        console.print(f"not used (identifier or constant): {escape(', '.join(report.dropped))}")

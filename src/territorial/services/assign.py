@@ -21,6 +21,7 @@ from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import AccountBook, read_accounts
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
+from territorial.services.potential import account_potential, potential_fields
 
 
 @dataclass
@@ -45,6 +46,7 @@ def load_checked(
     plan = load_plan(plan_path)
     stage(f"Reading accounts from {accounts_path}")
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
+    needed |= potential_fields(plan, Path(plan_path).parent)
     book = read_accounts(accounts_path, plan.fields, needed)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
@@ -119,7 +121,29 @@ def assign_files(
     workload, null_workload = account_workload(plan, book)
     stage(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories")
     result = assign(CompiledPlan(plan), book, workload, null_workload)
+    if plan.potential is not None:
+        stage("Working out each account's potential")
+        potential = account_potential(plan, book, Path(plan_path).parent, warnings)
+        result.territories = with_potential(result, book, potential)
     return AssignRun(plan, book, result, warnings)
+
+
+def with_potential(result: Assignment, book: AccountBook, potential: pl.Series) -> pl.DataFrame:
+    """The territory summary with each territory's summed account potential."""
+    by_account = pl.DataFrame(
+        {"account_id": book.frame.get_column(book.columns["account_id"]), "potential": potential}
+    )
+    sums = (
+        result.rows.select("account_id", "territory_id")
+        .filter(pl.col("territory_id").is_not_null())
+        .join(by_account, on="account_id", how="left")
+        .group_by("territory_id")
+        .agg(pl.col("potential").sum())
+    )
+    summary = result.territories.drop("potential", strict=False)
+    return summary.join(sums, on="territory_id", how="left", maintain_order="left").with_columns(
+        pl.col("potential").fill_null(0.0)
+    )
 
 
 @dataclass

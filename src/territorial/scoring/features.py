@@ -1,0 +1,286 @@
+"""How a history table's columns become model inputs: shared by the fit and the potential models."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, ParamSpec, Self, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+from territorial.errors import BadInput
+
+Matrix = npt.NDArray[np.float64]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Web forms and CRMs store the prompt of an untouched drop-down ("Select") or a placeholder word
+# instead of leaving the cell empty; treating them as a real answer would teach the model the form,
+# not the lead.
+MISSING_WORDS = frozenset({"", "select", "n/a", "na", "none", "null", "nan", "-", "?"})
+YES_WORDS = frozenset({"yes", "y", "true", "t"})
+NO_WORDS = frozenset({"no", "n", "false", "f"})
+
+# A category seen in fewer rows than this cannot be learned reliably; such values share one
+# "other" level so that the model does not memorise single leads.
+RARE_CATEGORY_ROWS = 10
+# HistGradientBoosting takes at most 255 bins per feature, one of them kept for missing values.
+MAX_CATEGORY_LEVELS = 200
+# Target-ordered codes shrink a level's average outcome toward the overall average as if this many
+# more rows had the overall average: a level seen twice cannot jump to the top of the order.
+ORDER_PRIOR_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input column as the model sees it: numeric, a yes/no flag, or a category with kept levels."""
+
+    name: str
+    kind: Literal["numeric", "flag", "category"]
+    levels: tuple[str, ...] = ()
+    log_scale: bool = False  # counts and durations: log1p(x) tames long tails for the linear model
+    typical: float = math.nan  # encoded median (numeric) or most frequent level code (category)
+
+    @property
+    def other_code(self) -> int:
+        return len(self.levels)
+
+
+def cleaned(frame: pl.DataFrame, column: str) -> pl.Series:
+    """The column as stripped text, with placeholder words turned into missing values."""
+    text = frame.get_column(column).cast(pl.String).str.strip_chars()
+    return (
+        pl.select(
+            pl.when(text.str.to_lowercase().is_in(list(MISSING_WORDS)))
+            .then(None)
+            .otherwise(text)
+            .alias(column)
+        )
+        .to_series()
+        .alias(column)
+    )
+
+
+def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
+    """The feature for a column, or why it is left out.
+
+    A column is an identifier, and left out, when its value is unique to every row and it is either
+    not a number (Prospect ID, e-mail) or the first column (the id column, as `score apply` assumes).
+    Other unique numbers are kept: amounts are, and so are sequence numbers (Lead Number), whose order
+    is the order in which records arrived."""
+    text = cleaned(frame, column)
+    present = text.drop_nulls()
+    if present.len() == 0:
+        return "always empty"
+    distinct = present.n_unique()
+    if distinct == 1:
+        return "the same value in every row"
+    numbers = present.cast(pl.Float64, strict=False)
+    is_numeric = numbers.null_count() == 0
+    if distinct == frame.height and (not is_numeric or column == frame.columns[0]):
+        return "an identifier (unique in every row)"
+    if is_numeric:
+        log_scale = bool(numbers.min() >= 0) and bool(numbers.max() > 1)  # type: ignore[operator]
+        return Feature(column, "numeric", log_scale=log_scale)
+    lowered = set(present.str.to_lowercase().unique().to_list())
+    if lowered <= YES_WORDS | NO_WORDS:
+        return Feature(column, "flag")
+    counts = present.value_counts(name="rows").sort(["rows", column], descending=[True, False])
+    kept = counts.filter(pl.col("rows") >= RARE_CATEGORY_ROWS).head(MAX_CATEGORY_LEVELS)
+    levels = tuple(kept.get_column(column).to_list())
+    return Feature(column, "category", levels=levels)
+
+
+def learn_features(
+    frame: pl.DataFrame, target: str, exclude: Sequence[str]
+) -> tuple[list[Feature], dict[str, str]]:
+    """The features of every column but the target and the excluded ones, and why others were left out.
+    Each feature knows its typical encoded value, which reasons compare rows with."""
+    unknown = sorted(set(exclude) - set(frame.columns))
+    if unknown:
+        raise BadInput.at(f"cannot exclude columns that are not in the history: {', '.join(unknown)}")
+    features: list[Feature] = []
+    dropped: dict[str, str] = {}
+    for column in frame.columns:
+        if column == target or column in exclude:
+            continue
+        learned = learn_feature(frame, column)
+        if isinstance(learned, Feature):
+            features.append(learned)
+        else:
+            dropped[column] = learned
+    if not features:
+        raise BadInput.at("no usable feature columns remain after exclusions")
+    x = encode(frame, features)
+    return [_with_typical(f, x[:, i]) for i, f in enumerate(features)], dropped
+
+
+def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
+    """One float column per feature; missing is NaN and categories are level codes."""
+    columns: list[npt.NDArray[np.float64]] = []
+    for feature in features:
+        if feature.name not in frame.columns:
+            raise BadInput.at(f"the column '{feature.name}' that the model was trained on is missing")
+        text = cleaned(frame, feature.name)
+        if feature.kind == "numeric":
+            values = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
+            columns.append(np.log1p(np.maximum(values, 0.0)) if feature.log_scale else values)
+        elif feature.kind == "flag":
+            lowered = text.str.to_lowercase()
+            flag = (
+                pl.select(
+                    pl.when(lowered.is_in(list(YES_WORDS)))
+                    .then(1.0)
+                    .when(lowered.is_in(list(NO_WORDS)))
+                    .then(0.0)
+                    .otherwise(None)
+                )
+                .to_series()
+                .to_numpy()
+            )
+            columns.append(flag.astype(np.float64))
+        else:
+            codes = {level: float(code) for code, level in enumerate(feature.levels)}
+            other = float(feature.other_code)
+            values = np.array(
+                [math.nan if v is None else codes.get(v, other) for v in text.to_list()], dtype=np.float64
+            )
+            columns.append(values)
+    if not columns:
+        return np.zeros((frame.height, 0), dtype=np.float64)
+    return np.column_stack(columns)
+
+
+def _with_typical(feature: Feature, encoded: Matrix) -> Feature:
+    present = encoded[~np.isnan(encoded)]
+    if feature.kind == "category":
+        codes = np.bincount(present.astype(np.int64), minlength=feature.other_code + 1)
+        typical = float(np.argmax(codes))
+    else:
+        typical = float(np.median(present))
+    return Feature(feature.name, feature.kind, feature.levels, feature.log_scale, typical)
+
+
+def describe(feature: Feature, value: str | None) -> str:
+    """A feature's value in plain words: "Industry is Banking", "Minutes On Site is high (300)"."""
+    if value is None:
+        return f"{feature.name} is not given"
+    if feature.kind == "flag":
+        return f"{feature.name}: {value}"
+    if feature.kind == "category":
+        shown = value if value in feature.levels else f"{value} (rare)"
+        return f"{feature.name} is {shown}"
+    number = float(value)
+    encoded = math.log1p(max(number, 0.0)) if feature.log_scale else number
+    size = "high" if encoded > feature.typical else "low" if encoded < feature.typical else "typical"
+    return f"{feature.name} is {size} ({plain_number(number)})"
+
+
+def plain_number(number: float) -> str:
+    return f"{number:,.0f}" if number == round(number) else f"{number:,.2f}"
+
+
+def categorical_mask(features: Sequence[Feature]) -> list[bool] | None:
+    mask = [f.kind == "category" for f in features]
+    return mask if any(mask) else None
+
+
+class TargetOrderedCodes(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Renumbers each category's levels by their (shrunk) average outcome in the training rows.
+
+    Trees that split numbers, not categories, can then reach any split between low- and high-outcome
+    levels with one threshold; frequency-ordered codes would need many. Missing stays missing."""
+
+    def __init__(self, categorical: Sequence[bool] = (), prior_rows: float = ORDER_PRIOR_ROWS) -> None:
+        self.categorical = categorical
+        self.prior_rows = prior_rows
+
+    def fit(self, x: Matrix, y: npt.NDArray[Any]) -> Self:
+        outcome = np.asarray(y, dtype=np.float64)
+        overall = float(outcome.mean())
+        self.ranks_: dict[int, Matrix] = {}
+        for column, is_category in enumerate(self.categorical):
+            if not is_category:
+                continue
+            present = ~np.isnan(x[:, column])
+            codes = x[present, column].astype(np.int64)
+            levels = int(codes.max()) + 1 if codes.size else 1
+            rows = np.bincount(codes, minlength=levels)
+            total = np.bincount(codes, weights=outcome[present], minlength=levels)
+            average = (total + self.prior_rows * overall) / (rows + self.prior_rows)
+            self.ranks_[column] = np.argsort(np.argsort(average, kind="stable"), kind="stable").astype(
+                np.float64
+            )
+        return self
+
+    def transform(self, x: Matrix) -> Matrix:
+        result = np.array(x, dtype=np.float64, copy=True)
+        for column, ranks in self.ranks_.items():
+            present = ~np.isnan(result[:, column])
+            # A level unseen in training ranks with the middle of the order.
+            codes = result[present, column].astype(np.int64)
+            middle = float(len(ranks) // 2)
+            result[present, column] = np.where(
+                codes < len(ranks), ranks[np.minimum(codes, len(ranks) - 1)], middle
+            )
+        return result
+
+
+def linear_columns(features: Sequence[Feature]) -> ColumnTransformer:
+    """One small transformer per feature for linear models, so that each output column maps back to
+    its feature: categories one-hot, numbers median-filled (with a missing flag) and standardised."""
+    parts: list[tuple[str, Any, list[int]]] = []
+    for index, feature in enumerate(features):
+        if feature.kind == "category":
+            steps: Any = Pipeline(
+                [
+                    ("missing", SimpleImputer(strategy="constant", fill_value=-1.0)),
+                    ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                ]
+            )
+        else:
+            steps = Pipeline(
+                [
+                    (
+                        "missing",
+                        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                    ),
+                    ("scale", StandardScaler()),
+                ]
+            )
+        parts.append((f"f{index}", steps, [index]))
+    return ColumnTransformer(parts, verbose_feature_names_out=True)
+
+
+def column_owners(columns: ColumnTransformer) -> list[int]:
+    """For each output column of `linear_columns`, the index of the feature it came from."""
+    return [int(name.split("__", 1)[0][1:]) for name in columns.get_feature_names_out()]
+
+
+def single_threaded(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a fit or predict on one OpenMP thread. Boosting a few thousand rows gains little from more
+    threads, and threads that spin-wait on a busy machine make it many times slower (the scoring tests
+    took 250 s instead of 20 s on 2 shared cores)."""
+
+    @functools.wraps(method)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _thread_pools().limit(limits=1, user_api="openmp"):
+            return method(*args, **kwargs)
+
+    return limited
+
+
+@functools.cache
+def _thread_pools() -> Any:
+    """Finding the loaded thread-pool libraries takes milliseconds: once per process is enough."""
+    return ThreadpoolController()

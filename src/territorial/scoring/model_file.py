@@ -1,0 +1,79 @@
+"""Model files: a one-line JSON header (kind, format, version, checksum) followed by the pickled model."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import polars as pl
+
+from territorial.errors import BadInput
+from territorial.io.output import write_bytes
+
+MODEL_FORMAT = 1
+T = TypeVar("T")
+
+
+def save_model(
+    model: object, path: str | Path, magic: str, header: Mapping[str, Any], training_fingerprint: str
+) -> str:
+    """Write the model file and return its version: a hash of the training data and the model, so the
+    same data and settings always give the same version (no timestamps)."""
+    payload = pickle.dumps(model, protocol=5)
+    version = hashlib.sha256(training_fingerprint.encode() + payload).hexdigest()[:16]
+    full_header = {
+        **header,
+        "magic": magic,
+        "format": MODEL_FORMAT,
+        "version": version,
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    write_bytes(json.dumps(full_header, sort_keys=True).encode() + b"\n" + payload, path)
+    return version
+
+
+def load_model(path: str | Path, magic: str, kind: type[T], train_command: str) -> tuple[T, str]:
+    """The model in a file written by `save_model` with the same `magic`, and its version.
+    Pickle runs code: load only files you trained."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise BadInput.at(f"cannot read the model file: {err.strerror or err}", name) from None
+    first, _newline, payload = data.partition(b"\n")
+    try:
+        header = json.loads(first)
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or not str(header.get("magic", "")).startswith("territorial-"):
+        raise BadInput.at(f"not a Territorial model file (train one with `{train_command}`)", name)
+    if header["magic"] != magic:
+        raise BadInput.at(
+            f"this is a {header['magic'].removeprefix('territorial-')} file; "
+            f"this needs a model from `{train_command}`",
+            name,
+        )
+    if header.get("format") != MODEL_FORMAT:
+        raise BadInput.at(f"model file format {header.get('format')} is not supported", name)
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise BadInput.at("the model file is damaged (its content does not match its checksum)", name)
+    try:
+        model = pickle.loads(payload)
+    except Exception as err:
+        raise BadInput.at(f"the model file cannot be read: {err}", name) from None
+    if not isinstance(model, kind):
+        raise BadInput.at(f"the model file does not hold a {kind.__name__}", name)
+    return model, str(header["version"])
+
+
+def fingerprint(frame: pl.DataFrame, target: str, exclude: Sequence[str], params: Mapping[str, Any]) -> str:
+    """The training data's content and the settings, so the same inputs give the same version."""
+    buffer = io.StringIO()
+    frame.write_csv(buffer)
+    settings = json.dumps({"label": target, "exclude": sorted(exclude), **params}, sort_keys=True)
+    return hashlib.sha256(buffer.getvalue().encode() + settings.encode()).hexdigest()
