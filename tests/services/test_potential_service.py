@@ -8,11 +8,15 @@ import numpy as np
 import polars as pl
 import pytest
 
+from territorial.domain.entities import Entity
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan
 from territorial.scoring.potential import PotentialModel
 from territorial.services.assign import assign_files, validate_files
+from territorial.services.imports import import_file
 from territorial.services.potential import account_potential
+from territorial.services.workspace import add_plan, assign_stored
+from territorial.store.workspace import init_workspace
 
 ACCOUNTS = pl.DataFrame(
     {
@@ -143,3 +147,12 @@ def test_model_needing_missing_fields_is_bad_input(tmp_path: Path) -> None:
     ACCOUNTS.drop("industry").write_csv(accounts)
     with pytest.raises(BadInput, match=r"plan\.yaml:2 \[potential\]: .*needs account fields .*: industry"):
         assign_files(plan, accounts)
+
+
+def test_a_stored_plan_run_sums_potential_per_territory(workspace_url: str, tmp_path: Path) -> None:
+    plan_path, accounts_path = write(tmp_path, "potential: annual_revenue")
+    workspace = init_workspace(workspace_url)
+    import_file(workspace, Entity.ACCOUNTS, accounts_path)
+    run = assign_stored(workspace, add_plan(workspace, plan_path))
+    assert summary_potential(run.assignment.territories) == {"EAST": 100.0, "SOUTH": 75.0}
+    assert any("potential" in str(w) and "1 account" in str(w) for w in run.warnings)

@@ -19,7 +19,8 @@ from territorial.io.accounts import AccountBook, type_accounts
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.io.tables import RawTable
 from territorial.rules.to_polars import POLARS_TYPES
-from territorial.services.assign import Stage, _quiet, account_workload, apply_reps
+from territorial.services.assign import Stage, _quiet, account_workload, apply_reps, with_potential
+from territorial.services.potential import account_potential
 from territorial.store import tables
 from territorial.store.bulk import insert_frame, now, read_frame
 from territorial.store.workspace import Workspace
@@ -119,6 +120,11 @@ def assign_stored(workspace: Workspace, plan_id: int, stage: Stage = _quiet) -> 
     workload, null_workload = account_workload(plan, book)
     stage(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories")
     result = assign(CompiledPlan(plan), book, workload, null_workload)
+    if plan.potential is not None:
+        # A stored plan has no folder of its own: a potential model file is found from here.
+        stage("Working out each account's potential")
+        potential = account_potential(plan, book, Path.cwd(), warnings)
+        result.territories = with_potential(result, book, potential)
     stage(f"Storing {result.rows.height:,} results")
     with workspace.writing("assign") as connection:
         run_id = int(
