@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, Self, TypeVar
 
@@ -30,6 +31,18 @@ R = TypeVar("R")
 MISSING_WORDS = frozenset({"", "select", "n/a", "na", "none", "null", "nan", "-", "?"})
 YES_WORDS = frozenset({"yes", "y", "true", "t"})
 NO_WORDS = frozenset({"no", "n", "false", "f"})
+# What polars' strip_chars removes (Unicode White_Space); Python's str.strip would also remove the
+# ASCII separators \x1c-\x1f, which polars keeps.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# The numbers polars reads when it casts text to Float64; Python's float() also reads digit groups
+# with "_" and non-ASCII digits, which polars does not.
+NUMBER = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
+)
 
 # A category seen in fewer rows than this cannot be learned reliably; such values share one
 # "other" level so that the model does not memorise single leads.
@@ -69,6 +82,21 @@ def cleaned(frame: pl.DataFrame, column: str) -> pl.Series:
         .to_series()
         .alias(column)
     )
+
+
+def cleaned_value(value: object) -> str | None:
+    """One cell as `cleaned` gives it: stripped text, or None for an empty cell or a placeholder word.
+    A value that is not text is read as `str(value)`."""
+    if value is None:
+        return None
+    text = (value if isinstance(value, str) else str(value)).strip(WHITESPACE)
+    return None if text.lower() in MISSING_WORDS else text
+
+
+def number_of(text: str | None) -> float:
+    """Cleaned text as a number, as `encode` reads it: NaN when it is not a finite number."""
+    number = float(text) if text is not None and NUMBER.fullmatch(text) else math.nan
+    return number if math.isfinite(number) else math.nan
 
 
 def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
@@ -134,6 +162,8 @@ def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
         text = cleaned(frame, feature.name)
         if feature.kind == "numeric":
             values = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
+            # "inf" or 1e400 is no amount anyone meant, and the forest and linear models refuse it.
+            values[~np.isfinite(values)] = math.nan
             columns.append(np.log1p(np.maximum(values, 0.0)) if feature.log_scale else values)
         elif feature.kind == "flag":
             lowered = text.str.to_lowercase()
@@ -150,7 +180,7 @@ def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
             )
             columns.append(flag.astype(np.float64))
         else:
-            codes = {level: float(code) for code, level in enumerate(feature.levels)}
+            codes = level_codes(feature)
             other = float(feature.other_code)
             values = np.array(
                 [math.nan if v is None else codes.get(v, other) for v in text.to_list()], dtype=np.float64
@@ -159,6 +189,36 @@ def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
     if not columns:
         return np.zeros((frame.height, 0), dtype=np.float64)
     return np.column_stack(columns)
+
+
+def encode_record(record: Mapping[str, object], features: Sequence[Feature]) -> Matrix:
+    """One lead, field -> value as a file gives it, encoded as `encode` encodes that row of a frame
+    (a 1-D array). Plain Python: a one-row frame costs polars far more than the encoding itself."""
+    values = np.empty(len(features), dtype=np.float64)
+    log_scaled: list[int] = []
+    for index, feature in enumerate(features):
+        if feature.name not in record:
+            raise BadInput.at(f"the column '{feature.name}' that the model was trained on is missing")
+        text = cleaned_value(record[feature.name])
+        if feature.kind == "numeric":
+            values[index] = number_of(text)
+            if feature.log_scale:
+                log_scaled.append(index)
+        elif feature.kind == "flag":
+            lowered = None if text is None else text.lower()
+            values[index] = 1.0 if lowered in YES_WORDS else 0.0 if lowered in NO_WORDS else math.nan
+        else:
+            values[index] = math.nan if text is None else level_codes(feature).get(text, feature.other_code)
+    if log_scaled:
+        # The same numpy call as `encode` makes, so that the result is the same to the last bit.
+        values[log_scaled] = np.log1p(np.maximum(values[log_scaled], 0.0))
+    return values
+
+
+@functools.cache
+def level_codes(feature: Feature) -> dict[str, float]:
+    """A category's level -> code; levels not kept share the code `other_code`."""
+    return {level: float(code) for code, level in enumerate(feature.levels)}
 
 
 def _with_typical(feature: Feature, encoded: Matrix) -> Feature:
@@ -180,7 +240,9 @@ def describe(feature: Feature, value: str | None) -> str:
     if feature.kind == "category":
         shown = value if value in feature.levels else f"{value} (rare)"
         return f"{feature.name} is {shown}"
-    number = float(value)
+    number = number_of(value)
+    if math.isnan(number):  # the model saw it as missing
+        return f"{feature.name} is not a number ({value})"
     encoded = math.log1p(max(number, 0.0)) if feature.log_scale else number
     size = "high" if encoded > feature.typical else "low" if encoded < feature.typical else "typical"
     return f"{feature.name} is {size} ({plain_number(number)})"
