@@ -435,3 +435,18 @@ def test_rep_homes_from_home_postal_code(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--reps", "reps.csv")
     assert result.returncode == BAD_INPUT
     assert "reps.csv:3 [home_postal_code]: unknown US ZIP code '00000'" in result.stderr
+
+
+def test_tolerance_not_met_exits_2_unless_best_effort_is_asked(tmp_path: Path) -> None:
+    # Four units on one spot, each touching only the first: no two connected halves exist.
+    (tmp_path / "units.csv").write_text("id,x,y,workload\na,0,0,1\nb,0,0,1\nc,0,0,1\nd,0,0,1\n")
+    (tmp_path / "edges.csv").write_text("a,b\na,b\na,c\na,d\n")
+    args = ["balance", "--units", "units.csv", "--edges", "edges.csv", "--k", "2"]
+    args += ["--metric", "workload=0.1", "--contiguous", "--out", "alignment.csv"]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == BAD_INPUT, refused.stderr
+    assert "tolerance not met" in refused.stderr and "--best-effort" in refused.stderr
+    assert not (tmp_path / "alignment.csv").exists()
+    accepted = run_cli(tmp_path, *args, "--best-effort")
+    assert accepted.returncode == 0, accepted.stderr
+    assert pl.read_csv(tmp_path / "alignment.csv").height == 4

@@ -686,6 +686,14 @@ def balance(
         str | None, typer.Option("--lock", help="Rule: matching accounts stay with their rep.")
     ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 60.0,
+    best_effort: Annotated[
+        bool,
+        typer.Option(
+            "--best-effort",
+            help="When the tolerances cannot all be met, write the closest alignment (exit 0, with a "
+            "warning) instead of refusing (exit 2).",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: Annotated[
         Path | None,
@@ -719,6 +727,7 @@ def balance(
             move_penalty=move_penalty,
             lock=lock,
             time_limit=time_limit,
+            best_effort=best_effort,
             seed=seed,
             from_workspace=from_workspace,
             workspace=workspace_of(ctx) if from_workspace or _stored(plan) else None,

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from territorial.errors import BadInput
-from territorial.optimize import allocate, bounds, highs, location
+from territorial.optimize import allocate, bounds, highs, location, rebalance, two_level
 from territorial.optimize.allocate import Arcs, Bands, MoveLimit
 from territorial.optimize.feasibility import (
     OutOfTime,
@@ -20,6 +20,7 @@ from territorial.optimize.feasibility import (
     explain_moves,
     explain_whole_units,
     percent,
+    tolerance_not_met,
 )
 from territorial.optimize.graph import adjacency, contiguous
 from territorial.optimize.problem import (
@@ -43,9 +44,20 @@ POLISH_ROUNDS = 3  # LP + repair rounds when the repair left territories outside
 CONVERGED = 1e-3  # stop re-centring when the cost improves by less than this share
 SEARCH_ROUNDS = 3  # local search + re-centre rounds
 EXACT_TIME_SHARE = 0.3  # of the time limit, for the exact MILP when rounding fails
+EXACT_MAX_ARCS = 20_000  # above this, no exact MILP when rounding fails: the search repairs
 FULL_LP_ARCS = 60_000  # larger transport problems are solved over their boundary units only
 # The share of units (most uncertain first) the LP may move, and how many options each keeps.
 FOCUS = ((0.1, 4), (0.2, 6), (0.5, 6), (1.0, 4))
+REBALANCE_TIME_SHARE = 0.5  # of the time left, for each fewest-moves MILP
+REPAIR_GAP = 0.5  # the closing moves need not be the proven fewest: within half of them
+CLOSING_RINGS = 2  # neighbour rings around the territories outside their band, before all
+REBALANCE_NEAREST = 3  # without contiguity, a unit may also move to its nearest territories
+# Many territories: the map is cut (a balanced bisection) into regions of about this many
+# territories, each solved on its own, then the whole is repaired and searched once.
+REGION_FROM = 200  # territories
+DENSE_BOUND = 5_000_000  # units × territories up to which the bound is improved on a dense matrix
+BOUND_CANDIDATES = 5  # nearest territories per unit in the LP that prices the two-level bound
+REGION_TERRITORIES = 25
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,8 @@ class Alignment:
     movable: int  # units that had a current territory
     min_moves: float | None  # LP minimum number of moves to reach the tolerances
     seconds: float
+    min_moves_whole: float | None = None  # the same bound with whole units (a whole number)
+    time_limit_hit: bool = False  # the time limit stopped a stage: the answer may vary by run
 
     @property
     def gap(self) -> float:
@@ -107,6 +121,7 @@ class _Request:
     flat: np.ndarray
     has_home: np.ndarray
     deadline: float
+    time_limit_hit: bool = False
 
     @property
     def k(self) -> int:
@@ -141,18 +156,174 @@ class _Request:
     def remaining(self) -> float:
         return max(0.05, self.deadline - time.perf_counter())
 
+    def out_of_time(self) -> bool:
+        """Past the deadline (and remember it: the answer then depends on the machine's speed)."""
+        past = time.perf_counter() > self.deadline
+        self.time_limit_hit |= past
+        return past
+
+    def note(self, solution: highs.Solution) -> highs.Solution:
+        if solution.status == "time limit":
+            self.time_limit_hit = True
+        return solution
+
 
 def balance(units: Units, territories: Territories, rules: Rules, progress: Progress = _silent) -> Alignment:
     """Assign every unit to a territory so the balanced metrics sit within their tolerances,
-    at the least workload-weighted distance; raise Infeasible when the request cannot be met."""
+    at the least workload-weighted distance.
+
+    Raises Infeasible when the request cannot be met (with the binding constraint), OutOfTime
+    when the time limit ran out first, and ToleranceNotMet when the search ended with territories
+    outside tolerance, unless `rules.best_effort` asks for that alignment anyway.
+
+    With a move budget (`max_moves`, no `move_penalty`) and a current alignment, the answer moves
+    as few units as possible first and is as compact as possible second. Large account sets are
+    solved in two levels (two_level.py): contiguity is then judged over the units' adjacency."""
     started = time.perf_counter()
+    if two_level.applies(units):
+        return _balance_accounts(units, territories, rules, progress, started)
     request = _prepare(units, territories, rules, started)
     progress("Checking the request", 0.02)
-    min_moves = None
-    if request.moves is not None or np.any(request.current != NONE):
-        min_moves = bounds.min_moves(request.requested, request.current, request.locked)
-        if request.max_moved is not None and min_moves > request.max_moved + 1e-6:
-            raise explain_moves(units, min_moves, request.max_moved, request.describe_tolerances())
+    min_moves, whole = _moves_bounds(request)
+    adj = adjacency(units)
+    solved = None
+    if _rebalancing(request):
+        progress("Rebalancing with the fewest moves", 0.1)
+        solved = _rebalance(request, adj)
+    if solved is None:
+        solved = _solve(request, adj, started, progress)
+    labels, centres = solved
+    progress("Computing the bound", 0.9)
+    centres = _centres_of(request, labels, centres)
+    cost, bound = _cost_and_bound(request, labels, centres)
+    progress("Done", 1.0)
+    connected = contiguous(adj, labels, request.k)
+    alignment = _alignment(request, labels, centres, cost, bound, min_moves, connected, started, whole)
+    return _judged(request, alignment)
+
+
+def _judged(request: _Request, alignment: Alignment) -> Alignment:
+    """The alignment, or the error that says why it is not good enough."""
+    units, territories, rules = request.units, request.territories, request.rules
+    if not alignment.within.all() and not rules.best_effort:
+        if alignment.time_limit_hit:
+            raise OutOfTime.after(rules.time_limit, units.source)
+        columns = [alignment.metrics.index(name) for name in request.names]
+        raise tolerance_not_met(
+            units,
+            territories.ids,
+            request.names,
+            request.tolerance,
+            alignment.deviation[:, columns],
+            alignment,
+        )
+    return alignment
+
+
+def _balance_accounts(
+    accounts: Units, territories: Territories, rules: Rules, progress: Progress, started: float
+) -> Alignment:
+    """Two levels: group the accounts into units, balance the units, settle single accounts in
+    border units where a territory is still outside its band, bound the cost at account level."""
+    request = _prepare(accounts, territories, rules, started)
+    min_moves, whole = _moves_bounds(request)
+    progress("Grouping accounts into units", 0.03)
+    grouping = two_level.group_accounts(accounts, territories, rules)
+    unit_request = _prepare(grouping.units, territories, rules, started, check=False)
+    adj = adjacency(grouping.units)
+    solved = None
+    if _rebalancing(unit_request):
+        progress("Rebalancing with the fewest moves", 0.1)
+        solved = _rebalance(unit_request, adj)
+    if solved is None:
+        solved = _solve(unit_request, adj, started, progress)
+    unit_labels, centres = solved
+    request.time_limit_hit |= unit_request.time_limit_hit
+    progress("Settling accounts on the borders", 0.85)
+    bands = request.requested
+    labels = two_level.settle_accounts(
+        grouping, accounts, unit_labels, adj, (bands.lower, bands.upper), bands.amounts
+    )
+    progress("Computing the bound", 0.9)
+    centres = _centres_of(request, labels, centres)
+    rows = np.arange(len(accounts))
+    cost = float(np.sum(request.weight * distances(accounts, rows, centres, labels)))
+    bound = _grouped_bound(unit_request, grouping, request, unit_labels, centres)
+    connected = two_level.contiguous_accounts(adj, grouping.unit_of, labels, request.k)
+    progress("Done", 1.0)
+    alignment = _alignment(
+        request, labels, centres, cost, min(bound, cost), min_moves, connected, started, whole
+    )
+    return _judged(request, alignment)
+
+
+def _grouped_bound(
+    unit_request: _Request,
+    grouping: two_level.Grouping,
+    request: _Request,
+    unit_labels: np.ndarray,
+    centres: np.ndarray,
+) -> float:
+    """The account-level bound, priced by the duals of the units' transport LP at these centres;
+    -inf when the request has skills, locks or moves (that bound is not made for them)."""
+    units = grouping.units
+    if units.skills is not None or units.locked is not None or units.current is not None:
+        return float("-inf")
+    # The full LP (not one focused on the boundary units, whose fixed units distort the duals)
+    # on a few candidates per unit: any duals give a valid bound, these give a close one.
+    count = min(unit_request.k, BOUND_CANDIDATES)
+    arcs = unit_request.arcs(centres, count, also=unit_labels)
+    n_units = len(units)
+    solution = allocate.transport(
+        arcs, n_units, unit_request.k, unit_request.requested, None, unit_request.remaining()
+    )
+    m = len(request.names)
+    if not solution.has_solution:
+        return float("-inf")
+    duals = solution.row_duals[n_units : n_units + unit_request.k * m]
+    size = len(units)
+    unit_of = grouping.unit_of
+    workload = request.units.metrics[request.rules.workload]
+    base = np.bincount(unit_of, weights=workload, minlength=size)
+    extra = np.bincount(unit_of, weights=request.weight - workload, minlength=size)
+    amounts = request.requested.amounts
+    summed = np.column_stack([np.bincount(unit_of, weights=amounts[:, c], minlength=size) for c in range(m)])
+    ratio = summed / np.where(base > 0, base, np.inf)[:, None]
+    residual = np.column_stack(
+        [
+            np.bincount(unit_of, weights=np.abs(amounts[:, c] - workload * ratio[unit_of, c]), minlength=size)
+            for c in range(m)
+        ]
+    )
+    spread = float(request.weight @ grouping.offset)
+    return bounds.grouped_bound(
+        units, centres, base, extra, ratio, residual, spread, request.requested, duals
+    )
+
+
+def _moves_bounds(request: _Request) -> tuple[float | None, float | None]:
+    """The LP and whole-unit lower bounds on the moves; raise when the budget is below them."""
+    if request.moves is None and not np.any(request.current != NONE):
+        return None, None
+    units = request.units
+    min_moves = bounds.min_moves(request.requested, request.current, request.locked)
+    if request.max_moved is not None and min_moves > request.max_moved + 1e-6:
+        raise explain_moves(units, min_moves, request.max_moved, request.describe_tolerances())
+    whole = bounds.min_moves_whole(request.requested, request.current, request.locked)
+    if request.max_moved is not None and whole > request.max_moved:
+        raise explain_moves(
+            units, whole, request.max_moved, request.describe_tolerances(), kind="whole-unit bound"
+        )
+    return min_moves, whole
+
+
+def _solve(
+    request: _Request, adj: sp.csr_array, started: float, progress: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    """Location-allocation from a bisection, rounding, repair and local search."""
+    rules = request.rules
+    if _regional(request):
+        return _solve_by_regions(request, adj, progress)
     progress("Splitting the map", 0.05)
     coarse = _coarse_start(request, started, progress)
     rounds = LOCATION_ROUNDS
@@ -165,17 +336,169 @@ def balance(units: Units, territories: Territories, rules: Rules, progress: Prog
     progress("Rounding split units", 0.55)
     labels = _round(request, arcs, x)
     progress("Repairing contiguity" if rules.contiguous else "Improving", 0.6)
-    adj = adjacency(units)
     labels, centres = _search(request, labels, centres, adj)
+    if not _within(request, labels).all() and request.moves is None and not request.out_of_time():
+        # A few territories still outside: the fewest boundary moves that bring all inside.
+        progress("Closing the last gaps", 0.8)
+        fixed = _close_gaps(request, adj, labels, centres)
+        if fixed is not None:
+            labels, centres = fixed, _centres_of(request, fixed, centres)
     for hops in range(1, POLISH_ROUNDS + 1):
-        if _within(request, labels).all() or time.perf_counter() > request.deadline:
+        if _within(request, labels).all() or request.out_of_time():
             break
         labels, centres = _shift_boundaries(request, labels, centres, adj, hops)
-    progress("Computing the bound", 0.9)
-    centres = _centres_of(request, labels, centres)
-    cost, bound = _cost_and_bound(request, labels, centres)
-    progress("Done", 1.0)
-    return _alignment(request, labels, centres, cost, bound, min_moves, adj, started)
+    return labels, centres
+
+
+def _regional(request: _Request) -> bool:
+    """Many territories without homes, skills, locks or current territories: regions apply."""
+    units = request.units
+    plain = units.skills is None and units.locked is None and units.current is None
+    return plain and request.k >= REGION_FROM and not request.has_home.any()
+
+
+def _solve_by_regions(
+    request: _Request, adj: sp.csr_array, progress: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the map into regions whose workload matches their territories' capacity (a balanced
+    bisection), solve each region on its own, then repair and search the whole once."""
+    units, territories, k = request.units, request.territories, request.k
+    n = len(units)
+    count = max(1, round(k / REGION_TERRITORIES))
+    terr_region = (np.arange(k) * count) // k
+    capacity = np.bincount(terr_region, weights=territories.capacity, minlength=count)
+    combined = request.requested.amounts.sum(axis=1) + 1e-9
+    unit_region = location.balanced_bisection(request.flat, combined, capacity)
+    labels = np.full(n, NONE, dtype=np.int64)
+    centres = np.zeros((k, 2))
+    for region in range(count):
+        progress(f"Balancing region {region + 1} of {count}", 0.05 + 0.6 * region / count)
+        members = np.flatnonzero(unit_region == region)
+        mine = np.flatnonzero(terr_region == region)
+        sub_adj = sp.csr_array(adj[members][:, members])
+        sub_units = Units(
+            ids=[units.ids[i] for i in members],
+            xy=units.xy[members],
+            geographic=units.geographic,
+            metrics={name: values[members] for name, values in units.metrics.items()},
+            noun=units.noun,
+            source=units.source,
+        )
+        sub_territories = Territories(
+            ids=[territories.ids[j] for j in mine],
+            rep_ids=[territories.rep_ids[j] for j in mine],
+            home=territories.home[mine],
+            capacity=territories.capacity[mine],
+            skills=[territories.skills[j] for j in mine],
+        )
+        # The whole time left is each region's safety cap, not a share: the regions stop by their
+        # own round limits, so the answer does not depend on the machine's speed.
+        sub_rules = replace(request.rules, time_limit=request.remaining(), best_effort=True)
+        sub = _prepare(sub_units, sub_territories, sub_rules, time.perf_counter(), check=False)
+        sub_labels, sub_centres = _solve(sub, sub_adj, time.perf_counter(), _silent)
+        request.time_limit_hit |= sub.time_limit_hit
+        labels[members] = mine[sub_labels]
+        centres[mine] = sub_centres
+    progress("Joining the regions", 0.7)
+    return _search(request, labels, centres, adj, rounds=1)
+
+
+def _rebalancing(request: _Request) -> bool:
+    """A move budget without a move penalty, on a current alignment the locks agree with."""
+    locked = request.locked != NONE
+    return (
+        request.moves is not None
+        and not request.rules.move_penalty
+        and bool(np.all(request.locked[locked] == request.current[locked]))
+    )
+
+
+def _rebalance(request: _Request, adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fewest single moves (then the most compact of them) that bring the current alignment
+    within tolerance, or None when single moves to touching (or near) territories cannot."""
+    units, k = request.units, request.k
+    current = request.current
+    placed = np.flatnonzero(current != NONE)
+    middle = np.average(units.xy[placed], axis=0, weights=request.weight[placed])
+    centres = location.centres(
+        units.xy, units.geographic, placed, current[placed], request.weight[placed], np.tile(middle, (k, 1))
+    )
+    centres[request.has_home] = request.territories.home[request.has_home]
+    # Units whose current territory their skills do not allow must go: they start unplaced.
+    start = current.copy()
+    start[placed[~request.allowed[request.group[placed], current[placed]]]] = NONE
+    labels = _fewest_moves(request, adj, start, current, centres, request.max_moved)
+    return None if labels is None else (labels, centres)
+
+
+def _close_gaps(
+    request: _Request, adj: sp.csr_array, labels: np.ndarray, centres: np.ndarray
+) -> np.ndarray | None:
+    """Few boundary moves that bring the territories outside their band inside, among them and
+    their neighbours first, then two steps out, then anywhere."""
+    k = request.k
+    coo = adj.tocoo()
+    touching = sp.csr_array((np.ones(coo.row.size), (labels[coo.row], labels[coo.col])), shape=(k, k))
+    area = ~_within(request, labels)
+    for _ring in range(CLOSING_RINGS):
+        area = area | (touching @ area.astype(np.float64) > 0)
+        fixed = _fewest_moves(request, adj, labels, labels, centres, None, REPAIR_GAP, area)
+        if fixed is not None or area.all():
+            return fixed
+    return _fewest_moves(request, adj, labels, labels, centres, None, REPAIR_GAP)
+
+
+def _fewest_moves(
+    request: _Request,
+    adj: sp.csr_array,
+    start: np.ndarray,
+    current: np.ndarray,
+    centres: np.ndarray,
+    max_moved: int | None,
+    gap: float = 1e-6,
+    area: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """The fewest single moves away from `current` (then the most compact of them) that bring
+    `start` within every band; units unplaced in `start` are placed. None when single moves to
+    touching (or, without contiguity, near) territories cannot do it. With `area` (k,), only moves
+    between territories of the area."""
+    units, k = request.units, request.k
+
+    def cost_of(unit: np.ndarray, terr: np.ndarray) -> np.ndarray:
+        return np.asarray(request.weight[unit] * distances(units, unit, centres, terr))
+
+    def allowed_arc(unit: np.ndarray, terr: np.ndarray) -> np.ndarray:
+        return np.asarray((request.locked[unit] == NONE) & request.allowed[request.group[unit], terr])
+
+    extra_unit = extra_terr = np.zeros(0, dtype=np.int64)
+    if not request.rules.contiguous:
+        near = min(k, REBALANCE_NEAREST)
+        extra_unit, extra_terr = allocate.nearest_arcs(
+            request.flat, units.flat(centres), request.group, request.allowed, start, request.locked, near
+        )
+    options = rebalance.boundary_options(
+        start, current, cost_of, adj, allowed_arc, request.rules.contiguous, extra_unit, extra_terr
+    )
+    if area is not None:
+        options = options.among(start, area)
+    result = rebalance.fewest_moves(
+        start,
+        current,
+        request.requested.amounts,
+        request.requested,
+        options,
+        adj,
+        request.rules.contiguous,
+        max_moved,
+        REBALANCE_TIME_SHARE * request.remaining(),
+        request.rules.seed,
+        gap,
+    )
+    if result is None:
+        return None
+    if result.status == "time limit":
+        request.time_limit_hit = True
+    return result.labels
 
 
 def _prepare(
@@ -304,7 +627,7 @@ def _locate_and_allocate(
         arcs, solution, count, band_options = _allocate(request, centres, count, band_options, anchor)
         x = solution.x
         anchor = _largest_share(arcs, x, len(request.units))
-        if request.has_home.all() or time.perf_counter() > request.deadline:
+        if request.has_home.all() or request.out_of_time():
             break
         mass = x * request.weight[arcs.unit]
         moved = location.centres(
@@ -339,11 +662,11 @@ def _allocate(
     while True:
         arcs = request.arcs(centres, count, also=anchor)
         for position, bands in enumerate(band_options):
-            solution = _transport(request, arcs, bands, anchor)
+            solution = request.note(_transport(request, arcs, bands, anchor))
             if solution.has_solution:
                 return arcs, solution, count, band_options[position:]
             if solution.status != "infeasible":
-                raise OutOfTime(f"the transport LP found no solution in the time given ({solution.status})")
+                raise OutOfTime.after(request.rules.time_limit, request.units.source)
         if count >= request.k:
             raise explain_lp(request.units, request.describe_tolerances())
         count = min(request.k, count * 2)
@@ -398,8 +721,12 @@ def _round(request: _Request, arcs: Arcs, x: np.ndarray) -> np.ndarray:
     labels = allocate.round_shares(arcs, x, n, k, request.requested, request.moves, request.remaining(), seed)
     if labels is not None:
         return labels
+    if arcs.unit.size > EXACT_MAX_ARCS:
+        # Too large for the exact MILP to finish: each unit's largest share, the search repairs.
+        return _largest_share(arcs, x, n)
     limit = max(1.0, EXACT_TIME_SHARE * request.remaining())
     labels, solution = allocate.exact(arcs, n, k, request.requested, request.moves, limit, seed)
+    request.note(solution)
     if labels is not None:
         return labels
     every_arc = np.unique(arcs.terr[arcs.unit == arcs.unit[0]]).size  # a lower estimate is enough
@@ -417,10 +744,14 @@ def _all_arcs(request: _Request, arcs: Arcs, _hint: int) -> bool:
 
 
 def _search(
-    request: _Request, labels: np.ndarray, centres: np.ndarray, adj: sp.csr_array
+    request: _Request,
+    labels: np.ndarray,
+    centres: np.ndarray,
+    adj: sp.csr_array,
+    rounds: int = SEARCH_ROUNDS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Contiguity repair and boundary local search, re-centring free territories between rounds."""
-    for _round_no in range(SEARCH_ROUNDS):
+    for _round_no in range(rounds):
         before = labels.copy()
         board = Board(
             labels=labels.copy(),
@@ -441,7 +772,7 @@ def _search(
         )
         labels = repair_and_improve(board, adj, request.deadline)
         centres = _centres_of(request, labels, centres)
-        if np.array_equal(before, labels) or time.perf_counter() > request.deadline:
+        if np.array_equal(before, labels) or request.out_of_time():
             break
     return labels, centres
 
@@ -508,16 +839,48 @@ def _cost_and_bound(request: _Request, labels: np.ndarray, centres: np.ndarray) 
     penalty = request.rules.move_penalty or 0.0
     moved = (request.current != NONE) & (labels != request.current)
     cost += penalty * float(np.count_nonzero(moved))
-    count = min(request.k, request.rules.candidates)
-    arcs = request.arcs(centres, count, also=labels)
-    solution = _transport(request, arcs, request.requested, labels)
     m = len(request.names)
+    dense = request.moves is None and n * request.k <= DENSE_BOUND
+    small = n * min(request.k, request.rules.candidates) <= FULL_LP_ARCS
+    bound = float("-inf")
     band_duals = np.zeros(request.k * m)
+    if small or not dense:
+        band_duals, bound = _lp_bound(request, labels, centres, small)
+    if dense:
+        # Supergradient ascent over every unit × territory, from the LP's duals (when it ran:
+        # few candidates per unit make them price the rest badly) and from zero; keep the best.
+        matrix = _cost_matrix(request, centres)
+        for start in (band_duals.reshape(request.k, m), np.zeros((request.k, m))):
+            improved = bounds.improved_lagrangian(
+                matrix, request.requested.amounts, request.requested, start, cost
+            )
+            bound = max(bound, improved)
+            if not small:
+                break
+    return cost, min(bound, cost)
+
+
+def _lp_bound(
+    request: _Request, labels: np.ndarray, centres: np.ndarray, small: bool
+) -> tuple[np.ndarray, float]:
+    """The band duals of the transport LP at these centres and the Lagrangian bound they price.
+    Small instances: the full LP. With a move budget, the LP focused on boundary units (its
+    duals also price the budget). Else the full LP over a few candidates per unit."""
+    n, k, m = len(request.units), request.k, len(request.names)
+    count = min(k, request.rules.candidates if small else BOUND_CANDIDATES)
+    arcs = request.arcs(
+        centres, count if small or request.moves is None else request.rules.candidates, also=labels
+    )
+    if small or request.moves is None:
+        solution = allocate.transport(arcs, n, k, request.requested, request.moves, request.remaining())
+    else:
+        solution = _transport(request, arcs, request.requested, labels)
+    band_duals = np.zeros(k * m)
     move_dual = 0.0
     if solution.has_solution:
-        band_duals = solution.row_duals[n : n + request.k * m]
+        band_duals = solution.row_duals[n : n + k * m]
         if request.moves is not None:
-            move_dual = max(0.0, float(solution.row_duals[n + request.k * m]))
+            move_dual = max(0.0, float(solution.row_duals[n + k * m]))
     bound = bounds.lagrangian_bound(
         request.units,
         centres,
@@ -526,11 +889,31 @@ def _cost_and_bound(request: _Request, labels: np.ndarray, centres: np.ndarray) 
         band_duals,
         request.moves,
         move_dual,
-        penalty,
+        request.rules.move_penalty or 0.0,
         request.group,
         request.allowed,
     )
-    return cost, min(bound, cost)
+    return band_duals, bound
+
+
+def _cost_matrix(request: _Request, centres: np.ndarray) -> np.ndarray:
+    """(n, k) cost of every unit in every territory: inf where skills or a lock forbid it."""
+    units, k = request.units, request.k
+    n = len(units)
+    rows = np.repeat(np.arange(n), k)
+    cols = np.tile(np.arange(k), n)
+    cost = (request.weight[rows] * distances(units, rows, centres, cols)).reshape(n, k)
+    penalty = request.rules.move_penalty or 0.0
+    if penalty:
+        has = request.current != NONE
+        cost += penalty * (has[:, None] & (np.arange(k)[None, :] != request.current[:, None]))
+    cost[~request.allowed[request.group]] = np.inf
+    pinned = np.flatnonzero(request.locked != NONE)
+    if pinned.size:
+        keep = cost[pinned, request.locked[pinned]]
+        cost[pinned] = np.inf
+        cost[pinned, request.locked[pinned]] = keep
+    return np.asarray(cost)
 
 
 def _alignment(
@@ -540,8 +923,9 @@ def _alignment(
     cost: float,
     bound: float,
     min_moves: float | None,
-    adj: sp.csr_array,
+    connected: np.ndarray,
     started: float,
+    min_moves_whole: float | None = None,
 ) -> Alignment:
     units, k = request.units, request.k
     names, all_targets = targets(units, request.territories)
@@ -564,7 +948,7 @@ def _alignment(
         targets=all_targets,
         tolerances=dict(request.rules.tolerances),
         within=within,
-        contiguous=contiguous(adj, labels, k),
+        contiguous=connected,
         compactness=np.where(mass > 0, weighted / np.where(mass > 0, mass, 1.0), 0.0),
         cost=cost,
         bound=bound,
@@ -572,4 +956,6 @@ def _alignment(
         movable=int(np.count_nonzero(request.current != NONE)),
         min_moves=min_moves,
         seconds=time.perf_counter() - started,
+        min_moves_whole=min_moves_whole,
+        time_limit_hit=request.time_limit_hit or request.out_of_time(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from territorial.errors import BadInput, TerritorialError
+from territorial.errors import BadInput, Problem
 from territorial.optimize.problem import NONE, Territories, Units
 
 
@@ -12,8 +12,27 @@ class Infeasible(BadInput):
     """No alignment can meet the request; the message names the binding constraint."""
 
 
-class OutOfTime(TerritorialError):
-    """The time limit ran out before any alignment was found: no answer, and no proof there is none."""
+class OutOfTime(BadInput):
+    """The time limit ran out before an alignment within tolerance was found: no answer, and no
+    proof there is none. Exits 2 like bad input: the remedy is in the request (--time-limit)."""
+
+    @classmethod
+    def after(cls, seconds: float, source: str | None = None) -> OutOfTime:
+        problem = BadInput.at(
+            f"time limit {seconds:g} s reached before a feasible alignment; raise --time-limit",
+            source,
+            subject="time-limit",
+        ).problems
+        return cls(problem)
+
+
+class ToleranceNotMet(BadInput):
+    """The search ended (not for lack of time) with territories outside their tolerance; no proof
+    that it is impossible either. `alignment` holds the best effort for callers that accept it."""
+
+    def __init__(self, problems: list[Problem], alignment: object = None) -> None:
+        super().__init__(problems)
+        self.alignment = alignment
 
 
 def _fail(units: Units, message: str, subject: str | None = None) -> Infeasible:
@@ -160,13 +179,50 @@ def _check_skill_groups(
                 )
 
 
-def explain_moves(units: Units, needed: float, allowed_moves: int, tolerances: str) -> Infeasible:
+def explain_moves(
+    units: Units, needed: float, allowed_moves: int, tolerances: str, kind: str = "LP bound"
+) -> Infeasible:
     return _fail(
         units,
         f"the move budget is too small: reaching {tolerances} needs at least {int(np.ceil(needed - 1e-6)):,} "
-        f"{units.noun}s to move (LP bound), but at most {allowed_moves:,} may move",
+        f"{units.noun}s to move ({kind}), but at most {allowed_moves:,} may move",
         "max-moves",
     )
+
+
+def tolerance_not_met(
+    units: Units,
+    territory_ids: list[str],
+    names: list[str],
+    tolerance: np.ndarray,
+    deviation: np.ndarray,
+    alignment: object,
+    shown: int = 5,
+) -> ToleranceNotMet:
+    """Name the territories outside tolerance, worst first, each with its binding metric.
+    `deviation` is (k, m) relative to target for the balanced metrics `names`."""
+    excess = np.abs(deviation) - tolerance
+    worst_metric = np.argmax(excess / np.maximum(tolerance, 1e-12), axis=1)
+    k = deviation.shape[0]
+    rows = np.arange(k)
+    outside = np.flatnonzero(excess[rows, worst_metric] > 1e-9)
+    outside = outside[np.argsort(-excess[outside, worst_metric[outside]], kind="stable")]
+    parts = []
+    for j in outside[:shown].tolist():
+        metric = int(worst_metric[j])
+        parts.append(
+            f"{territory_ids[j]} {names[metric]} {deviation[j, metric]:+.1%} (±{percent(tolerance[metric])})"
+        )
+    more = f" and {outside.size - shown} more" if outside.size > shown else ""
+    binding = sorted({names[int(worst_metric[j])] for j in outside.tolist()})
+    problem = BadInput.at(
+        f"tolerance not met: {outside.size} of {k} territories are outside it: {', '.join(parts)}{more}; "
+        "no alignment within tolerance was found (the request may still be feasible); pass "
+        "--best-effort to accept this alignment, or widen the tolerance",
+        units.source,
+        subject=", ".join(binding),
+    ).problems
+    return ToleranceNotMet(problem, alignment)
 
 
 def explain_lp(units: Units, tolerances: str) -> Infeasible:

@@ -37,11 +37,18 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     interior: bool = False,
+    presolve: bool = True,
+    gap: float = 1e-6,
+    node_limit: int | None = None,
 ) -> Solution:
     """Minimise cost·x subject to row_lower <= matrix·x <= row_upper and 0 <= x <= col_upper.
 
     Single-threaded with a fixed seed, so the same model gives the same answer on every run.
-    `interior` solves an LP by interior point and crossover instead of the dual simplex."""
+    `interior` solves an LP by interior point and crossover instead of the dual simplex.
+    `presolve=False` skips HiGHS's presolve, which on a few rows over many columns (the move
+    bounds) can take seconds for a model the simplex then solves in milliseconds. A MILP stops at
+    the relative `gap` or after `node_limit` branch-and-bound nodes: limits that, unlike a time
+    limit, give the same answer on every machine."""
     n_rows, n_cols = matrix.shape
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
@@ -64,10 +71,14 @@ def solve(
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     if integer:
-        h.setOptionValue("mip_rel_gap", 1e-6)
+        h.setOptionValue("mip_rel_gap", float(gap))
+        if node_limit is not None:
+            h.setOptionValue("mip_max_nodes", int(node_limit))
     elif interior:
         # Interior point, then crossover to a vertex (a vertex splits few units): on large
         # transport problems with balance rows it is several times faster than the simplex.
@@ -79,6 +90,7 @@ def solve(
         highspy.HighsModelStatus.kOptimal: "optimal",
         highspy.HighsModelStatus.kInfeasible: "infeasible",
         highspy.HighsModelStatus.kTimeLimit: "time limit",
+        highspy.HighsModelStatus.kSolutionLimit: "node limit",
     }.get(status, h.modelStatusToString(status).lower())
     info = h.getInfo()
     if info.primal_solution_status != highspy.kSolutionStatusFeasible:

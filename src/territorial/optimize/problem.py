@@ -32,6 +32,8 @@ class Units:
     locked: np.ndarray | None = None
     noun: str = "unit"  # how messages name one unit: "account", "ZIP", "unit"
     source: str | None = None  # the file they came from, for messages
+    # The ZIP (or other area) of each unit: large account sets are grouped by it (two_level.py).
+    zone: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -95,6 +97,9 @@ class Rules:
     # Aim this share of each tolerance inside it, so rounding and repairs still land within.
     aim: float = 0.4
     candidates: int = 10  # nearest territories each unit may go to in the transport problem
+    # Return the best effort when no alignment within tolerance was found, instead of raising
+    # ToleranceNotMet (the caller then shows which territories are outside).
+    best_effort: bool = False
 
 
 def distances(units: Units, rows: np.ndarray, centres: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -132,10 +132,10 @@ def _best_swap(
         improving = improving[board.moved + extra[improving] <= board.max_moved]
     for idx in improving[np.lexsort((aim[improving], outside[improving]))][:50].tolist():
         a, b = int(u[idx]), int(v[idx])
-        if board.contiguous and not _may_leave(a, j, d, board.labels, neighbours):
+        if board.contiguous and not may_leave(a, j, d, board.labels, neighbours):
             continue
         board.apply(a, d)
-        if board.contiguous and not _may_leave(b, d, j, board.labels, neighbours):
+        if board.contiguous and not may_leave(b, d, j, board.labels, neighbours):
             board.apply(a, j)
             continue
         board.apply(b, j)
@@ -189,7 +189,7 @@ def _descend(
             extra = int(board.moves_delta(np.array([u]), np.array([d]))[0])
             if extra > 0 and board.moved + extra > board.max_moved:
                 continue
-        if board.contiguous and not _may_leave(u, s, d, labels, neighbours):
+        if board.contiguous and not may_leave(u, s, d, labels, neighbours):
             continue
         board.apply(u, d)
         touched[u] = True
@@ -225,11 +225,13 @@ def _improves(outside: np.ndarray, aim: np.ndarray, cost: np.ndarray) -> np.ndar
     )
 
 
-def _may_leave(unit: int, src: int, dst: int, labels: np.ndarray, neighbours: list[list[int]]) -> bool:
-    """Moving `unit` from `src` to `dst` keeps both connected: it touches `dst`, and its `src`
-    neighbours still reach each other without it (searched within `src` only)."""
+def may_leave(
+    unit: int, src: int, dst: int, labels: np.ndarray, neighbours: list[list[int]], touch: bool = True
+) -> bool:
+    """Moving `unit` from `src` to `dst` keeps both connected: it touches `dst` (unless `touch` is
+    False), and its `src` neighbours still reach each other without it (searched within `src`)."""
     mine = [v for v in neighbours[unit] if labels[v] == src]
-    if not any(labels[v] == dst for v in neighbours[unit]):
+    if touch and not any(labels[v] == dst for v in neighbours[unit]):
         return False
     if len(mine) <= 1:  # a leaf, or a piece on its own: src loses nothing that held it together
         return True

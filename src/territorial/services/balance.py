@@ -74,6 +74,7 @@ class BalanceRequest:
     lock: str | None = None
     time_limit: float = 60.0
     seed: int = 0
+    best_effort: bool = False  # return the closest alignment when tolerance cannot be met
     from_workspace: bool = False  # the workspace's accounts, reps and current owners
     workspace: Workspace | None = None  # for --workspace and a stored --plan ID
     plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
@@ -138,6 +139,7 @@ def balance_files(request: BalanceRequest, progress: Progress = _silent) -> Bala
         move_penalty=request.move_penalty,
         seed=request.seed,
         time_limit=request.time_limit,
+        best_effort=request.best_effort,
     )
     alignment = balance(units, territories, rules, progress)
     table = alignment_table(units, territories, alignment)
@@ -225,11 +227,24 @@ def read_inputs(
         skills=skills,
         noun=noun,
         source=book.file,
+        zone=_zones(book),
     )
     units = replace(units, edges=_adjacency(request, units, book))
     if territories is not None:
         units = _with_current_and_locks(request, units, book, territories)
     return Inputs(book, plan, units, territories, workload_text, segments, reps_known)
+
+
+def _zones(book: AccountBook) -> np.ndarray | None:
+    """Each account's ZIP: the optimizer groups large books by it (accounts with none stay single)."""
+    key = next((k for k in ("postal_code", "zip", "zip_code") if k in book.columns), None)
+    if key is None:
+        return None
+    codes = book.frame.get_column(book.columns[key]).cast(pl.String).to_list()
+    ids = book.frame.get_column(book.columns["account_id"]).to_list()
+    # An account without a ZIP gets a zone of its own, so it is never lumped with the others.
+    zones = [code or f"\x00{account}" for code, account in zip(codes, ids, strict=True)]
+    return np.asarray(zones, dtype=object)
 
 
 def _plan(request: BalanceRequest) -> Plan | None:
@@ -478,18 +493,7 @@ def _with_current_and_locks(
                 key,
             )
         locked = np.where(matches, current, NONE)
-    return Units(
-        ids=units.ids,
-        xy=units.xy,
-        geographic=units.geographic,
-        metrics=units.metrics,
-        edges=units.edges,
-        skills=units.skills,
-        current=current if np.any(current != NONE) else None,
-        locked=locked,
-        noun=units.noun,
-        source=units.source,
-    )
+    return replace(units, current=current if np.any(current != NONE) else None, locked=locked)
 
 
 def _lock_matches(book: AccountBook, text: str) -> np.ndarray:
@@ -557,12 +561,14 @@ def report(
         "moved_share": _round(a.moves / a.movable) if a.movable else 0.0,
         "moved_workload_share": _round(moved_workload),
         "min_moves_lp": None if a.min_moves is None else _round(a.min_moves),
+        "min_moves_whole_units": None if a.min_moves_whole is None else _round(a.min_moves_whole),
         "cost": _round(a.cost),
         "bound": _round(a.bound),
         "gap": _round(a.gap),
         "bound_note": "LP lower bound on the cost for the final territory centres",
         "seed": request.seed,
         "seconds": round(a.seconds, 3),
+        "time_limit_hit": a.time_limit_hit,
     }
     return {"territories": rows, "totals": totals}
 
