@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from conftest import run_cli
+from territorial.scoring.potential import PotentialModel
 
 BAD_INPUT = 2
 
@@ -450,3 +451,36 @@ def test_tolerance_not_met_exits_2_unless_best_effort_is_asked(tmp_path: Path) -
     accepted = run_cli(tmp_path, *args, "--best-effort")
     assert accepted.returncode == 0, accepted.stderr
     assert pl.read_csv(tmp_path / "alignment.csv").height == 4
+
+
+def test_potential_from_the_plans_model_is_balanced(tmp_path: Path) -> None:
+    write_accounts(tmp_path)
+    history = pl.DataFrame(
+        {"deal_id": [f"D{n}" for n in range(60)], "employees": [10 + n % 12 for n in range(60)]}
+    ).with_columns((pl.col("employees") * 100.0).alias("close_value"))
+    PotentialModel(estimator="linear", cv_folds=3).fit(history, "close_value").save(tmp_path / "deal.model")
+    (tmp_path / "plan.yaml").write_text(
+        "name: P\npotential:\n  model: deal.model\nterritories:\n  - id: ALL\n"
+    )
+    result = run_cli(
+        tmp_path,
+        "balance",
+        "--accounts",
+        "accounts.csv",
+        "--k",
+        "2",
+        "--plan",
+        "plan.yaml",
+        "--metric",
+        "workload=0.5",
+        "--metric",
+        "potential=0.5",
+        "--report",
+        "report.json",
+        "--out",
+        "alignment.csv",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    potentials = [row["metrics"]["potential"]["value"] for row in report["territories"]]
+    assert sum(potentials) > 0

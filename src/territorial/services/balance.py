@@ -42,6 +42,7 @@ from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import POLARS_TYPES, compile_rule
 from territorial.rules.types import check_rule
+from territorial.services.potential import account_potential
 from territorial.services.workspace import load_accounts, stored_plan
 from territorial.store import tables
 from territorial.store.bulk import read_frame
@@ -213,6 +214,9 @@ def read_inputs(
             continue
         if name.lower() in COUNT_NAMES:
             metrics[name] = np.ones(book.frame.height)
+        elif _is_model_potential(name, book, plan):
+            assert plan is not None
+            metrics[name] = account_potential(plan, book, _plan_folder(request)).to_numpy()
         else:
             metrics[name] = _evaluate(book, _metric_expression(name, book, plan), "--metric")
     skills = None
@@ -284,21 +288,31 @@ def _first_activity(book: AccountBook) -> str:
     return activities[0]
 
 
+def _plan_folder(request: BalanceRequest) -> Path:
+    """Where the plan's files (a potential model) are found: beside a plan file; for a stored plan,
+    the working directory."""
+    text = (request.plan or "").strip()
+    return Path.cwd() if not text or text.isdigit() else Path(text).resolve().parent
+
+
+def _is_model_potential(name: str, book: AccountBook, plan: Plan | None) -> bool:
+    """`--metric potential=...` when the plan's potential is a trained model's output."""
+    return (
+        name.strip().lower() == POTENTIAL
+        and POTENTIAL not in book.columns
+        and plan is not None
+        and plan.potential is not None
+        and plan.potential.model is not None
+    )
+
+
 def _metric_expression(name: str, book: AccountBook, plan: Plan | None) -> str:
     """A metric names a column or an expression; `potential` may also mean the plan's potential."""
     if name.strip().lower() != POTENTIAL or POTENTIAL in book.columns:
         return name
     if plan is None or plan.potential is None:
         return name
-    if plan.potential.field is None:
-        raise BadInput.at(
-            "the plan's potential comes from a model; balance needs a field: "
-            "--metric FIELD=TOLERANCE, or score the accounts into a column first",
-            plan.file,
-            plan.potential.line,
-            None,
-            POTENTIAL,
-        )
+    assert plan.potential.field is not None  # a model's potential is handled by the caller
     return plan.potential.field
 
 
