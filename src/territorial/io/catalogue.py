@@ -12,7 +12,7 @@ from ruamel.yaml.nodes import MappingNode
 from territorial.domain.catalogue import Catalogue, Product
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import read_table
-from territorial.io.yaml_tree import child, compose, construct, line_of, position
+from territorial.io.yaml_tree import child, compose, construct, line_of, position, read_yaml_text
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
@@ -44,14 +44,7 @@ _EXPECTED = {
 
 
 def load_catalogue(path: str | Path) -> Catalogue:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput.at("product catalogue not found", str(path)) from None
-    except (UnicodeDecodeError, OSError) as err:
-        raise BadInput.at(f"cannot read the product catalogue: {err}", str(path)) from None
-    return parse_catalogue(text, str(path))
+    return parse_catalogue(read_yaml_text(path, "product catalogue"), str(path))
 
 
 def parse_catalogue(text: str, file: str = "<catalogue>") -> Catalogue:

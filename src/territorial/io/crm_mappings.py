@@ -16,7 +16,7 @@ from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import canonical
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable
-from territorial.io.yaml_tree import compose, line_of
+from territorial.io.yaml_tree import compose, line_of, read_yaml_text
 
 PLAIN = "plain"
 SALESFORCE = "salesforce"
@@ -144,16 +144,7 @@ def _entity(entity: Entity | str) -> Entity:
 
 def load_mapping(path: str | Path, entity: Entity | str | None = None) -> ColumnMapping:
     """Read a mapping file; with `entity`, it must be that entity's mapping."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput.at("mapping file not found", str(path)) from None
-    except IsADirectoryError:
-        raise BadInput.at("this is a folder, not a mapping file", str(path)) from None
-    except (UnicodeDecodeError, OSError) as err:
-        raise BadInput.at(f"cannot read the mapping file: {err}", str(path)) from None
-    return parse_mapping(text, str(path), entity)
+    return parse_mapping(read_yaml_text(path, "mapping file"), str(path), entity)
 
 
 def parse_mapping(text: str, file: str = "<mapping>", entity: Entity | str | None = None) -> ColumnMapping:

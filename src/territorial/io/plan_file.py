@@ -21,7 +21,7 @@ from territorial.domain.plan import (
     Territory,
 )
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position
+from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position, read_yaml_text
 from territorial.rules.parser import RuleError, parse_rule
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -96,14 +96,7 @@ _BOUNDS = {
 
 
 def load_plan(path: str | Path) -> Plan:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput.at("plan file not found", str(path)) from None
-    except (UnicodeDecodeError, OSError) as err:
-        raise BadInput.at(f"cannot read the plan: {err}", str(path)) from None
-    return parse_plan(text, str(path))
+    return parse_plan(read_yaml_text(path, "plan file"), str(path))
 
 
 def parse_plan(text: str, file: str = "<plan>") -> Plan:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -9,6 +10,19 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from territorial.errors import BadInput
+
+
+def read_yaml_text(path: str | Path, what: str) -> str:
+    """A YAML file's text; a missing or unreadable file is BadInput naming it as `what`."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput.at(f"{what} not found", str(path)) from None
+    except IsADirectoryError:
+        raise BadInput.at(f"this is a folder, not a {what}", str(path)) from None
+    except (UnicodeDecodeError, OSError) as err:
+        raise BadInput.at(f"cannot read the {what}: {err}", str(path)) from None
 
 
 def compose(text: str, file: str, expected: str) -> MappingNode:
