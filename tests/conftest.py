@@ -149,3 +149,16 @@ def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of the public datasets in shared/data, which sits beside the repository (or beside a
+    folder holding it, as a CI clone may be one level deeper); TERRITORIAL_SHARED_DATA overrides.
+    Tests that need it skip when it is nowhere to be found: the product never reads it."""
+    override = os.environ.get("TERRITORIAL_SHARED_DATA")
+    roots = [Path(override)] if override else []
+    roots += [folder / "shared" / "data" for folder in Path(__file__).resolve().parents[1:]]
+    for root in roots:
+        if root.is_dir():
+            return root.joinpath(*parts)
+    return roots[-1].joinpath(*parts)

@@ -12,12 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import shared_data
 from territorial.errors import BadInput
 from territorial.io.tables import read_table
 from territorial.scoring.features import WHITESPACE, Feature, encode, encode_record
 from territorial.scoring.fit import FitModel
 
-LEADS = Path(__file__).resolve().parents[3] / "shared" / "data" / "x-education-leads" / "Leads.csv"
+LEADS = shared_data("x-education-leads", "Leads.csv")
 LABEL = "Converted"
 TOLERANCE = 1e-12
 # Cells a form or a CRM export may hold instead of a clean answer.

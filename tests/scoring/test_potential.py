@@ -11,11 +11,12 @@ import polars as pl
 import pytest
 from sklearn.base import clone
 
+from conftest import shared_data
 from territorial.errors import BadInput
 from territorial.scoring.fit import FitModel
 from territorial.scoring.potential import PotentialModel, train_potential
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm-sales-opportunities"
+DATA = shared_data("crm-sales-opportunities")
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared/data is not next to the repository")
 
 
