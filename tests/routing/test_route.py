@@ -173,3 +173,11 @@ def test_the_territory_is_the_engines_primary_answer(state: str | None) -> None:
     decision = routing.route(lead("L1", state=state, industry="healthcare"))
     expected = routing.finder.territory_for({"state": state})[PRIMARY].territory_id
     assert decision.territory_id == expected
+
+
+def test_a_late_arriving_lead_dated_before_the_first_is_still_a_duplicate() -> None:
+    routing = router()
+    first = routing.route(lead("L1", date(2026, 3, 20), email="ann@x.com", state="CA"))
+    late = routing.route(lead("L2", date(2026, 3, 15), email="ann@x.com", state="CA"))
+    assert late.outcome is Outcome.DUPLICATE and late.rep_id == first.rep_id
+    assert "5 days apart" in late.reason

@@ -162,22 +162,23 @@ class LeadRouter:
         if before is None:
             path.append(Step("duplicate check", inputs, "first lead from this email"))
             return None
-        age = (lead.day - before.day).days
+        # A late-arriving lead may be dated before the one already routed: the window counts both ways.
+        age = abs((lead.day - before.day).days)
         seen = f"lead {before.lead_id} on {before.day.isoformat()} went to {before.rep_id}"
         if age > window:
-            path.append(Step("duplicate check", inputs, f"{seen}, {age} days ago: outside the window"))
+            path.append(Step("duplicate check", inputs, f"{seen}, {age} days apart: outside the window"))
             return None
         if before.rep_id not in self.reps:
             path.append(Step("duplicate check", inputs, f"{seen}, but that rep takes no leads now"))
             return None
-        path.append(Step("duplicate check", inputs, f"{seen}, {age} days ago: same rep again"))
+        path.append(Step("duplicate check", inputs, f"{seen}, {age} days apart: same rep again"))
         return self._decide(
             lead,
             path,
             Outcome.DUPLICATE,
             rep_id=before.rep_id,
             territory_id=before.territory_id,
-            reason=f"duplicate of lead {before.lead_id} ({age} days earlier): same rep {before.rep_id}",
+            reason=f"duplicate of lead {before.lead_id} ({age} days apart): same rep {before.rep_id}",
         )
 
     # ---- 2. qualification ------------------------------------------------------------------------
