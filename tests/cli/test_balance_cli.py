@@ -484,3 +484,21 @@ def test_potential_from_the_plans_model_is_balanced(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     potentials = [row["metrics"]["potential"]["value"] for row in report["territories"]]
     assert sum(potentials) > 0
+
+
+def test_no_output_is_written_when_another_output_cannot_be(tmp_path: Path) -> None:
+    write_units(tmp_path)
+    (tmp_path / "adir").mkdir()
+    result = run_cli(
+        tmp_path, "balance", "--units", "units.csv", "--k", "2", "--out", "out.csv", "--report", "adir"
+    )
+    assert result.returncode == BAD_INPUT and "this is a folder" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2", "--plan-out", "p.yaml")
+    assert result.returncode == BAD_INPUT and "--plan-out needs accounts" in result.stderr
+
+
+def test_units_with_a_zip_column_are_not_mistaken_for_accounts(tmp_path: Path) -> None:
+    (tmp_path / "units.csv").write_text("id,x,y,calls,postal_code\nu1,0,0,1,10001\nu2,1,0,1,10002\n")
+    result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2", "--out", "out.csv")
+    assert result.returncode == 0, result.stderr

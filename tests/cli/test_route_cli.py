@@ -280,3 +280,17 @@ def test_bad_lead_weights_in_the_reps_file_are_refused(sqlite_workspace: str, tm
     result = ws(url, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--reps", "bad_reps.csv")
     assert result.returncode == 2
     assert "bad_reps.csv:3" in result.stderr and "lead_weight" in result.stderr
+
+
+def test_an_unwritable_output_is_refused_before_anything_is_stored(
+    sqlite_workspace: str, tmp_path: Path
+) -> None:
+    (tmp_path / "folder").mkdir()
+    result = ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "folder")
+    assert result.returncode == 2 and "this is a folder" in result.stderr
+    engine = create_engine(sqlite_workspace)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM routing_runs")).scalar_one() == 0
+    finally:
+        engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from territorial.errors import BadInput, Location
@@ -133,3 +134,25 @@ def test_the_frozen_labelled_set_reads_against_its_catalogue() -> None:
     assert len(labelled) == 353 and len({q.inquiry_id for q in labelled}) == 353
     assert sum(q.relevant for q in labelled) == 178
     assert all(q.relevant for q in labelled if q.product_id is not None)
+
+
+def test_a_blank_product_name_falls_back_to_the_id() -> None:
+    catalogue = parse_catalogue(GOOD.replace("name: Room Kit", "name: '  '"), "cat.yaml")
+    assert catalogue.by_id["kit"].name == "kit"
+
+
+def test_a_parquet_labelled_file_with_typed_columns_reads_like_a_csv(tmp_path: Path) -> None:
+    catalogue = parse_catalogue(GOOD, "cat.yaml")
+    pl.DataFrame(
+        {
+            "inquiry_id": ["Q1", "Q2"],
+            "text": ["camera?", "hello"],
+            "relevant": [True, False],
+            "product": ["kit", None],
+        }
+    ).write_parquet(tmp_path / "labelled.parquet")
+    labelled = read_labelled_inquiries(tmp_path / "labelled.parquet", catalogue)
+    assert [(q.inquiry_id, q.relevant, q.product_id) for q in labelled] == [
+        ("Q1", True, "kit"),
+        ("Q2", False, None),
+    ]

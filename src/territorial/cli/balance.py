@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from territorial.io.output import write_table, write_text
+from territorial.errors import BadInput
+from territorial.io.output import check_writable, write_table, write_text
 from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan
 
 MAX_TERRITORY_ROWS = 40
@@ -23,6 +24,9 @@ def run_balance(
     err: Console,
     plan_out: Path | None = None,
 ) -> None:
+    if plan_out is not None and request.units is not None:  # refused before the search, not after
+        raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
+    check_writable(out, report_path, plan_out)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

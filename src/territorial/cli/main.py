@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 from territorial.cli import render, routing_render
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.io.output import write_table, write_text
+from territorial.io.output import check_writable, write_table, write_text
 from territorial.services import assign as assign_service
 from territorial.services import export as export_service
 from territorial.services import imports as import_service
@@ -373,6 +373,7 @@ def route_batch(
         except ValueError:
             raise BadInput.at(f"expected a date as YYYY-MM-DD, got {on!r}", "--date") from None
         target: Path | int = int(plan) if plan.strip().isdigit() else Path(plan)
+        check_writable(out)  # before any decision is stored
         workspace = workspace_of(ctx)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as bar:
@@ -553,6 +554,7 @@ def assign(
             err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
 
     def assign_stored(stored_plan: int) -> None:
+        check_writable(out, summary)  # before the run is stored
         workspace = workspace_of(ctx)
         with err.status("Starting…") as status:
             stored = workspace_service.assign_stored(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.nodes import MappingNode
 
@@ -93,7 +94,7 @@ def _build(spec: CatalogueSpec, tree: MappingNode, file: str) -> Catalogue:
         products.append(
             Product(
                 id=product.id,
-                name=(product.name or product.id).strip(),
+                name=(product.name or "").strip() or product.id,
                 description=" ".join(product.description.split()),
                 examples=tuple(" ".join(e.split()) for e in product.examples),
                 line=line,
@@ -142,7 +143,9 @@ def read_labelled_inquiries(path: str | Path, catalogue: Catalogue) -> list[Labe
             f"missing column(s) {', '.join(missing)}; expected {', '.join(LABEL_COLUMNS)}", table.file, 1
         )
     labelled = []
-    for row, record in enumerate(table.frame.select(LABEL_COLUMNS).iter_rows()):
+    # Parquet keeps its types (a boolean `relevant`): read every cell as the text a CSV would give.
+    cells = table.frame.select(pl.col(c).cast(pl.String) for c in LABEL_COLUMNS)
+    for row, record in enumerate(cells.iter_rows()):
         inquiry_id, text, relevant, product = record
         line = table.line_of(row)
         flag = (relevant or "").strip().lower()

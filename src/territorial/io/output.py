@@ -51,6 +51,15 @@ def write_bytes(data: bytes, path: str | Path) -> None:
         raise
 
 
+def check_writable(*paths: str | Path | None) -> None:
+    """Refuse, before any work is done or stored, an output path that cannot be written: a run that
+    fails on its second file must not leave its first behind."""
+    for path in paths:
+        if path is not None:
+            _target, temp = _temp_beside(path)
+            Path(temp).unlink(missing_ok=True)
+
+
 def _temp_beside(path: str | Path) -> tuple[Path, str]:
     """The target and a new temporary file in its folder; a path that cannot be written is bad
     input, not a crash."""

@@ -233,7 +233,7 @@ def round_shares(
         return labels
     fixed_arcs = arcs.select(whole)
     for arcs_of_split in (arcs.select(split[arcs.unit] & (x > PRESENT)), arcs.select(split[arcs.unit])):
-        placed = _place(arcs_of_split, fixed_arcs, n, k, bands, moves, time_limit, seed)
+        placed = _place(arcs_of_split, fixed_arcs, k, bands, moves, time_limit, seed)
         if placed is not None:
             labels[placed.unit] = placed.terr
             return labels
@@ -257,7 +257,6 @@ def exact(
 def _place(
     free: Arcs,
     fixed: Arcs,
-    n: int,
     k: int,
     bands: Bands,
     moves: MoveLimit | None,

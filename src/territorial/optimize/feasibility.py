@@ -62,7 +62,7 @@ def check_request(
     upper = target * (1 + tolerance)
     lower = target * (1 - tolerance)
     locked = units.locked_or_none()
-    _check_skills_held(units, territories, group, allowed)
+    _check_skills_held(units, group, allowed)
     # Where each unit may go: its lock, or every territory its skills allow.
     for g in range(allowed.shape[0]):
         members = np.flatnonzero((group == g) & (locked == NONE))
@@ -86,9 +86,7 @@ def check_request(
     _check_skill_groups(units, territories, names, tolerance, target, amounts, group, allowed, lower, upper)
 
 
-def _check_skills_held(
-    units: Units, territories: Territories, group: np.ndarray, allowed: np.ndarray
-) -> None:
+def _check_skills_held(units: Units, group: np.ndarray, allowed: np.ndarray) -> None:
     stranded = np.flatnonzero(~allowed.any(axis=1))
     for g in stranded:
         members = np.flatnonzero(group == g)

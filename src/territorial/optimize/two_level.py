@@ -48,7 +48,7 @@ def group_accounts(accounts: Units, territories: Territories, rules: Rules) -> G
     key_cap = KEY_ACCOUNT_SHARE * all_targets[:, balanced].mean(axis=0)
     amounts = np.column_stack([accounts.metrics[names[c]] for c in balanced])
     flat = accounts.flat()
-    zone = _zones(accounts, flat, amounts, cap)
+    zone = _zones(accounts, flat)
     group, _allowed = skill_groups(accounts, territories)
     key_account = np.any(amounts > key_cap, axis=1)
     columns = [
@@ -63,7 +63,7 @@ def group_accounts(accounts: Units, territories: Territories, rules: Rules) -> G
     return _units_of(accounts, unit_of)
 
 
-def _zones(accounts: Units, flat: np.ndarray, amounts: np.ndarray, cap: np.ndarray) -> np.ndarray:
+def _zones(accounts: Units, flat: np.ndarray) -> np.ndarray:
     """Each account's zone as an integer: the given zone (ZIP), else a micro-cluster of about
     CELL_ACCOUNTS accounts from a balanced bisection of the points."""
     if accounts.zone is not None:

@@ -299,11 +299,6 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         """One lead's 0–100 score, as `score` gives it."""
         return int(np.rint(self.predict_proba_one(record) * 100))
 
-    def reasons_one(self, record: Mapping[str, object]) -> str:
-        """One lead's three strongest reasons, as `reasons` gives them."""
-        contributions, _chance = self._contributions_one(encode_record(record, self.features_))
-        return self._reason_text(contributions, [cleaned_value(record[f.name]) for f in self.features_])
-
     def judge_one(self, record: Mapping[str, object], reasons_below: int | None) -> tuple[int, str]:
         """One lead's score and, when it is below `reasons_below`, its reasons ("" otherwise). With a
         threshold the lead is scored in the same pass as the reasons' predictions, which include the

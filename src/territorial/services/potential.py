@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,14 @@ if TYPE_CHECKING:  # scikit-learn loads only when the plan uses a potential mode
     from territorial.scoring.potential import PotentialModel
 
 POTENTIAL = "potential"
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: str, _mtime_ns: int, _size: int) -> PotentialModel:
+    """A model file read once per version: assigning reads the fields it needs, then its output."""
+    from territorial.scoring.potential import PotentialModel
+
+    return PotentialModel.load(path)
 
 
 def potential_fields(plan: Plan, base_dir: str | Path | None = None) -> set[str]:
@@ -40,7 +49,10 @@ def potential_model(plan: Plan, base_dir: str | Path | None = None) -> Potential
     if not path.is_absolute():
         path = Path(base_dir or ".") / path
     try:
-        return PotentialModel.load(path)
+        if not path.is_file():
+            return PotentialModel.load(path)  # refuses it, in the model loader's words
+        stat = path.stat()
+        return _loaded(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except BadInput as err:
         why = "; ".join(p.message for p in err.problems)
         raise _at_plan(plan, f"the potential model {path}: {why}") from None
