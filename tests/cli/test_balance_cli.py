@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from conftest import run_cli
+from territorial.optimize.plan_draft import draft_territories
 from territorial.scoring.potential import PotentialModel
 
 BAD_INPUT = 2
@@ -502,3 +503,94 @@ def test_units_with_a_zip_column_are_not_mistaken_for_accounts(tmp_path: Path) -
     (tmp_path / "units.csv").write_text("id,x,y,calls,postal_code\nu1,0,0,1,10001\nu2,1,0,1,10002\n")
     result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2", "--out", "out.csv")
     assert result.returncode == 0, result.stderr
+
+
+def write_skilled_accounts(folder: Path) -> None:
+    """72 accounts on real ZIP codes. In each New York ZIP half need healthcare, which only rep-1
+    has: balanced 24 a rep, rep-1 takes them all and the rest of those ZIPs go to the others, so
+    every New York ZIP is split by the `skills` field (and not by `segment`)."""
+    lines = ["account_id,postal_code,skills,segment"]
+    places = [("10001", 8, 8), ("10002", 8, 8), ("10003", 8, 8), ("19103", 0, 6), ("19104", 0, 6)]
+    places += [("02134", 0, 6), ("02139", 0, 6)]
+    for code, healthcare, other in places:
+        for i in range(healthcare + other):
+            skill = ("Healthcare" if i % 2 else "healthcare") if i < healthcare else ""
+            lines.append(f"A-{len(lines):03d},{code},{skill},{['Enterprise', 'SMB'][i % 2]}")
+    (folder / "accounts.csv").write_text("\n".join(lines) + "\n")
+    (folder / "reps.csv").write_text(
+        "rep_id,name,latitude,longitude,skills\n"
+        "rep-1,Ann,40.75,-73.99,healthcare\n"
+        "rep-2,Bob,39.95,-75.16,\n"
+        "rep-3,Cyd,42.36,-71.06,\n"
+    )
+
+
+def named_accounts_by_zip_alone(folder: Path, alignment: str) -> int:
+    """How many accounts a draft by ZIP code alone would name, for the same alignment."""
+    aligned = pl.read_csv(folder / alignment, infer_schema=False)
+    accounts = pl.read_csv(folder / "accounts.csv", infer_schema=False).join(
+        aligned, left_on="account_id", right_on="id"
+    )
+    drafted = draft_territories(
+        accounts["account_id"].to_list(),
+        accounts["postal_code"].to_list(),
+        accounts["territory_id"].to_list(),
+        [(t, None) for t in sorted(set(accounts["territory_id"]))],
+    )
+    return sum(len(t.named) for t in drafted)
+
+
+def named_in_header(plan: str) -> int:
+    found = re.search(r"^# .*, ([\d,]+) named accounts\.$", plan, re.MULTILINE)
+    assert found is not None, plan
+    return int(found.group(1).replace(",", ""))
+
+
+def test_plan_out_splits_zip_codes_by_skills_and_reproduces_the_alignment(tmp_path: Path) -> None:
+    write_skilled_accounts(tmp_path)
+    args = ("balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "accounts=0")
+    result = run_cli(tmp_path, *args, "--out", "alignment.csv", "--plan-out", "plan.yaml")
+    assert result.returncode == 0, result.stderr
+    plan = (tmp_path / "plan.yaml").read_text()
+    assert "fields: {postal_code: string, skills: string}" in plan
+    assert "# Segment field: skills, for the fewest exceptions and named accounts" in plan
+    assert "skills = 'Healthcare' AND postal_code IN ('10001', '10002', '10003')" in plan
+    assert "skills IS NULL AND postal_code IN (" in plan
+    by_zip_alone = named_accounts_by_zip_alone(tmp_path, "alignment.csv")
+    assert by_zip_alone >= 24  # every healthcare account, or every other one, named
+    assert named_in_header(plan) * 4 <= by_zip_alone
+    assigned = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "assigned.csv")
+    assert assigned.returncode == 0, assigned.stderr
+    assert "because a field was empty" not in assigned.stdout + assigned.stderr  # no UNKNOWN rules
+    joined = aligned_and_assigned(tmp_path, "alignment.csv", "assigned.csv")
+    assert (joined["territory_id"] == joined["territory_id_assigned"]).all()
+    assert (joined["rep_id"] == joined["rep_id_assigned"]).all()
+    assert joined["tie"].eq("false").all()
+    again = run_cli(tmp_path, *args, "--out", "alignment2.csv", "--plan-out", "plan2.yaml")
+    assert again.returncode == 0
+    assert (tmp_path / "plan2.yaml").read_text() == plan  # deterministic
+
+
+def test_plan_out_split_by_skills_from_the_workspace(workspace_url: str, tmp_path: Path) -> None:
+    def ws(*args: object) -> subprocess.CompletedProcess[str]:
+        result = run_cli(tmp_path, "--database-url", workspace_url, *args)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    write_skilled_accounts(tmp_path)
+    ws("init")
+    ws("import", "accounts", "accounts.csv")
+    ws("import", "reps", "reps.csv")
+    ws(
+        *("balance", "--workspace", "--metric", "accounts=0"),
+        *("--out", "alignment.csv", "--plan-out", "draft.yaml"),
+    )
+    plan = (tmp_path / "draft.yaml").read_text()
+    assert "skills = 'Healthcare' AND postal_code IN ('10001', '10002', '10003')" in plan
+    assert named_in_header(plan) * 4 <= named_accounts_by_zip_alone(tmp_path, "alignment.csv")
+    assert ws("plan", "add", "draft.yaml").stdout.strip() == "1"
+    assigned = ws("assign", "--plan", "1", "--out", "assigned.csv")
+    assert "because a field was empty" not in assigned.stdout + assigned.stderr
+    joined = aligned_and_assigned(tmp_path, "alignment.csv", "assigned.csv")
+    assert (joined["territory_id"] == joined["territory_id_assigned"]).all()
+    assert (joined["rep_id"] == joined["rep_id_assigned"]).all()

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from conftest import run_plan, winners
 from territorial.io.plan_file import parse_plan
-from territorial.optimize.plan_draft import WIDTH, draft_plan_yaml, draft_territories, rule_lines
+from territorial.optimize.plan_draft import (
+    WIDTH,
+    Segments,
+    SegmentZips,
+    draft_plan_yaml,
+    draft_territories,
+    draft_with_fewest_exceptions,
+    rule_lines,
+)
 from territorial.services.assign import assign_files
 
 
@@ -124,3 +132,174 @@ def test_round_trip_through_assign_files(tmp_path: Path) -> None:
     rows = run.assignment.rows.filter(pl.col("layer") == "primary").sort("account_id")
     assert dict(zip(rows["account_id"], rows["territory_id"], strict=True)) == aligned
     assert rows["rep_id"].to_list() == ["r1", "r1", "r2", "r2", "r1", "r2"]
+
+
+def test_a_zip_split_by_segment_gives_each_cell_to_its_majority() -> None:
+    ids = ["E1", "E2", "E3", "S1", "S2", "M1", "P1"]
+    zips = ["10001", "10001", "10001", "10001", "10001", "10001", "20002"]
+    segment = ["Enterprise", "enterprise", "ENTERPRISE", "SMB", "SMB", "Mid-Market", "SMB"]
+    aligned = ["BIG", "BIG", "SMALL", "SMALL", "SMALL", "BIG", "SMALL"]
+    drafted = draft_territories(
+        ids, zips, aligned, [("SMALL", "r2"), ("BIG", "r1")], Segments("segment", segment)
+    )
+    big, small = drafted
+    assert big.zips == [] and small.zips == ["20002"]  # 20002 is not split: a plain ZIP
+    assert big.segments == (
+        SegmentZips("ENTERPRISE", ["10001"]),  # grouped ignoring case; the smallest spelling
+        SegmentZips("Mid-Market", ["10001"]),
+    )
+    assert small.segments == (SegmentZips("SMB", ["10001"]),)
+    assert big.away == ["E3"] and small.named == ["E3"]
+    assert rule_lines(big, "postal_code", "segment") == [
+        "(((segment = 'ENTERPRISE' AND postal_code IN ('10001'))",
+        "OR (segment = 'Mid-Market' AND postal_code IN ('10001')))",
+        "AND account_id NOT IN ('E3'))",
+    ]
+    assert rule_lines(small, "postal_code", "segment") == [
+        "postal_code IN ('20002')",
+        "OR (segment = 'SMB' AND postal_code IN ('10001'))",
+        "OR account_id IN ('E3')",
+    ]
+    rows = [
+        {"account_id": a, "postal_code": z, "segment": s} for a, z, s in zip(ids, zips, segment, strict=True)
+    ]
+    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field="segment"), rows)
+    assert winners(result) == dict(zip(ids, aligned, strict=True))
+
+
+def test_a_zip_whose_cells_all_go_to_one_territory_stays_a_plain_zip() -> None:
+    drafted = draft_territories(
+        ["a", "b", "c"],
+        ["10001", "10001", "10001"],
+        ["T1", "T1", "T1"],
+        [("T1", None)],
+        Segments("segment", ["SMB", "Enterprise", None]),
+    )
+    assert drafted[0].zips == ["10001"] and drafted[0].segments == ()
+    assert rule_lines(drafted[0], "postal_code", "segment") == ["postal_code IN ('10001')"]
+
+
+def test_a_tied_cell_goes_to_the_smaller_territory_id() -> None:
+    drafted = draft_territories(
+        ["a", "b", "c"],
+        ["10001", "10001", "10001"],
+        ["T9", "T1", "T9"],
+        [("T1", None), ("T9", None)],
+        Segments("skills", ["healthcare", "Healthcare", "spanish"]),
+    )
+    t1, t9 = drafted
+    assert t1.segments == (SegmentZips("Healthcare", ["10001"]),) and t1.away == ["a"]
+    assert t9.segments == (SegmentZips("spanish", ["10001"]),) and t9.named == ["a"]
+
+
+def test_blank_segment_values_are_a_null_cell_written_last(tmp_path: Path) -> None:
+    # Empty and blank cells of a file are NULL to the rules engine: `segment IS NULL` takes them.
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "account_id,postal_code,segment\n"
+        "A1,10001,SMB\nA2,10001,\nA3,10001,   \nA4,10001,Enterprise\nA5,10001,Enterprise\nA6,,SMB\n"
+    )
+    aligned = {"A1": "T1", "A2": "T1", "A3": "T1", "A4": "T2", "A5": "T2", "A6": "T2"}
+    ids = list(aligned)
+    drafted = draft_territories(
+        ids,
+        ["10001"] * 5 + [None],
+        list(aligned.values()),
+        [("T1", None), ("T2", None)],
+        Segments("segment", ["SMB", "", "   ", "Enterprise", "Enterprise", "SMB"]),
+    )
+    assert drafted[0].segments == (SegmentZips("SMB", ["10001"], True), SegmentZips(None, ["10001"]))
+    assert drafted[1].segments == (SegmentZips("Enterprise", ["10001"], True),)
+    assert drafted[1].named == ["A6"]  # no ZIP: named, whatever its segment
+    text = draft_plan_yaml(drafted, "postal_code", segment_field="segment")
+    assert "fields: {postal_code: string, segment: string}" in text
+    assert rule_lines(drafted[0], "postal_code", "segment") == [
+        # IS NOT NULL: for A2 and A3 the rule is FALSE, not UNKNOWN ("missed because a field was empty")
+        "(segment IS NOT NULL AND segment = 'SMB' AND postal_code IN ('10001'))",
+        "OR (segment IS NULL AND postal_code IN ('10001'))",
+    ]
+    (tmp_path / "plan.yaml").write_text(text)
+    run = assign_files(tmp_path / "plan.yaml", accounts)
+    rows = run.assignment.rows.filter(pl.col("layer") == "primary")
+    assert dict(zip(rows["account_id"], rows["territory_id"], strict=True)) == aligned
+    assert run.assignment.skipped_on_null == 1  # only A6, whose empty ZIP no rule can test
+
+
+def test_segment_drafts_are_byte_identical_whatever_the_row_order() -> None:
+    ids = [f"A-{i:03d}" for i in range(90)]
+    zips = [f"{10000 + i % 7:05d}" for i in range(90)]
+    segment = [["SMB", "smb", "Enterprise", None, "Mid-Market"][i % 5] for i in range(90)]
+    # Mostly by ZIP and segment (SMB and smb alike), with every eleventh account elsewhere.
+    aligned = [["T1", "T2", "T3"][(i % 7 + min(i % 5, 3) // 2 + (i % 11 == 0)) % 3] for i in range(90)]
+    territories = [("T1", "r1"), ("T2", "r2"), ("T3", "r3")]
+
+    def text(order: slice) -> str:
+        drafted, chosen, notes = draft_with_fewest_exceptions(
+            ids[order], zips[order], aligned[order], territories[order], [Segments("segment", segment[order])]
+        )
+        assert chosen is not None
+        return draft_plan_yaml(drafted, "postal_code", notes=notes, segment_field=chosen.field)
+
+    assert text(slice(None)) == text(slice(None, None, -1))
+    assert "segment = 'SMB'" in text(slice(None)) and "'smb'" not in text(slice(None))
+
+
+def test_the_segment_field_with_the_fewest_exceptions_is_chosen() -> None:
+    ids = ["a", "b", "c", "d"]
+    zips = ["10001"] * 4
+    aligned = ["T1", "T1", "T2", "T2"]
+    territories = [("T1", None), ("T2", None)]
+    useless = Segments("skills", ["x", "x", "x", "x"])
+    splits = Segments("segment", ["SMB", "SMB", "Enterprise", "Enterprise"])
+    also_splits = Segments("tier", ["1", "1", "2", "2"])
+    drafted, chosen, notes = draft_with_fewest_exceptions(ids, zips, aligned, territories, [useless, splits])
+    assert chosen == splits and sum(t.exceptions for t in drafted) == 0
+    assert notes == [
+        "Segment field: segment, for the fewest exceptions and named accounts, 0 "
+        "(ZIP codes alone: 4; split by skills: 4)."
+    ]
+    _drafted, chosen, _notes = draft_with_fewest_exceptions(
+        ids, zips, aligned, territories, [splits, also_splits]
+    )
+    assert chosen == splits  # a tie: the first candidate
+    _drafted, chosen, notes = draft_with_fewest_exceptions(ids, zips, aligned, territories, [useless])
+    assert chosen is None  # a tie with ZIP codes alone: no segment rules
+    assert notes == [
+        "Segment field: none, for the fewest exceptions and named accounts, 4 (split by skills: 4)."
+    ]
+    unwritable = Segments("segment", ["SMB", "SMB", "Enter\nprise", "Enter\nprise"])
+    assert draft_with_fewest_exceptions(ids, zips, aligned, territories, [unwritable])[1] is None
+    assert draft_with_fewest_exceptions(ids, zips, aligned, territories) == (
+        draft_territories(ids, zips, aligned, territories),
+        None,
+        [],
+    )
+
+
+@st.composite
+def segmented(draw: st.DrawFn) -> tuple[list[dict[str, str | None]], dict[str, str], list[str]]:
+    rows, aligned, territories = draw(alignments())
+    values = st.sampled_from(["Enterprise", "enterprise", "SMB", "O'Hare", "", "  ", None])
+    return [{**row, "segment": draw(values)} for row in rows], aligned, territories
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(segmented())
+def test_the_real_engine_follows_segment_rules_too(
+    case: tuple[list[dict[str, str | None]], dict[str, str], list[str]],
+) -> None:
+    rows, aligned, territories = case
+    ids = [str(r["account_id"]) for r in rows]
+    drafted = draft_territories(
+        ids,
+        [r["postal_code"] for r in rows],
+        [aligned[a] for a in ids],
+        [(t, f"rep-{t}") for t in territories],
+        Segments("segment", [r["segment"] for r in rows]),
+    )
+    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field="segment"), rows)
+    assert winners(result) == aligned
+    assert not result.rows["tie"].any()
+    assert result.rows["overlaps"].fill_null("").eq("").all()
+    # A blank segment never makes a rule UNKNOWN; only a missing ZIP can.
+    assert result.skipped_on_null <= sum(1 for r in rows if not r["postal_code"])

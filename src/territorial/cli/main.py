@@ -17,6 +17,7 @@ from territorial.cli import render, routing_render
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
+from territorial.optimize.problem import DEFAULT_AIM
 from territorial.services import assign as assign_service
 from territorial.services import export as export_service
 from territorial.services import imports as import_service
@@ -696,6 +697,14 @@ def balance(
             "warning) instead of refusing (exit 2).",
         ),
     ] = False,
+    aim: Annotated[
+        float,
+        typer.Option(
+            "--aim",
+            help="Share of each tolerance to aim inside (0.4: ±5% asked gives about ±2%). Higher gives "
+            "more compact territories, lower more even ones; 1 uses the whole band.",
+        ),
+    ] = DEFAULT_AIM,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: Annotated[
         Path | None,
@@ -730,6 +739,7 @@ def balance(
             lock=lock,
             time_limit=time_limit,
             best_effort=best_effort,
+            aim=aim,
             seed=seed,
             from_workspace=from_workspace,
             workspace=workspace_of(ctx) if from_workspace or _stored(plan) else None,

@@ -34,8 +34,8 @@ from territorial.io.tables import RawTable
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
-from territorial.optimize.plan_draft import draft_plan_yaml, draft_territories
-from territorial.optimize.problem import NONE, Rules, Territories, Units
+from territorial.optimize.plan_draft import Segments, draft_plan_yaml, draft_with_fewest_exceptions
+from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
 from territorial.optimize.work_index import PRESET as WORK_INDEX
 from territorial.optimize.work_index import WorkIndex, segment_key
 from territorial.rules.arithmetic import fields_in, numeric_expression
@@ -76,6 +76,7 @@ class BalanceRequest:
     time_limit: float = 60.0
     seed: int = 0
     best_effort: bool = False  # return the closest alignment when tolerance cannot be met
+    aim: float = DEFAULT_AIM  # share of each tolerance aimed inside: lower is more even, higher more compact
     from_workspace: bool = False  # the workspace's accounts, reps and current owners
     workspace: Workspace | None = None  # for --workspace and a stored --plan ID
     plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
@@ -141,6 +142,7 @@ def balance_files(request: BalanceRequest, progress: Progress = _silent) -> Bala
         seed=request.seed,
         time_limit=request.time_limit,
         best_effort=request.best_effort,
+        aim=request.aim,
     )
     alignment = balance(units, territories, rules, progress)
     table = alignment_table(units, territories, alignment)
@@ -171,6 +173,11 @@ def _check_request(request: BalanceRequest) -> None:
         raise BadInput.at("--move-penalty must not be negative", "--move-penalty")
     if request.time_limit <= 0:
         raise BadInput.at("--time-limit must be positive", "--time-limit")
+    if not 0 < request.aim <= 1:
+        raise BadInput.at(
+            f"--aim is a share of each tolerance above 0 and at most 1, such as 0.4, got {request.aim:g}",
+            "--aim",
+        )
 
 
 def _metric_names(request: BalanceRequest) -> dict[str, float]:
@@ -435,15 +442,32 @@ def draft_plan(run: BalanceRun) -> str:
     labels = run.alignment.territory
     workload, notes = _plan_workload(inputs)
     try:
-        drafted = draft_territories(
+        drafted, segments, choice = draft_with_fewest_exceptions(
             run.units.ids,
             zips,
             [territories.ids[j] for j in labels],
             list(zip(territories.ids, territories.rep_ids, strict=True)),
+            _segment_candidates(book),
         )
-        return draft_plan_yaml(drafted, key, workload=workload, notes=notes)
+        segment_field = segments.field if segments is not None else None
+        return draft_plan_yaml(
+            drafted, key, workload=workload, notes=[*notes, *choice], segment_field=segment_field
+        )
     except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
         raise BadInput.at(str(err), book.file, subject="--plan-out") from None
+
+
+# Account fields that can split a ZIP among territories: the skill an account needs, its segment.
+SEGMENT_FIELDS = ("skills", "segment")
+
+
+def _segment_candidates(book: AccountBook) -> list[Segments]:
+    """The book's text columns among SEGMENT_FIELDS, each account's value as text."""
+    return [
+        Segments(name, book.frame.get_column(book.columns[name]).cast(pl.String).to_list())
+        for name in SEGMENT_FIELDS
+        if name in book.columns and book.schema.get(name) is FieldType.STRING
+    ]
 
 
 def _plan_workload(inputs: Inputs) -> tuple[str | None, list[str]]:
@@ -579,6 +603,7 @@ def report(
         "bound": _round(a.bound),
         "gap": _round(a.gap),
         "bound_note": "LP lower bound on the cost for the final territory centres",
+        "aim": request.aim,
         "seed": request.seed,
         "seconds": round(a.seconds, 3),
         "time_limit_hit": a.time_limit_hit,
