@@ -33,7 +33,9 @@ class Instance:
 
 
 @st.composite
-def instances(draw: st.DrawFn, contiguous: bool = False, continuity: bool = True) -> Instance:
+def instances(
+    draw: st.DrawFn, contiguous: bool = False, continuity: bool = True, homes: bool = False
+) -> Instance:
     """Contiguous instances leave skills out: units needing a skill scattered among others can
     make a connected territory impossible, which the result then reports, not hides."""
     n = draw(st.integers(4, 11))
@@ -74,7 +76,9 @@ def instances(draw: st.DrawFn, contiguous: bool = False, continuity: bool = True
     territories = Territories(
         ids=[f"T{j}" for j in range(k)],
         rep_ids=[f"r{j}" for j in range(k)],
-        home=np.full((k, 2), np.nan),
+        home=np.array([[draw(coords), draw(coords)] for _ in range(k)], dtype=float)
+        if homes
+        else np.full((k, 2), np.nan),
         capacity=capacity,
         skills=rep_skills,
     )
@@ -177,6 +181,25 @@ def test_balance_matches_the_exact_milp(instance: Instance) -> None:
         fewest = reference(instance, result.centres, minimise_moves=True)
         assert fewest is not None
         assert result.min_moves <= fewest + 1e-6
+
+
+@SETTINGS
+@given(instances(homes=True))
+def test_balance_with_reps_homes_matches_the_exact_milp(instance: Instance) -> None:
+    """Fixed homes: with one balanced metric and no move budget the transport step is a min-cost
+    flow (optimize/flow.py), else the LP; both must give valid answers and honest bounds."""
+    homes = instance.territories.home
+    optimum = reference(instance, homes)
+    event("feasible" if optimum is not None else "infeasible")
+    if optimum is None:
+        with pytest.raises(Infeasible):
+            balance(instance.units, instance.territories, instance.rules)
+        return
+    result = balance(instance.units, instance.territories, instance.rules)
+    assert_valid(instance, result)
+    assert np.array_equal(result.centres, homes)
+    assert result.bound <= optimum + 1e-4 * max(1.0, abs(optimum))
+    assert optimum <= result.cost + 1e-4 * max(1.0, abs(result.cost))
 
 
 @SETTINGS
