@@ -13,7 +13,7 @@ from conftest import run_plan, winners
 from territorial.io.plan_file import parse_plan
 from territorial.optimize.plan_draft import (
     WIDTH,
-    Segments,
+    SegmentField,
     SegmentZips,
     draft_plan_yaml,
     draft_territories,
@@ -140,7 +140,7 @@ def test_a_zip_split_by_segment_gives_each_cell_to_its_majority() -> None:
     segment = ["Enterprise", "enterprise", "ENTERPRISE", "SMB", "SMB", "Mid-Market", "SMB"]
     aligned = ["BIG", "BIG", "SMALL", "SMALL", "SMALL", "BIG", "SMALL"]
     drafted = draft_territories(
-        ids, zips, aligned, [("SMALL", "r2"), ("BIG", "r1")], Segments("segment", segment)
+        ids, zips, aligned, [("SMALL", "r2"), ("BIG", "r1")], SegmentField("segment", segment)
     )
     big, small = drafted
     assert big.zips == [] and small.zips == ["20002"]  # 20002 is not split: a plain ZIP
@@ -173,7 +173,7 @@ def test_a_zip_whose_cells_all_go_to_one_territory_stays_a_plain_zip() -> None:
         ["10001", "10001", "10001"],
         ["T1", "T1", "T1"],
         [("T1", None)],
-        Segments("segment", ["SMB", "Enterprise", None]),
+        SegmentField("segment", ["SMB", "Enterprise", None]),
     )
     assert drafted[0].zips == ["10001"] and drafted[0].segments == ()
     assert rule_lines(drafted[0], "postal_code", "segment") == ["postal_code IN ('10001')"]
@@ -185,7 +185,7 @@ def test_a_tied_cell_goes_to_the_smaller_territory_id() -> None:
         ["10001", "10001", "10001"],
         ["T9", "T1", "T9"],
         [("T1", None), ("T9", None)],
-        Segments("skills", ["healthcare", "Healthcare", "spanish"]),
+        SegmentField("skills", ["healthcare", "Healthcare", "spanish"]),
     )
     t1, t9 = drafted
     assert t1.segments == (SegmentZips("Healthcare", ["10001"]),) and t1.away == ["a"]
@@ -206,7 +206,7 @@ def test_blank_segment_values_are_a_null_cell_written_last(tmp_path: Path) -> No
         ["10001"] * 5 + [None],
         list(aligned.values()),
         [("T1", None), ("T2", None)],
-        Segments("segment", ["SMB", "", "   ", "Enterprise", "Enterprise", "SMB"]),
+        SegmentField("segment", ["SMB", "", "   ", "Enterprise", "Enterprise", "SMB"]),
     )
     assert drafted[0].segments == (SegmentZips("SMB", ["10001"], True), SegmentZips(None, ["10001"]))
     assert drafted[1].segments == (SegmentZips("Enterprise", ["10001"], True),)
@@ -235,7 +235,11 @@ def test_segment_drafts_are_byte_identical_whatever_the_row_order() -> None:
 
     def text(order: slice) -> str:
         drafted, chosen, notes = draft_with_fewest_exceptions(
-            ids[order], zips[order], aligned[order], territories[order], [Segments("segment", segment[order])]
+            ids[order],
+            zips[order],
+            aligned[order],
+            territories[order],
+            [SegmentField("segment", segment[order])],
         )
         assert chosen is not None
         return draft_plan_yaml(drafted, "postal_code", notes=notes, segment_field=chosen.field)
@@ -249,9 +253,9 @@ def test_the_segment_field_with_the_fewest_exceptions_is_chosen() -> None:
     zips = ["10001"] * 4
     aligned = ["T1", "T1", "T2", "T2"]
     territories = [("T1", None), ("T2", None)]
-    useless = Segments("skills", ["x", "x", "x", "x"])
-    splits = Segments("segment", ["SMB", "SMB", "Enterprise", "Enterprise"])
-    also_splits = Segments("tier", ["1", "1", "2", "2"])
+    useless = SegmentField("skills", ["x", "x", "x", "x"])
+    splits = SegmentField("segment", ["SMB", "SMB", "Enterprise", "Enterprise"])
+    also_splits = SegmentField("tier", ["1", "1", "2", "2"])
     drafted, chosen, notes = draft_with_fewest_exceptions(ids, zips, aligned, territories, [useless, splits])
     assert chosen == splits and sum(t.exceptions for t in drafted) == 0
     assert notes == [
@@ -267,7 +271,7 @@ def test_the_segment_field_with_the_fewest_exceptions_is_chosen() -> None:
     assert notes == [
         "Segment field: none, for the fewest exceptions and named accounts, 4 (split by skills: 4)."
     ]
-    unwritable = Segments("segment", ["SMB", "SMB", "Enter\nprise", "Enter\nprise"])
+    unwritable = SegmentField("segment", ["SMB", "SMB", "Enter\nprise", "Enter\nprise"])
     assert draft_with_fewest_exceptions(ids, zips, aligned, territories, [unwritable])[1] is None
     assert draft_with_fewest_exceptions(ids, zips, aligned, territories) == (
         draft_territories(ids, zips, aligned, territories),
@@ -295,7 +299,7 @@ def test_the_real_engine_follows_segment_rules_too(
         [r["postal_code"] for r in rows],
         [aligned[a] for a in ids],
         [(t, f"rep-{t}") for t in territories],
-        Segments("segment", [r["segment"] for r in rows]),
+        SegmentField("segment", [r["segment"] for r in rows]),
     )
     result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field="segment"), rows)
     assert winners(result) == aligned

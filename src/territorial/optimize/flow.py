@@ -2,23 +2,30 @@
 
 With a single balanced metric and no move budget, the transport LP is a network: each unit
 supplies its amount, each territory must receive between its lower and upper band, and a unit's
-cost per amount sent is its arc's cost over its amount. A network solver finds the same optimum
-as the LP far faster: on 30,000 accounts and 100 reps' homes, over each account's 30 nearest
-homes, 1.6 s against 85 s for HiGHS's interior point (benchmarks/balance_bench.py, skills row).
+cost per amount sent is its arc's cost over its amount. A network solver finds the LP's optimum
+far faster: `benchmarks/balance_bench.py --only homes` times both on the same arcs (30,000
+accounts, each with its 30 nearest of 100 homes).
 
-Amounts and costs are scaled to integers, as the solver needs: a unit's supply is never below 1,
-and the bands are rounded inward, so the flow never breaks a band by more than the rounding."""
+Amounts and costs are scaled to integers, as the solver needs. Units too light to register
+(below LIGHT flow units, such as a zero workload) touch no band in practice: each goes to its
+cheapest arc before the flow, and its load is taken off that territory's bands, so that its cost
+per amount cannot crowd every other cost into a few integer steps. Bands are rounded inward; a
+unit's supply is rounded to the nearest flow unit, so a band holds to about half a flow unit per
+unit, a few parts in ten million."""
 
 from __future__ import annotations
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from territorial.optimize.allocate import Arcs, Bands
+from territorial.optimize.allocate import Arcs, Bands, Segments
 from territorial.optimize.highs import Solution
 
 TOTAL_SUPPLY = 1e9  # the units' amounts sum to about this many flow units
-MAX_UNIT_COST = 1e7  # the dearest arc's cost per flow unit, after scaling
+LIGHT = 1_000  # units supplying fewer flow units are placed on their cheapest arc
+MAX_UNIT_COST = 1e9  # the dearest arc's cost per flow unit, scaled: cost × flow stays within int64
+INFEASIBLE = "infeasible"
+TOO_NARROW = "too narrow for whole flow units"
 
 
 def applies(bands: Bands) -> bool:
@@ -28,36 +35,62 @@ def applies(bands: Bands) -> bool:
 
 def transport_flow(arcs: Arcs, n: int, k: int, bands: Bands) -> Solution:
     """The transport problem's optimum over these arcs as a Solution: x[a] is the share of unit
-    arcs.unit[a] sent to territory arcs.terr[a]; no duals (row_duals is empty)."""
+    arcs.unit[a] sent to territory arcs.terr[a]; no duals (row_duals is empty). The status is
+    INFEASIBLE when no split meets the bands, TOO_NARROW when whole flow units cannot tell."""
     amount = bands.amounts[:, 0]
     scale = TOTAL_SUPPLY / float(amount.sum())
-    supply = np.maximum(np.round(amount * scale), 1.0).astype(np.int64)
+    supply = np.round(amount * scale).astype(np.int64)
     lower = np.ceil(bands.lower[:, 0] * scale - 1e-6).astype(np.int64)
     upper = np.floor(bands.upper[:, 0] * scale + 1e-6).astype(np.int64)
-    total = int(supply.sum())
-    if np.any(lower > upper) or int(lower.sum()) > total or int(upper.sum()) < total:
-        return _infeasible()
-    per_amount = arcs.cost / supply[arcs.unit]
-    dearest = float(per_amount.max()) if per_amount.size else 0.0
-    unit_cost = np.round(per_amount * (MAX_UNIT_COST / dearest if dearest > 0 else 0.0)).astype(np.int64)
+    # Rounding moves a territory's load by at most half a flow unit per unit: a band narrower than
+    # one flow unit per unit may be missed by whole flow units yet met by the real amounts.
+    narrow = bool(np.any(upper - lower < n))
 
+    x = np.zeros(arcs.unit.size)
+    segments = Segments.of(arcs)
+    light = supply[segments.units] < LIGHT
+    _cheapest, arc = segments.best(arcs.cost)
+    placed = arc[light]
+    x[placed] = 1.0
+    load = np.bincount(arcs.terr[placed], weights=supply[arcs.unit[placed]], minlength=k).astype(np.int64)
+    lower, upper = np.maximum(lower - load, 0), upper - load
+    heavy = np.flatnonzero(supply[arcs.unit] >= LIGHT)
+    total = int(supply[supply >= LIGHT].sum())
+    if np.any(lower > upper) or int(lower.sum()) > total or int(upper.sum()) < total:
+        return _no_answer(TOO_NARROW if narrow else INFEASIBLE)
+    if heavy.size:
+        flows = _solve(arcs, heavy, supply, lower, upper, n, k)
+        if flows is None:
+            return _no_answer(TOO_NARROW if narrow else INFEASIBLE)
+        x[heavy] = flows / supply[arcs.unit[heavy]]
+    objective = float(x @ arcs.cost)
+    return Solution("optimal", x, np.zeros(0), objective, objective)
+
+
+def _solve(
+    arcs: Arcs, heavy: np.ndarray, supply: np.ndarray, lower: np.ndarray, upper: np.ndarray, n: int, k: int
+) -> np.ndarray | None:
+    """Flow on each heavy arc, or None when the bands cannot be met."""
+    unit, terr = arcs.unit[heavy], arcs.terr[heavy]
+    per_amount = arcs.cost[heavy] / supply[unit]
+    dearest = float(per_amount.max())
+    unit_cost = np.round(per_amount * (MAX_UNIT_COST / dearest if dearest > 0 else 0.0)).astype(np.int64)
     sink = n + k  # takes what the territories receive above their lower bands
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate([arcs.unit, n + np.arange(k)]).astype(np.int32),
-        np.concatenate([n + arcs.terr, np.full(k, sink)]).astype(np.int32),
-        np.concatenate([supply[arcs.unit], upper - lower]).astype(np.int64),
+        np.concatenate([unit, n + np.arange(k)]).astype(np.int32),
+        np.concatenate([n + terr, np.full(k, sink)]).astype(np.int32),
+        np.concatenate([supply[unit], upper - lower]).astype(np.int64),
         np.concatenate([unit_cost, np.zeros(k, dtype=np.int64)]),
     )
-    supplies = np.concatenate([supply, -lower, [int(lower.sum()) - total]]).astype(np.int64)
+    node_supply = np.where(supply >= LIGHT, supply, 0)
+    total = int(node_supply.sum())
+    supplies = np.concatenate([node_supply, -lower, [int(lower.sum()) - total]]).astype(np.int64)
     solver.set_nodes_supplies(np.arange(n + k + 1, dtype=np.int32), supplies)
-    status = solver.solve()
-    if status != solver.OPTIMAL:
-        return _infeasible()
-    sent = np.asarray(solver.flows(np.arange(arcs.unit.size, dtype=np.int32)), dtype=np.float64)
-    x = sent / supply[arcs.unit]
-    return Solution("optimal", x, np.zeros(0), float(x @ arcs.cost), float(x @ arcs.cost))
+    if solver.solve() != solver.OPTIMAL:
+        return None
+    return np.asarray(solver.flows(np.arange(heavy.size, dtype=np.int32)), dtype=np.float64)
 
 
-def _infeasible() -> Solution:
-    return Solution("infeasible", np.zeros(0), np.zeros(0), float("inf"), float("inf"))
+def _no_answer(status: str) -> Solution:
+    return Solution(status, np.zeros(0), np.zeros(0), float("inf"), float("inf"))

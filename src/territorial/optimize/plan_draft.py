@@ -16,7 +16,7 @@ NEVER = f"{ACCOUNT_ID} IS NULL"  # every account has an id: a rule for a territo
 
 
 @dataclass(frozen=True)
-class Segments:
+class SegmentField:
     """A field that splits a ZIP's accounts among territories (Enterprise / SMB, a needed skill),
     and each account's value of it (None when blank)."""
 
@@ -55,7 +55,7 @@ def draft_territories(
     zips: Sequence[str | None] | None,
     territory_of: Sequence[str],
     territories: Sequence[tuple[str, str | None]],
-    segments: Segments | None = None,
+    segments: SegmentField | None = None,
 ) -> list[DraftTerritory]:
     """Each territory's ZIP list, its exceptions and its named accounts, everything sorted.
 
@@ -145,15 +145,15 @@ def draft_with_fewest_exceptions(
     zips: Sequence[str | None] | None,
     territory_of: Sequence[str],
     territories: Sequence[tuple[str, str | None]],
-    candidates: Sequence[Segments] = (),
-) -> tuple[list[DraftTerritory], Segments | None, list[str]]:
+    candidates: Sequence[SegmentField] = (),
+) -> tuple[list[DraftTerritory], SegmentField | None, list[str]]:
     """The draft by ZIP alone or split by one of the candidate segment fields, whichever lists the
     fewest exceptions and named accounts (ties: ZIP alone, then the candidates' order), with a note
     on the choice for the plan's header. A field with a value no plan can write is passed over."""
     best = draft_territories(account_ids, zips, territory_of, territories)
     if zips is None:  # no cells to split: every account is named anyway
         return best, None, []
-    chosen: Segments | None = None
+    chosen: SegmentField | None = None
     counts = [("ZIP codes alone", _exceptions(best))]
     for candidate in candidates:
         if not all(v is None or v.isprintable() for v in candidate.values):
@@ -171,7 +171,7 @@ def draft_with_fewest_exceptions(
     return best, chosen, [note]
 
 
-def _how(chosen: Segments | None) -> str:
+def _how(chosen: SegmentField | None) -> str:
     return "ZIP codes alone" if chosen is None else f"split by {chosen.field}"
 
 

@@ -34,7 +34,7 @@ from territorial.io.tables import RawTable
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
-from territorial.optimize.plan_draft import Segments, draft_plan_yaml, draft_with_fewest_exceptions
+from territorial.optimize.plan_draft import SegmentField, draft_plan_yaml, draft_with_fewest_exceptions
 from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
 from territorial.optimize.work_index import PRESET as WORK_INDEX
 from territorial.optimize.work_index import WorkIndex, segment_key
@@ -461,10 +461,10 @@ def draft_plan(run: BalanceRun) -> str:
 SEGMENT_FIELDS = ("skills", "segment")
 
 
-def _segment_candidates(book: AccountBook) -> list[Segments]:
+def _segment_candidates(book: AccountBook) -> list[SegmentField]:
     """The book's text columns among SEGMENT_FIELDS, each account's value as text."""
     return [
-        Segments(name, book.frame.get_column(book.columns[name]).cast(pl.String).to_list())
+        SegmentField(name, book.frame.get_column(book.columns[name]).cast(pl.String).to_list())
         for name in SEGMENT_FIELDS
         if name in book.columns and book.schema.get(name) is FieldType.STRING
     ]
