@@ -1,5 +1,6 @@
 """`make demo`: a sample plan and a realistic book around real companies, imported into a workspace,
-assigned, exported and explained; then a month of inbound leads routed and one decision explained."""
+assigned, exported and explained; then a month of inbound leads routed and one decision explained;
+then the book balanced among reps, with a draft plan that reproduces the alignment."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import polars as pl
 from rich.console import Console
 
 from territorial.cli import render, routing_render
+from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
 from territorial.generate.accounts import generate_accounts
 from territorial.generate.leads import generate_leads
 from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
 from territorial.services.assign import explain_account
+from territorial.services.balance import BalanceRequest
 from territorial.services.export import export_run
 from territorial.services.imports import import_file
 from territorial.services.lead_audit import explain_lead
@@ -26,6 +29,7 @@ DEMO_ACCOUNTS = 20_000
 DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territory's pool
 DEMO_SEED = 2027
 DEMO_LEADS = 2_000
+DEMO_REPS = 24  # the balance step: few enough that its table fits a screen
 
 
 def run_demo(folder: Path, out: Console, err: Console) -> None:
@@ -72,6 +76,21 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
     routed = next(d for d in batch.decisions if d.in_pool)
     out.print(f"7. Why did lead {routed.lead_id} go to {routed.rep_id}?")
     routing_render.decision_path(out, explain_lead(workspace, routed.lead_id)[-1])
+    balanced = folder / "balance"
+    balanced.mkdir(exist_ok=True)
+    out.print(
+        f"8. The book balanced among {DEMO_REPS} reps: work-index workload ±5%, every territory "
+        f"connected over county borders ({balanced}/alignment.csv, report.json, plan.yaml):"
+    )
+    request = BalanceRequest(
+        accounts=accounts_path,
+        k=DEMO_REPS,
+        workload="work-index",
+        contiguous=True,
+        adjacency="county",
+        seed=DEMO_SEED,
+    )
+    run_balance(request, balanced / "alignment.csv", balanced / "report.json", err, balanced / "plan.yaml")
     out.print(
         f"\nTry: territorial --database-url sqlite:///{database} export assignments --run {run.run_id} "
         "--format salesforce --rep-ids-from salesforce --out export-sf"
