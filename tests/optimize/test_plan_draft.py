@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_plan, winners
+from territorial.engine.assign import Assignment
 from territorial.io.plan_file import parse_plan
 from territorial.optimize.plan_draft import (
     WIDTH,
@@ -98,23 +99,35 @@ def alignments(draw: st.DrawFn) -> tuple[list[dict[str, str | None]], dict[str, 
     return rows, aligned, territories
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(alignments())
-def test_the_real_engine_puts_every_account_where_the_alignment_did(
-    case: tuple[list[dict[str, str | None]], dict[str, str], list[str]],
-) -> None:
+Case = tuple[list[dict[str, str | None]], dict[str, str], list[str]]
+
+
+def draft_and_run(case: Case, segment_field: str | None) -> Assignment:
+    """Draft the alignment and run the real engine on the plan: every account lands where it was
+    aligned, by one territory's rule alone."""
     rows, aligned, territories = case
     ids = [str(r["account_id"]) for r in rows]
+    segments = (
+        None if segment_field is None else SegmentField(segment_field, [r[segment_field] for r in rows])
+    )
     drafted = draft_territories(
         ids,
         [r["postal_code"] for r in rows],
         [aligned[a] for a in ids],
         [(t, f"rep-{t}") for t in territories],
+        segments,
     )
-    result = run_plan(draft_plan_yaml(drafted, "postal_code"), rows)
+    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field=segment_field), rows)
     assert winners(result) == aligned
     assert not result.rows["tie"].any()
     assert result.rows["overlaps"].fill_null("").eq("").all()
+    return result
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(alignments())
+def test_the_real_engine_puts_every_account_where_the_alignment_did(case: Case) -> None:
+    draft_and_run(case, None)
 
 
 def test_round_trip_through_assign_files(tmp_path: Path) -> None:
@@ -289,21 +302,8 @@ def segmented(draw: st.DrawFn) -> tuple[list[dict[str, str | None]], dict[str, s
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(segmented())
-def test_the_real_engine_follows_segment_rules_too(
-    case: tuple[list[dict[str, str | None]], dict[str, str], list[str]],
-) -> None:
-    rows, aligned, territories = case
-    ids = [str(r["account_id"]) for r in rows]
-    drafted = draft_territories(
-        ids,
-        [r["postal_code"] for r in rows],
-        [aligned[a] for a in ids],
-        [(t, f"rep-{t}") for t in territories],
-        SegmentField("segment", [r["segment"] for r in rows]),
-    )
-    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field="segment"), rows)
-    assert winners(result) == aligned
-    assert not result.rows["tie"].any()
-    assert result.rows["overlaps"].fill_null("").eq("").all()
+def test_the_real_engine_follows_segment_rules_too(case: Case) -> None:
+    rows = case[0]
+    result = draft_and_run(case, "segment")
     # A blank segment never makes a rule UNKNOWN; only a missing ZIP can.
     assert result.skipped_on_null <= sum(1 for r in rows if not r["postal_code"])
