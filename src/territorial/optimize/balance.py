@@ -190,13 +190,7 @@ def balance(units: Units, territories: Territories, rules: Rules, progress: Prog
     progress("Checking the request", 0.02)
     min_moves, whole = _moves_bounds(request)
     adj = adjacency(units)
-    solved = None
-    if _rebalancing(request):
-        progress("Rebalancing with the fewest moves", 0.1)
-        solved = _rebalance(request, adj)
-    if solved is None:
-        solved = _solve(request, adj, started, progress)
-    labels, centres = solved
+    labels, centres = _rebalance_or_solve(request, adj, started, progress)
     progress("Computing the bound", 0.9)
     centres = _centres_of(request, labels, centres)
     cost, bound = _cost_and_bound(request, labels, centres)
@@ -204,6 +198,19 @@ def balance(units: Units, territories: Territories, rules: Rules, progress: Prog
     connected = contiguous(adj, labels, request.k)
     alignment = _alignment(request, labels, centres, cost, bound, min_moves, connected, started, whole)
     return _judged(request, alignment)
+
+
+def _rebalance_or_solve(
+    request: _Request, adj: sp.csr_array, started: float, progress: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and centres: the fewest-moves rebalance when it applies and finds an answer, else
+    the full search."""
+    if _rebalancing(request):
+        progress("Rebalancing with the fewest moves", 0.1)
+        solved = _rebalance(request, adj)
+        if solved is not None:
+            return solved
+    return _solve(request, adj, started, progress)
 
 
 def _judged(request: _Request, alignment: Alignment) -> Alignment:
@@ -235,13 +242,7 @@ def _balance_accounts(
     grouping = two_level.group_accounts(accounts, territories, rules)
     unit_request = _prepare(grouping.units, territories, rules, started, check=False)
     adj = adjacency(grouping.units)
-    solved = None
-    if _rebalancing(unit_request):
-        progress("Rebalancing with the fewest moves", 0.1)
-        solved = _rebalance(unit_request, adj)
-    if solved is None:
-        solved = _solve(unit_request, adj, started, progress)
-    unit_labels, centres = solved
+    unit_labels, centres = _rebalance_or_solve(unit_request, adj, started, progress)
     request.time_limit_hit |= unit_request.time_limit_hit
     progress("Settling accounts on the borders", 0.85)
     bands = request.requested

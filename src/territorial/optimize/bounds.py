@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -31,7 +33,6 @@ def lagrangian_bound(
     The band and budget rows are priced with multipliers (the duals of the transport LP, which
     makes the bound equal that LP's value when no left-out arc would have helped); what is left
     splits into one choice per unit. Any multipliers of the right sign give a valid bound."""
-    n = len(units)
     k, m = bands.lower.shape
     y = band_duals.reshape(k, m)
     locked = units.locked_or_none()
@@ -39,14 +40,9 @@ def lagrangian_bound(
     total = float(np.sum(np.where(y > 0, y * bands.lower, y * bands.upper)))
     if moves is not None and move_dual > 0:
         total += move_dual * moves.keep
-    step = max(1, CHUNK_ARCS // max(k, 1))
     terr = np.arange(k)
-    for start in range(0, n, step):
-        rows = np.arange(start, min(n, start + step))
-        grid_rows = np.repeat(rows, k)
-        grid_cols = np.tile(terr, rows.size)
-        cost = weight[grid_rows] * distances(units, grid_rows, centres, grid_cols)
-        reduced = cost.reshape(rows.size, k) - bands.amounts[rows] @ y.T
+    for rows, near in distance_chunks(units, centres):
+        reduced = weight[rows][:, None] * near - bands.amounts[rows] @ y.T
         cur = current[rows]
         has = cur != NONE
         if move_penalty:
@@ -62,6 +58,18 @@ def lagrangian_bound(
             reduced[np.flatnonzero(pinned), locked[rows][pinned]] = keep
         total += float(reduced.min(axis=1).sum())
     return total
+
+
+def distance_chunks(units: Units, centres: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every unit's distance to every centre, about CHUNK_ARCS at a time: (rows, (rows, k) grid)."""
+    n, k = len(units), len(centres)
+    step = max(1, CHUNK_ARCS // max(k, 1))
+    terr = np.arange(k)
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        grid_rows = np.repeat(rows, k)
+        grid_cols = np.tile(terr, rows.size)
+        yield rows, distances(units, grid_rows, centres, grid_cols).reshape(rows.size, k)
 
 
 def min_moves(bands: Bands, current: np.ndarray, locked: np.ndarray) -> float:
@@ -165,18 +173,11 @@ def grouped_bound(
     Per unit: `base` and `extra` sum the accounts' workloads and constants, `residual[u, m]` the
     residuals' absolute values (0 when the workload is the only balanced metric). Plain requests
     only (no skills, locks or moves)."""
-    n = len(units)
     k, m = bands.lower.shape
     y = band_duals.reshape(k, m)
     total = float(np.sum(np.where(y > 0, y * bands.lower, y * bands.upper)))
     total -= float(residual.sum(axis=0) @ np.abs(y).max(axis=0)) + spread
-    step = max(1, CHUNK_ARCS // max(k, 1))
-    terr = np.arange(k)
-    for start in range(0, n, step):
-        rows = np.arange(start, min(n, start + step))
-        grid_rows = np.repeat(rows, k)
-        grid_cols = np.tile(terr, rows.size)
-        near = distances(units, grid_rows, centres, grid_cols).reshape(rows.size, k)
+    for rows, near in distance_chunks(units, centres):
         reduced = near - ratio[rows] @ y.T
         total += float(base[rows] @ reduced.min(axis=1) + extra[rows] @ near.min(axis=1))
     return total

@@ -55,11 +55,12 @@ def transport_flow(arcs: Arcs, n: int, k: int, bands: Bands) -> Solution:
     load = np.bincount(arcs.terr[placed], weights=supply[arcs.unit[placed]], minlength=k).astype(np.int64)
     lower, upper = np.maximum(lower - load, 0), upper - load
     heavy = np.flatnonzero(supply[arcs.unit] >= LIGHT)
-    total = int(supply[supply >= LIGHT].sum())
+    node_supply = np.where(supply >= LIGHT, supply, 0)  # light units were placed: they send nothing
+    total = int(node_supply.sum())
     if np.any(lower > upper) or int(lower.sum()) > total or int(upper.sum()) < total:
         return _no_answer(TOO_NARROW if narrow else INFEASIBLE)
     if heavy.size:
-        flows = _solve(arcs, heavy, supply, lower, upper, n, k)
+        flows = _solve(arcs, heavy, node_supply, lower, upper, k)
         if flows is None:
             return _no_answer(TOO_NARROW if narrow else INFEASIBLE)
         x[heavy] = flows / supply[arcs.unit[heavy]]
@@ -68,9 +69,11 @@ def transport_flow(arcs: Arcs, n: int, k: int, bands: Bands) -> Solution:
 
 
 def _solve(
-    arcs: Arcs, heavy: np.ndarray, supply: np.ndarray, lower: np.ndarray, upper: np.ndarray, n: int, k: int
+    arcs: Arcs, heavy: np.ndarray, supply: np.ndarray, lower: np.ndarray, upper: np.ndarray, k: int
 ) -> np.ndarray | None:
-    """Flow on each heavy arc, or None when the bands cannot be met."""
+    """Flow on each heavy arc, or None when the bands cannot be met. `supply` is each unit's,
+    0 for the light units already placed."""
+    n = supply.size
     unit, terr = arcs.unit[heavy], arcs.terr[heavy]
     per_amount = arcs.cost[heavy] / supply[unit]
     dearest = float(per_amount.max())
@@ -83,9 +86,8 @@ def _solve(
         np.concatenate([supply[unit], upper - lower]).astype(np.int64),
         np.concatenate([unit_cost, np.zeros(k, dtype=np.int64)]),
     )
-    node_supply = np.where(supply >= LIGHT, supply, 0)
-    total = int(node_supply.sum())
-    supplies = np.concatenate([node_supply, -lower, [int(lower.sum()) - total]]).astype(np.int64)
+    total = int(supply.sum())
+    supplies = np.concatenate([supply, -lower, [int(lower.sum()) - total]]).astype(np.int64)
     solver.set_nodes_supplies(np.arange(n + k + 1, dtype=np.int32), supplies)
     if solver.solve() != solver.OPTIMAL:
         return None
