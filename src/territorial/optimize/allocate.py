@@ -16,6 +16,7 @@ from territorial.optimize.problem import NONE
 
 WHOLE = 1 - 1e-6  # an LP share at least this large is the unit's territory
 PRESENT = 1e-9
+ROUNDING_OPTIONS = 10  # cheapest territories per split unit in the second rounding attempt
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,14 @@ def round_shares(
     if not split.any():
         return labels
     fixed_arcs = arcs.select(whole)
-    for arcs_of_split in (arcs.select(split[arcs.unit] & (x > PRESENT)), arcs.select(split[arcs.unit])):
+    # The split units' own arcs first, then their few cheapest too, then all of theirs: a unit with
+    # thirty homes to choose from makes a MILP that takes seconds to settle where ten take none.
+    near = Segments.of(arcs).ranks(arcs.cost) < ROUNDING_OPTIONS
+    for arcs_of_split in (
+        arcs.select(split[arcs.unit] & (x > PRESENT)),
+        arcs.select(split[arcs.unit] & ((x > PRESENT) | near)),
+        arcs.select(split[arcs.unit]),
+    ):
         placed = _place(arcs_of_split, fixed_arcs, k, bands, moves, time_limit, seed)
         if placed is not None:
             labels[placed.unit] = placed.terr

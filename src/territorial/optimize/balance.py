@@ -50,8 +50,9 @@ FULL_LP_ARCS = 60_000  # larger transport problems are solved over their boundar
 FOCUS = ((0.1, 4), (0.2, 6), (0.5, 6), (1.0, 4))
 # Homes cluster where the work is, so an account's 10 nearest homes are often all in one city and
 # cannot balance it; over 30 the flow reaches the LP optimum over every home within 0.1% (30,000
-# accounts, 100 homes: 1.104e8 over 30 or over all 100).
-FLOW_CANDIDATES = 30
+# accounts, 100 homes: 1.104e8 over 30 or over all 100). Every request whose territories all sit
+# at reps' homes takes this many candidates, whether the flow or the LP solves it.
+HOME_CANDIDATES = 30
 REBALANCE_TIME_SHARE = 0.5  # of the time left, for each fewest-moves MILP
 REPAIR_GAP = 0.5  # the closing moves need not be the proven fewest: within half of them
 CLOSING_RINGS = 2  # neighbour rings around the territories outside their band, before all
@@ -584,6 +585,8 @@ def _start(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     current = request.current
     if np.all(current != NONE):
         labels = current
+    elif (by_homes := _home_start(request)) is not None:
+        labels = by_homes
     else:
         combined = request.requested.amounts.sum(axis=1) + 1e-9
         labels = location.balanced_bisection(request.flat, combined, request.territories.capacity)
@@ -592,6 +595,26 @@ def _start(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     centres = location.centres(units.xy, units.geographic, np.arange(n), labels, request.weight, previous)
     centres[request.has_home] = request.territories.home[request.has_home]
     return centres, labels
+
+
+def _home_start(request: _Request) -> np.ndarray | None:
+    """With every territory at a rep's home and several balanced metrics: each unit's territory in
+    the min-cost flow that balances the cost's own metric alone (the workload) at the tightest
+    aimed band. Cheap, and near the answer: the LP then has only the other metrics to fix. None
+    when the flow does not apply or finds no split."""
+    names = request.names
+    if not request.has_home.all() or _by_flow(request) or len(names) < 2:
+        return None
+    first = names.index(request.rules.workload) if request.rules.workload in names else 0
+    arcs = request.arcs(request.territories.home, _candidates(request))
+    for bands in [*request.aimed, request.requested]:
+        one = Bands(bands.amounts[:, [first]], bands.lower[:, [first]], bands.upper[:, [first]])
+        if not flow.applies(one):
+            return None
+        solution = flow.transport_flow(arcs, len(request.units), request.k, one)
+        if solution.has_solution:
+            return _largest_share(arcs, solution.x, len(request.units))
+    return None
 
 
 def _coarse_start(
@@ -603,7 +626,13 @@ def _coarse_start(
     units, rules = request.units, request.rules
     n, k = len(units), request.k
     plain = units.skills is None and units.locked is None and units.current is None
-    if not plain or n * min(k, rules.candidates) <= FULL_LP_ARCS or n < COARSE_CELL * k:
+    # Fixed homes do not move, so locating on cells finds nothing the homes' own start lacks.
+    if (
+        not plain
+        or request.has_home.all()
+        or n * min(k, rules.candidates) <= FULL_LP_ARCS
+        or n < COARSE_CELL * k
+    ):
         return None
     cells = n // COARSE_CELL
     combined = request.requested.amounts.sum(axis=1) + 1e-9
@@ -627,7 +656,7 @@ def _locate_and_allocate(
     """Alternate transport LPs and moving each free centre to the Weber point of its units.
     `anchor` is a territory per unit to start from: each LP keeps units far from any boundary
     where the previous round put them."""
-    count = min(request.k, max(request.rules.candidates, FLOW_CANDIDATES if _by_flow(request) else 0))
+    count = _candidates(request)
     band_options = [*request.aimed, request.requested]
     previous = float("inf")
     arcs, x = None, None
@@ -652,9 +681,21 @@ def _locate_and_allocate(
     return arcs, x, centres
 
 
+def _candidates(request: _Request) -> int:
+    """Nearest territories per unit in the first candidate graph."""
+    wanted = max(request.rules.candidates, HOME_CANDIDATES if request.has_home.all() else 0)
+    return min(request.k, wanted)
+
+
+def _widened(request: _Request) -> float:
+    """How many times the usual candidates homes take: a wider candidate list is not a larger
+    problem, so the size limits that count arcs are widened as much (they count units)."""
+    return _candidates(request) / min(request.k, request.rules.candidates)
+
+
 def _by_flow(request: _Request) -> bool:
     """Every territory has a fixed home, one metric is balanced and no move budget binds: the
-    transport problem is a min-cost flow, solved whole over FLOW_CANDIDATES nearest homes."""
+    transport problem is a min-cost flow, solved whole over HOME_CANDIDATES nearest homes."""
     return bool(request.has_home.all()) and request.moves is None and flow.applies(request.requested)
 
 
@@ -676,7 +717,8 @@ def _allocate(
     while True:
         arcs = request.arcs(centres, count, also=anchor)
         for position, bands in enumerate(band_options):
-            solution = request.note(_transport(request, arcs, bands, anchor))
+            last = position == len(band_options) - 1
+            solution = request.note(_transport(request, arcs, bands, anchor, whole=last))
             if solution.has_solution:
                 return arcs, solution, count, band_options[position:]
             if solution.status != "infeasible":
@@ -686,16 +728,20 @@ def _allocate(
         count = min(request.k, count * 2)
 
 
-def _transport(request: _Request, arcs: Arcs, bands: Bands, anchor: np.ndarray) -> highs.Solution:
+def _transport(
+    request: _Request, arcs: Arcs, bands: Bands, anchor: np.ndarray, whole: bool = True
+) -> highs.Solution:
     """The transport LP. On large instances, over the units near a boundary only: the others stay
-    on their anchor territory. The boundary widens until the LP has a solution."""
+    on their anchor territory. The boundary widens until the LP has a solution; the whole LP is
+    the last resort, taken only when `whole` (an aimed band that needs it is not worth its time:
+    the next, wider band is tried instead)."""
     n, k = len(request.units), request.k
     if _by_flow(request):
         solution = flow.transport_flow(arcs, n, k, bands)
         if solution.status != flow.TOO_NARROW:
             return solution
         # Whole flow units can miss a band of almost no width (±0%) that real amounts meet: the LP decides.
-    if arcs.unit.size <= FULL_LP_ARCS:
+    if arcs.unit.size <= FULL_LP_ARCS * _widened(request):
         return allocate.transport(arcs, n, k, bands, request.moves, request.remaining())
     segments = allocate.Segments.of(arcs)
     settled_arc = np.full(n, -1, dtype=np.int64)
@@ -738,6 +784,8 @@ def _transport(request: _Request, arcs: Arcs, bands: Bands, anchor: np.ndarray) 
             return highs.Solution(solution.status, x, solution.row_duals, solution.objective, 0.0)
         if solution.status != "infeasible":
             return solution
+    if not whole:
+        return solution
     return allocate.transport(arcs, n, k, bands, request.moves, request.remaining(), interior=True)
 
 
@@ -747,9 +795,7 @@ def _round(request: _Request, arcs: Arcs, x: np.ndarray) -> np.ndarray:
     labels = allocate.round_shares(arcs, x, n, k, request.requested, request.moves, request.remaining(), seed)
     if labels is not None:
         return labels
-    # The flow's wider candidate lists are not a larger problem: the limit counts units, not arcs.
-    widened = FLOW_CANDIDATES / request.rules.candidates if _by_flow(request) else 1.0
-    if arcs.unit.size > EXACT_MAX_ARCS * widened:
+    if arcs.unit.size > EXACT_MAX_ARCS * _widened(request):
         # Too large for the exact MILP to finish: each unit's largest share, the search repairs.
         return _largest_share(arcs, x, n)
     limit = max(1.0, EXACT_TIME_SHARE * request.remaining())
