@@ -235,13 +235,15 @@ def round_shares(
     fixed_arcs = arcs.select(whole)
     # The split units' own arcs first, then their few cheapest too, then all of theirs: a unit with
     # thirty homes to choose from makes a MILP that takes seconds to settle where ten take none.
-    near = Segments.of(arcs).ranks(arcs.cost) < ROUNDING_OPTIONS
-    for arcs_of_split in (
-        arcs.select(split[arcs.unit] & (x > PRESENT)),
-        arcs.select(split[arcs.unit] & ((x > PRESENT) | near)),
-        arcs.select(split[arcs.unit]),
-    ):
-        placed = _place(arcs_of_split, fixed_arcs, k, bands, moves, time_limit, seed)
+    of_split = arcs.select(split[arcs.unit])
+    present = x[split[arcs.unit]] > PRESENT
+    near = Segments.of(of_split).ranks(of_split.cost) < ROUNDING_OPTIONS
+    tried = 0
+    for chosen in (present, present | near, np.ones(of_split.unit.size, dtype=bool)):
+        if np.count_nonzero(chosen) == tried:
+            continue  # the same arcs as the attempt before: the same MILP
+        tried = int(np.count_nonzero(chosen))
+        placed = _place(of_split.select(chosen), fixed_arcs, k, bands, moves, time_limit, seed)
         if placed is not None:
             labels[placed.unit] = placed.terr
             return labels
