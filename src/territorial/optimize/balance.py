@@ -718,9 +718,9 @@ def _allocate(
 ) -> tuple[Arcs, highs.Solution, int, list[Bands]]:
     """Solve the transport LP at the tightest aimed bands that work, else the requested ones,
     widening the candidate graph until it has a solution. Bands that failed are not tried again."""
+    widen = _widened(request)
     while True:
         arcs = request.arcs(centres, count, also=anchor)
-        widen = _widened(request)
         for position, bands in enumerate(band_options):
             # With homes, an aimed band the focused LPs miss is not worth the whole LP: the next
             # band is tried. The last option, the requested band, always gets it.
