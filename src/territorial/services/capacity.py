@@ -13,7 +13,7 @@ import polars as pl
 
 from territorial.domain.fields import OWNER_ID, canonical
 from territorial.errors import BadInput
-from territorial.geo.zips import load_zips
+from territorial.geo.zips import zip_attributes
 from territorial.io.balance_inputs import zip_field
 from territorial.optimize.balance import balance
 from territorial.optimize.capacity import Headcount, Scenario, headcount, scenario
@@ -138,10 +138,7 @@ def _groups(inputs: Inputs, by: list[str]) -> pl.DataFrame:
 
 
 def _census_regions(codes: pl.Series) -> pl.Series:
-    keys = pl.DataFrame({"zip": codes.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5)})
-    table = load_zips().select("zip", "census_region")
-    found = keys.join(table, on="zip", how="left", maintain_order="left")
-    return found.get_column("census_region").alias(REGION)
+    return zip_attributes(codes, "census_region").get_column("census_region").alias(REGION)
 
 
 def parse_what_if(text: str, today: int) -> int:
