@@ -417,6 +417,13 @@ def test_plan_out_needs_accounts_and_a_plan_file_gives_the_workload(tmp_path: Pa
     result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "missing.yaml")
     assert result.returncode == BAD_INPUT
     assert "missing.yaml: plan file not found" in result.stderr
+    # A plan file named like an id is read only when written with its folder.
+    (tmp_path / "2027").write_text("name: P\nworkload: employees\nterritories:\n  - id: ALL\n")
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "2027")
+    assert result.returncode == BAD_INPUT
+    assert "--plan: '2027' is both a stored plan's id and a file here: write ./2027" in result.stderr
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "./2027")
+    assert result.returncode == 0, result.stderr
 
 
 def test_rep_homes_from_home_postal_code(tmp_path: Path) -> None:

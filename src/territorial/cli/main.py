@@ -373,7 +373,7 @@ def route_batch(
             day = date.fromisoformat(on) if on is not None else None
         except ValueError:
             raise BadInput.at(f"expected a date as YYYY-MM-DD, got {on!r}", "--date") from None
-        target: Path | int = int(plan) if plan.strip().isdigit() else Path(plan)
+        target = workspace_service.plan_reference(plan)
         check_writable(out)  # before any decision is stored
         workspace = workspace_of(ctx)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -753,7 +753,7 @@ def balance(
 
 
 def _stored(plan: str | None) -> bool:
-    return plan is not None and plan.strip().isdigit()
+    return plan is not None and isinstance(workspace_service.plan_reference(plan), int)
 
 
 @app.command()

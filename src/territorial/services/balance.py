@@ -43,7 +43,7 @@ from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import POLARS_TYPES, compile_rule
 from territorial.rules.types import check_rule
 from territorial.services.potential import account_potential
-from territorial.services.workspace import load_accounts, stored_plan
+from territorial.services.workspace import load_accounts, plan_reference, stored_plan
 from territorial.store import tables
 from territorial.store.bulk import read_frame
 from territorial.store.workspace import Workspace
@@ -260,13 +260,13 @@ def _zones(book: AccountBook, ids: list[str]) -> np.ndarray | None:
 def _plan(request: BalanceRequest) -> Plan | None:
     if request.plan is None:
         return None
-    text = request.plan.strip()
-    if text.isdigit():
+    reference = plan_reference(request.plan)
+    if isinstance(reference, int):
         if request.workspace is None:
             raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
         with request.workspace.reading() as connection:
-            return stored_plan(connection, int(text))
-    return load_plan(text)
+            return stored_plan(connection, reference)
+    return load_plan(reference)
 
 
 def _book(request: BalanceRequest, plan: Plan | None) -> tuple[AccountBook, str, str]:
@@ -297,8 +297,8 @@ def _first_activity(book: AccountBook) -> str:
 def _plan_folder(request: BalanceRequest) -> Path:
     """Where the plan's files (a potential model) are found: beside a plan file; for a stored plan,
     the working directory."""
-    text = (request.plan or "").strip()
-    return Path.cwd() if not text or text.isdigit() else Path(text).resolve().parent
+    reference = plan_reference(request.plan) if request.plan else None
+    return reference.resolve().parent if isinstance(reference, Path) else Path.cwd()
 
 
 def _is_model_potential(name: str, book: AccountBook, plan: Plan | None) -> bool:

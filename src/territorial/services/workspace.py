@@ -66,6 +66,21 @@ def list_plans(workspace: Workspace) -> pl.DataFrame:
     )
 
 
+def plan_reference(text: str) -> int | Path:
+    """A `--plan` value: digits name a stored plan's id, anything else a plan file. A file whose name
+    is all digits must be written with its folder (./2027), or it would be read as an id."""
+    value = text.strip()
+    if not value.isdigit():
+        return Path(text)
+    if Path(value).exists():
+        raise BadInput.at(
+            f"'{value}' is both a stored plan's id and a file here: "
+            f"write ./{value} for the file, or move to another folder for the stored plan",
+            "--plan",
+        )
+    return int(value)
+
+
 def stored_plan(connection: Connection, plan_id: int) -> Plan:
     row = connection.execute(
         select(tables.plans.c.source, tables.plans.c.file_name).where(tables.plans.c.plan_id == plan_id)
