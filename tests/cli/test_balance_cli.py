@@ -424,6 +424,12 @@ def test_plan_out_needs_accounts_and_a_plan_file_gives_the_workload(tmp_path: Pa
     assert "--plan: '2027' is both a stored plan's id and a file here: write ./2027" in result.stderr
     result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "./2027")
     assert result.returncode == 0, result.stderr
+    # A folder named like an id is no plan file: the stored plan is meant, so the workspace is opened.
+    (tmp_path / "2027").unlink()
+    (tmp_path / "2027").mkdir()
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--plan", "2027")
+    assert result.returncode == BAD_INPUT
+    assert "no workspace here; create one with `territorial init`" in result.stderr
 
 
 def test_rep_homes_from_home_postal_code(tmp_path: Path) -> None:

@@ -68,11 +68,12 @@ def list_plans(workspace: Workspace) -> pl.DataFrame:
 
 def plan_reference(text: str) -> int | Path:
     """A `--plan` value: digits name a stored plan's id, anything else a plan file. A file whose name
-    is all digits must be written with its folder (./2027), or it would be read as an id."""
+    is all digits must be written with its folder (./2027), or it would be read as an id; a folder of
+    that name (a year's folder) is no plan file and does not count."""
     value = text.strip()
     if not value.isdigit():
         return Path(text)
-    if Path(value).exists():
+    if Path(value).is_file():
         raise BadInput.at(
             f"'{value}' is both a stored plan's id and a file here: "
             f"write ./{value} for the file, or move to another folder for the stored plan",
