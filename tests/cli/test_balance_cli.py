@@ -316,6 +316,12 @@ def test_unknown_stored_plan_exits_2(workspace_url: str, tmp_path: Path) -> None
     )
     assert result.returncode == BAD_INPUT
     assert "no plan with id 9" in result.stderr
+    huge = "9" * 30  # beyond any database's integer: still "no such plan", not a driver's overflow
+    result = run_cli(
+        tmp_path, "--database-url", workspace_url, "balance", "--workspace", "--plan", huge, "--k", "2"
+    )
+    assert result.returncode == BAD_INPUT
+    assert f"no plan with id {huge}" in result.stderr
     result = run_cli(tmp_path, "--database-url", workspace_url, "balance", "--workspace")
     assert result.returncode == BAD_INPUT
     assert "the workspace has no active reps" in result.stderr

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from territorial.geo import zips
-from territorial.geo.zips import ZIP_COLUMNS, load_zips, zip_attributes
+from territorial.geo.zips import ZIP_COLUMNS, load_zips, zip_attributes, zip_keys
 
 
 def test_zip_table_has_the_needed_columns_with_string_zips() -> None:
@@ -58,3 +58,8 @@ def test_zip_attributes_keep_the_input_order_and_read_spreadsheet_forms() -> Non
     assert found.columns == ["state", "county_fips"]
     assert found["state"].to_list() == ["NY", "MA", "MA", None, None, "NY"]
     assert found["county_fips"][0] == "36061"  # New York County
+
+
+def test_zip_keys_read_a_number_column() -> None:
+    assert zip_keys(pl.Series([2134.0, 10001.0, None])).to_list() == ["02134", "10001", None]
+    assert zip_keys(pl.Series([2134, 10001])).to_list() == ["02134", "10001"]

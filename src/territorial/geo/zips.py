@@ -58,8 +58,9 @@ def load_zips() -> pl.DataFrame:
 
 def zip_keys(codes: pl.Series) -> pl.Series:
     """ZIP codes as the table keys them: stripped, the first five characters (ZIP+4 loses its "-1234"),
-    and left-padded with zeros (a spreadsheet's 2134 is 02134)."""
-    return codes.cast(pl.String).str.strip_chars().str.slice(0, 5).str.zfill(5).alias("zip")
+    and left-padded with zeros (a spreadsheet's 2134, or 2134.0 from a number column, is 02134)."""
+    text = codes.cast(pl.String).str.strip_chars().str.replace(r"\.0$", "")
+    return text.str.slice(0, 5).str.zfill(5).alias("zip")
 
 
 def zip_attributes(codes: pl.Series, *columns: str) -> pl.DataFrame:

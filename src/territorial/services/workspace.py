@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,9 +72,9 @@ def plan_reference(text: str) -> int | Path:
     is all digits must be written with its folder (./2027), or it would be read as an id; a folder of
     that name (a year's folder) is no plan file and does not count."""
     value = text.strip()
-    if not value.isdigit():
-        return Path(text)
-    if Path(value).is_file():
+    if not (value.isascii() and value.isdigit()):
+        return Path(value)
+    if os.path.isfile(value):  # False, not an error, for a name too long to be a file
         raise BadInput.at(
             f"'{value}' is both a stored plan's id and a file here: "
             f"write ./{value} for the file, or move to another folder for the stored plan",
@@ -83,9 +84,14 @@ def plan_reference(text: str) -> int | Path:
 
 
 def stored_plan(connection: Connection, plan_id: int) -> Plan:
-    row = connection.execute(
-        select(tables.plans.c.source, tables.plans.c.file_name).where(tables.plans.c.plan_id == plan_id)
-    ).first()
+    # An id beyond a 64-bit integer is in no table, and the database drivers refuse to compare with it.
+    row = (
+        connection.execute(
+            select(tables.plans.c.source, tables.plans.c.file_name).where(tables.plans.c.plan_id == plan_id)
+        ).first()
+        if plan_id < 2**63
+        else None
+    )
     if row is None:
         raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "--plan")
     return parse_plan(row.source, f"plan {plan_id} ({row.file_name})")
