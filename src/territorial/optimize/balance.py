@@ -604,7 +604,7 @@ def _home_start(request: _Request) -> np.ndarray | None:
     first) at the tightest aimed band that holds. Cheap, and near the answer: the LP then has only
     the other metrics to fix. None when the flow does not apply or finds no split."""
     names = request.names
-    if not request.has_home.all() or _by_flow(request) or len(names) < 2:
+    if not request.has_home.all() or len(names) < 2:  # one metric: the flow solves it whole
         return None
     first = names.index(request.rules.workload) if request.rules.workload in names else 0
     if not flow.applies(_one_metric(request.requested, first)):
