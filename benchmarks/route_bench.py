@@ -8,11 +8,12 @@ The batch figure covers reading the leads file, matching, the plan's rules, roun
 every decision with its path. The per-lead figures time `route_lead`, without storing and with it;
 the relevance embedding is timed on its own.
 
-Fit scoring is part of `route_lead`'s figure with a fit model: a blend model (boosted trees and a
-forest, the slowest kind to score) trained on the generated leads with a synthetic outcome (see
-`converted_label`), in a copy of the plan with `routing: {fit_model: ..., fit_threshold: 30}`; leads
-below 30 also get their three reasons. Times are wall-clock; the machine's load average is printed
-with them, since other work on the machine shows in the p99.
+Fit scoring is part of `route_lead`'s figure with a fit model: a blend model (CatBoost, boosted
+trees and a forest: the slowest kind to score) trained on the generated leads with a synthetic
+outcome (see `converted_label`), in a copy of the plan with
+`routing: {fit_model: ..., fit_threshold: 30}`; leads below 30 also get their three reasons.
+Times are wall-clock; the machine's load average is printed with them, since other work on the
+machine shows in the p99.
 """
 
 from __future__ import annotations

@@ -223,3 +223,35 @@ def test_blend_model_file_is_deterministic(tmp_path: Path, history: pl.DataFrame
     assert (tmp_path / "b1").read_bytes() == (tmp_path / "b2").read_bytes()
     scored = FitModel.load(tmp_path / "b1").score(synthetic_leads(seed=3, rows=20))
     assert scored.height == 20 and scored.get_column("reasons").str.count_matches("; ").eq(2).all()
+
+
+def test_fit_reports_each_part_it_trains(history: pl.DataFrame) -> None:
+    heard: list[tuple[str, float]] = []
+    FitModel(estimator="blend", cv_folds=2).fit(
+        history, "Converted", ["Stage After Close"], progress=lambda s, f: heard.append((s, f))
+    )
+    fractions = [f for _, f in heard]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] < 1.0
+    stages = [s for s, _ in heard]
+    # Two folds and the final model, each fitting the blend's three parts.
+    assert len(stages) == 3 * 3
+    assert (
+        stages[0] == "Cross-validation, fold 1 of 2: CatBoost" and stages[-1] == "Final model: boosted trees"
+    )
+
+
+def test_a_fold_where_no_column_varies_still_trains() -> None:
+    # One odd value in 60 rows: a training fold without it has nothing that varies.
+    y = [str(n % 2) for n in range(60)]
+    history = pl.DataFrame({"Visits": ["5"] * 59 + ["7"], "Converted": y})
+    model = FitModel(estimator="auto", cv_folds=3).fit(history, "Converted")
+    assert set(model.cv_roc_auc_) == {"gbm", "logistic", "blend"}
+    assert model.predict_proba(history).shape == (60, 2)
+
+
+def test_categories_all_too_rare_to_keep_still_train(tmp_path: Path) -> None:
+    # Eight industries of five rows each are all pooled as "other": every row looks the same.
+    rows = [f"ind{n % 8},{n % 2}" for n in range(40)]
+    (tmp_path / "tiny.csv").write_text("Industry,Converted\n" + "\n".join(rows) + "\n")
+    report = train_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model")
+    assert report.rows == 40 and report.roc_auc == pytest.approx(0.5)

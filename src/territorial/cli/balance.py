@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
 from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan
@@ -27,19 +27,7 @@ def run_balance(
     if plan_out is not None and request.units is not None:  # refused before the search, not after
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
     check_writable(out, report_path, plan_out)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("Starting", total=1.0)
-
-        def progress(stage: str, fraction: float) -> None:
-            bar.update(task, description=stage, completed=fraction)
-
+    with stage_bar(err) as progress:
         result = balance_files(request, progress)
     plan_text = draft_plan(result) if plan_out is not None else None
     write_table(result.table, out)

@@ -14,6 +14,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from territorial.cli import render, routing_render
+from territorial.cli.progress import stage_bar
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
@@ -224,8 +225,8 @@ def score_train(
                 f"unknown estimator {estimator!r}; expected auto, gbm, logistic or blend", "--estimator"
             )
         excluded = [c.strip() for c in exclude_columns.split(",") if c.strip()]
-        with err.status("Training with 5-fold cross-validation…"):
-            report = train_model(history, label, excluded, out, estimator)  # type: ignore[arg-type]
+        with stage_bar(err) as progress:
+            report = train_model(history, label, excluded, out, estimator, progress=progress)  # type: ignore[arg-type]
         render.training(Console(), report, out)
 
     run(body)

@@ -44,6 +44,9 @@ NUMBER = re.compile(
     r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
 )
 
+# The forest reads its input as float32: a number beyond float32's range is no amount anyone meant,
+# and is read as missing, as "inf" is.
+LARGEST_NUMBER = float(np.finfo(np.float32).max)
 # A category seen in fewer rows than this cannot be learned reliably; such values share one
 # "other" level so that the model does not memorise single leads.
 RARE_CATEGORY_ROWS = 10
@@ -94,9 +97,10 @@ def cleaned_value(value: object) -> str | None:
 
 
 def number_of(text: str | None) -> float:
-    """Cleaned text as a number, as `encode` reads it: NaN when it is not a finite number."""
+    """Cleaned text as a number, as `encode` reads it: NaN when it is not a finite number or is beyond
+    LARGEST_NUMBER."""
     number = float(text) if text is not None and NUMBER.fullmatch(text) else math.nan
-    return number if math.isfinite(number) else math.nan
+    return number if abs(number) <= LARGEST_NUMBER else math.nan
 
 
 def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
@@ -162,8 +166,8 @@ def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
         text = cleaned(frame, feature.name)
         if feature.kind == "numeric":
             values = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
-            # "inf" or 1e400 is no amount anyone meant, and the forest and linear models refuse it.
-            values[~np.isfinite(values)] = math.nan
+            # "inf" or 1e300 is no amount anyone meant, and the forest and linear models refuse it.
+            values[~(np.abs(values) <= LARGEST_NUMBER)] = math.nan
             columns.append(np.log1p(np.maximum(values, 0.0)) if feature.log_scale else values)
         elif feature.kind == "flag":
             lowered = text.str.to_lowercase()

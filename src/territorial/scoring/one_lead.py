@@ -19,6 +19,7 @@ from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifie
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from territorial.scoring.category_boosting import CategoryBoosting
 from territorial.scoring.features import Matrix, TargetOrderedCodes, column_owners
 
 Indices = npt.NDArray[np.intp]
@@ -373,8 +374,21 @@ class Linear:
         return expit((transformed * self.coef).sum(axis=1) + self.intercept)  # type: ignore[no-any-return]
 
 
-def compile_part(part: Any, typical: Vector) -> BoostedBag | Forest | Linear:
+class Categorical:
+    """CatBoost's own prediction: one call for the row and its copies costs about 0.15 ms, and its
+    model (oblivious trees over target statistics) is not read from outside."""
+
+    def __init__(self, part: CategoryBoosting) -> None:
+        self.part = part
+
+    def chances(self, x: Vector, moved: Sequence[int], typical: Vector) -> Vector:
+        return self.part.predict_proba(with_typical(x, moved, typical))[:, 1]
+
+
+def compile_part(part: Any, typical: Vector) -> BoostedBag | Forest | Linear | Categorical:
     """The one-lead form of a fitted part of a FitModel."""
+    if isinstance(part, CategoryBoosting):
+        return Categorical(part)
     if isinstance(part, VotingClassifier):
         return BoostedBag(part, typical)
     if "order" in part.named_steps:
