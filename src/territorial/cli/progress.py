@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from territorial.progress import Progress as ReportProgress
+
 
 @contextmanager
-def stage_bar(console: Console) -> Iterator[Callable[[str, float], None]]:
+def stage_bar(console: Console) -> Iterator[ReportProgress]:
     """The callback that moves the bar; the bar disappears when the block ends."""
     with Progress(
         TextColumn("{task.description}"),

@@ -4,7 +4,6 @@ transport LPs, rounding of the split units, contiguity repair and local search, 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -34,8 +33,7 @@ from territorial.optimize.problem import (
     targets,
 )
 from territorial.optimize.repair import Board, repair_and_improve
-
-Progress = Callable[[str, float], None]
+from territorial.progress import Progress, silent
 
 LOCATION_ROUNDS = 8  # transport + re-centre rounds at most
 COARSE_CELL = 10  # units per cell when large instances are first located on cells
@@ -98,10 +96,6 @@ class Alignment:
         """(k, len(metrics)) relative deviation from target (0 where the target is 0)."""
         safe = np.where(self.targets > 0, self.targets, 1.0)
         return np.asarray(np.where(self.targets > 0, self.totals / safe - 1.0, 0.0))
-
-
-def _silent(_stage: str, _fraction: float) -> None:
-    return None
 
 
 @dataclass
@@ -173,7 +167,7 @@ class _Request:
         return solution
 
 
-def balance(units: Units, territories: Territories, rules: Rules, progress: Progress = _silent) -> Alignment:
+def balance(units: Units, territories: Territories, rules: Rules, progress: Progress = silent) -> Alignment:
     """Assign every unit to a territory so the balanced metrics sit within their tolerances,
     at the least workload-weighted distance.
 
@@ -401,7 +395,7 @@ def _solve_by_regions(
         # own round limits, so the answer does not depend on the machine's speed.
         sub_rules = replace(request.rules, time_limit=request.remaining(), best_effort=True)
         sub = _prepare(sub_units, sub_territories, sub_rules, time.perf_counter(), check=False)
-        sub_labels, sub_centres = _solve(sub, sub_adj, time.perf_counter(), _silent)
+        sub_labels, sub_centres = _solve(sub, sub_adj, time.perf_counter(), silent)
         request.time_limit_hit |= sub.time_limit_hit
         labels[members] = mine[sub_labels]
         centres[mine] = sub_centres

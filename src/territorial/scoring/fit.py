@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.io.tables import RawTable, read_table
+from territorial.progress import Progress, silent
 from territorial.scoring.category_boosting import CategoryBoosting
 from territorial.scoring.features import (
     Feature,
@@ -60,11 +61,6 @@ PART_NAMES = {
     "catboost": "CatBoost",
     "logistic": "logistic regression",
 }
-Progress = Callable[[str, float], None]
-
-
-def _silent(_stage: str, _fraction: float) -> None:
-    return None
 
 
 LABEL_POSITIVE = frozenset({"1", "1.0", "yes", "y", "true", "t", "won", "converted"})
@@ -212,7 +208,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
 
     @single_threaded
     def fit(
-        self, frame: pl.DataFrame, label: str, exclude: Sequence[str] = (), progress: Progress = _silent
+        self, frame: pl.DataFrame, label: str, exclude: Sequence[str] = (), progress: Progress = silent
     ) -> Self:
         """`progress(stage, fraction)` hears of each part fitted: training a blend on ten thousand
         leads takes minutes."""
@@ -466,7 +462,7 @@ def train_model(
     out_path: str | Path,
     estimator: EstimatorChoice = "auto",
     random_state: int = 0,
-    progress: Progress = _silent,
+    progress: Progress = silent,
 ) -> TrainReport:
     """Train on a history file, save the versioned model, and return the cross-validated figures."""
     table = read_table(history_path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from territorial.optimize.plan_draft import SegmentField, draft_plan_yaml, draft
 from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
 from territorial.optimize.work_index import PRESET as WORK_INDEX
 from territorial.optimize.work_index import WorkIndex, segment_key
+from territorial.progress import Progress, silent
 from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import POLARS_TYPES, compile_rule
@@ -47,8 +47,6 @@ from territorial.services.workspace import load_accounts, plan_reference, stored
 from territorial.store import tables
 from territorial.store.bulk import read_frame
 from territorial.store.workspace import Workspace
-
-Progress = Callable[[str, float], None]
 
 WORKLOAD = "workload"
 COUNT_NAMES = ("accounts", "units", "count")
@@ -107,10 +105,6 @@ class BalanceRun:
     inputs: Inputs | None = None
 
 
-def _silent(_stage: str, _fraction: float) -> None:
-    return None
-
-
 def parse_metric(text: str) -> tuple[str, float]:
     """'workload=0.05' -> ('workload', 0.05); also accepts '5%'."""
     name, sep, value = text.rpartition("=")
@@ -126,7 +120,7 @@ def parse_metric(text: str) -> tuple[str, float]:
     return name.strip(), tolerance
 
 
-def balance_files(request: BalanceRequest, progress: Progress = _silent) -> BalanceRun:
+def balance_files(request: BalanceRequest, progress: Progress = silent) -> BalanceRun:
     """Read the inputs, balance, and build the alignment table and the report."""
     _check_request(request)
     progress("Reading inputs", 0.0)
