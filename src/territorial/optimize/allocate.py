@@ -243,7 +243,7 @@ def round_shares(
         if np.count_nonzero(chosen) == tried:
             continue  # the same arcs as the attempt before: the same MILP
         tried = int(np.count_nonzero(chosen))
-        placed = _place(of_split.select(chosen), fixed_arcs, k, bands, moves, time_limit, seed)
+        placed = place(of_split.select(chosen), fixed_arcs, k, bands, moves, time_limit, seed)
         if placed is not None:
             labels[placed.unit] = placed.terr
             return labels
@@ -264,7 +264,7 @@ def exact(
     return labels, solution
 
 
-def _place(
+def place(
     free: Arcs,
     fixed: Arcs,
     k: int,
@@ -272,8 +272,12 @@ def _place(
     moves: MoveLimit | None,
     time_limit: float | None,
     seed: int,
+    gap: float = 1e-6,
+    node_limit: int | None = None,
 ) -> Arcs | None:
-    """Choose one arc per unit of `free` so that, with the `fixed` arcs, every band holds."""
+    """Choose one arc per unit of `free` so that, with the `fixed` arcs, every band holds, at
+    the least cost: within `gap` of the whole cost (the fixed arcs' included), or the best found
+    in `node_limit` nodes."""
     used = _used(fixed, bands, k)
     units, local = np.unique(free.unit, return_inverse=True)
     local_arcs = Arcs(local.ravel(), free.terr, free.cost)
@@ -284,7 +288,18 @@ def _place(
         local_moves = MoveLimit(moves.current[units], moves.keep - kept)
     matrix, lower, upper = _rows(local_arcs, units.size, k, local_bands, local_moves)
     # Rows of the units' own assignment come first; the bands are slack rows for the others.
-    solution = highs.solve(free.cost, matrix, lower, upper, integer=True, time_limit=time_limit, seed=seed)
+    solution = highs.solve(
+        free.cost,
+        matrix,
+        lower,
+        upper,
+        integer=True,
+        time_limit=time_limit,
+        seed=seed,
+        gap=gap,
+        node_limit=node_limit,
+        offset=float(fixed.cost.sum()),
+    )
     if not solution.has_solution:
         return None
     return free.select(solution.x > 0.5)

@@ -40,6 +40,7 @@ def solve(
     presolve: bool = True,
     gap: float = 1e-6,
     node_limit: int | None = None,
+    offset: float = 0.0,
 ) -> Solution:
     """Minimise cost·x subject to row_lower <= matrix·x <= row_upper and 0 <= x <= col_upper.
 
@@ -48,12 +49,14 @@ def solve(
     `presolve=False` skips HiGHS's presolve, which on a few rows over many columns (the move
     bounds) can take seconds for a model the simplex then solves in milliseconds. A MILP stops at
     the relative `gap` or after `node_limit` branch-and-bound nodes: limits that, unlike a time
-    limit, give the same answer on every machine."""
+    limit, give the same answer on every machine. `offset` is a constant added to the objective:
+    the cost of what is fixed outside the model, so that the gap is relative to the whole."""
     n_rows, n_cols = matrix.shape
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = n_rows
     lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.offset_ = float(offset)
     lp.col_lower_ = np.zeros(n_cols)
     lp.col_upper_ = np.broadcast_to(np.asarray(col_upper, dtype=np.float64), (n_cols,)).copy()
     lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
