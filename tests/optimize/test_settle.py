@@ -75,6 +75,19 @@ def test_settling_is_deterministic() -> None:
     assert np.array_equal(first, second)
 
 
+def test_a_border_flow_without_split_units_is_the_answer() -> None:
+    """At ±90% the aimed flow splits no unit: its whole answer is taken, no MILP needed."""
+    units = grid(1)
+    adj = adjacency(units)
+    wide = replace(RULES, tolerances={"workload": 0.9})
+    request, labels, centres = rounded(units, wide)
+    settled, settled_centres = balance_module._settle_boundaries(request, labels, centres, adj)
+    assert within(request, settled, 0).all()
+    before = balance_module._centres_of(request, labels, centres)
+    assert compactness(units, settled, settled_centres) <= compactness(units, labels, before)
+    assert not np.array_equal(settled, labels)
+
+
 def test_settling_leaves_what_it_does_not_serve(monkeypatch: pytest.MonkeyPatch) -> None:
     units = grid()
     adj = adjacency(units)
@@ -115,6 +128,18 @@ def test_seeded_starts_are_reproducible_and_differ_by_number() -> None:
     assert set(np.unique(labels).tolist()) <= set(range(K))
 
 
+def test_the_best_start_is_the_cheapest_of_the_starts_tried() -> None:
+    request = balance_module._prepare(grid(), Territories.unnamed(K), RULES, time.perf_counter())
+
+    def cost_of(starts: int) -> float:
+        centres, labels = balance_module._best_start(request, starts, silent)
+        return compactness(request.units, labels, balance_module._centres_of(request, labels, centres))
+
+    costs = {starts: cost_of(starts) for starts in (1, 4)}
+    # Start 0 is the bisection; the four starts include it, so they can only do as well or better.
+    assert costs[4] <= costs[1]
+
+
 def test_several_starts_only_where_the_transport_step_is_a_flow() -> None:
     units = grid()
     request = balance_module._prepare(units, Territories.unnamed(K), RULES, time.perf_counter())
@@ -128,3 +153,19 @@ def test_several_starts_only_where_the_transport_step_is_a_flow() -> None:
     rules = replace(RULES, tolerances={"workload": 0.05, "accounts": 0.1})
     request = balance_module._prepare(two, Territories.unnamed(K), rules, time.perf_counter())
     assert balance_module._coarse_start(request, time.perf_counter(), silent) is None  # an LP per step
+
+
+def test_some_homes_keep_a_single_start_on_their_homes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A seeded start would place the home territories' centres away from the homes, where they
+    never move again: requests with any home keep the bisection's start."""
+    units = grid()
+    home = np.full((K, 2), np.nan)
+    home[0], home[1] = (2.0, 2.0), (27.0, 27.0)
+    ids = [f"T{j}" for j in range(K)]
+    territories = Territories(ids, list[str | None](ids), home, np.ones(K), [frozenset[str]()] * K)
+    request = balance_module._prepare(units, territories, RULES, time.perf_counter())
+    assert balance_module._coarse_start(request, time.perf_counter(), silent) is None
+    result = balance(units, territories, RULES)
+    monkeypatch.setattr(balance_module, "STARTS", 1)
+    assert balance(units, territories, RULES).cost == result.cost
+    assert np.allclose(result.centres[:2], home[:2])

@@ -243,7 +243,7 @@ def round_shares(
         if np.count_nonzero(chosen) == tried:
             continue  # the same arcs as the attempt before: the same MILP
         tried = int(np.count_nonzero(chosen))
-        placed = place(of_split.select(chosen), fixed_arcs, k, bands, moves, time_limit, seed)
+        placed, _solution = place(of_split.select(chosen), fixed_arcs, k, bands, moves, time_limit, seed)
         if placed is not None:
             labels[placed.unit] = placed.terr
             return labels
@@ -274,10 +274,13 @@ def place(
     seed: int,
     gap: float = 1e-6,
     node_limit: int | None = None,
-) -> Arcs | None:
+    offset: float = 0.0,
+) -> tuple[Arcs | None, highs.Solution]:
     """Choose one arc per unit of `free` so that, with the `fixed` arcs, every band holds, at
-    the least cost: within `gap` of the whole cost (the fixed arcs' included), or the best found
-    in `node_limit` nodes."""
+    the least cost: within the relative `gap` of the optimum of free cost + `offset` (pass the
+    fixed arcs' cost to measure the gap against the whole), or the best found in `node_limit`
+    nodes. Returns the chosen arcs (None when there are none) and the MILP's solution, whose
+    status tells whether a limit stopped it."""
     used = _used(fixed, bands, k)
     units, local = np.unique(free.unit, return_inverse=True)
     local_arcs = Arcs(local.ravel(), free.terr, free.cost)
@@ -298,8 +301,8 @@ def place(
         seed=seed,
         gap=gap,
         node_limit=node_limit,
-        offset=float(fixed.cost.sum()),
+        offset=offset,
     )
     if not solution.has_solution:
-        return None
-    return free.select(solution.x > 0.5)
+        return None, solution
+    return free.select(solution.x > 0.5), solution

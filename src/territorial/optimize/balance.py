@@ -639,9 +639,9 @@ def _coarse_start(
     """Locate the territories on cells of about COARSE_CELL units (a balanced bisection of the
     map), where each transport problem is small, and return the centres and every unit's
     territory as the start. Large instances without skills, locks or current territories take
-    it because the unit-level LP is slow; smaller ones whose transport step is a min-cost flow
-    take it to try several starts, since the best of them lands in a better basin (STARTS).
-    None when neither applies."""
+    it, from the bisection, because the unit-level LP is slow; smaller ones without homes whose
+    transport step is a min-cost flow take it to try several starts, since the best of them
+    lands in a better basin (STARTS). None when neither applies."""
     units, rules = request.units, request.rules
     n, k = len(units), request.k
     plain = units.skills is None and units.locked is None and units.current is None
@@ -649,8 +649,8 @@ def _coarse_start(
     if not plain or request.has_home.all() or n < COARSE_CELL * k:
         return None
     large = n * min(k, rules.candidates) > FULL_LP_ARCS
-    starts = STARTS if request.thorough and _by_flow(request) else 1
-    if not large and starts == 1:
+    several = request.thorough and _by_flow(request) and not request.has_home.any() and not large
+    if not large and not several:
         return None
     cells = n // COARSE_CELL
     combined = request.requested.amounts.sum(axis=1) + 1e-9
@@ -663,31 +663,52 @@ def _coarse_start(
     coarse_units = Units([str(c) for c in range(cells)], xy, units.geographic, metrics, noun="cell")
     coarse_rules = replace(rules, contiguous=False)
     coarse = _prepare(coarse_units, request.territories, coarse_rules, started, check=False)
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    centres, labels = _best_start(coarse, STARTS if several else 1, progress)
+    return centres, labels[cell]
+
+
+def _best_start(request: _Request, starts: int, progress: Progress) -> tuple[np.ndarray, np.ndarray]:
+    """Locate and allocate from `starts` starts (the bisection, then seeded k-means++) and keep
+    the cheapest, the ones that hold the tightest aimed band first. Returns its centres and each
+    unit's territory (its largest share)."""
+    n = len(request.units)
+    tight = request.aimed[0]
+    best: tuple[tuple[bool, float], np.ndarray, np.ndarray] | None = None
     for start in range(starts):
         progress("Splitting the map", 0.05 + 0.05 * start / starts)
-        centres, anchor = _start(coarse) if start == 0 else _seeded_start(coarse, start)
-        arcs, x, centres = _locate_and_allocate(coarse, centres, anchor, silent, LOCATION_ROUNDS)
-        cost = float(x @ arcs.cost)
-        if best is None or cost < best[0]:
-            best = (cost, centres, _largest_share(arcs, x, cells))
+        centres, anchor = _start(request) if start == 0 else _seeded_start(request, start)
+        arcs, x, centres = _locate_and_allocate(request, centres, anchor, silent, LOCATION_ROUNDS)
+        sums = np.column_stack(
+            [
+                np.bincount(arcs.terr, weights=x * tight.amounts[arcs.unit, m], minlength=request.k)
+                for m in range(tight.amounts.shape[1])
+            ]
+        )
+        key = (not _inside(tight, sums).all(), float(x @ arcs.cost))
+        if best is None or key < best[0]:
+            best = (key, centres, _largest_share(arcs, x, n))
         if request.out_of_time():
             break
     assert best is not None
-    return best[1], best[2][cell]
+    return best[1], best[2]
 
 
 def _seeded_start(request: _Request, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Centres drawn by weighted k-means++ (seeded by the rules' seed and the start's number)
-    and each unit's nearest of them, re-centred: another basin than the bisection's."""
+    and each unit's nearest of them, re-centred: another basin than the bisection's. For
+    requests without homes (a home's centre never moves)."""
     rng = np.random.default_rng([request.rules.seed, start])
     flat, weight, k = request.flat, request.weight, request.k
     chosen = [int(rng.choice(weight.size, p=weight / weight.sum()))]
     nearest = np.sum((flat - flat[chosen[0]]) ** 2, axis=1)
     for _ in range(k - 1):
         spread = weight * nearest
-        chosen.append(int(rng.choice(weight.size, p=spread / spread.sum())))
-        nearest = np.minimum(nearest, np.sum((flat - flat[chosen[-1]]) ** 2, axis=1))
+        if spread.sum() > 0:
+            pick = int(rng.choice(weight.size, p=spread / spread.sum()))
+        else:  # every point sits on a chosen one: any point not yet chosen
+            pick = int(rng.choice(np.setdiff1d(np.arange(weight.size), chosen)))
+        chosen.append(pick)
+        nearest = np.minimum(nearest, np.sum((flat - flat[pick]) ** 2, axis=1))
     squared = np.sum((flat[:, None, :] - flat[chosen][None, :, :]) ** 2, axis=2)
     labels = np.argmin(squared, axis=1)
     units = request.units
@@ -983,32 +1004,35 @@ def _settle_boundaries(
     the transport problem over the border (each unit stays or passes to a touching territory) at
     the aimed band, then an exact choice for its split units and their neighbours. On the
     benchmark's 3,000 ZIPs from the bisection's start: ±2% territories at 146.6 km instead of
-    147.6. Only for contiguous
-    requests whose transport step is a min-cost flow: with several metrics the border LP and
-    MILP cost the 30,000-account benchmark 4 s for no gain. The input is returned then, when the
-    border is too large for the MILP, or when no aimed band holds."""
+    147.6. Only for contiguous requests whose transport step is a min-cost flow: with several
+    metrics the border LP and MILP cost the 30,000-account benchmark 4 s for no gain.
+
+    Returns the labels unchanged (and the re-centred centres) when the step does not apply, the
+    border is too large for the MILP, no aimed band holds, time is up, or the input already held
+    the tightest aimed band at no more cost."""
     n, k = len(request.units), request.k
     if not (request.thorough and request.rules.contiguous and _by_flow(request)):
         return labels, centres
     centres = _centres_of(request, labels, centres)
     arcs = _reach(request, labels, centres, adj, 1)
     options = np.bincount(arcs.unit, minlength=n)
-    if np.count_nonzero(options > 1) > SETTLE_MAX_UNITS:
+    if np.count_nonzero(options > 1) > SETTLE_MAX_UNITS or request.out_of_time():
         return labels, centres
     for bands in request.aimed:
-        solution = _transport(request, arcs, bands, labels)
+        solution = request.note(_transport(request, arcs, bands, labels))
         if not solution.has_solution:
             continue
         whole = solution.x >= allocate.WHOLE
-        lp_labels = np.full(n, NONE, dtype=np.int64)
-        lp_labels[arcs.unit[whole]] = arcs.terr[whole]
-        ring = lp_labels == NONE
-        for _ring in range(SETTLE_RINGS):
+        settled = np.full(n, NONE, dtype=np.int64)
+        settled[arcs.unit[whole]] = arcs.terr[whole]
+        ring = settled == NONE
+        for _ring in range(SETTLE_RINGS if ring.any() else 0):
             ring = ring | (adj @ ring.astype(np.float64) > 0)
             free = (ring & (options > 1))[arcs.unit]
-            placed = allocate.place(
+            fixed = arcs.select(np.flatnonzero(whole & ~free))
+            placed, milp = allocate.place(
                 arcs.select(np.flatnonzero(free)),
-                arcs.select(np.flatnonzero(whole & ~free)),
+                fixed,
                 k,
                 bands,
                 request.moves,
@@ -1016,20 +1040,50 @@ def _settle_boundaries(
                 request.rules.seed,
                 gap=SETTLE_GAP,
                 node_limit=SETTLE_NODES,
+                offset=float(fixed.cost.sum()),
             )
+            request.note(milp)
             if placed is not None:
-                settled = lp_labels.copy()
                 settled[placed.unit] = placed.terr
-                return settled, _centres_of(request, settled, centres)
+                break
+        if np.any(settled == NONE):
+            continue
+        return _cheaper(request, labels, settled, centres)
     return labels, centres
+
+
+def _cheaper(
+    request: _Request, before: np.ndarray, after: np.ndarray, centres: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The settled labels, unless those before already held the tightest aimed band at no more
+    cost (the MILP may stop on its gap or node limit a little above them). With re-centred
+    centres."""
+    rows = np.arange(len(request.units))
+    settled_centres = _centres_of(request, after, centres)
+    if _within_band(request.aimed[0], before).all():
+        cost_before = float(np.sum(request.weight * distances(request.units, rows, centres, before)))
+        cost_after = float(np.sum(request.weight * distances(request.units, rows, settled_centres, after)))
+        if cost_before <= cost_after:
+            return before, centres
+    return after, settled_centres
 
 
 def _within(request: _Request, labels: np.ndarray) -> np.ndarray:
     """(k,) every balanced metric inside its requested band."""
-    bands, k = request.requested, request.k
+    return _within_band(request.requested, labels)
+
+
+def _within_band(bands: Bands, labels: np.ndarray) -> np.ndarray:
+    """(k,) every balanced metric inside these bands."""
+    k = bands.lower.shape[0]
     sums = np.column_stack(
         [np.bincount(labels, weights=bands.amounts[:, m], minlength=k) for m in range(bands.amounts.shape[1])]
     )
+    return _inside(bands, sums)
+
+
+def _inside(bands: Bands, sums: np.ndarray) -> np.ndarray:
+    """(k,) every territory's (k, m) sums inside these bands."""
     slack = 1e-9 * np.maximum(bands.upper, 1.0)
     return np.asarray(np.all((sums >= bands.lower - slack) & (sums <= bands.upper + slack), axis=1))
 
