@@ -96,3 +96,22 @@ def test_two_metrics_at_zero_tolerance_are_met_exactly() -> None:
     rules = Rules(tolerances={"workload": 0.0, "potential": 0.0}, workload="workload")
     result = balance(units, reps(2), rules)  # {a, d} and {b, c}
     assert result.within.all()
+
+
+def test_a_rep_without_the_skill_most_accounts_need_cannot_reach_its_share() -> None:
+    # Nine of ten equal accounts need Spanish, which rep-0 and rep-1 have: rep-2 can reach the one
+    # other account, 30% of its target of 3.33 accounts (the two Spanish reps have room for nine).
+    skills = [frozenset({"es"})] * 9 + [frozenset()]
+    territories = reps(3, [frozenset({"es"}), frozenset({"es"}), frozenset()])
+    message = refused(line_units([1] * 10, skills=skills), territories, tolerances={"workload": 0.5})
+    assert "territory rep-2 can reach at most 30% of its workload target" in message
+
+
+def test_an_account_locked_elsewhere_is_out_of_reach() -> None:
+    # As above, with the one account rep-2 could take locked to rep-0: rep-2 reaches nothing.
+    skills = [frozenset({"es"})] * 9 + [frozenset()]
+    locked = np.array([NONE] * 9 + [0])
+    territories = reps(3, [frozenset({"es"}), frozenset({"es"}), frozenset()])
+    units = line_units([1] * 10, skills=skills, locked=locked, current=locked.copy())
+    message = refused(units, territories, tolerances={"workload": 0.5})
+    assert "territory rep-2 can reach at most 0% of its workload target" in message
