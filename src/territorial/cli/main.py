@@ -706,7 +706,10 @@ def balance(
             "more compact territories, lower more even ones; 1 uses the whole band.",
         ),
     ] = DEFAULT_AIM,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Draws the extra location starts: the same seed, the same alignment."),
+    ] = 0,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="alignment.csv (id, territory_id, rep_id, moved); stdout if left out."),
