@@ -55,12 +55,12 @@ REBALANCE_TIME_SHARE = 0.5  # of the time left, for each fewest-moves MILP
 REPAIR_GAP = 0.5  # the closing moves need not be the proven fewest: within half of them
 CLOSING_RINGS = 2  # neighbour rings around the territories outside their band, before all
 REBALANCE_NEAREST = 3  # without contiguity, a unit may also move to its nearest territories
-# Many territories: the map is cut (a balanced bisection) into regions of about this many
-# territories, each solved on its own, then the whole is repaired and searched once.
 # Location starts (the bisection, then seeded k-means++) tried on cells when each transport step
 # is a min-cost flow. On the benchmark's 3,000 ZIPs the best of ten starts took the ±2% territories
 # from 146.6 to 144.9 km (six: 145.1, twenty: 144.9) for about a second.
 STARTS = 10
+# Many territories: the map is cut (a balanced bisection) into regions of about this many
+# territories, each solved on its own, then the whole is repaired and searched once.
 REGION_FROM = 200  # territories
 # Settling the borders after rounding: at most this many border units; the MILP stops at this
 # relative gap or after this many branch-and-bound nodes (limits that give the same answer on
@@ -1058,14 +1058,19 @@ def _cheaper(
     """The settled labels, unless those before already held the tightest aimed band at no more
     cost (the MILP may stop on its gap or node limit a little above them). With re-centred
     centres."""
-    rows = np.arange(len(request.units))
     settled_centres = _centres_of(request, after, centres)
-    if _within_band(request.aimed[0], before).all():
-        cost_before = float(np.sum(request.weight * distances(request.units, rows, centres, before)))
-        cost_after = float(np.sum(request.weight * distances(request.units, rows, settled_centres, after)))
-        if cost_before <= cost_after:
-            return before, centres
+    held = _within_band(request.aimed[0], before).all()
+    if held and _cost(request, before, centres) <= _cost(request, after, settled_centres):
+        return before, centres
     return after, settled_centres
+
+
+def _cost(request: _Request, labels: np.ndarray, centres: np.ndarray) -> float:
+    """The alignment's cost: workload-weighted distance to the centres, plus the move penalty."""
+    rows = np.arange(len(request.units))
+    cost = float(np.sum(request.weight * distances(request.units, rows, centres, labels)))
+    moved = (request.current != NONE) & (labels != request.current)
+    return cost + (request.rules.move_penalty or 0.0) * float(np.count_nonzero(moved))
 
 
 def _within(request: _Request, labels: np.ndarray) -> np.ndarray:
@@ -1092,11 +1097,7 @@ def _cost_and_bound(request: _Request, labels: np.ndarray, centres: np.ndarray) 
     """The alignment's cost, and the Lagrangian bound priced by the transport LP's duals at these
     centres (the LP's arcs include the alignment's own, so it is feasible when the alignment is)."""
     n = len(request.units)
-    rows = np.arange(n)
-    cost = float(np.sum(request.weight * distances(request.units, rows, centres, labels)))
-    penalty = request.rules.move_penalty or 0.0
-    moved = (request.current != NONE) & (labels != request.current)
-    cost += penalty * float(np.count_nonzero(moved))
+    cost = _cost(request, labels, centres)
     m = len(request.names)
     dense = request.moves is None and n * request.k <= DENSE_BOUND
     small = n * min(request.k, request.rules.candidates) <= FULL_LP_ARCS
