@@ -28,6 +28,7 @@ from territorial.optimize.problem import (
     Territories,
     Units,
     cost_weight,
+    distance_matrix,
     distances,
     skill_groups,
     targets,
@@ -699,16 +700,7 @@ def _seeded_start(request: _Request, start: int) -> tuple[np.ndarray, np.ndarray
     requests without homes (a home's centre never moves)."""
     rng = np.random.default_rng([request.rules.seed, start])
     flat, weight, k = request.flat, request.weight, request.k
-    chosen = [int(rng.choice(weight.size, p=weight / weight.sum()))]
-    nearest = np.sum((flat - flat[chosen[0]]) ** 2, axis=1)
-    for _ in range(k - 1):
-        spread = weight * nearest
-        if spread.sum() > 0:
-            pick = int(rng.choice(weight.size, p=spread / spread.sum()))
-        else:  # every point sits on a chosen one: any point not yet chosen
-            pick = int(rng.choice(np.setdiff1d(np.arange(weight.size), chosen)))
-        chosen.append(pick)
-        nearest = np.minimum(nearest, np.sum((flat - flat[pick]) ** 2, axis=1))
+    chosen = location.spread_picks(flat, weight, k, rng)
     squared = np.sum((flat[:, None, :] - flat[chosen][None, :, :]) ** 2, axis=2)
     labels = np.argmin(squared, axis=1)
     units = request.units
@@ -1157,11 +1149,8 @@ def _lp_bound(
 
 def _cost_matrix(request: _Request, centres: np.ndarray) -> np.ndarray:
     """(n, k) cost of every unit in every territory: inf where skills or a lock forbid it."""
-    units, k = request.units, request.k
-    n = len(units)
-    rows = np.repeat(np.arange(n), k)
-    cols = np.tile(np.arange(k), n)
-    cost = (request.weight[rows] * distances(units, rows, centres, cols)).reshape(n, k)
+    k = request.k
+    cost = request.weight[:, None] * distance_matrix(request.units, centres)
     penalty = request.rules.move_penalty or 0.0
     if penalty:
         has = request.current != NONE

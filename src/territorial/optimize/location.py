@@ -34,6 +34,23 @@ def balanced_bisection(points: np.ndarray, weight: np.ndarray, capacity: np.ndar
     return labels
 
 
+def spread_picks(points: np.ndarray, weight: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k distinct point indices drawn by weighted k-means++: the first in proportion to weight,
+    each next in proportion to weight × squared distance to the nearest point already drawn, so
+    the picks spread over the map. When every point sits on a drawn one, any point not yet drawn."""
+    chosen = [int(rng.choice(weight.size, p=weight / weight.sum()))]
+    nearest = np.sum((points - points[chosen[0]]) ** 2, axis=1)
+    for _ in range(k - 1):
+        spread = weight * nearest
+        if spread.sum() > 0:
+            pick = int(rng.choice(weight.size, p=spread / spread.sum()))
+        else:
+            pick = int(rng.choice(np.setdiff1d(np.arange(weight.size), chosen)))
+        chosen.append(pick)
+        nearest = np.minimum(nearest, np.sum((points - points[pick]) ** 2, axis=1))
+    return np.array(chosen, dtype=np.int64)
+
+
 def _main_axis(points: np.ndarray) -> np.ndarray:
     """Projection of the points on their principal axis (the direction of greatest spread)."""
     centred = points - points.mean(axis=0)

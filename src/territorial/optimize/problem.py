@@ -117,6 +117,15 @@ def distances(units: Units, rows: np.ndarray, centres: np.ndarray, cols: np.ndar
     return np.asarray(np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]))
 
 
+def distance_matrix(units: Units, centres: np.ndarray) -> np.ndarray:
+    """(n, k) distance from every unit to every centre, as `distances` measures it; broadcast,
+    so each unit's and each centre's own terms are computed once."""
+    a, b = units.xy[:, None, :], centres[None, :, :]
+    if units.geographic:
+        return haversine_km(a[..., 0], a[..., 1], b[..., 0], b[..., 1])
+    return np.asarray(np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]))
+
+
 def cost_weight(units: Units, rules: Rules) -> np.ndarray:
     """Each unit's weight in the compactness cost: its workload, never quite zero."""
     w = units.metrics[rules.workload].astype(np.float64)

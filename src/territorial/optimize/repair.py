@@ -183,7 +183,9 @@ def _descend(
         s = int(labels[u])
         if s == d or touched[u]:
             continue
-        if not _improves(*_deltas(board, np.array([u]), np.array([s]), np.array([d])))[0]:
+        # An untouched unit is still in `src` and the centres have not moved: its cost change
+        # stands; only the balance terms depend on the moves made since.
+        if not _improves_one(*_balance_delta(board, u, s, d), float(cost[idx])):
             continue
         if board.max_moved is not None:
             extra = int(board.moves_delta(np.array([u]), np.array([d]))[0])
@@ -213,6 +215,43 @@ def _deltas(
     if board.move_penalty:
         cost = cost + board.move_penalty * board.moves_delta(unit, dst)
     return out_src2 + out_dst2 - out_src - out_dst, aim_src2 + aim_dst2 - aim_src - aim_dst, cost
+
+
+def _balance_delta(board: Board, unit: int, src: int, dst: int) -> tuple[float, float]:
+    """`_deltas`' balance terms for one move, in plain floats: the same arithmetic in the same
+    order, without the cost of numpy calls on arrays of a few metrics (the search makes one
+    such check per candidate move: 10,000 on the 30,000-account benchmark)."""
+    amount = board.amounts[unit].tolist()
+    src_sums, dst_sums = board.sums[src].tolist(), board.sums[dst].tolist()
+    src_target, dst_target = board.target[src].tolist(), board.target[dst].tolist()
+    tolerance, aim = board.tolerance.tolist(), board.aim.tolist()
+    out_src = aim_src = out_dst = aim_dst = out_src2 = aim_src2 = out_dst2 = aim_dst2 = 0.0
+    for m, a in enumerate(amount):
+        ts, td = src_target[m], dst_target[m]
+        o, b = _excess(src_sums[m], ts, tolerance[m], aim[m])
+        out_src, aim_src = out_src + o, aim_src + b
+        o, b = _excess(dst_sums[m], td, tolerance[m], aim[m])
+        out_dst, aim_dst = out_dst + o, aim_dst + b
+        o, b = _excess(src_sums[m] - a, ts, tolerance[m], aim[m])
+        out_src2, aim_src2 = out_src2 + o, aim_src2 + b
+        o, b = _excess(dst_sums[m] + a, td, tolerance[m], aim[m])
+        out_dst2, aim_dst2 = out_dst2 + o, aim_dst2 + b
+    return out_src2 + out_dst2 - out_src - out_dst, aim_src2 + aim_dst2 - aim_src - aim_dst
+
+
+def _excess(total: float, target: float, tolerance: float, aim: float) -> tuple[float, float]:
+    """One metric's term of `Board.penalties`."""
+    off = abs(total - target)
+    scale = target if target > 0 else 1.0
+    outside = max(off - tolerance * target, 0.0) / scale
+    beyond_aim = max(off - aim * target, 0.0) / scale
+    return outside * outside, beyond_aim * beyond_aim  # numpy squares by multiplying
+
+
+def _improves_one(outside: float, aim: float, cost: float) -> bool:
+    """`_improves` for one move."""
+    flat = abs(outside) <= TIE
+    return outside < -TIE or (flat and aim < -TIE) or (flat and abs(aim) <= TIE and cost < -TIE)
 
 
 def _improves(outside: np.ndarray, aim: np.ndarray, cost: np.ndarray) -> np.ndarray:
