@@ -10,11 +10,12 @@ hold ±2% can go, next to that anchor and to `territorial balance`.
 Why the figure is a floor. Take any alignment whose territories hold ±2% of workload, and its
 territories' Weber points. At those points the transport LP over every unit-territory arc, at
 the same band, costs no more than the alignment: the LP may split units and ignores contiguity.
-Alternating that LP with moving each centre to the Weber point of its (fractional) units only
-descends. So the alignment costs at least the fixed point of that fractional location-allocation
-reached from its own centres. The benchmark samples such fixed points from many weighted
-k-means++ starts and then tries to lower the best by relocating one centre at a time to a
-distant unit (D² sampling). It samples the space of centres; it is not a proof over all of it.
+Alternating that LP with moving each centre to the Weber point of its (fractional) units, where
+that lowers its cost, only descends. So the alignment costs at least the fixed point of that
+fractional location-allocation reached from its own centres. The benchmark samples such fixed
+points from many weighted k-means++ starts and then tries to lower the best by relocating one
+centre at a time to a distant unit (D² sampling). It samples the space of centres; it is not a
+proof over all of it.
 
 Compactness is measured as in balance_bench.py: the workload-weighted mean km from each unit to
 its territory's Weber point.
@@ -77,13 +78,26 @@ class Floor:
             solution = flow.transport_flow(Arcs(self.unit, self.terr, cost), n, K, self.bands)
             assert solution.has_solution, solution.status  # every arc is there: a split always exists
             mass = solution.x * self.weight[self.unit]
-            centres = location.centres(self.units.xy, True, self.unit, self.terr, mass, centres)
+            centres = self.recentred(mass, centres)
             if previous - solution.objective <= CONVERGED * solution.objective:
                 break
             previous = solution.objective
         km = float(mass @ distances(self.units, self.unit, centres, self.terr)) / self.total
         labels = np.argmax(solution.x.reshape(n, K), axis=1)  # arcs run unit by unit, K each
         return FixedPoint(km, centres, labels)
+
+    def recentred(self, mass: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        """Each territory's Weber point for this fractional mass, where it costs less than the
+        centre it had: location.centres starts from the weighted mean and takes a few Weiszfeld
+        steps, which need not beat that centre. So no round costs more than the one before."""
+        moved = location.centres(self.units.xy, True, self.unit, self.terr, mass, centres)
+
+        def per_territory(at: np.ndarray) -> np.ndarray:
+            km = distances(self.units, self.unit, at, self.terr)
+            return np.bincount(self.terr, weights=mass * km, minlength=K)
+
+        better = per_territory(moved) <= per_territory(centres)
+        return np.where(better[:, None], moved, centres)
 
     def centres_of(self, labels: np.ndarray) -> np.ndarray:
         middle = np.tile(np.average(self.units.xy, axis=0, weights=self.weight), (K, 1))

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territorial.optimize.problem import NONE, Units
-from territorial.optimize.repair import Board, _balance_delta, _deltas
+from territorial.optimize.repair import TIE, Board, _balance_delta, _deltas, _improves, _improves_one
 
 
 def board_of(seed: int, metrics: int) -> Board:
@@ -48,3 +48,12 @@ def test_one_move_check_matches_the_vectorised_balance_terms_exactly(seed: int, 
                 continue
             outside, aim, _cost = _deltas(board, np.array([unit]), np.array([src]), np.array([dst]))
             assert _balance_delta(board, unit, src, dst) == (float(outside[0]), float(aim[0]))
+
+
+NEAR_TIE = st.sampled_from([0.0, TIE, -TIE, 2 * TIE, -2 * TIE, 0.5 * TIE, -0.5 * TIE, 1.0, -1.0])
+
+
+@given(outside=NEAR_TIE, aim=NEAR_TIE, cost=NEAR_TIE)
+def test_one_move_verdict_matches_the_vectorised_one(outside: float, aim: float, cost: float) -> None:
+    expected = bool(_improves(np.array([outside]), np.array([aim]), np.array([cost]))[0])
+    assert _improves_one(outside, aim, cost) is expected
