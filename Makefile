@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint typecheck unit bench balance-bench balance-floor clean
+.PHONY: demo test test-slow lint typecheck unit bench balance-bench balance-floor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Two workers: this machine's two cores. Property tests draw their `ci` counts (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck unit
+
+# What is too slow for the inner loop: tests marked slow, and every property test at its full count.
+test-slow: $(STAMP)
+	HYPOTHESIS_PROFILE=full $(BIN)/pytest -n $(PYTEST_WORKERS) -m "slow or property"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/assign_bench.py

@@ -14,6 +14,8 @@ import numpy as np
 import polars as pl
 import psycopg
 import pytest
+from filelock import FileLock
+from hypothesis import HealthCheck, settings
 
 from territorial.engine.assign import Assignment, assign
 from territorial.engine.checks import check_plan
@@ -22,8 +24,76 @@ from territorial.io.accounts import AccountBook, type_accounts
 from territorial.io.plan_file import parse_plan
 from territorial.io.tables import RawTable
 
+# The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
+# COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.
+os.environ["COLUMNS"] = "200"
+
+# Hypothesis: `ci` (the default, `make test`) draws few examples in a fixed order; `full`
+# (`make test-slow`, HYPOTHESIS_PROFILE=full) draws each test's full count, still derandomised so
+# that CI is repeatable. Failures found so far are pinned with @example and run in both.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+FULL = PROFILE == "full"
+for _name in ("ci", "full"):
+    settings.register_profile(
+        _name,
+        derandomize=True,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+settings.load_profile(PROFILE)
+
+
+def examples(ci: int, full: int) -> int:
+    """A property test's number of examples under the active profile."""
+    return full if FULL else ci
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests carry the `property` mark, so `make test-slow` can run them at full count."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+
+
+@pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all pytest-xdist workers of this run share (the parent of each worker's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(shared_folder: Path, name: str, build: Any) -> Path:
+    """`shared_folder/name`, built by `build(path)` by whichever worker gets there first; the others
+    wait on a file lock and read it."""
+    path = shared_folder / name
+    with FileLock(str(path) + ".lock"):
+        if not path.exists():
+            partial = shared_folder / f"{name}.partial"
+            build(partial)
+            partial.rename(path)
+    return path
+
 
 def run_cli(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
+    """The `territorial` command run in this process (typer's runner) in `cwd`, with a wide terminal
+    so lines don't wrap: exit code, stdout and stderr as the real command gives them. Starting a
+    process costs 1.3-2 s, so only tests of the process itself use `run_process`."""
+    from typer.testing import CliRunner
+
+    from territorial.cli.main import app
+
+    argv = [str(a) for a in args]
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, argv, env={"COLUMNS": "200"}, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
     """The real `territorial` command in a subprocess, with a wide terminal so lines don't wrap."""
     return subprocess.run(
         [sys.executable, "-m", "territorial.cli.main", *(str(a) for a in args)],
@@ -31,7 +101,7 @@ def run_cli(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
+        timeout=300,
     )
 
 

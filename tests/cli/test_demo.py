@@ -7,11 +7,11 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import run_cli
+from conftest import run_process
 
 
 def test_the_demo_runs_every_step_and_balances_the_book(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "demo", "--out", "demo")
+    result = run_process(tmp_path, "demo", "--out", "demo")
     assert result.returncode == 0, result.stderr
     for step in range(1, 9):
         assert f"\n{step}. " in "\n" + result.stdout, f"step {step} missing"

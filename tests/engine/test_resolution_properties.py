@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import book_of
+from conftest import book_of, examples
 from territorial.engine import membership
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan
@@ -328,7 +328,7 @@ def oracle(
 COMPARED = ["account_id", "layer", "territory_id", "rep_id", "overlaps", "tie"]
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=examples(ci=50, full=200), deadline=None, derandomize=True)
 @given(plan_shape=plans(), rows=account_tables())
 def test_bulk_engine_matches_naive_oracle(
     plan_shape: tuple[list[Node], bool], rows: list[dict[str, Any]]

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS
 from territorial.domain.fields import FieldType
 from territorial.geo.zips import load_zips
@@ -544,7 +545,7 @@ SAMPLES: dict[str, list[str]] = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(ci=40, full=150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.fixed_dictionaries(

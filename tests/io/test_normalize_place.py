@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from territorial.io.normalize import PLACE_FIELDS, normalize, normalize_place
 
 COUNTRIES = ["US", "usa", "United States", "Canada", "ca", "Deutschland", "Germany", "Narnia", " ", ""]
@@ -33,7 +34,7 @@ records = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(ci=50, full=150), deadline=None)
 @given(st.lists(records, min_size=1, max_size=8))
 def test_one_record_at_a_time_agrees_with_the_columnar_rules(batch: list[dict[str, str | None]]) -> None:
     assert [normalize_place(record) for record in batch] == columnar(batch)

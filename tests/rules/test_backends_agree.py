@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from psycopg import sql as pgsql
 from sqlglot import exp
 
+from conftest import examples
 from territorial.domain.fields import FieldType
 from territorial.engine.records import ROW, evaluation_frame, prepare_record
 from territorial.rules import to_polars, to_python
@@ -464,7 +465,7 @@ def assert_postgres_agrees(expr: Expr, rows: TableRows, pg: PgConnection) -> Non
 
 
 @settings(
-    max_examples=1000,
+    max_examples=examples(ci=150, full=1000),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -478,7 +479,7 @@ def test_python_polars_and_sql_agree(
 
 
 @settings(
-    max_examples=400,
+    max_examples=examples(ci=60, full=400),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],

@@ -125,6 +125,23 @@ def test_logistic_reasons_rank_the_strong_feature_first(history: pl.DataFrame) -
     assert model.reasons(extreme)[0].startswith("Minutes On Site is high (400) (raises the chance)")
 
 
+def test_the_model_file_does_not_depend_on_where_the_settings_came_from(
+    tmp_path: Path, history: pl.DataFrame
+) -> None:
+    """An estimator name typed on a command line is a string of its own, not the code's constant;
+    pickle once wrote it differently (a reference against a copy), so the file's bytes changed."""
+    typed = "".join(["g", "bm"])  # equal to "gbm", but another object
+    assert typed == "gbm" and typed is not "gbm"  # noqa: F632
+    versions = [
+        FitModel(estimator=name, cv_folds=2)
+        .fit(history, "Converted", ["Stage After Close"])
+        .save(tmp_path / f"{n}.model")
+        for n, name in enumerate(["gbm", typed])
+    ]
+    assert versions[0] == versions[1]
+    assert (tmp_path / "0.model").read_bytes() == (tmp_path / "1.model").read_bytes()
+
+
 def test_training_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
     reports = [
@@ -213,6 +230,19 @@ def test_identifiers_are_unique_text_or_the_first_column(history: pl.DataFrame) 
     assert "Lead Number" in [f.name for f in model.features_]
 
 
+def test_a_blend_saves_the_same_bytes_every_time(tmp_path: Path, history: pl.DataFrame) -> None:
+    """The blend's own determinism, without cross-validation (the whole command is the slow test)."""
+    saved = [
+        FitModel(estimator="blend", cv_folds=1)
+        .fit(history, "Converted", ["Stage After Close"])
+        .save(tmp_path / f"b{n}")
+        for n in (1, 2)
+    ]
+    assert saved[0] == saved[1]
+    assert (tmp_path / "b1").read_bytes() == (tmp_path / "b2").read_bytes()
+
+
+@pytest.mark.slow
 def test_blend_model_file_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
     reports = [

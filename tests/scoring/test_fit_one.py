@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_data
+from conftest import built_once, examples, shared_data
 from territorial.errors import BadInput
 from territorial.io.tables import read_table
 from territorial.scoring.features import WHITESPACE, Feature, encode, encode_record
@@ -62,9 +62,14 @@ def awkward(leads: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=dict.fromkeys(sample.columns, pl.String))
 
 
-@pytest.fixture(scope="module")
-def blend(leads: pl.DataFrame) -> FitModel:
-    return FitModel(estimator="blend", cv_folds=1).fit(leads, LABEL)
+@pytest.fixture(scope="session")
+def blend(shared_folder: Path) -> FitModel:
+    """The blend on every X Education lead: trained once (about 45 s) for all pytest workers."""
+
+    def train(path: Path) -> None:
+        FitModel(estimator="blend", cv_folds=1).fit(read_table(LEADS).frame, LABEL).save(path)
+
+    return FitModel.load(built_once(shared_folder, "x-education-blend.model", train))
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +105,7 @@ _FEATURES = [
 
 
 @given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS), min_size=1, max_size=12))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(ci=100, full=300), deadline=None)
 def test_any_text_encodes_the_same_one_lead_or_columnar(rows: list[tuple[str | None, ...]]) -> None:
     names = [f.name for f in _FEATURES]
     frame = pl.DataFrame(
@@ -117,6 +122,11 @@ def test_whitespace_is_what_polars_strips() -> None:
     assert stripped == [f"{c}x{c}".strip(WHITESPACE) for c in characters]
 
 
+# One lead at a time costs about 8 ms with the blend: the inner loop checks every 6th lead, and
+# `make test-slow` every lead.
+ONE_BY_ONE_STEP = 6
+
+
 def check_chances(model: FitModel, frame: pl.DataFrame) -> None:
     batch = model.predict_proba(frame)[:, 1]
     one = np.array([model.predict_proba_one(row) for row in frame.iter_rows(named=True)])
@@ -131,8 +141,17 @@ def test_one_lead_chance_and_score_equal_the_batch_path(
     kind: str, request: pytest.FixtureRequest, leads: pl.DataFrame, awkward: pl.DataFrame
 ) -> None:
     model: FitModel = request.getfixturevalue(kind)
-    check_chances(model, leads)
-    check_chances(model, awkward)
+    check_chances(model, leads[::ONE_BY_ONE_STEP])
+    check_chances(model, awkward[::ONE_BY_ONE_STEP])
+
+
+@needs_leads
+@pytest.mark.slow
+def test_every_real_lead_scores_the_same_one_by_one(
+    blend: FitModel, leads: pl.DataFrame, awkward: pl.DataFrame
+) -> None:
+    check_chances(blend, leads)
+    check_chances(blend, awkward)
 
 
 @needs_leads

@@ -133,3 +133,18 @@ def test_model_files_are_not_interchangeable(tmp_path: Path) -> None:
     (tmp_path / "cut.model").write_bytes(data[:-10])
     with pytest.raises(BadInput, match=r"cut\.model.*damaged"):
         PotentialModel.load(tmp_path / "cut.model")
+
+
+@needs_data
+def test_the_model_file_does_not_depend_on_where_the_settings_came_from(
+    tmp_path: Path, won_deals: pl.DataFrame
+) -> None:
+    typed = "".join(["l", "inear"])  # equal to "linear", but not the code's own string
+    versions = [
+        PotentialModel(estimator=name, cv_folds=2)
+        .fit(won_deals.head(300), "close_value")
+        .save(tmp_path / f"{n}.model")
+        for n, name in enumerate(["linear", typed])
+    ]
+    assert versions[0] == versions[1]
+    assert (tmp_path / "0.model").read_bytes() == (tmp_path / "1.model").read_bytes()

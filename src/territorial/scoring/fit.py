@@ -39,7 +39,7 @@ from territorial.scoring.features import (
     linear_columns,
     single_threaded,
 )
-from territorial.scoring.model_file import fingerprint, load_model, save_model
+from territorial.scoring.model_file import fingerprint, load_model, our_string, save_model
 from territorial.scoring.one_lead import Linear, compile_part
 
 EstimatorChoice = Literal["auto", "gbm", "logistic", "blend"]
@@ -224,7 +224,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
             )
         x = encode(frame, features)
 
-        candidates = list(CANDIDATES) if self.estimator == "auto" else [self.estimator]
+        candidates = [c for c in CANDIDATES if self.estimator in ("auto", c)]  # see our_string
         self.cv_roc_auc_: dict[str, float] = {}
         self.cv_probability_: npt.NDArray[np.float64] | None = None
         folds = min(self.cv_folds, int(np.bincount(y).min()))
@@ -249,7 +249,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
                 if auc > best:  # ties keep the earlier, simpler-to-explain candidate
                     best, self.chosen_estimator_, self.cv_probability_ = auc, kind, out_of_fold
         else:
-            self.chosen_estimator_ = "blend" if self.estimator == "auto" else self.estimator
+            self.chosen_estimator_ = "blend" if self.estimator == "auto" else candidates[0]
             steps, done = len(WEIGHTS_OF[self.chosen_estimator_]), 0
         self.weights_ = dict(WEIGHTS_OF[self.chosen_estimator_])
         self.parts_ = {}
@@ -379,6 +379,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         form of the parts, which is derived from them."""
         state: dict[str, Any] = dict(super().__getstate__())
         state.pop("version_", None)
+        state["estimator"] = our_string(state["estimator"], ("auto", *CANDIDATES))
         state.pop("_one_lead", None)
         return state
 

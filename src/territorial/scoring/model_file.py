@@ -45,6 +45,13 @@ def save_model(
     return version
 
 
+def our_string(value: str, choices: Sequence[str]) -> str:
+    """`value` as the equal string among `choices`. Pickle writes a string object it has already
+    written as a reference, so an equal string from elsewhere (a command line) would change a
+    model file's bytes: settings are saved as the model's own strings."""
+    return next((choice for choice in choices if choice == value), value)
+
+
 def load_model(path: str | Path, magic: str, kind: type[T], train_command: str) -> tuple[T, str]:
     """The model in a file written by `save_model` with the same `magic`, and its version.
     Pickle runs code: load only files you trained."""

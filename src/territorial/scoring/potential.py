@@ -30,7 +30,7 @@ from territorial.scoring.features import (
     linear_columns,
     single_threaded,
 )
-from territorial.scoring.model_file import fingerprint, load_model, save_model
+from territorial.scoring.model_file import fingerprint, load_model, our_string, save_model
 
 PotentialEstimator = Literal["auto", "gbm", "linear"]
 CANDIDATES: tuple[str, ...] = ("gbm", "linear")
@@ -125,7 +125,7 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
         y = _targets(frame, target)
         features, dropped = learn_features(frame, target, exclude)
         x = encode(frame, features)
-        candidates = list(CANDIDATES) if self.estimator == "auto" else [self.estimator]
+        candidates = [c for c in CANDIDATES if self.estimator in ("auto", c)]  # see our_string
         self.cv_r2_: dict[str, float] = {}
         self.cv_prediction_: npt.NDArray[np.float64] | None = None
         folds = min(self.cv_folds, len(y))
@@ -143,7 +143,7 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
                 if r2 > best:  # ties keep the earlier candidate
                     best, self.chosen_estimator_, self.cv_prediction_ = r2, kind, out_of_fold[kind]
         else:
-            self.chosen_estimator_ = "gbm" if self.estimator == "auto" else self.estimator
+            self.chosen_estimator_ = "gbm" if self.estimator == "auto" else candidates[0]
         self.model_ = _make_part(self.chosen_estimator_, features, self.random_state).fit(x, y)
         self.features_ = features
         self.dropped_columns_ = dropped
@@ -161,6 +161,7 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
         """The saved state leaves out the version, which is derived from that state."""
         state: dict[str, Any] = dict(super().__getstate__())
         state.pop("version_", None)
+        state["estimator"] = our_string(state["estimator"], ("auto", *CANDIDATES))
         return state
 
     def save(self, path: str | Path, training_fingerprint: str = "") -> str:
