@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,15 @@ import pytest
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
+from fake_workspace import FakeWorkspace
 from territorial.engine.assign import Assignment, assign
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.io.accounts import AccountBook, type_accounts
 from territorial.io.plan_file import parse_plan
 from territorial.io.tables import RawTable
+from territorial.store.unit_of_work import WorkspaceStore
+from territorial.store.workspace import Workspace, init_workspace
 
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.
@@ -198,17 +202,16 @@ territories:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL on each real back end: a SQLite file, or a PostgreSQL schema of
-    its own in the test database (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'workspace.db'}"
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file in `folder`, or a PostgreSQL schema of its own in
+    the test database (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'workspace.db'}"
         return
     from sqlalchemy import create_engine, text
 
-    base = os.environ.get("TERRITORIAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     schema = f"ws_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     with admin.begin() as connection:
@@ -219,6 +222,33 @@ def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each real back end."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def workspace(workspace_url: str) -> Iterator[Workspace]:
+    """A fresh workspace on each real back end."""
+    created = init_workspace(workspace_url)
+    yield created
+    created.engine.dispose()
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WorkspaceStore]:
+    """A fresh workspace store: the in-memory fake, then each real back end."""
+    if request.param == "fake":
+        yield FakeWorkspace()
+        return
+    with fresh_database(request.param, tmp_path) as url:
+        created = init_workspace(url)
+        yield created
+        created.engine.dispose()
 
 
 def shared_data(*parts: str) -> Path:

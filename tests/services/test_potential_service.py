@@ -16,7 +16,7 @@ from territorial.services.assign import assign_files, validate_files
 from territorial.services.imports import import_file
 from territorial.services.potential import account_potential
 from territorial.services.workspace import add_plan, assign_stored
-from territorial.store.workspace import init_workspace
+from territorial.store.unit_of_work import WorkspaceStore
 
 ACCOUNTS = pl.DataFrame(
     {
@@ -149,9 +149,9 @@ def test_model_needing_missing_fields_is_bad_input(tmp_path: Path) -> None:
         assign_files(plan, accounts)
 
 
-def test_a_stored_plan_run_sums_potential_per_territory(workspace_url: str, tmp_path: Path) -> None:
+def test_a_stored_plan_run_sums_potential_per_territory(store: WorkspaceStore, tmp_path: Path) -> None:
     plan_path, accounts_path = write(tmp_path, "potential: annual_revenue")
-    workspace = init_workspace(workspace_url)
+    workspace = store
     import_file(workspace, Entity.ACCOUNTS, accounts_path)
     run = assign_stored(workspace, add_plan(workspace, plan_path))
     assert summary_potential(run.assignment.territories) == {"EAST": 100.0, "SOUTH": 75.0}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.routing.route import Outcome
@@ -13,7 +14,7 @@ from territorial.scoring.fit import train_model
 from territorial.services.imports import import_file
 from territorial.services.lead_audit import explain_lead
 from territorial.services.routing import open_router, route_file, route_lead
-from territorial.store.workspace import init_workspace, open_workspace
+from territorial.store.unit_of_work import WorkspaceStore
 
 PLAN = """\
 name: Scored routing
@@ -42,18 +43,20 @@ def fit_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def workspace_with_plan(workspace_url: str, tmp_path: Path, fit_model: Path) -> tuple[str, Path]:
+def workspace_with_plan(
+    store: WorkspaceStore, tmp_path: Path, fit_model: Path
+) -> tuple[WorkspaceStore, Path]:
     (tmp_path / "fit.model").write_bytes(fit_model.read_bytes())
     (tmp_path / "plan.yaml").write_text(PLAN)
     (tmp_path / "reps.csv").write_text("rep_id,lead_weight\njane,1\nbob,1\n")
-    workspace = init_workspace(workspace_url)
-    import_file(workspace, Entity.REPS, tmp_path / "reps.csv")
-    return workspace_url, tmp_path
+    import_file(store, Entity.REPS, tmp_path / "reps.csv")
+    return store, tmp_path
 
 
-def test_route_lead_scores_qualifies_routes_and_stores(workspace_with_plan: tuple[str, Path]) -> None:
-    url, folder = workspace_with_plan
-    workspace = open_workspace(url)
+def test_route_lead_scores_qualifies_routes_and_stores(
+    workspace_with_plan: tuple[WorkspaceStore, Path],
+) -> None:
+    workspace, folder = workspace_with_plan
     router = open_router(workspace, folder / "plan.yaml")
     cold = route_lead(
         workspace, router, {"lead_id": "L1", "source": "cold list", "state": "CA", "visits": "1"}
@@ -71,9 +74,8 @@ def test_route_lead_scores_qualifies_routes_and_stores(workspace_with_plan: tupl
     assert stored[-1].decision == "nurture" and stored[-1].score == cold.score
 
 
-def test_route_lead_refuses_a_lead_with_no_fields(workspace_with_plan: tuple[str, Path]) -> None:
-    url, folder = workspace_with_plan
-    workspace = open_workspace(url)
+def test_route_lead_refuses_a_lead_with_no_fields(workspace_with_plan: tuple[WorkspaceStore, Path]) -> None:
+    workspace, folder = workspace_with_plan
     router = open_router(workspace, folder / "plan.yaml")
     with pytest.raises(BadInput, match="at least one field besides lead_id"):
         route_lead(workspace, router, {"lead_id": "L1", "state": None})
@@ -82,9 +84,9 @@ def test_route_lead_refuses_a_lead_with_no_fields(workspace_with_plan: tuple[str
 
 
 def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
-    workspace_with_plan: tuple[str, Path], tmp_path: Path
+    workspace_with_plan: tuple[WorkspaceStore, Path], tmp_path: Path
 ) -> None:
-    url, folder = workspace_with_plan
+    workspace, folder = workspace_with_plan
     leads = [
         {
             "lead_id": f"L{i:02d}",
@@ -98,7 +100,6 @@ def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
         f"{lead['lead_id']},{lead['source']},{lead['state']},{lead['visits']},2026-03-02" for lead in leads
     ]
     (tmp_path / "leads.csv").write_text("\n".join(lines) + "\n")
-    workspace = open_workspace(url)
     one_router = open_router(workspace, folder / "plan.yaml")  # opened first: the same pool state
     batch = route_file(workspace, open_router(workspace, folder / "plan.yaml"), tmp_path / "leads.csv")
     singles = [
@@ -114,8 +115,7 @@ CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "relevance" / "catalo
 
 
 def test_inquiries_that_are_not_about_our_products_go_to_nurture(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ws.db'}"
-    workspace = init_workspace(url)
+    workspace = FakeWorkspace()
     (tmp_path / "plan.yaml").write_text(
         f"name: Relevance\nrouting:\n  catalogue: {CATALOGUE}\nterritories:\n  - id: ALL\n    reps: [jane]\n"
     )

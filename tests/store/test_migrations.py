@@ -36,3 +36,11 @@ def test_upgrading_a_first_version_workspace_keeps_its_reps(workspace_url: str) 
     workspace = open_workspace(workspace_url)
     with workspace.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_init_and_upgrade_again_on_an_existing_workspace(workspace_url: str) -> None:
+    """Upgrading a current workspace is a no-op, not an error (SQLite once refused to switch to WAL
+    inside the upgrade's transaction)."""
+    init_workspace(workspace_url)
+    again = init_workspace(workspace_url)
+    assert open_workspace(workspace_url).name == again.name

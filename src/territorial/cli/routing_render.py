@@ -14,7 +14,7 @@ from rich.table import Table
 from territorial.routing.route import Outcome, Routed
 
 if TYPE_CHECKING:
-    from territorial.services.lead_audit import StoredDecision
+    from territorial.domain.stored import StoredDecision
 
 MAX_FAIRNESS_ROWS = 60
 

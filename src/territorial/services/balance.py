@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from territorial.domain.entities import REPS
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
 from territorial.domain.plan import Plan
 from territorial.engine.records import evaluation_frame
@@ -40,13 +39,11 @@ from territorial.optimize.work_index import WorkIndex, segment_key
 from territorial.progress import Progress, silent
 from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
-from territorial.rules.to_polars import POLARS_TYPES, compile_rule
+from territorial.rules.to_polars import compile_rule
 from territorial.rules.types import check_rule
 from territorial.services.potential import account_potential
-from territorial.services.workspace import load_accounts, plan_reference, stored_plan
-from territorial.store import tables
-from territorial.store.bulk import read_frame
-from territorial.store.workspace import Workspace
+from territorial.services.workspace import load_accounts, plan_reference, stored_plan, stored_reps_frame
+from territorial.store.unit_of_work import WorkspaceStore
 
 WORKLOAD = "workload"
 COUNT_NAMES = ("accounts", "units", "count")
@@ -76,7 +73,7 @@ class BalanceRequest:
     best_effort: bool = False  # return the closest alignment when tolerance cannot be met
     aim: float = DEFAULT_AIM  # share of each tolerance aimed inside: lower is more even, higher more compact
     from_workspace: bool = False  # the workspace's accounts, reps and current owners
-    workspace: Workspace | None = None  # for --workspace and a stored --plan ID
+    workspace: WorkspaceStore | None = None  # for --workspace and a stored --plan ID
     plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
     adjacency: str | None = None  # county, delaunay, knn, or an edges file
     work_index: Path | None = None  # YAML overriding the work-index table
@@ -258,8 +255,8 @@ def _plan(request: BalanceRequest) -> Plan | None:
     if isinstance(reference, int):
         if request.workspace is None:
             raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
-        with request.workspace.reading() as connection:
-            return stored_plan(connection, reference)
+        with request.workspace.unit_of_work() as uow:
+            return stored_plan(uow, reference)
     return load_plan(reference)
 
 
@@ -268,8 +265,8 @@ def _book(request: BalanceRequest, plan: Plan | None) -> tuple[AccountBook, str,
     if request.from_workspace:
         if request.workspace is None:
             raise BadInput.at("--workspace needs a workspace database", "--workspace")
-        with request.workspace.reading() as connection:
-            book = load_accounts(connection, declared)
+        with request.workspace.unit_of_work() as uow:
+            book = load_accounts(uow, declared)
         if len(book) == 0:
             raise BadInput.at("the workspace has no active accounts; `territorial import accounts` first")
         return book, "account", ACCOUNT_ID
@@ -320,9 +317,8 @@ def _reps(request: BalanceRequest, geographic: bool, required: bool) -> RepsFile
     if request.reps is not None:
         return read_balance_reps(request.reps, geographic)
     assert request.workspace is not None
-    with request.workspace.reading() as connection:
-        schema = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
-        frame = read_frame(connection, tables.ENTITY_TABLES[REPS.entity], schema)
+    with request.workspace.unit_of_work() as uow:
+        frame = stored_reps_frame(uow)
     if frame.height == 0 or not frame.get_column("active").any():
         if not required:
             return None

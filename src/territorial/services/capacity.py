@@ -21,7 +21,7 @@ from territorial.optimize.feasibility import Infeasible
 from territorial.optimize.problem import Rules, Territories
 from territorial.optimize.work_index import PRESET as WORK_INDEX
 from territorial.services.balance import WORKLOAD, BalanceRequest, Inputs, read_inputs
-from territorial.store.workspace import Workspace
+from territorial.store.unit_of_work import WorkspaceStore
 
 Stage = Callable[[str], None]
 SEGMENT, REGION = "segment", "region"
@@ -37,7 +37,7 @@ class CapacityRequest:
 
     accounts: Path | None = None
     from_workspace: bool = False
-    workspace: Workspace | None = None
+    workspace: WorkspaceStore | None = None
     plan: str | None = None
     workload: str | None = None  # hours a year per account; default: the plan's, else the work index
     work_index: Path | None = None

@@ -5,18 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import select
-
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.exports import CRMS, FORMATS, Crm, export_assignments
 from territorial.services.workspace import run_results
-from territorial.store import tables
-from territorial.store.workspace import Workspace
+from territorial.store.unit_of_work import WorkspaceStore
 
 
 def export_run(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     run_id: int,
     fmt: str,
     out_dir: Path,
@@ -44,13 +41,8 @@ def export_run(
     )
 
 
-def _reps_imported_from(workspace: Workspace, fmt: str) -> str | None:
+def _reps_imported_from(workspace: WorkspaceStore, fmt: str) -> str | None:
     """The CRM whose built-in mapping the latest reps import used, when it is the export's CRM."""
-    with workspace.reading() as connection:
-        mapping = connection.execute(
-            select(tables.imports.c.mapping)
-            .where(tables.imports.c.entity == Entity.REPS.value)
-            .order_by(tables.imports.c.import_id.desc())
-            .limit(1)
-        ).scalar()
+    with workspace.unit_of_work() as uow:
+        mapping = uow.imports.latest_mapping(Entity.REPS)
     return mapping if mapping == fmt and mapping in CRMS else None

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, insert, update
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
+from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
 from territorial.io.normalize import normalize
@@ -17,10 +17,9 @@ from territorial.io.output import write_table
 from territorial.io.tables import read_table
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import Stage, _quiet
-from territorial.services.record_diff import as_text, diff_records
-from territorial.store import tables
-from territorial.store.bulk import insert_frame, now, read_frame, upsert_frame
-from territorial.store.workspace import Workspace
+from territorial.services.record_diff import diff_records
+from territorial.store.bulk import now
+from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
 REJECT_REASON = "reason"
@@ -43,8 +42,12 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()  # file columns the built-in mapping passed over
 
 
+ACTIVE = "active"
+UPDATED_AT = "updated_at"
+
+
 def import_file(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     entity: Entity,
     path: str | Path,
     mapping: str | None = None,
@@ -72,9 +75,9 @@ def import_file(
     keep = ~pl.int_range(pl.len()).is_in(bad_rows.implode())
     incoming = normalized.frame.filter(keep)
     stage(f"Comparing {incoming.height:,} rows with the workspace")
-    with workspace.writing(f"import:{entity.value}") as connection:
-        report = _write(connection, schema, mapped, incoming, full_sync, mapping)
-        _record_normalizations(connection, report.import_id, normalized.changes)
+    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+        report = _write(uow, schema, mapped, incoming, full_sync, mapping)
+        _record_normalizations(uow, report.import_id, normalized.changes)
     report.rejected = bad_rows.len()
     report.rejects_file = rejects_file
     report.normalized_cells = normalized.changes.height
@@ -148,71 +151,55 @@ def _write_rejects(mapped: MappedTable, problems: pl.DataFrame, path: Path) -> N
 
 
 def _write(
-    connection: Connection,
+    uow: UnitOfWork,
     schema: EntitySchema,
     mapped: MappedTable,
     incoming: pl.DataFrame,
     full_sync: bool,
     mapping: str | None,
 ) -> ImportReport:
+    """Upsert the changed and new records, deactivate the missing ones (full sync), and keep every
+    change in the history."""
     entity = schema.entity
-    table = tables.ENTITY_TABLES[entity]
     started = now()
-    import_id = int(
-        connection.execute(
-            insert(tables.imports)
-            .values(
-                entity=entity.value,
-                source_file=mapped.file,
-                mapping=mapping,
-                started_at=started,
-                rows_read=len(mapped),
-            )
-            .returning(tables.imports.c.import_id)
-        ).scalar_one()
-    )
+    import_id = uow.imports.start(entity, mapped.file, mapping, started, len(mapped))
     id_field = schema.id_field
     custom_fields = [c for c in incoming.columns if c not in schema.fields]
-    core = [c for c in incoming.columns if c in schema.fields and c != id_field and c != tables.ACTIVE]
-    if tables.ACTIVE in incoming.columns:
-        incoming = incoming.with_columns(pl.col(tables.ACTIVE).fill_null(True))
-    else:
-        incoming = incoming.with_columns(pl.lit(True).alias(tables.ACTIVE))
-    compared = [*core, *custom_fields, tables.ACTIVE]
-    existing = _existing(connection, schema, [*core, tables.ACTIVE], bool(schema.allows_custom))
+    core = [c for c in incoming.columns if c in schema.fields and c != id_field and c != ACTIVE]
+    incoming = incoming.with_columns(
+        pl.col(ACTIVE).fill_null(True) if ACTIVE in incoming.columns else pl.lit(True).alias(ACTIVE)
+    )
+    compared = [*core, *custom_fields, ACTIVE]
+    existing = _existing(uow, schema, [*core, ACTIVE])
     for name in custom_fields:
         if name not in existing.columns:
             existing = existing.with_columns(pl.lit(None, pl.String).alias(name))
     diff = diff_records(existing, incoming.select([id_field, *compared]), id_field, compared)
     deactivated = pl.DataFrame(schema={id_field: pl.String})
     if full_sync:
-        deactivated = existing.filter(pl.col(tables.ACTIVE)).join(
-            incoming.select(id_field), on=id_field, how="anti"
-        )
+        deactivated = existing.filter(pl.col(ACTIVE)).join(incoming.select(id_field), on=id_field, how="anti")
     rows = diff.upserts
+    custom_keys = None
     if schema.allows_custom:
-        rows = _with_custom_json(rows, existing, id_field, custom_fields)
-    rows = rows.with_columns(pl.lit(started).alias(tables.UPDATED_AT))
-    upsert_frame(connection, table, rows, [id_field])
+        rows, custom_keys = _with_stored_custom(rows, existing, id_field, custom_fields)
+    uow.records.upsert(entity, rows.with_columns(pl.lit(started).alias(UPDATED_AT)), custom_keys)
     if deactivated.height:
         off = deactivated.select(id_field).with_columns(
-            pl.lit(False).alias(tables.ACTIVE), pl.lit(started).alias(tables.UPDATED_AT)
+            pl.lit(False).alias(ACTIVE), pl.lit(started).alias(UPDATED_AT)
         )
-        upsert_frame(connection, table, off, [id_field])
+        uow.records.upsert(entity, off)
     history = pl.concat(
         [
             diff.changes,
             deactivated.select(
                 pl.col(id_field).alias("record_id"),
-                pl.lit(tables.ACTIVE).alias("field"),
+                pl.lit(ACTIVE).alias("field"),
                 pl.lit("true").alias("old_value"),
                 pl.lit("false").alias("new_value"),
             ),
         ]
     )
-    insert_frame(
-        connection,
-        tables.history,
+    uow.records.add_history(
         history.select(
             pl.lit(import_id).alias("import_id"),
             pl.lit(entity.value).alias("entity"),
@@ -222,28 +209,19 @@ def _write(
             "new_value",
             pl.lit(started).alias("changed_at"),
             pl.lit(mapped.file).alias("source_file"),
-        ),
+        )
     )
-    counts = {
-        "inserted": diff.inserted,
-        "updated": diff.updated,
-        "unchanged": diff.unchanged,
-        "deactivated": deactivated.height,
-    }
-    connection.execute(
-        update(tables.imports)
-        .where(tables.imports.c.import_id == import_id)
-        .values(finished_at=now(), **counts)
-    )
+    counts = ImportCounts(diff.inserted, diff.updated, diff.unchanged, deactivated.height)
+    uow.imports.finish(import_id, now(), counts)
     return ImportReport(
         import_id,
         entity,
         mapped.file,
         len(mapped),
-        inserted=counts["inserted"],
-        updated=counts["updated"],
-        unchanged=counts["unchanged"],
-        deactivated=counts["deactivated"],
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        deactivated=counts.deactivated,
         rejected=0,
         rejects_file=None,
         normalized_cells=0,
@@ -251,44 +229,26 @@ def _write(
     )
 
 
-def _existing(
-    connection: Connection, schema: EntitySchema, fields: list[str], with_custom: bool
-) -> pl.DataFrame:
-    """The stored records' id and `fields`, with custom fields decoded into columns of text."""
+def _existing(uow: UnitOfWork, schema: EntitySchema, fields: list[str]) -> pl.DataFrame:
+    """The stored records' id and `fields`, with custom fields as columns of text."""
     types = {
         schema.id_field: pl.String(),
         **{f: POLARS_TYPES[schema.fields.get(f, FieldType.BOOLEAN)] for f in fields},
     }
-    if with_custom:
-        types[tables.CUSTOM] = pl.String()
-    frame = read_frame(connection, tables.ENTITY_TABLES[schema.entity], types)
-    if not with_custom:
-        return frame
-    custom = frame.get_column(tables.CUSTOM)
-    frame = frame.drop(tables.CUSTOM)
-    if custom.null_count() < custom.len():
-        frame = frame.hstack(
-            custom.str.json_decode(infer_schema_length=None).struct.unnest().select(pl.all().cast(pl.String))
-        )
-    return frame
+    return uow.records.read(schema.entity, types)
 
 
-def _with_custom_json(
+def _with_stored_custom(
     rows: pl.DataFrame, existing: pl.DataFrame, id_field: str, custom_fields: list[str]
-) -> pl.DataFrame:
-    """Rows to write with their custom fields folded into one JSON object: the file's custom fields
-    over the stored ones, keys sorted so that the same data is always the same text."""
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rows to write with every custom field a record will have: the file's over the stored ones."""
     core = SCHEMAS[Entity.ACCOUNTS].fields
-    stored = [c for c in existing.columns if c not in core and c != tables.ACTIVE and c not in custom_fields]
+    stored = [c for c in existing.columns if c not in core and c != ACTIVE and c not in custom_fields]
     merged = rows.join(existing.select([id_field, *stored]), on=id_field, how="left")
-    keys = sorted({*custom_fields, *stored})
-    if not keys:
-        return merged.with_columns(pl.lit(None, pl.String).alias(tables.CUSTOM))
-    encoded = pl.struct([as_text(k, merged.schema[k]).alias(k) for k in keys]).struct.json_encode()
-    return merged.with_columns(encoded.alias(tables.CUSTOM)).drop(keys)
+    return merged, sorted({*custom_fields, *stored})
 
 
-def _record_normalizations(connection: Connection, import_id: int, changes: pl.DataFrame) -> None:
+def _record_normalizations(uow: UnitOfWork, import_id: int, changes: pl.DataFrame) -> None:
     """Each distinct normalisation (column, old value → new value) once, with how many rows it touched.
 
     Coordinates filled from postal codes all start empty: they make one line, not one per ZIP."""
@@ -304,9 +264,7 @@ def _record_normalizations(connection: Connection, import_id: int, changes: pl.D
         )
         .sort(["column", "old"])
     )
-    insert_frame(
-        connection,
-        tables.normalizations,
+    uow.records.add_normalizations(
         summary.select(
             pl.lit(import_id).alias("import_id"),
             pl.col("column").alias("field"),

@@ -4,62 +4,28 @@ for `route explain` and the fairness report."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
-from territorial.domain.entities import REPS
+from territorial.domain.stored import StoredDecision
 from territorial.errors import BadInput
 from territorial.io.reps import Rep, reps_from_frame
 from territorial.routing.round_robin import PoolState, RoundRobin
-from territorial.routing.route import Earlier, Routed
-from territorial.rules.to_polars import POLARS_TYPES
-from territorial.store import tables
-from territorial.store.bulk import insert_frame, now, read_frame
-from territorial.store.workspace import Workspace
-
-# Emails looked up per query: well under SQLite's limit on bound parameters.
-EMAILS_PER_QUERY = 500
+from territorial.routing.route import Routed
+from territorial.services.workspace import stored_reps_frame
+from territorial.store.bulk import now
+from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
 
 
-def stored_reps(connection: Connection) -> dict[str, Rep] | None:
-    schema = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
-    frame = read_frame(connection, tables.ENTITY_TABLES[REPS.entity], schema)
+def stored_reps(uow: UnitOfWork) -> dict[str, Rep] | None:
+    frame = stored_reps_frame(uow)
     return reps_from_frame(frame) if frame.height else None
 
 
-def pool_states(connection: Connection) -> dict[str, PoolState]:
-    rows = connection.execute(select(tables.routing_pools.c.territory_id, tables.routing_pools.c.state)).all()
-    return {row.territory_id: json.loads(row.state) for row in rows}
-
-
-def earlier_leads(connection: Connection, emails: Iterable[str], since: date) -> dict[str, Earlier]:
-    """Per email, the latest stored lead from it that reached a rep on or after `since`."""
-    decisions = tables.routing_decisions
-    found: dict[str, Earlier] = {}
-    wanted = sorted(set(emails))
-    for start in range(0, len(wanted), EMAILS_PER_QUERY):
-        rows = connection.execute(
-            select(
-                decisions.c.email,
-                decisions.c.lead_id,
-                decisions.c.lead_day,
-                decisions.c.rep_id,
-                decisions.c.territory_id,
-            )
-            .where(
-                decisions.c.email.in_(wanted[start : start + EMAILS_PER_QUERY]),
-                decisions.c.rep_id.is_not(None),
-                decisions.c.lead_day >= since,
-            )
-            .order_by(decisions.c.lead_day, decisions.c.decision_id)
-        ).all()
-        for row in rows:  # in date order, so the latest lead of each email is kept
-            found[row.email] = Earlier(row.lead_id, row.lead_day, row.rep_id, row.territory_id)
-    return found
+def pool_states(uow: UnitOfWork) -> dict[str, PoolState]:
+    return uow.routing.pools()
 
 
 def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
@@ -92,7 +58,7 @@ def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
 
 
 def store_decisions(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     plan_id: int | None,
     plan_name: str,
     source: str,
@@ -101,119 +67,40 @@ def store_decisions(
 ) -> int:
     """Store a routing run, its decisions with their paths and where the pools now stand."""
     started = now()
-    with workspace.writing("route") as connection:
-        run_id = int(
-            connection.execute(
-                insert(tables.routing_runs)
-                .values(
-                    plan_id=plan_id,
-                    plan_name=plan_name,
-                    source=source,
-                    started_at=started,
-                    leads=len(decisions),
-                )
-                .returning(tables.routing_runs.c.route_run_id)
-            ).scalar_one()
-        )
-        frame = decisions_frame(decisions).select(
-            pl.lit(run_id).alias("route_run_id"),
-            "lead_id",
-            pl.Series("email", [d.email for d in decisions], dtype=pl.String),
-            pl.Series("lead_day", [d.day for d in decisions], dtype=pl.Date),
-            "decision",
-            "rep_id",
-            "territory_id",
-            "matched_account_id",
-            "score",
-            "relevance",
-            "product",
-            "queue",
-            pl.Series("in_pool", [d.in_pool for d in decisions], dtype=pl.Boolean),
-            "reason",
-            pl.Series(
-                "path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String
-            ),
-        )
-        insert_frame(connection, tables.routing_decisions, frame)
-        if pools:
-            connection.execute(
-                delete(tables.routing_pools).where(tables.routing_pools.c.territory_id.in_(pools))
-            )
-            stamp = now()
-            connection.execute(
-                insert(tables.routing_pools),
-                [
-                    {
-                        "territory_id": t,
-                        "state": json.dumps(robin.state(), sort_keys=True),
-                        "updated_at": stamp,
-                    }
-                    for t, robin in sorted(pools.items())
-                ],
-            )
-        connection.execute(
-            update(tables.routing_runs)
-            .where(tables.routing_runs.c.route_run_id == run_id)
-            .values(finished_at=now())
-        )
+    frame = decisions_frame(decisions).select(
+        "lead_id",
+        pl.Series("email", [d.email for d in decisions], dtype=pl.String),
+        pl.Series("lead_day", [d.day for d in decisions], dtype=pl.Date),
+        "decision",
+        "rep_id",
+        "territory_id",
+        "matched_account_id",
+        "score",
+        "relevance",
+        "product",
+        "queue",
+        pl.Series("in_pool", [d.in_pool for d in decisions], dtype=pl.Boolean),
+        "reason",
+        pl.Series("path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String),
+    )
+    with workspace.unit_of_work(write=True, lock="route") as uow:
+        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame)
+        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, now())
+        uow.routing.finish_run(run_id, now())
     return run_id
 
 
-@dataclass(frozen=True)
-class StoredDecision:
-    route_run_id: int
-    lead_id: str
-    lead_day: date
-    decision: str
-    rep_id: str | None
-    territory_id: str | None
-    matched_account_id: str | None
-    score: int | None
-    relevance: float | None
-    product: str | None
-    queue: str | None
-    reason: str
-    path: list[dict[str, str]]
-    source: str
-    plan_name: str
-
-
-def explain_lead(workspace: Workspace, lead_id: str) -> list[StoredDecision]:
+def explain_lead(workspace: WorkspaceStore, lead_id: str) -> list[StoredDecision]:
     """Every stored decision for a lead, oldest first, each with its full path."""
-    decisions, runs = tables.routing_decisions, tables.routing_runs
-    with workspace.reading() as connection:
-        rows = connection.execute(
-            select(decisions, runs.c.source, runs.c.plan_name)
-            .join(runs, runs.c.route_run_id == decisions.c.route_run_id)
-            .where(decisions.c.lead_id == lead_id)
-            .order_by(decisions.c.decision_id)
-        ).all()
-    if not rows:
+    with workspace.unit_of_work() as uow:
+        decisions = uow.routing.decisions_for(lead_id)
+    if not decisions:
         raise BadInput.at(f"no routing decision is stored for lead {lead_id!r}", "LEAD_ID")
-    return [
-        StoredDecision(
-            route_run_id=row.route_run_id,
-            lead_id=row.lead_id,
-            lead_day=row.lead_day,
-            decision=row.decision,
-            rep_id=row.rep_id,
-            territory_id=row.territory_id,
-            matched_account_id=row.matched_account_id,
-            score=row.score,
-            relevance=row.relevance,
-            product=row.product,
-            queue=row.queue,
-            reason=row.reason,
-            path=json.loads(row.path),
-            source=row.source,
-            plan_name=row.plan_name,
-        )
-        for row in rows
-    ]
+    return decisions
 
 
 def fairness_report(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     start: date | None = None,
     end: date | None = None,
     reps: Mapping[str, Rep] | None = None,
@@ -223,23 +110,10 @@ def fairness_report(
     run: leads and expected value (the sum of fit chances; the lead count when leads were not scored)
     against the rep's weight share of the pool. Only leads shared by round robin count: matched and
     duplicate leads follow account ownership, not the rotation."""
-    decisions = tables.routing_decisions
-    conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
-    if start is not None:
-        conditions.append(decisions.c.lead_day >= start)
-    if end is not None:
-        conditions.append(decisions.c.lead_day <= end)
-    if route_run_id is not None:
-        conditions.append(decisions.c.route_run_id == route_run_id)
-    with workspace.reading() as connection:
-        rows = connection.execute(
-            select(decisions.c.territory_id, decisions.c.rep_id, decisions.c.score).where(*conditions)
-        ).all()
-        known = reps if reps is not None else (stored_reps(connection) or {})
-        pools = pool_states(connection)
-    frame = pl.DataFrame(
-        rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-    )
+    with workspace.unit_of_work() as uow:
+        frame = uow.routing.pooled_leads(start, end, route_run_id)
+        known = reps if reps is not None else (stored_reps(uow) or {})
+        pools = pool_states(uow)
     # Pool members who won no lead in the period still hold a weight share: add them with zero leads.
     members = pl.DataFrame(
         [(t, rep) for t, state in pools.items() for rep in state["pointers"]],

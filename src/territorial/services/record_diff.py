@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from territorial.store.bulk import text_of
+
 CREATED = "(created)"
 _OLD = "__old"
 
@@ -18,17 +20,6 @@ class RecordDiff:
     inserted: int
     updated: int
     unchanged: int
-
-
-def as_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    """A value as history shows it: 1200 rather than 1200.0, dates as YYYY-MM-DD, true/false."""
-    expr = pl.col(column)
-    if dtype.is_float():
-        whole = expr.is_not_null() & (expr == expr.round(0)) & (expr.abs() < 2**53)
-        return pl.when(whole).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
-    if dtype == pl.Boolean:
-        return pl.when(expr).then(pl.lit("true")).when(expr.not_()).then(pl.lit("false"))
-    return expr.cast(pl.String)
 
 
 def diff_records(
@@ -51,8 +42,8 @@ def diff_records(
         changed.filter(pl.col(f).ne_missing(pl.col(f"{f}{_OLD}").cast(incoming.schema[f]))).select(
             pl.col(id_field).cast(pl.String).alias("record_id"),
             pl.lit(f).alias("field"),
-            as_text(f"{f}{_OLD}", incoming.schema[f]).alias("old_value"),
-            as_text(f, incoming.schema[f]).alias("new_value"),
+            text_of(f"{f}{_OLD}", incoming.schema[f]).alias("old_value"),
+            text_of(f, incoming.schema[f]).alias("new_value"),
         )
         for f in fields
     ]

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection
 
 from territorial.domain.fields import canonical
 from territorial.domain.plan import Plan
@@ -27,6 +26,7 @@ from territorial.routing.round_robin import PoolRep, RoundRobin
 from territorial.routing.route import (
     AccountMatch,
     AccountOwner,
+    Earlier,
     FitVerdict,
     Lead,
     LeadRouter,
@@ -34,15 +34,9 @@ from territorial.routing.route import (
     Routed,
 )
 from territorial.services.assign import Stage, _quiet, apply_reps
-from territorial.services.lead_audit import (
-    decisions_frame,
-    earlier_leads,
-    pool_states,
-    store_decisions,
-    stored_reps,
-)
+from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions, stored_reps
 from territorial.services.workspace import load_accounts, stored_plan
-from territorial.store.workspace import Workspace
+from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
 
 if TYPE_CHECKING:  # scikit-learn loads only when the plan scores leads
     from territorial.scoring.fit import FitModel
@@ -88,24 +82,24 @@ class RoutedBatch:
 
 
 def open_router(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     plan: str | Path | int,
     reps_path: str | Path | None = None,
     availability_path: str | Path | None = None,
     stage: Stage = _quiet,
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models."""
-    with workspace.reading() as connection:
+    with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
             stage(f"Reading plan {plan}")
-            loaded, plan_id, base = stored_plan(connection, plan), plan, Path.cwd()
+            loaded, plan_id, base = stored_plan(uow, plan), plan, Path.cwd()
         else:
             stage(f"Reading the plan {plan}")
             loaded, plan_id, base = load_plan(plan), None, Path(plan).resolve().parent
         stage("Reading the workspace's accounts")
-        book = load_accounts(connection, loaded.fields)
-        workspace_reps = None if reps_path is not None else stored_reps(connection)
-        states = pool_states(connection)
+        book = load_accounts(uow, loaded.fields)
+        workspace_reps = None if reps_path is not None else stored_reps(uow)
+        states = pool_states(uow)
     warnings = check_plan(loaded, book.schema, book.field_names)
     reps = read_reps(reps_path) if reps_path is not None else workspace_reps
     if reps:
@@ -286,7 +280,7 @@ def _email(value: object) -> str | None:
 
 
 def route_file(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     router: Router,
     leads_path: str | Path,
     today: date | None = None,
@@ -300,8 +294,8 @@ def route_file(
     leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
-    with workspace.reading() as connection:
-        _remember_earlier(connection, router, leads)
+    with workspace.unit_of_work() as uow:
+        _remember_earlier(uow, router, leads)
     stage(f"Routing {len(leads):,} leads")
     decided: dict[int, Routed] = {}
     for done, index in enumerate(order, start=1):
@@ -316,7 +310,9 @@ def route_file(
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 
-def route_lead(workspace: Workspace, router: Router, lead: Mapping[str, Any], store: bool = True) -> Routed:
+def route_lead(
+    workspace: WorkspaceStore, router: Router, lead: Mapping[str, Any], store: bool = True
+) -> Routed:
     """Route one lead given as field -> value (the in-process API); the decision is stored unless
     `store` is False."""
     if not any(value is not None and str(value).strip() for key, value in lead.items() if key != LEAD_ID):
@@ -332,8 +328,8 @@ def route_lead(workspace: Workspace, router: Router, lead: Mapping[str, Any], st
     )
     facts = lead_facts(router, raw, [record], date.today())[0]
     if store:
-        with workspace.reading() as connection:
-            _remember_earlier(connection, router, [facts])
+        with workspace.unit_of_work() as uow:
+            _remember_earlier(uow, router, [facts])
     decision = router.router.route(facts)
     if store:
         store_decisions(
@@ -350,14 +346,16 @@ def _touched_pools(router: Router) -> dict[str, RoundRobin]:
     return touched
 
 
-def _remember_earlier(connection: Connection, router: Router, leads: Sequence[Lead]) -> None:
+def _remember_earlier(uow: UnitOfWork, router: Router, leads: Sequence[Lead]) -> None:
     """Load the stored leads that reached a rep within the duplicate window of this batch."""
     days = [lead.day for lead in leads if lead.email]
     if not days:
         return
     since = min(days) - timedelta(days=router.plan.routing.duplicate_window_days)
-    found = earlier_leads(connection, (lead.email for lead in leads if lead.email), since)
-    for email, earlier in found.items():
+    found = uow.routing.earlier_leads((lead.email for lead in leads if lead.email), since)
+    for email, stored in found.items():
         known = router.router.earlier.get(email)
-        if known is None or known.day <= earlier.day:
-            router.router.earlier[email] = earlier
+        if known is None or known.day <= stored.day:
+            router.router.earlier[email] = Earlier(
+                stored.lead_id, stored.day, stored.rep_id, stored.territory_id
+            )

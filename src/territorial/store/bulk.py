@@ -141,5 +141,17 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def text_of(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A value as history and custom fields keep it: 1200 rather than 1200.0, dates as YYYY-MM-DD,
+    true/false."""
+    expr = pl.col(column)
+    if dtype.is_float():
+        whole = expr.is_not_null() & (expr == expr.round(0)) & (expr.abs() < 2**53)
+        return pl.when(whole).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
+    if dtype == pl.Boolean:
+        return pl.when(expr).then(pl.lit("true")).when(expr.not_()).then(pl.lit("false"))
+    return expr.cast(pl.String)
+
+
 def now() -> datetime:
     return datetime.now().replace(microsecond=0)

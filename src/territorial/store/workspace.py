@@ -1,4 +1,4 @@
-"""Opening a workspace: its database, its schema version, and transactions that serialise writers."""
+"""Opening a workspace: its database, its schema version, and units of work (read or write)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from territorial.errors import BadInput
+from territorial.store.unit_of_work import SqlUnitOfWork
 
 DEFAULT_URL = "sqlite:///territorial.db"
 URL_VARIABLE = "TERRITORIAL_DATABASE_URL"
 # How long a second writer waits for the first before giving up cleanly.
 LOCK_WAIT_SECONDS = 120
+# The execution option that makes a SQLite transaction take the write lock at BEGIN.
+_WRITER = "territorial_writer"
 
 
 class WorkspaceError(BadInput):
@@ -33,7 +36,8 @@ def database_url(given: str | None) -> str:
     return given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
 
 
-def _describe(url: str) -> str:
+def describe(url: str) -> str:
+    """The URL as the user may see it: without a password."""
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -50,17 +54,20 @@ def _engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             # Let SQLAlchemy's BEGIN (below) decide transactions. (Write-ahead logging, which lets
-            # readers go on while an import writes, is set once when the workspace is created.)
+            # readers go on while a writer writes, is set when the workspace is created.)
             dbapi_connection.isolation_level = None
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writer takes the database's write lock at once, so two writers queue instead of
+            # failing halfway; a reader takes no lock and, under WAL, never waits for a writer.
+            writer = conn.get_execution_options().get(_WRITER, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     if parsed.get_backend_name() != "postgresql":
-        raise WorkspaceError.at("only SQLite and PostgreSQL workspaces are supported", _describe(url))
+        raise WorkspaceError.at("only SQLite and PostgreSQL workspaces are supported", describe(url))
     return create_engine(parsed)
 
 
@@ -86,24 +93,31 @@ class Workspace:
 
     @property
     def name(self) -> str:
-        return _describe(self.url)
+        return describe(self.url)
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def writing(self, lock: str) -> Iterator[Connection]:
-        """A transaction that holds the workspace's write lock named `lock` until it ends.
+    def unit_of_work(self, write: bool = False, lock: str | None = None) -> Iterator[SqlUnitOfWork]:
+        """One transaction: committed when the block ends, rolled back when it raises.
 
-        SQLite takes its database write lock at BEGIN IMMEDIATE; PostgreSQL takes an advisory
-        lock. Either way a second writer waits, then fails cleanly instead of interleaving."""
+        A reader takes no lock (SQLite: a deferred transaction under WAL; PostgreSQL: a plain one).
+        A writer takes the workspace's write lock named `lock`: BEGIN IMMEDIATE on SQLite, an
+        advisory lock on PostgreSQL. A second writer waits for the first, then fails cleanly."""
+        if write and not lock:
+            raise ValueError("a writing unit of work names its lock")
         try:
-            with self.engine.begin() as connection:
-                if self.is_postgres:
-                    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
-                    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})
-                yield connection
+            with self.engine.connect() as connection:
+                connection.execution_options(**{_WRITER: write})
+                with connection.begin():
+                    if write and self.is_postgres:
+                        connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+                        connection.execute(
+                            text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock}
+                        )
+                    yield SqlUnitOfWork(connection, write)
         except OperationalError as err:
             if "locked" in str(err) or "lock timeout" in str(err):
                 raise WorkspaceError.at(
@@ -111,11 +125,6 @@ class Workspace:
                     self.name,
                 ) from None
             raise
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            yield connection
 
 
 def init_workspace(url: str | None) -> Workspace:
@@ -129,10 +138,16 @@ def init_workspace(url: str | None) -> Workspace:
 def upgrade(workspace: Workspace) -> None:
     try:
         if workspace.engine.dialect.name == "sqlite":
-            with workspace.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        with workspace.engine.begin() as connection:
-            command.upgrade(_alembic_config(connection), "head")
+            # Outside any transaction: SQLite cannot change its journal mode inside one.
+            raw = workspace.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        with workspace.engine.connect() as connection:
+            connection.execution_options(**{_WRITER: True})
+            with connection.begin():
+                command.upgrade(_alembic_config(connection), "head")
     except OperationalError as err:
         raise WorkspaceError.at(f"cannot open the database: {err.orig}", workspace.name) from None
 
@@ -142,7 +157,7 @@ def open_workspace(url: str | None) -> Workspace:
     resolved = database_url(url)
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        raise WorkspaceError.at("no workspace here; create one with `territorial init`", _describe(resolved))
+        raise WorkspaceError.at("no workspace here; create one with `territorial init`", describe(resolved))
     workspace = Workspace(resolved, _engine(resolved))
     try:
         with workspace.engine.connect() as connection:

@@ -1,0 +1,57 @@
+"""What the workspace keeps besides records: stored plans, routing decisions and earlier leads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan as stored: its YAML verbatim, with the file it came from."""
+
+    plan_id: int
+    name: str
+    file_name: str
+    source: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """One routing decision as the audit keeps it, with the run it came from."""
+
+    route_run_id: int
+    lead_id: str
+    lead_day: date
+    decision: str
+    rep_id: str | None
+    territory_id: str | None
+    matched_account_id: str | None
+    score: int | None
+    relevance: float | None
+    product: str | None
+    queue: str | None
+    reason: str
+    path: list[dict[str, str]]
+    source: str
+    plan_name: str
+
+
+@dataclass(frozen=True)
+class EarlierLead:
+    """The latest stored lead from an email that reached a rep: the duplicate window's memory."""
+
+    email: str
+    lead_id: str
+    day: date
+    rep_id: str
+    territory_id: str | None
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+    deactivated: int

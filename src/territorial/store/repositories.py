@@ -1,0 +1,397 @@
+"""The repositories: plans, imports, assignment runs and the routing audit as domain objects, and
+records (accounts, reps, opportunities, leads, history) as frames through `store.bulk`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
+
+from territorial.domain.entities import SCHEMAS, Entity
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.store import tables
+from territorial.store.bulk import insert_frame, read_frame, text_of, upsert_frame
+
+# Emails looked up per query: well under SQLite's limit on bound parameters.
+EMAILS_PER_QUERY = 500
+# A stored id beyond a 64-bit integer is in no table, and the drivers refuse to compare with it.
+LARGEST_ID = 2**63 - 1
+
+
+class Repository:
+    def __init__(self, connection: Connection, write: bool) -> None:
+        self.connection = connection
+        self.write = write
+
+    def _writing(self) -> Connection:
+        if not self.write:
+            raise RuntimeError("this unit of work only reads; open one with write=True and a lock")
+        return self.connection
+
+
+class Plans(Repository):
+    def add(self, name: str, file_name: str, source: str, created_at: datetime) -> int:
+        result = self._writing().execute(
+            insert(tables.plans)
+            .values(name=name, file_name=file_name, source=source, created_at=created_at)
+            .returning(tables.plans.c.plan_id)
+        )
+        return int(result.scalar_one())
+
+    def get(self, plan_id: int) -> StoredPlan | None:
+        if not 0 <= plan_id <= LARGEST_ID:
+            return None
+        row = self.connection.execute(select(tables.plans).where(tables.plans.c.plan_id == plan_id)).first()
+        return None if row is None else StoredPlan(**row._mapping)
+
+    def list(self) -> list[StoredPlan]:
+        rows = self.connection.execute(select(tables.plans).order_by(tables.plans.c.plan_id)).all()
+        return [StoredPlan(**row._mapping) for row in rows]
+
+
+class Records(Repository):
+    """Entity records as frames. Accounts keep custom fields as one JSON object of text values;
+    they come back, and go in, as columns of text."""
+
+    def read(
+        self, entity: Entity, types: Mapping[str, pl.DataType], active_only: bool = False
+    ) -> pl.DataFrame:
+        """The records' `types` columns, plus their custom fields when the entity has them."""
+        with_custom = SCHEMAS[entity].allows_custom
+        wanted = {**types, **({tables.CUSTOM: pl.String()} if with_custom else {})}
+        where = f"WHERE {tables.ACTIVE}" if active_only else ""
+        frame = read_frame(self.connection, tables.ENTITY_TABLES[entity], wanted, where)
+        if not with_custom:
+            return frame
+        custom = frame.get_column(tables.CUSTOM)
+        frame = frame.drop(tables.CUSTOM)
+        if custom.null_count() < custom.len():
+            decoded = custom.str.json_decode(infer_schema_length=None)
+            frame = frame.hstack(decoded.struct.unnest().select(pl.all().cast(pl.String)))
+        return frame
+
+    def upsert(self, entity: Entity, rows: pl.DataFrame, custom_fields: Sequence[str] | None = None) -> None:
+        """Insert new records and overwrite the given columns of stored ones. With `custom_fields`,
+        those columns become the records' whole custom-field object (keys sorted, so the same data
+        is always the same text; no keys: none)."""
+        schema = SCHEMAS[entity]
+        if custom_fields is not None and schema.allows_custom:
+            keys = sorted(custom_fields)
+            if keys:
+                encoded = pl.struct([text_of(k, rows.schema[k]).alias(k) for k in keys]).struct.json_encode()
+            else:
+                encoded = pl.lit(None, pl.String)
+            rows = rows.with_columns(encoded.alias(tables.CUSTOM)).drop(keys)
+        upsert_frame(self._writing(), tables.ENTITY_TABLES[entity], rows, [schema.id_field])
+
+    def add_history(self, changes: pl.DataFrame) -> None:
+        """import_id, entity, record_id, field, old_value, new_value, changed_at, source_file."""
+        insert_frame(self._writing(), tables.history, changes)
+
+    def history_of(self, entity: Entity, record_id: str) -> pl.DataFrame:
+        """field, old_value, new_value of every change kept for one record, oldest first."""
+        history = tables.history
+        rows = self.connection.execute(
+            select(history.c.field, history.c.old_value, history.c.new_value)
+            .where(history.c.entity == entity.value, history.c.record_id == record_id)
+            .order_by(history.c.change_id)
+        ).all()
+        return pl.DataFrame(
+            rows, schema={"field": pl.String, "old_value": pl.String, "new_value": pl.String}, orient="row"
+        )
+
+    def add_normalizations(self, summary: pl.DataFrame) -> None:
+        """import_id, field, old_value, new_value, rule, rows."""
+        insert_frame(self._writing(), tables.normalizations, summary)
+
+
+class Imports(Repository):
+    def start(
+        self, entity: Entity, source_file: str, mapping: str | None, started_at: datetime, rows: int
+    ) -> int:
+        return int(
+            self._writing()
+            .execute(
+                insert(tables.imports)
+                .values(
+                    entity=entity.value,
+                    source_file=source_file,
+                    mapping=mapping,
+                    started_at=started_at,
+                    rows_read=rows,
+                )
+                .returning(tables.imports.c.import_id)
+            )
+            .scalar_one()
+        )
+
+    def finish(self, import_id: int, finished_at: datetime, counts: ImportCounts) -> None:
+        self._writing().execute(
+            update(tables.imports)
+            .where(tables.imports.c.import_id == import_id)
+            .values(
+                finished_at=finished_at,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                deactivated=counts.deactivated,
+            )
+        )
+
+    def counts(self, import_id: int) -> ImportCounts | None:
+        """What a finished import did; None for an unknown or unfinished one."""
+        imports = tables.imports
+        row = self.connection.execute(
+            select(imports.c.inserted, imports.c.updated, imports.c.unchanged, imports.c.deactivated).where(
+                imports.c.import_id == import_id, imports.c.finished_at.is_not(None)
+            )
+        ).first()
+        return None if row is None else ImportCounts(*row)
+
+    def latest_mapping(self, entity: Entity) -> str | None:
+        """The mapping the latest import of `entity` used (None: none, or no import yet)."""
+        mapping = self.connection.execute(
+            select(tables.imports.c.mapping)
+            .where(tables.imports.c.entity == entity.value)
+            .order_by(tables.imports.c.import_id.desc())
+            .limit(1)
+        ).scalar()
+        return None if mapping is None else str(mapping)
+
+
+# The columns of a stored assignment result, as `territorial assign` writes them (reason apart).
+RESULT_TYPES = {
+    "account_id": pl.String(),
+    "layer": pl.String(),
+    "territory_id": pl.String(),
+    "territory_name": pl.String(),
+    "rep_id": pl.String(),
+    "overlaps": pl.String(),
+    "tie": pl.Boolean(),
+    "workload": pl.Float64(),
+    "reason_id": pl.Int64(),
+}
+
+
+class AssignmentRuns(Repository):
+    def add(
+        self,
+        plan_id: int,
+        started_at: datetime,
+        accounts: int,
+        unassigned: int,
+        ties: int,
+        reasons: Sequence[str],
+        results: pl.DataFrame,
+    ) -> int:
+        """A run with its results (the RESULT_TYPES columns; reason_id indexes `reasons`)."""
+        connection = self._writing()
+        run_id = int(
+            connection.execute(
+                insert(tables.assignment_runs)
+                .values(
+                    plan_id=plan_id,
+                    started_at=started_at,
+                    accounts=accounts,
+                    unassigned=unassigned,
+                    ties=ties,
+                )
+                .returning(tables.assignment_runs.c.run_id)
+            ).scalar_one()
+        )
+        texts = pl.DataFrame({"text": list(reasons)}, schema={"text": pl.String}).with_row_index("reason_id")
+        insert_frame(
+            connection,
+            tables.run_reasons,
+            texts.select(pl.lit(run_id).alias("run_id"), pl.col("reason_id").cast(pl.Int64), "text"),
+        )
+        insert_frame(
+            connection,
+            tables.assignment_results,
+            results.select(pl.lit(run_id).alias("run_id"), *RESULT_TYPES),
+        )
+        return run_id
+
+    def finish(self, run_id: int, finished_at: datetime) -> None:
+        runs = tables.assignment_runs
+        self._writing().execute(update(runs).where(runs.c.run_id == run_id).values(finished_at=finished_at))
+
+    def results(self, run_id: int) -> pl.DataFrame | None:
+        """A stored run's rows with their reason text (`reason`), in no particular order; None when
+        there is no such run."""
+        runs = tables.assignment_runs
+        exists = (
+            0 <= run_id <= LARGEST_ID
+            and self.connection.execute(
+                select(func.count()).select_from(runs).where(runs.c.run_id == run_id)
+            ).scalar_one()
+        )
+        if not exists:
+            return None
+        where = f"WHERE run_id = {int(run_id)}"
+        rows = read_frame(self.connection, tables.assignment_results, RESULT_TYPES, where)
+        reasons = read_frame(
+            self.connection, tables.run_reasons, {"reason_id": pl.Int64(), "text": pl.String()}, where
+        )
+        return rows.join(reasons.rename({"text": "reason"}), on="reason_id", how="left").drop("reason_id")
+
+
+# The columns of a stored routing decision, as the audit keeps them.
+DECISION_TYPES = {
+    "lead_id": pl.String(),
+    "email": pl.String(),
+    "lead_day": pl.Date(),
+    "decision": pl.String(),
+    "rep_id": pl.String(),
+    "territory_id": pl.String(),
+    "matched_account_id": pl.String(),
+    "score": pl.Int64(),
+    "relevance": pl.Float64(),
+    "product": pl.String(),
+    "queue": pl.String(),
+    "in_pool": pl.Boolean(),
+    "reason": pl.String(),
+    "path": pl.String(),  # JSON list of {step, inputs, outcome}
+}
+
+
+class RoutingAudit(Repository):
+    """Routing runs, their decisions with their paths, and where each pool's round robin stands."""
+
+    def add_run(
+        self,
+        plan_id: int | None,
+        plan_name: str,
+        source: str,
+        started_at: datetime,
+        decisions: pl.DataFrame,
+    ) -> int:
+        """A routing run with its decisions (the DECISION_TYPES columns)."""
+        connection = self._writing()
+        run_id = int(
+            connection.execute(
+                insert(tables.routing_runs)
+                .values(
+                    plan_id=plan_id,
+                    plan_name=plan_name,
+                    source=source,
+                    started_at=started_at,
+                    leads=decisions.height,
+                )
+                .returning(tables.routing_runs.c.route_run_id)
+            ).scalar_one()
+        )
+        insert_frame(
+            connection,
+            tables.routing_decisions,
+            decisions.select(pl.lit(run_id).alias("route_run_id"), *DECISION_TYPES),
+        )
+        return run_id
+
+    def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
+        runs = tables.routing_runs
+        self._writing().execute(
+            update(runs).where(runs.c.route_run_id == route_run_id).values(finished_at=finished_at)
+        )
+
+    def save_pools(self, states: Mapping[str, Any], updated_at: datetime) -> None:
+        """Where the given pools' round robins now stand (territory_id -> state, kept as JSON)."""
+        if not states:
+            return
+        pools = tables.routing_pools
+        connection = self._writing()
+        connection.execute(delete(pools).where(pools.c.territory_id.in_(states)))
+        connection.execute(
+            insert(pools),
+            [
+                {"territory_id": t, "state": json.dumps(state, sort_keys=True), "updated_at": updated_at}
+                for t, state in sorted(states.items())
+            ],
+        )
+
+    def pools(self) -> dict[str, Any]:
+        """territory_id -> the stored state of its round robin."""
+        pools = tables.routing_pools
+        rows = self.connection.execute(select(pools.c.territory_id, pools.c.state)).all()
+        return {row.territory_id: json.loads(row.state) for row in rows}
+
+    def earlier_leads(self, emails: Iterable[str], since: date) -> dict[str, EarlierLead]:
+        """Per email, the latest stored lead from it that reached a rep on or after `since`."""
+        decisions = tables.routing_decisions
+        found: dict[str, EarlierLead] = {}
+        wanted = sorted(set(emails))
+        for start in range(0, len(wanted), EMAILS_PER_QUERY):
+            rows = self.connection.execute(
+                select(
+                    decisions.c.email,
+                    decisions.c.lead_id,
+                    decisions.c.lead_day,
+                    decisions.c.rep_id,
+                    decisions.c.territory_id,
+                )
+                .where(
+                    decisions.c.email.in_(wanted[start : start + EMAILS_PER_QUERY]),
+                    decisions.c.rep_id.is_not(None),
+                    decisions.c.lead_day >= since,
+                )
+                .order_by(decisions.c.lead_day, decisions.c.decision_id)
+            ).all()
+            for row in rows:  # in date order, so the latest lead of each email is kept
+                found[row.email] = EarlierLead(
+                    row.email, row.lead_id, row.lead_day, row.rep_id, row.territory_id
+                )
+        return found
+
+    def decisions_for(self, lead_id: str) -> list[StoredDecision]:
+        """Every stored decision for a lead, oldest first."""
+        decisions, runs = tables.routing_decisions, tables.routing_runs
+        rows = self.connection.execute(
+            select(decisions, runs.c.source, runs.c.plan_name)
+            .join(runs, runs.c.route_run_id == decisions.c.route_run_id)
+            .where(decisions.c.lead_id == lead_id)
+            .order_by(decisions.c.decision_id)
+        ).all()
+        return [
+            StoredDecision(
+                route_run_id=row.route_run_id,
+                lead_id=row.lead_id,
+                lead_day=row.lead_day,
+                decision=row.decision,
+                rep_id=row.rep_id,
+                territory_id=row.territory_id,
+                matched_account_id=row.matched_account_id,
+                score=row.score,
+                relevance=row.relevance,
+                product=row.product,
+                queue=row.queue,
+                reason=row.reason,
+                path=json.loads(row.path),
+                source=row.source,
+                plan_name=row.plan_name,
+            )
+            for row in rows
+        ]
+
+    def pooled_leads(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        """territory_id, rep_id, score of the leads shared by round robin, dated from `start` to `end`
+        (inclusive) or of one routing run."""
+        decisions = tables.routing_decisions
+        conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
+        if start is not None:
+            conditions.append(decisions.c.lead_day >= start)
+        if end is not None:
+            conditions.append(decisions.c.lead_day <= end)
+        if route_run_id is not None:
+            conditions.append(decisions.c.route_run_id == route_run_id)
+        rows = self.connection.execute(
+            select(decisions.c.territory_id, decisions.c.rep_id, decisions.c.score).where(*conditions)
+        ).all()
+        return pl.DataFrame(
+            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
+        )

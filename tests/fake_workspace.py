@@ -1,0 +1,260 @@
+"""An in-memory workspace with the store's repositories, for service tests without a database.
+
+It implements only what `tests/store/test_repositories.py` pins; that suite runs on it, on SQLite and
+on PostgreSQL, so the fake cannot drift from the real store unnoticed. A writing unit of work works
+on a copy and keeps it only when its block ends without an error, as a transaction would."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from territorial.domain.entities import SCHEMAS, Entity
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.rules.to_polars import POLARS_TYPES
+from territorial.store.bulk import text_of
+from territorial.store.repositories import DECISION_TYPES, RESULT_TYPES
+
+BOOKKEEPING = {"active": pl.Boolean(), "updated_at": pl.Datetime()}
+
+
+def _empty(entity: Entity) -> pl.DataFrame:
+    schema = SCHEMAS[entity]
+    types = {name: POLARS_TYPES[ftype] for name, ftype in schema.fields.items()}
+    return pl.DataFrame(schema={**types, **BOOKKEEPING})
+
+
+@dataclass
+class State:
+    plans: list[StoredPlan] = field(default_factory=list)
+    records: dict[Entity, pl.DataFrame] = field(default_factory=lambda: {e: _empty(e) for e in Entity})
+    history: list[pl.DataFrame] = field(default_factory=list)
+    normalizations: list[pl.DataFrame] = field(default_factory=list)
+    imports: list[dict[str, Any]] = field(default_factory=list)
+    runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    routing_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    pools: dict[str, Any] = field(default_factory=dict)
+
+
+class _Repository:
+    def __init__(self, state: State, write: bool) -> None:
+        self.state = state
+        self.write = write
+
+    def _writing(self) -> State:
+        if not self.write:
+            raise RuntimeError("this unit of work only reads; open one with write=True and a lock")
+        return self.state
+
+
+class FakePlans(_Repository):
+    def add(self, name: str, file_name: str, source: str, created_at: datetime) -> int:
+        state = self._writing()
+        plan_id = len(state.plans) + 1
+        state.plans.append(StoredPlan(plan_id, name, file_name, source, created_at))
+        return plan_id
+
+    def get(self, plan_id: int) -> StoredPlan | None:
+        return next((p for p in self.state.plans if p.plan_id == plan_id), None)
+
+    def list(self) -> list[StoredPlan]:
+        return list(self.state.plans)
+
+
+class FakeRecords(_Repository):
+    def read(
+        self, entity: Entity, types: Mapping[str, pl.DataType], active_only: bool = False
+    ) -> pl.DataFrame:
+        frame = self.state.records[entity]
+        if active_only:
+            frame = frame.filter(pl.col("active"))
+        core = set(SCHEMAS[entity].fields) | set(BOOKKEEPING)
+        custom = [c for c in frame.columns if c not in core] if SCHEMAS[entity].allows_custom else []
+        return frame.select(*(pl.col(name).cast(dtype) for name, dtype in types.items()), *custom)
+
+    def upsert(self, entity: Entity, rows: pl.DataFrame, custom_fields: Sequence[str] | None = None) -> None:
+        state = self._writing()
+        schema = SCHEMAS[entity]
+        key = schema.id_field
+        stored = state.records[entity]
+        if custom_fields is not None and schema.allows_custom:
+            stored_custom = [c for c in stored.columns if c not in schema.fields and c not in BOOKKEEPING]
+            rows = rows.with_columns(
+                *(text_of(c, rows.schema[c]).alias(c) for c in custom_fields),
+                *(pl.lit(None, pl.String).alias(c) for c in stored_custom if c not in custom_fields),
+            )
+        for name in rows.columns:
+            if name not in stored.columns:
+                stored = stored.with_columns(pl.lit(None, rows.schema[name]).alias(name))
+        rows = rows.with_columns(pl.col(c).cast(stored.schema[c]) for c in rows.columns)
+        new = rows.join(stored.select(key), on=key, how="anti")
+        updated = stored.update(rows, on=key, include_nulls=True)
+        added = new.with_columns(
+            *(pl.lit(None, stored.schema[c]).alias(c) for c in stored.columns if c not in new.columns)
+        ).with_columns(pl.col("active").fill_null(True))
+        state.records[entity] = pl.concat([updated, added.select(stored.columns)])
+
+    def add_history(self, changes: pl.DataFrame) -> None:
+        self._writing().history.append(changes)
+
+    def history_of(self, entity: Entity, record_id: str) -> pl.DataFrame:
+        wanted = (pl.col("entity") == entity.value) & (pl.col("record_id") == record_id)
+        columns = ["field", "old_value", "new_value"]
+        frames = [h.filter(wanted).select(columns) for h in self.state.history]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+
+    def add_normalizations(self, summary: pl.DataFrame) -> None:
+        self._writing().normalizations.append(summary)
+
+
+class FakeImports(_Repository):
+    def start(
+        self, entity: Entity, source_file: str, mapping: str | None, started_at: datetime, rows: int
+    ) -> int:
+        state = self._writing()
+        state.imports.append({"entity": entity, "mapping": mapping, "counts": None})
+        return len(state.imports)
+
+    def finish(self, import_id: int, finished_at: datetime, counts: ImportCounts) -> None:
+        self._writing().imports[import_id - 1]["counts"] = counts
+
+    def latest_mapping(self, entity: Entity) -> str | None:
+        found = [i for i in self.state.imports if i["entity"] is entity]
+        return found[-1]["mapping"] if found else None
+
+    def counts(self, import_id: int) -> ImportCounts | None:
+        found = self.state.imports[import_id - 1] if 0 < import_id <= len(self.state.imports) else None
+        return None if found is None else found["counts"]
+
+
+class FakeAssignmentRuns(_Repository):
+    def add(
+        self,
+        plan_id: int,
+        started_at: datetime,
+        accounts: int,
+        unassigned: int,
+        ties: int,
+        reasons: Sequence[str],
+        results: pl.DataFrame,
+    ) -> int:
+        state = self._writing()
+        run_id = len(state.runs) + 1
+        texts = pl.DataFrame({"reason": list(reasons)}, schema={"reason": pl.String}).with_row_index(
+            "reason_id"
+        )
+        rows = results.select(*RESULT_TYPES).join(
+            texts.with_columns(pl.col("reason_id").cast(pl.Int64)), on="reason_id", how="left"
+        )
+        state.runs[run_id] = {"plan_id": plan_id, "rows": rows.drop("reason_id"), "finished_at": None}
+        return run_id
+
+    def finish(self, run_id: int, finished_at: datetime) -> None:
+        self._writing().runs[run_id]["finished_at"] = finished_at
+
+    def results(self, run_id: int) -> pl.DataFrame | None:
+        run = self.state.runs.get(run_id)
+        return None if run is None else run["rows"]
+
+
+class FakeRoutingAudit(_Repository):
+    def add_run(
+        self, plan_id: int | None, plan_name: str, source: str, started_at: datetime, decisions: pl.DataFrame
+    ) -> int:
+        state = self._writing()
+        run_id = len(state.routing_runs) + 1
+        state.routing_runs[run_id] = {"plan_name": plan_name, "source": source}
+        for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
+            state.decisions.append({**row, "route_run_id": run_id})
+        return run_id
+
+    def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
+        self._writing()
+
+    def save_pools(self, states: Mapping[str, Any], updated_at: datetime) -> None:
+        self._writing().pools.update(copy.deepcopy(dict(states)))
+
+    def pools(self) -> dict[str, Any]:
+        return copy.deepcopy(self.state.pools)
+
+    def earlier_leads(self, emails: Iterable[str], since: date) -> dict[str, EarlierLead]:
+        wanted = set(emails)
+        found: dict[str, EarlierLead] = {}
+        for d in sorted(self.state.decisions, key=lambda d: d["lead_day"]):  # stable: decision order kept
+            if d["email"] in wanted and d["rep_id"] is not None and d["lead_day"] >= since:
+                found[d["email"]] = EarlierLead(
+                    d["email"], d["lead_id"], d["lead_day"], d["rep_id"], d["territory_id"]
+                )
+        return found
+
+    def decisions_for(self, lead_id: str) -> list[StoredDecision]:
+        import json
+
+        return [
+            StoredDecision(
+                route_run_id=d["route_run_id"],
+                lead_id=d["lead_id"],
+                lead_day=d["lead_day"],
+                decision=d["decision"],
+                rep_id=d["rep_id"],
+                territory_id=d["territory_id"],
+                matched_account_id=d["matched_account_id"],
+                score=d["score"],
+                relevance=d["relevance"],
+                product=d["product"],
+                queue=d["queue"],
+                reason=d["reason"],
+                path=json.loads(d["path"]),
+                source=self.state.routing_runs[d["route_run_id"]]["source"],
+                plan_name=self.state.routing_runs[d["route_run_id"]]["plan_name"],
+            )
+            for d in self.state.decisions
+            if d["lead_id"] == lead_id
+        ]
+
+    def pooled_leads(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        rows = [
+            (d["territory_id"], d["rep_id"], d["score"])
+            for d in self.state.decisions
+            if d["in_pool"]
+            and (start is None or d["lead_day"] >= start)
+            and (end is None or d["lead_day"] <= end)
+            and (route_run_id is None or d["route_run_id"] == route_run_id)
+        ]
+        return pl.DataFrame(
+            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
+        )
+
+
+class FakeUnitOfWork:
+    def __init__(self, state: State, write: bool) -> None:
+        self.plans = FakePlans(state, write)
+        self.records = FakeRecords(state, write)
+        self.imports = FakeImports(state, write)
+        self.runs = FakeAssignmentRuns(state, write)
+        self.routing = FakeRoutingAudit(state, write)
+
+
+class FakeWorkspace:
+    name = "in-memory workspace"
+
+    def __init__(self) -> None:
+        self.state = State()
+
+    @contextmanager
+    def unit_of_work(self, write: bool = False, lock: str | None = None) -> Iterator[FakeUnitOfWork]:
+        if write and not lock:
+            raise ValueError("a writing unit of work names its lock")
+        draft = copy.deepcopy(self.state) if write else self.state
+        yield FakeUnitOfWork(draft, write)
+        if write:
+            self.state = draft  # reached only when the block raised nothing: committed

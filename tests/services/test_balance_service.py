@@ -1,0 +1,49 @@
+"""Balancing the workspace's book (services.balance with --workspace), on the fake and on both
+databases: the stored accounts, active reps and current owners are what is balanced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from workspace_books import write_book
+
+from territorial.domain.entities import Entity
+from territorial.errors import BadInput
+from territorial.services.balance import BalanceRequest, balance_files, draft_plan
+from territorial.services.imports import import_file
+from territorial.services.workspace import add_plan
+from territorial.store.unit_of_work import WorkspaceStore
+
+
+@pytest.fixture
+def book(store: WorkspaceStore, tmp_path: Path) -> dict[str, Path]:
+    files = write_book(tmp_path)
+    import_file(store, Entity.ACCOUNTS, files["accounts"])
+    import_file(store, Entity.REPS, files["reps"])
+    return files
+
+
+def test_the_workspace_book_is_balanced_among_its_active_reps(
+    store: WorkspaceStore, book: dict[str, Path]
+) -> None:
+    plan_id = add_plan(store, book["plan"])
+    run = balance_files(
+        BalanceRequest(
+            from_workspace=True, workspace=store, plan=str(plan_id), metrics={"accounts": 0.5}, seed=1
+        )
+    )
+    assert sorted(run.table.get_column("id")) == ["A-1", "A-2", "A-3", "A-4", "A-5", "A-6"]
+    assert set(run.table.get_column("rep_id")) <= {"jane", "bob", "cy", "dee"}  # ghost is inactive
+    assert run.report["totals"]["within_tolerance"] == 4
+    assert run.report["totals"]["workload"] == "employees"  # the stored plan's workload
+    assert "postal_code IN" in draft_plan(run) or "account_id IN" in draft_plan(run)
+
+
+def test_a_stored_plan_needs_the_workspace_and_must_exist(
+    store: WorkspaceStore, book: dict[str, Path]
+) -> None:
+    with pytest.raises(BadInput, match="--plan ID names a stored plan: it needs the workspace"):
+        balance_files(BalanceRequest(accounts=book["accounts"], k=2, plan="3"))
+    with pytest.raises(BadInput, match="no plan with id 3"):
+        balance_files(BalanceRequest(from_workspace=True, workspace=store, plan="3"))

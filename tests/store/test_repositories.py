@@ -1,0 +1,333 @@
+"""The repository contract: what services may rely on, pinned on the in-memory fake, on real SQLite
+and on real PostgreSQL alike. The fake implements only what is pinned here."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from territorial.domain.entities import Entity
+from territorial.domain.stored import ImportCounts
+from territorial.store.repositories import DECISION_TYPES
+from territorial.store.unit_of_work import WorkspaceStore
+from territorial.store.workspace import Workspace
+
+NOW = datetime(2026, 3, 2, 9, 30)
+
+REPS = pl.DataFrame(
+    {
+        "rep_id": ["r1", "r2", "r3"],
+        "name": ["Ann", None, "Cé O'Neil, Jr."],
+        "capacity": [1.0, 0.5, None],
+        "start_date": [date(2024, 1, 31), None, date(1999, 12, 1)],
+        "active": [True, False, True],
+    }
+)
+REP_TYPES = {
+    "rep_id": pl.String(),
+    "name": pl.String(),
+    "capacity": pl.Float64(),
+    "start_date": pl.Date(),
+    "active": pl.Boolean(),
+}
+
+
+def by_id(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    return frame.sort(key)
+
+
+# ---- units of work ------------------------------------------------------------------------------
+
+
+def test_a_reading_unit_of_work_refuses_to_write(store: WorkspaceStore) -> None:
+    with store.unit_of_work() as uow, pytest.raises(RuntimeError, match="only reads"):
+        uow.plans.add("P", "p.yaml", "name: P\n", NOW)
+
+
+def test_a_writer_names_its_lock(store: WorkspaceStore) -> None:
+    with pytest.raises(ValueError, match="names its lock"), store.unit_of_work(write=True):
+        pass
+
+
+def test_a_unit_of_work_commits_when_its_block_ends_and_rolls_back_on_error(store: WorkspaceStore) -> None:
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        kept = uow.plans.add("Kept", "kept.yaml", "name: Kept\n", NOW)
+    with pytest.raises(KeyError), store.unit_of_work(write=True, lock="plans") as uow:
+        uow.plans.add("Lost", "lost.yaml", "name: Lost\n", NOW)
+        uow.records.upsert(Entity.REPS, REPS)
+        raise KeyError("stop")
+    with store.unit_of_work() as uow:
+        assert [p.name for p in uow.plans.list()] == ["Kept"]
+        assert uow.plans.get(kept) is not None
+        assert uow.records.read(Entity.REPS, REP_TYPES).height == 0
+
+
+# ---- plans ---------------------------------------------------------------------------------------
+
+
+def test_plans_are_kept_verbatim_with_increasing_ids(store: WorkspaceStore) -> None:
+    source = "name: Tiny\n# a comment kept verbatim\nterritories:\n  - id: ALL\n"
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        first = uow.plans.add("Tiny", "tiny.yaml", source, NOW)
+        second = uow.plans.add("Tiny", "tiny.yaml", source, NOW)
+    assert second == first + 1
+    with store.unit_of_work() as uow:
+        stored = uow.plans.get(first)
+        assert stored is not None
+        assert (stored.plan_id, stored.name, stored.file_name, stored.source, stored.created_at) == (
+            first,
+            "Tiny",
+            "tiny.yaml",
+            source,
+            NOW,
+        )
+        assert [p.plan_id for p in uow.plans.list()] == [first, second]
+        assert uow.plans.get(second + 1) is None
+        assert uow.plans.get(2**64) is None  # beyond any id a database keeps: not there, not an error
+
+
+# ---- records -------------------------------------------------------------------------------------
+
+
+def test_records_round_trip_every_type_and_upsert_keeps_what_it_is_not_given(store: WorkspaceStore) -> None:
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.records.upsert(Entity.REPS, REPS)
+    with store.unit_of_work() as uow:
+        assert_frame_equal(by_id(uow.records.read(Entity.REPS, REP_TYPES), "rep_id"), REPS)
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.records.upsert(Entity.REPS, pl.DataFrame({"rep_id": ["r2", "r4"], "name": ["Bo", "Di"]}))
+    with store.unit_of_work() as uow:
+        back = by_id(uow.records.read(Entity.REPS, REP_TYPES), "rep_id")
+        active = by_id(uow.records.read(Entity.REPS, {"rep_id": pl.String()}, active_only=True), "rep_id")
+    assert back.get_column("name").to_list() == ["Ann", "Bo", "Cé O'Neil, Jr.", "Di"]
+    assert back.get_column("capacity").to_list() == [1.0, 0.5, None, None]  # untouched columns kept
+    assert back.get_column("active").to_list() == [True, False, True, True]  # new records are active
+    assert active.get_column("rep_id").to_list() == ["r1", "r3", "r4"]
+
+
+def test_account_custom_fields_come_back_as_text_columns_and_are_replaced_whole(
+    store: WorkspaceStore,
+) -> None:
+    accounts = pl.DataFrame(
+        {"account_id": ["A1", "A2"], "name": ["Acme", "Beta"], "region": ["East", None], "tier": [1.0, 2.5]}
+    )
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.records.upsert(Entity.ACCOUNTS, accounts, ["region", "tier"])
+    with store.unit_of_work() as uow:
+        back = by_id(
+            uow.records.read(Entity.ACCOUNTS, {"account_id": pl.String(), "name": pl.String()}), "account_id"
+        )
+    assert back.select("account_id", "name", "region", "tier").rows() == [
+        ("A1", "Acme", "East", "1"),  # a whole number is kept as 1, not 1.0
+        ("A2", "Beta", None, "2.5"),
+    ]
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.records.upsert(Entity.ACCOUNTS, pl.DataFrame({"account_id": ["A1"], "tier": ["gold"]}), ["tier"])
+    with store.unit_of_work() as uow:
+        back = by_id(uow.records.read(Entity.ACCOUNTS, {"account_id": pl.String()}), "account_id")
+    assert back.select("account_id", "region", "tier").rows() == [("A1", None, "gold"), ("A2", None, "2.5")]
+
+
+def test_history_is_kept_per_record_in_order(store: WorkspaceStore) -> None:
+    with store.unit_of_work(write=True, lock="import:reps") as uow:
+        import_id = uow.imports.start(Entity.REPS, "reps.csv", None, NOW, 2)
+        uow.records.add_history(
+            pl.DataFrame(
+                {
+                    "import_id": [import_id] * 3,
+                    "entity": ["reps", "reps", "accounts"],
+                    "record_id": ["r1", "r1", "r1"],
+                    "field": ["(created)", "name", "name"],
+                    "old_value": [None, "Ann", "X"],
+                    "new_value": [None, "Anne", "Y"],
+                    "changed_at": [NOW] * 3,
+                    "source_file": ["reps.csv"] * 3,
+                }
+            )
+        )
+        uow.records.add_normalizations(
+            pl.DataFrame(
+                {
+                    "import_id": [import_id],
+                    "field": ["country"],
+                    "old_value": ["USA"],
+                    "new_value": ["US"],
+                    "rule": ["country"],
+                    "rows": [3],
+                }
+            )
+        )
+    with store.unit_of_work() as uow:
+        history = uow.records.history_of(Entity.REPS, "r1")
+    assert history.rows() == [("(created)", None, None), ("name", "Ann", "Anne")]
+
+
+# ---- imports -------------------------------------------------------------------------------------
+
+
+def test_imports_record_their_counts_and_the_latest_mapping(store: WorkspaceStore) -> None:
+    with store.unit_of_work(write=True, lock="import:reps") as uow:
+        first = uow.imports.start(Entity.REPS, "Users.csv", "salesforce", NOW, 10)
+        uow.imports.finish(first, NOW, ImportCounts(7, 2, 1, 0))
+        second = uow.imports.start(Entity.ACCOUNTS, "a.csv", "hubspot", NOW, 1)
+    with store.unit_of_work() as uow:
+        assert uow.imports.counts(first) == ImportCounts(7, 2, 1, 0)
+        assert uow.imports.counts(second) is None  # not finished
+        assert uow.imports.latest_mapping(Entity.REPS) == "salesforce"
+        assert uow.imports.latest_mapping(Entity.LEADS) is None
+
+
+# ---- assignment runs -----------------------------------------------------------------------------
+
+RESULTS = pl.DataFrame(
+    {
+        "account_id": ["A2", "A1", "A1"],
+        "layer": ["primary", "primary", "overlay"],
+        "territory_id": [None, "EAST", "HC"],
+        "territory_name": [None, "East", "Healthcare"],
+        "rep_id": [None, "r1", None],
+        "overlaps": ["", "WEST", ""],
+        "tie": [False, True, False],
+        "workload": [1.0, 2.5, 2.5],
+        "reason_id": [1, 0, 0],
+    },
+    schema_overrides={"territory_id": pl.String, "territory_name": pl.String, "rep_id": pl.String},
+)
+
+
+def test_a_run_keeps_its_results_with_their_reasons(store: WorkspaceStore) -> None:
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        plan_id = uow.plans.add("P", "p.yaml", "name: P\n", NOW)
+    with store.unit_of_work(write=True, lock="assign") as uow:
+        run_id = uow.runs.add(
+            plan_id, NOW, 2, 1, 1, ["Matched EAST", "No primary territory matched"], RESULTS
+        )
+        uow.runs.finish(run_id, NOW)
+    with store.unit_of_work() as uow:
+        back = uow.runs.results(run_id)
+        assert uow.runs.results(run_id + 1) is None
+        assert uow.runs.results(2**64) is None
+    assert back is not None
+    assert back.sort("account_id", "layer").select(
+        "account_id", "layer", "rep_id", "tie", "reason"
+    ).rows() == [
+        ("A1", "overlay", None, False, "Matched EAST"),
+        ("A1", "primary", "r1", True, "Matched EAST"),
+        ("A2", "primary", None, False, "No primary territory matched"),
+    ]
+
+
+# ---- the routing audit ---------------------------------------------------------------------------
+
+
+def decisions(*rows: tuple[Any, ...]) -> pl.DataFrame:
+    """lead_id, email, lead_day, rep_id, territory_id, in_pool, score for each decision."""
+    return pl.DataFrame(
+        [
+            {
+                "lead_id": lead,
+                "email": email,
+                "lead_day": day,
+                "decision": "routed" if rep else "fallback",
+                "rep_id": rep,
+                "territory_id": territory,
+                "matched_account_id": None,
+                "score": score,
+                "relevance": None,
+                "product": None,
+                "queue": None if rep else "sdr",
+                "in_pool": in_pool,
+                "reason": f"{lead} went to {rep}",
+                "path": json.dumps([{"step": "pool", "inputs": "", "outcome": str(rep)}]),
+            }
+            for lead, email, day, rep, territory, in_pool, score in rows
+        ],
+        schema=DECISION_TYPES,
+    )
+
+
+def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: WorkspaceStore) -> None:
+    first_batch = decisions(
+        ("L-1", "ann@x.com", date(2026, 3, 1), "jane", "WEST", True, 80),
+        ("L-2", "bob@x.com", date(2026, 3, 2), None, None, False, None),
+        ("L-3", "ann@x.com", date(2026, 3, 3), "bob", "WEST", True, None),
+    )
+    with store.unit_of_work(write=True, lock="route") as uow:
+        first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch)
+        uow.routing.save_pools({"WEST": {"pointers": {"jane": 1.0, "bob": 0.5}}}, NOW)
+        uow.routing.finish_run(first, NOW)
+    with store.unit_of_work(write=True, lock="route") as uow:
+        second = uow.routing.add_run(None, "Lead plan", "route_lead", NOW, decisions(
+            ("L-1", "ann@x.com", date(2026, 3, 9), "cy", "WEST", True, 20)
+        ))  # fmt: skip
+        uow.routing.save_pools({"EAST": {"pointers": {"dee": 1.0}}}, NOW)
+    with store.unit_of_work() as uow:
+        assert uow.routing.pools() == {
+            "WEST": {"pointers": {"jane": 1.0, "bob": 0.5}},
+            "EAST": {"pointers": {"dee": 1.0}},
+        }
+        earlier = uow.routing.earlier_leads(["ann@x.com", "bob@x.com", "zed@x.com"], date(2026, 3, 2))
+        assert {e: (x.lead_id, x.day, x.rep_id) for e, x in earlier.items()} == {
+            "ann@x.com": ("L-1", date(2026, 3, 9), "cy")  # the latest that reached a rep
+        }
+        path = uow.routing.decisions_for("L-1")
+        assert [(d.route_run_id, d.rep_id, d.source) for d in path] == [
+            (first, "jane", "leads.csv"),
+            (second, "cy", "route_lead"),
+        ]
+        assert path[0].path == [{"step": "pool", "inputs": "", "outcome": "jane"}]
+        assert uow.routing.decisions_for("L-404") == []
+        march = uow.routing.pooled_leads(date(2026, 3, 1), date(2026, 3, 3))
+        assert sorted(march.rows()) == [("WEST", "bob", None), ("WEST", "jane", 80)]
+        assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [("WEST", "cy", 20)]
+
+
+# ---- locks (the real databases) ------------------------------------------------------------------
+
+
+def test_a_reader_neither_waits_for_a_writer_nor_blocks_one(workspace: Workspace) -> None:
+    """While a writer holds the write lock, a reader reads what was committed; while a reader
+    reads, a writer commits."""
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        uow.plans.add("Before", "b.yaml", "name: Before\n", NOW)
+    with workspace.unit_of_work(write=True, lock="plans") as writer:
+        writer.plans.add("During", "d.yaml", "name: During\n", NOW)
+        started = time.monotonic()
+        with workspace.unit_of_work() as reader:
+            assert [p.name for p in reader.plans.list()] == ["Before"]
+        assert time.monotonic() - started < 5
+    with workspace.unit_of_work() as reader:
+        names = [p.name for p in reader.plans.list()]
+        with workspace.unit_of_work(write=True, lock="plans") as writer:
+            writer.plans.add("After", "a.yaml", "name: After\n", NOW)
+    assert names == ["Before", "During"]
+    with workspace.unit_of_work() as reader:
+        assert [p.name for p in reader.plans.list()] == ["Before", "During", "After"]
+
+
+def test_a_second_writer_waits_for_the_first(workspace: Workspace) -> None:
+    order: list[str] = []
+    holding = threading.Event()
+
+    def first() -> None:
+        with workspace.unit_of_work(write=True, lock="assign") as uow:
+            uow.plans.add("First", "f.yaml", "name: First\n", NOW)
+            holding.set()
+            time.sleep(1.0)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    holding.wait(10)
+    with workspace.unit_of_work(write=True, lock="assign") as uow:
+        order.append("second started")
+        uow.plans.add("Second", "s.yaml", "name: Second\n", NOW)
+    thread.join()
+    assert order == ["first done", "second started"]
