@@ -107,7 +107,10 @@ def one_fold(
 ) -> tuple[FitModel, dict[str, Pipeline]]:
     """Ours and the baselines, trained on one fold's training rows; ours does not see `unseen`."""
     # "auto" chooses its estimator with its own inner CV on the training folds only.
-    model = FitModel(estimator=estimator, random_state=seed).fit(frame[train], LABEL, unseen)  # type: ignore[arg-type]
+    history = frame[train]
+    model = FitModel(estimator=estimator, random_state=seed).fit(  # type: ignore[arg-type]
+        history.drop(LABEL), history.get_column(LABEL), unseen
+    )
     baselines = {}
     for name, (pipeline, data) in baseline_data.items():
         baselines[name] = pipeline.fit(data.iloc[train], y[train])

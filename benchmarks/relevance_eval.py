@@ -23,7 +23,8 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from territorial.io.catalogue import load_catalogue, read_labelled_inquiries
-from territorial.scoring.relevance import RelevanceModel, embed
+from territorial.scoring.relevance import embed
+from territorial.services.scoring import relevance_model
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "relevance"
 CV_SEED = 20260127
@@ -62,7 +63,7 @@ def main() -> None:
     embed(["warm-up"])
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    model = RelevanceModel.load(EVAL_SET / "catalogue.yaml")
+    model = relevance_model(EVAL_SET / "catalogue.yaml")
     fit_seconds = time.perf_counter() - started
     catalogue = load_catalogue(EVAL_SET / "catalogue.yaml")
     labelled = read_labelled_inquiries(EVAL_SET / "inquiries.csv", catalogue)
@@ -90,7 +91,7 @@ def main() -> None:
     load_average = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPU cores, load average {load_average:.1f}")
     print()
-    print(f"calibrated threshold (from the catalogue only): {model.threshold:.2f}")
+    print(f"calibrated threshold (from the catalogue only): {model.threshold_:.2f}")
     print(f"  not-relevant flag: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}")
     print(f"  flagged {int(flagged.sum())}, of which wrongly {int((flagged & ~irrelevant).sum())}; "
           f"missed {int((~flagged & irrelevant).sum())}")  # fmt: skip

@@ -35,9 +35,10 @@ from territorial.generate.leads import generate_leads
 from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
 from territorial.io.plan_file import load_plan
-from territorial.scoring.fit import FitModel, train_model
+from territorial.scoring.fit import FitModel
 from territorial.services.imports import import_file
 from territorial.services.routing import open_router, route_file, route_lead
+from territorial.services.scoring import train_fit_model
 from territorial.store.workspace import Workspace, init_workspace
 
 HERE = Path(__file__).resolve().parent
@@ -184,7 +185,7 @@ def fit_scoring_timing(
     write_table(history, history_file)
     model_file = work / "route-fit.model"
     started = time.perf_counter()
-    report = train_model(history_file, "converted", [], model_file, estimator="blend", random_state=seed)
+    report = train_fit_model(history_file, "converted", [], model_file, estimator="blend", random_state=seed)
     trained = time.perf_counter() - started
     fit_plan = work / f"{plan_file.stem}-fit.yaml"
     write_text(
@@ -237,12 +238,12 @@ def fit_only_timings(model: FitModel, leads: list[dict[str, str]]) -> tuple[list
 def relevance_timing() -> None:
     """The inquiry embedding, timed on its own: one inquiry at a time, as route_lead would."""
     try:
-        from territorial.scoring.relevance import RelevanceModel
+        from territorial.services.scoring import relevance_model
     except ImportError:
         print("relevance: not installed")
         return
     started = time.perf_counter()
-    model = RelevanceModel.load(CATALOGUE)
+    model = relevance_model(CATALOGUE)
     texts = pl.read_csv(INQUIRIES, infer_schema=False)["text"].to_list()[:200]
     model.score(texts[:5])
     load_s = time.perf_counter() - started

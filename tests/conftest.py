@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from fake_workspace import FakeWorkspace
+from territorial.domain.book import AccountBook
 from territorial.engine.assign import Assignment, assign
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
-from territorial.io.accounts import AccountBook, type_accounts
+from territorial.io.accounts import type_accounts
 from territorial.io.plan_file import parse_plan
 from territorial.io.tables import RawTable
 from territorial.store.unit_of_work import WorkspaceStore
@@ -107,6 +108,19 @@ def run_process(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "COLUMNS": "200"},
         timeout=300,
     )
+
+
+def fit_on(model: Any, frame: pl.DataFrame, label: str, exclude: Sequence[str] = (), **extra: Any) -> Any:
+    """Fit a scoring model on a history table whose `label` column is the outcome."""
+    return model.fit(frame.drop(label), frame.get_column(label), exclude, **extra)
+
+
+def save_model(model: Any, path: Path) -> str:
+    """Write a scoring model's file, as the scoring service does; its version."""
+    from territorial.io.model_files import write_model_file
+
+    write_model_file(model.to_bytes(), path)
+    return str(model.version_)
 
 
 def book_of(rows: list[dict[str, Any]], declared: dict[str, Any] | None = None) -> AccountBook:

@@ -16,7 +16,9 @@ from typing import Any
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
+from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
 from territorial.store.repositories import DECISION_TYPES, RESULT_TYPES
@@ -112,6 +114,14 @@ class FakeRecords(_Repository):
 
     def add_normalizations(self, summary: pl.DataFrame) -> None:
         self._writing().normalizations.append(summary)
+
+
+class FakeReps(_Repository):
+    def list(self) -> list[Rep]:
+        frame = self.state.records[Entity.REPS].sort("rep_id")
+        return reps_from_records(
+            frame.to_dicts(), lambda _row, field: Location("workspace reps", subject=field)
+        )
 
 
 class FakeImports(_Repository):
@@ -239,6 +249,7 @@ class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
         self.records = FakeRecords(state, write)
+        self.reps = FakeReps(state, write)
         self.imports = FakeImports(state, write)
         self.runs = FakeAssignmentRuns(state, write)
         self.routing = FakeRoutingAudit(state, write)

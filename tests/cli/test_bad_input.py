@@ -538,8 +538,8 @@ def test_reps_file_without_rep_id(tmp_path: Path) -> None:
 
 
 def test_reps_file_with_a_bad_active_flag(tmp_path: Path) -> None:
-    result = assign_with_reps(tmp_path, "rep_id,name,active\nr1,Ann,yes\nr2,Bob,false\n")
-    assert_bad_input(result, "reps.csv:2", "true or false", "'yes'")
+    result = assign_with_reps(tmp_path, "rep_id,name,active\nr1,Ann,maybe\nr2,Bob,no\n")
+    assert_bad_input(result, "reps.csv:2", "yes or no (or true or false)", "'maybe'")
 
 
 def test_reps_file_with_a_duplicate_rep(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from conftest import run_cli
+from conftest import fit_on, run_cli, save_model
 from territorial.optimize.plan_draft import draft_territories
 from territorial.scoring.potential import PotentialModel
 
@@ -478,7 +478,10 @@ def test_potential_from_the_plans_model_is_balanced(tmp_path: Path) -> None:
     history = pl.DataFrame(
         {"deal_id": [f"D{n}" for n in range(60)], "employees": [10 + n % 12 for n in range(60)]}
     ).with_columns((pl.col("employees") * 100.0).alias("close_value"))
-    PotentialModel(estimator="linear", cv_folds=3).fit(history, "close_value").save(tmp_path / "deal.model")
+    save_model(
+        fit_on(PotentialModel(estimator="linear", cv_folds=3), history, "close_value"),
+        tmp_path / "deal.model",
+    )
     (tmp_path / "plan.yaml").write_text(
         "name: P\npotential:\n  model: deal.model\nterritories:\n  - id: ALL\n"
     )

@@ -8,9 +8,9 @@ from ruamel.yaml import YAML
 
 from territorial.generate import generate_accounts, generate_plan
 from territorial.generate.plan import apportion, contiguous_groups, industry_groups, plan_territories
-from territorial.generate.plan_yaml import Territory, yaml_string
 from territorial.generate.vocabulary import INDUSTRY_NAMES, NAMED_ACCOUNT_REPS, SEGMENTS, rep_roster
 from territorial.geo import load_zips
+from territorial.io.plan_writer import Territory, yaml_string
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 Node = dict[str, Any]

@@ -9,9 +9,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from territorial.domain.book import AccountBook
 from territorial.domain.fields import FieldType
 from territorial.errors import BadInput
-from territorial.io.accounts import AccountBook, read_accounts
+from territorial.io.accounts import read_accounts
 
 
 def book_from(tmp_path: Path, text: str, declared: dict[str, FieldType] | None = None) -> AccountBook:

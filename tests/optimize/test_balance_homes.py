@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from territorial.domain.work_index import WorkIndex
 from territorial.generate.accounts import generate_accounts
 from territorial.optimize import allocate
 from territorial.optimize import balance as balancing
 from territorial.optimize.balance import balance
 from territorial.optimize.problem import Rules, Territories, Units, cost_weight, distances
-from territorial.optimize.work_index import WorkIndex
 
 TOLERANCE = 0.05
 

@@ -8,11 +8,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from territorial.domain.work_index import WorkIndex, segment_key
 from territorial.errors import BadInput
 from territorial.io.work_index import read_work_index
 from territorial.optimize.capacity import headcount, reps_needed, scenario
 from territorial.optimize.problem import Units
-from territorial.optimize.work_index import WorkIndex, segment_key
 
 
 def test_reps_needed_is_the_ceiling_of_hours_over_usable_hours() -> None:

@@ -12,16 +12,21 @@ from hypothesis import strategies as st
 from conftest import run_plan, winners
 from territorial.engine.assign import Assignment
 from territorial.io.plan_file import parse_plan
+from territorial.io.plan_writer import WIDTH, rule_lines
 from territorial.optimize.plan_draft import (
-    WIDTH,
+    DraftTerritory,
     SegmentField,
     SegmentZips,
-    draft_plan_yaml,
+    draft_rule,
     draft_territories,
     draft_with_fewest_exceptions,
-    rule_lines,
 )
 from territorial.services.assign import assign_files
+from territorial.services.balance import draft_plan_text
+
+
+def drafted_rule(territory: DraftTerritory, zip_field: str, segment_field: str | None = None) -> list[str]:
+    return rule_lines(draft_rule(territory, zip_field, segment_field))
 
 
 def test_zip_goes_to_its_majority_and_the_others_are_named_and_excluded() -> None:
@@ -39,12 +44,12 @@ def test_zip_goes_to_its_majority_and_the_others_are_named_and_excluded() -> Non
     assert by_id["T2"].zips == ["20002"]
     assert by_id["T2"].named == ["A3"]
     assert by_id["T3"].accounts == 0
-    assert rule_lines(by_id["T1"], "postal_code") == [
+    assert drafted_rule(by_id["T1"], "postal_code") == [
         "(postal_code IN ('10001')",
         "AND account_id NOT IN ('A3'))",
         "OR account_id IN ('A5')",
     ]
-    assert rule_lines(by_id["T3"], "postal_code") == ["account_id IS NULL"]
+    assert drafted_rule(by_id["T3"], "postal_code") == ["account_id IS NULL"]
 
 
 def test_a_tied_zip_goes_to_the_smaller_territory_id() -> None:
@@ -70,8 +75,8 @@ def test_yaml_is_sorted_wrapped_quoted_and_parses() -> None:
     zips = [f"{10000 + i:05d}" for i in range(60)] + ["99999"]
     aligned = ["T2"] * 30 + ["T1"] * 31
     drafted = draft_territories(ids, zips, aligned, [("T2", "rep 2"), ("T1", "rep-1")])
-    text = draft_plan_yaml(drafted, "postal_code", workload="employees")
-    assert text == draft_plan_yaml(
+    text = draft_plan_text(drafted, "postal_code", workload="employees")
+    assert text == draft_plan_text(
         draft_territories(ids[::-1], zips[::-1], aligned[::-1], [("T1", "rep-1"), ("T2", "rep 2")]),
         "postal_code",
         workload="employees",
@@ -117,7 +122,7 @@ def draft_and_run(case: Case, segment_field: str | None) -> Assignment:
         [(t, f"rep-{t}") for t in territories],
         segments,
     )
-    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field=segment_field), rows)
+    result = run_plan(draft_plan_text(drafted, "postal_code", segment_field=segment_field), rows)
     assert winners(result) == aligned
     assert not result.rows["tie"].any()
     assert result.rows["overlaps"].fill_null("").eq("").all()
@@ -140,7 +145,7 @@ def test_round_trip_through_assign_files(tmp_path: Path) -> None:
     ids = list(aligned)
     zips = ["02134", "02134", "02134", "10001", None, "10001"]
     drafted = draft_territories(ids, zips, [aligned[a] for a in ids], [("EAST", "r1"), ("WEST", "r2")])
-    (tmp_path / "plan.yaml").write_text(draft_plan_yaml(drafted, "postal_code", workload="employees"))
+    (tmp_path / "plan.yaml").write_text(draft_plan_text(drafted, "postal_code", workload="employees"))
     run = assign_files(tmp_path / "plan.yaml", accounts)
     rows = run.assignment.rows.filter(pl.col("layer") == "primary").sort("account_id")
     assert dict(zip(rows["account_id"], rows["territory_id"], strict=True)) == aligned
@@ -163,12 +168,12 @@ def test_a_zip_split_by_segment_gives_each_cell_to_its_majority() -> None:
     )
     assert small.segments == (SegmentZips("SMB", ["10001"]),)
     assert big.away == ["E3"] and small.named == ["E3"]
-    assert rule_lines(big, "postal_code", "segment") == [
-        "(((segment = 'ENTERPRISE' AND postal_code IN ('10001'))",
+    assert drafted_rule(big, "postal_code", "segment") == [
+        "((segment = 'ENTERPRISE' AND postal_code IN ('10001'))",
         "OR (segment = 'Mid-Market' AND postal_code IN ('10001')))",
-        "AND account_id NOT IN ('E3'))",
+        "AND account_id NOT IN ('E3')",
     ]
-    assert rule_lines(small, "postal_code", "segment") == [
+    assert drafted_rule(small, "postal_code", "segment") == [
         "postal_code IN ('20002')",
         "OR (segment = 'SMB' AND postal_code IN ('10001'))",
         "OR account_id IN ('E3')",
@@ -176,7 +181,7 @@ def test_a_zip_split_by_segment_gives_each_cell_to_its_majority() -> None:
     rows = [
         {"account_id": a, "postal_code": z, "segment": s} for a, z, s in zip(ids, zips, segment, strict=True)
     ]
-    result = run_plan(draft_plan_yaml(drafted, "postal_code", segment_field="segment"), rows)
+    result = run_plan(draft_plan_text(drafted, "postal_code", segment_field="segment"), rows)
     assert winners(result) == dict(zip(ids, aligned, strict=True))
 
 
@@ -189,7 +194,7 @@ def test_a_zip_whose_cells_all_go_to_one_territory_stays_a_plain_zip() -> None:
         SegmentField("segment", ["SMB", "Enterprise", None]),
     )
     assert drafted[0].zips == ["10001"] and drafted[0].segments == ()
-    assert rule_lines(drafted[0], "postal_code", "segment") == ["postal_code IN ('10001')"]
+    assert drafted_rule(drafted[0], "postal_code", "segment") == ["postal_code IN ('10001')"]
 
 
 def test_a_tied_cell_goes_to_the_smaller_territory_id() -> None:
@@ -224,9 +229,9 @@ def test_blank_segment_values_are_a_null_cell_written_last(tmp_path: Path) -> No
     assert drafted[0].segments == (SegmentZips("SMB", ["10001"], True), SegmentZips(None, ["10001"]))
     assert drafted[1].segments == (SegmentZips("Enterprise", ["10001"], True),)
     assert drafted[1].named == ["A6"]  # no ZIP: named, whatever its segment
-    text = draft_plan_yaml(drafted, "postal_code", segment_field="segment")
+    text = draft_plan_text(drafted, "postal_code", segment_field="segment")
     assert "fields: {postal_code: string, segment: string}" in text
-    assert rule_lines(drafted[0], "postal_code", "segment") == [
+    assert drafted_rule(drafted[0], "postal_code", "segment") == [
         # IS NOT NULL: for A2 and A3 the rule is FALSE, not UNKNOWN ("missed because a field was empty")
         "(segment IS NOT NULL AND segment = 'SMB' AND postal_code IN ('10001'))",
         "OR (segment IS NULL AND postal_code IN ('10001'))",
@@ -255,7 +260,7 @@ def test_segment_drafts_are_byte_identical_whatever_the_row_order() -> None:
             [SegmentField("segment", segment[order])],
         )
         assert chosen is not None
-        return draft_plan_yaml(drafted, "postal_code", notes=notes, segment_field=chosen.field)
+        return draft_plan_text(drafted, "postal_code", notes=notes, segment_field=chosen.field)
 
     assert text(slice(None)) == text(slice(None, None, -1))
     assert "segment = 'SMB'" in text(slice(None)) and "'smb'" not in text(slice(None))

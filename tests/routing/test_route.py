@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from territorial.domain.plan import PRIMARY
+from territorial.domain.reps import Rep
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
 from territorial.io.plan_file import parse_plan
-from territorial.routing.round_robin import PoolRep
+from territorial.routing.round_robin import TimeOff
 from territorial.routing.route import (
     AccountMatch,
     AccountOwner,
@@ -50,15 +51,18 @@ ACCOUNTS = {
 }
 
 
-def router(reps: Mapping[str, PoolRep] | None = None, plan: str = PLAN) -> LeadRouter:
+def router(
+    reps: Mapping[str, Rep] | None = None, plan: str = PLAN, away: TimeOff | None = None
+) -> LeadRouter:
     parsed = parse_plan(plan)
     pool = reps or {
-        "jane": PoolRep("jane"),
-        "bob": PoolRep("bob", weight=2),
-        "dee": PoolRep("dee", skills=frozenset({"industry:healthcare"})),
-        "max": PoolRep("max"),
+        "jane": Rep("jane"),
+        "bob": Rep("bob", lead_weight=2),
+        "dee": Rep("dee", skills=frozenset({"industry:healthcare"})),
+        "max": Rep("max"),
     }
-    return LeadRouter(TerritoryFinder(CompiledPlan(parsed)), parsed.routing, pool, ACCOUNTS.get)
+    finder = TerritoryFinder(CompiledPlan(parsed))
+    return LeadRouter(finder, parsed.routing, pool, ACCOUNTS.get, away=away)
 
 
 def lead(lead_id: str, day: date = DAY, email: str | None = None, **fields: Any) -> Lead:
@@ -128,13 +132,10 @@ def test_an_unowned_matched_account_routes_by_the_accounts_own_fields() -> None:
 def test_an_owner_who_takes_no_leads_or_is_away_does_not_get_them() -> None:
     gone = router().route(lead("L1", state="CA", match=AccountMatch("A-3", 1.0, "domain")))
     assert gone.outcome is Outcome.FALLBACK and gone.territory_id == "SOUTH"
-    away = {
-        "jane": PoolRep("jane", away=((DAY, date(2026, 3, 9)),)),
-        "bob": PoolRep("bob"),
-        "dee": PoolRep("dee"),
-        "max": PoolRep("max"),
-    }
-    decision = router(away).route(lead("L2", state="CA", match=AccountMatch("A-1", 1.0, "domain")))
+    reps = {"jane": Rep("jane"), "bob": Rep("bob"), "dee": Rep("dee"), "max": Rep("max")}
+    decision = router(reps, away={"jane": ((DAY, date(2026, 3, 9)),)}).route(
+        lead("L2", state="CA", match=AccountMatch("A-1", 1.0, "domain"))
+    )
     assert decision.outcome is Outcome.ROUTED and decision.rep_id == "bob"
     assert "away until 2026-03-09" in decision.path[3].outcome
 
@@ -149,7 +150,7 @@ def test_skills_the_territory_demands_must_be_covered() -> None:
 
 
 def test_no_lead_is_left_unrouted_silently() -> None:
-    routing = router({"max": PoolRep("max"), "dee": PoolRep("dee")})
+    routing = router({"max": Rep("max"), "dee": Rep("dee")})
     no_reps_left = routing.route(lead("L1", state="CA"))  # jane and bob take no leads: manager
     assert (no_reps_left.outcome, no_reps_left.rep_id) == (Outcome.FALLBACK, "max")
     vacant = routing.route(lead("L2", state="TX"))
@@ -160,7 +161,7 @@ def test_no_lead_is_left_unrouted_silently() -> None:
 
 
 def test_capped_reps_are_skipped_and_a_capped_pool_falls_back_to_the_manager() -> None:
-    reps = {"jane": PoolRep("jane", daily_cap=1), "bob": PoolRep("bob", daily_cap=1), "max": PoolRep("max")}
+    reps = {"jane": Rep("jane", daily_lead_cap=1), "bob": Rep("bob", daily_lead_cap=1), "max": Rep("max")}
     routing = router(reps)
     got = [routing.route(lead(f"L{i}", state="CA")).rep_id for i in range(3)]
     assert got == ["jane", "bob", "max"]

@@ -11,8 +11,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from conftest import fit_on, save_model
 from territorial.errors import BadInput
-from territorial.scoring.fit import FitModel, apply_model, grade_of, train_model
+from territorial.scoring.fit import FitModel, grade_of
+from territorial.services.scoring import apply_fit_model, load_fit_model, train_fit_model
 
 LEADS = 400
 INDUSTRIES = ["Retail", "Banking", "Health", "Education"]
@@ -51,7 +53,7 @@ def history() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def fitted(history: pl.DataFrame) -> FitModel:
-    return FitModel(estimator="gbm", cv_folds=3).fit(history, "Converted", exclude=["Stage After Close"])
+    return fit_on(FitModel(estimator="gbm", cv_folds=3), history, "Converted", exclude=["Stage After Close"])
 
 
 def test_constructor_stores_arguments_as_given_and_clones() -> None:
@@ -62,9 +64,15 @@ def test_constructor_stores_arguments_as_given_and_clones() -> None:
 
 def test_fit_returns_self_and_learned_state_ends_in_underscore(history: pl.DataFrame) -> None:
     model = FitModel(estimator="logistic", cv_folds=3)
-    assert model.fit(history, "Converted", exclude=["Stage After Close"]) is model
+    x, y = history.drop("Converted"), history.get_column("Converted")
+    assert model.fit(x, y, exclude=["Stage After Close"]) is model
     learned = set(vars(model)) - set(model.get_params())
     assert learned and all(name.endswith("_") for name in learned)
+    # Scoring one lead or many writes nothing into the model.
+    before = dict(vars(model))
+    model.score_one(x.row(0, named=True))
+    model.predict_proba(x.head(5))
+    assert vars(model).keys() == before.keys() and all(vars(model)[k] is v for k, v in before.items())
 
 
 def test_predict_proba_does_not_mutate_model_or_input(fitted: FitModel, history: pl.DataFrame) -> None:
@@ -93,7 +101,7 @@ def test_excluded_columns_are_not_used(fitted: FitModel, history: pl.DataFrame) 
     flipped = history.with_columns(pl.lit("Won").alias("Stage After Close"))
     np.testing.assert_array_equal(fitted.predict_proba(history), fitted.predict_proba(flipped))
     # Without the exclusion the post-outcome column gives the answer away: that is what it prevents.
-    cheating = FitModel(estimator="gbm", cv_folds=3).fit(history, "Converted")
+    cheating = fit_on(FitModel(estimator="gbm", cv_folds=3), history, "Converted")
     assert cheating.cv_roc_auc_["gbm"] > fitted.cv_roc_auc_["gbm"]
 
 
@@ -120,7 +128,7 @@ def test_score_reasons_are_three_plain_sentences(fitted: FitModel, history: pl.D
 
 
 def test_logistic_reasons_rank_the_strong_feature_first(history: pl.DataFrame) -> None:
-    model = FitModel(estimator="logistic", cv_folds=3).fit(history, "Converted", ["Stage After Close"])
+    model = fit_on(FitModel(estimator="logistic", cv_folds=3), history, "Converted", ["Stage After Close"])
     extreme = history.head(1).with_columns(pl.lit("400").alias("Minutes On Site"))
     assert model.reasons(extreme)[0].startswith("Minutes On Site is high (400) (raises the chance)")
 
@@ -133,9 +141,10 @@ def test_the_model_file_does_not_depend_on_where_the_settings_came_from(
     typed = "".join(["g", "bm"])  # equal to "gbm", but another object
     assert typed == "gbm" and typed is not "gbm"  # noqa: F632
     versions = [
-        FitModel(estimator=name, cv_folds=2)
-        .fit(history, "Converted", ["Stage After Close"])
-        .save(tmp_path / f"{n}.model")
+        save_model(
+            fit_on(FitModel(estimator=name, cv_folds=2), history, "Converted", ["Stage After Close"]),
+            tmp_path / f"{n}.model",
+        )
         for n, name in enumerate(["gbm", typed])
     ]
     assert versions[0] == versions[1]
@@ -145,7 +154,9 @@ def test_the_model_file_does_not_depend_on_where_the_settings_came_from(
 def test_training_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
     reports = [
-        train_model(tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / f"m{n}", "gbm")
+        train_fit_model(
+            tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / f"m{n}", "gbm"
+        )
         for n in (1, 2)
     ]
     assert reports[0].version == reports[1].version
@@ -156,7 +167,9 @@ def test_training_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> Non
     other = history.with_columns(pl.col("Visits").reverse())
     other.write_csv(tmp_path / "other.csv")
     versions = {
-        train_model(tmp_path / name, "Converted", ["Stage After Close"], tmp_path / "m3", "logistic").version
+        train_fit_model(
+            tmp_path / name, "Converted", ["Stage After Close"], tmp_path / "m3", "logistic"
+        ).version
         for name in ("history.csv", "other.csv")
     }
     assert len(versions) == 2
@@ -164,13 +177,15 @@ def test_training_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> Non
 
 def test_apply_writes_id_score_grade_reasons(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
-    train_model(tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / "model", "logistic")
+    train_fit_model(
+        tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / "model", "logistic"
+    )
     fresh = synthetic_leads(seed=5, rows=30).drop("Converted", "Stage After Close")
     fresh.select("Industry", pl.all().exclude("Industry")).write_csv(tmp_path / "new.csv")
-    assert apply_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "scored.csv", "Lead ID") == 30
+    assert apply_fit_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "scored.csv", "Lead ID") == 30
     scored = pl.read_csv(tmp_path / "scored.csv")
     assert scored.columns == ["Lead ID", "score", "grade", "reasons"]
-    apply_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "first.csv")
+    apply_fit_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "first.csv")
     assert pl.read_csv(tmp_path / "first.csv").columns[0] == "Industry"
 
 
@@ -181,21 +196,21 @@ def test_broken_model_file_is_bad_input_naming_the_file(tmp_path: Path, content:
     broken = tmp_path / "broken.model"
     broken.write_bytes(content)
     with pytest.raises(BadInput, match=r"broken\.model"):
-        FitModel.load(broken)
+        load_fit_model(broken)
 
 
 def test_truncated_model_file_is_bad_input(tmp_path: Path, fitted: FitModel) -> None:
-    fitted.save(tmp_path / "good.model")
+    save_model(fitted, tmp_path / "good.model")
     data = (tmp_path / "good.model").read_bytes()
     (tmp_path / "cut.model").write_bytes(data[: len(data) // 2])
     with pytest.raises(BadInput, match=r"cut\.model.*damaged"):
-        FitModel.load(tmp_path / "cut.model")
-    assert FitModel.load(tmp_path / "good.model").predict_proba(synthetic_leads(rows=5)).shape == (5, 2)
+        load_fit_model(tmp_path / "cut.model")
+    assert load_fit_model(tmp_path / "good.model").predict_proba(synthetic_leads(rows=5)).shape == (5, 2)
 
 
 def test_label_with_other_values_is_bad_input(history: pl.DataFrame) -> None:
     with pytest.raises(BadInput, match="maybe"):
-        FitModel(cv_folds=3).fit(history.with_columns(pl.lit("maybe").alias("Converted")), "Converted")
+        fit_on(FitModel(cv_folds=3), history.with_columns(pl.lit("maybe").alias("Converted")), "Converted")
 
 
 def test_bad_label_cell_is_located_by_line(tmp_path: Path, history: pl.DataFrame) -> None:
@@ -207,15 +222,17 @@ def test_bad_label_cell_is_located_by_line(tmp_path: Path, history: pl.DataFrame
     )
     broken.write_csv(tmp_path / "history.csv")
     with pytest.raises(BadInput, match=r"history\.csv:4 \[Converted\]: .*'maybe'"):
-        train_model(tmp_path / "history.csv", "Converted", [], tmp_path / "model")
+        train_fit_model(tmp_path / "history.csv", "Converted", [], tmp_path / "model")
 
 
 def test_missing_feature_column_at_apply_names_the_file(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
-    train_model(tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / "model", "logistic")
+    train_fit_model(
+        tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / "model", "logistic"
+    )
     history.drop("Industry").write_csv(tmp_path / "new.csv")
     with pytest.raises(BadInput, match=r"new\.csv.*'Industry'"):
-        apply_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "scored.csv")
+        apply_fit_model(tmp_path / "model", tmp_path / "new.csv", tmp_path / "scored.csv")
 
 
 def test_identifiers_are_unique_text_or_the_first_column(history: pl.DataFrame) -> None:
@@ -223,7 +240,7 @@ def test_identifiers_are_unique_text_or_the_first_column(history: pl.DataFrame) 
         pl.Series("Lead Number", [str(600_000 + 7 * n) for n in range(LEADS)]),
         pl.Series("Row", [str(n) for n in range(LEADS)]),
     ).select("Row", pl.all().exclude("Row"))
-    model = FitModel(estimator="logistic", cv_folds=3).fit(numbered, "Converted", ["Stage After Close"])
+    model = fit_on(FitModel(estimator="logistic", cv_folds=3), numbered, "Converted", ["Stage After Close"])
     # Unique text (Lead ID) and a unique first column (Row) are identifiers; a unique number elsewhere
     # is a sequence number, kept because it tells when the lead arrived.
     assert {"Lead ID", "Row"} <= set(model.dropped_columns_)
@@ -233,9 +250,10 @@ def test_identifiers_are_unique_text_or_the_first_column(history: pl.DataFrame) 
 def test_a_blend_saves_the_same_bytes_every_time(tmp_path: Path, history: pl.DataFrame) -> None:
     """The blend's own determinism, without cross-validation (the whole command is the slow test)."""
     saved = [
-        FitModel(estimator="blend", cv_folds=1)
-        .fit(history, "Converted", ["Stage After Close"])
-        .save(tmp_path / f"b{n}")
+        save_model(
+            fit_on(FitModel(estimator="blend", cv_folds=1), history, "Converted", ["Stage After Close"]),
+            tmp_path / f"b{n}",
+        )
         for n in (1, 2)
     ]
     assert saved[0] == saved[1]
@@ -246,19 +264,25 @@ def test_a_blend_saves_the_same_bytes_every_time(tmp_path: Path, history: pl.Dat
 def test_blend_model_file_is_deterministic(tmp_path: Path, history: pl.DataFrame) -> None:
     history.write_csv(tmp_path / "history.csv")
     reports = [
-        train_model(tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / f"b{n}", "blend")
+        train_fit_model(
+            tmp_path / "history.csv", "Converted", ["Stage After Close"], tmp_path / f"b{n}", "blend"
+        )
         for n in (1, 2)
     ]
     assert reports[0].estimator == "blend" and reports[0].roc_auc > 0.8
     assert (tmp_path / "b1").read_bytes() == (tmp_path / "b2").read_bytes()
-    scored = FitModel.load(tmp_path / "b1").score(synthetic_leads(seed=3, rows=20))
+    scored = load_fit_model(tmp_path / "b1").score(synthetic_leads(seed=3, rows=20))
     assert scored.height == 20 and scored.get_column("reasons").str.count_matches("; ").eq(2).all()
 
 
 def test_fit_reports_each_part_it_trains(history: pl.DataFrame) -> None:
     heard: list[tuple[str, float]] = []
-    FitModel(estimator="blend", cv_folds=2).fit(
-        history, "Converted", ["Stage After Close"], progress=lambda s, f: heard.append((s, f))
+    fit_on(
+        FitModel(estimator="blend", cv_folds=2),
+        history,
+        "Converted",
+        ["Stage After Close"],
+        progress=lambda s, f: heard.append((s, f)),
     )
     fractions = [f for _, f in heard]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] < 1.0
@@ -274,7 +298,7 @@ def test_a_fold_where_no_column_varies_still_trains() -> None:
     # One odd value in 60 rows: a training fold without it has nothing that varies.
     y = [str(n % 2) for n in range(60)]
     history = pl.DataFrame({"Visits": ["5"] * 59 + ["7"], "Converted": y})
-    model = FitModel(estimator="auto", cv_folds=3).fit(history, "Converted")
+    model = fit_on(FitModel(estimator="auto", cv_folds=3), history, "Converted")
     assert set(model.cv_roc_auc_) == {"gbm", "logistic", "blend"}
     assert model.predict_proba(history).shape == (60, 2)
 
@@ -283,5 +307,5 @@ def test_categories_all_too_rare_to_keep_still_train(tmp_path: Path) -> None:
     # Eight industries of five rows each are all pooled as "other": every row looks the same.
     rows = [f"ind{n % 8},{n % 2}" for n in range(40)]
     (tmp_path / "tiny.csv").write_text("Industry,Converted\n" + "\n".join(rows) + "\n")
-    report = train_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model")
+    report = train_fit_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model")
     assert report.rows == 40 and report.roc_auc == pytest.approx(0.5)

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import built_once, examples, shared_data
+from conftest import built_once, examples, fit_on, save_model, shared_data
 from territorial.errors import BadInput
 from territorial.io.tables import read_table
 from territorial.scoring.features import WHITESPACE, Feature, encode, encode_record
 from territorial.scoring.fit import FitModel
+from territorial.services.scoring import load_fit_model
 
 LEADS = shared_data("x-education-leads", "Leads.csv")
 LABEL = "Converted"
@@ -67,14 +68,14 @@ def blend(shared_folder: Path) -> FitModel:
     """The blend on every X Education lead: trained once (about 45 s) for all pytest workers."""
 
     def train(path: Path) -> None:
-        FitModel(estimator="blend", cv_folds=1).fit(read_table(LEADS).frame, LABEL).save(path)
+        save_model(fit_on(FitModel(estimator="blend", cv_folds=1), read_table(LEADS).frame, LABEL), path)
 
-    return FitModel.load(built_once(shared_folder, "x-education-blend.model", train))
+    return load_fit_model(built_once(shared_folder, "x-education-blend.model", train))
 
 
 @pytest.fixture(scope="module")
 def logistic(leads: pl.DataFrame) -> FitModel:
-    return FitModel(estimator="logistic", cv_folds=1).fit(leads, LABEL, ["Tags", "Lead Quality"])
+    return fit_on(FitModel(estimator="logistic", cv_folds=1), leads, LABEL, ["Tags", "Lead Quality"])
 
 
 def same_numbers(a: np.ndarray, b: np.ndarray) -> bool:
@@ -181,11 +182,11 @@ def test_judging_one_lead_gives_its_score_and_reasons_below_the_threshold(
 
 @needs_leads
 def test_the_one_lead_form_is_not_saved(tmp_path: Path, leads: pl.DataFrame, blend: FitModel) -> None:
-    before = blend.save(tmp_path / "before.model")
+    before = save_model(blend, tmp_path / "before.model")
     lead = leads.row(0, named=True)
     blend.score_one(lead)
-    assert blend.save(tmp_path / "after.model") == before
-    loaded = FitModel.load(tmp_path / "after.model")
+    assert save_model(blend, tmp_path / "after.model") == before
+    loaded = load_fit_model(tmp_path / "after.model")
     assert loaded.predict_proba_one(lead) == blend.predict_proba_one(lead)
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from territorial.errors import BadInput
-from territorial.scoring.model_file import load_model, save_model
+from territorial.io.model_files import read_model_file, write_model_file
+from territorial.scoring.model_file import pack_model, unpack_model
 
 MAGIC = "territorial-test-model"
 
@@ -24,6 +25,16 @@ def trees_like() -> dict[str, np.ndarray]:
         "threshold": np.round(rng.random(200_000), 2),
         "value": rng.integers(0, 3, 200_000).astype(np.float64),
     }
+
+
+def save_model(model: object, path: Path, magic: str, header: dict[str, str], data: str) -> str:
+    packed, version = pack_model(model, magic, header, data)
+    write_model_file(packed, path)
+    return version
+
+
+def load_model(path: Path, magic: str, kind: type, command: str) -> tuple[object, str]:
+    return unpack_model(read_model_file(path), str(path), magic, kind, command)
 
 
 def write_by_hand(path: Path, file_format: int, payload: bytes) -> None:

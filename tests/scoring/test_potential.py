@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 from sklearn.base import clone
 
-from conftest import shared_data
+from conftest import fit_on, save_model, shared_data
 from territorial.errors import BadInput
 from territorial.scoring.fit import FitModel
-from territorial.scoring.potential import PotentialModel, train_potential
+from territorial.scoring.potential import PotentialModel
+from territorial.services.scoring import load_fit_model, load_potential_model, train_potential_model
 
 DATA = shared_data("crm-sales-opportunities")
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared/data is not next to the repository")
@@ -37,7 +38,7 @@ def won_deals(pipeline: pl.DataFrame) -> pl.DataFrame:
 
 @needs_data
 def test_deal_value_is_learned_from_the_product(won_deals: pl.DataFrame) -> None:
-    model = PotentialModel(cv_folds=3).fit(won_deals, "close_value")
+    model = fit_on(PotentialModel(cv_folds=3), won_deals, "close_value")
     # Deal value follows the product's list price, so the model explains nearly all of it.
     assert model.cv_r2_[model.chosen_estimator_] > 0.9
     assert "opportunity_id" in model.dropped_columns_
@@ -54,7 +55,7 @@ def test_deal_value_is_learned_from_the_product(won_deals: pl.DataFrame) -> None
 def test_estimator_contract(won_deals: pl.DataFrame) -> None:
     model = PotentialModel(estimator="gbm", random_state=3, cv_folds=3)
     assert clone(model).get_params() == {"estimator": "gbm", "random_state": 3, "cv_folds": 3}
-    assert model.fit(won_deals, "close_value", exclude=["sector"]) is model
+    assert fit_on(model, won_deals, "close_value", exclude=["sector"]) is model
     learned = set(vars(model)) - set(model.get_params())
     assert learned and all(name.endswith("_") for name in learned)
     assert "sector" not in [f.name for f in model.features_]
@@ -67,14 +68,14 @@ def test_estimator_contract(won_deals: pl.DataFrame) -> None:
 def test_train_potential_from_won_rows_only(tmp_path: Path, pipeline: pl.DataFrame) -> None:
     pipeline.write_csv(tmp_path / "pipeline.csv")
     args = (tmp_path / "pipeline.csv", "close_value", ["engage_date", "close_date", "sales_agent"])
-    first = train_potential(*args, tmp_path / "a.model", only="deal_stage=Won")
-    second = train_potential(*args, tmp_path / "b.model", only="deal_stage=Won")
+    first = train_potential_model(*args, tmp_path / "a.model", only="deal_stage=Won")
+    second = train_potential_model(*args, tmp_path / "b.model", only="deal_stage=Won")
     assert first.rows == 4238  # the won deals, per SOURCES.md
     assert first.r2 > 0.9 and 0 < first.mae < first.target_mean
     assert "deal_stage" in first.dropped  # one value once only won rows are kept
     assert first.version == second.version
     assert (tmp_path / "a.model").read_bytes() == (tmp_path / "b.model").read_bytes()
-    loaded = PotentialModel.load(tmp_path / "a.model")
+    loaded = load_potential_model(tmp_path / "a.model")
     assert loaded.version_ == first.version
     # Open deals have no close value yet: the model still prices them.
     open_deals = pipeline.filter(pl.col("deal_stage") == "Engaging").head(20)
@@ -91,7 +92,7 @@ def test_account_potential_from_firmographics(pipeline: pl.DataFrame) -> None:
         .agg(pl.col("close_value").cast(pl.Float64).sum().alias("won_value"))
     )
     history = accounts.join(won, on="account").drop("subsidiary_of")
-    model = PotentialModel(cv_folds=5).fit(history, "won_value")
+    model = fit_on(PotentialModel(cv_folds=5), history, "won_value")
     assert model.dropped_columns_ == {"account": "an identifier (unique in every row)"}
     assert set(model.cv_r2_) == {"gbm", "linear"}
     assert model.predict(history).shape == (history.height,)
@@ -107,13 +108,13 @@ def test_bad_target_cell_is_located_by_its_line(tmp_path: Path) -> None:
     )
     history.write_csv(tmp_path / "deals.csv")
     with pytest.raises(BadInput, match=r"deals\.csv:4 \[value\]: the target must be a number, found 'abc'"):
-        train_potential(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage=Won")
+        train_potential_model(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage=Won")
     with pytest.raises(BadInput, match="no target column 'amount'"):
-        train_potential(tmp_path / "deals.csv", "amount", [], tmp_path / "m")
+        train_potential_model(tmp_path / "deals.csv", "amount", [], tmp_path / "m")
     with pytest.raises(BadInput, match="COLUMN=VALUE"):
-        train_potential(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage")
+        train_potential_model(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage")
     with pytest.raises(BadInput, match="no history rows have stage = 'Open'"):
-        train_potential(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage=Open")
+        train_potential_model(tmp_path / "deals.csv", "value", [], tmp_path / "m", only="stage=Open")
 
 
 def test_model_files_are_not_interchangeable(tmp_path: Path) -> None:
@@ -121,18 +122,21 @@ def test_model_files_are_not_interchangeable(tmp_path: Path) -> None:
     history = pl.DataFrame(
         {"size": rng.integers(1, 100, 60), "converted": rng.integers(0, 2, 60), "value": rng.random(60)}
     )
-    PotentialModel(estimator="linear", cv_folds=3).fit(history, "value").save(tmp_path / "potential.model")
-    FitModel(estimator="logistic", cv_folds=3).fit(history.drop("value"), "converted").save(
-        tmp_path / "fit.model"
+    save_model(
+        fit_on(PotentialModel(estimator="linear", cv_folds=3), history, "value"), tmp_path / "potential.model"
+    )
+    save_model(
+        fit_on(FitModel(estimator="logistic", cv_folds=3), history.drop("value"), "converted"),
+        tmp_path / "fit.model",
     )
     with pytest.raises(BadInput, match=r"fit\.model.*fit-model file.*score train-potential"):
-        PotentialModel.load(tmp_path / "fit.model")
+        load_potential_model(tmp_path / "fit.model")
     with pytest.raises(BadInput, match=r"potential\.model.*potential-model file.*score train`"):
-        FitModel.load(tmp_path / "potential.model")
+        load_fit_model(tmp_path / "potential.model")
     data = (tmp_path / "potential.model").read_bytes()
     (tmp_path / "cut.model").write_bytes(data[:-10])
     with pytest.raises(BadInput, match=r"cut\.model.*damaged"):
-        PotentialModel.load(tmp_path / "cut.model")
+        load_potential_model(tmp_path / "cut.model")
 
 
 @needs_data
@@ -141,9 +145,10 @@ def test_the_model_file_does_not_depend_on_where_the_settings_came_from(
 ) -> None:
     typed = "".join(["l", "inear"])  # equal to "linear", but not the code's own string
     versions = [
-        PotentialModel(estimator=name, cv_folds=2)
-        .fit(won_deals.head(300), "close_value")
-        .save(tmp_path / f"{n}.model")
+        save_model(
+            fit_on(PotentialModel(estimator=name, cv_folds=2), won_deals.head(300), "close_value"),
+            tmp_path / f"{n}.model",
+        )
         for n, name in enumerate(["linear", typed])
     ]
     assert versions[0] == versions[1]

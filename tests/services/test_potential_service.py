@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import fit_on, save_model
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan
@@ -64,8 +65,8 @@ def train_deal_model(path: Path) -> PotentialModel:
             "close_value": np.where(industry == "Banking", 1000.0, 100.0) * rng.uniform(0.9, 1.1, 200),
         }
     )
-    model = PotentialModel(estimator="gbm", cv_folds=3).fit(history, "close_value")
-    model.save(path)
+    model = fit_on(PotentialModel(estimator="gbm", cv_folds=3), history, "close_value")
+    save_model(model, path)
     return model
 
 

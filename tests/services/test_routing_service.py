@@ -10,10 +10,10 @@ from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.routing.route import Outcome
-from territorial.scoring.fit import train_model
 from territorial.services.imports import import_file
 from territorial.services.lead_audit import explain_lead
 from territorial.services.routing import open_router, route_file, route_lead
+from territorial.services.scoring import train_fit_model
 from territorial.store.unit_of_work import WorkspaceStore
 
 PLAN = """\
@@ -38,7 +38,7 @@ def fit_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         converted = 1 if source == "referral" or (source == "webinar" and i % 2 == 0) else 0
         rows.append(f"H{i},{source},{i % 7},{converted}")
     (folder / "history.csv").write_text("\n".join(rows) + "\n")
-    train_model(folder / "history.csv", "converted", [], folder / "fit.model", "logistic")
+    train_fit_model(folder / "history.csv", "converted", [], folder / "fit.model", "logistic")
     return folder / "fit.model"
 
 
@@ -126,7 +126,7 @@ def test_inquiries_that_are_not_about_our_products_go_to_nurture(tmp_path: Path)
         {"lead_id": "L1", "inquiry": "I am applying for the summer internship, CV attached"},
     )
     assert spam.outcome is Outcome.NURTURE and "not about our products" in spam.reason
-    assert spam.relevance is not None and spam.relevance < router.relevance.threshold
+    assert spam.relevance is not None and spam.relevance < router.relevance.threshold_
     blank = route_lead(workspace, router, {"lead_id": "L2", "inquiry": " ", "state": "CA"})
     assert blank.outcome is Outcome.ROUTED and blank.relevance is None
     assert blank.path[2].outcome == "not checked"

@@ -7,13 +7,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from territorial.cli.progress import stage_bar
 from territorial.io.output import write_table
 from territorial.services.capacity import CapacityRequest, CapacityRun, plan_capacity
 
 
 def run_capacity(request: CapacityRequest, out: Path | None, console: Console, err: Console) -> None:
-    with err.status("Starting…") as status:
-        result = plan_capacity(request, stage=lambda s: status.update(f"{s}…"))
+    with stage_bar(err) as progress:
+        result = plan_capacity(request, progress=progress)
     if out is not None:
         write_table(result.headcount.table, out)
     headcount_table(console, result)

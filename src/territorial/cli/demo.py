@@ -48,13 +48,13 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
     workspace = init_workspace(f"sqlite:///{database}")
     with err.status("Importing accounts into the workspace…") as status:
         report = import_file(
-            workspace, Entity.ACCOUNTS, accounts_path, stage=lambda s: status.update(f"{s}…")
+            workspace, Entity.ACCOUNTS, accounts_path, progress=lambda s, _f: status.update(f"{s}…")
         )
     out.print(f"3. Workspace {database}:")
     render.import_report(out, report)
     plan_id = add_plan(workspace, plan_path)
     with err.status("Assigning…") as status:
-        run = assign_stored(workspace, plan_id, stage=lambda s: status.update(f"{s}…"))
+        run = assign_stored(workspace, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
         written = export_run(workspace, run.run_id, "csv", folder / "export")
         write_table(run.assignment.territories, folder / "territories.csv")
     out.print(f"4. Plan {plan_id} assigned as run {run.run_id}; exported to {', '.join(map(str, written))}")
@@ -68,8 +68,8 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
         generate_leads(generate_accounts(DEMO_ACCOUNTS, DEMO_SEED), DEMO_LEADS, DEMO_SEED), leads_path
     )
     with err.status("Routing leads…") as status:
-        router = open_router(workspace, plan_id, stage=lambda s: status.update(f"{s}…"))
-        batch = route_file(workspace, router, leads_path, stage=lambda s: status.update(f"{s}…"))
+        router = open_router(workspace, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
+        batch = route_file(workspace, router, leads_path, progress=lambda s, _f: status.update(f"{s}…"))
         write_table(batch.rows, folder / "lead_decisions.csv")
     out.print(f"6. {DEMO_LEADS:,} inbound leads ({leads_path}) routed to {folder / 'lead_decisions.csv'}:")
     routing_render.batch_summary(out, batch.decisions)

@@ -218,7 +218,7 @@ def score_train(
     """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table."""
 
     def body() -> None:
-        from territorial.scoring.fit import train_model
+        from territorial.services.scoring import train_fit_model
 
         if estimator not in ("auto", "gbm", "logistic", "blend"):
             raise BadInput.at(
@@ -226,7 +226,7 @@ def score_train(
             )
         excluded = [c.strip() for c in exclude_columns.split(",") if c.strip()]
         with stage_bar(err) as progress:
-            report = train_model(history, label, excluded, out, estimator, progress=progress)  # type: ignore[arg-type]
+            report = train_fit_model(history, label, excluded, out, estimator, progress=progress)  # type: ignore[arg-type]
         render.training(Console(), report, out)
 
     run(body)
@@ -256,13 +256,13 @@ def score_train_potential(
     cross-validated R² and mean absolute error."""
 
     def body() -> None:
-        from territorial.scoring.potential import train_potential
+        from territorial.services.scoring import train_potential_model
 
         if estimator not in ("auto", "gbm", "linear"):
             raise BadInput.at(f"unknown estimator {estimator!r}; expected auto, gbm or linear", "--estimator")
         excluded = [c.strip() for c in exclude_columns.split(",") if c.strip()]
         with err.status("Training with 5-fold cross-validation…"):
-            report = train_potential(history, target, excluded, out, estimator, only)  # type: ignore[arg-type]
+            report = train_potential_model(history, target, excluded, out, estimator, only)  # type: ignore[arg-type]
         render.potential_training(Console(), report, out)
 
     run(body)
@@ -278,10 +278,10 @@ def score_apply(
     """Score a file: a 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D) and the top three reasons."""
 
     def body() -> None:
-        from territorial.scoring.fit import apply_model
+        from territorial.services.scoring import apply_fit_model
 
         with err.status("Scoring…"):
-            rows = apply_model(model, file, out, id_column)
+            rows = apply_fit_model(model, file, out, id_column)
         err.print(f"scored {rows:,} rows into {out}")
 
     run(body)
@@ -306,7 +306,7 @@ def score_relevance(
 
         from rich.progress import Progress
 
-        from territorial.scoring.relevance import score_file
+        from territorial.services.scoring import score_relevance
 
         loading = err.status("Loading the language model…")
         progress = Progress(console=err, transient=True)
@@ -329,7 +329,7 @@ def score_relevance(
 
         loading.start()
         try:
-            rows = score_file(catalogue, file, out, text_column, id_column, threshold, on_batch)
+            rows = score_relevance(catalogue, file, out, text_column, id_column, threshold, on_batch)
         finally:
             loading.stop()
             progress.stop()
@@ -366,8 +366,6 @@ def route_batch(
     def body() -> None:
         from datetime import date
 
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         from territorial.services import lead_audit, routing
 
         try:
@@ -377,22 +375,9 @@ def route_batch(
         target = workspace_service.plan_reference(plan)
         check_writable(out)  # before any decision is stored
         workspace = workspace_of(ctx)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("Starting…", total=None)
-
-            def stage(text: str) -> None:
-                bar.update(task, description=f"{text}…", total=None, completed=0)
-
-            router = routing.open_router(workspace, target, reps, availability, stage=stage)
-            batch = routing.route_file(
-                workspace,
-                router,
-                leads,
-                today=day,
-                stage=stage,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with stage_bar(err) as progress:
+            router = routing.open_router(workspace, target, reps, availability, progress=progress)
+            batch = routing.route_file(workspace, router, leads, today=day, progress=progress)
             write_table(batch.rows, out)
         render.warnings(err, batch.warnings)
         routing_render.batch_summary(err, batch.decisions)
@@ -498,7 +483,7 @@ def run_import(
 ) -> None:
     def body() -> None:
         workspace = workspace_of(ctx)
-        with err.status("Starting…") as status:
+        with stage_bar(err) as progress:
             report = import_service.import_file(
                 workspace,
                 entity,
@@ -507,7 +492,7 @@ def run_import(
                 full_sync,
                 skip_invalid,
                 rejects,
-                stage=lambda s: status.update(f"{s}…"),
+                progress=progress,
             )
         render.import_report(err, report)
 
@@ -544,9 +529,9 @@ def assign(
             return
         if plan is None or accounts is None:
             raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "assign")
-        with err.status("Starting…") as status:
-            result = assign_service.assign_files(plan, accounts, reps, stage=lambda s: status.update(f"{s}…"))
-            status.update(f"Writing {result.assignment.rows.height:,} rows…")
+        with stage_bar(err) as progress:
+            result = assign_service.assign_files(plan, accounts, reps, progress=progress)
+            progress(f"Writing {result.assignment.rows.height:,} rows", None)
             write_table(result.assignment.rows, out)
             if summary is not None:
                 write_table(result.assignment.territories, summary)
@@ -558,10 +543,8 @@ def assign(
     def assign_stored(stored_plan: int) -> None:
         check_writable(out, summary)  # before the run is stored
         workspace = workspace_of(ctx)
-        with err.status("Starting…") as status:
-            stored = workspace_service.assign_stored(
-                workspace, stored_plan, stage=lambda s: status.update(f"{s}…")
-            )
+        with stage_bar(err) as progress:
+            stored = workspace_service.assign_stored(workspace, stored_plan, progress=progress)
             if out is not None:
                 write_table(stored.assignment.rows, out)
             if summary is not None:
@@ -586,10 +569,8 @@ def explain(
     """Walk the plan for one account: each rule's result, why, and how the winner was chosen."""
 
     def body() -> None:
-        with err.status("Starting…") as status:
-            result = assign_service.explain_account(
-                plan, accounts, account, stage=lambda s: status.update(f"{s}…")
-            )
+        with stage_bar(err) as progress:
+            result = assign_service.explain_account(plan, accounts, account, progress=progress)
         render.explanation(Console(), result)
 
     run(body)
@@ -603,8 +584,8 @@ def validate(
     """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
 
     def body() -> None:
-        with err.status("Starting…") as status:
-            result = assign_service.validate_files(plan, accounts, stage=lambda s: status.update(f"{s}…"))
+        with stage_bar(err) as progress:
+            result = assign_service.validate_files(plan, accounts, progress=progress)
         console = Console()
         render.warnings(console, result.warnings)
         console.print(

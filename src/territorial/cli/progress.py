@@ -1,4 +1,4 @@
-"""A rich progress bar for work that reports itself as `progress(stage, fraction)`."""
+"""A rich progress display for work that reports itself as `progress(stage, fraction)`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from territorial.progress import Progress as ReportProgress
 
 @contextmanager
 def stage_bar(console: Console) -> Iterator[ReportProgress]:
-    """The callback that moves the bar; the bar disappears when the block ends."""
+    """The callback that moves the display: the stage's name, a bar when the stage knows how far it
+    has got (a pulse when it does not), and the time taken. It disappears when the block ends."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -22,9 +23,13 @@ def stage_bar(console: Console) -> Iterator[ReportProgress]:
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("Starting", total=1.0)
+        task = bar.add_task("Starting…", total=None)
 
-        def progress(stage: str, fraction: float) -> None:
-            bar.update(task, description=stage, completed=fraction)
+        def progress(stage: str, fraction: float | None) -> None:
+            description = stage if stage.endswith("…") else f"{stage}…"
+            if fraction is None:
+                bar.update(task, description=description, total=None, completed=0)
+            else:
+                bar.update(task, description=description, total=1.0, completed=fraction)
 
         yield progress

@@ -12,6 +12,9 @@ class FieldType(StrEnum):
     DATE = "date"
 
 
+# A plain number as data writes it: 12, -3.5, .5, 1e6 (no thousands separators or currency).
+NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
 ACCOUNT_ID = "account_id"
 OWNER_ID = "owner_id"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID
 from territorial.domain.plan import PRIMARY
 from territorial.engine.compiled import CompiledPlan
@@ -15,7 +16,6 @@ from territorial.engine.membership import Membership, evaluate_membership
 from territorial.engine.pools import RepChoice, choose_reps
 from territorial.engine.reasons import rep_reason, territory_reason
 from territorial.engine.records import evaluation_frame
-from territorial.io.accounts import AccountBook
 
 RESULT_COLUMNS = [
     "account_id",

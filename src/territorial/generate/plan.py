@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from territorial.generate.plan_yaml import Territory, plan_yaml
+from territorial.domain.fields import FieldType
 from territorial.generate.vocabulary import (
     CENSUS_DIVISIONS,
     CENSUS_REGIONS,
@@ -33,6 +33,9 @@ from territorial.generate.vocabulary import (
     us_states,
     zip3_units,
 )
+from territorial.io.plan_writer import Territory, plan_yaml
+from territorial.rules import ast
+from territorial.rules.text import to_text
 
 MIN_TERRITORIES = 10
 # Beyond this the ZIP3s run out: a district is never smaller than one ZIP3, nor has more than 60 leaves.
@@ -82,10 +85,10 @@ class Area:
     population: int
     zips: tuple[str, ...] = ()  # empty: the whole of each state
 
-    def rule(self) -> str:
+    def rule(self) -> ast.Expr:
         if self.zips:
-            return f"{equals('state', self.states[0])} AND {one_of('postal_code', self.zips)}"
-        return one_of("state", sorted(self.states))
+            return ast.all_of(equals("state", self.states[0]), ast.one_of("postal_code", self.zips))
+        return ast.one_of("state", sorted(self.states))
 
 
 @dataclass(frozen=True)
@@ -96,24 +99,13 @@ class Cover:
     segments: tuple[str, ...]
 
 
-def sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def equals(column: str, value: str) -> ast.Expr:
+    return ast.field_is(column, ast.text(value))
 
 
-def equals(column: str, value: str) -> str:
-    return f"{column} = {sql_text(value)}"
-
-
-def one_of(column: str, values: Sequence[str]) -> str:
-    if len(values) == 1:
-        return equals(column, values[0])
-    return f"{column} IN ({', '.join(sql_text(value) for value in values)})"
-
-
-def none_of(column: str, values: Sequence[str]) -> str:
-    if len(values) == 1:
-        return f"{column} != {sql_text(values[0])}"
-    return f"{column} NOT IN ({', '.join(sql_text(value) for value in values)})"
+def written(rule: ast.Expr) -> str:
+    """A rule as the plan file holds it: on one line, every list in full."""
+    return to_text(rule, max_items=None)
 
 
 def area_code(name: str) -> str:
@@ -277,7 +269,7 @@ def segment_leaves(area: Area, segment: str, count: int) -> list[Leaf]:
                 Territory(
                     f"{area.id}.{code}",
                     f"{area.name} {segment}",
-                    rule=in_segment,
+                    rule=written(in_segment),
                     priority=GEOGRAPHY_PRIORITY,
                 ),
                 cover,
@@ -291,7 +283,7 @@ def segment_leaves(area: Area, segment: str, count: int) -> list[Leaf]:
         leaf = Territory(
             f"{area.id}.{code}.{tag}",
             f"{area.name} {segment} ({', '.join(codes)})",
-            rule=f"{in_segment} AND {one_of('industry', group)}",
+            rule=written(ast.all_of(in_segment, ast.one_of("industry", group))),
             priority=GEOGRAPHY_PRIORITY,
         )
         leaves.append((leaf, cover))
@@ -299,7 +291,7 @@ def segment_leaves(area: Area, segment: str, count: int) -> list[Leaf]:
     rest = Territory(
         f"{area.id}.{code}.OTHER",
         f"{area.name} {segment} (other industries)",
-        rule=f"{in_segment} AND {none_of('industry', listed)}",
+        rule=written(ast.all_of(in_segment, ast.one_of("industry", listed, negated=True))),
         priority=GEOGRAPHY_PRIORITY,
     )
     return [*leaves, (rest, cover)]
@@ -313,14 +305,14 @@ def area_leaves(area: Area, count: int) -> list[Leaf]:
         enterprise = Territory(
             f"{area.id}.{SEGMENT_CODES[ENTERPRISE]}",
             f"{area.name} {ENTERPRISE}",
-            rule=equals("segment", ENTERPRISE),
+            rule=written(equals("segment", ENTERPRISE)),
             priority=GEOGRAPHY_PRIORITY,
         )
         commercial = (MID_MARKET, SMB)
         rest = Territory(
             f"{area.id}.{SEGMENT_CODES[MID_MARKET]}-{SEGMENT_CODES[SMB]}",
             f"{area.name} {MID_MARKET} and {SMB}",
-            rule=one_of("segment", commercial),
+            rule=written(ast.one_of("segment", commercial)),
             priority=GEOGRAPHY_PRIORITY,
         )
         return [(enterprise, Cover(area.states, (ENTERPRISE,))), (rest, Cover(area.states, commercial))]
@@ -335,7 +327,7 @@ def area_leaves(area: Area, count: int) -> list[Leaf]:
 
 def area_node(area: Area, leaves: list[Leaf], all_leaves: list[Leaf]) -> Territory:
     """The territory for an area with its leaves; an area without leaves is a leaf itself."""
-    node = Territory(area.id, area.name, rule=area.rule(), priority=GEOGRAPHY_PRIORITY)
+    node = Territory(area.id, area.name, rule=written(area.rule()), priority=GEOGRAPHY_PRIORITY)
     node.children = [leaf for leaf, _ in leaves]
     all_leaves.extend(leaves or [(node, Cover(area.states, SEGMENTS))])
     return node
@@ -365,7 +357,7 @@ def geography(territories: int, budget: int) -> tuple[list[Territory], list[Leaf
         if len(group) == 1:
             roots.append(area_node(region, area_leaves(region, next(per_district)), leaves))
             continue
-        root = Territory(region.id, region.name, rule=region.rule(), priority=GEOGRAPHY_PRIORITY)
+        root = Territory(region.id, region.name, rule=written(region.rule()), priority=GEOGRAPHY_PRIORITY)
         root.children = [
             area_node(district, area_leaves(district, next(per_district)), leaves) for district in group
         ]
@@ -439,7 +431,7 @@ def overlay_pool(layer_code: str, number: int, team_size: int, rng: np.random.Ge
 def security_overlay(territories: int, rng: np.random.Generator) -> list[Territory]:
     """Security specialists, by geography, for accounts that own the security product."""
     areas = overlay_areas(nearest((NATIONAL, REGIONS, DIVISIONS, STATES), territories * SECURITY_SHARE))
-    owns_security = f"products LIKE {sql_text('%' + SECURITY_PRODUCT + '%')}"
+    owns_security = ast.Like(ast.FieldRef("products"), ast.text(f"%{SECURITY_PRODUCT}%"))
     overlay: list[Territory] = []
     for number, area in enumerate(areas, start=1):
         overlay.append(
@@ -447,7 +439,7 @@ def security_overlay(territories: int, rng: np.random.Generator) -> list[Territo
                 "SEC" if area is None else f"SEC.{area.id}",
                 "Security" if area is None else f"Security {area.name}",
                 layer=SECURITY_LAYER,
-                rule=owns_security if area is None else f"{owns_security} AND {area.rule()}",
+                rule=written(owns_security if area is None else ast.all_of(owns_security, area.rule())),
                 reps=overlay_pool("sec", number, len(areas), rng),
             )
         )
@@ -462,13 +454,13 @@ def vertical_overlay(territories: int, rng: np.random.Generator) -> list[Territo
     overlay: list[Territory] = []
     for vertical in VERTICALS[:vertical_count]:
         for area in areas:
-            in_vertical = one_of("industry", vertical.industries)
+            in_vertical = ast.one_of("industry", vertical.industries)
             overlay.append(
                 Territory(
                     f"VERT.{vertical.code}" if area is None else f"VERT.{vertical.code}.{area.id}",
                     vertical.name if area is None else f"{vertical.name} {area.name}",
                     layer=VERTICAL_LAYER,
-                    rule=in_vertical if area is None else f"{in_vertical} AND {area.rule()}",
+                    rule=written(in_vertical if area is None else ast.all_of(in_vertical, area.rule())),
                     reps=overlay_pool("vrt", len(overlay) + 1, team_size, rng),
                 )
             )
@@ -477,7 +469,11 @@ def vertical_overlay(territories: int, rng: np.random.Generator) -> list[Territo
 
 def named_accounts() -> Territory:
     return Territory(
-        "NAMED", "Named accounts", rule="strategic = TRUE", priority=NAMED_PRIORITY, reps=NAMED_ACCOUNT_REPS
+        "NAMED",
+        "Named accounts",
+        rule=written(ast.field_is("strategic", ast.Literal(True, FieldType.BOOLEAN))),
+        priority=NAMED_PRIORITY,
+        reps=NAMED_ACCOUNT_REPS,
     )
 
 

@@ -3,55 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
+from territorial.domain.book import AccountBook
+from territorial.domain.fields import ACCOUNT_ID, NUMBER_TEXT, OWNER_ID, FieldType, canonical
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable, read_table
 from territorial.rules.to_polars import POLARS_TYPES
 
 MAX_REPORTED = 50
-_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _LEADING_ZERO = r"^[+-]?0\d"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _BOOLEAN = r"^(?i:true|false)$"
-
-
-@dataclass
-class AccountBook:
-    """Accounts with typed columns under their original names, plus the schema by canonical name."""
-
-    frame: pl.DataFrame
-    schema: dict[str, FieldType]
-    columns: dict[str, str]  # canonical name -> column name in the file
-    raw: RawTable
-
-    def without_values(self) -> set[str]:
-        """Canonical names of columns with no value at all: their type cannot be inferred."""
-        return {
-            key for key, name in self.columns.items() if self.frame.get_column(name).null_count() == len(self)
-        }
-
-    def retype(self, key: str, ftype: FieldType) -> None:
-        """Give a column without values the type its use calls for."""
-        name = self.columns[key]
-        self.frame = self.frame.with_columns(pl.col(name).cast(POLARS_TYPES[ftype]))
-        self.schema[key] = ftype
-
-    @property
-    def field_names(self) -> list[str]:
-        """Canonical names of every column in the file, loaded or not (for "did you mean")."""
-        return [canonical(c) for c in self.raw.header] or list(self.schema)
-
-    @property
-    def file(self) -> str:
-        return self.raw.file
-
-    def __len__(self) -> int:
-        return self.frame.height
 
 
 def is_always_string(name: str) -> bool:
@@ -90,7 +55,7 @@ def type_accounts(
     problems.raise_if_any()
     frame = pl.DataFrame(typed)
     _check_ids(frame.get_column(columns[id_column]), raw, id_column)
-    return AccountBook(frame, schema, columns, raw)
+    return AccountBook(frame, schema, columns, raw.file, raw.header, raw.line_of, 1 if raw.is_csv else None)
 
 
 def _canonical_columns(raw: RawTable) -> dict[str, str]:
@@ -173,7 +138,7 @@ def _infer(values: pl.Series) -> FieldType:
         return FieldType.BOOLEAN
     if present.str.contains(_DATE).all() and present.str.to_date("%Y-%m-%d", strict=False).null_count() == 0:
         return FieldType.DATE
-    if present.str.contains(_NUMBER).all() and not present.str.contains(_LEADING_ZERO).any():
+    if present.str.contains(NUMBER_TEXT).all() and not present.str.contains(_LEADING_ZERO).any():
         return FieldType.NUMBER
     return FieldType.STRING
 
@@ -189,7 +154,7 @@ def _from_text(values: pl.Series, ftype: FieldType, raw: RawTable, problems: Pro
     if ftype is FieldType.STRING:
         return values
     if ftype is FieldType.NUMBER:
-        ok = values.str.contains(_NUMBER)
+        ok = values.str.contains(NUMBER_TEXT)
         converted = values.cast(pl.Float64, strict=False)
     elif ftype is FieldType.BOOLEAN:
         ok = values.str.contains(_BOOLEAN)

@@ -1,43 +1,24 @@
-"""Read what the balancer needs: where each account or unit is, unit adjacency, and reps with
-their home, capacity and skills. Every bad value is reported with its file, line and field."""
+"""Read what the balancer needs: where each account or unit is, and which units touch. Every bad
+value is reported with its file, line and field (reps are read by io.reps)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.fields import FieldType, canonical
 from territorial.errors import BadInput
 from territorial.geo.counties import county_of_zips
 from territorial.geo.zips import zip_attributes
-from territorial.io.accounts import AccountBook, type_accounts
-from territorial.io.tables import RawTable, read_table
+from territorial.io.accounts import type_accounts
+from territorial.io.tables import read_table
 
 LAT_LON = (("lat", "lon"), ("latitude", "longitude"))
 ZIP_FIELDS = ("postal_code", "zip", "zip_code", "zipcode")
 COUNTY_FIELDS = ("county_fips", "countyfips", "fips")
-SKILL_SEPARATORS = re.compile(r"[;,]")
-
-
-@dataclass(frozen=True)
-class RepsFile:
-    """Reps as the balancer sees them: a home (NaN when none), a capacity and skills."""
-
-    rep_ids: list[str]
-    home: np.ndarray
-    capacity: np.ndarray
-    skills: list[frozenset[str]]
-
-
-def skills_of(text: str | None) -> frozenset[str]:
-    """'Spanish; healthcare' -> {'spanish', 'healthcare'}."""
-    if not text:
-        return frozenset()
-    return frozenset(s.strip().lower() for s in SKILL_SEPARATORS.split(text) if s.strip())
 
 
 def coordinates(book: AccountBook, allow_xy: bool) -> tuple[np.ndarray, bool]:
@@ -64,13 +45,13 @@ def coordinates(book: AccountBook, allow_xy: bool) -> tuple[np.ndarray, bool]:
                 f"unknown US ZIP code {value!r}: give latitude and longitude for this row "
                 f"({missing.size} rows without coordinates)",
                 book.file,
-                book.raw.line_of(row),
+                book.line_of(row),
                 None,
                 name,
             )
         return xy, True
     wanted = "lat,lon (or latitude,longitude), a ZIP column (postal_code)" + (" or x,y" if allow_xy else "")
-    raise BadInput.at(f"no coordinates: give {wanted}", book.file, 1 if book.raw.is_csv else None)
+    raise BadInput.at(f"no coordinates: give {wanted}", book.file, book.header_line)
 
 
 def _zip_field(book: AccountBook) -> str | None:
@@ -97,9 +78,7 @@ def _pair(book: AccountBook, first: str, second: str, fallback: np.ndarray | Non
     for key in (first, second):
         name = book.columns[key]
         if book.schema[key] is not FieldType.NUMBER:
-            raise BadInput.at(
-                f"{name} must hold numbers", book.file, 1 if book.raw.is_csv else None, None, name
-            )
+            raise BadInput.at(f"{name} must hold numbers", book.file, book.header_line, None, name)
         values.append(book.frame.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy())
     xy = np.column_stack(values)
     missing = np.isnan(xy).any(axis=1)
@@ -112,7 +91,7 @@ def _pair(book: AccountBook, first: str, second: str, fallback: np.ndarray | Non
         raise BadInput.at(
             f"{key} is empty ({int(missing.sum())} rows without coordinates)",
             book.file,
-            book.raw.line_of(row),
+            book.line_of(row),
             None,
             book.columns[key],
         )
@@ -127,7 +106,7 @@ def _check_range(book: AccountBook, xy: np.ndarray, lat: str, lon: str) -> None:
             raise BadInput.at(
                 f"{key} must be between -{limit:g} and {limit:g}, got {xy[row, column]:g}",
                 book.file,
-                book.raw.line_of(row),
+                book.line_of(row),
                 None,
                 book.columns[key],
             )
@@ -162,82 +141,6 @@ def read_edges(path: str | Path, ids: list[str]) -> np.ndarray:
             )
         pairs.append(np.array(found, dtype=np.int64))
     return np.column_stack(pairs) if pairs[0].size else np.zeros((0, 2), dtype=np.int64)
-
-
-def read_balance_reps(path: str | Path, geographic: bool) -> RepsFile:
-    """A reps file: rep_id, and optional lat,lon (or latitude,longitude, or home_postal_code; x,y for
-    planar units) home, capacity (default 1) and skills. Reps marked active = false are left out."""
-    return balance_reps(read_table(path), geographic)
-
-
-def balance_reps(raw: RawTable, geographic: bool) -> RepsFile:
-    """Reps from a table read from a file or the workspace (see read_balance_reps)."""
-    declared = {
-        "capacity": FieldType.NUMBER,
-        "skills": FieldType.STRING,
-        "active": FieldType.BOOLEAN,
-        "home_postal_code": FieldType.STRING,
-    }
-    book = type_accounts(raw, declared, id_column="rep_id")
-    frame, cols = book.frame, book.columns
-    n = book.frame.height
-    active = np.ones(n, dtype=bool)
-    if "active" in cols:
-        active = frame.get_column(cols["active"]).fill_null(True).to_numpy().astype(bool)
-    home = np.full((n, 2), np.nan)
-    pairs = LAT_LON if geographic else (("x", "y"),)
-    for first, second in pairs:
-        if first in cols and second in cols:
-            home = np.column_stack(
-                [
-                    frame.get_column(cols[key]).cast(pl.Float64).fill_null(np.nan).to_numpy()
-                    for key in (first, second)
-                ]
-            )
-            half = np.flatnonzero(np.isnan(home).any(axis=1) & ~np.isnan(home).all(axis=1))
-            if half.size:
-                row = int(half[0])
-                raise BadInput.at(
-                    f"give both {first} and {second} for a home, or neither", raw.file, raw.line_of(row)
-                )
-            break
-    if geographic and "home_postal_code" in cols:
-        codes = frame.get_column(cols["home_postal_code"])
-        by_zip = _points_of_zips(codes)
-        fill = np.isnan(home).any(axis=1) & codes.is_not_null().to_numpy()
-        unknown = np.flatnonzero(fill & active & np.isnan(by_zip).any(axis=1))
-        if unknown.size:
-            row = int(unknown[0])
-            raise BadInput.at(
-                f"unknown US ZIP code {codes[row]!r}: give the rep's latitude and longitude instead",
-                raw.file,
-                raw.line_of(row),
-                None,
-                cols["home_postal_code"],
-            )
-        home[fill] = by_zip[fill]
-    capacity = np.ones(n)
-    if "capacity" in cols:
-        given = frame.get_column(cols["capacity"]).cast(pl.Float64).fill_null(1.0).to_numpy()
-        bad = np.flatnonzero(~(given > 0))
-        if bad.size:
-            row = int(bad[0])
-            raise BadInput.at(
-                f"capacity must be a positive number such as 1.0 or 0.5, got {given[row]:g}",
-                raw.file,
-                raw.line_of(row),
-                None,
-                cols["capacity"],
-            )
-        capacity = given
-    skills = [frozenset[str]()] * n
-    if "skills" in cols:
-        skills = [skills_of(s) for s in frame.get_column(cols["skills"]).to_list()]
-    rep_ids = frame.get_column(cols["rep_id"]).to_list()
-    keep = np.flatnonzero(active)
-    if keep.size == 0:
-        raise BadInput.at("no active reps", raw.file)
-    return RepsFile([rep_ids[i] for i in keep], home[keep], capacity[keep], [skills[i] for i in keep])
 
 
 def county_codes(book: AccountBook) -> list[str | None]:

@@ -33,7 +33,7 @@ _KEYS = ("entity", "extends", "columns", "alternatives", "ignore")
 
 
 @dataclass(frozen=True)
-class ColumnRule:
+class FieldColumns:
     """One field and the file columns that may fill it, the preferred spelling first."""
 
     field: str
@@ -53,7 +53,7 @@ class ColumnMapping:
 
     name: str  # a built-in's name, or the mapping file's path
     entity: Entity
-    rules: tuple[ColumnRule, ...]
+    rules: tuple[FieldColumns, ...]
     ignore: frozenset[str]  # canonical column names to drop
     file: str | None = None  # the mapping file; None for a built-in mapping
 
@@ -61,7 +61,7 @@ class ColumnMapping:
     def schema(self) -> EntitySchema:
         return SCHEMAS[self.entity]
 
-    def rule_for(self, field: str) -> ColumnRule | None:
+    def rule_for(self, field: str) -> FieldColumns | None:
         return next((r for r in self.rules if r.field == field), None)
 
     def described(self) -> str:
@@ -72,7 +72,7 @@ class ColumnMapping:
 class MappedTable:
     """A file's rows under field names: core fields in schema order, then custom fields in file order.
 
-    Cells are as read (CSV text, null when empty); typing and clean-up happen in `io.normalize`.
+    Cells are as read (CSV text, null when empty); typing and clean-up happen in `domain.normalize`.
     Rows keep their order, so `line_of` names the file line of a row.
     """
 
@@ -130,9 +130,9 @@ def builtin_mapping(name: str, entity: Entity | str) -> ColumnMapping:
     return ColumnMapping(key, entity, _as_builtin(mapping.rules), mapping.ignore)
 
 
-def _as_builtin(rules: tuple[ColumnRule, ...]) -> tuple[ColumnRule, ...]:
+def _as_builtin(rules: tuple[FieldColumns, ...]) -> tuple[FieldColumns, ...]:
     # A CRM export need not hold every column a built-in knows: users pick the columns to export.
-    return tuple(ColumnRule(r.field, r.headers, None, required=False) for r in rules)
+    return tuple(FieldColumns(r.field, r.headers, None, required=False) for r in rules)
 
 
 def _entity(entity: Entity | str) -> Entity:
@@ -237,9 +237,9 @@ class _MappingReader:
             return None
         return builtin_mapping(text, entity)
 
-    def columns(self, section: tuple[Node, Node] | None, entity: Entity) -> dict[str, ColumnRule]:
+    def columns(self, section: tuple[Node, Node] | None, entity: Entity) -> dict[str, FieldColumns]:
         """Rules by canonical column name, in file order."""
-        rules: dict[str, ColumnRule] = {}
+        rules: dict[str, FieldColumns] = {}
         if section is None:
             return rules
         node = section[1]
@@ -287,10 +287,10 @@ class _MappingReader:
                 )
                 continue
             field_lines[field] = line_of(key)
-            rules[column_key] = ColumnRule(field, (column.strip(),), line_of(key), required=True)
+            rules[column_key] = FieldColumns(field, (column.strip(),), line_of(key), required=True)
         return rules
 
-    def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, ColumnRule]) -> None:
+    def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, FieldColumns]) -> None:
         if section is None:
             return
         node = section[1]
@@ -313,10 +313,10 @@ class _MappingReader:
                     self.problem(spelling_node, f"column '{spelling}' is already mapped")
                     continue
                 taken.add(spelling_key)
-                rule = ColumnRule(rule.field, (*rule.headers, spelling.strip()), rule.line, rule.required)
+                rule = FieldColumns(rule.field, (*rule.headers, spelling.strip()), rule.line, rule.required)
             rules[canonical(column)] = rule
 
-    def ignored(self, section: tuple[Node, Node] | None, rules: dict[str, ColumnRule]) -> set[str]:
+    def ignored(self, section: tuple[Node, Node] | None, rules: dict[str, FieldColumns]) -> set[str]:
         ignore: set[str] = set()
         if section is None:
             return ignore
@@ -360,7 +360,7 @@ def _extended(base: ColumnMapping, own: ColumnMapping) -> ColumnMapping:
             continue
         headers = tuple(h for h in rule.headers if canonical(h) not in own_columns | own.ignore)
         if headers:
-            kept.append(ColumnRule(rule.field, headers, rule.line, rule.required))
+            kept.append(FieldColumns(rule.field, headers, rule.line, rule.required))
     ignore = (base.ignore - own_columns) | own.ignore
     return ColumnMapping(own.name, own.entity, (*kept, *own.rules), ignore, own.file)
 
@@ -469,7 +469,7 @@ def _header_location(raw: RawTable, header_keys: list[str], column: str | None) 
     return Location(raw.file, line, position, column)
 
 
-def _unknown_mapping_column(rule: ColumnRule, mapping: ColumnMapping, raw: RawTable) -> Problem:
+def _unknown_mapping_column(rule: FieldColumns, mapping: ColumnMapping, raw: RawTable) -> Problem:
     names = " or ".join(f"'{h}'" for h in rule.headers)
     columns = [c for c in raw.header] or list(raw.frame.columns)
     close = get_close_matches(rule.headers[0], columns, n=1, cutoff=0.6)

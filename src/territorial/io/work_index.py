@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from territorial.domain.work_index import Visits, WorkIndex, segment_key
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position
-from territorial.optimize.work_index import Visits, WorkIndex, segment_key
 
 EXPECTED = "segments, segment_field, employee_bands, speed_kmh, road_factor or max_travel_minutes"
 

@@ -5,14 +5,14 @@ elsewhere, plus its named accounts."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from territorial.domain.fields import ACCOUNT_ID
-from territorial.generate.plan_yaml import flow_string, single_quoted, yaml_string
+from territorial.rules import ast
 
-WIDTH = 100  # rule lines are wrapped between list items at about this many characters
-NEVER = f"{ACCOUNT_ID} IS NULL"  # every account has an id: a rule for a territory left empty
+# Every account has an id: the rule of a territory left empty.
+NEVER: ast.Expr = ast.IsNull(ast.FieldRef(ACCOUNT_ID))
 
 
 @dataclass(frozen=True)
@@ -209,46 +209,55 @@ def _check_ids(account_ids: Sequence[str], territory_of: Sequence[str]) -> None:
         seen.setdefault(key, (account, territory))
 
 
-def draft_plan_yaml(
-    territories: Sequence[DraftTerritory],
-    zip_field: str | None,
-    name: str = "Draft from territorial balance",
-    workload: str | None = None,
-    notes: Sequence[str] = (),
-    segment_field: str | None = None,
-) -> str:
-    """The plan file, byte for byte the same for the same territories."""
+def draft_rule(
+    territory: DraftTerritory, zip_field: str | None, segment_field: str | None = None
+) -> ast.Expr:
+    """The territory's rule: its ZIP codes, and its ZIP codes of each segment value, less the
+    accounts of those ZIPs that go elsewhere; or its named accounts."""
+    terms: list[ast.Expr] = []
+    if territory.zips:
+        assert zip_field is not None
+        terms.append(ast.in_list(zip_field, territory.zips))
+    for cells in territory.segments:
+        assert zip_field is not None and segment_field is not None
+        segment = ast.FieldRef(segment_field)
+        if cells.value is None:
+            value: ast.Expr = ast.IsNull(segment)
+        else:
+            value = ast.field_is(segment_field, ast.text(cells.value))
+        known = (ast.IsNull(segment, negated=True),) if cells.blank_nearby else ()
+        terms.append(ast.all_of(*known, value, ast.in_list(zip_field, cells.zips)))
+    parts: list[ast.Expr] = []
+    if terms:
+        zips = ast.any_of(*terms)
+        away = ast.in_list(ACCOUNT_ID, territory.away, negated=True)
+        parts.append(ast.all_of(zips, away) if territory.away else zips)
+    if territory.named:
+        parts.append(ast.in_list(ACCOUNT_ID, territory.named))
+    return ast.any_of(*parts) if parts else NEVER
+
+
+def draft_header(
+    territories: Sequence[DraftTerritory], segment_field: str | None, notes: Sequence[str]
+) -> list[str]:
+    """The draft plan's opening comment: what it is, and how many ZIP codes and named accounts."""
     zips = sum(len(t.zips) for t in territories)
     named = sum(len(t.named) for t in territories)
     split = len({code.lower() for t in territories for s in t.segments for code in s.zips})
     lines = [
-        "# A draft plan written by `territorial balance --plan-out`: each territory takes the accounts",
-        "# of its ZIP codes, except those listed as going elsewhere, plus its named accounts.",
+        "A draft plan written by `territorial balance --plan-out`: each territory takes the accounts",
+        "of its ZIP codes, except those listed as going elsewhere, plus its named accounts.",
     ]
     if segment_field is not None:
-        lines.append(f"# A ZIP code served by several territories is split by {segment_field}.")
+        lines.append(f"A ZIP code served by several territories is split by {segment_field}.")
     counted = [f"{len(territories):,} territories", f"{zips:,} ZIP codes"]
     if segment_field is not None:
         counted = [counted[0], f"{zips:,} whole ZIP codes", f"{split:,} ZIP codes split by {segment_field}"]
-    lines += [
-        f"# {', '.join(counted)}, {named:,} named accounts.",
-        *(f"# {note}" for note in notes),
-        f"name: {yaml_string(name)}",
-    ]
-    declared = [f for f in (zip_field, segment_field) if f is not None]
-    if declared:
-        lines.append("fields: {" + ", ".join(f"{flow_string(f)}: string" for f in declared) + "}")
-    if workload is not None:
-        lines.append(f"workload: {yaml_string(workload)}")
-    lines.append("territories:")
-    for territory in territories:
-        lines.extend(_territory_lines(territory, zip_field, segment_field))
-    return "\n".join(lines) + "\n"
+    return [*lines, f"{', '.join(counted)}, {named:,} named accounts.", *notes]
 
 
-def _territory_lines(
-    territory: DraftTerritory, zip_field: str | None, segment_field: str | None
-) -> Iterator[str]:
+def draft_summary(territory: DraftTerritory, segment_field: str | None) -> str:
+    """What a territory of the draft holds, in words."""
     parts = [_counted(territory.accounts, "account"), _counted(len(territory.zips), "ZIP code")]
     if territory.segments:
         cells = sum(len(s.zips) for s in territory.segments)
@@ -256,62 +265,7 @@ def _territory_lines(
     parts.append(_counted(len(territory.named), "named account"))
     if territory.away:
         parts.append(_counted(len(territory.away), "account") + " of its ZIP codes elsewhere")
-    yield f"  # {territory.id}: {', '.join(parts)}"
-    yield f"  - id: {yaml_string(territory.id)}"
-    if territory.rep_id is not None:
-        yield f"    reps: [{flow_string(territory.rep_id)}]"
-    yield "    rule: >-"
-    for line in rule_lines(territory, zip_field, segment_field):
-        yield "      " + line
-
-
-def rule_lines(
-    territory: DraftTerritory, zip_field: str | None, segment_field: str | None = None
-) -> list[str]:
-    """The territory's rule, wrapped; a folded YAML scalar joins the lines with spaces."""
-    terms: list[list[str]] = []
-    if territory.zips:
-        assert zip_field is not None
-        terms.append(in_list(zip_field, territory.zips))
-    for cells in territory.segments:
-        assert zip_field is not None and segment_field is not None
-        test = segment_matches(segment_field, cells.value)
-        if cells.blank_nearby:
-            test = f"{segment_field} IS NOT NULL AND {test}"
-        term = in_list(zip_field, cells.zips, prefix=f"({test} AND ")
-        term[-1] += ")"
-        terms.append(term)
-    lines = [line for i, term in enumerate(terms) for line in _or_joined(term, i > 0)]
-    if lines and territory.away:
-        if len(terms) > 1:
-            lines[0], lines[-1] = "(" + lines[0], lines[-1] + ")"
-        lines[0] = "(" + lines[0]
-        lines += in_list(ACCOUNT_ID, territory.away, negated=True, prefix="AND ")
-        lines[-1] += ")"
-    if territory.named:
-        lines += in_list(ACCOUNT_ID, territory.named, prefix="OR " if lines else "")
-    return lines or [NEVER]
-
-
-def segment_matches(field: str, value: str | None) -> str:
-    return f"{field} IS NULL" if value is None else f"{field} = {single_quoted(value)}"
-
-
-def _or_joined(term: list[str], after_another: bool) -> list[str]:
-    return ["OR " + term[0], *term[1:]] if after_another else term
-
-
-def in_list(field: str, values: Sequence[str], negated: bool = False, prefix: str = "") -> list[str]:
-    """`field IN ('a', 'b', ...)` broken between items into lines of about WIDTH characters."""
-    items = [single_quoted(v) for v in values]
-    lines = [f"{prefix}{field} {'NOT IN' if negated else 'IN'} ("]
-    for i, item in enumerate(items):
-        text = item + (", " if i < len(items) - 1 else ")")
-        if len(lines[-1]) + len(text.rstrip()) > WIDTH and not lines[-1].endswith("("):
-            lines[-1] = lines[-1].rstrip()
-            lines.append("")
-        lines[-1] += text
-    return [line.rstrip() for line in lines]
+    return ", ".join(parts)
 
 
 def _counted(n: int, noun: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from territorial.domain.reps import Rep, serves
 from territorial.geo.distance import flat_km, haversine_km
 
 NONE = -1  # no current or locked territory
@@ -75,6 +77,20 @@ class Territories:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @classmethod
+    def from_reps(cls, reps: Sequence[Rep], geographic: bool) -> Territories:
+        """One territory per rep, named by the rep: its home (lat,lon, or x,y for units on a plane;
+        NaN for an inside rep), capacity and skills."""
+        homes = [rep.home if geographic else rep.home_xy for rep in reps]
+        home = np.array([h if h is not None else (np.nan, np.nan) for h in homes], dtype=np.float64)
+        return cls(
+            ids=[rep.rep_id for rep in reps],
+            rep_ids=[rep.rep_id for rep in reps],
+            home=home.reshape(len(reps), 2),
+            capacity=np.array([rep.capacity for rep in reps], dtype=np.float64),
+            skills=[rep.skills for rep in reps],
+        )
 
     @classmethod
     def unnamed(cls, k: int, prefix: str = "T-") -> Territories:
@@ -149,5 +165,7 @@ def skill_groups(units: Units, territories: Territories) -> tuple[np.ndarray, np
     if units.skills is not None:
         for i, need in enumerate(units.skills):
             group[i] = needs.setdefault(need, len(needs))
-    allowed = np.array([[need <= s for s in territories.skills] for need in needs], dtype=bool)
+    allowed = np.array(
+        [[all(serves(held, n) for n in need) for held in territories.skills] for need in needs], dtype=bool
+    )
     return group, allowed.reshape(len(needs), len(territories))

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from territorial.io.normalize import lookup_key, normalize, normalize_place
+from territorial.domain.normalize import lookup_key, normalize, normalize_place
 
 # Mail providers anyone can sign up to: a gmail address says nothing about the company.
 FREE_MAIL_DOMAINS = frozenset(

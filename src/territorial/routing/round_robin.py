@@ -5,47 +5,30 @@ skills and time off; every choice comes back with the steps that explain it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
+from territorial.domain.reps import Rep, missing_skills
+
 STATE_VERSION = 1
 
 
-@dataclass(frozen=True)
-class PoolRep:
-    """One rep in a territory's lead pool, with the limits on the leads they take."""
+# Each rep's out-of-office ranges, first and last day included.
+TimeOff = Mapping[str, Sequence[tuple[date, date]]]
 
-    rep_id: str
-    weight: float = 1.0  # relative share: weight 2 takes twice the leads of weight 1
-    daily_cap: int | None = None  # most leads per calendar day; None means no cap
-    monthly_cap: int | None = None  # most leads per calendar month; None means no cap
-    skills: frozenset[str] = frozenset()  # e.g. "industry:healthcare", "language:de"
-    away: tuple[tuple[date, date], ...] = ()  # out-of-office ranges, first and last day included
 
-    def __post_init__(self) -> None:
-        if not self.rep_id:
-            raise ValueError("a pool rep needs a non-empty rep_id")
-        if not (math.isfinite(self.weight) and self.weight > 0):
-            raise ValueError(f"rep {self.rep_id}: weight must be a positive number, got {self.weight}")
-        for cap_name, cap in (("daily_cap", self.daily_cap), ("monthly_cap", self.monthly_cap)):
-            if cap is not None and cap < 0:
-                raise ValueError(f"rep {self.rep_id}: {cap_name} must be 0 or more, got {cap}")
-        for first, last in self.away:
-            if last < first:
-                raise ValueError(f"rep {self.rep_id}: time off ends ({last}) before it starts ({first})")
-
-    def away_until(self, day: date) -> date | None:
-        """The last day of the time off that covers `day`, or None when the rep is at work that day."""
-        if not any(first <= day <= last for first, last in self.away):
-            return None
-        # Back-to-back ranges (a holiday then a sick week) make one absence, so follow them to its end.
-        back = day
-        while any(first <= back <= last for first, last in self.away):
-            back = max(last for first, last in self.away if first <= back <= last) + timedelta(days=1)
-        return back - timedelta(days=1)
+def away_until(ranges: Sequence[tuple[date, date]], day: date) -> date | None:
+    """The last day of the time off that covers `day`, or None when the rep is at work that day."""
+    if not any(first <= day <= last for first, last in ranges):
+        return None
+    # Back-to-back ranges (a holiday then a sick week) make one absence, so follow them to its end.
+    back = day
+    while any(first <= back <= last for first, last in ranges):
+        back = max(last for first, last in ranges if first <= back <= last) + timedelta(days=1)
+    return back - timedelta(days=1)
 
 
 class SkipReason(StrEnum):
@@ -125,13 +108,23 @@ class RoundRobin:
     So "within one lead" holds for equal weights (the deficit is at most (N - 1)/N), not in general.
     """
 
-    def __init__(self, pool: Sequence[PoolRep]) -> None:
+    def __init__(self, pool: Sequence[Rep], away: TimeOff | None = None) -> None:
         seen: set[str] = set()
         for rep in pool:
             if rep.rep_id in seen:
                 raise ValueError(f"rep {rep.rep_id} is listed twice in the pool")
+            if not (math.isfinite(rep.lead_weight) and rep.lead_weight > 0):
+                raise ValueError(f"rep {rep.rep_id}: weight must be a positive number, got {rep.lead_weight}")
+            for cap_name, cap in (("daily cap", rep.daily_lead_cap), ("monthly cap", rep.monthly_lead_cap)):
+                if cap is not None and cap < 0:
+                    raise ValueError(f"rep {rep.rep_id}: {cap_name} must be 0 or more, got {cap}")
             seen.add(rep.rep_id)
-        self.pool: tuple[PoolRep, ...] = tuple(pool)
+        self.pool: tuple[Rep, ...] = tuple(pool)
+        self.away = {rep.rep_id: tuple((away or {}).get(rep.rep_id, ())) for rep in pool}
+        for rep_id, ranges in self.away.items():
+            for first, last in ranges:
+                if last < first:
+                    raise ValueError(f"rep {rep_id}: time off ends ({last}) before it starts ({first})")
         self._pointers: dict[str, float] = {}
         self._on_duty: frozenset[str] = frozenset()
         self._last_lead_day: date | None = None
@@ -154,16 +147,16 @@ class RoundRobin:
         steps = [f"lead on {lead_day.isoformat()}; skills needed: {needs}"]
 
         skipped: list[Skip] = []
-        on_duty: list[PoolRep] = []
+        on_duty: list[Rep] = []
         for rep in self.pool:
-            back = rep.away_until(lead_day)
+            back = away_until(self.away[rep.rep_id], lead_day)
             if back is None:
                 on_duty.append(rep)
             else:
                 skipped.append(Skip(rep.rep_id, SkipReason.AWAY, f"until {back.isoformat()}"))
         steps.extend(self._welcome_back(on_duty))
 
-        eligible: list[PoolRep] = []
+        eligible: list[Rep] = []
         for rep in on_duty:
             skip = self._why_not(rep, required_skills)
             if skip is None:
@@ -185,13 +178,13 @@ class RoundRobin:
         # min() keeps the first of equal pointers, so ties go to the rep listed first in the pool.
         winner = min(eligible, key=lambda r: self._pointers[r.rep_id])
         before = self._pointers[winner.rep_id]
-        after = before + 1 / winner.weight
+        after = before + 1 / winner.lead_weight
         self._pointers[winner.rep_id] = after
         self._leads_today[winner.rep_id] = self._leads_today.get(winner.rep_id, 0) + 1
         self._leads_this_month[winner.rep_id] = self._leads_this_month.get(winner.rep_id, 0) + 1
         steps.append(
             f"{winner.rep_id} wins with the lowest pointer {_show(before)}; "
-            f"pointer grows by 1/weight {_show(1 / winner.weight)} to {_show(after)}"
+            f"pointer grows by 1/weight {_show(1 / winner.lead_weight)} to {_show(after)}"
         )
         return Decision(winner.rep_id, False, tuple(steps), tuple(skipped))
 
@@ -203,7 +196,7 @@ class RoundRobin:
             self._leads_today.clear()
         self._last_lead_day = lead_day
 
-    def _welcome_back(self, on_duty: Sequence[PoolRep]) -> list[str]:
+    def _welcome_back(self, on_duty: Sequence[Rep]) -> list[str]:
         """Set the pointers of reps back from time off (or new to the pool), so they are not flooded."""
         stayed = [r for r in on_duty if r.rep_id in self._on_duty]
         returning = [r for r in on_duty if r.rep_id not in self._on_duty]
@@ -229,16 +222,16 @@ class RoundRobin:
                 steps.append(f"{rep.rep_id} joins the pool at pointer {_show(start)}")
         return steps
 
-    def _why_not(self, rep: PoolRep, required_skills: frozenset[str]) -> Skip | None:
-        missing = required_skills - rep.skills
+    def _why_not(self, rep: Rep, required_skills: frozenset[str]) -> Skip | None:
+        missing = missing_skills(rep.skills, required_skills)
         if missing:
-            return Skip(rep.rep_id, SkipReason.LACKS_SKILL, ", ".join(sorted(missing)))
+            return Skip(rep.rep_id, SkipReason.LACKS_SKILL, ", ".join(missing))
         today = self._leads_today.get(rep.rep_id, 0)
-        if rep.daily_cap is not None and today >= rep.daily_cap:
-            return Skip(rep.rep_id, SkipReason.CAPPED_TODAY, f"{today}/{rep.daily_cap}")
+        if rep.daily_lead_cap is not None and today >= rep.daily_lead_cap:
+            return Skip(rep.rep_id, SkipReason.CAPPED_TODAY, f"{today}/{rep.daily_lead_cap}")
         month = self._leads_this_month.get(rep.rep_id, 0)
-        if rep.monthly_cap is not None and month >= rep.monthly_cap:
-            return Skip(rep.rep_id, SkipReason.CAPPED_THIS_MONTH, f"{month}/{rep.monthly_cap}")
+        if rep.monthly_lead_cap is not None and month >= rep.monthly_lead_cap:
+            return Skip(rep.rep_id, SkipReason.CAPPED_THIS_MONTH, f"{month}/{rep.monthly_lead_cap}")
         return None
 
     def state(self) -> PoolState:
@@ -253,7 +246,7 @@ class RoundRobin:
         )
 
     @classmethod
-    def from_state(cls, pool: Sequence[PoolRep], state: PoolState) -> RoundRobin:
+    def from_state(cls, pool: Sequence[Rep], state: PoolState, away: TimeOff | None = None) -> RoundRobin:
         """A pool that carries on from `state`.
 
         The pool may have changed since: reps no longer in it are forgotten, and new reps join at
@@ -261,7 +254,7 @@ class RoundRobin:
         """
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"pool state version {state.get('version')!r} is not {STATE_VERSION}")
-        robin = cls(pool)
+        robin = cls(pool, away)
         members = {rep.rep_id for rep in pool}
         try:
             day = state["last_lead_day"]

@@ -12,8 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 from territorial.domain.plan import PRIMARY, RoutingSettings, Territory
+from territorial.domain.reps import Rep
 from territorial.engine.single import TerritoryFinder
-from territorial.routing.round_robin import PoolRep, RoundRobin
+from territorial.routing.round_robin import RoundRobin, TimeOff, away_until
 
 NURTURE_QUEUE = "nurture"
 
@@ -114,7 +115,8 @@ class AccountOwner:
 class LeadRouter:
     """Decides leads one by one, in date order; holds the pools' round robins and the duplicate window.
 
-    reps: the reps who may take leads (active ones), with weights, caps, skills and time off.
+    reps: the reps who may take leads (active ones), with weights, caps and skills.
+    away: each rep's time off.
     account: looks up a matched account's owner and fields (None when unknown).
     pools: territory id -> its round robin, carried over from earlier batches.
     earlier: email -> the last lead from it that reached a rep.
@@ -124,15 +126,17 @@ class LeadRouter:
         self,
         finder: TerritoryFinder,
         settings: RoutingSettings,
-        reps: Mapping[str, PoolRep],
+        reps: Mapping[str, Rep],
         account: Callable[[str], AccountOwner | None],
         pools: dict[str, RoundRobin] | None = None,
         earlier: dict[str, Earlier] | None = None,
+        away: TimeOff | None = None,
     ) -> None:
         self.finder = finder
         self.plan = finder.compiled.plan
         self.settings = settings
         self.reps = reps
+        self.away = away or {}
         self.account = account
         self.pools: dict[str, RoundRobin] = pools if pools is not None else {}
         self.earlier: dict[str, Earlier] = earlier if earlier is not None else {}
@@ -236,7 +240,7 @@ class LeadRouter:
             path.append(Step("account match", inputs, f"account {match.account_id} has no owner"))
         elif owner not in self.reps:
             path.append(Step("account match", inputs, f"owner {owner} of {match.account_id} takes no leads"))
-        elif (back := self.reps[owner].away_until(lead.day)) is not None:
+        elif (back := away_until(self.away.get(owner, ()), lead.day)) is not None:
             path.append(Step("account match", inputs, f"owner {owner} is away until {back.isoformat()}"))
         else:
             path.append(Step("account match", inputs, f"account {match.account_id} is owned by {owner}"))
@@ -275,7 +279,11 @@ class LeadRouter:
             return self._fallback(lead, path, territory, account_id, f"territory {territory.id} {why}")
         robin = self.pools.get(territory.id)
         if robin is None or robin.pool != tuple(pool):
-            robin = RoundRobin.from_state(pool, robin.state()) if robin is not None else RoundRobin(pool)
+            robin = (
+                RoundRobin.from_state(pool, robin.state(), self.away)
+                if robin is not None
+                else RoundRobin(pool, self.away)
+            )
             self.pools[territory.id] = robin
         day = lead.day
         if robin.last_lead_day is not None and day < robin.last_lead_day:
@@ -283,7 +291,7 @@ class LeadRouter:
             day = robin.last_lead_day
         decision = robin.assign(day, self._skills_needed(territory, lead.record))
         self.touched.add(territory.id)
-        members = ", ".join(f"{r.rep_id} (weight {r.weight:g})" for r in pool)
+        members = ", ".join(f"{r.rep_id} (weight {r.lead_weight:g})" for r in pool)
         path.append(
             Step("round robin", f"territory {territory.id} pool: {members}", "; ".join(decision.steps))
         )
@@ -317,7 +325,7 @@ class LeadRouter:
         territory_id = territory.id if territory is not None else None
         if manager is not None:
             rep = self.reps.get(manager)
-            back = rep.away_until(lead.day) if rep is not None else None
+            back = away_until(self.away.get(manager, ()), lead.day) if rep is not None else None
             if rep is not None and back is None:
                 path.append(Step("fallback", why, f"territory manager {manager}"))
                 return self._decide(

@@ -12,7 +12,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from territorial.domain.fields import FieldType, canonical
-from territorial.rules.parser import RuleError, _pos
+from territorial.rules.parser import RuleError, position_of
 from territorial.rules.types import unknown_field_message
 
 
@@ -91,4 +91,4 @@ def _compile(node: exp.Expr, schema: Mapping[str, FieldType], names: list[str]) 
 
 
 def _reject(message: str, node: exp.Expr) -> NoReturn:
-    raise RuleError(message, _pos(node))
+    raise RuleError(message, position_of(node))

@@ -6,6 +6,7 @@ node to `Operand` without touching the boolean nodes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -142,3 +143,37 @@ def literals_of(expr: Expr) -> list[tuple[FieldRef, Literal]]:
         case Not(item):
             return literals_of(item)
     raise TypeError(f"not a rule node: {expr!r}")
+
+
+# ---- building rules (plans written by Territorial build them as trees, never as text) ----------
+
+
+def text(value: str) -> Literal:
+    return Literal(value, FieldType.STRING)
+
+
+def field_is(name: str, value: Literal) -> Comparison:
+    return Comparison(CompareOp.EQ, FieldRef(name), value)
+
+
+def in_list(name: str, values: Sequence[str], negated: bool = False) -> InList:
+    return InList(FieldRef(name), tuple(text(v) for v in values), negated)
+
+
+def one_of(name: str, values: Sequence[str], negated: bool = False) -> Expr:
+    """`name IN ('a', 'b')`, or `name = 'a'` (`!=` when negated) for a single value."""
+    if len(values) == 1:
+        return Comparison(CompareOp.NE if negated else CompareOp.EQ, FieldRef(name), text(values[0]))
+    return in_list(name, values, negated)
+
+
+def all_of(*items: Expr) -> Expr:
+    """AND of the items, nested ANDs flattened; a single item alone."""
+    flat = tuple(part for item in items for part in (item.items if isinstance(item, And) else (item,)))
+    return flat[0] if len(flat) == 1 else And(flat)
+
+
+def any_of(*items: Expr) -> Expr:
+    """OR of the items, nested ORs flattened; a single item alone."""
+    flat = tuple(part for item in items for part in (item.items if isinstance(item, Or) else (item,)))
+    return flat[0] if len(flat) == 1 else Or(flat)

@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from territorial.domain.fields import FieldType, canonical
+from territorial.errors import BadInput, Location, Problem
 from territorial.rules.ast import (
     And,
     Between,
@@ -31,13 +32,14 @@ from territorial.rules.ast import (
 )
 
 
-class RuleError(Exception):
-    """A rule that cannot be parsed or checked. `pos` is a 0-based offset into the rule text."""
+class RuleError(BadInput):
+    """A rule that cannot be parsed or checked. `pos` is a 0-based offset into the rule text; whoever
+    knows where the rule came from (a plan's line, an option) locates it further."""
 
     def __init__(self, message: str, pos: int = 0) -> None:
-        super().__init__(message)
         self.message = message
         self.pos = pos
+        super().__init__([Problem(Location(subject="rule"), message)])
 
 
 _COMPARISONS: dict[type[exp.Expr], CompareOp] = {
@@ -102,7 +104,7 @@ def _friendly(description: str) -> str:
     return description
 
 
-def _pos(node: exp.Expr) -> int:
+def position_of(node: exp.Expr) -> int:
     """Best-effort offset of a node: sqlglot keeps token offsets on leaves."""
     for leaf in node.walk():
         meta: dict[str, Any] = leaf.meta if hasattr(leaf, "meta") else {}
@@ -116,7 +118,7 @@ class _Converter:
         self.text = text
 
     def reject(self, message: str, node: exp.Expr) -> NoReturn:
-        raise RuleError(message, _pos(node))
+        raise RuleError(message, position_of(node))
 
     def boolean(self, node: exp.Expr) -> Expr:
         match node:
@@ -184,7 +186,7 @@ class _Converter:
 
     def field(self, node: exp.Expr) -> FieldRef:
         if isinstance(node, exp.Column):
-            return FieldRef(self.field_name(node), _pos(node))
+            return FieldRef(self.field_name(node), position_of(node))
         if isinstance(node, exp.Literal | exp.Boolean | exp.Null | exp.Neg | exp.Cast):
             self.reject("expected a field name here, found a literal", node)
         self.reject(f"expected a field name, found {_describe(node)}", node)
@@ -202,7 +204,7 @@ class _Converter:
         return canonical(identifier.name)
 
     def literal(self, node: exp.Expr, after: int = 0) -> Literal:
-        pos = self.keyword_pos(node, after)
+        pos = self.keywordposition_of(node, after)
         match node:
             case exp.Literal() if node.is_string:
                 return Literal(node.this, FieldType.STRING, pos)
@@ -233,12 +235,12 @@ class _Converter:
             node,
         )
 
-    def keyword_pos(self, node: exp.Expr, after: int) -> int:
+    def keywordposition_of(self, node: exp.Expr, after: int) -> int:
         """sqlglot keeps no offset on TRUE/FALSE/NULL, so find the keyword after the field."""
         if isinstance(node, exp.Boolean | exp.Null):
             found = self.text.upper().find(node.sql().upper(), after)
             return max(found, 0)
-        return _pos(node)
+        return position_of(node)
 
     def date_literal(self, node: exp.Cast) -> Literal:
         inner = node.this
@@ -250,7 +252,7 @@ class _Converter:
             value = None
         if value is None or len(inner.this) != 10:
             self.reject(f"DATE '{inner.this}' is not a valid date; expected 'YYYY-MM-DD'", inner)
-        return Literal(value, FieldType.DATE, _pos(inner))
+        return Literal(value, FieldType.DATE, position_of(inner))
 
     def operands(self, node: exp.Expr) -> tuple[FieldRef, Literal, bool]:
         """The field and literal of a binary comparison, and whether they were written swapped."""

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, ParamSpec, Self, TypeVar
+from typing import Any, Literal, ParamSpec, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -131,6 +131,14 @@ def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
     kept = counts.filter(pl.col("rows") >= RARE_CATEGORY_ROWS).head(MAX_CATEGORY_LEVELS)
     levels = tuple(kept.get_column(column).to_list())
     return Feature(column, "category", levels=levels)
+
+
+class Lines(Protocol):
+    """Where history rows come from: a file and each row's line in it."""
+
+    file: str
+
+    def line_of(self, row: int) -> int: ...
 
 
 def learn_features(

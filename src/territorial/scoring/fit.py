@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -15,17 +13,16 @@ from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from territorial.errors import BadInput
-from territorial.io.output import write_table
-from territorial.io.tables import RawTable, read_table
 from territorial.progress import Progress, silent
 from territorial.scoring.category_boosting import CategoryBoosting
 from territorial.scoring.features import (
     Feature,
+    Lines,
     Matrix,
     TargetOrderedCodes,
     categorical_mask,
@@ -39,7 +36,7 @@ from territorial.scoring.features import (
     linear_columns,
     single_threaded,
 )
-from territorial.scoring.model_file import fingerprint, load_model, our_string, save_model
+from territorial.scoring.model_file import our_string, pack_model, unpack_model
 from territorial.scoring.one_lead import Linear, compile_part
 
 EstimatorChoice = Literal["auto", "gbm", "logistic", "blend"]
@@ -117,14 +114,10 @@ class TrainReport:
     dropped: list[str]
 
 
-def _labels(frame: pl.DataFrame, label: str, table: RawTable | None = None) -> npt.NDArray[np.int64]:
+def conversion_labels(labels: pl.Series, table: Lines | None = None) -> npt.NDArray[np.int64]:
     """The label as 1 (converted) or 0; `table`, when given, locates a bad cell by its line."""
-    if label not in frame.columns:
-        raise BadInput.at(
-            f"there is no label column '{label}'; columns are: {', '.join(frame.columns)}",
-            table.file if table else None,
-        )
-    text = frame.get_column(label).cast(pl.String).str.strip_chars().str.to_lowercase().to_list()
+    label = labels.name
+    text = labels.cast(pl.String).str.strip_chars().str.to_lowercase().to_list()
     values = np.zeros(len(text), dtype=np.int64)
     for row, value in enumerate(text):
         if value in LABEL_POSITIVE:
@@ -208,17 +201,17 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
 
     @single_threaded
     def fit(
-        self, frame: pl.DataFrame, label: str, exclude: Sequence[str] = (), progress: Progress = silent
+        self, X: pl.DataFrame, y: pl.Series, exclude: Sequence[str] = (), progress: Progress = silent
     ) -> Self:
-        """`progress(stage, fraction)` hears of each part fitted: training a blend on ten thousand
-        leads takes minutes."""
+        """Learn from the history's columns `X` and its outcome `y` (1/0, yes/no, true/false), leaving
+        out the `exclude` columns (known only after the outcome). `progress(stage, fraction)` hears of
+        each part fitted: training a blend on ten thousand leads takes minutes."""
         if self.estimator not in ("auto", *CANDIDATES):
             raise BadInput.at(f"unknown estimator '{self.estimator}'; use auto, {', '.join(CANDIDATES)}")
-        if label not in frame.columns:
-            raise BadInput.at(f"there is no label column '{label}'; columns are: {', '.join(frame.columns)}")
+        frame, label = X, y.name
         features, dropped = learn_features(frame, label, exclude)
-        y = _labels(frame, label)
-        if y.min() == y.max():
+        labels = conversion_labels(y)
+        if labels.min() == labels.max():
             raise BadInput.at(
                 "the label has only one value; a model needs converted and lost rows", subject=label
             )
@@ -227,24 +220,24 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         candidates = [c for c in CANDIDATES if self.estimator in ("auto", c)]  # see our_string
         self.cv_roc_auc_: dict[str, float] = {}
         self.cv_probability_: npt.NDArray[np.float64] | None = None
-        folds = min(self.cv_folds, int(np.bincount(y).min()))
+        folds = min(self.cv_folds, int(np.bincount(labels).min()))
         if folds >= 2:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             # Candidates share parts, so each part is fitted once per fold.
             needed = sorted({part for kind in candidates for part in WEIGHTS_OF[kind]})
-            part_oof = {part: np.zeros(len(y), dtype=np.float64) for part in needed}
+            part_oof = {part: np.zeros(len(labels), dtype=np.float64) for part in needed}
             # The final fit comes after the folds; it has at most as many parts as each fold.
             steps, done = (folds + 1) * len(needed), 0
-            for fold, (train, test) in enumerate(splitter.split(x, y), start=1):
+            for fold, (train, test) in enumerate(splitter.split(x, labels), start=1):
                 for part in needed:
                     progress(f"Cross-validation, fold {fold} of {folds}: {PART_NAMES[part]}", done / steps)
-                    fitted = _fit_part(x[train], y[train], part, features, self.random_state)
+                    fitted = _fit_part(x[train], labels[train], part, features, self.random_state)
                     part_oof[part][test] = fitted.predict_proba(x[test])[:, 1]
                     done += 1
             best = -1.0
             for kind in candidates:
                 out_of_fold = np.sum([w * part_oof[p] for p, w in WEIGHTS_OF[kind].items()], axis=0)
-                auc = float(roc_auc_score(y, out_of_fold))
+                auc = float(roc_auc_score(labels, out_of_fold))
                 self.cv_roc_auc_[kind] = auc
                 if auc > best:  # ties keep the earlier, simpler-to-explain candidate
                     best, self.chosen_estimator_, self.cv_probability_ = auc, kind, out_of_fold
@@ -255,7 +248,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         self.parts_ = {}
         for part in sorted(self.weights_):
             progress(f"Final model: {PART_NAMES[part]}", done / steps)
-            self.parts_[part] = _fit_part(x, y, part, features, self.random_state)
+            self.parts_[part] = _fit_part(x, labels, part, features, self.random_state)
             done += 1
         # The linear reasons compare a row with the average training lead, column by column.
         logistic = self.parts_.get("logistic")
@@ -268,7 +261,8 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         self.dropped_columns_ = dropped
         self.label_ = label
         self.excluded_columns_ = list(exclude)
-        self.cv_labels_ = y
+        self.cv_labels_ = labels
+        self.one_lead_ = self._one_lead_form()
         return self
 
     @single_threaded
@@ -340,7 +334,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         """One encoded lead's contributions, as `contributions` computes them, and its chance."""
         contributions = np.zeros(len(self.features_), dtype=np.float64)
         if set(self.weights_) == {"logistic"}:
-            linear: Linear = self._one_lead_parts()["logistic"]
+            linear: Linear = self.one_lead_["logistic"]
             assert self.linear_means_ is not None
             per_column = (linear.columns(x) - self.linear_means_) * linear.coef
             np.add.at(contributions, linear.owners, per_column)
@@ -357,22 +351,14 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         typical = np.array([f.typical for f in self.features_], dtype=np.float64)
         chance = np.zeros(1 + len(moved), dtype=np.float64)
         for name, weight in self.weights_.items():
-            chance += weight * self._one_lead_parts()[name].chances(x, moved, typical)
+            chance += weight * self.one_lead_[name].chances(x, moved, typical)
         return chance
 
-    def prepare_one_lead(self) -> None:
-        """Build the one-lead form now, so that the first lead routed does not wait for it."""
-        self._one_lead_parts()
-
-    def _one_lead_parts(self) -> dict[str, Any]:
-        """The fitted parts in their one-lead form, built on first use (0.05–0.15 s for a blend) and not
-        saved with the model."""
-        parts: dict[str, Any] | None = self.__dict__.get("_one_lead")
-        if parts is None:
-            typical = np.array([f.typical for f in self.features_], dtype=np.float64)
-            parts = {name: compile_part(part, typical) for name, part in self.parts_.items()}
-            self.__dict__["_one_lead"] = parts
-        return parts
+    def _one_lead_form(self) -> dict[str, Any]:
+        """The fitted parts in their one-lead form (0.05–0.15 s to build for a blend): built when the
+        model is fitted or loaded, never saved with it."""
+        typical = np.array([f.typical for f in self.features_], dtype=np.float64)
+        return {name: compile_part(part, typical) for name, part in self.parts_.items()}
 
     def __getstate__(self) -> dict[str, Any]:
         """The saved state leaves out the version, which is derived from that state, and the one-lead
@@ -380,8 +366,13 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         state: dict[str, Any] = dict(super().__getstate__())
         state.pop("version_", None)
         state["estimator"] = our_string(state["estimator"], ("auto", *CANDIDATES))
-        state.pop("_one_lead", None)
+        state.pop("one_lead_", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "parts_" in state:
+            self.one_lead_ = self._one_lead_form()
 
     def score(self, frame: pl.DataFrame) -> pl.DataFrame:
         """A 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D below) and the top three reasons."""
@@ -414,16 +405,18 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
             parts.append(f"{describe(self.features_[index], raw[index])} ({direction} the chance)")
         return "; ".join(parts)
 
-    def save(self, path: str | Path, training_fingerprint: str = "") -> str:
-        """Write the model file and return its version: a hash of the training data and the model."""
+    def to_bytes(self, training_fingerprint: str = "") -> bytes:
+        """The model file's content; its version (a hash of the training data and the model) is
+        `version_` from then on."""
         header = {"estimator": self.chosen_estimator_, "label": self.label_}
-        self.version_ = save_model(self, path, MODEL_MAGIC, header, training_fingerprint)
-        return self.version_
+        data, self.version_ = pack_model(self, MODEL_MAGIC, header, training_fingerprint)
+        return data
 
     @staticmethod
-    def load(path: str | Path) -> FitModel:
-        """Read a model file written by `save`. Pickle runs code: load only files you trained."""
-        model, version = load_model(path, MODEL_MAGIC, FitModel, TRAIN_COMMAND)
+    def from_bytes(data: bytes, name: str) -> FitModel:
+        """The model in a model file's content (`name` is the file, for messages). Pickle runs code:
+        load only files you trained."""
+        model, version = unpack_model(data, name, MODEL_MAGIC, FitModel, TRAIN_COMMAND)
         model.version_ = version
         return model
 
@@ -454,58 +447,3 @@ def calibration_table(
                 }
             )
     return pl.DataFrame(rows)
-
-
-def train_model(
-    history_path: str | Path,
-    label: str,
-    exclude: Sequence[str],
-    out_path: str | Path,
-    estimator: EstimatorChoice = "auto",
-    random_state: int = 0,
-    progress: Progress = silent,
-) -> TrainReport:
-    """Train on a history file, save the versioned model, and return the cross-validated figures."""
-    table = read_table(history_path)
-    frame = table.frame
-    _labels(frame, label, table)  # a bad label cell is reported by its line in the file
-    try:
-        model = FitModel(estimator=estimator, random_state=random_state).fit(frame, label, exclude, progress)
-    except BadInput as err:
-        raise err.in_file(table.file) from None
-    progress("Saving the model file", 1.0)
-    version = model.save(out_path, fingerprint(frame, label, exclude, model.get_params()))
-    y = model.cv_labels_
-    probability = model.cv_probability_
-    has_cv = probability is not None
-    return TrainReport(
-        estimator=model.chosen_estimator_,
-        version=version,
-        rows=frame.height,
-        positives=int(y.sum()),
-        roc_auc=float(roc_auc_score(y, probability)) if has_cv else math.nan,
-        pr_auc=float(average_precision_score(y, probability)) if has_cv else math.nan,
-        calibration=calibration_table(y, probability) if probability is not None else pl.DataFrame(),
-        candidate_roc_auc=dict(model.cv_roc_auc_),
-        features=[f.name for f in model.features_],
-        excluded=list(exclude),
-        dropped=sorted(model.dropped_columns_),
-    )
-
-
-def apply_model(
-    model_path: str | Path, input_path: str | Path, out_path: str | Path, id_column: str | None = None
-) -> int:
-    """Score a file: id, score, grade and reasons per row, written to `out_path`. Returns the row count."""
-    model = FitModel.load(model_path)
-    table = read_table(input_path)
-    frame = table.frame
-    identifier = id_column if id_column is not None else frame.columns[0]
-    if identifier not in frame.columns:
-        raise BadInput.at(f"there is no id column '{identifier}'", table.file)
-    try:
-        scored = model.score(frame)
-    except BadInput as err:
-        raise err.in_file(table.file) from None
-    write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
-    return frame.height

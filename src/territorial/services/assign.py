@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.plan import Plan
 from territorial.engine.assign import Assignment, assign
 from territorial.engine.checks import check_plan, schema_from_plan
@@ -18,9 +18,10 @@ from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.accounts import AccountBook, read_accounts
+from territorial.io.accounts import read_accounts
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
+from territorial.progress import Progress, silent
 from territorial.services.potential import account_potential, potential_fields
 
 
@@ -32,34 +33,27 @@ class AssignRun:
     warnings: list[Problem]
 
 
-Stage = Callable[[str], None]
-
-
-def _quiet(_stage: str) -> None:
-    return None
-
-
 def load_checked(
-    plan_path: str | Path, accounts_path: str | Path, stage: Stage = _quiet
+    plan_path: str | Path, accounts_path: str | Path, progress: Progress = silent
 ) -> tuple[Plan, AccountBook, list[Problem]]:
-    stage(f"Reading the plan {plan_path}")
+    progress(f"Reading the plan {plan_path}", None)
     plan = load_plan(plan_path)
-    stage(f"Reading accounts from {accounts_path}")
+    progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
     needed |= potential_fields(plan, Path(plan_path).parent)
     book = read_accounts(accounts_path, plan.fields, needed)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
         if key in used_types:  # an empty column takes the type its rules use, not "string"
-            book.retype(key, used_types[key])
-    stage("Checking rules against the account fields")
+            book = book.retype(key, used_types[key])
+    progress("Checking rules against the account fields", None)
     warnings = check_plan(plan, book.schema, book.field_names)
     return plan, book, warnings
 
 
 def apply_reps_file(plan: Plan, reps_path: str | Path) -> tuple[Plan, list[Problem]]:
     reps = read_reps(reps_path)
-    return apply_reps(plan, {rep_id: rep.active for rep_id, rep in reps.items()}, str(reps_path))
+    return apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, str(reps_path))
 
 
 def apply_reps(plan: Plan, active: dict[str, bool], source: str) -> tuple[Plan, list[Problem]]:
@@ -100,7 +94,7 @@ def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
         raise BadInput.at(
             f"workload must not be negative, got {values[row]:g} ({negative.len()} negative values in all)",
             book.file,
-            book.raw.line_of(row),
+            book.line_of(row),
             None,
             book.columns[plan.workload],
         )
@@ -111,18 +105,18 @@ def assign_files(
     plan_path: str | Path,
     accounts_path: str | Path,
     reps_path: str | Path | None = None,
-    stage: Stage = _quiet,
+    progress: Progress = silent,
 ) -> AssignRun:
-    """Read, check and assign; `stage` hears each step's name, for progress displays."""
-    plan, book, warnings = load_checked(plan_path, accounts_path, stage)
+    """Read, check and assign; `progress` hears each step's name, for progress displays."""
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path)
         warnings += rep_warnings
     workload, null_workload = account_workload(plan, book)
-    stage(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories")
+    progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
     if plan.potential is not None:
-        stage("Working out each account's potential")
+        progress("Working out each account's potential", None)
         potential = account_potential(plan, book, Path(plan_path).parent, warnings)
         result.territories = with_potential(result, book, potential)
     return AssignRun(plan, book, result, warnings)
@@ -156,16 +150,16 @@ class Validation:
 
 
 def validate_files(
-    plan_path: str | Path, accounts_path: str | Path | None = None, stage: Stage = _quiet
+    plan_path: str | Path, accounts_path: str | Path | None = None, progress: Progress = silent
 ) -> Validation:
     if accounts_path is None:
         plan = load_plan(plan_path)
         schema, notes = schema_from_plan(plan)
         warnings = notes + check_plan(plan, schema)
         return Validation(plan, warnings, None, None, None)
-    plan, book, warnings = load_checked(plan_path, accounts_path, stage)
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
     compiled = CompiledPlan(plan)
-    stage(f"Finding overlaps among {len(book):,} accounts")
+    progress(f"Finding overlaps among {len(book):,} accounts", None)
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
     membership = evaluate_membership(compiled, frame)
     unknown = pl.DataFrame(
@@ -177,9 +171,9 @@ def validate_files(
 
 
 def explain_account(
-    plan_path: str | Path, accounts_path: str | Path, account_id: str, stage: Stage = _quiet
+    plan_path: str | Path, accounts_path: str | Path, account_id: str, progress: Progress = silent
 ) -> Explanation:
-    plan, book, _warnings = load_checked(plan_path, accounts_path, stage)
+    plan, book, _warnings = load_checked(plan_path, accounts_path, progress)
     ids = book.frame.get_column(book.columns["account_id"])
     found = (ids == account_id).arg_true()
     if found.len() == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -9,40 +10,40 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
 from territorial.domain.plan import Plan
+from territorial.domain.reps import Rep, parse_skills
+from territorial.domain.work_index import PRESET as WORK_INDEX
+from territorial.domain.work_index import WorkIndex, segment_key
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput
 from territorial.geo.counties import all_counties, nearest_counties, neighbour_pairs
 from territorial.geo.distance import haversine_km
-from territorial.io.accounts import AccountBook, read_accounts
-from territorial.io.balance_inputs import (
-    RepsFile,
-    balance_reps,
-    coordinates,
-    county_codes,
-    read_balance_reps,
-    read_edges,
-    read_units,
-    skills_of,
-    zip_field,
-)
+from territorial.io.accounts import read_accounts
+from territorial.io.balance_inputs import coordinates, county_codes, read_edges, read_units, zip_field
 from territorial.io.plan_file import load_plan
-from territorial.io.tables import RawTable
+from territorial.io.plan_writer import DraftEntry, draft_plan_yaml
+from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
-from territorial.optimize.plan_draft import SegmentField, draft_plan_yaml, draft_with_fewest_exceptions
+from territorial.optimize.plan_draft import (
+    DraftTerritory,
+    SegmentField,
+    draft_header,
+    draft_rule,
+    draft_summary,
+    draft_with_fewest_exceptions,
+)
 from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
-from territorial.optimize.work_index import PRESET as WORK_INDEX
-from territorial.optimize.work_index import WorkIndex, segment_key
 from territorial.progress import Progress, silent
 from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import compile_rule
 from territorial.rules.types import check_rule
 from territorial.services.potential import account_potential
-from territorial.services.workspace import load_accounts, plan_reference, stored_plan, stored_reps_frame
+from territorial.services.workspace import load_accounts, plan_reference, stored_plan
 from territorial.store.unit_of_work import WorkspaceStore
 
 WORKLOAD = "workload"
@@ -191,7 +192,7 @@ def read_inputs(
     elif request.reps is not None or request.from_workspace:
         reps = _reps(request, geographic, required=need_territories)
         if reps is not None:
-            territories, reps_known = _territories_of(reps), True
+            territories, reps_known = Territories.from_reps(reps, geographic), True
     workload_text = request.workload or (plan.workload if plan is not None and plan.workload else None)
     if workload_text is None:
         workload_text = default_workload or ("1" if request.units is None else _first_activity(book))
@@ -219,7 +220,7 @@ def read_inputs(
             metrics[name] = _evaluate(book, _metric_expression(name, book, plan), "--metric")
     skills = None
     if "skills" in book.columns:
-        skills = [skills_of(s) for s in book.frame.get_column(book.columns["skills"]).to_list()]
+        skills = [parse_skills(s) for s in book.frame.get_column(book.columns["skills"]).to_list()]
     units = Units(
         ids=ids,
         xy=xy,
@@ -313,30 +314,36 @@ def _metric_expression(name: str, book: AccountBook, plan: Plan | None) -> str:
     return plan.potential.field
 
 
-def _reps(request: BalanceRequest, geographic: bool, required: bool) -> RepsFile | None:
+def _reps(request: BalanceRequest, geographic: bool, required: bool) -> list[Rep] | None:
+    """The active reps, from --reps or the workspace; each with a home when one was given."""
     if request.reps is not None:
-        return read_balance_reps(request.reps, geographic)
-    assert request.workspace is not None
-    with request.workspace.unit_of_work() as uow:
-        frame = stored_reps_frame(uow)
-    if frame.height == 0 or not frame.get_column("active").any():
+        source, reps = str(request.reps), read_reps(request.reps)
+    else:
+        assert request.workspace is not None
+        with request.workspace.unit_of_work() as uow:
+            source, reps = WORKSPACE_REPS, uow.reps.list()
+    active = [rep for rep in reps if rep.active]
+    if not active:
+        if request.reps is not None:
+            raise BadInput.at("no active reps", source)
         if not required:
             return None
         raise BadInput.at(
             "the workspace has no active reps: `territorial import reps` first, or give --reps FILE or --k N",
             "--workspace",
         )
-    return balance_reps(RawTable(frame, WORKSPACE_REPS, is_csv=False, header=frame.columns), geographic)
-
-
-def _territories_of(reps: RepsFile) -> Territories:
-    return Territories(
-        ids=list(reps.rep_ids),
-        rep_ids=list(reps.rep_ids),
-        home=reps.home,
-        capacity=reps.capacity,
-        skills=reps.skills,
-    )
+    if geographic:
+        for rep in active:
+            if rep.home is None and rep.home_postal_code is not None:
+                raise BadInput.at(
+                    f"unknown US ZIP code {rep.home_postal_code!r}: "
+                    "give the rep's latitude and longitude instead",
+                    source,
+                    rep.line,
+                    None,
+                    "home_postal_code",
+                )
+    return active
 
 
 def work_index_segments(book: AccountBook, index: WorkIndex) -> list[str]:
@@ -351,7 +358,7 @@ def work_index_segments(book: AccountBook, index: WorkIndex) -> list[str]:
             raise BadInput.at(
                 f"the work index needs a {index.segment_field} column or an employees column",
                 book.file,
-                1 if book.raw.is_csv else None,
+                book.header_line,
             )
         return by_employees
     given = book.frame.get_column(book.columns[field_key]).cast(pl.String).to_list()
@@ -367,7 +374,7 @@ def work_index_segments(book: AccountBook, index: WorkIndex) -> list[str]:
             f"{what}: the work index knows {', '.join(sorted(index.segments))} "
             "(add it with --work-index FILE)",
             book.file,
-            book.raw.line_of(row),
+            book.line_of(row),
             None,
             book.columns[field_key],
         )
@@ -440,11 +447,26 @@ def draft_plan(run: BalanceRun) -> str:
             _segment_candidates(book),
         )
         segment_field = segments.field if segments is not None else None
-        return draft_plan_yaml(
-            drafted, key, workload=workload, notes=[*notes, *choice], segment_field=segment_field
-        )
+        return draft_plan_text(drafted, key, segment_field, workload, [*notes, *choice])
     except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
         raise BadInput.at(str(err), book.file, subject="--plan-out") from None
+
+
+def draft_plan_text(
+    drafted: Sequence[DraftTerritory],
+    zip_field: str | None,
+    segment_field: str | None = None,
+    workload: str | None = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """The draft plan file for drafted territories: their rules as trees, written out by io."""
+    entries = [
+        DraftEntry(t.id, t.rep_id, draft_summary(t, segment_field), draft_rule(t, zip_field, segment_field))
+        for t in drafted
+    ]
+    string_fields = [f for f in (zip_field, segment_field) if f is not None]
+    header = draft_header(drafted, segment_field, notes)
+    return draft_plan_yaml(header, entries, string_fields, workload=workload)
 
 
 # Account fields that can split a ZIP among territories: the skill an account needs, its segment.
@@ -487,7 +509,7 @@ def _evaluate(book: AccountBook, text: str, option: str) -> np.ndarray:
         raise BadInput.at(
             f"{text} must be a non-negative number, got {values[row]:g} ({negative.size} such rows)",
             book.file,
-            book.raw.line_of(row),
+            book.line_of(row),
             None,
             text,
         )
@@ -515,7 +537,7 @@ def _with_current_and_locks(
                 f"--lock matches {units.noun} {units.ids[row]}, which has no current rep to stay with "
                 f"({homeless.size} such {units.noun}s)",
                 book.file,
-                book.raw.line_of(row),
+                book.line_of(row),
                 None,
                 key,
             )

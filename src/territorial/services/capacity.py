@@ -4,7 +4,6 @@ reps would do to balance and compactness."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from territorial.domain.fields import OWNER_ID, canonical
+from territorial.domain.work_index import PRESET as WORK_INDEX
 from territorial.errors import BadInput
 from territorial.geo.zips import zip_attributes
 from territorial.io.balance_inputs import zip_field
@@ -19,16 +19,11 @@ from territorial.optimize.balance import balance
 from territorial.optimize.capacity import Headcount, Scenario, headcount, scenario
 from territorial.optimize.feasibility import Infeasible
 from territorial.optimize.problem import Rules, Territories
-from territorial.optimize.work_index import PRESET as WORK_INDEX
+from territorial.progress import Progress, silent
 from territorial.services.balance import WORKLOAD, BalanceRequest, Inputs, read_inputs
 from territorial.store.unit_of_work import WorkspaceStore
 
-Stage = Callable[[str], None]
 SEGMENT, REGION = "segment", "region"
-
-
-def _quiet(_stage: str) -> None:
-    return None
 
 
 @dataclass
@@ -59,10 +54,10 @@ class CapacityRun:
     notes: list[str]
 
 
-def plan_capacity(request: CapacityRequest, stage: Stage = _quiet) -> CapacityRun:
+def plan_capacity(request: CapacityRequest, progress: Progress = silent) -> CapacityRun:
     """Read the accounts and workload, count the reps each group needs, and run the what-if."""
     _check(request)
-    stage("Reading the accounts")
+    progress("Reading the accounts", None)
     inputs = read_inputs(
         BalanceRequest(
             accounts=request.accounts,
@@ -82,7 +77,7 @@ def plan_capacity(request: CapacityRequest, stage: Stage = _quiet) -> CapacityRu
     notes: list[str] = []
     scenarios: list[Scenario] = []
     if request.what_if_reps is not None:
-        scenarios = _what_if(request, inputs, result, owners, notes, stage)
+        scenarios = _what_if(request, inputs, result, owners, notes, progress)
     return CapacityRun(result, inputs.workload, scenarios, notes)
 
 
@@ -129,9 +124,7 @@ def _groups(inputs: Inputs, by: list[str]) -> pl.DataFrame:
         else:
             close = difflib.get_close_matches(key, list(book.columns), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise BadInput.at(
-                f"unknown field '{name}'{hint}", book.file, 1 if book.raw.is_csv else None, None, "--by"
-            )
+            raise BadInput.at(f"unknown field '{name}'{hint}", book.file, book.header_line, None, "--by")
     if len({c.name for c in columns}) != len(columns):
         raise BadInput.at("a column is named twice", "--by")
     return pl.DataFrame(columns) if columns else pl.DataFrame()
@@ -160,7 +153,7 @@ def _what_if(
     result: Headcount,
     owners: list[str | None] | None,
     notes: list[str],
-    stage: Stage,
+    progress: Progress,
 ) -> list[Scenario]:
     """The current book (when every account has an owner), and balances with today's number of reps
     and with the what-if number, into open territories centred on their accounts."""
@@ -193,7 +186,7 @@ def _what_if(
         time_limit=request.time_limit,
     )
     for reps in dict.fromkeys([today, target]):
-        stage(f"Balancing {len(units):,} accounts among {reps} reps")
+        progress(f"Balancing {len(units):,} accounts among {reps} reps", None)
         change = f" ({reps - today:+d})" if reps != today else ""
         try:
             alignment = balance(units, Territories.unnamed(reps), rules)

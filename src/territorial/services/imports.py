@@ -9,14 +9,14 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
+from territorial.domain.normalize import normalize
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
-from territorial.io.normalize import normalize
 from territorial.io.output import write_table
 from territorial.io.tables import read_table
+from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
-from territorial.services.assign import Stage, _quiet
 from territorial.services.record_diff import diff_records
 from territorial.store.bulk import now
 from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
@@ -54,13 +54,13 @@ def import_file(
     full_sync: bool = False,
     skip_invalid: bool = False,
     rejects: Path | None = None,
-    stage: Stage = _quiet,
+    progress: Progress = silent,
 ) -> ImportReport:
     """All-or-nothing by default: any bad row stops the import before anything is written."""
     schema = SCHEMAS[entity]
-    stage(f"Reading {path}")
+    progress(f"Reading {path}", None)
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
-    stage(f"Normalising {len(mapped):,} rows")
+    progress(f"Normalising {len(mapped):,} rows", None)
     frame = _with_coordinate_columns(mapped.frame, schema)
     types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
     normalized = normalize(frame, types, file=mapped.file, row_lines=mapped.line_of)
@@ -74,7 +74,7 @@ def import_file(
         _write_rejects(mapped, problems, rejects_file)
     keep = ~pl.int_range(pl.len()).is_in(bad_rows.implode())
     incoming = normalized.frame.filter(keep)
-    stage(f"Comparing {incoming.height:,} rows with the workspace")
+    progress(f"Comparing {incoming.height:,} rows with the workspace", None)
     with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
         report = _write(uow, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)

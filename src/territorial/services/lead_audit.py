@@ -9,19 +9,13 @@ from datetime import date
 
 import polars as pl
 
+from territorial.domain.reps import Rep
 from territorial.domain.stored import StoredDecision
 from territorial.errors import BadInput
-from territorial.io.reps import Rep, reps_from_frame
 from territorial.routing.round_robin import PoolState, RoundRobin
 from territorial.routing.route import Routed
-from territorial.services.workspace import stored_reps_frame
 from territorial.store.bulk import now
 from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
-
-
-def stored_reps(uow: UnitOfWork) -> dict[str, Rep] | None:
-    frame = stored_reps_frame(uow)
-    return reps_from_frame(frame) if frame.height else None
 
 
 def pool_states(uow: UnitOfWork) -> dict[str, PoolState]:
@@ -103,7 +97,7 @@ def fairness_report(
     workspace: WorkspaceStore,
     start: date | None = None,
     end: date | None = None,
-    reps: Mapping[str, Rep] | None = None,
+    reps: Sequence[Rep] | None = None,
     route_run_id: int | None = None,
 ) -> pl.DataFrame:
     """Per territory pool and rep, for leads dated from `start` to `end` (inclusive) or of one routing
@@ -112,7 +106,7 @@ def fairness_report(
     duplicate leads follow account ownership, not the rotation."""
     with workspace.unit_of_work() as uow:
         frame = uow.routing.pooled_leads(start, end, route_run_id)
-        known = reps if reps is not None else (stored_reps(uow) or {})
+        known = {rep.rep_id: rep for rep in (reps if reps is not None else uow.reps.list())}
         pools = pool_states(uow)
     # Pool members who won no lead in the period still hold a weight share: add them with zero leads.
     members = pl.DataFrame(

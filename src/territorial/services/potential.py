@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.fields import canonical
 from territorial.domain.plan import Plan
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.accounts import AccountBook
+from territorial.services.scoring import load_potential_model
 
 if TYPE_CHECKING:  # scikit-learn loads only when the plan uses a potential model
     from territorial.scoring.potential import PotentialModel
 
 POTENTIAL = "potential"
-
-
-@functools.lru_cache(maxsize=4)
-def _loaded(path: str, _mtime_ns: int, _size: int) -> PotentialModel:
-    """A model file read once per version: assigning reads the fields it needs, then its output."""
-    from territorial.scoring.potential import PotentialModel
-
-    return PotentialModel.load(path)
 
 
 def potential_fields(plan: Plan, base_dir: str | Path | None = None) -> set[str]:
@@ -42,17 +34,12 @@ def potential_model(plan: Plan, base_dir: str | Path | None = None) -> Potential
     """The plan's potential model. Its path is relative to `base_dir`: the plan file's folder, or
     the working directory (None) for a stored plan. A missing or broken file is bad input that
     names the plan's line and the model file."""
-    from territorial.scoring.potential import PotentialModel
-
     assert plan.potential is not None and plan.potential.model is not None
     path = Path(plan.potential.model)
     if not path.is_absolute():
         path = Path(base_dir or ".") / path
     try:
-        if not path.is_file():
-            return PotentialModel.load(path)  # refuses it, in the model loader's words
-        stat = path.stat()
-        return _loaded(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        return load_potential_model(path)
     except BadInput as err:
         why = "; ".join(p.message for p in err.problems)
         raise _at_plan(plan, f"the potential model {path}: {why}") from None

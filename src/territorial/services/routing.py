@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,16 +13,18 @@ import polars as pl
 
 from territorial.domain.fields import canonical
 from territorial.domain.plan import Plan
+from territorial.domain.reps import Rep
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.availability import Ranges, read_availability
+from territorial.io.availability import read_availability
 from territorial.io.leads import LEAD_ID, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
-from territorial.io.reps import Rep, read_reps
+from territorial.io.reps import read_reps
+from territorial.progress import Progress, silent
 from territorial.routing.match import AccountMatcher
-from territorial.routing.round_robin import PoolRep, RoundRobin
+from territorial.routing.round_robin import RoundRobin
 from territorial.routing.route import (
     AccountMatch,
     AccountOwner,
@@ -33,8 +35,9 @@ from territorial.routing.route import (
     RelevanceVerdict,
     Routed,
 )
-from territorial.services.assign import Stage, _quiet, apply_reps
-from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions, stored_reps
+from territorial.services.assign import apply_reps
+from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
+from territorial.services.scoring import load_fit_model, relevance_model
 from territorial.services.workspace import load_accounts, stored_plan
 from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -62,7 +65,7 @@ class Router:
 
     plan: Plan
     plan_id: int | None
-    router: LeadRouter
+    lead_router: LeadRouter
     matcher: AccountMatcher | None
     fit_model: FitModel | None
     relevance: Any | None  # scoring.relevance.RelevanceModel, imported only when the plan uses it
@@ -86,40 +89,39 @@ def open_router(
     plan: str | Path | int,
     reps_path: str | Path | None = None,
     availability_path: str | Path | None = None,
-    stage: Stage = _quiet,
+    progress: Progress = silent,
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models."""
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
-            stage(f"Reading plan {plan}")
+            progress(f"Reading plan {plan}", None)
             loaded, plan_id, base = stored_plan(uow, plan), plan, Path.cwd()
         else:
-            stage(f"Reading the plan {plan}")
+            progress(f"Reading the plan {plan}", None)
             loaded, plan_id, base = load_plan(plan), None, Path(plan).resolve().parent
-        stage("Reading the workspace's accounts")
+        progress("Reading the workspace's accounts", None)
         book = load_accounts(uow, loaded.fields)
-        workspace_reps = None if reps_path is not None else stored_reps(uow)
+        workspace_reps = None if reps_path is not None else uow.reps.list()
         states = pool_states(uow)
     warnings = check_plan(loaded, book.schema, book.field_names)
-    reps = read_reps(reps_path) if reps_path is not None else workspace_reps
-    if reps:
+    listed = read_reps(reps_path) if reps_path is not None else workspace_reps
+    if listed:
+        reps = {rep.rep_id: rep for rep in listed}
         loaded, rep_warnings = apply_reps(
             loaded, {r: rep.active for r, rep in reps.items()}, _source(reps_path)
         )
         warnings += rep_warnings
-    else:
-        reps = {r: Rep(r, None, None, True) for t in loaded.territories for r in t.reps}
-        reps.update(
-            {t.manager: Rep(t.manager, None, None, True) for t in loaded.territories if t.manager is not None}
-        )
+    else:  # no reps known: the plan's reps take leads as they come
+        named = [r for t in loaded.territories for r in (*t.reps, *([t.manager] if t.manager else []))]
+        reps = {r: Rep(r) for r in named}
     away = read_availability(availability_path, set(reps)) if availability_path is not None else {}
-    pool_reps = _pool_reps(reps, away)
+    pool_reps = {rep_id: rep for rep_id, rep in reps.items() if rep.active}
 
     matcher = None
     owners: dict[str, int] = {}
     frame = book.frame.rename({name: key for key, name in book.columns.items()})
     if len(book):
-        stage(f"Indexing {len(book):,} accounts for lead matching")
+        progress(f"Indexing {len(book):,} accounts for lead matching", None)
         columns = [
             c for c in ("account_id", "name", "website", "country", "state", "postal_code") if c in frame
         ]
@@ -136,7 +138,7 @@ def open_router(
 
     compiled = CompiledPlan(loaded)
     pools = {
-        territory_id: RoundRobin.from_state(pool, state)
+        territory_id: RoundRobin.from_state(pool, state, away)
         for territory_id, state in states.items()
         if territory_id in loaded.by_id
         and (pool := [pool_reps[r] for r in loaded.by_id[territory_id].reps if r in pool_reps])
@@ -144,20 +146,15 @@ def open_router(
     settings = loaded.routing
     fit_model = None
     if settings.fit_model is not None:
-        stage("Loading the fit model")
-        from territorial.scoring.fit import FitModel
-
-        fit_model = FitModel.load(_resolve(settings.fit_model, base, loaded, "fit_model"))
-        fit_model.prepare_one_lead()
+        progress("Loading the fit model", None)
+        fit_model = load_fit_model(_resolve(settings.fit_model, base, loaded, "fit_model"))
     relevance = None
     if settings.catalogue is not None:
-        stage("Loading the inquiry relevance model")
-        from territorial.scoring.relevance import RelevanceModel
-
-        relevance = RelevanceModel.load(
+        progress("Loading the inquiry relevance model", None)
+        relevance = relevance_model(
             _resolve(settings.catalogue, base, loaded, "catalogue"), settings.relevance_threshold
         )
-    router = LeadRouter(TerritoryFinder(compiled), settings, pool_reps, account, pools)
+    router = LeadRouter(TerritoryFinder(compiled), settings, pool_reps, account, pools, away=away)
     return Router(loaded, plan_id, router, matcher, fit_model, relevance, warnings, len(book))
 
 
@@ -174,21 +171,6 @@ def _resolve(path: str, base: Path, plan: Plan, key: str) -> Path:
             [Problem(Location(plan.file, line, None, f"routing.{key}"), f"file not found: {resolved}")]
         )
     return resolved
-
-
-def _pool_reps(reps: Mapping[str, Rep], away: Ranges) -> dict[str, PoolRep]:
-    return {
-        rep.rep_id: PoolRep(
-            rep.rep_id,
-            weight=rep.lead_weight,
-            daily_cap=rep.daily_lead_cap,
-            monthly_cap=rep.monthly_lead_cap,
-            skills=rep.skills,
-            away=away.get(rep.rep_id, ()),
-        )
-        for rep in reps.values()
-        if rep.active
-    }
 
 
 # ---- facts about leads --------------------------------------------------------------------------
@@ -235,7 +217,7 @@ def lead_facts(
         judged = router.relevance.score([str(texts[row]) for row in asked])
         for row, verdict in zip(asked, judged, strict=True):
             relevances[row] = RelevanceVerdict(
-                verdict.score, verdict.product_id, verdict.relevant, router.relevance.threshold
+                verdict.score, verdict.product_id, verdict.relevant, router.relevance.threshold_
             )
     return [
         Lead(
@@ -284,26 +266,26 @@ def route_file(
     router: Router,
     leads_path: str | Path,
     today: date | None = None,
-    stage: Stage = _quiet,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = silent,
 ) -> RoutedBatch:
     """Route every lead of a file, oldest first, store the decisions and return them in file order."""
     today = today or date.today()
     raw, typed = read_leads(leads_path, router.plan.fields)
-    stage(f"Scoring and matching {typed.height:,} leads")
+    progress(f"Scoring and matching {typed.height:,} leads", None)
     leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
     with workspace.unit_of_work() as uow:
         _remember_earlier(uow, router, leads)
-    stage(f"Routing {len(leads):,} leads")
+    routing = f"Routing {len(leads):,} leads"
+    progress(routing, 0.0)
     decided: dict[int, Routed] = {}
     for done, index in enumerate(order, start=1):
-        decided[index] = router.router.route(leads[index])
-        if progress is not None and (done % 500 == 0 or done == len(order)):
-            progress(done, len(order))
+        decided[index] = router.lead_router.route(leads[index])
+        if done % 500 == 0 or done == len(order):
+            progress(routing, done / len(order))
     decisions = [decided[i] for i in range(len(leads))]
-    stage(f"Storing {len(decisions):,} decisions")
+    progress(f"Storing {len(decisions):,} decisions", None)
     run_id = store_decisions(
         workspace, router.plan_id, router.plan.name, str(leads_path), decisions, _touched_pools(router)
     )
@@ -330,7 +312,7 @@ def route_lead(
     if store:
         with workspace.unit_of_work() as uow:
             _remember_earlier(uow, router, [facts])
-    decision = router.router.route(facts)
+    decision = router.lead_router.route(facts)
     if store:
         store_decisions(
             workspace, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
@@ -340,9 +322,9 @@ def route_lead(
 
 def _touched_pools(router: Router) -> dict[str, RoundRobin]:
     """The pools that moved since the last store, to store now (and only those)."""
-    pools = router.router.pools
-    touched = {territory_id: pools[territory_id] for territory_id in sorted(router.router.touched)}
-    router.router.touched.clear()
+    pools = router.lead_router.pools
+    touched = {territory_id: pools[territory_id] for territory_id in sorted(router.lead_router.touched)}
+    router.lead_router.touched.clear()
     return touched
 
 
@@ -354,8 +336,8 @@ def _remember_earlier(uow: UnitOfWork, router: Router, leads: Sequence[Lead]) ->
     since = min(days) - timedelta(days=router.plan.routing.duplicate_window_days)
     found = uow.routing.earlier_leads((lead.email for lead in leads if lead.email), since)
     for email, stored in found.items():
-        known = router.router.earlier.get(email)
+        known = router.lead_router.earlier.get(email)
         if known is None or known.day <= stored.day:
-            router.router.earlier[email] = Earlier(
+            router.lead_router.earlier[email] = Earlier(
                 stored.lead_id, stored.day, stored.rep_id, stored.territory_id
             )

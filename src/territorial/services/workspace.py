@@ -8,18 +8,20 @@ from pathlib import Path
 
 import polars as pl
 
-from territorial.domain.entities import ACCOUNTS, REPS, Entity
+from territorial.domain.book import AccountBook
+from territorial.domain.entities import ACCOUNTS, Entity
 from territorial.domain.fields import FieldType
 from territorial.domain.plan import Plan
 from territorial.engine.assign import RESULT_COLUMNS, Assignment, assign
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.errors import BadInput, Problem
-from territorial.io.accounts import AccountBook, type_accounts
+from territorial.io.accounts import type_accounts
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.io.tables import RawTable
+from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
-from territorial.services.assign import Stage, _quiet, account_workload, apply_reps, with_potential
+from territorial.services.assign import account_workload, apply_reps, with_potential
 from territorial.services.potential import account_potential
 from territorial.store.bulk import now
 from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
@@ -87,26 +89,19 @@ def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBoo
     )
 
 
-def stored_reps_frame(uow: UnitOfWork) -> pl.DataFrame:
-    """Every rep in the workspace, active or not, with the reps' core fields."""
-    return uow.records.read(Entity.REPS, {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()})
-
-
 def active_reps(uow: UnitOfWork) -> dict[str, bool] | None:
     """rep_id → active, or None when the workspace has no reps yet."""
-    frame = uow.records.read(Entity.REPS, {"rep_id": pl.String(), "active": pl.Boolean()})
-    if frame.height == 0:
-        return None
-    return dict(zip(frame.get_column("rep_id").to_list(), frame.get_column("active").to_list(), strict=True))
+    reps = uow.reps.list()
+    return {rep.rep_id: rep.active for rep in reps} if reps else None
 
 
-def assign_stored(workspace: WorkspaceStore, plan_id: int, stage: Stage = _quiet) -> StoredRun:
+def assign_stored(workspace: WorkspaceStore, plan_id: int, progress: Progress = silent) -> StoredRun:
     """Assign the stored accounts to a stored plan and keep the run and its results."""
     started = now()
     with workspace.unit_of_work() as uow:
-        stage(f"Reading plan {plan_id}")
+        progress(f"Reading plan {plan_id}", None)
         plan = stored_plan(uow, plan_id)
-        stage("Reading the workspace's accounts")
+        progress("Reading the workspace's accounts", None)
         book = load_accounts(uow, plan.fields)
         reps = active_reps(uow)
     warnings = check_plan(plan, book.schema, book.field_names)
@@ -114,14 +109,14 @@ def assign_stored(workspace: WorkspaceStore, plan_id: int, stage: Stage = _quiet
         plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
         warnings += rep_warnings
     workload, null_workload = account_workload(plan, book)
-    stage(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories")
+    progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
     if plan.potential is not None:
         # A stored plan has no folder of its own: a potential model file is found from here.
-        stage("Working out each account's potential")
+        progress("Working out each account's potential", None)
         potential = account_potential(plan, book, Path.cwd(), warnings)
         result.territories = with_potential(result, book, potential)
-    stage(f"Storing {result.rows.height:,} results")
+    progress(f"Storing {result.rows.height:,} results", None)
     rows = result.rows.select(
         *[c for c in RESULT_COLUMNS if c != "reason"],
         pl.Series("reason_id", result.reason_index, dtype=pl.Int64),

@@ -11,8 +11,11 @@ from typing import Any
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
-from territorial.domain.entities import SCHEMAS, Entity
+from territorial.domain.entities import REPS, SCHEMAS, Entity
+from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.errors import Location
+from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
 from territorial.store.bulk import insert_frame, read_frame, text_of, upsert_frame
 
@@ -107,6 +110,18 @@ class Records(Repository):
     def add_normalizations(self, summary: pl.DataFrame) -> None:
         """import_id, field, old_value, new_value, rule, rows."""
         insert_frame(self._writing(), tables.normalizations, summary)
+
+
+class Reps(Repository):
+    WHERE = "workspace reps"
+
+    def list(self) -> list[Rep]:
+        """Every rep, active or not, sorted by rep_id."""
+        types = {name: POLARS_TYPES[ftype] for name, ftype in REPS.fields.items()}
+        frame = read_frame(self.connection, tables.ENTITY_TABLES[Entity.REPS], types).sort("rep_id")
+        return reps_from_records(
+            frame.to_dicts(), lambda _row, field: Location(self.WHERE, subject=field or None)
+        )
 
 
 class Imports(Repository):

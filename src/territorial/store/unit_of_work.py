@@ -10,7 +10,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
-from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, RoutingAudit
+from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, Reps, RoutingAudit
 
 
 class UnitOfWork(Protocol):
@@ -18,6 +18,7 @@ class UnitOfWork(Protocol):
 
     plans: Plans
     records: Records
+    reps: Reps
     imports: Imports
     runs: AssignmentRuns
     routing: RoutingAudit
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     def __init__(self, connection: Connection, write: bool) -> None:
         self.plans = Plans(connection, write)
         self.records = Records(connection, write)
+        self.reps = Reps(connection, write)
         self.imports = Imports(connection, write)
         self.runs = AssignmentRuns(connection, write)
         self.routing = RoutingAudit(connection, write)

@@ -15,16 +15,16 @@ import polars as pl
 import pycountry
 import us
 
+from territorial.domain.fields import NUMBER_TEXT as PLAIN_NUMBER
 from territorial.domain.fields import FieldType
 from territorial.errors import Location, Problem, ProblemLog
 from territorial.geo.zips import load_zips
-from territorial.io.accounts import _NUMBER as PLAIN_NUMBER
 from territorial.rules.to_polars import POLARS_TYPES
 
 MAX_REPORTED = 50
 
 
-class Rule(StrEnum):
+class Cleanup(StrEnum):
     """Why a cell changed; the name the history shows next to the old and new value."""
 
     COUNTRY = "country"
@@ -337,7 +337,7 @@ def _cleaned(
     values: pl.Series,
     new_text: pl.Series,
     changed: pl.Series,
-    rule: Rule | pl.Series,
+    rule: Cleanup | pl.Series,
     bad: pl.Series | None = None,
     unrecognized: pl.Series | None = None,
 ) -> _Cleaned:
@@ -447,7 +447,7 @@ def _map_distinct(text: pl.Series, lookup: Callable[[str], str | None]) -> pl.Se
     return text.replace_strict(distinct, found, default=None, return_dtype=pl.String)
 
 
-def _recognised(text: pl.Series, found: pl.Series, rule: Rule | pl.Series, applies: pl.Series) -> _Cleaned:
+def _recognised(text: pl.Series, found: pl.Series, rule: Cleanup | pl.Series, applies: pl.Series) -> _Cleaned:
     """A text column where `found` is the normal form; unknown values stay as they were."""
     values = found.fill_null(text)
     return _cleaned(
@@ -456,7 +456,7 @@ def _recognised(text: pl.Series, found: pl.Series, rule: Rule | pl.Series, appli
 
 
 def _countries(text: pl.Series) -> _Cleaned:
-    return _recognised(text, _map_distinct(text, country_code), Rule.COUNTRY, text.is_not_null())
+    return _recognised(text, _map_distinct(text, country_code), Cleanup.COUNTRY, text.is_not_null())
 
 
 def _regions(countries: pl.Series | None, height: int) -> pl.Series:
@@ -484,7 +484,7 @@ def _states(text: pl.Series, region: pl.Series) -> _Cleaned:
         .when(region == _Region.EITHER.value)
         .then(pl.coalesce(american, canadian))
     )
-    return _recognised(text, found, Rule.STATE, region != _Region.OTHER.value)
+    return _recognised(text, found, Cleanup.STATE, region != _Region.OTHER.value)
 
 
 def _postal_codes(text: pl.Series, region: pl.Series) -> _Cleaned:
@@ -502,7 +502,7 @@ def _postal_codes(text: pl.Series, region: pl.Series) -> _Cleaned:
     )
     is_zip = maybe_us & zip_code.is_not_null()
     found = _evaluated(pl.when(is_zip).then(zip_code).when(maybe_canadian).then(canadian))
-    rule = _pick(is_zip, pl.lit(Rule.ZIP.value), pl.lit(Rule.CANADIAN_POSTAL_CODE.value))
+    rule = _pick(is_zip, pl.lit(Cleanup.ZIP.value), pl.lit(Cleanup.CANADIAN_POSTAL_CODE.value))
     return _recognised(text, found, rule, region != _Region.OTHER.value)
 
 
@@ -510,7 +510,7 @@ def _domains(text: pl.Series, _region: pl.Series) -> _Cleaned:
     """Websites as the bare domain accounts are matched on: https://www.Acme.com/about is acme.com."""
     host = text.str.to_lowercase().str.extract(_URL_HOST, 1).str.strip_chars_end(".")
     found = _pick(host.str.contains(_DOMAIN), host, None)
-    return _recognised(text, found, Rule.DOMAIN, text.is_not_null())
+    return _recognised(text, found, Cleanup.DOMAIN, text.is_not_null())
 
 
 def _emails(text: pl.Series, _region: pl.Series) -> _Cleaned:
@@ -519,7 +519,7 @@ def _emails(text: pl.Series, _region: pl.Series) -> _Cleaned:
     lowered = text.str.to_lowercase().str.replace(r"^(?:mailto:)+", "")
     address = _evaluated(pl.coalesce(lowered.str.extract(_NAMED_EMAIL, 1), lowered))
     found = _pick(address.str.contains(_EMAIL), address, None)
-    return _recognised(text, found, Rule.EMAIL, text.is_not_null())
+    return _recognised(text, found, Cleanup.EMAIL, text.is_not_null())
 
 
 def _numbers(text: pl.Series, _region: pl.Series) -> _Cleaned:
@@ -540,7 +540,7 @@ def _numbers(text: pl.Series, _region: pl.Series) -> _Cleaned:
     values = _pick(readable & magnitude.is_finite(), _pick(bracketed, -magnitude, magnitude), None)
     parsed = values.is_not_null()
     return _cleaned(
-        values, _number_text(values), parsed & ~plain, Rule.NUMBER, bad=text.is_not_null() & ~parsed
+        values, _number_text(values), parsed & ~plain, Cleanup.NUMBER, bad=text.is_not_null() & ~parsed
     )
 
 
@@ -557,7 +557,9 @@ def _booleans(text: pl.Series, _region: pl.Series) -> _Cleaned:
     )
     parsed = values.is_not_null()
     changed = parsed & ~lowered.is_in(["true", "false"])
-    return _cleaned(values, values.cast(pl.String), changed, Rule.BOOLEAN, bad=text.is_not_null() & ~parsed)
+    return _cleaned(
+        values, values.cast(pl.String), changed, Cleanup.BOOLEAN, bad=text.is_not_null() & ~parsed
+    )
 
 
 def _dates(text: pl.Series, _region: pl.Series) -> _Cleaned:
@@ -569,7 +571,7 @@ def _dates(text: pl.Series, _region: pl.Series) -> _Cleaned:
     iso = _evaluated(pl.concat_str(year, month, day, separator="-"))
     values = iso.str.to_date("%Y-%m-%d", strict=False)
     parsed = values.is_not_null()
-    return _cleaned(values, iso, parsed & (iso != text), Rule.DATE, bad=text.is_not_null() & ~parsed)
+    return _cleaned(values, iso, parsed & (iso != text), Cleanup.DATE, bad=text.is_not_null() & ~parsed)
 
 
 def _centroids(postal: pl.Series, region: pl.Series, missing: pl.Series) -> list[_Cleaned]:
@@ -584,7 +586,7 @@ def _centroids(postal: pl.Series, region: pl.Series, missing: pl.Series) -> list
             zips["zip"], zips[source], default=None, return_dtype=pl.Float64
         )
         values = pl.select(pl.repeat(None, postal.len(), dtype=pl.Float64)).to_series().scatter(rows, found)
-        centroids.append(_cleaned(values, _number_text(values), values.is_not_null(), Rule.COORDINATES))
+        centroids.append(_cleaned(values, _number_text(values), values.is_not_null(), Cleanup.COORDINATES))
     return centroids
 
 

@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 from conftest import examples
 from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS
 from territorial.domain.fields import FieldType
-from territorial.geo.zips import load_zips
-from territorial.io.normalize import (
+from territorial.domain.normalize import (
     COUNTRY_ALIASES,
     EXPECTED,
+    Cleanup,
     Normalized,
-    Rule,
     country_code,
     normalize,
     state_code,
 )
+from territorial.geo.zips import load_zips
 
 Column = list[str | None]
 
@@ -472,7 +472,7 @@ def test_changes_keep_the_old_text_as_given_and_come_sorted() -> None:
     positions = {name: index for index, name in enumerate(MESSY_ACCOUNTS)}
     keys = [(positions[column], row) for row, column in result.changes.select("row", "column").iter_rows()]
     assert keys == sorted(keys)
-    assert set(result.changes["rule"].to_list()) <= {rule.value for rule in Rule}
+    assert set(result.changes["rule"].to_list()) <= {rule.value for rule in Cleanup}
     assert changes_of(result, "country") == [
         (0, "United States", "US", "country"),
         (1, "usa", "US", "country"),

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from territorial.io.normalize import PLACE_FIELDS, normalize, normalize_place
+from territorial.domain.normalize import PLACE_FIELDS, normalize, normalize_place
 
 COUNTRIES = ["US", "usa", "United States", "Canada", "ca", "Deutschland", "Germany", "Narnia", " ", ""]
 STATES = ["CA", "ca", "California", "N.Y.", "new york", "Ontario", "ON", "Bavaria", "ZZ", "Qc", ""]

@@ -1,8 +1,14 @@
-"""Writes a territory tree as plan YAML, byte-for-byte the same for the same tree."""
+"""Plan files as Territorial writes them: a generated plan's territory tree, or a draft plan from a
+balance; byte for byte the same for the same input."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+from territorial.rules.ast import Expr, literals_of
+from territorial.rules.text import to_lines
+
+WIDTH = 100  # a draft plan's rule lines break between list items at about this many characters
 
 
 @dataclass
@@ -94,3 +100,45 @@ def plan_yaml(name: str, fields: dict[str, str], territories: list[Territory]) -
     for territory in territories:
         lines.extend(territory_lines(territory, "  "))
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class DraftEntry:
+    """One territory of a draft plan: what it holds (a comment above it), its rep and its rule."""
+
+    id: str
+    rep_id: str | None
+    summary: str
+    rule: Expr
+
+
+def draft_plan_yaml(
+    header: Sequence[str],
+    entries: Sequence[DraftEntry],
+    string_fields: Sequence[str],
+    name: str = "Draft from territorial balance",
+    workload: str | None = None,
+) -> str:
+    """The draft plan file: comment lines, the name, the fields declared as text, the workload and
+    the territories, each rule over lines of about WIDTH characters in a folded scalar."""
+    lines = [*(f"# {line}" for line in header), f"name: {yaml_string(name)}"]
+    if string_fields:
+        lines.append("fields: {" + ", ".join(f"{flow_string(f)}: string" for f in string_fields) + "}")
+    if workload is not None:
+        lines.append(f"workload: {yaml_string(workload)}")
+    lines.append("territories:")
+    for entry in entries:
+        lines += [f"  # {entry.id}: {entry.summary}", f"  - id: {yaml_string(entry.id)}"]
+        if entry.rep_id is not None:
+            lines.append(f"    reps: [{flow_string(entry.rep_id)}]")
+        lines.append("    rule: >-")
+        lines += ["      " + line for line in rule_lines(entry.rule)]
+    return "\n".join(lines) + "\n"
+
+
+def rule_lines(rule: Expr) -> list[str]:
+    """The rule over lines of about WIDTH characters; a text no plan can hold is refused."""
+    for _field, literal in literals_of(rule):
+        if isinstance(literal.value, str):
+            single_quoted(literal.value)
+    return to_lines(rule, WIDTH)

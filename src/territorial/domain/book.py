@@ -1,0 +1,52 @@
+"""An account book: typed columns under the names the data gave them, the schema by field, and a
+way back to where each row came from. io builds books; the domain reads no file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from territorial.domain.fields import FieldType, canonical
+from territorial.rules.to_polars import POLARS_TYPES
+
+
+def _no_line(_row: int) -> int | None:
+    return None
+
+
+@dataclass(frozen=True)
+class AccountBook:
+    """Accounts (or units, or reps) with typed columns, plus the schema by canonical name."""
+
+    frame: pl.DataFrame
+    schema: dict[str, FieldType]
+    columns: dict[str, str]  # canonical name -> column name in the data
+    file: str
+    header: list[str] = field(default_factory=list)  # every column of the file, loaded or not
+    locate: Callable[[int], int | None] = _no_line  # a 0-based row's line (or row) in the file
+    header_line: int | None = None  # where the header is, for problems with a column: 1 for a CSV
+
+    def line_of(self, row: int) -> int | None:
+        return self.locate(row)
+
+    def without_values(self) -> set[str]:
+        """Canonical names of columns with no value at all: their type cannot be inferred."""
+        return {
+            key for key, name in self.columns.items() if self.frame.get_column(name).null_count() == len(self)
+        }
+
+    def retype(self, key: str, ftype: FieldType) -> AccountBook:
+        """The book with a column without values given the type its use calls for."""
+        name = self.columns[key]
+        frame = self.frame.with_columns(pl.col(name).cast(POLARS_TYPES[ftype]))
+        return replace(self, frame=frame, schema={**self.schema, key: ftype})
+
+    @property
+    def field_names(self) -> list[str]:
+        """Canonical names of every column in the file, loaded or not (for "did you mean")."""
+        return [canonical(c) for c in self.header] or list(self.schema)
+
+    def __len__(self) -> int:
+        return self.frame.height

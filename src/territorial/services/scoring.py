@@ -1,0 +1,268 @@
+"""Scoring use cases: train and apply fit models, train potential models, and judge inquiries
+against a product catalogue; every file read or written here, the models themselves pure."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from territorial.errors import BadInput
+from territorial.io.catalogue import load_catalogue
+from territorial.io.model_files import read_model_file, write_model_file
+from territorial.io.output import write_table
+from territorial.io.tables import RawTable, read_table
+from territorial.progress import Progress, silent
+
+# scikit-learn, CatBoost and the language model load only when a command needs them.
+if TYPE_CHECKING:
+    from territorial.scoring.fit import EstimatorChoice, FitModel, TrainReport
+    from territorial.scoring.potential import PotentialEstimator, PotentialModel, PotentialReport
+    from territorial.scoring.relevance import RelevanceModel
+
+RELEVANCE_BATCH = 256
+
+
+# ---- fit: the chance that a lead or account converts ---------------------------------------------
+
+
+def train_fit_model(
+    history_path: str | Path,
+    label: str,
+    exclude: Sequence[str],
+    out_path: str | Path,
+    estimator: EstimatorChoice = "auto",
+    random_state: int = 0,
+    progress: Progress = silent,
+) -> TrainReport:
+    """Train on a history file, save the versioned model, and return the cross-validated figures."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from territorial.scoring.fit import FitModel, TrainReport, calibration_table, conversion_labels
+    from territorial.scoring.model_file import fingerprint
+
+    table = read_table(history_path)
+    frame = table.frame
+    _require_column(frame, label, "label", table)
+    conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
+    model = FitModel(estimator=estimator, random_state=random_state)
+    try:
+        model.fit(frame.drop(label), frame.get_column(label), exclude, progress)
+    except BadInput as err:
+        raise err.in_file(table.file) from None
+    progress("Saving the model file", 1.0)
+    write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
+    y = model.cv_labels_
+    probability = model.cv_probability_
+    has_cv = probability is not None
+    return TrainReport(
+        estimator=model.chosen_estimator_,
+        version=model.version_,
+        rows=frame.height,
+        positives=int(y.sum()),
+        roc_auc=float(roc_auc_score(y, probability)) if has_cv else math.nan,
+        pr_auc=float(average_precision_score(y, probability)) if has_cv else math.nan,
+        calibration=calibration_table(y, probability) if probability is not None else pl.DataFrame(),
+        candidate_roc_auc=dict(model.cv_roc_auc_),
+        features=[f.name for f in model.features_],
+        excluded=list(exclude),
+        dropped=sorted(model.dropped_columns_),
+    )
+
+
+def load_fit_model(path: str | Path) -> FitModel:
+    """A model file from `score train`. Pickle runs code: load only files you trained."""
+    from territorial.scoring.fit import FitModel
+
+    return FitModel.from_bytes(read_model_file(path), str(path))
+
+
+def apply_fit_model(
+    model_path: str | Path, input_path: str | Path, out_path: str | Path, id_column: str | None = None
+) -> int:
+    """Score a file: id, score, grade and reasons per row, written to `out_path`. Returns the row count."""
+    model = load_fit_model(model_path)
+    table = read_table(input_path)
+    frame = table.frame
+    identifier = id_column if id_column is not None else frame.columns[0]
+    if identifier not in frame.columns:
+        raise BadInput.at(f"there is no id column '{identifier}'", table.file)
+    try:
+        scored = model.score(frame)
+    except BadInput as err:
+        raise err.in_file(table.file) from None
+    write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
+    return frame.height
+
+
+# ---- potential: what an account could buy ------------------------------------------------------
+
+
+def train_potential_model(
+    history_path: str | Path,
+    target: str,
+    exclude: Sequence[str],
+    out_path: str | Path,
+    estimator: PotentialEstimator = "auto",
+    only: str | None = None,
+    random_state: int = 0,
+) -> PotentialReport:
+    """Train on a history file (optionally only the rows where COLUMN=VALUE), save the versioned model,
+    and return the cross-validated figures."""
+    from sklearn.metrics import mean_absolute_error, r2_score
+
+    from territorial.scoring.model_file import fingerprint
+    from territorial.scoring.potential import PotentialModel, PotentialReport, potential_targets
+
+    table = read_table(history_path)
+    rows = rows_where(table.frame, only, table.file)
+    frame = table.frame[rows]
+    _require_column(frame, target, "target", table)
+    y = potential_targets(frame.get_column(target), _Located(table, rows))  # a bad cell, by its line
+    model = PotentialModel(estimator=estimator, random_state=random_state)
+    try:
+        model.fit(frame.drop(target), frame.get_column(target), exclude)
+    except BadInput as err:
+        raise err.in_file(table.file) from None
+    params = {**model.get_params(), "only": only}
+    write_model_file(model.to_bytes(fingerprint(frame, target, exclude, params)), out_path)
+    prediction = model.cv_prediction_
+    has_cv = prediction is not None
+    return PotentialReport(
+        estimator=model.chosen_estimator_,
+        version=model.version_,
+        rows=frame.height,
+        target=target,
+        target_mean=float(y.mean()),
+        r2=float(r2_score(y, prediction)) if has_cv else math.nan,
+        mae=float(mean_absolute_error(y, prediction)) if has_cv else math.nan,
+        candidate_r2=dict(model.cv_r2_),
+        features=[f.name for f in model.features_],
+        excluded=list(exclude),
+        dropped=sorted(model.dropped_columns_),
+    )
+
+
+def load_potential_model(path: str | Path) -> PotentialModel:
+    """A model file from `score train-potential`, read once per version of the file."""
+    from territorial.scoring.potential import PotentialModel
+
+    resolved = Path(path)
+    if not resolved.is_file():
+        return PotentialModel.from_bytes(read_model_file(resolved), str(resolved))  # refuses it in words
+    stat = resolved.stat()
+    return _potential_model(str(resolved.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _potential_model(path: str, _mtime_ns: int, _size: int) -> PotentialModel:
+    """Cached: assigning reads the fields a model needs, then its output, from the same file."""
+    from territorial.scoring.potential import PotentialModel
+
+    return PotentialModel.from_bytes(read_model_file(path), path)
+
+
+def rows_where(frame: pl.DataFrame, only: str | None, file: str | None = None) -> npt.NDArray[np.int64]:
+    """Indexes of the rows kept by `COLUMN=VALUE` (text compared after trimming), or of all rows."""
+    if only is None:
+        return np.arange(frame.height, dtype=np.int64)
+    column, equals, value = only.partition("=")
+    column, value = column.strip(), value.strip()
+    if not equals or not column:
+        raise BadInput.at(f"--only must be COLUMN=VALUE, e.g. deal_stage=Won; got {only!r}", file)
+    if column not in frame.columns:
+        raise BadInput.at(f"--only names a column that is not in the history: '{column}'", file)
+    kept = frame.get_column(column).cast(pl.String).str.strip_chars() == value
+    rows = kept.fill_null(False).arg_true().to_numpy().astype(np.int64)
+    if rows.size == 0:
+        raise BadInput.at(f"no history rows have {column} = {value!r}", file, subject=column)
+    return rows
+
+
+class _Located:
+    """A table's file and line numbers for the subset of its rows that `--only` kept."""
+
+    def __init__(self, table: RawTable, rows: npt.NDArray[np.int64]) -> None:
+        self.file = table.file
+        self._table = table
+        self._rows = rows
+
+    def line_of(self, row: int) -> int:
+        return self._table.line_of(int(self._rows[row]))
+
+
+def _require_column(frame: pl.DataFrame, name: str, what: str, table: RawTable) -> None:
+    if name not in frame.columns:
+        columns = ", ".join(frame.columns)
+        raise BadInput.at(f"there is no {what} column '{name}'; columns are: {columns}", table.file)
+
+
+# ---- relevance: is an inquiry about our products -----------------------------------------------
+
+
+def relevance_model(catalogue_path: str | Path, threshold: float | None = None) -> RelevanceModel:
+    """The catalogue's model, fitted once per process for each version of the catalogue file and
+    each threshold."""
+    path = Path(catalogue_path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _relevance_model(str(path), 0, 0, threshold)  # the catalogue reader reports the file
+    return _relevance_model(str(path.resolve()), stat.st_mtime_ns, stat.st_size, threshold)
+
+
+@functools.lru_cache(maxsize=8)
+def _relevance_model(path: str, _mtime_ns: int, _size: int, threshold: float | None) -> RelevanceModel:
+    from territorial.scoring.relevance import RelevanceModel
+
+    return RelevanceModel(threshold).fit(load_catalogue(path))
+
+
+def score_relevance(
+    catalogue_path: str | Path,
+    input_path: str | Path,
+    out_path: str | Path,
+    text_column: str = "inquiry",
+    id_column: str | None = None,
+    threshold: float | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write id, relevance (0-1, 4 decimals), product and not_relevant per row, in input order.
+    `on_batch(done, total)` is called once the model is ready (done = 0) and after each batch.
+    Returns the row count."""
+    table = read_table(input_path)
+    frame = table.frame
+    identifier = id_column if id_column is not None else frame.columns[0]
+    for column, option in ((identifier, "--id"), (text_column, "--text")):
+        if column not in frame.columns:
+            columns = ", ".join(frame.columns)
+            raise BadInput.at(
+                f"there is no column '{column}' (set it with {option}); the columns are {columns}",
+                table.file,
+                1,
+            )
+    model = relevance_model(catalogue_path, threshold)  # the catalogue is read before the model loads
+    texts = [t or "" for t in frame.get_column(text_column).cast(pl.String).to_list()]
+    results = []
+    if on_batch is not None:
+        on_batch(0, len(texts))
+    for start in range(0, len(texts), RELEVANCE_BATCH):
+        results.extend(model.score(texts[start : start + RELEVANCE_BATCH]))
+        if on_batch is not None:
+            on_batch(len(results), len(texts))
+    scored = pl.DataFrame(
+        {
+            "relevance": [round(r.score, 4) for r in results],
+            "product": [r.product_id for r in results],
+            "not_relevant": [not r.relevant for r in results],
+        },
+        schema={"relevance": pl.Float64, "product": pl.String, "not_relevant": pl.Boolean},
+    )
+    write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
+    return frame.height
