@@ -36,10 +36,12 @@ from territorial.generate.plan import generate_plan
 from territorial.io.output import write_table, write_text
 from territorial.io.plan_file import load_plan
 from territorial.scoring.fit import FitModel
-from territorial.services.imports import import_file
+from territorial.services.context import Context
+from territorial.services.imports import import_records
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.scoring import train_fit_model
-from territorial.store.workspace import Workspace, init_workspace
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.workspace import create_workspace
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE = HERE.parent / "tests" / "data" / "relevance" / "catalogue.yaml"
@@ -48,6 +50,9 @@ BATCH_TARGET_S = 5.0
 P99_TARGET_MS = 5.0
 SINGLE_LEADS = 2_000
 FIT_THRESHOLD = 30
+
+
+CTX = Context.admin("route-bench")
 
 
 def reps_for(plan_path: Path) -> pl.DataFrame:
@@ -93,10 +98,10 @@ def main() -> None:
     database = work / "route-bench.db"
     for leftover in work.glob("route-bench.db*"):
         leftover.unlink()
-    workspace = init_workspace(f"sqlite:///{database}")
+    workspace = create_workspace(f"sqlite:///{database}")
     started = time.perf_counter()
-    import_file(workspace, Entity.ACCOUNTS, accounts_file)
-    import_file(workspace, Entity.REPS, reps_file)
+    import_records(workspace, CTX, Entity.ACCOUNTS, accounts_file)
+    import_records(workspace, CTX, Entity.REPS, reps_file)
     imported = time.perf_counter() - started
     print(f"workspace: {args.accounts:,} accounts imported in {imported:.1f} s (setup, not routing)")
 
@@ -109,7 +114,7 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    batch = route_file(workspace, router, leads_file)
+    batch = route_file(workspace, CTX, router, leads_file)
     batch_s = time.perf_counter() - started
     counts = batch.rows.group_by("decision").len().sort("decision")
     mix = ", ".join(f"{d} {n:,}" for d, n in counts.iter_rows())
@@ -123,11 +128,11 @@ def main() -> None:
     leads = pl.read_csv(leads_file, infer_schema=False).head(SINGLE_LEADS).to_dicts()
     single = open_router(workspace, plan_file)
     for lead in leads[:50]:  # warm-up: first calls pay for lazy imports and caches
-        route_lead(workspace, single, {**lead, "lead_id": f"W-{lead['lead_id']}"}, store=False)
+        route_lead(workspace, CTX, single, {**lead, "lead_id": f"W-{lead['lead_id']}"}, store=False)
     timings = []
     for lead in leads:
         begun = time.perf_counter()
-        route_lead(workspace, single, {**lead, "lead_id": f"S-{lead['lead_id']}"}, store=False)
+        route_lead(workspace, CTX, single, {**lead, "lead_id": f"S-{lead['lead_id']}"}, store=False)
         timings.append((time.perf_counter() - begun) * 1000)
     p99 = percentile(timings, 0.99)
     verdict = "met" if p99 <= P99_TARGET_MS else "MISSED"
@@ -139,7 +144,7 @@ def main() -> None:
     stored = []
     for lead in leads[:500]:
         begun = time.perf_counter()
-        route_lead(workspace, single, {**lead, "lead_id": f"T-{lead['lead_id']}"})
+        route_lead(workspace, CTX, single, {**lead, "lead_id": f"T-{lead['lead_id']}"})
         stored.append((time.perf_counter() - begun) * 1000)
     print(
         f"one lead in-process, stored in the audit (SQLite), {len(stored):,} leads: "
@@ -171,7 +176,7 @@ def converted_label(leads: pl.DataFrame, seed: int) -> list[str]:
 
 
 def fit_scoring_timing(
-    workspace: Workspace,
+    workspace: WorkspaceStore,
     work: Path,
     plan_file: Path,
     leads_file: Path,
@@ -201,11 +206,11 @@ def fit_scoring_timing(
     model = router.fit_model
     assert model is not None
     for lead in leads[:50]:  # warm-up, and the model's one-lead form is built on first use
-        route_lead(workspace, router, {**lead, "lead_id": f"FW-{lead['lead_id']}"}, store=False)
+        route_lead(workspace, CTX, router, {**lead, "lead_id": f"FW-{lead['lead_id']}"}, store=False)
     timings = []
     for lead in leads:
         begun = time.perf_counter()
-        route_lead(workspace, router, {**lead, "lead_id": f"F-{lead['lead_id']}"}, store=False)
+        route_lead(workspace, CTX, router, {**lead, "lead_id": f"F-{lead['lead_id']}"}, store=False)
         timings.append((time.perf_counter() - begun) * 1000)
     scoring, turned_away = fit_only_timings(model, leads)
     p99 = percentile(timings, 0.99)

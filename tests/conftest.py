@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,16 @@ from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from fake_workspace import FakeWorkspace
+from territorial.domain.assignment import Assignment
 from territorial.domain.book import AccountBook
-from territorial.engine.assign import Assignment, assign
+from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.io.accounts import type_accounts
 from territorial.io.plan_file import parse_plan
 from territorial.io.tables import RawTable
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.context import Context
+from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace
 
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
@@ -108,6 +111,10 @@ def run_process(cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "COLUMNS": "200"},
         timeout=300,
     )
+
+
+# The context service tests run in: an admin, at a fixed time.
+CTX = Context.admin("tester", datetime(2026, 3, 2, 9, 0))
 
 
 def fit_on(model: Any, frame: pl.DataFrame, label: str, exclude: Sequence[str] = (), **extra: Any) -> Any:

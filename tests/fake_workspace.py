@@ -57,10 +57,12 @@ class _Repository:
 
 
 class FakePlans(_Repository):
-    def add(self, name: str, file_name: str, source: str, created_at: datetime) -> int:
+    def add(
+        self, name: str, file_name: str, source: str, created_at: datetime, actor: str | None = None
+    ) -> int:
         state = self._writing()
         plan_id = len(state.plans) + 1
-        state.plans.append(StoredPlan(plan_id, name, file_name, source, created_at))
+        state.plans.append(StoredPlan(plan_id, name, file_name, source, created_at, actor))
         return plan_id
 
     def get(self, plan_id: int) -> StoredPlan | None:
@@ -126,7 +128,13 @@ class FakeReps(_Repository):
 
 class FakeImports(_Repository):
     def start(
-        self, entity: Entity, source_file: str, mapping: str | None, started_at: datetime, rows: int
+        self,
+        entity: Entity,
+        source_file: str,
+        mapping: str | None,
+        started_at: datetime,
+        rows: int,
+        actor: str | None = None,
     ) -> int:
         state = self._writing()
         state.imports.append({"entity": entity, "mapping": mapping, "counts": None})
@@ -154,6 +162,7 @@ class FakeAssignmentRuns(_Repository):
         ties: int,
         reasons: Sequence[str],
         results: pl.DataFrame,
+        actor: str | None = None,
     ) -> int:
         state = self._writing()
         run_id = len(state.runs) + 1
@@ -176,7 +185,13 @@ class FakeAssignmentRuns(_Repository):
 
 class FakeRoutingAudit(_Repository):
     def add_run(
-        self, plan_id: int | None, plan_name: str, source: str, started_at: datetime, decisions: pl.DataFrame
+        self,
+        plan_id: int | None,
+        plan_name: str,
+        source: str,
+        started_at: datetime,
+        decisions: pl.DataFrame,
+        actor: str | None = None,
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_plan, winners
-from territorial.engine.assign import Assignment
+from territorial.domain.assignment import Assignment
 from territorial.io.plan_file import parse_plan
 from territorial.io.plan_writer import WIDTH, rule_lines
 from territorial.optimize.plan_draft import (

@@ -8,21 +8,14 @@ from typing import Any
 
 import pytest
 
+from territorial.domain.leads import AccountMatch, AccountOwner, FitVerdict, Lead, Outcome, RelevanceVerdict
 from territorial.domain.plan import PRIMARY
 from territorial.domain.reps import Rep
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
 from territorial.io.plan_file import parse_plan
 from territorial.routing.round_robin import TimeOff
-from territorial.routing.route import (
-    AccountMatch,
-    AccountOwner,
-    FitVerdict,
-    Lead,
-    LeadRouter,
-    Outcome,
-    RelevanceVerdict,
-)
+from territorial.routing.route import LeadRouter
 
 PLAN = """\
 name: Routing

@@ -8,26 +8,27 @@ from pathlib import Path
 import pytest
 from workspace_books import write_book
 
+from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.services.balance import BalanceRequest, balance_files, draft_plan
-from territorial.services.imports import import_file
-from territorial.services.workspace import add_plan
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.imports import import_records
+from territorial.services.plans import add_plan
+from territorial.services.unit_of_work import WorkspaceStore
 
 
 @pytest.fixture
 def book(store: WorkspaceStore, tmp_path: Path) -> dict[str, Path]:
     files = write_book(tmp_path)
-    import_file(store, Entity.ACCOUNTS, files["accounts"])
-    import_file(store, Entity.REPS, files["reps"])
+    import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
+    import_records(store, CTX, Entity.REPS, files["reps"])
     return files
 
 
 def test_the_workspace_book_is_balanced_among_its_active_reps(
     store: WorkspaceStore, book: dict[str, Path]
 ) -> None:
-    plan_id = add_plan(store, book["plan"])
+    plan_id = add_plan(store, CTX, book["plan"])
     run = balance_files(
         BalanceRequest(
             from_workspace=True, workspace=store, plan=str(plan_id), metrics={"accounts": 0.5}, seed=1

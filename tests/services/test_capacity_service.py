@@ -6,16 +6,17 @@ from pathlib import Path
 
 from workspace_books import write_book
 
+from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.services.capacity import CapacityRequest, plan_capacity
-from territorial.services.imports import import_file
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.imports import import_records
+from territorial.services.unit_of_work import WorkspaceStore
 
 
 def test_headcount_by_segment_counts_active_owners_only(store: WorkspaceStore, tmp_path: Path) -> None:
     files = write_book(tmp_path)
-    import_file(store, Entity.ACCOUNTS, files["accounts"])
-    import_file(store, Entity.REPS, files["reps"])
+    import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
+    import_records(store, CTX, Entity.REPS, files["reps"])
     run = plan_capacity(
         CapacityRequest(
             from_workspace=True,

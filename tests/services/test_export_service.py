@@ -7,12 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
+from territorial.services.assign import assign_plan
 from territorial.services.export import export_run
-from territorial.services.imports import import_file
-from territorial.services.workspace import add_plan, assign_stored
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.imports import import_records
+from territorial.services.plans import add_plan
+from territorial.services.unit_of_work import WorkspaceStore
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
 PLAN = """\
@@ -30,9 +32,9 @@ territories:
 @pytest.fixture
 def run_id(store: WorkspaceStore, tmp_path: Path) -> int:
     (tmp_path / "plan.yaml").write_text(PLAN)
-    import_file(store, Entity.ACCOUNTS, CRM / "sf_accounts_fortune1000.csv", mapping="salesforce")
-    import_file(store, Entity.REPS, CRM / "sf_users_crm.csv", mapping="salesforce")
-    return assign_stored(store, add_plan(store, tmp_path / "plan.yaml")).run_id
+    import_records(store, CTX, Entity.ACCOUNTS, CRM / "sf_accounts_fortune1000.csv", mapping="salesforce")
+    import_records(store, CTX, Entity.REPS, CRM / "sf_users_crm.csv", mapping="salesforce")
+    return assign_plan(store, CTX, add_plan(store, CTX, tmp_path / "plan.yaml")).run_id
 
 
 def test_reps_imported_from_salesforce_are_salesforce_users(

@@ -9,11 +9,12 @@ import polars as pl
 import pytest
 from workspace_books import write_book
 
+from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.services.imports import import_file
+from territorial.services.imports import import_records
+from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import load_accounts
-from territorial.store.unit_of_work import WorkspaceStore
 
 
 def accounts(store: WorkspaceStore) -> pl.DataFrame:
@@ -24,7 +25,7 @@ def accounts(store: WorkspaceStore) -> pl.DataFrame:
 
 def test_first_import_normalises_and_creates_every_record(store: WorkspaceStore, tmp_path: Path) -> None:
     files = write_book(tmp_path)
-    report = import_file(store, Entity.ACCOUNTS, files["accounts"])
+    report = import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
     assert (report.inserted, report.updated, report.unchanged, report.rejected) == (6, 0, 0, 0)
     assert report.normalized_cells > 0
     book = accounts(store)
@@ -37,11 +38,11 @@ def test_first_import_normalises_and_creates_every_record(store: WorkspaceStore,
 
 def test_reimports_record_only_what_changed(store: WorkspaceStore, tmp_path: Path) -> None:
     files = write_book(tmp_path)
-    import_file(store, Entity.ACCOUNTS, files["accounts"])
-    again = import_file(store, Entity.ACCOUNTS, files["accounts"])
+    import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
+    again = import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
     (tmp_path / "change.csv").write_text("account_id,employees,region\nA-2,900,Central\n")
-    changed = import_file(store, Entity.ACCOUNTS, tmp_path / "change.csv")
+    changed = import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "change.csv")
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 0)
     with store.unit_of_work() as uow:
         history = uow.records.history_of(Entity.ACCOUNTS, "A-2").rows()
@@ -54,9 +55,9 @@ def test_full_sync_deactivates_what_the_file_lacks_and_deletes_nothing(
     store: WorkspaceStore, tmp_path: Path
 ) -> None:
     files = write_book(tmp_path)
-    import_file(store, Entity.ACCOUNTS, files["accounts"])
+    import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
     (tmp_path / "two.csv").write_text("account_id,name\nA-1,Acme Corporation\nA-2,Globex Inc.\n")
-    report = import_file(store, Entity.ACCOUNTS, tmp_path / "two.csv", full_sync=True)
+    report = import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "two.csv", full_sync=True)
     assert report.deactivated == 4
     assert accounts(store).get_column("account_id").to_list() == ["A-1", "A-2"]
     with store.unit_of_work() as uow:
@@ -68,18 +69,20 @@ def test_full_sync_deactivates_what_the_file_lacks_and_deletes_nothing(
 def test_bad_rows_write_nothing_unless_they_are_skipped(store: WorkspaceStore, tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("account_id,employees\nA-1,12\nA-2,about ten\nA-1,5\n")
     with pytest.raises(BadInput) as problem:
-        import_file(store, Entity.ACCOUNTS, tmp_path / "bad.csv")
+        import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "bad.csv")
     assert "bad.csv:3 [employees]" in str(problem.value) and "bad.csv:4 [account_id]" in str(problem.value)
     assert accounts(store).height == 0
     rejects = tmp_path / "rejects.csv"
-    report = import_file(store, Entity.ACCOUNTS, tmp_path / "bad.csv", skip_invalid=True, rejects=rejects)
+    report = import_records(
+        store, CTX, Entity.ACCOUNTS, tmp_path / "bad.csv", skip_invalid=True, rejects=rejects
+    )
     assert (report.inserted, report.rejected) == (1, 2)
     assert pl.read_csv(rejects).get_column("account_id").to_list() == ["A-2", "A-1"]
 
 
 def test_reps_from_salesforce_remember_their_mapping(store: WorkspaceStore) -> None:
     users = Path(__file__).resolve().parents[1] / "data" / "crm" / "sf_users_crm.csv"
-    report = import_file(store, Entity.REPS, users, mapping="salesforce")
+    report = import_records(store, CTX, Entity.REPS, users, mapping="salesforce")
     assert report.inserted > 0
     with store.unit_of_work() as uow:
         assert uow.imports.latest_mapping(Entity.REPS) == "salesforce"

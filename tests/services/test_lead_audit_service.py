@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from workspace_books import write_book
 
+from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.services.imports import import_file
+from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead, fairness_report
 from territorial.services.routing import open_router, route_file
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
 
 LEADS = """\
 lead_id,email,company,state,country,created
@@ -30,13 +31,13 @@ L-6,e@new.com,New E,NY,US,2026-04-01
 @pytest.fixture
 def routed(store: WorkspaceStore, tmp_path: Path) -> int:
     files = write_book(tmp_path)
-    import_file(store, Entity.REPS, files["reps"])
+    import_records(store, CTX, Entity.REPS, files["reps"])
     (tmp_path / "leads.csv").write_text(LEADS)
     # Leads carry no region: the plan routes the West by state.
     plan = files["plan"].read_text().replace("region = 'West'", "state IN ('CA', 'WA', 'OR')")
     files["plan"].write_text(plan)
     router = open_router(store, files["plan"])
-    return route_file(store, router, tmp_path / "leads.csv").route_run_id
+    return route_file(store, CTX, router, tmp_path / "leads.csv").route_run_id
 
 
 def test_every_decision_is_explained_with_its_path(store: WorkspaceStore, routed: int) -> None:

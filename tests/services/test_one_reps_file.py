@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from conftest import CTX
 from fake_workspace import FakeWorkspace
 from territorial.services.balance import BalanceRequest, balance_files
 from territorial.services.capacity import CapacityRequest, plan_capacity
@@ -63,7 +64,7 @@ def test_route_reads_weights_caps_active_and_field_skills(tmp_path: Path) -> Non
     workspace = FakeWorkspace()
     router = open_router(workspace, tmp_path / "plan.yaml", tmp_path / "reps.csv")
     assert any("inactive reps get no accounts here: bo" in str(w) for w in router.warnings)
-    batch = route_file(workspace, router, tmp_path / "leads.csv", today=date(2026, 3, 2))
+    batch = route_file(workspace, CTX, router, tmp_path / "leads.csv", today=date(2026, 3, 2))
     chosen = {d.lead_id: d.rep_id for d in batch.decisions}
     # industry:healthcare is Ana's alone; Spanish (bare for Ana, language:spanish for Cy) is both's.
     assert chosen["L-1"] == chosen["L-2"] == "ana"

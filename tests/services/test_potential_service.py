@@ -8,16 +8,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import fit_on, save_model
+from conftest import CTX, fit_on, save_model
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan
 from territorial.scoring.potential import PotentialModel
-from territorial.services.assign import assign_files, validate_files
-from territorial.services.imports import import_file
+from territorial.services.assign import assign_files, assign_plan, validate_files
+from territorial.services.imports import import_records
+from territorial.services.plans import add_plan
 from territorial.services.potential import account_potential
-from territorial.services.workspace import add_plan, assign_stored
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
 
 ACCOUNTS = pl.DataFrame(
     {
@@ -153,7 +153,7 @@ def test_model_needing_missing_fields_is_bad_input(tmp_path: Path) -> None:
 def test_a_stored_plan_run_sums_potential_per_territory(store: WorkspaceStore, tmp_path: Path) -> None:
     plan_path, accounts_path = write(tmp_path, "potential: annual_revenue")
     workspace = store
-    import_file(workspace, Entity.ACCOUNTS, accounts_path)
-    run = assign_stored(workspace, add_plan(workspace, plan_path))
+    import_records(workspace, CTX, Entity.ACCOUNTS, accounts_path)
+    run = assign_plan(workspace, CTX, add_plan(workspace, CTX, plan_path))
     assert summary_potential(run.assignment.territories) == {"EAST": 100.0, "SOUTH": 75.0}
     assert any("potential" in str(w) and "1 account" in str(w) for w in run.warnings)

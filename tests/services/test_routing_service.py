@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CTX
 from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
+from territorial.domain.leads import Outcome
 from territorial.errors import BadInput
-from territorial.routing.route import Outcome
-from territorial.services.imports import import_file
+from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.scoring import train_fit_model
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
 
 PLAN = """\
 name: Scored routing
@@ -49,7 +50,7 @@ def workspace_with_plan(
     (tmp_path / "fit.model").write_bytes(fit_model.read_bytes())
     (tmp_path / "plan.yaml").write_text(PLAN)
     (tmp_path / "reps.csv").write_text("rep_id,lead_weight\njane,1\nbob,1\n")
-    import_file(store, Entity.REPS, tmp_path / "reps.csv")
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps.csv")
     return store, tmp_path
 
 
@@ -59,13 +60,13 @@ def test_route_lead_scores_qualifies_routes_and_stores(
     workspace, folder = workspace_with_plan
     router = open_router(workspace, folder / "plan.yaml")
     cold = route_lead(
-        workspace, router, {"lead_id": "L1", "source": "cold list", "state": "CA", "visits": "1"}
+        workspace, CTX, router, {"lead_id": "L1", "source": "cold list", "state": "CA", "visits": "1"}
     )
     assert cold.outcome is Outcome.NURTURE and cold.rep_id is None
     assert cold.score is not None and cold.score < 50
     assert "source is cold list" in cold.reason
     warm = route_lead(
-        workspace, router, {"lead_id": "L2", "source": "referral", "state": "CA", "visits": "3"}
+        workspace, CTX, router, {"lead_id": "L2", "source": "referral", "state": "CA", "visits": "3"}
     )
     assert warm.outcome is Outcome.ROUTED and warm.rep_id == "jane" and warm.score is not None
     assert warm.score >= 50
@@ -78,9 +79,9 @@ def test_route_lead_refuses_a_lead_with_no_fields(workspace_with_plan: tuple[Wor
     workspace, folder = workspace_with_plan
     router = open_router(workspace, folder / "plan.yaml")
     with pytest.raises(BadInput, match="at least one field besides lead_id"):
-        route_lead(workspace, router, {"lead_id": "L1", "state": None})
+        route_lead(workspace, CTX, router, {"lead_id": "L1", "state": None})
     with pytest.raises(BadInput, match="needs a lead_id"):
-        route_lead(workspace, router, {"state": "CA"})
+        route_lead(workspace, CTX, router, {"state": "CA"})
 
 
 def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
@@ -101,9 +102,10 @@ def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
     ]
     (tmp_path / "leads.csv").write_text("\n".join(lines) + "\n")
     one_router = open_router(workspace, folder / "plan.yaml")  # opened first: the same pool state
-    batch = route_file(workspace, open_router(workspace, folder / "plan.yaml"), tmp_path / "leads.csv")
+    batch = route_file(workspace, CTX, open_router(workspace, folder / "plan.yaml"), tmp_path / "leads.csv")
     singles = [
-        route_lead(workspace, one_router, {**lead, "created": "2026-03-02"}, store=False) for lead in leads
+        route_lead(workspace, CTX, one_router, {**lead, "created": "2026-03-02"}, store=False)
+        for lead in leads
     ]
     fields = ("outcome", "rep_id", "score", "reason")
     assert [[getattr(d, f) for f in fields] for d in batch.decisions] == [
@@ -122,13 +124,14 @@ def test_inquiries_that_are_not_about_our_products_go_to_nurture(tmp_path: Path)
     router = open_router(workspace, tmp_path / "plan.yaml")
     spam = route_lead(
         workspace,
+        CTX,
         router,
         {"lead_id": "L1", "inquiry": "I am applying for the summer internship, CV attached"},
     )
     assert spam.outcome is Outcome.NURTURE and "not about our products" in spam.reason
     assert spam.relevance is not None and spam.relevance < router.relevance.threshold_
-    blank = route_lead(workspace, router, {"lead_id": "L2", "inquiry": " ", "state": "CA"})
+    blank = route_lead(workspace, CTX, router, {"lead_id": "L2", "inquiry": " ", "state": "CA"})
     assert blank.outcome is Outcome.ROUTED and blank.relevance is None
     assert blank.path[2].outcome == "not checked"
     with pytest.raises(BadInput, match="checks inquiries in the field 'inquiry'"):
-        route_lead(workspace, router, {"lead_id": "L3", "state": "CA"})
+        route_lead(workspace, CTX, router, {"lead_id": "L3", "state": "CA"})

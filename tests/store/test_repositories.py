@@ -15,8 +15,8 @@ from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
 from territorial.domain.stored import ImportCounts
+from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
-from territorial.store.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace
 
 NOW = datetime(2026, 3, 2, 9, 30)

@@ -1,20 +1,142 @@
-"""The `territorial balance` command's body: a progress bar while it runs, then a summary table."""
+"""`territorial balance`: a progress bar while it runs, then a summary table and the files asked for."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from territorial.cli.app import app, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
-from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan
+from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan, parse_metric
 
 MAX_TERRITORY_ROWS = 40
+
+
+PlanRefOpt = Annotated[
+    str | None,
+    typer.Option("--plan", help="A stored plan's id, or a plan file: its workload (and potential) apply."),
+]
+WorkIndexOpt = Annotated[
+    Path | None,
+    typer.Option("--work-index", help="YAML overriding the work-index table (with --workload work-index)."),
+]
+
+
+@app.command()
+@handled
+def balance(
+    ctx: typer.Context,
+    accounts: Annotated[
+        Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (lat,lon or a ZIP column).")
+    ] = None,
+    units: Annotated[
+        Path | None, typer.Option("--units", help="Units CSV: id, x,y or lat,lon, activity columns.")
+    ] = None,
+    from_workspace: Annotated[
+        bool,
+        typer.Option("--workspace", help="The workspace's accounts, reps and current owners."),
+    ] = False,
+    plan: PlanRefOpt = None,
+    edges: Annotated[Path | None, typer.Option("--edges", help="Unit adjacency CSV: a,b.")] = None,
+    adjacency: Annotated[
+        str | None,
+        typer.Option(
+            "--adjacency",
+            help="county (bundled Census county borders), delaunay (the default), knn, or an a,b edges CSV.",
+        ),
+    ] = None,
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload",
+            help="Numeric expression over fields, e.g. employees * 2, or work-index; default: the plan's.",
+        ),
+    ] = None,
+    work_index: WorkIndexOpt = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: rep_id, lat,lon home, capacity, skills.")
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Number of territories, without reps.")] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="NAME=TOLERANCE to balance, repeatable (default workload=0.05)."),
+    ] = None,
+    contiguous: Annotated[bool, typer.Option("--contiguous", help="Keep every territory connected.")] = False,
+    max_moves: Annotated[
+        float | None, typer.Option("--max-moves", help="Share of accounts that may change rep, e.g. 0.02.")
+    ] = None,
+    move_penalty: Annotated[
+        float | None, typer.Option("--move-penalty", help="Cost of one move, in workload × distance.")
+    ] = None,
+    lock: Annotated[
+        str | None, typer.Option("--lock", help="Rule: matching accounts stay with their rep.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 60.0,
+    best_effort: Annotated[
+        bool,
+        typer.Option(
+            "--best-effort",
+            help="When the tolerances cannot all be met, write the closest alignment (exit 0, with a "
+            "warning) instead of refusing (exit 2).",
+        ),
+    ] = False,
+    aim: Annotated[
+        float | None,
+        typer.Option(
+            "--aim",
+            help="Share of each tolerance to aim inside (default 0.4: ±5% asked gives about ±2%). Higher "
+            "gives more compact territories, lower more even ones; 1 uses the whole band.",
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Draws the extra location starts: the same seed, the same alignment."),
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="alignment.csv (id, territory_id, rep_id, moved); stdout if left out."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="report.json with per-territory figures.")
+    ] = None,
+    plan_out: Annotated[
+        Path | None,
+        typer.Option("--plan-out", help="plan.yaml: a draft plan whose rules give the alignment."),
+    ] = None,
+) -> None:
+    """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
+    compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
+    request = BalanceRequest(
+        accounts=accounts,
+        units=units,
+        edges=edges,
+        workload=workload,
+        reps=reps,
+        k=k,
+        metrics=dict(parse_metric(m) for m in metric or []),
+        contiguous=contiguous,
+        max_moves=max_moves,
+        move_penalty=move_penalty,
+        lock=lock,
+        time_limit=time_limit,
+        best_effort=best_effort,
+        **({"aim": aim} if aim is not None else {}),
+        seed=seed,
+        from_workspace=from_workspace,
+        workspace=workspace_of(ctx),
+        plan=plan,
+        adjacency=adjacency,
+        work_index=work_index,
+    )
+    run_balance(request, out, report, err, plan_out)
 
 
 def run_balance(

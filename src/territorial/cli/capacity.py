@@ -1,15 +1,81 @@
-"""The `territorial capacity` command's body: the headcount table and the what-if comparison."""
+"""`territorial capacity`: the headcount table and the what-if comparison."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from territorial.cli.app import app, err, handled, workspace_of
+from territorial.cli.balance import PlanRefOpt, WorkIndexOpt
 from territorial.cli.progress import stage_bar
 from territorial.io.output import write_table
 from territorial.services.capacity import CapacityRequest, CapacityRun, plan_capacity
+
+
+@app.command()
+@handled
+def capacity(
+    ctx: typer.Context,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    from_workspace: Annotated[
+        bool, typer.Option("--workspace", help="The workspace's accounts, reps and current owners.")
+    ] = False,
+    plan: PlanRefOpt = None,
+    workload: Annotated[
+        str | None,
+        typer.Option(
+            "--workload",
+            help="Hours a year per account: an expression over fields, or work-index (the default).",
+        ),
+    ] = None,
+    work_index: WorkIndexOpt = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: rep_id, home, active (current reps, travel).")
+    ] = None,
+    hours_per_rep: Annotated[
+        float, typer.Option("--hours-per-rep", help="A rep's selling hours a year.")
+    ] = 1600.0,
+    utilisation: Annotated[
+        float, typer.Option("--utilisation", help="Target share of those hours filled with workload.")
+    ] = 0.8,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Columns to group by, comma-separated, e.g. segment,region.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the headcount table (CSV or Parquet).")
+    ] = None,
+    what_if_reps: Annotated[
+        str | None,
+        typer.Option("--what-if-reps", help="Balance with N reps, or +N/-N from today's, and compare."),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Workload tolerance of the what-if balance.")
+    ] = 0.05,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per what-if balance.")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Recommend headcount: reps needed per group for the workload at a target utilisation."""
+    request = CapacityRequest(
+        accounts=accounts,
+        from_workspace=from_workspace,
+        workspace=workspace_of(ctx),
+        plan=plan,
+        workload=workload,
+        work_index=work_index,
+        reps=reps,
+        hours_per_rep=hours_per_rep,
+        utilisation=utilisation,
+        by=[c.strip() for c in by.split(",") if c.strip()] if by else [],
+        what_if_reps=what_if_reps,
+        tolerance=tolerance,
+        time_limit=time_limit,
+        seed=seed,
+    )
+    run_capacity(request, out, Console(), err)
 
 
 def run_capacity(request: CapacityRequest, out: Path | None, console: Console, err: Console) -> None:

@@ -5,25 +5,27 @@ then the book balanced among reps, with a draft plan that reproduces the alignme
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import polars as pl
+import typer
 from rich.console import Console
 
 from territorial.cli import render, routing_render
+from territorial.cli.app import app, context_of, err, handled
 from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
-from territorial.generate.accounts import generate_accounts
-from territorial.generate.leads import generate_leads
-from territorial.generate.plan import generate_plan
-from territorial.io.output import write_table, write_text
-from territorial.services.assign import explain_account
+from territorial.io.output import write_table
+from territorial.services.assign import assign_plan, explain_account
 from territorial.services.balance import BalanceRequest
+from territorial.services.context import Context
 from territorial.services.export import export_run
-from territorial.services.imports import import_file
+from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead
-from territorial.services.routing import open_router, route_file
-from territorial.services.workspace import add_plan, assign_stored
-from territorial.store.workspace import init_workspace
+from territorial.services.plans import add_plan
+from territorial.services.routing import route_leads
+from territorial.services.samples import write_sample_accounts, write_sample_leads, write_sample_plan
+from territorial.services.workspace import create_workspace
 
 DEMO_ACCOUNTS = 20_000
 DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territory's pool
@@ -32,29 +34,39 @@ DEMO_LEADS = 2_000
 DEMO_REPS = 24  # the balance step: few enough that its table fits a screen
 
 
-def run_demo(folder: Path, out: Console, err: Console) -> None:
+@app.command()
+@handled
+def demo(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path("demo-output"),
+) -> None:
+    """Generate a plan and an account book around real companies, assign, and explain one account."""
+    run_demo(out, context_of(ctx), Console(), err)
+
+
+def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     plan_path, accounts_path = folder / "plan.yaml", folder / "accounts.csv"
     database = folder / "territorial.db"
     for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         stale.unlink(missing_ok=True)  # the demo starts from an empty workspace every time
     with err.status("Writing the sample plan and account book…"):
-        write_text(generate_plan(DEMO_TERRITORIES, DEMO_SEED), plan_path)
-        write_table(generate_accounts(DEMO_ACCOUNTS, DEMO_SEED), accounts_path)
+        write_sample_plan(DEMO_TERRITORIES, DEMO_SEED, plan_path)
+        write_sample_accounts(DEMO_ACCOUNTS, DEMO_SEED, accounts_path)
     out.print(f"1. Sample plan: {plan_path}")
     out.print(
         f"2. Account book: {accounts_path} ({DEMO_ACCOUNTS:,} accounts around the real Fortune 500 HQs)"
     )
-    workspace = init_workspace(f"sqlite:///{database}")
+    workspace = create_workspace(f"sqlite:///{database}")
     with err.status("Importing accounts into the workspace…") as status:
-        report = import_file(
-            workspace, Entity.ACCOUNTS, accounts_path, progress=lambda s, _f: status.update(f"{s}…")
+        report = import_records(
+            workspace, ctx, Entity.ACCOUNTS, accounts_path, progress=lambda s, _f: status.update(f"{s}…")
         )
     out.print(f"3. Workspace {database}:")
     render.import_report(out, report)
-    plan_id = add_plan(workspace, plan_path)
+    plan_id = add_plan(workspace, ctx, plan_path)
     with err.status("Assigning…") as status:
-        run = assign_stored(workspace, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
+        run = assign_plan(workspace, ctx, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
         written = export_run(workspace, run.run_id, "csv", folder / "export")
         write_table(run.assignment.territories, folder / "territories.csv")
     out.print(f"4. Plan {plan_id} assigned as run {run.run_id}; exported to {', '.join(map(str, written))}")
@@ -64,12 +76,11 @@ def run_demo(folder: Path, out: Console, err: Console) -> None:
     out.print(f"5. Why is account {account_id} where it is?")
     render.explanation(out, explain_account(plan_path, accounts_path, account_id))
     leads_path = folder / "leads.csv"
-    write_table(
-        generate_leads(generate_accounts(DEMO_ACCOUNTS, DEMO_SEED), DEMO_LEADS, DEMO_SEED), leads_path
-    )
+    write_sample_leads(DEMO_ACCOUNTS, DEMO_LEADS, DEMO_SEED, leads_path)
     with err.status("Routing leads…") as status:
-        router = open_router(workspace, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
-        batch = route_file(workspace, router, leads_path, progress=lambda s, _f: status.update(f"{s}…"))
+        batch = route_leads(
+            workspace, ctx, leads_path, plan_id, progress=lambda s, _f: status.update(f"{s}…")
+        )
         write_table(batch.rows, folder / "lead_decisions.csv")
     out.print(f"6. {DEMO_LEADS:,} inbound leads ({leads_path}) routed to {folder / 'lead_decisions.csv'}:")
     routing_render.batch_summary(out, batch.decisions)

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from territorial.domain.assignment import Assignment
+from territorial.domain.explanation import Explanation
 from territorial.domain.plan import PRIMARY
-from territorial.engine.assign import Assignment
-from territorial.engine.explain import Explanation
 from territorial.errors import Problem
+from territorial.services.assign import Validation
 from territorial.services.imports import ImportReport
-
-if TYPE_CHECKING:  # scikit-learn loads only for the score commands
-    from territorial.scoring.fit import TrainReport
-    from territorial.scoring.potential import PotentialReport
+from territorial.services.scoring import PotentialReport, TrainReport
 
 MAX_TERRITORY_ROWS = 40
 
@@ -111,6 +108,30 @@ def explanation(console: Console, result: Explanation) -> None:
     console.print("[bold]Resolution[/bold]")
     for line in result.resolution:
         console.print(f"  {escape(line)}", highlight=False)
+
+
+def validation(console: Console, result: Validation) -> None:
+    warnings(console, result.warnings)
+    console.print(
+        f"[green]ok[/green]: {counted(len(result.plan.territories), 'territory')} in "
+        f"{counted(len(result.plan.layers), 'layer')} ({', '.join(result.plan.layers)})"
+    )
+    if result.overlaps is not None:
+        if result.overlaps.height:
+            console.print(f"{result.overlaps.height} pairs of territories match the same accounts:")
+            for row in result.overlaps.head(50).iter_rows(named=True):
+                console.print(
+                    f"  {row['layer']}: {row['territory_a']} & {row['territory_b']}: "
+                    f"{counted(row['accounts'], 'account')}",
+                    highlight=False,
+                )
+        else:
+            console.print("no overlapping territories")
+    if result.skipped_on_null:
+        console.print(
+            f"[yellow]{counted(result.skipped_on_null, 'account')} missed at least one territory "
+            "only because a field was empty (the rule was UNKNOWN)[/yellow]"
+        )
 
 
 def plans(console: Console, frame: pl.DataFrame) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from territorial.routing.route import Outcome, Routed
+from territorial.domain.leads import Outcome, Routed
 
 if TYPE_CHECKING:
     from territorial.domain.stored import StoredDecision

@@ -15,6 +15,7 @@ class StoredPlan:
     file_name: str
     source: str
     created_at: datetime
+    actor: str | None = None  # who stored it
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
 
+from territorial.domain.assignment import Assignment
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID
 from territorial.domain.plan import PRIMARY
@@ -16,36 +15,6 @@ from territorial.engine.membership import Membership, evaluate_membership
 from territorial.engine.pools import RepChoice, choose_reps
 from territorial.engine.reasons import rep_reason, territory_reason
 from territorial.engine.records import evaluation_frame
-
-RESULT_COLUMNS = [
-    "account_id",
-    "layer",
-    "territory_id",
-    "territory_name",
-    "rep_id",
-    "overlaps",
-    "tie",
-    "reason",
-    "workload",
-]
-
-
-@dataclass
-class Assignment:
-    rows: pl.DataFrame  # RESULT_COLUMNS, sorted by account_id then layer
-    territories: pl.DataFrame  # per-territory summary, in plan order
-    accounts: int
-    unassigned: int
-    ties: int
-    skipped_on_null: int  # accounts for which some rule was UNKNOWN because a field was empty
-    null_workload: int
-    # Each row's reason as an index into `reason_texts`, for storing reasons once rather than per row.
-    reason_index: np.ndarray
-    reason_texts: pl.Series
-
-    @property
-    def vacant(self) -> list[str]:
-        return self.territories.filter(pl.col("vacant")).get_column("territory_id").to_list()
 
 
 def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null_workload: int) -> Assignment:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from territorial.domain.explanation import Explanation, Visit
 from territorial.domain.fields import ACCOUNT_ID, canonical
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.records import prepare_record
-from territorial.engine.single import LayerAnswer, TerritoryFinder
+from territorial.engine.single import TerritoryFinder
 from territorial.rules import to_python
 from territorial.rules.ast import And, Comparison, Expr, Not, Or, Scalar
 from territorial.rules.text import show_value, to_text
@@ -17,24 +17,6 @@ from territorial.rules.text import show_value, to_text
 
 def verdict(value: bool | None) -> str:
     return "UNKNOWN" if value is None else ("TRUE" if value else "FALSE")
-
-
-@dataclass
-class Visit:
-    territory_id: str
-    name: str
-    depth: int
-    rule: str | None
-    result: str  # TRUE, FALSE or UNKNOWN
-    because: list[str] = field(default_factory=list)  # deciding sub-conditions, with the account's values
-
-
-@dataclass
-class Explanation:
-    account_id: str
-    visits: list[Visit]
-    answers: dict[str, LayerAnswer]
-    resolution: list[str]
 
 
 def explain(compiled: CompiledPlan, account: Mapping[str, Any]) -> Explanation:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from territorial.domain.explanation import LayerAnswer
 from territorial.domain.fields import OWNER_ID, canonical
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.records import prepare_record
 from territorial.rules.ast import Scalar
-
-
-@dataclass(frozen=True)
-class LayerAnswer:
-    layer: str
-    territory_id: str | None  # None: no territory in this layer
-    overlaps: tuple[str, ...]  # the other candidates, in resolution order
-    tie: bool
-    candidate_reps: tuple[str, ...]  # the owner when in the pool, else the territory's reps
 
 
 class TerritoryFinder:

@@ -9,21 +9,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
 
 import polars as pl
 
+from territorial.domain.choices import Crm, ExportFormat
 from territorial.domain.fields import ACCOUNT_ID
 from territorial.domain.plan import PRIMARY
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.output import write_table
 from territorial.io.tables import read_table
 
-ExportFormat = Literal["csv", "parquet", "salesforce", "hubspot"]
-FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
-
-Crm = Literal["salesforce", "hubspot"]
-CRMS: tuple[Crm, ...] = get_args(Crm)
+FORMATS = tuple(ExportFormat)
+CRMS = tuple(Crm)
 
 ASSIGNMENTS_CSV = "assignments.csv"
 ASSIGNMENTS_PARQUET = "assignments.parquet"
@@ -82,9 +79,9 @@ class _Crm:
 
 
 SALESFORCE = _Crm(
-    "salesforce", "Salesforce", SALESFORCE_OWNER_FILE, SALESFORCE_USER_COLUMN, "Salesforce User Id", True
+    Crm.SALESFORCE, "Salesforce", SALESFORCE_OWNER_FILE, SALESFORCE_USER_COLUMN, "Salesforce User Id", True
 )
-HUBSPOT = _Crm("hubspot", "HubSpot", HUBSPOT_OWNER_FILE, HUBSPOT_OWNER_COLUMN, "HubSpot owner id", False)
+HUBSPOT = _Crm(Crm.HUBSPOT, "HubSpot", HUBSPOT_OWNER_FILE, HUBSPOT_OWNER_COLUMN, "HubSpot owner id", False)
 
 
 def export_assignments(
@@ -237,7 +234,7 @@ def _check_options(
         return
     if rep_id_source is not None and rep_id_source not in CRMS:
         raise BadInput.at(f"unknown rep id source {rep_id_source!r}; expected one of {', '.join(CRMS)}")
-    if rep_id_source == fmt and user_ids is not None:
+    if rep_id_source is not None and str(rep_id_source) == str(fmt) and user_ids is not None:
         raise BadInput.at(
             f"give either --user-ids or --rep-ids-from {fmt}, not both: one maps the rep ids to "
             f"{_crm(fmt).user_id_kind}s, the other says they already are",

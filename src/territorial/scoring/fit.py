@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from territorial.domain.choices import FitEstimator, candidates
 from territorial.errors import BadInput
 from territorial.progress import Progress, silent
 from territorial.scoring.category_boosting import CategoryBoosting
@@ -39,8 +39,7 @@ from territorial.scoring.features import (
 from territorial.scoring.model_file import our_string, pack_model, unpack_model
 from territorial.scoring.one_lead import Linear, compile_part
 
-EstimatorChoice = Literal["auto", "gbm", "logistic", "blend"]
-CANDIDATES: tuple[str, ...] = ("gbm", "logistic", "blend")
+CANDIDATES = candidates(FitEstimator)
 # Each candidate's chance is a weighted average of fitted parts. "blend" is half CatBoost and half
 # the boosted trees and the extremely randomised forest 2:1. On the X Education leads (5-fold CV, fold
 # seeds 1-3, never the benchmark's seed 0): a forest share of 0.3-0.4 beside the boosted trees was best
@@ -95,23 +94,6 @@ FOREST_SETTINGS: dict[str, Any] = {
     "max_features": 0.5,
 }
 LOGISTIC_C = 0.5
-
-
-@dataclass(frozen=True)
-class TrainReport:
-    """What `territorial score train` prints: cross-validated quality and the saved model's identity."""
-
-    estimator: str
-    version: str
-    rows: int
-    positives: int
-    roc_auc: float
-    pr_auc: float
-    calibration: pl.DataFrame
-    candidate_roc_auc: dict[str, float]
-    features: list[str]
-    excluded: list[str]
-    dropped: list[str]
 
 
 def conversion_labels(labels: pl.Series, table: Lines | None = None) -> npt.NDArray[np.int64]:
@@ -194,7 +176,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
     trees and an extremely randomised forest 2:1) or "auto": the one of those with the best
     cross-validated ROC AUC."""
 
-    def __init__(self, estimator: EstimatorChoice = "auto", random_state: int = 0, cv_folds: int = 5) -> None:
+    def __init__(self, estimator: str = FitEstimator.AUTO, random_state: int = 0, cv_folds: int = 5) -> None:
         self.estimator = estimator
         self.random_state = random_state
         self.cv_folds = cv_folds

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +17,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 
+from territorial.domain.choices import PotentialEstimator, candidates
 from territorial.errors import BadInput
 from territorial.scoring.features import (
     Feature,
@@ -31,8 +31,7 @@ from territorial.scoring.features import (
 )
 from territorial.scoring.model_file import our_string, pack_model, unpack_model
 
-PotentialEstimator = Literal["auto", "gbm", "linear"]
-CANDIDATES: tuple[str, ...] = ("gbm", "linear")
+CANDIDATES = candidates(PotentialEstimator)
 MODEL_MAGIC = "territorial-potential-model"
 TRAIN_COMMAND = "territorial score train-potential"
 
@@ -48,23 +47,6 @@ GBM_SETTINGS: dict[str, Any] = {
     "early_stopping": False,  # a fixed tree count keeps results independent of an inner split
 }
 RIDGE_ALPHA = 1.0
-
-
-@dataclass(frozen=True)
-class PotentialReport:
-    """What `territorial score train-potential` prints: cross-validated error and the model's identity."""
-
-    estimator: str
-    version: str
-    rows: int
-    target: str
-    target_mean: float
-    r2: float
-    mae: float
-    candidate_r2: dict[str, float]
-    features: list[str]
-    excluded: list[str]
-    dropped: list[str]
 
 
 def potential_targets(values: pl.Series, table: Lines | None = None) -> npt.NDArray[np.float64]:
@@ -99,7 +81,7 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
     categories and standardised numbers) or "auto": the one with the better cross-validated R²."""
 
     def __init__(
-        self, estimator: PotentialEstimator = "auto", random_state: int = 0, cv_folds: int = 5
+        self, estimator: str = PotentialEstimator.AUTO, random_state: int = 0, cv_folds: int = 5
     ) -> None:
         self.estimator = estimator
         self.random_state = random_state

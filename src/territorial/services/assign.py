@@ -1,4 +1,5 @@
-"""Use cases on files: assign a book to a plan, explain one account, validate a plan."""
+"""Assigning accounts to territories: a book and a plan given as files, or the workspace's accounts
+and a stored plan with the run kept; validating a plan and explaining one account."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.domain.book import AccountBook
+from territorial.domain.explanation import Explanation
 from territorial.domain.plan import Plan
-from territorial.engine.assign import Assignment, assign
+from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
-from territorial.engine.explain import Explanation, explain
+from territorial.engine.explain import explain
 from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
@@ -22,7 +25,11 @@ from territorial.io.accounts import read_accounts
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
+from territorial.services.context import Context
+from territorial.services.plans import stored_plan
 from territorial.services.potential import account_potential, potential_fields
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.workspace import active_reps, load_accounts
 
 
 @dataclass
@@ -112,14 +119,23 @@ def assign_files(
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path)
         warnings += rep_warnings
+    result = assign_book(plan, book, Path(plan_path).parent, warnings, progress)
+    return AssignRun(plan, book, result, warnings)
+
+
+def assign_book(
+    plan: Plan, book: AccountBook, folder: Path, warnings: list[Problem], progress: Progress
+) -> Assignment:
+    """The checked book assigned, each territory's potential summed (a model file is found in
+    `folder`); warnings about potential are added to `warnings`."""
     workload, null_workload = account_workload(plan, book)
     progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
     if plan.potential is not None:
         progress("Working out each account's potential", None)
-        potential = account_potential(plan, book, Path(plan_path).parent, warnings)
+        potential = account_potential(plan, book, folder, warnings)
         result.territories = with_potential(result, book, potential)
-    return AssignRun(plan, book, result, warnings)
+    return result
 
 
 def with_potential(result: Assignment, book: AccountBook, potential: pl.Series) -> pl.DataFrame:
@@ -183,3 +199,51 @@ def explain_account(
     row = book.frame.row(int(found[0]), named=True)
     account = {key: row[column] for key, column in book.columns.items()}
     return explain(CompiledPlan(plan), account)
+
+
+@dataclass
+class StoredRun:
+    run_id: int
+    plan: Plan
+    assignment: Assignment
+    warnings: list[Problem]
+
+
+def assign_plan(
+    workspace: WorkspaceStore, ctx: Context, plan_id: int, progress: Progress = silent
+) -> StoredRun:
+    """Assign the workspace's accounts to a stored plan and keep the run and its results. The
+    workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
+    started = ctx.now()
+    with workspace.unit_of_work() as uow:
+        progress(f"Reading plan {plan_id}", None)
+        plan = stored_plan(uow, plan_id)
+        progress("Reading the workspace's accounts", None)
+        book = load_accounts(uow, plan.fields)
+        reps = active_reps(uow)
+    warnings = check_plan(plan, book.schema, book.field_names)
+    if reps is not None:
+        plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
+        warnings += rep_warnings
+    # A stored plan has no folder of its own: a potential model file is found from here.
+    result = assign_book(plan, book, Path.cwd(), warnings, progress)
+    progress(f"Storing {result.rows.height:,} results", None)
+    rows = result.rows.select(
+        *[c for c in RESULT_COLUMNS if c != "reason"],
+        pl.Series("reason_id", result.reason_index, dtype=pl.Int64),
+    )
+    with workspace.unit_of_work(write=True, lock="assign") as uow:
+        counts = (result.accounts, result.unassigned, result.ties)
+        run_id = uow.runs.add(plan_id, started, *counts, result.reason_texts.to_list(), rows, ctx.actor)
+        uow.runs.finish(run_id, ctx.now())
+    return StoredRun(run_id, plan, result, warnings)
+
+
+def run_results(workspace: WorkspaceStore, run_id: int) -> pl.DataFrame:
+    """A stored run's rows, as `territorial assign` wrote them."""
+    with workspace.unit_of_work() as uow:
+        rows = uow.runs.results(run_id)
+    if rows is None:
+        raise BadInput.at(f"no assignment run with id {run_id}", "--run")
+    layer_rank = pl.when(pl.col("layer") == "primary").then(0).otherwise(1)
+    return rows.sort([pl.col("account_id"), layer_rank, pl.col("layer")]).select(RESULT_COLUMNS)

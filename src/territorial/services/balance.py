@@ -22,7 +22,6 @@ from territorial.geo.counties import all_counties, nearest_counties, neighbour_p
 from territorial.geo.distance import haversine_km
 from territorial.io.accounts import read_accounts
 from territorial.io.balance_inputs import coordinates, county_codes, read_edges, read_units, zip_field
-from territorial.io.plan_file import load_plan
 from territorial.io.plan_writer import DraftEntry, draft_plan_yaml
 from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
@@ -42,9 +41,10 @@ from territorial.rules.arithmetic import fields_in, numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import compile_rule
 from territorial.rules.types import check_rule
+from territorial.services.plans import ResolvedPlan, resolve_plan
 from territorial.services.potential import account_potential
-from territorial.services.workspace import load_accounts, plan_reference, stored_plan
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.workspace import load_accounts
 
 WORKLOAD = "workload"
 COUNT_NAMES = ("accounts", "units", "count")
@@ -182,7 +182,8 @@ def read_inputs(
     """Accounts (a file or the workspace) or units, reps, the plan, the workload and the other
     metrics, adjacency, current owners and locks: everything `balance` needs. The workload is
     --workload, else the plan's, else `default_workload`, else 1 per account."""
-    plan = _plan(request)
+    resolved = _plan(request)
+    plan = resolved.plan if resolved is not None else None
     book, noun, id_key = _book(request, plan)
     xy, geographic = coordinates(book, allow_xy=request.units is not None)
     ids = book.frame.get_column(book.columns[id_key]).to_list()
@@ -215,7 +216,8 @@ def read_inputs(
             metrics[name] = np.ones(book.frame.height)
         elif _is_model_potential(name, book, plan):
             assert plan is not None
-            metrics[name] = account_potential(plan, book, _plan_folder(request)).to_numpy()
+            assert resolved is not None
+            metrics[name] = account_potential(plan, book, resolved.folder).to_numpy()
         else:
             metrics[name] = _evaluate(book, _metric_expression(name, book, plan), "--metric")
     skills = None
@@ -249,16 +251,8 @@ def _zones(book: AccountBook, ids: list[str]) -> np.ndarray | None:
     return np.asarray(zones, dtype=object)
 
 
-def _plan(request: BalanceRequest) -> Plan | None:
-    if request.plan is None:
-        return None
-    reference = plan_reference(request.plan)
-    if isinstance(reference, int):
-        if request.workspace is None:
-            raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
-        with request.workspace.unit_of_work() as uow:
-            return stored_plan(uow, reference)
-    return load_plan(reference)
+def _plan(request: BalanceRequest) -> ResolvedPlan | None:
+    return resolve_plan(request.workspace, request.plan) if request.plan is not None else None
 
 
 def _book(request: BalanceRequest, plan: Plan | None) -> tuple[AccountBook, str, str]:
@@ -284,13 +278,6 @@ def _first_activity(book: AccountBook) -> str:
     if not activities:
         raise BadInput.at("the units file has no activity (number) column", book.file, 1)
     return activities[0]
-
-
-def _plan_folder(request: BalanceRequest) -> Path:
-    """Where the plan's files (a potential model) are found: beside a plan file; for a stored plan,
-    the working directory."""
-    reference = plan_reference(request.plan) if request.plan else None
-    return reference.resolve().parent if isinstance(reference, Path) else Path.cwd()
 
 
 def _is_model_potential(name: str, book: AccountBook, plan: Plan | None) -> bool:

@@ -21,7 +21,7 @@ from territorial.optimize.feasibility import Infeasible
 from territorial.optimize.problem import Rules, Territories
 from territorial.progress import Progress, silent
 from territorial.services.balance import WORKLOAD, BalanceRequest, Inputs, read_inputs
-from territorial.store.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
 
 SEGMENT, REGION = "segment", "region"
 

@@ -17,9 +17,9 @@ from territorial.io.output import write_table
 from territorial.io.tables import read_table
 from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.context import Context
 from territorial.services.record_diff import diff_records
-from territorial.store.bulk import now
-from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
 REJECT_REASON = "reason"
@@ -46,8 +46,9 @@ ACTIVE = "active"
 UPDATED_AT = "updated_at"
 
 
-def import_file(
+def import_records(
     workspace: WorkspaceStore,
+    ctx: Context,
     entity: Entity,
     path: str | Path,
     mapping: str | None = None,
@@ -76,7 +77,7 @@ def import_file(
     incoming = normalized.frame.filter(keep)
     progress(f"Comparing {incoming.height:,} rows with the workspace", None)
     with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
-        report = _write(uow, schema, mapped, incoming, full_sync, mapping)
+        report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)
     report.rejected = bad_rows.len()
     report.rejects_file = rejects_file
@@ -152,6 +153,7 @@ def _write_rejects(mapped: MappedTable, problems: pl.DataFrame, path: Path) -> N
 
 def _write(
     uow: UnitOfWork,
+    ctx: Context,
     schema: EntitySchema,
     mapped: MappedTable,
     incoming: pl.DataFrame,
@@ -161,8 +163,8 @@ def _write(
     """Upsert the changed and new records, deactivate the missing ones (full sync), and keep every
     change in the history."""
     entity = schema.entity
-    started = now()
-    import_id = uow.imports.start(entity, mapped.file, mapping, started, len(mapped))
+    started = ctx.now()
+    import_id = uow.imports.start(entity, mapped.file, mapping, started, len(mapped), ctx.actor)
     id_field = schema.id_field
     custom_fields = [c for c in incoming.columns if c not in schema.fields]
     core = [c for c in incoming.columns if c in schema.fields and c != id_field and c != ACTIVE]
@@ -212,7 +214,7 @@ def _write(
         )
     )
     counts = ImportCounts(diff.inserted, diff.updated, diff.unchanged, deactivated.height)
-    uow.imports.finish(import_id, now(), counts)
+    uow.imports.finish(import_id, ctx.now(), counts)
     return ImportReport(
         import_id,
         entity,

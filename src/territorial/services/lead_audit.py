@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
-from territorial.domain.reps import Rep
+from territorial.domain.leads import Routed
 from territorial.domain.stored import StoredDecision
 from territorial.errors import BadInput
+from territorial.io.reps import read_reps
 from territorial.routing.round_robin import PoolState, RoundRobin
-from territorial.routing.route import Routed
-from territorial.store.bulk import now
-from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.context import Context
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 
 def pool_states(uow: UnitOfWork) -> dict[str, PoolState]:
@@ -53,6 +54,7 @@ def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
 
 def store_decisions(
     workspace: WorkspaceStore,
+    ctx: Context,
     plan_id: int | None,
     plan_name: str,
     source: str,
@@ -60,7 +62,7 @@ def store_decisions(
     pools: Mapping[str, RoundRobin],
 ) -> int:
     """Store a routing run, its decisions with their paths and where the pools now stand."""
-    started = now()
+    started = ctx.now()
     frame = decisions_frame(decisions).select(
         "lead_id",
         pl.Series("email", [d.email for d in decisions], dtype=pl.String),
@@ -78,9 +80,9 @@ def store_decisions(
         pl.Series("path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String),
     )
     with workspace.unit_of_work(write=True, lock="route") as uow:
-        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame)
-        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, now())
-        uow.routing.finish_run(run_id, now())
+        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor)
+        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now())
+        uow.routing.finish_run(run_id, ctx.now())
     return run_id
 
 
@@ -97,7 +99,7 @@ def fairness_report(
     workspace: WorkspaceStore,
     start: date | None = None,
     end: date | None = None,
-    reps: Sequence[Rep] | None = None,
+    reps_file: str | Path | None = None,
     route_run_id: int | None = None,
 ) -> pl.DataFrame:
     """Per territory pool and rep, for leads dated from `start` to `end` (inclusive) or of one routing
@@ -106,7 +108,8 @@ def fairness_report(
     duplicate leads follow account ownership, not the rotation."""
     with workspace.unit_of_work() as uow:
         frame = uow.routing.pooled_leads(start, end, route_run_id)
-        known = {rep.rep_id: rep for rep in (reps if reps is not None else uow.reps.list())}
+        listed = read_reps(reps_file) if reps_file is not None else uow.reps.list()
+        known = {rep.rep_id: rep for rep in listed}
         pools = pool_states(uow)
     # Pool members who won no lead in the period still hold a weight share: add them with zero leads.
     members = pl.DataFrame(

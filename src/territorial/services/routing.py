@@ -12,6 +12,15 @@ import numpy as np
 import polars as pl
 
 from territorial.domain.fields import canonical
+from territorial.domain.leads import (
+    AccountMatch,
+    AccountOwner,
+    Earlier,
+    FitVerdict,
+    Lead,
+    RelevanceVerdict,
+    Routed,
+)
 from territorial.domain.plan import Plan
 from territorial.domain.reps import Rep
 from territorial.engine.checks import check_plan
@@ -25,21 +34,14 @@ from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
 from territorial.routing.match import AccountMatcher
 from territorial.routing.round_robin import RoundRobin
-from territorial.routing.route import (
-    AccountMatch,
-    AccountOwner,
-    Earlier,
-    FitVerdict,
-    Lead,
-    LeadRouter,
-    RelevanceVerdict,
-    Routed,
-)
+from territorial.routing.route import LeadRouter
 from territorial.services.assign import apply_reps
+from territorial.services.context import Context
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
+from territorial.services.plans import plan_reference, stored_plan
 from territorial.services.scoring import load_fit_model, relevance_model
-from territorial.services.workspace import load_accounts, stored_plan
-from territorial.store.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.workspace import load_accounts
 
 if TYPE_CHECKING:  # scikit-learn loads only when the plan scores leads
     from territorial.scoring.fit import FitModel
@@ -92,6 +94,7 @@ def open_router(
     progress: Progress = silent,
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models."""
+    plan = plan_reference(plan)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
             progress(f"Reading plan {plan}", None)
@@ -261,15 +264,33 @@ def _email(value: object) -> str | None:
 # ---- routing ------------------------------------------------------------------------------------
 
 
+def route_leads(
+    workspace: WorkspaceStore,
+    ctx: Context,
+    leads_path: str | Path,
+    plan: str | Path | int,
+    reps_path: str | Path | None = None,
+    availability_path: str | Path | None = None,
+    today: date | None = None,
+    progress: Progress = silent,
+) -> RoutedBatch:
+    """Route a file of leads with a plan (a stored plan's id or a plan file), the workspace's accounts
+    and its reps (or a reps file), and store every decision with its path."""
+    router = open_router(workspace, plan, reps_path, availability_path, progress)
+    return route_file(workspace, ctx, router, leads_path, today, progress)
+
+
 def route_file(
     workspace: WorkspaceStore,
+    ctx: Context,
     router: Router,
     leads_path: str | Path,
     today: date | None = None,
     progress: Progress = silent,
 ) -> RoutedBatch:
-    """Route every lead of a file, oldest first, store the decisions and return them in file order."""
-    today = today or date.today()
+    """Route every lead of a file, oldest first, store the decisions and return them in file order.
+    Leads without a created date take `today` (default: the context's day)."""
+    today = today or ctx.now().date()
     raw, typed = read_leads(leads_path, router.plan.fields)
     progress(f"Scoring and matching {typed.height:,} leads", None)
     leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
@@ -287,13 +308,13 @@ def route_file(
     decisions = [decided[i] for i in range(len(leads))]
     progress(f"Storing {len(decisions):,} decisions", None)
     run_id = store_decisions(
-        workspace, router.plan_id, router.plan.name, str(leads_path), decisions, _touched_pools(router)
+        workspace, ctx, router.plan_id, router.plan.name, str(leads_path), decisions, _touched_pools(router)
     )
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 
 def route_lead(
-    workspace: WorkspaceStore, router: Router, lead: Mapping[str, Any], store: bool = True
+    workspace: WorkspaceStore, ctx: Context, router: Router, lead: Mapping[str, Any], store: bool = True
 ) -> Routed:
     """Route one lead given as field -> value (the in-process API); the decision is stored unless
     `store` is False."""
@@ -308,14 +329,14 @@ def route_lead(
         if router.fit_model is not None
         else pl.DataFrame()
     )
-    facts = lead_facts(router, raw, [record], date.today())[0]
+    facts = lead_facts(router, raw, [record], ctx.now().date())[0]
     if store:
         with workspace.unit_of_work() as uow:
             _remember_earlier(uow, router, [facts])
     decision = router.lead_router.route(facts)
     if store:
         store_decisions(
-            workspace, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
+            workspace, ctx, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
         )
     return decision
 

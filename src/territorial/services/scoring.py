@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue
 from territorial.io.model_files import read_model_file, write_model_file
@@ -22,11 +24,45 @@ from territorial.progress import Progress, silent
 
 # scikit-learn, CatBoost and the language model load only when a command needs them.
 if TYPE_CHECKING:
-    from territorial.scoring.fit import EstimatorChoice, FitModel, TrainReport
-    from territorial.scoring.potential import PotentialEstimator, PotentialModel, PotentialReport
+    from territorial.scoring.fit import FitModel
+    from territorial.scoring.potential import PotentialModel
     from territorial.scoring.relevance import RelevanceModel
 
 RELEVANCE_BATCH = 256
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What `territorial score train` prints: cross-validated quality and the saved model's identity."""
+
+    estimator: str
+    version: str
+    rows: int
+    positives: int
+    roc_auc: float
+    pr_auc: float
+    calibration: pl.DataFrame
+    candidate_roc_auc: dict[str, float]
+    features: list[str]
+    excluded: list[str]
+    dropped: list[str]
+
+
+@dataclass(frozen=True)
+class PotentialReport:
+    """What `territorial score train-potential` prints: cross-validated error and the model's identity."""
+
+    estimator: str
+    version: str
+    rows: int
+    target: str
+    target_mean: float
+    r2: float
+    mae: float
+    candidate_r2: dict[str, float]
+    features: list[str]
+    excluded: list[str]
+    dropped: list[str]
 
 
 # ---- fit: the chance that a lead or account converts ---------------------------------------------
@@ -37,14 +73,14 @@ def train_fit_model(
     label: str,
     exclude: Sequence[str],
     out_path: str | Path,
-    estimator: EstimatorChoice = "auto",
+    estimator: FitEstimator = FitEstimator.AUTO,
     random_state: int = 0,
     progress: Progress = silent,
 ) -> TrainReport:
     """Train on a history file, save the versioned model, and return the cross-validated figures."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from territorial.scoring.fit import FitModel, TrainReport, calibration_table, conversion_labels
+    from territorial.scoring.fit import FitModel, calibration_table, conversion_labels
     from territorial.scoring.model_file import fingerprint
 
     table = read_table(history_path)
@@ -109,7 +145,7 @@ def train_potential_model(
     target: str,
     exclude: Sequence[str],
     out_path: str | Path,
-    estimator: PotentialEstimator = "auto",
+    estimator: PotentialEstimator = PotentialEstimator.AUTO,
     only: str | None = None,
     random_state: int = 0,
 ) -> PotentialReport:
@@ -118,7 +154,7 @@ def train_potential_model(
     from sklearn.metrics import mean_absolute_error, r2_score
 
     from territorial.scoring.model_file import fingerprint
-    from territorial.scoring.potential import PotentialModel, PotentialReport, potential_targets
+    from territorial.scoring.potential import PotentialModel, potential_targets
 
     table = read_table(history_path)
     rows = rows_where(table.frame, only, table.file)

@@ -37,10 +37,12 @@ class Repository:
 
 
 class Plans(Repository):
-    def add(self, name: str, file_name: str, source: str, created_at: datetime) -> int:
+    def add(
+        self, name: str, file_name: str, source: str, created_at: datetime, actor: str | None = None
+    ) -> int:
         result = self._writing().execute(
             insert(tables.plans)
-            .values(name=name, file_name=file_name, source=source, created_at=created_at)
+            .values(name=name, file_name=file_name, source=source, created_at=created_at, actor=actor)
             .returning(tables.plans.c.plan_id)
         )
         return int(result.scalar_one())
@@ -126,7 +128,13 @@ class Reps(Repository):
 
 class Imports(Repository):
     def start(
-        self, entity: Entity, source_file: str, mapping: str | None, started_at: datetime, rows: int
+        self,
+        entity: Entity,
+        source_file: str,
+        mapping: str | None,
+        started_at: datetime,
+        rows: int,
+        actor: str | None = None,
     ) -> int:
         return int(
             self._writing()
@@ -138,6 +146,7 @@ class Imports(Repository):
                     mapping=mapping,
                     started_at=started_at,
                     rows_read=rows,
+                    actor=actor,
                 )
                 .returning(tables.imports.c.import_id)
             )
@@ -202,6 +211,7 @@ class AssignmentRuns(Repository):
         ties: int,
         reasons: Sequence[str],
         results: pl.DataFrame,
+        actor: str | None = None,
     ) -> int:
         """A run with its results (the RESULT_TYPES columns; reason_id indexes `reasons`)."""
         connection = self._writing()
@@ -214,6 +224,7 @@ class AssignmentRuns(Repository):
                     accounts=accounts,
                     unassigned=unassigned,
                     ties=ties,
+                    actor=actor,
                 )
                 .returning(tables.assignment_runs.c.run_id)
             ).scalar_one()
@@ -284,6 +295,7 @@ class RoutingAudit(Repository):
         source: str,
         started_at: datetime,
         decisions: pl.DataFrame,
+        actor: str | None = None,
     ) -> int:
         """A routing run with its decisions (the DECISION_TYPES columns)."""
         connection = self._writing()
@@ -296,6 +308,7 @@ class RoutingAudit(Repository):
                     source=source,
                     started_at=started_at,
                     leads=decisions.height,
+                    actor=actor,
                 )
                 .returning(tables.routing_runs.c.route_run_id)
             ).scalar_one()

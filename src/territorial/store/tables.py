@@ -67,6 +67,7 @@ imports = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("actor", String(255), nullable=True),  # who ran it
     Column("inserted", Integer, nullable=False, server_default="0"),
     Column("updated", Integer, nullable=False, server_default="0"),
     Column("unchanged", Integer, nullable=False, server_default="0"),
@@ -108,6 +109,7 @@ plans = Table(
     Column("file_name", Text, nullable=False),
     Column("source", Text, nullable=False),  # the YAML, verbatim
     Column("created_at", DateTime, nullable=False),
+    Column("actor", String(255), nullable=True),  # who stored it
 )
 
 assignment_runs = Table(
@@ -120,6 +122,7 @@ assignment_runs = Table(
     Column("accounts", Integer, nullable=False, server_default="0"),
     Column("unassigned", Integer, nullable=False, server_default="0"),
     Column("ties", Integer, nullable=False, server_default="0"),
+    Column("actor", String(255), nullable=True),  # who ran it
 )
 
 run_reasons = Table(
@@ -160,6 +163,7 @@ routing_runs = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("leads", Integer, nullable=False, server_default="0"),
+    Column("actor", String(255), nullable=True),  # who routed them
 )
 
 # The audit: every routing decision with its full path (each step, its inputs and its outcome).

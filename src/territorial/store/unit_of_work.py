@@ -1,40 +1,11 @@
-"""A unit of work: one transaction on the workspace and the repositories that read and write in it.
-
-Services take a `WorkspaceStore` and open units of work on it, one to read and, after any long
-computation, another to write. Tests give services an in-memory fake with the same methods."""
+"""The SQL unit of work: one transaction on the workspace and the repositories that read and write
+in it (services.unit_of_work says what services may rely on)."""
 
 from __future__ import annotations
-
-from contextlib import AbstractContextManager
-from typing import Protocol
 
 from sqlalchemy import Connection
 
 from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, Reps, RoutingAudit
-
-
-class UnitOfWork(Protocol):
-    """The repositories of one transaction."""
-
-    plans: Plans
-    records: Records
-    reps: Reps
-    imports: Imports
-    runs: AssignmentRuns
-    routing: RoutingAudit
-
-
-class WorkspaceStore(Protocol):
-    """What services need of a workspace: its name, and units of work on it."""
-
-    @property
-    def name(self) -> str: ...
-
-    def unit_of_work(
-        self, write: bool = False, lock: str | None = None
-    ) -> AbstractContextManager[UnitOfWork]:
-        """A transaction; a writer names the lock it takes (`import:accounts`, `assign`, `route`)."""
-        ...
 
 
 class SqlUnitOfWork:

@@ -1,0 +1,137 @@
+"""The `territorial` command's application: its global options, the context every command runs in,
+and how a command's problems become exit codes (2 for bad input, 1 for a fault of ours)."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from territorial.errors import BadInput
+from territorial.services.context import Context
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.workspace import connect
+
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+ACTOR_VARIABLE = "TERRITORIAL_ACTOR"
+# Tests fix the clock, so that what the workspace keeps (and `plan list` shows) is the same each run.
+NOW_VARIABLE = "TERRITORIAL_NOW"
+
+err = Console(stderr=True)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A command group whose first command runs when the first argument names no command, so that
+    `territorial route LEADS.csv` and `territorial route explain LEAD_ID` both read naturally."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its own click Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [next(iter(self.commands)), *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sales territory management.")
+
+
+def group(name: str, help: str, default_command: bool = False) -> typer.Typer:
+    """A command group of `territorial` (`territorial NAME ...`)."""
+    kind = DefaultCommandGroup if default_command else TyperGroup
+    sub = typer.Typer(cls=kind, no_args_is_help=True, help=help)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+def handled(body: Callable[P, T]) -> Callable[P, T]:
+    """A command that reports bad input as `error: ...` with exit 2, and anything unexpected as an
+    internal error with exit 1; never a traceback."""
+
+    @functools.wraps(body)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return body(*args, **kwargs)
+        except BadInput as problem:
+            err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (typer.Exit, BrokenPipeError):
+            raise
+        except Exception as unexpected:
+            err.print(
+                f"[red]internal error:[/red] {type(unexpected).__name__}: {escape(str(unexpected))}",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return run
+
+
+@dataclass(frozen=True)
+class Session:
+    """The global options, kept on typer's context for the command that follows them."""
+
+    database_url: str | None
+    actor: str | None
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="TERRITORIAL_DATABASE_URL",
+            help="The workspace database: sqlite:///file.db (default ./territorial.db) or "
+            "postgresql+psycopg://user@host/db.",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--actor",
+            envvar=ACTOR_VARIABLE,
+            help="Who is doing this, kept with what the workspace stores (default: your user name).",
+        ),
+    ] = None,
+) -> None:
+    """Sales territory management."""
+    ctx.obj = Session(database_url, actor)
+
+
+def _session(ctx: typer.Context) -> Session:
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, Session) else Session(None, None)
+
+
+def workspace_of(ctx: typer.Context) -> WorkspaceStore:
+    """The workspace the global options name, opened when the command first uses it."""
+    return connect(_session(ctx).database_url)
+
+
+def database_url_of(ctx: typer.Context) -> str | None:
+    return _session(ctx).database_url
+
+
+def context_of(ctx: typer.Context) -> Context:
+    """The command line's context: its user (--actor, TERRITORIAL_ACTOR, else the OS user) as the
+    workspace's admin, at the time TERRITORIAL_NOW fixes (ISO, for tests) or the clock's."""
+    actor = _session(ctx).actor or getpass.getuser()
+    fixed = os.environ.get(NOW_VARIABLE)
+    if not fixed:
+        return Context.admin(actor)
+    try:
+        now = datetime.fromisoformat(fixed.strip()).replace(microsecond=0)
+    except ValueError:
+        raise BadInput.at(f"expected a time as YYYY-MM-DDTHH:MM:SS, got {fixed!r}", NOW_VARIABLE) from None
+    return Context.admin(actor, now)

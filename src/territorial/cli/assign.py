@@ -1,0 +1,95 @@
+"""`assign`, `validate` and `explain`: accounts to territories, a plan checked, one account's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from territorial.cli import render
+from territorial.cli.app import app, context_of, err, handled, workspace_of
+from territorial.cli.progress import stage_bar
+from territorial.errors import BadInput
+from territorial.io.output import check_writable, write_table
+from territorial.services.assign import assign_files, assign_plan, explain_account, validate_files
+
+PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
+
+
+@app.command()
+@handled
+def assign(
+    ctx: typer.Context,
+    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    plan_id: Annotated[
+        int | None, typer.Option("--plan", help="A stored plan's id: assign the workspace's accounts.")
+    ] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: rep_id, name, email, active.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Result file (.csv or .parquet); stdout if left out.")
+    ] = None,
+    summary: Annotated[
+        Path | None, typer.Option("--summary", help="Write the per-territory summary here.")
+    ] = None,
+) -> None:
+    """Assign every account to its territory and rep, with overlaps, ties and reasons.
+
+    Either PLAN --accounts FILE (files), or --plan ID (the workspace's accounts; the run is stored)."""
+    if plan_id is not None:
+        if plan is not None or accounts is not None or reps is not None:
+            raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+        check_writable(out, summary)  # before the run is stored
+        with stage_bar(err) as progress:
+            stored = assign_plan(workspace_of(ctx), context_of(ctx), plan_id, progress)
+            if out is not None:
+                write_table(stored.assignment.rows, out)
+            if summary is not None:
+                write_table(stored.assignment.territories, summary)
+        render.warnings(err, stored.warnings)
+        render.assignment_summary(err, stored.assignment)
+        print(stored.run_id)
+        export = f"`territorial export assignments --run {stored.run_id}`"
+        err.print(f"stored as run {stored.run_id}; {export} writes it out")
+        return
+    if plan is None or accounts is None:
+        raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "assign")
+    with stage_bar(err) as progress:
+        result = assign_files(plan, accounts, reps, progress=progress)
+        progress(f"Writing {result.assignment.rows.height:,} rows", None)
+        write_table(result.assignment.rows, out)
+        if summary is not None:
+            write_table(result.assignment.territories, summary)
+    render.warnings(err, result.warnings)
+    render.assignment_summary(err, result.assignment)
+    if out is not None:
+        err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
+
+
+@app.command()
+@handled
+def explain(
+    plan: PlanArg,
+    accounts: Annotated[Path, typer.Option("--accounts", help="Accounts CSV or Parquet.")],
+    account: Annotated[str, typer.Option("--account", help="The account_id to explain.")],
+) -> None:
+    """Walk the plan for one account: each rule's result, why, and how the winner was chosen."""
+    with stage_bar(err) as progress:
+        result = explain_account(plan, accounts, account, progress=progress)
+    render.explanation(Console(), result)
+
+
+@app.command()
+@handled
+def validate(
+    plan: PlanArg,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Check against this file too.")] = None,
+) -> None:
+    """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
+    with stage_bar(err) as progress:
+        result = validate_files(plan, accounts, progress=progress)
+    render.validation(Console(), result)

@@ -1,0 +1,41 @@
+"""`generate accounts` and `generate plan`: realistic sample data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from territorial.cli.app import err, group, handled
+from territorial.services.samples import write_sample_accounts, write_sample_plan
+
+generate_app = group("generate", "Generate realistic sample data.")
+
+
+@generate_app.command("accounts")
+@handled
+def generate_accounts(
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of accounts.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV or Parquet file to write.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """A realistic account book on real US ZIP codes."""
+    with err.status(f"Generating {n:,} accounts…"):
+        write_sample_accounts(n, seed, out)
+    err.print(f"wrote {n:,} accounts to {out}")
+
+
+@generate_app.command("plan")
+@handled
+def generate_plan(
+    territories: Annotated[
+        int,
+        typer.Option("--territories", min=10, max=50_000, help="About how many territories (10 to 50,000)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="YAML file to write.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """A realistic three-level plan with named accounts and two overlay layers."""
+    write_sample_plan(territories, seed, out)
+    err.print(f"wrote a plan to {out}")

@@ -1,0 +1,118 @@
+"""Lead routing: `route LEADS --plan PLAN`, `route explain LEAD_ID` and `route fairness`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from territorial.cli import routing_render
+from territorial.cli.app import context_of, err, group, handled, workspace_of
+from territorial.cli.progress import stage_bar
+from territorial.cli.render import warnings
+from territorial.errors import BadInput
+from territorial.io.output import check_writable, write_table
+from territorial.services.lead_audit import explain_lead, fairness_report
+from territorial.services.plans import plan_reference
+from territorial.services.routing import route_leads
+
+route_app = group(
+    "route",
+    "Lead routing: `territorial route LEADS --plan PLAN` routes a file; "
+    "`route explain` and `route fairness` read the audit.",
+    default_command=True,
+)
+
+
+def _day(text: str | None, option: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text is not None else None
+    except ValueError:
+        raise BadInput.at(f"expected a date as YYYY-MM-DD, got {text!r}", option) from None
+
+
+@route_app.command("batch")
+@handled
+def route_batch(
+    ctx: typer.Context,
+    leads: Annotated[Path, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")],
+    plan: Annotated[str, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")],
+    reps: Annotated[
+        Path | None,
+        typer.Option("--reps", help="Reps file (default: the workspace's reps): lead_weight, caps, skills."),
+    ] = None,
+    availability: Annotated[
+        Path | None, typer.Option("--availability", help="Out-of-office CSV: rep_id, start, end.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Decisions file (.csv or .parquet); stdout if left out.")
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="The day of leads without a created date (YYYY-MM-DD; default today)."),
+    ] = None,
+) -> None:
+    """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
+
+    Writes lead_id, decision, rep_id, territory_id, matched_account_id, score, reason (then relevance,
+    product and queue); every decision is stored with its path for `territorial route explain`."""
+    day = _day(on, "--date")
+    target = plan_reference(plan)
+    check_writable(out)  # before any decision is stored
+    workspace = workspace_of(ctx)
+    with stage_bar(err) as progress:
+        batch = route_leads(workspace, context_of(ctx), leads, target, reps, availability, day, progress)
+        write_table(batch.rows, out)
+    warnings(err, batch.warnings)
+    routing_render.batch_summary(err, batch.decisions)
+    if any(d.in_pool for d in batch.decisions):
+        routing_render.fairness(
+            err, fairness_report(workspace, route_run_id=batch.route_run_id), "this batch"
+        )
+    if out is not None:
+        err.print(f"wrote {len(batch.decisions):,} decisions to {out}")
+    err.print(
+        f"stored as routing run {batch.route_run_id}; `territorial route explain LEAD_ID` shows a lead's path"
+    )
+
+
+@route_app.command("explain")
+@handled
+def route_explain(
+    ctx: typer.Context,
+    lead_id: Annotated[str, typer.Argument(help="The lead's id.")],
+    every: Annotated[bool, typer.Option("--all", help="Show every time the lead was routed.")] = False,
+) -> None:
+    """Show how a lead was routed: each step, its inputs and its outcome."""
+    decisions = explain_lead(workspace_of(ctx), lead_id)
+    shown = decisions if every else decisions[-1:]
+    console = Console()
+    for decision in shown:
+        routing_render.decision_path(console, decision)
+    if len(decisions) > 1 and not every:
+        err.print(f"lead {lead_id} was routed {len(decisions)} times; this is the latest (--all shows all)")
+
+
+@route_app.command("fairness")
+@handled
+def route_fairness(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="First lead day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last lead day (YYYY-MM-DD).")] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps file for the weights (default: the workspace's reps).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the report here (.csv or .parquet).")
+    ] = None,
+) -> None:
+    """Leads and expected value per rep against their weight share of the pool, for a period."""
+    first, last = _day(start, "--from"), _day(end, "--to")
+    report = fairness_report(workspace_of(ctx), first, last, reps)
+    if out is not None:
+        write_table(report, out)
+    period = f"{start or 'the first lead'} to {end or 'the last lead'}"
+    routing_render.fairness(Console(), report, period)

@@ -1,0 +1,133 @@
+"""Scoring: `score train`, `score train-potential`, `score apply` and `score relevance`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from territorial.cli import render
+from territorial.cli.app import err, group, handled
+from territorial.cli.progress import stage_bar
+from territorial.domain.choices import FitEstimator, PotentialEstimator
+from territorial.services.scoring import (
+    apply_fit_model,
+    score_relevance,
+    train_fit_model,
+    train_potential_model,
+)
+
+score_app = group("score", "Fit scores (the chance that an account or lead converts) and account potential.")
+
+# A progress bar for inquiries appears only when the whole file will take longer than this.
+SHOW_PROGRESS_AFTER_SECONDS = 2.0
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+@score_app.command("train")
+@handled
+def score_train(
+    history: Annotated[Path, typer.Option("--history", help="Past accounts or leads with their outcome.")],
+    label: Annotated[str, typer.Option("--label", help="The outcome column (1/0, true/false, yes/no).")],
+    out: Annotated[Path, typer.Option("--out", help="Model file to write.")],
+    exclude_columns: Annotated[
+        str, typer.Option("--exclude-columns", help="Comma-separated columns known only after the outcome.")
+    ] = "",
+    estimator: Annotated[
+        FitEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
+    ] = FitEstimator.AUTO,
+) -> None:
+    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table."""
+    with stage_bar(err) as progress:
+        report = train_fit_model(history, label, _columns(exclude_columns), out, estimator, progress=progress)
+    render.training(Console(), report, out)
+
+
+@score_app.command("train-potential")
+@handled
+def score_train_potential(
+    history: Annotated[
+        Path, typer.Option("--history", help="Past deals or accounts with the value to learn.")
+    ],
+    target: Annotated[str, typer.Option("--target", help="The number to learn, e.g. close_value.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Model file to write; a plan's `potential: {model: …}`.")
+    ],
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Learn from the rows where COLUMN=VALUE only, e.g. deal_stage=Won."),
+    ] = None,
+    exclude_columns: Annotated[
+        str, typer.Option("--exclude-columns", help="Comma-separated columns the model must not use.")
+    ] = "",
+    estimator: Annotated[
+        PotentialEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
+    ] = PotentialEstimator.AUTO,
+) -> None:
+    """Train an account-potential model (e.g. expected deal value from won deals); prints
+    cross-validated R² and mean absolute error."""
+    with err.status("Training with 5-fold cross-validation…"):
+        report = train_potential_model(history, target, _columns(exclude_columns), out, estimator, only)
+    render.potential_training(Console(), report, out)
+
+
+@score_app.command("apply")
+@handled
+def score_apply(
+    file: Annotated[Path, typer.Argument(help="Accounts or leads to score.")],
+    model: Annotated[Path, typer.Option("--model", help="A model file from `score train`.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write id, score, grade and reasons.")],
+    id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
+) -> None:
+    """Score a file: a 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D) and the top three reasons."""
+    with err.status("Scoring…"):
+        rows = apply_fit_model(model, file, out, id_column)
+    err.print(f"scored {rows:,} rows into {out}")
+
+
+@score_app.command("relevance")
+@handled
+def score_relevance_file(
+    file: Annotated[Path, typer.Argument(help="Leads with their inquiry text (CSV, Excel or Parquet).")],
+    catalogue: Annotated[Path, typer.Option("--catalogue", help="The product catalogue YAML.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write id, relevance, product, not_relevant.")],
+    text_column: Annotated[str, typer.Option("--text", help="The inquiry text column.")] = "inquiry",
+    id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Flag inquiries below this relevance (default: calibrated, 0.5)."),
+    ] = None,
+) -> None:
+    """Is each inquiry about our products? A 0–1 relevance, the closest product and a not_relevant flag."""
+    loading = err.status("Loading the language model…")
+    progress = Progress(console=err, transient=True)
+    task = progress.add_task("Scoring inquiries", total=None)
+    started = 0.0
+
+    def on_batch(done: int, total: int) -> None:
+        nonlocal started
+        if done == 0:
+            loading.stop()
+            started = time.monotonic()
+        elif (
+            not progress.live.is_started
+            and done < total
+            and (time.monotonic() - started) * total / done > SHOW_PROGRESS_AFTER_SECONDS
+        ):
+            progress.start()
+        progress.update(task, completed=done, total=total)
+
+    loading.start()
+    try:
+        rows = score_relevance(catalogue, file, out, text_column, id_column, threshold, on_batch)
+    finally:
+        loading.stop()
+        progress.stop()
+    err.print(f"scored {rows:,} inquiries into {out}")

@@ -1,0 +1,98 @@
+"""Workspace commands: `init`, `db upgrade`, `import ENTITY FILE` and `export assignments`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from territorial.cli import render
+from territorial.cli.app import app, context_of, database_url_of, err, group, handled, workspace_of
+from territorial.cli.progress import stage_bar
+from territorial.domain.choices import Crm, ExportFormat
+from territorial.domain.entities import Entity
+from territorial.services.export import export_run
+from territorial.services.imports import import_records
+from territorial.services.workspace import create_workspace
+
+db_app = group("db", "Workspace database maintenance.")
+export_app = group("export", "Write stored results for a CRM.")
+
+
+@app.command()
+@handled
+def init(ctx: typer.Context) -> None:
+    """Create a workspace (SQLite ./territorial.db unless --database-url says otherwise)."""
+    workspace = create_workspace(database_url_of(ctx))
+    err.print(f"workspace ready: {workspace.name}")
+
+
+@db_app.command("upgrade")
+@handled
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring an existing workspace's schema to this version of Territorial."""
+    workspace = create_workspace(database_url_of(ctx))
+    err.print(f"workspace schema is current: {workspace.name}")
+
+
+@app.command("import")
+@handled
+def import_file(
+    ctx: typer.Context,
+    entity: Annotated[
+        Entity, typer.Argument(help="What the file holds: accounts, reps, opportunities or leads.")
+    ],
+    file: Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")],
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", help="salesforce, hubspot, or a mapping YAML file.")
+    ] = None,
+    full_sync: Annotated[
+        bool,
+        typer.Option("--full-sync", help="Mark records missing from the file inactive (nothing is deleted)."),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Import the good rows; write the rejected ones to --rejects."),
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Where rejected rows go (default: <input name>.rejects.csv)."),
+    ] = None,
+) -> None:
+    """Import a CRM export (CSV, Excel or Parquet) into the workspace: `import accounts FILE`."""
+    workspace, context = workspace_of(ctx), context_of(ctx)
+    with stage_bar(err) as progress:
+        report = import_records(
+            workspace, context, entity, file, mapping, full_sync, skip_invalid, rejects, progress=progress
+        )
+    render.import_report(err, report)
+
+
+@export_app.command("assignments")
+@handled
+def export_assignments(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Option("--run", help="The assignment run to export.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="What to write.")] = ExportFormat.CSV,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
+    territory_ids: Annotated[
+        Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
+    ] = None,
+    user_ids: Annotated[
+        Path | None,
+        typer.Option(
+            "--user-ids",
+            help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
+        ),
+    ] = None,
+    rep_ids_from: Annotated[
+        Crm | None,
+        typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids."),
+    ] = None,
+) -> None:
+    """Write a stored run's assignments as files a CRM can load."""
+    source = rep_ids_from.value if rep_ids_from is not None else None
+    written = export_run(workspace_of(ctx), run_id, fmt.value, out, territory_ids, user_ids, source)
+    for path in written:
+        err.print(f"wrote {path}")

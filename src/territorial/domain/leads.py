@@ -1,0 +1,102 @@
+"""A lead on its way to a rep: what is known of it, and every routing decision with its path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    MATCHED = "matched"  # the owner of the lead's account
+    ROUTED = "routed"  # a rep of the lead's territory, by round robin
+    NURTURE = "nurture"  # disqualified: never sent to a rep
+    DUPLICATE = "duplicate"  # the same email was routed within the window: same rep again
+    FALLBACK = "fallback"  # no rep could take it: the territory's manager or the fallback queue
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a lead's path: what it looked at and what it decided."""
+
+    step: str
+    inputs: str
+    outcome: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"step": self.step, "inputs": self.inputs, "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
+class FitVerdict:
+    score: int  # 0-100
+    reasons: str
+
+
+@dataclass(frozen=True)
+class RelevanceVerdict:
+    score: float  # 0-1
+    product_id: str | None
+    relevant: bool
+    threshold: float
+
+
+@dataclass(frozen=True)
+class AccountMatch:
+    account_id: str
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What is known of a lead before it is routed. `record` holds its fields for the plan's rules."""
+
+    lead_id: str
+    day: date
+    email: str | None  # lower case
+    record: Mapping[str, Any]
+    inquiry: str | None = None
+    fit: FitVerdict | None = None
+    relevance: RelevanceVerdict | None = None
+    match: AccountMatch | None = None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The decision for one lead, as written to the routing output and the audit."""
+
+    lead_id: str
+    outcome: Outcome
+    rep_id: str | None
+    territory_id: str | None
+    matched_account_id: str | None
+    score: int | None
+    relevance: float | None
+    product: str | None
+    queue: str | None
+    in_pool: bool  # chosen by a pool's round robin (what the fairness report counts)
+    reason: str
+    path: tuple[Step, ...]
+    day: date
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The last lead routed to a rep from one email address, for the duplicate window."""
+
+    lead_id: str
+    day: date
+    rep_id: str
+    territory_id: str | None
+
+
+@dataclass(frozen=True)
+class AccountOwner:
+    """A stored account as routing sees it: its owner, and its fields for the plan's rules."""
+
+    owner_id: str | None
+    record: Mapping[str, Any]

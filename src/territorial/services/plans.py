@@ -1,0 +1,78 @@
+"""Plans: storing and listing them, and the one reading of a plan reference (a stored plan's id or a
+plan file) for every command and the API."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from territorial.domain.plan import Plan
+from territorial.errors import BadInput
+from territorial.io.plan_file import load_plan, parse_plan
+from territorial.services.context import Context
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+
+
+@dataclass(frozen=True)
+class ResolvedPlan:
+    plan: Plan
+    plan_id: int | None  # the stored plan's id; None for a plan file
+    folder: Path  # where the plan's own files (models, catalogues) are found
+
+
+def plan_reference(text: str | int | Path) -> int | Path:
+    """A plan reference: digits name a stored plan's id, anything else a plan file. A file whose
+    name is all digits must be written with its folder (./2027), or it would be read as an id; a
+    folder of that name (a year's folder) is no plan file and does not count."""
+    if isinstance(text, int | Path):
+        return text
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        return Path(value)
+    if os.path.isfile(value):  # False, not an error, for a name too long to be a file
+        raise BadInput.at(
+            f"'{value}' is both a stored plan's id and a file here: "
+            f"write ./{value} for the file, or move to another folder for the stored plan",
+            "--plan",
+        )
+    return int(value)
+
+
+def resolve_plan(workspace: WorkspaceStore | None, reference: str | int | Path) -> ResolvedPlan:
+    """The plan a reference names. A stored plan needs the workspace; its files are found from the
+    working directory, a plan file's beside it."""
+    found = plan_reference(reference)
+    if isinstance(found, Path):
+        return ResolvedPlan(load_plan(found), None, found.resolve().parent)
+    if workspace is None:
+        raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
+    with workspace.unit_of_work() as uow:
+        return ResolvedPlan(stored_plan(uow, found), found, Path.cwd())
+
+
+def stored_plan(uow: UnitOfWork, plan_id: int) -> Plan:
+    stored = uow.plans.get(plan_id)
+    if stored is None:
+        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "--plan")
+    return parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+
+
+def add_plan(workspace: WorkspaceStore, ctx: Context, path: str | Path) -> int:
+    """Store a plan's YAML verbatim (after checking that it parses) and return its id."""
+    plan = load_plan(path)
+    source = Path(path).read_text(encoding="utf-8")
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        return uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+
+
+def list_plans(workspace: WorkspaceStore) -> pl.DataFrame:
+    with workspace.unit_of_work() as uow:
+        plans = uow.plans.list()
+    return pl.DataFrame(
+        [(p.plan_id, p.name, p.file_name, p.created_at) for p in plans],
+        schema={"plan_id": pl.Int64, "name": pl.String, "file_name": pl.String, "created_at": pl.Datetime},
+        orient="row",
+    )

@@ -1,0 +1,35 @@
+"""What services need of a workspace: units of work, each one transaction holding the repositories.
+
+Services take a `WorkspaceStore` and open units of work on it, one to read and, after any long
+computation, another to write. The store's SQL workspace and the tests' in-memory fake both fit."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, Reps, RoutingAudit
+
+
+class UnitOfWork(Protocol):
+    """The repositories of one transaction."""
+
+    plans: Plans
+    records: Records
+    reps: Reps
+    imports: Imports
+    runs: AssignmentRuns
+    routing: RoutingAudit
+
+
+class WorkspaceStore(Protocol):
+    """What services need of a workspace: its name, and units of work on it."""
+
+    @property
+    def name(self) -> str: ...
+
+    def unit_of_work(
+        self, write: bool = False, lock: str | None = None
+    ) -> AbstractContextManager[UnitOfWork]:
+        """A transaction; a writer names the lock it takes (`import:accounts`, `assign`, `route`)."""
+        ...
