@@ -13,9 +13,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from territorial.errors import BadInput
-from territorial.optimize import balance as balance_module
 from territorial.optimize import two_level
-from territorial.optimize.balance import Alignment, balance
+from territorial.optimize.balance import Alignment, balance, solve
 from territorial.optimize.feasibility import Infeasible, OutOfTime, ToleranceNotMet
 from territorial.optimize.graph import adjacency
 from territorial.optimize.problem import NONE, Rules, Territories, Units, cost_weight, distances
@@ -353,8 +352,8 @@ def test_two_levels_and_regions_on_a_small_account_set(monkeypatch: pytest.Monke
     """Accounts grouped by zone (heavy zones cut, key accounts alone), regions of territories,
     then the account-level pass: balanced, contiguous over the units, a valid bound, repeatable."""
     monkeypatch.setattr(two_level, "TWO_LEVEL_FROM", 1000)
-    monkeypatch.setattr(balance_module, "REGION_FROM", 10)
-    monkeypatch.setattr(balance_module, "REGION_TERRITORIES", 6)
+    monkeypatch.setattr(solve, "REGION_FROM", 10)
+    monkeypatch.setattr(solve, "REGION_TERRITORIES", 6)
     rng = np.random.default_rng(9)
     n, k = 6000, 12
     zone_xy = rng.random((300, 2)) * 100

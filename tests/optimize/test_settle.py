@@ -1,5 +1,5 @@
 """Settling the borders after rounding (`_settle_boundaries`) and the seeded location starts
-(`_seeded_start`, `_coarse_start`) on a jittered grid of 900 units with uneven workloads."""
+(`seeded_start`, `coarse_start`) on a jittered grid of 900 units with uneven workloads."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from territorial.optimize import balance as balance_module
-from territorial.optimize.balance import balance
+from territorial.optimize.balance import balance, rounding, solve
+from territorial.optimize.balance import start as start_stage
+from territorial.optimize.balance.problem import BalanceProblem, SearchClock, centres_of, prepare
+from territorial.optimize.balance.rounding import round_split_units, settle_boundaries
+from territorial.optimize.balance.start import best_start, coarse_start, first_start, seeded_start
+from territorial.optimize.balance.transport import locate_and_allocate
 from territorial.optimize.graph import adjacency, contiguous
 from territorial.optimize.problem import Rules, Territories, Units, cost_weight, distances
 from territorial.progress import silent
@@ -31,15 +35,19 @@ def grid(seed: int = 3) -> Units:
 RULES = Rules(tolerances={"workload": 0.05}, workload="workload", contiguous=True, seed=1)
 
 
-def rounded(units: Units, rules: Rules = RULES) -> tuple[balance_module._Request, np.ndarray, np.ndarray]:
-    """The request, and the labels and centres as they stand after rounding the LP's split units."""
-    request = balance_module._prepare(units, Territories.unnamed(K), rules, time.perf_counter())
-    centres, anchor = balance_module._start(request)
-    arcs, x, centres = balance_module._locate_and_allocate(request, centres, anchor, silent, 8)
-    return request, balance_module._round(request, arcs, x), centres
+def clock() -> SearchClock:
+    return SearchClock(time.perf_counter() + RULES.time_limit)
 
 
-def within(request: balance_module._Request, labels: np.ndarray, band: int) -> np.ndarray:
+def rounded(units: Units, rules: Rules = RULES) -> tuple[BalanceProblem, np.ndarray, np.ndarray]:
+    """The problem, and the labels and centres as they stand after rounding the LP's split units."""
+    request = prepare(units, Territories.unnamed(K), rules)
+    centres, anchor = first_start(request)
+    arcs, x, centres = locate_and_allocate(request, clock(), centres, anchor, silent, 8)
+    return request, round_split_units(request, clock(), arcs, x), centres
+
+
+def within(request: BalanceProblem, labels: np.ndarray, band: int) -> np.ndarray:
     bands = request.aimed[band]
     sums = np.bincount(labels, weights=bands.amounts[:, 0], minlength=request.k)
     slack = 1e-9
@@ -56,7 +64,7 @@ def test_settling_brings_rounded_territories_to_the_aim_by_border_moves() -> Non
     adj = adjacency(units)
     request, labels, centres = rounded(units)
     assert not within(request, labels, 0).all()  # rounding alone misses the ±2% aim here
-    settled, _centres = balance_module._settle_boundaries(request, labels, centres, adj)
+    settled, _centres = settle_boundaries(request, clock(), labels, centres, adj)
     assert within(request, settled, 0).all()
     # Every unit that changed territory touched its new one before.
     moved = np.flatnonzero(settled != labels)
@@ -70,8 +78,8 @@ def test_settling_is_deterministic() -> None:
     units = grid()
     adj = adjacency(units)
     request, labels, centres = rounded(units)
-    first, _ = balance_module._settle_boundaries(request, labels, centres, adj)
-    second, _ = balance_module._settle_boundaries(request, labels.copy(), centres.copy(), adj)
+    first, _ = settle_boundaries(request, clock(), labels, centres, adj)
+    second, _ = settle_boundaries(request, clock(), labels.copy(), centres.copy(), adj)
     assert np.array_equal(first, second)
 
 
@@ -81,9 +89,9 @@ def test_a_border_flow_without_split_units_is_the_answer() -> None:
     adj = adjacency(units)
     wide = replace(RULES, tolerances={"workload": 0.9})
     request, labels, centres = rounded(units, wide)
-    settled, settled_centres = balance_module._settle_boundaries(request, labels, centres, adj)
+    settled, settled_centres = settle_boundaries(request, clock(), labels, centres, adj)
     assert within(request, settled, 0).all()
-    before = balance_module._centres_of(request, labels, centres)
+    before = centres_of(request, labels, centres)
     assert compactness(units, settled, settled_centres) <= compactness(units, labels, before)
     assert not np.array_equal(settled, labels)
 
@@ -93,11 +101,11 @@ def test_settling_leaves_what_it_does_not_serve(monkeypatch: pytest.MonkeyPatch)
     adj = adjacency(units)
     loose = replace(RULES, contiguous=False)
     request, labels, centres = rounded(units, loose)
-    same, _ = balance_module._settle_boundaries(request, labels, centres, adj)
+    same, _ = settle_boundaries(request, clock(), labels, centres, adj)
     assert np.array_equal(same, labels)  # not contiguous: the search is free to move units
-    monkeypatch.setattr(balance_module, "SETTLE_MAX_UNITS", 10)
+    monkeypatch.setattr(rounding, "SETTLE_MAX_UNITS", 10)
     request, labels, centres = rounded(units)
-    same, _ = balance_module._settle_boundaries(request, labels, centres, adj)
+    same, _ = settle_boundaries(request, clock(), labels, centres, adj)
     assert np.array_equal(same, labels)  # a border larger than the MILP takes
 
 
@@ -108,9 +116,7 @@ def test_settling_makes_the_balanced_answer_more_compact(monkeypatch: pytest.Mon
     adj = adjacency(units)
     territories = Territories.unnamed(K)
     settled = balance(units, territories, RULES)
-    monkeypatch.setattr(
-        balance_module, "_settle_boundaries", lambda _r, labels, centres, _a: (labels, centres)
-    )
+    monkeypatch.setattr(solve, "settle_boundaries", lambda _p, _c, labels, centres, _a: (labels, centres))
     greedy = balance(units, territories, RULES)
     for result in (settled, greedy):
         assert contiguous(adj, result.territory, K).all()
@@ -119,21 +125,21 @@ def test_settling_makes_the_balanced_answer_more_compact(monkeypatch: pytest.Mon
 
 
 def test_seeded_starts_are_reproducible_and_differ_by_number() -> None:
-    request = balance_module._prepare(grid(), Territories.unnamed(K), RULES, time.perf_counter())
-    centres, labels = balance_module._seeded_start(request, 1)
-    again, same = balance_module._seeded_start(request, 1)
-    _other_centres, other = balance_module._seeded_start(request, 2)
+    request = prepare(grid(), Territories.unnamed(K), RULES)
+    centres, labels = seeded_start(request, 1)
+    again, same = seeded_start(request, 1)
+    _other_centres, other = seeded_start(request, 2)
     assert np.array_equal(labels, same) and np.array_equal(centres, again)
     assert not np.array_equal(labels, other)
     assert set(np.unique(labels).tolist()) <= set(range(K))
 
 
 def test_the_best_start_is_the_cheapest_of_the_starts_tried() -> None:
-    request = balance_module._prepare(grid(), Territories.unnamed(K), RULES, time.perf_counter())
+    request = prepare(grid(), Territories.unnamed(K), RULES)
 
     def cost_of(starts: int) -> float:
-        centres, labels = balance_module._best_start(request, starts, silent)
-        return compactness(request.units, labels, balance_module._centres_of(request, labels, centres))
+        centres, labels = best_start(request, clock(), starts, silent)
+        return compactness(request.units, labels, centres_of(request, labels, centres))
 
     costs = {starts: cost_of(starts) for starts in (1, 4)}
     # Start 0 is the bisection; the four starts include it, so they can only do as well or better.
@@ -142,17 +148,16 @@ def test_the_best_start_is_the_cheapest_of_the_starts_tried() -> None:
 
 def test_several_starts_only_where_the_transport_step_is_a_flow() -> None:
     units = grid()
-    request = balance_module._prepare(units, Territories.unnamed(K), RULES, time.perf_counter())
-    start = balance_module._coarse_start(request, time.perf_counter(), silent)
+    request = prepare(units, Territories.unnamed(K), RULES)
+    start = coarse_start(request, clock(), silent)
     assert start is not None
     centres, anchor = start
     assert centres.shape == (K, 2) and anchor.shape == (len(units),)
-    request.thorough = False
-    assert balance_module._coarse_start(request, time.perf_counter(), silent) is None
+    assert coarse_start(replace(request, thorough=False), clock(), silent) is None
     two = replace(units, metrics={"workload": units.metrics["workload"], "accounts": np.ones(len(units))})
     rules = replace(RULES, tolerances={"workload": 0.05, "accounts": 0.1})
-    request = balance_module._prepare(two, Territories.unnamed(K), rules, time.perf_counter())
-    assert balance_module._coarse_start(request, time.perf_counter(), silent) is None  # an LP per step
+    request = prepare(two, Territories.unnamed(K), rules)
+    assert coarse_start(request, clock(), silent) is None  # an LP per step
 
 
 def test_some_homes_keep_a_single_start_on_their_homes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,9 +168,9 @@ def test_some_homes_keep_a_single_start_on_their_homes(monkeypatch: pytest.Monke
     home[0], home[1] = (2.0, 2.0), (27.0, 27.0)
     ids = [f"T{j}" for j in range(K)]
     territories = Territories(ids, list[str | None](ids), home, np.ones(K), [frozenset[str]()] * K)
-    request = balance_module._prepare(units, territories, RULES, time.perf_counter())
-    assert balance_module._coarse_start(request, time.perf_counter(), silent) is None
+    request = prepare(units, territories, RULES)
+    assert coarse_start(request, clock(), silent) is None
     result = balance(units, territories, RULES)
-    monkeypatch.setattr(balance_module, "STARTS", 1)
+    monkeypatch.setattr(start_stage, "STARTS", 1)
     assert balance(units, territories, RULES).cost == result.cost
     assert np.allclose(result.centres[:2], home[:2])

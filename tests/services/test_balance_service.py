@@ -11,7 +11,7 @@ from workspace_books import write_book
 from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.services.balance import BalanceRequest, balance_files, draft_plan
+from territorial.services.balance import BalanceOptions, balance_files, draft_plan
 from territorial.services.imports import import_records
 from territorial.services.plans import add_plan
 from territorial.services.unit_of_work import WorkspaceStore
@@ -30,7 +30,7 @@ def test_the_workspace_book_is_balanced_among_its_active_reps(
 ) -> None:
     plan_id = add_plan(store, CTX, book["plan"])
     run = balance_files(
-        BalanceRequest(
+        BalanceOptions(
             from_workspace=True, workspace=store, plan=str(plan_id), metrics={"accounts": 0.5}, seed=1
         )
     )
@@ -45,6 +45,6 @@ def test_a_stored_plan_needs_the_workspace_and_must_exist(
     store: WorkspaceStore, book: dict[str, Path]
 ) -> None:
     with pytest.raises(BadInput, match="--plan ID names a stored plan: it needs the workspace"):
-        balance_files(BalanceRequest(accounts=book["accounts"], k=2, plan="3"))
+        balance_files(BalanceOptions(accounts=book["accounts"], k=2, plan="3"))
     with pytest.raises(BadInput, match="no plan with id 3"):
-        balance_files(BalanceRequest(from_workspace=True, workspace=store, plan="3"))
+        balance_files(BalanceOptions(from_workspace=True, workspace=store, plan="3"))

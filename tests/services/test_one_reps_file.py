@@ -10,7 +10,7 @@ import polars as pl
 
 from conftest import CTX
 from fake_workspace import FakeWorkspace
-from territorial.services.balance import BalanceRequest, balance_files
+from territorial.services.balance import BalanceOptions, balance_files
 from territorial.services.capacity import CapacityRequest, plan_capacity
 from territorial.services.routing import open_router, route_file
 
@@ -77,7 +77,7 @@ def test_route_reads_weights_caps_active_and_field_skills(tmp_path: Path) -> Non
 def test_balance_reads_capacity_homes_active_and_bare_skills(tmp_path: Path) -> None:
     write(tmp_path)
     run = balance_files(
-        BalanceRequest(
+        BalanceOptions(
             accounts=tmp_path / "accounts.csv", reps=tmp_path / "reps.csv", metrics={"accounts": 0.9}
         )
     )

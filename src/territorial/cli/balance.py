@@ -15,7 +15,7 @@ from territorial.cli.app import app, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
-from territorial.services.balance import BalanceRequest, BalanceRun, balance_files, draft_plan, parse_metric
+from territorial.services.balance import BalanceOptions, BalanceRun, balance_files, draft_plan, parse_metric
 
 MAX_TERRITORY_ROWS = 40
 
@@ -114,7 +114,7 @@ def balance(
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
     compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
-    request = BalanceRequest(
+    request = BalanceOptions(
         accounts=accounts,
         units=units,
         edges=edges,
@@ -140,7 +140,7 @@ def balance(
 
 
 def run_balance(
-    request: BalanceRequest,
+    request: BalanceOptions,
     out: Path | None,
     report_path: Path | None,
     err: Console,

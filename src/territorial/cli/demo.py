@@ -17,7 +17,7 @@ from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
 from territorial.io.output import write_table
 from territorial.services.assign import assign_plan, explain_account
-from territorial.services.balance import BalanceRequest
+from territorial.services.balance import BalanceOptions
 from territorial.services.context import Context
 from territorial.services.export import export_run
 from territorial.services.imports import import_records
@@ -93,7 +93,7 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
         f"8. The book balanced among {DEMO_REPS} reps: work-index workload ±5%, every territory "
         f"connected over county borders ({balanced}/alignment.csv, report.json, plan.yaml):"
     )
-    request = BalanceRequest(
+    request = BalanceOptions(
         accounts=accounts_path,
         k=DEMO_REPS,
         workload="work-index",

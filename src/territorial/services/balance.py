@@ -55,7 +55,7 @@ WORKSPACE_REPS = "workspace reps"
 
 
 @dataclass
-class BalanceRequest:
+class BalanceOptions:
     """What `territorial balance` is asked, option by option."""
 
     accounts: Path | None = None
@@ -118,7 +118,7 @@ def parse_metric(text: str) -> tuple[str, float]:
     return name.strip(), tolerance
 
 
-def balance_files(request: BalanceRequest, progress: Progress = silent) -> BalanceRun:
+def balance_files(request: BalanceOptions, progress: Progress = silent) -> BalanceRun:
     """Read the inputs, balance, and build the alignment table and the report."""
     _check_request(request)
     progress("Reading inputs", 0.0)
@@ -143,7 +143,7 @@ def balance_files(request: BalanceRequest, progress: Progress = silent) -> Balan
     return BalanceRun(units, territories, alignment, table, result, inputs)
 
 
-def _check_request(request: BalanceRequest) -> None:
+def _check_request(request: BalanceOptions) -> None:
     sources = [request.accounts is not None, request.units is not None, request.from_workspace]
     if sum(sources) != 1:
         raise BadInput.at("give one of --accounts FILE, --units FILE or --workspace", "balance")
@@ -172,12 +172,12 @@ def _check_request(request: BalanceRequest) -> None:
         )
 
 
-def _metric_names(request: BalanceRequest) -> dict[str, float]:
+def _metric_names(request: BalanceOptions) -> dict[str, float]:
     return dict(request.metrics) if request.metrics else {WORKLOAD: DEFAULT_TOLERANCE}
 
 
 def read_inputs(
-    request: BalanceRequest, need_territories: bool = True, default_workload: str | None = None
+    request: BalanceOptions, need_territories: bool = True, default_workload: str | None = None
 ) -> Inputs:
     """Accounts (a file or the workspace) or units, reps, the plan, the workload and the other
     metrics, adjacency, current owners and locks: everything `balance` needs. The workload is
@@ -251,11 +251,11 @@ def _zones(book: AccountBook, ids: list[str]) -> np.ndarray | None:
     return np.asarray(zones, dtype=object)
 
 
-def _plan(request: BalanceRequest) -> ResolvedPlan | None:
+def _plan(request: BalanceOptions) -> ResolvedPlan | None:
     return resolve_plan(request.workspace, request.plan) if request.plan is not None else None
 
 
-def _book(request: BalanceRequest, plan: Plan | None) -> tuple[AccountBook, str, str]:
+def _book(request: BalanceOptions, plan: Plan | None) -> tuple[AccountBook, str, str]:
     declared = dict(plan.fields) if plan is not None else {}
     if request.from_workspace:
         if request.workspace is None:
@@ -301,7 +301,7 @@ def _metric_expression(name: str, book: AccountBook, plan: Plan | None) -> str:
     return plan.potential.field
 
 
-def _reps(request: BalanceRequest, geographic: bool, required: bool) -> list[Rep] | None:
+def _reps(request: BalanceOptions, geographic: bool, required: bool) -> list[Rep] | None:
     """The active reps, from --reps or the workspace; each with a home when one was given."""
     if request.reps is not None:
         source, reps = str(request.reps), read_reps(request.reps)
@@ -384,7 +384,7 @@ def _owner_home_km(
     return km
 
 
-def _edges(request: BalanceRequest, ids: list[str]) -> np.ndarray | None:
+def _edges(request: BalanceOptions, ids: list[str]) -> np.ndarray | None:
     if request.edges is not None:
         return read_edges(request.edges, ids)
     adjacency = request.adjacency
@@ -393,7 +393,7 @@ def _edges(request: BalanceRequest, ids: list[str]) -> np.ndarray | None:
     return None
 
 
-def _adjacency(request: BalanceRequest, units: Units, book: AccountBook) -> np.ndarray | None:
+def _adjacency(request: BalanceOptions, units: Units, book: AccountBook) -> np.ndarray | None:
     """--adjacency county, knn or delaunay (the default) over the units' places."""
     kind = (request.adjacency or "").strip().lower()
     if kind == "knn":
@@ -504,7 +504,7 @@ def _evaluate(book: AccountBook, text: str, option: str) -> np.ndarray:
 
 
 def _with_current_and_locks(
-    request: BalanceRequest, units: Units, book: AccountBook, territories: Territories
+    request: BalanceOptions, units: Units, book: AccountBook, territories: Territories
 ) -> Units:
     """Each unit's current territory (owner_id for accounts, territory_id for units, when it
     names one of the reps) and the locks of --lock."""
@@ -558,7 +558,7 @@ def alignment_table(units: Units, territories: Territories, alignment: Alignment
 
 
 def report(
-    units: Units, territories: Territories, alignment: Alignment, request: BalanceRequest
+    units: Units, territories: Territories, alignment: Alignment, request: BalanceOptions
 ) -> dict[str, Any]:
     """The report: every territory's metrics against target, and the totals with the bound."""
     a = alignment

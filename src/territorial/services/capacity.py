@@ -20,7 +20,7 @@ from territorial.optimize.capacity import Headcount, Scenario, headcount, scenar
 from territorial.optimize.feasibility import Infeasible
 from territorial.optimize.problem import Rules, Territories
 from territorial.progress import Progress, silent
-from territorial.services.balance import WORKLOAD, BalanceRequest, Inputs, read_inputs
+from territorial.services.balance import WORKLOAD, BalanceOptions, Inputs, read_inputs
 from territorial.services.unit_of_work import WorkspaceStore
 
 SEGMENT, REGION = "segment", "region"
@@ -59,7 +59,7 @@ def plan_capacity(request: CapacityRequest, progress: Progress = silent) -> Capa
     _check(request)
     progress("Reading the accounts", None)
     inputs = read_inputs(
-        BalanceRequest(
+        BalanceOptions(
             accounts=request.accounts,
             from_workspace=request.from_workspace,
             workspace=request.workspace,
