@@ -67,7 +67,12 @@ def balance(
     k: Annotated[int | None, typer.Option("--k", help="Number of territories, without reps.")] = None,
     metric: Annotated[
         list[str] | None,
-        typer.Option("--metric", help="NAME=TOLERANCE to balance, repeatable (default workload=0.05)."),
+        typer.Option(
+            "--metric",
+            help="NAME=TOLERANCE to balance, repeatable (default workload=0.05). NAME is workload, a "
+            "column (always that column), an expression, or count (the number of units; @count beside a "
+            "count column).",
+        ),
     ] = None,
     contiguous: Annotated[bool, typer.Option("--contiguous", help="Keep every territory connected.")] = False,
     max_moves: Annotated[
@@ -206,8 +211,5 @@ def summary(console: Console, result: BalanceRun) -> None:
         f"cost {a.cost:,.6g}, bound {a.bound:,.6g}, gap {a.gap:.2%}; {a.seconds:.1f} s",
         highlight=False,
     )
-    if not a.within.all():
-        console.print(
-            f"[red]warning:[/red] {k - int(a.within.sum())} territories are outside their tolerance "
-            "(no alignment was found in the time given; try --time-limit or wider tolerances)"
-        )
+    for warning in result.warnings:
+        console.print(f"[red]warning:[/red] {warning}", highlight=False)

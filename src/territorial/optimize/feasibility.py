@@ -26,6 +26,21 @@ class OutOfTime(BadInput):
         return cls(problem)
 
 
+class SolverFailed(BadInput):
+    """The LP solver gave no answer about the model (a status other than optimal, infeasible or
+    a limit), even on its retry: a failure of the solver, not a time limit and not a proof."""
+
+    @classmethod
+    def during(cls, stage: str, status: str, source: str | None = None) -> SolverFailed:
+        problem = BadInput.at(
+            f"the solver (HiGHS) failed while {stage}: status {status!r}, also when retried by the dual "
+            "simplex without presolve; try another --seed, or report this file to the Territorial team",
+            source,
+            subject="solver",
+        ).problems
+        return cls(problem)
+
+
 class ToleranceNotMet(BadInput):
     """The search ended (not for lack of time) with territories outside their tolerance; no proof
     that it is impossible either. `alignment` holds the best effort for callers that accept it."""
@@ -54,14 +69,21 @@ def check_request(
     target: np.ndarray,
     group: np.ndarray,
     allowed: np.ndarray,
+    best_effort: bool = False,
 ) -> None:
     """Raise Infeasible when a single unit, the locks or the skills make the bands impossible.
 
-    `names`, `tolerance` and `target` (k, m) describe the balanced metrics."""
+    `names`, `tolerance` and `target` (k, m) describe the balanced metrics. With `best_effort`,
+    a territory's band stretches to hold its locked units (see balance.problem.prepare)."""
     amounts = np.column_stack([units.metrics[name] for name in names])
     upper = target * (1 + tolerance)
     lower = target * (1 - tolerance)
     locked = units.locked_or_none()
+    if best_effort:
+        pinned = np.flatnonzero(locked != NONE)
+        for metric in range(len(names)):
+            held = np.bincount(locked[pinned], weights=amounts[pinned, metric], minlength=len(territories))
+            upper[:, metric] = np.maximum(upper[:, metric], held * (1 + 1e-9))
     _check_skills_held(units, group, allowed)
     # Where each unit may go: its lock, or every territory its skills allow.
     for g in range(allowed.shape[0]):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
 INF = highspy.kHighsInf
+# The statuses that answer the model; any other is a solver failure, retried once (`solve`).
+SETTLED = ("optimal", "infeasible", "time limit", "node limit")
 
 
 @dataclass(frozen=True)
@@ -70,19 +72,54 @@ def solve(
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
     _quiet_banner()
+    options = _Options(integer, time_limit, seed, interior, presolve, gap, node_limit)
+    h, text = _run(lp, options)
+    if text not in SETTLED:
+        # A solver failure ("not set", "solve error", "infeasible or unbounded" from presolve...),
+        # not an answer about the model: once more by the dual simplex without presolve.
+        h, text = _run(lp, replace(options, interior=False, presolve=False, dual_simplex=True))
+    info = h.getInfo()
+    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
+        empty = np.zeros(0)
+        return Solution(text, empty, empty, float("inf"), float("-inf"))
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
+    duals = np.zeros(0) if integer else np.asarray(solution.row_dual, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if integer else objective
+    return Solution(text, x, duals, objective, bound)
+
+
+@dataclass(frozen=True)
+class _Options:
+    integer: bool
+    time_limit: float | None
+    seed: int
+    interior: bool
+    presolve: bool
+    gap: float
+    node_limit: int | None
+    dual_simplex: bool = False
+
+
+def _run(lp: highspy.HighsLp, options: _Options) -> tuple[highspy.Highs, str]:
+    """One HiGHS run of `lp` with the options; the solver and its status in words."""
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
-    if not presolve:
+    h.setOptionValue("random_seed", int(options.seed) % 2_147_483_647)
+    if not options.presolve:
         h.setOptionValue("presolve", "off")
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    if integer:
-        h.setOptionValue("mip_rel_gap", float(gap))
-        if node_limit is not None:
-            h.setOptionValue("mip_max_nodes", int(node_limit))
-    elif interior:
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(max(options.time_limit, 0.01)))
+    if options.integer:
+        h.setOptionValue("mip_rel_gap", float(options.gap))
+        if options.node_limit is not None:
+            h.setOptionValue("mip_max_nodes", int(options.node_limit))
+    elif options.dual_simplex:
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 1)  # dual
+    elif options.interior:
         # Interior point, then crossover to a vertex (a vertex splits few units): on large
         # transport problems with balance rows it is several times faster than the simplex.
         h.setOptionValue("solver", "ipm")
@@ -95,16 +132,7 @@ def solve(
         highspy.HighsModelStatus.kTimeLimit: "time limit",
         highspy.HighsModelStatus.kSolutionLimit: "node limit",
     }.get(status, h.modelStatusToString(status).lower())
-    info = h.getInfo()
-    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
-        empty = np.zeros(0)
-        return Solution(text, empty, empty, float("inf"), float("-inf"))
-    solution = h.getSolution()
-    x = np.asarray(solution.col_value, dtype=np.float64)
-    duals = np.zeros(0) if integer else np.asarray(solution.row_dual, dtype=np.float64)
-    objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound) if integer else objective
-    return Solution(text, x, duals, objective, bound)
+    return h, text
 
 
 @functools.cache

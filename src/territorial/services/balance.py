@@ -47,7 +47,13 @@ from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import load_accounts
 
 WORKLOAD = "workload"
-COUNT_NAMES = ("accounts", "units", "count")
+# The number of units, asked for by name: `count`, or `@count` when a column is named count.
+COUNT = "count"
+COUNT_ALWAYS = "@count"
+# Older spellings of the count, kept (with a warning) only where the file has no such column.
+DEPRECATED_COUNT_NAMES = ("accounts", "units")
+# Number columns that place a unit rather than measure it: never the default workload.
+COORDINATE_NAMES = ("id", "x", "y", "lat", "lon", "latitude", "longitude")
 DEFAULT_TOLERANCE = 0.05
 POTENTIAL = "potential"
 ADJACENCY_KINDS = ("county", "delaunay", "knn")
@@ -91,6 +97,20 @@ class Inputs:
     workload: str  # what the workload is: an expression, a field, or "work-index"
     segments: list[str] | None  # each account's work-index segment, when the preset was used
     reps_known: bool  # the reps came from a file or the workspace (not --k)
+    sources: dict[str, MetricSource] = field(default_factory=dict)  # what each balanced metric is
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MetricSource:
+    """What a balanced metric was read as: a `column` of the file, an `expression` over its
+    columns, the `count` of units, the plan's potential `model`, or the `workload`."""
+
+    kind: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.kind, "from": self.text}
 
 
 @dataclass
@@ -101,6 +121,7 @@ class BalanceRun:
     table: pl.DataFrame  # id, territory_id, rep_id, moved; sorted by id
     report: dict[str, Any]
     inputs: Inputs | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def parse_metric(text: str) -> tuple[str, float]:
@@ -140,7 +161,24 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     table = alignment_table(units, territories, alignment)
     result = report(units, territories, alignment, request)
     result["totals"]["workload"] = inputs.workload
-    return BalanceRun(units, territories, alignment, table, result, inputs)
+    # The compactness weight: each unit's distance counts as much as its workload.
+    result["totals"]["weight"] = inputs.workload
+    result["metrics"] = {name: source.as_dict() for name, source in inputs.sources.items()}
+    warnings = [*inputs.warnings, *_tolerance_warnings(units, territories, alignment)]
+    result["warnings"] = warnings
+    return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
+
+
+def _tolerance_warnings(units: Units, territories: Territories, alignment: Alignment) -> list[str]:
+    """With --best-effort, the territories the closest alignment leaves outside their tolerance."""
+    outside = [territories.ids[j] for j in np.flatnonzero(~alignment.within)]
+    if not outside:
+        return []
+    shown = ", ".join(outside[:10]) + (f" and {len(outside) - 10} more" if len(outside) > 10 else "")
+    return [
+        f"{len(outside)} of {len(territories)} territories are outside their tolerance: {shown} "
+        "(the closest alignment found; widen the tolerances, or give --time-limit more seconds)"
+    ]
 
 
 def _check_request(request: BalanceOptions) -> None:
@@ -209,17 +247,25 @@ def read_inputs(
             raise BadInput.at("--work-index goes with --workload work-index", "--work-index")
         workload = _evaluate(book, workload_text, "--workload")
     metrics = {WORKLOAD: workload}
+    sources: dict[str, MetricSource] = {}
+    warnings: list[str] = []
     for name in _metric_names(request):
         if name == WORKLOAD:
+            sources[name] = MetricSource(WORKLOAD, workload_text)
             continue
-        if name.lower() in COUNT_NAMES:
+        source, warning = metric_source(name, book, plan, noun)
+        sources[name] = source
+        warnings += [warning] if warning else []
+        if source.kind == COUNT:
             metrics[name] = np.ones(book.frame.height)
-        elif _is_model_potential(name, book, plan):
+        elif source.kind == "model":
             assert plan is not None
             assert resolved is not None
             metrics[name] = account_potential(plan, book, resolved.folder).to_numpy()
+        elif source.kind == "column":
+            metrics[name] = _column(book, source.text)
         else:
-            metrics[name] = _evaluate(book, _metric_expression(name, book, plan), "--metric")
+            metrics[name] = _evaluate(book, source.text, "--metric")
     skills = None
     if "skills" in book.columns:
         skills = [parse_skills(s) for s in book.frame.get_column(book.columns["skills"]).to_list()]
@@ -237,7 +283,37 @@ def read_inputs(
     units = replace(units, edges=_adjacency(request, units, book))
     if territories is not None:
         units = _with_current_and_locks(request, units, book, territories)
-    return Inputs(book, plan, units, territories, workload_text, segments, reps_known)
+    return Inputs(book, plan, units, territories, workload_text, segments, reps_known, sources, warnings)
+
+
+def metric_source(
+    name: str, book: AccountBook, plan: Plan | None, noun: str
+) -> tuple[MetricSource, str | None]:
+    """What `--metric NAME=…` balances, and a warning when the name is read in a deprecated way.
+    A column of that name is always that column; `count` (or `@count`, whatever the columns) is the
+    number of units; `accounts` or `units` with no such column still mean the count, with a
+    warning; `potential` may be the plan's potential; anything else is an expression over the
+    columns (an unknown name is refused with the closest column names)."""
+    text = name.strip()
+    key = canonical(text)
+    if key == COUNT_ALWAYS:
+        return MetricSource(COUNT, f"the number of {noun}s"), None
+    if key in book.columns:
+        return MetricSource("column", book.columns[key]), None
+    if _is_model_potential(text, book, plan):
+        return MetricSource("model", "the plan's potential model"), None
+    if key == COUNT:
+        return MetricSource(COUNT, f"the number of {noun}s"), None
+    if key in DEPRECATED_COUNT_NAMES:
+        warning = (
+            f"--metric {text}: there is no {text} column, so this balances the number of {noun}s; "
+            f"that reading of {text!r} is deprecated: write --metric count=… (or @count=…)"
+        )
+        return MetricSource(COUNT, f"the number of {noun}s"), warning
+    expression = _metric_expression(text, book, plan)
+    if canonical(expression) in book.columns:  # the plan's potential field
+        return MetricSource("column", book.columns[canonical(expression)]), None
+    return MetricSource("expression", expression), None
 
 
 def _zones(book: AccountBook, ids: list[str]) -> np.ndarray | None:
@@ -272,11 +348,15 @@ def _book(request: BalanceOptions, plan: Plan | None) -> tuple[AccountBook, str,
 
 
 def _first_activity(book: AccountBook) -> str:
-    activities = [
-        k for k, t in book.schema.items() if t is FieldType.NUMBER and k not in ("x", "y", "lat", "lon")
-    ]
+    """A units file's default workload: its `workload` column, else its first number column that
+    is not an id or a coordinate."""
+    if book.schema.get(WORKLOAD) is FieldType.NUMBER:
+        return WORKLOAD
+    activities = [k for k, t in book.schema.items() if t is FieldType.NUMBER and k not in COORDINATE_NAMES]
     if not activities:
-        raise BadInput.at("the units file has no activity (number) column", book.file, 1)
+        raise BadInput.at(
+            "the units file has no activity (number) column besides its id and coordinates", book.file, 1
+        )
     return activities[0]
 
 
@@ -480,12 +560,28 @@ def _plan_workload(inputs: Inputs) -> tuple[str | None, list[str]]:
     return None, [f"The alignment was balanced on the workload {text}; a plan's workload must be one field."]
 
 
-def _evaluate(book: AccountBook, text: str, option: str) -> np.ndarray:
-    """A numeric expression per row; NULL counts as 0; a negative value is bad input."""
-    try:
-        expression = numeric_expression(text, book.schema, book.field_names)
-    except RuleError as err:
-        raise BadInput.at(f"{text!r}: {err.message}", option) from None
+def _column(book: AccountBook, name: str) -> np.ndarray:
+    """A number column's values, read as it is (whatever its name), NULL as 0."""
+    key = canonical(name)
+    if book.schema.get(key) is not FieldType.NUMBER:
+        raise BadInput.at(
+            f"--metric {name}: the column {name} holds text, not numbers",
+            book.file,
+            book.header_line,
+            None,
+            name,
+        )
+    return _evaluate(book, name, "--metric", pl.col(key))
+
+
+def _evaluate(book: AccountBook, text: str, option: str, expression: pl.Expr | None = None) -> np.ndarray:
+    """A numeric expression per row (`text` parsed, unless the expression is given); NULL counts
+    as 0; a negative value is bad input."""
+    if expression is None:
+        try:
+            expression = numeric_expression(text, book.schema, book.field_names)
+        except RuleError as err:
+            raise BadInput.at(f"{text!r}: {err.message}", option) from None
     frame = book.frame.rename({v: k for k, v in book.columns.items()})
     # with_columns, not select: a constant such as "1" must give a value on every row.
     column = frame.with_columns(expression.alias("__value")).get_column("__value").cast(pl.Float64)

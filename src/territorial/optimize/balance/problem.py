@@ -13,6 +13,7 @@ from territorial.errors import BadInput
 from territorial.optimize import allocate, flow, highs, location
 from territorial.optimize.allocate import Arcs, Bands, MoveLimit
 from territorial.optimize.feasibility import (
+    Infeasible,
     check_request,
     percent,
 )
@@ -160,7 +161,7 @@ def prepare(units: Units, territories: Territories, rules: Rules, check: bool = 
     tolerance = np.array([rules.tolerances[name] for name in names], dtype=np.float64)
     group, allowed = skill_groups(units, territories)
     if check:
-        check_request(units, territories, names, tolerance, target, group, allowed)
+        check_request(units, territories, names, tolerance, target, group, allowed, rules.best_effort)
     scale = target.mean(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     amounts = np.column_stack([units.metrics[name] for name in names]).astype(np.float64) / scale
@@ -171,6 +172,21 @@ def prepare(units: Units, territories: Territories, rules: Rules, check: bool = 
 
     current = units.current_or_none()
     locked = units.locked_or_none()
+    requested, aimed = (
+        bands(tolerance),
+        [bands(tolerance * rules.aim), bands(tolerance * (1 + rules.aim) / 2)],
+    )
+    if rules.best_effort:
+        # Tolerances give way, locks do not: a territory whose locked units already carry more
+        # than its band may hold them (and takes nothing more).
+        pinned = np.flatnonzero(locked != NONE)
+        held = np.column_stack(
+            [
+                np.bincount(locked[pinned], weights=amounts[pinned, m], minlength=len(territories))
+                for m in range(len(names))
+            ]
+        ).reshape(len(territories), len(names))
+        requested, aimed = _hold(requested, held), [_hold(b, held) for b in aimed]
     movable = int(np.count_nonzero(current != NONE))
     moves, max_moved = None, None
     if rules.max_moves is not None and movable:
@@ -183,8 +199,8 @@ def prepare(units: Units, territories: Territories, rules: Rules, check: bool = 
         names=names,
         tolerance=tolerance,
         target=target,
-        requested=bands(tolerance),
-        aimed=[bands(tolerance * rules.aim), bands(tolerance * (1 + rules.aim) / 2)],
+        requested=requested,
+        aimed=aimed,
         group=group,
         allowed=allowed,
         current=current,
@@ -197,11 +213,22 @@ def prepare(units: Units, territories: Territories, rules: Rules, check: bool = 
     )
 
 
+def _hold(bands: Bands, held: np.ndarray) -> Bands:
+    """The bands with each territory's upper limit raised to what its locked units carry."""
+    return Bands(bands.amounts, bands.lower, np.maximum(bands.upper, held * (1 + 1e-9)))
+
+
 def _check_shapes(units: Units, territories: Territories, rules: Rules) -> None:
     if len(units) == 0:
         raise BadInput.at(f"there are no {units.noun}s to balance", units.source)
     if len(territories) == 0:
         raise BadInput.at("there are no territories to balance into", units.source)
+    if len(territories) > len(units):
+        message = (
+            f"{len(territories)} territories but only {len(units)} {units.noun}s: a territory needs at "
+            f"least one {units.noun}; ask for at most {len(units)}"
+        )
+        raise Infeasible(BadInput.at(message, units.source, subject="territories").problems)
     if np.any(~(territories.capacity > 0)):
         raise BadInput.at("every capacity must be a positive number", units.source, subject="capacity")
     if rules.workload not in units.metrics:
@@ -212,8 +239,9 @@ def _check_shapes(units: Units, territories: Territories, rules: Rules) -> None:
     for name, tolerance in rules.tolerances.items():
         if name not in units.metrics:
             raise BadInput.at(f"unknown metric {name!r}", units.source, subject=name)
-        if not (0 <= tolerance < 1):
-            raise BadInput.at(f"the tolerance of {name} must be between 0 and 1", subject=name)
+        # Above 1 only when --best-effort relaxes a band (the lower bound is then 0).
+        if not (0 <= tolerance < (np.inf if rules.best_effort else 1)):
+            raise BadInput.at(f"the tolerance of {name} must be at least 0 and below 1", subject=name)
     for name, values in units.metrics.items():
         if np.any(~np.isfinite(values)) or np.any(values < 0):
             raise BadInput.at(f"{name} must be a non-negative number for every {units.noun}", subject=name)

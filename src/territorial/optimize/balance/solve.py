@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from territorial.optimize import location, two_level
 from territorial.optimize.balance.bound import cost_and_bound, grouped_bound, moves_bounds
+from territorial.optimize.balance.closest import closest
 from territorial.optimize.balance.problem import (
     LOCATION_ROUNDS,
     Alignment,
@@ -59,11 +60,17 @@ def balance(units: Units, territories: Territories, rules: Rules, progress: Prog
 
     Raises Infeasible when the request cannot be met (with the binding constraint), OutOfTime
     when the time limit ran out first, and ToleranceNotMet when the search ended with territories
-    outside tolerance, unless `rules.best_effort` asks for that alignment anyway.
+    outside tolerance, unless `rules.best_effort` asks for the closest alignment (closest.py).
 
     With a move budget (`max_moves`, no `move_penalty`) and a current alignment, the answer moves
     as few units as possible first and is as compact as possible second. Large account sets are
     solved in two levels (two_level.py): contiguity is then judged over the units' adjacency."""
+    if rules.best_effort:
+        return closest(units, territories, rules, lambda u, t, r: _balance(u, t, r, progress))
+    return _balance(units, territories, rules, progress)
+
+
+def _balance(units: Units, territories: Territories, rules: Rules, progress: Progress) -> Alignment:
     started = time.perf_counter()
     if two_level.applies(units):
         return _balance_accounts(units, territories, rules, progress, started)

@@ -94,9 +94,14 @@ def coarse_start(
     several = problem.thorough and by_flow(problem) and not problem.has_home.any() and not large
     if not large and not several:
         return None
-    cells = n // COARSE_CELL
     combined = problem.requested.amounts.sum(axis=1) + 1e-9
-    cell = location.balanced_bisection(problem.flat, combined, np.ones(cells))
+    cell = location.balanced_bisection(problem.flat, combined, np.ones(n // COARSE_CELL))
+    # A unit heavier than a cell's share leaves cells empty (their centre would be 0/0): only the
+    # cells that hold units are numbered.
+    _used, cell = np.unique(cell, return_inverse=True)
+    cells = int(cell.max()) + 1
+    if cells < COARSE_CELL * k // 2:  # so lumpy that cells no longer simplify the map
+        return None
     mass = np.bincount(cell, weights=problem.weight, minlength=cells)
     xy = np.column_stack(
         [np.bincount(cell, weights=problem.weight * units.xy[:, c], minlength=cells) / mass for c in range(2)]

@@ -3,6 +3,8 @@ each unit's nearest territories, at the tightest aimed bands that work, and re-c
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from territorial.optimize import allocate, flow, highs, location
@@ -18,12 +20,15 @@ from territorial.optimize.balance.problem import (
 )
 from territorial.optimize.feasibility import (
     OutOfTime,
+    SolverFailed,
     explain_lp,
 )
 from territorial.optimize.problem import (
     NONE,
 )
 from territorial.progress import Progress
+
+log = logging.getLogger(__name__)
 
 CONVERGED = 1e-3  # stop re-centring when the cost improves by less than this share
 # The share of units (most uncertain first) the LP may move, and how many options each keeps.
@@ -80,14 +85,21 @@ def _allocate(
     while True:
         arcs = problem.arcs(centres, count, also=anchor)
         for position, bands in enumerate(band_options):
-            # With homes, an aimed band the focused LPs miss is not worth the whole LP: the next
+            # An aimed band the focused LPs miss is not worth the whole LP (on large requests it
+            # took 56 s of a 60 s limit when fewer coarse rounds left the start rougher): the next
             # band is tried. The last option, the requested band, always gets it.
-            whole = position == len(band_options) - 1 or not problem.has_home.all()
+            whole = position == len(band_options) - 1
             solution = clock.note(transport_lp(problem, clock, arcs, bands, anchor, whole, widen))
             if solution.has_solution:
                 return arcs, solution, count, band_options[position:]
-            if solution.status != "infeasible":
+            if solution.status == "time limit":
                 raise OutOfTime.after(problem.rules.time_limit, problem.units.source)
+            if solution.status != "infeasible":
+                raise SolverFailed.during(
+                    "allocating units to territories", solution.status, problem.units.source
+                )
+            if not whole:
+                log.info("aimed band %d of %d not met: the next band", position + 1, len(band_options))
         if count >= problem.k:
             raise explain_lp(problem.units, problem.describe_tolerances())
         count = min(problem.k, count * 2)
@@ -168,6 +180,7 @@ def transport_lp(
             return _spread(fewer, near, arcs.unit.size)
         if fewer.status != "infeasible":
             return fewer
+    log.info("the whole transport LP over %d arcs", arcs.unit.size)
     return allocate.transport(arcs, n, k, bands, problem.moves, clock.remaining(), interior=True)
 
 
