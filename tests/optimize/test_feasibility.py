@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from territorial.optimize.balance import balance
-from territorial.optimize.feasibility import Infeasible, percent
+from territorial.optimize.feasibility import Infeasible, explain_whole_units, percent
 from territorial.optimize.problem import NONE, Rules, Territories, Units
 
 
@@ -115,3 +115,13 @@ def test_an_account_locked_elsewhere_is_out_of_reach() -> None:
     units = line_units([1] * 10, skills=skills, locked=locked, current=locked.copy())
     message = refused(units, territories, tolerances={"workload": 0.5})
     assert "territory rep-2 can reach at most 0% of its workload target" in message
+
+
+def test_the_whole_units_message_skips_a_metric_whose_total_is_zero() -> None:
+    """An all-zero metric has a target of 0: it cannot bind, and must not give 'nan%'."""
+    metrics = {"w": np.array([3.0, 1.0]), "z": np.zeros(2)}
+    units = Units(["a", "b"], np.zeros((2, 2)), False, metrics)
+    target = np.array([[2.0, 0.0], [2.0, 0.0]])
+    with np.errstate(all="raise"):
+        error = explain_whole_units(units, ["w", "z"], np.array([0.05, 0.05]), target)
+    assert "unit a alone is 150% of a territory's w target" in str(error)

@@ -266,9 +266,12 @@ def explain_whole_units(
 ) -> Infeasible:
     """Fractions would fit but whole units do not: name the coarsest unit against the band."""
     amounts = np.column_stack([units.metrics[name] for name in names])
-    relative = amounts / target.mean(axis=0) / np.maximum(tolerance, 1e-12)
+    # A metric whose total is 0 (every unit 0) cannot be the one that binds.
+    mean = target.mean(axis=0)
+    per_target = np.where(mean > 0, mean, np.inf)
+    relative = amounts / per_target / np.maximum(tolerance, 1e-12)
     unit, metric = np.unravel_index(int(np.argmax(relative)), relative.shape)
-    share = amounts[unit, metric] / target[:, metric].mean()
+    share = amounts[unit, metric] / per_target[metric]
     return _fail(
         units,
         f"tolerance ±{percent(tolerance[metric])} impossible with whole {units.noun}s: "
