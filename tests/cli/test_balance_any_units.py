@@ -182,3 +182,26 @@ def test_awkward_requests_get_an_answer_or_a_located_message(
     assert "internal error" not in result.stderr
     if result.returncode == BAD_INPUT:
         assert "units.csv" in result.stderr or "--" in result.stderr, "the message says where"
+
+
+def test_contiguous_over_more_pieces_than_territories_is_refused_naming_a_lone_unit(tmp_path: Path) -> None:
+    """An edges file that leaves 38 units without a neighbour cannot give 4 connected territories:
+    it used to end with exit 0 and territories in pieces, unwarned."""
+    args = edge_case("isolated units", tmp_path)
+    for extra in ([], ["--best-effort"]):
+        result = run_cli(tmp_path, "balance", "--units", "units.csv", *args, "--contiguous", *extra)
+        assert result.returncode == BAD_INPUT, result.stderr
+        assert "--contiguous impossible" in result.stderr and "separate pieces" in result.stderr
+        assert "has no neighbour" in result.stderr
+
+
+def test_warnings_name_broken_territories_and_metrics_with_nothing_to_balance(tmp_path: Path) -> None:
+    args = edge_case("all-zero metric", tmp_path)
+    result = run_cli(
+        tmp_path, "balance", "--units", "units.csv", *args, "--metric", "calls=0.05", "--report", "r.json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "calls is 0 for every unit" in result.stderr
+    assert any(
+        "nothing of it to balance" in w for w in json.loads((tmp_path / "r.json").read_text())["warnings"]
+    )

@@ -104,6 +104,9 @@ def test_best_effort_writes_the_closest_alignment_when_one_unit_exceeds_the_targ
     code, stderr, report = balance(tmp_path, "--metric", "calls=0.05", "--best-effort", "--contiguous")
     assert code == 0, stderr
     assert "warning" in stderr and "outside their tolerance" in stderr
+    assert "unit U20 alone is 189% of a territory's calls target" in stderr
+    assert "it has a territory of its own" in stderr
+    assert "time limit" not in stderr  # the search ended; more time would not help
     alignment = pl.read_csv(tmp_path / "a.csv")
     alone = alignment.filter(pl.col("id") == "U20")["territory_id"].item()
     assert alignment.filter(pl.col("territory_id") == alone).height == 1  # a territory of its own

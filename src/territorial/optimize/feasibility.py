@@ -207,6 +207,28 @@ def _check_skill_groups(
                 )
 
 
+def check_pieces(units: Units, pieces: np.ndarray, k: int) -> None:
+    """Raise Infeasible when the units' adjacency falls in more separate pieces than there are
+    territories: then some territory must be in pieces, whatever the tolerances. `pieces` is each
+    unit's connected piece."""
+    count = int(pieces.max()) + 1 if pieces.size else 0
+    if count <= k:
+        return
+    sizes = np.bincount(pieces)
+    alone = np.flatnonzero(sizes[pieces] == 1)
+    example = (
+        f"; {units.noun} {units.ids[int(alone[0])]} has no neighbour ({alone.size} such)"
+        if alone.size
+        else ""
+    )
+    raise _fail(
+        units,
+        f"--contiguous impossible: over their adjacency the {units.noun}s fall in {count} separate pieces, "
+        f"more than the {k} territories{example}; add the missing edges, or leave out --contiguous",
+        "contiguous",
+    )
+
+
 def explain_moves(
     units: Units, needed: float, allowed_moves: int, tolerances: str, kind: str = "LP bound"
 ) -> Infeasible:

@@ -164,21 +164,58 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     # The compactness weight: each unit's distance counts as much as its workload.
     result["totals"]["weight"] = inputs.workload
     result["metrics"] = {name: source.as_dict() for name, source in inputs.sources.items()}
-    warnings = [*inputs.warnings, *_tolerance_warnings(units, territories, alignment)]
+    warnings = [*inputs.warnings, *_tolerance_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
     return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
 
 
-def _tolerance_warnings(units: Units, territories: Territories, alignment: Alignment) -> list[str]:
-    """With --best-effort, the territories the closest alignment leaves outside their tolerance."""
+def _tolerance_warnings(
+    units: Units, territories: Territories, alignment: Alignment, contiguous: bool
+) -> list[str]:
+    """What the summary warns of in the answer: territories outside their tolerance (only with
+    --best-effort), the units that alone exceed a territory's band, territories in pieces when
+    --contiguous was asked, and balanced metrics that are 0 everywhere."""
+    warnings = []
+    k = len(territories)
     outside = [territories.ids[j] for j in np.flatnonzero(~alignment.within)]
-    if not outside:
-        return []
-    shown = ", ".join(outside[:10]) + (f" and {len(outside) - 10} more" if len(outside) > 10 else "")
-    return [
-        f"{len(outside)} of {len(territories)} territories are outside their tolerance: {shown} "
-        "(the closest alignment found; widen the tolerances, or give --time-limit more seconds)"
-    ]
+    if outside:
+        why = "the time limit was reached" if alignment.time_limit_hit else "the closest alignment found"
+        warnings.append(f"{_count(len(outside), k)} outside their tolerance: {_listed(outside)} ({why})")
+        warnings += _oversized(units, alignment)
+    if contiguous:
+        broken = [territories.ids[j] for j in np.flatnonzero(~alignment.contiguous)]
+        if broken:
+            warnings.append(f"{_count(len(broken), k)} not contiguous: {_listed(broken)}")
+    for name in alignment.tolerances:
+        if not units.metrics[name].any():
+            warnings.append(f"{name} is 0 for every {units.noun}: there is nothing of it to balance")
+    return warnings
+
+
+def _count(number: int, k: int) -> str:
+    return f"{number} of {k} territories {'is' if number == 1 else 'are'}"
+
+
+def _listed(ids: list[str], shown: int = 10) -> str:
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def _oversized(units: Units, alignment: Alignment) -> list[str]:
+    """The units that alone are more than a territory's band: no alignment can hold them within."""
+    found = []
+    for name, tolerance in alignment.tolerances.items():
+        room = float(alignment.targets[:, alignment.metrics.index(name)].max()) * (1 + tolerance)
+        values = units.metrics[name]
+        over = np.flatnonzero(values > room * (1 + 1e-9))
+        if room > 0 and over.size:
+            worst = int(over[np.argmax(values[over])])
+            share = values[worst] / (room / (1 + tolerance))
+            more = f" ({over.size} such {units.noun}s)" if over.size > 1 else ""
+            found.append(
+                f"{units.noun} {units.ids[worst]} alone is {share:.0%} of a territory's {name} target{more}, "
+                f"so no territory holding it can be within ±{tolerance:.0%}: it has a territory of its own"
+            )
+    return found
 
 
 def _check_request(request: BalanceOptions) -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from territorial.optimize import location, two_level
 from territorial.optimize.balance.bound import cost_and_bound, grouped_bound, moves_bounds
@@ -33,6 +34,7 @@ from territorial.optimize.balance.start import coarse_start, first_start
 from territorial.optimize.balance.transport import locate_and_allocate
 from territorial.optimize.feasibility import (
     OutOfTime,
+    check_pieces,
     tolerance_not_met,
 )
 from territorial.optimize.graph import adjacency, contiguous
@@ -79,6 +81,8 @@ def _balance(units: Units, territories: Territories, rules: Rules, progress: Pro
     progress("Checking the request", 0.02)
     min_moves, whole = moves_bounds(problem)
     adj = adjacency(units)
+    if rules.contiguous:
+        check_pieces(units, connected_components(adj, directed=False)[1], problem.k)
     labels, centres = _rebalance_or_solve(problem, clock, adj, started, progress)
     progress("Computing the bound", 0.9)
     centres = centres_of(problem, labels, centres)
@@ -132,6 +136,8 @@ def _balance_accounts(
     grouping = two_level.group_accounts(accounts, territories, rules)
     unit_problem = prepare(grouping.units, territories, rules, check=False)
     adj = adjacency(grouping.units)
+    if rules.contiguous:
+        check_pieces(grouping.units, connected_components(adj, directed=False)[1], problem.k)
     unit_labels, centres = _rebalance_or_solve(unit_problem, clock, adj, started, progress)
     progress("Settling accounts on the borders", 0.85)
     bands = problem.requested
