@@ -205,3 +205,11 @@ def test_warnings_name_broken_territories_and_metrics_with_nothing_to_balance(tm
     assert any(
         "nothing of it to balance" in w for w in json.loads((tmp_path / "r.json").read_text())["warnings"]
     )
+
+
+def test_a_units_row_without_an_id_is_named_by_the_id_column(tmp_path: Path) -> None:
+    (tmp_path / "units.csv").write_text("id,lat,lon,calls\nA,40.7,-74.0,1\nB,40.8,-74.1,2\n,,,\n")
+    result = run_cli(tmp_path, "balance", "--units", "units.csv", "--k", "2")
+    assert result.returncode == BAD_INPUT
+    assert "units.csv:4" in result.stderr and "id is empty" in result.stderr
+    assert "account_id" not in result.stderr

@@ -180,11 +180,11 @@ def _check_ids(ids: pl.Series, raw: RawTable, id_column: str) -> None:
     if missing.len():
         row = int(missing[0])
         raise BadInput.at(
-            f"account_id is empty ({missing.len()} rows without one)",
+            f"{id_column} is empty ({missing.len()} rows without one)",
             raw.file,
             raw.line_of(row),
             None,
-            ACCOUNT_ID,
+            id_column,
         )
     duplicated = ids.is_duplicated()
     if duplicated.any():
