@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -23,7 +24,7 @@ def write_grid(folder: Path, **columns: list[float]) -> None:
     pl.DataFrame({"id": ids, "latitude": lat, "longitude": lon, **columns}).write_csv(folder / "units.csv")
 
 
-def balance(folder: Path, *args: str) -> tuple[int, str, dict]:  # type: ignore[type-arg]
+def balance(folder: Path, *args: str) -> tuple[int, str, dict[str, Any]]:
     result = run_cli(
         folder, "balance", "--units", "units.csv", "--k", "3", "--report", "r.json", "--out", "a.csv", *args
     )

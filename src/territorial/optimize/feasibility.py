@@ -79,11 +79,9 @@ def check_request(
     upper = target * (1 + tolerance)
     lower = target * (1 - tolerance)
     locked = units.locked_or_none()
+    held = locked_load(locked, amounts, len(territories))
     if best_effort:
-        pinned = np.flatnonzero(locked != NONE)
-        for metric in range(len(names)):
-            held = np.bincount(locked[pinned], weights=amounts[pinned, metric], minlength=len(territories))
-            upper[:, metric] = np.maximum(upper[:, metric], held * (1 + 1e-9))
+        upper = np.maximum(upper, held * (1 + 1e-9))
     _check_skills_held(units, group, allowed)
     # Where each unit may go: its lock, or every territory its skills allow.
     for g in range(allowed.shape[0]):
@@ -92,20 +90,35 @@ def check_request(
             continue
         room = upper[allowed[g]].max(axis=0)
         _check_single_units(units, names, tolerance, target, amounts, members, room)
-    pinned = np.flatnonzero(locked != NONE)
     for metric, name in enumerate(names):
-        held = np.bincount(locked[pinned], weights=amounts[pinned, metric], minlength=len(territories))
-        over = np.flatnonzero(held > upper[:, metric] * (1 + 1e-9))
+        over = np.flatnonzero(held[:, metric] > upper[:, metric] * (1 + 1e-9))
         if over.size:
             j = int(over[0])
+            carried = held[j, metric] / target[j, metric]
             raise _fail(
                 units,
                 f"tolerance ±{percent(tolerance[metric])} impossible: the locked {units.noun}s of "
-                f"territory {territories.ids[j]} already carry {percent(held[j] / target[j, metric])} "
+                f"territory {territories.ids[j]} already carry {percent(carried)} "
                 f"of its {name} target",
                 name,
             )
     _check_skill_groups(units, territories, names, tolerance, target, amounts, group, allowed, lower, upper)
+
+
+def locked_load(locked: np.ndarray, amounts: np.ndarray, k: int) -> np.ndarray:
+    """(k, m): what each territory's locked units carry of each column of `amounts` (n, m)."""
+    pinned = np.flatnonzero(locked != NONE)
+    columns = [
+        np.bincount(locked[pinned], weights=amounts[pinned, m], minlength=k) for m in range(amounts.shape[1])
+    ]
+    return np.column_stack(columns).reshape(k, amounts.shape[1])
+
+
+def band_shares(amounts: np.ndarray, target: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """(n, m): each unit's amount of each balanced metric as a share of the widest territory band;
+    above 1, the unit alone is more than any territory may hold (0 where the band is 0)."""
+    room = (target * (1 + tolerance)).max(axis=0)
+    return np.asarray(amounts / np.where(room > 0, room, np.inf))
 
 
 def _check_skills_held(units: Units, group: np.ndarray, allowed: np.ndarray) -> None:

@@ -27,6 +27,7 @@ from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
+from territorial.optimize.feasibility import band_shares
 from territorial.optimize.plan_draft import (
     DraftTerritory,
     SegmentField,
@@ -164,12 +165,12 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     # The compactness weight: each unit's distance counts as much as its workload.
     result["totals"]["weight"] = inputs.workload
     result["metrics"] = {name: source.as_dict() for name, source in inputs.sources.items()}
-    warnings = [*inputs.warnings, *_tolerance_warnings(units, territories, alignment, request.contiguous)]
+    warnings = [*inputs.warnings, *_answer_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
     return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
 
 
-def _tolerance_warnings(
+def _answer_warnings(
     units: Units, territories: Territories, alignment: Alignment, contiguous: bool
 ) -> list[str]:
     """What the summary warns of in the answer: territories outside their tolerance (only with
@@ -202,18 +203,22 @@ def _listed(ids: list[str], shown: int = 10) -> str:
 
 def _oversized(units: Units, alignment: Alignment) -> list[str]:
     """The units that alone are more than a territory's band: no alignment can hold them within."""
+    names = list(alignment.tolerances)
+    columns = [alignment.metrics.index(name) for name in names]
+    amounts = np.column_stack([units.metrics[name] for name in names])
+    tolerance = np.array([alignment.tolerances[name] for name in names])
+    shares = band_shares(amounts, alignment.targets[:, columns], tolerance)
     found = []
-    for name, tolerance in alignment.tolerances.items():
-        room = float(alignment.targets[:, alignment.metrics.index(name)].max()) * (1 + tolerance)
-        values = units.metrics[name]
-        over = np.flatnonzero(values > room * (1 + 1e-9))
-        if room > 0 and over.size:
-            worst = int(over[np.argmax(values[over])])
-            share = values[worst] / (room / (1 + tolerance))
+    for m, name in enumerate(names):
+        over = np.flatnonzero(shares[:, m] > 1 + 1e-9)
+        if over.size:
+            worst = int(over[np.argmax(shares[over, m])])
+            of_target = shares[worst, m] * (1 + tolerance[m])
             more = f" ({over.size} such {units.noun}s)" if over.size > 1 else ""
             found.append(
-                f"{units.noun} {units.ids[worst]} alone is {share:.0%} of a territory's {name} target{more}, "
-                f"so no territory holding it can be within ±{tolerance:.0%}: it has a territory of its own"
+                f"{units.noun} {units.ids[worst]} alone is {of_target:.0%} of a territory's {name} "
+                f"target{more}, so no territory holding it can be within ±{tolerance[m]:.0%}: it has a "
+                "territory of its own"
             )
     return found
 

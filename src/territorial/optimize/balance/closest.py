@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from territorial.optimize.balance.problem import Alignment
-from territorial.optimize.feasibility import Infeasible, OutOfTime
+from territorial.optimize.feasibility import Infeasible, OutOfTime, band_shares
 from territorial.optimize.problem import NONE, Rules, Territories, Units, skill_groups, targets
 
 RELAX_STEPS = 12  # 5% doubled 12 times is far beyond any unit's share of a territory
@@ -35,20 +35,18 @@ def closest(units: Units, territories: Territories, rules: Rules, solve: Solver)
     started = time.perf_counter()
     units = with_oversized_alone(units, territories, rules)
     tried = rules
-    for _step in range(RELAX_STEPS + 1):
+    for step in range(RELAX_STEPS + 1):
         try:
-            alignment = solve(units, territories, tried)
+            return judged_against(solve(units, territories, tried), rules.tolerances)
         except Infeasible as error:
             wider = relaxed(tried, error)
-            left = rules.time_limit - (time.perf_counter() - started)
-            if wider is None or _step == RELAX_STEPS:
+            if wider is None or step == RELAX_STEPS:
                 raise
+            left = rules.time_limit - (time.perf_counter() - started)
             if left <= 0:
                 raise OutOfTime.after(rules.time_limit, units.source) from None
             tried = replace(wider, time_limit=left)
-            continue
-        return judged_against(alignment, rules.tolerances)
-    raise AssertionError("unreachable: the loop returns or raises")
+    raise AssertionError("unreachable: the last step returns or raises")
 
 
 def with_oversized_alone(units: Units, territories: Territories, rules: Rules) -> Units:
@@ -60,9 +58,8 @@ def with_oversized_alone(units: Units, territories: Territories, rules: Rules) -
     all_names, all_targets = targets(units, territories)
     target = all_targets[:, [all_names.index(name) for name in names]]
     tolerance = np.array([rules.tolerances[name] for name in names])
-    room = (target * (1 + tolerance)).max(axis=0)
     amounts = np.column_stack([units.metrics[name] for name in names])
-    share = np.max(amounts / np.where(room > 0, room, np.inf), axis=1)
+    share = band_shares(amounts, target, tolerance).max(axis=1)
     oversized = np.flatnonzero(share > 1 + 1e-9)
     if oversized.size == 0:
         return units

@@ -15,6 +15,7 @@ from territorial.optimize.allocate import Arcs, Bands, MoveLimit
 from territorial.optimize.feasibility import (
     Infeasible,
     check_request,
+    locked_load,
     percent,
 )
 from territorial.optimize.problem import (
@@ -178,14 +179,8 @@ def prepare(units: Units, territories: Territories, rules: Rules, check: bool = 
     )
     if rules.best_effort:
         # Tolerances give way, locks do not: a territory whose locked units already carry more
-        # than its band may hold them (and takes nothing more).
-        pinned = np.flatnonzero(locked != NONE)
-        held = np.column_stack(
-            [
-                np.bincount(locked[pinned], weights=amounts[pinned, m], minlength=len(territories))
-                for m in range(len(names))
-            ]
-        ).reshape(len(territories), len(names))
+        # than its band may hold them (and takes nothing more). As check_request judges it.
+        held = locked_load(locked, amounts, len(territories))
         requested, aimed = _hold(requested, held), [_hold(b, held) for b in aimed]
     movable = int(np.count_nonzero(current != NONE))
     moves, max_moved = None, None
