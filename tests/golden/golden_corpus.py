@@ -47,7 +47,7 @@ MODEL_HEADER_KEPT = ("magic", "format", "estimator", "label", "target")
 # the warnings, the compactness weight). They are checked by tests/cli/test_balance_columns.py;
 # here the report is compared on the keys it had, which must be unchanged, value and order.
 ADDED_REPORT_KEYS = ("metrics", "warnings")
-ADDED_REPORT_TOTALS = ("weight",)
+ADDED_REPORT_TOTALS = ("weight", "move_penalty")
 
 
 @dataclass

@@ -203,9 +203,13 @@ def summary(console: Console, result: BalanceRun) -> None:
     if len(territories) > MAX_TERRITORY_ROWS:
         console.print(f"(the {MAX_TERRITORY_ROWS} territories furthest from target of {len(territories):,})")
     k = len(territories)
-    moved = f"; moved {a.moves:,} of {a.movable:,}" if a.movable else ""
-    if a.min_moves is not None:
-        moved += f" (LP minimum {a.min_moves:,.1f})"
+    moved = f"; moved {a.moves:,} of {a.movable:,} ({a.moves / a.movable:.1%}" if a.movable else ""
+    if a.movable:
+        fewest = a.min_moves_whole if a.min_moves_whole is not None else a.min_moves
+        moved += f"; the fewest possible {max(fewest, 0):,.0f})" if fewest is not None else ")"
+        penalty = result.report["totals"].get("move_penalty", {})
+        if penalty.get("source") == "default":
+            moved += f", each move priced at {penalty['value']:,.4g} (the default move penalty)"
     console.print(
         f"{int(a.within.sum())}/{k} within tolerance, {int(a.contiguous.sum())}/{k} contiguous{moved}; "
         f"cost {a.cost:,.6g}, bound {a.bound:,.6g}, gap {a.gap:.2%}; {a.seconds:.1f} s",

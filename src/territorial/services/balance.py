@@ -27,6 +27,8 @@ from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
+from territorial.optimize.balance.continuity import FORMULA as MOVE_PENALTY_FORMULA
+from territorial.optimize.balance.continuity import default_move_penalty
 from territorial.optimize.feasibility import band_shares
 from territorial.optimize.plan_draft import (
     DraftTerritory,
@@ -158,9 +160,11 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
         best_effort=request.best_effort,
         aim=request.aim,
     )
+    rules, penalty = _with_move_penalty(request, units, territories, rules)
     alignment = balance(units, territories, rules, progress)
     table = alignment_table(units, territories, alignment)
     result = report(units, territories, alignment, request)
+    result["totals"]["move_penalty"] = penalty
     result["totals"]["workload"] = inputs.workload
     # The compactness weight: each unit's distance counts as much as its workload.
     result["totals"]["weight"] = inputs.workload
@@ -168,6 +172,26 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     warnings = [*inputs.warnings, *_answer_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
     return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
+
+
+def _with_move_penalty(
+    request: BalanceOptions, units: Units, territories: Territories, rules: Rules
+) -> tuple[Rules, dict[str, Any]]:
+    """The rules with the move penalty they run under, and how the report describes it: the
+    --move-penalty given, none under a --max-moves budget, else the default when current owners
+    are known (continuity by default), else none."""
+    if request.move_penalty is not None:
+        return rules, {"value": request.move_penalty, "source": "--move-penalty"}
+    if request.max_moves is not None:
+        return rules, {"value": 0.0, "source": "off: --max-moves sets a budget instead"}
+    value = default_move_penalty(units, territories, rules)
+    if value is None:
+        return rules, {"value": 0.0, "source": f"off: no {units.noun} has a current rep"}
+    return replace(rules, move_penalty=value), {
+        "value": _round(value),
+        "source": "default",
+        "formula": MOVE_PENALTY_FORMULA,
+    }
 
 
 def _answer_warnings(

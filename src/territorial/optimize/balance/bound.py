@@ -126,7 +126,15 @@ def _lp_bound(
         centres, count if small or problem.moves is None else problem.rules.candidates, also=labels
     )
     if small or problem.moves is None:
-        solution = allocate.transport(arcs, n, k, problem.requested, problem.moves, clock.remaining())
+        solution = allocate.transport(
+            arcs,
+            n,
+            k,
+            problem.requested,
+            problem.moves,
+            clock.remaining(),
+            interior=problem.moves is not None,
+        )
     else:
         solution = transport_lp(problem, clock, arcs, problem.requested, labels)
     band_duals = np.zeros(k * m)
