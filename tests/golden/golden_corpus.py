@@ -44,9 +44,10 @@ MODEL_ID = re.compile(r"\bmodel [0-9a-f]{16}\b")
 MODEL_SUFFIX = ".model"
 MODEL_HEADER_KEPT = ("magic", "format", "estimator", "label", "target")
 # Keys a balance report gained after the corpus was recorded (#17: what each metric was read as,
-# the warnings, the compactness weight). They are checked by tests/cli/test_balance_columns.py;
-# here the report is compared on the keys it had, which must be unchanged, value and order.
-ADDED_REPORT_KEYS = ("metrics", "warnings")
+# the warnings, the compactness weight, how accounts were located). They are checked by
+# tests/cli/test_balance_columns.py and tests/cli/test_balance_locating.py; here the report is
+# compared on the keys it had, which must be unchanged, value and order.
+ADDED_REPORT_KEYS = ("metrics", "warnings", "location")
 ADDED_REPORT_TOTALS = ("weight",)
 
 

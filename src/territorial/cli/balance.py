@@ -13,9 +13,17 @@ from rich.table import Table
 
 from territorial.cli.app import app, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
+from territorial.cli.render import counted
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
-from territorial.services.balance import BalanceOptions, BalanceRun, balance_files, draft_plan, parse_metric
+from territorial.services.balance import (
+    BalanceOptions,
+    BalanceRun,
+    balance_files,
+    default_unlocated_path,
+    draft_plan,
+    parse_metric,
+)
 
 MAX_TERRITORY_ROWS = 40
 
@@ -35,7 +43,10 @@ WorkIndexOpt = Annotated[
 def balance(
     ctx: typer.Context,
     accounts: Annotated[
-        Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (lat,lon or a ZIP column).")
+        Path | None,
+        typer.Option(
+            "--accounts", help="Accounts CSV or Parquet (lat,lon, a ZIP column, or city and state)."
+        ),
     ] = None,
     units: Annotated[
         Path | None, typer.Option("--units", help="Units CSV: id, x,y or lat,lon, activity columns.")
@@ -116,6 +127,22 @@ def balance(
         Path | None,
         typer.Option("--plan-out", help="plan.yaml: a draft plan whose rules give the alignment."),
     ] = None,
+    skip_unlocated: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unlocated",
+            help="Leave out the accounts with no lat,lon, no known US ZIP and no known city and state, "
+            "and write them, with why, to --unlocated-out; without it they are refused (exit 2).",
+        ),
+    ] = False,
+    unlocated_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--unlocated-out",
+            help="Where --skip-unlocated writes the accounts it leaves out (default: <accounts name>"
+            ".unlocated.csv in the current folder).",
+        ),
+    ] = None,
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
     compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
@@ -140,8 +167,11 @@ def balance(
         plan=plan,
         adjacency=adjacency,
         work_index=work_index,
+        skip_unlocated=skip_unlocated,
     )
-    run_balance(request, out, report, err, plan_out)
+    if unlocated_out is not None and not skip_unlocated:
+        raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")
+    run_balance(request, out, report, err, plan_out, unlocated_out)
 
 
 def run_balance(
@@ -150,10 +180,13 @@ def run_balance(
     report_path: Path | None,
     err: Console,
     plan_out: Path | None = None,
+    unlocated_out: Path | None = None,
 ) -> None:
     if plan_out is not None and request.units is not None:  # refused before the search, not after
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
-    check_writable(out, report_path, plan_out)
+    if request.skip_unlocated:
+        unlocated_out = unlocated_out or default_unlocated_path(request)
+    check_writable(out, report_path, plan_out, unlocated_out)
     with stage_bar(err) as progress:
         result = balance_files(request, progress)
     plan_text = draft_plan(result) if plan_out is not None else None
@@ -162,6 +195,9 @@ def run_balance(
         write_text(json.dumps(result.report, indent=2) + "\n", report_path)
     if plan_out is not None and plan_text is not None:
         write_text(plan_text, plan_out)
+    left_out = result.inputs.unlocated if result.inputs is not None else None
+    if unlocated_out is not None and left_out is not None:
+        write_table(left_out, unlocated_out)
     summary(err, result)
     if out is not None:
         err.print(f"wrote {result.table.height:,} rows to {out}")
@@ -169,6 +205,9 @@ def run_balance(
         err.print(f"wrote the report to {report_path}")
     if plan_out is not None:
         err.print(f"wrote a draft plan to {plan_out}: its rules reproduce the alignment")
+    if unlocated_out is not None and left_out is not None:
+        left = counted(left_out.height, result.units.noun)
+        err.print(f"left out {left} that could not be located: see {unlocated_out}")
 
 
 def summary(console: Console, result: BalanceRun) -> None:

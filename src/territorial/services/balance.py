@@ -21,7 +21,15 @@ from territorial.errors import BadInput
 from territorial.geo.counties import all_counties, nearest_counties, neighbour_pairs
 from territorial.geo.distance import haversine_km
 from territorial.io.accounts import read_accounts
-from territorial.io.balance_inputs import coordinates, county_codes, read_edges, read_units, zip_field
+from territorial.io.balance_inputs import (
+    coordinates,
+    county_codes,
+    leave_out_unlocated,
+    location_report,
+    read_edges,
+    read_units,
+    zip_field,
+)
 from territorial.io.plan_writer import DraftEntry, draft_plan_yaml
 from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
@@ -85,6 +93,7 @@ class BalanceOptions:
     plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
     adjacency: str | None = None  # county, delaunay, knn, or an edges file
     work_index: Path | None = None  # YAML overriding the work-index table
+    skip_unlocated: bool = False  # leave out the accounts nothing locates, instead of refusing
 
 
 @dataclass
@@ -100,6 +109,8 @@ class Inputs:
     reps_known: bool  # the reps came from a file or the workspace (not --k)
     sources: dict[str, MetricSource] = field(default_factory=dict)  # what each balanced metric is
     warnings: list[str] = field(default_factory=list)
+    location: dict[str, Any] = field(default_factory=dict)  # how many were located how; who was not
+    unlocated: pl.DataFrame | None = None  # the rows left out by --skip-unlocated, with why
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,7 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     result["metrics"] = {name: source.as_dict() for name, source in inputs.sources.items()}
     warnings = [*inputs.warnings, *_answer_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
+    result["location"] = inputs.location
     return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
 
 
@@ -265,7 +277,13 @@ def read_inputs(
     resolved = _plan(request)
     plan = resolved.plan if resolved is not None else None
     book, noun, id_key = _book(request, plan)
-    xy, geographic = coordinates(book, allow_xy=request.units is not None)
+    located, geographic = coordinates(book, allow_xy=request.units is not None)
+    location = location_report(book, id_key, located)
+    from_file = request.accounts or request.units
+    book, located, unlocated = leave_out_unlocated(
+        book, id_key, noun, located, request.skip_unlocated, from_file
+    )
+    xy = located.points()
     ids = book.frame.get_column(book.columns[id_key]).to_list()
     territories, reps_known = None, False
     if request.k is not None:
@@ -325,7 +343,26 @@ def read_inputs(
     units = replace(units, edges=_adjacency(request, units, book))
     if territories is not None:
         units = _with_current_and_locks(request, units, book, territories)
-    return Inputs(book, plan, units, territories, workload_text, segments, reps_known, sources, warnings)
+    return Inputs(
+        book,
+        plan,
+        units,
+        territories,
+        workload_text,
+        segments,
+        reps_known,
+        sources,
+        warnings,
+        location,
+        unlocated,
+    )
+
+
+def default_unlocated_path(request: BalanceOptions) -> Path:
+    """Where --skip-unlocated writes what it leaves out: <accounts name>.unlocated.csv here, as
+    `import --skip-invalid` writes <input name>.rejects.csv."""
+    source = request.accounts or request.units
+    return Path.cwd() / f"{Path(source).stem if source is not None else 'accounts'}.unlocated.csv"
 
 
 def metric_source(
