@@ -107,6 +107,22 @@ def test_skip_unlocated_leaves_them_out_and_writes_them_as_given_with_why(tmp_pa
     assert "--unlocated-out goes with --skip-unlocated" in alone.stderr
 
 
+def test_no_output_overwrites_an_input_or_another_output(tmp_path: Path) -> None:
+    path = write_unlocated(tmp_path, 0)
+    before = path.read_text()
+    result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--out", "./accounts.csv")
+    assert result.returncode == BAD_INPUT
+    assert (
+        "accounts.csv: this is an input of the command (accounts.csv); write to another file" in result.stderr
+    )
+    assert path.read_text() == before
+    twice = run_cli(
+        tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2", "--out", "a.csv", "--report", "a.csv"
+    )
+    assert twice.returncode == BAD_INPUT
+    assert "a.csv: two outputs would go to this file (a.csv too)" in twice.stderr
+
+
 def test_the_workspace_balances_accounts_placed_only_by_city_and_state(tmp_path: Path) -> None:
     """#17: `balance --workspace` refused a book where some accounts had only a city and state."""
     url = f"sqlite:///{tmp_path / 'territorial.db'}"

@@ -22,6 +22,7 @@ from territorial.services.balance import (
     balance_files,
     default_unlocated_path,
     draft_plan,
+    input_files,
     parse_metric,
 )
 
@@ -186,7 +187,7 @@ def run_balance(
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
     if request.skip_unlocated:
         unlocated_out = unlocated_out or default_unlocated_path(request)
-    check_writable(out, report_path, plan_out, unlocated_out)
+    check_writable(out, report_path, plan_out, unlocated_out, inputs=input_files(request))
     with stage_bar(err) as progress:
         result = balance_files(request, progress)
     plan_text = draft_plan(result) if plan_out is not None else None

@@ -365,6 +365,15 @@ def default_unlocated_path(request: BalanceOptions) -> Path:
     return Path.cwd() / f"{Path(source).stem if source is not None else 'accounts'}.unlocated.csv"
 
 
+def input_files(request: BalanceOptions) -> list[Path]:
+    """The files a balance reads, which none of its outputs may overwrite."""
+    named = [request.accounts, request.units, request.edges, request.reps, request.work_index]
+    for text in (request.plan, request.adjacency):
+        if text is not None and Path(text).is_file():
+            named.append(Path(text))
+    return [path for path in named if path is not None]
+
+
 def metric_source(
     name: str, book: AccountBook, plan: Plan | None, noun: str
 ) -> tuple[MetricSource, str | None]:
