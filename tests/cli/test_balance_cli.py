@@ -73,7 +73,7 @@ def test_units_with_edges_two_metrics_contiguous_and_report(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     alignment = pl.read_csv(tmp_path / "alignment.csv")
-    assert alignment.columns == ["id", "territory_id", "rep_id", "moved"]
+    assert alignment.columns == ["id", "territory_id", "rep_id", "moved", "territory_name"]
     assert alignment.height == 64
     assert alignment["id"].to_list() == sorted(alignment["id"].to_list())
     report = json.loads((tmp_path / "report.json").read_text())

@@ -119,7 +119,10 @@ def balance(
     ] = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="alignment.csv (id, territory_id, rep_id, moved); stdout if left out."),
+        typer.Option(
+            "--out",
+            help="alignment.csv (id, territory_id, rep_id, moved, territory_name); stdout if left out.",
+        ),
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="report.json with per-territory figures.")

@@ -18,6 +18,7 @@ from territorial.domain.work_index import PRESET as WORK_INDEX
 from territorial.domain.work_index import WorkIndex, segment_key
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput
+from territorial.geo.cities import load_cities
 from territorial.geo.counties import all_counties, nearest_counties, neighbour_pairs
 from territorial.geo.distance import haversine_km
 from territorial.io.accounts import read_accounts
@@ -36,6 +37,7 @@ from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
 from territorial.optimize.feasibility import band_shares
+from territorial.optimize.names import territory_names
 from territorial.optimize.plan_draft import (
     DraftTerritory,
     SegmentField,
@@ -111,6 +113,7 @@ class Inputs:
     warnings: list[str] = field(default_factory=list)
     location: dict[str, Any] = field(default_factory=dict)  # how many were located how; who was not
     unlocated: pl.DataFrame | None = None  # the rows left out by --skip-unlocated, with why
+    rep_names: dict[str, str] = field(default_factory=dict)  # rep_id -> name, where reps have one
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class BalanceRun:
     report: dict[str, Any]
     inputs: Inputs | None = None
     warnings: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # each territory's name (optimize.names)
 
 
 def parse_metric(text: str) -> tuple[str, float]:
@@ -170,8 +174,15 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
         aim=request.aim,
     )
     alignment = balance(units, territories, rules, progress)
-    table = alignment_table(units, territories, alignment)
-    result = report(units, territories, alignment, request)
+    names = territory_names(
+        territories.ids,
+        [inputs.rep_names.get(rep) if rep is not None else None for rep in territories.rep_ids],
+        alignment.territory,
+        units.xy if units.geographic else None,
+        load_cities() if units.geographic else None,
+    )
+    table = alignment_table(units, territories, alignment, names)
+    result = report(units, territories, alignment, request, names)
     result["totals"]["workload"] = inputs.workload
     # The compactness weight: each unit's distance counts as much as its workload.
     result["totals"]["weight"] = inputs.workload
@@ -179,7 +190,7 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     warnings = [*inputs.warnings, *_answer_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
     result["location"] = inputs.location
-    return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
+    return BalanceRun(units, territories, alignment, table, result, inputs, warnings, names)
 
 
 def _answer_warnings(
@@ -285,13 +296,14 @@ def read_inputs(
     )
     xy = located.points()
     ids = book.frame.get_column(book.columns[id_key]).to_list()
-    territories, reps_known = None, False
+    territories, reps_known, rep_names = None, False, {}
     if request.k is not None:
         territories = Territories.unnamed(request.k)
     elif request.reps is not None or request.from_workspace:
         reps = _reps(request, geographic, required=need_territories)
         if reps is not None:
             territories, reps_known = Territories.from_reps(reps, geographic), True
+            rep_names = {rep.rep_id: rep.name for rep in reps if rep.name}
     workload_text = request.workload or (plan.workload if plan is not None and plan.workload else None)
     if workload_text is None:
         workload_text = default_workload or ("1" if request.units is None else _first_activity(book))
@@ -355,6 +367,7 @@ def read_inputs(
         warnings,
         location,
         unlocated,
+        rep_names,
     )
 
 
@@ -727,8 +740,11 @@ def _lock_matches(book: AccountBook, text: str) -> np.ndarray:
     return np.asarray(matched.to_numpy(), dtype=bool)
 
 
-def alignment_table(units: Units, territories: Territories, alignment: Alignment) -> pl.DataFrame:
-    """id, territory_id, rep_id, moved: one row per unit, sorted by id."""
+def alignment_table(
+    units: Units, territories: Territories, alignment: Alignment, names: Sequence[str]
+) -> pl.DataFrame:
+    """id, territory_id, rep_id, moved, territory_name: one row per unit, sorted by id. The name
+    came last (#17), so that files read by column position keep working."""
     labels = alignment.territory
     return pl.DataFrame(
         {
@@ -736,13 +752,24 @@ def alignment_table(units: Units, territories: Territories, alignment: Alignment
             "territory_id": [territories.ids[j] for j in labels],
             "rep_id": [territories.rep_ids[j] for j in labels],
             "moved": alignment.moved,
+            "territory_name": [names[j] for j in labels],
         },
-        schema={"id": pl.String, "territory_id": pl.String, "rep_id": pl.String, "moved": pl.Boolean},
+        schema={
+            "id": pl.String,
+            "territory_id": pl.String,
+            "rep_id": pl.String,
+            "moved": pl.Boolean,
+            "territory_name": pl.String,
+        },
     ).sort("id")
 
 
 def report(
-    units: Units, territories: Territories, alignment: Alignment, request: BalanceOptions
+    units: Units,
+    territories: Territories,
+    alignment: Alignment,
+    request: BalanceOptions,
+    names: Sequence[str],
 ) -> dict[str, Any]:
     """The report: every territory's metrics against target, and the totals with the bound."""
     a = alignment
@@ -761,6 +788,7 @@ def report(
         rows.append(
             {
                 "territory_id": territory_id,
+                "name": names[j],
                 "rep_id": territories.rep_ids[j],
                 "capacity": float(territories.capacity[j]),
                 units.noun + "s": int(counts[j]),
