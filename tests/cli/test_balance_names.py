@@ -1,5 +1,5 @@
-"""Territory names through the real CLI: in report.json and as alignment.csv's last column; the
-rep's name, else the largest cities covered, else the id."""
+"""Territory names through the real CLI: in report.json, as alignment.csv's last column and in the
+draft plan; the rep's name, else the largest cities covered, else the id."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def balance(folder: Path, *args: str) -> None:
     result = run_cli(
         folder,
         *("balance", "--accounts", "accounts.csv", "--metric", "workload=0.5", *args),
-        *("--out", "alignment.csv", "--report", "report.json"),
+        *("--out", "alignment.csv", "--report", "report.json", "--plan-out", "plan.yaml"),
     )
     assert result.returncode == 0, result.stderr
 
@@ -47,6 +47,9 @@ def test_without_reps_a_territory_is_named_by_its_largest_cities(tmp_path: Path)
         **dict.fromkeys(["A-4", "A-5", "A-6"], "Dallas – Fort Worth (TX)"),
     }
     assert sorted(names(tmp_path).values()) == ["Chicago – Milwaukee (IL, WI)", "Dallas – Fort Worth (TX)"]
+    plan = (tmp_path / "plan.yaml").read_text()
+    for territory_id, name in names(tmp_path).items():
+        assert f"  - id: {territory_id}\n    name: {name}\n" in plan
 
 
 def test_a_rep_with_a_name_names_the_territory_and_names_stay_unique(tmp_path: Path) -> None:

@@ -21,10 +21,10 @@ from territorial.services.balance import (
     BalanceRun,
     balance_files,
     default_unlocated_path,
-    draft_plan,
     input_files,
     parse_metric,
 )
+from territorial.services.draft_plan import draft_plan
 
 MAX_TERRITORY_ROWS = 40
 
@@ -129,7 +129,11 @@ def balance(
     ] = None,
     plan_out: Annotated[
         Path | None,
-        typer.Option("--plan-out", help="plan.yaml: a draft plan whose rules give the alignment."),
+        typer.Option(
+            "--plan-out",
+            help="plan.yaml: a draft plan whose rules give the alignment (by state, ZIP code, then account "
+            "id), checked by assigning the accounts with it before it is written.",
+        ),
     ] = None,
     skip_unlocated: Annotated[
         bool,
@@ -208,7 +212,9 @@ def run_balance(
     if report_path is not None:
         err.print(f"wrote the report to {report_path}")
     if plan_out is not None:
-        err.print(f"wrote a draft plan to {plan_out}: its rules reproduce the alignment")
+        err.print(
+            f"wrote a draft plan to {plan_out}: assigning the accounts with it reproduces the alignment"
+        )
     if unlocated_out is not None and left_out is not None:
         left = counted(left_out.height, result.units.noun)
         err.print(f"left out {left} that could not be located: see {unlocated_out}")

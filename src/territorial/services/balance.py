@@ -31,24 +31,15 @@ from territorial.io.balance_inputs import (
     read_units,
     zip_field,
 )
-from territorial.io.plan_writer import DraftEntry, draft_plan_yaml
 from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
 from territorial.optimize.feasibility import band_shares
 from territorial.optimize.names import territory_names
-from territorial.optimize.plan_draft import (
-    DraftTerritory,
-    SegmentField,
-    draft_header,
-    draft_rule,
-    draft_summary,
-    draft_with_fewest_exceptions,
-)
 from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
 from territorial.progress import Progress, silent
-from territorial.rules.arithmetic import fields_in, numeric_expression
+from territorial.rules.arithmetic import numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import compile_rule
 from territorial.rules.types import check_rule
@@ -593,72 +584,6 @@ def _adjacency(request: BalanceOptions, units: Units, book: AccountBook) -> np.n
     index = {code: i for i, code in enumerate(every)}
     region = np.array([index[c] for c in codes if c is not None], dtype=np.int64)
     return unit_adjacency.region_edges(units.flat(), region, neighbour_pairs(every), len(every))
-
-
-def draft_plan(run: BalanceRun) -> str:
-    """A plan whose rules put every account in its territory of the alignment (see plan_draft)."""
-    inputs = run.inputs
-    if inputs is None or inputs.units.noun != "account":
-        raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
-    book = inputs.book
-    key = zip_field(book)
-    zips = book.frame.get_column(book.columns[key]).cast(pl.String).to_list() if key is not None else None
-    territories = run.territories
-    labels = run.alignment.territory
-    workload, notes = _plan_workload(inputs)
-    try:
-        drafted, segments, choice = draft_with_fewest_exceptions(
-            run.units.ids,
-            zips,
-            [territories.ids[j] for j in labels],
-            list(zip(territories.ids, territories.rep_ids, strict=True)),
-            _segment_candidates(book),
-        )
-        segment_field = segments.field if segments is not None else None
-        return draft_plan_text(drafted, key, segment_field, workload, [*notes, *choice])
-    except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
-        raise BadInput.at(str(err), book.file, subject="--plan-out") from None
-
-
-def draft_plan_text(
-    drafted: Sequence[DraftTerritory],
-    zip_field: str | None,
-    segment_field: str | None = None,
-    workload: str | None = None,
-    notes: Sequence[str] = (),
-) -> str:
-    """The draft plan file for drafted territories: their rules as trees, written out by io."""
-    entries = [
-        DraftEntry(t.id, t.rep_id, draft_summary(t, segment_field), draft_rule(t, zip_field, segment_field))
-        for t in drafted
-    ]
-    string_fields = [f for f in (zip_field, segment_field) if f is not None]
-    header = draft_header(drafted, segment_field, notes)
-    return draft_plan_yaml(header, entries, string_fields, workload=workload)
-
-
-# Account fields that can split a ZIP among territories: the skill an account needs, its segment.
-SEGMENT_FIELDS = ("skills", "segment")
-
-
-def _segment_candidates(book: AccountBook) -> list[SegmentField]:
-    """The book's text columns among SEGMENT_FIELDS, each account's value as text."""
-    return [
-        SegmentField(name, book.frame.get_column(book.columns[name]).cast(pl.String).to_list())
-        for name in SEGMENT_FIELDS
-        if name in book.columns and book.schema.get(name) is FieldType.STRING
-    ]
-
-
-def _plan_workload(inputs: Inputs) -> tuple[str | None, list[str]]:
-    """The plan's workload key: the balance's workload when it is one field."""
-    text = inputs.workload.strip()
-    key = canonical(text)
-    if key in inputs.book.columns and fields_in(text) == {key}:
-        return key, []
-    if text == "1":
-        return None, []
-    return None, [f"The alignment was balanced on the workload {text}; a plan's workload must be one field."]
 
 
 def _column(book: AccountBook, name: str) -> np.ndarray:
