@@ -25,6 +25,7 @@ from territorial.services.balance import (
     parse_metric,
 )
 from territorial.services.draft_plan import draft_plan
+from territorial.services.territory_map import territory_map
 
 MAX_TERRITORY_ROWS = 40
 
@@ -135,6 +136,14 @@ def balance(
             "id), checked by assigning the accounts with it before it is written.",
         ),
     ] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(
+            "--geojson",
+            help="territories.geojson: a map, per territory its accounts (MultiPoint) and their outline "
+            "(convex hull), with its figures. Needs lat,lon places (not x,y).",
+        ),
+    ] = None,
     skip_unlocated: Annotated[
         bool,
         typer.Option(
@@ -176,10 +185,11 @@ def balance(
         adjacency=adjacency,
         work_index=work_index,
         skip_unlocated=skip_unlocated,
+        geojson=geojson is not None,
     )
     if unlocated_out is not None and not skip_unlocated:
         raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")
-    run_balance(request, out, report, err, plan_out, unlocated_out)
+    run_balance(request, out, report, err, plan_out, geojson, unlocated_out)
 
 
 def run_balance(
@@ -188,21 +198,25 @@ def run_balance(
     report_path: Path | None,
     err: Console,
     plan_out: Path | None = None,
+    geojson: Path | None = None,
     unlocated_out: Path | None = None,
 ) -> None:
     if plan_out is not None and request.units is not None:  # refused before the search, not after
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
     if request.skip_unlocated:
         unlocated_out = unlocated_out or default_unlocated_path(request)
-    check_writable(out, report_path, plan_out, unlocated_out, inputs=input_files(request))
+    check_writable(out, report_path, plan_out, geojson, unlocated_out, inputs=input_files(request))
     with stage_bar(err) as progress:
         result = balance_files(request, progress)
     plan_text = draft_plan(result) if plan_out is not None else None
+    map_text = territory_map(result) if geojson is not None else None
     write_table(result.table, out)
     if report_path is not None:
         write_text(json.dumps(result.report, indent=2) + "\n", report_path)
     if plan_out is not None and plan_text is not None:
         write_text(plan_text, plan_out)
+    if geojson is not None and map_text is not None:
+        write_text(map_text, geojson)
     left_out = result.inputs.unlocated if result.inputs is not None else None
     if unlocated_out is not None and left_out is not None:
         write_table(left_out, unlocated_out)
@@ -215,6 +229,8 @@ def run_balance(
         err.print(
             f"wrote a draft plan to {plan_out}: assigning the accounts with it reproduces the alignment"
         )
+    if geojson is not None:
+        err.print(f"wrote a map of the territories to {geojson}")
     if unlocated_out is not None and left_out is not None:
         left = counted(left_out.height, result.units.noun)
         err.print(f"left out {left} that could not be located: see {unlocated_out}")

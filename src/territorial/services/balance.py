@@ -87,6 +87,7 @@ class BalanceOptions:
     adjacency: str | None = None  # county, delaunay, knn, or an edges file
     work_index: Path | None = None  # YAML overriding the work-index table
     skip_unlocated: bool = False  # leave out the accounts nothing locates, instead of refusing
+    geojson: bool = False  # a map is asked for: the units must be on lat,lon
 
 
 @dataclass
@@ -280,6 +281,12 @@ def read_inputs(
     plan = resolved.plan if resolved is not None else None
     book, noun, id_key = _book(request, plan)
     located, geographic = coordinates(book, allow_xy=request.units is not None)
+    if request.geojson and not geographic:
+        raise BadInput.at(
+            "--geojson draws maps in longitude and latitude; these units are on x,y (give lat,lon)",
+            book.file,
+            book.header_line,
+        )
     location = location_report(book, id_key, located)
     from_file = request.accounts or request.units
     book, located, unlocated = leave_out_unlocated(
