@@ -73,7 +73,7 @@ def test_units_with_edges_two_metrics_contiguous_and_report(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     alignment = pl.read_csv(tmp_path / "alignment.csv")
-    assert alignment.columns == ["id", "territory_id", "rep_id", "moved"]
+    assert alignment.columns == ["id", "territory_id", "rep_id", "moved", "territory_name"]
     assert alignment.height == 64
     assert alignment["id"].to_list() == sorted(alignment["id"].to_list())
     report = json.loads((tmp_path / "report.json").read_text())
@@ -151,7 +151,9 @@ def test_bad_inputs_exit_2_with_file_line_and_field(tmp_path: Path) -> None:
     (tmp_path / "accounts.csv").write_text("account_id,lat,lon,calls\nA-1,40.7,-74.0,1\nA-2,,-74.1,2\n")
     result = run_cli(tmp_path, "balance", "--accounts", "accounts.csv", "--k", "2")
     assert result.returncode == BAD_INPUT
-    assert "accounts.csv:3 [lat]: lat is empty" in result.stderr
+    assert "accounts.csv:3: 1 of 2 accounts cannot be located: A-2 (line 3) (the first: lat is empty)" in (
+        result.stderr
+    )
 
     (tmp_path / "ok.csv").write_text("account_id,lat,lon,calls\nA-1,40.7,-74.0,1\nA-2,40.8,-74.1,-2\n")
     result = run_cli(tmp_path, "balance", "--accounts", "ok.csv", "--k", "2", "--workload", "calls")

@@ -419,6 +419,30 @@ def test_missing_coordinates_come_from_the_zip_centroid() -> None:
     assert [rule for *_, rule in changes_of(result, "longitude")] == ["coordinates", "coordinates"]
 
 
+def test_without_a_known_zip_the_city_and_state_place_the_row_and_each_row_says_how() -> None:
+    result = normalized(
+        {
+            "country": ["US", "US", "US", None, "CA"],
+            "city": ["Springfield", "St. Louis", "Nowhere", "Saint Paul", "Toronto"],
+            "state": ["Illinois", "MO", "IL", "Minnesota", "Ontario"],
+            "postal_code": [None, "99999", None, None, None],
+            "latitude": [None, None, None, None, None],
+            "longitude": [None, None, None, None, None],
+        }
+    )
+    # Springfield IL is its most populous Springfield; the state's name is read as its code first.
+    assert [round(v, 2) if v else v for v in result.frame["latitude"].to_list()] == [
+        39.8,
+        38.63,
+        None,
+        44.94,
+        None,
+    ]
+    assert result.located is not None
+    assert result.located.to_list() == ["city_state", "city_state", "unlocated", "city_state", "unlocated"]
+    assert [rule for *_, rule in changes_of(result, "latitude")] == ["coordinates"] * 3
+
+
 def test_a_bad_latitude_is_a_problem_not_a_missing_one() -> None:
     result = normalized({"postal_code": ["02134"], "latitude": ["north"], "longitude": [None]})
     assert result.frame["latitude"].to_list() == [None]

@@ -44,10 +44,15 @@ MODEL_ID = re.compile(r"\bmodel [0-9a-f]{16}\b")
 MODEL_SUFFIX = ".model"
 MODEL_HEADER_KEPT = ("magic", "format", "estimator", "label", "target")
 # Keys a balance report gained after the corpus was recorded (#17: what each metric was read as,
-# the warnings, the compactness weight). They are checked by tests/cli/test_balance_columns.py;
-# here the report is compared on the keys it had, which must be unchanged, value and order.
-ADDED_REPORT_KEYS = ("metrics", "warnings")
+# the warnings, the compactness weight, the move penalty, how accounts were located, each
+# territory's name). They are checked by tests/cli/test_balance_columns.py,
+# test_balance_continuity.py, test_balance_locating.py and test_balance_names.py; here the report
+# is compared on the keys it had, which must be unchanged, value and order.
+ADDED_REPORT_KEYS = ("metrics", "warnings", "location")
 ADDED_REPORT_TOTALS = ("weight", "move_penalty")
+ADDED_TERRITORY_KEYS = ("name",)
+# The column alignment.csv gained last (#17), for the same reason: the columns it had are compared.
+ADDED_ALIGNMENT_COLUMN = "territory_name"
 
 
 @dataclass
@@ -450,7 +455,12 @@ def _kept(path: Path, folder: Path) -> Any:
 
 def _as_recorded(data: bytes) -> bytes:
     """A balance report without the keys added since the corpus was recorded, written as the
-    product writes it (indent 2, a final newline); any other file as it is."""
+    product writes it (indent 2, a final newline); an alignment without its added last column,
+    written as the product writes CSV; any other file as it is."""
+    first_line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if first_line.startswith("id,territory_id,") and first_line.endswith("," + ADDED_ALIGNMENT_COLUMN):
+        table = pl.read_csv(data, infer_schema=False).drop(ADDED_ALIGNMENT_COLUMN)
+        return table.write_csv().encode()
     try:
         report = json.loads(data)
     except ValueError:
@@ -465,6 +475,9 @@ def _as_recorded(data: bytes) -> bytes:
         report.pop(key, None)
     for key in ADDED_REPORT_TOTALS:
         report["totals"].pop(key, None)
+    for territory in report["territories"]:
+        for key in ADDED_TERRITORY_KEYS:
+            territory.pop(key, None)
     return (json.dumps(report, indent=2) + "\n").encode()
 
 

@@ -22,11 +22,16 @@ from territorial.optimize.plan_draft import (
     draft_with_fewest_exceptions,
 )
 from territorial.services.assign import assign_files
-from territorial.services.balance import draft_plan_text
+from territorial.services.draft_plan import draft_plan_text
 
 
-def drafted_rule(territory: DraftTerritory, zip_field: str, segment_field: str | None = None) -> list[str]:
-    return rule_lines(draft_rule(territory, zip_field, segment_field))
+def drafted_rule(
+    territory: DraftTerritory,
+    zip_field: str | None,
+    segment_field: str | None = None,
+    state_field: str | None = None,
+) -> list[str]:
+    return rule_lines(draft_rule(territory, zip_field, segment_field, state_field))
 
 
 def test_zip_goes_to_its_majority_and_the_others_are_named_and_excluded() -> None:
@@ -107,7 +112,7 @@ def alignments(draw: st.DrawFn) -> tuple[list[dict[str, str | None]], dict[str, 
 Case = tuple[list[dict[str, str | None]], dict[str, str], list[str]]
 
 
-def draft_and_run(case: Case, segment_field: str | None) -> Assignment:
+def draft_and_run(case: Case, segment_field: str | None, state_field: str | None = None) -> Assignment:
     """Draft the alignment and run the real engine on the plan: every account lands where it was
     aligned, by one territory's rule alone."""
     rows, aligned, territories = case
@@ -121,8 +126,10 @@ def draft_and_run(case: Case, segment_field: str | None) -> Assignment:
         [aligned[a] for a in ids],
         [(t, f"rep-{t}") for t in territories],
         segments,
+        states=None if state_field is None else [r[state_field] for r in rows],
     )
-    result = run_plan(draft_plan_text(drafted, "postal_code", segment_field=segment_field), rows)
+    text = draft_plan_text(drafted, "postal_code", segment_field=segment_field, state_field=state_field)
+    result = run_plan(text, rows)
     assert winners(result) == aligned
     assert not result.rows["tie"].any()
     assert result.rows["overlaps"].fill_null("").eq("").all()
@@ -312,3 +319,67 @@ def test_the_real_engine_follows_segment_rules_too(case: Case) -> None:
     result = draft_and_run(case, "segment")
     # A blank segment never makes a rule UNKNOWN; only a missing ZIP can.
     assert result.skipped_on_null <= sum(1 for r in rows if not r["postal_code"])
+
+
+def test_a_state_goes_to_its_territory_when_that_makes_the_rules_shorter() -> None:
+    ids = [f"A{i}" for i in range(8)]
+    states = ["IL", "IL", "il", "IL", "WI", "WI", None, "IL"]
+    zips = ["60601", "60602", "60603", "60604", "53202", None, "60601", None]
+    aligned = ["T1", "T1", "T1", "T2", "T2", "T2", "T1", "T1"]
+    drafted = draft_territories(ids, zips, aligned, [("T1", "r1"), ("T2", "r2")], states=states)
+    t1, t2 = drafted
+    # IL: 3 of its 4 ZIPs are T1's; writing IL less 60604 is shorter than listing three ZIPs.
+    assert (t1.states, t1.zips_out, t1.blank_zips) == (["IL"], ["60604"], True)
+    assert t1.zips == ["60601"]  # A6 has no state: its ZIP takes it
+    assert t1.named == [] and t1.away == []
+    # WI: one ZIP and one account without: `state IN ('WI')` is as short as it gets.
+    assert (t2.states, t2.zips_out, t2.zips) == (["WI"], [], ["60604"])
+    assert drafted_rule(t1, "postal_code", state_field="state") == [
+        "(state IN ('IL')",
+        "AND (postal_code IS NULL",
+        "OR postal_code NOT IN ('60604')))",
+        "OR postal_code IN ('60601')",
+    ]
+    assert drafted_rule(t2, "postal_code", state_field="state") == [
+        "state IN ('WI')",
+        "OR postal_code IN ('60604')",
+    ]
+    rows = [
+        {"account_id": a, "postal_code": z, "state": s} for a, z, s in zip(ids, zips, states, strict=True)
+    ]
+    text = draft_plan_text(drafted, "postal_code", state_field="state")
+    assert "fields: {state: string, postal_code: string}" in text
+    assert winners(run_plan(text, rows)) == dict(zip(ids, aligned, strict=True))
+
+
+def test_a_state_split_evenly_stays_with_its_zip_codes() -> None:
+    drafted = draft_territories(
+        ["a", "b"], ["60601", "60602"], ["T1", "T2"], [("T1", None), ("T2", None)], states=["IL", "IL"]
+    )
+    assert [t.states for t in drafted] == [[], []]
+    assert [t.zips for t in drafted] == [["60601"], ["60602"]]
+
+
+def test_without_zip_codes_states_and_ids_carry_the_rules() -> None:
+    ids = ["a", "b", "c", "d", "e"]
+    drafted = draft_territories(
+        ids, None, ["T1", "T1", "T1", "T2", "T2"], [("T1", None), ("T2", None)], states=["TX"] * 4 + ["OK"]
+    )
+    t1, t2 = drafted
+    assert (t1.states, t1.away, t1.named) == (["TX"], ["d"], [])
+    assert (t2.states, t2.named) == ([], ["d", "e"])  # OK has one account: naming it is shorter
+    assert drafted_rule(t1, None, state_field="state") == ["state IN ('TX')", "AND account_id NOT IN ('d')"]
+
+
+@st.composite
+def with_states(draw: st.DrawFn) -> tuple[list[dict[str, str | None]], dict[str, str], list[str]]:
+    rows, aligned, territories = draw(segmented())
+    # ZIP codes that cross state lines, states in two spellings of case, and none.
+    values = st.sampled_from(["NY", "ny", "NJ", "MA", None])
+    return [{**row, "state": draw(values)} for row in rows], aligned, territories
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_states(), st.booleans())
+def test_the_real_engine_follows_state_rules_too(case: Case, split: bool) -> None:
+    draft_and_run(case, "segment" if split else None, "state")

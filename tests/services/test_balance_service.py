@@ -11,7 +11,8 @@ from workspace_books import write_book
 from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.services.balance import BalanceOptions, balance_files, draft_plan
+from territorial.services.balance import BalanceOptions, balance_files
+from territorial.services.draft_plan import draft_plan
 from territorial.services.imports import import_records
 from territorial.services.plans import add_plan
 from territorial.services.unit_of_work import WorkspaceStore

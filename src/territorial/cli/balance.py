@@ -13,9 +13,19 @@ from rich.table import Table
 
 from territorial.cli.app import app, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
+from territorial.cli.render import counted
 from territorial.errors import BadInput
 from territorial.io.output import check_writable, write_table, write_text
-from territorial.services.balance import BalanceOptions, BalanceRun, balance_files, draft_plan, parse_metric
+from territorial.services.balance import (
+    BalanceOptions,
+    BalanceRun,
+    balance_files,
+    default_unlocated_path,
+    input_files,
+    parse_metric,
+)
+from territorial.services.draft_plan import draft_plan
+from territorial.services.territory_map import territory_map
 
 MAX_TERRITORY_ROWS = 40
 
@@ -35,7 +45,10 @@ WorkIndexOpt = Annotated[
 def balance(
     ctx: typer.Context,
     accounts: Annotated[
-        Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (lat,lon or a ZIP column).")
+        Path | None,
+        typer.Option(
+            "--accounts", help="Accounts CSV or Parquet (lat,lon, a ZIP column, or city and state)."
+        ),
     ] = None,
     units: Annotated[
         Path | None, typer.Option("--units", help="Units CSV: id, x,y or lat,lon, activity columns.")
@@ -107,14 +120,45 @@ def balance(
     ] = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="alignment.csv (id, territory_id, rep_id, moved); stdout if left out."),
+        typer.Option(
+            "--out",
+            help="alignment.csv (id, territory_id, rep_id, moved, territory_name); stdout if left out.",
+        ),
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="report.json with per-territory figures.")
     ] = None,
     plan_out: Annotated[
         Path | None,
-        typer.Option("--plan-out", help="plan.yaml: a draft plan whose rules give the alignment."),
+        typer.Option(
+            "--plan-out",
+            help="plan.yaml: a draft plan whose rules give the alignment (by state, ZIP code, then account "
+            "id), checked by assigning the accounts with it before it is written.",
+        ),
+    ] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(
+            "--geojson",
+            help="territories.geojson: a map, per territory its accounts (MultiPoint) and their outline "
+            "(convex hull), with its figures. Needs lat,lon places (not x,y).",
+        ),
+    ] = None,
+    skip_unlocated: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unlocated",
+            help="Leave out the accounts with no lat,lon, no known US ZIP and no known city and state, "
+            "and write them, with why, to --unlocated-out; without it they are refused (exit 2).",
+        ),
+    ] = False,
+    unlocated_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--unlocated-out",
+            help="Where --skip-unlocated writes the accounts it leaves out (default: <accounts name>"
+            ".unlocated.csv in the current folder).",
+        ),
     ] = None,
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
@@ -140,8 +184,12 @@ def balance(
         plan=plan,
         adjacency=adjacency,
         work_index=work_index,
+        skip_unlocated=skip_unlocated,
+        geojson=geojson is not None,
     )
-    run_balance(request, out, report, err, plan_out)
+    if unlocated_out is not None and not skip_unlocated:
+        raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")
+    run_balance(request, out, report, err, plan_out, geojson, unlocated_out)
 
 
 def run_balance(
@@ -150,25 +198,42 @@ def run_balance(
     report_path: Path | None,
     err: Console,
     plan_out: Path | None = None,
+    geojson: Path | None = None,
+    unlocated_out: Path | None = None,
 ) -> None:
     if plan_out is not None and request.units is not None:  # refused before the search, not after
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
-    check_writable(out, report_path, plan_out)
+    if request.skip_unlocated:
+        unlocated_out = unlocated_out or default_unlocated_path(request)
+    check_writable(out, report_path, plan_out, geojson, unlocated_out, inputs=input_files(request))
     with stage_bar(err) as progress:
         result = balance_files(request, progress)
     plan_text = draft_plan(result) if plan_out is not None else None
+    map_text = territory_map(result) if geojson is not None else None
     write_table(result.table, out)
     if report_path is not None:
         write_text(json.dumps(result.report, indent=2) + "\n", report_path)
     if plan_out is not None and plan_text is not None:
         write_text(plan_text, plan_out)
+    if geojson is not None and map_text is not None:
+        write_text(map_text, geojson)
+    left_out = result.inputs.unlocated if result.inputs is not None else None
+    if unlocated_out is not None and left_out is not None:
+        write_table(left_out, unlocated_out)
     summary(err, result)
     if out is not None:
         err.print(f"wrote {result.table.height:,} rows to {out}")
     if report_path is not None:
         err.print(f"wrote the report to {report_path}")
     if plan_out is not None:
-        err.print(f"wrote a draft plan to {plan_out}: its rules reproduce the alignment")
+        err.print(
+            f"wrote a draft plan to {plan_out}: assigning the accounts with it reproduces the alignment"
+        )
+    if geojson is not None:
+        err.print(f"wrote a map of the territories to {geojson}")
+    if unlocated_out is not None and left_out is not None:
+        left = counted(left_out.height, result.units.noun)
+        err.print(f"left out {left} that could not be located: see {unlocated_out}")
 
 
 def summary(console: Console, result: BalanceRun) -> None:

@@ -165,12 +165,29 @@ def import_report(console: Console, report: ImportReport) -> None:
             "columns not imported (the mapping does not use them): "
             + escape(", ".join(report.ignored_columns))
         )
+    # Said only when the import had to locate accounts: a file with every coordinate has no news.
+    if report.location is not None and report.location["coordinates"] < sum(report.location.values()):
+        console.print(located_accounts(report.location, report.unlocated_ids), highlight=False)
     if report.unrecognized.height:
         shown = ", ".join(
             f"{column} {value!r} ({rows:,})"
             for column, value, rows in report.unrecognized.head(8).iter_rows()
         )
         console.print(f"[yellow]kept as given, not recognised: {escape(shown)}[/yellow]")
+
+
+def located_accounts(counts: dict[str, int], unlocated_ids: list[str]) -> str:
+    """`accounts located: 5,601 by coordinates, 0 by ZIP code, 400 by city and state; 12 not
+    located: A-1, ... and 2 more`."""
+    text = (
+        f"accounts located: {counts['coordinates']:,} by coordinates, {counts['zip']:,} by ZIP code, "
+        f"{counts['city_state']:,} by city and state"
+    )
+    missing = counts["unlocated"]
+    if missing:
+        more = f" and {missing - len(unlocated_ids):,} more" if missing > len(unlocated_ids) else ""
+        text += f"; [yellow]{missing:,} not located: {escape(', '.join(unlocated_ids))}{more}[/yellow]"
+    return text
 
 
 def training(console: Console, report: TrainReport, out: Path) -> None:

@@ -3,9 +3,10 @@ way back to where each row came from. io builds books; the domain reads no file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import polars as pl
 
 from territorial.domain.fields import FieldType, canonical
@@ -30,6 +31,11 @@ class AccountBook:
 
     def line_of(self, row: int) -> int | None:
         return self.locate(row)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> AccountBook:
+        """The book's `rows`, in that order, each still named by its own line."""
+        kept = [int(r) for r in rows]
+        return replace(self, frame=self.frame[kept], locate=lambda row: self.locate(kept[row]))
 
     def without_values(self) -> set[str]:
         """Canonical names of columns with no value at all: their type cannot be inferred."""

@@ -18,7 +18,8 @@ import us
 from territorial.domain.fields import NUMBER_TEXT as PLAIN_NUMBER
 from territorial.domain.fields import FieldType
 from territorial.errors import Location, Problem, ProblemLog
-from territorial.geo.zips import load_zips
+from territorial.geo.cities import us_places
+from territorial.geo.locate import COORDINATES, METHODS, UNLOCATED, locate
 from territorial.rules.to_polars import POLARS_TYPES
 
 MAX_REPORTED = 50
@@ -56,6 +57,7 @@ UNRECOGNIZED_SCHEMA = pl.Schema({"column": pl.String, "value": pl.String, "rows"
 # Columns recognised by their canonical name.
 COUNTRY = "country"
 STATE = "state"
+CITY = "city"
 POSTAL_CODES = ("postal_code", "home_postal_code")
 WEBSITE = "website"
 EMAIL = "email"
@@ -190,6 +192,8 @@ class Normalized:
       column; the frame holds null there.
     unrecognized: values that no rule recognised and that were kept as given (a country pycountry does
       not know, a US state that is not one), counted per column and value.
+    located: for rows with latitude and longitude columns, how each row's were found: given, from
+      its US ZIP, from its city and state, or not at all (geo.locate.METHODS).
     """
 
     frame: pl.DataFrame
@@ -198,6 +202,8 @@ class Normalized:
     unrecognized: pl.DataFrame
     file: str = "<input>"
     row_lines: Callable[[int], int] | None = None
+    # How each row's latitude and longitude were found (geo.locate.METHODS), when the rows have them.
+    located: pl.Series | None = None
 
     def problem_log(self, limit: int = MAX_REPORTED) -> ProblemLog:
         """The problems in the project's error form, with the line of each (first `limit` in full)."""
@@ -236,14 +242,13 @@ def normalize(
             cleaned[name] = _clean(name, kinds[name], text[name], region)
     changes = {name: _changes(raw[name], result) for name, result in cleaned.items()}
 
-    postal = next((name for name in POSTAL_CODES if kinds.get(name) is FieldType.STRING), None)
-    if postal is not None and kinds.get(LATITUDE) is kinds.get(LONGITUDE) is FieldType.NUMBER:
+    located = None
+    if kinds.get(LATITUDE) is kinds.get(LONGITUDE) is FieldType.NUMBER:
         missing = text[LATITUDE].is_null() & text[LONGITUDE].is_null()
-        for name, centroid in zip(
-            (LATITUDE, LONGITUDE), _centroids(cleaned[postal].values, region, missing), strict=True
-        ):
-            cleaned[name] = cleaned[name].filled(centroid.values)
-            changes[name] = pl.concat([changes[name], _changes(raw[name], centroid)]).sort("row")
+        places, located = _places(cleaned, kinds, region, missing)
+        for name, place in zip((LATITUDE, LONGITUDE), places, strict=True):
+            cleaned[name] = cleaned[name].filled(place.values)
+            changes[name] = pl.concat([changes[name], _changes(raw[name], place)]).sort("row")
 
     positions = {name: position for position, name in enumerate(frame.columns)}
     problems = pl.concat([_problems(raw[name], result, kinds[name]) for name, result in cleaned.items()])
@@ -260,6 +265,7 @@ def normalize(
         ),
         file=file,
         row_lines=row_lines,
+        located=located,
     )
 
 
@@ -574,20 +580,36 @@ def _dates(text: pl.Series, _region: pl.Series) -> _Cleaned:
     return _cleaned(values, iso, parsed & (iso != text), Cleanup.DATE, bad=text.is_not_null() & ~parsed)
 
 
-def _centroids(postal: pl.Series, region: pl.Series, missing: pl.Series) -> list[_Cleaned]:
-    """Latitude and longitude of US rows that have neither, from their ZIP's centroid; a row with one of
-    them keeps what it has rather than mixing two sources."""
-    zips = load_zips().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+def _places(
+    cleaned: Mapping[str, _Cleaned], kinds: Mapping[str, FieldType], region: pl.Series, missing: pl.Series
+) -> tuple[list[_Cleaned], pl.Series]:
+    """Latitude and longitude of US rows that have neither, from their ZIP's centre, else their city
+    and state's place (geo.locate), and how each row was located; a row with one of them keeps what
+    it has rather than mixing two sources."""
+    postal = next((name for name in POSTAL_CODES if kinds.get(name) is FieldType.STRING), None)
+    has_city = kinds.get(CITY) is kinds.get(STATE) is FieldType.STRING
     wanted = missing & region.is_in([_Region.US.value, _Region.EITHER.value])
     rows = wanted.arg_true()
-    centroids: list[_Cleaned] = []
-    for source in ("lat", "lon"):
-        found = postal.gather(rows).replace_strict(
-            zips["zip"], zips[source], default=None, return_dtype=pl.Float64
+    found = locate(
+        us_places(),
+        rows.len(),
+        zips=cleaned[postal].values.gather(rows) if postal is not None else None,
+        cities=cleaned[CITY].values.gather(rows) if has_city else None,
+        states=cleaned[STATE].values.gather(rows) if has_city else None,
+    )
+    places: list[_Cleaned] = []
+    for coordinate in (found.lat, found.lon):
+        at_rows = pl.Series(coordinate, dtype=pl.Float64).fill_nan(None)
+        values = (
+            pl.select(pl.repeat(None, missing.len(), dtype=pl.Float64)).to_series().scatter(rows, at_rows)
         )
-        values = pl.select(pl.repeat(None, postal.len(), dtype=pl.Float64)).to_series().scatter(rows, found)
-        centroids.append(_cleaned(values, _number_text(values), values.is_not_null(), Cleanup.COORDINATES))
-    return centroids
+        places.append(_cleaned(values, _number_text(values), values.is_not_null(), Cleanup.COORDINATES))
+    given = cleaned[LATITUDE].values.is_not_null() & cleaned[LONGITUDE].values.is_not_null()
+    method = pl.select(
+        pl.when(pl.lit(given)).then(pl.lit(COORDINATES)).otherwise(pl.lit(UNLOCATED))
+    ).to_series()
+    how = pl.Series([METHODS[m] for m in found.method.tolist()], dtype=pl.String)
+    return places, method.scatter(rows, how).alias("located")
 
 
 def _changes(raw: pl.Series, result: _Cleaned) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -51,13 +52,31 @@ def write_bytes(data: bytes, path: str | Path) -> None:
         raise
 
 
-def check_writable(*paths: str | Path | None) -> None:
-    """Refuse, before any work is done or stored, an output path that cannot be written: a run that
-    fails on its second file must not leave its first behind."""
+def check_writable(*paths: str | Path | None, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse, before any work is done or stored, an output path that cannot be written, that is
+    one of the command's `inputs`, or that two outputs share: a run that fails on its second file
+    must not leave its first behind, and no output may overwrite what was read."""
+    read = {_same_file_key(path): str(path) for path in inputs}
+    written: dict[str, str] = {}
     for path in paths:
-        if path is not None:
-            _target, temp = _temp_beside(path)
-            Path(temp).unlink(missing_ok=True)
+        if path is None:
+            continue
+        key = _same_file_key(path)
+        if key in read:
+            raise BadInput.at(
+                f"this is an input of the command ({read[key]}); write to another file", str(path)
+            )
+        if key in written:
+            raise BadInput.at(f"two outputs would go to this file ({written[key]} too)", str(path))
+        written[key] = str(path)
+        _target, temp = _temp_beside(path)
+        Path(temp).unlink(missing_ok=True)
+
+
+def _same_file_key(path: str | Path) -> str:
+    """One spelling per file: absolute, links followed (and case folded on Windows)."""
+    resolved = Path(path).resolve()
+    return os.path.normcase(str(resolved))
 
 
 def _temp_beside(path: str | Path) -> tuple[Path, str]:

@@ -110,6 +110,7 @@ class DraftEntry:
     rep_id: str | None
     summary: str
     rule: Expr
+    name: str | None = None
 
 
 def draft_plan_yaml(
@@ -129,6 +130,8 @@ def draft_plan_yaml(
     lines.append("territories:")
     for entry in entries:
         lines += [f"  # {entry.id}: {entry.summary}", f"  - id: {yaml_string(entry.id)}"]
+        if entry.name is not None:
+            lines.append(f"    name: {yaml_string(entry.name)}")
         if entry.rep_id is not None:
             lines.append(f"    reps: [{flow_string(entry.rep_id)}]")
         lines.append("    rule: >-")

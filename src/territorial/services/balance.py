@@ -18,11 +18,19 @@ from territorial.domain.work_index import PRESET as WORK_INDEX
 from territorial.domain.work_index import WorkIndex, segment_key
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput
+from territorial.geo.cities import load_cities
 from territorial.geo.counties import all_counties, nearest_counties, neighbour_pairs
 from territorial.geo.distance import haversine_km
 from territorial.io.accounts import read_accounts
-from territorial.io.balance_inputs import coordinates, county_codes, read_edges, read_units, zip_field
-from territorial.io.plan_writer import DraftEntry, draft_plan_yaml
+from territorial.io.balance_inputs import (
+    coordinates,
+    county_codes,
+    leave_out_unlocated,
+    location_report,
+    read_edges,
+    read_units,
+    zip_field,
+)
 from territorial.io.reps import read_reps
 from territorial.io.work_index import read_work_index
 from territorial.optimize import adjacency as unit_adjacency
@@ -30,17 +38,10 @@ from territorial.optimize.balance import Alignment, balance
 from territorial.optimize.balance.continuity import FORMULA as MOVE_PENALTY_FORMULA
 from territorial.optimize.balance.continuity import default_move_penalty
 from territorial.optimize.feasibility import band_shares
-from territorial.optimize.plan_draft import (
-    DraftTerritory,
-    SegmentField,
-    draft_header,
-    draft_rule,
-    draft_summary,
-    draft_with_fewest_exceptions,
-)
+from territorial.optimize.names import territory_names
 from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
 from territorial.progress import Progress, silent
-from territorial.rules.arithmetic import fields_in, numeric_expression
+from territorial.rules.arithmetic import numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
 from territorial.rules.to_polars import compile_rule
 from territorial.rules.types import check_rule
@@ -87,6 +88,8 @@ class BalanceOptions:
     plan: str | None = None  # a stored plan's id, or a plan file: its workload and potential
     adjacency: str | None = None  # county, delaunay, knn, or an edges file
     work_index: Path | None = None  # YAML overriding the work-index table
+    skip_unlocated: bool = False  # leave out the accounts nothing locates, instead of refusing
+    geojson: bool = False  # a map is asked for: the units must be on lat,lon
 
 
 @dataclass
@@ -102,6 +105,9 @@ class Inputs:
     reps_known: bool  # the reps came from a file or the workspace (not --k)
     sources: dict[str, MetricSource] = field(default_factory=dict)  # what each balanced metric is
     warnings: list[str] = field(default_factory=list)
+    location: dict[str, Any] = field(default_factory=dict)  # how many were located how; who was not
+    unlocated: pl.DataFrame | None = None  # the rows left out by --skip-unlocated, with why
+    rep_names: dict[str, str] = field(default_factory=dict)  # rep_id -> name, where reps have one
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class BalanceRun:
     report: dict[str, Any]
     inputs: Inputs | None = None
     warnings: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # each territory's name (optimize.names)
 
 
 def parse_metric(text: str) -> tuple[str, float]:
@@ -162,8 +169,15 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     )
     rules, penalty = _with_move_penalty(request, units, territories, rules)
     alignment = balance(units, territories, rules, progress)
-    table = alignment_table(units, territories, alignment)
-    result = report(units, territories, alignment, request)
+    names = territory_names(
+        territories.ids,
+        [inputs.rep_names.get(rep) if rep is not None else None for rep in territories.rep_ids],
+        alignment.territory,
+        units.xy if units.geographic else None,
+        load_cities() if units.geographic else None,
+    )
+    table = alignment_table(units, territories, alignment, names)
+    result = report(units, territories, alignment, request, names)
     result["totals"]["move_penalty"] = penalty
     result["totals"]["workload"] = inputs.workload
     # The compactness weight: each unit's distance counts as much as its workload.
@@ -171,7 +185,8 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
     result["metrics"] = {name: source.as_dict() for name, source in inputs.sources.items()}
     warnings = [*inputs.warnings, *_answer_warnings(units, territories, alignment, request.contiguous)]
     result["warnings"] = warnings
-    return BalanceRun(units, territories, alignment, table, result, inputs, warnings)
+    result["location"] = inputs.location
+    return BalanceRun(units, territories, alignment, table, result, inputs, warnings, names)
 
 
 def _with_move_penalty(
@@ -289,15 +304,28 @@ def read_inputs(
     resolved = _plan(request)
     plan = resolved.plan if resolved is not None else None
     book, noun, id_key = _book(request, plan)
-    xy, geographic = coordinates(book, allow_xy=request.units is not None)
+    located, geographic = coordinates(book, allow_xy=request.units is not None)
+    if request.geojson and not geographic:
+        raise BadInput.at(
+            "--geojson draws maps in longitude and latitude; these units are on x,y (give lat,lon)",
+            book.file,
+            book.header_line,
+        )
+    location = location_report(book, id_key, located)
+    from_file = request.accounts or request.units
+    book, located, unlocated = leave_out_unlocated(
+        book, id_key, noun, located, request.skip_unlocated, from_file
+    )
+    xy = located.points()
     ids = book.frame.get_column(book.columns[id_key]).to_list()
-    territories, reps_known = None, False
+    territories, reps_known, rep_names = None, False, {}
     if request.k is not None:
         territories = Territories.unnamed(request.k)
     elif request.reps is not None or request.from_workspace:
         reps = _reps(request, geographic, required=need_territories)
         if reps is not None:
             territories, reps_known = Territories.from_reps(reps, geographic), True
+            rep_names = {rep.rep_id: rep.name for rep in reps if rep.name}
     workload_text = request.workload or (plan.workload if plan is not None and plan.workload else None)
     if workload_text is None:
         workload_text = default_workload or ("1" if request.units is None else _first_activity(book))
@@ -349,7 +377,36 @@ def read_inputs(
     units = replace(units, edges=_adjacency(request, units, book))
     if territories is not None:
         units = _with_current_and_locks(request, units, book, territories)
-    return Inputs(book, plan, units, territories, workload_text, segments, reps_known, sources, warnings)
+    return Inputs(
+        book,
+        plan,
+        units,
+        territories,
+        workload_text,
+        segments,
+        reps_known,
+        sources,
+        warnings,
+        location,
+        unlocated,
+        rep_names,
+    )
+
+
+def default_unlocated_path(request: BalanceOptions) -> Path:
+    """Where --skip-unlocated writes what it leaves out: <accounts name>.unlocated.csv here, as
+    `import --skip-invalid` writes <input name>.rejects.csv."""
+    source = request.accounts or request.units
+    return Path.cwd() / f"{Path(source).stem if source is not None else 'accounts'}.unlocated.csv"
+
+
+def input_files(request: BalanceOptions) -> list[Path]:
+    """The files a balance reads, which none of its outputs may overwrite."""
+    named = [request.accounts, request.units, request.edges, request.reps, request.work_index]
+    for text in (request.plan, request.adjacency):
+        if text is not None and Path(text).is_file():
+            named.append(Path(text))
+    return [path for path in named if path is not None]
 
 
 def metric_source(
@@ -560,72 +617,6 @@ def _adjacency(request: BalanceOptions, units: Units, book: AccountBook) -> np.n
     return unit_adjacency.region_edges(units.flat(), region, neighbour_pairs(every), len(every))
 
 
-def draft_plan(run: BalanceRun) -> str:
-    """A plan whose rules put every account in its territory of the alignment (see plan_draft)."""
-    inputs = run.inputs
-    if inputs is None or inputs.units.noun != "account":
-        raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
-    book = inputs.book
-    key = zip_field(book)
-    zips = book.frame.get_column(book.columns[key]).cast(pl.String).to_list() if key is not None else None
-    territories = run.territories
-    labels = run.alignment.territory
-    workload, notes = _plan_workload(inputs)
-    try:
-        drafted, segments, choice = draft_with_fewest_exceptions(
-            run.units.ids,
-            zips,
-            [territories.ids[j] for j in labels],
-            list(zip(territories.ids, territories.rep_ids, strict=True)),
-            _segment_candidates(book),
-        )
-        segment_field = segments.field if segments is not None else None
-        return draft_plan_text(drafted, key, segment_field, workload, [*notes, *choice])
-    except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
-        raise BadInput.at(str(err), book.file, subject="--plan-out") from None
-
-
-def draft_plan_text(
-    drafted: Sequence[DraftTerritory],
-    zip_field: str | None,
-    segment_field: str | None = None,
-    workload: str | None = None,
-    notes: Sequence[str] = (),
-) -> str:
-    """The draft plan file for drafted territories: their rules as trees, written out by io."""
-    entries = [
-        DraftEntry(t.id, t.rep_id, draft_summary(t, segment_field), draft_rule(t, zip_field, segment_field))
-        for t in drafted
-    ]
-    string_fields = [f for f in (zip_field, segment_field) if f is not None]
-    header = draft_header(drafted, segment_field, notes)
-    return draft_plan_yaml(header, entries, string_fields, workload=workload)
-
-
-# Account fields that can split a ZIP among territories: the skill an account needs, its segment.
-SEGMENT_FIELDS = ("skills", "segment")
-
-
-def _segment_candidates(book: AccountBook) -> list[SegmentField]:
-    """The book's text columns among SEGMENT_FIELDS, each account's value as text."""
-    return [
-        SegmentField(name, book.frame.get_column(book.columns[name]).cast(pl.String).to_list())
-        for name in SEGMENT_FIELDS
-        if name in book.columns and book.schema.get(name) is FieldType.STRING
-    ]
-
-
-def _plan_workload(inputs: Inputs) -> tuple[str | None, list[str]]:
-    """The plan's workload key: the balance's workload when it is one field."""
-    text = inputs.workload.strip()
-    key = canonical(text)
-    if key in inputs.book.columns and fields_in(text) == {key}:
-        return key, []
-    if text == "1":
-        return None, []
-    return None, [f"The alignment was balanced on the workload {text}; a plan's workload must be one field."]
-
-
 def _column(book: AccountBook, name: str) -> np.ndarray:
     """A number column's values, read as it is (whatever its name), NULL as 0."""
     key = canonical(name)
@@ -705,8 +696,11 @@ def _lock_matches(book: AccountBook, text: str) -> np.ndarray:
     return np.asarray(matched.to_numpy(), dtype=bool)
 
 
-def alignment_table(units: Units, territories: Territories, alignment: Alignment) -> pl.DataFrame:
-    """id, territory_id, rep_id, moved: one row per unit, sorted by id."""
+def alignment_table(
+    units: Units, territories: Territories, alignment: Alignment, names: Sequence[str]
+) -> pl.DataFrame:
+    """id, territory_id, rep_id, moved, territory_name: one row per unit, sorted by id. The name
+    came last (#17), so that files read by column position keep working."""
     labels = alignment.territory
     return pl.DataFrame(
         {
@@ -714,13 +708,24 @@ def alignment_table(units: Units, territories: Territories, alignment: Alignment
             "territory_id": [territories.ids[j] for j in labels],
             "rep_id": [territories.rep_ids[j] for j in labels],
             "moved": alignment.moved,
+            "territory_name": [names[j] for j in labels],
         },
-        schema={"id": pl.String, "territory_id": pl.String, "rep_id": pl.String, "moved": pl.Boolean},
+        schema={
+            "id": pl.String,
+            "territory_id": pl.String,
+            "rep_id": pl.String,
+            "moved": pl.Boolean,
+            "territory_name": pl.String,
+        },
     ).sort("id")
 
 
 def report(
-    units: Units, territories: Territories, alignment: Alignment, request: BalanceOptions
+    units: Units,
+    territories: Territories,
+    alignment: Alignment,
+    request: BalanceOptions,
+    names: Sequence[str],
 ) -> dict[str, Any]:
     """The report: every territory's metrics against target, and the totals with the bound."""
     a = alignment
@@ -739,6 +744,7 @@ def report(
         rows.append(
             {
                 "territory_id": territory_id,
+                "name": names[j],
                 "rep_id": territories.rep_ids[j],
                 "capacity": float(territories.capacity[j]),
                 units.noun + "s": int(counts[j]),

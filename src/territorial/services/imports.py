@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +12,7 @@ from territorial.domain.fields import FieldType
 from territorial.domain.normalize import normalize
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.geo.locate import METHODS, UNLOCATED
 from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
 from territorial.io.output import write_table
 from territorial.io.tables import read_table
@@ -22,6 +23,7 @@ from territorial.services.record_diff import diff_records
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
+UNLOCATED_SHOWN = 10  # the import summary names this many accounts it could not locate
 REJECT_REASON = "reason"
 
 
@@ -40,6 +42,9 @@ class ImportReport:
     normalized_cells: int
     unrecognized: pl.DataFrame  # column, value, rows: values kept as given (an unknown country...)
     ignored_columns: tuple[str, ...] = ()  # file columns the built-in mapping passed over
+    # Accounts: how many were located how (geo.locate.METHODS), and the first ids of those not.
+    location: dict[str, int] | None = None
+    unlocated_ids: list[str] = field(default_factory=list)
 
 
 ACTIVE = "active"
@@ -84,13 +89,20 @@ def import_records(
     report.normalized_cells = normalized.changes.height
     report.unrecognized = normalized.unrecognized
     report.ignored_columns = mapped.ignored
+    if entity is Entity.ACCOUNTS and normalized.located is not None:
+        located = normalized.located.to_frame().filter(keep).to_series()
+        report.location = {method: int((located == method).sum()) for method in METHODS}
+        ids = incoming.get_column(schema.id_field).filter(located == UNLOCATED)
+        report.unlocated_ids = ids.head(UNLOCATED_SHOWN).to_list()
     return report
 
 
 def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
-    """Empty latitude and longitude beside a postal code, so normalisation fills them from it."""
-    postal = next((c for c in ("postal_code", "home_postal_code") if c in frame.columns), None)
-    if postal is None or "latitude" not in schema.fields:
+    """Empty latitude and longitude beside a postal code, or a city and state, so normalisation
+    fills them from it."""
+    postal = any(c in frame.columns for c in ("postal_code", "home_postal_code"))
+    city = "city" in frame.columns and "state" in frame.columns
+    if not (postal or city) or "latitude" not in schema.fields:
         return frame
     missing = [c for c in ("latitude", "longitude") if c not in frame.columns]
     return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
