@@ -78,3 +78,39 @@ def test_without_current_owners_there_is_no_penalty(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     penalty = json.loads((tmp_path / "r.json").read_text())["totals"]["move_penalty"]
     assert penalty == {"value": 0.0, "source": "off: no account has a current rep"}
+
+
+def test_best_effort_keeps_a_move_budget_too_small_for_the_tolerances(tmp_path: Path) -> None:
+    """The budget is kept and the tolerances give way (the README's promise): R1 owns 70% of
+    the book, and 10% may move."""
+    accounts, reps = _book()
+    owners = ["R1" if i % 10 < 7 else f"R{i % 10 - 5}" for i in range(accounts.height)]
+    accounts.with_columns(pl.Series("owner_id", owners)).write_csv(tmp_path / "accounts.csv")
+    reps.write_csv(tmp_path / "reps.csv")
+    args = ["balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "count=0.05"]
+    args += ["--max-moves", "0.1", "--report", "r.json"]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == 2 and "the move budget is too small" in refused.stderr
+    result = run_cli(tmp_path, *args, "--best-effort")
+    assert result.returncode == 0, result.stderr
+    totals = json.loads((tmp_path / "r.json").read_text())["totals"]
+    assert 0 < totals["moved"] <= 60
+    assert totals["within_tolerance"] < REPS
+    assert "outside their tolerance" in result.stderr
+
+
+def test_owners_who_are_none_of_the_reps_are_named_and_count_as_moved(tmp_path: Path) -> None:
+    """A reps file whose ids are not the ones owner_id uses (rep-1 for R1) left every account
+    'not moved', silently."""
+    accounts, reps = _book()
+    accounts.write_csv(tmp_path / "accounts.csv")
+    reps.with_columns(pl.col("rep_id").str.replace("R", "rep-")).write_csv(tmp_path / "reps.csv")
+    args = ["balance", "--accounts", "accounts.csv", "--reps", "reps.csv", "--metric", "count=0.05"]
+    result = run_cli(tmp_path, *args, "--out", "a.csv", "--report", "r.json")
+    assert result.returncode == 0, result.stderr
+    assert "600 accounts are owned by none of the active reps (owner_id R1, R2, R3, R4" in result.stderr
+    assert "accounts.csv line 2" in result.stderr
+    assert pl.read_csv(tmp_path / "a.csv")["moved"].all()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["totals"]["owner_not_a_rep"] == 600
+    assert any("none of the active reps" in w for w in report["warnings"])

@@ -82,3 +82,17 @@ def test_every_bad_value_is_reported_with_its_place() -> None:
     assert "reps.csv:3 [capacity]: capacity must be a positive number" in text
     assert "reps.csv:3 [daily_lead_cap]: expected a whole number of leads" in text
     assert "reps.csv:3 [latitude]: give both latitude and longitude" in text
+
+
+def test_a_home_off_the_globe_is_refused_by_line() -> None:
+    with pytest.raises(BadInput) as problem:
+        reps_from_records(
+            [
+                {"rep_id": "ana", "lat": 340.5, "lon": -73.0},
+                {"rep_id": "bo", "latitude": 40.0, "longitude": -740.0},
+            ],
+            where,
+        )
+    text = str(problem.value)
+    assert "reps.csv:2 [lat]: lat must be between -90 and 90, got 340.5" in text
+    assert "reps.csv:3 [longitude]: longitude must be between -180 and 180, got -740" in text

@@ -131,3 +131,16 @@ def test_the_bundled_cities_are_the_source_rows_unchanged() -> None:
     source = pl.read_csv(SHARED_CITIES / "us_cities_pop1000.csv")
     kept = source.select("name", "state", lat="latitude", lon="longitude", population="population")
     assert load_cities().sort(pl.all()).equals(kept.sort(pl.all()))
+
+
+def test_zero_zero_is_not_a_place_but_an_export_that_was_never_geocoded() -> None:
+    tables = us_places()
+    found = locate(
+        tables,
+        2,
+        np.array([0.0, 41.9]),
+        np.array([0.0, -87.6]),
+        pl.Series(["60601", None]),
+    )
+    assert [METHODS[m] for m in found.method] == [ZIP, COORDINATES]
+    assert abs(found.lat[0] - 41.88) < 0.1

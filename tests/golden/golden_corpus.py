@@ -44,12 +44,12 @@ MODEL_ID = re.compile(r"\bmodel [0-9a-f]{16}\b")
 MODEL_SUFFIX = ".model"
 MODEL_HEADER_KEPT = ("magic", "format", "estimator", "label", "target")
 # Keys a balance report gained after the corpus was recorded (#17: what each metric was read as,
-# the warnings, the compactness weight, the move penalty, how accounts were located, each
-# territory's name). They are checked by tests/cli/test_balance_columns.py,
+# the warnings, the compactness weight, the move penalty and owners who are no rep, how accounts
+# were located, each territory's name). They are checked by tests/cli/test_balance_columns.py,
 # test_balance_continuity.py, test_balance_locating.py and test_balance_names.py; here the report
 # is compared on the keys it had, which must be unchanged, value and order.
 ADDED_REPORT_KEYS = ("metrics", "warnings", "location")
-ADDED_REPORT_TOTALS = ("weight", "move_penalty")
+ADDED_REPORT_TOTALS = ("weight", "move_penalty", "owner_not_a_rep")
 ADDED_TERRITORY_KEYS = ("name",)
 # The column alignment.csv gained last (#17), for the same reason: the columns it had are compared.
 ADDED_ALIGNMENT_COLUMN = "territory_name"

@@ -19,6 +19,7 @@ DRAFT_HEADER = [
     "# of its states (less their ZIP codes listed as going elsewhere) and of its ZIP codes, except",
     "# those listed as going elsewhere, plus its named accounts.",
 ]
+ALIGNMENT_HEADER = ["id,territory_id,rep_id,moved"]
 DRAFT_NAMED_BY_REPS = [
     *DRAFT_HEADER,
     "# 5 territories, 0 ZIP codes, 6 named accounts.",
@@ -54,7 +55,7 @@ DRAFT_NAMED_BY_CITIES = [
     "territories:",
     "  # dee: 4 accounts, 0 ZIP codes, 4 named accounts",
     "  - id: dee",
-    "    name: New York City – Brooklyn (NY)",
+    "    name: New York City – Austin (NY, TX)",
     "    reps: [dee]",
     "    rule: >-",
     "      account_id IN ('A-2', 'A-3', 'A-5', 'A-6')",
@@ -74,7 +75,7 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "files": {
             "demo/balance/plan.yaml": {
                 "lines": 826,
-                "sha256": "d5c29286e789d39930d6c07a1dcc731adc519a6190c34daccb9b5b578ab7a9ff",
+                "sha256": "ae04d03437b94b15849597d3a3f4a13f59fd27ee8faaaa2a71a0f81df63b5c76",
             }
         },
         "why": "draft plan rules are rendered from their tree (rules/text.py): 3 of 24 rules lose "
@@ -82,18 +83,37 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "`(a OR b) AND account_id NOT IN (...)`; every rule means the same. #17: a territory takes "
         "its states less their ZIP codes that go elsewhere (`state IN (...) AND postal_code NOT IN "
         "(...)`) where that is shorter than listing ZIP codes (1,102 lines, 107 KB, to 826 lines, "
-        "75 KB), each territory has a `name:`, and the header says so",
+        "75 KB), each territory has a `name:` (New South Memphis named as Memphis, boroughs of a city "
+        "already named passed over), and the header says so",
     },
     ("routing", 15): {
-        "files": {"draft.yaml": DRAFT_NAMED_BY_REPS},
+        "files": {
+            "draft.yaml": DRAFT_NAMED_BY_REPS,
+            "alignment.csv": [
+                *ALIGNMENT_HEADER,
+                *("A-1,jane,jane,false", "A-2,max,max,false", "A-3,jane,jane,true"),
+                *("A-4,bob,bob,false", "A-5,dee,dee,false", "A-6,cy,cy,false", ""),
+            ],
+        },
         "why": "#17: each draft territory has a `name:`, its rep's name, and the header says a "
-        "territory may take whole states (these accounts have no state worth a rule)",
+        "territory may take whole states (these accounts have no state worth a rule). A-3's "
+        "owner is none of these reps: it changes rep whatever the answer, so it counts as moved "
+        "(with a warning naming the owner)",
     },
     ("routing", 16): {
-        "files": {"draft2.yaml": DRAFT_NAMED_BY_CITIES},
-        "why": "#17: each draft territory has a `name:`, its largest cities, as the reps file has no "
-        "names, and the header says a territory may take whole states (one account a state here: "
-        "naming them is shorter)",
+        "files": {
+            "draft2.yaml": DRAFT_NAMED_BY_CITIES,
+            "alignment2.csv": [
+                *ALIGNMENT_HEADER,
+                *("A-1,jane,jane,false", "A-2,dee,dee,false", "A-3,dee,dee,true"),
+                *("A-4,jane,jane,true", "A-5,dee,dee,false", "A-6,dee,dee,true", ""),
+            ],
+        },
+        "why": "#17: each draft territory has a `name:`, its largest cities where a tenth of its "
+        "accounts are, boroughs of a city already named passed over (New York City – Brooklyn "
+        "became New York City – Austin), as the reps file has no names, and the header says a "
+        "territory may take whole states (one account a state here: naming them is shorter). "
+        "A-3, A-4 and A-6 are owned by reps not in two_reps.csv: they count as moved",
     },
     ("workspace", 20): {
         "exit_code": 0,

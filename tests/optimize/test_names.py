@@ -51,3 +51,33 @@ def test_names_are_unique_whatever_their_source() -> None:
     names = territory_names(["a", "b", "c"], ["Sam Lee", "sam lee", None], labels, POINTS, load_cities())
     assert names == ["Sam Lee", "sam lee 2", "St. Louis – Florissant (MO)"]
     assert unique_names(["X", "X", "X 2", "x"]) == ["X", "X 3", "X 2", "x 4"]
+
+
+def test_boroughs_neighbourhoods_and_a_few_far_accounts_do_not_name_a_territory() -> None:
+    """GeoNames lists Brooklyn and New South Memphis (with more people than Memphis) as places;
+    eleven Boston accounts and one in Manhattan are a Boston territory."""
+    points = np.array(
+        [
+            [40.7128, -74.0060],  # Manhattan
+            [40.6782, -73.9442],  # Brooklyn
+            [35.1495, -90.0490],  # Memphis
+            [35.0868, -90.0568],  # New South Memphis
+            [42.3601, -71.0589],  # Boston
+            [42.3500, -71.0700],
+            [42.3700, -71.1000],
+            [42.3400, -71.0500],
+            [42.3550, -71.0650],
+            [42.3650, -71.0600],
+            [42.3450, -71.0550],
+            [42.3580, -71.0620],
+            [42.3620, -71.0680],
+            [42.3590, -71.0610],
+            [42.3610, -71.0630],
+            [40.7500, -73.9900],  # one account in Manhattan
+        ]
+    )
+    labels = np.array([0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+    names = territory_names(["T-1", "T-2", "T-3"], [None] * 3, labels, points, load_cities())
+    assert "Brooklyn" not in names[0] and names[0].startswith("New York City")
+    assert names[1].startswith("Memphis") and "New South Memphis" not in names[1]
+    assert names[2].startswith("Boston") and "New York" not in names[2]

@@ -23,6 +23,7 @@ from territorial.services.balance import (
     default_unlocated_path,
     input_files,
     parse_metric,
+    parse_share,
 )
 from territorial.services.draft_plan import draft_plan
 from territorial.services.territory_map import territory_map
@@ -89,7 +90,8 @@ def balance(
     ] = None,
     contiguous: Annotated[bool, typer.Option("--contiguous", help="Keep every territory connected.")] = False,
     max_moves: Annotated[
-        float | None, typer.Option("--max-moves", help="Share of accounts that may change rep, e.g. 0.02.")
+        str | None,
+        typer.Option("--max-moves", help="Share of accounts that may change rep, e.g. 0.02 or 2%."),
     ] = None,
     move_penalty: Annotated[
         float | None, typer.Option("--move-penalty", help="Cost of one move, in workload × distance.")
@@ -172,7 +174,7 @@ def balance(
         k=k,
         metrics=dict(parse_metric(m) for m in metric or []),
         contiguous=contiguous,
-        max_moves=max_moves,
+        max_moves=None if max_moves is None else parse_share(max_moves, "--max-moves"),
         move_penalty=move_penalty,
         lock=lock,
         time_limit=time_limit,
@@ -271,10 +273,15 @@ def summary(console: Console, result: BalanceRun) -> None:
     moved = f"; moved {a.moves:,} of {a.movable:,} ({a.moves / a.movable:.1%}" if a.movable else ""
     if a.movable:
         fewest = a.min_moves_whole if a.min_moves_whole is not None else a.min_moves
-        moved += f"; the fewest possible {max(fewest, 0):,.0f})" if fewest is not None else ")"
+        moved += f"; the fewest possible {max(fewest, 0.0) + 0.0:,.0f})" if fewest is not None else ")"
         penalty = result.report["totals"].get("move_penalty", {})
         if penalty.get("source") == "default":
-            moved += f", each move priced at {penalty['value']:,.4g} (the default move penalty)"
+            unit = "km" if result.units.geographic else "distance"
+            moved += (
+                f"; each move cost {penalty['value']:,.0f} workload × {unit} (the default move penalty: "
+                f"95% of {result.units.noun}s cost less where they are, so only the worst placed move "
+                "for compactness alone; --move-penalty 0 turns it off)"
+            )
     console.print(
         f"{int(a.within.sum())}/{k} within tolerance, {int(a.contiguous.sum())}/{k} contiguous{moved}; "
         f"cost {a.cost:,.6g}, bound {a.bound:,.6g}, gap {a.gap:.2%}; {a.seconds:.1f} s",

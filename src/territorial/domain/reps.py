@@ -111,6 +111,11 @@ def reps_from_records(
                     a, b = _number(record.get(first), math.nan), _number(record.get(second), math.nan)
                     if math.isnan(a) != math.isnan(b):
                         bad(first, f"give both {first} and {second} for a home, or neither")
+                    elif name == "home" and (abs(a) > 90 or abs(b) > 180):
+                        # As the accounts' coordinates are checked: a typo here moved a home to
+                        # another continent and the territory with it.
+                        key, limit, value = (first, 90, a) if abs(a) > 90 else (second, 180, b)
+                        bad(key, f"{key} must be between -{limit} and {limit}, got {value:g}")
                     homes[name] = None if math.isnan(a) or math.isnan(b) else (a, b)
                     break
         home = homes.get("home") or zip_homes[row]

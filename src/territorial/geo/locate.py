@@ -104,13 +104,16 @@ def locate(
     cities: pl.Series | None = None,
     states: pl.Series | None = None,
 ) -> Located:
-    """Each of `rows` rows: its own lat and lon when both are given, else the centre of its US ZIP
-    (ZIP+4, spreadsheet numbers and missing leading zeros are read), else the place its city and
-    state name (states as 2-letter codes: the caller reads state names), else unlocated."""
+    """Each of `rows` rows: its own lat and lon when both are given (and not 0,0), else the centre
+    of its US ZIP (ZIP+4, spreadsheet numbers and missing leading zeros are read), else the place
+    its city and state name (states as 2-letter codes: the caller reads state names), else
+    unlocated."""
     found = np.full((rows, 2), np.nan)
     method = np.full(rows, METHODS.index(UNLOCATED), dtype=np.int64)
     if lat is not None and lon is not None:
-        given = ~np.isnan(lat) & ~np.isnan(lon)
+        # 0,0 is in the Gulf of Guinea, and it is what CRM exports write for "not geocoded": such
+        # a row is placed by its ZIP or its city, as if its coordinates were empty.
+        given = ~np.isnan(lat) & ~np.isnan(lon) & ~((lat == 0) & (lon == 0))
         found[given] = np.column_stack([lat, lon])[given]
         method[given] = METHODS.index(COORDINATES)
     if zips is not None:

@@ -26,9 +26,9 @@ COUNTY_FIELDS = ("county_fips", "countyfips", "fips")
 
 def coordinates(book: AccountBook, allow_xy: bool) -> tuple[Located, bool]:
     """Where every row is, and whether that is lat,lon (else x,y): its lat,lon (or latitude,
-    longitude), else its US ZIP's centre, else its city and state's place (geo.locate; a state may
-    be a name); units may give x,y instead. Rows nothing places are left unlocated, for the caller
-    to refuse or leave out."""
+    longitude; 0,0 counts as empty), else its US ZIP's centre, else its city and state's place
+    (geo.locate; a state may be a name); units may give x,y instead. Rows nothing places are left
+    unlocated, for the caller to refuse or leave out."""
     cols = book.columns
     if allow_xy and "x" in cols and "y" in cols:
         x, y = _numbers(book, "x"), _numbers(book, "y")
@@ -76,8 +76,12 @@ def unlocated_reasons(book: AccountBook, rows: np.ndarray) -> list[str]:
     for row in rows.tolist():
         parts = []
         if pair is not None:
-            empty = [key for key in pair if book.frame.get_column(book.columns[key])[row] is None]
-            parts.append(f"{' and '.join(empty)} {'are' if len(empty) == 2 else 'is'} empty")
+            values = [book.frame.get_column(book.columns[key])[row] for key in pair]
+            empty = [key for key, value in zip(pair, values, strict=True) if value is None]
+            if empty:
+                parts.append(f"{' and '.join(empty)} {'are' if len(empty) == 2 else 'is'} empty")
+            else:
+                parts.append(f"{pair[0]},{pair[1]} is 0,0 (not geocoded)")
         if zips is not None:
             code = zips[row]
             parts.append("no ZIP code" if code is None else f"{code!r} is not a US ZIP code")
@@ -86,6 +90,8 @@ def unlocated_reasons(book: AccountBook, rows: np.ndarray) -> list[str]:
             if city is None or state is None:
                 empty = [key for key, value in (("city", city), ("state", state)) if value is None]
                 parts.append("no " + " and ".join(empty))
+            elif state_code(state, "US") is None:
+                parts.append(f"{state!r} is not a US state (a code such as IL, or a name such as Illinois)")
             else:
                 parts.append(f"no US place {city!r} in {state!r}")
         reasons.append(", ".join(parts))

@@ -7,6 +7,8 @@ import numpy as np
 from territorial.errors import BadInput, Problem
 from territorial.optimize.problem import NONE, Territories, Units
 
+MOVE_BUDGET = "max-moves"  # the subject of a refusal the move budget causes
+
 
 class Infeasible(BadInput):
     """No alignment can meet the request; the message names the binding constraint."""
@@ -249,7 +251,7 @@ def explain_moves(
         units,
         f"the move budget is too small: reaching {tolerances} needs at least {int(np.ceil(needed - 1e-6)):,} "
         f"{units.noun}s to move ({kind}), but at most {allowed_moves:,} may move",
-        "max-moves",
+        MOVE_BUDGET,
     )
 
 

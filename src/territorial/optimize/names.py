@@ -17,6 +17,12 @@ PLACE_SEPARATOR = " – "
 # A city is in a territory when the territory's nearest unit is at most this far from it: about a
 # metro area's reach (Chicago's Loop to O'Hare is 25 km), so suburbs name their city's territory.
 COVERED_KM = 25.0
+# A city names a territory when at least this share of its units are within COVERED_KM of it: a
+# few far accounts do not name it. On the demo's 24 territories a fifth dropped Miami and San
+# Francisco from the territories around them; a tenth kept them.
+HELD_SHARE = 0.1
+# Places closer than this to a larger place already named are its boroughs or neighbourhoods.
+SAME_METRO_KM = 20.0
 
 
 def territory_names(
@@ -28,7 +34,7 @@ def territory_names(
 ) -> list[str]:
     """Each territory's name: its rep's name when known; else, for units on lat,lon (`points`, and
     the city table: name, state, lat, lon, population), the largest cities it covers, most populous
-    first, with their states sorted (see _nearest_places); else its id. A name that is taken gets
+    first, with their states in the same order (see _nearest_places); else its id. A name that is taken gets
     " 2", " 3"... in territory order."""
     places = _nearest_places(labels, points, cities, len(ids)) if points is not None else None
     names = []
@@ -46,7 +52,9 @@ def _nearest_places(labels: np.ndarray, points: np.ndarray, cities: pl.DataFrame
     """Per territory, its NAMED_PLACES most populous cities and their states ("" without units).
 
     A city is a territory's when the unit nearest to it is the territory's and within COVERED_KM;
-    a territory that has no such city takes the cities nearest its units. Seen from the units
+    a territory that has no such city takes the cities nearest its units. Of those, the cities
+    with at least HELD_SHARE of its units within COVERED_KM come first, and a city within
+    SAME_METRO_KM of a larger one already named is passed over. Seen from the units
     alone, a city is rarely any unit's nearest place: GeoNames lists neighbourhoods (Lincoln Park,
     Lakeview) as places, so accounts in Chicago are nearest to those, not to Chicago."""
     if cities is None or not len(points) or cities.is_empty():
@@ -59,16 +67,42 @@ def _nearest_places(labels: np.ndarray, points: np.ndarray, cities: pl.DataFrame
     _km, nearest = cKDTree(places).query(units)
     names, states = cities["name"].to_list(), cities["state"].to_list()
     population = cities["population"].fill_null(0).to_list()
+    tree = cKDTree(places)
     found = []
     for j in range(k):
-        covered = np.flatnonzero(owner == j).tolist() or np.unique(nearest[labels == j]).tolist()
-        largest = sorted(covered, key=lambda i: (-population[i], names[i], states[i]))[:NAMED_PLACES]
-        if not largest:
+        mine = units[labels == j]
+        covered = np.flatnonzero(owner == j) if (owner == j).any() else np.unique(nearest[labels == j])
+        if not covered.size:
             found.append("")
             continue
+        # A city names a territory only where a real share of its units are: a Boston rep with a
+        # few accounts in New York is not "Queens – Manhattan".
+        near = cKDTree(mine).query_ball_point(places[covered], r=COVERED_KM, return_length=True)
+        held = covered[near >= max(1.0, HELD_SHARE * len(mine))]
+        ranked = sorted(
+            (held if held.size else covered).tolist(), key=lambda i: (-population[i], names[i], states[i])
+        )
+        largest: list[int] = []
+        for i in (_city_proper(i, places, names, states, tree) for i in ranked):
+            # GeoNames lists boroughs and neighbourhoods as places: Brooklyn beside New York City,
+            # South Boston beside Boston. A place that close to a larger one named is passed over.
+            if all(np.hypot(*(places[i] - places[c])) > SAME_METRO_KM for c in largest):
+                largest.append(i)
+            if len(largest) == NAMED_PLACES:
+                break
         cities_named = PLACE_SEPARATOR.join(dict.fromkeys(names[i] for i in largest))
-        found.append(f"{cities_named} ({', '.join(sorted({states[i] for i in largest}))})")
+        found.append(f"{cities_named} ({', '.join(dict.fromkeys(states[i] for i in largest))})")
     return found
+
+
+def _city_proper(i: int, places: np.ndarray, names: list[str], states: list[str], tree: cKDTree) -> int:
+    """The city a neighbourhood is named after, when it is within SAME_METRO_KM in the same state
+    ("New South Memphis" is Memphis, "South Boston" Boston: GeoNames gives New South Memphis more
+    people than Memphis); else the place itself."""
+    for c in sorted(tree.query_ball_point(places[i], r=SAME_METRO_KM)):
+        if c != i and states[c] == states[i] and names[i].endswith(" " + names[c]):
+            return int(c)
+    return i
 
 
 def unique_names(names: Sequence[str]) -> list[str]:

@@ -108,6 +108,8 @@ class Inputs:
     location: dict[str, Any] = field(default_factory=dict)  # how many were located how; who was not
     unlocated: pl.DataFrame | None = None  # the rows left out by --skip-unlocated, with why
     rep_names: dict[str, str] = field(default_factory=dict)  # rep_id -> name, where reps have one
+    # Accounts whose current owner is no rep of this balance: they change rep whatever the answer.
+    elsewhere: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -134,16 +136,22 @@ class BalanceRun:
     names: list[str] = field(default_factory=list)  # each territory's name (optimize.names)
 
 
+def parse_share(text: str, option: str, what: str = "a share such as 0.1 or 10%") -> float:
+    """'0.1' or '10%' -> 0.1, as planners write shares in Excel."""
+    value = text.strip()
+    try:
+        return float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise BadInput.at(f"{value!r} is not {what}", option) from None
+
+
 def parse_metric(text: str) -> tuple[str, float]:
     """'workload=0.05' -> ('workload', 0.05); also accepts '5%'."""
     name, sep, value = text.rpartition("=")
     if not sep or not name.strip():
         raise BadInput.at(f"expected NAME=TOLERANCE such as workload=0.05, got {text!r}", "--metric")
     value = value.strip()
-    try:
-        tolerance = float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        raise BadInput.at(f"{value!r} is not a tolerance such as 0.05 or 5%", "--metric") from None
+    tolerance = parse_share(value, "--metric", "a tolerance such as 0.05 or 5%")
     if not 0 <= tolerance < 1:
         raise BadInput.at(f"the tolerance must be at least 0 and below 1, got {value}", "--metric")
     return name.strip(), tolerance
@@ -176,9 +184,11 @@ def balance_files(request: BalanceOptions, progress: Progress = silent) -> Balan
         units.xy if units.geographic else None,
         load_cities() if units.geographic else None,
     )
-    table = alignment_table(units, territories, alignment, names)
+    table = alignment_table(units, territories, alignment, names, inputs.elsewhere)
     result = report(units, territories, alignment, request, names)
     result["totals"]["move_penalty"] = penalty
+    # Current owners who are none of the reps: their accounts change rep whatever the answer.
+    result["totals"]["owner_not_a_rep"] = 0 if inputs.elsewhere is None else int(inputs.elsewhere.sum())
     result["totals"]["workload"] = inputs.workload
     # The compactness weight: each unit's distance counts as much as its workload.
     result["totals"]["weight"] = inputs.workload
@@ -205,7 +215,7 @@ def _with_move_penalty(
     return replace(rules, move_penalty=value), {
         "value": _round(value),
         "source": "default",
-        "formula": MOVE_PENALTY_FORMULA,
+        "formula": MOVE_PENALTY_FORMULA.format(noun=units.noun),
     }
 
 
@@ -375,8 +385,12 @@ def read_inputs(
         zone=_zones(book, ids),
     )
     units = replace(units, edges=_adjacency(request, units, book))
+    elsewhere = None
     if territories is not None:
         units = _with_current_and_locks(request, units, book, territories)
+        if reps_known:
+            elsewhere, warning = _owned_elsewhere(units, book)
+            warnings += [warning] if warning else []
     return Inputs(
         book,
         plan,
@@ -390,6 +404,7 @@ def read_inputs(
         location,
         unlocated,
         rep_names,
+        elsewhere,
     )
 
 
@@ -656,6 +671,28 @@ def _evaluate(book: AccountBook, text: str, option: str, expression: pl.Expr | N
     return np.asarray(values, dtype=np.float64)
 
 
+def _owned_elsewhere(units: Units, book: AccountBook) -> tuple[np.ndarray | None, str | None]:
+    """Which units have a current owner (owner_id, or territory_id for units) that is none of the
+    reps, and the warning that says so: they change rep whatever the answer, so they count as
+    moved, and a reps file whose ids do not match the owners' is the likely cause."""
+    key = OWNER_ID if units.noun == "account" else "territory_id"
+    if key not in book.columns:
+        return None, None
+    owners = book.frame.get_column(book.columns[key]).cast(pl.String)
+    given = owners.is_not_null().to_numpy() & (owners.str.strip_chars() != "").fill_null(False).to_numpy()
+    elsewhere = given & (units.current_or_none() == NONE)
+    if not elsewhere.any():
+        return elsewhere, None
+    first = int(np.flatnonzero(elsewhere)[0])
+    unknown = sorted(set(owners.filter(pl.Series(elsewhere)).to_list()))
+    where = f"; the first on {book.file} line {book.line_of(first)}" if book.file else ""
+    return elsewhere, (
+        f"{int(elsewhere.sum()):,} {units.noun}s are owned by none of the active reps ({key} "
+        f"{_listed(unknown, 5)}{where}): they count as moved; check that the reps' ids are the "
+        f"ones {key} uses, unless those reps have left"
+    )
+
+
 def _with_current_and_locks(
     request: BalanceOptions, units: Units, book: AccountBook, territories: Territories
 ) -> Units:
@@ -697,7 +734,11 @@ def _lock_matches(book: AccountBook, text: str) -> np.ndarray:
 
 
 def alignment_table(
-    units: Units, territories: Territories, alignment: Alignment, names: Sequence[str]
+    units: Units,
+    territories: Territories,
+    alignment: Alignment,
+    names: Sequence[str],
+    elsewhere: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """id, territory_id, rep_id, moved, territory_name: one row per unit, sorted by id. The name
     came last (#17), so that files read by column position keep working."""
@@ -707,7 +748,7 @@ def alignment_table(
             "id": units.ids,
             "territory_id": [territories.ids[j] for j in labels],
             "rep_id": [territories.rep_ids[j] for j in labels],
-            "moved": alignment.moved,
+            "moved": alignment.moved if elsewhere is None else alignment.moved | elsewhere,
             "territory_name": [names[j] for j in labels],
         },
         schema={

@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from territorial.optimize.balance.problem import Alignment
-from territorial.optimize.feasibility import Infeasible, OutOfTime, band_shares
+from territorial.optimize.feasibility import MOVE_BUDGET, Infeasible, OutOfTime, band_shares
 from territorial.optimize.problem import NONE, Rules, Territories, Units, skill_groups, targets
 
 RELAX_STEPS = 12  # 5% doubled 12 times is far beyond any unit's share of a territory
@@ -89,10 +89,11 @@ def with_oversized_alone(units: Units, territories: Territories, rules: Rules) -
 
 
 def relaxed(rules: Rules, error: Infeasible) -> Rules | None:
-    """The rules with the tolerance the error names widened (every tolerance when it names none),
-    or None when what binds is not a tolerance (skills, locks' owners, the move budget)."""
+    """The rules with the tolerance the error names widened (every tolerance when it names none,
+    or names the move budget), or None when what binds is a hard constraint (skills, locks' owners)."""
     subjects = {p.location.subject for p in error.problems}
-    if subjects == {None}:
+    if subjects == {None} or subjects == {MOVE_BUDGET}:
+        # The move budget is kept: every tolerance gives way until the moves it allows reach them.
         names = list(rules.tolerances)
     else:
         names = [name for name in rules.tolerances if name in subjects]

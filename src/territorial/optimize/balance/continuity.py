@@ -17,7 +17,7 @@ from territorial.optimize.problem import NONE, Rules, Territories, Units, cost_w
 # 90.9% where 3 moves were the fewest; the mean 18.1%, the 95th percentile 3.6%.
 QUANTILE = 0.95
 FORMULA = (
-    "the 95th percentile, over units with a current territory, of workload × distance to that "
+    "the 95th percentile, over the {noun}s with a current rep, of workload × distance to that rep's "
     "territory's centre (the rep's home, or the territory's workload-weighted median point today)"
 )
 
