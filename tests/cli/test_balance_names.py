@@ -22,7 +22,8 @@ A-6,32.90,-97.04,TX,10
 """
 
 
-def balance(folder: Path, *args: str) -> None:
+def balance(folder: Path, *args: str) -> str:
+    """The summary balance prints."""
     (folder / "accounts.csv").write_text(ACCOUNTS)
     result = run_cli(
         folder,
@@ -30,6 +31,7 @@ def balance(folder: Path, *args: str) -> None:
         *("--out", "alignment.csv", "--report", "report.json", "--plan-out", "plan.yaml"),
     )
     assert result.returncode == 0, result.stderr
+    return result.stderr
 
 
 def names(folder: Path) -> dict[str, str]:
@@ -38,7 +40,8 @@ def names(folder: Path) -> dict[str, str]:
 
 
 def test_without_reps_a_territory_is_named_by_its_largest_cities(tmp_path: Path) -> None:
-    balance(tmp_path, "--k", "2")
+    summary = balance(tmp_path, "--k", "2")
+    assert "Chicago – Milwaukee (IL, WI)" in summary  # the summary table has a name column
     alignment = pl.read_csv(tmp_path / "alignment.csv")
     assert alignment.columns == ["id", "territory_id", "rep_id", "moved", "territory_name"]
     named = dict(zip(alignment["id"], alignment["territory_name"], strict=True))
@@ -78,3 +81,4 @@ def test_units_on_x_y_keep_their_ids_as_names(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert names(tmp_path) == {"T-001": "T-001", "T-002": "T-002"}
+    assert " name " not in result.stderr  # a name that is the id again is not a column

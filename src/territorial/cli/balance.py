@@ -243,6 +243,9 @@ def summary(console: Console, result: BalanceRun) -> None:
     balanced = [m for m in a.metrics if m in a.tolerances]
     table = Table(title="Balance by territory")
     table.add_column("territory", overflow="fold")
+    named = any(n != t for n, t in zip(result.names, territories.ids, strict=False))
+    if named:  # a name that is only the id again says nothing
+        table.add_column("name", overflow="fold")
     table.add_column("rep", overflow="fold")
     table.add_column(result.units.noun + "s", justify="right")
     for name in balanced:
@@ -260,6 +263,7 @@ def summary(console: Console, result: BalanceRun) -> None:
             cells.append(f"[{style}]{a.totals[j, col]:,.4g} ({dev:+.1%})[/{style}]")
         table.add_row(
             territories.ids[j],
+            *([result.names[j]] if named else []),
             territories.rep_ids[j] or "",
             f"{counts[j]:,}",
             *cells,
