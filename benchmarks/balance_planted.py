@@ -157,7 +157,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; territorial: {CLI}")
     kept = []
-    for seed in seeds(args.seeds):
+    for seed in seeds(args.seeds) if args.seeds else []:
         kept.append(run(seed, False, args.time_limit))
         r = kept[-1]
         print(f"seed {seed}: n {r.n:,} k {r.k} {r.metrics}: {r.status} in {r.seconds:.1f} s", flush=True)
@@ -166,7 +166,8 @@ def main() -> None:
         broken.append(run(seed, True, args.time_limit))
         r = broken[-1]
         print(f"broken {seed}: n {r.n:,} k {r.k} {r.metrics}: {r.status} in {r.seconds:.1f} s", flush=True)
-    table(kept, "Planted instances (the rules kept)")
+    if kept:
+        table(kept, "Planted instances (the rules kept)")
     if broken:
         table(broken, "Instances that break the rules (no promise)")
     if args.json is not None:
