@@ -3,6 +3,7 @@ minimises the number of moves first and, among the fewest, the compactness cost.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -132,7 +133,12 @@ def fewest_moves(
     matrix, lower, upper = _rows(labels, amounts, bands, options, base, unplaced)
     forbidden: list[np.ndarray] = []
     status = "optimal"
+    # `time_limit` is for the whole of this call: each of up to 2 x CUT_ROUNDS MILPs gets what is
+    # left of it (each got all of it, and a rule-breaking planted instance ran 400 s of a 60 s limit).
+    deadline = time.perf_counter() + time_limit
     for _round in range(CUT_ROUNDS):
+        if time.perf_counter() >= deadline:
+            return None
         rows, low, up = _with_cuts(matrix, lower, upper, forbidden, options.unit.size)
         first = highs.solve(
             options.counts,
@@ -140,7 +146,7 @@ def fewest_moves(
             low,
             up,
             integer=True,
-            time_limit=time_limit,
+            time_limit=_left(deadline),
             seed=seed,
             gap=gap,
             node_limit=NODE_LIMIT,
@@ -159,7 +165,7 @@ def fewest_moves(
             np.append(low, 0.0),
             np.append(up, fewest + 0.5),
             integer=True,
-            time_limit=time_limit,
+            time_limit=_left(deadline),
             seed=seed,
             presolve=False,  # HiGHS's presolve takes seconds over the dense cap row
             node_limit=NODE_LIMIT,
@@ -180,6 +186,10 @@ def fewest_moves(
             leaving = np.flatnonzero(chosen & (labels[options.unit] == j))
             forbidden.append(leaving)
     return None
+
+
+def _left(deadline: float) -> float:
+    return max(0.05, deadline - time.perf_counter())
 
 
 def _thin(options: Options, labels: np.ndarray, k: int) -> Options:
