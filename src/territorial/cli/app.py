@@ -91,9 +91,10 @@ def global_options(
         str | None,
         typer.Option(
             "--database-url",
-            envvar="TERRITORIAL_DATABASE_URL",
-            help="The workspace database: sqlite:///file.db (default ./territorial.db) or "
-            "postgresql+psycopg://user@host/db.",
+            # Not typer's envvar: the store reads TERRITORIAL_DATABASE_URL itself, so that an
+            # error names the variable when the URL came from there.
+            help="The workspace database: a SQLite file's path or sqlite:///file.db (default "
+            "./territorial.db), or postgresql://user@host/db; else TERRITORIAL_DATABASE_URL.",
         ),
     ] = None,
     actor: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from territorial.errors import BadInput
 from territorial.store.unit_of_work import SqlUnitOfWork
@@ -33,21 +34,54 @@ class WorkspaceError(BadInput):
 
 
 def database_url(given: str | None) -> str:
-    return given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    """The workspace's URL, from the option, else the environment, else ./territorial.db. A value
+    without `://` is a SQLite file's path, as users write it (`territorial.db`, `./x.db`)."""
+    url = given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    return url
+
+
+def _source(given: str | None) -> str:
+    """Where the URL came from, to name in an error."""
+    return "--database-url" if given or not os.environ.get(URL_VARIABLE) else URL_VARIABLE
 
 
 def describe(url: str) -> str:
     """The URL as the user may see it: without a password."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return repr(url)
 
 
-def _engine(url: str) -> Engine:
+def _parse(url: str, source: str) -> URL:
+    """The URL, read: `postgres://` and `postgresql://` are PostgreSQL through psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise WorkspaceError.at(f"not a database URL: {url!r}", "--database-url") from None
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed.port  # noqa: B018  (a port that is not a number fails here, not when connecting)
+    except (ArgumentError, ValueError):
+        raise WorkspaceError.at(
+            f"not a database URL: {url!r}; expected sqlite:///PATH, postgresql://USER@HOST/DB "
+            "or a SQLite file's path",
+            source,
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise WorkspaceError.at(
+            f"only SQLite and PostgreSQL workspaces are supported, not {backend!r} "
+            "(sqlite:///PATH or postgresql://USER@HOST/DB)",
+            source,
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _engine(url: str, source: str = "--database-url") -> Engine:
+    parsed = _parse(url, source)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": LOCK_WAIT_SECONDS})
 
@@ -66,8 +100,6 @@ def _engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
-    if parsed.get_backend_name() != "postgresql":
-        raise WorkspaceError.at("only SQLite and PostgreSQL workspaces are supported", describe(url))
     return create_engine(parsed)
 
 
@@ -130,7 +162,7 @@ class Workspace:
 def init_workspace(url: str | None) -> Workspace:
     """Create the database (SQLite file) if needed and bring its schema to the newest version."""
     resolved = database_url(url)
-    workspace = Workspace(resolved, _engine(resolved))
+    workspace = Workspace(resolved, _engine(resolved, _source(url)))
     upgrade(workspace)
     return workspace
 
@@ -148,22 +180,28 @@ def upgrade(workspace: Workspace) -> None:
             connection.execution_options(**{_WRITER: True})
             with connection.begin():
                 command.upgrade(_alembic_config(connection), "head")
-    except OperationalError as err:
-        raise WorkspaceError.at(f"cannot open the database: {err.orig}", workspace.name) from None
+    except (DatabaseError, sqlite3.DatabaseError) as err:
+        raise _cannot_open(err, workspace) from None
+
+
+def _cannot_open(err: Exception, workspace: Workspace) -> WorkspaceError:
+    """A database the driver cannot use (a file that is not SQLite, a folder, a server that is not
+    there): SQLAlchemy's error carries the driver's in `orig`; a raw SQLite connection's is its own."""
+    return WorkspaceError.at(f"cannot open the database: {getattr(err, 'orig', err)}", workspace.name)
 
 
 def open_workspace(url: str | None) -> Workspace:
     """An existing workspace whose schema is current; otherwise say what to run."""
     resolved = database_url(url)
-    parsed = make_url(resolved)
+    parsed = _parse(resolved, _source(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
         raise WorkspaceError.at("no workspace here; create one with `territorial init`", describe(resolved))
-    workspace = Workspace(resolved, _engine(resolved))
+    workspace = Workspace(resolved, _engine(resolved, _source(url)))
     try:
         with workspace.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as err:
-        raise WorkspaceError.at(f"cannot open the database: {err.orig}", workspace.name) from None
+    except DatabaseError as err:
+        raise _cannot_open(err, workspace) from None
     if current is None:
         raise WorkspaceError.at(
             "this database is not a workspace yet; run `territorial init`", workspace.name

@@ -1,0 +1,63 @@
+"""What --database-url and TERRITORIAL_DATABASE_URL accept: a plain path is a SQLite file,
+postgres:// is PostgreSQL, and everything else is a clear exit 2 naming where the URL came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from territorial.store.workspace import database_url
+
+
+def test_a_value_without_a_scheme_is_a_sqlite_path(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "--database-url", "x.db", "init").returncode == 0
+    assert (tmp_path / "x.db").exists()
+    listed = run_cli(tmp_path, "--database-url", "./x.db", "plan", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert database_url("sub/x.db") == "sqlite:///sub/x.db"
+
+
+def test_the_environment_variable_takes_a_path_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(tmp_path, "--database-url", "y.db", "init").returncode == 0
+    monkeypatch.setenv("TERRITORIAL_DATABASE_URL", "./y.db")
+    listed = run_cli(tmp_path, "plan", "list")
+    assert listed.returncode == 0, listed.stderr
+    monkeypatch.setenv("TERRITORIAL_DATABASE_URL", "http://[::1")
+    bad = run_cli(tmp_path, "plan", "list")
+    assert bad.returncode == 2
+    assert "TERRITORIAL_DATABASE_URL: not a database URL" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://[::1", "--database-url: not a database URL"),
+        ("postgresql://root@127.0.0.1:abc/test", "--database-url: not a database URL"),
+        ("mysql://a@b/c", "only SQLite and PostgreSQL workspaces are supported, not 'mysql'"),
+        ("notaurl", "no workspace here"),
+    ],
+)
+def test_urls_that_cannot_be_used_exit_2(tmp_path: Path, url: str, says: str) -> None:
+    result = run_cli(tmp_path, "--database-url", url, "plan", "list")
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+
+
+@pytest.mark.parametrize("command", [("init",), ("plan", "list")])
+def test_a_file_that_is_not_a_database_or_a_folder_exits_2(tmp_path: Path, command: tuple[str, ...]) -> None:
+    (tmp_path / "notes.db").write_text("hello\n")
+    (tmp_path / "folder").mkdir()
+    for url in ("notes.db", "folder"):
+        result = run_cli(tmp_path, "--database-url", url, *command)
+        assert result.returncode == 2, result.stderr
+        assert "cannot open the database" in result.stderr
+    assert (tmp_path / "notes.db").read_text() == "hello\n"
+
+
+def test_postgres_scheme_means_postgresql_through_psycopg(tmp_path: Path) -> None:
+    # A port nothing listens on: the driver was chosen (psycopg) and the failure is a clear one.
+    result = run_cli(tmp_path, "--database-url", "postgres://root@127.0.0.1:1/test", "plan", "list")
+    assert result.returncode == 2, result.stderr
+    assert "cannot open the database" in result.stderr
