@@ -94,6 +94,7 @@ def test_skip_unlocated_leaves_them_out_and_writes_them_as_given_with_why(tmp_pa
     assert report["location"]["unlocated_ids"] == ["U-00", "U-01"]
     assert report["totals"]["accounts"] == 8
 
+    (tmp_path / "out").mkdir()
     elsewhere = run_cli(
         tmp_path,
         *("balance", "--accounts", "accounts.csv", "--k", "2", "--metric", "workload=0.5"),

@@ -191,6 +191,7 @@ def test_parquet_out_has_boolean_tie_and_the_same_content_as_csv(
 
 def test_assign_csv_out_matches_stdout(book: Path, assigned: subprocess.CompletedProcess[str]) -> None:
     stdout = assigned.stdout
+    (book / "out").mkdir(exist_ok=True)
     err = ok(run_cli(book, *assign_args("--out", "out/result.csv"))).stderr
     assert (book / "out" / "result.csv").read_text(encoding="utf-8") == stdout
     assert "wrote 12 rows to out/result.csv" in err

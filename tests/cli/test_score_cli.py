@@ -63,6 +63,7 @@ def test_train_potential_then_assign_shows_potential_per_territory(tmp_path: Pat
         }
     )
     pipeline.write_csv(tmp_path / "pipeline.csv")
+    (tmp_path / "models").mkdir()
     trained = run_cli(
         tmp_path, "score", "train-potential", "--history", "pipeline.csv", "--target", "close_value",
         "--only", "stage=Won", "--out", "models/deal_value.model",

@@ -223,7 +223,9 @@ def _grid_units(folder: Path) -> None:
 
 
 def _scoring_inputs(folder: Path) -> None:
-    """A lead history with a known signal, deals with account fields, and 40 real inquiries."""
+    """A lead history with a known signal, deals with account fields, and 40 real inquiries; the
+    models/ folder the README's train-potential writes into (outputs never create folders)."""
+    (folder / "models").mkdir()
     rng = np.random.default_rng(7)
     n = 300
     visits = rng.poisson(5, n)

@@ -385,7 +385,7 @@ def test_options_the_format_cannot_use_are_bad_input(
 
 def test_an_out_dir_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     blocker = write(tmp_path / "taken", "x")
-    with pytest.raises(BadInput, match="cannot write here"):
+    with pytest.raises(BadInput, match="this is a file; this option names a folder"):
         export_assignments(book(), "csv", blocker)
 
 

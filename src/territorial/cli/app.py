@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -17,10 +18,13 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from territorial.errors import BadInput
+from territorial.io.output import check_writable
 from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
+# The parameters that name a file a command writes, in every command.
+OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 ACTOR_VARIABLE = "TERRITORIAL_ACTOR"
@@ -55,11 +59,13 @@ def group(name: str, help: str, default_command: bool = False) -> typer.Typer:
 
 def handled(body: Callable[P, T]) -> Callable[P, T]:
     """A command that reports bad input as `error: ...` with exit 2, and anything unexpected as an
-    internal error with exit 1; never a traceback."""
+    internal error with exit 1; never a traceback. Before it runs, its output files are checked
+    (see `check_outputs`)."""
 
     @functools.wraps(body)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
+            check_outputs(kwargs)
             return body(*args, **kwargs)
         except BadInput as problem:
             err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
@@ -108,6 +114,23 @@ def global_options(
 ) -> None:
     """Sales territory management."""
     ctx.obj = Session(database_url, actor)
+
+
+def check_outputs(options: dict[str, Any]) -> None:
+    """Every command's output files, by the name of their parameter (OUTPUT_FILES), are checked
+    before any work: writable, in a folder that exists, none the same file as another output or as
+    any file the command reads (its other path options, and text options naming a file, such as
+    `--plan ID|FILE`). One check for every command, so that no command can forget it. A folder a
+    command writes into is a parameter named `out_dir`, made by the command itself."""
+    outputs = [options.get(name) for name in OUTPUT_FILES]
+    inputs: list[str | Path] = []
+    for name, value in options.items():
+        if name in OUTPUT_FILES or name == "out_dir":
+            continue
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, Path) or (isinstance(item, str) and item and os.path.isfile(item)):
+                inputs.append(item)
+    check_writable(*outputs, inputs=inputs)
 
 
 def _session(ctx: typer.Context) -> Session:

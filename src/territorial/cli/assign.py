@@ -12,7 +12,7 @@ from territorial.cli import render
 from territorial.cli.app import app, context_of, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
-from territorial.io.output import check_writable, write_table
+from territorial.io.output import write_table
 from territorial.services.assign import assign_files, assign_plan, explain_account, validate_files
 
 PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
@@ -43,7 +43,6 @@ def assign(
     if plan_id is not None:
         if plan is not None or accounts is not None or reps is not None:
             raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
-        check_writable(out, summary)  # before the run is stored
         with stage_bar(err) as progress:
             stored = assign_plan(workspace_of(ctx), context_of(ctx), plan_id, progress)
             if out is not None:

@@ -15,7 +15,7 @@ from territorial.cli import render, routing_render
 from territorial.cli.app import app, context_of, err, handled
 from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
-from territorial.io.output import write_table
+from territorial.io.output import output_folder, write_table
 from territorial.services.assign import assign_plan, explain_account
 from territorial.services.balance import BalanceOptions
 from territorial.services.context import Context
@@ -38,14 +38,16 @@ DEMO_REPS = 24  # the balance step: few enough that its table fits a screen
 @handled
 def demo(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path("demo-output"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
+        "demo-output"
+    ),
 ) -> None:
     """Generate a plan and an account book around real companies, assign, and explain one account."""
-    run_demo(out, context_of(ctx), Console(), err)
+    run_demo(out_dir, context_of(ctx), Console(), err)
 
 
 def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    output_folder(folder)
     plan_path, accounts_path = folder / "plan.yaml", folder / "accounts.csv"
     database = folder / "territorial.db"
     for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):

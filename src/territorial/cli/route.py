@@ -14,7 +14,7 @@ from territorial.cli.app import context_of, err, group, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import warnings
 from territorial.errors import BadInput
-from territorial.io.output import check_writable, write_table
+from territorial.io.output import write_table
 from territorial.services.lead_audit import explain_lead, fairness_report
 from territorial.services.plans import plan_reference
 from territorial.services.routing import route_leads
@@ -61,7 +61,6 @@ def route_batch(
     product and queue); every decision is stored with its path for `territorial route explain`."""
     day = _day(on, "--date")
     target = plan_reference(plan)
-    check_writable(out)  # before any decision is stored
     workspace = workspace_of(ctx)
     with stage_bar(err) as progress:
         batch = route_leads(workspace, context_of(ctx), leads, target, reps, availability, day, progress)

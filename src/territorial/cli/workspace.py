@@ -75,7 +75,7 @@ def export_assignments(
     ctx: typer.Context,
     run_id: Annotated[int, typer.Option("--run", help="The assignment run to export.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="What to write.")] = ExportFormat.CSV,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
     territory_ids: Annotated[
         Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
     ] = None,
@@ -93,6 +93,6 @@ def export_assignments(
 ) -> None:
     """Write a stored run's assignments as files a CRM can load."""
     source = rep_ids_from.value if rep_ids_from is not None else None
-    written = export_run(workspace_of(ctx), run_id, fmt.value, out, territory_ids, user_ids, source)
+    written = export_run(workspace_of(ctx), run_id, fmt.value, out_dir, territory_ids, user_ids, source)
     for path in written:
         err.print(f"wrote {path}")

@@ -16,7 +16,7 @@ from territorial.domain.choices import Crm, ExportFormat
 from territorial.domain.fields import ACCOUNT_ID
 from territorial.domain.plan import PRIMARY
 from territorial.errors import BadInput, Location, Problem, ProblemLog
-from territorial.io.output import write_table
+from territorial.io.output import output_folder, write_table
 from territorial.io.tables import read_table
 
 FORMATS = tuple(ExportFormat)
@@ -130,6 +130,7 @@ def export_assignments(
         }
     else:
         files = {HUBSPOT_OWNER_FILE: _owner_updates(ordered, HUBSPOT, user_ids, rep_id_source)}
+    output_folder(out_dir)
     written = []
     for name, frame in files.items():
         path = out_dir / name

@@ -1,16 +1,27 @@
-"""Write result tables atomically: a temporary file beside the target, then a rename."""
+"""Write result files so that nothing is half-written and nothing read is lost.
+
+A regular file is written to a temporary file in its folder, then renamed over it (over the file a
+symbolic link points to, so the link stays a link), with the mode it had, or 0666 less the umask
+for a new file, as any other program's output. A FIFO, a device and `-` (stdout) are written
+straight to. No folder is ever created: a typo in a path is an error, not a new folder."""
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
 
 from territorial.errors import BadInput
+
+STDOUT = "-"
+# Formats by file name ending; anything else is CSV.
+PARQUET, EXCEL = ".parquet", ".xlsx"
 
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -20,22 +31,32 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def table_bytes(frame: pl.DataFrame, suffix: str) -> bytes:
+    """The table as a file of the kind its name ends in: Parquet, an Excel workbook or CSV."""
+    buffer = io.BytesIO()
+    suffix = suffix.lower()
+    if suffix == PARQUET:
+        frame.write_parquet(buffer, statistics=False)
+    elif suffix == EXCEL:
+        # One sheet, no autofilter or table style: what an analyst gets from "Save as .xlsx".
+        frame.write_excel(buffer, worksheet="Sheet1", autofit=False, table_style=None, autofilter=False)
+    else:
+        _csv_ready(frame).write_csv(buffer)
+    return buffer.getvalue()
+
+
 def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
-    """CSV, or Parquet when the name ends in .parquet; CSV to stdout without a path."""
-    if path is None:
+    """CSV, Parquet (.parquet) or an Excel workbook (.xlsx); CSV to stdout without a path or `-`."""
+    if path is None or str(path) == STDOUT:
         sys.stdout.write(_csv_ready(frame).write_csv())
         sys.stdout.flush()
         return
-    target, temp = _temp_beside(path)
-    try:
-        if target.suffix.lower() == ".parquet":
-            frame.write_parquet(temp, statistics=False)
-        else:
-            _csv_ready(frame).write_csv(temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    target = Path(path)
+    if target.suffix.lower() == PARQUET and _is_regular(target):
+        # Parquet straight to the temporary file: no second copy of a large table in memory.
+        _replace(target, lambda temp: frame.write_parquet(temp, statistics=False))
+        return
+    write_bytes(table_bytes(frame, target.suffix), target)
 
 
 def write_text(text: str, path: str | Path) -> None:
@@ -43,25 +64,29 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def write_bytes(data: bytes, path: str | Path) -> None:
-    target, temp = _temp_beside(path)
-    try:
-        Path(temp).write_bytes(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    if str(path) == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    if not _is_regular(target):
+        _write_straight(target, data)
+        return
+    _replace(target, lambda temp: Path(temp).write_bytes(data))
 
 
 def check_writable(*paths: str | Path | None, inputs: Iterable[str | Path] = ()) -> None:
     """Refuse, before any work is done or stored, an output path that cannot be written, that is
     one of the command's `inputs`, or that two outputs share: a run that fails on its second file
-    must not leave its first behind, and no output may overwrite what was read."""
-    read = {_same_file_key(path): str(path) for path in inputs}
-    written: dict[str, str] = {}
+    must not leave its first behind, and no output may overwrite what was read. Files are the same
+    when they are the same file on disk (a link, another spelling), not only by name."""
+    read = {_identity(path): str(path) for path in inputs if str(path) != STDOUT}
+    written: dict[object, str] = {}
     for path in paths:
-        if path is None:
+        if path is None or str(path) == STDOUT:
             continue
-        key = _same_file_key(path)
+        key = _identity(path)
         if key in read:
             raise BadInput.at(
                 f"this is an input of the command ({read[key]}); write to another file", str(path)
@@ -69,26 +94,104 @@ def check_writable(*paths: str | Path | None, inputs: Iterable[str | Path] = ())
         if key in written:
             raise BadInput.at(f"two outputs would go to this file ({written[key]} too)", str(path))
         written[key] = str(path)
-        _target, temp = _temp_beside(path)
-        Path(temp).unlink(missing_ok=True)
+        _check_target(Path(path))
 
 
-def _same_file_key(path: str | Path) -> str:
-    """One spelling per file: absolute, links followed (and case folded on Windows)."""
-    resolved = Path(path).resolve()
-    return os.path.normcase(str(resolved))
-
-
-def _temp_beside(path: str | Path) -> tuple[Path, str]:
-    """The target and a new temporary file in its folder; a path that cannot be written is bad
-    input, not a crash."""
-    target = Path(path)
-    if target.is_dir():
-        raise BadInput.at("this is a folder; give a file name to write", str(target))
+def output_folder(path: str | Path) -> Path:
+    """A folder a command writes several files into: made when missing, but not its parents."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise BadInput.at("this is a file; this option names a folder to write files into", str(folder))
+    if not folder.resolve().parent.is_dir():
+        raise BadInput.at(
+            f"the folder {folder.resolve().parent} does not exist; create it first "
+            "(outputs never create folders above the one named)",
+            str(folder),
+        )
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
+    except OSError as err:
+        raise BadInput.at(f"cannot make this folder: {err.strerror or err}", str(folder)) from None
+    return folder
+
+
+def _identity(path: str | Path) -> object:
+    """One key per file: its device and inode when it exists, else its absolute resolved path."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return os.path.normcase(str(Path(path).resolve()))
+    return (info.st_dev, info.st_ino)
+
+
+def _is_regular(path: Path) -> bool:
+    """A path to write by replacing: a regular file, or nothing yet. FIFOs and devices are written
+    to as they are."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True
+    return not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode))
+
+
+def _check_target(path: Path) -> None:
+    """Bad input, before any work, when the path cannot be an output file."""
+    if path.is_dir():
+        raise BadInput.at("this is a folder; give a file name to write", str(path))
+    if not _is_regular(path):
+        if not os.access(path, os.W_OK):
+            raise BadInput.at("cannot write here: permission denied", str(path))
+        return
+    target = path.resolve()
+    folder = target.parent
+    if not folder.is_dir():
+        raise BadInput.at(
+            f"the folder {folder} does not exist; create it first (outputs never create folders)",
+            str(path),
+        )
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise BadInput.at("cannot write here: permission denied", str(path))
+
+
+def _write_straight(path: Path, data: bytes) -> None:
+    try:
+        with path.open("wb") as handle:
+            handle.write(data)
+    except OSError as err:
+        raise BadInput.at(f"cannot write here: {err.strerror or err}", str(path)) from None
+
+
+def _replace(path: Path, write: Callable[[str], object]) -> None:
+    """`write(temp)` fills a temporary file beside the resolved target, which then replaces it."""
+    _check_target(path)
+    target = path.resolve()
+    mode = stat.S_IMODE(os.stat(target).st_mode) if target.exists() else 0o666 & ~_umask()
+    try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
-        raise BadInput.at(f"cannot write here: {err.strerror or err}", str(target)) from None
+        raise BadInput.at(f"cannot write here: {err.strerror or err}", str(path)) from None
     os.close(fd)
-    return target, temp
+    try:
+        write(temp)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except OSError as err:  # a full disk, a quota: the old file is still whole
+        Path(temp).unlink(missing_ok=True)
+        raise BadInput.at(f"cannot write here: {err.strerror or err}", str(path)) from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux), since
+    setting it back is not safe while other threads create files."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

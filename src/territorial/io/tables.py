@@ -88,7 +88,10 @@ def _read_excel(path: Path, columns: Collection[str] | None) -> RawTable:
         raise BadInput.at(f"not a readable Excel workbook: {err}", name) from None
     header = frame.columns
     _check_header(header, name, 1)
-    frame = frame.select(_wanted(header, columns)).with_columns(pl.all().cast(pl.String))
+    frame = frame.select(_wanted(header, columns)).with_columns(
+        # A date cell comes as "2026-03-02 00:00:00": the date, as a CSV export would write it.
+        pl.all().cast(pl.String).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00(\.0+)?$", "$1")
+    )
     return RawTable(frame, name, is_csv=False, header=header, is_excel=True)
 
 

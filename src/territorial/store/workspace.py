@@ -184,7 +184,7 @@ def upgrade(workspace: Workspace) -> None:
         raise _cannot_open(err, workspace) from None
 
 
-def _cannot_open(err: Exception, workspace: Workspace) -> WorkspaceError:
+def _cannot_open(err: Exception, workspace: Workspace) -> BadInput:
     """A database the driver cannot use (a file that is not SQLite, a folder, a server that is not
     there): SQLAlchemy's error carries the driver's in `orig`; a raw SQLite connection's is its own."""
     return WorkspaceError.at(f"cannot open the database: {getattr(err, 'orig', err)}", workspace.name)

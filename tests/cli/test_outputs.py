@@ -1,0 +1,78 @@
+"""Every command checks its outputs before any work, by one rule (cli.app.check_outputs): no
+output is an input or another output, and every output's folder exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+PLAN = "name: P\nterritories:\n  - id: ALL\n    rule: employees >= 0\n    reps: [r1]\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    made = run_cli(tmp_path, "generate", "accounts", "--n", "40", "--out", "accounts.csv")
+    assert made.returncode == 0, made.stderr
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "accounts.csv"],
+        ["assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "./accounts.csv"],
+        ["assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "plan.yaml"],
+        ["assign", "plan.yaml", "--accounts", "accounts.csv", "--summary", "accounts.csv"],
+        ["score", "apply", "accounts.csv", "--model", "plan.yaml", "--out", "accounts.csv"],
+        ["route", "accounts.csv", "--plan", "plan.yaml", "--out", "plan.yaml"],
+        ["balance", "--accounts", "accounts.csv", "--k", "2", "--out", "accounts.csv"],
+        ["import", "accounts", "accounts.csv", "--rejects", "accounts.csv"],
+    ],
+)
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(folder: Path, args: list[str]) -> None:
+    before = (folder / "accounts.csv").read_bytes(), (folder / "plan.yaml").read_bytes()
+    result = run_cli(folder, *args)
+    assert result.returncode == 2, result.stderr
+    assert "this is an input of the command" in result.stderr
+    assert ((folder / "accounts.csv").read_bytes(), (folder / "plan.yaml").read_bytes()) == before
+
+
+def test_two_outputs_to_one_file_are_refused_before_any_work(folder: Path) -> None:
+    args = ["assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "r.csv", "--summary", "r.csv"]
+    result = run_cli(folder, *args)
+    assert result.returncode == 2
+    assert "two outputs would go to this file" in result.stderr
+    assert not (folder / "r.csv").exists()
+
+
+def test_an_output_in_a_missing_folder_is_refused_and_no_folder_made(folder: Path) -> None:
+    result = run_cli(folder, "assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "typo/o.csv")
+    assert result.returncode == 2
+    assert "does not exist; create it first" in result.stderr
+    assert not (folder / "typo").exists()
+
+
+def test_xlsx_outputs_are_workbooks_territorial_reads_back(folder: Path) -> None:
+    made = run_cli(folder, "generate", "accounts", "--n", "30", "--out", "book.xlsx")
+    assert made.returncode == 0, made.stderr
+    assert (folder / "book.xlsx").read_bytes()[:2] == b"PK"
+    from_xlsx = run_cli(folder, "assign", "plan.yaml", "--accounts", "book.xlsx", "--out", "o.xlsx")
+    assert from_xlsx.returncode == 0, from_xlsx.stderr
+    assert (folder / "o.xlsx").read_bytes()[:2] == b"PK"
+    assert "wrote 30 rows" in from_xlsx.stderr
+
+
+def test_export_to_a_file_says_it_needs_a_folder(folder: Path) -> None:
+    assert run_cli(folder, "init").returncode == 0
+    assert run_cli(folder, "import", "accounts", "accounts.csv").returncode == 0
+    assert run_cli(folder, "plan", "add", "plan.yaml").returncode == 0
+    assert run_cli(folder, "assign", "--plan", "1").returncode == 0
+    (folder / "acc.csv").write_text("keep\n")
+    result = run_cli(folder, "export", "assignments", "--run", "1", "--out", "acc.csv")
+    assert result.returncode == 2
+    assert "this is a file; this option names a folder" in result.stderr
+    assert (folder / "acc.csv").read_text() == "keep\n"
