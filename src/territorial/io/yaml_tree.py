@@ -8,6 +8,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from territorial.errors import BadInput
 
@@ -37,6 +38,18 @@ def compose(text: str, file: str, expected: str) -> MappingNode:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise BadInput.at(f"YAML syntax error: {err.problem or err.context}", file, line, column) from None
+    except ReaderError as err:  # a character YAML does not allow (a NUL, a control character)
+        at = max(0, min(int(err.position), len(text)))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "\0")
+        raise BadInput.at(
+            f"YAML files cannot hold the character U+{code:04X} (a control character); "
+            "is this the right file, saved as text?",
+            file,
+            line,
+            column,
+        ) from None
     if not isinstance(tree, MappingNode):
         raise BadInput.at(f"expected a mapping with {expected}", file, 1)
     return tree
