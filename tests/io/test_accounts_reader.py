@@ -290,3 +290,22 @@ def test_parquet_declared_number_on_a_string_column(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert problem.location.line == 2  # Parquet rows count from 1
     assert "'x'" in problem.message
+
+
+def test_postal_codes_read_from_a_file_as_import_writes_them(tmp_path: Path) -> None:
+    from territorial.domain.normalize import normalize
+
+    codes = ["2134", "02134-1234", "2134.0", "2134", "k1a0b1", " 94105 ", None]
+    countries = ["US", "United States", None, "DE", "CA", "USA", "US"]
+    frame = pl.DataFrame(
+        {"account_id": [f"A{i}" for i in range(7)], "country": countries, "postal_code": codes}
+    )
+    frame.write_csv(tmp_path / "a.csv")
+    read = read_accounts(tmp_path / "a.csv", fields=["postal_code"]).frame["postal_code"].to_list()
+    imported = normalize(frame.select("country", "postal_code"), {}).frame["postal_code"].to_list()
+    assert read == imported == ["02134", "02134", "02134", "2134", "K1A 0B1", "94105", None]
+
+
+def test_a_zip_stored_as_an_excel_number_is_the_zip(tmp_path: Path) -> None:
+    pl.DataFrame({"account_id": ["A1"], "postal_code": [2134]}).write_excel(tmp_path / "a.xlsx")
+    assert read_accounts(tmp_path / "a.xlsx").frame["postal_code"].to_list() == ["02134"]

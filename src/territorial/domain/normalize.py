@@ -269,6 +269,21 @@ def normalize(
     )
 
 
+def postal_code_values(codes: pl.Series, countries: pl.Series | None) -> pl.Series:
+    """Postal codes as `normalize` (import) writes them, by each row's country: 02134 for 2134,
+    2134.0 and 02134-1234 in the US, A1A 1A1 in Canada, others as given. For files read straight
+    by a command, so that a ZIP reads the same with and without import."""
+    text = _evaluated(pl.when(codes.str.strip_chars() != "").then(codes.str.strip_chars()))
+    if countries is not None:
+        country_text = _evaluated(
+            pl.when(countries.str.strip_chars() != "").then(countries.str.strip_chars())
+        )
+        region = _regions(_countries(country_text).values, codes.len())
+    else:
+        region = _regions(None, codes.len())
+    return _postal_codes(text, region).values.alias(codes.name)
+
+
 def lookup_key(name: str) -> str:
     """How names are compared: case, accents, dots, '&' for 'and' and extra spaces do not matter."""
     decomposed = unicodedata.normalize("NFKD", name)

@@ -9,6 +9,7 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, NUMBER_TEXT, OWNER_ID, FieldType, canonical
+from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable, read_table
 from territorial.rules.to_polars import POLARS_TYPES
@@ -32,6 +33,8 @@ def read_accounts(
     declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
     declared = declared or {}
     wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
+    if wanted is not None and wanted & set(POSTAL_CODES):
+        wanted.add(COUNTRY)  # a postal code is read by its country's rules
     return type_accounts(read_table(path, wanted), declared)
 
 
@@ -53,9 +56,22 @@ def type_accounts(
         typed.append(converted)
         schema[key] = ftype
     problems.raise_if_any()
-    frame = pl.DataFrame(typed)
+    frame = _with_postal_codes(pl.DataFrame(typed), columns, schema)
     _check_ids(frame.get_column(columns[id_column]), raw, id_column)
     return AccountBook(frame, schema, columns, raw.file, raw.header, raw.line_of, 1 if raw.is_csv else None)
+
+
+def _with_postal_codes(
+    frame: pl.DataFrame, columns: dict[str, str], schema: dict[str, FieldType]
+) -> pl.DataFrame:
+    """Postal codes read as import reads them (2134 and 02134-1234 are the ZIP 02134 in the US),
+    so that `postal_code IN ('02134')` matches a file's rows as it matches the workspace's."""
+    country = frame.get_column(columns[COUNTRY]) if schema.get(COUNTRY) is FieldType.STRING else None
+    return frame.with_columns(
+        postal_code_values(frame.get_column(columns[key]), country)
+        for key in POSTAL_CODES
+        if key in columns and schema[key] is FieldType.STRING
+    )
 
 
 def _canonical_columns(raw: RawTable) -> dict[str, str]:
