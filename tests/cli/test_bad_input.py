@@ -353,6 +353,14 @@ def test_plan_file_not_found(tmp_path: Path) -> None:
     assert_bad_input(result, "missing.yaml", "not found")
 
 
+def test_rule_nested_too_deeply(tmp_path: Path) -> None:
+    # 500 parentheses overflowed Python's stack (exit 1); the 101st is refused.
+    plan, start = rule_case(tmp_path, "(" * 500 + "state = 'NY'" + ")" * 500)
+    result = run_cli(tmp_path, "validate", plan.name, "--accounts", "accounts.csv")
+    assert_bad_input(result, f"plan.yaml:{RULE_LINE}:{start + 100}", "probe", "rules nest at most 100 levels")
+    assert len(result.stderr) < 200, result.stderr
+
+
 # ---- accounts file -------------------------------------------------------------------
 
 PLAN = """\
