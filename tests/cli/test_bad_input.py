@@ -353,6 +353,33 @@ def test_plan_file_not_found(tmp_path: Path) -> None:
     assert_bad_input(result, "missing.yaml", "not found")
 
 
+def deep_tree(levels: int, rule: str = "employees >= 0") -> str:
+    """A plan whose one root has a chain of children `levels` territories deep, each with `rule`."""
+    lines = ["name: Deep", "territories:"]
+    for level in range(levels):
+        indent = "    " * level
+        lines.append(f"{indent}  - id: t{level}")
+        lines.append(f'{indent}    rule: "{rule}"')
+        if level + 1 < levels:
+            lines.append(f"{indent}    children:")
+    return "\n".join(lines) + "\n"
+
+
+def test_plan_tree_deeper_than_the_limit(tmp_path: Path) -> None:
+    # 300 levels gave a 10 KB pydantic dump; now a line naming the first territory too deep.
+    result = validate_plan(tmp_path, deep_tree(300))
+    assert_bad_input(result, "plan.yaml:303", "t100", "plan trees are at most 100 levels deep")
+    assert len(result.stderr) < 200, result.stderr
+
+
+def test_plan_tree_at_the_limit_is_assigned(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    write(tmp_path, "plan.yaml", deep_tree(100))
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv")
+    assert result.returncode == 0, result.stderr
+    assert ",t99," in result.stdout
+
+
 def test_rule_nested_too_deeply(tmp_path: Path) -> None:
     # 500 parentheses overflowed Python's stack (exit 1); the 101st is refused.
     plan, start = rule_case(tmp_path, "(" * 500 + "state = 'NY'" + ")" * 500)
