@@ -353,6 +353,13 @@ def test_plan_file_not_found(tmp_path: Path) -> None:
     assert_bad_input(result, "missing.yaml", "not found")
 
 
+def test_plan_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
+    # Notepad's "ANSI" is Windows-1252: é is the single byte 0xe9.
+    (tmp_path / "plan.yaml").write_bytes("name: Caf\u00e9s\nterritories:\n  - id: caf\u00e9\n".encode("cp1252"))
+    result = run_cli(tmp_path, "validate", "plan.yaml")
+    assert_bad_input(result, "plan.yaml:1:10", "0xe9", "not UTF-8", "save it as UTF-8")
+
+
 def deep_tree(levels: int, rule: str = "employees >= 0") -> str:
     """A plan whose one root has a chain of children `levels` territories deep, each with `rule`."""
     lines = ["name: Deep", "territories:"]
