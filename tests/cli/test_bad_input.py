@@ -355,7 +355,9 @@ def test_plan_file_not_found(tmp_path: Path) -> None:
 
 def test_plan_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
     # Notepad's "ANSI" is Windows-1252: é is the single byte 0xe9.
-    (tmp_path / "plan.yaml").write_bytes("name: Caf\u00e9s\nterritories:\n  - id: caf\u00e9\n".encode("cp1252"))
+    (tmp_path / "plan.yaml").write_bytes(
+        "name: Caf\u00e9s\nterritories:\n  - id: caf\u00e9\n".encode("cp1252")
+    )
     result = run_cli(tmp_path, "validate", "plan.yaml")
     assert_bad_input(result, "plan.yaml:1:10", "0xe9", "not UTF-8", "save it as UTF-8")
 
@@ -490,6 +492,29 @@ def test_row_with_too_few_fields(tmp_path: Path) -> None:
     # A short row is as ragged as a long one: its cells have shifted, so its data cannot be trusted.
     result = assign_book(tmp_path, "account_id,state,employees\nA1,NY,5\nA2,7\nA3,NJ,4\n")
     assert_bad_input(result, "accounts.csv:3", "expected 3 fields", "found 2")
+
+
+# Over the csv module's default field limit (131,072), which finding a bad row's line ran into.
+HUGE_NOTE = "x" * 200_000
+
+
+def test_a_huge_cell_in_a_column_the_plan_never_reads(tmp_path: Path) -> None:
+    result = assign_book(tmp_path, f"account_id,notes,employees\nA1,{HUGE_NOTE},5\nA2,short,ten\n")
+    assert_bad_input(result, "accounts.csv:3", "expected a number", "'ten'")
+
+
+def test_import_with_a_huge_description_names_the_bad_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "huge.csv",
+        f"Id,Name,Description,NumberOfEmployees\nA1,Acme,{HUGE_NOTE},5\nA2,Bolt,short,lots\n",
+    )
+    url = f"sqlite:///{tmp_path / 'territorial.db'}"
+    assert run_cli(tmp_path, "--database-url", url, "init").returncode == 0
+    result = run_cli(
+        tmp_path, "--database-url", url, "import", "accounts", "huge.csv", "--mapping", "salesforce"
+    )
+    assert_bad_input(result, "huge.csv:3", "'lots'")
 
 
 def test_accounts_file_not_found(tmp_path: Path) -> None:

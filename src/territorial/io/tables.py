@@ -18,6 +18,12 @@ DELIMITERS = ",;\t|"
 # Excel on Windows writes CSV in Windows-1252; Latin-1 accepts any byte sequence at all.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
+# The csv module (used only to find the line of a bad row; pyarrow reads the data) refuses a cell
+# over 128 KB by default, and CRM exports hold descriptions of several MB.
+csv.field_size_limit(2**31 - 1)
+# pyarrow's block size is a 32-bit count of bytes.
+_MAX_BLOCK = 2**31 - 1
+
 
 @dataclass
 class RawTable:
@@ -118,10 +124,12 @@ def _read_csv(
     def stop(_row: pacsv.InvalidRow) -> str:
         return "error"
 
-    try:
-        table = pacsv.read_csv(
+    def read(block_size: int | None) -> pa.Table:
+        return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding=encoding),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=1, encoding=encoding, block_size=block_size
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=stop
             ),
@@ -132,6 +140,16 @@ def _read_csv(
                 include_columns=include,
             ),
         )
+
+    try:
+        try:
+            table = read(None)
+        except pa.ArrowInvalid as err:
+            if "straddl" not in str(err):
+                raise
+            # A cell larger than pyarrow's 1 MB block (CRM descriptions run to several MB): read the
+            # file as one block, twice its size since UTF-16 may grow by half as UTF-8.
+            table = read(min(2 * path.stat().st_size + 1, _MAX_BLOCK))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         # A row with more or fewer fields than the header: find its physical line.
         _locate_csv_problem(path, len(header), delimiter, encoding)
