@@ -1,4 +1,4 @@
-"""`read_table` on what spreadsheets and CRMs write."""
+"""`read_table` on what spreadsheets and CRMs write: huge cells, UTF-16 text, stray blank lines."""
 
 from __future__ import annotations
 
@@ -33,3 +33,41 @@ def test_a_ragged_row_after_a_huge_cell_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(BadInput) as caught:
         read_table(path)
     assert "accounts.csv:3" in str(caught.value) and "found 3" in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_a_bom_as_excel_saves_unicode_text(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode Text" is UTF-16 with a byte order mark, tab-separated, in a .txt file.
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # Python's utf-16 codec writes its own BOM
+    path = write(tmp_path, "accounts.txt", f"{bom}account_id\tcity\nA1\tZürich\nA2\t東京\n", encoding)
+    table = read_table(path)
+    assert table.header == ["account_id", "city"]
+    assert table.frame.get_column("city").to_list() == ["Zürich", "東京"]
+    assert table.line_of(1) == 3
+
+
+def test_utf16_comma_separated(tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.csv", 'account_id,name\nA1,"Smith, Jones & Co"\n', "utf-16")
+    assert read_table(path).frame.get_column("name").to_list() == ["Smith, Jones & Co"]
+
+
+def test_utf16_ragged_row_names_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.txt", "account_id\tcity\nA1\tParis\nA2\n", "utf-16")
+    with pytest.raises(BadInput) as caught:
+        read_table(path)
+    assert "accounts.txt:3" in str(caught.value) and "expected 2 fields" in str(caught.value)
+
+
+@pytest.mark.parametrize("blank", ["   ", " \t ", "  \r"])
+def test_whitespace_only_lines_are_ignored(tmp_path: Path, blank: str) -> None:
+    path = write(tmp_path, "accounts.csv", f"account_id,state\nA1,NY\n{blank}\nA2,NJ\n{blank}\n")
+    table = read_table(path)
+    assert table.frame.get_column("account_id").to_list() == ["A1", "A2"]
+    assert [table.line_of(0), table.line_of(1)] == [2, 4]
+
+
+def test_a_whitespace_line_in_a_tab_separated_file_is_ignored(tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.tsv", "account_id\tstate\tcity\nA1\tNY\tAlbany\n \t \nA2\tNJ\tNewark\n")
+    table = read_table(path)
+    assert table.frame.get_column("account_id").to_list() == ["A1", "A2"]
+    assert table.line_of(1) == 4
