@@ -88,7 +88,7 @@ def parse_rule(text: str) -> Expr:
     return _Converter(text).boolean(exp.Block(expressions=trees) if len(trees) > 1 else trees[0])
 
 
-def check_nesting(tokens: Sequence[Token]) -> None:
+def check_nesting(tokens: Sequence[Token], what: str = "rules") -> None:
     """Refuse more than MAX_RULE_NESTING open parentheses and NOTs (whose reach ends at the next
     AND, OR or closing parenthesis), before sqlglot recurses into them."""
     open_now: list[TokenType] = []
@@ -103,9 +103,7 @@ def check_nesting(tokens: Sequence[Token]) -> None:
             open_now.append(kind)
             if len(open_now) > MAX_RULE_NESTING:
                 raise RuleError(
-                    f"rules nest at most {MAX_RULE_NESTING} levels of parentheses and NOT; "
-                    "this one goes deeper here",
-                    token.start,
+                    f"{what} nest at most {MAX_RULE_NESTING} levels of parentheses and NOT", token.start
                 )
 
 
