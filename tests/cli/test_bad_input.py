@@ -136,6 +136,10 @@ RULE_ERRORS = [
     pytest.param(
         "industry ILIKE 'x%'", ("industry", "ILIKE"), ["ILIKE", "LIKE already ignores case"], id="ilike"
     ),
+    pytest.param("state = ‘NY’", "‘NY’", ["curly quotes", "straight single quotes: 'NY'"], id="curly-quotes"),
+    pytest.param("state = NY", "NY", ["if NY is a value", "state = 'NY'"], id="unquoted-value"),
+    pytest.param("state = 'NY' && employees > 5", "&&", ["write AND for &&"], id="double-ampersand"),
+    pytest.param("employees > 1,000", "1,000", ["thousands separator: 1000"], id="thousands-comma"),
 ]
 
 
