@@ -136,6 +136,10 @@ RULE_ERRORS = [
     pytest.param(
         "industry ILIKE 'x%'", ("industry", "ILIKE"), ["ILIKE", "LIKE already ignores case"], id="ilike"
     ),
+    pytest.param("state = ‘NY’", "‘NY’", ["curly quotes", "straight single quotes: 'NY'"], id="curly-quotes"),
+    pytest.param("state = NY", "NY", ["if NY is a value", "state = 'NY'"], id="unquoted-value"),
+    pytest.param("state = 'NY' && employees > 5", "&&", ["write AND for &&"], id="double-ampersand"),
+    pytest.param("employees > 1,000", "1,000", ["thousands separator: 1000"], id="thousands-comma"),
 ]
 
 
@@ -353,6 +357,50 @@ def test_plan_file_not_found(tmp_path: Path) -> None:
     assert_bad_input(result, "missing.yaml", "not found")
 
 
+def test_plan_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
+    # Notepad's "ANSI" is Windows-1252: é is the single byte 0xe9.
+    (tmp_path / "plan.yaml").write_bytes(
+        "name: Caf\u00e9s\nterritories:\n  - id: caf\u00e9\n".encode("cp1252")
+    )
+    result = run_cli(tmp_path, "validate", "plan.yaml")
+    assert_bad_input(result, "plan.yaml:1:10", "0xe9", "not UTF-8", "save it as UTF-8")
+
+
+def deep_tree(levels: int, rule: str = "employees >= 0") -> str:
+    """A plan whose one root has a chain of children `levels` territories deep, each with `rule`."""
+    lines = ["name: Deep", "territories:"]
+    for level in range(levels):
+        indent = "    " * level
+        lines.append(f"{indent}  - id: t{level}")
+        lines.append(f'{indent}    rule: "{rule}"')
+        if level + 1 < levels:
+            lines.append(f"{indent}    children:")
+    return "\n".join(lines) + "\n"
+
+
+def test_plan_tree_deeper_than_the_limit(tmp_path: Path) -> None:
+    # 300 levels gave a 10 KB pydantic dump; now a line naming the first territory too deep.
+    result = validate_plan(tmp_path, deep_tree(300))
+    assert_bad_input(result, "plan.yaml:303", "t100", "plan trees are at most 100 levels deep")
+    assert len(result.stderr) < 200, result.stderr
+
+
+def test_plan_tree_at_the_limit_is_assigned(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    write(tmp_path, "plan.yaml", deep_tree(100))
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv")
+    assert result.returncode == 0, result.stderr
+    assert ",t99," in result.stdout
+
+
+def test_rule_nested_too_deeply(tmp_path: Path) -> None:
+    # 500 parentheses overflowed Python's stack (exit 1); the 101st is refused.
+    plan, start = rule_case(tmp_path, "(" * 500 + "state = 'NY'" + ")" * 500)
+    result = run_cli(tmp_path, "validate", plan.name, "--accounts", "accounts.csv")
+    assert_bad_input(result, f"plan.yaml:{RULE_LINE}:{start + 100}", "probe", "rules nest at most 100 levels")
+    assert len(result.stderr) < 200, result.stderr
+
+
 # ---- accounts file -------------------------------------------------------------------
 
 PLAN = """\
@@ -448,6 +496,29 @@ def test_row_with_too_few_fields(tmp_path: Path) -> None:
     # A short row is as ragged as a long one: its cells have shifted, so its data cannot be trusted.
     result = assign_book(tmp_path, "account_id,state,employees\nA1,NY,5\nA2,7\nA3,NJ,4\n")
     assert_bad_input(result, "accounts.csv:3", "expected 3 fields", "found 2")
+
+
+# Over the csv module's default field limit (131,072), which finding a bad row's line ran into.
+HUGE_NOTE = "x" * 200_000
+
+
+def test_a_huge_cell_in_a_column_the_plan_never_reads(tmp_path: Path) -> None:
+    result = assign_book(tmp_path, f"account_id,notes,employees\nA1,{HUGE_NOTE},5\nA2,short,ten\n")
+    assert_bad_input(result, "accounts.csv:3", "expected a number", "'ten'")
+
+
+def test_import_with_a_huge_description_names_the_bad_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "huge.csv",
+        f"Id,Name,Description,NumberOfEmployees\nA1,Acme,{HUGE_NOTE},5\nA2,Bolt,short,lots\n",
+    )
+    url = f"sqlite:///{tmp_path / 'territorial.db'}"
+    assert run_cli(tmp_path, "--database-url", url, "init").returncode == 0
+    result = run_cli(
+        tmp_path, "--database-url", url, "import", "accounts", "huge.csv", "--mapping", "salesforce"
+    )
+    assert_bad_input(result, "huge.csv:3", "'lots'")
 
 
 def test_accounts_file_not_found(tmp_path: Path) -> None:

@@ -179,6 +179,13 @@ def test_bad_inputs_exit_2_with_file_line_and_field(tmp_path: Path) -> None:
     assert result.returncode == BAD_INPUT
     assert "expected NAME=TOLERANCE" in result.stderr
 
+    result = run_cli(tmp_path, "balance", "--accounts", "ok.csv", "--k", "2", "--adjacency", "counties")
+    assert result.returncode == BAD_INPUT
+    assert (
+        "--adjacency: 'counties' is none of county, delaunay, knn and no edges file; did you mean county?"
+        in (result.stderr)
+    )
+
 
 def aligned_and_assigned(folder: Path, alignment: str, assigned: str) -> pl.DataFrame:
     """The alignment joined with `territorial assign`'s primary rows, one row per account."""

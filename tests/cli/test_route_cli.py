@@ -294,3 +294,12 @@ def test_an_unwritable_output_is_refused_before_anything_is_stored(
             assert connection.execute(text("SELECT count(*) FROM routing_runs")).scalar_one() == 0
     finally:
         engine.dispose()
+
+
+def test_fairness_from_later_than_to_is_refused(tmp_path: Path) -> None:
+    # It printed an empty table (exit 0), as if no lead had been routed.
+    url = f"sqlite:///{tmp_path / 'territorial.db'}"
+    ok(ws(url, tmp_path, "init"))
+    result = ws(url, tmp_path, "route", "fairness", "--from", "2026-03-31", "--to", "2026-03-01")
+    assert result.returncode == 2, result.stderr
+    assert "--from: --from 2026-03-31 is later than --to 2026-03-01" in result.stderr

@@ -141,6 +141,16 @@ def test_bad_work_index_files_name_file_and_line(tmp_path: Path, text: str, expe
     assert str(caught.value).replace(str(tmp_path) + "/", "").startswith(expected)
 
 
+def test_a_work_index_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "work.yaml"
+    path.write_bytes("segments:\n  caf\u00e9: {visits_per_year: 4}\n".encode("cp1252"))
+    with pytest.raises(BadInput) as caught:
+        read_work_index(path)
+    assert (
+        str(caught.value).replace(str(tmp_path) + "/", "").startswith("work.yaml:2:6: byte 0xe9 is not UTF-8")
+    )
+
+
 def test_scenario_balance_and_compactness_by_hand() -> None:
     # Two territories on a line: {0, 2} with workload 1 + 1 and {10} with workload 3. Equal shares
     # are 2.5: deviations -20% and +20%. The first territory's weighted median is anywhere between

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from territorial.domain.fields import FieldType
-from territorial.rules.arithmetic import numeric_expression
-from territorial.rules.parser import RuleError
+from territorial.rules.arithmetic import fields_in, numeric_expression
+from territorial.rules.parser import MAX_RULE_NESTING, RuleError
 
 SCHEMA = {"employees": FieldType.NUMBER, "visits": FieldType.NUMBER, "name": FieldType.STRING}
 FRAME = pl.DataFrame({"employees": [10.0, None], "visits": [2.0, 3.0], "name": ["a", "b"]})
@@ -36,3 +36,11 @@ def test_arithmetic_over_fields() -> None:
 def test_mistakes_are_named(text: str, message: str) -> None:
     with pytest.raises(RuleError, match=message.replace("(", r"\(").replace("?", r"\?")):
         numeric_expression(text, SCHEMA)
+
+
+def test_nesting_deeper_than_the_limit_is_refused() -> None:
+    # 500 parentheses overflowed Python's stack inside sqlglot (exit 1 from --workload).
+    with pytest.raises(RuleError) as caught:
+        numeric_expression("(" * 500 + "employees" + ")" * 500, SCHEMA)
+    assert f"expressions nest at most {MAX_RULE_NESTING} levels" in caught.value.message
+    assert fields_in("(" * 500 + "employees" + ")" * 500) == set()

@@ -8,7 +8,7 @@ import pytest
 
 from territorial.domain.fields import FieldType
 from territorial.rules.ast import And, Between, CompareOp, Comparison, InList, IsNull, Like, Not, Or
-from territorial.rules.parser import RuleError, parse_rule
+from territorial.rules.parser import MAX_RULE_NESTING, RuleError, parse_rule
 from territorial.rules.types import check_rule
 
 SCHEMA = {
@@ -89,6 +89,20 @@ def test_field_names_are_case_insensitive() -> None:
         ("a = 1; b = 2", "';'", 4),
         ("x LIKE 'X%' ESCAPE 'X'", "must be punctuation", 19),
         ("x LIKE '50!' ESCAPE '!'", "ends with the escape character", 7),
+        # Slips from Excel, SOQL and other languages: each hint names what to write.
+        ("state = ‘NY’", "‘NY’ has curly quotes", 8),
+        ("state IN (‘NY’, ‘NJ’)", "write straight single quotes: 'NY'", 10),
+        ("name = “Acme Corp”", "write straight single quotes: 'Acme Corp'", 7),
+        ("state = NY", "if NY is a value, put it in single quotes: state = 'NY'", 8),
+        ("state IN (NY, 'NJ')", "if NY is a value, put it in single quotes: 'NY'", 10),
+        ("state = 'NY' && employees > 5", "write AND for &&", 13),
+        ("name CONTAINS 'acme'", "name LIKE '%acme%'", 5),
+        ("products INCLUDES ('a', 'b')", "products LIKE '%a%' OR products LIKE '%b%'", 9),
+        ("products includes ('a')", "products LIKE '%a%'", 9),
+        ("employees > 1,000", "without a thousands separator: 1000", 12),
+        ("employees BETWEEN 1,000,000 AND 5", "1000000", 18),
+        ("employees > -", "'-' must be followed by a number", 12),
+        ("employees BETWEEN 5", "BETWEEN needs a low and a high value", 18),
     ],
 )
 def test_rejections_name_the_construct_and_position(text: str, words: str, pos: int) -> None:
@@ -125,3 +139,37 @@ def test_fifty_thousand_literals_parse() -> None:
     zips = ", ".join(f"'{i:05d}'" for i in range(50_000))
     rule = parse_rule(f"postal_code IN ({zips})")
     assert isinstance(rule, InList) and len(rule.values) == 50_000 and rule.values[0].value == "00000"
+
+
+def test_a_thousands_comma_inside_an_in_list_is_two_values() -> None:
+    # `IN (1,000)` is a valid list of 1 and 0, so the hint only comes when the rule does not parse.
+    rule = parse_rule("employees IN (1,000)")
+    assert isinstance(rule, InList) and [v.value for v in rule.values] == [1.0, 0.0]
+
+
+def test_double_equals_reads_as_equals() -> None:
+    assert parse_rule("employees == 5") == parse_rule("employees = 5")
+
+
+# (rule, offset of the token that goes one level too deep)
+@pytest.mark.parametrize(
+    ("text", "pos"),
+    [
+        ("(" * 101 + "state = 'NY'" + ")" * 101, 100),
+        ("NOT " * 101 + "state = 'NY'", 400),
+        ("NOT (" * 51 + "state = 'NY'" + ")" * 51, 250),
+        ("(" * 500 + "state = 'NY'" + ")" * 500, 100),
+        ("NOT " * 500 + "state = 'NY'", 400),
+    ],
+    ids=["parens-101", "not-101", "not-paren-51", "parens-500", "not-500"],
+)
+def test_nesting_deeper_than_the_limit_is_refused(text: str, pos: int) -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_rule(text)
+    assert f"rules nest at most {MAX_RULE_NESTING} levels" in caught.value.message
+    assert caught.value.pos == pos
+
+
+def test_nesting_at_the_limit_parses() -> None:
+    assert isinstance(parse_rule("(" * 100 + "state = 'NY'" + ")" * 100), Comparison)
+    assert isinstance(parse_rule("NOT " * 99 + "state IN ('NY')"), Not)

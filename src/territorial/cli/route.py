@@ -110,6 +110,9 @@ def route_fairness(
 ) -> None:
     """Leads and expected value per rep against their weight share of the pool, for a period."""
     first, last = _day(start, "--from"), _day(end, "--to")
+    if first is not None and last is not None and first > last:
+        # The period would be empty, and an empty table reads as "no leads were routed".
+        raise BadInput.at(f"--from {first} is later than --to {last}; no day lies between them", "--from")
     report = fairness_report(workspace_of(ctx), first, last, reps)
     if out is not None:
         write_table(report, out)

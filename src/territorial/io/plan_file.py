@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
-from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from territorial.domain.fields import FieldType, canonical
 from territorial.domain.plan import (
@@ -26,6 +26,9 @@ from territorial.rules.parser import RuleError, parse_rule
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 LAYER_PATTERN = r"^[a-z0-9_-]+$"
+# Real plans are a handful of levels deep (region, area, district, territory); validation recurses
+# once or more per level, and a 300-level tree exhausted pydantic's recursion guard.
+MAX_TREE_DEPTH = 100
 
 
 class TerritorySpec(BaseModel):
@@ -101,12 +104,32 @@ def load_plan(path: str | Path) -> Plan:
 
 def parse_plan(text: str, file: str = "<plan>") -> Plan:
     tree = compose(text, file, "name, fields and territories")
+    _check_depth(tree, file)
     data = construct(tree, file, "name, fields and territories")
     try:
         spec = PlanSpec.model_validate(data)
     except ValidationError as err:
         raise BadInput([_validation_problem(e, tree, file) for e in err.errors()]) from None
     return _Builder(tree, file, tuple(text.splitlines())).build(spec)
+
+
+def _check_depth(tree: MappingNode, file: str) -> None:
+    """Refuse a tree of children deeper than MAX_TREE_DEPTH before anything recurses into it."""
+    stack = [(child(tree, "territories"), 1)]
+    while stack:
+        territories, depth = stack.pop()
+        if not isinstance(territories, SequenceNode):
+            continue
+        for node in territories.value:
+            if depth > MAX_TREE_DEPTH:
+                id_node = child(node, "id")
+                raise BadInput.at(
+                    f"plan trees are at most {MAX_TREE_DEPTH} levels deep; this territory is level {depth}",
+                    file,
+                    line_of(node),
+                    subject=str(id_node.value) if isinstance(id_node, ScalarNode) else None,
+                )
+            stack.append((child(node, "children"), depth + 1))
 
 
 def _validation_problem(error: Any, tree: Any, file: str) -> Problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -17,6 +18,14 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 DELIMITERS = ",;\t|"
 # Excel on Windows writes CSV in Windows-1252; Latin-1 accepts any byte sequence at all.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
+# Excel's "Unicode Text" is UTF-16 and always starts with a byte order mark, which says so.
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+# The csv module (used only to find the line of a bad row; pyarrow reads the data) refuses a cell
+# over 128 KB by default, and CRM exports hold descriptions of several MB.
+csv.field_size_limit(2**31 - 1)
+# pyarrow's block size is a 32-bit count of bytes.
+_MAX_BLOCK = 2**31 - 1
 
 
 @dataclass
@@ -40,7 +49,7 @@ class RawTable:
         if not self.is_csv:
             return row + 1
         if self._lines is None:
-            self._lines = _record_lines(Path(self.file), self.delimiter, self.encoding)
+            self._lines = _record_lines(Path(self.file), len(self.header), self.delimiter, self.encoding)
         return self._lines[row] if row < len(self._lines) else row + 2
 
     def where(self, row: int) -> str:
@@ -68,11 +77,13 @@ def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawT
         return RawTable(frame, name, is_csv=False, header=header)
     if suffix not in CSV_SUFFIXES:
         raise BadInput.at("expected a .csv, .tsv, .xlsx or .parquet file", name)
-    encoding, first_line = _encoding(path)
+    encoding, text = _decoded(path)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     if not first_line.strip():
         raise BadInput.at("the file is empty; expected a header line", name, 1)
     delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(first_line)
-    _check_quotes(path, delimiter, encoding)
+    if text.count('"') % 2:  # a stray quote would swallow the rest of the file
+        _locate_open_quote(path, delimiter, encoding)
     header = _header(path, delimiter, encoding)
     _check_header(header, name, 1)
     frame = _read_csv(path, header, _wanted(header, columns), delimiter, encoding)
@@ -118,13 +129,16 @@ def _check_header(header: list[str], name: str, line: int | None) -> None:
 def _read_csv(
     path: Path, header: list[str], include: list[str], delimiter: str, encoding: str
 ) -> pl.DataFrame:
-    def stop(_row: pacsv.InvalidRow) -> str:
-        return "error"
+    def stop(row: pacsv.InvalidRow) -> str:
+        # A whitespace-only line (often the last, from an editor) is as empty as a blank one.
+        return "skip" if not row.text.strip() else "error"
 
-    try:
-        table = pacsv.read_csv(
+    def read(block_size: int | None) -> pa.Table:
+        return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding=encoding),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=1, encoding=encoding, block_size=block_size
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=stop
             ),
@@ -135,6 +149,16 @@ def _read_csv(
                 include_columns=include,
             ),
         )
+
+    try:
+        try:
+            table = read(None)
+        except pa.ArrowInvalid as err:
+            if "straddl" not in str(err):
+                raise
+            # A cell larger than pyarrow's 1 MB block (CRM descriptions run to several MB): read the
+            # file as one block, twice its size since UTF-16 may grow by half as UTF-8.
+            table = read(min(2 * path.stat().st_size + 1, _MAX_BLOCK))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         # A row with more or fewer fields than the header: find its physical line.
         _locate_csv_problem(path, len(header), delimiter, encoding)
@@ -144,18 +168,24 @@ def _read_csv(
     return frame
 
 
-def _encoding(path: Path) -> tuple[str, str]:
-    """The file's text encoding and its first line."""
+def _decoded(path: Path) -> tuple[str, str]:
+    """The file's text encoding and its text."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise BadInput.at(f"cannot read the file: {err.strerror}", str(path)) from None
+    if data.startswith(UTF16_BOMS):
+        try:
+            return "utf-16", data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise BadInput.at(
+                f"not readable as UTF-16, which its first bytes say: {err.reason}", str(path)
+            ) from None
     for encoding in ENCODINGS:
         try:
-            text = data.decode(encoding)
+            return encoding, data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return encoding, text.lstrip("\ufeff").split("\n", 1)[0]
     raise AssertionError("latin-1 decodes any bytes")
 
 
@@ -165,12 +195,6 @@ def _sniff_delimiter(first_line: str) -> str:
     counts = {d: sum(part.count(d) for part in outside) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
-
-
-def _check_quotes(path: Path, delimiter: str, encoding: str) -> None:
-    """Every quoted cell closed: a stray quote would swallow the rest of the file."""
-    if path.read_bytes().count(b'"') % 2:
-        _locate_open_quote(path, delimiter, encoding)
 
 
 def _locate_open_quote(path: Path, delimiter: str, encoding: str) -> None:
@@ -205,22 +229,28 @@ def _locate_csv_problem(path: Path, width: int, delimiter: str, encoding: str) -
         next(reader, None)
         start = reader.line_num + 1
         for record in reader:
-            if record and len(record) != width:
+            if record and len(record) != width and not _whitespace_only(record, width, delimiter):
                 raise BadInput.at(
                     f"expected {width} fields as in the header, found {len(record)}", str(path), start
                 )
             start = reader.line_num + 1
 
 
-def _record_lines(path: Path, delimiter: str, encoding: str) -> list[int]:
-    """Physical start line of each data record; quoted cells may span lines."""
+def _record_lines(path: Path, width: int, delimiter: str, encoding: str) -> list[int]:
+    """Physical start line of each data record; quoted cells may span lines. Blank and
+    whitespace-only lines are skipped, as the reader skips them."""
     lines: list[int] = []
     with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         start = reader.line_num + 1
         for record in reader:
-            if record:  # blank lines are skipped by the reader too
+            if record and not _whitespace_only(record, width, delimiter):
                 lines.append(start)
             start = reader.line_num + 1
     return lines
+
+
+def _whitespace_only(record: list[str], width: int, delimiter: str) -> bool:
+    """A line of only spaces and tabs that is not a whole row: the reader skips it (see `stop`)."""
+    return len(record) != width and not delimiter.join(record).strip()

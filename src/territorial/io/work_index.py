@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from territorial.domain.work_index import Visits, WorkIndex, segment_key
 from territorial.errors import BadInput, Location, Problem
-from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position
+from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position, read_yaml_text
 
 EXPECTED = "segments, segment_field, employee_bands, speed_kmh, road_factor or max_travel_minutes"
 
@@ -39,12 +39,7 @@ def read_work_index(path: str | Path | None) -> WorkIndex:
     if path is None:
         return base
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput.at("work-index file not found", file) from None
-    except (UnicodeDecodeError, OSError) as err:
-        raise BadInput.at(f"cannot read the work-index file: {err}", file) from None
+    text = read_yaml_text(path, "work-index file")
     tree = compose(text, file, EXPECTED)
     data = construct(tree, file, EXPECTED)
     try:

@@ -17,13 +17,30 @@ def read_yaml_text(path: str | Path, what: str) -> str:
     """A YAML file's text; a missing or unreadable file is BadInput naming it as `what`."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BadInput.at(f"{what} not found", str(path)) from None
     except IsADirectoryError:
         raise BadInput.at(f"this is a folder, not a {what}", str(path)) from None
-    except (UnicodeDecodeError, OSError) as err:
+    except OSError as err:
         raise BadInput.at(f"cannot read the {what}: {err}", str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _not_utf8(data, err, what, str(path)) from None
+
+
+def _not_utf8(data: bytes, err: UnicodeDecodeError, what: str, file: str) -> BadInput:
+    """Where the first byte that is not UTF-8 sits: Notepad's "ANSI" (Windows-1252) is the usual cause."""
+    line_start = data.rfind(b"\n", 0, err.start) + 1
+    column = len(data[line_start : err.start].decode("utf-8")) + 1
+    return BadInput.at(
+        f"byte 0x{data[err.start]:02x} is not UTF-8 (the {what} was saved in another encoding, "
+        "such as Windows-1252); save it as UTF-8",
+        file,
+        data.count(b"\n", 0, err.start) + 1,
+        column,
+    )
 
 
 def compose(text: str, file: str, expected: str) -> MappingNode:

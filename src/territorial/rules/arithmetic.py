@@ -12,7 +12,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from territorial.domain.fields import FieldType, canonical
-from territorial.rules.parser import RuleError, position_of
+from territorial.rules.parser import RuleError, check_nesting, position_of
 from territorial.rules.types import unknown_field_message
 
 
@@ -46,21 +46,25 @@ def numeric_expression(
     """A polars Float64 expression over canonical field names; RuleError on anything else."""
     if not text.strip():
         raise RuleError("the expression is empty")
-    try:
-        tree = sqlglot.parse_one(text)
-    except (ParseError, TokenError) as err:
-        raise RuleError(f"cannot read the expression: {err}".splitlines()[0]) from None
     names = list(hint_names) if hint_names is not None else list(schema)
-    return _compile(tree, schema, names)
+    return _compile(_parsed(text), schema, names)
 
 
 def fields_in(text: str) -> set[str]:
     """Canonical names of the fields an expression reads (empty when it does not parse)."""
     try:
-        tree = sqlglot.parse_one(text)
-    except (ParseError, TokenError):
+        tree = _parsed(text)
+    except RuleError:
         return set()
     return {canonical(c.name) for c in tree.find_all(exp.Column)}
+
+
+def _parsed(text: str) -> exp.Expr:
+    try:
+        check_nesting(sqlglot.tokenize(text), "expressions")
+        return sqlglot.parse_one(text)
+    except (ParseError, TokenError) as err:
+        raise RuleError(f"cannot read the expression: {err}".splitlines()[0]) from None
 
 
 def _compile(node: exp.Expr, schema: Mapping[str, FieldType], names: list[str]) -> pl.Expr:

@@ -7,11 +7,13 @@ common slip explains it, a hint.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-import sqlglot
-from sqlglot import exp
+from sqlglot import Token, TokenType, exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
 from territorial.domain.fields import FieldType, canonical
@@ -29,7 +31,11 @@ from territorial.rules.ast import (
     Literal,
     Not,
     Or,
+    all_of,
+    any_of,
 )
+from territorial.rules.ast import text as string_literal
+from territorial.rules.text import show_value, to_text
 
 
 class RuleError(BadInput):
@@ -52,20 +58,153 @@ _COMPARISONS: dict[type[exp.Expr], CompareOp] = {
 }
 
 
+# Far deeper than any rule a person writes or Territorial generates (a few levels); sqlglot and the
+# compilers recurse at least once per level, and 500 levels overflowed Python's stack.
+MAX_RULE_NESTING = 100
+
+# Quotes that word processors and Excel's autocorrect type in place of ' and ".
+CURLY_QUOTES = "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f"
+
+_SQL = Dialect.get_or_raise(None)
+
+
 def parse_rule(text: str) -> Expr:
     """Parse one rule. Raises RuleError with the offset of the offending construct."""
     if not text.strip():
         raise RuleError("the rule is empty; leave `rule` out to match every account that reaches it")
     try:
-        tree = sqlglot.parse_one(text)
+        tokens = _SQL.tokenize(text)
     except TokenError as err:
         raise RuleError(f"cannot read the rule: {_token_error_message(text)}", _unclosed_quote(text)) from err
+    check_nesting(tokens)
+    _check_curly_quotes(tokens, text)
+    try:
+        trees = _SQL.parser().parse(tokens, text)
     except ParseError as err:
-        first = err.errors[0] if err.errors else {}
-        description = str(first.get("description", "syntax error"))
-        pos = _offset(text, int(first.get("line") or 1), int(first.get("col") or 1))
-        raise RuleError(f"syntax error: {_friendly(description)}", pos) from err
-    return _Converter(text).boolean(tree)
+        raise _parse_error(err, tokens, text) from err
+    if not trees or trees[0] is None:
+        raise RuleError("the rule holds only a comment; write a condition, or leave `rule` out")
+    # Two statements (`a = 1; b = 2`) arrive as a Block, which the converter refuses with a hint.
+    return _Converter(text).boolean(exp.Block(expressions=trees) if len(trees) > 1 else trees[0])
+
+
+def check_nesting(tokens: Sequence[Token], what: str = "rules") -> None:
+    """Refuse more than MAX_RULE_NESTING open parentheses and NOTs (whose reach ends at the next
+    AND, OR or closing parenthesis), before sqlglot recurses into them."""
+    open_now: list[TokenType] = []
+    for token in tokens:
+        kind = token.token_type
+        if kind in (TokenType.AND, TokenType.OR, TokenType.R_PAREN):
+            while open_now and open_now[-1] is TokenType.NOT:
+                open_now.pop()
+            if kind is TokenType.R_PAREN and open_now:
+                open_now.pop()
+        elif kind in (TokenType.L_PAREN, TokenType.NOT):
+            open_now.append(kind)
+            if len(open_now) > MAX_RULE_NESTING:
+                raise RuleError(
+                    f"{what} nest at most {MAX_RULE_NESTING} levels of parentheses and NOT", token.start
+                )
+
+
+def _check_curly_quotes(tokens: Sequence[Token], text: str) -> None:
+    """Curly quotes outside a string literal: sqlglot would read ‘NY’ as a field name."""
+    for token in tokens:
+        if token.token_type is TokenType.STRING:
+            continue
+        found = [i for i, char in enumerate(token.text) if char in CURLY_QUOTES]
+        if not found:
+            continue
+        start = token.start + found[0]
+        close = next((i for i in range(start + 1, len(text)) if text[i] in CURLY_QUOTES), len(text))
+        raise RuleError(
+            f"{text[start : close + 1]} has curly quotes (as word processors type them); "
+            f"write straight single quotes: {show_value(text[start + 1 : close])}",
+            start,
+        )
+
+
+def _parse_error(err: ParseError, tokens: Sequence[Token], text: str) -> RuleError:
+    slip = _slip(tokens)
+    if slip is not None:
+        return slip
+    first = err.errors[0] if err.errors else {}
+    description = str(first.get("description", "syntax error"))
+    pos = _offset(text, int(first.get("line") or 1), int(first.get("col") or 1))
+    return RuleError(f"syntax error: {_friendly(description)}", pos)
+
+
+def _slip(tokens: Sequence[Token]) -> RuleError | None:
+    """A habit from another language that explains why the rule does not parse, with what to write."""
+    for i, token in enumerate(tokens):
+        kind, word = token.token_type, token.text.upper()
+        before = tokens[i - 1] if i > 0 else None
+        field = canonical(before.text) if before is not None and before.token_type is TokenType.VAR else None
+        if kind is TokenType.DAMP:
+            return RuleError("write AND for &&", token.start)
+        if kind is TokenType.VAR and word == "CONTAINS" and field is not None:
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            value = after.text if after is not None and after.token_type is TokenType.STRING else "text"
+            return RuleError(
+                f"CONTAINS is not part of the rule language; to find text inside a field write "
+                f"{to_text(_contains(field, value))}",
+                token.start,
+            )
+        if kind is TokenType.VAR and word in ("INCLUDES", "EXCLUDES") and field is not None:
+            values = _listed(tokens[i + 1 :]) or ["value"]
+            if word == "INCLUDES":
+                written = any_of(*(_contains(field, v) for v in values))
+            else:
+                written = all_of(*(_contains(field, v, negated=True) for v in values))
+            return RuleError(
+                f"{word} (SOQL's test on multi-select picklists) is not part of the rule language; "
+                f"write {to_text(written, max_items=None)}",
+                token.start,
+            )
+        groups = _thousands(tokens, i) if kind is TokenType.NUMBER else []
+        if groups:
+            return RuleError(
+                f"write numbers without a thousands separator: {''.join(t.text for t in groups)}",
+                token.start,
+            )
+    return None
+
+
+def _contains(field: str, value: str, negated: bool = False) -> Like:
+    return Like(FieldRef(field), string_literal(f"%{value}%"), None, negated)
+
+
+def _listed(tokens: Sequence[Token]) -> list[str]:
+    """The string literals of a parenthesised list at the start of `tokens`."""
+    if not tokens or tokens[0].token_type is not TokenType.L_PAREN:
+        return []
+    values = []
+    for token in tokens[1:]:
+        if token.token_type is TokenType.R_PAREN:
+            break
+        if token.token_type is TokenType.STRING:
+            values.append(token.text)
+    return values
+
+
+def _thousands(tokens: Sequence[Token], start: int) -> list[Token]:
+    """A number written with thousands commas (1,000,000) at tokens[start]: its digit groups, or []
+    when the comma is a list's (a space after it, or not three digits)."""
+    groups = [tokens[start]]
+    i = start + 1
+    while i + 1 < len(tokens):
+        comma, digits = tokens[i], tokens[i + 1]
+        if not (
+            comma.token_type is TokenType.COMMA
+            and comma.start == groups[-1].end + 1
+            and digits.token_type is TokenType.NUMBER
+            and digits.start == comma.end + 1
+            and re.fullmatch(r"\d{3}", digits.text)
+        ):
+            break
+        groups.append(digits)
+        i += 2
+    return groups if len(groups) > 1 else []
 
 
 def _token_error_message(text: str) -> str:
@@ -97,8 +236,18 @@ def _offset(text: str, line: int, col: int) -> int:
 
 
 def _friendly(description: str) -> str:
-    if description.startswith("Required keyword: 'expression' missing"):
-        return "an operator is missing its right-hand side"
+    missing = re.match(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>", description)
+    if missing:
+        part, node = missing.groups()
+        if part == "expression":
+            return "an operator is missing its right-hand side"
+        if node == "Neg":
+            return "'-' must be followed by a number"
+        if node == "Between":
+            return "BETWEEN needs a low and a high value, e.g. employees BETWEEN 100 AND 500"
+        if node == "Not":
+            return "NOT must be followed by a condition"
+        return "something is missing here (the rule ends too early?)"
     if description.startswith("Invalid expression / Unexpected token"):
         return "unexpected token (a missing AND/OR or comma?)"
     return description
@@ -219,12 +368,8 @@ class _Converter:
             case exp.Cast() if node.to.is_type(exp.DataType.Type.DATE):
                 return self.date_literal(node)
             case exp.Column():
-                if isinstance(node.this, exp.Identifier) and node.this.quoted:
-                    self.field_name(node)  # raises the double-quote hint
-                self.reject(
-                    "comparing a field with another field is not supported; compare a field with a literal",
-                    node,
-                )
+                self.field_name(node)  # raises the double-quote hint
+                self.reject(f"{_FIELD_TO_FIELD}; {_if_a_value(node.name, show_value(node.name))}", node)
             case exp.Concat() | exp.DPipe():
                 self.reject("two string literals stand side by side; a comma is missing between them", node)
             case exp.Cast():
@@ -263,12 +408,10 @@ class _Converter:
         if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
             return self.field(right), self.literal(left), True
         if isinstance(left, exp.Column):
-            self.field_name(left)
+            name = self.field_name(left)
             self.field_name(right)
-            self.reject(
-                "comparing a field with another field is not supported; compare a field with a literal",
-                right,
-            )
+            meant = Comparison(_COMPARISONS[type(node)], FieldRef(name), string_literal(right.name))
+            self.reject(f"{_FIELD_TO_FIELD}; {_if_a_value(right.name, to_text(meant))}", right)
         if isinstance(left, exp.Func) or isinstance(right, exp.Func):
             func = left if isinstance(left, exp.Func) else right
             self.reject(f"{_describe(func)} is not supported: rules compare a field with a literal", func)
@@ -326,6 +469,14 @@ class _Converter:
                 node.expression,
             )
         return IsNull(self.field(node.this), negated)
+
+
+_FIELD_TO_FIELD = "comparing a field with another field is not supported, only with a literal"
+
+
+def _if_a_value(name: str, meant: str) -> str:
+    """A word without quotes reads as a field name; the user most often meant the text itself."""
+    return f"if {name} is a value, put it in single quotes: {meant}"
 
 
 def _ends_with_lone_escape(pattern: str, escape: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,14 @@ def _check_request(request: BalanceOptions) -> None:
         raise BadInput.at("--edges goes with --units", "--edges")
     if request.edges is not None and request.adjacency is not None:
         raise BadInput.at("give --edges or --adjacency, not both", "--adjacency")
+    kind = (request.adjacency or "").strip().lower()
+    if request.adjacency is not None and kind not in ADJACENCY_KINDS and not Path(request.adjacency).exists():
+        close = get_close_matches(kind, ADJACENCY_KINDS, n=1, cutoff=0.6)
+        raise BadInput.at(
+            f"'{request.adjacency}' is none of {', '.join(ADJACENCY_KINDS)} and no edges file"
+            + (f"; did you mean {close[0]}?" if close else ""),
+            "--adjacency",
+        )
     if request.reps is not None and request.k is not None:
         raise BadInput.at("give either --reps FILE or --k N", "balance")
     if request.reps is None and request.k is None and not request.from_workspace:
