@@ -71,3 +71,11 @@ def test_a_whitespace_line_in_a_tab_separated_file_is_ignored(tmp_path: Path) ->
     table = read_table(path)
     assert table.frame.get_column("account_id").to_list() == ["A1", "A2"]
     assert table.line_of(1) == 4
+
+
+def test_a_utf32_file_cut_short_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    # Found by the reader fuzz test: read as Latin-1, its names hold NULs that polars takes as "".
+    data = "a,b\nu1,u2\nu2,u3\n".encode("utf-32")
+    (tmp_path / "edges.csv").write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.raises(BadInput, match="holds NUL bytes; expected a text file"):
+        read_table(tmp_path / "edges.csv")

@@ -119,6 +119,13 @@ def _check_header(header: list[str], name: str, line: int | None) -> None:
         key = column.strip().lower()
         if not key:
             raise BadInput.at("a column has an empty name", name, line)
+        if "\x00" in column:  # UTF-32, or a binary file, read as text: names that are not names
+            raise BadInput.at(
+                f"the column name {column!r} holds NUL bytes; expected a text file "
+                "(save it as CSV UTF-8 or UTF-16)",
+                name,
+                line,
+            )
         if key in seen:
             first = seen[key]
             problem = "appears twice" if first == column else f"and '{first}' differ only in case"
