@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from territorial.domain.fields import FieldType, canonical
+from territorial.errors import Problem
 from territorial.rules.to_polars import POLARS_TYPES
 
 
@@ -28,6 +29,10 @@ class AccountBook:
     header: list[str] = field(default_factory=list)  # every column of the file, loaded or not
     locate: Callable[[int], int | None] = _no_line  # a 0-based row's line (or row) in the file
     header_line: int | None = None  # where the header is, for problems with a column: 1 for a CSV
+    # Null words read as empty, by column (warnings to show), and why a column of mostly numbers
+    # was read as text ("'N/A' on line 3"), for a rule that compares it with a number.
+    notes: list[Problem] = field(default_factory=list)
+    read_as_text: dict[str, str] = field(default_factory=dict)
 
     def line_of(self, row: int) -> int | None:
         return self.locate(row)

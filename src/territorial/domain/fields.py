@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -22,3 +23,29 @@ OWNER_ID = "owner_id"
 def canonical(name: str) -> str:
     """Field names are case-insensitive; this is the one spelling the engine uses."""
     return name.strip().lower()
+
+
+# What CRM exports and spreadsheets put in cells that have no value. In number, date and boolean
+# columns they are empty by default (a number column with N/A in it stays a number column); in text
+# columns only the words a plan lists under null_words: are, since NA is Namibia and - can be a value.
+DEFAULT_NULL_WORDS = ("N/A", "#N/A", "null", "-", "Select")
+
+
+@dataclass(frozen=True)
+class NullWords:
+    """Cell values read as empty: `words` in every column but ids, and DEFAULT_NULL_WORDS in
+    number, date and boolean columns unless `default` is off. Compared ignoring case."""
+
+    words: tuple[str, ...] = ()
+    default: bool = True
+
+    def typed(self) -> list[str]:
+        """The words that are empty in a number, date or boolean column, lowercased."""
+        return [w.lower() for w in (*self.words, *(DEFAULT_NULL_WORDS if self.default else ()))]
+
+    def text(self) -> list[str]:
+        """The words that are empty in a text column, lowercased."""
+        return [w.lower() for w in self.words]
+
+
+DEFAULT_NULLS = NullWords()  # no words of the plan's own, the default list on

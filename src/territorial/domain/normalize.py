@@ -15,8 +15,8 @@ import polars as pl
 import pycountry
 import us
 
+from territorial.domain.fields import DEFAULT_NULL_WORDS, FieldType
 from territorial.domain.fields import NUMBER_TEXT as PLAIN_NUMBER
-from territorial.domain.fields import FieldType
 from territorial.errors import Location, Problem, ProblemLog
 from territorial.geo.cities import us_places
 from territorial.geo.locate import COORDINATES, METHODS, UNLOCATED, locate
@@ -38,6 +38,7 @@ class Cleanup(StrEnum):
     BOOLEAN = "boolean"
     DATE = "date"
     COORDINATES = "coordinates"
+    NULL_WORD = "null_word"  # N/A, null, - in a number, date or boolean column: empty
 
 
 EXPECTED = {
@@ -414,6 +415,30 @@ def _where_needed(
 
 
 def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
+    if kind is FieldType.STRING:
+        return _clean_text(name, text, region)
+    # N/A, null, - and the like are empty in a number, date or boolean column, as a file read by a
+    # command reads them (domain.fields.NullWords); the history records each as a null_word change.
+    word = text.str.to_lowercase().is_in(_NULL_WORDS).fill_null(False)
+    if not word.any():
+        return _clean_typed(kind, text, region)
+    part = _clean_typed(kind, text.set(word, None), region)
+    rows = word.arg_true()
+    changes = pl.concat(
+        [
+            pl.DataFrame({"row": part.changed, "new": part.new_text, "rule": part.rule}),
+            pl.DataFrame({"row": rows, "new": pl.Series([None] * rows.len(), dtype=pl.String)}).with_columns(
+                rule=pl.lit(Cleanup.NULL_WORD.value)
+            ),
+        ]
+    ).sort("row")
+    return dataclasses.replace(part, changed=changes["row"], new_text=changes["new"], rule=changes["rule"])
+
+
+_NULL_WORDS = [word.lower() for word in DEFAULT_NULL_WORDS]
+
+
+def _clean_typed(kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
     if kind is FieldType.NUMBER:
         values = text.cast(pl.Float64, strict=False)
         plain = text.str.contains(PLAIN_NUMBER) & values.is_finite()
@@ -426,6 +451,10 @@ def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _C
         iso = text.str.to_date("%Y-%m-%d", strict=False)
         plain = text.str.contains(_NORMAL_DATE) & iso.is_not_null()
         return _where_needed(text, region, plain, iso, _dates)
+    raise AssertionError(f"not a typed kind: {kind}")
+
+
+def _clean_text(name: str, text: pl.Series, region: pl.Series) -> _Cleaned:
     if name == STATE:
         normal = (
             (region == _Region.OTHER.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from territorial.domain.fields import FieldType
+from territorial.domain.fields import FieldType, NullWords
 from territorial.rules.ast import Expr
 
 PRIMARY = "primary"
@@ -106,6 +106,7 @@ class Plan:
     workload_line: int | None = None
     potential: Potential | None = None
     routing: RoutingSettings = field(default_factory=RoutingSettings)
+    null_words: NullWords = field(default_factory=NullWords)
 
     @cached_property
     def by_id(self) -> dict[str, Territory]:

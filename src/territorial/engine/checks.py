@@ -13,11 +13,16 @@ from territorial.rules.types import check_rule, unknown_field_message
 
 
 def check_plan(
-    plan: Plan, schema: Mapping[str, FieldType], hint_names: Iterable[str] | None = None
+    plan: Plan,
+    schema: Mapping[str, FieldType],
+    hint_names: Iterable[str] | None = None,
+    read_as_text: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Raise BadInput listing every rule that does not fit the schema; return the warnings.
 
-    `hint_names` are the names an unknown field may be corrected to (default: the schema's)."""
+    `hint_names` are the names an unknown field may be corrected to (default: the schema's).
+    `read_as_text` says why a column of mostly numbers is text (AccountBook.read_as_text): a rule
+    comparing it with a number is told that, not to quote the number, which would compare text."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for t in plan.territories:
@@ -27,7 +32,7 @@ def check_plan(
             for warning in check_rule(t.rule, schema, hint_names):
                 warnings.append(_at(plan, t, warning.pos, warning.message))
         except RuleError as err:
-            errors.append(_at(plan, t, err.pos, f"bad rule: {err.message}"))
+            errors.append(_at(plan, t, err.pos, f"bad rule: {_text_hint(err.message, read_as_text or {})}"))
     hints = hint_names if hint_names is not None else schema
     if plan.workload is not None:
         errors.extend(
@@ -42,6 +47,16 @@ def check_plan(
     if errors:
         raise BadInput(errors)
     return warnings + priority_warnings(plan)
+
+
+def _text_hint(message: str, read_as_text: Mapping[str, str]) -> str:
+    for name, reason in read_as_text.items():
+        if message.startswith(f"type mismatch: {name} is a string field but"):
+            return (
+                f"{name} is compared with a number, but {reason}; declare `fields: {{{name}: number}}` "
+                "to have such values reported, or list the word under `null_words:` to read it as empty"
+            )
+    return message
 
 
 def _number_field_problems(

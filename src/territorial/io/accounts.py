@@ -8,7 +8,15 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.book import AccountBook
-from territorial.domain.fields import ACCOUNT_ID, NUMBER_TEXT, OWNER_ID, FieldType, canonical
+from territorial.domain.fields import (
+    ACCOUNT_ID,
+    DEFAULT_NULLS,
+    NUMBER_TEXT,
+    OWNER_ID,
+    FieldType,
+    NullWords,
+    canonical,
+)
 from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.tables import RawTable, read_table
@@ -27,7 +35,10 @@ def is_always_string(name: str) -> bool:
 
 
 def read_accounts(
-    path: str | Path, declared: Mapping[str, FieldType] | None = None, fields: Collection[str] | None = None
+    path: str | Path,
+    declared: Mapping[str, FieldType] | None = None,
+    fields: Collection[str] | None = None,
+    null_words: NullWords = DEFAULT_NULLS,
 ) -> AccountBook:
     """Read and type accounts. With `fields`, only those columns (plus account_id, owner_id and the
     declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
@@ -35,30 +46,98 @@ def read_accounts(
     wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
     if wanted is not None and wanted & set(POSTAL_CODES):
         wanted.add(COUNTRY)  # a postal code is read by its country's rules
-    return type_accounts(read_table(path, wanted), declared)
+    return type_accounts(read_table(path, wanted), declared, null_words=null_words)
 
 
 def type_accounts(
-    raw: RawTable, declared: Mapping[str, FieldType], id_column: str = ACCOUNT_ID
+    raw: RawTable,
+    declared: Mapping[str, FieldType],
+    id_column: str = ACCOUNT_ID,
+    null_words: NullWords = DEFAULT_NULLS,
 ) -> AccountBook:
-    """Type every column; `id_column` is required, a string, and unique."""
+    """Type every column; `id_column` is required, a string, and unique. Null words (NullWords)
+    are read as empty, and counted per column in the book's notes."""
     columns = _canonical_columns(raw)
     if id_column not in columns:
         raise BadInput.at(f"the required column {id_column} is missing", raw.file, 1 if raw.is_csv else None)
     problems = ProblemLog(MAX_REPORTED)
     typed: list[pl.Series] = []
     schema: dict[str, FieldType] = {}
+    notes: list[Problem] = []
+    read_as_text: dict[str, str] = {}
     for key, name in columns.items():
         series = raw.frame.get_column(name)
         # Ids are text even when they look like numbers (HubSpot owner ids are digits).
-        wanted = FieldType.STRING if key in (id_column, OWNER_ID) else declared.get(key)
+        is_id = key in (id_column, OWNER_ID)
+        wanted = FieldType.STRING if is_id else declared.get(key)
+        if series.dtype == pl.String and not is_id:
+            series, note = _null_words(series, wanted, null_words, raw)
+            notes += note
         converted, ftype = _convert(series, wanted, raw, problems)
         typed.append(converted)
         schema[key] = ftype
+        if ftype is FieldType.STRING and wanted is None and series.dtype == pl.String:
+            reason = _why_text(converted, raw)
+            if reason:
+                read_as_text[key] = reason
     problems.raise_if_any()
     frame = _with_postal_codes(pl.DataFrame(typed), columns, schema)
     _check_ids(frame.get_column(columns[id_column]), raw, id_column)
-    return AccountBook(frame, schema, columns, raw.file, raw.header, raw.line_of, 1 if raw.is_csv else None)
+    return AccountBook(
+        frame,
+        schema,
+        columns,
+        raw.file,
+        raw.header,
+        raw.line_of,
+        1 if raw.is_csv else None,
+        notes=notes,
+        read_as_text=read_as_text,
+    )
+
+
+def _null_words(
+    series: pl.Series, wanted: FieldType | None, null_words: NullWords, raw: RawTable
+) -> tuple[pl.Series, list[Problem]]:
+    """The column with its null words emptied: the typed ones when the column is (or, without
+    them, would be inferred as) a number, date or boolean column, else only the listed ones."""
+    lowered = series.str.strip_chars().str.to_lowercase()
+    typed_words = null_words.typed()
+    emptied = lowered.is_in(typed_words).fill_null(False)
+    if not emptied.any():
+        return series, []
+    candidate = series.set(emptied, None)
+    stripped = candidate.str.strip_chars()
+    ftype = wanted or _infer(stripped.set(stripped == "", None))
+    if ftype is FieldType.STRING:
+        emptied = lowered.is_in(null_words.text()).fill_null(False)
+        if not emptied.any():
+            return series, []
+        candidate = series.set(emptied, None)
+    words = series.filter(emptied).str.strip_chars().value_counts(sort=True, name="n")
+    shown = ", ".join(
+        f"{w} ×{n}" for w, n in words.sort(["n", series.name], descending=[True, False]).iter_rows()
+    )
+    total = int(emptied.sum())
+    note = Problem(
+        Location(raw.file, None, None, series.name),
+        f"{total} cell{'s' if total != 1 else ''} read as empty ({shown}): null words in a "
+        f"{ftype} column (a plan's `default_null_words: false` keeps them as they are)"
+        if ftype is not FieldType.STRING
+        else f"{total} cell{'s' if total != 1 else ''} read as empty ({shown}): the plan's null_words",
+    )
+    return candidate, [note]
+
+
+def _why_text(values: pl.Series, raw: RawTable) -> str | None:
+    """For a text column whose values are mostly numbers, the first that is not, and its line: why
+    `employees >= 100` cannot compare it."""
+    present = values.drop_nulls()
+    numbers = present.str.contains(NUMBER_TEXT)
+    if present.len() == 0 or int(numbers.sum()) * 2 < present.len() or numbers.all():
+        return None
+    row = int((values.is_not_null() & ~values.str.contains(NUMBER_TEXT).fill_null(True)).arg_true()[0])
+    return f"{values.name} was read as text because of {values[row]!r} on {raw.where(row)}"
 
 
 def _with_postal_codes(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from territorial.domain.fields import FieldType, canonical
+from territorial.domain.fields import FieldType, NullWords, canonical
 from territorial.domain.plan import (
     DEFAULT_DUPLICATE_WINDOW_DAYS,
     DEFAULT_FALLBACK_QUEUE,
@@ -74,6 +74,10 @@ class PlanSpec(BaseModel):
     # A field name, or {model: FILE} for a trained regression model's output.
     potential: str | PotentialSpec | None = None
     routing: RoutingSpec = Field(default_factory=RoutingSpec)
+    # Cell values read as empty in every column (NullWords), and whether N/A, null, - and the like
+    # are empty in number, date and boolean columns.
+    null_words: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    default_null_words: bool = True
     territories: list[TerritorySpec] = Field(min_length=1)
 
 
@@ -225,6 +229,7 @@ class _Builder:
             workload_line=workload_line,
             potential=potential,
             routing=routing,
+            null_words=NullWords(tuple(spec.null_words), spec.default_null_words),
         )
 
     def potential(self, spec: str | PotentialSpec | None) -> Potential | None:

@@ -48,13 +48,13 @@ def load_checked(
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
     needed |= potential_fields(plan, Path(plan_path).parent)
-    book = read_accounts(accounts_path, plan.fields, needed)
+    book = read_accounts(accounts_path, plan.fields, needed, plan.null_words)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
         if key in used_types:  # an empty column takes the type its rules use, not "string"
             book = book.retype(key, used_types[key])
     progress("Checking rules against the account fields", None)
-    warnings = check_plan(plan, book.schema, book.field_names)
+    warnings = book.notes + check_plan(plan, book.schema, book.field_names, book.read_as_text)
     return plan, book, warnings
 
 
