@@ -21,7 +21,7 @@ from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision,
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
-from territorial.store.repositories import DECISION_TYPES, RESULT_TYPES
+from territorial.store.repositories import DECISION_TYPES, HISTORY_SINCE, RESULT_TYPES
 
 BOOKKEEPING = {"active": pl.Boolean(), "updated_at": pl.Datetime()}
 
@@ -114,6 +114,11 @@ class FakeRecords(_Repository):
         frames = [h.filter(wanted).select(columns) for h in self.state.history]
         return pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
 
+    def history_since(self, import_id: int) -> pl.DataFrame:
+        frames = [h.select(*HISTORY_SINCE).cast(HISTORY_SINCE) for h in self.state.history]
+        frame = pl.concat(frames) if frames else pl.DataFrame(schema=HISTORY_SINCE)
+        return frame.filter(pl.col("import_id") >= import_id)
+
     def add_normalizations(self, summary: pl.DataFrame) -> None:
         self._writing().normalizations.append(summary)
 
@@ -142,6 +147,10 @@ class FakeImports(_Repository):
 
     def finish(self, import_id: int, finished_at: datetime, counts: ImportCounts) -> None:
         self._writing().imports[import_id - 1]["counts"] = counts
+
+    def entity_of(self, import_id: int) -> Entity | None:
+        found = self.state.imports[import_id - 1] if 0 < import_id <= len(self.state.imports) else None
+        return None if found is None or found["counts"] is None else Entity(found["entity"])
 
     def latest_mapping(self, entity: Entity) -> str | None:
         found = [i for i in self.state.imports if i["entity"] is entity]

@@ -166,7 +166,16 @@ def test_history_is_kept_per_record_in_order(store: WorkspaceStore) -> None:
         )
     with store.unit_of_work() as uow:
         history = uow.records.history_of(Entity.REPS, "r1")
+        since = uow.records.history_since(import_id)
+        after = uow.records.history_since(import_id + 1)
     assert history.rows() == [("(created)", None, None), ("name", "Ann", "Anne")]
+    assert since.select("entity", "record_id", "field", "new_value").rows() == [
+        ("reps", "r1", "(created)", None),
+        ("reps", "r1", "name", "Anne"),
+        ("accounts", "r1", "name", "Y"),
+    ]
+    assert set(since.get_column("import_id")) == {import_id}
+    assert after.height == 0
 
 
 # ---- imports -------------------------------------------------------------------------------------
@@ -182,6 +191,9 @@ def test_imports_record_their_counts_and_the_latest_mapping(store: WorkspaceStor
         assert uow.imports.counts(second) is None  # not finished
         assert uow.imports.latest_mapping(Entity.REPS) == "salesforce"
         assert uow.imports.latest_mapping(Entity.LEADS) is None
+        assert uow.imports.entity_of(first) is Entity.REPS
+        assert uow.imports.entity_of(second) is None  # not finished
+        assert uow.imports.entity_of(99) is None
 
 
 # ---- assignment runs -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from territorial.errors import Problem
 from territorial.services.assign import Validation
 from territorial.services.imports import ImportReport
 from territorial.services.scoring import PotentialReport, TrainReport
+from territorial.services.undo import Undone
 
 MAX_TERRITORY_ROWS = 40
 
@@ -144,6 +145,19 @@ def plans(console: Console, frame: pl.DataFrame) -> None:
     for row in frame.iter_rows():
         table.add_row(*(escape(str(v)) for v in row))
     console.print(table)
+
+
+def undone(console: Console, done: Undone, undid: int | None) -> None:
+    """What `import undo` or `deactivate` did, kept as an import of its own."""
+    what = f"undo of import {undid}" if undid is not None else "deactivate"
+    parts = [f"{done.deactivated:,} {done.entity.value} marked inactive"]
+    if undid is not None:
+        parts.append(f"{done.restored:,} values set back")
+        if done.kept:
+            parts.append(f"{done.kept:,} kept as a later import changed them")
+        if done.custom_kept:
+            parts.append(f"{done.custom_kept:,} custom-field changes kept (re-import the earlier file)")
+    console.print(f"import {done.import_id} ({what}): " + "; ".join(parts) + "; nothing deleted")
 
 
 def import_report(console: Console, report: ImportReport) -> None:

@@ -14,9 +14,14 @@ from territorial.domain.choices import Crm, ExportFormat
 from territorial.domain.entities import Entity
 from territorial.services.export import export_run
 from territorial.services.imports import import_records
+from territorial.services.undo import deactivate as deactivate_records
+from territorial.services.undo import undo_import
 from territorial.services.workspace import create_workspace
 
 db_app = group("db", "Workspace database maintenance.")
+import_app = group(
+    "import", "Import a CRM export into the workspace, or undo an import.", default_command=True
+)
 export_app = group("export", "Write stored results for a CRM.")
 
 
@@ -36,7 +41,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     err.print(f"workspace schema is current: {workspace.name}")
 
 
-@app.command("import")
+@import_app.command("file")
 @handled
 def import_file(
     ctx: typer.Context,
@@ -59,14 +64,40 @@ def import_file(
         Path | None,
         typer.Option("--rejects", help="Where rejected rows go (default: <input name>.rejects.csv)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import a file that looks like another entity's export."),
+    ] = False,
 ) -> None:
     """Import a CRM export (CSV, Excel or Parquet) into the workspace: `import accounts FILE`."""
     workspace, context = workspace_of(ctx), context_of(ctx)
     with stage_bar(err) as progress:
         report = import_records(
-            workspace, context, entity, file, mapping, full_sync, skip_invalid, rejects, progress=progress
+            workspace, context, entity, file, mapping, full_sync, skip_invalid, rejects, progress, force
         )
     render.import_report(err, report)
+
+
+@import_app.command("undo")
+@handled
+def import_undo(
+    ctx: typer.Context,
+    import_id: Annotated[int, typer.Argument(help="The import to take back (its number).")],
+) -> None:
+    """Undo an import: records it created become inactive, fields it changed take their earlier
+    values, records it deactivated are active again. Nothing is deleted; the undo is kept too."""
+    render.undone(err, undo_import(workspace_of(ctx), context_of(ctx), import_id), import_id)
+
+
+@app.command()
+@handled
+def deactivate(
+    ctx: typer.Context,
+    entity: Annotated[Entity, typer.Argument(help="accounts, reps, opportunities or leads.")],
+    ids: Annotated[list[str], typer.Argument(help="The ids of the records to mark inactive.")],
+) -> None:
+    """Mark records inactive: they leave assignment and routing, and their history stays."""
+    render.undone(err, deactivate_records(workspace_of(ctx), context_of(ctx), entity, ids), None)
 
 
 @export_app.command("assignments")

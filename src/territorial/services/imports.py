@@ -61,11 +61,15 @@ def import_records(
     skip_invalid: bool = False,
     rejects: Path | None = None,
     progress: Progress = silent,
+    force: bool = False,
 ) -> ImportReport:
-    """All-or-nothing by default: any bad row stops the import before anything is written."""
+    """All-or-nothing by default: any bad row stops the import before anything is written. A file
+    that looks like another entity's export is refused unless `force` (check_entity)."""
     schema = SCHEMAS[entity]
     progress(f"Reading {path}", None)
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    if not force:
+        check_entity(mapped)
     progress(f"Normalising {len(mapped):,} rows", None)
     frame = _with_coordinate_columns(mapped.frame, schema)
     types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
@@ -95,6 +99,51 @@ def import_records(
         ids = incoming.get_column(schema.id_field).filter(located == UNLOCATED)
         report.unlocated_ids = ids.head(UNLOCATED_SHOWN).to_list()
     return report
+
+
+# Salesforce ids start with their object's key prefix: 001 Account, 005 User, 00Q Lead,
+# 006 Opportunity. The entity each of ours is exported from.
+SALESFORCE_PREFIXES = {"001": "Account", "005": "User", "00Q": "Lead", "006": "Opportunity"}
+OWN_PREFIX = {Entity.ACCOUNTS: "001", Entity.REPS: "005", Entity.LEADS: "00Q", Entity.OPPORTUNITIES: "006"}
+SALESFORCE_ID = r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$"
+OTHER_OBJECT_SHARE = 0.8  # this share of Salesforce ids from another object: the wrong file
+
+
+def check_entity(mapped: MappedTable) -> None:
+    """Refuse a file that is another entity's export (an Account export imported as reps made 50
+    reps named Walmart, Amazon...): fewer than half of the fields its mapping knows are in it, or
+    80% of its Salesforce ids are another object's. Nothing is written; --force imports it."""
+    entity, mapping = mapped.entity, mapped.mapping
+    known = {rule.field for rule in mapping.rules}
+    found = known & set(mapped.sources)
+    if known and len(found) * 2 < len(known):
+        raise _wrong_file(
+            mapped,
+            f"only {len(found)} of the {len(known)} {entity.value} fields the {mapping.name} mapping knows "
+            f"are in this file ({', '.join(sorted(found)) or 'none'}); is it an export of {entity.value}?",
+        )
+    id_field = SCHEMAS[entity].id_field
+    if id_field not in mapped.frame.columns:
+        return
+    ids = mapped.frame.get_column(id_field).cast(pl.String).str.strip_chars().drop_nulls()
+    salesforce = ids.filter(ids.str.contains(SALESFORCE_ID))
+    if salesforce.len() == 0:
+        return
+    for prefix, obj in SALESFORCE_PREFIXES.items():
+        share = int(salesforce.str.starts_with(prefix).sum()) / salesforce.len()
+        if prefix != OWN_PREFIX[entity] and share >= OTHER_OBJECT_SHARE:
+            column = mapped.sources.get(id_field, id_field)
+            raise _wrong_file(
+                mapped,
+                f"{share:.0%} of the ids in {column} start with {prefix}, Salesforce's {obj} ids: "
+                f"this looks like {obj} records, not {entity.value}",
+                column,
+            )
+
+
+def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> BadInput:
+    header = 1 if mapped.raw.is_csv else None
+    return BadInput.at(f"{why}; --force imports it anyway", mapped.file, header, None, column)
 
 
 def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:

@@ -109,9 +109,37 @@ class Records(Repository):
             rows, schema={"field": pl.String, "old_value": pl.String, "new_value": pl.String}, orient="row"
         )
 
+    def history_since(self, import_id: int) -> pl.DataFrame:
+        """import_id, entity, record_id, field, old_value, new_value of every change kept by that
+        import and the ones after it, oldest first."""
+        history = tables.history
+        rows = self.connection.execute(
+            select(
+                history.c.import_id,
+                history.c.entity,
+                history.c.record_id,
+                history.c.field,
+                history.c.old_value,
+                history.c.new_value,
+            )
+            .where(history.c.import_id >= import_id)
+            .order_by(history.c.change_id)
+        ).all()
+        return pl.DataFrame(rows, schema=HISTORY_SINCE, orient="row")
+
     def add_normalizations(self, summary: pl.DataFrame) -> None:
         """import_id, field, old_value, new_value, rule, rows."""
         insert_frame(self._writing(), tables.normalizations, summary)
+
+
+HISTORY_SINCE = {
+    "import_id": pl.Int64,
+    "entity": pl.String,
+    "record_id": pl.String,
+    "field": pl.String,
+    "old_value": pl.String,
+    "new_value": pl.String,
+}
 
 
 class Reps(Repository):
@@ -175,6 +203,16 @@ class Imports(Repository):
             )
         ).first()
         return None if row is None else ImportCounts(*row)
+
+    def entity_of(self, import_id: int) -> Entity | None:
+        """What a finished import imported; None for an unknown or unfinished one."""
+        imports = tables.imports
+        value = self.connection.execute(
+            select(imports.c.entity).where(
+                imports.c.import_id == import_id, imports.c.finished_at.is_not(None)
+            )
+        ).scalar()
+        return None if value is None else Entity(value)
 
     def latest_mapping(self, entity: Entity) -> str | None:
         """The mapping the latest import of `entity` used (None: none, or no import yet)."""
