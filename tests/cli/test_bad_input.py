@@ -511,10 +511,7 @@ def test_import_with_a_huge_description_names_the_bad_line(tmp_path: Path) -> No
     write(
         tmp_path,
         "huge.csv",
-        # Half of the fields the Salesforce mapping knows, or the import takes it for another
-        # entity's file (services.imports.check_entity).
-        "Id,Name,Description,NumberOfEmployees,Industry,Website,BillingCity,BillingState,BillingCountry\n"
-        f"A1,Acme,{HUGE_NOTE},5,,,,,\nA2,Bolt,short,lots,,,,,\n",
+        f"Id,Name,Description,NumberOfEmployees\nA1,Acme,{HUGE_NOTE},5\nA2,Bolt,short,lots\n",
     )
     url = f"sqlite:///{tmp_path / 'territorial.db'}"
     assert run_cli(tmp_path, "--database-url", url, "init").returncode == 0

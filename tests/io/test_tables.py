@@ -79,3 +79,22 @@ def test_a_utf32_file_cut_short_is_bad_input_not_a_crash(tmp_path: Path) -> None
     (tmp_path / "edges.csv").write_bytes(data[: int(len(data) * 0.6)])
     with pytest.raises(BadInput, match="holds NUL bytes; expected a text file"):
         read_table(tmp_path / "edges.csv")
+
+
+def test_a_report_footer_is_skipped_and_counted_and_lines_stay_right(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text(
+        '"Id","Name"\n"1","a"\n"2","b"\n\n"Grand Totals (2 records)"\n""\n'
+        '"Confidential Information - Do Not Distribute"\n"Copyright (c) 2000-2026 salesforce.com, inc."\n'
+    )
+    table = read_table(tmp_path / "r.csv")
+    assert table.frame.rows() == [("1", "a"), ("2", "b")]
+    assert table.footer_rows == 3
+    assert table.line_of(1) == 3
+
+
+def test_a_short_row_that_is_no_footer_is_still_an_error(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("Id,Name\n1,a\nTotally wrong\n2,b\n")
+    (tmp_path / "s.csv").write_text("Id,Name\n1,a\nsomething\n2,b\n")
+    for name in ("r.csv", "s.csv"):  # "Totally" is not "Total": a short row, an error
+        with pytest.raises(BadInput, match="expected 2 fields as in the header, found 1"):
+            read_table(tmp_path / name)

@@ -174,6 +174,24 @@ def import_report(console: Console, report: ImportReport) -> None:
         )
     if report.rejects_file is not None:
         console.print(f"[yellow]rejected rows and why: {escape(str(report.rejects_file))}[/yellow]")
+    if report.footer_rows:
+        console.print(f"skipped {counted(report.footer_rows, 'footer line')} of a report (Grand Totals, ...)")
+    if report.core_fields == 0:
+        console.print(
+            f"[yellow]warning: no {report.entity.value} field but the id was filled from this file "
+            "(every other column is kept as a custom field); give --mapping salesforce, hubspot or a "
+            "mapping file[/yellow]"
+        )
+    if report.owner_names_unmatched:
+        names = sorted(report.owner_names_unmatched.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"{escape(name)} ({n:,})" for name, n in names[:5])
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        total = sum(report.owner_names_unmatched.values())
+        console.print(
+            f"[yellow]warning: {counted(total, 'account')} {'names' if total == 1 else 'name'} an "
+            f"owner who is no rep in the workspace (import reps first): {shown}{more}; "
+            f"{'its' if total == 1 else 'their'} owner_id is empty[/yellow]"
+        )
     if report.ignored_columns:
         console.print(
             "columns not imported (the mapping does not use them): "

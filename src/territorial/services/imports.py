@@ -45,6 +45,10 @@ class ImportReport:
     # Accounts: how many were located how (geo.locate.METHODS), and the first ids of those not.
     location: dict[str, int] | None = None
     unlocated_ids: list[str] = field(default_factory=list)
+    # A report's "Account Owner" names: those that match no workspace rep, with their accounts.
+    owner_names_unmatched: dict[str, int] = field(default_factory=dict)
+    footer_rows: int = 0  # a formatted report's footer lines, skipped
+    core_fields: int = 0  # the entity's fields the file filled, its id apart
 
 
 ACTIVE = "active"
@@ -86,8 +90,12 @@ def import_records(
     incoming = normalized.frame.filter(keep)
     progress(f"Comparing {incoming.height:,} rows with the workspace", None)
     with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+        incoming, unmatched = _owners_by_name(uow, entity, incoming)
         report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)
+    report.owner_names_unmatched = unmatched
+    report.footer_rows = mapped.raw.footer_rows
+    report.core_fields = len(set(mapped.sources) & set(schema.fields) - {schema.id_field})
     report.rejected = bad_rows.len()
     report.rejects_file = rejects_file
     report.normalized_cells = normalized.changes.height
@@ -111,16 +119,20 @@ OTHER_OBJECT_SHARE = 0.8  # this share of Salesforce ids from another object: th
 
 def check_entity(mapped: MappedTable) -> None:
     """Refuse a file that is another entity's export (an Account export imported as reps made 50
-    reps named Walmart, Amazon...): fewer than half of the fields its mapping knows are in it, or
-    80% of its Salesforce ids are another object's. Nothing is written; --force imports it."""
+    reps named Walmart, Amazon...): fewer than half of the fields its mapping knows are in it and
+    fewer than half of its columns are such fields, or 80% of its Salesforce ids are another
+    object's. Nothing is written; --force imports it."""
     entity, mapping = mapped.entity, mapped.mapping
     known = {rule.field for rule in mapping.rules}
     found = known & set(mapped.sources)
-    if known and len(found) * 2 < len(known):
+    # Both halves: a CRM export may hold only the few columns a user picked (a report of 6
+    # columns, all the entity's), and an account export may carry many custom fields beside them.
+    if known and len(found) * 2 < len(known) and len(found) * 2 < len(mapped.raw.header):
         raise _wrong_file(
             mapped,
             f"only {len(found)} of the {len(known)} {entity.value} fields the {mapping.name} mapping knows "
-            f"are in this file ({', '.join(sorted(found)) or 'none'}); is it an export of {entity.value}?",
+            f"are in this file ({', '.join(sorted(found)) or 'none'}), and they are {len(found)} of its "
+            f"{len(mapped.raw.header)} columns; is it an export of {entity.value}?",
         )
     id_field = SCHEMAS[entity].id_field
     if id_field not in mapped.frame.columns:
@@ -143,7 +155,32 @@ def check_entity(mapped: MappedTable) -> None:
 
 def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> BadInput:
     header = 1 if mapped.raw.is_csv else None
-    return BadInput.at(f"{why}; --force imports it anyway", mapped.file, header, None, column)
+    return BadInput.at(f"{why} (--force imports it anyway)", mapped.file, header, None, column)
+
+
+OWNER_NAME = "owner_name"
+
+
+def _owners_by_name(
+    uow: UnitOfWork, entity: Entity, incoming: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """A report export names each account's owner (its "Account Owner" is a user's name): the
+    owner_id of an account without one is the workspace rep of that name (case and spaces
+    ignored). The names that match no rep, or several, are returned with their account counts."""
+    if entity is not Entity.ACCOUNTS or OWNER_NAME not in incoming.columns:
+        return incoming, {}
+    reps = uow.records.read(Entity.REPS, {"rep_id": pl.String(), "name": pl.String()})
+    key = pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    unique = reps.with_columns(key.alias("_key")).filter(pl.col("_key").is_unique())
+    names = incoming.select(pl.col(OWNER_NAME).alias("name")).with_columns(key.alias("_key"))
+    found = names.join(unique.select("_key", "rep_id"), on="_key", how="left", maintain_order="left")
+    by_name = found.get_column("rep_id")
+    current = incoming.get_column("owner_id") if "owner_id" in incoming.columns else None
+    owner = by_name if current is None else current.fill_null(by_name)
+    wanted = found.get_column("name").is_not_null() & (current.is_null() if current is not None else True)
+    missed = found.filter(wanted & by_name.is_null())
+    counts = missed.group_by("name").len().sort(["len", "name"], descending=[True, False])
+    return incoming.with_columns(owner.alias("owner_id")), dict(counts.iter_rows())
 
 
 def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
