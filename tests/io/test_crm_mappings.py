@@ -241,7 +241,10 @@ def test_a_missing_id_column_names_the_file_and_the_column_expected() -> None:
     assert problem.location.file == str(CRM / "bad_missing_id_sf_accounts.csv")
     assert problem.location.line == 1
     assert problem.location.subject == "account_id"
-    assert problem.message == "the accounts id column is missing: expected 'Id' or 'Account ID' (the salesforce mapping)"
+    assert (
+        problem.message
+        == "the accounts id column is missing: expected 'Id' or 'Account ID' (the salesforce mapping)"
+    )
 
 
 def test_without_a_mapping_the_id_column_must_carry_our_name(tmp_path: Path) -> None:

@@ -23,6 +23,16 @@ from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
+# --mapping, the same on every command that reads accounts, reps or leads from a file.
+MappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        help="salesforce, hubspot or a mapping YAML file: the files' columns and values are read as "
+        "`import` reads them (a mapping file maps the files of its own entity).",
+    ),
+]
+
 # The parameters that name a file a command writes, in every command.
 OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
 EXIT_INTERNAL = 1

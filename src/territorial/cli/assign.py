@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from territorial.cli import render
-from territorial.cli.app import app, context_of, err, handled, workspace_of
+from territorial.cli.app import MappingOption, app, context_of, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import write_table
@@ -36,6 +36,7 @@ def assign(
     summary: Annotated[
         Path | None, typer.Option("--summary", help="Write the per-territory summary here.")
     ] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
@@ -43,6 +44,10 @@ def assign(
     if plan_id is not None:
         if plan is not None or accounts is not None or reps is not None:
             raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+        if mapping is not None:
+            raise BadInput.at(
+                "--mapping reads files; the workspace's records were mapped on import", "--mapping"
+            )
         with stage_bar(err) as progress:
             stored = assign_plan(workspace_of(ctx), context_of(ctx), plan_id, progress)
             if out is not None:
@@ -58,7 +63,7 @@ def assign(
     if plan is None or accounts is None:
         raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "assign")
     with stage_bar(err) as progress:
-        result = assign_files(plan, accounts, reps, progress=progress)
+        result = assign_files(plan, accounts, reps, progress=progress, mapping=mapping)
         progress(f"Writing {result.assignment.rows.height:,} rows", None)
         write_table(result.assignment.rows, out)
         if summary is not None:
@@ -87,8 +92,9 @@ def explain(
 def validate(
     plan: PlanArg,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Check against this file too.")] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
     with stage_bar(err) as progress:
-        result = validate_files(plan, accounts, progress=progress)
+        result = validate_files(plan, accounts, progress=progress, mapping=mapping)
     render.validation(Console(), result)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from territorial.cli.app import app, err, handled, workspace_of
+from territorial.cli.app import MappingOption, app, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import counted
 from territorial.errors import BadInput
@@ -162,6 +162,7 @@ def balance(
             ".unlocated.csv in the current folder).",
         ),
     ] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
     compact, optionally contiguous, with a lower bound that shows how close to the best it is."""
@@ -179,6 +180,7 @@ def balance(
         lock=lock,
         time_limit=time_limit,
         best_effort=best_effort,
+        # Left out, the options' own default (the optimizer's) holds.
         **({"aim": aim} if aim is not None else {}),
         seed=seed,
         from_workspace=from_workspace,
@@ -188,6 +190,7 @@ def balance(
         work_index=work_index,
         skip_unlocated=skip_unlocated,
         geojson=geojson is not None,
+        mapping=mapping,
     )
     if unlocated_out is not None and not skip_unlocated:
         raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")

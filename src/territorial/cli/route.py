@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from territorial.cli import routing_render
-from territorial.cli.app import context_of, err, group, handled, workspace_of
+from territorial.cli.app import MappingOption, context_of, err, group, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import warnings
 from territorial.errors import BadInput
@@ -54,6 +54,7 @@ def route_batch(
         str | None,
         typer.Option("--date", help="The day of leads without a created date (YYYY-MM-DD; default today)."),
     ] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
 
@@ -63,7 +64,9 @@ def route_batch(
     target = plan_reference(plan)
     workspace = workspace_of(ctx)
     with stage_bar(err) as progress:
-        batch = route_leads(workspace, context_of(ctx), leads, target, reps, availability, day, progress)
+        batch = route_leads(
+            workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping
+        )
         write_table(batch.rows, out)
     warnings(err, batch.warnings)
     routing_render.batch_summary(err, batch.decisions)

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from territorial.cli import render
-from territorial.cli.app import app, context_of, database_url_of, err, group, handled, workspace_of
+from territorial.cli.app import (
+    MappingOption,
+    app,
+    context_of,
+    database_url_of,
+    err,
+    group,
+    handled,
+    workspace_of,
+)
 from territorial.cli.progress import stage_bar
 from territorial.domain.choices import Crm, ExportFormat
 from territorial.domain.entities import Entity
@@ -49,9 +58,7 @@ def import_file(
         Entity, typer.Argument(help="What the file holds: accounts, reps, opportunities or leads.")
     ],
     file: Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")],
-    mapping: Annotated[
-        str | None, typer.Option("--mapping", help="salesforce, hubspot, or a mapping YAML file.")
-    ] = None,
+    mapping: MappingOption = None,
     full_sync: Annotated[
         bool,
         typer.Option("--full-sync", help="Mark records missing from the file inactive (nothing is deleted)."),

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.book import AccountBook
+from territorial.domain.entities import Entity
 from territorial.domain.fields import (
     ACCOUNT_ID,
     DEFAULT_NULLS,
@@ -19,7 +20,8 @@ from territorial.domain.fields import (
 )
 from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
 from territorial.errors import BadInput, Location, Problem, ProblemLog
-from territorial.io.tables import RawTable, read_table
+from territorial.io.mapped_files import read_mapped
+from territorial.io.tables import RawTable
 from territorial.rules.to_polars import POLARS_TYPES
 
 MAX_REPORTED = 50
@@ -39,14 +41,16 @@ def read_accounts(
     declared: Mapping[str, FieldType] | None = None,
     fields: Collection[str] | None = None,
     null_words: NullWords = DEFAULT_NULLS,
+    mapping: str | Path | None = None,
 ) -> AccountBook:
-    """Read and type accounts. With `fields`, only those columns (plus account_id, owner_id and the
+    """Read and type accounts (with `mapping`, as `import` maps and normalises them). With `fields`,
+    only those columns (plus account_id, owner_id and the
     declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
     declared = declared or {}
     wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
     if wanted is not None and wanted & set(POSTAL_CODES):
         wanted.add(COUNTRY)  # a postal code is read by its country's rules
-    return type_accounts(read_table(path, wanted), declared, null_words=null_words)
+    return type_accounts(read_mapped(path, Entity.ACCOUNTS, mapping, wanted), declared, null_words=null_words)
 
 
 def type_accounts(

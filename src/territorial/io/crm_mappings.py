@@ -117,6 +117,17 @@ def mapping_for(spec: str | Path | None, entity: Entity | str) -> ColumnMapping:
     return load_mapping(spec, entity)
 
 
+def file_mapping(spec: str | Path | None, entity: Entity) -> ColumnMapping | None:
+    """What a command's `--mapping` means for one of its files: a built-in name maps every file
+    by its entity (accounts, reps, leads), a mapping file only the files of its own entity."""
+    if spec is None:
+        return None
+    if isinstance(spec, str) and spec.strip().lower() in BUILTIN_MAPPINGS:
+        return builtin_mapping(spec, entity)
+    mapping = load_mapping(spec)
+    return mapping if mapping.entity is entity else None
+
+
 def builtin_mapping(name: str, entity: Entity | str) -> ColumnMapping:
     entity = _entity(entity)
     key = name.strip().lower()
@@ -379,10 +390,12 @@ def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
 # ---- applying a mapping -----------------------------------------------------------------------
 
 
-def apply_mapping(raw: RawTable, mapping: ColumnMapping) -> MappedTable:
+def apply_mapping(raw: RawTable, mapping: ColumnMapping, keep_others: bool = False) -> MappedTable:
     """Rename the table's columns to fields as `mapping` says; every problem is reported at once.
 
-    Maps the columns that `raw` holds, so read the whole file (no `columns=` subset).
+    Maps the columns that `raw` holds, so read the whole file (no `columns=` subset). With
+    `keep_others`, columns the mapping does not name stay, under their field name, whatever the
+    entity: a command's file may carry what a model or a rule reads (a lead's `visits`).
     """
     schema = mapping.schema
     by_key = {canonical(c): c for c in raw.frame.columns}
@@ -407,7 +420,7 @@ def apply_mapping(raw: RawTable, mapping: ColumnMapping) -> MappedTable:
         name = field_name(key)
         if name in chosen:
             problems.append(_clash(raw, header_keys, column, name, chosen[name], mapping))
-        elif name in targets or schema.allows_custom:
+        elif name in targets or schema.allows_custom or keep_others:
             chosen[name] = column  # already named as a field, or an account's custom field
         elif mapping.file is None:
             # Real CRM exports carry portal-specific columns; a built-in mapping passes over them

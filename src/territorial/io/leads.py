@@ -10,11 +10,12 @@ from typing import Any
 
 import polars as pl
 
-from territorial.domain.entities import LEADS
+from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import FieldType, canonical
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
-from territorial.io.tables import RawTable, read_table
+from territorial.io.mapped_files import read_mapped
+from territorial.io.tables import RawTable
 
 LEAD_ID = "lead_id"
 
@@ -24,9 +25,12 @@ def lead_types(declared: Mapping[str, FieldType]) -> dict[str, FieldType]:
     return {**LEADS.fields, **declared}
 
 
-def read_leads(path: str | Path, declared: Mapping[str, FieldType]) -> tuple[RawTable, pl.DataFrame]:
-    """The leads file as read (for the models) and typed under canonical names (for the plan's rules)."""
-    raw = read_table(path)
+def read_leads(
+    path: str | Path, declared: Mapping[str, FieldType], mapping: str | Path | None = None
+) -> tuple[RawTable, pl.DataFrame]:
+    """The leads file as read (for the models) and typed under canonical names (for the plan's rules).
+    With `mapping` (Salesforce's Id, Email, Company, CreatedDate...), as `import leads` reads it."""
+    raw = read_mapped(path, Entity.LEADS, mapping)
     book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
     if len(book) == 0:
         raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)

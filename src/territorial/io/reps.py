@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from territorial.domain.entities import Entity
 from territorial.domain.fields import FieldType
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.errors import Location
 from territorial.io.accounts import type_accounts
-from territorial.io.tables import read_table
+from territorial.io.mapped_files import read_mapped
 
 REP_TYPES = {
     "active": FieldType.STRING,  # yes/no as well as true/false: read by the rep itself
@@ -30,8 +31,9 @@ REP_TYPES = {
 }
 
 
-def read_reps(path: str | Path) -> list[Rep]:
-    raw = read_table(path)
+def read_reps(path: str | Path, mapping: str | Path | None = None) -> list[Rep]:
+    """With `mapping`, the file is read as `import reps` maps and normalises it."""
+    raw = read_mapped(path, Entity.REPS, mapping)
     # The account reader's typing rules (blank is NULL, a unique id, located errors) apply here too.
     book = type_accounts(raw, REP_TYPES, id_column="rep_id")
     frame = book.frame.rename({v: k for k, v in book.columns.items()})

@@ -41,14 +41,17 @@ class AssignRun:
 
 
 def load_checked(
-    plan_path: str | Path, accounts_path: str | Path, progress: Progress = silent
+    plan_path: str | Path,
+    accounts_path: str | Path,
+    progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> tuple[Plan, AccountBook, list[Problem]]:
     progress(f"Reading the plan {plan_path}", None)
     plan = load_plan(plan_path)
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
     needed |= potential_fields(plan, Path(plan_path).parent)
-    book = read_accounts(accounts_path, plan.fields, needed, plan.null_words)
+    book = read_accounts(accounts_path, plan.fields, needed, plan.null_words, mapping)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
         if key in used_types:  # an empty column takes the type its rules use, not "string"
@@ -58,8 +61,10 @@ def load_checked(
     return plan, book, warnings
 
 
-def apply_reps_file(plan: Plan, reps_path: str | Path) -> tuple[Plan, list[Problem]]:
-    reps = read_reps(reps_path)
+def apply_reps_file(
+    plan: Plan, reps_path: str | Path, mapping: str | Path | None = None
+) -> tuple[Plan, list[Problem]]:
+    reps = read_reps(reps_path, mapping)
     return apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, str(reps_path))
 
 
@@ -113,11 +118,13 @@ def assign_files(
     accounts_path: str | Path,
     reps_path: str | Path | None = None,
     progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> AssignRun:
-    """Read, check and assign; `progress` hears each step's name, for progress displays."""
-    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
+    """Read, check and assign; `progress` hears each step's name, for progress displays. With
+    `mapping`, the accounts and reps files are read as `import` reads them."""
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress, mapping)
     if reps_path is not None:
-        plan, rep_warnings = apply_reps_file(plan, reps_path)
+        plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
         warnings += rep_warnings
     result = assign_book(plan, book, Path(plan_path).parent, warnings, progress)
     return AssignRun(plan, book, result, warnings)
@@ -166,14 +173,17 @@ class Validation:
 
 
 def validate_files(
-    plan_path: str | Path, accounts_path: str | Path | None = None, progress: Progress = silent
+    plan_path: str | Path,
+    accounts_path: str | Path | None = None,
+    progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> Validation:
     if accounts_path is None:
         plan = load_plan(plan_path)
         schema, notes = schema_from_plan(plan)
         warnings = notes + check_plan(plan, schema)
         return Validation(plan, warnings, None, None, None)
-    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress, mapping)
     compiled = CompiledPlan(plan)
     progress(f"Finding overlaps among {len(book):,} accounts", None)
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)

@@ -91,6 +91,9 @@ class BalanceOptions:
     work_index: Path | None = None  # YAML overriding the work-index table
     skip_unlocated: bool = False  # leave out the accounts nothing locates, instead of refusing
     geojson: bool = False  # a map is asked for: the units must be on lat,lon
+    mapping: str | None = (
+        None  # salesforce, hubspot or a mapping file: accounts and reps read as import reads them
+    )
 
 
 @dataclass
@@ -489,7 +492,7 @@ def _book(request: BalanceOptions, plan: Plan | None) -> tuple[AccountBook, str,
             raise BadInput.at("the workspace has no active accounts; `territorial import accounts` first")
         return book, "account", ACCOUNT_ID
     if request.accounts is not None:
-        return read_accounts(request.accounts, declared), "account", ACCOUNT_ID
+        return read_accounts(request.accounts, declared, mapping=request.mapping), "account", ACCOUNT_ID
     assert request.units is not None
     return read_units(request.units), "unit", "id"
 
@@ -531,7 +534,7 @@ def _metric_expression(name: str, book: AccountBook, plan: Plan | None) -> str:
 def _reps(request: BalanceOptions, geographic: bool, required: bool) -> list[Rep] | None:
     """The active reps, from --reps or the workspace; each with a home when one was given."""
     if request.reps is not None:
-        source, reps = str(request.reps), read_reps(request.reps)
+        source, reps = str(request.reps), read_reps(request.reps, request.mapping)
     else:
         assert request.workspace is not None
         with request.workspace.unit_of_work() as uow:

@@ -92,8 +92,10 @@ def open_router(
     reps_path: str | Path | None = None,
     availability_path: str | Path | None = None,
     progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> Router:
-    """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models."""
+    """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models.
+    With `mapping`, a reps file is read as `import reps` reads it."""
     plan = plan_reference(plan)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
@@ -107,7 +109,7 @@ def open_router(
         workspace_reps = None if reps_path is not None else uow.reps.list()
         states = pool_states(uow)
     warnings = check_plan(loaded, book.schema, book.field_names)
-    listed = read_reps(reps_path) if reps_path is not None else workspace_reps
+    listed = read_reps(reps_path, mapping) if reps_path is not None else workspace_reps
     if listed:
         reps = {rep.rep_id: rep for rep in listed}
         loaded, rep_warnings = apply_reps(
@@ -273,11 +275,12 @@ def route_leads(
     availability_path: str | Path | None = None,
     today: date | None = None,
     progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> RoutedBatch:
     """Route a file of leads with a plan (a stored plan's id or a plan file), the workspace's accounts
     and its reps (or a reps file), and store every decision with its path."""
-    router = open_router(workspace, plan, reps_path, availability_path, progress)
-    return route_file(workspace, ctx, router, leads_path, today, progress)
+    router = open_router(workspace, plan, reps_path, availability_path, progress, mapping)
+    return route_file(workspace, ctx, router, leads_path, today, progress, mapping)
 
 
 def route_file(
@@ -287,11 +290,13 @@ def route_file(
     leads_path: str | Path,
     today: date | None = None,
     progress: Progress = silent,
+    mapping: str | Path | None = None,
 ) -> RoutedBatch:
     """Route every lead of a file, oldest first, store the decisions and return them in file order.
-    Leads without a created date take `today` (default: the context's day)."""
+    Leads without a created date take `today` (default: the context's day). With `mapping`
+    (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it."""
     today = today or ctx.now().date()
-    raw, typed = read_leads(leads_path, router.plan.fields)
+    raw, typed = read_leads(leads_path, router.plan.fields, mapping)
     progress(f"Scoring and matching {typed.height:,} leads", None)
     leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
     warnings = list(router.warnings)
