@@ -9,11 +9,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from typer.core import TyperGroup
 
@@ -41,9 +42,58 @@ ACTOR_VARIABLE = "TERRITORIAL_ACTOR"
 # Tests fix the clock, so that what the workspace keeps (and `plan list` shows) is the same each run.
 NOW_VARIABLE = "TERRITORIAL_NOW"
 
-err = Console(stderr=True)
+# Rich wraps at 80 columns when it writes to a file or a pipe; there the width is this, so a
+# table keeps each row on one line in a log or `| less -S`. COLUMNS, when set, still wins.
+PIPED_WIDTH = 10_000
+
+
+class WideWhenPiped(Console):
+    """A console as wide as the terminal, or, writing to a file or a pipe, as wide as a row."""
+
+    def _size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        if self._width is None and not self.is_terminal and not os.environ.get("COLUMNS"):
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size  # type: ignore[no-any-return]
+
+    size = property(_size, Console.size.fset)  # type: ignore[attr-defined]
+
+
+def console(stderr: bool = False) -> Console:
+    """The console every command writes its tables and messages through."""
+    return WideWhenPiped(stderr=stderr)
+
+
+err = console(stderr=True)
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """The `territorial` command: its global options are taken after the command too
+    (`territorial import accounts a.csv --database-url x.db`), as users write them."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its own click Context
+        front: list[str] = []
+        rest: list[str] = []
+        position = 0
+        while position < len(args):
+            arg = args[position]
+            name = arg.split("=", 1)[0]
+            if arg == "--":
+                rest += args[position:]
+                break
+            if name in GLOBAL_VALUED and "=" not in arg and position + 1 < len(args):
+                front += args[position : position + 2]
+                position += 2
+                continue
+            (front if name in GLOBAL_VALUED or arg in GLOBAL_FLAGS else rest).append(arg)
+            position += 1
+        return super().parse_args(ctx, front + rest)
+
+
+GLOBAL_VALUED = ("--database-url", "--actor")
+GLOBAL_FLAGS = ("--quiet", "-q")
 
 
 class DefaultCommandGroup(TyperGroup):
@@ -56,13 +106,20 @@ class DefaultCommandGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sales territory management.")
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(
+    cls=GlobalOptionsGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    help="Sales territory management.",
+    context_settings=HELP_OPTIONS,
+)
 
 
 def group(name: str, help: str, default_command: bool = False) -> typer.Typer:
     """A command group of `territorial` (`territorial NAME ...`)."""
     kind = DefaultCommandGroup if default_command else TyperGroup
-    sub = typer.Typer(cls=kind, no_args_is_help=True, help=help)
+    sub = typer.Typer(cls=kind, no_args_is_help=True, help=help, context_settings=HELP_OPTIONS)
     app.add_typer(sub, name=name)
     return sub
 
@@ -78,11 +135,13 @@ def handled(body: Callable[P, T]) -> Callable[P, T]:
             check_outputs(kwargs)
             return body(*args, **kwargs)
         except BadInput as problem:
+            err.quiet = False  # --quiet keeps errors
             err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except (typer.Exit, BrokenPipeError):
             raise
         except Exception as unexpected:
+            err.quiet = False
             err.print(
                 f"[red]internal error:[/red] {type(unexpected).__name__}: {escape(str(unexpected))}",
                 highlight=False,
@@ -121,9 +180,24 @@ def global_options(
             help="Who is doing this, kept with what the workspace stores (default: your user name).",
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing on stderr but errors: no progress, no summaries."),
+    ] = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """Sales territory management."""
+    err.quiet = quiet  # set on every run: tests run many commands in one process
     ctx.obj = Session(database_url, actor)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"territorial {version('territorial')}")
+        raise typer.Exit()
 
 
 def check_outputs(options: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,11 @@ from territorial.progress import Progress as ReportProgress
 @contextmanager
 def stage_bar(console: Console) -> Iterator[ReportProgress]:
     """The callback that moves the display: the stage's name, a bar when the stage knows how far it
-    has got (a pulse when it does not), and the time taken. It disappears when the block ends."""
+    has got (a pulse when it does not), and the time taken. It disappears when the block ends.
+    When stderr is a file or a pipe (a log), each stage is one plain line instead."""
+    if not console.is_terminal:
+        yield _plain_lines(console)
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -33,3 +38,19 @@ def stage_bar(console: Console) -> Iterator[ReportProgress]:
                 bar.update(task, description=description, total=1.0, completed=fraction)
 
         yield progress
+
+
+def _plain_lines(console: Console) -> ReportProgress:
+    """Each new stage as a line with the seconds since the start: what a log can keep."""
+    started = time.monotonic()
+    last: list[str] = []
+
+    def progress(stage: str, _fraction: float | None) -> None:
+        description = stage if stage.endswith("…") else f"{stage}…"
+        if not last or last[-1] != description:
+            last.append(description)
+            console.print(
+                f"[{time.monotonic() - started:6.1f}s] {description}", highlight=False, markup=False
+            )
+
+    return progress
