@@ -21,7 +21,7 @@ from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision,
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
-from territorial.store.repositories import DECISION_TYPES, RESULT_TYPES
+from territorial.store.repositories import DECISION_TYPES, POOL_WEIGHT_TYPES, POOLED_TYPES, RESULT_TYPES
 
 BOOKKEEPING = {"active": pl.Boolean(), "updated_at": pl.Datetime()}
 
@@ -42,6 +42,7 @@ class State:
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     routing_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    pool_weights: list[dict[str, Any]] = field(default_factory=list)
     pools: dict[str, Any] = field(default_factory=dict)
 
 
@@ -192,12 +193,16 @@ class FakeRoutingAudit(_Repository):
         started_at: datetime,
         decisions: pl.DataFrame,
         actor: str | None = None,
+        weights: pl.DataFrame | None = None,
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1
         state.routing_runs[run_id] = {"plan_name": plan_name, "source": source}
         for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
             state.decisions.append({**row, "route_run_id": run_id})
+        if weights is not None:
+            for row in weights.select(*POOL_WEIGHT_TYPES).iter_rows(named=True):
+                state.pool_weights.append({"route_run_id": run_id, **row})
         return run_id
 
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
@@ -248,16 +253,27 @@ class FakeRoutingAudit(_Repository):
         self, start: date | None, end: date | None, route_run_id: int | None = None
     ) -> pl.DataFrame:
         rows = [
-            (d["territory_id"], d["rep_id"], d["score"])
+            (d["route_run_id"], d["territory_id"], d["rep_id"], d["score"])
+            for d in self._pooled(start, end, route_run_id)
+        ]
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOLED_TYPES}, orient="row")
+
+    def pool_weights(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        runs = {d["route_run_id"] for d in self._pooled(start, end, route_run_id)}
+        rows = [w for w in self.state.pool_weights if w["route_run_id"] in runs]
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOL_WEIGHT_TYPES})
+
+    def _pooled(self, start: date | None, end: date | None, route_run_id: int | None) -> list[dict[str, Any]]:
+        return [
+            d
             for d in self.state.decisions
             if d["in_pool"]
             and (start is None or d["lead_day"] >= start)
             and (end is None or d["lead_day"] <= end)
             and (route_run_id is None or d["route_run_id"] == route_run_id)
         ]
-        return pl.DataFrame(
-            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-        )
 
 
 class FakeUnitOfWork:

@@ -260,7 +260,10 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         ("L-3", "ann@x.com", date(2026, 3, 3), "bob", "WEST", True, None),
     )
     with store.unit_of_work(write=True, lock="route") as uow:
-        first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch)
+        weights = pl.DataFrame(
+            {"territory_id": ["WEST", "WEST"], "rep_id": ["jane", "bob"], "weight": [1.0, 2.5]}
+        )
+        first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch, weights=weights)
         uow.routing.save_pools({"WEST": {"pointers": {"jane": 1.0, "bob": 0.5}}}, NOW)
         uow.routing.finish_run(first, NOW)
     with store.unit_of_work(write=True, lock="route") as uow:
@@ -285,8 +288,16 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         assert path[0].path == [{"step": "pool", "inputs": "", "outcome": "jane"}]
         assert uow.routing.decisions_for("L-404") == []
         march = uow.routing.pooled_leads(date(2026, 3, 1), date(2026, 3, 3))
-        assert sorted(march.rows()) == [("WEST", "bob", None), ("WEST", "jane", 80)]
-        assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [("WEST", "cy", 20)]
+        assert sorted(march.rows()) == [(first, "WEST", "bob", None), (first, "WEST", "jane", 80)]
+        assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [
+            (second, "WEST", "cy", 20)
+        ]
+        # Each run keeps its pools' weights; a run stored without them has none.
+        assert sorted(uow.routing.pool_weights(date(2026, 3, 1), date(2026, 3, 3)).rows()) == [
+            (first, "WEST", "bob", 2.5),
+            (first, "WEST", "jane", 1.0),
+        ]
+        assert uow.routing.pool_weights(None, None, route_run_id=second).is_empty()
 
 
 # ---- locks (the real databases) ------------------------------------------------------------------

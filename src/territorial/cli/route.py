@@ -102,7 +102,12 @@ def route_fairness(
     start: Annotated[str | None, typer.Option("--from", help="First lead day (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last lead day (YYYY-MM-DD).")] = None,
     reps: Annotated[
-        Path | None, typer.Option("--reps", help="Reps file for the weights (default: the workspace's reps).")
+        Path | None,
+        typer.Option(
+            "--reps",
+            help="Reps file weighing leads routed before runs stored their weights "
+            "(default: the workspace's reps).",
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the report here (.csv or .parquet).")

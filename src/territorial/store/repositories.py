@@ -284,6 +284,9 @@ DECISION_TYPES = {
     "path": pl.String(),  # JSON list of {step, inputs, outcome}
 }
 
+POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
+POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
+
 
 class RoutingAudit(Repository):
     """Routing runs, their decisions with their paths, and where each pool's round robin stands."""
@@ -296,8 +299,10 @@ class RoutingAudit(Repository):
         started_at: datetime,
         decisions: pl.DataFrame,
         actor: str | None = None,
+        weights: pl.DataFrame | None = None,
     ) -> int:
-        """A routing run with its decisions (the DECISION_TYPES columns)."""
+        """A routing run with its decisions (the DECISION_TYPES columns) and the lead weight of each
+        rep in the pools it shared leads in (territory_id, rep_id, weight)."""
         connection = self._writing()
         run_id = int(
             connection.execute(
@@ -318,6 +323,12 @@ class RoutingAudit(Repository):
             tables.routing_decisions,
             decisions.select(pl.lit(run_id).alias("route_run_id"), *DECISION_TYPES),
         )
+        if weights is not None:
+            insert_frame(
+                connection,
+                tables.routing_pool_weights,
+                weights.select(pl.lit(run_id).alias("route_run_id"), *POOL_WEIGHT_TYPES),
+            )
         return run_id
 
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
@@ -407,19 +418,39 @@ class RoutingAudit(Repository):
     def pooled_leads(
         self, start: date | None, end: date | None, route_run_id: int | None = None
     ) -> pl.DataFrame:
-        """territory_id, rep_id, score of the leads shared by round robin, dated from `start` to `end`
-        (inclusive) or of one routing run."""
+        """route_run_id, territory_id, rep_id, score of the leads shared by round robin, dated from
+        `start` to `end` (inclusive) or of one routing run."""
         decisions = tables.routing_decisions
-        conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
-        if start is not None:
-            conditions.append(decisions.c.lead_day >= start)
-        if end is not None:
-            conditions.append(decisions.c.lead_day <= end)
-        if route_run_id is not None:
-            conditions.append(decisions.c.route_run_id == route_run_id)
         rows = self.connection.execute(
-            select(decisions.c.territory_id, decisions.c.rep_id, decisions.c.score).where(*conditions)
+            select(
+                decisions.c.route_run_id, decisions.c.territory_id, decisions.c.rep_id, decisions.c.score
+            ).where(*_pooled(start, end, route_run_id))
         ).all()
-        return pl.DataFrame(
-            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-        )
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOLED_TYPES}, orient="row")
+
+    def pool_weights(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        """route_run_id, territory_id, rep_id, weight: the pools' weights in the runs that shared the
+        leads `pooled_leads` gives for the same arguments (none for runs stored before weights were)."""
+        decisions, weights = tables.routing_decisions, tables.routing_pool_weights
+        runs = select(decisions.c.route_run_id).where(*_pooled(start, end, route_run_id)).distinct()
+        rows = self.connection.execute(
+            select(weights.c.route_run_id, *(weights.c[name] for name in POOL_WEIGHT_TYPES)).where(
+                weights.c.route_run_id.in_(runs)
+            )
+        ).all()
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOL_WEIGHT_TYPES}, orient="row")
+
+
+def _pooled(start: date | None, end: date | None, route_run_id: int | None) -> list[ColumnElement[bool]]:
+    """The leads shared by round robin, dated from `start` to `end` (inclusive) or of one run."""
+    decisions = tables.routing_decisions
+    conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
+    if start is not None:
+        conditions.append(decisions.c.lead_day >= start)
+    if end is not None:
+        conditions.append(decisions.c.lead_day <= end)
+    if route_run_id is not None:
+        conditions.append(decisions.c.route_run_id == route_run_id)
+    return conditions
