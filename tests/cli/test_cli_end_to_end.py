@@ -411,6 +411,24 @@ def test_explain_a_pool_with_its_owner(book: Path) -> None:
     assert "primary: east-ent wins. Rep: rep_e2." in explain(book, "A01")
 
 
+def test_explain_with_reps_agrees_with_assign_on_a_vacant_territory(book: Path, tmp_path: Path) -> None:
+    """rep_w is inactive: `assign --reps` leaves west vacant, and explain says so, from files or from
+    the workspace (`--plan ID`)."""
+    assert "primary: west wins. Rep: rep_w." in explain(book, "A06")
+    args = ["explain", "plan.yaml", "--accounts", "accounts.csv", "--reps", "reps.csv", "--account", "A06"]
+    from_files = ok(run_cli(book, *args))
+    assert "primary: west wins. Rep: none (vacant)." in from_files.stdout
+    assert "inactive reps get no accounts here: rep_w" in from_files.stderr
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    for step in (["init"], ["import", "accounts", "accounts.csv"], ["import", "reps", "reps.csv"]):
+        ok(run_cli(book, "--database-url", url, *step))
+    ok(run_cli(book, "--database-url", url, "plan", "add", "plan.yaml"))
+    stored = ok(run_cli(book, "--database-url", url, "explain", "--plan", "1", "--account", "A06"))
+    assert "primary: west wins. Rep: none (vacant)." in stored.stdout
+    both = run_cli(book, "--database-url", url, "explain", "plan.yaml", "--plan", "1", "--account", "A06")
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
 # ---- Parquet accounts ------------------------------------------------------------------
 
 

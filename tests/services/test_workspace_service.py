@@ -11,7 +11,7 @@ from workspace_books import write_book
 from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
-from territorial.services.assign import assign_files, assign_plan, run_results
+from territorial.services.assign import assign_files, assign_plan, explain_stored, run_results
 from territorial.services.imports import import_records
 from territorial.services.plans import add_plan, list_plans
 from territorial.services.unit_of_work import WorkspaceStore
@@ -43,6 +43,19 @@ def test_a_stored_run_gives_what_the_file_run_gives(store: WorkspaceStore, tmp_p
     assert_frame_equal(run_results(store, run.run_id), by_file.assignment.rows)
     assert_frame_equal(run.assignment.rows, by_file.assignment.rows)
     assert any("inactive reps get no accounts here: ghost" in str(w) for w in run.warnings)
+
+
+def test_explaining_a_workspace_account_applies_the_workspace_reps(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    files = write_book(tmp_path)
+    import_records(store, CTX, Entity.ACCOUNTS, files["accounts"])
+    import_records(store, CTX, Entity.REPS, files["reps"])
+    explained = explain_stored(store, add_plan(store, CTX, files["plan"]), "a-3")
+    assert explained.explanation.account_id == "A-3"
+    assert "primary: SOUTH wins. Rep: none (vacant)." in explained.explanation.resolution
+    with pytest.raises(BadInput, match="no account with account_id 'A-9'"):
+        explain_stored(store, 1, "A-9")
 
 
 def test_unknown_plans_and_runs_are_bad_input(store: WorkspaceStore) -> None:

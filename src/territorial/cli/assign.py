@@ -13,7 +13,13 @@ from territorial.cli.app import app, context_of, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import write_table
-from territorial.services.assign import assign_files, assign_plan, explain_account, validate_files
+from territorial.services.assign import (
+    assign_files,
+    assign_plan,
+    explain_account,
+    explain_stored,
+    validate_files,
+)
 
 PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
 
@@ -72,14 +78,35 @@ def assign(
 @app.command()
 @handled
 def explain(
-    plan: PlanArg,
-    accounts: Annotated[Path, typer.Option("--accounts", help="Accounts CSV or Parquet.")],
-    account: Annotated[str, typer.Option("--account", help="The account_id to explain.")],
+    ctx: typer.Context,
+    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="The account_id to explain.")] = None,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: inactive reps leave their territory.")
+    ] = None,
+    plan_id: Annotated[
+        int | None, typer.Option("--plan", help="A stored plan's id: explain a workspace account.")
+    ] = None,
 ) -> None:
-    """Walk the plan for one account: each rule's result, why, and how the winner was chosen."""
-    with stage_bar(err) as progress:
-        result = explain_account(plan, accounts, account, progress=progress)
-    render.explanation(Console(), result)
+    """Walk the plan for one account: each rule's result, why, and how the winner was chosen.
+
+    Either PLAN --accounts FILE [--reps FILE], or --plan ID (the workspace's accounts and reps), as
+    for `assign`: an inactive rep is not named, and the territory shows as vacant."""
+    if account is None:
+        raise BadInput.at("give the account to explain with --account ID", "--account")
+    if plan_id is not None:
+        if plan is not None or accounts is not None or reps is not None:
+            raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+        with stage_bar(err) as progress:
+            result = explain_stored(workspace_of(ctx), plan_id, account, progress)
+    elif plan is None or accounts is None:
+        raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "explain")
+    else:
+        with stage_bar(err) as progress:
+            result = explain_account(plan, accounts, account, reps, progress)
+    render.warnings(err, result.warnings)
+    render.explanation(Console(), result.explanation)
 
 
 @app.command()

@@ -76,7 +76,7 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     render.assignment_summary(out, run.assignment)
     account_id = _interesting_account(run.assignment.rows)
     out.print(f"5. Why is account {account_id} where it is?")
-    render.explanation(out, explain_account(plan_path, accounts_path, account_id))
+    render.explanation(out, explain_account(plan_path, accounts_path, account_id).explanation)
     leads_path = folder / "leads.csv"
     write_sample_leads(DEMO_ACCOUNTS, DEMO_LEADS, DEMO_SEED, leads_path)
     with err.status("Routing leads…") as status:

@@ -186,10 +186,57 @@ def validate_files(
     )
 
 
+@dataclass
+class AccountExplained:
+    explanation: Explanation
+    warnings: list[Problem]  # inactive reps taken out of their territories, among others
+
+
 def explain_account(
-    plan_path: str | Path, accounts_path: str | Path, account_id: str, progress: Progress = silent
-) -> Explanation:
-    plan, book, _warnings = load_checked(plan_path, accounts_path, progress)
+    plan_path: str | Path,
+    accounts_path: str | Path,
+    account_id: str,
+    reps_path: str | Path | None = None,
+    progress: Progress = silent,
+) -> AccountExplained:
+    """One account of a file walked through a plan file; a reps file applies as it does to `assign`,
+    so an inactive rep is not named as the owner of a territory that `assign` leaves vacant."""
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
+    if reps_path is not None:
+        plan, rep_warnings = apply_reps_file(plan, reps_path)
+        warnings += rep_warnings
+    return AccountExplained(explain(CompiledPlan(plan), account_record(book, account_id)), warnings)
+
+
+def explain_stored(
+    workspace: WorkspaceStore, plan_id: int, account_id: str, progress: Progress = silent
+) -> AccountExplained:
+    """One of the workspace's accounts walked through a stored plan, with the workspace's reps
+    applied as `assign --plan ID` applies them."""
+    plan, book, warnings = load_stored(workspace, plan_id, progress)
+    return AccountExplained(explain(CompiledPlan(plan), account_record(book, account_id)), warnings)
+
+
+def load_stored(
+    workspace: WorkspaceStore, plan_id: int, progress: Progress = silent
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """A stored plan checked against the workspace's accounts, with the workspace's reps applied as
+    a reps file would be: every plan rep must exist, inactive ones leave their territories."""
+    with workspace.unit_of_work() as uow:
+        progress(f"Reading plan {plan_id}", None)
+        plan = stored_plan(uow, plan_id)
+        progress("Reading the workspace's accounts", None)
+        book = load_accounts(uow, plan.fields)
+        reps = active_reps(uow)
+    warnings = check_plan(plan, book.schema, book.field_names)
+    if reps is not None:
+        plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
+        warnings += rep_warnings
+    return plan, book, warnings
+
+
+def account_record(book: AccountBook, account_id: str) -> dict[str, object]:
+    """An account's fields by its id (ignoring case when no id matches exactly)."""
     ids = book.frame.get_column(book.columns["account_id"])
     found = (ids == account_id).arg_true()
     if found.len() == 0:
@@ -197,8 +244,7 @@ def explain_account(
     if found.len() == 0:
         raise BadInput.at(f"no account with account_id {account_id!r}", book.file, None, None, "account_id")
     row = book.frame.row(int(found[0]), named=True)
-    account = {key: row[column] for key, column in book.columns.items()}
-    return explain(CompiledPlan(plan), account)
+    return {key: row[column] for key, column in book.columns.items()}
 
 
 @dataclass
@@ -215,16 +261,7 @@ def assign_plan(
     """Assign the workspace's accounts to a stored plan and keep the run and its results. The
     workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
     started = ctx.now()
-    with workspace.unit_of_work() as uow:
-        progress(f"Reading plan {plan_id}", None)
-        plan = stored_plan(uow, plan_id)
-        progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, plan.fields)
-        reps = active_reps(uow)
-    warnings = check_plan(plan, book.schema, book.field_names)
-    if reps is not None:
-        plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
-        warnings += rep_warnings
+    plan, book, warnings = load_stored(workspace, plan_id, progress)
     # A stored plan has no folder of its own: a potential model file is found from here.
     result = assign_book(plan, book, Path.cwd(), warnings, progress)
     progress(f"Storing {result.rows.height:,} results", None)
