@@ -97,3 +97,45 @@ def test_train_potential_then_assign_shows_potential_per_territory(tmp_path: Pat
     failed = run_cli(tmp_path, "assign", "plans/plan.yaml", "--accounts", "accounts.csv")
     assert failed.returncode == 2
     assert "plan.yaml:2" in failed.stderr and "deal_value.model" in failed.stderr
+
+
+def test_a_fit_model_with_no_signal_is_saved_only_with_force(tmp_path: Path) -> None:
+    """Three rows cannot be cross-validated: ROC AUC nan. It is refused, and nothing is written."""
+    (tmp_path / "history.csv").write_text("lead_id,visits,converted\nL1,3,1\nL2,5,0\nL3,4,1\n")
+    args = ["score", "train", "--history", "history.csv", "--label", "converted", "--out", "fit.model"]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == 2
+    assert "history.csv [--force]: the model has no signal: cross-validated ROC AUC nan" in refused.stderr
+    assert not (tmp_path / "fit.model").exists()
+    forced = run_cli(tmp_path, *args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "warning: the model has no signal" in forced.stderr and (tmp_path / "fit.model").exists()
+
+
+def test_a_potential_model_no_better_than_the_average_is_saved_only_with_force(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    n = 120
+    pl.DataFrame(
+        {
+            "industry": rng.choice(["Banking", "Retail"], n),
+            "employees": rng.integers(10, 5000, n),
+            "close_value": np.round(rng.uniform(1000, 9000, n)),  # unrelated to the account
+        }
+    ).write_csv(tmp_path / "deals.csv")
+    args = [
+        "score",
+        "train-potential",
+        "--history",
+        "deals.csv",
+        "--target",
+        "close_value",
+        "--out",
+        "p.model",
+    ]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == 2
+    assert "predicts close_value no better than its average" in refused.stderr
+    assert "--force saves it anyway" in refused.stderr and not (tmp_path / "p.model").exists()
+    forced = run_cli(tmp_path, *args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "saved because of --force" in forced.stderr and (tmp_path / "p.model").exists()

@@ -209,6 +209,13 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     console.print(table)
 
 
+def no_signal(console: Console, warning: str | None) -> None:
+    if warning is not None:
+        console.print(
+            f"[yellow]warning[/yellow]: {escape(warning)}; saved because of --force", highlight=False
+        )
+
+
 def potential_training(console: Console, report: PotentialReport, out: Path) -> None:
     console.print(
         f"potential model {report.version} ({report.estimator}) trained on {report.rows:,} rows "

@@ -23,6 +23,8 @@ from territorial.services.scoring import (
 
 score_app = group("score", "Fit scores (the chance that an account or lead converts) and account potential.")
 
+FORCE_HELP = "Save the model even when it has no signal (no better than chance or the average)."
+
 # A progress bar for inquiries appears only when the whole file will take longer than this.
 SHOW_PROGRESS_AFTER_SECONDS = 2.0
 
@@ -43,11 +45,16 @@ def score_train(
     estimator: Annotated[
         FitEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = FitEstimator.AUTO,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
-    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table."""
+    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table.
+    A model no better than chance (ROC AUC 0.5 or less, or none) is not saved without --force."""
     with stage_bar(err) as progress:
-        report = train_fit_model(history, label, _columns(exclude_columns), out, estimator, progress=progress)
+        report = train_fit_model(
+            history, label, _columns(exclude_columns), out, estimator, progress=progress, force=force
+        )
     render.training(Console(), report, out)
+    render.no_signal(err, report.warning)
 
 
 @score_app.command("train-potential")
@@ -70,12 +77,17 @@ def score_train_potential(
     estimator: Annotated[
         PotentialEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = PotentialEstimator.AUTO,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Train an account-potential model (e.g. expected deal value from won deals); prints
-    cross-validated R² and mean absolute error."""
+    cross-validated R² and mean absolute error. A model no better than the average (R² 0 or less)
+    is not saved without --force."""
     with err.status("Training with 5-fold cross-validation…"):
-        report = train_potential_model(history, target, _columns(exclude_columns), out, estimator, only)
+        report = train_potential_model(
+            history, target, _columns(exclude_columns), out, estimator, only, force=force
+        )
     render.potential_training(Console(), report, out)
+    render.no_signal(err, report.warning)
 
 
 @score_app.command("apply")

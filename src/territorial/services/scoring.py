@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from territorial.scoring.relevance import RelevanceModel
 
 RELEVANCE_BATCH = 256
+# A fit model whose cross-validated ROC AUC is at most 0.5 ranks leads no better than a coin (nan:
+# there were too few rows, or one class, to cross-validate); a potential model whose cross-validated
+# R² is at most 0 predicts no better than the average deal. Such a model has learnt nothing, and a
+# plan that uses it would score on noise, so it is saved only when asked to (--force).
+CHANCE_ROC_AUC = 0.5
+AVERAGE_R2 = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class TrainReport:
     features: list[str]
     excluded: list[str]
     dropped: list[str]
+    warning: str | None = None  # the model has no signal, and was saved because it was forced
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class PotentialReport:
     features: list[str]
     excluded: list[str]
     dropped: list[str]
+    warning: str | None = None  # the model has no signal, and was saved because it was forced
 
 
 # ---- fit: the chance that a lead or account converts ---------------------------------------------
@@ -76,8 +84,10 @@ def train_fit_model(
     estimator: FitEstimator = FitEstimator.AUTO,
     random_state: int = 0,
     progress: Progress = silent,
+    force: bool = False,
 ) -> TrainReport:
-    """Train on a history file, save the versioned model, and return the cross-validated figures."""
+    """Train on a history file, save the versioned model, and return the cross-validated figures.
+    A model no better than chance is refused (nothing is written) unless `force`."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from territorial.scoring.fit import FitModel, calibration_table, conversion_labels
@@ -92,24 +102,41 @@ def train_fit_model(
         model.fit(frame.drop(label), frame.get_column(label), exclude, progress)
     except BadInput as err:
         raise err.in_file(table.file) from None
-    progress("Saving the model file", 1.0)
-    write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
     y = model.cv_labels_
     probability = model.cv_probability_
-    has_cv = probability is not None
+    has_cv = probability is not None and len(np.unique(y)) == 2
+    roc_auc = float(roc_auc_score(y, probability)) if has_cv else math.nan
+    warning = None
+    if not roc_auc > CHANCE_ROC_AUC:  # nan too
+        warning = _no_signal(f"cross-validated ROC AUC {roc_auc:.4f}", "ranks leads no better than chance")
+        _refuse_unless(force, warning, table.file)
+    progress("Saving the model file", 1.0)
+    write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
     return TrainReport(
         estimator=model.chosen_estimator_,
         version=model.version_,
         rows=frame.height,
         positives=int(y.sum()),
-        roc_auc=float(roc_auc_score(y, probability)) if has_cv else math.nan,
+        roc_auc=roc_auc,
         pr_auc=float(average_precision_score(y, probability)) if has_cv else math.nan,
         calibration=calibration_table(y, probability) if probability is not None else pl.DataFrame(),
         candidate_roc_auc=dict(model.cv_roc_auc_),
         features=[f.name for f in model.features_],
         excluded=list(exclude),
         dropped=sorted(model.dropped_columns_),
+        warning=warning,
     )
+
+
+def _no_signal(figure: str, meaning: str) -> str:
+    return f"the model has no signal: {figure} (it {meaning})"
+
+
+def _refuse_unless(force: bool, warning: str, history: str | None) -> None:
+    if not force:
+        raise BadInput.at(
+            f"{warning}; it was not saved (--force saves it anyway)", history, subject="--force"
+        )
 
 
 def load_fit_model(path: str | Path) -> FitModel:
@@ -148,9 +175,11 @@ def train_potential_model(
     estimator: PotentialEstimator = PotentialEstimator.AUTO,
     only: str | None = None,
     random_state: int = 0,
+    force: bool = False,
 ) -> PotentialReport:
     """Train on a history file (optionally only the rows where COLUMN=VALUE), save the versioned model,
-    and return the cross-validated figures."""
+    and return the cross-validated figures. A model no better than the average is refused (nothing
+    is written) unless `force`."""
     from sklearn.metrics import mean_absolute_error, r2_score
 
     from territorial.scoring.model_file import fingerprint
@@ -166,22 +195,28 @@ def train_potential_model(
         model.fit(frame.drop(target), frame.get_column(target), exclude)
     except BadInput as err:
         raise err.in_file(table.file) from None
-    params = {**model.get_params(), "only": only}
-    write_model_file(model.to_bytes(fingerprint(frame, target, exclude, params)), out_path)
     prediction = model.cv_prediction_
     has_cv = prediction is not None
+    r2 = float(r2_score(y, prediction)) if has_cv else math.nan
+    warning = None
+    if not r2 > AVERAGE_R2:  # nan too
+        warning = _no_signal(f"cross-validated R² {r2:.4f}", f"predicts {target} no better than its average")
+        _refuse_unless(force, warning, table.file)
+    params = {**model.get_params(), "only": only}
+    write_model_file(model.to_bytes(fingerprint(frame, target, exclude, params)), out_path)
     return PotentialReport(
         estimator=model.chosen_estimator_,
         version=model.version_,
         rows=frame.height,
         target=target,
         target_mean=float(y.mean()),
-        r2=float(r2_score(y, prediction)) if has_cv else math.nan,
+        r2=r2,
         mae=float(mean_absolute_error(y, prediction)) if has_cv else math.nan,
         candidate_r2=dict(model.cv_r2_),
         features=[f.name for f in model.features_],
         excluded=list(exclude),
         dropped=sorted(model.dropped_columns_),
+        warning=warning,
     )
 
 
