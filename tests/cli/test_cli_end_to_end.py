@@ -160,6 +160,22 @@ def test_assign_stderr_summary_and_warnings(assigned: subprocess.CompletedProces
     assert f"plan.yaml:{WEST_LINE}" in err and "inactive reps get no accounts here: rep_w" in err
 
 
+def test_assign_shows_every_rep_and_every_territory_even_empty(
+    assigned: subprocess.CompletedProcess[str],
+) -> None:
+    """east-retail wins no account (its two ties go to east-smb): its territory and its rep are
+    exactly what a planner must see, so both are listed with 0."""
+    lines = assigned.stderr.splitlines()
+    territory = next(line for line in lines if "east-retail" in line and "rep_retail" in line)
+    assert territory.split("│")[4].strip() == "0"  # layer, territory, reps, then accounts
+    by_rep = lines.index(next(line for line in lines if "Assignment by rep" in line))
+    books = {cells[2].strip(): cells[3:6] for line in lines[by_rep:] if len(cells := line.split("│")) > 6}
+    assert [c.strip() for c in books["rep_retail"]] == ["east-retail", "0", "0"]
+    assert [c.strip() for c in books["rep_e1"]] == ["east-ent", "2", "2"]  # no workload field: 1 each
+    assert "rep_w" not in books  # inactive: out of the plan
+    assert "reps with no accounts: rep_retail" in assigned.stderr
+
+
 def test_inactive_rep_warning_names_the_territory(assigned: subprocess.CompletedProcess[str]) -> None:
     err = assigned.stderr
     warning = next(line for line in err.splitlines() if "inactive reps" in line)

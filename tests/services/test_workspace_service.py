@@ -63,3 +63,18 @@ def test_unknown_plans_and_runs_are_bad_input(store: WorkspaceStore) -> None:
         assign_plan(store, CTX, 7)
     with pytest.raises(BadInput, match="no assignment run with id 9"):
         run_results(store, 9)
+
+
+def test_a_stored_run_sums_each_reps_open_pipeline(store: WorkspaceStore, tmp_path: Path) -> None:
+    files = write_book(tmp_path)
+    (tmp_path / "opportunities.csv").write_text(
+        "opportunity_id,account_id,amount,closed,won\n"
+        "O-1,A-1,500,,\nO-2,A-1,250,,\nO-3,A-1,9000,2026-01-05,true\nO-4,A-2,100,,\n"
+    )
+    for entity, name in ((Entity.ACCOUNTS, "accounts"), (Entity.REPS, "reps")):
+        import_records(store, CTX, entity, files[name])
+    import_records(store, CTX, Entity.OPPORTUNITIES, tmp_path / "opportunities.csv")
+    books = assign_plan(store, CTX, add_plan(store, CTX, files["plan"])).assignment.reps
+    pipeline = dict(books.select("rep_id", "pipeline").iter_rows())
+    assert pipeline["jane"] == 750.0 and pipeline["dee"] == 100.0  # the won deal is not pipeline
+    assert set(pipeline) == {"jane", "bob", "cy", "dee"}  # ghost is inactive

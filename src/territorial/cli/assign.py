@@ -57,6 +57,7 @@ def assign(
                 write_table(stored.assignment.territories, summary)
         render.warnings(err, stored.warnings)
         render.assignment_summary(err, stored.assignment)
+        render.rep_books(err, stored.assignment.reps)
         print(stored.run_id)
         export = f"`territorial export assignments --run {stored.run_id}`"
         err.print(f"stored as run {stored.run_id}; {export} writes it out")
@@ -71,6 +72,7 @@ def assign(
             write_table(result.assignment.territories, summary)
     render.warnings(err, result.warnings)
     render.assignment_summary(err, result.assignment)
+    render.rep_books(err, result.assignment.reps)
     if out is not None:
         err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
 

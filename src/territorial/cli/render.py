@@ -33,9 +33,12 @@ def warnings(console: Console, problems: Sequence[Problem]) -> None:
 
 
 def assignment_summary(console: Console, result: Assignment) -> None:
-    terr = result.territories.filter((pl.col("accounts") > 0) | pl.col("vacant"))
+    # Every territory, those with no accounts too: an empty territory is what a planner must see. A
+    # long table shows the largest; the reps table after it names the reps left with nothing.
+    terr = result.territories
     shown = terr
     if terr.height > MAX_TERRITORY_ROWS:  # the largest, primary layer first
+        terr = terr.filter((pl.col("accounts") > 0) | pl.col("vacant"))
         shown = terr.sort([pl.col("layer") != PRIMARY, "layer", "accounts"], descending=[False, False, True])
     has_potential = "potential" in terr.columns  # only when the plan sets `potential:`
     table = Table(title="Assignment by territory", show_lines=False)
@@ -92,6 +95,32 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         )
     if result.ties:
         console.print("[yellow]ties were decided by plan order: set a priority to decide them[/yellow]")
+
+
+def rep_books(console: Console, books: pl.DataFrame) -> None:
+    """Each rep's book per layer, then the reps left with no accounts."""
+    if books.is_empty():
+        return
+    extra = [name for name in ("potential", "pipeline") if name in books.columns]
+    table = Table(title="Assignment by rep", show_lines=False)
+    for name in ("layer", "rep", "territories", "accounts", "workload", *extra):
+        justify = "left" if name in ("layer", "rep", "territories") else "right"
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in books.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+        table.add_row(
+            row["layer"],
+            escape(row["rep_id"]),
+            escape(row["territories"]),
+            f"{row['accounts']:,}",
+            f"{row['workload']:,.0f}",
+            *(f"{row[name]:,.0f}" for name in extra),
+        )
+    console.print(table)
+    if books.height > MAX_TERRITORY_ROWS:
+        console.print(f"… {books.height - MAX_TERRITORY_ROWS:,} more reps")
+    empty = books.filter(pl.col("accounts") == 0).get_column("rep_id").unique(maintain_order=True)
+    if empty.len():
+        console.print(f"[yellow]reps with no accounts: {escape(', '.join(empty.to_list()))}[/yellow]")
 
 
 def explanation(console: Console, result: Explanation) -> None:

@@ -20,6 +20,7 @@ from territorial.engine.explain import explain
 from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
+from territorial.engine.rep_books import rep_books
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import read_accounts
 from territorial.io.plan_file import load_plan
@@ -29,7 +30,7 @@ from territorial.services.context import Context
 from territorial.services.plans import stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.services.workspace import active_reps, load_accounts
+from territorial.services.workspace import active_reps, load_accounts, open_pipeline
 
 
 @dataclass
@@ -124,31 +125,39 @@ def assign_files(
 
 
 def assign_book(
-    plan: Plan, book: AccountBook, folder: Path, warnings: list[Problem], progress: Progress
+    plan: Plan,
+    book: AccountBook,
+    folder: Path,
+    warnings: list[Problem],
+    progress: Progress,
+    pipeline: pl.DataFrame | None = None,
 ) -> Assignment:
-    """The checked book assigned, each territory's potential summed (a model file is found in
-    `folder`); warnings about potential are added to `warnings`."""
+    """The checked book assigned, each territory's and rep's potential summed (a model file is found
+    in `folder`; warnings about potential are added to `warnings`) and, when given (account_id,
+    value), each rep's open pipeline."""
     workload, null_workload = account_workload(plan, book)
     progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
+    by_account = None
     if plan.potential is not None:
         progress("Working out each account's potential", None)
         potential = account_potential(plan, book, folder, warnings)
-        result.territories = with_potential(result, book, potential)
+        by_account = pl.DataFrame(
+            {"account_id": book.frame.get_column(book.columns["account_id"]), "value": potential}
+        )
+        result.territories = with_potential(result, by_account)
+    result.reps = rep_books(plan, result.rows, by_account, pipeline)
     return result
 
 
-def with_potential(result: Assignment, book: AccountBook, potential: pl.Series) -> pl.DataFrame:
-    """The territory summary with each territory's summed account potential."""
-    by_account = pl.DataFrame(
-        {"account_id": book.frame.get_column(book.columns["account_id"]), "potential": potential}
-    )
+def with_potential(result: Assignment, by_account: pl.DataFrame) -> pl.DataFrame:
+    """The territory summary with each territory's summed account potential (account_id, value)."""
     sums = (
         result.rows.select("account_id", "territory_id")
         .filter(pl.col("territory_id").is_not_null())
         .join(by_account, on="account_id", how="left")
         .group_by("territory_id")
-        .agg(pl.col("potential").sum())
+        .agg(pl.col("value").sum().alias("potential"))
     )
     summary = result.territories.drop("potential", strict=False)
     return summary.join(sums, on="territory_id", how="left", maintain_order="left").with_columns(
@@ -262,8 +271,10 @@ def assign_plan(
     workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
     started = ctx.now()
     plan, book, warnings = load_stored(workspace, plan_id, progress)
+    with workspace.unit_of_work() as uow:
+        pipeline = open_pipeline(uow)
     # A stored plan has no folder of its own: a potential model file is found from here.
-    result = assign_book(plan, book, Path.cwd(), warnings, progress)
+    result = assign_book(plan, book, Path.cwd(), warnings, progress, pipeline)
     progress(f"Storing {result.rows.height:,} results", None)
     rows = result.rows.select(
         *[c for c in RESULT_COLUMNS if c != "reason"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
+import polars as pl
+
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
 from territorial.domain.fields import FieldType
@@ -24,6 +26,20 @@ def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBoo
     core = {name: ftype for name, ftype in ACCOUNTS.fields.items()}
     return type_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns), {**core, **declared}
+    )
+
+
+def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:
+    """account_id, value: the amount of each account's open opportunities (not closed, not won),
+    or None when the workspace has no opportunities."""
+    types = {"account_id": pl.String(), "amount": pl.Float64(), "closed": pl.Date(), "won": pl.Boolean()}
+    opportunities = uow.records.read(Entity.OPPORTUNITIES, types, active_only=True)
+    if opportunities.is_empty():
+        return None
+    return (
+        opportunities.filter(pl.col("closed").is_null() & pl.col("won").is_null())
+        .group_by("account_id")
+        .agg(pl.col("amount").fill_null(0.0).sum().alias("value"))
     )
 
 
