@@ -328,7 +328,7 @@ def test_validate_without_accounts_warns(tmp_path: Path) -> None:
 
 def test_validate_with_accounts_lists_overlaps(book: Path) -> None:
     out = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv")).stdout
-    assert "ok: 7 territories in 2 layers (primary, overlay)" in out
+    assert "1 account unassigned (no primary territory matches): 7 territories in 2 layers" in out
     assert "4 pairs of territories match the same accounts" in out
     pairs = [line.strip() for line in out.splitlines() if line.startswith("  primary:")]
     assert pairs[0] == "primary: east-smb & east-retail: 2 accounts"  # most shared first
@@ -367,6 +367,20 @@ def test_a_rule_that_only_compares_with_null_is_a_warning_not_a_crash(
     if command == "assign":
         got = [(r["account_id"], r["territory_id"]) for r in rows_of(result.stdout)]
         assert got == [("X1", "b"), ("X2", "b")]
+
+
+def test_validate_counts_the_unassigned_and_strict_exits_3(book: Path) -> None:
+    """A07 (TX) matches no primary territory: validate says so rather than "ok"; only --strict,
+    a check the user asked for, makes it exit 3."""
+    result = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv"))
+    assert "1 account unassigned (no primary territory matches): 7 territories" in result.stdout
+    assert "ok:" not in result.stdout
+    strict = run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv", "--strict")
+    assert strict.returncode == 3 and "1 account unassigned" in strict.stdout
+    (book / "placed.csv").write_text(ACCOUNTS.replace("A07,Eta,TX", "A07,Eta,NY"))
+    placed = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "placed.csv", "--strict"))
+    assert "ok: 7 territories" in placed.stdout
+    assert "ok: 7 territories" in ok(run_cli(book, "validate", "plan.yaml", "--strict")).stdout
 
 
 # ---- explain ---------------------------------------------------------------------------

@@ -115,6 +115,19 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "territory may take whole states (one account a state here: naming them is shorter). "
         "A-3, A-4 and A-6 are owned by reps not in two_reps.csv: they count as moved",
     },
+    ("tutorial", 1): {
+        "stdout": [
+            "1 account unassigned (no primary territory matches): 5 territories in 2 layers "
+            "(primary, security)",
+            "2 pairs of territories match the same accounts:",
+            "  primary: AMER & NAMED: 1 account",
+            "  primary: AMER-EAST & NAMED: 1 account",
+            "5 accounts missed at least one territory only because a field was empty (the rule was UNKNOWN)",
+            "",
+        ],
+        "why": "#18 slice 5 item 5: validate with accounts counts those that match no primary territory "
+        "(the one `assign` leaves unassigned) instead of saying ok; it still exits 0 (3 with --strict)",
+    },
     ("workspace", 20): {
         "exit_code": 0,
         "why": "`db upgrade` on an existing SQLite workspace works: WAL is set outside a transaction "

@@ -21,6 +21,9 @@ from territorial.services.assign import (
     validate_files,
 )
 
+# The exit code of a check the user asked for (--strict) that found something; 2 is bad input.
+CHECK_FAILED = 3
+
 PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
 
 
@@ -116,8 +119,14 @@ def explain(
 def validate(
     plan: PlanArg,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Check against this file too.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 when some accounts match no primary territory.")
+    ] = False,
 ) -> None:
-    """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
+    """Check a plan (and its fields against an accounts file); list overlaps and warnings, and count
+    the accounts that match no primary territory."""
     with stage_bar(err) as progress:
         result = validate_files(plan, accounts, progress=progress)
     render.validation(Console(), result)
+    if strict and result.unassigned:
+        raise typer.Exit(CHECK_FAILED)

@@ -141,8 +141,13 @@ def explanation(console: Console, result: Explanation) -> None:
 
 def validation(console: Console, result: Validation) -> None:
     warnings(console, result.warnings)
+    verdict = (
+        f"[yellow]{counted(result.unassigned, 'account')} unassigned[/yellow] (no primary territory matches)"
+        if result.unassigned
+        else "[green]ok[/green]"
+    )
     console.print(
-        f"[green]ok[/green]: {counted(len(result.plan.territories), 'territory')} in "
+        f"{verdict}: {counted(len(result.plan.territories), 'territory')} in "
         f"{counted(len(result.plan.layers), 'layer')} ({', '.join(result.plan.layers)})"
     )
     if result.overlaps is not None:

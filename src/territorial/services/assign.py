@@ -12,7 +12,7 @@ import polars as pl
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.domain.book import AccountBook
 from territorial.domain.explanation import Explanation
-from territorial.domain.plan import Plan
+from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
@@ -172,6 +172,7 @@ class Validation:
     overlaps: pl.DataFrame | None  # pairs of territories matching the same accounts
     skipped_on_null: int | None
     unknown_by_territory: pl.DataFrame | None
+    unassigned: int | None = None  # accounts that match no primary territory (with accounts only)
 
 
 def validate_files(
@@ -190,8 +191,16 @@ def validate_files(
     unknown = pl.DataFrame(
         {"territory_id": [t.id for t in plan.territories], "null_skipped": membership.unknown}
     ).filter(pl.col("null_skipped") > 0)
+    rows, territories = membership.pairs()
+    primary = np.array([t.layer == PRIMARY for t in plan.territories], bool)
+    placed = np.unique(rows[primary[territories]]).size if rows.size else 0
     return Validation(
-        plan, warnings, overlap_pairs(compiled, membership), int(membership.skipped_on_null.sum()), unknown
+        plan,
+        warnings,
+        overlap_pairs(compiled, membership),
+        int(membership.skipped_on_null.sum()),
+        unknown,
+        len(book) - placed,
     )
 
 
