@@ -176,6 +176,41 @@ def test_assign_shows_every_rep_and_every_territory_even_empty(
     assert "reps with no accounts: rep_retail" in assigned.stderr
 
 
+def test_assign_writes_the_exception_lists(book: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exceptions"
+    result = ok(run_cli(book, *assign_args("--out", str(tmp_path / "out.csv"), "--exceptions", str(folder))))
+    assert "exception lists in" in result.stderr and "unassigned 1, vacant 1, empty_fields 2, ties 2" in (
+        result.stderr
+    )
+
+    def read(name: str) -> list[tuple[str, ...]]:
+        return [tuple(row) for row in csv.reader(io.StringIO((folder / name).read_text()))]
+
+    assert read("unassigned.csv") == [
+        ("account_id", "reason"),
+        ("A07", "No primary territory matched."),
+    ]
+    assert read("vacant.csv") == [
+        ("account_id", "layer", "territory_id", "territory_name"),
+        ("A06", "primary", "west", "West"),
+    ]
+    assert read("empty_fields.csv") == [
+        ("account_id", "empty_fields", "primary_territory_id"),
+        ("A02", "industry", "east-smb"),
+        ("A10", "industry", "east-ent"),
+    ]
+    ties = read("ties.csv")
+    assert [row[:3] for row in ties] == [
+        ("account_id", "layer", "territory_id"),
+        ("A03", "primary", "east-smb"),
+        ("A11", "primary", "east-smb"),
+    ]
+    # The folder is made, but not its parents; that is checked before any work.
+    missing = run_cli(book, *assign_args("--exceptions", str(tmp_path / "no" / "such")))
+    assert missing.returncode == 2 and "does not exist; create it first" in missing.stderr
+    assert missing.stdout == ""
+
+
 def test_inactive_rep_warning_names_the_territory(assigned: subprocess.CompletedProcess[str]) -> None:
     err = assigned.stderr
     warning = next(line for line in err.splitlines() if "inactive reps" in line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 
@@ -12,10 +13,11 @@ from territorial.cli import render
 from territorial.cli.app import app, context_of, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
-from territorial.io.output import write_table
+from territorial.io.output import output_folder, write_table
 from territorial.services.assign import (
     assign_files,
     assign_plan,
+    assignment_exceptions,
     explain_account,
     explain_stored,
     validate_files,
@@ -45,10 +47,19 @@ def assign(
     summary: Annotated[
         Path | None, typer.Option("--summary", help="Write the per-territory summary here.")
     ] = None,
+    exceptions: Annotated[
+        Path | None,
+        typer.Option(
+            "--exceptions",
+            help="Folder (made if missing, not its parents) for the exception lists: unassigned.csv, "
+            "vacant.csv, empty_fields.csv, ties.csv.",
+        ),
+    ] = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
     Either PLAN --accounts FILE (files), or --plan ID (the workspace's accounts; the run is stored)."""
+    folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     if plan_id is not None:
         if plan is not None or accounts is not None or reps is not None:
             raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
@@ -61,6 +72,8 @@ def assign(
         render.warnings(err, stored.warnings)
         render.assignment_summary(err, stored.assignment)
         render.rep_books(err, stored.assignment.reps)
+        if folder is not None:
+            _write_exceptions(folder, assignment_exceptions(stored.plan, stored.book, stored.assignment))
         print(stored.run_id)
         export = f"`territorial export assignments --run {stored.run_id}`"
         err.print(f"stored as run {stored.run_id}; {export} writes it out")
@@ -76,8 +89,17 @@ def assign(
     render.warnings(err, result.warnings)
     render.assignment_summary(err, result.assignment)
     render.rep_books(err, result.assignment.reps)
+    if folder is not None:
+        _write_exceptions(folder, assignment_exceptions(result.plan, result.book, result.assignment))
     if out is not None:
         err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
+
+
+def _write_exceptions(folder: Path, lists: dict[str, pl.DataFrame]) -> None:
+    for name, frame in lists.items():
+        write_table(frame, folder / f"{name}.csv")
+    counts = ", ".join(f"{name} {frame.height:,}" for name, frame in lists.items())
+    err.print(f"exception lists in {folder}: {counts}", highlight=False)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
+from territorial.engine.exceptions import exception_lists
 from territorial.engine.explain import explain
 from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
@@ -165,6 +166,32 @@ def with_potential(result: Assignment, by_account: pl.DataFrame) -> pl.DataFrame
     )
 
 
+def assignment_exceptions(plan: Plan, book: AccountBook, result: Assignment) -> dict[str, pl.DataFrame]:
+    """The exception lists (engine.exceptions) of an assignment of `book`."""
+    compiled = CompiledPlan(plan)
+    frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
+    missed = evaluate_membership(compiled, frame).skipped_on_null
+    fields = sorted(compiled.fields)
+    ids = book.frame.get_column(book.columns["account_id"])
+    values = book.frame.select(pl.col(book.columns[f]).alias(f) for f in fields if f in book.columns)
+    empty = (
+        values.with_columns(ids.alias("account_id"))
+        .filter(pl.Series(missed))
+        .select(
+            "account_id",
+            pl.concat_list(
+                pl.when(pl.col(f).is_null()).then(pl.lit(f)) for f in fields if f in values.columns
+            )
+            .list.drop_nulls()
+            .list.join(";")
+            .alias("empty_fields")
+            if values.width
+            else pl.lit("").alias("empty_fields"),
+        )
+    )
+    return exception_lists(result, empty)
+
+
 @dataclass
 class Validation:
     plan: Plan
@@ -269,6 +296,7 @@ def account_record(book: AccountBook, account_id: str) -> dict[str, object]:
 class StoredRun:
     run_id: int
     plan: Plan
+    book: AccountBook
     assignment: Assignment
     warnings: list[Problem]
 
@@ -293,7 +321,7 @@ def assign_plan(
         counts = (result.accounts, result.unassigned, result.ties)
         run_id = uow.runs.add(plan_id, started, *counts, result.reason_texts.to_list(), rows, ctx.actor)
         uow.runs.finish(run_id, ctx.now())
-    return StoredRun(run_id, plan, result, warnings)
+    return StoredRun(run_id, plan, book, result, warnings)
 
 
 def run_results(workspace: WorkspaceStore, run_id: int) -> pl.DataFrame:
