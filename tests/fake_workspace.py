@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
@@ -173,11 +173,23 @@ class FakeAssignmentRuns(_Repository):
         rows = results.select(*RESULT_TYPES).join(
             texts.with_columns(pl.col("reason_id").cast(pl.Int64)), on="reason_id", how="left"
         )
-        state.runs[run_id] = {"plan_id": plan_id, "rows": rows.drop("reason_id"), "finished_at": None}
+        counts = {"accounts": accounts, "unassigned": unassigned, "ties": ties}
+        state.runs[run_id] = {
+            "info": StoredRunInfo(run_id, plan_id, started_at, None, **counts, actor=actor),
+            "rows": rows.drop("reason_id"),
+        }
         return run_id
 
     def finish(self, run_id: int, finished_at: datetime) -> None:
-        self._writing().runs[run_id]["finished_at"] = finished_at
+        run = self._writing().runs[run_id]
+        run["info"] = replace(run["info"], finished_at=finished_at)
+
+    def list(self) -> list[StoredRunInfo]:
+        return [run["info"] for _run_id, run in sorted(self.state.runs.items())]
+
+    def get(self, run_id: int) -> StoredRunInfo | None:
+        run = self.state.runs.get(run_id)
+        return None if run is None else run["info"]
 
     def results(self, run_id: int) -> pl.DataFrame | None:
         run = self.state.runs.get(run_id)

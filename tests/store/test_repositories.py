@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
-from territorial.domain.stored import ImportCounts
+from territorial.domain.stored import ImportCounts, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import Workspace
@@ -214,6 +214,9 @@ def test_a_run_keeps_its_results_with_their_reasons(store: WorkspaceStore) -> No
         back = uow.runs.results(run_id)
         assert uow.runs.results(run_id + 1) is None
         assert uow.runs.results(2**64) is None
+        info = StoredRunInfo(run_id, plan_id, NOW, NOW, accounts=2, unassigned=1, ties=1)
+        assert uow.runs.list() == [info] and uow.runs.get(run_id) == info
+        assert uow.runs.get(run_id + 1) is None and uow.runs.get(2**64) is None
     assert back is not None
     assert back.sort("account_id", "layer").select(
         "account_id", "layer", "rep_id", "tie", "reason"

@@ -15,6 +15,7 @@ from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import output_folder, write_table
 from territorial.services.assign import (
+    AccountRef,
     assign_files,
     assign_plan,
     assignment_exceptions,
@@ -108,6 +109,9 @@ def explain(
     ctx: typer.Context,
     plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
     account: Annotated[str | None, typer.Option("--account", help="The account_id to explain.")] = None,
+    account_name: Annotated[
+        str | None, typer.Option("--account-name", help="Or the account's name (ignoring case).")
+    ] = None,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
     reps: Annotated[
         Path | None, typer.Option("--reps", help="Reps CSV: inactive reps leave their territory.")
@@ -120,18 +124,19 @@ def explain(
 
     Either PLAN --accounts FILE [--reps FILE], or --plan ID (the workspace's accounts and reps), as
     for `assign`: an inactive rep is not named, and the territory shows as vacant."""
-    if account is None:
-        raise BadInput.at("give the account to explain with --account ID", "--account")
+    if (account is None) == (account_name is None):
+        raise BadInput.at("give the account to explain with --account ID or --account-name NAME", "--account")
+    which = AccountRef(account) if account is not None else AccountRef(str(account_name), by_name=True)
     if plan_id is not None:
         if plan is not None or accounts is not None or reps is not None:
             raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
         with stage_bar(err) as progress:
-            result = explain_stored(workspace_of(ctx), plan_id, account, progress)
+            result = explain_stored(workspace_of(ctx), plan_id, which, progress)
     elif plan is None or accounts is None:
         raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "explain")
     else:
         with stage_bar(err) as progress:
-            result = explain_account(plan, accounts, account, reps, progress)
+            result = explain_account(plan, accounts, which, reps, progress)
     render.warnings(err, result.warnings)
     render.explanation(Console(), result.explanation)
 

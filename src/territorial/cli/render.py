@@ -16,6 +16,7 @@ from territorial.domain.plan import PRIMARY
 from territorial.errors import Problem
 from territorial.services.assign import Validation
 from territorial.services.imports import ImportReport
+from territorial.services.runs import RunShown
 from territorial.services.scoring import PotentialReport, TrainReport
 
 MAX_TERRITORY_ROWS = 40
@@ -177,6 +178,64 @@ def plans(console: Console, frame: pl.DataFrame) -> None:
         table.add_column(name, overflow="fold")
     for row in frame.iter_rows():
         table.add_row(*(escape(str(v)) for v in row))
+    console.print(table)
+
+
+def runs(console: Console, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        console.print("no assignment runs yet; `territorial assign --plan ID` makes one")
+        return
+    table = Table(title="Assignment runs")
+    for name in frame.columns:
+        table.add_column(
+            name, overflow="fold", justify="right" if frame.schema[name].is_integer() else "left"
+        )
+    for row in frame.iter_rows():
+        table.add_row(
+            *(
+                "" if v is None else escape(f"{v:%Y-%m-%d %H:%M}" if name == "started_at" else str(v))
+                for name, v in zip(frame.columns, row, strict=True)
+            )
+        )
+    console.print(table)
+
+
+def run_shown(console: Console, shown: RunShown) -> None:
+    info = shown.info
+    plan = f"plan {info.plan_id}" + (f" ({escape(shown.plan_name)})" if shown.plan_name else "")
+    console.print(
+        f"run {info.run_id}: {plan}, {info.started_at:%Y-%m-%d %H:%M}"
+        + (f" by {escape(info.actor)}" if info.actor else "")
+        + f"; {info.accounts:,} accounts, {info.unassigned:,} unassigned, {info.ties:,} ties",
+        highlight=False,
+    )
+    table = Table(title=f"Run {info.run_id} by territory and rep")
+    for name in ("layer", "territory", "rep", "accounts", "workload"):
+        table.add_column(
+            name, overflow="fold", justify="right" if name in ("accounts", "workload") else "left"
+        )
+    for row in shown.by_territory.iter_rows(named=True):
+        territory = (
+            escape(row["territory_id"]) if row["territory_id"] is not None else "[red]unassigned[/red]"
+        )
+        rep = (
+            escape(row["rep_id"])
+            if row["rep_id"] is not None
+            else ("[red]vacant[/red]" if row["territory_id"] else "")
+        )
+        table.add_row(row["layer"], territory, rep, f"{row['accounts']:,}", f"{row['workload']:,.0f}")
+    console.print(table)
+
+
+def found_accounts(console: Console, frame: pl.DataFrame, text: str) -> None:
+    if frame.height == 0:
+        console.print(f"no active account's name or website holds {escape(repr(text))}", highlight=False)
+        return
+    table = Table(title=f"Accounts matching {escape(repr(text))}")
+    for name in frame.columns:
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
     console.print(table)
 
 

@@ -237,29 +237,46 @@ class AccountExplained:
     warnings: list[Problem]  # inactive reps taken out of their territories, among others
 
 
+@dataclass(frozen=True)
+class AccountRef:
+    """Which account to explain: by its id, or by its name when `by_name`."""
+
+    text: str
+    by_name: bool = False
+
+    def record_in(self, book: AccountBook) -> dict[str, object]:
+        account_id = account_id_named(book, self.text) if self.by_name else self.text
+        return account_record(book, account_id)
+
+
 def explain_account(
     plan_path: str | Path,
     accounts_path: str | Path,
-    account_id: str,
+    account: str | AccountRef,
     reps_path: str | Path | None = None,
     progress: Progress = silent,
 ) -> AccountExplained:
-    """One account of a file walked through a plan file; a reps file applies as it does to `assign`,
-    so an inactive rep is not named as the owner of a territory that `assign` leaves vacant."""
+    """One account of a file (an id, or an AccountRef) walked through a plan file; a reps file
+    applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
+    `assign` leaves vacant."""
     plan, book, warnings = load_checked(plan_path, accounts_path, progress)
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path)
         warnings += rep_warnings
-    return AccountExplained(explain(CompiledPlan(plan), account_record(book, account_id)), warnings)
+    return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
 
 
 def explain_stored(
-    workspace: WorkspaceStore, plan_id: int, account_id: str, progress: Progress = silent
+    workspace: WorkspaceStore, plan_id: int, account: str | AccountRef, progress: Progress = silent
 ) -> AccountExplained:
     """One of the workspace's accounts walked through a stored plan, with the workspace's reps
     applied as `assign --plan ID` applies them."""
     plan, book, warnings = load_stored(workspace, plan_id, progress)
-    return AccountExplained(explain(CompiledPlan(plan), account_record(book, account_id)), warnings)
+    return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
+
+
+def _ref(account: str | AccountRef) -> AccountRef:
+    return account if isinstance(account, AccountRef) else AccountRef(account)
 
 
 def load_stored(
@@ -278,6 +295,28 @@ def load_stored(
         plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
         warnings += rep_warnings
     return plan, book, warnings
+
+
+def account_id_named(book: AccountBook, name: str) -> str:
+    """The id of the one account called `name` (ignoring case and surrounding spaces)."""
+    if "name" not in book.columns:
+        raise BadInput.at("the accounts have no name column to look the account up by", book.file)
+    names = book.frame.get_column(book.columns["name"]).cast(pl.String).str.strip_chars().str.to_lowercase()
+    ids = book.frame.get_column(book.columns["account_id"]).filter(names == name.strip().lower())
+    if ids.len() == 0:
+        raise BadInput.at(
+            f"no account named {name!r} (`territorial account find` searches names)",
+            book.file,
+            subject="name",
+        )
+    if ids.len() > 1:
+        listed = ", ".join(sorted(ids.cast(pl.String).to_list())[:10])
+        raise BadInput.at(
+            f"{ids.len()} accounts are named {name!r} ({listed}); give --account ID",
+            book.file,
+            subject="name",
+        )
+    return str(ids[0])
 
 
 def account_record(book: AccountBook, account_id: str) -> dict[str, object]:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
@@ -245,6 +245,20 @@ class AssignmentRuns(Repository):
     def finish(self, run_id: int, finished_at: datetime) -> None:
         runs = tables.assignment_runs
         self._writing().execute(update(runs).where(runs.c.run_id == run_id).values(finished_at=finished_at))
+
+    def list(self) -> list[StoredRunInfo]:
+        """Every run, oldest first."""
+        rows = self.connection.execute(
+            select(tables.assignment_runs).order_by(tables.assignment_runs.c.run_id)
+        ).all()
+        return [StoredRunInfo(**row._mapping) for row in rows]
+
+    def get(self, run_id: int) -> StoredRunInfo | None:
+        if not 0 <= run_id <= LARGEST_ID:
+            return None
+        runs = tables.assignment_runs
+        row = self.connection.execute(select(runs).where(runs.c.run_id == run_id)).first()
+        return None if row is None else StoredRunInfo(**row._mapping)
 
     def results(self, run_id: int) -> pl.DataFrame | None:
         """A stored run's rows with their reason text (`reason`), in no particular order; None when
