@@ -69,7 +69,7 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     plan_id = add_plan(workspace, ctx, plan_path)
     with err.status("Assigning…") as status:
         run = assign_plan(workspace, ctx, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
-        written = export_run(workspace, run.run_id, "csv", folder / "export")
+        written = export_run(workspace, run.run_id, "csv", folder / "export").written
         write_table(run.assignment.territories, folder / "territories.csv")
     out.print(f"4. Plan {plan_id} assigned as run {run.run_id}; exported to {', '.join(map(str, written))}")
     render.warnings(out, run.warnings)
