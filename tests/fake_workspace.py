@@ -236,6 +236,9 @@ class FakeRoutingAudit(_Repository):
                 )
         return found
 
+    def routed_among(self, lead_ids: Iterable[str]) -> set[str]:
+        return set(lead_ids) & {d["lead_id"] for d in self.state.decisions}
+
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
         import json
 

@@ -290,6 +290,7 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         ]
         assert path[0].path == [{"step": "pool", "inputs": "", "outcome": "jane"}]
         assert uow.routing.decisions_for("L-404") == []
+        assert uow.routing.routed_among(["L-1", "L-3", "L-404", "L-1"]) == {"L-1", "L-3"}
         march = uow.routing.pooled_leads(date(2026, 3, 1), date(2026, 3, 3))
         assert sorted(march.rows()) == [(first, "WEST", "bob", None), (first, "WEST", "jane", 80)]
         assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [

@@ -17,7 +17,7 @@ from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.lead_audit import explain_lead, fairness_report
 from territorial.services.plans import plan_reference
-from territorial.services.routing import route_leads
+from territorial.services.routing import open_router, route_leads, route_workspace_leads
 
 route_app = group(
     "route",
@@ -38,8 +38,24 @@ def _day(text: str | None, option: str) -> date | None:
 @handled
 def route_batch(
     ctx: typer.Context,
-    leads: Annotated[Path, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")],
-    plan: Annotated[str, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")],
+    leads: Annotated[
+        Path | None, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")
+    ] = None,
+    from_workspace: Annotated[
+        bool,
+        typer.Option(
+            "--workspace", help="Route the leads imported into the workspace that were never routed."
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="With --workspace: only leads created on or after this day (YYYY-MM-DD)."
+        ),
+    ] = None,
     reps: Annotated[
         Path | None,
         typer.Option("--reps", help="Reps file (default: the workspace's reps): lead_weight, caps, skills."),
@@ -56,14 +72,29 @@ def route_batch(
     ] = None,
 ) -> None:
     """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
+    The leads come from a file, or with --workspace are the imported leads never routed yet.
 
     Writes lead_id, decision, rep_id, territory_id, matched_account_id, score, reason (then relevance,
     product and queue); every decision is stored with its path for `territorial route explain`."""
-    day = _day(on, "--date")
+    day, first = _day(on, "--date"), _day(since, "--since")
+    if plan is None:
+        raise BadInput.at("give the plan to route by with --plan FILE or --plan ID", "--plan")
+    if (leads is None) == (not from_workspace):
+        raise BadInput.at("give either a LEADS file or --workspace for the imported leads", "--workspace")
+    if first is not None and not from_workspace:
+        raise BadInput.at("--since picks among the workspace's leads: give --workspace too", "--since")
     target = plan_reference(plan)
     workspace = workspace_of(ctx)
     with stage_bar(err) as progress:
-        batch = route_leads(workspace, context_of(ctx), leads, target, reps, availability, day, progress)
+        if leads is not None:
+            batch = route_leads(workspace, context_of(ctx), leads, target, reps, availability, day, progress)
+        else:
+            router = open_router(workspace, target, reps, availability, progress)
+            waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress)
+            if waiting is None:
+                err.print("no imported leads are waiting to be routed" + (f" since {since}" if since else ""))
+                return
+            batch = waiting
         write_table(batch.rows, out)
     warnings(err, batch.warnings)
     routing_render.batch_summary(err, batch.decisions)

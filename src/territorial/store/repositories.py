@@ -19,7 +19,7 @@ from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
 from territorial.store.bulk import insert_frame, read_frame, text_of, upsert_frame
 
-# Emails looked up per query: well under SQLite's limit on bound parameters.
+# Emails (or lead ids) looked up per query: well under SQLite's limit on bound parameters.
 EMAILS_PER_QUERY = 500
 # A stored id beyond a 64-bit integer is in no table, and the drivers refuse to compare with it.
 LARGEST_ID = 2**63 - 1
@@ -397,6 +397,20 @@ class RoutingAudit(Repository):
                 found[row.email] = EarlierLead(
                     row.email, row.lead_id, row.lead_day, row.rep_id, row.territory_id
                 )
+        return found
+
+    def routed_among(self, lead_ids: Iterable[str]) -> set[str]:
+        """Which of these leads have a stored decision (were routed at least once)."""
+        decisions = tables.routing_decisions
+        wanted = sorted(set(lead_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), EMAILS_PER_QUERY):
+            rows = self.connection.execute(
+                select(decisions.c.lead_id)
+                .where(decisions.c.lead_id.in_(wanted[start : start + EMAILS_PER_QUERY]))
+                .distinct()
+            ).all()
+            found.update(row.lead_id for row in rows)
         return found
 
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
