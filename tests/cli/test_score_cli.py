@@ -139,3 +139,35 @@ def test_a_potential_model_no_better_than_the_average_is_saved_only_with_force(t
     forced = run_cli(tmp_path, *args, "--force")
     assert forced.returncode == 0, forced.stderr
     assert "saved because of --force" in forced.stderr and (tmp_path / "p.model").exists()
+
+
+def test_validating_over_time_reports_both_figures(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 200
+    visits = rng.poisson(5, n)
+    converted = (rng.random(n) < 1 / (1 + np.exp(-(visits - 5) * 0.9))).astype(int)
+    days = [f"2026-{1 + i * 6 // n:02d}-{1 + i % 28:02d}" for i in range(n)]
+    pl.DataFrame({"visits": visits, "created": days, "converted": converted}).write_csv(tmp_path / "h.csv")
+    args = ["score", "train", "--history", "h.csv", "--label", "converted", "--estimator", "logistic"]
+    trained = run_cli(
+        tmp_path, *args, "--exclude-columns", "created", "--validate", "time:created", "--out", "m"
+    )
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.splitlines()
+    assert lines[1].startswith("cross-validated ROC AUC")
+    assert (
+        lines[2].startswith("over time ROC AUC 0.")
+        and "trained on the 160 rows with created up to" in lines[2]
+    )
+    assert "tested on the 40 newer ones" in lines[2]
+    for validate, message in (
+        ("random", "expected time:COLUMN"),
+        ("time:closed", "no date column 'closed'"),
+    ):
+        bad = run_cli(tmp_path, *args, "--validate", validate, "--out", "x")
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
+    (tmp_path / "odd.csv").write_text("visits,created,converted\n1,2026-01-02,1\n2,soon,0\n3,2026-01-03,1\n")
+    odd = run_cli(tmp_path, "score", "train", "--history", "odd.csv", "--label", "converted", "--validate",
+                  "time:created", "--out", "x")  # fmt: skip
+    assert odd.returncode == 2 and "odd.csv:3 [created]: expected a date, got 'soon' (1 undated" in odd.stderr
+    assert not (tmp_path / "x").exists()

@@ -292,6 +292,14 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     console.print(
         f"cross-validated ROC AUC {report.roc_auc:.4f}   PR AUC {report.pr_auc:.4f}", highlight=False
     )
+    over_time = report.time_validation
+    if over_time is not None:
+        console.print(
+            f"over time ROC AUC {over_time.roc_auc:.4f}: trained on the {over_time.trained:,} rows with "
+            f"{escape(over_time.column)} up to {over_time.last_trained}, tested on the {over_time.tested:,} "
+            "newer ones",
+            highlight=False,
+        )
     if report.excluded:
         console.print(f"excluded: {escape(', '.join(report.excluded))}")
     table = Table(title="Calibration (out-of-fold)")

@@ -46,12 +46,27 @@ def score_train(
         FitEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = FitEstimator.AUTO,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    validate: Annotated[
+        str | None,
+        typer.Option(
+            "--validate",
+            help="time:COLUMN also trains on the older rows by that date column and tests on the newest "
+            "fifth, reported beside the cross-validated figure.",
+        ),
+    ] = None,
 ) -> None:
     """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table.
     A model no better than chance (ROC AUC 0.5 or less, or none) is not saved without --force."""
     with stage_bar(err) as progress:
         report = train_fit_model(
-            history, label, _columns(exclude_columns), out, estimator, progress=progress, force=force
+            history,
+            label,
+            _columns(exclude_columns),
+            out,
+            estimator,
+            progress=progress,
+            force=force,
+            validate=validate,
         )
     render.training(Console(), report, out)
     render.no_signal(err, report.warning)
