@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,11 +17,17 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
-from territorial.store.repositories import DECISION_TYPES, HISTORY_SINCE, RESULT_TYPES
+from territorial.store.repositories import (
+    DECISION_TYPES,
+    HISTORY_SINCE,
+    POOL_WEIGHT_TYPES,
+    POOLED_TYPES,
+    RESULT_TYPES,
+)
 
 BOOKKEEPING = {"active": pl.Boolean(), "updated_at": pl.Datetime()}
 
@@ -42,6 +48,7 @@ class State:
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     routing_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    pool_weights: list[dict[str, Any]] = field(default_factory=list)
     pools: dict[str, Any] = field(default_factory=dict)
 
 
@@ -181,11 +188,23 @@ class FakeAssignmentRuns(_Repository):
         rows = results.select(*RESULT_TYPES).join(
             texts.with_columns(pl.col("reason_id").cast(pl.Int64)), on="reason_id", how="left"
         )
-        state.runs[run_id] = {"plan_id": plan_id, "rows": rows.drop("reason_id"), "finished_at": None}
+        counts = {"accounts": accounts, "unassigned": unassigned, "ties": ties}
+        state.runs[run_id] = {
+            "info": StoredRunInfo(run_id, plan_id, started_at, None, **counts, actor=actor),
+            "rows": rows.drop("reason_id"),
+        }
         return run_id
 
     def finish(self, run_id: int, finished_at: datetime) -> None:
-        self._writing().runs[run_id]["finished_at"] = finished_at
+        run = self._writing().runs[run_id]
+        run["info"] = replace(run["info"], finished_at=finished_at)
+
+    def list(self) -> list[StoredRunInfo]:
+        return [run["info"] for _run_id, run in sorted(self.state.runs.items())]
+
+    def get(self, run_id: int) -> StoredRunInfo | None:
+        run = self.state.runs.get(run_id)
+        return None if run is None else run["info"]
 
     def results(self, run_id: int) -> pl.DataFrame | None:
         run = self.state.runs.get(run_id)
@@ -201,12 +220,16 @@ class FakeRoutingAudit(_Repository):
         started_at: datetime,
         decisions: pl.DataFrame,
         actor: str | None = None,
+        weights: pl.DataFrame | None = None,
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1
         state.routing_runs[run_id] = {"plan_name": plan_name, "source": source}
         for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
             state.decisions.append({**row, "route_run_id": run_id})
+        if weights is not None:
+            for row in weights.select(*POOL_WEIGHT_TYPES).iter_rows(named=True):
+                state.pool_weights.append({"route_run_id": run_id, **row})
         return run_id
 
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
@@ -227,6 +250,9 @@ class FakeRoutingAudit(_Repository):
                     d["email"], d["lead_id"], d["lead_day"], d["rep_id"], d["territory_id"]
                 )
         return found
+
+    def routed_among(self, lead_ids: Iterable[str]) -> set[str]:
+        return set(lead_ids) & {d["lead_id"] for d in self.state.decisions}
 
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
         import json
@@ -257,16 +283,27 @@ class FakeRoutingAudit(_Repository):
         self, start: date | None, end: date | None, route_run_id: int | None = None
     ) -> pl.DataFrame:
         rows = [
-            (d["territory_id"], d["rep_id"], d["score"])
+            (d["route_run_id"], d["territory_id"], d["rep_id"], d["score"])
+            for d in self._pooled(start, end, route_run_id)
+        ]
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOLED_TYPES}, orient="row")
+
+    def pool_weights(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        runs = {d["route_run_id"] for d in self._pooled(start, end, route_run_id)}
+        rows = [w for w in self.state.pool_weights if w["route_run_id"] in runs]
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOL_WEIGHT_TYPES})
+
+    def _pooled(self, start: date | None, end: date | None, route_run_id: int | None) -> list[dict[str, Any]]:
+        return [
+            d
             for d in self.state.decisions
             if d["in_pool"]
             and (start is None or d["lead_day"] >= start)
             and (end is None or d["lead_day"] <= end)
             and (route_run_id is None or d["route_run_id"] == route_run_id)
         ]
-        return pl.DataFrame(
-            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-        )
 
 
 class FakeUnitOfWork:

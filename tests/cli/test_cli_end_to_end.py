@@ -160,6 +160,57 @@ def test_assign_stderr_summary_and_warnings(assigned: subprocess.CompletedProces
     assert f"plan.yaml:{WEST_LINE}" in err and "inactive reps get no accounts here: rep_w" in err
 
 
+def test_assign_shows_every_rep_and_every_territory_even_empty(
+    assigned: subprocess.CompletedProcess[str],
+) -> None:
+    """east-retail wins no account (its two ties go to east-smb): its territory and its rep are
+    exactly what a planner must see, so both are listed with 0."""
+    lines = assigned.stderr.splitlines()
+    territory = next(line for line in lines if "east-retail" in line and "rep_retail" in line)
+    assert territory.split("│")[4].strip() == "0"  # layer, territory, reps, then accounts
+    by_rep = lines.index(next(line for line in lines if "Assignment by rep" in line))
+    books = {cells[2].strip(): cells[3:6] for line in lines[by_rep:] if len(cells := line.split("│")) > 6}
+    assert [c.strip() for c in books["rep_retail"]] == ["east-retail", "0", "0"]
+    assert [c.strip() for c in books["rep_e1"]] == ["east-ent", "2", "2"]  # no workload field: 1 each
+    assert "rep_w" not in books  # inactive: out of the plan
+    assert "reps with no accounts: rep_retail" in assigned.stderr
+
+
+def test_assign_writes_the_exception_lists(book: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exceptions"
+    result = ok(run_cli(book, *assign_args("--out", str(tmp_path / "out.csv"), "--exceptions", str(folder))))
+    assert "exception lists in" in result.stderr and "unassigned 1, vacant 1, empty_fields 2, ties 2" in (
+        result.stderr
+    )
+
+    def read(name: str) -> list[tuple[str, ...]]:
+        return [tuple(row) for row in csv.reader(io.StringIO((folder / name).read_text()))]
+
+    assert read("unassigned.csv") == [
+        ("account_id", "reason"),
+        ("A07", "No primary territory matched."),
+    ]
+    assert read("vacant.csv") == [
+        ("account_id", "layer", "territory_id", "territory_name"),
+        ("A06", "primary", "west", "West"),
+    ]
+    assert read("empty_fields.csv") == [
+        ("account_id", "empty_fields", "primary_territory_id"),
+        ("A02", "industry", "east-smb"),
+        ("A10", "industry", "east-ent"),
+    ]
+    ties = read("ties.csv")
+    assert [row[:3] for row in ties] == [
+        ("account_id", "layer", "territory_id"),
+        ("A03", "primary", "east-smb"),
+        ("A11", "primary", "east-smb"),
+    ]
+    # The folder is made, but not its parents; that is checked before any work.
+    missing = run_cli(book, *assign_args("--exceptions", str(tmp_path / "no" / "such")))
+    assert missing.returncode == 2 and "does not exist; create it first" in missing.stderr
+    assert missing.stdout == ""
+
+
 def test_inactive_rep_warning_names_the_territory(assigned: subprocess.CompletedProcess[str]) -> None:
     err = assigned.stderr
     warning = next(line for line in err.splitlines() if "inactive reps" in line)
@@ -312,7 +363,7 @@ def test_validate_without_accounts_warns(tmp_path: Path) -> None:
 
 def test_validate_with_accounts_lists_overlaps(book: Path) -> None:
     out = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv")).stdout
-    assert "ok: 7 territories in 2 layers (primary, overlay)" in out
+    assert "1 account unassigned (no primary territory matches): 7 territories in 2 layers" in out
     assert "4 pairs of territories match the same accounts" in out
     pairs = [line.strip() for line in out.splitlines() if line.startswith("  primary:")]
     assert pairs[0] == "primary: east-smb & east-retail: 2 accounts"  # most shared first
@@ -351,6 +402,20 @@ def test_a_rule_that_only_compares_with_null_is_a_warning_not_a_crash(
     if command == "assign":
         got = [(r["account_id"], r["territory_id"]) for r in rows_of(result.stdout)]
         assert got == [("X1", "b"), ("X2", "b")]
+
+
+def test_validate_counts_the_unassigned_and_strict_exits_3(book: Path) -> None:
+    """A07 (TX) matches no primary territory: validate says so rather than "ok"; only --strict,
+    a check the user asked for, makes it exit 3."""
+    result = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv"))
+    assert "1 account unassigned (no primary territory matches): 7 territories" in result.stdout
+    assert "ok:" not in result.stdout
+    strict = run_cli(book, "validate", "plan.yaml", "--accounts", "accounts.csv", "--strict")
+    assert strict.returncode == 3 and "1 account unassigned" in strict.stdout
+    (book / "placed.csv").write_text(ACCOUNTS.replace("A07,Eta,TX", "A07,Eta,NY"))
+    placed = ok(run_cli(book, "validate", "plan.yaml", "--accounts", "placed.csv", "--strict"))
+    assert "ok: 7 territories" in placed.stdout
+    assert "ok: 7 territories" in ok(run_cli(book, "validate", "plan.yaml", "--strict")).stdout
 
 
 # ---- explain ---------------------------------------------------------------------------
@@ -409,6 +474,24 @@ def test_explain_an_unassigned_account(book: Path) -> None:
 
 def test_explain_a_pool_with_its_owner(book: Path) -> None:
     assert "primary: east-ent wins. Rep: rep_e2." in explain(book, "A01")
+
+
+def test_explain_with_reps_agrees_with_assign_on_a_vacant_territory(book: Path, tmp_path: Path) -> None:
+    """rep_w is inactive: `assign --reps` leaves west vacant, and explain says so, from files or from
+    the workspace (`--plan ID`)."""
+    assert "primary: west wins. Rep: rep_w." in explain(book, "A06")
+    args = ["explain", "plan.yaml", "--accounts", "accounts.csv", "--reps", "reps.csv", "--account", "A06"]
+    from_files = ok(run_cli(book, *args))
+    assert "primary: west wins. Rep: none (vacant)." in from_files.stdout
+    assert "inactive reps get no accounts here: rep_w" in from_files.stderr
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    for step in (["init"], ["import", "accounts", "accounts.csv"], ["import", "reps", "reps.csv"]):
+        ok(run_cli(book, "--database-url", url, *step))
+    ok(run_cli(book, "--database-url", url, "plan", "add", "plan.yaml"))
+    stored = ok(run_cli(book, "--database-url", url, "explain", "--plan", "1", "--account", "A06"))
+    assert "primary: west wins. Rep: none (vacant)." in stored.stdout
+    both = run_cli(book, "--database-url", url, "explain", "plan.yaml", "--plan", "1", "--account", "A06")
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 # ---- Parquet accounts ------------------------------------------------------------------

@@ -303,3 +303,34 @@ def test_fairness_from_later_than_to_is_refused(tmp_path: Path) -> None:
     result = ws(url, tmp_path, "route", "fairness", "--from", "2026-03-31", "--to", "2026-03-01")
     assert result.returncode == 2, result.stderr
     assert "--from: --from 2026-03-31 is later than --to 2026-03-01" in result.stderr
+
+
+def test_routing_from_the_workspace_takes_the_imported_leads_not_yet_routed(
+    sqlite_workspace: str, tmp_path: Path
+) -> None:
+    """Imported leads route as the same file would; a lead is routed once, and --since picks the
+    newer ones."""
+    ok(ws(sqlite_workspace, tmp_path, "import", "leads", "leads.csv"))
+    first = ok(
+        ws(sqlite_workspace, tmp_path, "route", "--workspace", "--plan", "plan.yaml", "--out", "a.csv")
+    )
+    assert decisions(tmp_path / "a.csv") == EXPECTED and "stored as routing run 1" in first.stderr
+    again = ok(
+        ws(sqlite_workspace, tmp_path, "route", "--workspace", "--plan", "plan.yaml", "--out", "b.csv")
+    )
+    assert "no imported leads are waiting to be routed" in again.stderr and not (tmp_path / "b.csv").exists()
+    (tmp_path / "more.csv").write_text(
+        "lead_id,email,company,state,created\n"
+        "N-1,old@one.com,One,CA,2026-02-01\n"
+        "N-2,new@two.com,Two,NY,2026-03-20\n"
+    )
+    ok(ws(sqlite_workspace, tmp_path, "import", "leads", "more.csv"))
+    args = ["route", "--workspace", "--since", "2026-03-15", "--plan", "plan.yaml", "--out", "c.csv"]
+    ok(ws(sqlite_workspace, tmp_path, *args))
+    assert list(decisions(tmp_path / "c.csv")) == ["N-2"]  # N-1 is older: it waits
+    both = ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--workspace", "--plan", "plan.yaml")
+    assert both.returncode == 2 and "either a LEADS file or --workspace" in both.stderr
+    alone = ws(
+        sqlite_workspace, tmp_path, "route", "leads.csv", "--since", "2026-03-01", "--plan", "plan.yaml"
+    )
+    assert alone.returncode == 2 and "--since" in alone.stderr

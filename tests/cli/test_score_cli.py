@@ -97,3 +97,77 @@ def test_train_potential_then_assign_shows_potential_per_territory(tmp_path: Pat
     failed = run_cli(tmp_path, "assign", "plans/plan.yaml", "--accounts", "accounts.csv")
     assert failed.returncode == 2
     assert "plan.yaml:2" in failed.stderr and "deal_value.model" in failed.stderr
+
+
+def test_a_fit_model_with_no_signal_is_saved_only_with_force(tmp_path: Path) -> None:
+    """Three rows cannot be cross-validated: ROC AUC nan. It is refused, and nothing is written."""
+    (tmp_path / "history.csv").write_text("lead_id,visits,converted\nL1,3,1\nL2,5,0\nL3,4,1\n")
+    args = ["score", "train", "--history", "history.csv", "--label", "converted", "--out", "fit.model"]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == 2
+    assert "history.csv [--force]: the model has no signal: cross-validated ROC AUC nan" in refused.stderr
+    assert not (tmp_path / "fit.model").exists()
+    forced = run_cli(tmp_path, *args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "warning: the model has no signal" in forced.stderr and (tmp_path / "fit.model").exists()
+
+
+def test_a_potential_model_no_better_than_the_average_is_saved_only_with_force(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    n = 120
+    pl.DataFrame(
+        {
+            "industry": rng.choice(["Banking", "Retail"], n),
+            "employees": rng.integers(10, 5000, n),
+            "close_value": np.round(rng.uniform(1000, 9000, n)),  # unrelated to the account
+        }
+    ).write_csv(tmp_path / "deals.csv")
+    args = [
+        "score",
+        "train-potential",
+        "--history",
+        "deals.csv",
+        "--target",
+        "close_value",
+        "--out",
+        "p.model",
+    ]
+    refused = run_cli(tmp_path, *args)
+    assert refused.returncode == 2
+    assert "predicts close_value no better than its average" in refused.stderr
+    assert "--force saves it anyway" in refused.stderr and not (tmp_path / "p.model").exists()
+    forced = run_cli(tmp_path, *args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "saved because of --force" in forced.stderr and (tmp_path / "p.model").exists()
+
+
+def test_validating_over_time_reports_both_figures(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 200
+    visits = rng.poisson(5, n)
+    converted = (rng.random(n) < 1 / (1 + np.exp(-(visits - 5) * 0.9))).astype(int)
+    days = [f"2026-{1 + i * 6 // n:02d}-{1 + i % 28:02d}" for i in range(n)]
+    pl.DataFrame({"visits": visits, "created": days, "converted": converted}).write_csv(tmp_path / "h.csv")
+    args = ["score", "train", "--history", "h.csv", "--label", "converted", "--estimator", "logistic"]
+    trained = run_cli(
+        tmp_path, *args, "--exclude-columns", "created", "--validate", "time:created", "--out", "m"
+    )
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.splitlines()
+    assert lines[1].startswith("cross-validated ROC AUC")
+    assert (
+        lines[2].startswith("over time ROC AUC 0.")
+        and "trained on the 160 rows with created up to" in lines[2]
+    )
+    assert "tested on the 40 newer ones" in lines[2]
+    for validate, message in (
+        ("random", "expected time:COLUMN"),
+        ("time:closed", "no date column 'closed'"),
+    ):
+        bad = run_cli(tmp_path, *args, "--validate", validate, "--out", "x")
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
+    (tmp_path / "odd.csv").write_text("visits,created,converted\n1,2026-01-02,1\n2,soon,0\n3,2026-01-03,1\n")
+    odd = run_cli(tmp_path, "score", "train", "--history", "odd.csv", "--label", "converted", "--validate",
+                  "time:created", "--out", "x")  # fmt: skip
+    assert odd.returncode == 2 and "odd.csv:3 [created]: expected a date, got 'soon' (1 undated" in odd.stderr
+    assert not (tmp_path / "x").exists()

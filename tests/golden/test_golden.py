@@ -131,6 +131,39 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "why": "#18 item 8: n/a in NumberOfEmployees is a null word, empty in a number column, so "
         "Raytheon is imported (its employees empty, the change recorded as null_word), not rejected",
     },
+    ("tutorial", 1): {
+        "stdout": [
+            "1 account unassigned (no primary territory matches): 5 territories in 2 layers "
+            "(primary, security)",
+            "2 pairs of territories match the same accounts:",
+            "  primary: AMER & NAMED: 1 account",
+            "  primary: AMER-EAST & NAMED: 1 account",
+            "5 accounts missed at least one territory only because a field was empty (the rule was UNKNOWN)",
+            "",
+        ],
+        "why": "#18 slice 5 item 5: validate with accounts counts those that match no primary territory "
+        "(the one `assign` leaves unassigned) instead of saying ok; it still exits 0 (3 with --strict)",
+    },
+    ("workspace", 15): {
+        "files": {"export/owner_update_skipped.csv": ["account_id,territory_id,why", ""]},
+        "why": "#18 slice 5 item 8: a CRM export lists the accounts its owner update leaves out for want "
+        "of a rep (none here)",
+    },
+    ("demo", 1): {
+        "files": {
+            "export-sf/AccountOwnerUpdate.csv": {
+                "sha256": "2fce2862ac5d317eff218581018c0696b163034c8f756b0e9645f7f5d7531f72",
+                "lines": 4607,
+            },
+            "export-sf/owner_update_skipped.csv": {
+                "sha256": "cc315ae962426e6e4b0ad675ef44f3c01cc9e2f0b323624522983a56ed680947",
+                "lines": 682,
+            },
+        },
+        "why": "#18 slice 5 item 8: the owner update holds only the accounts whose owner changes against "
+        "the workspace's owner_id (19,319 rows to 4,606: the rest keep their owner), and "
+        "owner_update_skipped.csv lists the 681 accounts in vacant or no territories it leaves out",
+    },
     ("workspace", 20): {
         "exit_code": 0,
         "why": "`db upgrade` on an existing SQLite workspace works: WAL is set outside a transaction "

@@ -138,6 +138,7 @@ def test_salesforce_with_territory_and_user_ids(tmp_path: Path) -> None:
     assert written == [
         tmp_path / "sf" / "ObjectTerritory2Association.csv",
         tmp_path / "sf" / "AccountOwnerUpdate.csv",
+        tmp_path / "sf" / "owner_update_skipped.csv",
     ]
     assert read(written[0]) == (
         "ObjectId,Territory2Id,AssociationCause\n"
@@ -149,6 +150,9 @@ def test_salesforce_with_territory_and_user_ids(tmp_path: Path) -> None:
     )
     # Only primary-layer rows with a rep: no row for the unassigned A-3 or the vacant A-4.
     assert read(written[1]) == f"Id,OwnerId\nA-1,{U_REP9}\nA-2,{U_REP2}\n"
+    assert read(written[2]) == (
+        "account_id,territory_id,why\nA-3,,no primary territory\nA-4,VACANT,vacant territory\n"
+    )
 
 
 def test_salesforce_without_territory_ids_names_territories_by_developer_name(tmp_path: Path) -> None:
@@ -333,8 +337,13 @@ def test_hubspot_owner_update_from_a_user_mapping(tmp_path: Path) -> None:
         ("9003", "primary", None, None, None, "", False, "", 1.0),
     )
     written = export_assignments(rows, "hubspot", tmp_path, user_ids=user_map(tmp_path))
-    assert written == [tmp_path / "hubspot_company_owner_update.csv"]
+    assert written == [tmp_path / "hubspot_company_owner_update.csv", tmp_path / "owner_update_skipped.csv"]
     assert read(written[0]) == "Record ID,Company owner\n9001,109\n9002,102\n"
+    # An account its rep already owns is left out: the import changes only what changes.
+    export_assignments(
+        rows, "hubspot", tmp_path, user_ids=user_map(tmp_path), current_owners={"9001": "rep-9"}
+    )
+    assert read(written[0]) == "Record ID,Company owner\n9002,102\n"
 
 
 def test_hubspot_reps_from_hubspot_are_owner_ids_already(tmp_path: Path) -> None:

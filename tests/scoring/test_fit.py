@@ -307,5 +307,6 @@ def test_categories_all_too_rare_to_keep_still_train(tmp_path: Path) -> None:
     # Eight industries of five rows each are all pooled as "other": every row looks the same.
     rows = [f"ind{n % 8},{n % 2}" for n in range(40)]
     (tmp_path / "tiny.csv").write_text("Industry,Converted\n" + "\n".join(rows) + "\n")
-    report = train_fit_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model")
+    report = train_fit_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model", force=True)
     assert report.rows == 40 and report.roc_auc == pytest.approx(0.5)
+    assert report.warning is not None and "no better than chance" in report.warning

@@ -38,7 +38,18 @@ def test_validate_counts_overlaps_and_explain_walks_one_account(tmp_path: Path) 
     files = write_book(tmp_path)
     result = validate_files(files["plan"], files["accounts"])
     assert result.overlaps is not None and result.overlaps.height == 0 and result.skipped_on_null == 0
-    explanation = explain_account(files["plan"], files["accounts"], "a-2")  # ids match ignoring case
+    explanation = explain_account(files["plan"], files["accounts"], "a-2").explanation  # ignoring case
     assert explanation.account_id == "A-2" and explanation.answers["primary"].territory_id == "EAST"
     with pytest.raises(BadInput, match="no account with account_id 'A-9'"):
         explain_account(files["plan"], files["accounts"], "A-9")
+
+
+def test_explain_with_reps_names_no_inactive_rep(tmp_path: Path) -> None:
+    """ghost is inactive: `assign --reps` leaves SOUTH vacant, and so does explain."""
+    files = write_book(tmp_path)
+    without = explain_account(files["plan"], files["accounts"], "A-3").explanation
+    assert without.answers["primary"].candidate_reps == ("ghost",)
+    explained = explain_account(files["plan"], files["accounts"], "A-3", files["reps"])
+    assert explained.explanation.answers["primary"].candidate_reps == ()
+    assert "primary: SOUTH wins. Rep: none (vacant)." in explained.explanation.resolution
+    assert any("inactive reps get no accounts here: ghost" in str(w) for w in explained.warnings)

@@ -40,8 +40,12 @@ def run_id(store: WorkspaceStore, tmp_path: Path) -> int:
 def test_reps_imported_from_salesforce_are_salesforce_users(
     store: WorkspaceStore, run_id: int, tmp_path: Path
 ) -> None:
-    written = export_run(store, run_id, "salesforce", tmp_path / "sf")
-    assert sorted(p.name for p in written) == ["AccountOwnerUpdate.csv", "ObjectTerritory2Association.csv"]
+    written = export_run(store, run_id, "salesforce", tmp_path / "sf").written
+    assert sorted(p.name for p in written) == [
+        "AccountOwnerUpdate.csv",
+        "ObjectTerritory2Association.csv",
+        "owner_update_skipped.csv",
+    ]
     owners = pl.read_csv(tmp_path / "sf" / "AccountOwnerUpdate.csv", infer_schema=False)
     assert set(owners.get_column("OwnerId")) == {"0055g0000000001AAA", "0055g0000000002AAA"}
 
@@ -58,8 +62,41 @@ def test_hubspot_needs_owner_ids_and_unknown_formats_are_refused(
 
 
 def test_csv_writes_every_row(store: WorkspaceStore, run_id: int, tmp_path: Path) -> None:
-    (written,) = export_run(store, run_id, "csv", tmp_path / "csv")
+    (written,) = export_run(store, run_id, "csv", tmp_path / "csv").written
     rows = pl.read_csv(written, infer_schema=False)
     with store.unit_of_work() as uow:
         stored = uow.records.read(Entity.ACCOUNTS, {"account_id": pl.String()}, active_only=True)
     assert rows.height == stored.height and set(rows.get_column("territory_id")) == {"WEST", "REST"}
+
+
+def test_the_owner_update_holds_only_changes_and_says_what_it_left_out(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    (tmp_path / "plan.yaml").write_text(
+        "name: Owners\nterritories:\n"
+        "  - id: EAST\n    rule: state IN ('NY', 'NJ', 'MA')\n"  # vacant
+        "  - id: WEST\n    rule: state = 'CA'\n    reps: [0055g0000000023AAA]\n"
+        "  - id: REST\n    rule: state IN ('TX', 'MN', 'OH', 'IL', 'GA')\n    reps: [0055g0000000001AAA]\n"
+    )
+    import_records(store, CTX, Entity.ACCOUNTS, CRM / "sf_accounts_fortune1000.csv", mapping="salesforce")
+    import_records(store, CTX, Entity.REPS, CRM / "sf_users_crm.csv", mapping="salesforce")
+    run = assign_plan(store, CTX, add_plan(store, CTX, tmp_path / "plan.yaml"))
+    primary = run.assignment.rows.filter(pl.col("layer") == "primary")
+    with store.unit_of_work() as uow:
+        accounts = uow.records.read(Entity.ACCOUNTS, {"account_id": pl.String(), "owner_id": pl.String()})
+    owner = dict(accounts.select("account_id", "owner_id").iter_rows())
+    kept = primary.filter(pl.col("rep_id").is_not_null())
+    same = [a for a, rep in kept.select("account_id", "rep_id").iter_rows() if owner[a] == rep]
+    assert same, "the sample needs accounts already owned by their rep"
+
+    exported = export_run(store, run.run_id, "salesforce", tmp_path / "sf")
+    updates = pl.read_csv(tmp_path / "sf" / "AccountOwnerUpdate.csv", infer_schema=False)
+    assert updates.height == kept.height - len(same) and not set(same) & set(updates.get_column("Id"))
+    assert exported.unchanged == len(same)
+    assert exported.vacant == primary.filter(pl.col("territory_id") == "EAST").height > 0
+    assert exported.unassigned == primary.filter(pl.col("territory_id").is_null()).height > 0
+    skipped = pl.read_csv(tmp_path / "sf" / "owner_update_skipped.csv", infer_schema=False)
+    assert skipped.columns == ["account_id", "territory_id", "why"]
+    assert skipped.height == exported.vacant + exported.unassigned
+    assert set(skipped.get_column("why")) == {"vacant territory", "no primary territory"}
+    assert skipped.get_column("account_id").to_list() == sorted(skipped.get_column("account_id").to_list())

@@ -58,3 +58,32 @@ def test_fairness_counts_pooled_leads_against_weight_shares(store: WorkspaceStor
     assert fairness_report(store, route_run_id=routed).height >= march.height
     april = fairness_report(store, date(2026, 4, 1), None)
     assert april.get_column("territory_id").to_list() == ["EAST"]
+
+
+def test_fairness_uses_the_weights_each_lead_was_routed_with(store: WorkspaceStore, tmp_path: Path) -> None:
+    """A reps file's weights hold for the leads routed with it, whatever the workspace's reps say."""
+    files = write_book(tmp_path)
+    import_records(store, CTX, Entity.REPS, files["reps"])  # bob 2, jane 1, cy 1
+    plan = files["plan"].read_text().replace("region = 'West'", "state IN ('CA', 'WA', 'OR')")
+    files["plan"].write_text(plan.replace("reps: [jane, bob, cy]", "reps: [jane, bob]"))
+    (tmp_path / "weights.csv").write_text("rep_id,lead_weight\njane,2\nbob,1\ncy,1\ndee,1\nghost,1\n")
+    rows = "".join(f"L-{n},l{n}@new.com,New {n},CA,US,2026-03-02\n" for n in range(30))
+    (tmp_path / "leads.csv").write_text("lead_id,email,company,state,country,created\n" + rows)
+    router = open_router(store, files["plan"], tmp_path / "weights.csv")
+    run = route_file(store, CTX, router, tmp_path / "leads.csv").route_run_id
+
+    for report in (fairness_report(store, route_run_id=run), fairness_report(store)):
+        west = {r["rep_id"]: r for r in report.iter_rows(named=True)}
+        assert {rep: r["leads"] for rep, r in west.items()} == {"jane": 20, "bob": 10}
+        assert {rep: r["weight"] for rep, r in west.items()} == {"jane": 2.0, "bob": 1.0}
+        assert {rep: r["weight_share"] for rep, r in west.items()} == {"jane": 0.6667, "bob": 0.3333}
+        assert {rep: r["leads_vs_share"] for rep, r in west.items()} == {"jane": 0.0, "bob": 0.0}
+
+    # A later run with the workspace's weights (bob 2): each lead is judged by its own run's weights.
+    more = "".join(f"M-{n},m{n}@new.com,More {n},CA,US,2026-03-03\n" for n in range(30))
+    (tmp_path / "more.csv").write_text("lead_id,email,company,state,country,created\n" + more)
+    route_file(store, CTX, open_router(store, files["plan"]), tmp_path / "more.csv")
+    both = {r["rep_id"]: r for r in fairness_report(store).iter_rows(named=True)}
+    assert {rep: r["leads"] for rep, r in both.items()} == {"jane": 30, "bob": 30}
+    assert {rep: r["weight_share"] for rep, r in both.items()} == {"jane": 0.5, "bob": 0.5}
+    assert {rep: r["weight"] for rep, r in both.items()} == {"jane": 1.0, "bob": 2.0}

@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
-from territorial.domain.stored import ImportCounts
+from territorial.domain.stored import ImportCounts, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import Workspace
@@ -226,6 +226,9 @@ def test_a_run_keeps_its_results_with_their_reasons(store: WorkspaceStore) -> No
         back = uow.runs.results(run_id)
         assert uow.runs.results(run_id + 1) is None
         assert uow.runs.results(2**64) is None
+        info = StoredRunInfo(run_id, plan_id, NOW, NOW, accounts=2, unassigned=1, ties=1)
+        assert uow.runs.list() == [info] and uow.runs.get(run_id) == info
+        assert uow.runs.get(run_id + 1) is None and uow.runs.get(2**64) is None
     assert back is not None
     assert back.sort("account_id", "layer").select(
         "account_id", "layer", "rep_id", "tie", "reason"
@@ -272,7 +275,10 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         ("L-3", "ann@x.com", date(2026, 3, 3), "bob", "WEST", True, None),
     )
     with store.unit_of_work(write=True, lock="route") as uow:
-        first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch)
+        weights = pl.DataFrame(
+            {"territory_id": ["WEST", "WEST"], "rep_id": ["jane", "bob"], "weight": [1.0, 2.5]}
+        )
+        first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch, weights=weights)
         uow.routing.save_pools({"WEST": {"pointers": {"jane": 1.0, "bob": 0.5}}}, NOW)
         uow.routing.finish_run(first, NOW)
     with store.unit_of_work(write=True, lock="route") as uow:
@@ -296,9 +302,18 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         ]
         assert path[0].path == [{"step": "pool", "inputs": "", "outcome": "jane"}]
         assert uow.routing.decisions_for("L-404") == []
+        assert uow.routing.routed_among(["L-1", "L-3", "L-404", "L-1"]) == {"L-1", "L-3"}
         march = uow.routing.pooled_leads(date(2026, 3, 1), date(2026, 3, 3))
-        assert sorted(march.rows()) == [("WEST", "bob", None), ("WEST", "jane", 80)]
-        assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [("WEST", "cy", 20)]
+        assert sorted(march.rows()) == [(first, "WEST", "bob", None), (first, "WEST", "jane", 80)]
+        assert uow.routing.pooled_leads(None, None, route_run_id=second).rows() == [
+            (second, "WEST", "cy", 20)
+        ]
+        # Each run keeps its pools' weights; a run stored without them has none.
+        assert sorted(uow.routing.pool_weights(date(2026, 3, 1), date(2026, 3, 3)).rows()) == [
+            (first, "WEST", "bob", 2.5),
+            (first, "WEST", "jane", 1.0),
+        ]
+        assert uow.routing.pool_weights(None, None, route_run_id=second).is_empty()
 
 
 # ---- locks (the real databases) ------------------------------------------------------------------

@@ -5,15 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
-from rich.console import Console
 
 from territorial.cli import render
-from territorial.cli.app import MappingOption, app, context_of, err, handled, workspace_of
+from territorial.cli.app import MappingOption, app, console, context_of, err, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
-from territorial.io.output import write_table
-from territorial.services.assign import assign_files, assign_plan, explain_account, validate_files
+from territorial.io.output import output_folder, write_table
+from territorial.services.assign import (
+    AccountRef,
+    assign_files,
+    assign_plan,
+    assignment_exceptions,
+    explain_account,
+    explain_stored,
+    validate_files,
+)
+
+# The exit code of a check the user asked for (--strict) that found something; 2 is bad input.
+CHECK_FAILED = 3
 
 PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
 
@@ -37,10 +48,19 @@ def assign(
         Path | None, typer.Option("--summary", help="Write the per-territory summary here.")
     ] = None,
     mapping: MappingOption = None,
+    exceptions: Annotated[
+        Path | None,
+        typer.Option(
+            "--exceptions",
+            help="Folder (made if missing, not its parents) for the exception lists: unassigned.csv, "
+            "vacant.csv, empty_fields.csv, ties.csv.",
+        ),
+    ] = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
     Either PLAN --accounts FILE (files), or --plan ID (the workspace's accounts; the run is stored)."""
+    folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     if plan_id is not None:
         if plan is not None or accounts is not None or reps is not None:
             raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
@@ -56,6 +76,9 @@ def assign(
                 write_table(stored.assignment.territories, summary)
         render.warnings(err, stored.warnings)
         render.assignment_summary(err, stored.assignment)
+        render.rep_books(err, stored.assignment.reps)
+        if folder is not None:
+            _write_exceptions(folder, assignment_exceptions(stored.plan, stored.book, stored.assignment))
         print(stored.run_id)
         export = f"`territorial export assignments --run {stored.run_id}`"
         err.print(f"stored as run {stored.run_id}; {export} writes it out")
@@ -70,21 +93,56 @@ def assign(
             write_table(result.assignment.territories, summary)
     render.warnings(err, result.warnings)
     render.assignment_summary(err, result.assignment)
+    render.rep_books(err, result.assignment.reps)
+    if folder is not None:
+        _write_exceptions(folder, assignment_exceptions(result.plan, result.book, result.assignment))
     if out is not None:
         err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
+
+
+def _write_exceptions(folder: Path, lists: dict[str, pl.DataFrame]) -> None:
+    for name, frame in lists.items():
+        write_table(frame, folder / f"{name}.csv")
+    counts = ", ".join(f"{name} {frame.height:,}" for name, frame in lists.items())
+    err.print(f"exception lists in {folder}: {counts}", highlight=False)
 
 
 @app.command()
 @handled
 def explain(
-    plan: PlanArg,
-    accounts: Annotated[Path, typer.Option("--accounts", help="Accounts CSV or Parquet.")],
-    account: Annotated[str, typer.Option("--account", help="The account_id to explain.")],
+    ctx: typer.Context,
+    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="The account_id to explain.")] = None,
+    account_name: Annotated[
+        str | None, typer.Option("--account-name", help="Or the account's name (ignoring case).")
+    ] = None,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps CSV: inactive reps leave their territory.")
+    ] = None,
+    plan_id: Annotated[
+        int | None, typer.Option("--plan", help="A stored plan's id: explain a workspace account.")
+    ] = None,
 ) -> None:
-    """Walk the plan for one account: each rule's result, why, and how the winner was chosen."""
-    with stage_bar(err) as progress:
-        result = explain_account(plan, accounts, account, progress=progress)
-    render.explanation(Console(), result)
+    """Walk the plan for one account: each rule's result, why, and how the winner was chosen.
+
+    Either PLAN --accounts FILE [--reps FILE], or --plan ID (the workspace's accounts and reps), as
+    for `assign`: an inactive rep is not named, and the territory shows as vacant."""
+    if (account is None) == (account_name is None):
+        raise BadInput.at("give the account to explain with --account ID or --account-name NAME", "--account")
+    which = AccountRef(account) if account is not None else AccountRef(str(account_name), by_name=True)
+    if plan_id is not None:
+        if plan is not None or accounts is not None or reps is not None:
+            raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+        with stage_bar(err) as progress:
+            result = explain_stored(workspace_of(ctx), plan_id, which, progress)
+    elif plan is None or accounts is None:
+        raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "explain")
+    else:
+        with stage_bar(err) as progress:
+            result = explain_account(plan, accounts, which, reps, progress)
+    render.warnings(err, result.warnings)
+    render.explanation(console(), result.explanation)
 
 
 @app.command()
@@ -93,8 +151,14 @@ def validate(
     plan: PlanArg,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Check against this file too.")] = None,
     mapping: MappingOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 when some accounts match no primary territory.")
+    ] = False,
 ) -> None:
-    """Check a plan (and its fields against an accounts file); list overlaps and warnings."""
+    """Check a plan (and its fields against an accounts file); list overlaps and warnings, and count
+    the accounts that match no primary territory."""
     with stage_bar(err) as progress:
         result = validate_files(plan, accounts, progress=progress, mapping=mapping)
-    render.validation(Console(), result)
+    render.validation(console(), result)
+    if strict and result.unassigned:
+        raise typer.Exit(CHECK_FAILED)

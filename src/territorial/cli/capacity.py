@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from territorial.cli.app import app, err, handled, workspace_of
+from territorial.cli.app import app, console, err, handled, workspace_of
 from territorial.cli.balance import PlanRefOpt, WorkIndexOpt
 from territorial.cli.progress import stage_bar
 from territorial.io.output import write_table
@@ -75,7 +75,7 @@ def capacity(
         time_limit=time_limit,
         seed=seed,
     )
-    run_capacity(request, out, Console(), err)
+    run_capacity(request, out, console(), err)
 
 
 def run_capacity(request: CapacityRequest, out: Path | None, console: Console, err: Console) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from territorial.cli import render, routing_render
-from territorial.cli.app import app, context_of, err, handled
+from territorial.cli.app import app, console, context_of, err, handled
 from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
 from territorial.io.output import output_folder, write_table
@@ -43,7 +43,7 @@ def demo(
     ),
 ) -> None:
     """Generate a plan and an account book around real companies, assign, and explain one account."""
-    run_demo(out_dir, context_of(ctx), Console(), err)
+    run_demo(out_dir, context_of(ctx), console(), err)
 
 
 def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
@@ -69,14 +69,14 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     plan_id = add_plan(workspace, ctx, plan_path)
     with err.status("Assigning…") as status:
         run = assign_plan(workspace, ctx, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
-        written = export_run(workspace, run.run_id, "csv", folder / "export")
+        written = export_run(workspace, run.run_id, "csv", folder / "export").written
         write_table(run.assignment.territories, folder / "territories.csv")
     out.print(f"4. Plan {plan_id} assigned as run {run.run_id}; exported to {', '.join(map(str, written))}")
     render.warnings(out, run.warnings)
     render.assignment_summary(out, run.assignment)
     account_id = _interesting_account(run.assignment.rows)
     out.print(f"5. Why is account {account_id} where it is?")
-    render.explanation(out, explain_account(plan_path, accounts_path, account_id))
+    render.explanation(out, explain_account(plan_path, accounts_path, account_id).explanation)
     leads_path = folder / "leads.csv"
     write_sample_leads(DEMO_ACCOUNTS, DEMO_LEADS, DEMO_SEED, leads_path)
     with err.status("Routing leads…") as status:

@@ -8,6 +8,7 @@ import sys
 
 # Each module adds its commands to the app; the order is the order `--help` lists them in.
 from territorial.cli import (  # noqa: F401
+    accounts,
     assign,
     balance,
     capacity,
@@ -15,6 +16,7 @@ from territorial.cli import (  # noqa: F401
     generate,
     plans,
     route,
+    runs,
     score,
     workspace,
 )

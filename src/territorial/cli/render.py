@@ -16,6 +16,7 @@ from territorial.domain.plan import PRIMARY
 from territorial.errors import Problem
 from territorial.services.assign import Validation
 from territorial.services.imports import ImportReport
+from territorial.services.runs import RunShown
 from territorial.services.scoring import PotentialReport, TrainReport
 from territorial.services.undo import Undone
 
@@ -34,9 +35,12 @@ def warnings(console: Console, problems: Sequence[Problem]) -> None:
 
 
 def assignment_summary(console: Console, result: Assignment) -> None:
-    terr = result.territories.filter((pl.col("accounts") > 0) | pl.col("vacant"))
+    # Every territory, those with no accounts too: an empty territory is what a planner must see. A
+    # long table shows the largest; the reps table after it names the reps left with nothing.
+    terr = result.territories
     shown = terr
     if terr.height > MAX_TERRITORY_ROWS:  # the largest, primary layer first
+        terr = terr.filter((pl.col("accounts") > 0) | pl.col("vacant"))
         shown = terr.sort([pl.col("layer") != PRIMARY, "layer", "accounts"], descending=[False, False, True])
     has_potential = "potential" in terr.columns  # only when the plan sets `potential:`
     table = Table(title="Assignment by territory", show_lines=False)
@@ -95,6 +99,32 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         console.print("[yellow]ties were decided by plan order: set a priority to decide them[/yellow]")
 
 
+def rep_books(console: Console, books: pl.DataFrame) -> None:
+    """Each rep's book per layer, then the reps left with no accounts."""
+    if books.is_empty():
+        return
+    extra = [name for name in ("potential", "pipeline") if name in books.columns]
+    table = Table(title="Assignment by rep", show_lines=False)
+    for name in ("layer", "rep", "territories", "accounts", "workload", *extra):
+        justify = "left" if name in ("layer", "rep", "territories") else "right"
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in books.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+        table.add_row(
+            row["layer"],
+            escape(row["rep_id"]),
+            escape(row["territories"]),
+            f"{row['accounts']:,}",
+            f"{row['workload']:,.0f}",
+            *(f"{row[name]:,.0f}" for name in extra),
+        )
+    console.print(table)
+    if books.height > MAX_TERRITORY_ROWS:
+        console.print(f"… {books.height - MAX_TERRITORY_ROWS:,} more reps")
+    empty = books.filter(pl.col("accounts") == 0).get_column("rep_id").unique(maintain_order=True)
+    if empty.len():
+        console.print(f"[yellow]reps with no accounts: {escape(', '.join(empty.to_list()))}[/yellow]")
+
+
 def explanation(console: Console, result: Explanation) -> None:
     console.print(f"[bold]Account {escape(result.account_id)}[/bold]")
     for visit in result.visits:
@@ -113,8 +143,13 @@ def explanation(console: Console, result: Explanation) -> None:
 
 def validation(console: Console, result: Validation) -> None:
     warnings(console, result.warnings)
+    verdict = (
+        f"[yellow]{counted(result.unassigned, 'account')} unassigned[/yellow] (no primary territory matches)"
+        if result.unassigned
+        else "[green]ok[/green]"
+    )
     console.print(
-        f"[green]ok[/green]: {counted(len(result.plan.territories), 'territory')} in "
+        f"{verdict}: {counted(len(result.plan.territories), 'territory')} in "
         f"{counted(len(result.plan.layers), 'layer')} ({', '.join(result.plan.layers)})"
     )
     if result.overlaps is not None:
@@ -158,6 +193,64 @@ def undone(console: Console, done: Undone, undid: int | None) -> None:
         if done.custom_kept:
             parts.append(f"{done.custom_kept:,} custom-field changes kept (re-import the earlier file)")
     console.print(f"import {done.import_id} ({what}): " + "; ".join(parts) + "; nothing deleted")
+
+
+def runs(console: Console, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        console.print("no assignment runs yet; `territorial assign --plan ID` makes one")
+        return
+    table = Table(title="Assignment runs")
+    for name in frame.columns:
+        table.add_column(
+            name, overflow="fold", justify="right" if frame.schema[name].is_integer() else "left"
+        )
+    for row in frame.iter_rows():
+        table.add_row(
+            *(
+                "" if v is None else escape(f"{v:%Y-%m-%d %H:%M}" if name == "started_at" else str(v))
+                for name, v in zip(frame.columns, row, strict=True)
+            )
+        )
+    console.print(table)
+
+
+def run_shown(console: Console, shown: RunShown) -> None:
+    info = shown.info
+    plan = f"plan {info.plan_id}" + (f" ({escape(shown.plan_name)})" if shown.plan_name else "")
+    console.print(
+        f"run {info.run_id}: {plan}, {info.started_at:%Y-%m-%d %H:%M}"
+        + (f" by {escape(info.actor)}" if info.actor else "")
+        + f"; {info.accounts:,} accounts, {info.unassigned:,} unassigned, {info.ties:,} ties",
+        highlight=False,
+    )
+    table = Table(title=f"Run {info.run_id} by territory and rep")
+    for name in ("layer", "territory", "rep", "accounts", "workload"):
+        table.add_column(
+            name, overflow="fold", justify="right" if name in ("accounts", "workload") else "left"
+        )
+    for row in shown.by_territory.iter_rows(named=True):
+        territory = (
+            escape(row["territory_id"]) if row["territory_id"] is not None else "[red]unassigned[/red]"
+        )
+        rep = (
+            escape(row["rep_id"])
+            if row["rep_id"] is not None
+            else ("[red]vacant[/red]" if row["territory_id"] else "")
+        )
+        table.add_row(row["layer"], territory, rep, f"{row['accounts']:,}", f"{row['workload']:,.0f}")
+    console.print(table)
+
+
+def found_accounts(console: Console, frame: pl.DataFrame, text: str) -> None:
+    if frame.height == 0:
+        console.print(f"no active account's name or website holds {escape(repr(text))}", highlight=False)
+        return
+    table = Table(title=f"Accounts matching {escape(repr(text))}")
+    for name in frame.columns:
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+    console.print(table)
 
 
 def import_report(console: Console, report: ImportReport) -> None:
@@ -231,6 +324,14 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     console.print(
         f"cross-validated ROC AUC {report.roc_auc:.4f}   PR AUC {report.pr_auc:.4f}", highlight=False
     )
+    over_time = report.time_validation
+    if over_time is not None:
+        console.print(
+            f"over time ROC AUC {over_time.roc_auc:.4f}: trained on the {over_time.trained:,} rows with "
+            f"{escape(over_time.column)} up to {over_time.last_trained}, tested on the {over_time.tested:,} "
+            "newer ones",
+            highlight=False,
+        )
     if report.excluded:
         console.print(f"excluded: {escape(', '.join(report.excluded))}")
     table = Table(title="Calibration (out-of-fold)")
@@ -239,6 +340,13 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     for row in report.calibration.iter_rows():
         table.add_row(*(f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in row))
     console.print(table)
+
+
+def no_signal(console: Console, warning: str | None) -> None:
+    if warning is not None:
+        console.print(
+            f"[yellow]warning[/yellow]: {escape(warning)}; saved because of --force", highlight=False
+        )
 
 
 def potential_training(console: Console, report: PotentialReport, out: Path) -> None:

@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from territorial.cli import routing_render
-from territorial.cli.app import MappingOption, context_of, err, group, handled, workspace_of
+from territorial.cli.app import MappingOption, console, context_of, err, group, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import warnings
 from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.lead_audit import explain_lead, fairness_report
 from territorial.services.plans import plan_reference
-from territorial.services.routing import route_leads
+from territorial.services.routing import open_router, route_leads, route_workspace_leads
 
 route_app = group(
     "route",
@@ -38,8 +37,24 @@ def _day(text: str | None, option: str) -> date | None:
 @handled
 def route_batch(
     ctx: typer.Context,
-    leads: Annotated[Path, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")],
-    plan: Annotated[str, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")],
+    leads: Annotated[
+        Path | None, typer.Argument(help="Leads CSV, Excel or Parquet with a lead_id column.")
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="A plan YAML file, or a stored plan's id.")
+    ] = None,
+    from_workspace: Annotated[
+        bool,
+        typer.Option(
+            "--workspace", help="Route the leads imported into the workspace that were never routed."
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="With --workspace: only leads created on or after this day (YYYY-MM-DD)."
+        ),
+    ] = None,
     reps: Annotated[
         Path | None,
         typer.Option("--reps", help="Reps file (default: the workspace's reps): lead_weight, caps, skills."),
@@ -57,16 +72,35 @@ def route_batch(
     mapping: MappingOption = None,
 ) -> None:
     """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
+    The leads come from a file, or with --workspace are the imported leads never routed yet.
 
     Writes lead_id, decision, rep_id, territory_id, matched_account_id, score, reason (then relevance,
     product and queue); every decision is stored with its path for `territorial route explain`."""
-    day = _day(on, "--date")
+    day, first = _day(on, "--date"), _day(since, "--since")
+    if plan is None:
+        raise BadInput.at("give the plan to route by with --plan FILE or --plan ID", "--plan")
+    if (leads is None) == (not from_workspace):
+        raise BadInput.at("give either a LEADS file or --workspace for the imported leads", "--workspace")
+    if first is not None and not from_workspace:
+        raise BadInput.at("--since picks among the workspace's leads: give --workspace too", "--since")
     target = plan_reference(plan)
     workspace = workspace_of(ctx)
     with stage_bar(err) as progress:
-        batch = route_leads(
-            workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping
-        )
+        if leads is not None:
+            batch = route_leads(
+                workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping
+            )
+        else:
+            if mapping is not None:
+                raise BadInput.at(
+                    "--mapping reads files; the workspace's leads were mapped on import", "--mapping"
+                )
+            router = open_router(workspace, target, reps, availability, progress, mapping)
+            waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress)
+            if waiting is None:
+                err.print("no imported leads are waiting to be routed" + (f" since {since}" if since else ""))
+                return
+            batch = waiting
         write_table(batch.rows, out)
     warnings(err, batch.warnings)
     routing_render.batch_summary(err, batch.decisions)
@@ -91,9 +125,9 @@ def route_explain(
     """Show how a lead was routed: each step, its inputs and its outcome."""
     decisions = explain_lead(workspace_of(ctx), lead_id)
     shown = decisions if every else decisions[-1:]
-    console = Console()
+    out = console()
     for decision in shown:
-        routing_render.decision_path(console, decision)
+        routing_render.decision_path(out, decision)
     if len(decisions) > 1 and not every:
         err.print(f"lead {lead_id} was routed {len(decisions)} times; this is the latest (--all shows all)")
 
@@ -105,7 +139,12 @@ def route_fairness(
     start: Annotated[str | None, typer.Option("--from", help="First lead day (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last lead day (YYYY-MM-DD).")] = None,
     reps: Annotated[
-        Path | None, typer.Option("--reps", help="Reps file for the weights (default: the workspace's reps).")
+        Path | None,
+        typer.Option(
+            "--reps",
+            help="Reps file weighing leads routed before runs stored their weights "
+            "(default: the workspace's reps).",
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the report here (.csv or .parquet).")
@@ -120,4 +159,4 @@ def route_fairness(
     if out is not None:
         write_table(report, out)
     period = f"{start or 'the first lead'} to {end or 'the last lead'}"
-    routing_render.fairness(Console(), report, period)
+    routing_render.fairness(console(), report, period)

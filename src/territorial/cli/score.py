@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 
 from territorial.cli import render
-from territorial.cli.app import err, group, handled
+from territorial.cli.app import console, err, group, handled
 from territorial.cli.progress import stage_bar
 from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.services.scoring import (
@@ -22,6 +21,8 @@ from territorial.services.scoring import (
 )
 
 score_app = group("score", "Fit scores (the chance that an account or lead converts) and account potential.")
+
+FORCE_HELP = "Save the model even when it has no signal (no better than chance or the average)."
 
 # A progress bar for inquiries appears only when the whole file will take longer than this.
 SHOW_PROGRESS_AFTER_SECONDS = 2.0
@@ -43,11 +44,31 @@ def score_train(
     estimator: Annotated[
         FitEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = FitEstimator.AUTO,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    validate: Annotated[
+        str | None,
+        typer.Option(
+            "--validate",
+            help="time:COLUMN also trains on the older rows by that date column and tests on the newest "
+            "fifth, reported beside the cross-validated figure.",
+        ),
+    ] = None,
 ) -> None:
-    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table."""
+    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table.
+    A model no better than chance (ROC AUC 0.5 or less, or none) is not saved without --force."""
     with stage_bar(err) as progress:
-        report = train_fit_model(history, label, _columns(exclude_columns), out, estimator, progress=progress)
-    render.training(Console(), report, out)
+        report = train_fit_model(
+            history,
+            label,
+            _columns(exclude_columns),
+            out,
+            estimator,
+            progress=progress,
+            force=force,
+            validate=validate,
+        )
+    render.training(console(), report, out)
+    render.no_signal(err, report.warning)
 
 
 @score_app.command("train-potential")
@@ -70,12 +91,17 @@ def score_train_potential(
     estimator: Annotated[
         PotentialEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = PotentialEstimator.AUTO,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Train an account-potential model (e.g. expected deal value from won deals); prints
-    cross-validated R² and mean absolute error."""
+    cross-validated R² and mean absolute error. A model no better than the average (R² 0 or less)
+    is not saved without --force."""
     with err.status("Training with 5-fold cross-validation…"):
-        report = train_potential_model(history, target, _columns(exclude_columns), out, estimator, only)
-    render.potential_training(Console(), report, out)
+        report = train_potential_model(
+            history, target, _columns(exclude_columns), out, estimator, only, force=force
+        )
+    render.potential_training(console(), report, out)
+    render.no_signal(err, report.warning)
 
 
 @score_app.command("apply")

@@ -131,6 +131,13 @@ def export_assignments(
 ) -> None:
     """Write a stored run's assignments as files a CRM can load."""
     source = rep_ids_from.value if rep_ids_from is not None else None
-    written = export_run(workspace_of(ctx), run_id, fmt.value, out_dir, territory_ids, user_ids, source)
-    for path in written:
+    exported = export_run(workspace_of(ctx), run_id, fmt.value, out_dir, territory_ids, user_ids, source)
+    for path in exported.written:
         err.print(f"wrote {path}")
+    if exported.skipped_file is not None:
+        err.print(
+            f"the owner update leaves out {exported.unchanged:,} accounts their rep already owns, "
+            f"{exported.vacant:,} in vacant territories and {exported.unassigned:,} in no primary "
+            f"territory (these two listed in {exported.skipped_file})",
+            highlight=False,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -32,6 +32,8 @@ class Assignment:
     # Each row's reason as an index into `reason_texts`, for storing reasons once rather than per row.
     reason_index: np.ndarray
     reason_texts: pl.Series
+    # Each rep's book per layer (engine.rep_books), every rep of the plan included.
+    reps: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def vacant(self) -> list[str]:

@@ -56,3 +56,17 @@ class ImportCounts:
     updated: int
     unchanged: int
     deactivated: int
+
+
+@dataclass(frozen=True)
+class StoredRunInfo:
+    """An assignment run as stored: its plan, when and by whom, and its counts."""
+
+    run_id: int
+    plan_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    accounts: int
+    unassigned: int
+    ties: int
+    actor: str | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,9 @@ ASSIGNMENTS_PARQUET = "assignments.parquet"
 SALESFORCE_TERRITORY_FILE = "ObjectTerritory2Association.csv"
 SALESFORCE_OWNER_FILE = "AccountOwnerUpdate.csv"
 HUBSPOT_OWNER_FILE = "hubspot_company_owner_update.csv"
+# Beside an owner update: the accounts it leaves out because the run gave them no rep.
+OWNER_SKIPPED_FILE = "owner_update_skipped.csv"
+VACANT, UNASSIGNED = "vacant territory", "no primary territory"
 
 # Columns of the assignment rows (territorial.engine.assign.RESULT_COLUMNS) that the CRM files read.
 LAYER, TERRITORY_ID, REP_ID = "layer", "territory_id", "rep_id"
@@ -92,6 +95,7 @@ def export_assignments(
     territory_ids: Path | None = None,
     user_ids: Path | None = None,
     rep_id_source: Crm | None = None,
+    current_owners: Mapping[str, str | None] | None = None,
 ) -> list[Path]:
     """Write the assignment rows into `out_dir` in one format and return the files written.
 
@@ -103,6 +107,10 @@ def export_assignments(
       from the territory_id by `developer_name`.
     - "hubspot": hubspot_company_owner_update.csv ("Record ID", "Company owner") for accounts whose
       primary territory gave them a rep.
+    - Both CRMs: an owner update leaves out the accounts whose `current_owners` entry (account_id ->
+      owner rep_id) is already their rep, so an import changes only what changes, and
+      owner_update_skipped.csv lists the accounts it leaves out for want of a rep (account_id,
+      territory_id, why: vacant territory or no primary territory).
 
     Owner values come from `user_ids` (rep_id with salesforce_user_id or hubspot_owner_id), or are
     the rep ids themselves when `rep_id_source` names the CRM the reps were exported from.
@@ -126,10 +134,16 @@ def export_assignments(
     elif fmt == "salesforce":
         files = {
             SALESFORCE_TERRITORY_FILE: _salesforce_territory_associations(ordered, territory_ids),
-            SALESFORCE_OWNER_FILE: _owner_updates(ordered, SALESFORCE, user_ids, rep_id_source),
+            SALESFORCE_OWNER_FILE: _owner_updates(
+                ordered, SALESFORCE, user_ids, rep_id_source, current_owners
+            ),
+            OWNER_SKIPPED_FILE: owner_update_skipped(ordered),
         }
     else:
-        files = {HUBSPOT_OWNER_FILE: _owner_updates(ordered, HUBSPOT, user_ids, rep_id_source)}
+        files = {
+            HUBSPOT_OWNER_FILE: _owner_updates(ordered, HUBSPOT, user_ids, rep_id_source, current_owners),
+            OWNER_SKIPPED_FILE: owner_update_skipped(ordered),
+        }
     output_folder(out_dir)
     written = []
     for name, frame in files.items():
@@ -197,13 +211,42 @@ def _salesforce_territory_associations(rows: pl.DataFrame, territory_ids: Path |
     )
 
 
-def _owner_updates(
-    rows: pl.DataFrame, crm: _Crm, user_ids: Path | None, rep_id_source: Crm | None
-) -> pl.DataFrame:
-    """One row per account whose primary territory gave it a rep: the account and the rep's user id
-    in the CRM. Accounts without a rep are left out, so the import keeps their current owner."""
+def owner_changes(rows: pl.DataFrame, current_owners: Mapping[str, str | None] | None) -> pl.DataFrame:
+    """The primary rows whose rep is not the account's current owner (every row with a rep when
+    the current owners are not known)."""
     _require_columns(rows, [ACCOUNT_ID, LAYER, REP_ID])
     owned = rows.filter((pl.col(LAYER) == PRIMARY) & pl.col(REP_ID).is_not_null())
+    if current_owners is None:
+        return owned
+    current = pl.col(ACCOUNT_ID).replace_strict(dict(current_owners), default=None, return_dtype=pl.String)
+    return owned.filter(current.is_null() | (current != pl.col(REP_ID)))
+
+
+def owner_update_skipped(rows: pl.DataFrame) -> pl.DataFrame:
+    """account_id, territory_id, why: the accounts an owner update leaves out as the run gave them
+    no rep, their territory being vacant or there being none."""
+    _require_columns(rows, [ACCOUNT_ID, LAYER, TERRITORY_ID, REP_ID])
+    return rows.filter((pl.col(LAYER) == PRIMARY) & pl.col(REP_ID).is_null()).select(
+        ACCOUNT_ID,
+        TERRITORY_ID,
+        pl.when(pl.col(TERRITORY_ID).is_null())
+        .then(pl.lit(UNASSIGNED))
+        .otherwise(pl.lit(VACANT))
+        .alias("why"),
+    )
+
+
+def _owner_updates(
+    rows: pl.DataFrame,
+    crm: _Crm,
+    user_ids: Path | None,
+    rep_id_source: Crm | None,
+    current_owners: Mapping[str, str | None] | None,
+) -> pl.DataFrame:
+    """One row per account whose primary territory gave it a rep other than its current owner: the
+    account and the rep's user id in the CRM. Accounts without a rep are left out, so the import
+    keeps their current owner."""
+    owned = owner_changes(rows, current_owners)
     reps = sorted(set(owned.get_column(REP_ID).to_list()))
     owner_of = _user_ids(reps, crm, user_ids, rep_id_source)
     id_header, owner_header = (

@@ -12,14 +12,16 @@ import polars as pl
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.domain.book import AccountBook
 from territorial.domain.explanation import Explanation
-from territorial.domain.plan import Plan
+from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
+from territorial.engine.exceptions import exception_lists
 from territorial.engine.explain import explain
 from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
+from territorial.engine.rep_books import rep_books
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import read_accounts
 from territorial.io.plan_file import load_plan
@@ -29,7 +31,7 @@ from territorial.services.context import Context
 from territorial.services.plans import stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.services.workspace import active_reps, load_accounts
+from territorial.services.workspace import active_reps, load_accounts, open_pipeline
 
 
 @dataclass
@@ -131,36 +133,70 @@ def assign_files(
 
 
 def assign_book(
-    plan: Plan, book: AccountBook, folder: Path, warnings: list[Problem], progress: Progress
+    plan: Plan,
+    book: AccountBook,
+    folder: Path,
+    warnings: list[Problem],
+    progress: Progress,
+    pipeline: pl.DataFrame | None = None,
 ) -> Assignment:
-    """The checked book assigned, each territory's potential summed (a model file is found in
-    `folder`); warnings about potential are added to `warnings`."""
+    """The checked book assigned, each territory's and rep's potential summed (a model file is found
+    in `folder`; warnings about potential are added to `warnings`) and, when given (account_id,
+    value), each rep's open pipeline."""
     workload, null_workload = account_workload(plan, book)
     progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
+    by_account = None
     if plan.potential is not None:
         progress("Working out each account's potential", None)
         potential = account_potential(plan, book, folder, warnings)
-        result.territories = with_potential(result, book, potential)
+        by_account = pl.DataFrame(
+            {"account_id": book.frame.get_column(book.columns["account_id"]), "value": potential}
+        )
+        result.territories = with_potential(result, by_account)
+    result.reps = rep_books(plan, result.rows, by_account, pipeline)
     return result
 
 
-def with_potential(result: Assignment, book: AccountBook, potential: pl.Series) -> pl.DataFrame:
-    """The territory summary with each territory's summed account potential."""
-    by_account = pl.DataFrame(
-        {"account_id": book.frame.get_column(book.columns["account_id"]), "potential": potential}
-    )
+def with_potential(result: Assignment, by_account: pl.DataFrame) -> pl.DataFrame:
+    """The territory summary with each territory's summed account potential (account_id, value)."""
     sums = (
         result.rows.select("account_id", "territory_id")
         .filter(pl.col("territory_id").is_not_null())
         .join(by_account, on="account_id", how="left")
         .group_by("territory_id")
-        .agg(pl.col("potential").sum())
+        .agg(pl.col("value").sum().alias("potential"))
     )
     summary = result.territories.drop("potential", strict=False)
     return summary.join(sums, on="territory_id", how="left", maintain_order="left").with_columns(
         pl.col("potential").fill_null(0.0)
     )
+
+
+def assignment_exceptions(plan: Plan, book: AccountBook, result: Assignment) -> dict[str, pl.DataFrame]:
+    """The exception lists (engine.exceptions) of an assignment of `book`."""
+    compiled = CompiledPlan(plan)
+    frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
+    missed = evaluate_membership(compiled, frame).skipped_on_null
+    fields = sorted(compiled.fields)
+    ids = book.frame.get_column(book.columns["account_id"])
+    values = book.frame.select(pl.col(book.columns[f]).alias(f) for f in fields if f in book.columns)
+    empty = (
+        values.with_columns(ids.alias("account_id"))
+        .filter(pl.Series(missed))
+        .select(
+            "account_id",
+            pl.concat_list(
+                pl.when(pl.col(f).is_null()).then(pl.lit(f)) for f in fields if f in values.columns
+            )
+            .list.drop_nulls()
+            .list.join(";")
+            .alias("empty_fields")
+            if values.width
+            else pl.lit("").alias("empty_fields"),
+        )
+    )
+    return exception_lists(result, empty)
 
 
 @dataclass
@@ -170,6 +206,7 @@ class Validation:
     overlaps: pl.DataFrame | None  # pairs of territories matching the same accounts
     skipped_on_null: int | None
     unknown_by_territory: pl.DataFrame | None
+    unassigned: int | None = None  # accounts that match no primary territory (with accounts only)
 
 
 def validate_files(
@@ -191,40 +228,72 @@ def validate_files(
     unknown = pl.DataFrame(
         {"territory_id": [t.id for t in plan.territories], "null_skipped": membership.unknown}
     ).filter(pl.col("null_skipped") > 0)
+    rows, territories = membership.pairs()
+    primary = np.array([t.layer == PRIMARY for t in plan.territories], bool)
+    placed = np.unique(rows[primary[territories]]).size if rows.size else 0
     return Validation(
-        plan, warnings, overlap_pairs(compiled, membership), int(membership.skipped_on_null.sum()), unknown
+        plan,
+        warnings,
+        overlap_pairs(compiled, membership),
+        int(membership.skipped_on_null.sum()),
+        unknown,
+        len(book) - placed,
     )
 
 
-def explain_account(
-    plan_path: str | Path, accounts_path: str | Path, account_id: str, progress: Progress = silent
-) -> Explanation:
-    plan, book, _warnings = load_checked(plan_path, accounts_path, progress)
-    ids = book.frame.get_column(book.columns["account_id"])
-    found = (ids == account_id).arg_true()
-    if found.len() == 0:
-        found = (ids.str.to_lowercase() == account_id.lower()).arg_true()
-    if found.len() == 0:
-        raise BadInput.at(f"no account with account_id {account_id!r}", book.file, None, None, "account_id")
-    row = book.frame.row(int(found[0]), named=True)
-    account = {key: row[column] for key, column in book.columns.items()}
-    return explain(CompiledPlan(plan), account)
-
-
 @dataclass
-class StoredRun:
-    run_id: int
-    plan: Plan
-    assignment: Assignment
-    warnings: list[Problem]
+class AccountExplained:
+    explanation: Explanation
+    warnings: list[Problem]  # inactive reps taken out of their territories, among others
 
 
-def assign_plan(
-    workspace: WorkspaceStore, ctx: Context, plan_id: int, progress: Progress = silent
-) -> StoredRun:
-    """Assign the workspace's accounts to a stored plan and keep the run and its results. The
-    workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
-    started = ctx.now()
+@dataclass(frozen=True)
+class AccountRef:
+    """Which account to explain: by its id, or by its name when `by_name`."""
+
+    text: str
+    by_name: bool = False
+
+    def record_in(self, book: AccountBook) -> dict[str, object]:
+        account_id = account_id_named(book, self.text) if self.by_name else self.text
+        return account_record(book, account_id)
+
+
+def explain_account(
+    plan_path: str | Path,
+    accounts_path: str | Path,
+    account: str | AccountRef,
+    reps_path: str | Path | None = None,
+    progress: Progress = silent,
+) -> AccountExplained:
+    """One account of a file (an id, or an AccountRef) walked through a plan file; a reps file
+    applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
+    `assign` leaves vacant."""
+    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
+    if reps_path is not None:
+        plan, rep_warnings = apply_reps_file(plan, reps_path)
+        warnings += rep_warnings
+    return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
+
+
+def explain_stored(
+    workspace: WorkspaceStore, plan_id: int, account: str | AccountRef, progress: Progress = silent
+) -> AccountExplained:
+    """One of the workspace's accounts walked through a stored plan, with the workspace's reps
+    applied as `assign --plan ID` applies them."""
+    plan, book, warnings = load_stored(workspace, plan_id, progress)
+    return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
+
+
+def _ref(account: str | AccountRef) -> AccountRef:
+    return account if isinstance(account, AccountRef) else AccountRef(account)
+
+
+def load_stored(
+    workspace: WorkspaceStore, plan_id: int, progress: Progress = silent
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """A stored plan checked against the workspace's accounts, with the workspace's reps applied as
+    a reps file would be: every plan rep must exist, inactive ones leave their territories."""
     with workspace.unit_of_work() as uow:
         progress(f"Reading plan {plan_id}", None)
         plan = stored_plan(uow, plan_id)
@@ -235,8 +304,63 @@ def assign_plan(
     if reps is not None:
         plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
         warnings += rep_warnings
+    return plan, book, warnings
+
+
+def account_id_named(book: AccountBook, name: str) -> str:
+    """The id of the one account called `name` (ignoring case and surrounding spaces)."""
+    if "name" not in book.columns:
+        raise BadInput.at("the accounts have no name column to look the account up by", book.file)
+    names = book.frame.get_column(book.columns["name"]).cast(pl.String).str.strip_chars().str.to_lowercase()
+    ids = book.frame.get_column(book.columns["account_id"]).filter(names == name.strip().lower())
+    if ids.len() == 0:
+        raise BadInput.at(
+            f"no account named {name!r} (`territorial account find` searches names)",
+            book.file,
+            subject="name",
+        )
+    if ids.len() > 1:
+        listed = ", ".join(sorted(ids.cast(pl.String).to_list())[:10])
+        raise BadInput.at(
+            f"{ids.len()} accounts are named {name!r} ({listed}); give --account ID",
+            book.file,
+            subject="name",
+        )
+    return str(ids[0])
+
+
+def account_record(book: AccountBook, account_id: str) -> dict[str, object]:
+    """An account's fields by its id (ignoring case when no id matches exactly)."""
+    ids = book.frame.get_column(book.columns["account_id"])
+    found = (ids == account_id).arg_true()
+    if found.len() == 0:
+        found = (ids.str.to_lowercase() == account_id.lower()).arg_true()
+    if found.len() == 0:
+        raise BadInput.at(f"no account with account_id {account_id!r}", book.file, None, None, "account_id")
+    row = book.frame.row(int(found[0]), named=True)
+    return {key: row[column] for key, column in book.columns.items()}
+
+
+@dataclass
+class StoredRun:
+    run_id: int
+    plan: Plan
+    book: AccountBook
+    assignment: Assignment
+    warnings: list[Problem]
+
+
+def assign_plan(
+    workspace: WorkspaceStore, ctx: Context, plan_id: int, progress: Progress = silent
+) -> StoredRun:
+    """Assign the workspace's accounts to a stored plan and keep the run and its results. The
+    workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
+    started = ctx.now()
+    plan, book, warnings = load_stored(workspace, plan_id, progress)
+    with workspace.unit_of_work() as uow:
+        pipeline = open_pipeline(uow)
     # A stored plan has no folder of its own: a potential model file is found from here.
-    result = assign_book(plan, book, Path.cwd(), warnings, progress)
+    result = assign_book(plan, book, Path.cwd(), warnings, progress, pipeline)
     progress(f"Storing {result.rows.height:,} results", None)
     rows = result.rows.select(
         *[c for c in RESULT_COLUMNS if c != "reason"],
@@ -246,7 +370,7 @@ def assign_plan(
         counts = (result.accounts, result.unassigned, result.ties)
         run_id = uow.runs.add(plan_id, started, *counts, result.reason_texts.to_list(), rows, ctx.actor)
         uow.runs.finish(run_id, ctx.now())
-    return StoredRun(run_id, plan, result, warnings)
+    return StoredRun(run_id, plan, book, result, warnings)
 
 
 def run_results(workspace: WorkspaceStore, run_id: int) -> pl.DataFrame:

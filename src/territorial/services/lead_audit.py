@@ -79,8 +79,13 @@ def store_decisions(
         "reason",
         pl.Series("path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String),
     )
+    weights = pl.DataFrame(
+        [(t, rep.rep_id, rep.lead_weight) for t, robin in sorted(pools.items()) for rep in robin.pool],
+        schema={"territory_id": pl.String, "rep_id": pl.String, "weight": pl.Float64},
+        orient="row",
+    )
     with workspace.unit_of_work(write=True, lock="route") as uow:
-        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor)
+        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor, weights)
         uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now())
         uow.routing.finish_run(run_id, ctx.now())
     return run_id
@@ -105,22 +110,18 @@ def fairness_report(
     """Per territory pool and rep, for leads dated from `start` to `end` (inclusive) or of one routing
     run: leads and expected value (the sum of fit chances; the lead count when leads were not scored)
     against the rep's weight share of the pool. Only leads shared by round robin count: matched and
-    duplicate leads follow account ownership, not the rotation."""
+    duplicate leads follow account ownership, not the rotation.
+
+    Each lead is judged by the weights its routing run stored (a reps file's, or the workspace's at the
+    time), so a rep's share is what the pool owed them lead by lead. Runs stored before runs kept their
+    weights fall back to `reps_file` or the workspace's reps, over the pool's current members."""
     with workspace.unit_of_work() as uow:
         frame = uow.routing.pooled_leads(start, end, route_run_id)
+        stored = uow.routing.pool_weights(start, end, route_run_id)
         listed = read_reps(reps_file) if reps_file is not None else uow.reps.list()
-        known = {rep.rep_id: rep for rep in listed}
+        known = {rep.rep_id: rep.lead_weight for rep in listed}
         pools = pool_states(uow)
-    # Pool members who won no lead in the period still hold a weight share: add them with zero leads.
-    members = pl.DataFrame(
-        [(t, rep) for t, state in pools.items() for rep in state["pointers"]],
-        schema={"territory_id": pl.String, "rep_id": pl.String},
-        orient="row",
-    ).join(frame.select("territory_id").unique(), on="territory_id", how="semi")
-    weights = pl.DataFrame(
-        {"rep_id": list(known), "weight": [rep.lead_weight for rep in known.values()]},
-        schema={"rep_id": pl.String, "weight": pl.Float64},
-    )
+    owed = _leads_owed(frame, stored, pools, known)
     per_rep = (
         frame.group_by("territory_id", "rep_id")
         .agg(
@@ -131,22 +132,21 @@ def fairness_report(
             .sum()
             .alias("expected"),
         )
-        .join(members, on=["territory_id", "rep_id"], how="full", coalesce=True)
-        .with_columns(pl.col("leads").fill_null(0), pl.col("expected").fill_null(0.0))
-        .join(weights, on="rep_id", how="left")
-        .with_columns(pl.col("weight").fill_null(1.0))
+        .join(owed, on=["territory_id", "rep_id"], how="full", coalesce=True)
+        .with_columns(
+            pl.col("leads").fill_null(0),
+            pl.col("expected").fill_null(0.0),
+            pl.col("owed").fill_null(0.0),
+            pl.col("weight").fill_null(1.0),
+        )
     )
     by_pool = pl.col("territory_id")
     return (
         per_rep.with_columns(
-            (pl.col("weight") / pl.col("weight").sum().over(by_pool)).alias("weight_share"),
+            (pl.col("owed") / pl.col("leads").sum().over(by_pool)).alias("weight_share"),
             (pl.col("leads") / pl.col("leads").sum().over(by_pool)).alias("lead_share"),
             (pl.col("expected") / pl.col("expected").sum().over(by_pool)).alias("expected_share"),
-        )
-        .with_columns(
-            (pl.col("leads") - pl.col("weight_share") * pl.col("leads").sum().over(by_pool)).alias(
-                "leads_vs_share"
-            )
+            (pl.col("leads") - pl.col("owed")).alias("leads_vs_share"),
         )
         .select(
             "territory_id",
@@ -160,4 +160,43 @@ def fairness_report(
             pl.col("expected_share").round(4),
         )
         .sort("territory_id", "rep_id")
+    )
+
+
+def _leads_owed(
+    frame: pl.DataFrame, stored: pl.DataFrame, pools: Mapping[str, PoolState], known: Mapping[str, float]
+) -> pl.DataFrame:
+    """territory_id, rep_id, owed (the leads a rep's weight share earned, summed run by run) and weight
+    (the latest one)."""
+    run_pool = ["route_run_id", "territory_id"]
+    counts = frame.group_by(run_pool).agg(pl.len().alias("pooled"))
+    # Runs without stored weights: the pool's current members and whoever won its leads, weighed by
+    # `known` (1 when a rep is not listed).
+    unweighed = counts.join(stored.select(run_pool).unique(), on=run_pool, how="anti")
+    members = pl.concat(
+        [
+            pl.DataFrame(
+                [(t, rep) for t, state in pools.items() for rep in state["pointers"]],
+                schema={"territory_id": pl.String, "rep_id": pl.String},
+                orient="row",
+            ),
+            frame.select("territory_id", "rep_id"),
+        ]
+    ).unique()
+    fallback = (
+        unweighed.select(run_pool)
+        .join(members, on="territory_id")
+        .with_columns(
+            pl.col("rep_id").replace_strict(known, default=1.0, return_dtype=pl.Float64).alias("weight")
+        )
+    )
+    weighed = pl.concat([stored, fallback.select(stored.columns)])
+    return (
+        weighed.join(counts, on=run_pool)
+        .with_columns(
+            (pl.col("pooled") * pl.col("weight") / pl.col("weight").sum().over(run_pool)).alias("owed")
+        )
+        .sort("route_run_id")
+        .group_by("territory_id", "rep_id")
+        .agg(pl.col("owed").sum(), pl.col("weight").last())
     )

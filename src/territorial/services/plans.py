@@ -10,10 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.plan import Plan
-from territorial.errors import BadInput
+from territorial.domain.stored import StoredPlan
+from territorial.engine.checks import check_plan
+from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.workspace import load_accounts
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,30 @@ def stored_plan(uow: UnitOfWork, plan_id: int) -> Plan:
     return parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
 
 
-def add_plan(workspace: WorkspaceStore, ctx: Context, path: str | Path) -> int:
-    """Store a plan's YAML verbatim (after checking that it parses) and return its id."""
+def add_plan(
+    workspace: WorkspaceStore, ctx: Context, path: str | Path, warnings: list[Problem] | None = None
+) -> int:
+    """Store a plan's YAML verbatim and return its id. It must parse and, once the workspace has
+    accounts, fit their fields (as `assign --plan` will need); its warnings go to `warnings`."""
     plan = load_plan(path)
     source = Path(path).read_text(encoding="utf-8")
+    with workspace.unit_of_work() as uow:
+        book = load_accounts(uow, plan.fields)
+    if len(book):
+        found = check_plan(plan, book.schema, book.field_names)
+        if warnings is not None:
+            warnings += found
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         return uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+
+
+def show_plan(workspace: WorkspaceStore, plan_id: int) -> StoredPlan:
+    """A stored plan with its YAML as it was stored."""
+    with workspace.unit_of_work() as uow:
+        stored = uow.plans.get(plan_id)
+    if stored is None:
+        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "PLAN_ID")
+    return stored
 
 
 def list_plans(workspace: WorkspaceStore) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import canonical
 from territorial.domain.leads import (
     AccountMatch,
@@ -27,14 +28,17 @@ from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
 from territorial.errors import BadInput, Location, Problem
+from territorial.io.accounts import type_accounts
 from territorial.io.availability import read_availability
-from territorial.io.leads import LEAD_ID, read_leads, typed_lead
+from territorial.io.leads import LEAD_ID, lead_types, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
+from territorial.io.tables import RawTable
 from territorial.progress import Progress, silent
 from territorial.routing.match import AccountMatcher
 from territorial.routing.round_robin import RoundRobin
 from territorial.routing.route import LeadRouter
+from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
@@ -58,6 +62,7 @@ OUTPUT_COLUMNS = (
     "product",
     "queue",
 )
+WORKSPACE_LEADS = "workspace leads"  # the source of a routing run of imported leads
 _MATCH_COLUMNS = ("lead_id", "company", "email", "website", "country", "state", "postal_code")
 
 
@@ -295,10 +300,54 @@ def route_file(
     """Route every lead of a file, oldest first, store the decisions and return them in file order.
     Leads without a created date take `today` (default: the context's day). With `mapping`
     (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it."""
-    today = today or ctx.now().date()
     raw, typed = read_leads(leads_path, router.plan.fields, mapping)
+    return _route_frame(workspace, ctx, router, raw.frame, typed, raw.file, today, progress)
+
+
+def route_workspace_leads(
+    workspace: WorkspaceStore,
+    ctx: Context,
+    router: Router,
+    since: date | None = None,
+    today: date | None = None,
+    progress: Progress = silent,
+) -> RoutedBatch | None:
+    """Route the workspace's imported (active) leads that were never routed, created on or after
+    `since` when given, oldest first; None when no lead is waiting."""
+    types = {name: POLARS_TYPES[ftype] for name, ftype in LEADS.fields.items()}
+    with workspace.unit_of_work() as uow:
+        progress("Reading the workspace's leads", None)
+        stored = uow.records.read(Entity.LEADS, types, active_only=True)
+        routed = uow.routing.routed_among(stored.get_column(LEAD_ID).to_list())
+    waiting = stored.filter(~pl.col(LEAD_ID).is_in(sorted(routed)))
+    if since is not None:
+        waiting = waiting.filter(pl.col("created") >= since)
+    waiting = waiting.sort(LEAD_ID).select(
+        c for c in waiting.columns if waiting.get_column(c).null_count() < waiting.height
+    )
+    if waiting.is_empty():
+        return None
+    table = RawTable(waiting, WORKSPACE_LEADS, is_csv=False, header=waiting.columns)
+    book = type_accounts(table, lead_types(router.plan.fields), id_column=LEAD_ID)
+    typed = book.frame.rename({name: key for key, name in book.columns.items()})
+    # The fit model reads leads as a file gives them: text.
+    raw = waiting.select(pl.all().cast(pl.String))
+    return _route_frame(workspace, ctx, router, raw, typed, WORKSPACE_LEADS, today, progress)
+
+
+def _route_frame(
+    workspace: WorkspaceStore,
+    ctx: Context,
+    router: Router,
+    raw: pl.DataFrame,
+    typed: pl.DataFrame,
+    source: str,
+    today: date | None,
+    progress: Progress,
+) -> RoutedBatch:
+    today = today or ctx.now().date()
     progress(f"Scoring and matching {typed.height:,} leads", None)
-    leads = lead_facts(router, raw.frame, typed.to_dicts(), today, raw.file)
+    leads = lead_facts(router, raw, typed.to_dicts(), today, source)
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
     with workspace.unit_of_work() as uow:
@@ -313,7 +362,7 @@ def route_file(
     decisions = [decided[i] for i in range(len(leads))]
     progress(f"Storing {len(decisions):,} decisions", None)
     run_id = store_decisions(
-        workspace, ctx, router.plan_id, router.plan.name, str(leads_path), decisions, _touched_pools(router)
+        workspace, ctx, router.plan_id, router.plan.name, source, decisions, _touched_pools(router)
     )
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 

@@ -7,6 +7,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,15 @@ if TYPE_CHECKING:
     from territorial.scoring.fit import FitModel
     from territorial.scoring.potential import PotentialModel
     from territorial.scoring.relevance import RelevanceModel
+    from territorial.scoring.time_split import TimeSplit
 
 RELEVANCE_BATCH = 256
+# A fit model whose cross-validated ROC AUC is at most 0.5 ranks leads no better than a coin (nan:
+# there were too few rows, or one class, to cross-validate); a potential model whose cross-validated
+# R² is at most 0 predicts no better than the average deal. Such a model has learnt nothing, and a
+# plan that uses it would score on noise, so it is saved only when asked to (--force).
+CHANCE_ROC_AUC = 0.5
+AVERAGE_R2 = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,19 @@ class TrainReport:
     features: list[str]
     excluded: list[str]
     dropped: list[str]
+    warning: str | None = None  # the model has no signal, and was saved because it was forced
+    time_validation: TimeValidation | None = None  # with --validate time:COLUMN
+
+
+@dataclass(frozen=True)
+class TimeValidation:
+    """ROC AUC of a model trained on the older rows and tested on the newer ones."""
+
+    column: str
+    roc_auc: float  # nan when the newer rows are all converted or all lost
+    trained: int
+    tested: int
+    last_trained: date
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,7 @@ class PotentialReport:
     features: list[str]
     excluded: list[str]
     dropped: list[str]
+    warning: str | None = None  # the model has no signal, and was saved because it was forced
 
 
 # ---- fit: the chance that a lead or account converts ---------------------------------------------
@@ -76,8 +98,13 @@ def train_fit_model(
     estimator: FitEstimator = FitEstimator.AUTO,
     random_state: int = 0,
     progress: Progress = silent,
+    force: bool = False,
+    validate: str | None = None,
 ) -> TrainReport:
-    """Train on a history file, save the versioned model, and return the cross-validated figures."""
+    """Train on a history file, save the versioned model, and return the cross-validated figures.
+    A model no better than chance is refused (nothing is written) unless `force`. With `validate`
+    "time:COLUMN", a model of the same kind is also trained on the older rows by that date column
+    and tested on the newer ones."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from territorial.scoring.fit import FitModel, calibration_table, conversion_labels
@@ -87,29 +114,91 @@ def train_fit_model(
     frame = table.frame
     _require_column(frame, label, "label", table)
     conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
+    split = _time_split(table, validate) if validate is not None else None
     model = FitModel(estimator=estimator, random_state=random_state)
     try:
         model.fit(frame.drop(label), frame.get_column(label), exclude, progress)
     except BadInput as err:
         raise err.in_file(table.file) from None
-    progress("Saving the model file", 1.0)
-    write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
     y = model.cv_labels_
     probability = model.cv_probability_
-    has_cv = probability is not None
+    has_cv = probability is not None and len(np.unique(y)) == 2
+    roc_auc = float(roc_auc_score(y, probability)) if has_cv else math.nan
+    warning = None
+    if not roc_auc > CHANCE_ROC_AUC:  # nan too
+        warning = _no_signal(f"cross-validated ROC AUC {roc_auc:.4f}", "ranks leads no better than chance")
+        _refuse_unless(force, warning, table.file)
+    time_validation = None
+    if split is not None:
+        column, cut = split
+        progress(f"Training on the rows up to {cut.last_trained}, testing on the newer ones", 1.0)
+        older = FitModel(estimator=model.chosen_estimator_, random_state=random_state, cv_folds=1)
+        try:
+            older.fit(frame[cut.train].drop(label), frame[cut.train].get_column(label), exclude)
+        except BadInput as err:
+            raise err.in_file(table.file) from None
+        newer = frame[cut.test]
+        truth = conversion_labels(newer.get_column(label))
+        chance = older.predict_proba(newer.drop(label))[:, 1]
+        time_auc = float(roc_auc_score(truth, chance)) if len(np.unique(truth)) == 2 else math.nan
+        time_validation = TimeValidation(column, time_auc, cut.train.size, cut.test.size, cut.last_trained)
+    progress("Saving the model file", 1.0)
+    write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
     return TrainReport(
         estimator=model.chosen_estimator_,
         version=model.version_,
         rows=frame.height,
         positives=int(y.sum()),
-        roc_auc=float(roc_auc_score(y, probability)) if has_cv else math.nan,
+        roc_auc=roc_auc,
         pr_auc=float(average_precision_score(y, probability)) if has_cv else math.nan,
         calibration=calibration_table(y, probability) if probability is not None else pl.DataFrame(),
         candidate_roc_auc=dict(model.cv_roc_auc_),
         features=[f.name for f in model.features_],
         excluded=list(exclude),
         dropped=sorted(model.dropped_columns_),
+        warning=warning,
+        time_validation=time_validation,
     )
+
+
+def _time_split(table: RawTable, validate: str) -> tuple[str, TimeSplit]:
+    """The older and newer rows by the date column `validate` names ("time:COLUMN")."""
+    from territorial.scoring.time_split import time_split
+
+    kind, _, column = validate.partition(":")
+    if kind.strip() != "time" or not column.strip():
+        raise BadInput.at(f"expected time:COLUMN (a date column), got {validate!r}", "--validate")
+    column = column.strip()
+    _require_column(table.frame, column, "date", table)
+    values = table.frame.get_column(column)
+    days = values if values.dtype == pl.Date else _days(values.cast(pl.String))
+    undated = days.is_null().arg_true()
+    if undated.len():  # every row needs its day to fall on one side of the cut
+        row = int(undated[0])
+        what = "no date" if values[row] is None else f"{values[row]!r}"
+        message = f"expected a date, got {what} ({undated.len():,} undated rows in all)"
+        raise BadInput.at(message, table.file, table.line_of(row), None, column)
+    split = time_split(days.to_list())
+    if split is None:
+        raise BadInput.at(f"every row has the same {column}: nothing is newer to test on", "--validate")
+    return column, split
+
+
+def _days(text: pl.Series) -> pl.Series:
+    """Dates from text: ISO days, or timestamps (their day)."""
+    stripped = text.str.strip_chars()
+    return stripped.str.to_date(strict=False).fill_null(stripped.str.to_datetime(strict=False).dt.date())
+
+
+def _no_signal(figure: str, meaning: str) -> str:
+    return f"the model has no signal: {figure} (it {meaning})"
+
+
+def _refuse_unless(force: bool, warning: str, history: str | None) -> None:
+    if not force:
+        raise BadInput.at(
+            f"{warning}; it was not saved (--force saves it anyway)", history, subject="--force"
+        )
 
 
 def load_fit_model(path: str | Path) -> FitModel:
@@ -148,9 +237,11 @@ def train_potential_model(
     estimator: PotentialEstimator = PotentialEstimator.AUTO,
     only: str | None = None,
     random_state: int = 0,
+    force: bool = False,
 ) -> PotentialReport:
     """Train on a history file (optionally only the rows where COLUMN=VALUE), save the versioned model,
-    and return the cross-validated figures."""
+    and return the cross-validated figures. A model no better than the average is refused (nothing
+    is written) unless `force`."""
     from sklearn.metrics import mean_absolute_error, r2_score
 
     from territorial.scoring.model_file import fingerprint
@@ -166,22 +257,28 @@ def train_potential_model(
         model.fit(frame.drop(target), frame.get_column(target), exclude)
     except BadInput as err:
         raise err.in_file(table.file) from None
-    params = {**model.get_params(), "only": only}
-    write_model_file(model.to_bytes(fingerprint(frame, target, exclude, params)), out_path)
     prediction = model.cv_prediction_
     has_cv = prediction is not None
+    r2 = float(r2_score(y, prediction)) if has_cv else math.nan
+    warning = None
+    if not r2 > AVERAGE_R2:  # nan too
+        warning = _no_signal(f"cross-validated R² {r2:.4f}", f"predicts {target} no better than its average")
+        _refuse_unless(force, warning, table.file)
+    params = {**model.get_params(), "only": only}
+    write_model_file(model.to_bytes(fingerprint(frame, target, exclude, params)), out_path)
     return PotentialReport(
         estimator=model.chosen_estimator_,
         version=model.version_,
         rows=frame.height,
         target=target,
         target_mean=float(y.mean()),
-        r2=float(r2_score(y, prediction)) if has_cv else math.nan,
+        r2=r2,
         mae=float(mean_absolute_error(y, prediction)) if has_cv else math.nan,
         candidate_r2=dict(model.cv_r2_),
         features=[f.name for f in model.features_],
         excluded=list(exclude),
         dropped=sorted(model.dropped_columns_),
+        warning=warning,
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
+import polars as pl
+
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
 from territorial.domain.fields import FieldType
+from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
 from territorial.io.tables import RawTable
 from territorial.rules.to_polars import POLARS_TYPES
@@ -25,6 +28,44 @@ def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBoo
     return type_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns), {**core, **declared}
     )
+
+
+def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:
+    """account_id, value: the amount of each account's open opportunities (not closed, not won),
+    or None when the workspace has no opportunities."""
+    types = {"account_id": pl.String(), "amount": pl.Float64(), "closed": pl.Date(), "won": pl.Boolean()}
+    opportunities = uow.records.read(Entity.OPPORTUNITIES, types, active_only=True)
+    if opportunities.is_empty():
+        return None
+    return (
+        opportunities.filter(pl.col("closed").is_null() & pl.col("won").is_null())
+        .group_by("account_id")
+        .agg(pl.col("amount").fill_null(0.0).sum().alias("value"))
+    )
+
+
+# What `account find` shows of each account it finds.
+FOUND_COLUMNS = {
+    "account_id": pl.String(),
+    "name": pl.String(),
+    "website": pl.String(),
+    "owner_id": pl.String(),
+}
+
+
+def find_accounts(workspace: WorkspaceStore, text: str) -> pl.DataFrame:
+    """The workspace's active accounts whose name or website holds `text` (ignoring case; a domain
+    such as acme.com finds https://www.acme.com/), by account_id."""
+    wanted = text.strip().lower()
+    if not wanted:
+        raise BadInput.at("give some text to look for in account names and websites", "TEXT")
+    with workspace.unit_of_work() as uow:
+        accounts = uow.records.read(Entity.ACCOUNTS, FOUND_COLUMNS, active_only=True)
+    holds = [
+        pl.col(c).str.to_lowercase().str.contains(wanted, literal=True).fill_null(False)
+        for c in ("name", "website")
+    ]
+    return accounts.select(*FOUND_COLUMNS).filter(holds[0] | holds[1]).sort("account_id")
 
 
 def active_reps(uow: UnitOfWork) -> dict[str, bool] | None:

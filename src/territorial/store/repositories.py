@@ -13,13 +13,13 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan
+from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
 from territorial.store.bulk import insert_frame, read_frame, text_of, upsert_frame
 
-# Emails looked up per query: well under SQLite's limit on bound parameters.
+# Emails (or lead ids) looked up per query: well under SQLite's limit on bound parameters.
 EMAILS_PER_QUERY = 500
 # A stored id beyond a 64-bit integer is in no table, and the drivers refuse to compare with it.
 LARGEST_ID = 2**63 - 1
@@ -284,6 +284,20 @@ class AssignmentRuns(Repository):
         runs = tables.assignment_runs
         self._writing().execute(update(runs).where(runs.c.run_id == run_id).values(finished_at=finished_at))
 
+    def list(self) -> list[StoredRunInfo]:
+        """Every run, oldest first."""
+        rows = self.connection.execute(
+            select(tables.assignment_runs).order_by(tables.assignment_runs.c.run_id)
+        ).all()
+        return [StoredRunInfo(**row._mapping) for row in rows]
+
+    def get(self, run_id: int) -> StoredRunInfo | None:
+        if not 0 <= run_id <= LARGEST_ID:
+            return None
+        runs = tables.assignment_runs
+        row = self.connection.execute(select(runs).where(runs.c.run_id == run_id)).first()
+        return None if row is None else StoredRunInfo(**row._mapping)
+
     def results(self, run_id: int) -> pl.DataFrame | None:
         """A stored run's rows with their reason text (`reason`), in no particular order; None when
         there is no such run."""
@@ -322,6 +336,9 @@ DECISION_TYPES = {
     "path": pl.String(),  # JSON list of {step, inputs, outcome}
 }
 
+POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
+POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
+
 
 class RoutingAudit(Repository):
     """Routing runs, their decisions with their paths, and where each pool's round robin stands."""
@@ -334,8 +351,10 @@ class RoutingAudit(Repository):
         started_at: datetime,
         decisions: pl.DataFrame,
         actor: str | None = None,
+        weights: pl.DataFrame | None = None,
     ) -> int:
-        """A routing run with its decisions (the DECISION_TYPES columns)."""
+        """A routing run with its decisions (the DECISION_TYPES columns) and the lead weight of each
+        rep in the pools it shared leads in (territory_id, rep_id, weight)."""
         connection = self._writing()
         run_id = int(
             connection.execute(
@@ -356,6 +375,12 @@ class RoutingAudit(Repository):
             tables.routing_decisions,
             decisions.select(pl.lit(run_id).alias("route_run_id"), *DECISION_TYPES),
         )
+        if weights is not None:
+            insert_frame(
+                connection,
+                tables.routing_pool_weights,
+                weights.select(pl.lit(run_id).alias("route_run_id"), *POOL_WEIGHT_TYPES),
+            )
         return run_id
 
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
@@ -412,6 +437,20 @@ class RoutingAudit(Repository):
                 )
         return found
 
+    def routed_among(self, lead_ids: Iterable[str]) -> set[str]:
+        """Which of these leads have a stored decision (were routed at least once)."""
+        decisions = tables.routing_decisions
+        wanted = sorted(set(lead_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), EMAILS_PER_QUERY):
+            rows = self.connection.execute(
+                select(decisions.c.lead_id)
+                .where(decisions.c.lead_id.in_(wanted[start : start + EMAILS_PER_QUERY]))
+                .distinct()
+            ).all()
+            found.update(row.lead_id for row in rows)
+        return found
+
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
         """Every stored decision for a lead, oldest first."""
         decisions, runs = tables.routing_decisions, tables.routing_runs
@@ -445,19 +484,39 @@ class RoutingAudit(Repository):
     def pooled_leads(
         self, start: date | None, end: date | None, route_run_id: int | None = None
     ) -> pl.DataFrame:
-        """territory_id, rep_id, score of the leads shared by round robin, dated from `start` to `end`
-        (inclusive) or of one routing run."""
+        """route_run_id, territory_id, rep_id, score of the leads shared by round robin, dated from
+        `start` to `end` (inclusive) or of one routing run."""
         decisions = tables.routing_decisions
-        conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
-        if start is not None:
-            conditions.append(decisions.c.lead_day >= start)
-        if end is not None:
-            conditions.append(decisions.c.lead_day <= end)
-        if route_run_id is not None:
-            conditions.append(decisions.c.route_run_id == route_run_id)
         rows = self.connection.execute(
-            select(decisions.c.territory_id, decisions.c.rep_id, decisions.c.score).where(*conditions)
+            select(
+                decisions.c.route_run_id, decisions.c.territory_id, decisions.c.rep_id, decisions.c.score
+            ).where(*_pooled(start, end, route_run_id))
         ).all()
-        return pl.DataFrame(
-            rows, schema={"territory_id": pl.String, "rep_id": pl.String, "score": pl.Int64}, orient="row"
-        )
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOLED_TYPES}, orient="row")
+
+    def pool_weights(
+        self, start: date | None, end: date | None, route_run_id: int | None = None
+    ) -> pl.DataFrame:
+        """route_run_id, territory_id, rep_id, weight: the pools' weights in the runs that shared the
+        leads `pooled_leads` gives for the same arguments (none for runs stored before weights were)."""
+        decisions, weights = tables.routing_decisions, tables.routing_pool_weights
+        runs = select(decisions.c.route_run_id).where(*_pooled(start, end, route_run_id)).distinct()
+        rows = self.connection.execute(
+            select(weights.c.route_run_id, *(weights.c[name] for name in POOL_WEIGHT_TYPES)).where(
+                weights.c.route_run_id.in_(runs)
+            )
+        ).all()
+        return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOL_WEIGHT_TYPES}, orient="row")
+
+
+def _pooled(start: date | None, end: date | None, route_run_id: int | None) -> list[ColumnElement[bool]]:
+    """The leads shared by round robin, dated from `start` to `end` (inclusive) or of one run."""
+    decisions = tables.routing_decisions
+    conditions: list[ColumnElement[bool]] = [decisions.c.in_pool.is_(True)]
+    if start is not None:
+        conditions.append(decisions.c.lead_day >= start)
+    if end is not None:
+        conditions.append(decisions.c.lead_day <= end)
+    if route_run_id is not None:
+        conditions.append(decisions.c.route_run_id == route_run_id)
+    return conditions

@@ -191,6 +191,17 @@ routing_decisions = Table(
     Index("ix_routing_decisions_day", "lead_day"),
 )
 
+# Each pool rep's lead weight in a routing run: the fairness report judges a lead by the weights in
+# force when it was routed, which a reps file given to that run may have set.
+routing_pool_weights = Table(
+    "routing_pool_weights",
+    metadata,
+    Column("route_run_id", Integer, ForeignKey("routing_runs.route_run_id"), primary_key=True),
+    Column("territory_id", String(255), primary_key=True),
+    Column("rep_id", String(255), primary_key=True),
+    Column("weight", Float, nullable=False),
+)
+
 # Where each territory's round robin stands, so the next batch carries on fairly.
 routing_pools = Table(
     "routing_pools",
