@@ -491,7 +491,7 @@ def test_explain_with_reps_agrees_with_assign_on_a_vacant_territory(book: Path, 
     stored = ok(run_cli(book, "--database-url", url, "explain", "--plan", "1", "--account", "A06"))
     assert "primary: west wins. Rep: none (vacant)." in stored.stdout
     both = run_cli(book, "--database-url", url, "explain", "plan.yaml", "--plan", "1", "--account", "A06")
-    assert both.returncode == 2 and "not both" in both.stderr
+    assert both.returncode == 2 and "give the plan once" in both.stderr
 
 
 # ---- Parquet accounts ------------------------------------------------------------------
@@ -539,3 +539,24 @@ def test_explain_shows_values_with_brackets_as_written(tmp_path: Path) -> None:
     lines = explain(tmp_path, "M1")
     assert "state IN ('NY', 'NJ', 'MA') is FALSE (state = '[n/a]')" in lines
     assert "industry = 'Healthcare' is FALSE (industry = '[/n/a]')" in lines
+
+
+def test_the_plan_is_plan_or_plan_id_or_file_on_every_command(book: Path) -> None:
+    """#18 slice 4: --plan ID|FILE everywhere; with --accounts a file run (nothing stored), without
+    it the workspace's accounts and a stored run (a plan file stored first)."""
+    url = f"sqlite:///{book / 'one_way.db'}"
+    for step in (["init"], ["import", "accounts", "accounts.csv"]):
+        ok(run_cli(book, "--database-url", url, *step))
+    by_file = ok(run_cli(book, "assign", "--plan", "plan.yaml", "--accounts", "accounts.csv"))
+    positional = ok(run_cli(book, "assign", "plan.yaml", "--accounts", "accounts.csv"))
+    assert by_file.stdout == positional.stdout
+    stored_run = ok(run_cli(book, "--database-url", url, "assign", "--plan", "plan.yaml"))
+    assert "stored the plan as plan 1" in stored_run.stderr
+    assert stored_run.stdout.strip() == "1"  # the run's id
+    by_id = ok(run_cli(book, "--database-url", url, "assign", "--plan", "1", "--accounts", "accounts.csv"))
+    assert by_id.stdout == positional.stdout  # a stored plan with a file: a file run
+    assert ok(run_cli(book, "--database-url", url, "validate", "--plan", "1")).returncode == 0
+    checked = run_cli(book, "validate", "--plan", "plan.yaml", "--accounts", "accounts.csv")
+    assert checked.returncode == 0, checked.stderr
+    neither = run_cli(book, "assign", "--accounts", "accounts.csv")
+    assert neither.returncode == 2 and "give a plan" in neither.stderr

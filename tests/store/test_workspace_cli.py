@@ -119,7 +119,7 @@ def test_db_backed_assignment_uses_custom_fields_and_exports_match_file_runs(
     ok(ws(workspace_url, tmp_path, "import", "accounts", "a.csv"))
     plan_id = ok(ws(workspace_url, tmp_path, "plan", "add", "plan.yaml")).stdout.strip()
     both = ws(workspace_url, tmp_path, "assign", "plan.yaml", "--accounts", "a.csv", "--plan", plan_id)
-    assert both.returncode == 2 and "not both" in both.stderr
+    assert both.returncode == 2 and "give the plan once" in both.stderr
     run_id = ok(ws(workspace_url, tmp_path, "assign", "--plan", plan_id)).stdout.strip()
     ok(
         ws(

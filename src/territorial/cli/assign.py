@@ -22,22 +22,33 @@ from territorial.services.assign import (
     explain_stored,
     validate_files,
 )
+from territorial.services.plans import add_plan, plan_reference
 
 # The exit code of a check the user asked for (--strict) that found something; 2 is bad input.
 CHECK_FAILED = 3
 
-PlanArg = Annotated[Path, typer.Argument(help="Plan YAML file.")]
+PlanArg = Annotated[Path | None, typer.Argument(help="Plan YAML file (or --plan ID|FILE).")]
+PlanOption = Annotated[
+    str | None, typer.Option("--plan", help="A stored plan's id or a plan file (as the PLAN argument).")
+]
+
+
+def one_plan(positional: Path | None, option: str | None) -> str | Path:
+    """The plan a command is given, as PLAN or as --plan ID|FILE: one of them."""
+    if positional is not None and option is not None:
+        raise BadInput.at("give the plan once: as PLAN or as --plan ID|FILE", "--plan")
+    if positional is None and option is None:
+        raise BadInput.at("give a plan: PLAN (a file) or --plan ID|FILE", "--plan")
+    return positional if positional is not None else str(option)
 
 
 @app.command()
 @handled
 def assign(
     ctx: typer.Context,
-    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    plan: PlanArg = None,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet.")] = None,
-    plan_id: Annotated[
-        int | None, typer.Option("--plan", help="A stored plan's id: assign the workspace's accounts.")
-    ] = None,
+    plan_option: PlanOption = None,
     reps: Annotated[
         Path | None, typer.Option("--reps", help="Reps CSV: rep_id, name, email, active.")
     ] = None,
@@ -59,17 +70,24 @@ def assign(
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
-    Either PLAN --accounts FILE (files), or --plan ID (the workspace's accounts; the run is stored)."""
+    The plan is PLAN or --plan ID|FILE (a stored plan's id or a plan file). With --accounts FILE it
+    is a file run and nothing is stored; without, the workspace's accounts are assigned and the run
+    is stored (a plan file is stored first, so that the run can name it)."""
     folder = output_folder(exceptions) if exceptions is not None else None  # before any work
-    if plan_id is not None:
-        if plan is not None or accounts is not None or reps is not None:
-            raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
-        if mapping is not None:
+    reference = one_plan(plan, plan_option)
+    if accounts is None:
+        if reps is not None or mapping is not None:
             raise BadInput.at(
-                "--mapping reads files; the workspace's records were mapped on import", "--mapping"
+                "--reps and --mapping read files; without --accounts the workspace's accounts and "
+                "reps are used",
+                "--reps" if reps is not None else "--mapping",
             )
+        target = plan_reference(reference)
         with stage_bar(err) as progress:
-            stored = assign_plan(workspace_of(ctx), context_of(ctx), plan_id, progress)
+            if isinstance(target, Path):  # its warnings come with the run's, below
+                target = add_plan(workspace_of(ctx), context_of(ctx), target)
+                err.print(f"stored the plan as plan {target}")
+            stored = assign_plan(workspace_of(ctx), context_of(ctx), target, progress)
             if out is not None:
                 write_table(stored.assignment.rows, out)
             if summary is not None:
@@ -83,10 +101,9 @@ def assign(
         export = f"`territorial export assignments --run {stored.run_id}`"
         err.print(f"stored as run {stored.run_id}; {export} writes it out")
         return
-    if plan is None or accounts is None:
-        raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "assign")
+    workspace = workspace_of(ctx) if isinstance(plan_reference(reference), int) else None
     with stage_bar(err) as progress:
-        result = assign_files(plan, accounts, reps, progress=progress, mapping=mapping)
+        result = assign_files(reference, accounts, reps, progress, mapping, workspace)
         progress(f"Writing {result.assignment.rows.height:,} rows", None)
         write_table(result.assignment.rows, out)
         if summary is not None:
@@ -111,7 +128,7 @@ def _write_exceptions(folder: Path, lists: dict[str, pl.DataFrame]) -> None:
 @handled
 def explain(
     ctx: typer.Context,
-    plan: Annotated[Path | None, typer.Argument(help="Plan YAML file (with --accounts).")] = None,
+    plan: PlanArg = None,
     account: Annotated[str | None, typer.Option("--account", help="The account_id to explain.")] = None,
     account_name: Annotated[
         str | None, typer.Option("--account-name", help="Or the account's name (ignoring case).")
@@ -120,9 +137,7 @@ def explain(
     reps: Annotated[
         Path | None, typer.Option("--reps", help="Reps CSV: inactive reps leave their territory.")
     ] = None,
-    plan_id: Annotated[
-        int | None, typer.Option("--plan", help="A stored plan's id: explain a workspace account.")
-    ] = None,
+    plan_option: PlanOption = None,
 ) -> None:
     """Walk the plan for one account: each rule's result, why, and how the winner was chosen.
 
@@ -131,16 +146,25 @@ def explain(
     if (account is None) == (account_name is None):
         raise BadInput.at("give the account to explain with --account ID or --account-name NAME", "--account")
     which = AccountRef(account) if account is not None else AccountRef(str(account_name), by_name=True)
-    if plan_id is not None:
-        if plan is not None or accounts is not None or reps is not None:
-            raise BadInput.at("give either PLAN --accounts FILE or --plan ID, not both", "--plan")
+    reference = one_plan(plan, plan_option)
+    target = plan_reference(reference)
+    if accounts is None:
+        if reps is not None:
+            raise BadInput.at(
+                "--reps reads a file; without --accounts the workspace's reps are used", "--reps"
+            )
+        if isinstance(target, Path):
+            raise BadInput.at(
+                "a plan file explains an accounts file (--accounts FILE); for the workspace's accounts "
+                "give a stored plan: --plan ID (`territorial plan add` stores one)",
+                "--plan",
+            )
         with stage_bar(err) as progress:
-            result = explain_stored(workspace_of(ctx), plan_id, which, progress)
-    elif plan is None or accounts is None:
-        raise BadInput.at("give PLAN --accounts FILE, or --plan ID for a stored plan", "explain")
+            result = explain_stored(workspace_of(ctx), target, which, progress)
     else:
+        workspace = workspace_of(ctx) if isinstance(target, int) else None
         with stage_bar(err) as progress:
-            result = explain_account(plan, accounts, which, reps, progress)
+            result = explain_account(reference, accounts, which, reps, progress, workspace)
     render.warnings(err, result.warnings)
     render.explanation(console(), result.explanation)
 
@@ -148,7 +172,9 @@ def explain(
 @app.command()
 @handled
 def validate(
-    plan: PlanArg,
+    ctx: typer.Context,
+    plan: PlanArg = None,
+    plan_option: PlanOption = None,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Check against this file too.")] = None,
     mapping: MappingOption = None,
     strict: Annotated[
@@ -158,7 +184,9 @@ def validate(
     """Check a plan (and its fields against an accounts file); list overlaps and warnings, and count
     the accounts that match no primary territory."""
     with stage_bar(err) as progress:
-        result = validate_files(plan, accounts, progress=progress, mapping=mapping)
+        reference = one_plan(plan, plan_option)
+        workspace = workspace_of(ctx) if isinstance(plan_reference(reference), int) else None
+        result = validate_files(reference, accounts, progress, mapping, workspace)
     render.validation(console(), result)
     if strict and result.unassigned:
         raise typer.Exit(CHECK_FAILED)

@@ -24,11 +24,10 @@ from territorial.engine.records import evaluation_frame
 from territorial.engine.rep_books import rep_books
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import read_accounts
-from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
 from territorial.services.context import Context
-from territorial.services.plans import stored_plan
+from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import active_reps, load_accounts, open_pipeline
@@ -42,17 +41,31 @@ class AssignRun:
     warnings: list[Problem]
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A plan and an accounts file read, and the plan checked against the accounts' fields."""
+
+    plan: Plan
+    book: AccountBook
+    warnings: list[Problem]
+    folder: Path  # where the plan's own files (models) are found
+
+
 def load_checked(
-    plan_path: str | Path,
+    plan_ref: str | int | Path,
     accounts_path: str | Path,
     progress: Progress = silent,
     mapping: str | Path | None = None,
-) -> tuple[Plan, AccountBook, list[Problem]]:
-    progress(f"Reading the plan {plan_path}", None)
-    plan = load_plan(plan_path)
+    workspace: WorkspaceStore | None = None,
+) -> Checked:
+    """`plan_ref` is a plan file or a stored plan's id (services.plans.plan_reference): a stored
+    plan with an accounts file is a file run, nothing stored."""
+    progress(f"Reading the plan {plan_ref}", None)
+    resolved = resolve_plan(workspace, plan_ref)
+    plan = resolved.plan
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
-    needed |= potential_fields(plan, Path(plan_path).parent)
+    needed |= potential_fields(plan, resolved.folder)
     book = read_accounts(accounts_path, plan.fields, needed, plan.null_words, mapping)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
@@ -60,7 +73,7 @@ def load_checked(
             book = book.retype(key, used_types[key])
     progress("Checking rules against the account fields", None)
     warnings = book.notes + check_plan(plan, book.schema, book.field_names, book.read_as_text)
-    return plan, book, warnings
+    return Checked(plan, book, warnings, resolved.folder)
 
 
 def apply_reps_file(
@@ -116,19 +129,22 @@ def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
 
 
 def assign_files(
-    plan_path: str | Path,
+    plan_ref: str | int | Path,
     accounts_path: str | Path,
     reps_path: str | Path | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    workspace: WorkspaceStore | None = None,
 ) -> AssignRun:
     """Read, check and assign; `progress` hears each step's name, for progress displays. With
-    `mapping`, the accounts and reps files are read as `import` reads them."""
-    plan, book, warnings = load_checked(plan_path, accounts_path, progress, mapping)
+    `mapping`, the accounts and reps files are read as `import` reads them. `plan_ref` may name
+    a stored plan (with `workspace`): the accounts still come from the file, and nothing is stored."""
+    checked = load_checked(plan_ref, accounts_path, progress, mapping, workspace)
+    plan, book, warnings = checked.plan, checked.book, checked.warnings
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
         warnings += rep_warnings
-    result = assign_book(plan, book, Path(plan_path).parent, warnings, progress)
+    result = assign_book(plan, book, checked.folder, warnings, progress)
     return AssignRun(plan, book, result, warnings)
 
 
@@ -210,17 +226,21 @@ class Validation:
 
 
 def validate_files(
-    plan_path: str | Path,
+    plan_ref: str | int | Path,
     accounts_path: str | Path | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    workspace: WorkspaceStore | None = None,
 ) -> Validation:
+    """Check a plan (a file, or a stored plan's id with `workspace`), against an accounts file's
+    fields when given one."""
     if accounts_path is None:
-        plan = load_plan(plan_path)
+        plan = resolve_plan(workspace, plan_ref).plan
         schema, notes = schema_from_plan(plan)
         warnings = notes + check_plan(plan, schema)
         return Validation(plan, warnings, None, None, None)
-    plan, book, warnings = load_checked(plan_path, accounts_path, progress, mapping)
+    checked = load_checked(plan_ref, accounts_path, progress, mapping, workspace)
+    plan, book, warnings = checked.plan, checked.book, checked.warnings
     compiled = CompiledPlan(plan)
     progress(f"Finding overlaps among {len(book):,} accounts", None)
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
@@ -260,16 +280,18 @@ class AccountRef:
 
 
 def explain_account(
-    plan_path: str | Path,
+    plan_path: str | int | Path,
     accounts_path: str | Path,
     account: str | AccountRef,
     reps_path: str | Path | None = None,
     progress: Progress = silent,
+    workspace: WorkspaceStore | None = None,
 ) -> AccountExplained:
     """One account of a file (an id, or an AccountRef) walked through a plan file; a reps file
     applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
     `assign` leaves vacant."""
-    plan, book, warnings = load_checked(plan_path, accounts_path, progress)
+    checked = load_checked(plan_path, accounts_path, progress, workspace=workspace)
+    plan, book, warnings = checked.plan, checked.book, checked.warnings
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path)
         warnings += rep_warnings
