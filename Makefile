@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/territorial demo --out $(DEMO_DIR)
+	$(BIN)/territorial demo --out-dir $(DEMO_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -76,3 +76,20 @@ def test_export_to_a_file_says_it_needs_a_folder(folder: Path) -> None:
     assert result.returncode == 2
     assert "this is a file; this option names a folder" in result.stderr
     assert (folder / "acc.csv").read_text() == "keep\n"
+
+
+def test_export_takes_out_dir_and_its_old_out_dir_spelling_with_a_warning(folder: Path) -> None:
+    assert run_cli(folder, "init").returncode == 0
+    assert run_cli(folder, "import", "accounts", "accounts.csv").returncode == 0
+    assert run_cli(folder, "assign", "--plan", "plan.yaml").returncode == 0
+    new = run_cli(folder, "export", "assignments", "--run", "1", "--out-dir", "new")
+    assert new.returncode == 0, new.stderr
+    assert "deprecated" not in new.stderr
+    old = run_cli(folder, "export", "assignments", "--run", "1", "--out", "old")
+    assert old.returncode == 0, old.stderr
+    assert "--out DIR is deprecated here" in old.stderr and "--out-dir old" in old.stderr
+    assert (folder / "new" / "assignments.csv").read_bytes() == (
+        folder / "old" / "assignments.csv"
+    ).read_bytes()
+    both = run_cli(folder, "export", "assignments", "--run", "1", "--out", "old", "--out-dir", "new")
+    assert both.returncode == 2

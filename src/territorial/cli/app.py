@@ -200,6 +200,27 @@ def _print_version(asked: bool) -> None:
         raise typer.Exit()
 
 
+# `--out DIR` on `export` and `demo`, for one release: --out names a file on every other command.
+DeprecatedOutFolder = Annotated[
+    Path | None,
+    typer.Option("--out", hidden=True, help="Deprecated: --out-dir. --out will name a file, as elsewhere."),
+]
+
+
+def out_folder(out_dir: Path | None, deprecated: Path | None, default: Path) -> Path:
+    """The folder a command writes its files into: --out-dir, or the deprecated --out DIR (with a
+    warning), or the default."""
+    if deprecated is not None:
+        if out_dir is not None:
+            raise BadInput.at("give --out-dir only (--out DIR is its old name)", "--out")
+        err.print(
+            "[yellow]warning: --out DIR is deprecated here and will name a file, as on every other "
+            f"command; use --out-dir {escape(str(deprecated))}[/yellow]"
+        )
+        return deprecated
+    return out_dir if out_dir is not None else default
+
+
 def check_outputs(options: dict[str, Any]) -> None:
     """Every command's output files, by the name of their parameter (OUTPUT_FILES), are checked
     before any work: writable, in a folder that exists, none the same file as another output or as
@@ -209,7 +230,7 @@ def check_outputs(options: dict[str, Any]) -> None:
     outputs = [options.get(name) for name in OUTPUT_FILES]
     inputs: list[str | Path] = []
     for name, value in options.items():
-        if name in OUTPUT_FILES or name == "out_dir":
+        if name in OUTPUT_FILES or name in ("out_dir", "old_out"):
             continue
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, Path) or (isinstance(item, str) and item and os.path.isfile(item)):

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from territorial.cli import render, routing_render
-from territorial.cli.app import app, console, context_of, err, handled
+from territorial.cli.app import DeprecatedOutFolder, app, console, context_of, err, handled, out_folder
 from territorial.cli.balance import run_balance
 from territorial.domain.entities import Entity
 from territorial.io.output import output_folder, write_table
@@ -38,12 +38,13 @@ DEMO_REPS = 24  # the balance step: few enough that its table fits a screen
 @handled
 def demo(
     ctx: typer.Context,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
-        "demo-output"
-    ),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder for the demo's files (default: demo-output).")
+    ] = None,
+    old_out: DeprecatedOutFolder = None,
 ) -> None:
     """Generate a plan and an account book around real companies, assign, and explain one account."""
-    run_demo(out_dir, context_of(ctx), console(), err)
+    run_demo(out_folder(out_dir, old_out, Path("demo-output")), context_of(ctx), console(), err)
 
 
 def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
@@ -106,7 +107,7 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     run_balance(request, balanced / "alignment.csv", balanced / "report.json", err, balanced / "plan.yaml")
     out.print(
         f"\nTry: territorial --database-url sqlite:///{database} export assignments --run {run.run_id} "
-        "--format salesforce --rep-ids-from salesforce --out export-sf"
+        "--format salesforce --rep-ids-from salesforce --out-dir export-sf"
     )
     out.print(f"     territorial --database-url sqlite:///{database} route fairness")
 

@@ -9,6 +9,7 @@ import typer
 
 from territorial.cli import render
 from territorial.cli.app import (
+    DeprecatedOutFolder,
     MappingOption,
     app,
     context_of,
@@ -16,6 +17,7 @@ from territorial.cli.app import (
     err,
     group,
     handled,
+    out_folder,
     workspace_of,
 )
 from territorial.cli.progress import stage_bar
@@ -113,7 +115,10 @@ def export_assignments(
     ctx: typer.Context,
     run_id: Annotated[int, typer.Option("--run", help="The assignment run to export.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="What to write.")] = ExportFormat.CSV,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder to write into (default: export).")
+    ] = None,
+    old_out: DeprecatedOutFolder = None,
     territory_ids: Annotated[
         Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
     ] = None,
@@ -131,7 +136,8 @@ def export_assignments(
 ) -> None:
     """Write a stored run's assignments as files a CRM can load."""
     source = rep_ids_from.value if rep_ids_from is not None else None
-    exported = export_run(workspace_of(ctx), run_id, fmt.value, out_dir, territory_ids, user_ids, source)
+    folder = out_folder(out_dir, old_out, Path("export"))
+    exported = export_run(workspace_of(ctx), run_id, fmt.value, folder, territory_ids, user_ids, source)
     for path in exported.written:
         err.print(f"wrote {path}")
     if exported.skipped_file is not None:
