@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -87,3 +88,13 @@ class ProblemLog:
     def raise_if_any(self) -> None:
         if self.total:
             raise BadInput(self.problems, self.total)
+
+
+_SHOWN = reprlib.Repr()  # Python 3.11 takes no settings in the constructor
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict, _SHOWN.maxstring, _SHOWN.maxother = 2, 4, 4, 80, 80
+
+
+def shown(value: object) -> str:
+    """A value as a message quotes it: short, and safe for any nesting (a YAML value 3,000 lists
+    deep has no repr that fits in a message, or in Python's stack)."""
+    return _SHOWN.repr(value)

@@ -72,7 +72,7 @@ def test_export_to_a_file_says_it_needs_a_folder(folder: Path) -> None:
     assert run_cli(folder, "plan", "add", "plan.yaml").returncode == 0
     assert run_cli(folder, "assign", "--plan", "1").returncode == 0
     (folder / "acc.csv").write_text("keep\n")
-    result = run_cli(folder, "export", "assignments", "--run", "1", "--out", "acc.csv")
+    result = run_cli(folder, "export", "assignments", "--run", "1", "--out-dir", "acc.csv")
     assert result.returncode == 2
     assert "this is a file; this option names a folder" in result.stderr
     assert (folder / "acc.csv").read_text() == "keep\n"
@@ -93,3 +93,12 @@ def test_export_takes_out_dir_and_its_old_out_dir_spelling_with_a_warning(folder
     ).read_bytes()
     both = run_cli(folder, "export", "assignments", "--run", "1", "--out", "old", "--out-dir", "new")
     assert both.returncode == 2
+
+
+def test_export_old_out_naming_a_file_or_stdout_is_refused(folder: Path) -> None:
+    assert run_cli(folder, "init").returncode == 0
+    for name in ("e.csv", "-"):
+        result = run_cli(folder, "export", "assignments", "--run", "1", "--out", name)
+        assert result.returncode == 2
+        assert "writes several files: give a folder with --out-dir" in result.stderr
+        assert not (folder / name).exists()

@@ -310,3 +310,8 @@ def test_postal_codes_read_from_a_file_as_import_writes_them(tmp_path: Path) -> 
 def test_a_zip_stored_as_an_excel_number_is_the_zip(tmp_path: Path) -> None:
     pl.DataFrame({"account_id": ["A1"], "postal_code": [2134]}).write_excel(tmp_path / "a.xlsx")
     assert read_accounts(tmp_path / "a.xlsx").frame["postal_code"].to_list() == ["02134"]
+
+
+def test_zip_columns_by_other_names_read_as_postal_codes_but_not_zip3(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("account_id,zip,billing_zip,zip3\nA1,2134,02134-1234,021\n")
+    assert read_accounts(tmp_path / "a.csv").frame.rows() == [("A1", "02134", "02134", "021")]

@@ -67,3 +67,13 @@ def test_import_reads_null_words_as_empty_and_records_them() -> None:
     assert result.frame["name"].to_list() == ["N/A", "x", "-"]
     assert result.problems.height == 0
     assert result.changes.filter(pl.col("rule") == "null_word")["old"].to_list() == ["N/A", "-"]
+
+
+def test_the_reason_is_the_word_that_is_no_null_word(tmp_path: Path) -> None:
+    # Found by a new-user pass: with N/A, - and Select mixed in, the column did not look like
+    # numbers and the message advised quotes ('99' >= '100' is then text).
+    (tmp_path / "a.csv").write_text(
+        "account_id,employees\nA1,150\nA2,N/A\nA3,unknown\nA4,99\nA5,-\nA6,Select\n"
+    )
+    book = read_accounts(tmp_path / "a.csv")
+    assert book.read_as_text["employees"] == "employees was read as text because of 'unknown' on line 4"

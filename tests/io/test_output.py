@@ -95,7 +95,7 @@ def test_an_output_that_is_an_input_by_another_name_is_refused(tmp_path: Path) -
             check_writable(spelling, inputs=[data])
     with pytest.raises(BadInput, match="two outputs would go to this file"):
         check_writable(tmp_path / "r.csv", tmp_path / "r.csv")
-    check_writable("-", "-", inputs=["-"])  # stdout twice is no clash
+    check_writable("-", inputs=["-"])  # stdout as an output and as an input (a pipe) is no clash
 
 
 def test_xlsx_is_a_real_workbook_that_reads_back(tmp_path: Path) -> None:
@@ -105,3 +105,17 @@ def test_xlsx_is_a_real_workbook_that_reads_back(tmp_path: Path) -> None:
     back = pl.read_excel(tmp_path / "out.xlsx", engine="calamine")
     assert back["id"].to_list() == ["A", "B"]
     assert back["n"].to_list() == [1, 2]
+
+
+def test_tsv_is_tab_separated_and_unknown_endings_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by a new-user pass: .tsv came out with commas, and .xls and .json as CSV.
+    write_table(FRAME, tmp_path / "o.tsv")
+    assert (tmp_path / "o.tsv").read_text() == "id\tn\tok\nA\t1\ttrue\nB\t2\t\n"
+    for name in ("o.xls", "o.json"):
+        with pytest.raises(BadInput, match=r"written as \.csv, \.tsv, \.txt, \.parquet or \.xlsx"):
+            write_table(FRAME, tmp_path / name)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(BadInput, match="two outputs would go to stdout"):
+        check_writable("-", "-")

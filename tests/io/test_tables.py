@@ -98,3 +98,25 @@ def test_a_short_row_that_is_no_footer_is_still_an_error(tmp_path: Path) -> None
     for name in ("r.csv", "s.csv"):  # "Totally" is not "Total": a short row, an error
         with pytest.raises(BadInput, match="expected 2 fields as in the header, found 1"):
             read_table(tmp_path / name)
+
+
+def test_a_report_footer_in_a_workbook_is_skipped_and_counted(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["Account ID", "Account Name"],
+        ["001A", "Acme"],
+        ["001B", "Bolt"],
+        [],
+        ["Grand Totals (2 records)"],
+        ["Confidential Information - Do Not Distribute"],
+        ["Copyright (c) 2000-2026 salesforce.com, inc."],
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "report.xlsx")
+    table = read_table(tmp_path / "report.xlsx")
+    assert table.frame.rows() == [("001A", "Acme"), ("001B", "Bolt")]
+    assert table.footer_rows == 3

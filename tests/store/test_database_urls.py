@@ -61,3 +61,17 @@ def test_postgres_scheme_means_postgresql_through_psycopg(tmp_path: Path) -> Non
     result = run_cli(tmp_path, "--database-url", "postgres://root@127.0.0.1:1/test", "plan", "list")
     assert result.returncode == 2, result.stderr
     assert "cannot open the database" in result.stderr
+
+
+def test_init_refuses_another_applications_sqlite_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    result = run_cli(tmp_path, "--database-url", "crm.db", "init")
+    assert result.returncode == 2
+    assert "holds another application's tables (customers)" in result.stderr
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == [
+            "customers"
+        ]

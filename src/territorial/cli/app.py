@@ -213,6 +213,11 @@ def out_folder(out_dir: Path | None, deprecated: Path | None, default: Path) -> 
     if deprecated is not None:
         if out_dir is not None:
             raise BadInput.at("give --out-dir only (--out DIR is its old name)", "--out")
+        if str(deprecated) == "-" or deprecated.suffix:
+            raise BadInput.at(
+                f"this command writes several files: give a folder with --out-dir, not {deprecated}",
+                "--out",
+            )
         err.print(
             "[yellow]warning: --out DIR is deprecated here and will name a file, as on every other "
             f"command; use --out-dir {escape(str(deprecated))}[/yellow]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def read_accounts(
     declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
     declared = declared or {}
     wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
-    if wanted is not None and wanted & set(POSTAL_CODES):
+    if wanted is not None and any(is_postal_code(canonical(name)) for name in wanted):
         wanted.add(COUNTRY)  # a postal code is read by its country's rules
     return type_accounts(read_mapped(path, Entity.ACCOUNTS, mapping, wanted), declared, null_words=null_words)
 
@@ -81,7 +82,7 @@ def type_accounts(
         typed.append(converted)
         schema[key] = ftype
         if ftype is FieldType.STRING and wanted is None and series.dtype == pl.String:
-            reason = _why_text(converted, raw)
+            reason = _why_text(converted, raw, null_words)
             if reason:
                 read_as_text[key] = reason
     problems.raise_if_any()
@@ -133,9 +134,13 @@ def _null_words(
     return candidate, [note]
 
 
-def _why_text(values: pl.Series, raw: RawTable) -> str | None:
+def _why_text(values: pl.Series, raw: RawTable, null_words: NullWords) -> str | None:
     """For a text column whose values are mostly numbers, the first that is not, and its line: why
     `employees >= 100` cannot compare it."""
+    # N/A, - and the like are empties, not words that make a number column text: one 'unknown'
+    # among 150, N/A, 99, -, Select is the reason, and the reason to name.
+    words = values.str.strip_chars().str.to_lowercase().is_in(null_words.typed()).fill_null(False)
+    values = values.set(words, None)
     present = values.drop_nulls()
     numbers = present.str.contains(NUMBER_TEXT)
     if present.len() == 0 or int(numbers.sum()) * 2 < present.len() or numbers.all():
@@ -151,10 +156,19 @@ def _with_postal_codes(
     so that `postal_code IN ('02134')` matches a file's rows as it matches the workspace's."""
     country = frame.get_column(columns[COUNTRY]) if schema.get(COUNTRY) is FieldType.STRING else None
     return frame.with_columns(
-        postal_code_values(frame.get_column(columns[key]), country)
-        for key in POSTAL_CODES
-        if key in columns and schema[key] is FieldType.STRING
+        postal_code_values(frame.get_column(name), country)
+        for key, name in columns.items()
+        if is_postal_code(key) and schema[key] is FieldType.STRING
     )
+
+
+# A column of whole postal codes (not zip3 or a ZIP's first digits): postal_code, zip, zip_code,
+# billing_zip, home_postal_code...
+_POSTAL_NAME = re.compile(r"^(?:.*[_ ])?(?:zip|zip_?code|postal|postal_?code|post_?code)$")
+
+
+def is_postal_code(key: str) -> bool:
+    return key in POSTAL_CODES or bool(_POSTAL_NAME.match(key))
 
 
 def _canonical_columns(raw: RawTable) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.nodes import MappingNode
 
 from territorial.domain.catalogue import Catalogue, Product
-from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.errors import BadInput, Location, Problem, ProblemLog, shown
 from territorial.io.tables import read_table
 from territorial.io.yaml_tree import child, compose, construct, line_of, position, read_yaml_text
 
@@ -179,8 +179,8 @@ def _validation_problem(error: Any, tree: MappingNode, file: str) -> Problem:
     elif kind == "missing":
         message = f"missing required key '{last}'"
     elif kind == "string_pattern_mismatch":
-        message = f"product id {error['input']!r} must match [A-Za-z0-9_.:-]+"
+        message = f"product id {shown(error['input'])} must match [A-Za-z0-9_.:-]+"
     else:
         name = last if isinstance(last, str) else ".".join(str(p) for p in loc)
-        message = f"{name}: expected {_EXPECTED.get(kind, error['msg'])}, got {error.get('input')!r}"
+        message = f"{name}: expected {_EXPECTED.get(kind, error['msg'])}, got {shown(error.get('input'))}"
     return Problem(Location(file, line, column, product), message)

@@ -20,8 +20,9 @@ import polars as pl
 from territorial.errors import BadInput
 
 STDOUT = "-"
-# Formats by file name ending; anything else is CSV.
-PARQUET, EXCEL = ".parquet", ".xlsx"
+# Formats by file name ending: CSV (.tsv with tabs), Parquet, Excel; no ending is CSV.
+PARQUET, EXCEL, TSV = ".parquet", ".xlsx", ".tsv"
+TABLE_ENDINGS = ("", ".csv", ".txt", TSV, PARQUET, EXCEL)
 
 
 def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -40,6 +41,8 @@ def table_bytes(frame: pl.DataFrame, suffix: str) -> bytes:
     elif suffix == EXCEL:
         # One sheet, no autofilter or table style: what an analyst gets from "Save as .xlsx".
         frame.write_excel(buffer, worksheet="Sheet1", autofit=False, table_style=None, autofilter=False)
+    elif suffix == TSV:
+        _csv_ready(frame).write_csv(buffer, separator="\t")
     else:
         _csv_ready(frame).write_csv(buffer)
     return buffer.getvalue()
@@ -52,6 +55,10 @@ def write_table(frame: pl.DataFrame, path: str | Path | None) -> None:
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.suffix.lower() not in TABLE_ENDINGS:
+        raise BadInput.at(
+            f"a table is written as .csv, .tsv, .txt, .parquet or .xlsx, not {target.suffix}", str(target)
+        )
     if target.suffix.lower() == PARQUET and _is_regular(target):
         # Parquet straight to the temporary file: no second copy of a large table in memory.
         _replace(target, lambda temp: frame.write_parquet(temp, statistics=False))
@@ -83,6 +90,8 @@ def check_writable(*paths: str | Path | None, inputs: Iterable[str | Path] = ())
     when they are the same file on disk (a link, another spelling), not only by name."""
     read = {_identity(path): str(path) for path in inputs if str(path) != STDOUT}
     written: dict[object, str] = {}
+    if sum(1 for path in paths if path is not None and str(path) == STDOUT) > 1:
+        raise BadInput.at("two outputs would go to stdout (-); give one of them a file", STDOUT)
     for path in paths:
         if path is None or str(path) == STDOUT:
             continue

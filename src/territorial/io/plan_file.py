@@ -20,8 +20,17 @@ from territorial.domain.plan import (
     RuleSource,
     Territory,
 )
-from territorial.errors import BadInput, Location, Problem
-from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position, read_yaml_text
+from territorial.errors import BadInput, Location, Problem, shown
+from territorial.io.yaml_tree import (
+    check_nesting,
+    child,
+    compose,
+    construct,
+    key_node,
+    line_of,
+    position,
+    read_yaml_text,
+)
 from territorial.rules.parser import RuleError, parse_rule
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -107,8 +116,9 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def parse_plan(text: str, file: str = "<plan>") -> Plan:
-    tree = compose(text, file, "name, fields and territories")
+    tree = compose(text, file, "name, fields and territories", nesting=False)
     _check_depth(tree, file)
+    check_nesting(tree, file)
     data = construct(tree, file, "name, fields and territories")
     try:
         spec = PlanSpec.model_validate(data)
@@ -153,22 +163,22 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
         if close:
             message += f"; did you mean '{close[0]}'?"
     elif kind == "string_pattern_mismatch" and loc[-1] == "id":
-        message = f"territory id {error['input']!r} must match [A-Za-z0-9_.:-]+"
+        message = f"territory id {shown(error['input'])} must match [A-Za-z0-9_.:-]+"
     elif kind == "string_pattern_mismatch" and loc[-1] == "layer":
-        message = f"layer {error['input']!r} must match [a-z0-9_-]+ (lower case)"
+        message = f"layer {shown(error['input'])} must match [a-z0-9_-]+ (lower case)"
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}'"
     elif kind in ("greater_than_equal", "less_than_equal"):
         low, high = _BOUNDS.get(str(loc[-1]), ("-1,000,000,000", "1,000,000,000"))
         kind_of = "a number" if loc[-1] == "relevance_threshold" else "a whole number"
-        message = f"{loc[-1]}: expected {kind_of} from {low} to {high}, got {error.get('input')!r}"
+        message = f"{loc[-1]}: expected {kind_of} from {low} to {high}, got {shown(error.get('input'))}"
     elif loc and loc[0] == "potential":
-        message = f"potential: expected a field name or a mapping with 'model', got {error.get('input')!r}"
+        got = shown(error.get("input"))
+        message = f"potential: expected a field name or a mapping with 'model', got {got}"
     else:
         expected = _EXPECTED.get(kind, error["msg"])
-        message = (
-            f"{loc[-1] if isinstance(loc[-1], str) else key}: expected {expected}, got {error.get('input')!r}"
-        )
+        name = loc[-1] if isinstance(loc[-1], str) else key
+        message = f"{name}: expected {expected}, got {shown(error.get('input'))}"
     return Problem(Location(file, line, column, territory), message)
 
 

@@ -103,11 +103,26 @@ def _read_excel(path: Path, columns: Collection[str] | None) -> RawTable:
         raise BadInput.at(f"not a readable Excel workbook: {err}", name) from None
     header = frame.columns
     _check_header(header, name, 1)
+    frame, footer = _without_footer(frame)
     frame = frame.select(_wanted(header, columns)).with_columns(
         # A date cell comes as "2026-03-02 00:00:00": the date, as a CSV export would write it.
         pl.all().cast(pl.String).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00(\.0+)?$", "$1")
     )
-    return RawTable(frame, name, is_csv=False, header=header, is_excel=True)
+    return RawTable(frame, name, is_csv=False, header=header, is_excel=True, footer_rows=footer)
+
+
+def _without_footer(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """A report saved as a workbook: its last rows hold one cell (Grand Totals, Copyright...) or
+    none; they are left out and counted, as in a CSV."""
+    end = frame.height
+    footer = 0
+    while end > 0:
+        cells = [str(v) for v in frame.row(end - 1) if v is not None and str(v).strip()]
+        if len(cells) > 1 or (cells and not _is_footer(cells[0])):
+            break
+        footer += bool(cells)
+        end -= 1
+    return frame.head(end), footer
 
 
 def _wanted(header: list[str], columns: Collection[str] | None) -> list[str]:

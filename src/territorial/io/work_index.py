@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from territorial.domain.work_index import Visits, WorkIndex, segment_key
-from territorial.errors import BadInput, Location, Problem
+from territorial.errors import BadInput, Location, Problem, shown
 from territorial.io.yaml_tree import child, compose, construct, key_node, line_of, position, read_yaml_text
 
 EXPECTED = "segments, segment_field, employee_bands, speed_kmh, road_factor or max_travel_minutes"
@@ -101,5 +101,5 @@ def _problem(error: Any, tree: Any, file: str) -> Problem:
         allowed = VisitsSpec.model_fields if len(loc) > 2 else WorkIndexSpec.model_fields
         message = f"unknown key '{name}'; expected one of {', '.join(allowed)}"
     else:
-        message = f"{name}: {error['msg'].lower()}, got {error.get('input')!r}"
+        message = f"{name}: {error['msg'].lower()}, got {shown(error.get('input'))}"
     return Problem(Location(file, line, column), message)

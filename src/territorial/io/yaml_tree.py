@@ -43,7 +43,7 @@ def _not_utf8(data: bytes, err: UnicodeDecodeError, what: str, file: str) -> Bad
     )
 
 
-def compose(text: str, file: str, expected: str) -> MappingNode:
+def compose(text: str, file: str, expected: str, nesting: bool = True) -> MappingNode:
     """The document's node tree; a syntax error or a document that is not a mapping is BadInput.
 
     The C composer keeps every node's line and column and is ten times faster than round-trip loading,
@@ -69,7 +69,31 @@ def compose(text: str, file: str, expected: str) -> MappingNode:
         ) from None
     if not isinstance(tree, MappingNode):
         raise BadInput.at(f"expected a mapping with {expected}", file, 1)
+    if nesting:  # a plan checks its tree's depth first, for a clearer message (plan_file)
+        check_nesting(tree, file)
     return tree
+
+
+# Values nested deeper than this are refused before anything recurses over them (validation,
+# messages that quote them): a plan tree 100 territories deep is about 300 levels of YAML.
+MAX_YAML_DEPTH = 400
+
+
+def check_nesting(tree: Node, file: str) -> None:
+    stack: list[tuple[Node, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise BadInput.at(
+                f"values are nested more than {MAX_YAML_DEPTH} levels deep here; is this the right file?",
+                file,
+                line_of(node),
+                node.start_mark.column + 1,
+            )
+        if isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend((value, depth + 1) for _key, value in node.value)
 
 
 def construct(tree: MappingNode, file: str, expected: str) -> dict[str, Any]:

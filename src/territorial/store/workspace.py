@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
@@ -163,8 +163,28 @@ def init_workspace(url: str | None) -> Workspace:
     """Create the database (SQLite file) if needed and bring its schema to the newest version."""
     resolved = database_url(url)
     workspace = Workspace(resolved, _engine(resolved, _source(url)))
+    _refuse_another_applications(workspace)
     upgrade(workspace)
     return workspace
+
+
+def _refuse_another_applications(workspace: Workspace) -> None:
+    """A SQLite file that holds tables but no workspace schema belongs to something else: adding
+    ours to it would mix two applications' data in one file."""
+    if workspace.engine.dialect.name != "sqlite":
+        return  # a PostgreSQL database is shared by design; our tables have their own names
+    try:
+        with workspace.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+    except (DatabaseError, sqlite3.DatabaseError) as err:
+        raise _cannot_open(err, workspace) from None
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (" ..." if len(tables) > 5 else "")
+        raise WorkspaceError.at(
+            f"this SQLite file holds another application's tables ({shown}), not a workspace; "
+            "give --database-url a new file",
+            workspace.name,
+        )
 
 
 def upgrade(workspace: Workspace) -> None:
