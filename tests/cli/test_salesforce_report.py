@@ -51,3 +51,20 @@ def test_a_file_that_fills_no_core_field_is_warned_about(tmp_path: Path) -> None
     result = run_cli(tmp_path, "import", "accounts", "a.csv")
     assert result.returncode == 0, result.stderr
     assert "warning: no accounts field but the id was filled from this file" in result.stderr
+
+
+def test_a_report_assigned_straight_from_files_keeps_its_owners_by_name(tmp_path: Path) -> None:
+    # Found by a new-user pass: from files the owner names were ignored and the accounts shared
+    # out to other reps, where `import` then `assign --plan` kept them with their owners.
+    (tmp_path / "report.csv").write_text(REPORT)
+    (tmp_path / "reps.csv").write_text("rep_id,name\nr1,Jane Doe\nr2,Bob\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: P\nterritories:\n  - id: ALL\n    rule: type = 'Customer'\n    reps: [r2, r1]\n"
+    )
+    args = ["assign", "p.yaml", "--accounts", "report.csv", "--reps", "reps.csv", "--mapping", "salesforce"]
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    owners = {line.split(",")[0]: line.split(",")[4] for line in result.stdout.splitlines()[1:]}
+    assert owners["0015g000000AAA1AAA"] == owners["0015g000000AAA3AAA"] == "r1"  # kept by Jane Doe
+    without = run_cli(tmp_path, *args[:4], "--mapping", "salesforce")
+    assert "3 accounts name their owner but give no owner_id; give --reps" in without.stderr

@@ -173,3 +173,12 @@ def test_nesting_deeper_than_the_limit_is_refused(text: str, pos: int) -> None:
 def test_nesting_at_the_limit_parses() -> None:
     assert isinstance(parse_rule("(" * 100 + "state = 'NY'" + ")" * 100), Comparison)
     assert isinstance(parse_rule("NOT " * 99 + "state IN ('NY')"), Not)
+
+
+def test_equals_empty_text_warns_that_it_never_matches() -> None:
+    # Found by a new-user pass: `industry = ''` to catch blank cells matched nothing, silently.
+    warnings = check_rule(parse_rule("industry = ''"), SCHEMA)
+    assert [w.message for w in warnings] == [
+        "industry = '' is never TRUE: empty cells are NULL; write industry IS NULL"
+    ]
+    assert check_rule(parse_rule("industry != ''"), SCHEMA) == []  # every cell with a value: no surprise

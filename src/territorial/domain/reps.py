@@ -177,3 +177,26 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+OWNER_NAME = "owner_name"  # a report's "Account Owner": the owner's name, not an id
+
+
+def owners_by_name(
+    owner_id: pl.Series | None, owner_name: pl.Series, reps: pl.DataFrame
+) -> tuple[pl.Series, dict[str, int]]:
+    """Each account's owner id: its own, else the rep (`reps`: rep_id, name) whose name is its
+    owner_name, case and spaces ignored; a name two reps share names none. Also the names that
+    matched no rep, with their account counts, most first."""
+    key = pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    unique = reps.with_columns(key.alias("_key")).filter(pl.col("_key").is_unique())
+    names = pl.DataFrame({"name": owner_name.cast(pl.String)}).with_columns(key.alias("_key"))
+    found = names.join(unique.select("_key", "rep_id"), on="_key", how="left", maintain_order="left")
+    by_name = found.get_column("rep_id")
+    owner = by_name if owner_id is None else owner_id.cast(pl.String).fill_null(by_name)
+    wanted = found.get_column("name").is_not_null()
+    if owner_id is not None:
+        wanted = wanted & owner_id.is_null()
+    missed = found.filter(wanted & by_name.is_null())
+    counts = missed.group_by("name").len().sort(["len", "name"], descending=[True, False])
+    return owner.alias("owner_id"), dict(counts.iter_rows())

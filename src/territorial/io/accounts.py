@@ -20,6 +20,7 @@ from territorial.domain.fields import (
     canonical,
 )
 from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
+from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.mapped_files import read_mapped
 from territorial.io.tables import RawTable
@@ -48,7 +49,8 @@ def read_accounts(
     only those columns (plus account_id, owner_id and the
     declared ones) are loaded: a plan reads a handful of a CRM export's many columns."""
     declared = declared or {}
-    wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID}
+    # owner_name: a report's owner, by name, for the owner_id it lacks (services.assign).
+    wanted = None if fields is None else {*fields, *declared, ACCOUNT_ID, OWNER_ID, OWNER_NAME}
     if wanted is not None and any(is_postal_code(canonical(name)) for name in wanted):
         wanted.add(COUNTRY)  # a postal code is read by its country's rules
     return type_accounts(read_mapped(path, Entity.ACCOUNTS, mapping, wanted), declared, null_words=null_words)

@@ -102,6 +102,14 @@ def _check(expr: Expr, schema: Mapping[str, FieldType], warnings: list[RuleWarni
                 )
             elif op not in (CompareOp.EQ, CompareOp.NE) and ftype not in _ORDERED:
                 raise RuleError(f"{ref.name} is a {ftype} field; only = and != apply to it", ref.pos)
+            elif lit.value == "" and op is CompareOp.EQ:
+                # Empty cells are read as NULL, so '' is in no cell: this is never TRUE.
+                warnings.append(
+                    RuleWarning(
+                        f"{ref.name} = '' is never TRUE: empty cells are NULL; write {ref.name} IS NULL",
+                        lit.pos,
+                    )
+                )
         case InList(field=ref, values=values):
             ftype = _field_type(ref, schema)
             for lit in values:

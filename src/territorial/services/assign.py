@@ -12,7 +12,9 @@ import polars as pl
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.domain.book import AccountBook
 from territorial.domain.explanation import Explanation
+from territorial.domain.fields import OWNER_ID, FieldType
 from territorial.domain.plan import PRIMARY, Plan
+from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
@@ -74,6 +76,49 @@ def load_checked(
     progress("Checking rules against the account fields", None)
     warnings = book.notes + check_plan(plan, book.schema, book.field_names, book.read_as_text)
     return Checked(plan, book, warnings, resolved.folder)
+
+
+def _owners_named(
+    book: AccountBook, reps_path: str | Path | None, mapping: str | Path | None
+) -> tuple[AccountBook, list[Problem]]:
+    """A report names each account's owner (owner_name) instead of giving its id: the accounts
+    without an owner_id take the --reps rep of that name, as `import` takes the workspace's."""
+    if OWNER_NAME not in book.columns:
+        return book, []
+    ids = book.columns.get(OWNER_ID)
+    current = book.frame.get_column(ids) if ids is not None else None
+    names = book.frame.get_column(book.columns[OWNER_NAME])
+    where = Location(book.file, None, None, book.columns[OWNER_NAME])
+    if reps_path is None:
+        missing = names.is_not_null() & (current.is_null() if current is not None else True)
+        if not missing.any():
+            return book, []
+        return book, [
+            Problem(
+                where,
+                f"{int(missing.sum()):,} accounts name their owner but give no owner_id; "
+                "give --reps to find the owners by name (until then they count as having none)",
+            )
+        ]
+    reps = pl.DataFrame(
+        [(r.rep_id, r.name) for r in read_reps(reps_path, mapping)],
+        schema={"rep_id": pl.String, "name": pl.String},
+        orient="row",
+    )
+    owner, unmatched = owners_by_name(current, names, reps)
+    column = ids or OWNER_ID
+    frame = book.frame.with_columns(owner.alias(column))
+    book = replace(
+        book,
+        frame=frame,
+        columns={**book.columns, OWNER_ID: column},
+        schema={**book.schema, OWNER_ID: FieldType.STRING},
+    )
+    if not unmatched:
+        return book, []
+    shown = ", ".join(f"{name} ({n:,})" for name, n in list(unmatched.items())[:5])
+    total = sum(unmatched.values())
+    return book, [Problem(where, f"{total:,} accounts name an owner who is no rep in {reps_path}: {shown}")]
 
 
 def apply_reps_file(
@@ -144,6 +189,8 @@ def assign_files(
     if reps_path is not None:
         plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
         warnings += rep_warnings
+    book, owner_warnings = _owners_named(book, reps_path, mapping)
+    warnings += owner_warnings
     result = assign_book(plan, book, checked.folder, warnings, progress)
     return AssignRun(plan, book, result, warnings)
 

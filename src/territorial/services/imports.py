@@ -10,6 +10,7 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
 from territorial.domain.normalize import normalize
+from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.geo.locate import METHODS, UNLOCATED
@@ -158,9 +159,6 @@ def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> Bad
     return BadInput.at(f"{why} (--force imports it anyway)", mapped.file, header, None, column)
 
 
-OWNER_NAME = "owner_name"
-
-
 def _owners_by_name(
     uow: UnitOfWork, entity: Entity, incoming: pl.DataFrame
 ) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -170,17 +168,9 @@ def _owners_by_name(
     if entity is not Entity.ACCOUNTS or OWNER_NAME not in incoming.columns:
         return incoming, {}
     reps = uow.records.read(Entity.REPS, {"rep_id": pl.String(), "name": pl.String()})
-    key = pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
-    unique = reps.with_columns(key.alias("_key")).filter(pl.col("_key").is_unique())
-    names = incoming.select(pl.col(OWNER_NAME).alias("name")).with_columns(key.alias("_key"))
-    found = names.join(unique.select("_key", "rep_id"), on="_key", how="left", maintain_order="left")
-    by_name = found.get_column("rep_id")
     current = incoming.get_column("owner_id") if "owner_id" in incoming.columns else None
-    owner = by_name if current is None else current.fill_null(by_name)
-    wanted = found.get_column("name").is_not_null() & (current.is_null() if current is not None else True)
-    missed = found.filter(wanted & by_name.is_null())
-    counts = missed.group_by("name").len().sort(["len", "name"], descending=[True, False])
-    return incoming.with_columns(owner.alias("owner_id")), dict(counts.iter_rows())
+    owner, unmatched = owners_by_name(current, incoming.get_column(OWNER_NAME), reps)
+    return incoming.with_columns(owner), unmatched
 
 
 def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:
