@@ -149,11 +149,17 @@ class FakeImports(_Repository):
         actor: str | None = None,
     ) -> int:
         state = self._writing()
-        state.imports.append({"entity": entity, "mapping": mapping, "counts": None})
+        state.imports.append(
+            {"entity": entity, "mapping": mapping, "counts": None, "source_file": source_file}
+        )
         return len(state.imports)
 
     def finish(self, import_id: int, finished_at: datetime, counts: ImportCounts) -> None:
         self._writing().imports[import_id - 1]["counts"] = counts
+
+    def with_source(self, source_file: str) -> int | None:
+        found = [n for n, i in enumerate(self.state.imports, start=1) if i.get("source_file") == source_file]
+        return found[0] if found else None
 
     def entity_of(self, import_id: int) -> Entity | None:
         found = self.state.imports[import_id - 1] if 0 < import_id <= len(self.state.imports) else None

@@ -69,3 +69,12 @@ def test_deactivate_names_unknown_ids_and_changes_nothing_then(tmp_path: Path) -
 def test_an_unknown_import_cannot_be_undone() -> None:
     with pytest.raises(BadInput, match="no finished import 7"):
         undo_import(FakeWorkspace(), CTX, 7)
+
+
+def test_an_import_is_undone_once(tmp_path: Path) -> None:
+    # Found by a new-user pass: a second undo said "124 kept as a later import changed them".
+    workspace = FakeWorkspace()
+    first = _imported(workspace, tmp_path, "a1.csv", "account_id,name\nA1,a\n")
+    done = undo_import(workspace, CTX, first)
+    with pytest.raises(BadInput, match=f"import {first} was undone already, by import {done.import_id}"):
+        undo_import(workspace, CTX, first)

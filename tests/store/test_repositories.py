@@ -194,6 +194,8 @@ def test_imports_record_their_counts_and_the_latest_mapping(store: WorkspaceStor
         assert uow.imports.entity_of(first) is Entity.REPS
         assert uow.imports.entity_of(second) is None  # not finished
         assert uow.imports.entity_of(99) is None
+        assert uow.imports.with_source("a.csv") == second
+        assert uow.imports.with_source("b.csv") is None
 
 
 # ---- assignment runs -----------------------------------------------------------------------------

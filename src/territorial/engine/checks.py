@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from territorial.domain.fields import ACCOUNT_ID, FieldType
@@ -31,6 +32,7 @@ def check_plan(
         try:
             for warning in check_rule(t.rule, schema, hint_names):
                 warnings.append(_at(plan, t, warning.pos, warning.message))
+            warnings += [_at(plan, t, pos, message) for pos, message in thousands_in_lists(t.source.text)]
         except RuleError as err:
             errors.append(_at(plan, t, err.pos, f"bad rule: {_text_hint(err.message, read_as_text or {})}"))
     hints = hint_names if hint_names is not None else schema
@@ -47,6 +49,28 @@ def check_plan(
     if errors:
         raise BadInput(errors)
     return warnings + priority_warnings(plan)
+
+
+# A number written with a thousands separator (1,500) outside quotes: in an IN list the comma
+# separates values, so it reads as 1 and 500 (elsewhere the parser refuses it with a hint).
+_THOUSANDS = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?![\w.])")
+
+
+def thousands_in_lists(text: str) -> list[tuple[int, str]]:
+    """Offsets and warnings for each 1,500 outside quotes in a rule."""
+    found = []
+    outside = re.sub(r"'(?:[^']|'')*'", lambda m: " " * len(m.group(0)), text)  # blank out strings
+    for match in _THOUSANDS.finditer(outside):
+        written = match.group(0)
+        parts = " and ".join(written.split(","))
+        found.append(
+            (
+                match.start(),
+                f"{written} reads as the values {parts} (a comma separates list values); "
+                f"write {written.replace(',', '')} if it is one number",
+            )
+        )
+    return found
 
 
 def _text_hint(message: str, read_as_text: Mapping[str, str]) -> str:

@@ -59,6 +59,9 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         entity = uow.imports.entity_of(import_id)
         if entity is None:
             raise BadInput.at(f"no finished import {import_id} in the workspace", "import undo")
+        earlier = uow.imports.with_source(undo_name(import_id))
+        if earlier is not None:
+            raise BadInput.at(f"import {import_id} was undone already, by import {earlier}", "import undo")
         schema = SCHEMAS[entity]
         history = uow.records.history_since(import_id).filter(pl.col("entity") == entity.value)
         done = history.filter(pl.col("import_id") == import_id)
@@ -80,7 +83,7 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
             uow,
             ctx,
             schema,
-            f"undo of import {import_id}",
+            undo_name(import_id),
             pl.concat([back, _deactivation(to_deactivate)]),
             done.get_column("record_id").n_unique(),
         )
@@ -97,6 +100,11 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         core.height - restorable.height + len(created) - len(to_deactivate),
         changed.height - core.height,
     )
+
+
+def undo_name(import_id: int) -> str:
+    """How an undo is kept among the imports (its source)."""
+    return f"undo of import {import_id}"
 
 
 def _deactivation(ids: list[str]) -> pl.DataFrame:

@@ -204,6 +204,17 @@ class Imports(Repository):
         ).first()
         return None if row is None else ImportCounts(*row)
 
+    def with_source(self, source_file: str) -> int | None:
+        """The first import read from `source_file` (an undo is kept as `undo of import N`)."""
+        imports = tables.imports
+        value = self.connection.execute(
+            select(imports.c.import_id)
+            .where(imports.c.source_file == source_file)
+            .order_by(imports.c.import_id)
+            .limit(1)
+        ).scalar()
+        return None if value is None else int(value)
+
     def entity_of(self, import_id: int) -> Entity | None:
         """What a finished import imported; None for an unknown or unfinished one."""
         imports = tables.imports
