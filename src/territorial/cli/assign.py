@@ -138,6 +138,7 @@ def explain(
         Path | None, typer.Option("--reps", help="Reps CSV: inactive reps leave their territory.")
     ] = None,
     plan_option: PlanOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Walk the plan for one account: each rule's result, why, and how the winner was chosen.
 
@@ -149,9 +150,10 @@ def explain(
     reference = one_plan(plan, plan_option)
     target = plan_reference(reference)
     if accounts is None:
-        if reps is not None:
+        if reps is not None or mapping is not None:
             raise BadInput.at(
-                "--reps reads a file; without --accounts the workspace's reps are used", "--reps"
+                "--reps and --mapping read files; without --accounts the workspace's are used",
+                "--reps" if reps is not None else "--mapping",
             )
         if isinstance(target, Path):
             raise BadInput.at(
@@ -164,7 +166,7 @@ def explain(
     else:
         workspace = workspace_of(ctx) if isinstance(target, int) else None
         with stage_bar(err) as progress:
-            result = explain_account(reference, accounts, which, reps, progress, workspace)
+            result = explain_account(reference, accounts, which, reps, progress, workspace, mapping)
     render.warnings(err, result.warnings)
     render.explanation(console(), result.explanation)
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from territorial.cli.app import app, console, err, handled, workspace_of
+from territorial.cli.app import MappingOption, app, console, err, handled, workspace_of
 from territorial.cli.balance import PlanRefOpt, WorkIndexOpt
 from territorial.cli.progress import stage_bar
 from territorial.io.output import write_table
@@ -57,6 +57,7 @@ def capacity(
     ] = 0.05,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per what-if balance.")] = 60.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    mapping: MappingOption = None,
 ) -> None:
     """Recommend headcount: reps needed per group for the workload at a target utilisation."""
     request = CapacityRequest(
@@ -74,6 +75,7 @@ def capacity(
         tolerance=tolerance,
         time_limit=time_limit,
         seed=seed,
+        mapping=mapping,
     )
     run_capacity(request, out, console(), err)
 

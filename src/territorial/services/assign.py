@@ -333,15 +333,18 @@ def explain_account(
     reps_path: str | Path | None = None,
     progress: Progress = silent,
     workspace: WorkspaceStore | None = None,
+    mapping: str | Path | None = None,
 ) -> AccountExplained:
     """One account of a file (an id, or an AccountRef) walked through a plan file; a reps file
     applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
     `assign` leaves vacant."""
-    checked = load_checked(plan_path, accounts_path, progress, workspace=workspace)
+    checked = load_checked(plan_path, accounts_path, progress, mapping, workspace)
     plan, book, warnings = checked.plan, checked.book, checked.warnings
     if reps_path is not None:
-        plan, rep_warnings = apply_reps_file(plan, reps_path)
+        plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
         warnings += rep_warnings
+    book, owner_warnings = _owners_named(book, reps_path, mapping)
+    warnings += owner_warnings
     return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
 
 

@@ -44,6 +44,7 @@ class CapacityRequest:
     tolerance: float = 0.05
     time_limit: float = 60.0
     seed: int = 0
+    mapping: str | None = None  # the accounts and reps files read as `import` reads them
 
 
 @dataclass
@@ -67,6 +68,7 @@ def plan_capacity(request: CapacityRequest, progress: Progress = silent) -> Capa
             workload=request.workload,
             work_index=request.work_index,
             reps=request.reps,
+            mapping=request.mapping,
         ),
         need_territories=False,
         default_workload=WORK_INDEX,
