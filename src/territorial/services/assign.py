@@ -14,7 +14,7 @@ from territorial.domain.book import AccountBook
 from territorial.domain.explanation import Explanation
 from territorial.domain.fields import OWNER_ID, FieldType
 from territorial.domain.plan import PRIMARY, Plan
-from territorial.domain.reps import OWNER_NAME, owners_by_name
+from territorial.domain.reps import OWNER_NAME, Rep, owners_by_name
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
@@ -79,7 +79,7 @@ def load_checked(
 
 
 def _owners_named(
-    book: AccountBook, reps_path: str | Path | None, mapping: str | Path | None
+    book: AccountBook, reps: list[Rep] | None, source: str
 ) -> tuple[AccountBook, list[Problem]]:
     """A report names each account's owner (owner_name) instead of giving its id: the accounts
     without an owner_id take the --reps rep of that name, as `import` takes the workspace's."""
@@ -89,7 +89,7 @@ def _owners_named(
     current = book.frame.get_column(ids) if ids is not None else None
     names = book.frame.get_column(book.columns[OWNER_NAME])
     where = Location(book.file, None, None, book.columns[OWNER_NAME])
-    if reps_path is None:
+    if reps is None:
         missing = names.is_not_null() & (current.is_null() if current is not None else True)
         if not missing.any():
             return book, []
@@ -100,12 +100,10 @@ def _owners_named(
                 "give --reps to find the owners by name (until then they count as having none)",
             )
         ]
-    reps = pl.DataFrame(
-        [(r.rep_id, r.name) for r in read_reps(reps_path, mapping)],
-        schema={"rep_id": pl.String, "name": pl.String},
-        orient="row",
+    known = pl.DataFrame(
+        [(r.rep_id, r.name) for r in reps], schema={"rep_id": pl.String, "name": pl.String}, orient="row"
     )
-    owner, unmatched = owners_by_name(current, names, reps)
+    owner, unmatched = owners_by_name(current, names, known)
     column = ids or OWNER_ID
     frame = book.frame.with_columns(owner.alias(column))
     book = replace(
@@ -118,14 +116,21 @@ def _owners_named(
         return book, []
     shown = ", ".join(f"{name} ({n:,})" for name, n in list(unmatched.items())[:5])
     total = sum(unmatched.values())
-    return book, [Problem(where, f"{total:,} accounts name an owner who is no rep in {reps_path}: {shown}")]
+    return book, [Problem(where, f"{total:,} accounts name an owner who is no rep in {source}: {shown}")]
 
 
-def apply_reps_file(
-    plan: Plan, reps_path: str | Path, mapping: str | Path | None = None
-) -> tuple[Plan, list[Problem]]:
-    reps = read_reps(reps_path, mapping)
-    return apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, str(reps_path))
+def with_reps_file(
+    checked: Checked, reps_path: str | Path | None, mapping: str | Path | None
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """The plan and accounts as a reps file (read once) leaves them: inactive reps out of their
+    territories, and owners named in the accounts (a report's owner_name) found among the reps."""
+    plan, warnings = checked.plan, list(checked.warnings)
+    reps = read_reps(reps_path, mapping) if reps_path is not None else None
+    if reps is not None:
+        plan, rep_warnings = apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, str(reps_path))
+        warnings += rep_warnings
+    book, owner_warnings = _owners_named(checked.book, reps, str(reps_path))
+    return plan, book, warnings + owner_warnings
 
 
 def apply_reps(plan: Plan, active: dict[str, bool], source: str) -> tuple[Plan, list[Problem]]:
@@ -185,12 +190,7 @@ def assign_files(
     `mapping`, the accounts and reps files are read as `import` reads them. `plan_ref` may name
     a stored plan (with `workspace`): the accounts still come from the file, and nothing is stored."""
     checked = load_checked(plan_ref, accounts_path, progress, mapping, workspace)
-    plan, book, warnings = checked.plan, checked.book, checked.warnings
-    if reps_path is not None:
-        plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
-        warnings += rep_warnings
-    book, owner_warnings = _owners_named(book, reps_path, mapping)
-    warnings += owner_warnings
+    plan, book, warnings = with_reps_file(checked, reps_path, mapping)
     result = assign_book(plan, book, checked.folder, warnings, progress)
     return AssignRun(plan, book, result, warnings)
 
@@ -339,12 +339,7 @@ def explain_account(
     applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
     `assign` leaves vacant."""
     checked = load_checked(plan_path, accounts_path, progress, mapping, workspace)
-    plan, book, warnings = checked.plan, checked.book, checked.warnings
-    if reps_path is not None:
-        plan, rep_warnings = apply_reps_file(plan, reps_path, mapping)
-        warnings += rep_warnings
-    book, owner_warnings = _owners_named(book, reps_path, mapping)
-    warnings += owner_warnings
+    plan, book, warnings = with_reps_file(checked, reps_path, mapping)
     return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
 
 
