@@ -40,7 +40,8 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
     with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
         stored = uow.records.read(entity, {schema.id_field: pl.String(), ACTIVE: pl.Boolean()})
         known = stored.filter(pl.col(schema.id_field).is_in(wanted))
-        missing = [i for i in wanted if i not in set(known.get_column(schema.id_field).to_list())]
+        found = set(known.get_column(schema.id_field).to_list())
+        missing = [i for i in wanted if i not in found]
         if missing:
             shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
             raise BadInput.at(f"no {entity.value} with these ids in the workspace: {shown}", "deactivate")
