@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from territorial.optimize import highs
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import NONE
 
 WHOLE = 1 - 1e-6  # an LP share at least this large is the unit's territory
@@ -118,7 +119,7 @@ def nearest_arcs(
     unit = np.concatenate(units).astype(np.int64)
     terr = np.concatenate(terrs).astype(np.int64)
     k = len(flat_centres)
-    key = np.unique(unit * k + terr)
+    key = distinct(unit * k + terr)
     return key // k, key % k
 
 

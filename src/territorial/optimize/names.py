@@ -10,6 +10,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from territorial.geo.distance import flat_km
+from territorial.optimize.keys import distinct
 
 # Two places say where a territory is; a third makes names too long for a map legend or a table.
 NAMED_PLACES = 2
@@ -71,7 +72,7 @@ def _nearest_places(labels: np.ndarray, points: np.ndarray, cities: pl.DataFrame
     found = []
     for j in range(k):
         mine = units[labels == j]
-        covered = np.flatnonzero(owner == j) if (owner == j).any() else np.unique(nearest[labels == j])
+        covered = np.flatnonzero(owner == j) if (owner == j).any() else distinct(nearest[labels == j])
         if not covered.size:
             found.append("")
             continue

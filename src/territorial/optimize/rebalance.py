@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from territorial.optimize import highs
 from territorial.optimize.allocate import Bands
 from territorial.optimize.graph import territory_components
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import NONE
 from territorial.optimize.repair import may_leave
 
@@ -79,7 +80,7 @@ def boundary_options(
     k = int(max(labels.max(initial=0), terr.max(initial=0))) + 1
     if contiguous:
         unit, terr = unit[: int(np.count_nonzero(touching))], terr[: int(np.count_nonzero(touching))]
-    key = np.unique(unit * k + terr)
+    key = distinct(unit * k + terr)
     unit, terr = key // k, key % k
     keep = (terr != labels[unit]) & allowed_arc(unit, terr)
     unit, terr = unit[keep], terr[keep]
@@ -87,7 +88,7 @@ def boundary_options(
         # Every arc came from a touching edge; keep the units whose leaving leaves no hole.
         neighbours = _lists(adj)
         safe = np.ones(n, dtype=bool)
-        for u in np.unique(unit[labels[unit] != NONE]).tolist():
+        for u in distinct(unit[labels[unit] != NONE]).tolist():
             safe[u] = may_leave(u, int(labels[u]), -1, labels, neighbours, touch=False)
         keep = safe[unit]
         unit, terr = unit[keep], terr[keep]
@@ -256,13 +257,13 @@ def _with_cuts(
 
 def _cut_territories(adj: sp.csr_array, before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Territories that lost units and are no longer in one piece."""
-    changed = np.unique(before[(before != after) & (before != NONE)])
+    changed = distinct(before[(before != after) & (before != NONE)])
     if changed.size == 0:
         return changed
     was = territory_components(adj, before)
     now = territory_components(adj, after)
     broken = []
     for j in changed.tolist():
-        if np.unique(now[after == j]).size > np.unique(was[before == j]).size:
+        if distinct(now[after == j]).size > distinct(was[before == j]).size:
             broken.append(j)
     return np.array(broken, dtype=np.int64)

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from territorial.optimize.graph import territory_components
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import NONE, Units, distances
 
 TIE = 1e-12  # changes smaller than this are no change
@@ -97,10 +98,10 @@ def _swap(board: Board, neighbours: list[list[int]], src_edge: np.ndarray, dst_e
     changed = False
     for j in np.flatnonzero(outside > TIE).tolist():
         crossing = (labels[src_edge] == j) & (labels[dst_edge] != j)
-        pairs = np.unique(src_edge[crossing] * k + labels[dst_edge[crossing]])
-        for d in np.unique(pairs % k).tolist():
+        pairs = distinct(src_edge[crossing] * k + labels[dst_edge[crossing]])
+        for d in distinct(pairs % k).tolist():
             outs = pairs[pairs % k == d] // k
-            into = np.unique(src_edge[(labels[src_edge] == d) & (labels[dst_edge] == j)])
+            into = distinct(src_edge[(labels[src_edge] == d) & (labels[dst_edge] == j)])
             outs = outs[board.locked[outs] == NONE]
             into = into[board.locked[into] == NONE]
             outs = outs[board.allowed[board.group[outs], d]]
@@ -167,7 +168,7 @@ def _descend(
     unit, dst = unit[ok], dst[ok]
     if unit.size == 0:
         return False
-    key = np.unique(unit * board.target.shape[0] + dst)
+    key = distinct(unit * board.target.shape[0] + dst)
     k = board.target.shape[0]
     unit, dst = key // k, key % k
     src = labels[unit]

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from territorial.optimize import location
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import NONE, Rules, Territories, Units, distances, skill_groups, targets
 
 TWO_LEVEL_FROM = 200_000  # accounts from which they are grouped into units first
@@ -163,7 +164,7 @@ def settle_accounts(
             if pairs.size == 0:
                 break
             members = np.concatenate(
-                [order[starts[u] : starts[u + 1]] for u in np.unique(pairs[:, 0]).tolist()]
+                [order[starts[u] : starts[u + 1]] for u in distinct(pairs[:, 0]).tolist()]
             )
             src_of = np.full(members.size, j) if over else labels[members]
             mine = free[members] & (labels[members] == src_of) & (src_of != (-1 if over else j))
@@ -207,7 +208,7 @@ def contiguous_accounts(adj: sp.csr_array, unit_of: np.ndarray, labels: np.ndarr
     """(k,) True where the units a territory has accounts in form one piece over the unit
     adjacency (a unit shared by two territories counts for both)."""
     count = adj.shape[0]
-    pairs = np.unique(unit_of.astype(np.int64) * k + labels)
+    pairs = distinct(unit_of.astype(np.int64) * k + labels)
     unit, terr = pairs // k, pairs % k
     coo = adj.tocoo()
     a, b = np.asarray(coo.row), np.asarray(coo.col)

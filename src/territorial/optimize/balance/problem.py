@@ -18,6 +18,7 @@ from territorial.optimize.feasibility import (
     locked_load,
     percent,
 )
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import (
     NONE,
     Rules,
@@ -121,7 +122,7 @@ class BalanceProblem:
             free = self.locked == NONE
             free[free] = self.allowed[self.group[free], also[free]]
             k = self.k
-            key = np.unique(np.concatenate([unit * k + terr, np.flatnonzero(free) * k + also[free]]))
+            key = distinct(np.concatenate([unit * k + terr, np.flatnonzero(free) * k + also[free]]))
             unit, terr = key // k, key % k
         cost = self.weight[unit] * distances(self.units, unit, centres, terr)
         penalty = self.rules.move_penalty
@@ -296,7 +297,7 @@ def reach_arcs(
     free_units = problem.locked == NONE
     keep = free_units[reach.row] & problem.allowed[problem.group[reach.row], reach.col]
     own = np.arange(n) * k + labels
-    key = np.unique(np.concatenate([reach.row[keep] * k + reach.col[keep], own]))
+    key = distinct(np.concatenate([reach.row[keep] * k + reach.col[keep], own]))
     unit, terr = key // k, key % k
     cost = problem.weight[unit] * distances(problem.units, unit, centres, terr)
     if problem.rules.move_penalty:

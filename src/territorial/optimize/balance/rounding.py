@@ -23,6 +23,7 @@ from territorial.optimize.balance.transport import all_arcs_included, transport_
 from territorial.optimize.feasibility import (
     explain_whole_units,
 )
+from territorial.optimize.keys import distinct
 from territorial.optimize.problem import (
     NONE,
 )
@@ -53,7 +54,7 @@ def round_split_units(problem: BalanceProblem, clock: SearchClock, arcs: Arcs, x
     clock.note(solution)
     if labels is not None:
         return labels
-    every_arc = np.unique(arcs.terr[arcs.unit == arcs.unit[0]]).size  # a lower estimate is enough
+    every_arc = distinct(arcs.terr[arcs.unit == arcs.unit[0]]).size  # a lower estimate is enough
     if solution.status == "infeasible" and all_arcs_included(problem, arcs, every_arc):
         raise explain_whole_units(problem.units, problem.names, problem.tolerance, problem.target)
     # No proof either way in the time given: take each unit's largest share, the search repairs.
