@@ -59,9 +59,14 @@ def test_failed_checks_exit_3_naming_each_failed_row_with_its_figures(tmp_path: 
         "  SOUTH: moved_share 1 → FALSE",
     ]
     assert "3 checks: 3 failed" in done.stderr
-    # The same inputs give the same bytes.
+    # The same inputs give the same bytes, in whatever order the files list the accounts.
     again = run_cli(tmp_path, *args, "--baseline", "before.csv")
     assert (again.returncode, again.stdout) == (3, done.stdout)
+    for name in ("accounts.csv", "before.csv"):
+        header, *rows = (tmp_path / name).read_text(encoding="utf-8").splitlines()
+        (tmp_path / name).write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    shuffled = run_cli(tmp_path, *args, "--baseline", "before.csv")
+    assert (shuffled.returncode, shuffled.stdout) == (3, done.stdout)
 
 
 def test_unknown_is_shown_as_such(tmp_path: Path) -> None:
@@ -115,3 +120,11 @@ def test_on_a_workspace_by_id_or_file(tmp_path: Path) -> None:
     assert by_id.stdout == by_file.stdout
     assert "  SOUTH: moved_share 1 → FALSE" in by_id.stdout  # ghost owned A-3; SOUTH is vacant now
     assert "moved compares with each account's owner_id in the workspace" in by_id.stderr
+
+
+def test_validate_says_the_plan_has_checks_and_runs_none(tmp_path: Path) -> None:
+    book(tmp_path, FAILING)
+    done = run_cli(tmp_path, "validate", "plan.yaml", "--accounts", "accounts.csv")
+    assert done.returncode == 0, done.stderr
+    assert "the plan has 3 checks: `territorial plan check` runs them" in done.stdout
+    assert "FAIL" not in done.stdout

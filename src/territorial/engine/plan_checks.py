@@ -67,13 +67,14 @@ def _row_facts(
             pipeline.select("account_id", pl.col("value").cast(pl.Float64).alias("open_pipeline")),
             on="account_id",
             how="left",
+            maintain_order="left",
         ).with_columns(pl.col("open_pipeline").fill_null(0.0))
     if baseline is None:
         return facts.with_columns(
             pl.lit(None, pl.Boolean).alias("had_rep"), pl.lit(None, pl.Boolean).alias("moved")
         )
     before = baseline.select("account_id", "layer", pl.col("rep_id").alias("_before"))
-    facts = facts.join(before, on=["account_id", "layer"], how="left")
+    facts = facts.join(before, on=["account_id", "layer"], how="left", maintain_order="left")
     had = pl.col("_before").is_not_null()
     moved = had & (pl.col("rep_id").is_null() | (pl.col("rep_id") != pl.col("_before")))
     return facts.with_columns(had.alias("had_rep"), moved.fill_null(False).alias("moved")).drop("_before")
@@ -125,8 +126,8 @@ def _territory_table(
             _potential(summary),
             pl.when(pl.col("vacant")).then(pl.col("accounts")).otherwise(0).cast(pl.Int64).alias("vacant"),
         )
-        .join(staffed, on="territory_id", how="left")
-        .join(figures, on=["layer", "territory_id"], how="left")
+        .join(staffed, on="territory_id", how="left", maintain_order="left")
+        .join(figures, on=["layer", "territory_id"], how="left", maintain_order="left")
     )
     occupied = pl.col("accounts") > 0
     mean = pl.col("workload").filter(occupied).mean().over("layer")
@@ -147,7 +148,7 @@ def _rep_table(
         pl.col("rep_id")
         .replace_strict(dict(capacity), default=1.0, return_dtype=pl.Float64)
         .alias("_capacity"),
-    ).join(figures, on=["layer", "rep_id"], how="left")
+    ).join(figures, on=["layer", "rep_id"], how="left", maintain_order="left")
     return _finish(table, pl.col("workload").mean().over("layer"), CheckOver.REP, known)
 
 
