@@ -122,7 +122,7 @@ def _owners(book: AccountBook) -> pl.DataFrame:
 
 
 def _refuse_unavailable(plan: Plan, baseline: bool, pipeline: bool) -> None:
-    """Before any work: every check reading a figure whose source is not given, located at the
+    """Before assigning: every check reading a figure whose source is not given, located at the
     first place its rule reads one."""
     missing = {
         **({} if baseline else dict.fromkeys(BASELINE_FIGURES, NEEDS_BASELINE)),
