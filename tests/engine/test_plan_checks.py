@@ -195,3 +195,16 @@ def test_a_ratio_is_rounded_so_a_limit_reads_as_written() -> None:
     table = check_tables(plan, result, {}, None, None)[CheckOver.TERRITORY]
     assert table.get_column("workload_vs_mean").to_list()[0] == 1.1
     assert run_check(plan.checks[0], table).failed.get_column("territory_id").to_list() == ["T1"]
+
+
+def test_ties_are_counted_per_territory_rep_and_plan() -> None:
+    text = PLAN.replace("  - id: NORTH\n", "  - id: WEST-TOO\n    rule: region = 'West'\n  - id: NORTH\n")
+    plan = parse_plan(text, "plan.yaml")
+    result = assign_book(plan, book_of(ACCOUNTS, plan.fields), Path.cwd(), [], silent)
+    built = check_tables(plan, result, {}, None, None)
+    # A1 and A2 match WEST and WEST-TOO alike: plan order gives them to WEST, a tie each.
+    territory = built[CheckOver.TERRITORY].select("territory_id", "ties").rows()
+    assert territory[:3] == [("WEST", 2), ("EAST", 0), ("WEST-TOO", 0)]
+    reps = built[CheckOver.REP].filter(pl.col("layer") == "primary").select("rep_id", "ties").rows()
+    assert reps == [("ann", 1), ("bob", 1), ("cy", 0), ("dan", 0)]
+    assert built[CheckOver.PLAN].get_column("ties").to_list() == [2]

@@ -80,14 +80,14 @@ def _row_facts(
     return facts.with_columns(had.alias("had_rep"), moved.fill_null(False).alias("moved")).drop("_before")
 
 
-def _group_figures(facts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """Per group of result rows: open pipeline, moved, the rows that had a rep, and ties. A sum of
-    NULLs (no pipeline, no baseline) stays NULL."""
+def _group_figures(facts: pl.DataFrame, by: list[str], ties: bool = True) -> pl.DataFrame:
+    """Per group of result rows: open pipeline, moved, the rows that had a rep, and (unless a
+    summary has them already) ties. A sum of NULLs (no pipeline, no baseline) stays NULL."""
     return facts.group_by(by).agg(
         _null_sum("open_pipeline"),
         _null_sum("moved"),
         _null_sum("had_rep"),
-        pl.col("tie").sum().cast(pl.Int64).alias("ties"),
+        *([pl.col("tie").sum().cast(pl.Int64).alias("ties")] if ties else []),
     )
 
 
@@ -116,13 +116,15 @@ def _territory_table(
         },
         schema={"territory_id": pl.String, "_capacity": pl.Float64},
     )
-    figures = _group_figures(facts.filter(pl.col("territory_id").is_not_null()), ["layer", "territory_id"])
+    placed = facts.filter(pl.col("territory_id").is_not_null())
+    figures = _group_figures(placed, ["layer", "territory_id"], ties=False)
     table = (
         summary.select(
             "layer",
             "territory_id",
             "accounts",
             "workload",
+            "ties",
             _potential(summary),
             pl.when(pl.col("vacant")).then(pl.col("accounts")).otherwise(0).cast(pl.Int64).alias("vacant"),
         )
