@@ -42,6 +42,16 @@ def one_plan(positional: Path | None, option: str | None) -> str | Path:
     return positional if positional is not None else str(option)
 
 
+def no_files_without_accounts(reps: Path | None, mapping: str | None) -> None:
+    """Without --accounts a command reads the workspace's accounts and reps, so --reps and --mapping,
+    which read files, have nothing to apply to."""
+    if reps is not None or mapping is not None:
+        raise BadInput.at(
+            "--reps and --mapping read files; without --accounts the workspace's accounts and reps are used",
+            "--reps" if reps is not None else "--mapping",
+        )
+
+
 @app.command()
 @handled
 def assign(
@@ -76,12 +86,7 @@ def assign(
     folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     reference = one_plan(plan, plan_option)
     if accounts is None:
-        if reps is not None or mapping is not None:
-            raise BadInput.at(
-                "--reps and --mapping read files; without --accounts the workspace's accounts and "
-                "reps are used",
-                "--reps" if reps is not None else "--mapping",
-            )
+        no_files_without_accounts(reps, mapping)
         target = plan_reference(reference)
         with stage_bar(err) as progress:
             if isinstance(target, Path):  # its warnings come with the run's, below
@@ -150,11 +155,7 @@ def explain(
     reference = one_plan(plan, plan_option)
     target = plan_reference(reference)
     if accounts is None:
-        if reps is not None or mapping is not None:
-            raise BadInput.at(
-                "--reps and --mapping read files; without --accounts the workspace's are used",
-                "--reps" if reps is not None else "--mapping",
-            )
+        no_files_without_accounts(reps, mapping)
         if isinstance(target, Path):
             raise BadInput.at(
                 "a plan file explains an accounts file (--accounts FILE); for the workspace's accounts "

@@ -168,6 +168,11 @@ def validation(console: Console, result: Validation) -> None:
             f"[yellow]{counted(result.skipped_on_null, 'account')} missed at least one territory "
             "only because a field was empty (the rule was UNKNOWN)[/yellow]"
         )
+    if result.plan.checks:  # validate reads the plan; only `plan check` assigns it to run them
+        console.print(
+            f"the plan has {counted(len(result.plan.checks), 'check')}: `territorial plan check` runs them",
+            highlight=False,
+        )
 
 
 def plans(console: Console, frame: pl.DataFrame) -> None:

@@ -34,6 +34,8 @@ class Assignment:
     reason_texts: pl.Series
     # Each rep's book per layer (engine.rep_books), every rep of the plan included.
     reps: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # Each account's potential (account_id, value) when the plan sets `potential:`.
+    account_potential: pl.DataFrame | None = None
 
     @property
     def vacant(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,9 +18,10 @@ from territorial.domain.plan import (
     Plan,
     Potential,
     RoutingSettings,
-    RuleSource,
     Territory,
 )
+from territorial.domain.plan_checks import TABLE_COLUMNS, CheckOver, PlanCheck
+from territorial.domain.rule_source import RuleSource
 from territorial.errors import BadInput, Location, Problem, shown
 from territorial.io.yaml_tree import (
     check_nesting,
@@ -31,7 +33,9 @@ from territorial.io.yaml_tree import (
     position,
     read_yaml_text,
 )
+from territorial.rules.ast import field_refs
 from territorial.rules.parser import RuleError, parse_rule
+from territorial.rules.types import check_rule
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 LAYER_PATTERN = r"^[a-z0-9_-]+$"
@@ -73,6 +77,17 @@ class RoutingSpec(BaseModel):
     fallback_queue: str = Field(default=DEFAULT_FALLBACK_QUEUE, pattern=ID_PATTERN)
 
 
+class CheckSpec(BaseModel):
+    """One item of `checks:`; `assert` is a Python keyword, hence the alias."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1)
+    # Strict mode would refuse the YAML string for the enum.
+    over: Annotated[CheckOver, Strict(False)]
+    assert_: str = Field(alias="assert")
+
+
 class PlanSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -88,6 +103,7 @@ class PlanSpec(BaseModel):
     null_words: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     default_null_words: bool = True
     territories: list[TerritorySpec] = Field(min_length=1)
+    checks: list[CheckSpec] = Field(default_factory=list)
 
 
 _EXPECTED = {
@@ -158,6 +174,7 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
             "territories": TerritorySpec.model_fields,
             "routing": RoutingSpec.model_fields,
             "potential": PotentialSpec.model_fields,
+            "checks": {field.alias or name: field for name, field in CheckSpec.model_fields.items()},
         }.get(str(section), PlanSpec.model_fields)
         close = [k for k in allowed if _similar(str(loc[-1]), k)]
         if close:
@@ -168,6 +185,8 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
         message = f"layer {shown(error['input'])} must match [a-z0-9_-]+ (lower case)"
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}'"
+    elif kind == "enum" and loc[-1] == "over":
+        message = f"over: expected one of plan, territory, rep, got {shown(error.get('input'))}"
     elif kind in ("greater_than_equal", "less_than_equal"):
         low, high = _BOUNDS.get(str(loc[-1]), ("-1,000,000,000", "1,000,000,000"))
         kind_of = "a number" if loc[-1] == "relevance_threshold" else "a whole number"
@@ -226,6 +245,7 @@ class _Builder:
                 for key, _ in (routing_node.value if routing_node is not None else [])
             },
         )
+        checks = self.checks(spec.checks, potential)
         if self.problems:
             raise BadInput(self.problems)
         ordered = self.with_children()
@@ -240,7 +260,36 @@ class _Builder:
             potential=potential,
             routing=routing,
             null_words=NullWords(tuple(spec.null_words), spec.default_null_words),
+            checks=checks,
         )
+
+    def checks(self, specs: list[CheckSpec], potential: Potential | None) -> tuple[PlanCheck, ...]:
+        """Each check's rule parsed and checked against its table's columns, located in the file."""
+        nodes = child(self.tree, "checks")
+        checks: list[PlanCheck] = []
+        seen: dict[str, int] = {}
+        for index, spec in enumerate(specs):
+            raw = child(nodes, index)
+            assert isinstance(raw, MappingNode)
+            line = line_of(raw)
+            if spec.name in seen:
+                self.problem(line, None, spec.name, f"a check of this name is on line {seen[spec.name]}")
+            seen.setdefault(spec.name, line)
+            source = self.rule_source(raw, spec.assert_, "assert")
+            try:
+                rule = parse_rule(spec.assert_)
+                check_rule(rule, TABLE_COLUMNS[spec.over])
+            except RuleError as err:
+                at_line, column = source.position(err.pos)
+                message = _column_hint(err.message, spec.over)
+                self.problem(at_line, column, spec.name, f"bad assert: {message}")
+                continue
+            reads_potential = [ref for ref in field_refs(rule) if ref.name == "potential"]
+            if potential is None and reads_potential:
+                at_line, column = source.position(reads_potential[0].pos)
+                self.problem(at_line, column, spec.name, "reads potential, but the plan sets no `potential:`")
+            checks.append(PlanCheck(spec.name, spec.over, rule, source, line))
+        return tuple(checks)
 
     def potential(self, spec: str | PotentialSpec | None) -> Potential | None:
         key = key_node(self.tree, "potential")
@@ -312,8 +361,8 @@ class _Builder:
             assert isinstance(sub_node, MappingNode)
             self.add(sub, sub_node, spec.id, layer, depth + 1)
 
-    def rule_source(self, raw: MappingNode, text: str) -> RuleSource:
-        node = child(raw, "rule")
+    def rule_source(self, raw: MappingNode, text: str, key: str = "rule") -> RuleSource:
+        node = child(raw, key)
         assert node is not None
         line, column = int(node.start_mark.line), int(node.start_mark.column)
         # A quoted scalar's text starts one column after its opening quote; a block scalar
@@ -334,3 +383,18 @@ class _Builder:
         return [
             Territory(**{**t.__dict__, "children": tuple(children.get(t.id, ()))}) for t in self.territories
         ]
+
+
+def _column_hint(message: str, over: CheckOver) -> str:
+    """A rule error in a check, in the words of its table: a figure of another table is named as
+    such, and an unknown one lists the table's columns."""
+    if not message.startswith("unknown field '"):
+        return message
+    name = message.split("'")[1]
+    columns = TABLE_COLUMNS[over]
+    if any(name in TABLE_COLUMNS[other] for other in CheckOver):
+        tables = ", ".join(str(other) for other in CheckOver if name in TABLE_COLUMNS[other])
+        return f"over: {over} has no column '{name}' (it is a column of over: {tables})"
+    close = get_close_matches(name, list(columns), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"over: {over} has no column '{name}'; {hint}its columns are {', '.join(columns)}"

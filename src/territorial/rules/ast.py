@@ -112,16 +112,18 @@ Expr = Predicate | And | Or | Not
 
 def fields_of(expr: Expr) -> set[str]:
     """The canonical names of every field the rule reads."""
+    return {ref.name for ref in field_refs(expr)}
+
+
+def field_refs(expr: Expr) -> list[FieldRef]:
+    """Every reference to a field in the rule, in the order it is written."""
     match expr:
         case Comparison(left=f) | InList(field=f) | Between(field=f) | Like(field=f) | IsNull(field=f):
-            return {f.name}
+            return [f]
         case And(items) | Or(items):
-            out: set[str] = set()
-            for item in items:
-                out |= fields_of(item)
-            return out
+            return [ref for item in items for ref in field_refs(item)]
         case Not(item):
-            return fields_of(item)
+            return field_refs(item)
     raise TypeError(f"not a rule node: {expr!r}")
 
 

@@ -124,12 +124,19 @@ def with_reps_file(
 ) -> tuple[Plan, AccountBook, list[Problem]]:
     """The plan and accounts as a reps file (read once) leaves them: inactive reps out of their
     territories, and owners named in the accounts (a report's owner_name) found among the reps."""
-    plan, warnings = checked.plan, list(checked.warnings)
     reps = read_reps(reps_path, mapping) if reps_path is not None else None
+    return with_reps(checked, reps, str(reps_path))
+
+
+def with_reps(
+    checked: Checked, reps: list[Rep] | None, source: str
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """with_reps_file for reps already read (from `source`)."""
+    plan, warnings = checked.plan, list(checked.warnings)
     if reps is not None:
-        plan, rep_warnings = apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, str(reps_path))
+        plan, rep_warnings = apply_reps(plan, {rep.rep_id: rep.active for rep in reps}, source)
         warnings += rep_warnings
-    book, owner_warnings = _owners_named(checked.book, reps, str(reps_path))
+    book, owner_warnings = _owners_named(checked.book, reps, source)
     return plan, book, warnings + owner_warnings
 
 
@@ -217,6 +224,7 @@ def assign_book(
             {"account_id": book.frame.get_column(book.columns["account_id"]), "value": potential}
         )
         result.territories = with_potential(result, by_account)
+        result.account_potential = by_account
     result.reps = rep_books(plan, result.rows, by_account, pipeline)
     return result
 
@@ -364,6 +372,14 @@ def load_stored(
     with workspace.unit_of_work() as uow:
         progress(f"Reading plan {plan_id}", None)
         plan = stored_plan(uow, plan_id)
+    return load_workspace_book(workspace, plan, progress)
+
+
+def load_workspace_book(
+    workspace: WorkspaceStore, plan: Plan, progress: Progress = silent
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """load_stored for a plan already read (a stored plan, or a plan file)."""
+    with workspace.unit_of_work() as uow:
         progress("Reading the workspace's accounts", None)
         book = load_accounts(uow, plan.fields)
         reps = active_reps(uow)

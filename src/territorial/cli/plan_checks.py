@@ -1,0 +1,123 @@
+"""`territorial plan check`: run a plan's `checks:` and name each failure with its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from territorial.cli import render
+from territorial.cli.app import MappingOption, console, err, handled, workspace_of
+from territorial.cli.assign import CHECK_FAILED, no_files_without_accounts
+from territorial.cli.plans import plan_app
+from territorial.cli.progress import stage_bar
+from territorial.domain.plan import PRIMARY
+from territorial.domain.plan_checks import BASELINE_FIGURES, COUNTS, CheckOutcome, CheckOver
+from territorial.services.plan_checks import PlanChecked, check_plan_files, check_plan_workspace
+from territorial.services.plans import plan_reference
+
+# Failed rows listed per check; a check failing on every territory of a large plan lists the first.
+MAX_FAILED_ROWS = 20
+
+
+@plan_app.command("check")
+@handled
+def plan_check(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="A stored plan's id or a plan file.")],
+    accounts: Annotated[
+        Path | None, typer.Option("--accounts", help="Accounts CSV or Parquet (default: the workspace's).")
+    ] = None,
+    reps: Annotated[
+        Path | None, typer.Option("--reps", help="Reps file, with --accounts: inactive reps get nothing.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="What `moved` compares with: an assignments file as `assign --out` writes it (.csv or "
+            ".parquet). In the workspace the default is each account's owner_id.",
+        ),
+    ] = None,
+    mapping: MappingOption = None,
+) -> None:
+    """Run the plan's checks: each must be TRUE on every row of its table (plan, territory or rep).
+
+    Without --accounts, on the workspace's accounts, reps and open pipeline; with --accounts FILE
+    [--reps FILE] [--baseline FILE], on files only, for a team's own CI. Exits 3 when a check
+    fails, naming each failed row with its figures."""
+    target = plan_reference(plan)
+    with stage_bar(err) as progress:
+        if accounts is None:
+            no_files_without_accounts(reps, mapping)
+            result = check_plan_workspace(workspace_of(ctx), target, baseline, progress)
+        else:
+            workspace = workspace_of(ctx) if isinstance(target, int) else None
+            result = check_plan_files(target, accounts, reps, baseline, mapping, workspace, progress)
+    render.warnings(err, result.warnings)
+    if not result.outcomes:
+        err.print(f"{escape(result.plan.file)} has no checks: add `checks:` to the plan (see the README)")
+        return
+    out = console()
+    outcomes_table(out, result)
+    for outcome in result.failed:
+        failures(out, outcome)
+    reads_baseline = any(set(o.check.reads) & set(BASELINE_FIGURES) for o in result.outcomes)
+    if reads_baseline and result.baseline is not None:
+        err.print(f"moved compares with {escape(result.baseline)}", highlight=False)
+    failed = len(result.failed)
+    err.print(f"{render.counted(len(result.outcomes), 'check')}: {failed:,} failed", highlight=False)
+    if failed:
+        raise typer.Exit(CHECK_FAILED)
+
+
+def outcomes_table(out: Console, result: PlanChecked) -> None:
+    table = Table(title=f"Checks of {escape(result.plan.name)}")
+    for name, justify in [("check", "left"), ("over", "left"), ("rows", "right"), ("failed", "right")]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table.add_column("result")
+    for outcome in result.outcomes:
+        table.add_row(
+            escape(outcome.check.name),
+            str(outcome.check.over),
+            f"{outcome.rows:,}",
+            f"{outcome.failed.height:,}",
+            "pass" if outcome.passed else "[red]FAIL[/red]",
+        )
+    out.print(table)
+
+
+def failures(out: Console, outcome: CheckOutcome) -> None:
+    """The failed check, its rule as written, and each failed row with the figures the rule reads."""
+    check = outcome.check
+    out.print(
+        f"[red]FAIL[/red] {escape(check.name)} (over {check.over}, line {check.line}): "
+        f"{escape(check.source.text)}",
+        highlight=False,
+    )
+    for row in outcome.failed.head(MAX_FAILED_ROWS).iter_rows(named=True):
+        figures = ", ".join(f"{name} {_figure(name, row[name])}" for name in check.figures)
+        line = f"  {_row_name(check.over, row)}: {figures + ' ' if figures else ''}→ {row['verdict']}"
+        out.print(escape(line), highlight=False)
+    if outcome.failed.height > MAX_FAILED_ROWS:
+        out.print(f"  … and {outcome.failed.height - MAX_FAILED_ROWS:,} more", highlight=False)
+
+
+def _row_name(over: CheckOver, row: dict[str, object]) -> str:
+    if over is CheckOver.PLAN:
+        return "the plan"
+    name = str(row["territory_id"] if over is CheckOver.TERRITORY else row["rep_id"])
+    return name if row["layer"] == PRIMARY else f"{name} ({row['layer']})"
+
+
+def _figure(name: str, value: object) -> str:
+    """A figure as the failure shows it: empty (NULL), a count, or a number without trailing zeros."""
+    if value is None:
+        return "empty"
+    if name in COUNTS:
+        return f"{int(value):,}"  # type: ignore[call-overload]
+    return f"{float(value):,.6f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
