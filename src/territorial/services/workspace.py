@@ -9,9 +9,11 @@ import polars as pl
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
 from territorial.domain.fields import FieldType
+from territorial.domain.plan import Plan
 from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
 from territorial.io.tables import RawTable
+from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace, open_workspace
@@ -28,6 +30,34 @@ def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBoo
     return type_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns), {**core, **declared}
     )
+
+
+def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldType]]:
+    """How many active accounts the workspace holds, and their fields' types as load_accounts types
+    them, to check `plan` against. Only the values that decide a type are read: those of a custom
+    field the plan reads without declaring it, and of a field declared other than as stored (to
+    check they fit); the rest is the field names. On 200,000 accounts `plan add` read them all."""
+    count = uow.records.count(Entity.ACCOUNTS, active_only=True)
+    custom = uow.records.custom_fields(Entity.ACCOUNTS, active_only=True)
+    schema = {**ACCOUNTS.fields, **dict.fromkeys(custom, FieldType.STRING)}
+    declared = {name: ftype for name, ftype in plan.fields.items() if name in schema}
+    schema.update(declared)
+    read = {name for t in plan.territories if t.rule is not None for name in fields_of(t.rule)}
+    read |= {name for name in (plan.workload, plan.potential and plan.potential.field) if name}
+    core = {
+        name: POLARS_TYPES[ACCOUNTS.fields[name]]
+        for name, ftype in declared.items()
+        if name in ACCOUNTS.fields and ftype is not ACCOUNTS.fields[name]
+    }
+    # Custom fields are stored as text: a type other than string is inferred from, or checked on, them.
+    inferred = read - set(declared)
+    checked = {name for name, ftype in declared.items() if ftype is not FieldType.STRING}
+    typed = [name for name in custom if name in inferred | checked]
+    if count and (core or typed):
+        frame = uow.records.some_fields(Entity.ACCOUNTS, {"account_id": pl.String(), **core}, typed, True)
+        raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
+        schema.update(type_accounts(raw, {**ACCOUNTS.fields, **declared}).schema)
+    return count, schema
 
 
 def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:
