@@ -1,5 +1,5 @@
-"""The terminal renderings: the summary after `assign` lists every territory with no accounts,
-however long the plan."""
+"""The terminal renderings: the summary after `assign` lists every empty territory, however long
+the plan; `import` counts the cells it read as empty for a null word."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def test_past_40_territories_the_summary_keeps_every_empty_one(tmp_path: Path) -
     left_out = TERRITORIES - len(listed)
     assert f"… {left_out} more territories not shown" in result.stderr
     assert "--summary FILE lists all" in result.stderr
+
+
+def test_import_says_how_many_cells_held_a_null_word(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("account_id,employees,tier\nA-1,N/A,5\nA-2,10,-\nA-3,20,N/A\n")
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    assert run_cli(tmp_path, "--database-url", url, "init").returncode == 0
+    result = run_cli(tmp_path, "--database-url", url, "import", "accounts", "a.csv")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "3 cells read as empty for holding a null word (N/A, -, null...) in a column of numbers, "
+        "dates or booleans: employees 1, tier 2"
+    ) in result.stdout + result.stderr

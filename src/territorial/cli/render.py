@@ -282,6 +282,13 @@ def import_report(console: Console, report: ImportReport) -> None:
         console.print(
             f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"
         )
+    if report.null_words:
+        columns = ", ".join(f"{column} {n:,}" for column, n in report.null_words.items())
+        console.print(
+            f"{counted(sum(report.null_words.values()), 'cell')} read as empty for holding a null word "
+            f"(N/A, -, null...) in a column of numbers, dates or booleans: {escape(columns)}",
+            highlight=False,
+        )
     if report.rejects_file is not None:
         console.print(f"[yellow]rejected rows and why: {escape(str(report.rejects_file))}[/yellow]")
     if report.footer_rows:
