@@ -365,7 +365,7 @@ def load_stored(
         progress(f"Reading plan {plan_id}", None)
         plan = stored_plan(uow, plan_id)
         progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, plan.fields)
+        book = load_accounts(uow, plan.fields, plan.null_words)
         reps = active_reps(uow)
     warnings = check_plan(plan, book.schema, book.field_names)
     if reps is not None:

@@ -8,7 +8,7 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
-from territorial.domain.fields import FieldType
+from territorial.domain.fields import DEFAULT_NULLS, FieldType, NullWords
 from territorial.domain.plan import Plan
 from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
@@ -21,14 +21,18 @@ from territorial.store.workspace import Workspace, init_workspace, open_workspac
 ACCOUNTS_SOURCE = "workspace accounts"
 
 
-def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBook:
+def load_accounts(
+    uow: UnitOfWork, declared: dict[str, FieldType], null_words: NullWords = DEFAULT_NULLS
+) -> AccountBook:
     """The workspace's active accounts as an account book: core fields typed, custom fields
-    typed as an accounts file's columns would be."""
+    typed as an accounts file's columns would be, with the plan's null words read as empty."""
     schema = {name: POLARS_TYPES[ftype] for name, ftype in ACCOUNTS.fields.items()}
     frame = uow.records.read(Entity.ACCOUNTS, schema, active_only=True)
     core = {name: ftype for name, ftype in ACCOUNTS.fields.items()}
     return type_accounts(
-        RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns), {**core, **declared}
+        RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
+        {**core, **declared},
+        null_words=null_words,
     )
 
 
@@ -56,7 +60,7 @@ def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldTyp
     if count and (core or typed):
         frame = uow.records.some_fields(Entity.ACCOUNTS, {"account_id": pl.String(), **core}, typed, True)
         raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
-        schema.update(type_accounts(raw, {**ACCOUNTS.fields, **declared}).schema)
+        schema.update(type_accounts(raw, {**ACCOUNTS.fields, **declared}, null_words=plan.null_words).schema)
     return count, schema
 
 
