@@ -254,19 +254,40 @@ def test_train_potential_reads_an_account_export_as_assign_reads_it(
     assert summary["potential"].min() > 0
 
 
-def test_score_relevance_finds_the_inquiry_and_the_id_of_a_crm_export(tmp_path: Path) -> None:
+INQUIRIES = (
+    '"We need video conferencing in 6 meeting rooms, Teams, can you quote?"',
+    "Do you have any openings for a junior accountant?",
+)
+INQUIRY_SHAPES = {
+    "salesforce": ("Id,Company,CreatedDate,Description", "00Q5g0000000{}AAAA", "3/2/2026"),
+    "hubspot": ("Record ID,Company Name,Create Date,Message", "7{}", "2026-03-02 10:00"),
+}
+
+
+def _inquiries(folder: Path) -> None:
+    for mapping, (header, lead_id, created) in INQUIRY_SHAPES.items():
+        rows = [f"{lead_id.format(i)},Firm {i},{created},{text}" for i, text in enumerate(INQUIRIES)]
+        (folder / f"{mapping}.csv").write_text("\n".join([header, *rows]) + "\n")
+
+
+def test_score_relevance_finds_the_inquiry_of_a_crm_export_with_the_mapping(tmp_path: Path) -> None:
+    # The columns are found before the catalogue is read and the language model loads: a missing
+    # catalogue is the first thing wrong once Description (or Message) is the inquiry.
+    _inquiries(tmp_path)
+    for mapping in INQUIRY_SHAPES:
+        args = ["score", "relevance", f"{mapping}.csv", "--catalogue", "none.yaml", "--out", "o.csv"]
+        plain = run_cli(tmp_path, *args)
+        assert plain.returncode == 2 and "there is no column 'inquiry'" in plain.stderr
+        mapped = run_cli(tmp_path, *args, "--mapping", mapping)
+        assert mapped.returncode == 2, mapped.stderr
+        assert "none.yaml: product catalogue not found" in mapped.stderr
+
+
+@pytest.mark.slow  # loads the language model: 5-10 s
+def test_score_relevance_scores_a_crm_export_by_its_own_ids(tmp_path: Path) -> None:
     catalogue = Path(__file__).resolve().parents[1] / "data" / "relevance" / "catalogue.yaml"
-    inquiries = (
-        '"We need video conferencing in 6 meeting rooms, Teams, can you quote?"',
-        "Do you have any openings for a junior accountant?",
-    )
-    shapes = {
-        "salesforce": ("Id,Company,CreatedDate,Description", "00Q5g0000000{}AAAA", "3/2/2026"),
-        "hubspot": ("Record ID,Company Name,Create Date,Message", "7{}", "2026-03-02 10:00"),
-    }
-    for mapping, (header, lead_id, created) in shapes.items():
-        rows = [f"{lead_id.format(i)},Firm {i},{created},{text}" for i, text in enumerate(inquiries)]
-        (tmp_path / f"{mapping}.csv").write_text("\n".join([header, *rows]) + "\n")
+    _inquiries(tmp_path)
+    for mapping, (_header, lead_id, _created) in INQUIRY_SHAPES.items():
         args = [
             "score",
             "relevance",
