@@ -97,6 +97,14 @@ class FakeRecords(_Repository):
     def custom_fields(self, entity: Entity, active_only: bool = False) -> list[str]:
         return sorted(self.read(entity, {}, active_only).columns)
 
+    def distinct_custom_values(
+        self, entity: Entity, name: str, active_only: bool = False
+    ) -> list[str | None]:
+        frame = self.read(entity, {}, active_only)
+        return (
+            frame.get_column(name).unique(maintain_order=True).to_list() if name in frame.columns else [None]
+        )
+
     def some_fields(
         self,
         entity: Entity,

@@ -38,16 +38,20 @@ def load_accounts(
 
 def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldType]]:
     """How many active accounts the workspace holds, and their fields' types as load_accounts types
-    them, to check `plan` against. Only the values that decide a type are read: those of a custom
-    field the plan reads without declaring it, and of a field declared other than as stored (to
-    check they fit); the rest is the field names. On 200,000 accounts `plan add` read them all."""
+    them, to check `plan` against. Only what decides a type is read: the field names, and the
+    distinct values of a custom field the plan reads without declaring it, or declares other than
+    as text (they must fit), and the values of a core field declared other than as stored. On
+    200,000 accounts `plan add` read every account instead."""
     count = uow.records.count(Entity.ACCOUNTS, active_only=True)
     custom = uow.records.custom_fields(Entity.ACCOUNTS, active_only=True)
     schema = {**ACCOUNTS.fields, **dict.fromkeys(custom, FieldType.STRING)}
     declared = {name: ftype for name, ftype in plan.fields.items() if name in schema}
     schema.update(declared)
+    if not count:
+        return count, schema
     read = {name for t in plan.territories if t.rule is not None for name in fields_of(t.rule)}
     read |= {name for name in (plan.workload, plan.potential and plan.potential.field) if name}
+    types = {**ACCOUNTS.fields, **declared}
     core = {
         name: POLARS_TYPES[ACCOUNTS.fields[name]]
         for name, ftype in declared.items()
@@ -56,12 +60,23 @@ def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldTyp
     # Custom fields are stored as text: a type other than string is inferred from, or checked on, them.
     inferred = read - set(declared)
     checked = {name for name, ftype in declared.items() if ftype is not FieldType.STRING}
-    typed = [name for name in custom if name in inferred | checked]
-    if count and (core or typed):
-        frame = uow.records.some_fields(Entity.ACCOUNTS, {"account_id": pl.String(), **core}, typed, True)
-        raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
-        schema.update(type_accounts(raw, {**ACCOUNTS.fields, **declared}, null_words=plan.null_words).schema)
+    misfits: list[str] = []
+    for name in [name for name in custom if name in inferred | checked]:
+        values = uow.records.distinct_custom_values(Entity.ACCOUNTS, name, active_only=True)
+        ids = pl.Series("account_id", range(len(values))).cast(pl.String)
+        try:
+            schema.update(_typed(pl.DataFrame([ids, pl.Series(name, values, pl.String)]), types, plan))
+        except BadInput:  # reported as reading every account reports it, with the account's row
+            misfits.append(name)
+    if core or misfits:
+        frame = uow.records.some_fields(Entity.ACCOUNTS, {"account_id": pl.String(), **core}, misfits, True)
+        schema.update(_typed(frame, types, plan))
     return count, schema
+
+
+def _typed(frame: pl.DataFrame, types: dict[str, FieldType], plan: Plan) -> dict[str, FieldType]:
+    raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
+    return type_accounts(raw, types, null_words=plan.null_words).schema
 
 
 def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:
