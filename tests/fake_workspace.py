@@ -90,6 +90,33 @@ class FakeRecords(_Repository):
         custom = [c for c in frame.columns if c not in core] if SCHEMAS[entity].allows_custom else []
         return frame.select(*(pl.col(name).cast(dtype) for name, dtype in types.items()), *custom)
 
+    def count(self, entity: Entity, active_only: bool = False) -> int:
+        frame = self.state.records[entity]
+        return frame.filter(pl.col("active")).height if active_only else frame.height
+
+    def custom_fields(self, entity: Entity, active_only: bool = False) -> list[str]:
+        return sorted(self.read(entity, {}, active_only).columns)
+
+    def distinct_custom_values(
+        self, entity: Entity, name: str, active_only: bool = False
+    ) -> list[str | None]:
+        frame = self.read(entity, {}, active_only)
+        return (
+            frame.get_column(name).unique(maintain_order=True).to_list() if name in frame.columns else [None]
+        )
+
+    def some_fields(
+        self,
+        entity: Entity,
+        types: Mapping[str, pl.DataType],
+        custom: Sequence[str],
+        active_only: bool = False,
+    ) -> pl.DataFrame:
+        frame = self.read(entity, types, active_only)
+        return frame.select(
+            *types, *(pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in custom)
+        )
+
     def upsert(self, entity: Entity, rows: pl.DataFrame, custom_fields: Sequence[str] | None = None) -> None:
         state = self._writing()
         schema = SCHEMAS[entity]

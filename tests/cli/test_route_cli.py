@@ -315,6 +315,16 @@ def test_routing_from_the_workspace_takes_the_imported_leads_not_yet_routed(
         ws(sqlite_workspace, tmp_path, "route", "--workspace", "--plan", "plan.yaml", "--out", "a.csv")
     )
     assert decisions(tmp_path / "a.csv") == EXPECTED and "stored as routing run 1" in first.stderr
+    # A plan file is stored first, as `assign` stores one, so that the run names its plan.
+    assert "stored the plan as plan 1" in first.stderr
+    assert "Lead plan" in ok(ws(sqlite_workspace, tmp_path, "plan", "list")).stdout
+    engine = create_engine(sqlite_workspace)
+    try:
+        with engine.connect() as connection:
+            runs = connection.execute(text("SELECT plan_id, plan_name FROM routing_runs")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(run) for run in runs] == [(1, "Lead plan")]
     again = ok(
         ws(sqlite_workspace, tmp_path, "route", "--workspace", "--plan", "plan.yaml", "--out", "b.csv")
     )

@@ -71,10 +71,47 @@ DRAFT_NAMED_BY_CITIES = [
 
 # Steps whose behaviour changed on purpose since the corpus was recorded: (script, step) -> the
 # fields that differ now, and why.
-def _recorded_stdout(script: str, index: int, old: str, new: str) -> list[str]:
-    """A recorded step's stdout with `old` written `new`: a change of wording only."""
+def _recorded_stdout(script: str, index: int, old: str, new: str, *more: tuple[str, str]) -> list[str]:
+    """A recorded step's stdout with `old` written `new` (and each further pair): a change of
+    wording only, or a whole line written anew."""
     steps = json.loads((CORPUS / f"{script}.json").read_text())
-    return [line.replace(old, new) for line in steps[index]["stdout"]]
+    lines = steps[index]["stdout"]
+    for was, now in ((old, new), *more):
+        lines = [line.replace(was, now) for line in lines]
+    return lines
+
+
+def _table_rows_in_order(lines: list[str], order: list[str], added: dict[str, str]) -> list[str]:
+    """Recorded stdout whose table rows (`│ ...`, by the territory in their second cell) are now
+    those of `order`, in that order: recorded rows, or rows `added`."""
+    first = next(i for i, line in enumerate(lines) if line.startswith("│ "))
+    end = next(i for i in range(first, len(lines)) if not lines[i].startswith("│ "))  # the first table
+    rows = {line.split("│")[2].strip(): line for line in lines[first:end]}
+    rows.update(added)
+    return [*lines[:first], *(rows[territory] for territory in order), *lines[end:]]
+
+
+# `territorial demo`'s summary past 40 territories: the largest, with ties in plan order, and every
+# empty territory (#18 slice 5).
+DEMO_TERRITORIES_SHOWN = [
+    *("NAMED", "SOUTH-ATLANTIC.FL.SMB.G1", "SOUTH-ATLANTIC.FL.SMB.G4", "WEST-NORTH-CENTRAL.KS-NE.SMB"),
+    *("WEST-SOUTH-CENTRAL.LA.SMB", "PACIFIC.OR.SMB", "EAST-SOUTH-CENTRAL.TN.SMB.G1"),
+    *("SOUTH-ATLANTIC.FL.SMB.OTHER", "SOUTH-ATLANTIC.FL.SMB.G2", "EAST-NORTH-CENTRAL.IL-02.SMB.G1"),
+    *("PACIFIC.WA.SMB.G1", "PACIFIC.CA-01.SMB.G1", "WEST-NORTH-CENTRAL.SD-ND-MO.SMB.OTHER"),
+    *("MIDDLE-ATLANTIC.NY-02.SMB.G1", "MOUNTAIN.MT-CO-WY.SMB.G1", "EAST-NORTH-CENTRAL.MI.SMB.G1"),
+    *("WEST-SOUTH-CENTRAL.OK.SMB", "WEST-SOUTH-CENTRAL.AR.MM-SMB", "EAST-NORTH-CENTRAL.IN.SMB.G1"),
+    *("WEST-NORTH-CENTRAL.SD-ND-MO.SMB.G1", "MIDDLE-ATLANTIC.PA-01.SMB.G1", "SOUTH-ATLANTIC.NC.SMB.G1"),
+    *("EAST-SOUTH-CENTRAL.MS-KY.SMB.G1", "MOUNTAIN.ID-UT-AZ.SMB.G2", "WEST-SOUTH-CENTRAL.TX-03.SMB.OTHER"),
+    *("NEW-ENGLAND.NH-ME-VT-CT.SMB.G1", "MIDDLE-ATLANTIC.NJ.SMB.G1", "WEST-SOUTH-CENTRAL.TX-02.SMB.G1"),
+    *("PACIFIC.CA-01.SMB.OTHER", "NEW-ENGLAND.NH-ME-VT-CT.SMB.OTHER", "EAST-SOUTH-CENTRAL.MS-KY.SMB.OTHER"),
+    *("WEST-NORTH-CENTRAL.IA-MN.SMB.G1", "MIDDLE-ATLANTIC.PA-01.SMB.OTHER"),
+    *("WEST-SOUTH-CENTRAL.TX-01.SMB.G2", "MIDDLE-ATLANTIC.NY-01.SMB.G1", "MOUNTAIN.MT-CO-WY.SMB.OTHER"),
+    "EAST-NORTH-CENTRAL.IN.SMB.OTHER",
+    *("PACIFIC.CA-02.SMB.G1", "SOUTH-ATLANTIC.FL.SMB.G3", "PACIFIC.AK.ENT"),
+]
+DEMO_EMPTY_TERRITORY = (
+    f"│ primary │ {'PACIFIC.AK.ENT':<37} │ {'rep-0001':<29} │ {0:>8} │ {0:>8} │ {0:>11} │ {0:>4} │ {0:>12} │"
+)
 
 
 def _recorded_without(script: str, index: int, name: str, marker: str) -> list[str]:
@@ -85,7 +122,21 @@ def _recorded_without(script: str, index: int, name: str, marker: str) -> list[s
 
 INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     ("demo", 0): {
-        "stdout": _recorded_stdout("demo", 0, "--out export-sf", "--out-dir export-sf"),
+        "stdout": _table_rows_in_order(
+            _recorded_stdout(
+                "demo",
+                0,
+                "--out export-sf",
+                "--out-dir export-sf",
+                (
+                    "… 204 more territories (largest shown; --summary FILE has all)",
+                    "… 260 more territories not shown (shown: the largest and every empty one; "
+                    "--summary FILE lists all)",
+                ),
+            ),
+            DEMO_TERRITORIES_SHOWN,
+            {"PACIFIC.AK.ENT": DEMO_EMPTY_TERRITORY},
+        ),
         "files": {
             "demo/balance/plan.yaml": {
                 "lines": 826,
@@ -99,7 +150,10 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "(...)`) where that is shorter than listing ZIP codes (1,102 lines, 107 KB, to 826 lines, "
         "75 KB), each territory has a `name:` (New South Memphis named as Memphis, boroughs of a city "
         "already named passed over), and the header says so. #18 slice 4: the hint at the end says "
-        "--out-dir for export's folder",
+        "--out-dir for export's folder. #18 slice 5: past 40 territories the summary lists every "
+        "empty one (PACIFIC.AK.ENT: its rep won no account) in place of the 40th largest, with ties "
+        "in plan order (they were in no set order), and counts every territory it leaves out (204 "
+        "counted only those with accounts)",
     },
     ("routing", 15): {
         "files": {

@@ -77,3 +77,22 @@ def test_the_reason_is_the_word_that_is_no_null_word(tmp_path: Path) -> None:
     )
     book = read_accounts(tmp_path / "a.csv")
     assert book.read_as_text["employees"] == "employees was read as text because of 'unknown' on line 4"
+
+
+def test_a_plans_null_words_are_read_in_the_workspace_as_in_a_file(tmp_path: Path) -> None:
+    # The workspace's accounts were read without the plan's null_words: `plan add` and `assign
+    # --plan` refused `tier >= 100` (tier read as text for 'unknown') where the file run took it.
+    (tmp_path / "a.csv").write_text("account_id,tier\nA1,5\nA2,unknown\nA3,200\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: P\nnull_words: [unknown]\nterritories:\n  - id: BIG\n    rule: tier >= 100\n"
+    )
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    for step in (["init"], ["import", "accounts", "a.csv"], ["plan", "add", "p.yaml"]):
+        done = run_cli(tmp_path, "--database-url", url, *step)
+        assert done.returncode == 0, done.stderr
+    stored = run_cli(tmp_path, "--database-url", url, "assign", "--plan", "1", "--out", "stored.csv")
+    assert stored.returncode == 0, stored.stderr
+    from_file = run_cli(tmp_path, "assign", "p.yaml", "--accounts", "a.csv", "--out", "file.csv")
+    assert from_file.returncode == 0, from_file.stderr
+    assert (tmp_path / "stored.csv").read_text() == (tmp_path / "file.csv").read_text()
+    assert "A3,primary,BIG" in (tmp_path / "stored.csv").read_text()

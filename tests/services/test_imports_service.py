@@ -12,6 +12,7 @@ from workspace_books import write_book
 from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
+from territorial.io.accounts import read_accounts
 from territorial.services.imports import import_records
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import load_accounts
@@ -87,3 +88,28 @@ def test_reps_from_salesforce_remember_their_mapping(store: WorkspaceStore) -> N
     with store.unit_of_work() as uow:
         assert uow.imports.latest_mapping(Entity.REPS) == "salesforce"
         assert uow.imports.counts(report.import_id) is not None
+
+
+def test_null_words_in_custom_fields_are_empty_as_a_file_reads_them(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    """#18: `N/A` in a custom column of numbers was stored as written (rules read it as empty);
+    import empties it, as a file given to `assign` reads it, and counts it."""
+    (tmp_path / "a.csv").write_text(
+        "account_id,employees,tier,renewal,notes\n"
+        "A-1,10,5,2026-01-02,N/A\n"
+        "A-2,N/A,N/A,-,ok\n"
+        "A-3,30,-,Select,-\n"
+        "A-4,40,200,2026-03-04,x\n"
+    )
+    report = import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "a.csv")
+    assert report.null_words == {"employees": 1, "tier": 2, "renewal": 2}
+    with store.unit_of_work() as uow:
+        stored = uow.records.read(Entity.ACCOUNTS, {"account_id": pl.String()}).sort("account_id")
+    assert stored.get_column("tier").to_list() == ["5", None, None, "200"]
+    assert stored.get_column("renewal").to_list() == ["2026-01-02", None, None, "2026-03-04"]
+    assert stored.get_column("notes").to_list() == ["N/A", "ok", "-", "x"]  # text: kept as written
+    from_file = read_accounts(tmp_path / "a.csv")
+    workspace = accounts(store)
+    for name in ("employees", "tier", "renewal", "notes"):
+        assert workspace.get_column(name).to_list() == from_file.frame.get_column(name).to_list()

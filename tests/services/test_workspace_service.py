@@ -11,13 +11,15 @@ from workspace_books import write_book
 
 from conftest import CTX
 from territorial.domain.entities import Entity
+from territorial.domain.fields import FieldType
 from territorial.errors import BadInput
+from territorial.io.plan_file import load_plan
 from territorial.services.assign import AccountRef, assign_files, assign_plan, explain_stored, run_results
 from territorial.services.imports import import_records
 from territorial.services.plans import add_plan, list_plans, show_plan
 from territorial.services.runs import list_runs, show_run
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.services.workspace import find_accounts
+from territorial.services.workspace import account_fields, find_accounts, load_accounts
 
 
 def test_plans_are_added_and_listed_in_order(store: WorkspaceStore, tmp_path: Path) -> None:
@@ -131,3 +133,49 @@ def test_accounts_are_found_by_name_or_domain(store: WorkspaceStore, tmp_path: P
     assert explained.explanation.account_id == "A-4"
     with pytest.raises(BadInput, match="no account named 'Hoo'"):
         explain_stored(store, 1, AccountRef("Hoo", by_name=True))
+
+
+FIELDS_BOOK = """\
+account_id,name,state,employees,tier,renewal,notes,region
+A-1,Acme,NY,100,1,2026-01-02,hello,East
+A-2,Globex,CA,N/A,2,2026-02-03,,West
+A-3,Initech,TX,50,N/A,,x,South
+"""
+FIELDS_PLAN = """\
+name: Fields
+fields: {{region: string{declared}}}
+territories:
+  - id: BIG
+    rule: tier >= 2 AND renewal > DATE '2026-01-01' AND region != 'North' AND employees > 10
+"""
+
+
+def test_a_plan_is_checked_against_the_field_types_that_all_accounts_give(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    """`plan add` reads the field names and only the values that decide a type (#18): what it
+    checks against is what reading every account gives, for the fields the plan reads."""
+    (tmp_path / "accounts.csv").write_text(FIELDS_BOOK)
+    (tmp_path / "legacy.csv").write_text("account_id,name,legacy\nA-4,Old,yes\n")
+    for path, full_sync in (("accounts.csv", False), ("legacy.csv", False), ("accounts.csv", True)):
+        import_records(store, CTX, Entity.ACCOUNTS, tmp_path / path, full_sync=full_sync)  # A-4 inactive
+    for declared in ("", ", renewal: date, tier: number"):
+        (tmp_path / "plan.yaml").write_text(FIELDS_PLAN.format(declared=declared))
+        plan = load_plan(tmp_path / "plan.yaml")
+        with store.unit_of_work() as uow:
+            count, fields = account_fields(uow, plan)
+            book = load_accounts(uow, plan.fields)
+        assert count == len(book) == 3
+        # The same names: on the databases, not A-4's `legacy`, which no active account has.
+        assert sorted(fields) == sorted(book.schema)
+        read = ("tier", "renewal", "region", "employees")
+        assert {name: fields[name] for name in read} == {name: book.schema[name] for name in read}
+        assert fields["tier"] is FieldType.NUMBER and fields["renewal"] is FieldType.DATE
+    # A declared type the stored values do not fit is refused as reading them all refuses it.
+    (tmp_path / "plan.yaml").write_text(FIELDS_PLAN.format(declared=", notes: number"))
+    plan = load_plan(tmp_path / "plan.yaml")
+    with store.unit_of_work() as uow, pytest.raises(BadInput, match="expected a number") as refused:
+        account_fields(uow, plan)
+    with store.unit_of_work() as uow, pytest.raises(BadInput) as everything:
+        load_accounts(uow, plan.fields)
+    assert str(refused.value) == str(everything.value)

@@ -21,6 +21,9 @@ from territorial.services.scoring import PotentialReport, TrainReport
 from territorial.services.undo import Undone
 
 MAX_TERRITORY_ROWS = 40
+# Past MAX_TERRITORY_ROWS, every territory with no accounts is listed however many there are; the
+# largest fill the rest of the table, and at least this many of them are shown beside the empty ones.
+MIN_LARGEST_SHOWN = 10
 
 
 def counted(n: int, noun: str) -> str:
@@ -35,13 +38,7 @@ def warnings(console: Console, problems: Sequence[Problem]) -> None:
 
 
 def assignment_summary(console: Console, result: Assignment) -> None:
-    # Every territory, those with no accounts too: an empty territory is what a planner must see. A
-    # long table shows the largest; the reps table after it names the reps left with nothing.
-    terr = result.territories
-    shown = terr
-    if terr.height > MAX_TERRITORY_ROWS:  # the largest, primary layer first
-        terr = terr.filter((pl.col("accounts") > 0) | pl.col("vacant"))
-        shown = terr.sort([pl.col("layer") != PRIMARY, "layer", "accounts"], descending=[False, False, True])
+    terr, left_out = territories_shown(result.territories)
     has_potential = "potential" in terr.columns  # only when the plan sets `potential:`
     table = Table(title="Assignment by territory", show_lines=False)
     for name, justify in [
@@ -57,7 +54,7 @@ def assignment_summary(console: Console, result: Assignment) -> None:
     ]:
         # Territory ids and reps wrap inside their cells rather than being cut off.
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for row in shown.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+    for row in terr.iter_rows(named=True):
         reps = escape(row["reps"]) if row["reps"] else "[red]vacant[/red]"
         table.add_row(
             row["layer"],
@@ -71,9 +68,10 @@ def assignment_summary(console: Console, result: Assignment) -> None:
             f"{row['null_skipped']:,}",
         )
     console.print(table)
-    if terr.height > MAX_TERRITORY_ROWS:
+    if left_out:
         console.print(
-            f"… {terr.height - MAX_TERRITORY_ROWS:,} more territories (largest shown; --summary FILE has all)"
+            f"… {counted(left_out, 'more territory')} not shown (shown: the largest and every empty one; "
+            "--summary FILE lists all)"
         )
     overlapping = int(result.rows.filter(pl.col("overlaps") != "").height)
     console.print(
@@ -97,6 +95,25 @@ def assignment_summary(console: Console, result: Assignment) -> None:
         )
     if result.ties:
         console.print("[yellow]ties were decided by plan order: set a priority to decide them[/yellow]")
+
+
+def territories_shown(territories: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The territories the summary lists, and how many it leaves out. Every one when they fit; past
+    MAX_TERRITORY_ROWS, the largest (primary layer first) and every empty one, which is exactly
+    what a planner must see: one whose reps won no account, or whose rule matches none. A parent
+    without reps whose children took all its accounts is not empty: it is how the plan is drawn."""
+    if territories.height <= MAX_TERRITORY_ROWS:
+        return territories, 0
+    ordered = territories.sort(
+        [pl.col("layer") != PRIMARY, "layer", "accounts"],
+        descending=[False, False, True],
+        maintain_order=True,
+    )
+    won = ordered.get_column("accounts") > 0
+    empty = ~won & ((ordered.get_column("reps") != "") | (ordered.get_column("members") == 0))
+    largest = max(MAX_TERRITORY_ROWS - int(empty.sum()), MIN_LARGEST_SHOWN)
+    shown = ordered.filter(empty | (won & (won.cum_sum() <= largest)))
+    return shown, territories.height - shown.height
 
 
 def rep_books(console: Console, books: pl.DataFrame) -> None:
@@ -269,6 +286,13 @@ def import_report(console: Console, report: ImportReport) -> None:
     if report.normalized_cells:
         console.print(
             f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"
+        )
+    if report.null_words:
+        columns = ", ".join(f"{column} {n:,}" for column, n in report.null_words.items())
+        console.print(
+            f"{counted(sum(report.null_words.values()), 'cell')} read as empty for holding a null word "
+            f"(N/A, -, null...) in a column of numbers, dates or booleans: {escape(columns)}",
+            highlight=False,
         )
     if report.rejects_file is not None:
         console.print(f"[yellow]rejected rows and why: {escape(str(report.rejects_file))}[/yellow]")

@@ -15,7 +15,7 @@ from territorial.cli.render import warnings
 from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.lead_audit import explain_lead, fairness_report
-from territorial.services.plans import plan_reference
+from territorial.services.plans import add_plan, plan_reference
 from territorial.services.routing import open_router, route_leads, route_workspace_leads
 
 route_app = group(
@@ -95,6 +95,9 @@ def route_batch(
                 raise BadInput.at(
                     "--mapping reads files; the workspace's leads were mapped on import", "--mapping"
                 )
+            if isinstance(target, Path):  # stored first, as `assign` does, so the run can name it
+                target = add_plan(workspace, context_of(ctx), target)
+                err.print(f"stored the plan as plan {target}")
             router = open_router(workspace, target, reps, availability, progress, mapping)
             waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress)
             if waiting is None:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 
 from territorial.cli import render
-from territorial.cli.app import console, err, group, handled
+from territorial.cli.app import MappingOption, console, err, group, handled
 from territorial.cli.progress import stage_bar
 from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.services.scoring import (
@@ -53,6 +53,7 @@ def score_train(
             "fifth, reported beside the cross-validated figure.",
         ),
     ] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table.
     A model no better than chance (ROC AUC 0.5 or less, or none) is not saved without --force."""
@@ -66,6 +67,7 @@ def score_train(
             progress=progress,
             force=force,
             validate=validate,
+            mapping=mapping,
         )
     render.training(console(), report, out)
     render.no_signal(err, report.warning)
@@ -92,13 +94,14 @@ def score_train_potential(
         PotentialEstimator, typer.Option("--estimator", help="auto is chosen by cross-validation.")
     ] = PotentialEstimator.AUTO,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    mapping: MappingOption = None,
 ) -> None:
     """Train an account-potential model (e.g. expected deal value from won deals); prints
     cross-validated R² and mean absolute error. A model no better than the average (R² 0 or less)
     is not saved without --force."""
     with err.status("Training with 5-fold cross-validation…"):
         report = train_potential_model(
-            history, target, _columns(exclude_columns), out, estimator, only, force=force
+            history, target, _columns(exclude_columns), out, estimator, only, force=force, mapping=mapping
         )
     render.potential_training(console(), report, out)
     render.no_signal(err, report.warning)
@@ -111,10 +114,11 @@ def score_apply(
     model: Annotated[Path, typer.Option("--model", help="A model file from `score train`.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write id, score, grade and reasons.")],
     id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Score a file: a 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D) and the top three reasons."""
     with err.status("Scoring…"):
-        rows = apply_fit_model(model, file, out, id_column)
+        rows = apply_fit_model(model, file, out, id_column, mapping)
     err.print(f"scored {rows:,} rows into {out}")
 
 
@@ -130,6 +134,7 @@ def score_relevance_file(
         float | None,
         typer.Option("--threshold", help="Flag inquiries below this relevance (default: calibrated, 0.5)."),
     ] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Is each inquiry about our products? A 0–1 relevance, the closest product and a not_relevant flag."""
     loading = err.status("Loading the language model…")
@@ -152,7 +157,7 @@ def score_relevance_file(
 
     loading.start()
     try:
-        rows = score_relevance(catalogue, file, out, text_column, id_column, threshold, on_batch)
+        rows = score_relevance(catalogue, file, out, text_column, id_column, threshold, on_batch, mapping)
     finally:
         loading.stop()
         progress.stop()

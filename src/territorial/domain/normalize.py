@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -222,10 +222,13 @@ def normalize(
     *,
     file: str = "<input>",
     row_lines: Callable[[int], int] | None = None,
+    null_word_columns: Collection[str] = (),
 ) -> Normalized:
     """Normalise a frame whose columns carry canonical field names and raw text (null when blank).
 
     `types` gives the type of each column (from the entity schema); columns it leaves out are strings.
+    `null_word_columns` are string columns whose null words are empty all the same: an account's
+    custom field of numbers, dates or booleans, which is kept as text.
     Columns that are not text yet are read as their text, so a normalised frame can be fed back in.
     `row_lines` turns a 0-based row into the line that a problem should name (RawTable.line_of).
     """
@@ -240,7 +243,7 @@ def normalize(
     region = _regions(cleaned[COUNTRY].values if COUNTRY in cleaned else None, frame.height)
     for name in frame.columns:
         if name not in cleaned:
-            cleaned[name] = _clean(name, kinds[name], text[name], region)
+            cleaned[name] = _clean(name, kinds[name], text[name], region, name in null_word_columns)
     changes = {name: _changes(raw[name], result) for name, result in cleaned.items()}
 
     located = None
@@ -414,15 +417,15 @@ def _where_needed(
     )
 
 
-def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
-    if kind is FieldType.STRING:
+def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series, null_words: bool) -> _Cleaned:
+    if kind is FieldType.STRING and not null_words:
         return _clean_text(name, text, region)
     # N/A, null, - and the like are empty in a number, date or boolean column, as a file read by a
     # command reads them (domain.fields.NullWords); the history records each as a null_word change.
     word = text.str.to_lowercase().is_in(_NULL_WORDS).fill_null(False)
     if not word.any():
-        return _clean_typed(kind, text, region)
-    part = _clean_typed(kind, text.set(word, None), region)
+        return _clean_kind(name, kind, text, region)
+    part = _clean_kind(name, kind, text.set(word, None), region)
     rows = word.arg_true()
     changes = pl.concat(
         [
@@ -436,6 +439,10 @@ def _clean(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _C
 
 
 _NULL_WORDS = [word.lower() for word in DEFAULT_NULL_WORDS]
+
+
+def _clean_kind(name: str, kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:
+    return _clean_text(name, text, region) if kind is FieldType.STRING else _clean_typed(kind, text, region)
 
 
 def _clean_typed(kind: FieldType, text: pl.Series, region: pl.Series) -> _Cleaned:

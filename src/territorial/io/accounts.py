@@ -114,8 +114,7 @@ def _null_words(
     if not emptied.any():
         return series, []
     candidate = series.set(emptied, None)
-    stripped = candidate.str.strip_chars()
-    ftype = wanted or _infer(stripped.set(stripped == "", None))
+    ftype = wanted or inferred_type(candidate, null_words)
     if ftype is FieldType.STRING:
         emptied = lowered.is_in(null_words.text()).fill_null(False)
         if not emptied.any():
@@ -134,6 +133,15 @@ def _null_words(
         else f"{total} cell{'s' if total != 1 else ''} read as empty ({shown}): the plan's null_words",
     )
     return candidate, [note]
+
+
+def inferred_type(text: pl.Series, null_words: NullWords = DEFAULT_NULLS) -> FieldType:
+    """The type an undeclared column of text is read as: number, date or boolean when every value
+    but its null words (N/A, -, null...) is one, else string. `import` asks it of custom fields, so
+    that it empties their null words as a file given to `assign` has them read."""
+    stripped = text.str.strip_chars()
+    words = stripped.str.to_lowercase().is_in(null_words.typed()).fill_null(False)
+    return _infer(stripped.set(words | (stripped == ""), None))
 
 
 def _why_text(values: pl.Series, raw: RawTable, null_words: NullWords) -> str | None:

@@ -29,8 +29,10 @@ def read_leads(
     path: str | Path, declared: Mapping[str, FieldType], mapping: str | Path | None = None
 ) -> tuple[RawTable, pl.DataFrame]:
     """The leads file as read (for the models) and typed under canonical names (for the plan's rules).
-    With `mapping` (Salesforce's Id, Email, Company, CreatedDate...), as `import leads` reads it."""
-    raw = read_mapped(path, Entity.LEADS, mapping)
+    With `mapping` (Salesforce's Id, Email, Company, CreatedDate...), as `import leads` reads it,
+    keeping the columns import has no field for: a fit model trained with `score train --mapping`
+    may read them."""
+    raw = read_mapped(path, Entity.LEADS, mapping, keep_ignored=True)
     book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
     if len(book) == 0:
         raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)

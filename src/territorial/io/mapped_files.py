@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
-from territorial.domain.fields import FieldType
+from territorial.domain.fields import FieldType, canonical
 from territorial.domain.normalize import normalize
-from territorial.io.crm_mappings import apply_mapping, file_mapping
+from territorial.io.crm_mappings import apply_mapping, field_name, file_mapping
 from territorial.io.tables import RawTable, read_table
 
 
@@ -22,12 +22,17 @@ def read_mapped(
     entity: Entity,
     mapping: str | Path | None,
     columns: Collection[str] | None = None,
+    keep_ignored: bool = False,
 ) -> RawTable:
     """The table under the entity's field names (all of them text, as a CSV's cells are); without a
-    mapping for this entity, the file as it is (`columns`: only those)."""
+    mapping for this entity, the file as it is (`columns`: only those). With `keep_ignored`, the
+    columns a built-in mapping passes over (a Lead's IsConverted, Title, Rating) stay too, under
+    their field names: a model learns from them, where `import` has no field to keep them in."""
     chosen = file_mapping(mapping, entity)
     if chosen is None:
         return read_table(path, columns)
+    if keep_ignored:
+        chosen = replace(chosen, ignore=frozenset())
     mapped = apply_mapping(read_table(path), chosen, keep_others=True)
     types = {name: SCHEMAS[entity].fields.get(name, FieldType.STRING) for name in mapped.frame.columns}
     normalized = normalize(mapped.frame, types, file=mapped.file, row_lines=mapped.line_of)
@@ -39,3 +44,17 @@ def read_mapped(
         frame = frame.select([c for c in frame.columns if c in wanted])
     # The header stays the file's: it finds the physical line of a row.
     return replace(mapped.raw, frame=frame)
+
+
+def mapped_column(column: str, entity: Entity, mapping: str | Path | None) -> str:
+    """The name a file's column has once read with `--mapping` (read_mapped): the field a mapping
+    gives it (Salesforce's CreatedDate is `created`), else its own as a field name (IsConverted is
+    `isconverted`); without a mapping for this entity, the column as named."""
+    chosen = file_mapping(mapping, entity)
+    if chosen is None:
+        return column
+    key = canonical(column)
+    for rule in chosen.rules:
+        if key in (canonical(header) for header in rule.headers):
+            return rule.field
+    return field_name(column)

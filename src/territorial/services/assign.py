@@ -381,7 +381,7 @@ def load_workspace_book(
     """load_stored for a plan already read (a stored plan, or a plan file)."""
     with workspace.unit_of_work() as uow:
         progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, plan.fields)
+        book = load_accounts(uow, plan.fields, plan.null_words)
         reps = active_reps(uow)
     warnings = check_plan(plan, book.schema, book.field_names)
     if reps is not None:

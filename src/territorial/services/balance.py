@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from territorial.domain.book import AccountBook
-from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType, canonical
+from territorial.domain.fields import ACCOUNT_ID, DEFAULT_NULLS, OWNER_ID, FieldType, canonical
 from territorial.domain.plan import Plan
 from territorial.domain.reps import Rep, parse_skills
 from territorial.domain.work_index import PRESET as WORK_INDEX
@@ -483,16 +483,18 @@ def _plan(request: BalanceOptions) -> ResolvedPlan | None:
 
 def _book(request: BalanceOptions, plan: Plan | None) -> tuple[AccountBook, str, str]:
     declared = dict(plan.fields) if plan is not None else {}
+    null_words = plan.null_words if plan is not None else DEFAULT_NULLS
     if request.from_workspace:
         if request.workspace is None:
             raise BadInput.at("--workspace needs a workspace database", "--workspace")
         with request.workspace.unit_of_work() as uow:
-            book = load_accounts(uow, declared)
+            book = load_accounts(uow, declared, null_words)
         if len(book) == 0:
             raise BadInput.at("the workspace has no active accounts; `territorial import accounts` first")
         return book, "account", ACCOUNT_ID
     if request.accounts is not None:
-        return read_accounts(request.accounts, declared, mapping=request.mapping), "account", ACCOUNT_ID
+        book = read_accounts(request.accounts, declared, null_words=null_words, mapping=request.mapping)
+        return book, "account", ACCOUNT_ID
     assert request.units is not None
     return read_units(request.units), "unit", "id"
 

@@ -9,11 +9,12 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
-from territorial.domain.normalize import normalize
+from territorial.domain.normalize import Cleanup, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.geo.locate import METHODS, UNLOCATED
+from territorial.io.accounts import inferred_type
 from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
 from territorial.io.output import write_table
 from territorial.io.tables import read_table
@@ -50,6 +51,8 @@ class ImportReport:
     owner_names_unmatched: dict[str, int] = field(default_factory=dict)
     footer_rows: int = 0  # a formatted report's footer lines, skipped
     core_fields: int = 0  # the entity's fields the file filled, its id apart
+    # Cells read as empty because they held a null word (N/A, -, null...), per column in file order.
+    null_words: dict[str, int] = field(default_factory=dict)
 
 
 ACTIVE = "active"
@@ -78,7 +81,13 @@ def import_records(
     progress(f"Normalising {len(mapped):,} rows", None)
     frame = _with_coordinate_columns(mapped.frame, schema)
     types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
-    normalized = normalize(frame, types, file=mapped.file, row_lines=mapped.line_of)
+    normalized = normalize(
+        frame,
+        types,
+        file=mapped.file,
+        row_lines=mapped.line_of,
+        null_word_columns=_typed_custom_fields(frame, schema),
+    )
     problems = _row_problems(mapped, normalized.problems, schema)
     bad_rows = problems.get_column("row").unique()
     rejects_file = None
@@ -100,6 +109,7 @@ def import_records(
     report.rejected = bad_rows.len()
     report.rejects_file = rejects_file
     report.normalized_cells = normalized.changes.height
+    report.null_words = _null_words(normalized.changes)
     report.unrecognized = normalized.unrecognized
     report.ignored_columns = mapped.ignored
     if entity is Entity.ACCOUNTS and normalized.located is not None:
@@ -171,6 +181,28 @@ def _owners_by_name(
     current = incoming.get_column("owner_id") if "owner_id" in incoming.columns else None
     owner, unmatched = owners_by_name(current, incoming.get_column(OWNER_NAME), reps)
     return incoming.with_columns(owner), unmatched
+
+
+def _typed_custom_fields(frame: pl.DataFrame, schema: EntitySchema) -> list[str]:
+    """An account's custom fields of numbers, dates or booleans but for their null words (N/A, -,
+    null...): those words are empty there, as in a file given to `assign` (io.accounts), so that
+    both paths read the value the same way. The others keep every value as written."""
+    if not schema.allows_custom:
+        return []
+    return [
+        name
+        for name in frame.columns
+        if name not in schema.fields
+        and frame.schema[name] == pl.String
+        and inferred_type(frame.get_column(name)) is not FieldType.STRING
+    ]
+
+
+def _null_words(changes: pl.DataFrame) -> dict[str, int]:
+    """How many cells of each column were read as empty for holding a null word."""
+    words = changes.filter(pl.col("rule") == Cleanup.NULL_WORD.value)
+    counted = words.group_by("column", maintain_order=True).agg(pl.len())
+    return {str(column): int(n) for column, n in counted.iter_rows()}
 
 
 def _with_coordinate_columns(frame: pl.DataFrame, schema: EntitySchema) -> pl.DataFrame:

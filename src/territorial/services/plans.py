@@ -16,7 +16,7 @@ from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
-from territorial.services.workspace import load_accounts
+from territorial.services.workspace import account_fields
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ def add_plan(
     plan = load_plan(path)
     source = Path(path).read_text(encoding="utf-8")
     with workspace.unit_of_work() as uow:
-        book = load_accounts(uow, plan.fields)
-    if len(book):
-        found = check_plan(plan, book.schema, book.field_names)
+        accounts, fields = account_fields(uow, plan)
+    if accounts:
+        found = check_plan(plan, fields)
         if warnings is not None:
             warnings += found
     with workspace.unit_of_work(write=True, lock="plans") as uow:

@@ -110,7 +110,7 @@ def open_router(
             progress(f"Reading the plan {plan}", None)
             loaded, plan_id, base = load_plan(plan), None, Path(plan).resolve().parent
         progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, loaded.fields)
+        book = load_accounts(uow, loaded.fields, loaded.null_words)
         workspace_reps = None if reps_path is not None else uow.reps.list()
         states = pool_states(uow)
     warnings = check_plan(loaded, book.schema, book.field_names)

@@ -16,11 +16,14 @@ import numpy.typing as npt
 import polars as pl
 
 from territorial.domain.choices import FitEstimator, PotentialEstimator
+from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue
+from territorial.io.crm_mappings import file_mapping, load_mapping
+from territorial.io.mapped_files import mapped_column, read_mapped
 from territorial.io.model_files import read_model_file, write_model_file
 from territorial.io.output import write_table
-from territorial.io.tables import RawTable, read_table
+from territorial.io.tables import RawTable
 from territorial.progress import Progress, silent
 
 # scikit-learn, CatBoost and the language model load only when a command needs them.
@@ -37,6 +40,11 @@ RELEVANCE_BATCH = 256
 # plan that uses it would score on noise, so it is saved only when asked to (--force).
 CHANCE_ROC_AUC = 0.5
 AVERAGE_R2 = 0.0
+# What a scored file holds, for --mapping: a built-in mapping reads it as the first; a mapping file
+# as its own entity, when it is one of these. Fit models learn from leads (or accounts); potential
+# models from accounts, since a plan's `potential:` applies them to the accounts `assign` reads.
+FIT_ENTITIES = (Entity.LEADS, Entity.ACCOUNTS)
+POTENTIAL_ENTITIES = (Entity.ACCOUNTS,)
 
 
 @dataclass(frozen=True)
@@ -100,21 +108,24 @@ def train_fit_model(
     progress: Progress = silent,
     force: bool = False,
     validate: str | None = None,
+    mapping: str | Path | None = None,
 ) -> TrainReport:
     """Train on a history file, save the versioned model, and return the cross-validated figures.
     A model no better than chance is refused (nothing is written) unless `force`. With `validate`
     "time:COLUMN", a model of the same kind is also trained on the older rows by that date column
-    and tested on the newer ones."""
+    and tested on the newer ones. With `mapping`, the history is read as `route --mapping` reads
+    leads (scored_file), so the model finds the same columns when it routes them."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from territorial.scoring.fit import FitModel, calibration_table, conversion_labels
     from territorial.scoring.model_file import fingerprint
 
-    table = read_table(history_path)
+    table, named = scored_file(history_path, mapping, FIT_ENTITIES)
     frame = table.frame
+    label, exclude = named(label), [named(column) for column in exclude]
     _require_column(frame, label, "label", table)
     conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
-    split = _time_split(table, validate) if validate is not None else None
+    split = _time_split(table, validate, named) if validate is not None else None
     model = FitModel(estimator=estimator, random_state=random_state)
     try:
         model.fit(frame.drop(label), frame.get_column(label), exclude, progress)
@@ -161,14 +172,14 @@ def train_fit_model(
     )
 
 
-def _time_split(table: RawTable, validate: str) -> tuple[str, TimeSplit]:
+def _time_split(table: RawTable, validate: str, named: Callable[[str], str]) -> tuple[str, TimeSplit]:
     """The older and newer rows by the date column `validate` names ("time:COLUMN")."""
     from territorial.scoring.time_split import time_split
 
     kind, _, column = validate.partition(":")
     if kind.strip() != "time" or not column.strip():
         raise BadInput.at(f"expected time:COLUMN (a date column), got {validate!r}", "--validate")
-    column = column.strip()
+    column = named(column.strip())
     _require_column(table.frame, column, "date", table)
     values = table.frame.get_column(column)
     days = values if values.dtype == pl.Date else _days(values.cast(pl.String))
@@ -209,13 +220,18 @@ def load_fit_model(path: str | Path) -> FitModel:
 
 
 def apply_fit_model(
-    model_path: str | Path, input_path: str | Path, out_path: str | Path, id_column: str | None = None
+    model_path: str | Path,
+    input_path: str | Path,
+    out_path: str | Path,
+    id_column: str | None = None,
+    mapping: str | Path | None = None,
 ) -> int:
-    """Score a file: id, score, grade and reasons per row, written to `out_path`. Returns the row count."""
+    """Score a file: id, score, grade and reasons per row, written to `out_path`. Returns the row count.
+    With `mapping`, the file is read as the model's history was (scored_file)."""
     model = load_fit_model(model_path)
-    table = read_table(input_path)
+    table, named = scored_file(input_path, mapping, FIT_ENTITIES)
     frame = table.frame
-    identifier = id_column if id_column is not None else frame.columns[0]
+    identifier = named(id_column) if id_column is not None else frame.columns[0]
     if identifier not in frame.columns:
         raise BadInput.at(f"there is no id column '{identifier}'", table.file)
     try:
@@ -238,17 +254,20 @@ def train_potential_model(
     only: str | None = None,
     random_state: int = 0,
     force: bool = False,
+    mapping: str | Path | None = None,
 ) -> PotentialReport:
     """Train on a history file (optionally only the rows where COLUMN=VALUE), save the versioned model,
     and return the cross-validated figures. A model no better than the average is refused (nothing
-    is written) unless `force`."""
+    is written) unless `force`. With `mapping`, the history is read as `assign --mapping` reads
+    accounts (scored_file), so a plan's `potential: {model: …}` finds the fields it learnt from."""
     from sklearn.metrics import mean_absolute_error, r2_score
 
     from territorial.scoring.model_file import fingerprint
     from territorial.scoring.potential import PotentialModel, potential_targets
 
-    table = read_table(history_path)
-    rows = rows_where(table.frame, only, table.file)
+    table, named = scored_file(history_path, mapping, POTENTIAL_ENTITIES)
+    target, exclude = named(target), [named(column) for column in exclude]
+    rows = rows_where(table.frame, only, table.file, named)
     frame = table.frame[rows]
     _require_column(frame, target, "target", table)
     y = potential_targets(frame.get_column(target), _Located(table, rows))  # a bad cell, by its line
@@ -301,14 +320,21 @@ def _potential_model(path: str, _mtime_ns: int, _size: int) -> PotentialModel:
     return PotentialModel.from_bytes(read_model_file(path), path)
 
 
-def rows_where(frame: pl.DataFrame, only: str | None, file: str | None = None) -> npt.NDArray[np.int64]:
-    """Indexes of the rows kept by `COLUMN=VALUE` (text compared after trimming), or of all rows."""
+def rows_where(
+    frame: pl.DataFrame,
+    only: str | None,
+    file: str | None = None,
+    named: Callable[[str], str] = str,
+) -> npt.NDArray[np.int64]:
+    """Indexes of the rows kept by `COLUMN=VALUE` (text compared after trimming), or of all rows.
+    `named` finds the column as the frame names it (scored_file)."""
     if only is None:
         return np.arange(frame.height, dtype=np.int64)
     column, equals, value = only.partition("=")
     column, value = column.strip(), value.strip()
     if not equals or not column:
         raise BadInput.at(f"--only must be COLUMN=VALUE, e.g. deal_stage=Won; got {only!r}", file)
+    column = named(column)
     if column not in frame.columns:
         raise BadInput.at(f"--only names a column that is not in the history: '{column}'", file)
     kept = frame.get_column(column).cast(pl.String).str.strip_chars() == value
@@ -328,6 +354,28 @@ class _Located:
 
     def line_of(self, row: int) -> int:
         return self._table.line_of(int(self._rows[row]))
+
+
+def scored_file(
+    path: str | Path, mapping: str | Path | None, entities: tuple[Entity, ...]
+) -> tuple[RawTable, Callable[[str], str]]:
+    """A file a model learns from or scores, and how a column the user names (--label, --id...) is
+    named in it. With `mapping`, it is read as `import` reads an export of the first of `entities`
+    (a mapping file: of its own entity, which must be one of them), every column kept (read_mapped),
+    and a column may be named as the file names it (IsConverted, CreatedDate) or as its field."""
+    entity = next((e for e in entities if mapping is None or file_mapping(mapping, e) is not None), None)
+    if entity is None:
+        assert mapping is not None  # without one, the first entity is taken
+        wanted = " or ".join(e.value for e in entities)
+        other = load_mapping(mapping).entity.value
+        raise BadInput.at(f"this mapping file maps {other}; this command reads {wanted}", str(mapping), 1)
+    table = read_mapped(path, entity, mapping, keep_ignored=True)
+    columns = set(table.frame.columns)
+
+    def named(column: str) -> str:
+        return column if column in columns else mapped_column(column, entity, mapping)
+
+    return table, named
 
 
 def _require_column(frame: pl.DataFrame, name: str, what: str, table: RawTable) -> None:
@@ -365,13 +413,16 @@ def score_relevance(
     id_column: str | None = None,
     threshold: float | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    mapping: str | Path | None = None,
 ) -> int:
     """Write id, relevance (0-1, 4 decimals), product and not_relevant per row, in input order.
     `on_batch(done, total)` is called once the model is ready (done = 0) and after each batch.
-    Returns the row count."""
-    table = read_table(input_path)
+    With `mapping`, the leads are read as `route --mapping` reads them (Salesforce's Description,
+    HubSpot's Message: the `inquiry`). Returns the row count."""
+    table, named = scored_file(input_path, mapping, FIT_ENTITIES[:1])
     frame = table.frame
-    identifier = id_column if id_column is not None else frame.columns[0]
+    identifier = named(id_column) if id_column is not None else frame.columns[0]
+    text_column = named(text_column)
     for column, option in ((identifier, "--id"), (text_column, "--text")):
         if column not in frame.columns:
             columns = ", ".join(frame.columns)

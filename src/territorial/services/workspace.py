@@ -8,10 +8,12 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
-from territorial.domain.fields import FieldType
+from territorial.domain.fields import DEFAULT_NULLS, FieldType, NullWords
+from territorial.domain.plan import Plan
 from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
 from territorial.io.tables import RawTable
+from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace, open_workspace
@@ -19,15 +21,62 @@ from territorial.store.workspace import Workspace, init_workspace, open_workspac
 ACCOUNTS_SOURCE = "workspace accounts"
 
 
-def load_accounts(uow: UnitOfWork, declared: dict[str, FieldType]) -> AccountBook:
+def load_accounts(
+    uow: UnitOfWork, declared: dict[str, FieldType], null_words: NullWords = DEFAULT_NULLS
+) -> AccountBook:
     """The workspace's active accounts as an account book: core fields typed, custom fields
-    typed as an accounts file's columns would be."""
+    typed as an accounts file's columns would be, with the plan's null words read as empty."""
     schema = {name: POLARS_TYPES[ftype] for name, ftype in ACCOUNTS.fields.items()}
     frame = uow.records.read(Entity.ACCOUNTS, schema, active_only=True)
     core = {name: ftype for name, ftype in ACCOUNTS.fields.items()}
     return type_accounts(
-        RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns), {**core, **declared}
+        RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
+        {**core, **declared},
+        null_words=null_words,
     )
+
+
+def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldType]]:
+    """How many active accounts the workspace holds, and their fields' types as load_accounts types
+    them, to check `plan` against. Only what decides a type is read: the field names, and the
+    distinct values of a custom field the plan reads without declaring it, or declares other than
+    as text (they must fit), and the values of a core field declared other than as stored. On
+    200,000 accounts `plan add` read every account instead."""
+    count = uow.records.count(Entity.ACCOUNTS, active_only=True)
+    custom = uow.records.custom_fields(Entity.ACCOUNTS, active_only=True)
+    schema = {**ACCOUNTS.fields, **dict.fromkeys(custom, FieldType.STRING)}
+    declared = {name: ftype for name, ftype in plan.fields.items() if name in schema}
+    schema.update(declared)
+    if not count:
+        return count, schema
+    read = {name for t in plan.territories if t.rule is not None for name in fields_of(t.rule)}
+    read |= {name for name in (plan.workload, plan.potential and plan.potential.field) if name}
+    types = {**ACCOUNTS.fields, **declared}
+    core = {
+        name: POLARS_TYPES[ACCOUNTS.fields[name]]
+        for name, ftype in declared.items()
+        if name in ACCOUNTS.fields and ftype is not ACCOUNTS.fields[name]
+    }
+    # Custom fields are stored as text: a type other than string is inferred from, or checked on, them.
+    inferred = read - set(declared)
+    checked = {name for name, ftype in declared.items() if ftype is not FieldType.STRING}
+    misfits: list[str] = []
+    for name in [name for name in custom if name in inferred | checked]:
+        values = uow.records.distinct_custom_values(Entity.ACCOUNTS, name, active_only=True)
+        ids = pl.Series("account_id", range(len(values))).cast(pl.String)
+        try:
+            schema.update(_typed(pl.DataFrame([ids, pl.Series(name, values, pl.String)]), types, plan))
+        except BadInput:  # reported as reading every account reports it, with the account's row
+            misfits.append(name)
+    if core or misfits:
+        frame = uow.records.some_fields(Entity.ACCOUNTS, {"account_id": pl.String(), **core}, misfits, True)
+        schema.update(_typed(frame, types, plan))
+    return count, schema
+
+
+def _typed(frame: pl.DataFrame, types: dict[str, FieldType], plan: Plan) -> dict[str, FieldType]:
+    raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
+    return type_accounts(raw, types, null_words=plan.null_words).schema
 
 
 def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:

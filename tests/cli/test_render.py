@@ -1,0 +1,48 @@
+"""The terminal renderings: the summary after `assign` lists every empty territory, however long
+the plan; `import` counts the cells it read as empty for a null word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+
+TERRITORIES = 45  # past the 40 rows the summary shows in full
+EMPTY = ("T07", "T19", "T33", "T44")  # territories no account falls in
+
+
+def test_past_40_territories_the_summary_keeps_every_empty_one(tmp_path: Path) -> None:
+    # It listed the 40 largest and dropped the empty ones: those a planner must see.
+    filled = [f"T{i:02d}" for i in range(TERRITORIES) if f"T{i:02d}" not in EMPTY]
+    plan = ["name: Many", "territories:"]
+    for i in range(TERRITORIES):
+        plan += [f"  - id: T{i:02d}", f"    rule: zone = {i}", f"    reps: [rep-{i:02d}]"]
+    (tmp_path / "plan.yaml").write_text("\n".join(plan) + "\n")
+    rows = ["account_id,zone"]
+    for n, territory in enumerate(filled):  # T00 holds 1 account, the next 2, ...
+        rows += [f"A{n:02d}-{k:02d},{int(territory[1:])}" for k in range(n + 1)]
+    (tmp_path / "accounts.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "o.csv")
+    assert result.returncode == 0, result.stderr
+    table = result.stderr.split("Assignment by territory", 1)[1].split("Assignment by rep", 1)[0]
+    listed = {word for line in table.splitlines() for word in line.split() if word.startswith("T")}
+    assert set(EMPTY) <= listed
+    largest = {f"T{i:02d}" for i in range(TERRITORIES) if f"T{i:02d}" not in EMPTY}
+    shown_largest = sorted(listed & largest)
+    assert len(shown_largest) == 40 - len(EMPTY)
+    assert shown_largest == sorted(filled[-len(shown_largest) :])  # the largest of them
+    left_out = TERRITORIES - len(listed)
+    assert f"… {left_out} more territories not shown" in result.stderr
+    assert "--summary FILE lists all" in result.stderr
+
+
+def test_import_says_how_many_cells_held_a_null_word(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("account_id,employees,tier\nA-1,N/A,5\nA-2,10,-\nA-3,20,N/A\n")
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    assert run_cli(tmp_path, "--database-url", url, "init").returncode == 0
+    result = run_cli(tmp_path, "--database-url", url, "import", "accounts", "a.csv")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "3 cells read as empty for holding a null word (N/A, -, null...) in a column of numbers, "
+        "dates or booleans: employees 1, tier 2"
+    ) in result.stdout + result.stderr
