@@ -140,6 +140,9 @@ RULE_ERRORS = [
     pytest.param("state = NY", "NY", ["if NY is a value", "state = 'NY'"], id="unquoted-value"),
     pytest.param("state = 'NY' && employees > 5", "&&", ["write AND for &&"], id="double-ampersand"),
     pytest.param("employees > 1,000", "1,000", ["thousands separator: 1000"], id="thousands-comma"),
+    pytest.param("state = 'NY' || employees > 5", "||", ["write OR for ||"], id="double-pipe"),
+    pytest.param("employees > $1,000", "$1,000", ["without a currency sign: 1000"], id="dollar-amount"),
+    pytest.param("employees > 10%", "10%", ["write 0.1 or 10", "LIKE pattern"], id="percent-sign"),
 ]
 
 
