@@ -369,6 +369,27 @@ def test_plan_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
     assert_bad_input(result, "plan.yaml:1:10", "0xe9", "not UTF-8", "save it as UTF-8")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_plan_saved_as_unicode_is_read_with_its_lines(tmp_path: Path, encoding: str) -> None:
+    # Notepad's and Excel's "Unicode" is UTF-16 with a byte order mark; its errors keep their lines.
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    text = RULE_PLAN.format(value="\"stat = 'NY'\"")
+    (tmp_path / "plan.yaml").write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    result = run_cli(tmp_path, "validate", "plan.yaml", "--accounts", "accounts.csv")
+    assert_bad_input(result, f"plan.yaml:{RULE_LINE}:12", "unknown field 'stat'")
+
+
+def test_plan_saved_as_unicode_is_stored_as_its_text(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    text = RULE_PLAN.format(value="\"state = 'NJ'\"")
+    (tmp_path / "plan.yaml").write_bytes(text.encode("utf-16"))
+    assert run_cli(tmp_path, "init").returncode == 0
+    added = run_cli(tmp_path, "plan", "add", "plan.yaml")
+    assert added.returncode == 0, added.stderr
+    shown = run_cli(tmp_path, "plan", "show", "1")
+    assert text.strip() in shown.stdout
+
+
 def deep_tree(levels: int, rule: str = "employees >= 0") -> str:
     """A plan whose one root has a chain of children `levels` territories deep, each with `rule`."""
     lines = ["name: Deep", "territories:"]
