@@ -703,3 +703,33 @@ def test_assign_out_keeps_the_previous_file_on_bad_input(tmp_path: Path) -> None
     assert_bad_input(result, "accounts.csv:3", "duplicate account_id")
     assert previous.read_text(encoding="utf-8") == "yesterday's assignment\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.csv", "plan.yaml", "result.csv"]
+
+
+# ---- HubSpot's ids are all digits ---------------------------------------------------------------
+
+HUBSPOT_COMPANIES = Path(__file__).resolve().parents[1] / "data" / "crm" / "hubspot_companies_inc5000.csv"
+
+
+def test_hubspot_rep_ids_unquoted_in_the_plan(tmp_path: Path) -> None:
+    # HubSpot's user ids are digits, which YAML reads as numbers: say to quote them.
+    write(
+        tmp_path,
+        "plan.yaml",
+        "name: HS\nterritories:\n  - id: OH\n    rule: state = 'OH'\n    reps: [41000137]\n",
+    )
+    result = run_cli(
+        tmp_path, "validate", "plan.yaml", "--accounts", HUBSPOT_COMPANIES, "--mapping", "hubspot"
+    )
+    assert_bad_input(
+        result, "plan.yaml:5:12", "expected a string, got 41000137", "quotes '41000137'", "digits"
+    )
+
+
+def test_hubspot_account_id_unquoted_in_a_rule(tmp_path: Path) -> None:
+    write(
+        tmp_path, "plan.yaml", "name: HS\nterritories:\n  - id: named\n    rule: account_id IN (5800007919)\n"
+    )
+    result = run_cli(
+        tmp_path, "validate", "plan.yaml", "--accounts", HUBSPOT_COMPANIES, "--mapping", "hubspot"
+    )
+    assert_bad_input(result, "plan.yaml:4:26", "type mismatch", "single quotes: '5800007919'")
