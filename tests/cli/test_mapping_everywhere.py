@@ -33,6 +33,7 @@ def test_assign_reads_a_salesforce_export_and_its_users_with_the_mapping(tmp_pat
     plain = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", ACCOUNTS)
     assert plain.returncode == 2
     assert "the required column account_id is missing" in plain.stderr
+    assert "the file has 'Id', the id column of a Salesforce export: use --mapping salesforce" in plain.stderr
     args = ["assign", "plan.yaml", "--accounts", ACCOUNTS, "--reps", USERS, "--mapping", "salesforce"]
     mapped = run_cli(tmp_path, *args, "--out", "o.csv")
     assert mapped.returncode == 0, mapped.stderr

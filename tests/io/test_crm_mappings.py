@@ -15,6 +15,7 @@ from territorial.io.crm_mappings import (
     MappedTable,
     apply_mapping,
     builtin_mapping,
+    crm_export_hint,
     load_mapping,
     mapping_for,
     parse_mapping,
@@ -245,6 +246,20 @@ def test_a_missing_id_column_names_the_file_and_the_column_expected() -> None:
         problem.message
         == "the accounts id column is missing: expected 'Id' or 'Account ID' (the salesforce mapping)"
     )
+
+
+def test_a_crm_export_read_without_its_mapping_is_told_which_to_use(tmp_path: Path) -> None:
+    # HubSpot's "Record ID" is the id of every object; Salesforce's users export "Id".
+    path = write(tmp_path, "companies.csv", "Record ID,Company name\n5800007919,Fuhu\n")
+    error = bad_input(apply_mapping, read_table(path), mapping_for("salesforce", ACC))
+    assert error.problems[0].message.endswith(
+        "; the file has 'Record ID', the id column of a HubSpot export: use --mapping hubspot"
+    )
+    assert crm_export_hint(["Id", "Name"], REP) == (
+        "; the file has 'Id', the id column of a Salesforce export: use --mapping salesforce"
+    )
+    assert crm_export_hint(["Record ID"], ACC, "hubspot") == ""
+    assert crm_export_hint(["account_id"], ACC) == ""
 
 
 def test_without_a_mapping_the_id_column_must_carry_our_name(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.book import AccountBook
-from territorial.domain.entities import Entity
+from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.fields import (
     ACCOUNT_ID,
     DEFAULT_NULLS,
@@ -22,6 +22,7 @@ from territorial.domain.fields import (
 from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
 from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.io.crm_mappings import crm_export_hint
 from territorial.io.mapped_files import read_mapped
 from territorial.io.tables import RawTable
 from territorial.rules.to_polars import POLARS_TYPES
@@ -56,6 +57,12 @@ def read_accounts(
     return type_accounts(read_mapped(path, Entity.ACCOUNTS, mapping, wanted), declared, null_words=null_words)
 
 
+def _crm_hint(raw: RawTable, id_column: str) -> str:
+    """A CRM export read without --mapping: name the mapping that knows its id column."""
+    entity = next((e for e, schema in SCHEMAS.items() if schema.id_field == id_column), None)
+    return crm_export_hint(raw.header, entity) if entity is not None else ""
+
+
 def type_accounts(
     raw: RawTable,
     declared: Mapping[str, FieldType],
@@ -66,7 +73,11 @@ def type_accounts(
     are read as empty, and counted per column in the book's notes."""
     columns = _canonical_columns(raw)
     if id_column not in columns:
-        raise BadInput.at(f"the required column {id_column} is missing", raw.file, 1 if raw.is_csv else None)
+        raise BadInput.at(
+            f"the required column {id_column} is missing{_crm_hint(raw, id_column)}",
+            raw.file,
+            1 if raw.is_csv else None,
+        )
     problems = ProblemLog(MAX_REPORTED)
     typed: list[pl.Series] = []
     schema: dict[str, FieldType] = {}
