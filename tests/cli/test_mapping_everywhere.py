@@ -114,3 +114,15 @@ def test_explain_and_capacity_take_the_mapping_too(tmp_path: Path) -> None:
     (tmp_path / "accounts.csv").write_text("".join(located))
     counted = run_cli(tmp_path, "capacity", "--accounts", "accounts.csv", "--mapping", "salesforce")
     assert counted.returncode == 0, counted.stderr
+
+
+def test_a_mapping_file_for_another_entity_is_named_when_the_id_is_missing(tmp_path: Path) -> None:
+    # A leads mapping given to assign leaves the accounts file unmapped: the missing account_id is
+    # explained by the mapping, which is named with the entity it maps and the one expected.
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "leads.yaml").write_text("entity: leads\ncolumns:\n  Id: lead_id\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", ACCOUNTS, "--mapping", "leads.yaml")
+    assert result.returncode == 2, result.stderr
+    assert "the required column account_id is missing" in result.stderr
+    assert "the mapping file leads.yaml maps leads (entity: leads), not accounts" in result.stderr
+    assert "give a mapping file with entity: accounts" in result.stderr

@@ -464,7 +464,10 @@ def test_a_mapping_for_another_entity_is_refused_at_its_entity_line(tmp_path: Pa
     path = write(tmp_path, "m.yaml", "# accounts\nentity: accounts\ncolumns: {Id: account_id}\n")
     error = bad_input(mapping_for, str(path), REP)
     assert error.problems[0].location.line == 2
-    assert error.problems[0].message == "this mapping is for accounts, but reps are being imported"
+    assert error.problems[0].message == (
+        "this mapping is for accounts (entity: accounts), but reps are being imported; "
+        "give a mapping file with entity: reps"
+    )
 
 
 def test_column_names_are_read_as_written_not_as_yaml_values() -> None:

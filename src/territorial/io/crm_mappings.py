@@ -235,7 +235,11 @@ class _MappingReader:
             return None
         entity = Entity(text.lower())
         if wanted is not None and entity is not wanted:
-            self.problem(node, f"this mapping is for {entity.value}, but {wanted.value} are being imported")
+            self.problem(
+                node,
+                f"this mapping is for {entity.value} (entity: {entity.value}), but {wanted.value} are "
+                f"being imported; give a mapping file with entity: {wanted.value}",
+            )
         return entity
 
     def base(self, section: tuple[Node, Node] | None, entity: Entity) -> ColumnMapping | None:
