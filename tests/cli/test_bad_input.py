@@ -733,3 +733,13 @@ def test_hubspot_account_id_unquoted_in_a_rule(tmp_path: Path) -> None:
         tmp_path, "validate", "plan.yaml", "--accounts", HUBSPOT_COMPANIES, "--mapping", "hubspot"
     )
     assert_bad_input(result, "plan.yaml:4:26", "type mismatch", "single quotes: '5800007919'")
+
+
+def test_thousands_separator_in_a_declared_number_column_of_a_file(tmp_path: Path) -> None:
+    # A file given straight to assign is read as it is; --mapping (or import) reads 1,500 as 1500.
+    write(tmp_path, "accounts.csv", 'account_id,employees\nA1,"1,500"\nA2,40\n')
+    write(tmp_path, "plan.yaml", "name: P\nfields: {employees: number}\nterritories:\n  - id: big\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv")
+    assert_bad_input(result, "accounts.csv:2", "got '1,500'", "write 1500", "--mapping plain")
+    mapped = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--mapping", "plain")
+    assert mapped.returncode == 0, mapped.stderr

@@ -19,7 +19,7 @@ from territorial.domain.fields import (
     NullWords,
     canonical,
 )
-from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
+from territorial.domain.normalize import COUNTRY, POSTAL_CODES, formatted_numbers, postal_code_values
 from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.crm_mappings import crm_export_hint
@@ -289,9 +289,19 @@ def _from_text(values: pl.Series, ftype: FieldType, raw: RawTable, problems: Pro
         converted = values.str.to_date("%Y-%m-%d", strict=False)
         ok = values.str.contains(_DATE) & converted.is_not_null()
     bad = (values.is_not_null() & ~ok.fill_null(False)).arg_true()
-    for row in bad.head(MAX_REPORTED).to_list():
+    shown_rows = bad.head(MAX_REPORTED)
+    # "1,500" and "$1,200": import and --mapping read them; a file given as it is is read as it is.
+    readable = formatted_numbers(values.gather(shown_rows)) if ftype is FieldType.NUMBER else None
+    for i, row in enumerate(shown_rows.to_list()):
         shown = values[row]
-        problems.add(_problem(raw, row, values.name, f"expected {_EXPECTED[ftype]}, got {shown!r}"))
+        message = f"expected {_EXPECTED[ftype]}, got {shown!r}"
+        if readable is not None and readable[i] is not None:
+            message += (
+                f"; write {readable[i]}, without a thousands separator or currency sign, or give "
+                f"--mapping plain (salesforce or hubspot for their exports) to read {shown!r} as "
+                f"{readable[i]}, as import does"
+            )
+        problems.add(_problem(raw, row, values.name, message))
     problems.total += max(0, bad.len() - MAX_REPORTED)
     return converted.alias(values.name)
 
