@@ -83,6 +83,21 @@ def test_whole_accounts_in_every_band_that_cannot_add_up() -> None:
     assert "the 4 territories together carry at most 8 of the 9 workload there is" in message
 
 
+def test_more_heavy_accounts_than_territories_can_hold() -> None:
+    # 41 accounts of 10 among 40 reps, each rep at most 13.4: two of them never fit one rep.
+    message = refused(line_units([10] * 41 + [1.5] * 100), reps(40), tolerances={"workload": 0.05})
+    assert (
+        "41 accounts each carry more than half of the most workload a territory may carry (14.7)" in message
+    )
+    assert "a territory holds at most one of them, and 40 territories hold at most 40" in message
+
+
+def test_heavy_accounts_three_to_a_territory_cannot_fit() -> None:
+    message = refused(line_units([7] * 81 + [1.5] * 10), reps(40), tolerances={"workload": 0.05})
+    assert "81 accounts each carry more than a third" in message
+    assert "a territory holds at most 2 of them, and 40 territories hold at most 80" in message
+
+
 def test_a_common_step_of_whole_workloads() -> None:
     # Workloads in tens: a territory's is a multiple of 10 too (target 35 ±10%: 31.5 to 38.5).
     message = refused(line_units([10, 20, 30, 10]), reps(2), tolerances={"workload": 0.1})

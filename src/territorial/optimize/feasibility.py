@@ -105,7 +105,48 @@ def check_request(
                 name,
             )
     _check_skill_groups(units, territories, names, tolerance, target, amounts, group, allowed, lower, upper)
+    # Whole units first: when both prove it, "no whole number of accounts fits" says it plainer.
     _check_whole_units(units, territories, names, tolerance, target, amounts, lower, upper)
+    _check_heavy_units(units, territories, names, tolerance, amounts, upper)
+
+
+# How many units a territory may hold at most that the pigeonhole check looks at: 1 (units over half
+# the widest band), 2 (over a third) ... A few suffice: past them the other checks bind first.
+_PIGEONHOLE_DEPTH = 4
+_SHARE_WORDS = {1: "half", 2: "a third", 3: "a quarter", 4: "a fifth"}
+
+
+def _check_heavy_units(
+    units: Units,
+    territories: Territories,
+    names: list[str],
+    tolerance: np.ndarray,
+    amounts: np.ndarray,
+    upper: np.ndarray,
+) -> None:
+    """Pigeonholes: units each over 1/(m+1) of the widest band fit at most m to a territory, so more
+    than m × k of them cannot all be placed (41 accounts each over half a band, among 40 reps)."""
+    k = len(territories)
+    for metric, name in enumerate(names):
+        room = float(upper[:, metric].max())
+        if room <= 0:
+            continue
+        heaviest = np.sort(amounts[:, metric])[::-1]
+        for m in range(1, _PIGEONHOLE_DEPTH + 1):
+            if m * k >= heaviest.size:
+                break
+            share = room / (m + 1)
+            if heaviest[m * k] > share * (1 + 1e-9):
+                count = int(np.count_nonzero(heaviest > share * (1 + 1e-9)))
+                each = "one" if m == 1 else f"{m}"
+                raise _fail(
+                    units,
+                    f"tolerance ±{percent(tolerance[metric])} impossible: {count} {units.noun}s each carry "
+                    f"more than {_SHARE_WORDS[m]} of the most {name} a territory may carry "
+                    f"({room:.4g}), so a territory holds at most {each} of them, and {k} territories "
+                    f"hold at most {m * k}; widen the tolerance, or add territories",
+                    name,
+                )
 
 
 def _check_whole_units(
