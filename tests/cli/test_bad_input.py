@@ -140,6 +140,9 @@ RULE_ERRORS = [
     pytest.param("state = NY", "NY", ["if NY is a value", "state = 'NY'"], id="unquoted-value"),
     pytest.param("state = 'NY' && employees > 5", "&&", ["write AND for &&"], id="double-ampersand"),
     pytest.param("employees > 1,000", "1,000", ["thousands separator: 1000"], id="thousands-comma"),
+    pytest.param("state = 'NY' || employees > 5", "||", ["write OR for ||"], id="double-pipe"),
+    pytest.param("employees > $1,000", "$1,000", ["without a currency sign: 1000"], id="dollar-amount"),
+    pytest.param("employees > 10%", "10%", ["write 0.1 or 10", "LIKE pattern"], id="percent-sign"),
 ]
 
 
@@ -364,6 +367,27 @@ def test_plan_file_not_in_utf8_names_the_first_bad_byte(tmp_path: Path) -> None:
     )
     result = run_cli(tmp_path, "validate", "plan.yaml")
     assert_bad_input(result, "plan.yaml:1:10", "0xe9", "not UTF-8", "save it as UTF-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_plan_saved_as_unicode_is_read_with_its_lines(tmp_path: Path, encoding: str) -> None:
+    # Notepad's and Excel's "Unicode" is UTF-16 with a byte order mark; its errors keep their lines.
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    text = RULE_PLAN.format(value="\"stat = 'NY'\"")
+    (tmp_path / "plan.yaml").write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    result = run_cli(tmp_path, "validate", "plan.yaml", "--accounts", "accounts.csv")
+    assert_bad_input(result, f"plan.yaml:{RULE_LINE}:12", "unknown field 'stat'")
+
+
+def test_plan_saved_as_unicode_is_stored_as_its_text(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    text = RULE_PLAN.format(value="\"state = 'NJ'\"")
+    (tmp_path / "plan.yaml").write_bytes(text.encode("utf-16"))
+    assert run_cli(tmp_path, "init").returncode == 0
+    added = run_cli(tmp_path, "plan", "add", "plan.yaml")
+    assert added.returncode == 0, added.stderr
+    shown = run_cli(tmp_path, "plan", "show", "1")
+    assert text.strip() in shown.stdout
 
 
 def deep_tree(levels: int, rule: str = "employees >= 0") -> str:
@@ -679,3 +703,43 @@ def test_assign_out_keeps_the_previous_file_on_bad_input(tmp_path: Path) -> None
     assert_bad_input(result, "accounts.csv:3", "duplicate account_id")
     assert previous.read_text(encoding="utf-8") == "yesterday's assignment\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.csv", "plan.yaml", "result.csv"]
+
+
+# ---- HubSpot's ids are all digits ---------------------------------------------------------------
+
+HUBSPOT_COMPANIES = Path(__file__).resolve().parents[1] / "data" / "crm" / "hubspot_companies_inc5000.csv"
+
+
+def test_hubspot_rep_ids_unquoted_in_the_plan(tmp_path: Path) -> None:
+    # HubSpot's user ids are digits, which YAML reads as numbers: say to quote them.
+    write(
+        tmp_path,
+        "plan.yaml",
+        "name: HS\nterritories:\n  - id: OH\n    rule: state = 'OH'\n    reps: [41000137]\n",
+    )
+    result = run_cli(
+        tmp_path, "validate", "plan.yaml", "--accounts", HUBSPOT_COMPANIES, "--mapping", "hubspot"
+    )
+    assert_bad_input(
+        result, "plan.yaml:5:12", "expected a string, got 41000137", "quotes '41000137'", "digits"
+    )
+
+
+def test_hubspot_account_id_unquoted_in_a_rule(tmp_path: Path) -> None:
+    write(
+        tmp_path, "plan.yaml", "name: HS\nterritories:\n  - id: named\n    rule: account_id IN (5800007919)\n"
+    )
+    result = run_cli(
+        tmp_path, "validate", "plan.yaml", "--accounts", HUBSPOT_COMPANIES, "--mapping", "hubspot"
+    )
+    assert_bad_input(result, "plan.yaml:4:26", "type mismatch", "single quotes: '5800007919'")
+
+
+def test_thousands_separator_in_a_declared_number_column_of_a_file(tmp_path: Path) -> None:
+    # A file given straight to assign is read as it is; --mapping (or import) reads 1,500 as 1500.
+    write(tmp_path, "accounts.csv", 'account_id,employees\nA1,"1,500"\nA2,40\n')
+    write(tmp_path, "plan.yaml", "name: P\nfields: {employees: number}\nterritories:\n  - id: big\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv")
+    assert_bad_input(result, "accounts.csv:2", "got '1,500'", "write 1500", "--mapping plain")
+    mapped = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--mapping", "plain")
+    assert mapped.returncode == 0, mapped.stderr

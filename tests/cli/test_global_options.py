@@ -21,6 +21,20 @@ def test_version_and_short_help(tmp_path: Path) -> None:
         assert "Usage:" in helped.stdout
 
 
+def test_import_help_reads_as_the_command_is_written(tmp_path: Path) -> None:
+    # `import ENTITY FILE` runs the group's default command, which must not show as a command `file`.
+    group = run_cli(tmp_path, "import", "-h").stdout
+    # In process, the program is named "root"; installed, "territorial".
+    assert " import [OPTIONS] ENTITY FILE | undo IMPORT_ID" in group
+    assert "file " not in group.split("Commands")[1]
+    assert "undo" in group.split("Commands")[1]
+    entity = run_cli(tmp_path, "import", "accounts", "-h").stdout
+    assert " import [OPTIONS] {entity} {file}" in entity
+    missing = run_cli(tmp_path, "import", "accounts")
+    assert missing.returncode == 2
+    assert " import [OPTIONS] {entity} {file}" in missing.stderr
+
+
 def test_database_url_after_the_command(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "init", "--database-url", "after.db").returncode == 0
     assert (tmp_path / "after.db").exists()

@@ -71,4 +71,11 @@ def test_deactivate_marks_reps_inactive(folder: Path) -> None:
     done = run_cli(folder, "deactivate", "reps", first)
     assert done.returncode == 0, done.stderr
     assert "1 reps marked inactive" in done.stderr
+    assert "already inactive" not in done.stderr
+    # Named again, with another rep: the 0 or 1 is explained by the one that was inactive already.
+    with sqlite3.connect(folder / "territorial.db") as db:
+        second = db.execute("SELECT rep_id FROM reps ORDER BY rep_id LIMIT 1 OFFSET 1").fetchone()[0]
+    again = run_cli(folder, "deactivate", "reps", first, second)
+    assert again.returncode == 0, again.stderr
+    assert f"1 reps marked inactive; already inactive: {first}; nothing deleted" in again.stderr
     assert run_cli(folder, "deactivate", "reps", "nobody").returncode == 2

@@ -35,6 +35,7 @@ def test_assign_reads_a_salesforce_export_and_its_users_with_the_mapping(tmp_pat
     plain = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", ACCOUNTS)
     assert plain.returncode == 2
     assert "the required column account_id is missing" in plain.stderr
+    assert "the file has 'Id', the id column of a Salesforce export: use --mapping salesforce" in plain.stderr
     args = ["assign", "plan.yaml", "--accounts", ACCOUNTS, "--reps", USERS, "--mapping", "salesforce"]
     mapped = run_cli(tmp_path, *args, "--out", "o.csv")
     assert mapped.returncode == 0, mapped.stderr
@@ -317,3 +318,15 @@ def test_a_scoring_command_refuses_a_mapping_file_of_another_entity(tmp_path: Pa
     assert result.returncode == 2
     assert "this mapping file maps opportunities; this command reads leads or accounts" in result.stderr
     assert not (tmp_path / "m.model").exists()
+
+
+def test_a_mapping_file_for_another_entity_is_named_when_the_id_is_missing(tmp_path: Path) -> None:
+    # A leads mapping given to assign leaves the accounts file unmapped: the missing account_id is
+    # explained by the mapping, which is named with the entity it maps and the one expected.
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "leads.yaml").write_text("entity: leads\ncolumns:\n  Id: lead_id\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", ACCOUNTS, "--mapping", "leads.yaml")
+    assert result.returncode == 2, result.stderr
+    assert "the required column account_id is missing" in result.stderr
+    assert "the mapping file leads.yaml maps leads (entity: leads), not accounts" in result.stderr
+    assert "give a mapping file with entity: accounts" in result.stderr

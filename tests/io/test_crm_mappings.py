@@ -15,6 +15,7 @@ from territorial.io.crm_mappings import (
     MappedTable,
     apply_mapping,
     builtin_mapping,
+    crm_export_hint,
     load_mapping,
     mapping_for,
     parse_mapping,
@@ -247,6 +248,20 @@ def test_a_missing_id_column_names_the_file_and_the_column_expected() -> None:
     )
 
 
+def test_a_crm_export_read_without_its_mapping_is_told_which_to_use(tmp_path: Path) -> None:
+    # HubSpot's "Record ID" is the id of every object; Salesforce's users export "Id".
+    path = write(tmp_path, "companies.csv", "Record ID,Company name\n5800007919,Fuhu\n")
+    error = bad_input(apply_mapping, read_table(path), mapping_for("salesforce", ACC))
+    assert error.problems[0].message.endswith(
+        "; the file has 'Record ID', the id column of a HubSpot export: use --mapping hubspot"
+    )
+    assert crm_export_hint(["Id", "Name"], REP) == (
+        "; the file has 'Id', the id column of a Salesforce export: use --mapping salesforce"
+    )
+    assert crm_export_hint(["Record ID"], ACC, "hubspot") == ""
+    assert crm_export_hint(["account_id"], ACC) == ""
+
+
 def test_without_a_mapping_the_id_column_must_carry_our_name(tmp_path: Path) -> None:
     path = write(tmp_path, "reps.csv", "id,name\nr1,Ada\n")
     error = bad_input(apply_mapping, read_table(path), mapping_for(None, REP))
@@ -449,7 +464,10 @@ def test_a_mapping_for_another_entity_is_refused_at_its_entity_line(tmp_path: Pa
     path = write(tmp_path, "m.yaml", "# accounts\nentity: accounts\ncolumns: {Id: account_id}\n")
     error = bad_input(mapping_for, str(path), REP)
     assert error.problems[0].location.line == 2
-    assert error.problems[0].message == "this mapping is for accounts, but reps are being imported"
+    assert error.problems[0].message == (
+        "this mapping is for accounts (entity: accounts), but reps are being imported; "
+        "give a mapping file with entity: reps"
+    )
 
 
 def test_column_names_are_read_as_written_not_as_yaml_values() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from territorial.optimize.balance import balance
-from territorial.optimize.feasibility import Infeasible, explain_whole_units, percent
+from territorial.optimize.feasibility import Infeasible, common_step, explain_whole_units, percent
 from territorial.optimize.problem import NONE, Rules, Territories, Units
 
 
@@ -55,7 +55,74 @@ def test_whole_accounts_cannot_reach_a_tight_band() -> None:
     # Three equal accounts for two reps: 1.5 each on average, no whole split within ±1%.
     message = refused(line_units([1, 1, 1]), reps(2))
     assert "impossible with whole accounts" in message
-    assert "alone is 66.7% of a territory's workload target" in message
+    assert "the nearest multiples, 1 and 2, are 33.3% below and 33.3% above it" in message
+
+
+def test_the_whole_units_refusal_after_the_lp_names_the_coarsest_unit() -> None:
+    # Unequal accounts whose split fits fractionally but not whole: found after the LP.
+    message = refused(line_units([1, 1, 1.5, 2.5]), reps(2), tolerances={"workload": 0.05})
+    assert "impossible with whole accounts" in message
+    assert "alone is" in message
+
+
+def test_no_whole_number_of_accounts_fits_the_band() -> None:
+    # 145 accounts of workload 1 among 41 reps at ±5%: 3.36 to 3.71 accounts each, which no whole
+    # number is. The search said "may still be feasible".
+    message = refused(line_units([1] * 145), reps(41), tolerances={"workload": 0.05})
+    assert (
+        "tolerance ±5% impossible with whole accounts: every account's workload is a multiple of 1" in message
+    )
+    assert "territory rep-0 must carry 3.36 to 3.713 (its target 3.537 ±5%)" in message
+    assert "the nearest multiples, 3 and 4, are 15.2% below and 13.1% above it" in message
+    assert "(so for 41 of the 41 territories)" in message
+
+
+def test_whole_accounts_in_every_band_that_cannot_add_up() -> None:
+    # 9 accounts among 4 reps at ±20%: each may carry 1.8 to 2.7, so exactly 2, and 4 × 2 < 9.
+    message = refused(line_units([1] * 9), reps(4), tolerances={"workload": 0.2})
+    assert "the 4 territories together carry at most 8 of the 9 workload there is" in message
+
+
+def test_more_heavy_accounts_than_territories_can_hold() -> None:
+    # 41 accounts of 10 among 40 reps, each rep at most 13.4: two of them never fit one rep.
+    message = refused(line_units([10] * 41 + [1.5] * 100), reps(40), tolerances={"workload": 0.05})
+    assert (
+        "41 accounts each carry more than half of the most workload a territory may carry (14.7)" in message
+    )
+    assert "a territory holds at most one of them, and 40 territories hold at most 40" in message
+
+
+def test_heavy_accounts_three_to_a_territory_cannot_fit() -> None:
+    message = refused(line_units([7] * 81 + [1.5] * 10), reps(40), tolerances={"workload": 0.05})
+    assert "81 accounts each carry more than a third" in message
+    assert "a territory holds at most 2 of them, and 40 territories hold at most 80" in message
+
+
+def test_a_common_step_of_whole_workloads() -> None:
+    # Workloads in tens: a territory's is a multiple of 10 too (target 35 ±10%: 31.5 to 38.5).
+    message = refused(line_units([10, 20, 30, 10]), reps(2), tolerances={"workload": 0.1})
+    assert "is a multiple of 10" in message and "30 and 40" in message
+
+
+def test_best_effort_widens_a_band_that_holds_no_whole_number() -> None:
+    rules = Rules(tolerances={"workload": 0.05}, workload="workload", best_effort=True)
+    result = balance(line_units([1] * 145), reps(41), rules)
+    assert sorted(set(result.totals[:, 0].tolist())) == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("values", "step"),
+    [
+        ([1, 1, 1], 1.0),
+        ([10, 20, 0], 10.0),
+        ([4, 6], 2.0),
+        ([0.5, 0.5, 0], 0.5),
+        ([0.5, 0.7], None),
+        ([0, 0], None),
+    ],
+)
+def test_common_step(values: list[float], step: float | None) -> None:
+    assert common_step(np.array(values, dtype=float)) == step
 
 
 def test_a_skill_nobody_has() -> None:

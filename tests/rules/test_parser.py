@@ -96,6 +96,12 @@ def test_field_names_are_case_insensitive() -> None:
         ("state = NY", "if NY is a value, put it in single quotes: state = 'NY'", 8),
         ("state IN (NY, 'NJ')", "if NY is a value, put it in single quotes: 'NY'", 10),
         ("state = 'NY' && employees > 5", "write AND for &&", 13),
+        ("state = 'NY' || state = 'NJ'", "write OR for ||", 13),
+        ("annual_revenue > $1000", "without a currency sign: 1000", 17),
+        ("annual_revenue > $1,000.50", "without a currency sign: 1000.50", 17),
+        ("discount > 10%", "write 0.1 or 10, whichever the column holds", 11),
+        ("discount BETWEEN -1.5% AND 2", "write -0.015 or -1.5", 17),
+        ("discount IN (10 %, 20%)", "10% is not a number", 13),
         ("name CONTAINS 'acme'", "name LIKE '%acme%'", 5),
         ("products INCLUDES ('a', 'b')", "products LIKE '%a%' OR products LIKE '%b%'", 9),
         ("products includes ('a')", "products LIKE '%a%'", 9),
@@ -182,3 +188,9 @@ def test_equals_empty_text_warns_that_it_never_matches() -> None:
         "industry = '' is never TRUE: empty cells are NULL; write industry IS NULL"
     ]
     assert check_rule(parse_rule("industry != ''"), SCHEMA) == []  # every cell with a value: no surprise
+
+
+def test_percent_and_dollar_inside_strings_are_text() -> None:
+    # The hints for 10% and $1000 look at tokens outside string literals only.
+    rule = parse_rule("name LIKE '10%' AND plan_name = '$1000 tier'")
+    assert isinstance(rule, And) and isinstance(rule.items[0], Like)

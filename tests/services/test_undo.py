@@ -63,7 +63,28 @@ def test_deactivate_names_unknown_ids_and_changes_nothing_then(tmp_path: Path) -
     assert [row[2] for row in _book(workspace)] == [True, True]
     done = deactivate(workspace, CTX, Entity.ACCOUNTS, ["A1", "A1"])
     assert done.deactivated == 1
+    assert done.already_inactive == ()
     assert [row[2] for row in _book(workspace)] == [False, True]
+
+
+def test_deactivate_names_the_records_that_were_inactive_already(tmp_path: Path) -> None:
+    workspace = FakeWorkspace()
+    _imported(workspace, tmp_path, "a1.csv", "account_id,name\nA1,a\nA2,b\nA3,c\n")
+    deactivate(workspace, CTX, Entity.ACCOUNTS, ["A1", "A2"])
+    done = deactivate(workspace, CTX, Entity.ACCOUNTS, ["A2", "A3", "A1"])
+    assert (done.deactivated, done.already_inactive) == (1, ("A2", "A1"))
+
+
+def test_undoing_a_later_import_after_an_earlier_one_leaves_the_earlier_ones_values(tmp_path: Path) -> None:
+    # As the README says: undo 2, then 3; 3 is set back to what 2 wrote, not to what 1 wrote.
+    workspace = FakeWorkspace()
+    _imported(workspace, tmp_path, "a1.csv", "account_id,name,employees\nA1,a,5\n")
+    second = _imported(workspace, tmp_path, "a2.csv", "account_id,name,employees\nA1,a,20\n")
+    third = _imported(workspace, tmp_path, "a3.csv", "account_id,name,employees\nA1,a,30\n")
+    assert undo_import(workspace, CTX, second).kept == 1
+    assert _book(workspace) == [("A1", 30.0, True)]
+    undo_import(workspace, CTX, third)
+    assert _book(workspace) == [("A1", 20.0, True)]
 
 
 def test_an_unknown_import_cannot_be_undone() -> None:

@@ -46,14 +46,46 @@ def test_urls_that_cannot_be_used_exit_2(tmp_path: Path, url: str, says: str) ->
 
 
 @pytest.mark.parametrize("command", [("init",), ("plan", "list")])
-def test_a_file_that_is_not_a_database_or_a_folder_exits_2(tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_a_file_that_is_not_a_database_exits_2(tmp_path: Path, command: tuple[str, ...]) -> None:
     (tmp_path / "notes.db").write_text("hello\n")
+    result = run_cli(tmp_path, "--database-url", "notes.db", *command)
+    assert result.returncode == 2, result.stderr
+    assert "cannot open the database" in result.stderr
+    assert (tmp_path / "notes.db").read_text() == "hello\n"
+
+
+@pytest.mark.parametrize("command", [("init",), ("plan", "list")])
+def test_a_folder_names_the_option_or_variable_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
     (tmp_path / "folder").mkdir()
-    for url in ("notes.db", "folder"):
+    for url in ("folder", "sqlite:///folder"):
         result = run_cli(tmp_path, "--database-url", url, *command)
         assert result.returncode == 2, result.stderr
-        assert "cannot open the database" in result.stderr
-    assert (tmp_path / "notes.db").read_text() == "hello\n"
+        assert "--database-url: folder is a folder; give a SQLite file's path" in result.stderr
+    monkeypatch.setenv("TERRITORIAL_DATABASE_URL", "folder")
+    result = run_cli(tmp_path, *command)
+    assert result.returncode == 2, result.stderr
+    assert "TERRITORIAL_DATABASE_URL: folder is a folder" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://", ":memory:", "file::memory:"])
+def test_an_in_memory_database_is_no_workspace(tmp_path: Path, url: str) -> None:
+    # init said "workspace ready" for a database gone when the command ended.
+    result = run_cli(tmp_path, "--database-url", url, "init")
+    assert result.returncode == 2, result.stderr
+    assert "--database-url: " in result.stderr
+    assert "in-memory database" in result.stderr and "a workspace must be a file" in result.stderr
+    assert "ready" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("init",), ("plan", "list")])
+def test_an_empty_database_url_is_refused(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # It fell back to ./territorial.db without a word.
+    result = run_cli(tmp_path, "--database-url", "", *command)
+    assert result.returncode == 2, result.stderr
+    assert "--database-url: the database URL is empty" in result.stderr
+    assert not (tmp_path / "territorial.db").exists()
 
 
 def test_postgres_scheme_means_postgresql_through_psycopg(tmp_path: Path) -> None:

@@ -98,12 +98,33 @@ GLOBAL_FLAGS = ("--quiet", "-q")
 
 class DefaultCommandGroup(TyperGroup):
     """A command group whose first command runs when the first argument names no command, so that
-    `territorial route LEADS.csv` and `territorial route explain LEAD_ID` both read naturally."""
+    `territorial route LEADS.csv` and `territorial route explain LEAD_ID` both read naturally.
+
+    Run that way, the command has no name of its own on the command line, so its usage and errors
+    read `territorial import [OPTIONS] ENTITY FILE`, not `territorial import file ...`."""
+
+    _DEFAULT = "territorial.default_command"
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its own click Context
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = [next(iter(self.commands)), *args]
+            ctx.meta[self._DEFAULT] = True
         return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is None or not ctx.meta.get(self._DEFAULT):
+            return name, command, rest
+        command.context_class = _UnnamedCommandContext
+        return None, command, rest
+
+
+class _UnnamedCommandContext(typer.Context):
+    """The context of a group's default command run without its name: no space where it would be."""
+
+    @property
+    def command_path(self) -> str:
+        return str(super().command_path).rstrip()
 
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -116,10 +137,17 @@ app = typer.Typer(
 )
 
 
-def group(name: str, help: str, default_command: bool = False) -> typer.Typer:
-    """A command group of `territorial` (`territorial NAME ...`)."""
+def group(name: str, help: str, default_command: bool = False, usage: str | None = None) -> typer.Typer:
+    """A command group of `territorial` (`territorial NAME ...`); `usage` replaces `COMMAND [ARGS]...`
+    in its help."""
     kind = DefaultCommandGroup if default_command else TyperGroup
-    sub = typer.Typer(cls=kind, no_args_is_help=True, help=help, context_settings=HELP_OPTIONS)
+    sub = typer.Typer(
+        cls=kind,
+        no_args_is_help=True,
+        help=help,
+        context_settings=HELP_OPTIONS,
+        subcommand_metavar=usage,
+    )
     app.add_typer(sub, name=name)
     return sub
 

@@ -208,6 +208,10 @@ def undone(console: Console, done: Undone, undid: int | None) -> None:
     """What `import undo` or `deactivate` did, kept as an import of its own."""
     what = f"undo of import {undid}" if undid is not None else "deactivate"
     parts = [f"{done.deactivated:,} {done.entity.value} marked inactive"]
+    if done.already_inactive:
+        shown = ", ".join(done.already_inactive[:10])
+        more = f" and {len(done.already_inactive) - 10:,} more" if len(done.already_inactive) > 10 else ""
+        parts.append(f"already inactive: {shown}{more}")
     if undid is not None:
         parts.append(f"{done.restored:,} values set back")
         if done.kept:

@@ -31,7 +31,12 @@ from territorial.services.workspace import create_workspace
 
 db_app = group("db", "Workspace database maintenance.")
 import_app = group(
-    "import", "Import a CRM export into the workspace, or undo an import.", default_command=True
+    "import",
+    "Import a CRM export into the workspace: `territorial import ENTITY FILE`, ENTITY being accounts, "
+    "reps, opportunities or leads (`territorial import accounts -h` lists the options). "
+    "`territorial import undo IMPORT_ID` takes an import back.",
+    default_command=True,
+    usage="ENTITY FILE | undo IMPORT_ID",
 )
 export_app = group("export", "Write stored results for a CRM.")
 
@@ -52,7 +57,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     err.print(f"workspace schema is current: {workspace.name}")
 
 
-@import_app.command("file")
+@import_app.command("file", hidden=True)  # run as `import ENTITY FILE`
 @handled
 def import_file(
     ctx: typer.Context,

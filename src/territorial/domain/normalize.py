@@ -601,6 +601,13 @@ def _numbers(text: pl.Series, _region: pl.Series) -> _Cleaned:
     )
 
 
+def formatted_numbers(text: pl.Series) -> pl.Series:
+    """How import reads the cells that are numbers only once a thousands separator, a currency sign
+    or accounting brackets are taken off ("1,500" as "1500"); null for the other cells."""
+    values = _numbers(text, text).values
+    return _pick(~text.str.contains(PLAIN_NUMBER), _number_text(values), None)
+
+
 def _number_text(values: pl.Series) -> pl.Series:
     """1200.0 as 1200, the way a person writes it; other numbers in polars' shortest form."""
     whole = (values == values.round(0)) & (values.abs() < _LARGEST_EXACT_INTEGER)

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.book import AccountBook
-from territorial.domain.entities import Entity
+from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.fields import (
     ACCOUNT_ID,
     DEFAULT_NULLS,
@@ -19,9 +19,10 @@ from territorial.domain.fields import (
     NullWords,
     canonical,
 )
-from territorial.domain.normalize import COUNTRY, POSTAL_CODES, postal_code_values
+from territorial.domain.normalize import COUNTRY, POSTAL_CODES, formatted_numbers, postal_code_values
 from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
+from territorial.io.crm_mappings import crm_export_hint
 from territorial.io.mapped_files import read_mapped
 from territorial.io.tables import RawTable
 from territorial.rules.to_polars import POLARS_TYPES
@@ -56,6 +57,12 @@ def read_accounts(
     return type_accounts(read_mapped(path, Entity.ACCOUNTS, mapping, wanted), declared, null_words=null_words)
 
 
+def _crm_hint(raw: RawTable, id_column: str) -> str:
+    """A CRM export read without --mapping: name the mapping that knows its id column."""
+    entity = next((e for e, schema in SCHEMAS.items() if schema.id_field == id_column), None)
+    return crm_export_hint(raw.header, entity) if entity is not None else ""
+
+
 def type_accounts(
     raw: RawTable,
     declared: Mapping[str, FieldType],
@@ -66,7 +73,11 @@ def type_accounts(
     are read as empty, and counted per column in the book's notes."""
     columns = _canonical_columns(raw)
     if id_column not in columns:
-        raise BadInput.at(f"the required column {id_column} is missing", raw.file, 1 if raw.is_csv else None)
+        raise BadInput.at(
+            f"the required column {id_column} is missing{_crm_hint(raw, id_column)}",
+            raw.file,
+            1 if raw.is_csv else None,
+        )
     problems = ProblemLog(MAX_REPORTED)
     typed: list[pl.Series] = []
     schema: dict[str, FieldType] = {}
@@ -286,9 +297,19 @@ def _from_text(values: pl.Series, ftype: FieldType, raw: RawTable, problems: Pro
         converted = values.str.to_date("%Y-%m-%d", strict=False)
         ok = values.str.contains(_DATE) & converted.is_not_null()
     bad = (values.is_not_null() & ~ok.fill_null(False)).arg_true()
-    for row in bad.head(MAX_REPORTED).to_list():
+    shown_rows = bad.head(MAX_REPORTED)
+    # "1,500" and "$1,200": import and --mapping read them; a file given as it is is read as it is.
+    readable = formatted_numbers(values.gather(shown_rows)) if ftype is FieldType.NUMBER else None
+    for i, row in enumerate(shown_rows.to_list()):
         shown = values[row]
-        problems.add(_problem(raw, row, values.name, f"expected {_EXPECTED[ftype]}, got {shown!r}"))
+        message = f"expected {_EXPECTED[ftype]}, got {shown!r}"
+        if readable is not None and readable[i] is not None:
+            message += (
+                f"; write {readable[i]}, without a thousands separator or currency sign, or give "
+                f"--mapping plain (salesforce or hubspot for their exports) to read {shown!r} as "
+                f"{readable[i]}, as import does"
+            )
+        problems.add(_problem(raw, row, values.name, message))
     problems.total += max(0, bad.len() - MAX_REPORTED)
     return converted.alias(values.name)
 

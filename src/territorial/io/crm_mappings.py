@@ -4,6 +4,7 @@ opportunities and leads. Built in: `plain` (our own field names), `salesforce` a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
 from importlib import resources
@@ -22,6 +23,7 @@ PLAIN = "plain"
 SALESFORCE = "salesforce"
 HUBSPOT = "hubspot"
 BUILTIN_MAPPINGS = (PLAIN, SALESFORCE, HUBSPOT)
+_CRM_NAMES = {SALESFORCE: "Salesforce", HUBSPOT: "HubSpot"}
 
 # A rep has one `name`; CRMs that export first and last names apart get them joined with a space.
 FIRST_NAME, LAST_NAME = "first_name", "last_name"
@@ -233,7 +235,11 @@ class _MappingReader:
             return None
         entity = Entity(text.lower())
         if wanted is not None and entity is not wanted:
-            self.problem(node, f"this mapping is for {entity.value}, but {wanted.value} are being imported")
+            self.problem(
+                node,
+                f"this mapping is for {entity.value} (entity: {entity.value}), but {wanted.value} are "
+                f"being imported; give a mapping file with entity: {wanted.value}",
+            )
         return entity
 
     def base(self, section: tuple[Node, Node] | None, entity: Entity) -> ColumnMapping | None:
@@ -527,5 +533,20 @@ def _missing_id(raw: RawTable, mapping: ColumnMapping) -> Problem:
         expected = " or ".join(f"'{h}'" for h in rule.headers) + f" ({mapping.described()})"
     return Problem(
         Location(raw.file, 1 if raw.is_csv or raw.is_excel else None, None, id_field),
-        f"the {mapping.entity.value} id column is missing: expected {expected}",
+        f"the {mapping.entity.value} id column is missing: expected {expected}"
+        f"{crm_export_hint(raw.header, mapping.entity, mapping.name)}",
     )
+
+
+def crm_export_hint(header: Sequence[str], entity: Entity, used: str = PLAIN) -> str:
+    """ "; ... use --mapping hubspot" when the id column a built-in CRM mapping other than `used` knows
+    is in `header` as the CRM spells it (a HubSpot export's "Record ID"), else "". Exact spelling:
+    a plain file's `id` column is not taken for Salesforce's `Id`."""
+    columns = {name.strip() for name in header}
+    for name in (SALESFORCE, HUBSPOT):
+        rule = builtin_mapping(name, entity).rule_for(SCHEMAS[entity].id_field)
+        found = next((h for h in rule.headers if h in columns), None) if rule is not None else None
+        if found is not None and name != used:
+            export = f"the id column of a {_CRM_NAMES[name]} export"
+            return f"; the file has '{found}', {export}: use --mapping {name}"
+    return ""

@@ -13,7 +13,15 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.fields import FieldType, canonical
 from territorial.domain.normalize import normalize
-from territorial.io.crm_mappings import apply_mapping, field_name, file_mapping
+from territorial.errors import BadInput
+from territorial.io.crm_mappings import (
+    ColumnMapping,
+    apply_mapping,
+    crm_export_hint,
+    field_name,
+    file_mapping,
+    load_mapping,
+)
 from territorial.io.tables import RawTable, read_table
 
 
@@ -30,7 +38,10 @@ def read_mapped(
     their field names: a model learns from them, where `import` has no field to keep them in."""
     chosen = file_mapping(mapping, entity)
     if chosen is None:
-        return read_table(path, columns)
+        raw = read_table(path, columns)
+        if mapping is not None:
+            _check_id_without_mapping(raw, entity, load_mapping(mapping))
+        return raw
     if keep_ignored:
         chosen = replace(chosen, ignore=frozenset())
     mapped = apply_mapping(read_table(path), chosen, keep_others=True)
@@ -58,3 +69,20 @@ def mapped_column(column: str, entity: Entity, mapping: str | Path | None) -> st
         if key in (canonical(header) for header in rule.headers):
             return rule.field
     return field_name(column)
+
+
+def _check_id_without_mapping(raw: RawTable, entity: Entity, other: ColumnMapping) -> None:
+    """A mapping file for another entity leaves this file under its own column names (a command's
+    one --mapping file maps only the files of its entity); when that leaves no id column, the
+    mapping is the likely mistake, so name it rather than the missing column alone."""
+    id_field = SCHEMAS[entity].id_field
+    if id_field in {canonical(name) for name in raw.header}:
+        return
+    raise BadInput.at(
+        f"the required column {id_field} is missing: this {entity.value} file was read with its own "
+        f"column names, because the mapping file {other.file} maps {other.entity.value} "
+        f"(entity: {other.entity.value}), not {entity.value}; give a mapping file with entity: "
+        f"{entity.value}{crm_export_hint(raw.header, entity)}",
+        raw.file,
+        1 if raw.is_csv else None,
+    )

@@ -197,8 +197,20 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
     else:
         expected = _EXPECTED.get(kind, error["msg"])
         name = loc[-1] if isinstance(loc[-1], str) else key
-        message = f"{name}: expected {expected}, got {shown(error.get('input'))}"
+        message = f"{name}: expected {expected}, got {shown(error.get('input'))}{_quote_hint(error)}"
     return Problem(Location(file, line, column, territory), message)
+
+
+def _quote_hint(error: Any) -> str:
+    """An id of digits (a HubSpot or NetSuite id, a rep's employee number) that YAML read as a number."""
+    value = error.get("input")
+    if error["type"] != "string_type" or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    written = f" '{value}'" if isinstance(value, int) else ""
+    return (
+        f"; put it in quotes{written}: YAML reads a value of digits as a number "
+        "(HubSpot's ids are all digits)"
+    )
 
 
 def _similar(a: str, b: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 from collections.abc import Collection
@@ -14,13 +13,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from territorial.errors import BadInput
+from territorial.io.text_encoding import utf16_text
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 DELIMITERS = ",;\t|"
 # Excel on Windows writes CSV in Windows-1252; Latin-1 accepts any byte sequence at all.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
-# Excel's "Unicode Text" is UTF-16 and always starts with a byte order mark, which says so.
-UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 # The csv module (used only to find the line of a bad row; pyarrow reads the data) refuses a cell
 # over 128 KB by default, and CRM exports hold descriptions of several MB.
@@ -225,13 +223,9 @@ def _decoded(path: Path) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as err:
         raise BadInput.at(f"cannot read the file: {err.strerror}", str(path)) from None
-    if data.startswith(UTF16_BOMS):
-        try:
-            return "utf-16", data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise BadInput.at(
-                f"not readable as UTF-16, which its first bytes say: {err.reason}", str(path)
-            ) from None
+    text = utf16_text(data, str(path))
+    if text is not None:
+        return "utf-16", text
     for encoding in ENCODINGS:
         try:
             return encoding, data.decode(encoding)

@@ -11,6 +11,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from territorial.errors import BadInput
+from territorial.io.text_encoding import utf16_text
 
 
 def read_yaml_text(path: str | Path, what: str) -> str:
@@ -24,6 +25,10 @@ def read_yaml_text(path: str | Path, what: str) -> str:
         raise BadInput.at(f"this is a folder, not a {what}", str(path)) from None
     except OSError as err:
         raise BadInput.at(f"cannot read the {what}: {err}", str(path)) from None
+    # Notepad's and Excel's "Unicode" (UTF-16) is read like UTF-8: the lines stay the same.
+    text = utf16_text(data, str(path))
+    if text is not None:
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

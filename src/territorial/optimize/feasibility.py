@@ -105,6 +105,111 @@ def check_request(
                 name,
             )
     _check_skill_groups(units, territories, names, tolerance, target, amounts, group, allowed, lower, upper)
+    # Whole units first: when both prove it, "no whole number of accounts fits" says it plainer.
+    _check_whole_units(units, territories, names, tolerance, target, amounts, lower, upper)
+    _check_heavy_units(units, territories, names, tolerance, amounts, upper)
+
+
+# How many units a territory may hold at most that the pigeonhole check looks at: 1 (units over half
+# the widest band), 2 (over a third) ... A few suffice: past them the other checks bind first.
+_PIGEONHOLE_DEPTH = 4
+_SHARE_WORDS = {1: "half", 2: "a third", 3: "a quarter", 4: "a fifth"}
+
+
+def _check_heavy_units(
+    units: Units,
+    territories: Territories,
+    names: list[str],
+    tolerance: np.ndarray,
+    amounts: np.ndarray,
+    upper: np.ndarray,
+) -> None:
+    """Pigeonholes: units each over 1/(m+1) of the widest band fit at most m to a territory, so more
+    than m × k of them cannot all be placed (41 accounts each over half a band, among 40 reps)."""
+    k = len(territories)
+    for metric, name in enumerate(names):
+        room = float(upper[:, metric].max())
+        if room <= 0:
+            continue
+        heaviest = np.sort(amounts[:, metric])[::-1]
+        for m in range(1, _PIGEONHOLE_DEPTH + 1):
+            if m * k >= heaviest.size:
+                break
+            share = room / (m + 1)
+            if heaviest[m * k] > share * (1 + 1e-9):
+                count = int(np.count_nonzero(heaviest > share * (1 + 1e-9)))
+                each = "one" if m == 1 else f"{m}"
+                raise _fail(
+                    units,
+                    f"tolerance ±{percent(tolerance[metric])} impossible: {count} {units.noun}s each carry "
+                    f"more than {_SHARE_WORDS[m]} of the most {name} a territory may carry "
+                    f"({room:.4g}), so a territory holds at most {each} of them, and {k} territories "
+                    f"hold at most {m * k}; widen the tolerance, or add territories",
+                    name,
+                )
+
+
+def _check_whole_units(
+    units: Units,
+    territories: Territories,
+    names: list[str],
+    tolerance: np.ndarray,
+    target: np.ndarray,
+    amounts: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> None:
+    """When every unit's amount is a multiple of one step (1 for a count or a workload of 1 per
+    account, whole employees), so is every territory's load: a band that holds no multiple, or bands
+    whose multiples cannot add up to the total, cannot be met (145 accounts among 41 reps at ±5%:
+    3.36 to 3.72 accounts each). Without this, the search only found nothing and could not say why."""
+    for metric, name in enumerate(names):
+        step = common_step(amounts[:, metric])
+        if step is None:
+            continue
+        lowest = np.ceil(lower[:, metric] / step - 1e-9) * step
+        highest = np.floor(upper[:, metric] / step + 1e-9) * step
+        every = f"every {units.noun}'s {name} is a multiple of {step:g}, so every territory's is too"
+        empty = np.flatnonzero(lowest > highest)
+        if empty.size:
+            j = int(empty[0])
+            aim = target[j, metric]
+            below, above = np.floor(aim / step) * step, np.ceil(aim / step) * step
+            raise _fail(
+                units,
+                f"tolerance ±{percent(tolerance[metric])} impossible with whole {units.noun}s: {every}, "
+                f"but territory {territories.ids[j]} must carry {lower[j, metric]:.4g} to "
+                f"{upper[j, metric]:.4g} (its target {aim:.4g} ±{percent(tolerance[metric])}); the nearest "
+                f"multiples, {below:g} and {above:g}, are {percent((aim - below) / aim)} below and "
+                f"{percent((above - aim) / aim)} above it (so for {empty.size} of the {len(territories)} "
+                "territories); widen the tolerance, or change the number of territories",
+                name,
+            )
+        total = float(amounts[:, metric].sum())
+        if highest.sum() < total * (1 - 1e-9) or lowest.sum() > total * (1 + 1e-9):
+            most = highest.sum() < total * (1 - 1e-9)
+            bound = highest.sum() if most else lowest.sum()
+            raise _fail(
+                units,
+                f"tolerance ±{percent(tolerance[metric])} impossible with whole {units.noun}s: {every}, "
+                f"and within their bands the {len(territories)} territories together carry "
+                f"{'at most' if most else 'at least'} {bound:g} of the {total:g} {name} there is; "
+                "widen the tolerance, or change the number of territories",
+                name,
+            )
+
+
+def common_step(values: np.ndarray) -> float | None:
+    """The largest amount that every value is a whole multiple of: the greatest common divisor of
+    whole numbers, or the one value all non-zero ones share; None when there is none to speak of."""
+    finite = values[np.isfinite(values)]
+    if finite.size != values.size or finite.size == 0:
+        return None
+    if np.all(finite == np.round(finite)) and np.abs(finite).max() < 2**53:
+        step = int(np.gcd.reduce(np.abs(finite).astype(np.int64)))
+        return float(step) if step > 0 else None
+    nonzero = np.unique(np.abs(finite[finite != 0]))
+    return float(nonzero[0]) if nonzero.size == 1 else None
 
 
 def locked_load(locked: np.ndarray, amounts: np.ndarray, k: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from sqlglot import Token, TokenType, exp
@@ -78,6 +79,7 @@ def parse_rule(text: str) -> Expr:
         raise RuleError(f"cannot read the rule: {_token_error_message(text)}", _unclosed_quote(text)) from err
     check_nesting(tokens)
     _check_curly_quotes(tokens, text)
+    _check_other_languages(tokens, text)
     try:
         trees = _SQL.parser().parse(tokens, text)
     except ParseError as err:
@@ -124,6 +126,38 @@ def _check_curly_quotes(tokens: Sequence[Token], text: str) -> None:
         )
 
 
+def _check_other_languages(tokens: Sequence[Token], text: str) -> None:
+    """Symbols from Excel, JavaScript and currency formats that the rule language never has; SQL reads
+    some of them as something else (|| joins text, $1000 is a name), so they are caught before parsing."""
+    for i, token in enumerate(tokens):
+        kind = token.token_type
+        if kind is TokenType.DAMP:
+            raise RuleError("write AND for &&", token.start)
+        if kind is TokenType.DPIPE:
+            raise RuleError("write OR for ||", token.start)
+        if kind is TokenType.VAR and token.text.startswith("$"):
+            amount = _MONEY.match(text, token.start)
+            digits = amount.group(1).replace(",", "").replace(" ", "") if amount else ""
+            if any(char.isdigit() for char in digits):
+                raise RuleError(
+                    f"write amounts as plain numbers, without a currency sign: {digits}", token.start
+                )
+        if kind is TokenType.MOD and i > 0 and tokens[i - 1].token_type is TokenType.NUMBER:
+            number = tokens[i - 1]
+            negative = i > 1 and tokens[i - 2].token_type is TokenType.DASH
+            written = f"{'-' if negative else ''}{number.text}"
+            share = Decimal(written) / 100
+            raise RuleError(
+                f"{written}% is not a number in a rule; write {share:f} or {written}, "
+                "whichever the column holds (% belongs only inside a LIKE pattern)",
+                tokens[i - 2].start if negative else number.start,
+            )
+
+
+# A currency amount as Excel formats it: $1,000 or $ 1,000.50.
+_MONEY = re.compile(r"\$\s*(-?[\d, ]*\.?\d*)")
+
+
 def _parse_error(err: ParseError, tokens: Sequence[Token], text: str) -> RuleError:
     slip = _slip(tokens)
     if slip is not None:
@@ -140,8 +174,6 @@ def _slip(tokens: Sequence[Token]) -> RuleError | None:
         kind, word = token.token_type, token.text.upper()
         before = tokens[i - 1] if i > 0 else None
         field = canonical(before.text) if before is not None and before.token_type is TokenType.VAR else None
-        if kind is TokenType.DAMP:
-            return RuleError("write AND for &&", token.start)
         if kind is TokenType.VAR and word == "CONTAINS" and field is not None:
             after = tokens[i + 1] if i + 1 < len(tokens) else None
             value = after.text if after is not None and after.token_type is TokenType.STRING else "text"

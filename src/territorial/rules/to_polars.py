@@ -6,8 +6,6 @@ expression yields true, false or null (UNKNOWN): polars' Kleene logic for & | ~ 
 
 from __future__ import annotations
 
-from functools import reduce
-
 import polars as pl
 
 from territorial.domain.fields import FieldType
@@ -55,10 +53,12 @@ def compile_rule(expr: Expr) -> pl.Expr:
             return ~matched if negated else matched
         case IsNull(field=ref, negated=negated):
             return pl.col(ref.name).is_not_null() if negated else pl.col(ref.name).is_null()
+        # Flat, not a chain of & or |: polars' optimiser took quadratic time and memory over a
+        # chain (3,200 ORs: 42 s and 3.5 GB); the horizontal forms keep Kleene logic.
         case And(items):
-            return reduce(lambda a, b: a & b, (compile_rule(x) for x in items))
+            return pl.all_horizontal(*(compile_rule(x) for x in items))
         case Or(items):
-            return reduce(lambda a, b: a | b, (compile_rule(x) for x in items))
+            return pl.any_horizontal(*(compile_rule(x) for x in items))
         case Not(item):
             return ~compile_rule(item)
     raise TypeError(f"not a rule node: {expr!r}")

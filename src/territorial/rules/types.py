@@ -78,9 +78,21 @@ def _require(ref: FieldRef, ftype: FieldType, lit: Literal) -> None:
     shown = _show(lit)
     raise RuleError(
         f"type mismatch: {ref.name} is a {ftype} field but {shown} is a {lit.type}; "
-        f"expected {_EXAMPLES[ftype]}",
+        f"expected {_id_in_quotes(lit) or _EXAMPLES[ftype]}",
         lit.pos,
     )
+
+
+# A whole number this long is an id (HubSpot's are 8 to 11 digits), not a ZIP code: quoting it as
+# written is the fix. Shorter ones keep the ZIP example, whose leading zero a number has lost.
+_ID_DIGITS = 6
+
+
+def _id_in_quotes(lit: Literal) -> str | None:
+    value = lit.value
+    if not isinstance(value, float) or not value.is_integer() or len(show_value(value)) < _ID_DIGITS:
+        return None
+    return f"a string in single quotes: {show_value(show_value(value))} (ids of digits are text)"
 
 
 def _show(lit: Literal) -> str:

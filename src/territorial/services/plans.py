@@ -14,6 +14,7 @@ from territorial.domain.stored import StoredPlan
 from territorial.engine.checks import check_plan
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
+from territorial.io.yaml_tree import read_yaml_text
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import account_fields
@@ -68,8 +69,8 @@ def add_plan(
 ) -> int:
     """Store a plan's YAML verbatim and return its id. It must parse and, once the workspace has
     accounts, fit their fields (as `assign --plan` will need); its warnings go to `warnings`."""
-    plan = load_plan(path)
-    source = Path(path).read_text(encoding="utf-8")
+    source = read_yaml_text(path, "plan file")  # UTF-16 stored as the text it holds
+    plan = parse_plan(source, str(path))
     with workspace.unit_of_work() as uow:
         accounts, fields = account_fields(uow, plan)
     if accounts:

@@ -29,6 +29,7 @@ class Undone:
     restored: int  # field values set back to what they were before the import
     kept: int  # values left as they are: a later import changed them since
     custom_kept: int  # custom-field changes not set back (re-import the earlier file for those)
+    already_inactive: tuple[str, ...] = ()  # ids a deactivation named that were inactive before it
 
 
 def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: list[str]) -> Undone:
@@ -49,7 +50,9 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
         import_id = _record(uow, ctx, schema, "deactivate", _deactivation(active), len(wanted))
         _set_inactive(uow, ctx, schema, active)
         uow.imports.finish(import_id, ctx.now(), ImportCounts(0, 0, len(wanted) - len(active), len(active)))
-    return Undone(import_id, entity, len(active), 0, 0, 0)
+    was_active = set(active)
+    already = tuple(i for i in wanted if i not in was_active)
+    return Undone(import_id, entity, len(active), 0, 0, 0, already)
 
 
 def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undone:

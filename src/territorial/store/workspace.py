@@ -36,6 +36,14 @@ class WorkspaceError(BadInput):
 def database_url(given: str | None) -> str:
     """The workspace's URL, from the option, else the environment, else ./territorial.db. A value
     without `://` is a SQLite file's path, as users write it (`territorial.db`, `./x.db`)."""
+    if given is not None and not given.strip():
+        # An empty option is a mistake (an unset shell variable, `--database-url ''`), not a request
+        # for the default workspace. An empty TERRITORIAL_DATABASE_URL is unset, as shells treat it.
+        raise WorkspaceError.at(
+            "the database URL is empty; give a SQLite file's path (territorial.db) or "
+            "postgresql://USER@HOST/DB, or leave the option out for ./territorial.db",
+            "--database-url",
+        )
     url = given or os.environ.get(URL_VARIABLE) or DEFAULT_URL
     if "://" not in url:
         return f"sqlite:///{url}"
@@ -75,9 +83,29 @@ def _parse(url: str, source: str) -> URL:
             "(sqlite:///PATH or postgresql://USER@HOST/DB)",
             source,
         )
+    if backend == "sqlite":
+        _check_sqlite_file(url, parsed, source)
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def _check_sqlite_file(url: str, parsed: URL, source: str) -> None:
+    """A workspace is a file: an in-memory database (sqlite://, :memory:) is gone when the command
+    ends, so `init` on one would say "ready" for nothing; a folder cannot be opened as one."""
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory or parsed.query.get("mode") == "memory":
+        raise WorkspaceError.at(
+            f"{url} is an in-memory database, lost when the command ends; "
+            "a workspace must be a file: give its path, such as territorial.db",
+            source,
+        )
+    if Path(database).is_dir():
+        raise WorkspaceError.at(
+            f"{database} is a folder; give a SQLite file's path, such as {Path(database) / 'territorial.db'}",
+            source,
+        )
 
 
 def _engine(url: str, source: str = "--database-url") -> Engine:
