@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from territorial.domain.lifecycle import PlanState
+
 
 @dataclass(frozen=True)
 class StoredPlan:
@@ -16,6 +18,8 @@ class StoredPlan:
     source: str
     created_at: datetime
     actor: str | None = None  # who stored it
+    state: PlanState = PlanState.DRAFT
+    effective: date | None = None  # the day it took or takes effect (scheduled, active, archived)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from territorial.progress import Progress, silent
 from territorial.services.context import Context
 from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
-from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import active_reps, load_accounts, open_pipeline
 
 
@@ -362,11 +362,18 @@ def load_stored(
     """A stored plan checked against the workspace's accounts, with the workspace's reps applied as
     a reps file would be: every plan rep must exist, inactive ones leave their territories."""
     with workspace.unit_of_work() as uow:
-        progress(f"Reading plan {plan_id}", None)
-        plan = stored_plan(uow, plan_id)
-        progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, plan.fields)
-        reps = active_reps(uow)
+        return stored_in(uow, plan_id, progress)
+
+
+def stored_in(
+    uow: UnitOfWork, plan_id: int, progress: Progress = silent
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """`load_stored` inside a unit of work that is already open (an activation reads and writes in one)."""
+    progress(f"Reading plan {plan_id}", None)
+    plan = stored_plan(uow, plan_id)
+    progress("Reading the workspace's accounts", None)
+    book = load_accounts(uow, plan.fields)
+    reps = active_reps(uow)
     warnings = check_plan(plan, book.schema, book.field_names)
     if reps is not None:
         plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")

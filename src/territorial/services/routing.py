@@ -101,7 +101,7 @@ def open_router(
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models.
     With `mapping`, a reps file is read as `import reps` reads it."""
-    plan = plan_reference(plan)
+    plan = plan_reference(plan, workspace)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
             progress(f"Reading plan {plan}", None)

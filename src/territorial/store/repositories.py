@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
+from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
 from territorial.errors import Location
@@ -40,6 +41,7 @@ class Plans(Repository):
     def add(
         self, name: str, file_name: str, source: str, created_at: datetime, actor: str | None = None
     ) -> int:
+        """A new draft."""
         result = self._writing().execute(
             insert(tables.plans)
             .values(name=name, file_name=file_name, source=source, created_at=created_at, actor=actor)
@@ -51,11 +53,59 @@ class Plans(Repository):
         if not 0 <= plan_id <= LARGEST_ID:
             return None
         row = self.connection.execute(select(tables.plans).where(tables.plans.c.plan_id == plan_id)).first()
-        return None if row is None else StoredPlan(**row._mapping)
+        return None if row is None else _stored_plan(dict(row._mapping))
 
     def list(self) -> list[StoredPlan]:
         rows = self.connection.execute(select(tables.plans).order_by(tables.plans.c.plan_id)).all()
-        return [StoredPlan(**row._mapping) for row in rows]
+        return [_stored_plan(dict(row._mapping)) for row in rows]
+
+    def active(self) -> StoredPlan | None:
+        """The plan the live assignment follows, if any."""
+        plans = tables.plans
+        row = self.connection.execute(select(plans).where(plans.c.state == PlanState.ACTIVE.value)).first()
+        return None if row is None else _stored_plan(dict(row._mapping))
+
+    def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
+        plans = tables.plans
+        self._writing().execute(
+            update(plans)
+            .where(plans.c.plan_id == plan_id)
+            .values(name=name, file_name=file_name, source=source)
+        )
+
+    def set_state(self, plan_id: int, state: PlanState, effective: date | None) -> None:
+        plans = tables.plans
+        self._writing().execute(
+            update(plans).where(plans.c.plan_id == plan_id).values(state=state.value, effective=effective)
+        )
+
+    def run_count(self, plan_id: int) -> int:
+        """How many assignment and routing runs name the plan."""
+        runs, routing = tables.assignment_runs, tables.routing_runs
+        assigned = select(func.count()).select_from(runs).where(runs.c.plan_id == plan_id)
+        routed = select(func.count()).select_from(routing).where(routing.c.plan_id == plan_id)
+        return int(
+            self.connection.execute(assigned).scalar_one() + self.connection.execute(routed).scalar_one()
+        )
+
+    def delete(self, plan_id: int) -> None:
+        """The plan and its assignment runs; routing runs keep their decisions and the plan's name
+        (the routing audit is never deleted) and lose only the plan's id."""
+        connection = self._writing()
+        runs = select(tables.assignment_runs.c.run_id).where(tables.assignment_runs.c.plan_id == plan_id)
+        connection.execute(
+            delete(tables.assignment_results).where(tables.assignment_results.c.run_id.in_(runs))
+        )
+        connection.execute(delete(tables.run_reasons).where(tables.run_reasons.c.run_id.in_(runs)))
+        connection.execute(delete(tables.assignment_runs).where(tables.assignment_runs.c.plan_id == plan_id))
+        routing = tables.routing_runs
+        connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))
+        connection.execute(delete(tables.activations).where(tables.activations.c.plan_id == plan_id))
+        connection.execute(delete(tables.plans).where(tables.plans.c.plan_id == plan_id))
+
+
+def _stored_plan(row: Mapping[str, Any]) -> StoredPlan:
+    return StoredPlan(**{**row, "state": PlanState(row["state"])})
 
 
 class Records(Repository):
@@ -531,3 +581,155 @@ def _pooled(start: date | None, end: date | None, route_run_id: int | None) -> l
     if route_run_id is not None:
         conditions.append(decisions.c.route_run_id == route_run_id)
     return conditions
+
+
+class Activations(Repository):
+    """Requests to make a plan active on a day, and what became of them."""
+
+    def add(
+        self,
+        plan_id: int,
+        effective: date,
+        from_state: PlanState,
+        requested_at: datetime,
+        actor: str | None = None,
+        skipped_checks: bool = False,
+    ) -> int:
+        """A scheduled activation."""
+        result = self._writing().execute(
+            insert(tables.activations)
+            .values(
+                plan_id=plan_id,
+                effective=effective,
+                status=ActivationStatus.SCHEDULED.value,
+                from_state=from_state.value,
+                requested_at=requested_at,
+                skipped_checks=skipped_checks,
+                actor=actor,
+            )
+            .returning(tables.activations.c.activation_id)
+        )
+        return int(result.scalar_one())
+
+    def mark(self, activation_id: int, status: ActivationStatus, applied_at: datetime | None = None) -> None:
+        activations = tables.activations
+        self._writing().execute(
+            update(activations)
+            .where(activations.c.activation_id == activation_id)
+            .values(status=status.value, applied_at=applied_at)
+        )
+
+    def history(self) -> list[StoredActivation]:
+        """Every activation, oldest request first."""
+        activations = tables.activations
+        rows = self.connection.execute(select(activations).order_by(activations.c.activation_id)).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def on_day(self, effective: date) -> list[StoredActivation]:
+        """The scheduled or applied activations of a day."""
+        activations = tables.activations
+        rows = self.connection.execute(
+            select(activations)
+            .where(
+                activations.c.effective == effective,
+                activations.c.status != ActivationStatus.CANCELLED.value,
+            )
+            .order_by(activations.c.activation_id)
+        ).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def due(self, today: date) -> list[StoredActivation]:
+        """The scheduled activations whose day has come, in date order."""
+        activations = tables.activations
+        rows = self.connection.execute(
+            select(activations)
+            .where(activations.c.status == ActivationStatus.SCHEDULED.value, activations.c.effective <= today)
+            .order_by(activations.c.effective, activations.c.activation_id)
+        ).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def scheduled_of(self, plan_id: int) -> StoredActivation | None:
+        activations = tables.activations
+        row = self.connection.execute(
+            select(activations).where(
+                activations.c.plan_id == plan_id, activations.c.status == ActivationStatus.SCHEDULED.value
+            )
+        ).first()
+        return None if row is None else _activation(dict(row._mapping))
+
+
+def _activation(row: Mapping[str, Any]) -> StoredActivation:
+    return StoredActivation(
+        **{**row, "status": ActivationStatus(row["status"]), "from_state": PlanState(row["from_state"])}
+    )
+
+
+# The current roster: who covers each territory, in pool order.
+ROSTER_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "position": pl.Int64()}
+
+
+class Roster(Repository):
+    def current(self) -> pl.DataFrame:
+        """territory_id, rep_id, position of the rows still in force, by territory and position."""
+        rows = read_frame(self.connection, tables.roster, ROSTER_TYPES, "WHERE valid_to IS NULL")
+        return rows.sort("territory_id", "position")
+
+    def start(self, activation_id: int, rows: pl.DataFrame, valid_from: date) -> None:
+        """A new roster (ROSTER_TYPES columns) from `valid_from`: the rows in force end that day."""
+        connection = self._writing()
+        roster = tables.roster
+        connection.execute(update(roster).where(roster.c.valid_to.is_(None)).values(valid_to=valid_from))
+        insert_frame(
+            connection,
+            roster,
+            rows.select(
+                pl.lit(activation_id, pl.Int64).alias("activation_id"),
+                *ROSTER_TYPES,
+                pl.lit(valid_from, pl.Date).alias("valid_from"),
+            ),
+        )
+
+
+# A live row as stored (engine.live.LIVE_COLUMNS, with the activation that wrote it).
+LIVE_TYPES = {
+    "account_id": pl.String(),
+    "layer": pl.String(),
+    "territory_id": pl.String(),
+    "rep_id": pl.String(),
+    "overlaps": pl.String(),
+    "tie": pl.Boolean(),
+    "reason": pl.String(),
+    "cause": pl.String(),
+    "since": pl.Date(),
+    "activation_id": pl.Int64(),
+}
+
+
+class LiveAssignments(Repository):
+    def rows(self) -> pl.DataFrame:
+        """Every live row (LIVE_TYPES), in no particular order."""
+        return read_frame(self.connection, tables.live_assignments, LIVE_TYPES)
+
+    def reps_in(self, layer: str) -> pl.DataFrame:
+        """account_id, rep_id of every live row of a layer."""
+        live = tables.live_assignments
+        rows = self.connection.execute(
+            select(live.c.account_id, live.c.rep_id).where(live.c.layer == layer)
+        ).all()
+        return pl.DataFrame(rows, schema={"account_id": pl.String, "rep_id": pl.String}, orient="row")
+
+    def of_account(self, account_id: str) -> pl.DataFrame:
+        """One account's live rows (LIVE_TYPES), by layer."""
+        live = tables.live_assignments
+        rows = self.connection.execute(
+            select(*(live.c[name] for name in LIVE_TYPES))
+            .where(live.c.account_id == account_id)
+            .order_by(live.c.layer)
+        ).all()
+        return pl.DataFrame(rows, schema=LIVE_TYPES, orient="row")
+
+    def replace(self, rows: pl.DataFrame) -> None:
+        """The whole live assignment, in place of the one stored (LIVE_TYPES columns)."""
+        connection = self._writing()
+        connection.execute(delete(tables.live_assignments))
+        insert_frame(connection, tables.live_assignments, rows.select(*LIVE_TYPES))
