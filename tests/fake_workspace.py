@@ -18,7 +18,14 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
+from territorial.domain.stored import (
+    EarlierLead,
+    ImportCounts,
+    PlanFile,
+    StoredDecision,
+    StoredPlan,
+    StoredRunInfo,
+)
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
@@ -57,6 +64,7 @@ class State:
     roster: list[dict[str, Any]] = field(default_factory=list)
     live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
     next_plan_id: int = 1
+    plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
 
 
 class _Repository:
@@ -99,6 +107,12 @@ class FakePlans(_Repository):
     def set_state(self, plan_id: int, state: PlanState, effective: date | None) -> None:
         self._change(plan_id, state=state, effective=effective)
 
+    def keep_files(self, plan_id: int, files: Sequence[PlanFile]) -> None:
+        self._writing().plan_files[plan_id] = sorted(files, key=lambda f: f.path)
+
+    def files(self, plan_id: int) -> tuple[PlanFile, ...]:
+        return tuple(self.state.plan_files.get(plan_id, []))
+
     def run_count(self, plan_id: int) -> int:
         runs = sum(run["info"].plan_id == plan_id for run in self.state.runs.values())
         return runs + sum(run.get("plan_id") == plan_id for run in self.state.routing_runs.values())
@@ -110,6 +124,7 @@ class FakePlans(_Repository):
             if run.get("plan_id") == plan_id:
                 run["plan_id"] = None
         state.activations = [a for a in state.activations if a.plan_id != plan_id]
+        state.plan_files.pop(plan_id, None)
         state.plans = [p for p in state.plans if p.plan_id != plan_id]
 
 

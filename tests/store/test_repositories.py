@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
-from territorial.domain.stored import ImportCounts, StoredRunInfo
+from territorial.domain.stored import ImportCounts, PlanFile, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import Workspace
@@ -389,18 +389,20 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         routed = uow.routing.add_run(gone, "Gone", "leads.csv", NOW, empty)
         uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
         uow.plans.replace_source(gone, "Gone 2", "g2.yaml", "name: Gone 2\n")
+        uow.plans.keep_files(gone, [PlanFile("m.model", "0" * 64, b"\x00\xffbytes")])
     with store.unit_of_work() as uow:
         assert uow.plans.get(gone).state is PlanState.DRAFT  # type: ignore[union-attr]
         assert uow.plans.get(gone).source == "name: Gone 2\n"  # type: ignore[union-attr]
         active = uow.plans.active()
         assert active is not None and (active.plan_id, active.effective) == (kept, date(2027, 1, 4))
         assert uow.plans.run_count(gone) == 2 and uow.plans.run_count(kept) == 0
+        assert uow.plans.files(gone) == (PlanFile("m.model", "0" * 64, b"\x00\xffbytes"),)
     with store.unit_of_work(write=True, lock="plans") as uow:
         uow.plans.delete(gone)
     with store.unit_of_work() as uow:
         assert [p.plan_id for p in uow.plans.list()] == [kept]
         assert uow.runs.list() == []
-        assert uow.plans.run_count(gone) == 0
+        assert uow.plans.run_count(gone) == 0 and uow.plans.files(gone) == ()
         assert routed  # the routing run stays, with the plan's name
 
 

@@ -74,3 +74,12 @@ class StoredRunInfo:
     unassigned: int
     ties: int
     actor: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A file a stored plan references, kept with it: its path as the plan writes it, and content."""
+
+    path: str
+    sha256: str
+    content: bytes

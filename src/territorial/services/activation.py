@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -16,6 +17,7 @@ from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in
 from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep
 from territorial.services.plan_states import plan_in
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -159,6 +161,8 @@ def _apply(uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress
     if previous is not None:
         uow.plans.set_state(previous.plan_id, PlanState.ARCHIVED, previous.effective)
     uow.plans.set_state(plan_id, PlanState.ACTIVE, day)
+    if not uow.plans.files(plan_id):  # a plan stored before plans kept their files: keep them now
+        uow.plans.keep_files(plan_id, files_to_keep(evaluated.plan, Path.cwd())[0])
     uow.activations.mark(activation.activation_id, ActivationStatus.APPLIED, ctx.now())
     changed = int((rows.get_column("cause") == f"plan {plan_id} activated").sum())
     return Activated(

@@ -433,7 +433,7 @@ def assign_plan(
     plan, book, warnings = load_stored(workspace, plan_id, progress)
     with workspace.unit_of_work() as uow:
         pipeline = open_pipeline(uow)
-    # A stored plan has no folder of its own: a potential model file is found from here.
+    # A stored plan names its kept files by their full path; a file it could not keep is found from here.
     result = assign_book(plan, book, Path.cwd(), warnings, progress, pipeline)
     progress(f"Storing {result.rows.height:,} results", None)
     rows = result.rows.select(

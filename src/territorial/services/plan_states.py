@@ -8,6 +8,7 @@ from territorial.domain.lifecycle import PlanState
 from territorial.domain.stored import StoredPlan
 from territorial.errors import BadInput, Problem
 from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep
 from territorial.services.plans import plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -23,7 +24,9 @@ def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
     """A new draft holding the plan's YAML, whatever the plan's state; its id."""
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         stored = plan_in(uow, plan_id)
-        return uow.plans.add(stored.name, stored.file_name, stored.source, ctx.now(), ctx.actor)
+        cloned = uow.plans.add(stored.name, stored.file_name, stored.source, ctx.now(), ctx.actor)
+        uow.plans.keep_files(cloned, uow.plans.files(plan_id))
+        return cloned
 
 
 def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
@@ -43,11 +46,15 @@ def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
 def update_plan(
     workspace: WorkspaceStore, plan_id: int, path: str | Path, warnings: list[Problem] | None = None
 ) -> None:
-    """A draft's YAML replaced by a plan file's, checked as `plan add` checks it."""
+    """A draft's YAML and files replaced by a plan file's, checked as `plan add` checks it."""
     plan, source = plan_to_store(workspace, path, warnings)
+    files, missing = files_to_keep(plan, Path(path).resolve().parent)
+    if warnings is not None:
+        warnings += missing
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         _draft(uow, plan_id, "updated")
         uow.plans.replace_source(plan_id, plan.name, Path(path).name, source)
+        uow.plans.keep_files(plan_id, files)
 
 
 def delete_plan(workspace: WorkspaceStore, plan_id: int, with_runs: bool = False) -> int:

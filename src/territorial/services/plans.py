@@ -16,6 +16,7 @@ from territorial.engine.checks import check_plan
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep, with_kept_files
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import load_accounts
 
@@ -79,7 +80,8 @@ def stored_plan(uow: UnitOfWork, plan_id: int) -> Plan:
     stored = uow.plans.get(plan_id)
     if stored is None:
         raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "--plan")
-    return parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+    plan = parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+    return with_kept_files(plan, uow.plans.files(plan_id))
 
 
 def add_plan(
@@ -89,8 +91,13 @@ def add_plan(
     workspace has accounts, fit their fields (as `assign --plan` will need); its warnings go to
     `warnings`."""
     plan, source = plan_to_store(workspace, path, warnings)
+    files, missing = files_to_keep(plan, Path(path).resolve().parent)
+    if warnings is not None:
+        warnings += missing
     with workspace.unit_of_work(write=True, lock="plans") as uow:
-        return uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+        plan_id = uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+        uow.plans.keep_files(plan_id, files)
+        return plan_id
 
 
 def plan_to_store(

@@ -14,7 +14,14 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
+from territorial.domain.stored import (
+    EarlierLead,
+    ImportCounts,
+    PlanFile,
+    StoredDecision,
+    StoredPlan,
+    StoredRunInfo,
+)
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
@@ -79,6 +86,30 @@ class Plans(Repository):
             update(plans).where(plans.c.plan_id == plan_id).values(state=state.value, effective=effective)
         )
 
+    def keep_files(self, plan_id: int, files: Sequence[PlanFile]) -> None:
+        """The files the plan references, in place of those kept before."""
+        connection = self._writing()
+        kept = tables.plan_files
+        connection.execute(delete(kept).where(kept.c.plan_id == plan_id))
+        if files:
+            connection.execute(
+                insert(kept),
+                [
+                    {"plan_id": plan_id, "path": f.path, "sha256": f.sha256, "content": f.content}
+                    for f in files
+                ],
+            )
+
+    def files(self, plan_id: int) -> tuple[PlanFile, ...]:
+        """The files kept with the plan, by path."""
+        kept = tables.plan_files
+        rows = self.connection.execute(
+            select(kept.c.path, kept.c.sha256, kept.c.content)
+            .where(kept.c.plan_id == plan_id)
+            .order_by(kept.c.path)
+        ).all()
+        return tuple(PlanFile(row.path, row.sha256, bytes(row.content)) for row in rows)
+
     def run_count(self, plan_id: int) -> int:
         """How many assignment and routing runs name the plan."""
         runs, routing = tables.assignment_runs, tables.routing_runs
@@ -101,6 +132,7 @@ class Plans(Repository):
         routing = tables.routing_runs
         connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))
         connection.execute(delete(tables.activations).where(tables.activations.c.plan_id == plan_id))
+        connection.execute(delete(tables.plan_files).where(tables.plan_files.c.plan_id == plan_id))
         connection.execute(delete(tables.plans).where(tables.plans.c.plan_id == plan_id))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -214,6 +215,17 @@ routing_pools = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+
+# The files a stored plan references (its potential model, fit model and catalogue), kept with it
+# so that a plan version evaluates the same everywhere; `path` as the plan writes it.
+plan_files = Table(
+    "plan_files",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
 
 # Each request to make a plan active on a day: scheduled, then applied (by `plan activate` for today,
 # by `tick` for a later day) or cancelled (`plan unschedule`). At most one scheduled or applied per day.

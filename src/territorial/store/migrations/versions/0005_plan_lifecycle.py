@@ -1,5 +1,5 @@
-"""Plan lifecycle (#19): plan states and effective dates (stored plans become drafts), activations,
-the rep roster and the live assignment.
+"""Plan lifecycle (#19): plan states and effective dates (stored plans become drafts), the files a
+plan references, activations, the rep roster and the live assignment.
 
 Revision ID: 0005
 Revises: 0004
@@ -20,6 +20,15 @@ def upgrade() -> None:
     with op.batch_alter_table("plans") as batch:
         batch.add_column(sa.Column("state", sa.String(length=16), nullable=False, server_default="draft"))
         batch.add_column(sa.Column("effective", sa.Date(), nullable=True))
+    op.create_table(
+        "plan_files",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("path", sa.String(length=1024), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.plan_id"]),
+        sa.PrimaryKeyConstraint("plan_id", "path"),
+    )
     op.create_table(
         "activations",
         sa.Column("activation_id", sa.Integer(), autoincrement=True, nullable=False),
@@ -69,6 +78,7 @@ def downgrade() -> None:
     op.drop_table("live_assignments")
     op.drop_table("roster")
     op.drop_table("activations")
+    op.drop_table("plan_files")
     with op.batch_alter_table("plans") as batch:
         batch.drop_column("effective")
         batch.drop_column("state")
