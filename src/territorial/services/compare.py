@@ -18,7 +18,7 @@ from territorial.progress import Progress, silent
 from territorial.services.activation import evaluate_for_activation
 from territorial.services.assign import account_workload
 from territorial.services.context import Context
-from territorial.services.plan_states import plan_in
+from territorial.services.plans import plan_in
 from territorial.services.potential import account_potential
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore

@@ -9,15 +9,8 @@ from territorial.domain.stored import StoredPlan
 from territorial.errors import BadInput, Problem
 from territorial.services.context import Context
 from territorial.services.plan_files import files_to_keep
-from territorial.services.plans import plan_to_store
+from territorial.services.plans import plan_in, plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
-
-
-def plan_in(uow: UnitOfWork, plan_id: int, option: str = "PLAN_ID") -> StoredPlan:
-    stored = uow.plans.get(plan_id)
-    if stored is None:
-        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", option)
-    return stored
 
 
 def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:

@@ -126,9 +126,14 @@ def stored_plan_id(workspace: WorkspaceStore, text: str, option: str = "PLAN_ID"
 def show_plan(workspace: WorkspaceStore, plan_id: int) -> StoredPlan:
     """A stored plan with its YAML as it was stored."""
     with workspace.unit_of_work() as uow:
-        stored = uow.plans.get(plan_id)
+        return plan_in(uow, plan_id)
+
+
+def plan_in(uow: UnitOfWork, plan_id: int, option: str = "PLAN_ID") -> StoredPlan:
+    """A stored plan as stored (state, YAML), or an error naming the argument."""
+    stored = uow.plans.get(plan_id)
     if stored is None:
-        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "PLAN_ID")
+        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", option)
     return stored
 
 
