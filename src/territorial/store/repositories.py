@@ -744,11 +744,10 @@ class LiveAssignments(Repository):
 
     def reps_in(self, layer: str) -> pl.DataFrame:
         """account_id, rep_id of every live row of a layer."""
-        live = tables.live_assignments
-        rows = self.connection.execute(
-            select(live.c.account_id, live.c.rep_id).where(live.c.layer == layer)
-        ).all()
-        return pl.DataFrame(rows, schema={"account_id": pl.String, "rep_id": pl.String}, orient="row")
+        # In bulk (COPY on PostgreSQL): read for every workspace account book once a plan is active.
+        quoted = layer.replace("'", "''")
+        types: dict[str, pl.DataType] = {"account_id": pl.String(), "rep_id": pl.String()}
+        return read_frame(self.connection, tables.live_assignments, types, f"WHERE layer = '{quoted}'")
 
     def of_account(self, account_id: str) -> pl.DataFrame:
         """One account's live rows (LIVE_TYPES), by layer."""
