@@ -441,8 +441,8 @@ class FakeRoster(_Repository):
 
 
 class FakeLiveAssignments(_Repository):
-    def rows(self) -> pl.DataFrame:
-        return self.state.live
+    def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        return self.state.live.select(columns or list(LIVE_TYPES))
 
     def reps_in(self, layer: str) -> pl.DataFrame:
         return self.state.live.filter(pl.col("layer") == layer).select("account_id", "rep_id")

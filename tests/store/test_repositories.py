@@ -451,6 +451,9 @@ def test_activations_roster_and_live_rows_round_trip(store: WorkspaceStore) -> N
         assert uow.roster.current().rows() == [("T", "r2", 0)]
         stored = uow.live.rows().sort("account_id", "layer")
         assert stored.equals(live.sort("account_id", "layer"))
+        some = uow.live.rows(["rep_id", "account_id"])
+        assert some.columns == ["rep_id", "account_id"]
+        assert sorted(some.rows(), key=str) == sorted([("r2", "A-2"), (None, "A-1"), ("r9", "A-1")], key=str)
         assert uow.live.of_account("A-1").get_column("layer").to_list() == ["primary", "security"]
         assert uow.live.reps_in("primary").sort("account_id").rows() == [("A-1", None), ("A-2", "r2")]
     with store.unit_of_work(write=True, lock="activation") as uow:

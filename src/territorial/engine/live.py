@@ -29,6 +29,8 @@ LIVE_COLUMNS = [
     "cause",
     "since",
 ]
+# What `live` reads of the previous live rows.
+PREVIOUS_COLUMNS = ["account_id", "layer", "territory_id", "rep_id", "cause", "since"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import polars as pl
 from territorial.domain.book import AccountBook
 from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.plan import Plan
-from territorial.engine.live import Live, live
+from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
 from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in
@@ -69,7 +69,7 @@ def evaluate_for_activation(
     pools: dict[str, list[str]] = {}
     for territory_id, rep_id, _position in roster.iter_rows():
         pools.setdefault(territory_id, []).append(rep_id)
-    previous = uow.live.rows()
+    previous = uow.live.rows(PREVIOUS_COLUMNS)
     workload, null_workload = account_workload(plan, book)
     progress(f"Evaluating {len(book):,} accounts", None)
     result = live(

@@ -54,7 +54,8 @@ class Comparison:
 def _side(uow: UnitOfWork, plan_id: int, day: date, progress: Progress) -> tuple[pl.DataFrame, list[str]]:
     """A plan's rows and roster reps: the live ones for the active plan, else as activating it would."""
     if plan_in(uow, plan_id).state is PlanState.ACTIVE:
-        return uow.live.rows(), uow.roster.current().get_column("rep_id").to_list()
+        rows = uow.live.rows(["account_id", "layer", "territory_id", "rep_id"])
+        return rows, uow.roster.current().get_column("rep_id").to_list()
     evaluated = evaluate_for_activation(uow, plan_id, day, progress)
     return evaluated.result.rows, evaluated.roster.get_column("rep_id").to_list()
 
