@@ -260,6 +260,14 @@ roster = Table(
     Index("ix_roster_current", "valid_to", "territory_id"),
 )
 
+# The reasons of the live rows, each text once (written whole with the live rows at activation).
+live_reasons = Table(
+    "live_reasons",
+    metadata,
+    Column("reason_id", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+)
+
 # The live assignment: one row per active account and layer, always equal to engine.live.live(...).
 # Written whole at activation (bulk, like assignment_results: no foreign key check per row), row by
 # row by later changes. `since` is the day the row's territory and rep took effect; `cause` why.
@@ -272,7 +280,7 @@ live_assignments = Table(
     Column("rep_id", String(255), nullable=True),
     Column("overlaps", Text, nullable=False),
     Column("tie", Boolean, nullable=False),
-    Column("reason", Text, nullable=False),
+    Column("reason_id", Integer, nullable=False),  # live_reasons: a few thousand texts for a million rows
     Column("cause", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row

@@ -58,6 +58,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_roster_current", "roster", ["valid_to", "territory_id"])
     op.create_table(
+        "live_reasons",
+        sa.Column("reason_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("reason_id"),
+    )
+    op.create_table(
         "live_assignments",
         sa.Column("account_id", sa.String(length=255), nullable=False),
         sa.Column("layer", sa.String(length=64), nullable=False),
@@ -65,7 +71,7 @@ def upgrade() -> None:
         sa.Column("rep_id", sa.String(length=255), nullable=True),
         sa.Column("overlaps", sa.Text(), nullable=False),
         sa.Column("tie", sa.Boolean(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason_id", sa.Integer(), nullable=False),
         sa.Column("cause", sa.Text(), nullable=False),
         sa.Column("since", sa.Date(), nullable=False),
         sa.Column("activation_id", sa.Integer(), nullable=False),
@@ -76,6 +82,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("live_assignments")
+    op.drop_table("live_reasons")
     op.drop_table("roster")
     op.drop_table("activations")
     op.drop_table("plan_files")
