@@ -30,6 +30,9 @@ def test_activate_schedule_tick_compare_and_explain(folder: Path) -> None:
     listed = run_cli(folder, "plan", "list").stdout
     assert "│ 1       │ Book plan │ plan.yaml │ active │ 2026-03-02 │" in listed
     assert "│ 2       │ Book plan │ plan.yaml │ draft  │            │" in listed
+    shown = run_cli(folder, "plan", "show", "active")
+    assert shown.stdout == (folder / "plan.yaml").read_text()
+    assert shown.stderr.endswith("; active from 2026-03-02\n")
 
     scheduled = run_cli(folder, "plan", "activate", "2", "--effective", "2026-03-09")
     assert "scheduled for 2026-03-09" in scheduled.stderr

@@ -29,6 +29,7 @@ from territorial.services.plan_states import clone_plan, delete_plan, update_pla
 from territorial.services.plans import add_plan, list_plans, show_plan, stored_plan_id
 
 plan_app = group("plan", "Plans stored in the workspace.")
+PlanId = Annotated[str, typer.Argument(help="A stored plan's id, or `active`.")]
 
 
 @plan_app.command("add")
@@ -52,19 +53,20 @@ def plan_list(ctx: typer.Context) -> None:
 
 @plan_app.command("show")
 @handled
-def plan_show(ctx: typer.Context, plan_id: Annotated[int, typer.Argument(help="The plan's id.")]) -> None:
-    """A stored plan's YAML, as it was stored (stdout), and where it came from (stderr)."""
-    stored = show_plan(workspace_of(ctx), plan_id)
+def plan_show(ctx: typer.Context, plan_id: PlanId) -> None:
+    """A stored plan's YAML, as it was stored (stdout), and where it came from and its state (stderr)."""
+    workspace = workspace_of(ctx)
+    stored = show_plan(workspace, stored_plan_id(workspace, plan_id))
+    effective = f" from {stored.effective}" if stored.effective else ""
     err.print(
         f"plan {stored.plan_id}: {stored.name}, from {stored.file_name}, "
-        f"stored {stored.created_at:%Y-%m-%d %H:%M}" + (f" by {stored.actor}" if stored.actor else ""),
+        f"stored {stored.created_at:%Y-%m-%d %H:%M}"
+        + (f" by {stored.actor}" if stored.actor else "")
+        + f"; {stored.state.value}{effective}",
         highlight=False,
         markup=False,
     )
     sys.stdout.write(stored.source)
-
-
-PlanId = Annotated[str, typer.Argument(help="A stored plan's id, or `active`.")]
 
 
 @plan_app.command("clone")
