@@ -16,17 +16,27 @@ from typing import Any
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
+from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
+from territorial.domain.stored import (
+    EarlierLead,
+    ImportCounts,
+    PlanFile,
+    StoredDecision,
+    StoredPlan,
+    StoredRunInfo,
+)
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
 from territorial.store.repositories import (
     DECISION_TYPES,
     HISTORY_SINCE,
+    LIVE_TYPES,
     POOL_WEIGHT_TYPES,
     POOLED_TYPES,
     RESULT_TYPES,
+    ROSTER_TYPES,
 )
 
 BOOKKEEPING = {"active": pl.Boolean(), "updated_at": pl.Datetime()}
@@ -50,6 +60,11 @@ class State:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pool_weights: list[dict[str, Any]] = field(default_factory=list)
     pools: dict[str, Any] = field(default_factory=dict)
+    activations: list[StoredActivation] = field(default_factory=list)
+    roster: list[dict[str, Any]] = field(default_factory=list)
+    live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
+    next_plan_id: int = 1
+    plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
 
 
 class _Repository:
@@ -68,7 +83,8 @@ class FakePlans(_Repository):
         self, name: str, file_name: str, source: str, created_at: datetime, actor: str | None = None
     ) -> int:
         state = self._writing()
-        plan_id = len(state.plans) + 1
+        plan_id = state.next_plan_id
+        state.next_plan_id += 1
         state.plans.append(StoredPlan(plan_id, name, file_name, source, created_at, actor))
         return plan_id
 
@@ -77,6 +93,39 @@ class FakePlans(_Repository):
 
     def list(self) -> list[StoredPlan]:
         return list(self.state.plans)
+
+    def active(self) -> StoredPlan | None:
+        return next((p for p in self.state.plans if p.state is PlanState.ACTIVE), None)
+
+    def _change(self, plan_id: int, **values: Any) -> None:
+        state = self._writing()
+        state.plans = [replace(p, **values) if p.plan_id == plan_id else p for p in state.plans]
+
+    def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
+        self._change(plan_id, name=name, file_name=file_name, source=source)
+
+    def set_state(self, plan_id: int, state: PlanState, effective: date | None) -> None:
+        self._change(plan_id, state=state, effective=effective)
+
+    def keep_files(self, plan_id: int, files: Sequence[PlanFile]) -> None:
+        self._writing().plan_files[plan_id] = sorted(files, key=lambda f: f.path)
+
+    def files(self, plan_id: int) -> tuple[PlanFile, ...]:
+        return tuple(self.state.plan_files.get(plan_id, []))
+
+    def run_count(self, plan_id: int) -> int:
+        runs = sum(run["info"].plan_id == plan_id for run in self.state.runs.values())
+        return runs + sum(run.get("plan_id") == plan_id for run in self.state.routing_runs.values())
+
+    def delete(self, plan_id: int) -> None:
+        state = self._writing()
+        state.runs = {n: run for n, run in state.runs.items() if run["info"].plan_id != plan_id}
+        for run in state.routing_runs.values():
+            if run.get("plan_id") == plan_id:
+                run["plan_id"] = None
+        state.activations = [a for a in state.activations if a.plan_id != plan_id]
+        state.plan_files.pop(plan_id, None)
+        state.plans = [p for p in state.plans if p.plan_id != plan_id]
 
 
 class FakeRecords(_Repository):
@@ -257,7 +306,7 @@ class FakeRoutingAudit(_Repository):
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1
-        state.routing_runs[run_id] = {"plan_name": plan_name, "source": source}
+        state.routing_runs[run_id] = {"plan_name": plan_name, "source": source, "plan_id": plan_id}
         for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
             state.decisions.append({**row, "route_run_id": run_id})
         if weights is not None:
@@ -339,6 +388,99 @@ class FakeRoutingAudit(_Repository):
         ]
 
 
+class FakeActivations(_Repository):
+    def add(
+        self,
+        plan_id: int,
+        effective: date,
+        from_state: PlanState,
+        requested_at: datetime,
+        actor: str | None = None,
+        skipped_checks: bool = False,
+    ) -> int:
+        state = self._writing()
+        activation_id = len(state.activations) + 1
+        state.activations.append(
+            StoredActivation(
+                activation_id,
+                plan_id,
+                effective,
+                ActivationStatus.SCHEDULED,
+                from_state,
+                requested_at,
+                None,
+                skipped_checks,
+                actor,
+            )
+        )
+        return activation_id
+
+    def mark(self, activation_id: int, status: ActivationStatus, applied_at: datetime | None = None) -> None:
+        state = self._writing()
+        state.activations = [
+            replace(a, status=status, applied_at=applied_at) if a.activation_id == activation_id else a
+            for a in state.activations
+        ]
+
+    def history(self) -> list[StoredActivation]:
+        return list(self.state.activations)
+
+    def on_day(self, effective: date) -> list[StoredActivation]:
+        return [
+            a
+            for a in self.state.activations
+            if a.effective == effective and a.status is not ActivationStatus.CANCELLED
+        ]
+
+    def due(self, today: date) -> list[StoredActivation]:
+        found = [
+            a
+            for a in self.state.activations
+            if a.status is ActivationStatus.SCHEDULED and a.effective <= today
+        ]
+        return sorted(found, key=lambda a: (a.effective, a.activation_id))
+
+    def scheduled_of(self, plan_id: int) -> StoredActivation | None:
+        return next(
+            (
+                a
+                for a in self.state.activations
+                if a.plan_id == plan_id and a.status is ActivationStatus.SCHEDULED
+            ),
+            None,
+        )
+
+
+class FakeRoster(_Repository):
+    def current(self) -> pl.DataFrame:
+        rows = [{k: r[k] for k in ROSTER_TYPES} for r in self.state.roster if r["valid_to"] is None]
+        return pl.DataFrame(rows, schema=ROSTER_TYPES).sort("territory_id", "position")
+
+    def start(self, activation_id: int, rows: pl.DataFrame, valid_from: date) -> None:
+        state = self._writing()
+        for row in state.roster:
+            if row["valid_to"] is None:
+                row["valid_to"] = valid_from
+        for row in rows.select(*ROSTER_TYPES).iter_rows(named=True):
+            state.roster.append(
+                {**row, "activation_id": activation_id, "valid_from": valid_from, "valid_to": None}
+            )
+
+
+class FakeLiveAssignments(_Repository):
+    def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        return self.state.live.select(columns or list(LIVE_TYPES))
+
+    def reps_in(self, layer: str) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("layer") == layer).select("account_id", "rep_id")
+
+    def of_account(self, account_id: str) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("account_id") == account_id).sort("layer")
+
+    def replace(self, rows: pl.DataFrame) -> None:
+        self._writing().live = rows.select(*LIVE_TYPES).cast(LIVE_TYPES)
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -347,6 +489,9 @@ class FakeUnitOfWork:
         self.imports = FakeImports(state, write)
         self.runs = FakeAssignmentRuns(state, write)
         self.routing = FakeRoutingAudit(state, write)
+        self.activations = FakeActivations(state, write)
+        self.roster = FakeRoster(state, write)
+        self.live = FakeLiveAssignments(state, write)
 
 
 class FakeWorkspace:

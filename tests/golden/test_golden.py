@@ -114,6 +114,22 @@ DEMO_EMPTY_TERRITORY = (
 )
 
 
+def _plans_with_states(script: str, index: int) -> list[str]:
+    """A recorded `plan list` with the columns state and effective (#19) before created_at, every
+    plan a draft with no effective day."""
+    steps = json.loads((CORPUS / f"{script}.json").read_text())
+    recorded = steps[index]["stdout"]
+    added = {"┏": "━━━━━━━┳━━━━━━━━━━━┳", "┃": " state ┃ effective ┃", "┡": "━━━━━━━╇━━━━━━━━━━━╇"}
+    added |= {"│": " draft │           │", "└": "───────┴───────────┴"}
+    lines = []
+    for line in recorded[1:]:
+        if line and line[0] in added:
+            cut = max(line.rfind(mark, 0, len(line) - 1) for mark in "┳┃╇│┴") + 1
+            line = line[:cut] + added[line[0]] + line[cut:]
+        lines.append(line)
+    return [recorded[0].strip().center(len(lines[0])).rstrip().ljust(len(lines[0])), *lines]
+
+
 def _recorded_without(script: str, index: int, name: str, marker: str) -> list[str]:
     """A recorded file's lines less those holding `marker`: a change that only drops rows."""
     steps = json.loads((CORPUS / f"{script}.json").read_text())
@@ -121,6 +137,14 @@ def _recorded_without(script: str, index: int, name: str, marker: str) -> list[s
 
 
 INTENDED: dict[tuple[str, int], dict[str, Any]] = {
+    ("workspace", 12): {
+        "stdout": _plans_with_states("workspace", 12),
+        "why": "#19 slice 1: plan list shows each plan's state and effective day; stored plans are drafts",
+    },
+    ("demo", 3): {
+        "stdout": _plans_with_states("demo", 3),
+        "why": "#19 slice 1: plan list shows each plan's state and effective day; stored plans are drafts",
+    },
     ("demo", 0): {
         "stdout": _table_rows_in_order(
             _recorded_stdout(

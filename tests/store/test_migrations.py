@@ -44,3 +44,22 @@ def test_init_and_upgrade_again_on_an_existing_workspace(workspace_url: str) -> 
     init_workspace(workspace_url)
     again = init_workspace(workspace_url)
     assert open_workspace(workspace_url).name == again.name
+
+
+def test_plans_stored_before_the_lifecycle_become_drafts(workspace_url: str) -> None:
+    engine = create_engine(workspace_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0004")
+            connection.execute(
+                text(
+                    "INSERT INTO plans (name, file_name, source, created_at) "
+                    "VALUES ('Old', 'old.yaml', 'name: Old', '2026-01-01 00:00:00')"
+                )
+            )
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
+            rows = connection.execute(text("SELECT name, state, effective FROM plans")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("Old", "draft", None)]

@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
-from territorial.domain.stored import ImportCounts, StoredRunInfo
+from territorial.domain.stored import ImportCounts, PlanFile, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import Workspace
@@ -360,3 +360,103 @@ def test_a_second_writer_waits_for_the_first(workspace: Workspace) -> None:
         uow.plans.add("Second", "s.yaml", "name: Second\n", NOW)
     thread.join()
     assert order == ["first done", "second started"]
+
+
+# ---- plan lifecycle -----------------------------------------------------------------------------
+
+
+def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import PlanState
+
+    results = pl.DataFrame(
+        {
+            "account_id": ["A"],
+            "layer": ["primary"],
+            "territory_id": ["T"],
+            "territory_name": ["T"],
+            "rep_id": ["r1"],
+            "overlaps": [""],
+            "tie": [False],
+            "workload": [1.0],
+            "reason_id": [0],
+        }
+    )
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        kept = uow.plans.add("Kept", "k.yaml", "name: Kept\n", NOW)
+        gone = uow.plans.add("Gone", "g.yaml", "name: Gone\n", NOW)
+        uow.runs.add(gone, NOW, 1, 0, 0, ["r"], results)
+        empty = pl.DataFrame(schema=DECISION_TYPES)
+        routed = uow.routing.add_run(gone, "Gone", "leads.csv", NOW, empty)
+        uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
+        uow.plans.replace_source(gone, "Gone 2", "g2.yaml", "name: Gone 2\n")
+        uow.plans.keep_files(gone, [PlanFile("m.model", "0" * 64, b"\x00\xffbytes")])
+    with store.unit_of_work() as uow:
+        assert uow.plans.get(gone).state is PlanState.DRAFT  # type: ignore[union-attr]
+        assert uow.plans.get(gone).source == "name: Gone 2\n"  # type: ignore[union-attr]
+        active = uow.plans.active()
+        assert active is not None and (active.plan_id, active.effective) == (kept, date(2027, 1, 4))
+        assert uow.plans.run_count(gone) == 2 and uow.plans.run_count(kept) == 0
+        assert uow.plans.files(gone) == (PlanFile("m.model", "0" * 64, b"\x00\xffbytes"),)
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        uow.plans.delete(gone)
+    with store.unit_of_work() as uow:
+        assert [p.plan_id for p in uow.plans.list()] == [kept]
+        assert uow.runs.list() == []
+        assert uow.plans.run_count(gone) == 0 and uow.plans.files(gone) == ()
+        assert routed  # the routing run stays, with the plan's name
+
+
+def test_activations_roster_and_live_rows_round_trip(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import ActivationStatus, PlanState
+    from territorial.store.repositories import LIVE_TYPES
+
+    day1, day2 = date(2027, 1, 4), date(2027, 2, 1)
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        plan = uow.plans.add("P", "p.yaml", "name: P\n", NOW)
+        first = uow.activations.add(plan, day1, PlanState.DRAFT, NOW, "ann")
+        second = uow.activations.add(plan, day2, PlanState.ARCHIVED, NOW, "ann", skipped_checks=True)
+        uow.activations.mark(first, ActivationStatus.APPLIED, NOW)
+        roster = pl.DataFrame({"territory_id": ["T", "T"], "rep_id": ["r2", "r1"], "position": [0, 1]})
+        uow.roster.start(first, roster, day1)
+        uow.roster.start(second, roster.head(1), day2)
+        live = pl.DataFrame(
+            {
+                "account_id": ["A-2", "A-1", "A-1"],
+                "layer": ["primary", "primary", "security"],
+                "territory_id": ["T", None, "S"],
+                "rep_id": ["r2", None, "r9"],
+                "overlaps": ["", "", "X;Y"],
+                "tie": [False, False, True],
+                "reason": ["kept", "none matched", 'é, "quoted"\nnew line'],
+                "cause": ["plan 1 activated"] * 3,
+                "since": [day1] * 3,
+                "activation_id": [first] * 3,
+            },
+            schema=LIVE_TYPES,
+        )
+        uow.live.replace(live)
+        uow.live.replace(live)  # replaced whole, not added to
+    with store.unit_of_work() as uow:
+        assert [(a.activation_id, a.status) for a in uow.activations.on_day(day1)] == [
+            (first, ActivationStatus.APPLIED)
+        ]
+        assert [a.activation_id for a in uow.activations.due(day2)] == [second]
+        assert uow.activations.due(day1) == []
+        scheduled = uow.activations.scheduled_of(plan)
+        assert scheduled is not None and (scheduled.from_state, scheduled.skipped_checks) == (
+            PlanState.ARCHIVED,
+            True,
+        )
+        assert [a.activation_id for a in uow.activations.history()] == [first, second]
+        assert uow.roster.current().rows() == [("T", "r2", 0)]
+        stored = uow.live.rows().sort("account_id", "layer")
+        assert stored.equals(live.sort("account_id", "layer"))
+        some = uow.live.rows(["rep_id", "account_id"])
+        assert some.columns == ["rep_id", "account_id"]
+        assert sorted(some.rows(), key=str) == sorted([("r2", "A-2"), (None, "A-1"), ("r9", "A-1")], key=str)
+        assert uow.live.of_account("A-1").get_column("layer").to_list() == ["primary", "security"]
+        assert uow.live.reps_in("primary").sort("account_id").rows() == [("A-1", None), ("A-2", "r2")]
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        uow.activations.mark(second, ActivationStatus.CANCELLED)
+    with store.unit_of_work() as uow:
+        assert uow.activations.on_day(day2) == [] and uow.activations.scheduled_of(plan) is None

@@ -8,7 +8,7 @@ import getpass
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -38,6 +38,8 @@ MappingOption = Annotated[
 OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+# A check the user asked for (--strict, a plan's checks) found something.
+CHECK_FAILED = 3
 ACTOR_VARIABLE = "TERRITORIAL_ACTOR"
 # Tests fix the clock, so that what the workspace keeps (and `plan list` shows) is the same each run.
 NOW_VARIABLE = "TERRITORIAL_NOW"
@@ -297,3 +299,11 @@ def context_of(ctx: typer.Context) -> Context:
     except ValueError:
         raise BadInput.at(f"expected a time as YYYY-MM-DDTHH:MM:SS, got {fixed!r}", NOW_VARIABLE) from None
     return Context.admin(actor, now)
+
+
+def day_of(text: str | None, option: str) -> date | None:
+    """A date option (YYYY-MM-DD), or None when it was not given."""
+    try:
+        return date.fromisoformat(text) if text is not None else None
+    except ValueError:
+        raise BadInput.at(f"expected a date as YYYY-MM-DD, got {text!r}", option) from None

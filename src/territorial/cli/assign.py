@@ -9,7 +9,16 @@ import polars as pl
 import typer
 
 from territorial.cli import render
-from territorial.cli.app import MappingOption, app, console, context_of, err, handled, workspace_of
+from territorial.cli.app import (
+    CHECK_FAILED,
+    MappingOption,
+    app,
+    console,
+    context_of,
+    err,
+    handled,
+    workspace_of,
+)
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput
 from territorial.io.output import output_folder, write_table
@@ -22,10 +31,8 @@ from territorial.services.assign import (
     explain_stored,
     validate_files,
 )
+from territorial.services.live_explain import explain_live
 from territorial.services.plans import add_plan, plan_reference
-
-# The exit code of a check the user asked for (--strict) that found something; 2 is bad input.
-CHECK_FAILED = 3
 
 PlanArg = Annotated[Path | None, typer.Argument(help="Plan YAML file (or --plan ID|FILE).")]
 PlanOption = Annotated[
@@ -87,7 +94,7 @@ def assign(
     reference = one_plan(plan, plan_option)
     if accounts is None:
         no_files_without_accounts(reps, mapping)
-        target = plan_reference(reference)
+        target = plan_reference(reference, workspace_of(ctx))
         with stage_bar(err) as progress:
             if isinstance(target, Path):  # its warnings come with the run's, below
                 target = add_plan(workspace_of(ctx), context_of(ctx), target)
@@ -106,7 +113,7 @@ def assign(
         export = f"`territorial export assignments --run {stored.run_id}`"
         err.print(f"stored as run {stored.run_id}; {export} writes it out")
         return
-    workspace = workspace_of(ctx) if isinstance(plan_reference(reference), int) else None
+    workspace = workspace_of(ctx) if isinstance(plan_reference(reference, workspace_of(ctx)), int) else None
     with stage_bar(err) as progress:
         result = assign_files(reference, accounts, reps, progress, mapping, workspace)
         progress(f"Writing {result.assignment.rows.height:,} rows", None)
@@ -148,12 +155,20 @@ def explain(
     """Walk the plan for one account: each rule's result, why, and how the winner was chosen.
 
     Either PLAN --accounts FILE [--reps FILE], or --plan ID (the workspace's accounts and reps), as
-    for `assign`: an inactive rep is not named, and the territory shows as vacant."""
+    for `assign`: an inactive rep is not named, and the territory shows as vacant. With no plan, the
+    workspace's active plan, with the steps of the account's live rows (rules, hold, override, pool)
+    and the cause of each."""
     if (account is None) == (account_name is None):
         raise BadInput.at("give the account to explain with --account ID or --account-name NAME", "--account")
     which = AccountRef(account) if account is not None else AccountRef(str(account_name), by_name=True)
+    if plan is None and plan_option is None and accounts is None and reps is None and mapping is None:
+        with stage_bar(err) as progress:
+            live = explain_live(workspace_of(ctx), which, progress)
+        render.warnings(err, live.warnings)
+        render.explanation(console(), live.explanation)
+        return
     reference = one_plan(plan, plan_option)
-    target = plan_reference(reference)
+    target = plan_reference(reference, workspace_of(ctx))
     if accounts is None:
         no_files_without_accounts(reps, mapping)
         if isinstance(target, Path):
@@ -188,7 +203,9 @@ def validate(
     the accounts that match no primary territory."""
     with stage_bar(err) as progress:
         reference = one_plan(plan, plan_option)
-        workspace = workspace_of(ctx) if isinstance(plan_reference(reference), int) else None
+        workspace = (
+            workspace_of(ctx) if isinstance(plan_reference(reference, workspace_of(ctx)), int) else None
+        )
         result = validate_files(reference, accounts, progress, mapping, workspace)
     render.validation(console(), result)
     if strict and result.unassigned:

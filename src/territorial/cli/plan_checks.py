@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from territorial.cli import render
-from territorial.cli.app import MappingOption, console, err, handled, workspace_of
-from territorial.cli.assign import CHECK_FAILED, no_files_without_accounts
+from territorial.cli.app import CHECK_FAILED, MappingOption, console, err, handled, workspace_of
+from territorial.cli.assign import no_files_without_accounts
 from territorial.cli.plans import plan_app
 from territorial.cli.progress import stage_bar
 from territorial.domain.plan import PRIMARY

@@ -15,6 +15,7 @@ from territorial.domain.explanation import Explanation
 from territorial.domain.plan import PRIMARY
 from territorial.errors import Problem
 from territorial.services.assign import Validation
+from territorial.services.compare import Comparison
 from territorial.services.imports import ImportReport
 from territorial.services.runs import RunShown
 from territorial.services.scoring import PotentialReport, TrainReport
@@ -156,6 +157,10 @@ def explanation(console: Console, result: Explanation) -> None:
     console.print("[bold]Resolution[/bold]")
     for line in result.resolution:
         console.print(f"  {escape(line)}", highlight=False)
+    if result.live:
+        console.print("[bold]Live assignment[/bold]")
+        for line in result.live:
+            console.print(f"  {escape(line)}", highlight=False)
 
 
 def validation(console: Console, result: Validation) -> None:
@@ -197,10 +202,10 @@ def plans(console: Console, frame: pl.DataFrame) -> None:
         console.print("no plans yet; `territorial plan add PLAN.yaml` stores one")
         return
     table = Table(title="Plans")
-    for name in ("plan_id", "name", "file_name", "created_at"):
+    for name in ("plan_id", "name", "file_name", "state", "effective", "created_at"):
         table.add_column(name, overflow="fold")
     for row in frame.iter_rows():
-        table.add_row(*(escape(str(v)) for v in row))
+        table.add_row(*(escape("" if v is None else str(v)) for v in row))
     console.print(table)
 
 
@@ -399,3 +404,65 @@ def potential_training(console: Console, report: PotentialReport, out: Path) -> 
         console.print(f"excluded: {escape(', '.join(report.excluded))}", highlight=False)
     if report.dropped:
         console.print(f"not used (identifier or constant): {escape(', '.join(report.dropped))}")
+
+
+def comparison(console: Console, result: Comparison) -> None:
+    """`plan compare`: the moves by from/to territory and rep, each rep's gains and losses,
+    continuity and balance."""
+    a, b = result.plan_a, result.plan_b
+    console.print(
+        f"[bold]Plan {a} → plan {b}[/bold]: {result.movers.height:,} moving rows "
+        "(an account in a layer whose territory or rep changes)",
+        highlight=False,
+    )
+    if result.moves.height:
+        table = Table(title="Moves")
+        for name in ("layer", "from territory", "from rep", "to territory", "to rep", "accounts"):
+            table.add_column(name, justify="right" if name == "accounts" else "left", overflow="fold")
+        for row in result.moves.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+            table.add_row(
+                row["layer"],
+                *(escape(row[k] or "-") for k in ("from_territory", "from_rep", "to_territory", "to_rep")),
+                f"{row['accounts']:,}",
+            )
+        console.print(table)
+        if result.moves.height > MAX_TERRITORY_ROWS:
+            console.print(f"… {result.moves.height - MAX_TERRITORY_ROWS:,} more moves")
+    if result.reps.height:
+        table = Table(title="Gains and losses by rep")
+        columns = ["layer", "rep", f"accounts in {a}", f"accounts in {b}", "gained", "lost"]
+        columns += ["workload +/-", "potential +/-", "pipeline +/-"]
+        for name in columns:
+            table.add_column(name, justify="left" if name in ("layer", "rep") else "right", overflow="fold")
+        for row in result.reps.head(MAX_TERRITORY_ROWS).iter_rows(named=True):
+            table.add_row(
+                row["layer"],
+                escape(row["rep_id"]),
+                *(f"{row[k]:,}" for k in ("accounts_a", "accounts_b", "gained", "lost")),
+                *(
+                    f"+{row[f + '_gained']:,.0f} / -{row[f + '_lost']:,.0f}"
+                    for f in ("workload", "potential", "pipeline")
+                ),
+            )
+        console.print(table)
+        if result.reps.height > MAX_TERRITORY_ROWS:
+            console.print(f"… {result.reps.height - MAX_TERRITORY_ROWS:,} more reps")
+    continuity = (
+        "n/a (no account has a primary rep in plan {a})"
+        if result.continuity is None
+        else f"{result.continuity:.1%}"
+    )
+    console.print(
+        f"continuity: {continuity} of the accounts with a primary rep keep that rep", highlight=False
+    )
+    for plan_id, balance in ((a, result.balance_a), (b, result.balance_b)):
+        figures = (
+            "no workload"
+            if balance.cv is None or balance.max_over_mean is None
+            else f"CV {balance.cv:.3f}, max/mean {balance.max_over_mean:.3f}"
+        )
+        console.print(
+            f"balance in plan {plan_id}: {figures} over {counted(balance.reps, 'rep')} "
+            f"(workload as plan {b} defines it)",
+            highlight=False,
+        )

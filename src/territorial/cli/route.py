@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from territorial.cli import routing_render
-from territorial.cli.app import MappingOption, console, context_of, err, group, handled, workspace_of
+from territorial.cli.app import (
+    MappingOption,
+    console,
+    context_of,
+    day_of,
+    err,
+    group,
+    handled,
+    workspace_of,
+)
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import warnings
 from territorial.errors import BadInput
@@ -24,13 +32,6 @@ route_app = group(
     "`route explain` and `route fairness` read the audit.",
     default_command=True,
 )
-
-
-def _day(text: str | None, option: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text is not None else None
-    except ValueError:
-        raise BadInput.at(f"expected a date as YYYY-MM-DD, got {text!r}", option) from None
 
 
 @route_app.command("batch")
@@ -76,15 +77,15 @@ def route_batch(
 
     Writes lead_id, decision, rep_id, territory_id, matched_account_id, score, reason (then relevance,
     product and queue); every decision is stored with its path for `territorial route explain`."""
-    day, first = _day(on, "--date"), _day(since, "--since")
+    day, first = day_of(on, "--date"), day_of(since, "--since")
     if plan is None:
         raise BadInput.at("give the plan to route by with --plan FILE or --plan ID", "--plan")
     if (leads is None) == (not from_workspace):
         raise BadInput.at("give either a LEADS file or --workspace for the imported leads", "--workspace")
     if first is not None and not from_workspace:
         raise BadInput.at("--since picks among the workspace's leads: give --workspace too", "--since")
-    target = plan_reference(plan)
     workspace = workspace_of(ctx)
+    target = plan_reference(plan, workspace)
     with stage_bar(err) as progress:
         if leads is not None:
             batch = route_leads(
@@ -154,7 +155,7 @@ def route_fairness(
     ] = None,
 ) -> None:
     """Leads and expected value per rep against their weight share of the pool, for a period."""
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = day_of(start, "--from"), day_of(end, "--to")
     if first is not None and last is not None and first > last:
         # The period would be empty, and an empty table reads as "no leads were routed".
         raise BadInput.at(f"--from {first} is later than --to {last}; no day lies between them", "--from")

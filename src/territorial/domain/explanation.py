@@ -31,3 +31,6 @@ class Explanation:
     visits: list[Visit]
     answers: dict[str, LayerAnswer]
     resolution: list[str]
+    # On the workspace with a plan active: each layer's steps (rules, hold, override, pool) in
+    # order, and the live row with its cause.
+    live: list[str] = field(default_factory=list)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from territorial.domain.lifecycle import PlanState
+
 
 @dataclass(frozen=True)
 class StoredPlan:
@@ -16,6 +18,8 @@ class StoredPlan:
     source: str
     created_at: datetime
     actor: str | None = None  # who stored it
+    state: PlanState = PlanState.DRAFT
+    effective: date | None = None  # the day it took or takes effect (scheduled, active, archived)
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,12 @@ class StoredRunInfo:
     unassigned: int
     ties: int
     actor: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A file a stored plan references, kept with it: its path as the plan writes it, and content."""
+
+    path: str
+    sha256: str
+    content: bytes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import polars as pl
 
@@ -17,8 +19,16 @@ from territorial.engine.reasons import rep_reason, territory_reason
 from territorial.engine.records import evaluation_frame
 
 
-def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null_workload: int) -> Assignment:
-    """Assign every account. `workload` is each account's workload (NULLs already counted as 0)."""
+def assign(
+    compiled: CompiledPlan,
+    book: AccountBook,
+    workload: np.ndarray,
+    null_workload: int,
+    layer_owners: Mapping[str, pl.Series] | None = None,
+) -> Assignment:
+    """Assign every account. `workload` is each account's workload (NULLs already counted as 0).
+    A pool keeps an account's owner: its `owner_id`, or in a layer of `layer_owners` that layer's
+    owner of each account (a series in the book's row order; engine.live gives the live reps)."""
     plan = compiled.plan
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
     membership = evaluate_membership(compiled, frame)
@@ -41,7 +51,8 @@ def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null
     row = table.get_column("_row").to_numpy()
     territory = table.get_column("_t").to_numpy()
     reps = [t.reps for t in plan.territories]
-    rep_id, how = choose_reps(territory, row, id_rank, owners, workload, reps)
+    entry_owners = _owners_of_entries(plan.layers, table, row, owners, layer_owners or {})
+    rep_id, how = choose_reps(territory, row, id_rank, entry_owners, workload, reps)
     null_flag = membership.skipped_on_null[row] & (territory < 0)
     table = table.with_columns(rep_id, pl.Series("_how", how), pl.Series("_null", null_flag))
     texts, row_key = _texts(compiled, table)
@@ -71,6 +82,27 @@ def assign(compiled: CompiledPlan, book: AccountBook, workload: np.ndarray, null
         reason_index=row_key[order],
         reason_texts=texts.get_column("reason"),
     )
+
+
+def _owners_of_entries(
+    layers: list[str],
+    table: pl.DataFrame,
+    row: np.ndarray,
+    owners: pl.Series | None,
+    layer_owners: Mapping[str, pl.Series],
+) -> pl.Series | None:
+    """Each entry's owner: its layer's owner when `layer_owners` has the layer, else the account's."""
+    if owners is None and not layer_owners:
+        return None
+    base = (
+        owners.gather(row) if owners is not None else pl.repeat(None, row.size, dtype=pl.String, eager=True)
+    )
+    layer = table.get_column("_layer").to_numpy()
+    for name, series in layer_owners.items():
+        if name in layers:
+            mask = pl.Series(layer == layers.index(name))
+            base = series.cast(pl.String).gather(row).zip_with(mask, base)
+    return base
 
 
 def _winners(

@@ -32,9 +32,9 @@ def choose_reps(
 ) -> tuple[pl.Series, np.ndarray]:
     """The rep of each row, and how it was chosen.
 
-    `territory` holds each entry's winning territory index (-1 for none) and `rows` its account's
-    row; `id_rank` (each account's position in account_id order), `owners` and `workload` are
-    per account.
+    `territory` holds each entry's winning territory index (-1 for none), `rows` its account's row
+    and `owners` its owner; `id_rank` (each account's position in account_id order) and `workload`
+    are per account.
     """
     how = np.full(territory.size, RepChoice.UNASSIGNED, np.int8)
     sizes = np.array([len(r) for r in reps] + [0], np.int64)[territory]  # -1 indexes the sentinel 0
@@ -67,7 +67,7 @@ def _share_pools(
             "pos": pooled,
             "t": territory[pooled],
             "id": id_rank[accounts],
-            "owner": owners.gather(accounts)
+            "owner": owners.gather(pooled)
             if owners is not None
             else pl.repeat(None, accounts.size, dtype=pl.String, eager=True),
             "w": workload[accounts],

@@ -31,7 +31,7 @@ from territorial.progress import Progress, silent
 from territorial.services.context import Context
 from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
-from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import active_reps, load_accounts, open_pipeline
 
 
@@ -370,9 +370,15 @@ def load_stored(
     """A stored plan checked against the workspace's accounts, with the workspace's reps applied as
     a reps file would be: every plan rep must exist, inactive ones leave their territories."""
     with workspace.unit_of_work() as uow:
-        progress(f"Reading plan {plan_id}", None)
-        plan = stored_plan(uow, plan_id)
-    return load_workspace_book(workspace, plan, progress)
+        return stored_in(uow, plan_id, progress)
+
+
+def stored_in(
+    uow: UnitOfWork, plan_id: int, progress: Progress = silent
+) -> tuple[Plan, AccountBook, list[Problem]]:
+    """`load_stored` inside a unit of work that is already open (an activation reads and writes in one)."""
+    progress(f"Reading plan {plan_id}", None)
+    return _book_in(uow, stored_plan(uow, plan_id), progress)
 
 
 def load_workspace_book(
@@ -380,9 +386,13 @@ def load_workspace_book(
 ) -> tuple[Plan, AccountBook, list[Problem]]:
     """load_stored for a plan already read (a stored plan, or a plan file)."""
     with workspace.unit_of_work() as uow:
-        progress("Reading the workspace's accounts", None)
-        book = load_accounts(uow, plan.fields, plan.null_words)
-        reps = active_reps(uow)
+        return _book_in(uow, plan, progress)
+
+
+def _book_in(uow: UnitOfWork, plan: Plan, progress: Progress) -> tuple[Plan, AccountBook, list[Problem]]:
+    progress("Reading the workspace's accounts", None)
+    book = load_accounts(uow, plan.fields, plan.null_words)
+    reps = active_reps(uow)
     warnings = check_plan(plan, book.schema, book.field_names)
     if reps is not None:
         plan, rep_warnings = apply_reps(plan, reps, "the workspace's reps")
@@ -442,7 +452,7 @@ def assign_plan(
     plan, book, warnings = load_stored(workspace, plan_id, progress)
     with workspace.unit_of_work() as uow:
         pipeline = open_pipeline(uow)
-    # A stored plan has no folder of its own: a potential model file is found from here.
+    # A stored plan names its kept files by their full path; a file it could not keep is found from here.
     result = assign_book(plan, book, Path.cwd(), warnings, progress, pipeline)
     progress(f"Storing {result.rows.height:,} results", None)
     rows = result.rows.select(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from territorial.domain.lifecycle import ACTIVE_REFERENCE
 from territorial.domain.plan import Plan
 from territorial.domain.stored import StoredPlan
 from territorial.engine.checks import check_plan
@@ -16,6 +17,7 @@ from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.io.yaml_tree import read_yaml_text
 from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep, with_kept_files
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import account_fields
 
@@ -27,13 +29,16 @@ class ResolvedPlan:
     folder: Path  # where the plan's own files (models, catalogues) are found
 
 
-def plan_reference(text: str | int | Path) -> int | Path:
-    """A plan reference: digits name a stored plan's id, anything else a plan file. A file whose
-    name is all digits must be written with its folder (./2027), or it would be read as an id; a
-    folder of that name (a year's folder) is no plan file and does not count."""
+def plan_reference(text: str | int | Path, workspace: WorkspaceStore | None = None) -> int | Path:
+    """A plan reference: digits name a stored plan's id, `active` the workspace's active plan (found
+    in `workspace`), anything else a plan file. A file named `active`, or whose name is all digits,
+    must be written with its folder (./active, ./2027); a folder named with digits (a year's folder)
+    is no plan file and does not count."""
     if isinstance(text, int | Path):
         return text
     value = text.strip()
+    if value == ACTIVE_REFERENCE:
+        return active_plan_id(workspace)
     if not (value.isascii() and value.isdigit()):
         return Path(value)
     if os.path.isfile(value):  # False, not an error, for a name too long to be a file
@@ -48,7 +53,7 @@ def plan_reference(text: str | int | Path) -> int | Path:
 def resolve_plan(workspace: WorkspaceStore | None, reference: str | int | Path) -> ResolvedPlan:
     """The plan a reference names. A stored plan needs the workspace; its files are found from the
     working directory, a plan file's beside it."""
-    found = plan_reference(reference)
+    found = plan_reference(reference, workspace)
     if isinstance(found, Path):
         return ResolvedPlan(load_plan(found), None, found.resolve().parent)
     if workspace is None:
@@ -57,18 +62,49 @@ def resolve_plan(workspace: WorkspaceStore | None, reference: str | int | Path) 
         return ResolvedPlan(stored_plan(uow, found), found, Path.cwd())
 
 
+def active_plan_id(workspace: WorkspaceStore | None) -> int:
+    """The id of the workspace's active plan (the reference `active`)."""
+    if workspace is None:
+        raise BadInput.at("`active` names the workspace's active plan: it needs the workspace", "--plan")
+    with workspace.unit_of_work() as uow:
+        found = uow.plans.active()
+    if found is None:
+        raise BadInput.at(
+            "no plan is active yet; `territorial plan activate ID` makes one active "
+            "(a plan file named active is written ./active)",
+            "--plan",
+        )
+    return found.plan_id
+
+
 def stored_plan(uow: UnitOfWork, plan_id: int) -> Plan:
     stored = uow.plans.get(plan_id)
     if stored is None:
         raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "--plan")
-    return parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+    plan = parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+    return with_kept_files(plan, uow.plans.files(plan_id))
 
 
 def add_plan(
     workspace: WorkspaceStore, ctx: Context, path: str | Path, warnings: list[Problem] | None = None
 ) -> int:
-    """Store a plan's YAML verbatim and return its id. It must parse and, once the workspace has
-    accounts, fit their fields (as `assign --plan` will need); its warnings go to `warnings`."""
+    """Store a plan's YAML verbatim, as a draft, and return its id. It must parse and, once the
+    workspace has accounts, fit their fields (as `assign --plan` will need); its warnings go to
+    `warnings`."""
+    plan, source = plan_to_store(workspace, path, warnings)
+    files, missing = files_to_keep(plan, Path(path).resolve().parent)
+    if warnings is not None:
+        warnings += missing
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        plan_id = uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+        uow.plans.keep_files(plan_id, files)
+        return plan_id
+
+
+def plan_to_store(
+    workspace: WorkspaceStore, path: str | Path, warnings: list[Problem] | None = None
+) -> tuple[Plan, str]:
+    """A plan file read and checked for storing (`plan add`, `plan update`), and its YAML verbatim."""
     source = read_yaml_text(path, "plan file")  # UTF-16 stored as the text it holds
     plan = parse_plan(source, str(path))
     with workspace.unit_of_work() as uow:
@@ -77,16 +113,28 @@ def add_plan(
         found = check_plan(plan, fields)
         if warnings is not None:
             warnings += found
-    with workspace.unit_of_work(write=True, lock="plans") as uow:
-        return uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
+    return plan, source
+
+
+def stored_plan_id(workspace: WorkspaceStore, text: str, option: str = "PLAN_ID") -> int:
+    """The stored plan a command's argument names: its id, or `active`."""
+    found = plan_reference(text, workspace)
+    if isinstance(found, Path):
+        raise BadInput.at(f"expected a stored plan's id or `active`, got {text!r}", option)
+    return found
 
 
 def show_plan(workspace: WorkspaceStore, plan_id: int) -> StoredPlan:
     """A stored plan with its YAML as it was stored."""
     with workspace.unit_of_work() as uow:
-        stored = uow.plans.get(plan_id)
+        return plan_in(uow, plan_id)
+
+
+def plan_in(uow: UnitOfWork, plan_id: int, option: str = "PLAN_ID") -> StoredPlan:
+    """A stored plan as stored (state, YAML), or an error naming the argument."""
+    stored = uow.plans.get(plan_id)
     if stored is None:
-        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "PLAN_ID")
+        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", option)
     return stored
 
 
@@ -94,7 +142,14 @@ def list_plans(workspace: WorkspaceStore) -> pl.DataFrame:
     with workspace.unit_of_work() as uow:
         plans = uow.plans.list()
     return pl.DataFrame(
-        [(p.plan_id, p.name, p.file_name, p.created_at) for p in plans],
-        schema={"plan_id": pl.Int64, "name": pl.String, "file_name": pl.String, "created_at": pl.Datetime},
+        [(p.plan_id, p.name, p.file_name, p.state.value, p.effective, p.created_at) for p in plans],
+        schema={
+            "plan_id": pl.Int64,
+            "name": pl.String,
+            "file_name": pl.String,
+            "state": pl.String,
+            "effective": pl.Date,
+            "created_at": pl.Datetime,
+        },
         orient="row",
     )

@@ -101,7 +101,7 @@ def open_router(
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models.
     With `mapping`, a reps file is read as `import reps` reads it."""
-    plan = plan_reference(plan)
+    plan = plan_reference(plan, workspace)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
             progress(f"Reading plan {plan}", None)
@@ -173,7 +173,8 @@ def _source(reps_path: str | Path | None) -> str:
 
 
 def _resolve(path: str, base: Path, plan: Plan, key: str) -> Path:
-    """A file the plan names, relative to the plan file (or the working directory for a stored plan)."""
+    """A file the plan names, relative to the plan file (a stored plan names its kept copies, or for
+    a file it could not keep, a path relative to the working directory)."""
     resolved = Path(path) if Path(path).is_absolute() else base / path
     if not resolved.exists():
         line = plan.routing.line_of(key)

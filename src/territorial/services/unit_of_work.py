@@ -8,7 +8,17 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, Reps, RoutingAudit
+from territorial.store.repositories import (
+    Activations,
+    AssignmentRuns,
+    Imports,
+    LiveAssignments,
+    Plans,
+    Records,
+    Reps,
+    Roster,
+    RoutingAudit,
+)
 
 
 class UnitOfWork(Protocol):
@@ -20,6 +30,9 @@ class UnitOfWork(Protocol):
     imports: Imports
     runs: AssignmentRuns
     routing: RoutingAudit
+    activations: Activations
+    roster: Roster
+    live: LiveAssignments
 
 
 class WorkspaceStore(Protocol):

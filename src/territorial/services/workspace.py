@@ -8,8 +8,8 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
-from territorial.domain.fields import DEFAULT_NULLS, FieldType, NullWords
-from territorial.domain.plan import Plan
+from territorial.domain.fields import ACCOUNT_ID, DEFAULT_NULLS, OWNER_ID, FieldType, NullWords
+from territorial.domain.plan import PRIMARY, Plan
 from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
 from territorial.io.tables import RawTable
@@ -25,9 +25,11 @@ def load_accounts(
     uow: UnitOfWork, declared: dict[str, FieldType], null_words: NullWords = DEFAULT_NULLS
 ) -> AccountBook:
     """The workspace's active accounts as an account book: core fields typed, custom fields
-    typed as an accounts file's columns would be, with the plan's null words read as empty."""
+    typed as an accounts file's columns would be, with the plan's null words read as empty. While a
+    plan is active, an account's owner_id is its primary-layer live rep (the CRM's owner_id only
+    seeds the first activation)."""
     schema = {name: POLARS_TYPES[ftype] for name, ftype in ACCOUNTS.fields.items()}
-    frame = uow.records.read(Entity.ACCOUNTS, schema, active_only=True)
+    frame = _live_owners(uow, uow.records.read(Entity.ACCOUNTS, schema, active_only=True))
     core = {name: ftype for name, ftype in ACCOUNTS.fields.items()}
     return type_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
@@ -77,6 +79,19 @@ def account_fields(uow: UnitOfWork, plan: Plan) -> tuple[int, dict[str, FieldTyp
 def _typed(frame: pl.DataFrame, types: dict[str, FieldType], plan: Plan) -> dict[str, FieldType]:
     raw = RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns)
     return type_accounts(raw, types, null_words=plan.null_words).schema
+
+
+def _live_owners(uow: UnitOfWork, frame: pl.DataFrame) -> pl.DataFrame:
+    """Accounts whose owner is their primary live rep; those with no live row yet (imported since
+    the activation) keep the CRM's owner_id until they are placed."""
+    if uow.plans.active() is None:
+        return frame
+    live = uow.live.reps_in(PRIMARY).select(
+        ACCOUNT_ID, pl.col("rep_id").alias("_live_rep"), pl.lit(True).alias("_live")
+    )
+    joined = frame.join(live, on=ACCOUNT_ID, how="left", maintain_order="left")
+    owner = pl.when(pl.col("_live")).then(pl.col("_live_rep")).otherwise(pl.col(OWNER_ID))
+    return joined.with_columns(owner.alias(OWNER_ID)).drop("_live_rep", "_live")
 
 
 def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:

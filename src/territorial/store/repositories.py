@@ -12,8 +12,16 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
+from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.reps import Rep, reps_from_records
-from territorial.domain.stored import EarlierLead, ImportCounts, StoredDecision, StoredPlan, StoredRunInfo
+from territorial.domain.stored import (
+    EarlierLead,
+    ImportCounts,
+    PlanFile,
+    StoredDecision,
+    StoredPlan,
+    StoredRunInfo,
+)
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
@@ -40,6 +48,7 @@ class Plans(Repository):
     def add(
         self, name: str, file_name: str, source: str, created_at: datetime, actor: str | None = None
     ) -> int:
+        """A new draft."""
         result = self._writing().execute(
             insert(tables.plans)
             .values(name=name, file_name=file_name, source=source, created_at=created_at, actor=actor)
@@ -51,11 +60,84 @@ class Plans(Repository):
         if not 0 <= plan_id <= LARGEST_ID:
             return None
         row = self.connection.execute(select(tables.plans).where(tables.plans.c.plan_id == plan_id)).first()
-        return None if row is None else StoredPlan(**row._mapping)
+        return None if row is None else _stored_plan(dict(row._mapping))
 
     def list(self) -> list[StoredPlan]:
         rows = self.connection.execute(select(tables.plans).order_by(tables.plans.c.plan_id)).all()
-        return [StoredPlan(**row._mapping) for row in rows]
+        return [_stored_plan(dict(row._mapping)) for row in rows]
+
+    def active(self) -> StoredPlan | None:
+        """The plan the live assignment follows, if any."""
+        plans = tables.plans
+        row = self.connection.execute(select(plans).where(plans.c.state == PlanState.ACTIVE.value)).first()
+        return None if row is None else _stored_plan(dict(row._mapping))
+
+    def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
+        plans = tables.plans
+        self._writing().execute(
+            update(plans)
+            .where(plans.c.plan_id == plan_id)
+            .values(name=name, file_name=file_name, source=source)
+        )
+
+    def set_state(self, plan_id: int, state: PlanState, effective: date | None) -> None:
+        plans = tables.plans
+        self._writing().execute(
+            update(plans).where(plans.c.plan_id == plan_id).values(state=state.value, effective=effective)
+        )
+
+    def keep_files(self, plan_id: int, files: Sequence[PlanFile]) -> None:
+        """The files the plan references, in place of those kept before."""
+        connection = self._writing()
+        kept = tables.plan_files
+        connection.execute(delete(kept).where(kept.c.plan_id == plan_id))
+        if files:
+            connection.execute(
+                insert(kept),
+                [
+                    {"plan_id": plan_id, "path": f.path, "sha256": f.sha256, "content": f.content}
+                    for f in files
+                ],
+            )
+
+    def files(self, plan_id: int) -> tuple[PlanFile, ...]:
+        """The files kept with the plan, by path."""
+        kept = tables.plan_files
+        rows = self.connection.execute(
+            select(kept.c.path, kept.c.sha256, kept.c.content)
+            .where(kept.c.plan_id == plan_id)
+            .order_by(kept.c.path)
+        ).all()
+        return tuple(PlanFile(row.path, row.sha256, bytes(row.content)) for row in rows)
+
+    def run_count(self, plan_id: int) -> int:
+        """How many assignment and routing runs name the plan."""
+        runs, routing = tables.assignment_runs, tables.routing_runs
+        assigned = select(func.count()).select_from(runs).where(runs.c.plan_id == plan_id)
+        routed = select(func.count()).select_from(routing).where(routing.c.plan_id == plan_id)
+        return int(
+            self.connection.execute(assigned).scalar_one() + self.connection.execute(routed).scalar_one()
+        )
+
+    def delete(self, plan_id: int) -> None:
+        """The plan and its assignment runs; routing runs keep their decisions and the plan's name
+        (the routing audit is never deleted) and lose only the plan's id."""
+        connection = self._writing()
+        runs = select(tables.assignment_runs.c.run_id).where(tables.assignment_runs.c.plan_id == plan_id)
+        connection.execute(
+            delete(tables.assignment_results).where(tables.assignment_results.c.run_id.in_(runs))
+        )
+        connection.execute(delete(tables.run_reasons).where(tables.run_reasons.c.run_id.in_(runs)))
+        connection.execute(delete(tables.assignment_runs).where(tables.assignment_runs.c.plan_id == plan_id))
+        routing = tables.routing_runs
+        connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))
+        connection.execute(delete(tables.activations).where(tables.activations.c.plan_id == plan_id))
+        connection.execute(delete(tables.plan_files).where(tables.plan_files.c.plan_id == plan_id))
+        connection.execute(delete(tables.plans).where(tables.plans.c.plan_id == plan_id))
+
+
+def _stored_plan(row: Mapping[str, Any]) -> StoredPlan:
+    return StoredPlan(**{**row, "state": PlanState(row["state"])})
 
 
 class Records(Repository):
@@ -586,3 +668,176 @@ def _pooled(start: date | None, end: date | None, route_run_id: int | None) -> l
     if route_run_id is not None:
         conditions.append(decisions.c.route_run_id == route_run_id)
     return conditions
+
+
+class Activations(Repository):
+    """Requests to make a plan active on a day, and what became of them."""
+
+    def add(
+        self,
+        plan_id: int,
+        effective: date,
+        from_state: PlanState,
+        requested_at: datetime,
+        actor: str | None = None,
+        skipped_checks: bool = False,
+    ) -> int:
+        """A scheduled activation."""
+        result = self._writing().execute(
+            insert(tables.activations)
+            .values(
+                plan_id=plan_id,
+                effective=effective,
+                status=ActivationStatus.SCHEDULED.value,
+                from_state=from_state.value,
+                requested_at=requested_at,
+                skipped_checks=skipped_checks,
+                actor=actor,
+            )
+            .returning(tables.activations.c.activation_id)
+        )
+        return int(result.scalar_one())
+
+    def mark(self, activation_id: int, status: ActivationStatus, applied_at: datetime | None = None) -> None:
+        activations = tables.activations
+        self._writing().execute(
+            update(activations)
+            .where(activations.c.activation_id == activation_id)
+            .values(status=status.value, applied_at=applied_at)
+        )
+
+    def history(self) -> list[StoredActivation]:
+        """Every activation, oldest request first."""
+        activations = tables.activations
+        rows = self.connection.execute(select(activations).order_by(activations.c.activation_id)).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def on_day(self, effective: date) -> list[StoredActivation]:
+        """The scheduled or applied activations of a day."""
+        activations = tables.activations
+        rows = self.connection.execute(
+            select(activations)
+            .where(
+                activations.c.effective == effective,
+                activations.c.status != ActivationStatus.CANCELLED.value,
+            )
+            .order_by(activations.c.activation_id)
+        ).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def due(self, today: date) -> list[StoredActivation]:
+        """The scheduled activations whose day has come, in date order."""
+        activations = tables.activations
+        rows = self.connection.execute(
+            select(activations)
+            .where(activations.c.status == ActivationStatus.SCHEDULED.value, activations.c.effective <= today)
+            .order_by(activations.c.effective, activations.c.activation_id)
+        ).all()
+        return [_activation(dict(row._mapping)) for row in rows]
+
+    def scheduled_of(self, plan_id: int) -> StoredActivation | None:
+        activations = tables.activations
+        row = self.connection.execute(
+            select(activations).where(
+                activations.c.plan_id == plan_id, activations.c.status == ActivationStatus.SCHEDULED.value
+            )
+        ).first()
+        return None if row is None else _activation(dict(row._mapping))
+
+
+def _activation(row: Mapping[str, Any]) -> StoredActivation:
+    return StoredActivation(
+        **{**row, "status": ActivationStatus(row["status"]), "from_state": PlanState(row["from_state"])}
+    )
+
+
+# The current roster: who covers each territory, in pool order.
+ROSTER_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "position": pl.Int64()}
+
+
+class Roster(Repository):
+    def current(self) -> pl.DataFrame:
+        """territory_id, rep_id, position of the rows still in force, by territory and position."""
+        rows = read_frame(self.connection, tables.roster, ROSTER_TYPES, "WHERE valid_to IS NULL")
+        return rows.sort("territory_id", "position")
+
+    def start(self, activation_id: int, rows: pl.DataFrame, valid_from: date) -> None:
+        """A new roster (ROSTER_TYPES columns) from `valid_from`: the rows in force end that day."""
+        connection = self._writing()
+        roster = tables.roster
+        connection.execute(update(roster).where(roster.c.valid_to.is_(None)).values(valid_to=valid_from))
+        insert_frame(
+            connection,
+            roster,
+            rows.select(
+                pl.lit(activation_id, pl.Int64).alias("activation_id"),
+                *ROSTER_TYPES,
+                pl.lit(valid_from, pl.Date).alias("valid_from"),
+            ),
+        )
+
+
+# A live row as stored (engine.live.LIVE_COLUMNS, with the activation that wrote it).
+LIVE_TYPES = {
+    "account_id": pl.String(),
+    "layer": pl.String(),
+    "territory_id": pl.String(),
+    "rep_id": pl.String(),
+    "overlaps": pl.String(),
+    "tie": pl.Boolean(),
+    "reason": pl.String(),
+    "cause": pl.String(),
+    "since": pl.Date(),
+    "activation_id": pl.Int64(),
+}
+
+
+class LiveAssignments(Repository):
+    """The live rows, their reasons kept once each in live_reasons and given back as text."""
+
+    def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every live row, in no particular order: the LIVE_TYPES `columns` (default all). Reading
+        only those needed saves time on a million rows."""
+        wanted = list(columns or LIVE_TYPES)
+        types = {name: LIVE_TYPES[name] for name in wanted if name != "reason"}
+        if "reason" not in wanted:
+            return read_frame(self.connection, tables.live_assignments, types)
+        frame = read_frame(self.connection, tables.live_assignments, {**types, "reason_id": pl.Int64()})
+        return frame.join(self._reasons(), on="reason_id", how="left").select(wanted)
+
+    def _reasons(self) -> pl.DataFrame:
+        types: dict[str, pl.DataType] = {"reason_id": pl.Int64(), "text": pl.String()}
+        return read_frame(self.connection, tables.live_reasons, types).rename({"text": "reason"})
+
+    def reps_in(self, layer: str) -> pl.DataFrame:
+        """account_id, rep_id of every live row of a layer."""
+        # In bulk (COPY on PostgreSQL): read for every workspace account book once a plan is active.
+        quoted = layer.replace("'", "''")
+        types: dict[str, pl.DataType] = {"account_id": pl.String(), "rep_id": pl.String()}
+        return read_frame(self.connection, tables.live_assignments, types, f"WHERE layer = '{quoted}'")
+
+    def of_account(self, account_id: str) -> pl.DataFrame:
+        """One account's live rows (LIVE_TYPES), by layer."""
+        live, reasons = tables.live_assignments, tables.live_reasons
+        rows = self.connection.execute(
+            select(*(reasons.c.text if name == "reason" else live.c[name] for name in LIVE_TYPES))
+            .join(reasons, reasons.c.reason_id == live.c.reason_id)
+            .where(live.c.account_id == account_id)
+            .order_by(live.c.layer)
+        ).all()
+        return pl.DataFrame(rows, schema=LIVE_TYPES, orient="row")
+
+    def replace(self, rows: pl.DataFrame) -> None:
+        """The whole live assignment, in place of the one stored (LIVE_TYPES columns)."""
+        connection = self._writing()
+        connection.execute(delete(tables.live_assignments))
+        connection.execute(delete(tables.live_reasons))
+        texts = rows.get_column("reason").unique(maintain_order=True)  # first seen first: the same each run
+        reasons = pl.DataFrame({"text": texts}).with_row_index("reason_id").cast({"reason_id": pl.Int64})
+        insert_frame(connection, tables.live_reasons, reasons)
+        stored = rows.join(reasons, left_on="reason", right_on="text", how="left", maintain_order="left")
+        insert_frame(
+            connection,
+            tables.live_assignments,
+            stored.select(*(("reason_id" if name == "reason" else name) for name in LIVE_TYPES)),
+        )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -110,6 +111,9 @@ plans = Table(
     Column("source", Text, nullable=False),  # the YAML, verbatim
     Column("created_at", DateTime, nullable=False),
     Column("actor", String(255), nullable=True),  # who stored it
+    # draft, scheduled, active or archived (domain.lifecycle.PlanState); stored plans began as drafts.
+    Column("state", String(16), nullable=False, server_default="draft"),
+    Column("effective", Date, nullable=True),  # the day it took (or takes) effect, when scheduled or later
 )
 
 assignment_runs = Table(
@@ -209,4 +213,76 @@ routing_pools = Table(
     Column("territory_id", String(255), primary_key=True),
     Column("state", Text, nullable=False),  # JSON of routing.round_robin.PoolState
     Column("updated_at", DateTime, nullable=False),
+)
+
+
+# The files a stored plan references (its potential model, fit model and catalogue), kept with it
+# so that a plan version evaluates the same everywhere; `path` as the plan writes it.
+plan_files = Table(
+    "plan_files",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# Each request to make a plan active on a day: scheduled, then applied (by `plan activate` for today,
+# by `tick` for a later day) or cancelled (`plan unschedule`). At most one scheduled or applied per day.
+activations = Table(
+    "activations",
+    metadata,
+    Column("activation_id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), nullable=False),
+    Column("effective", Date, nullable=False),  # in the workspace's time zone, from 00:00
+    Column("status", String(16), nullable=False),  # scheduled, applied or cancelled
+    Column("from_state", String(16), nullable=False),  # the plan's state before, for unschedule
+    Column("requested_at", DateTime, nullable=False),
+    Column("applied_at", DateTime, nullable=True),
+    Column("skipped_checks", Boolean, nullable=False, server_default="0"),
+    Column("actor", String(255), nullable=True),
+    Index("ix_activations_effective", "effective"),
+)
+
+# Who covers each territory, and from when to when: seeded from the active plan's `reps:` at each
+# activation (position keeps the pool order, which breaks load ties); roster changes end a row
+# (valid_to) and start another, so the history stays readable.
+roster = Table(
+    "roster",
+    metadata,
+    Column("roster_id", Integer, primary_key=True, autoincrement=True),
+    Column("activation_id", Integer, ForeignKey("activations.activation_id"), nullable=True),
+    Column("territory_id", String(255), nullable=False),
+    Column("rep_id", String(255), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),  # None: still in force
+    Index("ix_roster_current", "valid_to", "territory_id"),
+)
+
+# The reasons of the live rows, each text once (written whole with the live rows at activation).
+live_reasons = Table(
+    "live_reasons",
+    metadata,
+    Column("reason_id", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+)
+
+# The live assignment: one row per active account and layer, always equal to engine.live.live(...).
+# Written whole at activation (bulk, like assignment_results: no foreign key check per row), row by
+# row by later changes. `since` is the day the row's territory and rep took effect; `cause` why.
+live_assignments = Table(
+    "live_assignments",
+    metadata,
+    Column("account_id", String(255), primary_key=True),
+    Column("layer", String(64), primary_key=True),
+    Column("territory_id", String(255), nullable=True),
+    Column("rep_id", String(255), nullable=True),
+    Column("overlaps", Text, nullable=False),
+    Column("tie", Boolean, nullable=False),
+    Column("reason_id", Integer, nullable=False),  # live_reasons: a few thousand texts for a million rows
+    Column("cause", Text, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
+    Index("ix_live_assignments_rep", "rep_id"),
 )

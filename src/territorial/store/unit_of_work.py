@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from territorial.store.repositories import AssignmentRuns, Imports, Plans, Records, Reps, RoutingAudit
+from territorial.store.repositories import (
+    Activations,
+    AssignmentRuns,
+    Imports,
+    LiveAssignments,
+    Plans,
+    Records,
+    Reps,
+    Roster,
+    RoutingAudit,
+)
 
 
 class SqlUnitOfWork:
@@ -18,3 +28,6 @@ class SqlUnitOfWork:
         self.imports = Imports(connection, write)
         self.runs = AssignmentRuns(connection, write)
         self.routing = RoutingAudit(connection, write)
+        self.activations = Activations(connection, write)
+        self.roster = Roster(connection, write)
+        self.live = LiveAssignments(connection, write)

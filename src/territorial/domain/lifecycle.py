@@ -1,0 +1,39 @@
+"""A plan's life in the workspace: its states, and the activations that move it from one to the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class PlanState(StrEnum):
+    DRAFT = "draft"  # editable and deletable; what `plan add`, `plan clone` and the migration make
+    SCHEDULED = "scheduled"  # waits for `tick` on its effective day; `plan unschedule` takes it back
+    ACTIVE = "active"  # the one plan the live assignment follows
+    ARCHIVED = "archived"  # was active; kept for ever, and may be activated again
+
+
+class ActivationStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+
+
+# The plan reference that names the workspace's active plan, wherever a plan is given.
+ACTIVE_REFERENCE = "active"
+
+
+@dataclass(frozen=True)
+class StoredActivation:
+    """A request to make a plan active from 00:00 on `effective`, in the workspace's time zone."""
+
+    activation_id: int
+    plan_id: int
+    effective: date
+    status: ActivationStatus
+    from_state: PlanState  # the plan's state before it was scheduled: `plan unschedule` restores it
+    requested_at: datetime
+    applied_at: datetime | None = None
+    skipped_checks: bool = False
+    actor: str | None = None

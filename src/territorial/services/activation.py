@@ -1,0 +1,210 @@
+"""Making a plan active: today at once, or on a later day through `tick`; all or nothing, in one
+transaction that rewrites the live assignment, seeds the roster and archives the previous plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from territorial.domain.book import AccountBook
+from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
+from territorial.domain.plan import Plan
+from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
+from territorial.errors import BadInput, Problem, TerritorialError
+from territorial.progress import Progress, silent
+from territorial.services.assign import account_workload, stored_in
+from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep
+from territorial.services.plans import plan_in
+from territorial.services.settings import load_settings, today
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+
+# The lock every activation, unscheduling and tick takes: one change of the live plan at a time.
+LOCK = "activation"
+
+
+class ChecksFailed(TerritorialError):
+    """The plan's checks failed, so it was not activated (the CLI exits 3)."""
+
+    def __init__(self, plan_id: int, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(f"plan {plan_id} was not activated: {len(failures)} checks failed")
+
+
+def failed_checks(plan: Plan, evaluated: Live) -> list[str]:
+    """The plan's checks (`checks:`, #19 slice 8) on the assignment it would make live: each
+    failure with its figures. The hook activation runs; no check is run before slice 8 lands."""
+    return []
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A stored plan evaluated as activating it would: on the workspace's accounts, owners and reps."""
+
+    plan_id: int
+    plan: Plan
+    book: AccountBook
+    roster: pl.DataFrame  # territory_id, rep_id, position: the plan's reps, as activation seeds them
+    result: Live
+    warnings: list[Problem]
+
+
+def seeded_roster(plan: Plan) -> pl.DataFrame:
+    """The roster an activation seeds: each territory's `reps:`, in pool order."""
+    rows = [(t.id, rep, position) for t in plan.territories for position, rep in enumerate(t.reps)]
+    return pl.DataFrame(
+        rows, schema={"territory_id": pl.String, "rep_id": pl.String, "position": pl.Int64}, orient="row"
+    )
+
+
+def evaluate_for_activation(
+    uow: UnitOfWork, plan_id: int, since: date, progress: Progress = silent
+) -> Evaluated:
+    """What activating the plan now would make live (compare shows it; activation writes it)."""
+    plan, book, warnings = stored_in(uow, plan_id, progress)
+    roster = seeded_roster(plan)
+    pools: dict[str, list[str]] = {}
+    for territory_id, rep_id, _position in roster.iter_rows():
+        pools.setdefault(territory_id, []).append(rep_id)
+    previous = uow.live.rows(PREVIOUS_COLUMNS)
+    workload, null_workload = account_workload(plan, book)
+    progress(f"Evaluating {len(book):,} accounts", None)
+    result = live(
+        book,
+        plan,
+        pools,
+        [],
+        [],
+        previous if uow.plans.active() is not None else None,
+        workload=workload,
+        null_workload=null_workload,
+        cause=f"plan {plan_id} activated",
+        since=since,
+    )
+    return Evaluated(plan_id, plan, book, roster, result, warnings)
+
+
+@dataclass(frozen=True)
+class Activated:
+    """What an activation did, or scheduled."""
+
+    plan_id: int
+    activation_id: int
+    effective: date
+    scheduled: bool  # True: it waits for `tick` on its day
+    archived: int | None = None  # the plan that was active until then
+    accounts: int = 0
+    changed: int = 0  # live rows whose territory or rep this activation set
+    warnings: tuple[Problem, ...] = ()
+
+
+def activate_plan(
+    workspace: WorkspaceStore,
+    ctx: Context,
+    plan_id: int,
+    effective: date | None = None,
+    skip_checks: bool = False,
+    progress: Progress = silent,
+) -> Activated:
+    """Make a draft or archived plan active from 00:00 on `effective` (default today, in the
+    workspace's time zone): today at once, a later day by scheduling it for `tick`. A past day, a
+    day that already has an activation, and a plan scheduled or active already are refused."""
+    now = today(ctx, load_settings())
+    day = effective or now
+    if day < now:
+        raise BadInput.at(f"{day} is past (today is {now}): nothing is back-dated", "--effective")
+    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
+        stored = plan_in(uow, plan_id)
+        if stored.state in (PlanState.ACTIVE, PlanState.SCHEDULED):
+            when = f" for {stored.effective}" if stored.state is PlanState.SCHEDULED else ""
+            raise BadInput.at(f"plan {plan_id} is {stored.state.value}{when} already", "PLAN_ID")
+        taken = uow.activations.on_day(day)
+        if taken:
+            raise BadInput.at(
+                f"plan {taken[0].plan_id} is {taken[0].status.value} on {day}: one activation a day "
+                "(`territorial plan unschedule` frees a scheduled day)",
+                "--effective",
+            )
+        activation_id = uow.activations.add(plan_id, day, stored.state, ctx.now(), ctx.actor, skip_checks)
+        if day > now:
+            uow.plans.set_state(plan_id, PlanState.SCHEDULED, day)
+            return Activated(plan_id, activation_id, day, scheduled=True)
+        activation = StoredActivation(
+            activation_id,
+            plan_id,
+            day,
+            ActivationStatus.SCHEDULED,
+            stored.state,
+            ctx.now(),
+            skipped_checks=skip_checks,
+        )
+        return _apply(uow, ctx, activation, progress)
+
+
+def _apply(uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress: Progress) -> Activated:
+    """The activation carried out inside the caller's transaction: all of it or, on any error, none."""
+    plan_id, day = activation.plan_id, activation.effective
+    evaluated = evaluate_for_activation(uow, plan_id, day, progress)
+    failures = failed_checks(evaluated.plan, evaluated.result)
+    if failures and not activation.skipped_checks:
+        raise ChecksFailed(plan_id, failures)
+    rows = evaluated.result.rows.with_columns(
+        pl.lit(activation.activation_id, pl.Int64).alias("activation_id")
+    )
+    progress(f"Writing {rows.height:,} live rows", None)
+    uow.live.replace(rows)
+    uow.roster.start(activation.activation_id, evaluated.roster, day)
+    previous = uow.plans.active()
+    if previous is not None:
+        uow.plans.set_state(previous.plan_id, PlanState.ARCHIVED, previous.effective)
+    uow.plans.set_state(plan_id, PlanState.ACTIVE, day)
+    if not uow.plans.files(plan_id):  # a plan stored before plans kept their files: keep them now
+        uow.plans.keep_files(plan_id, files_to_keep(evaluated.plan, Path.cwd())[0])
+    uow.activations.mark(activation.activation_id, ActivationStatus.APPLIED, ctx.now())
+    changed = int((rows.get_column("cause") == f"plan {plan_id} activated").sum())
+    return Activated(
+        plan_id,
+        activation.activation_id,
+        day,
+        scheduled=False,
+        archived=None if previous is None else previous.plan_id,
+        accounts=len(evaluated.book),
+        changed=changed,
+        warnings=tuple(evaluated.warnings),
+    )
+
+
+def tick(
+    workspace: WorkspaceStore, ctx: Context, on: date | None = None, progress: Progress = silent
+) -> list[Activated]:
+    """Apply the scheduled activations whose day has come (by `on`, default today), in date order,
+    each in a transaction of its own."""
+    day = on or today(ctx, load_settings())
+    done: list[Activated] = []
+    while True:
+        with workspace.unit_of_work(write=True, lock=LOCK) as uow:
+            due = uow.activations.due(day)
+            if not due:
+                return done
+            done.append(_apply(uow, ctx, due[0], progress))
+
+
+def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:
+    """Cancel a plan's scheduled activation: the plan is what it was before (a draft, or archived).
+    The day it was scheduled for."""
+    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
+        stored = plan_in(uow, plan_id)
+        scheduled = uow.activations.scheduled_of(plan_id)
+        if stored.state is not PlanState.SCHEDULED or scheduled is None:
+            raise BadInput.at(f"plan {plan_id} is {stored.state.value}, not scheduled", "PLAN_ID")
+        uow.activations.mark(scheduled.activation_id, ActivationStatus.CANCELLED)
+        applied = [
+            a.effective
+            for a in uow.activations.history()
+            if a.plan_id == plan_id and a.status is ActivationStatus.APPLIED
+        ]
+        uow.plans.set_state(plan_id, scheduled.from_state, applied[-1] if applied else None)
+    return scheduled.effective

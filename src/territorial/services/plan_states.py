@@ -1,0 +1,66 @@
+"""Plan versions in the workspace: a draft is cloned, updated and deleted; what has been active stays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from territorial.domain.lifecycle import PlanState
+from territorial.domain.stored import StoredPlan
+from territorial.errors import BadInput, Problem
+from territorial.services.context import Context
+from territorial.services.plan_files import files_to_keep
+from territorial.services.plans import plan_in, plan_to_store
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+
+
+def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
+    """A new draft holding the plan's YAML, whatever the plan's state; its id."""
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        stored = plan_in(uow, plan_id)
+        cloned = uow.plans.add(stored.name, stored.file_name, stored.source, ctx.now(), ctx.actor)
+        uow.plans.keep_files(cloned, uow.plans.files(plan_id))
+        return cloned
+
+
+def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
+    stored = plan_in(uow, plan_id)
+    if stored.state is not PlanState.DRAFT:
+        hint = (
+            "`territorial plan unschedule` makes it a draft again"
+            if stored.state is PlanState.SCHEDULED
+            else f"`territorial plan clone {plan_id}` makes a draft of it"
+        )
+        raise BadInput.at(
+            f"plan {plan_id} is {stored.state.value}: only a draft can be {doing}; {hint}", "PLAN_ID"
+        )
+    return stored
+
+
+def update_plan(
+    workspace: WorkspaceStore, plan_id: int, path: str | Path, warnings: list[Problem] | None = None
+) -> None:
+    """A draft's YAML and files replaced by a plan file's, checked as `plan add` checks it."""
+    plan, source = plan_to_store(workspace, path, warnings)
+    files, missing = files_to_keep(plan, Path(path).resolve().parent)
+    if warnings is not None:
+        warnings += missing
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        _draft(uow, plan_id, "updated")
+        uow.plans.replace_source(plan_id, plan.name, Path(path).name, source)
+        uow.plans.keep_files(plan_id, files)
+
+
+def delete_plan(workspace: WorkspaceStore, plan_id: int, with_runs: bool = False) -> int:
+    """A draft deleted; one that has runs only `with_runs` (its assignment runs go with it; routing
+    runs keep their decisions and the plan's name). How many runs named it."""
+    with workspace.unit_of_work(write=True, lock="plans") as uow:
+        _draft(uow, plan_id, "deleted")
+        runs = uow.plans.run_count(plan_id)
+        if runs and not with_runs:
+            raise BadInput.at(
+                f"plan {plan_id} has {runs} run{'s' if runs != 1 else ''}; --with-runs deletes its "
+                "assignment runs too (routing decisions are kept, with the plan's name)",
+                "PLAN_ID",
+            )
+        uow.plans.delete(plan_id)
+    return runs
