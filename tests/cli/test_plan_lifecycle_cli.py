@@ -109,3 +109,26 @@ def test_the_time_zone_setting(folder: Path, monkeypatch: pytest.MonkeyPatch) ->
     (folder / "territorial.toml").write_text('time_zon = "UTC"\n')
     typo = run_cli(folder, "tick")
     assert typo.returncode == 2 and "territorial.toml [time_zon]: unknown setting" in typo.stderr
+
+
+def test_a_plan_whose_checks_fail_is_not_activated_unless_told_to(folder: Path) -> None:
+    # WEST holds 3 of 5 placed accounts' employees (7,500 of 8,160): far over 1.10 of the mean.
+    checked = (folder / "plan.yaml").read_text() + (
+        "checks:\n  - {name: no overloaded territory, over: territory, assert: workload_vs_mean <= 1.10}\n"
+    )
+    (folder / "checked.yaml").write_text(checked)
+    assert run_cli(folder, "plan", "add", "checked.yaml").returncode == 0  # plan 3
+    refused = run_cli(folder, "plan", "activate", "3")
+    assert refused.returncode == 3, refused.stderr
+    assert "plan 3 was not activated: 1 of its checks failed" in refused.stderr
+    assert "FAIL no overloaded territory (over territory, line" in refused.stderr
+    assert "WEST: workload_vs_mean" in refused.stderr
+    assert "│ checked.yaml │ draft" in run_cli(folder, "plan", "list").stdout
+    assert "no plan is active yet" in run_cli(folder, "explain", "--account", "A-4").stderr
+
+    forced = run_cli(folder, "plan", "activate", "3", "--skip-checks")
+    assert forced.returncode == 0, forced.stderr
+    assert (
+        "│ 3       │ Book plan │ checked.yaml │ active │ 2026-03-02 │"
+        in run_cli(folder, "plan", "list").stdout
+    )

@@ -13,15 +13,12 @@ from rich.table import Table
 from territorial.cli import render
 from territorial.cli.app import CHECK_FAILED, MappingOption, console, err, handled, workspace_of
 from territorial.cli.assign import no_files_without_accounts
+from territorial.cli.check_render import failures
 from territorial.cli.plans import plan_app
 from territorial.cli.progress import stage_bar
-from territorial.domain.plan import PRIMARY
-from territorial.domain.plan_checks import BASELINE_FIGURES, COUNTS, CheckOutcome, CheckOver
+from territorial.domain.plan_checks import BASELINE_FIGURES
 from territorial.services.plan_checks import PlanChecked, check_plan_files, check_plan_workspace
 from territorial.services.plans import plan_reference
-
-# Failed rows listed per check; a check failing on every territory of a large plan lists the first.
-MAX_FAILED_ROWS = 20
 
 
 @plan_app.command("check")
@@ -89,35 +86,3 @@ def outcomes_table(out: Console, result: PlanChecked) -> None:
             "pass" if outcome.passed else "[red]FAIL[/red]",
         )
     out.print(table)
-
-
-def failures(out: Console, outcome: CheckOutcome) -> None:
-    """The failed check, its rule as written, and each failed row with the figures the rule reads."""
-    check = outcome.check
-    out.print(
-        f"[red]FAIL[/red] {escape(check.name)} (over {check.over}, line {check.line}): "
-        f"{escape(check.source.text)}",
-        highlight=False,
-    )
-    for row in outcome.failed.head(MAX_FAILED_ROWS).iter_rows(named=True):
-        figures = ", ".join(f"{name} {_figure(name, row[name])}" for name in check.figures)
-        line = f"  {_row_name(check.over, row)}: {figures + ' ' if figures else ''}→ {row['verdict']}"
-        out.print(escape(line), highlight=False)
-    if outcome.failed.height > MAX_FAILED_ROWS:
-        out.print(f"  … and {outcome.failed.height - MAX_FAILED_ROWS:,} more", highlight=False)
-
-
-def _row_name(over: CheckOver, row: dict[str, object]) -> str:
-    if over is CheckOver.PLAN:
-        return "the plan"
-    name = str(row["territory_id"] if over is CheckOver.TERRITORY else row["rep_id"])
-    return name if row["layer"] == PRIMARY else f"{name} ({row['layer']})"
-
-
-def _figure(name: str, value: object) -> str:
-    """A figure as the failure shows it: empty (NULL), a count, or a number without trailing zeros."""
-    if value is None:
-        return "empty"
-    if name in COUNTS:
-        return f"{int(value):,}"  # type: ignore[call-overload]
-    return f"{float(value):,.6f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]

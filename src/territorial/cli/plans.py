@@ -21,6 +21,7 @@ from territorial.cli.app import (
     handled,
     workspace_of,
 )
+from territorial.cli.check_render import failures
 from territorial.errors import Problem
 from territorial.io.output import write_table
 from territorial.services.activation import Activated, ChecksFailed, activate_plan, tick, unschedule_plan
@@ -133,8 +134,8 @@ def plan_activate(
         done = activate_plan(workspace_of(ctx), context_of(ctx), plan_id, day, skip_checks)
     except ChecksFailed as failed:
         err.print(f"[red]{failed}[/red]", highlight=False)
-        for failure in failed.failures:
-            err.print(f"  {failure}", highlight=False, markup=False)
+        for outcome in failed.failures:
+            failures(err, outcome)
         raise typer.Exit(CHECK_FAILED) from None
     _activated(done)
 

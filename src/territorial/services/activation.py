@@ -12,15 +12,18 @@ import polars as pl
 from territorial.domain.book import AccountBook
 from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
 from territorial.domain.plan import Plan
+from territorial.domain.plan_checks import CheckOutcome
 from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
 from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
-from territorial.services.assign import account_workload, stored_in
+from territorial.services.assign import account_workload, stored_in, with_figures
 from territorial.services.context import Context
+from territorial.services.plan_checks import checks_on_workspace
 from territorial.services.plan_files import files_to_keep
 from territorial.services.plans import plan_in
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.workspace import open_pipeline
 
 # The lock every activation, unscheduling and tick takes: one change of the live plan at a time.
 LOCK = "activation"
@@ -29,15 +32,25 @@ LOCK = "activation"
 class ChecksFailed(TerritorialError):
     """The plan's checks failed, so it was not activated (the CLI exits 3)."""
 
-    def __init__(self, plan_id: int, failures: list[str]) -> None:
+    def __init__(self, plan_id: int, failures: list[CheckOutcome]) -> None:
         self.failures = failures
-        super().__init__(f"plan {plan_id} was not activated: {len(failures)} checks failed")
+        super().__init__(
+            f"plan {plan_id} was not activated: {len(failures)} of its checks failed "
+            "(`territorial plan check` shows them; --skip-checks activates anyway, recorded)"
+        )
 
 
-def failed_checks(plan: Plan, evaluated: Live) -> list[str]:
-    """The plan's checks (`checks:`, #19 slice 8) on the assignment it would make live: each
-    failure with its figures. The hook activation runs; no check is run before slice 8 lands."""
-    return []
+def failed_checks(uow: UnitOfWork, evaluated: Evaluated, progress: Progress = silent) -> list[CheckOutcome]:
+    """The plan's checks (`checks:`) that fail on the assignment activating it makes, `moved`
+    against today's owners: what `territorial plan check` shows, before anything is written."""
+    if not evaluated.plan.checks:
+        return []
+    pipeline = open_pipeline(uow)
+    figured = with_figures(
+        evaluated.plan, evaluated.book, evaluated.result.assignment, Path.cwd(), [], progress, pipeline
+    )
+    outcomes = checks_on_workspace(uow, evaluated.plan, evaluated.book, figured, progress)
+    return [outcome for outcome in outcomes if not outcome.passed]
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,7 @@ def _apply(uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress
     """The activation carried out inside the caller's transaction: all of it or, on any error, none."""
     plan_id, day = activation.plan_id, activation.effective
     evaluated = evaluate_for_activation(uow, plan_id, day, progress)
-    failures = failed_checks(evaluated.plan, evaluated.result)
+    failures = [] if activation.skipped_checks else failed_checks(uow, evaluated, progress)
     if failures and not activation.skipped_checks:
         raise ChecksFailed(plan_id, failures)
     rows = evaluated.result.rows.with_columns(

@@ -216,6 +216,20 @@ def assign_book(
     workload, null_workload = account_workload(plan, book)
     progress(f"Assigning {len(book):,} accounts to {len(plan.territories):,} territories", None)
     result = assign(CompiledPlan(plan), book, workload, null_workload)
+    return with_figures(plan, book, result, folder, warnings, progress, pipeline)
+
+
+def with_figures(
+    plan: Plan,
+    book: AccountBook,
+    result: Assignment,
+    folder: Path,
+    warnings: list[Problem],
+    progress: Progress,
+    pipeline: pl.DataFrame | None = None,
+) -> Assignment:
+    """An assignment of `book` with its figures: each territory's and rep's potential and each rep's
+    book (and open pipeline, when given), as assign_book gives them."""
     by_account = None
     if plan.potential is not None:
         progress("Working out each account's potential", None)

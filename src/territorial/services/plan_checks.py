@@ -21,11 +21,12 @@ from territorial.progress import Progress, silent
 from territorial.rules.ast import field_refs
 from territorial.services.assign import assign_book, load_checked, load_workspace_book, with_reps
 from territorial.services.plans import resolve_plan
-from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import open_pipeline
 
-# What `moved` compares with in the workspace until a plan is live: each account's CRM owner.
-OWNERS_BASELINE = "each account's owner_id in the workspace"
+# What `moved` compares with in the workspace: each account's owner, which is its primary live rep
+# once a plan is active (services.workspace.load_accounts), else the CRM's owner_id.
+OWNERS_BASELINE = "each account's owner in the workspace (its live rep while a plan is active)"
 NEEDS_BASELINE = (
     "{name} needs a baseline: give --baseline FILE (an assignments file as `territorial assign "
     "--out` writes it)"
@@ -88,14 +89,30 @@ def check_plan_workspace(
         return PlanChecked(resolved.plan, [], None)
     plan, book, warnings = load_workspace_book(workspace, resolved.plan, progress)
     with workspace.unit_of_work() as uow:
-        pipeline = open_pipeline(uow)
-        capacity = {rep.rep_id: rep.capacity for rep in uow.reps.list()}
-    if pipeline is None:  # no opportunities: every account's open pipeline is 0
-        pipeline = pl.DataFrame(schema={"account_id": pl.String, "value": pl.Float64})
+        pipeline, capacity = _workspace_figures(uow)
     baseline = read_baseline(baseline_path) if baseline_path is not None else _owners(book)
     result = assign_book(plan, book, resolved.folder, warnings, progress, pipeline)
     outcomes = _run(plan, result, capacity, pipeline, baseline, progress)
     return PlanChecked(plan, outcomes, str(baseline_path) if baseline_path else OWNERS_BASELINE, warnings)
+
+
+def checks_on_workspace(
+    uow: UnitOfWork, plan: Plan, book: AccountBook, result: Assignment, progress: Progress = silent
+) -> list[CheckOutcome]:
+    """The plan's checks on an assignment of the workspace's accounts already made (activation's,
+    inside its transaction), `moved` against each account's owner as `book` holds it."""
+    if not plan.checks:
+        return []
+    pipeline, capacity = _workspace_figures(uow)
+    return _run(plan, result, capacity, pipeline, _owners(book), progress)
+
+
+def _workspace_figures(uow: UnitOfWork) -> tuple[pl.DataFrame, dict[str, float]]:
+    """The workspace's open pipeline per account and each rep's capacity, as the checks read them."""
+    pipeline = open_pipeline(uow)
+    if pipeline is None:  # no opportunities: every account's open pipeline is 0
+        pipeline = pl.DataFrame(schema={"account_id": pl.String, "value": pl.Float64})
+    return pipeline, {rep.rep_id: rep.capacity for rep in uow.reps.list()}
 
 
 def _run(
