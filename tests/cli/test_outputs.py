@@ -41,6 +41,25 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(folder: Path, 
     assert ((folder / "accounts.csv").read_bytes(), (folder / "plan.yaml").read_bytes()) == before
 
 
+def test_the_exception_lists_never_overwrite_an_input_or_another_output(folder: Path) -> None:
+    (folder / "exc").mkdir()
+    (folder / "exc" / "unassigned.csv").write_bytes((folder / "accounts.csv").read_bytes())
+    (folder / "exc" / "ties.csv").write_text("keep\n")
+    kept = {name: (folder / "exc" / name).read_bytes() for name in ("unassigned.csv", "ties.csv")}
+    base = ["assign", "plan.yaml", "--exceptions", "exc"]
+    as_input = run_cli(folder, *base, "--accounts", "exc/unassigned.csv", "--out", "o.csv")
+    assert as_input.returncode == 2, as_input.stderr
+    assert "this is an input of the command" in as_input.stderr
+    as_output = run_cli(folder, *base, "--accounts", "accounts.csv", "--summary", "exc/ties.csv")
+    assert as_output.returncode == 2, as_output.stderr
+    assert "two outputs would go to this file" in as_output.stderr
+    assert {name: (folder / "exc" / name).read_bytes() for name in kept} == kept
+    assert not (folder / "o.csv").exists()
+    fresh = run_cli(folder, *base[:2], "--accounts", "accounts.csv", "--exceptions", "new", "--out", "o.csv")
+    assert fresh.returncode == 0, fresh.stderr  # a folder the command makes holds no input
+    assert (folder / "new" / "unassigned.csv").exists()
+
+
 def test_two_outputs_to_one_file_are_refused_before_any_work(folder: Path) -> None:
     args = ["assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "r.csv", "--summary", "r.csv"]
     result = run_cli(folder, *args)

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from territorial.errors import BadInput
 from territorial.io.output import check_writable
+from territorial.services.assign import EXCEPTION_FILES
 from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
@@ -36,6 +37,8 @@ MappingOption = Annotated[
 
 # The parameters that name a file a command writes, in every command.
 OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
+# Folders a command writes named files into, by parameter name: those files are outputs too.
+FOLDER_OUTPUTS = {"exceptions": EXCEPTION_FILES}
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 # A check the user asked for (--strict, a plan's checks) found something.
@@ -262,10 +265,14 @@ def check_outputs(options: dict[str, Any]) -> None:
     any file the command reads (its other path options, and text options naming a file, such as
     `--plan ID|FILE`). One check for every command, so that no command can forget it. A folder a
     command writes into is a parameter named `out_dir`, made by the command itself."""
-    outputs = [options.get(name) for name in OUTPUT_FILES]
+    outputs: list[str | Path | None] = [options.get(name) for name in OUTPUT_FILES]
+    for name, files in FOLDER_OUTPUTS.items():
+        folder = options.get(name)
+        if folder is not None and Path(folder).is_dir():  # a new folder holds no input
+            outputs += [Path(folder) / file for file in files]
     inputs: list[str | Path] = []
     for name, value in options.items():
-        if name in OUTPUT_FILES or name in ("out_dir", "old_out"):
+        if name in OUTPUT_FILES or name in FOLDER_OUTPUTS or name in ("out_dir", "old_out"):
             continue
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, Path) or (isinstance(item, str) and item and os.path.isfile(item)):

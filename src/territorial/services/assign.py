@@ -18,7 +18,7 @@ from territorial.domain.reps import OWNER_NAME, Rep, owners_by_name
 from territorial.engine.assign import assign
 from territorial.engine.checks import check_plan, schema_from_plan
 from territorial.engine.compiled import CompiledPlan
-from territorial.engine.exceptions import exception_lists
+from territorial.engine.exceptions import EXCEPTION_LISTS, exception_lists
 from territorial.engine.explain import explain
 from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
@@ -33,6 +33,9 @@ from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import active_reps, load_accounts, open_pipeline
+
+# The files `assign --exceptions DIR` writes, one per list: checked with its other outputs.
+EXCEPTION_FILES = tuple(f"{name}.csv" for name in EXCEPTION_LISTS)
 
 
 @dataclass
