@@ -68,3 +68,23 @@ def test_a_report_assigned_straight_from_files_keeps_its_owners_by_name(tmp_path
     assert owners["0015g000000AAA1AAA"] == owners["0015g000000AAA3AAA"] == "r1"  # kept by Jane Doe
     without = run_cli(tmp_path, *args[:4], "--mapping", "salesforce")
     assert "3 accounts name their owner but give no owner_id; give --reps" in without.stderr
+
+
+def test_a_hubspot_company_owner_is_a_name_found_among_the_reps(tmp_path: Path) -> None:
+    # Found by a new-user pass: "Company owner" was stored as owner_id although it holds a name, so
+    # pools shared out every account and exports listed owners that do not change.
+    crm = Path(__file__).parents[1] / "data" / "crm"
+    assert run_cli(tmp_path, "init").returncode == 0
+    assert (
+        run_cli(tmp_path, "import", "reps", crm / "hubspot_users_crm.csv", "--mapping", "hubspot").returncode
+        == 0
+    )
+    result = run_cli(
+        tmp_path, "import", "accounts", crm / "hubspot_companies_inc5000.csv", "--mapping", "hubspot"
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "territorial.db") as db:
+        anna = db.execute("SELECT rep_id FROM reps WHERE name = 'Anna Snelling'").fetchone()[0]
+        owner = db.execute("SELECT owner_id FROM accounts WHERE account_id = '5800007919'").fetchone()[0]
+        named = db.execute("SELECT count(*) FROM accounts WHERE owner_id LIKE '% %'").fetchone()[0]
+    assert (owner, named) == (anna, 0)

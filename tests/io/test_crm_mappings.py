@@ -67,9 +67,10 @@ LEAD_FIELDS = [
             "hubspot_companies_inc5000.csv",
             "hubspot",
             ACC,
-            ["account_id", "name", "website", "industry", "employees", "annual_revenue", "owner_id", "city",
-             "state", "postal_code", "country"],
-            ["create_date", "lifecycle_stage", "last_activity_date", "growth_rate"],
+            ["account_id", "name", "website", "industry", "employees", "annual_revenue", "city", "state",
+             "postal_code", "country"],
+            # "Company owner" is a name: owner_name, found among the reps by name (not an owner_id).
+            ["owner_name", "create_date", "lifecycle_stage", "last_activity_date", "growth_rate"],
         ),
         (
             "plain_accounts_crm.csv",
