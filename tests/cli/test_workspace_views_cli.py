@@ -66,5 +66,10 @@ def test_account_find_and_explain_by_name(folder: Path) -> None:
     assert "no active account" in ok(ws(folder, "account", "find", "zzz")).stdout
     explained = ok(ws(folder, "explain", "--plan", "1", "--account-name", "initech llc")).stdout
     assert "Account A-3" in explained and "primary: SOUTH wins. Rep: none (vacant)." in explained
+    # From files too, where only the columns the plan reads are loaded (its rules never read name).
+    from_file = ok(
+        ws(folder, "explain", "plan.yaml", "--accounts", "accounts.csv", "--account-name", "hooli")
+    )
+    assert "Account A-4" in from_file.stdout
     both = ws(folder, "explain", "--plan", "1", "--account", "A-3", "--account-name", "Initech LLC")
     assert both.returncode == 2 and "--account ID or --account-name NAME" in both.stderr

@@ -3,6 +3,7 @@ and a stored plan with the run kept; validating a plan and explaining one accoun
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -62,15 +63,17 @@ def load_checked(
     progress: Progress = silent,
     mapping: str | Path | None = None,
     workspace: WorkspaceStore | None = None,
+    also: Collection[str] = (),
 ) -> Checked:
     """`plan_ref` is a plan file or a stored plan's id (services.plans.plan_reference): a stored
-    plan with an accounts file is a file run, nothing stored."""
+    plan with an accounts file is a file run, nothing stored. Only the columns the plan reads are
+    loaded, and the fields `also` names (`explain --account-name` looks accounts up by name)."""
     progress(f"Reading the plan {plan_ref}", None)
     resolved = resolve_plan(workspace, plan_ref)
     plan = resolved.plan
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
-    needed |= potential_fields(plan, resolved.folder)
+    needed |= potential_fields(plan, resolved.folder) | set(also)
     book = read_accounts(accounts_path, plan.fields, needed, plan.null_words, mapping)
     used_types, _notes = schema_from_plan(plan)
     for key in book.without_values() - set(plan.fields):
@@ -363,9 +366,11 @@ def explain_account(
     """One account of a file (an id, or an AccountRef) walked through a plan file; a reps file
     applies as it does to `assign`, so an inactive rep is not named as the owner of a territory that
     `assign` leaves vacant."""
-    checked = load_checked(plan_path, accounts_path, progress, mapping, workspace)
+    ref = _ref(account)
+    by_name = ("name",) if ref.by_name else ()
+    checked = load_checked(plan_path, accounts_path, progress, mapping, workspace, also=by_name)
     plan, book, warnings = with_reps_file(checked, reps_path, mapping)
-    return AccountExplained(explain(CompiledPlan(plan), _ref(account).record_in(book)), warnings)
+    return AccountExplained(explain(CompiledPlan(plan), ref.record_in(book)), warnings)
 
 
 def explain_stored(
