@@ -743,3 +743,24 @@ def test_thousands_separator_in_a_declared_number_column_of_a_file(tmp_path: Pat
     assert_bad_input(result, "accounts.csv:2", "got '1,500'", "write 1500", "--mapping plain")
     mapped = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--mapping", "plain")
     assert mapped.returncode == 0, mapped.stderr
+
+
+@pytest.mark.parametrize(
+    ("cells", "line", "value"),
+    [(["1500", "900", '"2,500"'], 4, "2,500"), (['"1,500"', "$1200"], 2, "1,500")],
+)
+def test_numbers_written_with_separators_are_advised_a_mapping_not_null_words(
+    tmp_path: Path, cells: list[str], line: int, value: str
+) -> None:
+    # Found by a new-user pass: the advice was to list '2,500' under null_words, which empties a real
+    # value, or (with no plain number in the column) to quote 1000, which compares text.
+    rows = "".join(f"A{i},{cell}\n" for i, cell in enumerate(cells))
+    (tmp_path / "a.csv").write_text("account_id,employees\n" + rows)
+    (tmp_path / "p.yaml").write_text(
+        "name: P\nterritories:\n  - id: BIG\n    rule: employees > 1000\n    reps: [r1]\n"
+    )
+    result = run_cli(tmp_path, "assign", "p.yaml", "--accounts", "a.csv", "--out", "o.csv")
+    assert result.returncode == 2, result.stderr
+    assert f"because of {value!r} on line {line}" in result.stderr
+    assert "give --mapping plain" in result.stderr
+    assert "null_words" not in result.stderr and "single quotes" not in result.stderr

@@ -15,6 +15,9 @@ class FieldType(StrEnum):
 
 # A plain number as data writes it: 12, -3.5, .5, 1e6 (no thousands separators or currency).
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# How a number such as "1,500" or "$1,200" is named when it makes a column text (io.accounts says
+# why a column is text; engine.checks then advises --mapping rather than null_words).
+FORMATTED_NUMBER = "thousands separator or currency sign"
 
 ACCOUNT_ID = "account_id"
 OWNER_ID = "owner_id"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from territorial.domain.fields import ACCOUNT_ID, FieldType
+from territorial.domain.fields import ACCOUNT_ID, FORMATTED_NUMBER, FieldType
 from territorial.domain.plan import Plan, Territory
 from territorial.errors import BadInput, Location, Problem
 from territorial.rules.ast import fields_of, literals_of
@@ -75,6 +75,12 @@ def thousands_in_lists(text: str) -> list[tuple[int, str]]:
 
 def _text_hint(message: str, read_as_text: Mapping[str, str]) -> str:
     for name, reason in read_as_text.items():
+        if message.startswith(f"type mismatch: {name} is a string field but") and FORMATTED_NUMBER in reason:
+            return (
+                f"{name} is compared with a number, but {reason}; give --mapping plain (salesforce or "
+                "hubspot for their exports) to read such numbers as import does, or write them without "
+                "separators or currency signs"
+            )
         if message.startswith(f"type mismatch: {name} is a string field but"):
             return (
                 f"{name} is compared with a number, but {reason}; declare `fields: {{{name}: number}}` "

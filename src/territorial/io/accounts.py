@@ -13,6 +13,7 @@ from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.fields import (
     ACCOUNT_ID,
     DEFAULT_NULLS,
+    FORMATTED_NUMBER,
     NUMBER_TEXT,
     OWNER_ID,
     FieldType,
@@ -164,10 +165,16 @@ def _why_text(values: pl.Series, raw: RawTable, null_words: NullWords) -> str | 
     values = values.set(words, None)
     present = values.drop_nulls()
     numbers = present.str.contains(NUMBER_TEXT)
-    if present.len() == 0 or int(numbers.sum()) * 2 < present.len() or numbers.all():
+    # "1,500" and "$1,200" are numbers to whoever typed them (and to import), text in a file read as it is.
+    numeric = numbers | formatted_numbers(present).is_not_null()
+    if present.len() == 0 or int(numeric.sum()) * 2 < present.len() or numbers.all():
         return None
     row = int((values.is_not_null() & ~values.str.contains(NUMBER_TEXT).fill_null(True)).arg_true()[0])
-    return f"{values.name} was read as text because of {values[row]!r} on {raw.where(row)}"
+    why = f"{values.name} was read as text because of {values[row]!r} on {raw.where(row)}"
+    plain = formatted_numbers(values.slice(row, 1))[0]
+    if plain is not None:
+        return f"{why}, {plain} written with a {FORMATTED_NUMBER}"
+    return why
 
 
 def _with_postal_codes(
