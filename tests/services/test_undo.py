@@ -99,3 +99,14 @@ def test_an_import_is_undone_once(tmp_path: Path) -> None:
     done = undo_import(workspace, CTX, first)
     with pytest.raises(BadInput, match=f"import {first} was undone already, by import {done.import_id}"):
         undo_import(workspace, CTX, first)
+
+
+def test_records_it_created_that_a_later_import_changed_are_named_as_left_active(tmp_path: Path) -> None:
+    # Found by a new-user pass: they were counted among the kept values, so "2 kept" read as values
+    # while two records of the undone import stayed active.
+    workspace = FakeWorkspace()
+    second = _imported(workspace, tmp_path, "a1.csv", "account_id,name,employees\nA1,a,5\nA2,b,10\nA3,c,1\n")
+    _imported(workspace, tmp_path, "a2.csv", "account_id,name,employees\nA2,b,20\nA3,c,2\n")
+    done = undo_import(workspace, CTX, second)
+    assert (done.deactivated, done.kept, done.left_active) == (1, 0, ("A2", "A3"))
+    assert [row[2] for row in _book(workspace)] == [False, True, True]

@@ -220,7 +220,15 @@ def undone(console: Console, done: Undone, undid: int | None) -> None:
     if undid is not None:
         parts.append(f"{done.restored:,} values set back")
         if done.kept:
-            parts.append(f"{done.kept:,} kept as a later import changed them")
+            parts.append(f"{done.kept:,} values kept as a later import changed them")
+        if done.left_active:
+            shown = ", ".join(done.left_active[:10])
+            more = f" and {len(done.left_active) - 10:,} more" if len(done.left_active) > 10 else ""
+            parts.append(
+                f"{len(done.left_active):,} {done.entity.value} it created left active as a later "
+                f"import changed them: {shown}{more} (`territorial deactivate {done.entity.value} "
+                "ID...` takes them out)"
+            )
         if done.custom_kept:
             parts.append(f"{done.custom_kept:,} custom-field changes kept (re-import the earlier file)")
     console.print(f"import {done.import_id} ({what}): " + "; ".join(parts) + "; nothing deleted")

@@ -30,6 +30,9 @@ class Undone:
     kept: int  # values left as they are: a later import changed them since
     custom_kept: int  # custom-field changes not set back (re-import the earlier file for those)
     already_inactive: tuple[str, ...] = ()  # ids a deactivation named that were inactive before it
+    # Records the undone import created that a later import changed: left active (the later import
+    # wants them), and named, since `deactivate` is how to take them out.
+    left_active: tuple[str, ...] = ()
 
 
 def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: list[str]) -> Undone:
@@ -101,8 +104,9 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         entity,
         len(to_deactivate),
         restored,
-        core.height - restorable.height + len(created) - len(to_deactivate),
+        core.height - restorable.height,
         changed.height - core.height,
+        left_active=tuple(sorted(i for i in created if i in later_ids)),
     )
 
 
