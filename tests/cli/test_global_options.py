@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
+from territorial.cli.app import WideWhenPiped
 
 
 def test_version_and_short_help(tmp_path: Path) -> None:
@@ -85,3 +88,15 @@ def test_a_piped_table_is_not_wrapped_and_progress_is_plain_lines(tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert any(reps in line for line in done.stderr.splitlines()), done.stderr  # one line, unwrapped
     assert any(line.strip().endswith("Reading the plan p.yaml…") for line in done.stderr.splitlines())
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error() -> None:
+    # Found by a new-user pass: `plan check ... | head -1` exited 1 with no message, since rich ends
+    # the process with exit 1 when its pipe breaks; our console raises BrokenPipeError, which the
+    # command's handler (cli.app.handled) ends with exit 0, as `assign --out - | head` ends.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w") as closed_pipe:
+        piped = WideWhenPiped(file=closed_pipe)
+        with pytest.raises(BrokenPipeError):
+            piped.print("x" * 200_000)

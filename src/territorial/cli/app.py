@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -62,6 +63,12 @@ class WideWhenPiped(Console):
         return size  # type: ignore[no-any-return]
 
     size = property(_size, Console.size.fset)  # type: ignore[attr-defined]
+
+    def on_broken_pipe(self) -> None:
+        """The reader (`| head`) went away: rich would exit 1 (an internal error, to us); it is not
+        an error of the command's, so the output stops there and the command ends as it would."""
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def console(stderr: bool = False) -> Console:
@@ -171,8 +178,12 @@ def handled(body: Callable[P, T]) -> Callable[P, T]:
             err.quiet = False  # --quiet keeps errors
             err.print(f"[red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except (typer.Exit, BrokenPipeError):
+        except typer.Exit:
             raise
+        except BrokenPipeError:
+            # The reader (`| head`) went away: not an error of ours. Click would exit 1 for it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as unexpected:
             err.quiet = False
             err.print(
