@@ -112,7 +112,7 @@ def check_request(
 
 # How many units a territory may hold at most that the pigeonhole check looks at: 1 (units over half
 # the widest band), 2 (over a third) ... A few suffice: past them the other checks bind first.
-_PIGEONHOLE_DEPTH = 4
+PIGEONHOLE_DEPTH = 4
 _SHARE_WORDS = {1: "half", 2: "a third", 3: "a quarter", 4: "a fifth"}
 
 
@@ -132,7 +132,7 @@ def _check_heavy_units(
         if room <= 0:
             continue
         heaviest = np.sort(amounts[:, metric])[::-1]
-        for m in range(1, _PIGEONHOLE_DEPTH + 1):
+        for m in range(1, PIGEONHOLE_DEPTH + 1):
             if m * k >= heaviest.size:
                 break
             share = room / (m + 1)

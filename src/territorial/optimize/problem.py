@@ -92,6 +92,16 @@ class Territories:
             skills=[rep.skills for rep in reps],
         )
 
+    def subset(self, rows: np.ndarray) -> Territories:
+        """These territories `rows`, in that order."""
+        return Territories(
+            ids=[self.ids[j] for j in rows],
+            rep_ids=[self.rep_ids[j] for j in rows],
+            home=self.home[rows],
+            capacity=self.capacity[rows],
+            skills=[self.skills[j] for j in rows],
+        )
+
     @classmethod
     def unnamed(cls, k: int, prefix: str = "T-") -> Territories:
         width = max(3, len(str(k)))

@@ -38,9 +38,8 @@ from territorial.optimize import adjacency as unit_adjacency
 from territorial.optimize.balance import Alignment, balance
 from territorial.optimize.balance.continuity import FORMULA as MOVE_PENALTY_FORMULA
 from territorial.optimize.balance.continuity import default_move_penalty
-from territorial.optimize.feasibility import band_shares
 from territorial.optimize.names import territory_names
-from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units
+from territorial.optimize.problem import DEFAULT_AIM, NONE, Rules, Territories, Units, targets
 from territorial.progress import Progress, silent
 from territorial.rules.arithmetic import numeric_expression
 from territorial.rules.parser import RuleError, parse_rule
@@ -235,7 +234,7 @@ def _answer_warnings(
     if outside:
         why = "the time limit was reached" if alignment.time_limit_hit else "the closest alignment found"
         warnings.append(f"{_count(len(outside), k)} outside their tolerance: {_listed(outside)} ({why})")
-        warnings += _oversized(units, alignment)
+        warnings += _oversized(units, territories, alignment)
     if contiguous:
         broken = [territories.ids[j] for j in np.flatnonzero(~alignment.contiguous)]
         if broken:
@@ -254,25 +253,38 @@ def _listed(ids: list[str], shown: int = 10) -> str:
     return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
-def _oversized(units: Units, alignment: Alignment) -> list[str]:
-    """The units that alone are more than a territory's band: no alignment can hold them within."""
+def _oversized(units: Units, territories: Territories, alignment: Alignment) -> list[str]:
+    """The units --best-effort left alone in a territory, being too large to share one within
+    tolerance, and the target the other territories were balanced to instead."""
+    if not alignment.alone:
+        return []
     names = list(alignment.tolerances)
-    columns = [alignment.metrics.index(name) for name in names]
-    amounts = np.column_stack([units.metrics[name] for name in names])
-    tolerance = np.array([alignment.tolerances[name] for name in names])
-    shares = band_shares(amounts, alignment.targets[:, columns], tolerance)
-    found = []
-    for m, name in enumerate(names):
-        over = np.flatnonzero(shares[:, m] > 1 + 1e-9)
-        if over.size:
-            worst = int(over[np.argmax(shares[over, m])])
-            of_target = shares[worst, m] * (1 + tolerance[m])
-            more = f" ({over.size} such {units.noun}s)" if over.size > 1 else ""
-            found.append(
-                f"{units.noun} {units.ids[worst]} alone is {of_target:.0%} of a territory's {name} "
-                f"target{more}, so no territory holding it can be within ±{tolerance[m]:.0%}: it has a "
-                "territory of its own"
-            )
+    all_names, even = targets(units, territories)  # the targets asked for: a share of everything
+    columns = [all_names.index(name) for name in names]  # all_names is alignment.metrics
+    even = even[:, columns]
+    parts = []
+    for j, members in alignment.alone:
+        share = alignment.totals[j, columns] / np.where(even[j] > 0, even[j], np.inf)
+        metric = int(np.argmax(share))
+        who = " and ".join(units.ids[i] for i in members)
+        parts.append(f"{territories.ids[j]} {who} ({share[metric]:.0%} of its {names[metric]} target)")
+    one = len(alignment.alone) == 1
+    found = [
+        f"{len(alignment.alone)} {'territory holds' if one else 'territories hold'} only {units.noun}s too "
+        f"large to share a territory within tolerance: {_listed(parts)}; nothing else is in "
+        f"{'it' if one else 'them'}"
+    ]
+    alone = {j for j, _ in alignment.alone}
+    rest = [j for j in range(len(territories)) if j not in alone]
+    if rest:
+        given = alignment.targets[rest][:, columns].sum(axis=0)
+        asked = even[rest].sum(axis=0)
+        ratio = given / np.where(asked > 0, asked, np.inf)
+        m = int(np.argmax(np.abs(ratio - 1)))
+        found.append(
+            f"the other {len(rest)} territories are balanced on what is left: their {names[m]} targets are "
+            f"{ratio[m]:.0%} of the ones asked"
+        )
     return found
 
 

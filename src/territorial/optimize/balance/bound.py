@@ -15,6 +15,7 @@ from territorial.optimize.balance.problem import (
 )
 from territorial.optimize.balance.transport import transport_lp
 from territorial.optimize.feasibility import (
+    explain_lp,
     explain_moves,
 )
 from territorial.optimize.problem import (
@@ -76,6 +77,10 @@ def moves_bounds(problem: BalanceProblem) -> tuple[float | None, float | None]:
         return None, None
     units = problem.units
     min_moves = bounds.min_moves(problem.requested, problem.current, problem.locked)
+    if problem.max_moved is not None and not np.isfinite(min_moves):
+        # No split holds the bands, whatever moves (a lock holds more than its band allows others):
+        # a count of moves would be an infinite one, and the budget is not what binds.
+        raise explain_lp(units, problem.describe_tolerances())
     if problem.max_moved is not None and min_moves > problem.max_moved + 1e-6:
         raise explain_moves(units, min_moves, problem.max_moved, problem.describe_tolerances())
     whole = bounds.min_moves_whole(problem.requested, problem.current, problem.locked)

@@ -62,6 +62,9 @@ class Alignment:
     seconds: float
     min_moves_whole: float | None = None  # the same bound with whole units (a whole number)
     time_limit_hit: bool = False  # the time limit stopped a stage: the answer may vary by run
+    # --best-effort: each territory given to units too large for any band, with those units (and
+    # nothing else); the other territories' targets are then what is left (closest.py).
+    alone: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     @property
     def gap(self) -> float:

@@ -226,13 +226,7 @@ def _solve_by_regions(
             noun=units.noun,
             source=units.source,
         )
-        sub_territories = Territories(
-            ids=[territories.ids[j] for j in mine],
-            rep_ids=[territories.rep_ids[j] for j in mine],
-            home=territories.home[mine],
-            capacity=territories.capacity[mine],
-            skills=[territories.skills[j] for j in mine],
-        )
+        sub_territories = territories.subset(mine)
         # The whole time left is each region's safety cap, not a share: the regions stop by their
         # own round limits, so the answer does not depend on the machine's speed.
         sub_rules = replace(problem.rules, time_limit=clock.remaining(), best_effort=True)
