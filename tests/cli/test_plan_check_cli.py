@@ -119,7 +119,10 @@ def test_on_a_workspace_by_id_or_file(tmp_path: Path) -> None:
     assert by_id.returncode == by_file.returncode == 3
     assert by_id.stdout == by_file.stdout
     assert "  SOUTH: moved_share 1 → FALSE" in by_id.stdout  # ghost owned A-3; SOUTH is vacant now
-    assert "moved compares with each account's owner_id in the workspace" in by_id.stderr
+    assert (
+        "moved compares with each account's owner in the workspace (its live rep while a plan is active)"
+        in by_id.stderr
+    )
 
 
 def test_validate_says_the_plan_has_checks_and_runs_none(tmp_path: Path) -> None:
