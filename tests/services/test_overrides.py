@@ -12,9 +12,10 @@ from workspace_books import write_book
 from conftest import CTX
 from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
+from territorial.engine.live import PREVIOUS_COLUMNS, live
 from territorial.errors import BadInput
 from territorial.services.activation import activate_plan, tick
-from territorial.services.assign import AccountRef
+from territorial.services.assign import AccountRef, account_workload, stored_in
 from territorial.services.compare import compare_plans
 from territorial.services.context import Context
 from territorial.services.imports import import_records
@@ -27,6 +28,7 @@ from territorial.services.overrides import (
     remove_hold,
     remove_override,
 )
+from territorial.services.pins import pins_in_force, pools_of
 from territorial.services.plans import add_plan
 from territorial.services.unit_of_work import WorkspaceStore
 
@@ -106,6 +108,25 @@ def test_overrides_and_holds_change_the_live_rows_at_once_with_their_cause(
     remove_hold(store, LATER, "A-4")
     assert _live(store)["A-4"][:3] == ("WEST", "bob", "hold removed")
     assert list_holds(store) == []
+    add_override(store, LATER, "A-2", "WEST", None, "moved west")
+    add_hold(store, LATER, "A-6", date(2026, 4, 1))
+    _equals_live_from_scratch(store)
+
+
+def _equals_live_from_scratch(store: WorkspaceStore) -> None:
+    """The stored live rows (territory and rep) are live(...) of today's inputs, computed whole."""
+    with store.unit_of_work() as uow:
+        active = uow.plans.active()
+        assert active is not None
+        plan, book, _ = stored_in(uow, active.plan_id)
+        holds, overrides = pins_in_force(uow)
+        workload, _nulls = account_workload(plan, book)
+        stored = uow.live.rows(PREVIOUS_COLUMNS)
+        pools = pools_of(uow.roster.current())
+    whole = live(book, plan, pools, holds, overrides, stored, workload=workload, cause="x", since=TODAY).rows
+    key = ["account_id", "layer", "territory_id", "rep_id"]
+    assert whole.select(key).sort(key).equals(stored.select(key).sort(key))
+    assert overrides and holds  # there was something to apply
 
 
 @pytest.mark.parametrize(

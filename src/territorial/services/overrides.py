@@ -117,14 +117,7 @@ def remove_override(
     workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str = PRIMARY
 ) -> PinChange:
     """End the account's override in a layer: the rules (and a hold, if any) place it again."""
-    day = today(ctx, load_settings())
-    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
-        found = [o for o in uow.overrides.in_force() if (o.account_id, o.layer) == (account_id, layer)]
-        if not found:
-            raise BadInput.at(f"account {account_id} has no override in {layer}", "ACCOUNT_ID")
-        cause = "override removed"
-        uow.overrides.end([found[0].override_id], ctx.now(), cause)
-        return PinChange(account_id, layer, cause, relive(uow, {(account_id, layer): cause}, day))
+    return _remove(workspace, ctx, account_id, layer, "override")
 
 
 def add_hold(
@@ -171,14 +164,28 @@ def add_hold(
 
 def remove_hold(workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str = PRIMARY) -> PinChange:
     """End the account's hold in a layer: the rules (or an override) place it again."""
+    return _remove(workspace, ctx, account_id, layer, "hold")
+
+
+def _remove(workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str, kind: str) -> PinChange:
     day = today(ctx, load_settings())
+    key = (account_id, layer)
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
-        found = [h for h in uow.holds.in_force() if (h.account_id, h.layer) == (account_id, layer)]
-        if not found:
-            raise BadInput.at(f"account {account_id} has no hold in {layer}", "ACCOUNT_ID")
-        cause = "hold removed"
-        uow.holds.end([found[0].hold_id], ctx.now(), cause)
-        return PinChange(account_id, layer, cause, relive(uow, {(account_id, layer): cause}, day))
+        if kind == "override":
+            ids, end = (
+                [o.override_id for o in uow.overrides.in_force() if (o.account_id, o.layer) == key],
+                uow.overrides.end,
+            )
+        else:
+            ids, end = (
+                [h.hold_id for h in uow.holds.in_force() if (h.account_id, h.layer) == key],
+                uow.holds.end,
+            )
+        if not ids:
+            raise BadInput.at(f"account {account_id} has no {kind} in {layer}", "ACCOUNT_ID")
+        cause = f"{kind} removed"
+        end(ids, ctx.now(), cause)
+        return PinChange(account_id, layer, cause, relive(uow, {key: cause}, day))
 
 
 def list_overrides(workspace: WorkspaceStore, every: bool = False) -> list[StoredOverride]:
