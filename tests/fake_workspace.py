@@ -16,7 +16,13 @@ from typing import Any
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
-from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
+from territorial.domain.lifecycle import (
+    ActivationStatus,
+    PlanState,
+    StoredActivation,
+    StoredHold,
+    StoredOverride,
+)
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import (
     EarlierLead,
@@ -65,6 +71,8 @@ class State:
     live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
     next_plan_id: int = 1
     plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
+    overrides: list[StoredOverride] = field(default_factory=list)
+    holds: list[StoredHold] = field(default_factory=list)
 
 
 class _Repository:
@@ -480,6 +488,75 @@ class FakeLiveAssignments(_Repository):
     def replace(self, rows: pl.DataFrame) -> None:
         self._writing().live = rows.select(*LIVE_TYPES).cast(LIVE_TYPES)
 
+    def put(self, account_ids: Sequence[str], rows: pl.DataFrame) -> None:
+        state = self._writing()
+        kept = state.live.filter(~pl.col("account_id").is_in(list(account_ids)))
+        state.live = pl.concat([kept, rows.select(*LIVE_TYPES).cast(LIVE_TYPES)])
+
+
+class FakeOverrides(_Repository):
+    def add(
+        self,
+        account_id: str,
+        layer: str,
+        territory_id: str | None,
+        rep_id: str | None,
+        reason: str,
+        actor: str | None,
+        created_at: datetime,
+        until: date | None,
+    ) -> int:
+        state = self._writing()
+        new_id = len(state.overrides) + 1
+        state.overrides.append(
+            StoredOverride(new_id, account_id, layer, territory_id, rep_id, reason, actor, created_at, until)
+        )
+        return new_id
+
+    def in_force(self) -> list[StoredOverride]:
+        return [o for o in self.state.overrides if o.ended_at is None]
+
+    def all(self) -> list[StoredOverride]:
+        return list(self.state.overrides)
+
+    def end(self, ids: Sequence[int], ended_at: datetime, cause: str) -> None:
+        state = self._writing()
+        state.overrides = [
+            replace(o, ended_at=ended_at, end_cause=cause) if o.override_id in ids else o
+            for o in state.overrides
+        ]
+
+
+class FakeHolds(_Repository):
+    def add(
+        self,
+        account_id: str,
+        layer: str,
+        territory_id: str | None,
+        rep_id: str,
+        actor: str | None,
+        created_at: datetime,
+        until: date,
+    ) -> int:
+        state = self._writing()
+        new_id = len(state.holds) + 1
+        state.holds.append(
+            StoredHold(new_id, account_id, layer, territory_id, rep_id, actor, created_at, until)
+        )
+        return new_id
+
+    def in_force(self) -> list[StoredHold]:
+        return [h for h in self.state.holds if h.ended_at is None]
+
+    def all(self) -> list[StoredHold]:
+        return list(self.state.holds)
+
+    def end(self, ids: Sequence[int], ended_at: datetime, cause: str) -> None:
+        state = self._writing()
+        state.holds = [
+            replace(h, ended_at=ended_at, end_cause=cause) if h.hold_id in ids else h for h in state.holds
+        ]
+
 
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
@@ -492,6 +569,8 @@ class FakeUnitOfWork:
         self.activations = FakeActivations(state, write)
         self.roster = FakeRoster(state, write)
         self.live = FakeLiveAssignments(state, write)
+        self.overrides = FakeOverrides(state, write)
+        self.holds = FakeHolds(state, write)
 
 
 class FakeWorkspace:

@@ -132,3 +132,35 @@ def test_a_plan_whose_checks_fail_is_not_activated_unless_told_to(folder: Path) 
         "│ 3       │ Book plan │ checked.yaml │ active │ 2026-03-02 │"
         in run_cli(folder, "plan", "list").stdout
     )
+
+
+def test_overrides_and_holds_through_the_command_line(folder: Path) -> None:
+    assert run_cli(folder, "plan", "activate", "1").returncode == 0
+    added = run_cli(folder, "override", "add", "A-3", "--territory", "WEST", "--reason", "strategic account")
+    assert added.returncode == 0, added.stderr
+    assert "A-3 (primary): its territory or rep changed; cause: override by a planner: strategic account" in (
+        added.stderr
+    )
+    listed = run_cli(folder, "override", "list").stdout
+    assert "A-3" in listed and "strategic account" in listed and "in force" in listed
+    refused = run_cli(folder, "hold", "add", "A-3", "--until", "2026-04-01")
+    assert refused.returncode == 2
+    assert "ACCOUNT_ID: account A-3 is overridden in primary: an override beats a hold" in refused.stderr
+    lacking = run_cli(folder, "override", "add", "A-1", "--rep", "nobody", "--reason", "x")
+    assert (
+        lacking.returncode == 2
+        and "--rep: rep 'nobody' is not in the active plan 1's roster" in lacking.stderr
+    )
+    explained = run_cli(folder, "explain", "--account", "A-3").stdout
+    assert "1. rules: SOUTH" in explained
+    assert "3. override: territory WEST, the pool picks the rep (strategic account)" in explained
+    assert "now WEST, rep cy, since 2026-03-02: override by a planner: strategic account" in explained
+
+    assert run_cli(folder, "override", "remove", "A-3").returncode == 0
+    held = run_cli(folder, "hold", "add", "A-4", "--until", "2026-03-10")
+    assert "A-4 (primary): its territory and rep stay; cause: hold by" in held.stderr
+    assert "A-4" in run_cli(folder, "hold", "list").stdout
+    ticked = run_cli(folder, "tick", "--today", "2026-03-10")
+    assert "hold of A-4 (primary) ended: hold expired" in ticked.stderr
+    assert run_cli(folder, "hold", "list").stdout == "no holds\n"
+    assert "hold expired" in run_cli(folder, "hold", "list", "--all").stdout

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import book_of, examples
-from territorial.engine.live import LIVE_COLUMNS, Hold, live
+from territorial.engine.live import LIVE_COLUMNS, Hold, Override, live
 from territorial.io.plan_file import parse_plan
 
 PLAN = """\
@@ -88,21 +88,63 @@ def test_after_an_activation_the_owner_is_the_live_rep_and_unchanged_rows_keep_c
     assert by_key(overlay.rows)["A-2", "security"] == ("OVERLAY", "ann")  # ann owns A-2 in primary
 
 
-def test_holds_and_overrides_are_not_applied_before_their_slice() -> None:
+def pinned(holds: list[Hold], overrides: list[Override], weights: list[float] | None = None) -> pl.DataFrame:
     plan = parse_plan(PLAN, "plan.yaml")
     book = book_of(ROWS)
-    with pytest.raises(ValueError, match="slice 2"):
-        live(
-            book,
-            plan,
-            {},
-            [Hold("A-1", "primary", "EAST", "bob")],
-            [],
-            None,
-            workload=np.ones(5),
-            cause="x",
-            since=DAY1,
-        )
+    workload = np.array(weights or [1.0] * len(ROWS))
+    roster = {"EAST": ["ann", "bob"], "WEST": ["cy"], "OVERLAY": ["sec"]}
+    return live(book, plan, roster, holds, overrides, None, workload=workload, cause="c", since=DAY1).rows
+
+
+def test_a_hold_keeps_its_territory_and_rep_and_an_override_beats_it() -> None:
+    hold = Hold("A-4", "primary", "EAST", "bob", DAY2, "ann")  # CA: the rules say WEST
+    rows = pinned([hold], [])
+    assert by_key(rows)["A-4", "primary"] == ("EAST", "bob")
+    reason = rows.filter(pl.col("account_id") == "A-4").get_column("reason").item()
+    assert reason == f"Held by ann until {DAY2}: keeps EAST and rep bob."
+    override = Override("A-4", "primary", None, "ann", "strategic account")
+    assert by_key(pinned([hold], [override]))["A-4", "primary"] == ("WEST", "ann")  # the rules' territory
+
+
+def test_an_override_to_a_territory_lets_its_pool_pick_and_one_to_a_rep_keeps_the_rules_territory() -> None:
+    to_east = Override("A-5", "primary", "EAST", None, "moved to the east")  # TX: no territory by rules
+    rows = pinned([], [to_east])
+    # A-5's owner ann is in EAST's pool: she keeps it, as bob keeps A-1; A-2 then A-3 wait.
+    assert [by_key(rows)[a, "primary"] for a in ("A-1", "A-2", "A-3", "A-5")] == [
+        ("EAST", "bob"),
+        ("EAST", "ann"),
+        ("EAST", "bob"),
+        ("EAST", "ann"),
+    ]
+    reason = rows.filter(pl.col("account_id") == "A-5").get_column("reason").item()
+    assert reason.startswith("Overridden (moved to the east): territory EAST. Kept by its current owner ann")
+    to_rep = Override("A-3", "primary", None, "zed", "named account")
+    assert by_key(pinned([], [to_rep]))["A-3", "primary"] == ("EAST", "zed")
+    both = Override("A-1", "primary", "WEST", "ann", "x")
+    assert by_key(pinned([], [both]))["A-1", "primary"] == ("WEST", "ann")
+
+
+def test_a_pin_in_a_layer_the_rules_left_adds_the_row_and_a_missing_territory_is_refused() -> None:
+    overlay = Override("A-4", "security", "OVERLAY", None, "covers CA too")
+    assert by_key(pinned([], [overlay]))["A-4", "security"] == ("OVERLAY", "sec")
+    with pytest.raises(ValueError, match="NOWHERE is no primary territory"):
+        pinned([], [Override("A-4", "primary", "NOWHERE", None, "x")])
+    # A pin on an account the book lacks (inactive) changes nothing.
+    assert pinned([], [Override("A-9", "primary", "EAST", None, "x")]).equals(pinned([], []))
+
+
+def test_held_and_overridden_accounts_count_toward_their_pool_reps_load() -> None:
+    # A-1 weighs 5 and is pinned to ann (in EAST's pool): the waiting A-2 and A-3 go to bob.
+    weights = [5.0, 1.0, 1.0, 1.0, 1.0]
+    for holds, overrides in (
+        ([Hold("A-1", "primary", "EAST", "ann")], []),
+        ([], [Override("A-1", "primary", None, "ann", "x")]),
+    ):
+        keys = by_key(pinned(holds, overrides, weights))
+        assert [keys[a, "primary"][1] for a in ("A-1", "A-2", "A-3")] == ["ann", "bob", "bob"]
+    # A rep outside the pool counts for nobody: A-2 goes to bob (A-1's owner, kept), A-3 to ann.
+    keys = by_key(pinned([], [Override("A-2", "primary", None, "zed", "x")], weights))
+    assert [keys[a, "primary"][1] for a in ("A-1", "A-2", "A-3")] == ["bob", "zed", "ann"]
 
 
 REPS = ["r1", "r2", "r3"]
@@ -115,38 +157,81 @@ accounts = st.lists(
 )
 
 
+RULES = {"NY": "EAST", "NJ": "EAST", "CA": "WEST", "TX": None}
+pins = st.lists(
+    st.tuples(
+        st.integers(0, 24),
+        st.booleans(),  # True: an override, else a hold
+        st.sampled_from(["EAST", "WEST", None]),
+        st.sampled_from([*REPS, "zed", None]),
+    ),
+    max_size=8,
+)
+
+
 @settings(max_examples=examples(40, 400))
-@given(accounts, st.lists(st.sampled_from(REPS), min_size=1, max_size=3, unique=True), st.randoms())
+@given(accounts, st.lists(st.sampled_from(REPS), min_size=1, max_size=3, unique=True), pins, st.randoms())
 def test_live_is_deterministic_keeps_owners_in_the_pool_and_shares_the_rest_by_load(
-    drawn: list[tuple[str, str | None, int]], pool: list[str], shuffler: Any
+    drawn: list[tuple[str, str | None, int]],
+    pool: list[str],
+    drawn_pins: list[tuple[int, bool, str | None, str | None]],
+    shuffler: Any,
 ) -> None:
     rows = [
         {"account_id": f"A-{i:03d}", "state": state, "owner_id": owner, "w": w}
         for i, (state, owner, w) in enumerate(drawn)
     ]
+    holds, overrides = [], []
+    for i, is_override, territory, rep in drawn_pins:
+        if is_override and (territory or rep):
+            overrides.append(Override(f"A-{i:03d}", "primary", territory, rep, "r"))
+        elif not is_override and territory and rep:
+            holds.append(Hold(f"A-{i:03d}", "primary", territory, rep))
     plan = parse_plan(PLAN, "plan.yaml")
     roster = {"EAST": pool}
 
-    def evaluate(order: list[dict[str, Any]]) -> pl.DataFrame:
+    def evaluate(order: list[dict[str, Any]], hs: list[Hold], os: list[Override]) -> pl.DataFrame:
         book = book_of(order)
         workload = book.frame.get_column("w").cast(pl.Float64).to_numpy()
-        return live(book, plan, roster, [], [], None, workload=workload, cause="c", since=DAY1).rows
+        return live(book, plan, roster, hs, os, None, workload=workload, cause="c", since=DAY1).rows
 
-    result = evaluate(rows)
+    # One pin per account: the last override, else the last hold (later ones replace earlier).
+    pinned: dict[str, tuple[str | None, str | None]] = {}
+    for h in holds:
+        pinned[h.account_id] = (h.territory_id, h.rep_id)
+    for o in overrides:
+        pinned[o.account_id] = (o.territory_id, o.rep_id)
+    holds = list({h.account_id: h for h in holds}.values())
+    overrides = list({o.account_id: o for o in overrides}.values())
+    result = evaluate(rows, holds, overrides)
     shuffled = list(rows)
     shuffler.shuffle(shuffled)
-    assert result.equals(evaluate(shuffled))  # the same inputs in any row order: the same rows
-    east = result.filter(pl.col("territory_id") == "EAST")
-    assert set(east.get_column("rep_id")) <= set(pool)
+    shuffler.shuffle(holds)
+    shuffler.shuffle(overrides)
+    assert result.equals(evaluate(shuffled, holds, overrides))  # any input order: the same rows
+    primary = {r["account_id"]: r for r in result.filter(pl.col("layer") == "primary").iter_rows(named=True)}
+    for r in rows:  # rules, then hold, then override choose the territory; a pinned rep is that rep
+        territory, rep = pinned.get(r["account_id"], (None, None))
+        row = primary[r["account_id"]]
+        assert row["territory_id"] == (territory or RULES[r["state"]])
+        if rep is not None:
+            assert row["rep_id"] == rep
+    east = result.filter((pl.col("territory_id") == "EAST") & (pl.col("layer") == "primary"))
     owners = {r["account_id"]: r["owner_id"] for r in rows}
     loads = dict.fromkeys(pool, 0.0)
     weights = {r["account_id"]: float(r["w"]) for r in rows}
+    waiting = []
     for r in east.iter_rows(named=True):
-        if owners[r["account_id"]] in pool:
+        pinned_rep = pinned.get(r["account_id"], (None, None))[1]
+        if pinned_rep is not None:  # held or overridden: counts toward the rep's load when in the pool
+            if pinned_rep in pool:
+                loads[pinned_rep] += weights[r["account_id"]]
+        elif owners[r["account_id"]] in pool:
             assert r["rep_id"] == owners[r["account_id"]]
             loads[r["rep_id"]] += weights[r["account_id"]]
-    for r in east.sort("account_id").iter_rows(named=True):  # the waiting, in binary id order
-        if owners[r["account_id"]] not in pool:
-            least = min(pool, key=lambda rep: loads[rep])
-            assert r["rep_id"] == least
-            loads[least] += weights[r["account_id"]]
+        else:
+            waiting.append(r)
+    for r in sorted(waiting, key=lambda r: r["account_id"]):  # the waiting, in binary id order
+        least = min(pool, key=lambda rep: loads[rep])
+        assert r["rep_id"] == least
+        loads[least] += weights[r["account_id"]]

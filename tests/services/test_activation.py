@@ -98,9 +98,9 @@ def test_activate_schedule_tick_and_activate_again(store: WorkspaceStore, tmp_pa
     assert _states(store)[b] == (PlanState.DRAFT, None)
     activate_plan(store, CTX, b, date(2026, 3, 10))
 
-    assert tick(store, CTX, date(2026, 3, 9)) == []
+    assert tick(store, CTX, date(2026, 3, 9)).activations == []
     assert _live(store) == live  # nothing due, nothing changed
-    [ticked] = tick(store, CTX, date(2026, 3, 12))
+    [ticked] = tick(store, CTX, date(2026, 3, 12)).activations
     assert (ticked.plan_id, ticked.archived, ticked.effective) == (b, a, date(2026, 3, 10))
     assert _states(store) == {a: (PlanState.ARCHIVED, TODAY), b: (PlanState.ACTIVE, date(2026, 3, 10))}
     moved = _live(store)

@@ -460,3 +460,59 @@ def test_activations_roster_and_live_rows_round_trip(store: WorkspaceStore) -> N
         uow.activations.mark(second, ActivationStatus.CANCELLED)
     with store.unit_of_work() as uow:
         assert uow.activations.on_day(day2) == [] and uow.activations.scheduled_of(plan) is None
+
+
+def test_overrides_and_holds_are_kept_in_force_until_ended_and_stay_readable(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import StoredHold, StoredOverride
+
+    until = date(2027, 3, 1)
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        first = uow.overrides.add("A-1", "primary", "EAST", None, "strategic account", "ann", NOW, None)
+        second = uow.overrides.add("A-2", "security", None, "r2", "named", None, NOW, until)
+        held = uow.holds.add("A-3", "primary", "WEST", "r1", "bob", NOW, until)
+        uow.overrides.end([first], NOW, "override removed")
+    with store.unit_of_work() as uow:
+        assert uow.overrides.in_force() == [
+            StoredOverride(second, "A-2", "security", None, "r2", "named", None, NOW, until)
+        ]
+        assert [(o.override_id, o.ended_at, o.end_cause) for o in uow.overrides.all()] == [
+            (first, NOW, "override removed"),
+            (second, None, None),
+        ]
+        assert uow.holds.in_force() == [StoredHold(held, "A-3", "primary", "WEST", "r1", "bob", NOW, until)]
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        uow.holds.end([held], NOW, "hold expired")
+    with store.unit_of_work() as uow:
+        assert uow.holds.in_force() == [] and uow.holds.all()[0].end_cause == "hold expired"
+
+
+def test_live_rows_of_some_accounts_are_put_in_place_of_theirs(store: WorkspaceStore) -> None:
+    from territorial.store.repositories import LIVE_TYPES
+
+    day = date(2027, 1, 4)
+
+    def rows(*values: tuple[str, str, str, str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                (a, layer, "T", rep, "", False, reason, "plan 1 activated", day, 1)
+                for a, layer, rep, reason in values
+            ],
+            schema=LIVE_TYPES,
+            orient="row",
+        )
+
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        uow.live.replace(
+            rows(
+                ("A-1", "primary", "r1", "kept"),
+                ("A-1", "security", "r9", "x"),
+                ("A-2", "primary", "r2", "kept"),
+            )
+        )
+        uow.live.put(["A-1"], rows(("A-1", "primary", "r2", "Overridden (named): rep r2.")))
+    with store.unit_of_work() as uow:
+        stored = uow.live.rows(["account_id", "layer", "rep_id", "reason"]).sort("account_id", "layer")
+        assert stored.rows() == [
+            ("A-1", "primary", "r2", "Overridden (named): rep r2."),  # its security row went with it
+            ("A-2", "primary", "r2", "kept"),
+        ]

@@ -163,7 +163,7 @@ def explain(
     which = AccountRef(account) if account is not None else AccountRef(str(account_name), by_name=True)
     if plan is None and plan_option is None and accounts is None and reps is None and mapping is None:
         with stage_bar(err) as progress:
-            live = explain_live(workspace_of(ctx), which, progress)
+            live = explain_live(workspace_of(ctx), context_of(ctx), which, progress)
         render.warnings(err, live.warnings)
         render.explanation(console(), live.explanation)
         return

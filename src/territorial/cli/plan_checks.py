@@ -37,7 +37,8 @@ def plan_check(
         typer.Option(
             "--baseline",
             help="What `moved` compares with: an assignments file as `assign --out` writes it (.csv or "
-            ".parquet). In the workspace the default is each account's owner_id.",
+            ".parquet). In the workspace the default is each account's owner (its live rep while a "
+            "plan is active).",
         ),
     ] = None,
     mapping: MappingOption = None,

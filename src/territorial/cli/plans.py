@@ -125,13 +125,27 @@ def plan_activate(
     skip_checks: Annotated[
         bool, typer.Option("--skip-checks", help="Activate even when the plan's checks fail (recorded).")
     ] = False,
+    end_stale_overrides: Annotated[
+        bool,
+        typer.Option(
+            "--end-stale-overrides",
+            help="End the overrides that name a territory or rep the plan lacks (else refused).",
+        ),
+    ] = False,
 ) -> None:
     """Make a plan the live one: all or nothing, in one transaction. The live assignment is
     rewritten (owners in their territory's pool keep their accounts), the roster seeded from the
     plan's reps, and the active plan archived. Re-activating an archived plan re-runs it on today's data."""
     day = day_of(effective, "--effective")
     try:
-        done = activate_plan(workspace_of(ctx), context_of(ctx), plan_id, day, skip_checks)
+        done = activate_plan(
+            workspace_of(ctx),
+            context_of(ctx),
+            plan_id,
+            day,
+            skip_checks,
+            end_stale_overrides=end_stale_overrides,
+        )
     except ChecksFailed as failed:
         err.print(f"[red]{failed}[/red]", highlight=False)
         for outcome in failed.failures:
@@ -198,9 +212,12 @@ def tick_command(
         typer.Option("--today", help="YYYY-MM-DD: the day to act as of (for tests; default today)."),
     ] = None,
 ) -> None:
-    """Apply what is due: the scheduled activations whose day has come, in date order."""
+    """Apply what is due, in date order: the overrides and holds whose day has come end, and the
+    scheduled activations whose day has come take effect."""
     done = tick(workspace_of(ctx), context_of(ctx), day_of(today, "--today"))
-    if not done:
+    if not done.activations and not done.ended:
         err.print("nothing due")
-    for activation in done:
+    for ended in done.ended:
+        err.print(f"{ended.kind} of {ended.account_id} ({ended.layer}) ended: {ended.cause}", highlight=False)
+    for activation in done.activations:
         _activated(activation)

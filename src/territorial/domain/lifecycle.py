@@ -37,3 +37,38 @@ class StoredActivation:
     applied_at: datetime | None = None
     skipped_checks: bool = False
     actor: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredOverride:
+    """An account pinned to a territory and/or a rep in a layer, until it is removed, expires (at the
+    first tick on or after `until`) or an activation ends it; `ended_at` and `end_cause` say which."""
+
+    override_id: int
+    account_id: str
+    layer: str
+    territory_id: str | None
+    rep_id: str | None
+    reason: str
+    actor: str | None
+    created_at: datetime
+    until: date | None = None
+    ended_at: datetime | None = None
+    end_cause: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredHold:
+    """An account kept in its live territory and rep of a layer (as they were when the hold was made)
+    until a day; ended as an override is."""
+
+    hold_id: int
+    account_id: str
+    layer: str
+    territory_id: str | None
+    rep_id: str
+    actor: str | None
+    created_at: datetime
+    until: date
+    ended_at: datetime | None = None
+    end_cause: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -14,6 +14,7 @@ from territorial.domain.plan import PRIMARY
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.distinct import distinct_rows
 from territorial.engine.membership import Membership, evaluate_membership
+from territorial.engine.pins import Pin, pin_winners
 from territorial.engine.pools import RepChoice, choose_reps
 from territorial.engine.reasons import rep_reason, territory_reason
 from territorial.engine.records import evaluation_frame
@@ -25,10 +26,13 @@ def assign(
     workload: np.ndarray,
     null_workload: int,
     layer_owners: Mapping[str, pl.Series] | None = None,
+    pins: Sequence[Pin] = (),
 ) -> Assignment:
     """Assign every account. `workload` is each account's workload (NULLs already counted as 0).
     A pool keeps an account's owner: its `owner_id`, or in a layer of `layer_owners` that layer's
-    owner of each account (a series in the book's row order; engine.live gives the live reps)."""
+    owner of each account (a series in the book's row order; engine.live gives the live reps).
+    `pins` (engine.live's holds and overrides) replace the rules' territory and/or rep of an
+    account and layer; a pinned rep in its territory's pool counts toward that rep's load."""
     plan = compiled.plan
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
     membership = evaluate_membership(compiled, frame)
@@ -48,14 +52,20 @@ def assign(
         for index, layer in enumerate(plan.layers)
     ]
     table = pl.concat(parts, how="vertical")
+    if pins:
+        table = pin_winners(table, pins, ids, plan)
+    else:
+        unpinned = [pl.lit(None, pl.Int64).alias("_pin"), pl.lit(None, pl.String).alias("_pin_rep")]
+        table = table.with_columns(unpinned)
     row = table.get_column("_row").to_numpy()
     territory = table.get_column("_t").to_numpy()
     reps = [t.reps for t in plan.territories]
     entry_owners = _owners_of_entries(plan.layers, table, row, owners, layer_owners or {})
-    rep_id, how = choose_reps(territory, row, id_rank, entry_owners, workload, reps)
+    pinned = table.get_column("_pin_rep") if pins else None
+    rep_id, how = choose_reps(territory, row, id_rank, entry_owners, workload, reps, pinned)
     null_flag = membership.skipped_on_null[row] & (territory < 0)
     table = table.with_columns(rep_id, pl.Series("_how", how), pl.Series("_null", null_flag))
-    texts, row_key = _texts(compiled, table)
+    texts, row_key = _texts(compiled, table, pins)
     order = np.lexsort((table.get_column("_layer").to_numpy(), id_rank[row]))
     rows = pl.DataFrame(
         {
@@ -141,13 +151,15 @@ def _winners(
     return table.with_columns(pl.lit(layer_index, pl.Int64).alias("_layer"))
 
 
-def _texts(compiled: CompiledPlan, table: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+def _texts(
+    compiled: CompiledPlan, table: pl.DataFrame, pins: Sequence[Pin]
+) -> tuple[pl.DataFrame, np.ndarray]:
     """Territory names, overlaps and reasons, written once per distinct situation rather than per
     row, with each row's situation index."""
     plan = compiled.plan
-    keys, row_key = distinct_rows(table, ["_layer", "_t", "_others", "_null", "_how", "rep_id"])
+    keys, row_key = distinct_rows(table, ["_layer", "_t", "_others", "_null", "_how", "rep_id", "_pin"])
     layers, ids, names, overlaps, reasons = [], [], [], [], []
-    for layer_index, t, others_key, null, how, rep in keys.iter_rows():
+    for layer_index, t, others_key, null, how, rep, pin in keys.iter_rows():
         layer = plan.layers[layer_index]
         others = [int(x) for x in others_key.split(",")] if others_key else []
         pool = plan.territories[t].reps if t >= 0 else ()
@@ -155,7 +167,8 @@ def _texts(compiled: CompiledPlan, table: pl.DataFrame) -> tuple[pl.DataFrame, n
         ids.append(plan.territories[t].id if t >= 0 else None)
         names.append(plan.territories[t].name if t >= 0 else None)
         overlaps.append(";".join(plan.territories[o].id for o in others))
-        reason = territory_reason(compiled, layer, t, others, bool(null))
+        # A hold or an override says in its own words why the row is where it is.
+        reason = territory_reason(compiled, layer, t, others, bool(null)) if pin is None else pins[pin].reason
         rep_text = rep_reason(RepChoice(how), rep, pool)
         reasons.append(f"{reason} {rep_text}".strip())
     texts = pl.DataFrame(

@@ -16,6 +16,7 @@ from territorial.domain.fields import ACCOUNT_ID, OWNER_ID
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.assign import assign
 from territorial.engine.compiled import CompiledPlan
+from territorial.engine.pins import Pin
 
 # One live row per account and layer, sorted by account_id then layer (primary first).
 LIVE_COLUMNS = [
@@ -35,23 +36,44 @@ PREVIOUS_COLUMNS = ["account_id", "layer", "territory_id", "rep_id", "cause", "s
 
 @dataclass(frozen=True)
 class Hold:
-    """Keeps an account's territory and rep as they were when the hold was made (#19 slice 2)."""
+    """Keeps an account's territory and rep as they were when the hold was made."""
 
     account_id: str
     layer: str
     territory_id: str | None
     rep_id: str | None
+    until: date | None = None
+    actor: str = ""
+
+    def pin(self) -> Pin:
+        by = f" by {self.actor}" if self.actor else ""
+        until = f" until {self.until}" if self.until else ""
+        kept = f"{self.territory_id or 'no territory'} and rep {self.rep_id or 'none'}"
+        text = f"Held{by}{until}: keeps {kept}."
+        return Pin(self.account_id, self.layer, self.territory_id, self.rep_id, text)
 
 
 @dataclass(frozen=True)
 class Override:
-    """Pins an account to a territory and/or a rep (#19 slice 2)."""
+    """Pins an account to a territory and/or a rep: a territory alone lets its pool pick the rep, a
+    rep alone keeps the rules' territory."""
 
     account_id: str
     layer: str
     territory_id: str | None
     rep_id: str | None
     reason: str
+    until: date | None = None
+    actor: str = ""
+
+    def pin(self) -> Pin:
+        named = [
+            *([f"territory {self.territory_id}"] if self.territory_id else ["the rules' territory"]),
+            *([f"rep {self.rep_id}"] if self.rep_id else []),
+        ]
+        until = f" until {self.until}" if self.until else ""
+        text = f"Overridden ({self.reason}){until}: {' and '.join(named)}."
+        return Pin(self.account_id, self.layer, self.territory_id, self.rep_id, text)
 
 
 @dataclass
@@ -76,25 +98,33 @@ def live(
     """The live assignment of `accounts` to `plan`, per layer:
 
     1. rules choose the territory, as `assign` resolves it;
-    2. a hold puts back the territory and rep it kept; 3. an override beats a hold (both #19 slice 2:
-       none can be made yet, so they must be empty);
+    2. a hold puts back the territory and rep it kept;
+    3. an override replaces them again, beating a hold: a territory alone lets its pool pick the
+       rep, a rep alone keeps the rules' territory;
     4. the territory's pool is its `roster` reps (territory_id -> reps in pool order; a territory
        without any is vacant): an account whose owner is in the pool keeps that owner, the rest
-       (waiting) go one by one in binary account_id order to the least-loaded pool rep.
+       (waiting) go one by one in binary account_id order to the least-loaded pool rep; held and
+       overridden accounts whose rep is in the pool count toward that rep's load.
 
     The owner in a layer is the account's rep in that layer of `previous` (the live rows until now:
     account_id, layer, territory_id, rep_id, cause, since); without a row there, its primary rep
     there; before any activation (`previous` None) its `owner_id`. A row whose territory and rep
     are those of `previous` keeps its cause and since; any other row gets `cause` and `since`."""
-    if holds or overrides:
-        raise ValueError("holds and overrides are not applied yet (#19 slice 2)")
     pooled = replace(
         plan, territories=tuple(replace(t, reps=tuple(roster.get(t.id, ()))) for t in plan.territories)
     )
     ids = accounts.frame.get_column(accounts.columns[ACCOUNT_ID]).cast(pl.String)
     owners = _owners(accounts, ids, plan.layers, previous) if previous is not None else None
-    result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners)
+    result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners, _pins(holds, overrides))
     return Live(_dated(result.rows, previous, cause, since), result)
+
+
+def _pins(holds: Sequence[Hold], overrides: Sequence[Override]) -> list[Pin]:
+    """One pin per account and layer: its override, else its hold. Sorted, so the order in which
+    they are given changes nothing."""
+    pins = {(h.account_id, h.layer): h.pin() for h in holds}
+    pins.update({(o.account_id, o.layer): o.pin() for o in overrides})
+    return [pins[key] for key in sorted(pins)]
 
 
 def _owners(

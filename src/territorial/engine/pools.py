@@ -20,6 +20,7 @@ class RepChoice(IntEnum):
     KEPT_OWNER = 2  # current owner is in the pool
     LEAST_LOADED = 3  # shared out to the least-loaded pool rep
     UNASSIGNED = 4  # no territory
+    PINNED = 5  # a hold or an override names the rep
 
 
 def choose_reps(
@@ -29,12 +30,14 @@ def choose_reps(
     owners: pl.Series | None,
     workload: np.ndarray,
     reps: Sequence[tuple[str, ...]],
+    pinned: pl.Series | None = None,
 ) -> tuple[pl.Series, np.ndarray]:
     """The rep of each row, and how it was chosen.
 
     `territory` holds each entry's winning territory index (-1 for none), `rows` its account's row
     and `owners` its owner; `id_rank` (each account's position in account_id order) and `workload`
-    are per account.
+    are per account. `pinned` names the rep a hold or an override gives an entry (else null): it
+    is that rep, and counts toward the rep's load when the rep is in the territory's pool.
     """
     how = np.full(territory.size, RepChoice.UNASSIGNED, np.int8)
     sizes = np.array([len(r) for r in reps] + [0], np.int64)[territory]  # -1 indexes the sentinel 0
@@ -45,8 +48,12 @@ def choose_reps(
     chosen = only_rep.gather(np.where(territory >= 0, territory, len(reps)))
     pooled = np.flatnonzero(assigned & (sizes > 1))
     if pooled.size:
-        picks = _share_pools(pooled, territory, rows[pooled], id_rank, owners, workload, reps, how)
+        picks = _share_pools(pooled, territory, rows[pooled], id_rank, owners, workload, reps, how, pinned)
         chosen = chosen.scatter(pooled, pl.Series(picks, dtype=pl.String))
+    if pinned is not None:
+        is_pinned = pinned.is_not_null()
+        chosen = pinned.zip_with(is_pinned, chosen)
+        how[is_pinned.to_numpy()] = RepChoice.PINNED
     return chosen.alias("rep_id"), how
 
 
@@ -59,17 +66,19 @@ def _share_pools(
     workload: np.ndarray,
     reps: Sequence[tuple[str, ...]],
     how: np.ndarray,
+    pinned: pl.Series | None,
 ) -> list[str]:
-    """Reps for the pooled rows, in the order of `pooled`; sets `how` for them."""
+    """Reps for the pooled rows, in the order of `pooled`; sets `how` for them. A pinned row is
+    never waiting: its rep counts like a kept owner's when in the pool, else not at all."""
     chosen: dict[int, str] = {}
+    nobody = pl.repeat(None, accounts.size, dtype=pl.String, eager=True)
     table = pl.DataFrame(
         {
             "pos": pooled,
             "t": territory[pooled],
             "id": id_rank[accounts],
-            "owner": owners.gather(pooled)
-            if owners is not None
-            else pl.repeat(None, accounts.size, dtype=pl.String, eager=True),
+            "owner": owners.gather(pooled) if owners is not None else nobody,
+            "pin": pinned.gather(pooled) if pinned is not None else nobody,
             "w": workload[accounts],
         }
     ).sort(["t", "id"])  # account_id in plain binary string order
@@ -78,6 +87,7 @@ def _share_pools(
     ends = np.r_[starts[1:], t_col.size]
     positions = table.get_column("pos").to_list()
     owner_list = table.get_column("owner").to_list()
+    pin_list = table.get_column("pin").to_list()
     weights = table.get_column("w").to_list()
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         pool = reps[int(t_col[start])]
@@ -85,6 +95,11 @@ def _share_pools(
         loads = [0.0] * len(pool)
         waiting: list[int] = []
         for k in range(start, end):
+            if pin_list[k] is not None:
+                if (pin := slot.get(pin_list[k])) is not None:
+                    loads[pin] += weights[k]
+                chosen[positions[k]] = pin_list[k]
+                continue
             j = slot.get(owner_list[k]) if owner_list[k] is not None else None
             if j is None:
                 waiting.append(k)

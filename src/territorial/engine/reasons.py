@@ -49,4 +49,6 @@ def rep_reason(how: RepChoice, rep: str | None, pool: Sequence[str]) -> str:
         case RepChoice.LEAST_LOADED:
             pool_text = ", ".join(pool)
             return f"Shared out to {rep}, the least-loaded rep in the pool ({pool_text}) in account_id order."
+        case RepChoice.PINNED:
+            return ""  # the hold's or override's own words name the rep
     return ""

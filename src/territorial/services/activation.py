@@ -3,7 +3,7 @@ transaction that rewrites the live assignment, seeds the roster and archives the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in, with_figures
 from territorial.services.context import Context
+from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry, pins_for, pools_of
 from territorial.services.plan_checks import checks_on_workspace
 from territorial.services.plan_files import files_to_keep
-from territorial.services.plans import plan_in
+from territorial.services.plans import plan_in, stored_plan
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import open_pipeline
@@ -63,6 +64,10 @@ class Evaluated:
     roster: pl.DataFrame  # territory_id, rep_id, position: the plan's reps, as activation seeds them
     result: Live
     warnings: list[Problem]
+    # Overrides and holds in force that name a territory or rep the plan lacks, left out of `result`:
+    # what each lacks. Activation refuses the overrides (or ends them) and ends the holds.
+    stale_overrides: dict[int, tuple[str, str]] = field(default_factory=dict)
+    stale_holds: dict[int, str] = field(default_factory=dict)
 
 
 def seeded_roster(plan: Plan) -> pl.DataFrame:
@@ -79,9 +84,8 @@ def evaluate_for_activation(
     """What activating the plan now would make live (compare shows it; activation writes it)."""
     plan, book, warnings = stored_in(uow, plan_id, progress)
     roster = seeded_roster(plan)
-    pools: dict[str, list[str]] = {}
-    for territory_id, rep_id, _position in roster.iter_rows():
-        pools.setdefault(territory_id, []).append(rep_id)
+    pools = pools_of(roster)
+    pins = pins_for(uow, plan, set(roster.get_column("rep_id").to_list()))
     previous = uow.live.rows(PREVIOUS_COLUMNS)
     workload, null_workload = account_workload(plan, book)
     progress(f"Evaluating {len(book):,} accounts", None)
@@ -89,15 +93,15 @@ def evaluate_for_activation(
         book,
         plan,
         pools,
-        [],
-        [],
+        pins.holds,
+        pins.overrides,
         previous if uow.plans.active() is not None else None,
         workload=workload,
         null_workload=null_workload,
         cause=f"plan {plan_id} activated",
         since=since,
     )
-    return Evaluated(plan_id, plan, book, roster, result, warnings)
+    return Evaluated(plan_id, plan, book, roster, result, warnings, pins.stale_overrides, pins.stale_holds)
 
 
 @dataclass(frozen=True)
@@ -121,10 +125,13 @@ def activate_plan(
     effective: date | None = None,
     skip_checks: bool = False,
     progress: Progress = silent,
+    end_stale_overrides: bool = False,
 ) -> Activated:
     """Make a draft or archived plan active from 00:00 on `effective` (default today, in the
     workspace's time zone): today at once, a later day by scheduling it for `tick`. A past day, a
-    day that already has an activation, and a plan scheduled or active already are refused."""
+    day that already has an activation, and a plan scheduled or active already are refused, and so
+    are overrides naming a territory or rep the plan lacks, unless `end_stale_overrides` ends them
+    (a scheduled activation is checked when it is scheduled; its tick ends those made since)."""
     now = today(ctx, load_settings())
     day = effective or now
     if day < now:
@@ -141,6 +148,9 @@ def activate_plan(
                 "(`territorial plan unschedule` frees a scheduled day)",
                 "--effective",
             )
+        if day > now and not end_stale_overrides:
+            plan = stored_plan(uow, plan_id)
+            _refuse_stale(plan_id, pins_for(uow, plan, set(seeded_roster(plan).get_column("rep_id"))))
         activation_id = uow.activations.add(plan_id, day, stored.state, ctx.now(), ctx.actor, skip_checks)
         if day > now:
             uow.plans.set_state(plan_id, PlanState.SCHEDULED, day)
@@ -154,13 +164,31 @@ def activate_plan(
             ctx.now(),
             skipped_checks=skip_checks,
         )
-        return _apply(uow, ctx, activation, progress)
+        return _apply(uow, ctx, activation, progress, end_stale_overrides)
 
 
-def _apply(uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress: Progress) -> Activated:
+def _refuse_stale(plan_id: int, pins: PinsFor) -> None:
+    if pins.stale_overrides:
+        listed = "; ".join(f"{who}: {lacks}" for who, lacks in pins.stale_overrides.values())
+        raise BadInput.at(
+            f"overrides name what plan {plan_id} lacks: {listed}. "
+            "--end-stale-overrides ends them with the activation (or `territorial override remove`)",
+            "PLAN_ID",
+        )
+
+
+def _apply(
+    uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress: Progress, end_stale: bool
+) -> Activated:
     """The activation carried out inside the caller's transaction: all of it or, on any error, none."""
     plan_id, day = activation.plan_id, activation.effective
     evaluated = evaluate_for_activation(uow, plan_id, day, progress)
+    if not end_stale:
+        _refuse_stale(plan_id, PinsFor([], [], evaluated.stale_overrides, evaluated.stale_holds))
+    for override_id, (_who, lacks) in evaluated.stale_overrides.items():
+        uow.overrides.end([override_id], ctx.now(), f"ended by plan {plan_id}'s activation: it lacks {lacks}")
+    for hold_id, lacks in evaluated.stale_holds.items():
+        uow.holds.end([hold_id], ctx.now(), f"ended by plan {plan_id}'s activation: it lacks {lacks}")
     failures = [] if activation.skipped_checks else failed_checks(uow, evaluated, progress)
     if failures and not activation.skipped_checks:
         raise ChecksFailed(plan_id, failures)
@@ -190,19 +218,33 @@ def _apply(uow: UnitOfWork, ctx: Context, activation: StoredActivation, progress
     )
 
 
+@dataclass(frozen=True)
+class Ticked:
+    """What a tick applied, in date order: activations, and the overrides and holds it ended."""
+
+    activations: list[Activated]
+    ended: list[Ended]
+
+
 def tick(
     workspace: WorkspaceStore, ctx: Context, on: date | None = None, progress: Progress = silent
-) -> list[Activated]:
-    """Apply the scheduled activations whose day has come (by `on`, default today), in date order,
-    each in a transaction of its own."""
+) -> Ticked:
+    """Apply what is due by `on` (default today) in date order, each day's change in a transaction of
+    its own: the overrides and holds whose `until` has come end (before an activation of the same
+    day), and the scheduled activations take effect (ending the overrides and holds that name what
+    the plan lacks: the check was made when it was scheduled)."""
     day = on or today(ctx, load_settings())
-    done: list[Activated] = []
+    done = Ticked([], [])
     while True:
         with workspace.unit_of_work(write=True, lock=LOCK) as uow:
             due = uow.activations.due(day)
+            expiry = first_expiry(uow, day)
+            if expiry is not None and (not due or expiry <= due[0].effective):
+                done.ended.extend(end_expired(uow, expiry, ctx.now()))
+                continue
             if not due:
                 return done
-            done.append(_apply(uow, ctx, due[0], progress))
+            done.activations.append(_apply(uow, ctx, due[0], progress, end_stale=True))
 
 
 def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:

@@ -11,8 +11,10 @@ from typing import Protocol
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    Holds,
     Imports,
     LiveAssignments,
+    Overrides,
     Plans,
     Records,
     Reps,
@@ -33,6 +35,8 @@ class UnitOfWork(Protocol):
     activations: Activations
     roster: Roster
     live: LiveAssignments
+    overrides: Overrides
+    holds: Holds
 
 
 class WorkspaceStore(Protocol):

@@ -9,10 +9,16 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
 
 from territorial.domain.entities import REPS, SCHEMAS, Entity
-from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
+from territorial.domain.lifecycle import (
+    ActivationStatus,
+    PlanState,
+    StoredActivation,
+    StoredHold,
+    StoredOverride,
+)
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import (
     EarlierLead,
@@ -827,6 +833,22 @@ class LiveAssignments(Repository):
         ).all()
         return pl.DataFrame(rows, schema=LIVE_TYPES, orient="row")
 
+    def put(self, account_ids: Sequence[str], rows: pl.DataFrame) -> None:
+        """The live rows of a few accounts (LIVE_TYPES columns) in place of theirs: a change to some
+        accounts (an override, a hold) rewrites only them. New reason texts are added."""
+        connection, live, reasons = self._writing(), tables.live_assignments, tables.live_reasons
+        connection.execute(delete(live).where(live.c.account_id.in_(list(account_ids))))
+        stored = connection.execute(select(reasons.c.reason_id, reasons.c.text)).all()
+        known = {text: reason_id for reason_id, text in stored}
+        next_id = max(known.values(), default=-1) + 1
+        for text in rows.get_column("reason").unique(maintain_order=True).to_list():
+            if text not in known:
+                connection.execute(insert(reasons).values(reason_id=next_id, text=text))
+                known[text], next_id = next_id, next_id + 1
+        for row in rows.select(*LIVE_TYPES).iter_rows(named=True):
+            values = {name: value for name, value in row.items() if name != "reason"}
+            connection.execute(insert(live).values({**values, "reason_id": known[row["reason"]]}))
+
     def replace(self, rows: pl.DataFrame) -> None:
         """The whole live assignment, in place of the one stored (LIVE_TYPES columns)."""
         connection = self._writing()
@@ -841,3 +863,99 @@ class LiveAssignments(Repository):
             tables.live_assignments,
             stored.select(*(("reason_id" if name == "reason" else name) for name in LIVE_TYPES)),
         )
+
+
+class _Pins(Repository):
+    """What overrides and holds share: the rows in force (not ended), every row, and ending one."""
+
+    table: Table
+    key: str
+
+    def _rows(self, *conditions: ColumnElement[bool]) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(self.table).where(*conditions).order_by(self.table.c[self.key])
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def _add(self, values: dict[str, Any]) -> int:
+        result = self._writing().execute(insert(self.table).values(values).returning(self.table.c[self.key]))
+        return int(result.scalar_one())
+
+    def _in_force(self) -> list[dict[str, Any]]:
+        return self._rows(self.table.c.ended_at.is_(None))
+
+    def end(self, ids: Sequence[int], ended_at: datetime, cause: str) -> None:
+        """Ended, with when and why: they stay readable."""
+        self._writing().execute(
+            update(self.table)
+            .where(self.table.c[self.key].in_(list(ids)))
+            .values(ended_at=ended_at, end_cause=cause)
+        )
+
+
+class Overrides(_Pins):
+    table, key = tables.overrides, "override_id"
+
+    def add(
+        self,
+        account_id: str,
+        layer: str,
+        territory_id: str | None,
+        rep_id: str | None,
+        reason: str,
+        actor: str | None,
+        created_at: datetime,
+        until: date | None,
+    ) -> int:
+        values = {
+            "account_id": account_id,
+            "layer": layer,
+            "territory_id": territory_id,
+            "rep_id": rep_id,
+            "reason": reason,
+            "actor": actor,
+            "created_at": created_at,
+            "until": until,
+        }
+        return self._add(values)
+
+    def in_force(self) -> list[StoredOverride]:
+        """The overrides not ended, oldest first."""
+        return [StoredOverride(**row) for row in self._in_force()]
+
+    def all(self) -> list[StoredOverride]:
+        """Every override, ended ones too, oldest first."""
+        return [StoredOverride(**row) for row in self._rows()]
+
+
+class Holds(_Pins):
+    table, key = tables.holds, "hold_id"
+
+    def add(
+        self,
+        account_id: str,
+        layer: str,
+        territory_id: str | None,
+        rep_id: str,
+        actor: str | None,
+        created_at: datetime,
+        until: date,
+    ) -> int:
+        values = {
+            "account_id": account_id,
+            "layer": layer,
+            "territory_id": territory_id,
+            "rep_id": rep_id,
+            "actor": actor,
+            "created_at": created_at,
+            "until": until,
+        }
+        return self._add(values)
+
+    def in_force(self) -> list[StoredHold]:
+        """The holds not ended, oldest first."""
+        return [StoredHold(**row) for row in self._in_force()]
+
+    def all(self) -> list[StoredHold]:
+        """Every hold, ended ones too, oldest first."""
+        return [StoredHold(**row) for row in self._rows()]

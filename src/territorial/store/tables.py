@@ -286,3 +286,38 @@ live_assignments = Table(
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
     Index("ix_live_assignments_rep", "rep_id"),
 )
+
+# Overrides and holds (#19 slice 2): one in force per account and layer (ended_at NULL); ended rows
+# stay, with when and why they ended (removed, expired at a tick, ended by an activation).
+overrides = Table(
+    "overrides",
+    metadata,
+    Column("override_id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(255), nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("territory_id", String(255), nullable=True),  # None: the rules' territory
+    Column("rep_id", String(255), nullable=True),  # None: the territory's pool picks
+    Column("reason", Text, nullable=False),
+    Column("actor", String(255), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("until", Date, nullable=True),  # ends at the first tick on or after this day
+    Column("ended_at", DateTime, nullable=True),
+    Column("end_cause", Text, nullable=True),
+    Index("ix_overrides_account", "account_id"),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("hold_id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(255), nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("territory_id", String(255), nullable=True),
+    Column("rep_id", String(255), nullable=False),
+    Column("actor", String(255), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Column("end_cause", Text, nullable=True),
+    Index("ix_holds_account", "account_id"),
+)

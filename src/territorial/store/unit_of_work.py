@@ -8,8 +8,10 @@ from sqlalchemy import Connection
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    Holds,
     Imports,
     LiveAssignments,
+    Overrides,
     Plans,
     Records,
     Reps,
@@ -31,3 +33,5 @@ class SqlUnitOfWork:
         self.activations = Activations(connection, write)
         self.roster = Roster(connection, write)
         self.live = LiveAssignments(connection, write)
+        self.overrides = Overrides(connection, write)
+        self.holds = Holds(connection, write)
