@@ -59,11 +59,12 @@ def load_checked(
     progress: Progress = silent,
     mapping: str | Path | None = None,
     workspace: WorkspaceStore | None = None,
+    option: str = "--plan",
 ) -> Checked:
     """`plan_ref` is a plan file or a stored plan's id (services.plans.plan_reference): a stored
-    plan with an accounts file is a file run, nothing stored."""
+    plan with an accounts file is a file run, nothing stored. Errors name `option`, which gave it."""
     progress(f"Reading the plan {plan_ref}", None)
-    resolved = resolve_plan(workspace, plan_ref)
+    resolved = resolve_plan(workspace, plan_ref, option)
     plan = resolved.plan
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())
