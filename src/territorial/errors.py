@@ -65,6 +65,10 @@ class BadInput(TerritorialError):
         ]
         return BadInput(located, self.total)
 
+    def hinted(self, hint: str) -> BadInput:
+        """The same problems, each message followed by `hint` (such as "; … use --mapping salesforce")."""
+        return BadInput([Problem(p.location, p.message + hint) for p in self.problems], self.total)
+
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.total > len(self.problems):

@@ -129,3 +129,25 @@ def test_validate_says_the_plan_has_checks_and_runs_none(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "the plan has 3 checks: `territorial plan check` runs them" in done.stdout
     assert "FAIL" not in done.stdout
+
+
+def test_a_failed_row_shows_the_text_and_tree_columns_its_rule_reads(tmp_path: Path) -> None:
+    checks = (
+        "checks:\n"
+        "  - {name: not bob, over: rep, assert: rep_id != 'bob' OR layer != 'primary'}\n"
+        "  - {name: root, over: territory, assert: leaf = TRUE AND depth = 1 AND reps > 1}\n"
+    )
+    book(tmp_path, checks)
+    done = run_cli(tmp_path, "plan", "check", "plan.yaml", "--accounts", "accounts.csv")
+    assert done.returncode == 3, done.stderr
+    assert "  bob: layer 'primary', rep_id 'bob' → FALSE" in done.stdout.splitlines()
+    assert "  EAST: leaf TRUE, depth 1, reps 1 → FALSE" in done.stdout.splitlines()
+
+
+def test_a_stored_plan_that_is_not_there_names_the_argument(tmp_path: Path) -> None:
+    write_book(tmp_path)
+    db = ("--database-url", str(tmp_path / "ws.db"))
+    assert run_cli(tmp_path, *db, "init").returncode == 0
+    done = run_cli(tmp_path, *db, "plan", "check", "99")
+    assert done.returncode == 2
+    assert "PLAN: no plan with id 99" in done.stderr and "--plan" not in done.stderr

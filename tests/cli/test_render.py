@@ -36,6 +36,32 @@ def test_past_40_territories_the_summary_keeps_every_empty_one(tmp_path: Path) -
     assert "--summary FILE lists all" in result.stderr
 
 
+def test_past_40_territories_the_summary_shows_the_largest_of_every_layer(tmp_path: Path) -> None:
+    # The primary layer's 45 filled the table and the overlays, however large, were left out.
+    plan = ["name: Many", "territories:"]
+    for i in range(TERRITORIES):
+        plan += [f"  - id: T{i:02d}", f"    rule: zone = {i}", f"    reps: [rep-{i:02d}]"]
+    plan += ["  - {id: SEC, layer: security, rule: zone < 20, reps: [sec-1]}"]
+    plan += ["  - {id: VERT.FIN, layer: vertical, rule: zone >= 40, reps: [fin-1]}"]
+    plan += ["  - {id: VERT.HC, layer: vertical, rule: zone = 5, reps: [hc-1]}"]
+    (tmp_path / "plan.yaml").write_text("\n".join(plan) + "\n")
+    rows = ["account_id,zone"]
+    for i in range(TERRITORIES):  # T00 holds 1 account, T01 2, ...
+        rows += [f"A{i:02d}-{k:02d},{i}" for k in range(i + 1)]
+    (tmp_path / "accounts.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli(tmp_path, "assign", "plan.yaml", "--accounts", "accounts.csv", "--out", "o.csv")
+    assert result.returncode == 0, result.stderr
+    table = result.stderr.split("Assignment by territory", 1)[1].split("Assignment by rep", 1)[0]
+    listed = [line.split("│")[1:3] for line in table.splitlines() if line.startswith("│")]
+    shown = [(layer.strip(), territory.strip()) for layer, territory in listed if territory.strip()]
+    assert len(shown) == 40
+    overlays = [("security", "SEC"), ("vertical", "VERT.FIN"), ("vertical", "VERT.HC")]
+    assert shown[-3:] == overlays
+    # The primary layer fills the rest with its largest: T44 down to T08.
+    assert shown[:-3] == [("primary", f"T{i:02d}") for i in range(44, 7, -1)]
+    assert "… 8 more territories not shown" in result.stderr
+
+
 def test_import_says_how_many_cells_held_a_null_word(tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("account_id,employees,tier\nA-1,N/A,5\nA-2,10,-\nA-3,20,N/A\n")
     url = f"sqlite:///{tmp_path / 'ws.db'}"

@@ -344,3 +344,14 @@ def test_routing_from_the_workspace_takes_the_imported_leads_not_yet_routed(
         sqlite_workspace, tmp_path, "route", "leads.csv", "--since", "2026-03-01", "--plan", "plan.yaml"
     )
     assert alone.returncode == 2 and "--since" in alone.stderr
+
+
+def test_routing_a_file_again_warns_how_many_leads_already_have_decisions(
+    sqlite_workspace: str, tmp_path: Path
+) -> None:
+    first = ok(ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "a.csv"))
+    assert "already have decisions" not in first.stderr
+    (tmp_path / "more.csv").write_text(LEADS + "L-12,Kim,kim@new.com,New,CA,US,,2026-03-06\n")
+    again = ok(ws(sqlite_workspace, tmp_path, "route", "more.csv", "--plan", "plan.yaml", "--out", "b.csv"))
+    assert "more.csv: 11 of these 12 leads already have decisions in the workspace" in again.stderr
+    assert "`territorial route --workspace`" in again.stderr

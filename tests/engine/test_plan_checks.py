@@ -208,3 +208,44 @@ def test_ties_are_counted_per_territory_rep_and_plan() -> None:
     reps = built[CheckOver.REP].filter(pl.col("layer") == "primary").select("rep_id", "ties").rows()
     assert reps == [("ann", 1), ("bob", 1), ("cy", 0), ("dan", 0)]
     assert built[CheckOver.PLAN].get_column("ties").to_list() == [2]
+
+
+TREE = """\
+name: Tree
+territories:
+  - id: NORTHEAST
+    rule: region = 'NE'
+    children:
+      - {id: NY, rule: state = 'NY', reps: [ann]}
+      - {id: MA, rule: state = 'MA', reps: [bob, cy]}
+  - id: WEST
+    rule: region = 'W'
+    reps: [dan]
+checks:
+  - {name: floor, over: territory, assert: leaf = FALSE OR workload_vs_mean >= 0.6}
+  - {name: staffed, over: territory, assert: leaf = FALSE OR workload_vs_target <= 1.5}
+"""
+
+
+def test_a_territory_row_says_where_it_sits_and_the_mean_is_of_leaves() -> None:
+    plan = parse_plan(TREE, "plan.yaml")
+    states = ["NY", "NY", "MA", "MA", "CT", "CA", "CA"]
+    regions = ["NE"] * 5 + ["W"] * 2
+    pairs = enumerate(zip(regions, states, strict=True))
+    rows = [{"account_id": f"A{i}", "region": r, "state": s} for i, (r, s) in pairs]
+    result = assign_book(plan, book_of(rows, plan.fields), Path.cwd(), [], silent)
+    table = check_tables(plan, result, {}, None, None)[CheckOver.TERRITORY]
+    assert table.select("territory_id", "leaf", "depth", "reps", "accounts").rows() == [
+        ("NORTHEAST", False, 1, 0, 1),  # CT: none of its children takes it
+        ("NY", True, 2, 1, 2),
+        ("MA", True, 2, 2, 2),
+        ("WEST", True, 1, 1, 2),
+    ]
+    # The mean is the leaves' (2), not pulled down by the parent's straggler (7 / 4).
+    assert table.get_column("workload_vs_mean").to_list() == [0.5, 1.0, 1.0, 1.0]
+    # A parent fails a floor and has no target (no reps); `leaf = FALSE OR` leaves it out of both.
+    by_table = {CheckOver.TERRITORY: table}
+    assert [outcome.passed for outcome in run_checks(plan.checks, by_table)] == [True, True]
+    floor = parse_plan(TREE.replace("leaf = FALSE OR ", ""), "plan.yaml").checks
+    failed = [o.failed.get_column("territory_id").to_list() for o in run_checks(floor, by_table)]
+    assert failed == [["NORTHEAST"], ["NORTHEAST"]]

@@ -113,6 +113,43 @@ DEMO_EMPTY_TERRITORY = (
     f"│ primary │ {'PACIFIC.AK.ENT':<37} │ {'rep-0001':<29} │ {0:>8} │ {0:>8} │ {0:>11} │ {0:>4} │ {0:>12} │"
 )
 
+# #18 review: past 40 territories the summary shows the largest of every layer, so the overlays
+# (industry-vertical, security) take 10 of the 39 rows the primary layer filled, and the layer
+# column widens to their names.
+DEMO_OVERLAYS = {
+    name: f"│ {layer:<17} │ {name:<37} │ {reps:<29} │ {accounts:>8} │ {accounts:>8} │ {0:>11} │ {0:>4} │ "
+    f"{skipped:>12} │"
+    for layer, name, reps, accounts, skipped in (
+        ("industry-vertical", "VERT.RETAIL", "rep-vrt-05", "3,643", 0),
+        ("industry-vertical", "VERT.HEALTHCARE", "rep-vrt-01", "2,268", 0),
+        ("industry-vertical", "VERT.FINSERV", "rep-vrt-02", "2,228", 0),
+        ("industry-vertical", "VERT.MANUFACTURING", "rep-vrt-03", "1,094", 0),
+        ("industry-vertical", "VERT.TECH-MEDIA", "rep-vrt-01;rep-vrt-06", "596", 0),
+        ("industry-vertical", "VERT.PUBLIC-SECTOR", "rep-vrt-04", "425", 0),
+        ("security", "SEC.SOUTH", "rep-sec-03;rep-sec-04", "1,192", "3,073"),
+        ("security", "SEC.WEST", "rep-sec-04", "727", "1,839"),
+        ("security", "SEC.MIDWEST", "rep-sec-02", "682", "1,662"),
+        ("security", "SEC.NORTHEAST", "rep-sec-01;rep-sec-02", "574", "1,339"),
+    )
+}
+DEMO_PRIMARY_SHOWN = [*DEMO_TERRITORIES_SHOWN[:29], "PACIFIC.AK.ENT"]
+
+
+def _layer_column_widened(lines: list[str], extra: int) -> list[str]:
+    """Recorded lines whose first table's first column (layer) is `extra` characters wider, its
+    title centred over the wider table."""
+    out, done = [], False
+    for line in lines:
+        if not done and line[:1] in ("┏", "┃", "┡", "│", "└"):
+            done = line.startswith("└")
+            cut = min(line.find(mark, 1) for mark in "┳┃╇│┴" if line.find(mark, 1) > 0)
+            fill = line[cut - 1] if line[0] in "┏┡└" else " "
+            line = line[:cut] + fill * extra + line[cut:]
+        out.append(line)
+    for top in [i for i, line in enumerate(out) if line.startswith("┏")][:1]:
+        out[top - 1] = out[top - 1].strip().center(len(out[top]))
+    return out
+
 
 def _plans_with_states(script: str, index: int) -> list[str]:
     """A recorded `plan list` with the columns state and effective (#19) before created_at, every
@@ -147,19 +184,22 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     },
     ("demo", 0): {
         "stdout": _table_rows_in_order(
-            _recorded_stdout(
-                "demo",
-                0,
-                "--out export-sf",
-                "--out-dir export-sf",
-                (
-                    "… 204 more territories (largest shown; --summary FILE has all)",
-                    "… 260 more territories not shown (shown: the largest and every empty one; "
-                    "--summary FILE lists all)",
+            _layer_column_widened(
+                _recorded_stdout(
+                    "demo",
+                    0,
+                    "--out export-sf",
+                    "--out-dir export-sf",
+                    (
+                        "… 204 more territories (largest shown; --summary FILE has all)",
+                        "… 260 more territories not shown (shown: the largest of each layer and every "
+                        "empty one; --summary FILE lists all)",
+                    ),
                 ),
+                10,
             ),
-            DEMO_TERRITORIES_SHOWN,
-            {"PACIFIC.AK.ENT": DEMO_EMPTY_TERRITORY},
+            [*DEMO_PRIMARY_SHOWN, *DEMO_OVERLAYS],
+            {"PACIFIC.AK.ENT": _layer_column_widened([DEMO_EMPTY_TERRITORY], 10)[0], **DEMO_OVERLAYS},
         ),
         "files": {
             "demo/balance/plan.yaml": {
@@ -177,7 +217,9 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "--out-dir for export's folder. #18 slice 5: past 40 territories the summary lists every "
         "empty one (PACIFIC.AK.ENT: its rep won no account) in place of the 40th largest, with ties "
         "in plan order (they were in no set order), and counts every territory it leaves out (204 "
-        "counted only those with accounts)",
+        "counted only those with accounts). #18 review: the summary shows the largest of each layer, "
+        "so the overlays' 10 territories (2,268 accounts in VERT.HEALTHCARE) are no longer dropped "
+        "for the primary layer's 30th to 39th largest",
     },
     ("routing", 15): {
         "files": {

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import polars as pl
 
-from territorial.scoring.features import Feature, encode, encode_record, number_of
+from territorial.scoring.features import Feature, encode, encode_record, learn_feature, number_of
 
 
 def test_numbers_beyond_float32_are_missing_in_both_paths() -> None:
@@ -20,3 +20,15 @@ def test_numbers_beyond_float32_are_missing_in_both_paths() -> None:
     assert np.array_equal(columnar, np.array(expected), equal_nan=True)
     assert np.array_equal(np.array(one_by_one), np.array(expected), equal_nan=True)
     assert [number_of(c) for c in cells[:2]] == [3e38, -3e38]
+
+
+def test_a_postal_code_column_is_a_category_never_a_number() -> None:
+    # 02134 read as the number 2,134 gave reasons such as "postal_code is low (2,134)".
+    codes = ["02134", "10001", "60601", "02134", "10001", "60601"]
+    frame = pl.DataFrame({"lead_id": [f"L{i}" for i in range(6)], "postal_code": codes, "Billing Zip": codes})
+    for column in ("postal_code", "Billing Zip"):
+        feature = learn_feature(frame, column)
+        assert isinstance(feature, Feature) and feature.kind == "category", column
+    assert learn_feature(frame.with_columns(pl.col("postal_code").alias("employees")), "employees").kind == (  # type: ignore[union-attr]
+        "numeric"
+    )

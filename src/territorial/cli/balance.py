@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -39,6 +40,36 @@ WorkIndexOpt = Annotated[
     Path | None,
     typer.Option("--work-index", help="YAML overriding the work-index table (with --workload work-index)."),
 ]
+
+SkipUnlocatedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-unlocated",
+        help="Leave out the accounts with no lat,lon, no known US ZIP and no known city and state, "
+        "and write them, with why, to --unlocated-out; without it they are refused (exit 2).",
+    ),
+]
+UnlocatedOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--unlocated-out",
+        help="Where --skip-unlocated writes the accounts it leaves out (default: <accounts name>"
+        ".unlocated.csv in the current folder).",
+    ),
+]
+
+
+def refuse_unlocated_out_alone(skip_unlocated: bool, unlocated_out: Path | None) -> None:
+    if unlocated_out is not None and not skip_unlocated:
+        raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")
+
+
+def write_unlocated(err: Console, left_out: pl.DataFrame | None, path: Path | None, noun: str) -> None:
+    """The accounts --skip-unlocated left out, as their file has them with why, and where they went."""
+    if path is None or left_out is None:
+        return
+    write_table(left_out, path)
+    err.print(f"left out {counted(left_out.height, noun)} that could not be located: see {path}")
 
 
 @app.command()
@@ -146,22 +177,8 @@ def balance(
             "(convex hull), with its figures. Needs lat,lon places (not x,y).",
         ),
     ] = None,
-    skip_unlocated: Annotated[
-        bool,
-        typer.Option(
-            "--skip-unlocated",
-            help="Leave out the accounts with no lat,lon, no known US ZIP and no known city and state, "
-            "and write them, with why, to --unlocated-out; without it they are refused (exit 2).",
-        ),
-    ] = False,
-    unlocated_out: Annotated[
-        Path | None,
-        typer.Option(
-            "--unlocated-out",
-            help="Where --skip-unlocated writes the accounts it leaves out (default: <accounts name>"
-            ".unlocated.csv in the current folder).",
-        ),
-    ] = None,
+    skip_unlocated: SkipUnlocatedOpt = False,
+    unlocated_out: UnlocatedOutOpt = None,
     mapping: MappingOption = None,
 ) -> None:
     """Balance accounts or units among reps: equal workload (and other metrics) within tolerance,
@@ -180,8 +197,6 @@ def balance(
         lock=lock,
         time_limit=time_limit,
         best_effort=best_effort,
-        # Left out, the options' own default (the optimizer's) holds.
-        **({"aim": aim} if aim is not None else {}),
         seed=seed,
         from_workspace=from_workspace,
         workspace=workspace_of(ctx),
@@ -192,8 +207,9 @@ def balance(
         geojson=geojson is not None,
         mapping=mapping,
     )
-    if unlocated_out is not None and not skip_unlocated:
-        raise BadInput.at("--unlocated-out goes with --skip-unlocated", "--unlocated-out")
+    if aim is not None:  # left out, the options' own default (the optimizer's) holds
+        request.aim = aim
+    refuse_unlocated_out_alone(skip_unlocated, unlocated_out)
     run_balance(request, out, report, err, plan_out, geojson, unlocated_out)
 
 
@@ -222,9 +238,6 @@ def run_balance(
         write_text(plan_text, plan_out)
     if geojson is not None and map_text is not None:
         write_text(map_text, geojson)
-    left_out = result.inputs.unlocated if result.inputs is not None else None
-    if unlocated_out is not None and left_out is not None:
-        write_table(left_out, unlocated_out)
     summary(err, result)
     if out is not None:
         err.print(f"wrote {result.table.height:,} rows to {out}")
@@ -236,9 +249,8 @@ def run_balance(
         )
     if geojson is not None:
         err.print(f"wrote a map of the territories to {geojson}")
-    if unlocated_out is not None and left_out is not None:
-        left = counted(left_out.height, result.units.noun)
-        err.print(f"left out {left} that could not be located: see {unlocated_out}")
+    left_out = result.inputs.unlocated if result.inputs is not None else None
+    write_unlocated(err, left_out, unlocated_out, result.units.noun)
 
 
 def summary(console: Console, result: BalanceRun) -> None:

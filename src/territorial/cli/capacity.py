@@ -10,10 +10,18 @@ from rich.console import Console
 from rich.table import Table
 
 from territorial.cli.app import MappingOption, app, console, err, handled, workspace_of
-from territorial.cli.balance import PlanRefOpt, WorkIndexOpt
+from territorial.cli.balance import (
+    PlanRefOpt,
+    SkipUnlocatedOpt,
+    UnlocatedOutOpt,
+    WorkIndexOpt,
+    refuse_unlocated_out_alone,
+    write_unlocated,
+)
 from territorial.cli.progress import stage_bar
-from territorial.io.output import write_table
-from territorial.services.capacity import CapacityRequest, CapacityRun, plan_capacity
+from territorial.io.output import check_writable, write_table
+from territorial.services.balance import default_unlocated_path, input_files
+from territorial.services.capacity import CapacityRequest, CapacityRun, balance_options, plan_capacity
 
 
 @app.command()
@@ -58,6 +66,8 @@ def capacity(
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per what-if balance.")] = 60.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     mapping: MappingOption = None,
+    skip_unlocated: SkipUnlocatedOpt = False,
+    unlocated_out: UnlocatedOutOpt = None,
 ) -> None:
     """Recommend headcount: reps needed per group for the workload at a target utilisation."""
     request = CapacityRequest(
@@ -76,11 +86,23 @@ def capacity(
         time_limit=time_limit,
         seed=seed,
         mapping=mapping,
+        skip_unlocated=skip_unlocated,
     )
-    run_capacity(request, out, console(), err)
+    refuse_unlocated_out_alone(skip_unlocated, unlocated_out)
+    run_capacity(request, out, console(), err, unlocated_out)
 
 
-def run_capacity(request: CapacityRequest, out: Path | None, console: Console, err: Console) -> None:
+def run_capacity(
+    request: CapacityRequest,
+    out: Path | None,
+    console: Console,
+    err: Console,
+    unlocated_out: Path | None = None,
+) -> None:
+    options = balance_options(request)
+    if request.skip_unlocated:
+        unlocated_out = unlocated_out or default_unlocated_path(options)
+    check_writable(out, unlocated_out, inputs=input_files(options))
     with stage_bar(err) as progress:
         result = plan_capacity(request, progress=progress)
     if out is not None:
@@ -92,6 +114,7 @@ def run_capacity(request: CapacityRequest, out: Path | None, console: Console, e
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     if out is not None:
         err.print(f"wrote {result.headcount.table.height:,} rows to {out}")
+    write_unlocated(err, result.unlocated, unlocated_out, "account")
 
 
 def headcount_table(console: Console, result: CapacityRun) -> None:

@@ -22,7 +22,8 @@ def failures(out: Console, outcome: CheckOutcome) -> None:
         highlight=False,
     )
     for row in outcome.failed.head(MAX_FAILED_ROWS).iter_rows(named=True):
-        figures = ", ".join(f"{name} {_figure(name, row[name])}" for name in check.figures)
+        # Every column the rule reads, its text ones too: a row failing `layer != 'primary'` shows why.
+        figures = ", ".join(f"{name} {_figure(name, row[name])}" for name in check.reads)
         line = f"  {_row_name(check.over, row)}: {figures + ' ' if figures else ''}→ {row['verdict']}"
         out.print(escape(line), highlight=False)
     if outcome.failed.height > MAX_FAILED_ROWS:
@@ -37,9 +38,14 @@ def _row_name(over: CheckOver, row: dict[str, object]) -> str:
 
 
 def _figure(name: str, value: object) -> str:
-    """A figure as the failure shows it: empty (NULL), a count, or a number without trailing zeros."""
+    """A figure as the failure shows it: empty (NULL), text quoted as a rule writes it, TRUE or
+    FALSE, a count, or a number without trailing zeros."""
     if value is None:
         return "empty"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if name in COUNTS:
         return f"{int(value):,}"  # type: ignore[call-overload]
     return f"{float(value):,.6f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]

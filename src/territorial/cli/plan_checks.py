@@ -20,6 +20,9 @@ from territorial.domain.plan_checks import BASELINE_FIGURES
 from territorial.services.plan_checks import PlanChecked, check_plan_files, check_plan_workspace
 from territorial.services.plans import plan_reference
 
+# The plan is the command's argument, not --plan: errors about it name the argument as --help does.
+PLAN_ARGUMENT = "PLAN"
+
 
 @plan_app.command("check")
 @handled
@@ -48,14 +51,16 @@ def plan_check(
     Without --accounts, on the workspace's accounts, reps and open pipeline; with --accounts FILE
     [--reps FILE] [--baseline FILE], on files only, for a team's own CI. Exits 3 when a check
     fails, naming each failed row with its figures."""
-    target = plan_reference(plan)
+    target = plan_reference(plan, option=PLAN_ARGUMENT)
     with stage_bar(err) as progress:
         if accounts is None:
             no_files_without_accounts(reps, mapping)
-            result = check_plan_workspace(workspace_of(ctx), target, baseline, progress)
+            result = check_plan_workspace(workspace_of(ctx), target, baseline, progress, PLAN_ARGUMENT)
         else:
             workspace = workspace_of(ctx) if isinstance(target, int) else None
-            result = check_plan_files(target, accounts, reps, baseline, mapping, workspace, progress)
+            result = check_plan_files(
+                target, accounts, reps, baseline, mapping, workspace, progress, PLAN_ARGUMENT
+            )
     render.warnings(err, result.warnings)
     if not result.outcomes:
         err.print(f"{escape(result.plan.file)} has no checks: add `checks:` to the plan (see the README)")

@@ -71,8 +71,8 @@ def assignment_summary(console: Console, result: Assignment) -> None:
     console.print(table)
     if left_out:
         console.print(
-            f"… {counted(left_out, 'more territory')} not shown (shown: the largest and every empty one; "
-            "--summary FILE lists all)"
+            f"… {counted(left_out, 'more territory')} not shown (shown: the largest of each layer and "
+            "every empty one; --summary FILE lists all)"
         )
     overlapping = int(result.rows.filter(pl.col("overlaps") != "").height)
     console.print(
@@ -100,20 +100,30 @@ def assignment_summary(console: Console, result: Assignment) -> None:
 
 def territories_shown(territories: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """The territories the summary lists, and how many it leaves out. Every one when they fit; past
-    MAX_TERRITORY_ROWS, the largest (primary layer first) and every empty one, which is exactly
-    what a planner must see: one whose reps won no account, or whose rule matches none. A parent
-    without reps whose children took all its accounts is not empty: it is how the plan is drawn."""
+    MAX_TERRITORY_ROWS, the largest of each layer (primary first) and every empty one, which is
+    exactly what a planner must see: one whose reps won no account, or whose rule matches none. A
+    parent without reps whose children took all its accounts is not empty: it is how the plan is
+    drawn."""
     if territories.height <= MAX_TERRITORY_ROWS:
         return territories, 0
     ordered = territories.sort(
         [pl.col("layer") != PRIMARY, "layer", "accounts"],
         descending=[False, False, True],
         maintain_order=True,
-    )
+    ).with_row_index("_row")
     won = ordered.get_column("accounts") > 0
     empty = ~won & ((ordered.get_column("reps") != "") | (ordered.get_column("members") == 0))
     largest = max(MAX_TERRITORY_ROWS - int(empty.sum()), MIN_LARGEST_SHOWN)
-    shown = ordered.filter(empty | (won & (won.cum_sum() <= largest)))
+    # Each layer's largest, then each layer's second largest, and so on: an overlay of a few large
+    # territories is not crowded out by a primary layer of hundreds.
+    picked = (
+        ordered.filter(won)
+        .with_columns(pl.int_range(pl.len()).over("layer").alias("_rank"))
+        .sort("_rank", "_row")
+        .head(largest)
+        .get_column("_row")
+    )
+    shown = ordered.filter(empty | ordered.get_column("_row").is_in(picked.to_list())).drop("_row")
     return shown, territories.height - shown.height
 
 

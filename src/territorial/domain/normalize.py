@@ -60,6 +60,9 @@ COUNTRY = "country"
 STATE = "state"
 CITY = "city"
 POSTAL_CODES = ("postal_code", "home_postal_code")
+# A column of whole postal codes (not zip3 or a ZIP's first digits): postal_code, zip, zip_code,
+# billing_zip, home_postal_code...
+_POSTAL_NAME = re.compile(r"^(?:.*[_ ])?(?:zip|zip_?code|postal|postal_?code|post_?code)$")
 WEBSITE = "website"
 EMAIL = "email"
 LATITUDE, LONGITUDE = "latitude", "longitude"
@@ -791,3 +794,8 @@ def _one_email(value: str) -> str:
     named = _compiled(_NAMED_EMAIL).search(lowered)
     address = named.group(1) if named else lowered
     return address if _compiled(_EMAIL).search(address) else value
+
+
+def is_postal_code(key: str) -> bool:
+    """Whether a column (by its canonical name) holds postal codes: text, however many digits."""
+    return key in POSTAL_CODES or bool(_POSTAL_NAME.match(key))

@@ -42,6 +42,10 @@ TABLE_COLUMNS: dict[CheckOver, dict[str, FieldType]] = {
     CheckOver.TERRITORY: {
         "layer": FieldType.STRING,
         "territory_id": FieldType.STRING,
+        # Where the territory sits in the plan's tree, so that a check can leave parents out.
+        "leaf": FieldType.BOOLEAN,
+        "depth": FieldType.NUMBER,
+        "reps": FieldType.NUMBER,
         **dict.fromkeys([f for f in FIGURES if f != "unassigned"], FieldType.NUMBER),
     },
     CheckOver.REP: {
@@ -57,7 +61,7 @@ ROW_NAMES: dict[CheckOver, list[str]] = {
     CheckOver.REP: ["layer", "rep_id"],
 }
 # Figures that are whole numbers, shown without decimals.
-COUNTS = ("accounts", "moved", "ties", "unassigned", "vacant")
+COUNTS = ("depth", "reps", "accounts", "moved", "ties", "unassigned", "vacant")
 # Figures that compare the plan with a baseline assignment: a check reading one needs it.
 BASELINE_FIGURES = ("moved", "moved_share")
 # The workspace's open opportunities: an accounts file carries none.

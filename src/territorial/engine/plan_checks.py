@@ -112,9 +112,18 @@ def _territory_table(
     staffed = pl.DataFrame(
         {
             "territory_id": [t.id for t in plan.territories],
+            "leaf": [not t.children for t in plan.territories],
+            "depth": [t.depth + 1 for t in plan.territories],  # a root is 1, as a planner counts
+            "reps": [len(t.reps) for t in plan.territories],
             "_capacity": [float(sum(capacity.get(rep, 1.0) for rep in t.reps)) for t in plan.territories],
         },
-        schema={"territory_id": pl.String, "_capacity": pl.Float64},
+        schema={
+            "territory_id": pl.String,
+            "leaf": pl.Boolean,
+            "depth": pl.Int64,
+            "reps": pl.Int64,
+            "_capacity": pl.Float64,
+        },
     )
     placed = facts.filter(pl.col("territory_id").is_not_null())
     figures = _group_figures(placed, ["layer", "territory_id"], ties=False)
@@ -131,8 +140,10 @@ def _territory_table(
         .join(staffed, on="territory_id", how="left", maintain_order="left")
         .join(figures, on=["layer", "territory_id"], how="left", maintain_order="left")
     )
-    occupied = pl.col("accounts") > 0
-    mean = pl.col("workload").filter(occupied).mean().over("layer")
+    # The mean is a typical book: a leaf's. A parent holds what its children leave (often a few
+    # stragglers), and counting it would pull the mean down and make every leaf look overloaded.
+    occupied_leaf = (pl.col("accounts") > 0) & pl.col("leaf")
+    mean = pl.col("workload").filter(occupied_leaf).mean().over("layer")
     return _finish(table, mean, CheckOver.TERRITORY, known)
 
 
@@ -219,7 +230,15 @@ def _typed(over: CheckOver) -> list[pl.Expr]:
     """A table's columns in order: names as text, counts as whole numbers, the rest as floats."""
     out = []
     for name, ftype in TABLE_COLUMNS[over].items():
-        dtype = pl.String if ftype is FieldType.STRING else pl.Int64 if name in COUNTS else pl.Float64
+        dtype = (
+            pl.String
+            if ftype is FieldType.STRING
+            else pl.Boolean
+            if ftype is FieldType.BOOLEAN
+            else pl.Int64
+            if name in COUNTS
+            else pl.Float64
+        )
         out.append(pl.col(name).cast(dtype))
     return out
 

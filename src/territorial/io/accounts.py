@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from territorial.domain.fields import (
     NullWords,
     canonical,
 )
-from territorial.domain.normalize import COUNTRY, POSTAL_CODES, formatted_numbers, postal_code_values
+from territorial.domain.normalize import COUNTRY, formatted_numbers, is_postal_code, postal_code_values
 from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.crm_mappings import crm_export_hint
@@ -188,15 +187,6 @@ def _with_postal_codes(
         for key, name in columns.items()
         if is_postal_code(key) and schema[key] is FieldType.STRING
     )
-
-
-# A column of whole postal codes (not zip3 or a ZIP's first digits): postal_code, zip, zip_code,
-# billing_zip, home_postal_code...
-_POSTAL_NAME = re.compile(r"^(?:.*[_ ])?(?:zip|zip_?code|postal|postal_?code|post_?code)$")
-
-
-def is_postal_code(key: str) -> bool:
-    return key in POSTAL_CODES or bool(_POSTAL_NAME.match(key))
 
 
 def _canonical_columns(raw: RawTable) -> dict[str, str]:

@@ -24,11 +24,12 @@ ZIP_FIELDS = ("postal_code", "zip", "zip_code", "zipcode")
 COUNTY_FIELDS = ("county_fips", "countyfips", "fips")
 
 
-def coordinates(book: AccountBook, allow_xy: bool) -> tuple[Located, bool]:
+def coordinates(book: AccountBook, allow_xy: bool, required: bool = True) -> tuple[Located, bool]:
     """Where every row is, and whether that is lat,lon (else x,y): its lat,lon (or latitude,
     longitude; 0,0 counts as empty), else its US ZIP's centre, else its city and state's place
     (geo.locate; a state may be a name); units may give x,y instead. Rows nothing places are left
-    unlocated, for the caller to refuse or leave out."""
+    unlocated, for the caller to refuse or leave out. A book with no place columns at all is
+    refused, unless places are not `required`: then every row is unlocated."""
     cols = book.columns
     if allow_xy and "x" in cols and "y" in cols:
         x, y = _numbers(book, "x"), _numbers(book, "y")
@@ -47,6 +48,9 @@ def coordinates(book: AccountBook, allow_xy: bool) -> tuple[Located, bool]:
     pair = next(((lat, lon) for lat, lon in LAT_LON if lat in cols and lon in cols), None)
     zip_key = _zip_field(book)
     if pair is None and zip_key is None and not _has_city_and_state(book):
+        if not required:
+            nowhere = np.full(len(book), np.nan)
+            return Located(nowhere, nowhere.copy(), np.full(len(book), METHODS.index(UNLOCATED))), True
         wanted = "lat,lon (or latitude,longitude), a ZIP column (postal_code), or city and state" + (
             ", or x,y" if allow_xy else ""
         )
@@ -109,7 +113,13 @@ def location_report(book: AccountBook, id_key: str, located: Located) -> dict[st
 
 
 def leave_out_unlocated(
-    book: AccountBook, id_key: str, noun: str, located: Located, skip: bool, source: Path | None
+    book: AccountBook,
+    id_key: str,
+    noun: str,
+    located: Located,
+    skip: bool,
+    source: Path | None,
+    command: str = "balance",
 ) -> tuple[AccountBook, Located, pl.DataFrame | None]:
     """With `skip` (--skip-unlocated), the book without the rows nothing located, and those rows as
     the `source` file has them with why (an empty table when there are none); without it, a
@@ -126,7 +136,7 @@ def leave_out_unlocated(
         raise BadInput.at(
             f"{missing.size:,} of {len(book):,} {noun}s cannot be located: {shown}{more} "
             f"(the first: {reason}). Give each lat,lon, a known US ZIP code, or a city and state"
-            + ("" if skip else "; `balance --skip-unlocated` leaves them out"),
+            + ("" if skip else f"; `{command} --skip-unlocated` leaves them out"),
             book.file,
             book.line_of(int(missing[0])) if book.header_line else None,
         )

@@ -19,6 +19,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
+from territorial.domain.fields import canonical
+from territorial.domain.normalize import is_postal_code
 from territorial.errors import BadInput
 
 Matrix = npt.NDArray[np.float64]
@@ -118,7 +120,8 @@ def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
     if distinct == 1:
         return "the same value in every row"
     numbers = present.cast(pl.Float64, strict=False)
-    is_numeric = numbers.null_count() == 0
+    # A postal code is a place, not an amount: 02134 is never "low" (the readers keep it as text).
+    is_numeric = numbers.null_count() == 0 and not is_postal_code(canonical(column))
     if distinct == frame.height and (not is_numeric or column == frame.columns[0]):
         return "an identifier (unique in every row)"
     if is_numeric:

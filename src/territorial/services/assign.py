@@ -63,13 +63,16 @@ def load_checked(
     progress: Progress = silent,
     mapping: str | Path | None = None,
     workspace: WorkspaceStore | None = None,
+    *,
     also: Collection[str] = (),
+    option: str = "--plan",
 ) -> Checked:
     """`plan_ref` is a plan file or a stored plan's id (services.plans.plan_reference): a stored
     plan with an accounts file is a file run, nothing stored. Only the columns the plan reads are
-    loaded, and the fields `also` names (`explain --account-name` looks accounts up by name)."""
+    loaded, and the fields `also` names (`explain --account-name` looks accounts up by name).
+    Errors name `option`, which gave the plan."""
     progress(f"Reading the plan {plan_ref}", None)
-    resolved = resolve_plan(workspace, plan_ref)
+    resolved = resolve_plan(workspace, plan_ref, option)
     plan = resolved.plan
     progress(f"Reading accounts from {accounts_path}", None)
     needed = CompiledPlan(plan).fields | ({plan.workload} if plan.workload else set())

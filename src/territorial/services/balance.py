@@ -89,6 +89,10 @@ class BalanceOptions:
     adjacency: str | None = None  # county, delaunay, knn, or an edges file
     work_index: Path | None = None  # YAML overriding the work-index table
     skip_unlocated: bool = False  # leave out the accounts nothing locates, instead of refusing
+    # Whether every account needs a place: capacity's headcount reads none (an unlocated account
+    # is kept, at no place), only its what-if balance does.
+    need_locations: bool = True
+    command: str = "balance"  # the command whose --skip-unlocated the refusal names
     geojson: bool = False  # a map is asked for: the units must be on lat,lon
     mapping: str | None = (
         None  # salesforce, hubspot or a mapping file: accounts and reps read as import reads them
@@ -338,7 +342,9 @@ def read_inputs(
     resolved = _plan(request)
     plan = resolved.plan if resolved is not None else None
     book, noun, id_key = _book(request, plan)
-    located, geographic = coordinates(book, allow_xy=request.units is not None)
+    located, geographic = coordinates(
+        book, allow_xy=request.units is not None, required=request.need_locations
+    )
     if request.geojson and not geographic:
         raise BadInput.at(
             "--geojson draws maps in longitude and latitude; these units are on x,y (give lat,lon)",
@@ -347,9 +353,11 @@ def read_inputs(
         )
     location = location_report(book, id_key, located)
     from_file = request.accounts or request.units
-    book, located, unlocated = leave_out_unlocated(
-        book, id_key, noun, located, request.skip_unlocated, from_file
-    )
+    unlocated = None
+    if request.need_locations:
+        book, located, unlocated = leave_out_unlocated(
+            book, id_key, noun, located, request.skip_unlocated, from_file, request.command
+        )
     xy = located.points()
     ids = book.frame.get_column(book.columns[id_key]).to_list()
     territories, reps_known, rep_names = None, False, {}

@@ -45,6 +45,7 @@ class CapacityRequest:
     time_limit: float = 60.0
     seed: int = 0
     mapping: str | None = None  # the accounts and reps files read as `import` reads them
+    skip_unlocated: bool = False  # with --what-if-reps: leave out the accounts nothing locates
 
 
 @dataclass
@@ -53,26 +54,14 @@ class CapacityRun:
     workload: str
     scenarios: list[Scenario]
     notes: list[str]
+    unlocated: pl.DataFrame | None = None  # the accounts --skip-unlocated left out, with why
 
 
 def plan_capacity(request: CapacityRequest, progress: Progress = silent) -> CapacityRun:
     """Read the accounts and workload, count the reps each group needs, and run the what-if."""
     _check(request)
     progress("Reading the accounts", None)
-    inputs = read_inputs(
-        BalanceOptions(
-            accounts=request.accounts,
-            from_workspace=request.from_workspace,
-            workspace=request.workspace,
-            plan=request.plan,
-            workload=request.workload,
-            work_index=request.work_index,
-            reps=request.reps,
-            mapping=request.mapping,
-        ),
-        need_territories=False,
-        default_workload=WORK_INDEX,
-    )
+    inputs = read_inputs(balance_options(request), need_territories=False, default_workload=WORK_INDEX)
     owners = _owners(inputs)
     hours = inputs.units.metrics[WORKLOAD]
     result = headcount(_groups(inputs, request.by), hours, owners, request.hours_per_rep, request.utilisation)
@@ -80,7 +69,25 @@ def plan_capacity(request: CapacityRequest, progress: Progress = silent) -> Capa
     scenarios: list[Scenario] = []
     if request.what_if_reps is not None:
         scenarios = _what_if(request, inputs, result, owners, notes, progress)
-    return CapacityRun(result, inputs.workload, scenarios, notes)
+    return CapacityRun(result, inputs.workload, scenarios, notes, inputs.unlocated)
+
+
+def balance_options(request: CapacityRequest) -> BalanceOptions:
+    """The accounts, reps and workload read as `balance` reads them. Only the what-if balances,
+    so only it needs every account's place: the headcount keeps an account nothing locates."""
+    return BalanceOptions(
+        accounts=request.accounts,
+        from_workspace=request.from_workspace,
+        workspace=request.workspace,
+        plan=request.plan,
+        workload=request.workload,
+        work_index=request.work_index,
+        reps=request.reps,
+        mapping=request.mapping,
+        skip_unlocated=request.skip_unlocated,
+        need_locations=request.what_if_reps is not None,
+        command="capacity --what-if-reps",
+    )
 
 
 def _check(request: CapacityRequest) -> None:
@@ -94,6 +101,12 @@ def _check(request: CapacityRequest) -> None:
         raise BadInput.at("--tolerance must be at least 0 and below 1, such as 0.05", "--tolerance")
     if request.time_limit <= 0:
         raise BadInput.at("--time-limit must be positive", "--time-limit")
+    if request.skip_unlocated and request.what_if_reps is None:
+        raise BadInput.at(
+            "--skip-unlocated goes with --what-if-reps: only the what-if balance needs each account's "
+            "place, and the headcount counts every account",
+            "--skip-unlocated",
+        )
 
 
 def _owners(inputs: Inputs) -> list[str | None] | None:

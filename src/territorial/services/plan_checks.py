@@ -59,10 +59,12 @@ def check_plan_files(
     mapping: str | Path | None = None,
     workspace: WorkspaceStore | None = None,
     progress: Progress = silent,
+    option: str = "--plan",
 ) -> PlanChecked:
     """A plan's checks on an accounts file (and a reps file), for a team's own CI: no workspace
-    needed unless `plan_ref` is a stored plan's id. `moved` compares with `baseline_path`."""
-    checked = load_checked(plan_ref, accounts_path, progress, mapping, workspace)
+    needed unless `plan_ref` is a stored plan's id. `moved` compares with `baseline_path`. Errors
+    about the plan name `option`."""
+    checked = load_checked(plan_ref, accounts_path, progress, mapping, workspace, option=option)
     _refuse_unavailable(checked.plan, baseline=baseline_path is not None, pipeline=False)
     if not checked.plan.checks:
         return PlanChecked(checked.plan, [], None, checked.warnings)
@@ -80,11 +82,12 @@ def check_plan_workspace(
     plan_ref: str | int | Path,
     baseline_path: str | Path | None = None,
     progress: Progress = silent,
+    option: str = "--plan",
 ) -> PlanChecked:
     """A plan's checks (a stored plan or a plan file, not stored) on the workspace's accounts and
     reps and their open pipeline. `moved` compares with `baseline_path`, else with each account's
     owner_id (OWNERS_BASELINE)."""
-    resolved = resolve_plan(workspace, plan_ref)
+    resolved = resolve_plan(workspace, plan_ref, option)
     if not resolved.plan.checks:
         return PlanChecked(resolved.plan, [], None)
     plan, book, warnings = load_workspace_book(workspace, resolved.plan, progress)

@@ -29,58 +29,62 @@ class ResolvedPlan:
     folder: Path  # where the plan's own files (models, catalogues) are found
 
 
-def plan_reference(text: str | int | Path, workspace: WorkspaceStore | None = None) -> int | Path:
+def plan_reference(
+    text: str | int | Path, workspace: WorkspaceStore | None = None, option: str = "--plan"
+) -> int | Path:
     """A plan reference: digits name a stored plan's id, `active` the workspace's active plan (found
     in `workspace`), anything else a plan file. A file named `active`, or whose name is all digits,
     must be written with its folder (./active, ./2027); a folder named with digits (a year's folder)
-    is no plan file and does not count."""
+    is no plan file and does not count. Errors name `option`, the option or argument that gave it."""
     if isinstance(text, int | Path):
         return text
     value = text.strip()
     if value == ACTIVE_REFERENCE:
-        return active_plan_id(workspace)
+        return active_plan_id(workspace, option)
     if not (value.isascii() and value.isdigit()):
         return Path(value)
     if os.path.isfile(value):  # False, not an error, for a name too long to be a file
         raise BadInput.at(
             f"'{value}' is both a stored plan's id and a file here: "
             f"write ./{value} for the file, or move to another folder for the stored plan",
-            "--plan",
+            option,
         )
     return int(value)
 
 
-def resolve_plan(workspace: WorkspaceStore | None, reference: str | int | Path) -> ResolvedPlan:
+def resolve_plan(
+    workspace: WorkspaceStore | None, reference: str | int | Path, option: str = "--plan"
+) -> ResolvedPlan:
     """The plan a reference names. A stored plan needs the workspace; its files are found from the
     working directory, a plan file's beside it."""
-    found = plan_reference(reference, workspace)
+    found = plan_reference(reference, workspace, option)
     if isinstance(found, Path):
         return ResolvedPlan(load_plan(found), None, found.resolve().parent)
     if workspace is None:
-        raise BadInput.at("--plan ID names a stored plan: it needs the workspace", "--plan")
+        raise BadInput.at(f"{option} ID names a stored plan: it needs the workspace", option)
     with workspace.unit_of_work() as uow:
-        return ResolvedPlan(stored_plan(uow, found), found, Path.cwd())
+        return ResolvedPlan(stored_plan(uow, found, option), found, Path.cwd())
 
 
-def active_plan_id(workspace: WorkspaceStore | None) -> int:
+def active_plan_id(workspace: WorkspaceStore | None, option: str = "--plan") -> int:
     """The id of the workspace's active plan (the reference `active`)."""
     if workspace is None:
-        raise BadInput.at("`active` names the workspace's active plan: it needs the workspace", "--plan")
+        raise BadInput.at("`active` names the workspace's active plan: it needs the workspace", option)
     with workspace.unit_of_work() as uow:
         found = uow.plans.active()
     if found is None:
         raise BadInput.at(
             "no plan is active yet; `territorial plan activate ID` makes one active "
             "(a plan file named active is written ./active)",
-            "--plan",
+            option,
         )
     return found.plan_id
 
 
-def stored_plan(uow: UnitOfWork, plan_id: int) -> Plan:
+def stored_plan(uow: UnitOfWork, plan_id: int, option: str = "--plan") -> Plan:
     stored = uow.plans.get(plan_id)
     if stored is None:
-        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", "--plan")
+        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", option)
     plan = parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
     return with_kept_files(plan, uow.plans.files(plan_id))
 
@@ -118,7 +122,7 @@ def plan_to_store(
 
 def stored_plan_id(workspace: WorkspaceStore, text: str, option: str = "PLAN_ID") -> int:
     """The stored plan a command's argument names: its id, or `active`."""
-    found = plan_reference(text, workspace)
+    found = plan_reference(text, workspace, option)
     if isinstance(found, Path):
         raise BadInput.at(f"expected a stored plan's id or `active`, got {text!r}", option)
     return found

@@ -302,7 +302,28 @@ def route_file(
     Leads without a created date take `today` (default: the context's day). With `mapping`
     (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it."""
     raw, typed = read_leads(leads_path, router.plan.fields, mapping)
-    return _route_frame(workspace, ctx, router, raw.frame, typed, raw.file, today, progress)
+    again = _routed_before(workspace, typed, raw.file)
+    batch = _route_frame(workspace, ctx, router, raw.frame, typed, raw.file, today, progress)
+    batch.warnings.extend(again)
+    return batch
+
+
+def _routed_before(workspace: WorkspaceStore, typed: pl.DataFrame, file: str) -> list[Problem]:
+    """A warning when some of a file's leads already have decisions in the workspace: routing the
+    file again stores new ones, and `route fairness` then counts those leads twice."""
+    ids = typed.get_column(LEAD_ID).cast(pl.String).to_list()
+    with workspace.unit_of_work() as uow:
+        routed = uow.routing.routed_among(ids)
+    if not routed:
+        return []
+    return [
+        Problem(
+            Location(file),
+            f"{len(routed):,} of these {len(ids):,} leads already have decisions in the workspace: they "
+            "are routed again, and `route fairness` counts them again. To route only new leads, import "
+            "the file (`territorial import leads FILE`) and run `territorial route --workspace`",
+        )
+    ]
 
 
 def route_workspace_leads(

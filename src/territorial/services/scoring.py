@@ -19,7 +19,7 @@ from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue
-from territorial.io.crm_mappings import file_mapping, load_mapping
+from territorial.io.crm_mappings import crm_export_hint, file_mapping, load_mapping
 from territorial.io.mapped_files import mapped_column, read_mapped
 from territorial.io.model_files import read_model_file, write_model_file
 from territorial.io.output import write_table
@@ -232,12 +232,13 @@ def apply_fit_model(
     table, named = scored_file(input_path, mapping, FIT_ENTITIES)
     frame = table.frame
     identifier = named(id_column) if id_column is not None else frame.columns[0]
+    hint = export_hint(table, mapping, FIT_ENTITIES)
     if identifier not in frame.columns:
-        raise BadInput.at(f"there is no id column '{identifier}'", table.file)
+        raise BadInput.at(f"there is no id column '{identifier}'{hint}", table.file)
     try:
         scored = model.score(frame)
     except BadInput as err:
-        raise err.in_file(table.file) from None
+        raise err.in_file(table.file).hinted(hint) from None
     write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
     return frame.height
 
@@ -378,6 +379,15 @@ def scored_file(
     return table, named
 
 
+def export_hint(table: RawTable, mapping: str | Path | None, entities: tuple[Entity, ...]) -> str:
+    """ "; the file has 'Id', the id column of a Salesforce export: use --mapping salesforce" when a
+    CRM export was read without a mapping, as `assign` and `import` say it: a column the model or
+    the command needs is then missing only because the export names it otherwise."""
+    if mapping is not None:
+        return ""
+    return next((hint for entity in entities if (hint := crm_export_hint(table.header, entity))), "")
+
+
 def _require_column(frame: pl.DataFrame, name: str, what: str, table: RawTable) -> None:
     if name not in frame.columns:
         columns = ", ".join(frame.columns)
@@ -427,7 +437,8 @@ def score_relevance(
         if column not in frame.columns:
             columns = ", ".join(frame.columns)
             raise BadInput.at(
-                f"there is no column '{column}' (set it with {option}); the columns are {columns}",
+                f"there is no column '{column}' (set it with {option}); the columns are {columns}"
+                + export_hint(table, mapping, FIT_ENTITIES[:1]),
                 table.file,
                 1,
             )
