@@ -3,6 +3,7 @@ tables on a pipe are not wrapped at 80 columns, and progress goes to a log as pl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -96,7 +97,10 @@ def test_a_reader_that_goes_away_is_not_an_internal_error() -> None:
     # command's handler (cli.app.handled) ends with exit 0, as `assign --out - | head` ends.
     read_end, write_end = os.pipe()
     os.close(read_end)
-    with os.fdopen(write_end, "w") as closed_pipe:
-        piped = WideWhenPiped(file=closed_pipe)
+    closed_pipe = os.fdopen(write_end, "w", buffering=1)  # line-buffered: print writes at once
+    try:
         with pytest.raises(BrokenPipeError):
-            piped.print("x" * 200_000)
+            WideWhenPiped(file=closed_pipe).print("x")  # the read end is closed: the pipe breaks
+    finally:
+        with contextlib.suppress(BrokenPipeError):  # closing flushes what is left into the pipe
+            closed_pipe.close()
