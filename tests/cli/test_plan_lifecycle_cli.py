@@ -164,3 +164,18 @@ def test_overrides_and_holds_through_the_command_line(folder: Path) -> None:
     assert "hold of A-4 (primary) ended: hold expired" in ticked.stderr
     assert run_cli(folder, "hold", "list").stdout == "no holds\n"
     assert "hold expired" in run_cli(folder, "hold", "list", "--all").stdout
+
+
+def test_a_scheduled_plan_whose_checks_fail_at_tick_exits_3_and_stays_scheduled(folder: Path) -> None:
+    # Found in the last review: tick met the refusal as an internal error (exit 1).
+    (folder / "checked.yaml").write_text(
+        (folder / "plan.yaml").read_text()
+        + "checks:\n  - {name: no overloaded territory, over: territory, assert: workload_vs_mean <= 1.10}\n"
+    )
+    assert run_cli(folder, "plan", "add", "checked.yaml").returncode == 0  # plan 3
+    assert run_cli(folder, "plan", "activate", "3", "--effective", "2026-03-09").returncode == 0
+    ticked = run_cli(folder, "tick", "--today", "2026-03-09")
+    assert ticked.returncode == 3, ticked.stderr
+    assert "plan 3 was not activated: 1 of its checks failed" in ticked.stderr
+    assert "WEST: workload_vs_mean" in ticked.stderr
+    assert "│ checked.yaml │ scheduled" in run_cli(folder, "plan", "list").stdout

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -137,7 +139,7 @@ def plan_activate(
     rewritten (owners in their territory's pool keep their accounts), the roster seeded from the
     plan's reps, and the active plan archived. Re-activating an archived plan re-runs it on today's data."""
     day = day_of(effective, "--effective")
-    try:
+    with _refused_by_checks():
         done = activate_plan(
             workspace_of(ctx),
             context_of(ctx),
@@ -146,12 +148,20 @@ def plan_activate(
             skip_checks,
             end_stale_overrides=end_stale_overrides,
         )
+    _activated(done)
+
+
+@contextmanager
+def _refused_by_checks() -> Iterator[None]:
+    """An activation (now, or a scheduled one at `tick`) its plan's checks refused: each failed row,
+    and exit 3."""
+    try:
+        yield
     except ChecksFailed as failed:
         err.print(f"[red]{failed}[/red]", highlight=False)
         for outcome in failed.failures:
             failures(err, outcome)
         raise typer.Exit(CHECK_FAILED) from None
-    _activated(done)
 
 
 def _activated(done: Activated) -> None:
@@ -214,7 +224,8 @@ def tick_command(
 ) -> None:
     """Apply what is due, in date order: the overrides and holds whose day has come end, and the
     scheduled activations whose day has come take effect."""
-    done = tick(workspace_of(ctx), context_of(ctx), day_of(today, "--today"))
+    with _refused_by_checks():
+        done = tick(workspace_of(ctx), context_of(ctx), day_of(today, "--today"))
     if not done.activations and not done.ended:
         err.print("nothing due")
     for ended in done.ended:
