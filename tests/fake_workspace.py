@@ -18,8 +18,10 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
+    ChangeKind,
     PlanState,
     StoredActivation,
+    StoredChangeSet,
     StoredHold,
     StoredOverride,
 )
@@ -36,6 +38,7 @@ from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store.bulk import text_of
 from territorial.store.repositories import (
+    CHANGE_TYPES,
     DECISION_TYPES,
     HISTORY_SINCE,
     LIVE_TYPES,
@@ -73,6 +76,8 @@ class State:
     plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
     overrides: list[StoredOverride] = field(default_factory=list)
     holds: list[StoredHold] = field(default_factory=list)
+    change_sets: list[StoredChangeSet] = field(default_factory=list)
+    changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_TYPES))
 
 
 class _Repository:
@@ -558,6 +563,48 @@ class FakeHolds(_Repository):
         ]
 
 
+class FakeChangeLog(_Repository):
+    def open(
+        self,
+        kind: ChangeKind,
+        at: datetime,
+        effective: date,
+        actor: str,
+        summary: str,
+        plan_id: int | None,
+        changes: int,
+    ) -> int:
+        state = self._writing()
+        new_id = len(state.change_sets) + 1
+        state.change_sets.append(
+            StoredChangeSet(new_id, kind, at, effective, actor, summary, plan_id, changes)
+        )
+        return new_id
+
+    def add(self, change_set_id: int, rows: pl.DataFrame) -> None:
+        state = self._writing()
+        framed = rows.with_columns(pl.lit(change_set_id, pl.Int64).alias("change_set_id"))
+        state.changes = pl.concat([state.changes, framed.select(*CHANGE_TYPES).cast(CHANGE_TYPES)])
+
+    def sets(self, after: int = 0) -> list[StoredChangeSet]:
+        return [s for s in self.state.change_sets if s.change_set_id > after]
+
+    def rows(
+        self,
+        change_set_ids: Sequence[int] | None = None,
+        account_id: str | None = None,
+        rep_id: str | None = None,
+    ) -> pl.DataFrame:
+        frame = self.state.changes
+        if change_set_ids is not None:
+            frame = frame.filter(pl.col("change_set_id").is_in(list(change_set_ids)))
+        if account_id is not None:
+            frame = frame.filter(pl.col("account_id") == account_id)
+        if rep_id is not None:
+            frame = frame.filter((pl.col("to_rep_id") == rep_id) | (pl.col("from_rep_id") == rep_id))
+        return frame.sort("change_set_id", "account_id", "layer")
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -571,6 +618,7 @@ class FakeUnitOfWork:
         self.live = FakeLiveAssignments(state, write)
         self.overrides = FakeOverrides(state, write)
         self.holds = FakeHolds(state, write)
+        self.changes = FakeChangeLog(state, write)
 
 
 class FakeWorkspace:

@@ -516,3 +516,44 @@ def test_live_rows_of_some_accounts_are_put_in_place_of_theirs(store: WorkspaceS
             ("A-1", "primary", "r2", "Overridden (named): rep r2."),  # its security row went with it
             ("A-2", "primary", "r2", "kept"),
         ]
+
+
+def test_change_sets_keep_their_changed_rows_in_account_order(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import ChangeKind
+
+    def changed(*values: tuple[str, str | None, str | None, str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [(a, "primary", None, old, "T", new, cause) for a, old, new, cause in values],
+            schema=dict.fromkeys(
+                ["account_id", "layer", "from_territory_id", "from_rep_id", "to_territory_id", "to_rep_id"],
+                pl.String,
+            )
+            | {"cause": pl.String},
+            orient="row",
+        )
+
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        first = uow.changes.open(
+            ChangeKind.ACTIVATION, NOW, date(2027, 1, 4), "ann", "plan 1 activated", 1, 2
+        )
+        uow.changes.add(
+            first, changed(("b", None, "r1", "plan 1 activated"), ("a", None, "r2", "plan 1 activated"))
+        )
+        second = uow.changes.open(ChangeKind.HOLD, NOW, date(2027, 1, 5), "bob", "bob held a", 1, 0)
+        uow.changes.add(second, changed())
+    with store.unit_of_work() as uow:
+        sets = uow.changes.sets()
+        assert [(s.change_set_id, s.kind, s.actor, s.summary, s.changes) for s in sets] == [
+            (first, ChangeKind.ACTIVATION, "ann", "plan 1 activated", 2),
+            (second, ChangeKind.HOLD, "bob", "bob held a", 0),
+        ]
+        assert sets[0].effective == date(2027, 1, 4) and sets[0].plan_id == 1
+        assert [s.change_set_id for s in uow.changes.sets(after=first)] == [second]
+        rows = uow.changes.rows()
+        assert rows.select("change_set_id", "account_id", "to_rep_id").rows() == [
+            (first, "a", "r2"),
+            (first, "b", "r1"),
+        ]
+        assert uow.changes.rows(rep_id="r1").get_column("account_id").to_list() == ["b"]
+        assert uow.changes.rows(account_id="a").get_column("to_rep_id").to_list() == ["r2"]
+        assert uow.changes.rows([second]).is_empty()

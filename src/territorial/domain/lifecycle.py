@@ -72,3 +72,28 @@ class StoredHold:
     until: date
     ended_at: datetime | None = None
     end_cause: str | None = None
+
+
+class ChangeKind(StrEnum):
+    """What made a change set: each one is a transaction that changed the live assignment."""
+
+    ACTIVATION = "activation"
+    IMPORT = "import"
+    TICK = "tick"
+    OVERRIDE = "override"
+    HOLD = "hold"
+    ROSTER = "roster"
+
+
+@dataclass(frozen=True)
+class StoredChangeSet:
+    """One recorded change of the live assignment: who, when, what and why, and from which day."""
+
+    change_set_id: int
+    kind: ChangeKind
+    at: datetime  # when it was written (UTC)
+    effective: date  # the day it took effect, in the workspace's time zone
+    actor: str
+    summary: str  # what happened, in plain words: "plan 12 activated", "import 7 of accounts"
+    plan_id: int | None  # the plan live when it was made
+    changes: int  # how many (account, layer) rows changed territory or rep

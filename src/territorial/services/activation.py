@@ -10,13 +10,14 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.book import AccountBook
-from territorial.domain.lifecycle import ActivationStatus, PlanState, StoredActivation
+from territorial.domain.lifecycle import ActivationStatus, ChangeKind, PlanState, StoredActivation
 from territorial.domain.plan import Plan
 from territorial.domain.plan_checks import CheckOutcome
 from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
 from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in, with_figures
+from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry, pins_for, pools_of
 from territorial.services.plan_checks import checks_on_workspace
@@ -68,6 +69,8 @@ class Evaluated:
     # what each lacks. Activation refuses the overrides (or ends them) and ends the holds.
     stale_overrides: dict[int, tuple[str, str]] = field(default_factory=dict)
     stale_holds: dict[int, str] = field(default_factory=dict)
+    # The live rows the evaluation started from (PREVIOUS_COLUMNS), none before the first activation.
+    previous: pl.DataFrame | None = None
 
 
 def seeded_roster(plan: Plan) -> pl.DataFrame:
@@ -86,7 +89,7 @@ def evaluate_for_activation(
     roster = seeded_roster(plan)
     pools = pools_of(roster)
     pins = pins_for(uow, plan, set(roster.get_column("rep_id").to_list()))
-    previous = uow.live.rows(PREVIOUS_COLUMNS)
+    previous = uow.live.rows(PREVIOUS_COLUMNS) if uow.plans.active() is not None else None
     workload, null_workload = account_workload(plan, book)
     progress(f"Evaluating {len(book):,} accounts", None)
     result = live(
@@ -95,13 +98,15 @@ def evaluate_for_activation(
         pools,
         pins.holds,
         pins.overrides,
-        previous if uow.plans.active() is not None else None,
+        previous,
         workload=workload,
         null_workload=null_workload,
         cause=f"plan {plan_id} activated",
         since=since,
     )
-    return Evaluated(plan_id, plan, book, roster, result, warnings, pins.stale_overrides, pins.stale_holds)
+    return Evaluated(
+        plan_id, plan, book, roster, result, warnings, pins.stale_overrides, pins.stale_holds, previous
+    )
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,10 @@ def _apply(
         pl.lit(activation.activation_id, pl.Int64).alias("activation_id")
     )
     progress(f"Writing {rows.height:,} live rows", None)
-    uow.live.replace(rows)
+    summary = f"plan {plan_id} activated" + (" (its checks skipped)" if activation.skipped_checks else "")
+    recorded = write_live(
+        uow, ctx, ChangeKind.ACTIVATION, summary, day, evaluated.previous, rows, plan_id=plan_id
+    )
     uow.roster.start(activation.activation_id, evaluated.roster, day)
     previous = uow.plans.active()
     if previous is not None:
@@ -205,7 +213,6 @@ def _apply(
     if not uow.plans.files(plan_id):  # a plan stored before plans kept their files: keep them now
         uow.plans.keep_files(plan_id, files_to_keep(evaluated.plan, Path.cwd())[0])
     uow.activations.mark(activation.activation_id, ActivationStatus.APPLIED, ctx.now())
-    changed = int((rows.get_column("cause") == f"plan {plan_id} activated").sum())
     return Activated(
         plan_id,
         activation.activation_id,
@@ -213,7 +220,7 @@ def _apply(
         scheduled=False,
         archived=None if previous is None else previous.plan_id,
         accounts=len(evaluated.book),
-        changed=changed,
+        changed=recorded.changes,
         warnings=tuple(evaluated.warnings),
     )
 
@@ -240,7 +247,7 @@ def tick(
             due = uow.activations.due(day)
             expiry = first_expiry(uow, day)
             if expiry is not None and (not due or expiry <= due[0].effective):
-                done.ended.extend(end_expired(uow, expiry, ctx.now()))
+                done.ended.extend(end_expired(uow, ctx, expiry))
                 continue
             if not due:
                 return done

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from territorial.domain.lifecycle import StoredHold, StoredOverride
+from territorial.domain.lifecycle import ChangeKind, StoredHold, StoredOverride
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.errors import BadInput
 from territorial.services.activation import LOCK
@@ -110,7 +110,9 @@ def add_override(
             account_id, layer, territory_id, rep_id, reason.strip(), ctx.actor, ctx.now(), until
         )
         cause = f"override by a planner: {reason.strip()}"
-        return PinChange(account_id, layer, cause, relive(uow, {(account_id, layer): cause}, day))
+        summary = f"{ctx.actor} overrode account {account_id} in {layer}: {reason.strip()}"
+        changed = relive(uow, ctx, ChangeKind.OVERRIDE, summary, {(account_id, layer): cause}, day)
+        return PinChange(account_id, layer, cause, changed)
 
 
 def remove_override(
@@ -159,7 +161,9 @@ def add_hold(
             end,
         )
         cause = f"hold by {ctx.actor} until {end}"
-        return PinChange(account_id, layer, cause, relive(uow, {(account_id, layer): cause}, day))
+        summary = f"{ctx.actor} held account {account_id} in {layer} until {end}"
+        changed = relive(uow, ctx, ChangeKind.HOLD, summary, {(account_id, layer): cause}, day)
+        return PinChange(account_id, layer, cause, changed)
 
 
 def remove_hold(workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str = PRIMARY) -> PinChange:
@@ -185,7 +189,9 @@ def _remove(workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str
             raise BadInput.at(f"account {account_id} has no {kind} in {layer}", "ACCOUNT_ID")
         cause = f"{kind} removed"
         end(ids, ctx.now(), cause)
-        return PinChange(account_id, layer, cause, relive(uow, {key: cause}, day))
+        summary = f"{ctx.actor} removed the {kind} on account {account_id} in {layer}"
+        change = ChangeKind.OVERRIDE if kind == "override" else ChangeKind.HOLD
+        return PinChange(account_id, layer, cause, relive(uow, ctx, change, summary, {key: cause}, day))
 
 
 def list_overrides(workspace: WorkspaceStore, every: bool = False) -> list[StoredOverride]:

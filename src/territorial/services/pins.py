@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
-from territorial.domain.lifecycle import ActivationStatus
+from territorial.domain.lifecycle import ActivationStatus, ChangeKind
 from territorial.domain.plan import Plan
 from territorial.engine.live import PREVIOUS_COLUMNS, Hold, Override, live
 from territorial.services.assign import account_workload, stored_in
+from territorial.services.change_log import write_live
+from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork
 
 # What an expired override or hold is until the tick that ends it.
@@ -42,9 +44,17 @@ def pools_of(roster: pl.DataFrame) -> dict[str, list[str]]:
     return pools
 
 
-def relive(uow: UnitOfWork, causes: Mapping[tuple[str, str], str], day: date) -> int:
+def relive(
+    uow: UnitOfWork,
+    ctx: Context,
+    kind: ChangeKind,
+    summary: str,
+    causes: Mapping[tuple[str, str], str],
+    day: date,
+) -> int:
     """Re-evaluate the live rows of the accounts in `causes` ((account_id, layer) -> why) with the
-    overrides and holds now in force, and write them; how many rows changed territory or rep.
+    overrides and holds now in force, and write them as one change set (`kind`, `summary`); how many
+    rows changed territory or rep.
 
     The live function runs on the whole workspace, as from scratch, but only these accounts' rows
     are written: placed accounts keep their owners, so a pin put on or taken off one account moves
@@ -78,7 +88,6 @@ def relive(uow: UnitOfWork, causes: Mapping[tuple[str, str], str], day: date) ->
         orient="row",
     )
     rows = rows.join(named, on=["account_id", "layer"], how="left", maintain_order="left")
-    changed = int((rows.get_column("cause") == _NO_CAUSE).sum())
     fallback = pl.col("account_id").replace_strict(of_account, default=None, return_dtype=pl.String)
     rows = rows.with_columns(
         pl.when(pl.col("_event").is_not_null())
@@ -89,8 +98,7 @@ def relive(uow: UnitOfWork, causes: Mapping[tuple[str, str], str], day: date) ->
         .alias("cause"),
         pl.lit(_live_activation(uow), pl.Int64).alias("activation_id"),
     ).drop("_event")
-    uow.live.put(accounts, rows)
-    return changed
+    return write_live(uow, ctx, kind, summary, day, previous, rows, accounts, active.plan_id).changes
 
 
 def _live_activation(uow: UnitOfWork) -> int:
@@ -108,16 +116,18 @@ class Ended:
     cause: str
 
 
-def end_expired(uow: UnitOfWork, day: date, now: datetime) -> list[Ended]:
+def end_expired(uow: UnitOfWork, ctx: Context, day: date) -> list[Ended]:
     """End the overrides and holds whose `until` has come by `day` (at 00:00 that day) and
     re-evaluate their accounts: the tick's part for them."""
     overrides = [o for o in uow.overrides.in_force() if o.until is not None and o.until <= day]
     holds = [h for h in uow.holds.in_force() if h.until <= day]
+    now = ctx.now()
     uow.overrides.end([o.override_id for o in overrides], now, "override expired")
     uow.holds.end([h.hold_id for h in holds], now, "hold expired")
     ended = [Ended("override", o.account_id, o.layer, "override expired") for o in overrides]
     ended += [Ended("hold", h.account_id, h.layer, "hold expired") for h in holds]
-    relive(uow, {(e.account_id, e.layer): e.cause for e in ended}, day)
+    summary = f"{len(overrides)} overrides and {len(holds)} holds expired on {day}"
+    relive(uow, ctx, ChangeKind.TICK, summary, {(e.account_id, e.layer): e.cause for e in ended}, day)
     return ended
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    ChangeLog,
     Holds,
     Imports,
     LiveAssignments,
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     live: LiveAssignments
     overrides: Overrides
     holds: Holds
+    changes: ChangeLog
 
 
 class WorkspaceStore(Protocol):

@@ -14,8 +14,10 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, s
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
+    ChangeKind,
     PlanState,
     StoredActivation,
+    StoredChangeSet,
     StoredHold,
     StoredOverride,
 )
@@ -959,3 +961,92 @@ class Holds(_Pins):
     def all(self) -> list[StoredHold]:
         """Every hold, ended ones too, oldest first."""
         return [StoredHold(**row) for row in self._rows()]
+
+
+# A changed row as the change log keeps it (engine.live_changes.CHANGE_COLUMNS), with its change set.
+CHANGE_TYPES = {
+    "change_set_id": pl.Int64(),
+    "account_id": pl.String(),
+    "layer": pl.String(),
+    "from_territory_id": pl.String(),
+    "from_rep_id": pl.String(),
+    "to_territory_id": pl.String(),
+    "to_rep_id": pl.String(),
+    "cause": pl.String(),
+}
+
+
+class ChangeLog(Repository):
+    """The change sets of the live assignment, oldest first, and the rows each one changed."""
+
+    def open(
+        self,
+        kind: ChangeKind,
+        at: datetime,
+        effective: date,
+        actor: str,
+        summary: str,
+        plan_id: int | None,
+        changes: int,
+    ) -> int:
+        """A new change set; its id."""
+        result = self._writing().execute(
+            insert(tables.change_sets)
+            .values(
+                kind=kind.value,
+                at=at,
+                effective=effective,
+                actor=actor,
+                summary=summary,
+                plan_id=plan_id,
+                changes=changes,
+            )
+            .returning(tables.change_sets.c.change_set_id)
+        )
+        return int(result.scalar_one())
+
+    def add(self, change_set_id: int, rows: pl.DataFrame) -> None:
+        """The rows a change set changed (CHANGE_TYPES but change_set_id), in bulk."""
+        if rows.is_empty():
+            return
+        framed = rows.with_columns(pl.lit(change_set_id, pl.Int64).alias("change_set_id"))
+        insert_frame(self._writing(), tables.assignment_changes, framed.select(*CHANGE_TYPES))
+
+    def sets(self, after: int = 0) -> list[StoredChangeSet]:
+        """The change sets after the one numbered `after`, oldest first."""
+        sets = tables.change_sets
+        rows = self.connection.execute(
+            select(sets).where(sets.c.change_set_id > after).order_by(sets.c.change_set_id)
+        ).all()
+        return [
+            StoredChangeSet(
+                row.change_set_id,
+                ChangeKind(row.kind),
+                row.at,
+                row.effective,
+                row.actor,
+                row.summary,
+                row.plan_id,
+                row.changes,
+            )
+            for row in rows
+        ]
+
+    def rows(
+        self,
+        change_set_ids: Sequence[int] | None = None,
+        account_id: str | None = None,
+        rep_id: str | None = None,
+    ) -> pl.DataFrame:
+        """Changed rows (CHANGE_TYPES) of some change sets (default all), of one account, or that
+        one rep gained or lost; by change set, then binary (account_id, layer) order."""
+        changes = tables.assignment_changes
+        query = select(*(changes.c[name] for name in CHANGE_TYPES))
+        if change_set_ids is not None:
+            query = query.where(changes.c.change_set_id.in_(list(change_set_ids)))
+        if account_id is not None:
+            query = query.where(changes.c.account_id == account_id)
+        if rep_id is not None:
+            query = query.where((changes.c.to_rep_id == rep_id) | (changes.c.from_rep_id == rep_id))
+        frame = pl.DataFrame(self.connection.execute(query).all(), schema=CHANGE_TYPES, orient="row")
+        return frame.sort("change_set_id", "account_id", "layer")

@@ -321,3 +321,35 @@ holds = Table(
     Column("end_cause", Text, nullable=True),
     Index("ix_holds_account", "account_id"),
 )
+
+# The change log: each transaction that changed the live assignment is a change set, with one
+# assignment_changes row per (account, layer) whose territory or rep it changed (written in bulk: an
+# activation of a million accounts writes them all). Read by audit, feed and the delta export.
+change_sets = Table(
+    "change_sets",
+    metadata,
+    Column("change_set_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("plan_id", Integer, nullable=True),
+    Column("changes", Integer, nullable=False),
+)
+
+assignment_changes = Table(
+    "assignment_changes",
+    metadata,
+    Column("change_set_id", Integer, primary_key=True),
+    Column("account_id", String(255), primary_key=True),
+    Column("layer", String(64), primary_key=True),
+    Column("from_territory_id", String(255), nullable=True),
+    Column("from_rep_id", String(255), nullable=True),
+    Column("to_territory_id", String(255), nullable=True),
+    Column("to_rep_id", String(255), nullable=True),
+    Column("cause", Text, nullable=False),
+    Index("ix_assignment_changes_account", "account_id"),
+    Index("ix_assignment_changes_to_rep", "to_rep_id"),
+    Index("ix_assignment_changes_from_rep", "from_rep_id"),
+)

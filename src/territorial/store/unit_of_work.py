@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    ChangeLog,
     Holds,
     Imports,
     LiveAssignments,
@@ -35,3 +36,4 @@ class SqlUnitOfWork:
         self.live = LiveAssignments(connection, write)
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
+        self.changes = ChangeLog(connection, write)
