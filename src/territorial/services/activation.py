@@ -195,7 +195,7 @@ def _apply(
     for hold_id, lacks in evaluated.stale_holds.items():
         uow.holds.end([hold_id], ctx.now(), f"ended by plan {plan_id}'s activation: it lacks {lacks}")
     failures = [] if activation.skipped_checks else failed_checks(uow, evaluated, progress)
-    if failures and not activation.skipped_checks:
+    if failures:
         raise ChecksFailed(plan_id, failures)
     rows = evaluated.result.rows.with_columns(
         pl.lit(activation.activation_id, pl.Int64).alias("activation_id")

@@ -325,6 +325,9 @@ holds = Table(
 # The change log: each transaction that changed the live assignment is a change set, with one
 # assignment_changes row per (account, layer) whose territory or rep it changed (written in bulk: an
 # activation of a million accounts writes them all). Read by audit, feed and the delta export.
+# One index besides the key, on the account: each index costs about as much as the rows it
+# indexes (1,000,000 rows in SQLite: 5.6 s of CPU with the key and one index, 9.8 s with three,
+# measured). A rep's changes are read from the change sets since a day: the key's first column.
 change_sets = Table(
     "change_sets",
     metadata,
@@ -350,6 +353,4 @@ assignment_changes = Table(
     Column("to_rep_id", String(255), nullable=True),
     Column("cause", Text, nullable=False),
     Index("ix_assignment_changes_account", "account_id"),
-    Index("ix_assignment_changes_to_rep", "to_rep_id"),
-    Index("ix_assignment_changes_from_rep", "from_rep_id"),
 )

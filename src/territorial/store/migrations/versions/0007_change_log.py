@@ -42,8 +42,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("change_set_id", "account_id", "layer"),
     )
     op.create_index("ix_assignment_changes_account", "assignment_changes", ["account_id"])
-    op.create_index("ix_assignment_changes_to_rep", "assignment_changes", ["to_rep_id"])
-    op.create_index("ix_assignment_changes_from_rep", "assignment_changes", ["from_rep_id"])
 
 
 def downgrade() -> None:
