@@ -16,6 +16,7 @@ from territorial.io.crm_mappings import (
     apply_mapping,
     builtin_mapping,
     crm_export_hint,
+    file_mapping,
     load_mapping,
     mapping_for,
     parse_mapping,
@@ -509,3 +510,16 @@ def test_every_builtin_mapping_loads_with_no_required_columns(name: str, entity:
     assert not any(rule.required for rule in mapping.rules)
     if name != "plain":
         assert mapping.rule_for(mapping.schema.id_field) is not None
+
+
+def test_a_misspelt_builtin_mapping_is_named_with_the_one_meant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BadInput, match="did you mean the built-in 'salesforce'"):
+        mapping_for("salesfroce", Entity.ACCOUNTS)
+    with pytest.raises(BadInput, match="did you mean the built-in 'hubspot'"):
+        file_mapping("HubSpott", Entity.LEADS)
+    # A word close to no built-in is a file that is not there.
+    with pytest.raises(BadInput, match="not found"):
+        mapping_for("my-export-columns", Entity.ACCOUNTS)

@@ -116,6 +116,7 @@ def mapping_for(spec: str | Path | None, entity: Entity | str) -> ColumnMapping:
         return builtin_mapping(PLAIN, entity)
     if isinstance(spec, str) and spec.strip().lower() in BUILTIN_MAPPINGS:
         return builtin_mapping(spec, entity)
+    _refuse_misspelt_builtin(spec)
     return load_mapping(spec, entity)
 
 
@@ -126,8 +127,24 @@ def file_mapping(spec: str | Path | None, entity: Entity) -> ColumnMapping | Non
         return None
     if isinstance(spec, str) and spec.strip().lower() in BUILTIN_MAPPINGS:
         return builtin_mapping(spec, entity)
+    _refuse_misspelt_builtin(spec)
     mapping = load_mapping(spec)
     return mapping if mapping.entity is entity else None
+
+
+def _refuse_misspelt_builtin(spec: str | Path) -> None:
+    """`--mapping salesfroce`: a bare word that is no file and close to a built-in's name is a typo
+    of that name, said as such rather than "mapping file not found"."""
+    text = str(spec).strip()
+    if Path(text).suffix or "/" in text or Path(text).exists():
+        return
+    close = get_close_matches(text.lower(), BUILTIN_MAPPINGS, n=1, cutoff=0.6)
+    if close:
+        raise BadInput.at(
+            f"no mapping '{text}': did you mean the built-in '{close[0]}'? "
+            f"(built-in: {', '.join(BUILTIN_MAPPINGS)}; else give a mapping file's path)",
+            "--mapping",
+        )
 
 
 def builtin_mapping(name: str, entity: Entity | str) -> ColumnMapping:
