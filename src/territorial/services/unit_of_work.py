@@ -20,6 +20,8 @@ from territorial.store.repositories import (
     Reps,
     Roster,
     RoutingAudit,
+    Tokens,
+    Users,
 )
 
 
@@ -37,6 +39,8 @@ class UnitOfWork(Protocol):
     live: LiveAssignments
     overrides: Overrides
     holds: Holds
+    users: Users
+    tokens: Tokens
 
 
 class WorkspaceStore(Protocol):

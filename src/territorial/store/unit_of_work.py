@@ -17,6 +17,8 @@ from territorial.store.repositories import (
     Reps,
     Roster,
     RoutingAudit,
+    Tokens,
+    Users,
 )
 
 
@@ -35,3 +37,5 @@ class SqlUnitOfWork:
         self.live = LiveAssignments(connection, write)
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
+        self.users = Users(connection, write)
+        self.tokens = Tokens(connection, write)
