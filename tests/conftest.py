@@ -32,6 +32,9 @@ from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace
 
+# The API tests' real servers (tests/api/api_server.py): fixtures every test module may ask for.
+pytest_plugins = ["api_server"]
+
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.
 os.environ["COLUMNS"] = "200"

@@ -75,7 +75,12 @@ def explain_for(workspace: WorkspaceStore, ctx: Context, account_id: str) -> dic
         raise NotFound.at(f"no account with id {account_id!r}", "account_id")
     explained = explain_live(workspace, ctx, AccountRef(account_id))
     shown = explained.explanation if visible.everything else _narrowed(explained.explanation, visible, layers)
-    return {**asdict(shown), "warnings": [visible.text(str(w)) for w in explained.warnings]}
+    answers = {
+        layer: {**asdict(a), "overlaps": list(a.overlaps), "candidate_reps": list(a.candidate_reps)}
+        for layer, a in shown.answers.items()
+    }
+    warnings = [visible.text(str(w)) for w in explained.warnings]
+    return {**asdict(shown), "answers": answers, "warnings": warnings}
 
 
 def _layers_held(rows: pl.DataFrame, visible: Visible) -> set[str]:

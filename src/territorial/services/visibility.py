@@ -70,7 +70,9 @@ def may_read(principal: Principal) -> None:
     """Reading needs the `read` scope, which an integration never holds."""
     if not principal.may(Scope.READ):
         raise NotAllowed.at(
-            f"a {principal.role.value} token may not read the workspace", "Authorization", subject="read"
+            f"this {principal.role.value}'s token lacks the read scope: it may not read the workspace",
+            "Authorization",
+            subject="read",
         )
 
 
