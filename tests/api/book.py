@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from territorial.services.context import Context
 from territorial.domain.entities import Entity
 from territorial.services.activation import activate_plan
-from territorial.services.context import Role
+from territorial.services.context import Context, Role
 from territorial.services.imports import import_records
 from territorial.services.overrides import add_hold, add_override
 from territorial.services.plans import add_plan
