@@ -15,6 +15,10 @@ from territorial.services.workspace import workspace_for_workers
 
 # Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL.
 APP_FACTORY = "territorial.api.app:create_app"
+# A worker imports polars and the services before it answers uvicorn's health check: 2 s on an idle
+# machine, over 5 s (uvicorn's default wait, after which it kills and restarts the worker, for ever)
+# on this 2-core machine under load. A worker that is really stuck is still found, later.
+WORKER_HEALTH_SECONDS = 120
 
 
 @app.command("serve")
@@ -41,7 +45,15 @@ def serve(
     workspace = workspace_for_workers(database_url_of(ctx))
     _check_free(host, port)
     err.print(f"serving {workspace.name} on http://{host}:{port} with {workers} worker(s)", highlight=False)
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_worker_healthcheck=WORKER_HEALTH_SECONDS,
+    )
 
 
 def _check_free(host: str, port: int) -> None:
