@@ -10,7 +10,7 @@ import polars as pl
 
 from territorial.domain.entities import Entity
 from territorial.domain.explanation import Explanation, LayerAnswer, Visit
-from territorial.errors import NotFound
+from territorial.errors import BadInput, NotFound
 from territorial.services.assign import AccountRef
 from territorial.services.context import Context
 from territorial.services.live_explain import explain_live
@@ -71,8 +71,11 @@ def explain_for(workspace: WorkspaceStore, ctx: Context, account_id: str) -> dic
             .is_empty()
         )
         layers = set() if visible.everything else _layers_held(uow.live.of_account(account_id), visible)
+        active = uow.plans.active()
     if not known:
         raise NotFound.at(f"no account with id {account_id!r}", "account_id")
+    if active is None:
+        raise BadInput.at("no plan is active yet: explain walks the active plan", "account_id")
     explained = explain_live(workspace, ctx, AccountRef(account_id))
     shown = explained.explanation if visible.everything else _narrowed(explained.explanation, visible, layers)
     answers = {
