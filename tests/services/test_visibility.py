@@ -16,6 +16,7 @@ from territorial.services.context import Context, Principal, Role, Scope
 from territorial.services.imports import import_records
 from territorial.services.plans import add_plan
 from territorial.services.record_views import get_account, list_accounts, list_reps
+from territorial.services.visibility import Visible
 from territorial.store.workspace import Workspace
 
 # jane manages bob, bob manages cy: jane's team is all three. dee reports to a manager looping
@@ -73,3 +74,10 @@ def test_no_read_without_the_read_scope(assigned: Workspace) -> None:
         list_accounts(assigned, as_user(Role.INTEGRATION, None))
     with pytest.raises(NotAllowed):
         list_accounts(assigned, as_user(Role.PLANNER, None, frozenset({Scope.ROUTE_LEADS})))
+
+
+def test_ids_out_of_scope_in_a_text_are_counted_not_named() -> None:
+    visible = Visible(everything=False, accounts=frozenset({"A-1"}), hidden=frozenset({"A-2", "A-3", "R-9"}))
+    rule = "account_id IN ('A-1', 'A-2', 'A-3') OR owner_id = 'R-9'"
+    assert visible.text(rule) == "account_id IN ('A-1', 2 hidden) OR owner_id = 1 hidden"
+    assert visible.text("A-10 is not A-1") == "A-10 is not A-1"  # whole ids only

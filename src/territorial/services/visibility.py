@@ -20,6 +20,8 @@ from territorial.services.unit_of_work import UnitOfWork
 HIDDEN = "[hidden]"
 # The tokens of a text that may be ids: ids carry no spaces, quotes, commas, brackets or semicolons.
 ID_TOKEN = re.compile(r"[^\s'\",;()\[\]{}]+")
+# A list of hidden ids in a rule or a reason (`IN ('[hidden]', '[hidden]')`) reads as their count.
+HIDDEN_RUN = re.compile(r"'?\[hidden\]'?(?:, '?\[hidden\]'?)*")
 OWNED_COLUMNS = {
     "account_id": pl.String(),
     "layer": pl.String(),
@@ -54,7 +56,8 @@ class Visible:
         """The text with every id outside the scope replaced by HIDDEN."""
         if text is None or self.everything:
             return text
-        return ID_TOKEN.sub(lambda m: HIDDEN if m.group(0) in self.hidden else m.group(0), text)
+        cleaned = ID_TOKEN.sub(lambda m: HIDDEN if m.group(0) in self.hidden else m.group(0), text)
+        return HIDDEN_RUN.sub(lambda m: f"{m.group(0).count(HIDDEN)} hidden", cleaned)
 
     def territory_list(self, joined: str, separator: str = ";") -> str:
         """A `;`-joined list of territory ids, keeping those in scope."""
