@@ -45,7 +45,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(folder: Path, database_url: str) -> dict[str, Any]:
+def start(folder: Path, database_url: str, workers: int) -> dict[str, Any]:
     """Build the book, start the server and wait until it answers: its url, tokens and pid."""
     tokens = build_book(folder, database_url)
     port = free_port()
@@ -119,7 +119,9 @@ def shared_server(shared_folder: Path, kind: str) -> Iterator[Server]:
             if schema is not None:
                 postgres_schema(f"CREATE SCHEMA {schema}")
             database_url = schema_url(schema) if schema else f"sqlite:///{folder / 'workspace.db'}"
-            state = {**start(folder, database_url), "schema": schema}
+            # Two workers on PostgreSQL, as the service runs in production: each opens the workspace
+            # from TERRITORIAL_DATABASE_URL, which `serve` sets for them.
+            state = {**start(folder, database_url, 2 if schema else 1), "schema": schema}
         state["users"] += 1
         state_file.write_text(json.dumps(state))
     try:
