@@ -11,7 +11,7 @@ import polars as pl
 
 from territorial.domain.entities import Entity
 from territorial.domain.plan import Plan
-from territorial.errors import BadInput, NotAllowed
+from territorial.errors import NotAllowed
 from territorial.services.context import Context, Principal, Role, Scope
 from territorial.services.plans import stored_plan
 from territorial.services.unit_of_work import UnitOfWork
@@ -100,7 +100,7 @@ def visible_to(uow: UnitOfWork, ctx: Context) -> Visible:
     routed = uow.routing.latest_decisions()
     leads = set(routed.filter(pl.col("rep_id").is_in(list(team))).get_column("lead_id").to_list())
     accounts = set(mine.get_column("account_id").to_list())
-    every = _every_id(uow, owned, roster, routed, [rep.rep_id for rep in reps])
+    every = _every_id(uow, owned, roster, routed, [rep.rep_id for rep in reps], plan)
     return Visible(
         everything=False,
         accounts=frozenset(accounts),
@@ -159,18 +159,21 @@ def _ancestors(plan: Plan, territories: Iterable[str]) -> set[str]:
 
 
 def _every_id(
-    uow: UnitOfWork, owned: pl.DataFrame, roster: pl.DataFrame, routed: pl.DataFrame, reps: list[str]
+    uow: UnitOfWork,
+    owned: pl.DataFrame,
+    roster: pl.DataFrame,
+    routed: pl.DataFrame,
+    reps: list[str],
+    plan: Plan | None,
 ) -> set[str]:
-    """Every account, rep, territory and lead id the workspace knows, to hide those out of scope."""
+    """Every account, rep, territory and lead id the workspace knows, to hide those out of scope.
+    Territories are those of the plan that owns the accounts (the texts shown are its reasons and
+    rules), of the roster and of routing: parsing every stored plan on each request would cost
+    seconds once a workspace keeps dozens of large plans."""
     ids: set[str] = set(reps)
     for entity, column in ((Entity.ACCOUNTS, "account_id"), (Entity.LEADS, "lead_id")):
         ids |= set(uow.records.read(entity, {column: pl.String()}).get_column(column).to_list())
     ids |= set(owned.get_column("territory_id").drop_nulls().to_list())
     ids |= set(roster.get_column("territory_id").to_list())
     ids |= set(routed.get_column("territory_id").drop_nulls().to_list())
-    for stored in uow.plans.list():
-        try:
-            ids |= set(stored_plan(uow, stored.plan_id).by_id)
-        except BadInput:  # a plan stored by an older release that no longer parses names nothing
-            continue
-    return ids
+    return ids | set(plan.by_id if plan is not None else ())
