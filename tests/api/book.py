@@ -108,6 +108,12 @@ SCOPES = {
         {"T-NA", "T-EAST", "T-SEC"},
         {"LEAD-E1", "LEAD-E2"},
     ),
+    "wes": scope(
+        {"ACC-W1", "ACC-W2", "ACC-W3"},
+        {"MGR-WEST", "REP-CAL", "REP-DEE"},
+        {"T-NA", "T-WEST", "T-NAMED"},
+        {"LEAD-W1", "LEAD-W3"},
+    ),
 }
 
 

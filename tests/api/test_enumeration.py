@@ -58,7 +58,7 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     assert leaked({"items": [{"account_id": "ACC-E1"}]}, SCOPES["ann"]) == set()
 
 
-@pytest.mark.parametrize("user", ["ann", "ben", "mia"])
+@pytest.mark.parametrize("user", ["ann", "ben", "mia", "wes"])
 def test_no_operation_shows_anything_outside_the_users_scope(sqlite_server: Server, user: str) -> None:
     document = sqlite_server.get("/openapi.json").json()
     allowed = SCOPES[user]
