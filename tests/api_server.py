@@ -1,6 +1,5 @@
-"""The API through a real server: `territorial serve` in a process of its own on a free loopback
-port, over a workspace built by tests/api/book.py, once per back end. pytest-xdist workers share
-it: the first to need it starts it, the last to finish with it stops it."""
+"""The API through a real server: `territorial serve` in its own process on a free loopback port,
+once per back end, shared by pytest-xdist workers (the first starts it, the last stops it)."""
 
 from __future__ import annotations
 

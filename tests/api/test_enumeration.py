@@ -1,6 +1,5 @@
-"""Every operation of the OpenAPI document, called as a rep and as a manager with path ids in and
-out of their scope: no body may name an account, rep, territory or lead outside the user's scope,
-and no total may count rows outside it."""
+"""Every OpenAPI operation as reps and managers, with path ids in and out of scope: no body names an
+account, rep, territory or lead outside the user's scope, and no list counts rows beyond it."""
 
 from __future__ import annotations
 
