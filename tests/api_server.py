@@ -32,6 +32,7 @@ START_TIMEOUT_SECONDS = 120
 class Server:
     url: str
     tokens: dict[str, str]  # by user name
+    database_url: str  # the workspace it serves, for tests that change users and tokens
 
     def get(self, path: str, user: str | None = None, **params: object) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
@@ -73,7 +74,13 @@ def start(folder: Path, database_url: str, workers: int) -> dict[str, Any]:
             pytest.fail(f"the server ended: {(folder / 'server.log').read_text()}")
         try:
             if httpx.get(url + "/openapi.json", timeout=5).status_code == 200:
-                return {"url": url, "tokens": tokens, "pid": process.pid, "users": 0}
+                return {
+                    "url": url,
+                    "tokens": tokens,
+                    "pid": process.pid,
+                    "users": 0,
+                    "database": database_url,
+                }
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
@@ -124,7 +131,7 @@ def shared_server(shared_folder: Path, kind: str) -> Iterator[Server]:
         state["users"] += 1
         state_file.write_text(json.dumps(state))
     try:
-        yield Server(state["url"], state["tokens"])
+        yield Server(state["url"], state["tokens"], state["database"])
     finally:
         with lock:
             state = json.loads(state_file.read_text())

@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 
 from api_server import Server
+from territorial.services.context import Context
+from territorial.services.users import create_token, revoke_token
+from territorial.store.workspace import open_workspace
 
 SECURITY_HEADERS = ("x-content-type-options", "content-security-policy", "referrer-policy", "x-frame-options")
 
@@ -132,3 +135,16 @@ def test_every_response_carries_the_security_headers(server: Server) -> None:
     ):
         assert all(response.headers.get(name) for name in SECURITY_HEADERS), response.url
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_revoked_token_is_refused_at_once(server: Server) -> None:
+    """The server reads the token's state on each request: revoking it needs no restart."""
+    workspace, ctx = open_workspace(server.database_url), Context.admin("tester")
+    try:
+        created = create_token(workspace, ctx, "ben", label="revoked in a test")
+        signed_in = httpx.get(server.url + "/me", headers={"Authorization": f"Bearer {created.token}"})
+        assert signed_in.json()["user_name"] == "ben"
+        revoke_token(workspace, ctx, created.stored.token_id)
+        problem(httpx.get(server.url + "/me", headers={"Authorization": f"Bearer {created.token}"}), 401)
+    finally:
+        workspace.engine.dispose()
