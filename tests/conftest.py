@@ -32,6 +32,9 @@ from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace
 
+# The API tests' real servers (tests/api/api_server.py): fixtures every test module may ask for.
+pytest_plugins = ["api_server"]
+
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.
 os.environ["COLUMNS"] = "200"
@@ -231,18 +234,29 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'workspace.db'}"
         return
+    schema = f"ws_{uuid.uuid4().hex[:12]}"
+    postgres_schema(f"CREATE SCHEMA {schema}")
+    try:
+        yield schema_url(schema)
+    finally:
+        postgres_schema(f"DROP SCHEMA {schema} CASCADE")
+
+
+def schema_url(schema: str) -> str:
+    """The URL of the test database with `schema` first on the search path."""
+    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def postgres_schema(statement: str) -> None:
+    """CREATE or DROP a schema in the test database."""
     from sqlalchemy import create_engine, text
 
-    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"ws_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
         with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            connection.execute(text(statement))
+    finally:
         admin.dispose()
 
 

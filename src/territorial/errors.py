@@ -76,6 +76,19 @@ class BadInput(TerritorialError):
         return "\n".join(lines)
 
 
+class NotSignedIn(BadInput):
+    """No credentials, or none that are valid now (the API answers 401)."""
+
+
+class NotAllowed(BadInput):
+    """The principal's role or token may not do this at all (the API answers 403)."""
+
+
+class NotFound(BadInput):
+    """No such object, or none the principal may see: the two read the same, so that an id outside
+    one's scope does not reveal that it exists (the API answers 404)."""
+
+
 class ProblemLog:
     """Collects problems, keeping the first `limit` in full and counting the rest."""
 

@@ -20,6 +20,8 @@ from territorial.cli import (  # noqa: F401
     route,
     runs,
     score,
+    serve,
+    users,
     workspace,
 )
 from territorial.cli.app import app

@@ -11,16 +11,48 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"  # everything: the command line runs as the workspace's owner
-    PLANNER = "planner"
-    REP = "rep"
+    PLANNER = "planner"  # plans, imports, all data
+    MANAGER = "manager"  # their team's reps, accounts and territories
+    REP = "rep"  # their own book
+    INTEGRATION = "integration"  # the CRM and marketing automation: routing leads, upserting accounts
+
+
+class Scope(StrEnum):
+    """What a token may be used for, within what its user's role allows."""
+
+    READ = "read"
+    ROUTE_LEADS = "leads:route"
+    UPSERT_ACCOUNTS = "accounts:upsert"
+
+
+# Each role's scopes: a token holds some of them, never more.
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.ADMIN: frozenset(Scope),
+    Role.PLANNER: frozenset(Scope),
+    Role.MANAGER: frozenset({Scope.READ}),
+    Role.REP: frozenset({Scope.READ}),
+    Role.INTEGRATION: frozenset({Scope.ROUTE_LEADS, Scope.UPSERT_ACCOUNTS}),
+}
+# Roles that read every row; the others read only their own (services.visibility).
+SEE_EVERYTHING = frozenset({Role.ADMIN, Role.PLANNER})
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The identity a request is checked against."""
+    """The identity a request is checked against: a user's role, the rep the user is (managers and
+    reps), and the scopes of the token used."""
 
     name: str
     role: Role
+    rep_id: str | None = None
+    scopes: frozenset[Scope] = frozenset(Scope)
+
+    def may(self, scope: Scope) -> bool:
+        return scope in self.scopes and scope in ROLE_SCOPES[self.role]
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in SEE_EVERYTHING
 
 
 def system_clock() -> datetime:

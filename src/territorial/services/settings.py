@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +30,10 @@ class Settings(BaseSettings):
 
     # Dates (activations, `tick`) are days in this zone, taking effect at 00:00 there.
     time_zone: str = "UTC"
+    # `territorial serve`: loopback unless asked, so a first run exposes nothing.
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(default=8000, ge=1, le=65535)
+    serve_workers: int = Field(default=1, ge=1, le=64)
 
     @field_validator("time_zone")
     @classmethod

@@ -21,6 +21,8 @@ from territorial.store.repositories import (
     Reps,
     Roster,
     RoutingAudit,
+    Tokens,
+    Users,
 )
 
 
@@ -39,6 +41,8 @@ class UnitOfWork(Protocol):
     overrides: Overrides
     holds: Holds
     changes: ChangeLog
+    users: Users
+    tokens: Tokens
 
 
 class WorkspaceStore(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 
 import polars as pl
@@ -16,7 +17,7 @@ from territorial.io.tables import RawTable
 from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
-from territorial.store.workspace import Workspace, init_workspace, open_workspace
+from territorial.store.workspace import URL_VARIABLE, Workspace, init_workspace, open_workspace
 
 ACCOUNTS_SOURCE = "workspace accounts"
 
@@ -29,7 +30,7 @@ def load_accounts(
     plan is active, an account's owner_id is its primary-layer live rep (the CRM's owner_id only
     seeds the first activation)."""
     schema = {name: POLARS_TYPES[ftype] for name, ftype in ACCOUNTS.fields.items()}
-    frame = _live_owners(uow, uow.records.read(Entity.ACCOUNTS, schema, active_only=True))
+    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, schema, active_only=True))
     core = {name: ftype for name, ftype in ACCOUNTS.fields.items()}
     return type_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
@@ -81,7 +82,7 @@ def _typed(frame: pl.DataFrame, types: dict[str, FieldType], plan: Plan) -> dict
     return type_accounts(raw, types, null_words=plan.null_words).schema
 
 
-def _live_owners(uow: UnitOfWork, frame: pl.DataFrame) -> pl.DataFrame:
+def with_live_owners(uow: UnitOfWork, frame: pl.DataFrame) -> pl.DataFrame:
     """Accounts whose owner is their primary live rep; those with no live row yet (imported since
     the activation) keep the CRM's owner_id until they are placed."""
     if uow.plans.active() is None:
@@ -167,3 +168,12 @@ class LazyWorkspace:
         if self._opened is None:
             self._opened = open_workspace(self.url)
         return self._opened
+
+
+def workspace_for_workers(url: str | None) -> WorkspaceStore:
+    """The workspace a server's worker processes will open: checked now (so a missing or outdated
+    one is one clear error before anything listens), and named in TERRITORIAL_DATABASE_URL, which
+    each worker reads."""
+    opened = open_workspace(url)
+    os.environ[URL_VARIABLE] = opened.url
+    return opened

@@ -30,6 +30,7 @@ from territorial.domain.stored import (
     StoredPlan,
     StoredRunInfo,
 )
+from territorial.domain.users import StoredToken, StoredUser
 from territorial.errors import Location
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.store import tables
@@ -492,6 +493,13 @@ DECISION_TYPES = {
     "path": pl.String(),  # JSON list of {step, inputs, outcome}
 }
 
+LATEST_TYPES = {
+    "lead_id": pl.String(),
+    "rep_id": pl.String(),
+    "territory_id": pl.String(),
+    "matched_account_id": pl.String(),
+    "decision": pl.String(),
+}
 POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
 POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
 
@@ -636,6 +644,16 @@ class RoutingAudit(Repository):
             )
             for row in rows
         ]
+
+    def latest_decisions(self) -> pl.DataFrame:
+        """lead_id, rep_id, territory_id, matched_account_id, decision of each lead's latest stored
+        decision: whom the lead went to."""
+        decisions = tables.routing_decisions
+        latest = select(func.max(decisions.c.decision_id)).group_by(decisions.c.lead_id).scalar_subquery()
+        rows = self.connection.execute(
+            select(*(decisions.c[name] for name in LATEST_TYPES)).where(decisions.c.decision_id.in_(latest))
+        ).all()
+        return pl.DataFrame(rows, schema=LATEST_TYPES, orient="row")
 
     def pooled_leads(
         self, start: date | None, end: date | None, route_run_id: int | None = None
@@ -1050,3 +1068,70 @@ class ChangeLog(Repository):
             query = query.where((changes.c.to_rep_id == rep_id) | (changes.c.from_rep_id == rep_id))
         frame = pl.DataFrame(self.connection.execute(query).all(), schema=CHANGE_TYPES, orient="row")
         return frame.sort("change_set_id", "account_id", "layer")
+
+
+class Users(Repository):
+    def add(self, user_name: str, role: str, rep_id: str | None, created_at: datetime) -> None:
+        values = {"user_name": user_name, "role": role, "rep_id": rep_id, "created_at": created_at}
+        self._writing().execute(insert(tables.users).values(values))
+
+    def get(self, user_name: str) -> StoredUser | None:
+        users = tables.users
+        row = self.connection.execute(select(users).where(users.c.user_name == user_name)).first()
+        return None if row is None else StoredUser(**row._mapping)
+
+    def list(self) -> list[StoredUser]:
+        """Every user, by name."""
+        rows = self.connection.execute(select(tables.users).order_by(tables.users.c.user_name)).all()
+        return [StoredUser(**row._mapping) for row in rows]
+
+    def disable(self, user_name: str) -> None:
+        users = tables.users
+        self._writing().execute(update(users).where(users.c.user_name == user_name).values(disabled=True))
+
+
+class Tokens(Repository):
+    def add(
+        self,
+        user_name: str,
+        token_hash: str,
+        scopes: str,
+        created_at: datetime,
+        expires_at: datetime | None,
+        label: str | None,
+    ) -> int:
+        values = {
+            "user_name": user_name,
+            "token_hash": token_hash,
+            "scopes": scopes,
+            "created_at": created_at,
+            "expires_at": expires_at,
+            "label": label,
+        }
+        tokens = tables.api_tokens
+        return int(
+            self._writing().execute(insert(tokens).values(values).returning(tokens.c.token_id)).scalar_one()
+        )
+
+    def with_hash(self, token_hash: str) -> StoredToken | None:
+        tokens = tables.api_tokens
+        row = self.connection.execute(select(tokens).where(tokens.c.token_hash == token_hash)).first()
+        return None if row is None else StoredToken(**row._mapping)
+
+    def get(self, token_id: int) -> StoredToken | None:
+        if not 0 <= token_id <= LARGEST_ID:
+            return None
+        tokens = tables.api_tokens
+        row = self.connection.execute(select(tokens).where(tokens.c.token_id == token_id)).first()
+        return None if row is None else StoredToken(**row._mapping)
+
+    def list(self) -> list[StoredToken]:
+        """Every token, revoked and expired ones too, oldest first."""
+        rows = self.connection.execute(select(tables.api_tokens).order_by(tables.api_tokens.c.token_id)).all()
+        return [StoredToken(**row._mapping) for row in rows]
+
+    def revoke(self, token_id: int, revoked_at: datetime) -> None:
+        tokens = tables.api_tokens
+        self._writing().execute(
+            update(tokens).where(tokens.c.token_id == token_id).values(revoked_at=revoked_at)
+        )

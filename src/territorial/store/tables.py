@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -353,4 +354,32 @@ assignment_changes = Table(
     Column("to_rep_id", String(255), nullable=True),
     Column("cause", Text, nullable=False),
     Index("ix_assignment_changes_account", "account_id"),
+)
+
+
+# The service's users (#22): a manager or a rep is linked to the rep they are, for row-level access.
+users = Table(
+    "users",
+    metadata,
+    Column("user_name", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("rep_id", String(255), nullable=True),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# API tokens: only their SHA-256 is kept (they are 256 random bits, so a plain hash suffices), with
+# the scopes that narrow their user's role, an expiry, and when they were revoked.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(255), ForeignKey("users.user_name"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=True),
+    Column("revoked_at", DateTime, nullable=True),
+    Column("label", Text, nullable=True),
+    UniqueConstraint("token_hash", name="uq_api_tokens_hash"),
 )

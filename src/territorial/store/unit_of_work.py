@@ -18,6 +18,8 @@ from territorial.store.repositories import (
     Reps,
     Roster,
     RoutingAudit,
+    Tokens,
+    Users,
 )
 
 
@@ -37,3 +39,5 @@ class SqlUnitOfWork:
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
         self.changes = ChangeLog(connection, write)
+        self.users = Users(connection, write)
+        self.tokens = Tokens(connection, write)

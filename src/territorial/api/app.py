@@ -1,0 +1,113 @@
+"""The FastAPI application: routes, problem details for every error, security headers on every
+response, and an OpenAPI 3.1 document with an example per operation."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from territorial.api import assignment, plans, records
+from territorial.api.examples import EXAMPLES, PROBLEM
+from territorial.api.models import Problem
+from territorial.api.problems import PROBLEM_JSON, bad_input, http_error, internal_error, invalid_request
+from territorial.errors import BadInput
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.workspace import connect
+
+# No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+ERRORS = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {"example": {**PROBLEM, "status": status}}}}
+    for status in (400, 401, 403, 404, 422)
+}
+
+
+class SecurityHeaders:
+    """Every response, errors included, carries the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
+    """The API over a workspace (default: the one TERRITORIAL_DATABASE_URL names, as the CLI opens it)."""
+    app = FastAPI(
+        title="Territorial",
+        summary="Sales territories, accounts, reps and leads, as each user may see them.",
+        version="1",
+        docs_url=None,  # FastAPI's page loads scripts from a CDN: /docs below is plain HTML instead
+        redoc_url=None,
+        responses=ERRORS,  # type: ignore[arg-type]
+    )
+    app.state.workspace = workspace if workspace is not None else connect(None)
+    for module in (records, assignment, plans):
+        app.include_router(module.router)
+    app.add_exception_handler(BadInput, bad_input)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(SecurityHeaders)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_examples(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return HTMLResponse(docs_page(app.openapi()))
+
+    return app
+
+
+def with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            content = operation["responses"]["200"]["content"]["application/json"]
+            content["example"] = EXAMPLES[operation["operationId"]]
+    return document
+
+
+def docs_page(document: dict[str, Any]) -> str:
+    """The operations as a plain page: no script, nothing from elsewhere."""
+    rows = [
+        f"<li><code>{method.upper()} {html.escape(path)}</code>: {html.escape(op.get('summary', ''))}"
+        f"<br>{html.escape(op.get('description', '').splitlines()[0] if op.get('description') else '')}</li>"
+        for path, operations in sorted(document["paths"].items())
+        for method, op in operations.items()
+    ]
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Territorial API</title>"
+        "<h1>Territorial API</h1><p>Every operation takes <code>Authorization: Bearer TOKEN</code>. "
+        'The full description: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>'
+        f"<ul>{''.join(rows)}</ul></html>"
+    )

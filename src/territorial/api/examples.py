@@ -1,0 +1,203 @@
+"""One example response per operation, for the OpenAPI document (a test checks none is missing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACCOUNT = {
+    "account_id": "001-ACME",
+    "name": "Acme Corp",
+    "website": "acme.com",
+    "industry": "Healthcare",
+    "employees": 1200.0,
+    "annual_revenue": 5.0e8,
+    "type": "Customer",
+    "parent_id": None,
+    "owner_id": "005-JANE",
+    "street": "1 Main St",
+    "city": "Boston",
+    "state": "MA",
+    "postal_code": "02110",
+    "country": "US",
+    "latitude": 42.36,
+    "longitude": -71.05,
+    "custom": {"segment": "enterprise"},
+}
+REP = {
+    "rep_id": "005-JANE",
+    "name": "Jane Doe",
+    "email": "jane@example.com",
+    "role": "AE",
+    "team": "East",
+    "manager_id": "005-MIKE",
+    "home_postal_code": "02110",
+    "latitude": None,
+    "longitude": None,
+    "capacity": 1.0,
+    "skills": "industry:healthcare",
+    "quota": 1.0e6,
+    "lead_weight": 1.0,
+    "daily_lead_cap": None,
+    "monthly_lead_cap": None,
+    "start_date": "2025-01-06",
+    "end_date": None,
+    "active": True,
+}
+OPPORTUNITY = {
+    "opportunity_id": "006-1",
+    "account_id": "001-ACME",
+    "rep_id": "005-JANE",
+    "name": "Acme renewal",
+    "product": "Platform",
+    "stage": "Negotiation",
+    "amount": 120000.0,
+    "created": "2026-01-15",
+    "closed": None,
+    "won": None,
+}
+LEAD = {
+    "lead_id": "00Q-1",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "email": "ann@acme.com",
+    "company": "Acme Corp",
+    "website": "acme.com",
+    "country": "US",
+    "state": "MA",
+    "postal_code": "02110",
+    "industry": "Healthcare",
+    "employees": 1200.0,
+    "source": "Web",
+    "inquiry": "Pricing for 50 seats",
+    "created": "2026-03-01",
+    "routed_rep_id": "005-JANE",
+    "routed_territory_id": "EAST",
+    "matched_account_id": "001-ACME",
+    "decision": "routed",
+}
+LIVE_ROW = {
+    "account_id": "001-ACME",
+    "layer": "primary",
+    "territory_id": "EAST",
+    "rep_id": "005-JANE",
+    "overlaps": [],
+    "tie": False,
+    "reason": "EAST: state IN ('MA', 'NY'). Its owner is in the pool.",
+    "cause": "plan 3 activated",
+    "since": "2026-02-01",
+}
+EXPLANATION = {
+    "account_id": "001-ACME",
+    "visits": [
+        {
+            "territory_id": "EAST",
+            "name": "East",
+            "depth": 0,
+            "rule": "state IN ('MA', 'NY')",
+            "result": "TRUE",
+            "because": ["state = 'MA'"],
+        },
+    ],
+    "answers": {
+        "primary": {
+            "layer": "primary",
+            "territory_id": "EAST",
+            "overlaps": [],
+            "tie": False,
+            "candidate_reps": ["005-JANE"],
+        },
+    },
+    "resolution": ["primary: EAST, the only match"],
+    "live": ["plan 3, active since 2026-02-01"],
+    "warnings": [],
+}
+OVERRIDE = {
+    "override_id": 1,
+    "account_id": "001-ACME",
+    "layer": "primary",
+    "territory_id": None,
+    "rep_id": "005-JANE",
+    "reason": "named account",
+    "actor": "ann",
+    "created_at": "2026-02-02T09:00:00",
+    "until": "2026-06-30",
+    "ended_at": None,
+    "end_cause": None,
+}
+HOLD = {
+    "hold_id": 1,
+    "account_id": "001-ACME",
+    "layer": "primary",
+    "territory_id": "EAST",
+    "rep_id": "005-JANE",
+    "actor": "ann",
+    "created_at": "2026-02-02T09:00:00",
+    "until": "2026-03-31",
+    "ended_at": None,
+    "end_cause": None,
+}
+PLAN = {
+    "plan_id": 3,
+    "name": "FY27 North America",
+    "file_name": "fy27.yaml",
+    "state": "active",
+    "effective": "2026-02-01",
+    "created_at": "2026-01-20T10:00:00",
+    "actor": "ann",
+    "source": "name: FY27 North America\nterritories: ...",
+}
+TERRITORY = {
+    "territory_id": "EAST",
+    "name": "East",
+    "parent_id": None,
+    "layer": "primary",
+    "depth": 0,
+    "order": 0,
+    "priority": 0,
+    "rule": "state IN ('MA', 'NY')",
+    "reps": ["005-JANE"],
+}
+RUN = {
+    "run_id": 7,
+    "plan_id": 3,
+    "started_at": "2026-01-21T10:00:00",
+    "finished_at": "2026-01-21T10:00:04",
+    "accounts": 5000,
+    "unassigned": 12,
+    "ties": 0,
+    "actor": "ann",
+}
+NEXT = "eyJhZnRlciI6ICIwMDEtQUNNRSJ9"
+
+
+def page(item: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [item], "next_cursor": NEXT}
+
+
+EXAMPLES: dict[str, Any] = {
+    "list_accounts": page(ACCOUNT),
+    "get_account": ACCOUNT,
+    "list_reps": page(REP),
+    "get_rep": REP,
+    "list_opportunities": page(OPPORTUNITY),
+    "get_opportunity": OPPORTUNITY,
+    "list_leads": page(LEAD),
+    "get_lead": LEAD,
+    "list_live_assignment": page(LIVE_ROW),
+    "explain_account": EXPLANATION,
+    "list_overrides": page(OVERRIDE),
+    "list_holds": page(HOLD),
+    "list_plans": page(PLAN),
+    "get_plan": PLAN,
+    "list_plan_territories": page(TERRITORY),
+    "list_runs": page(RUN),
+    "get_run": RUN,
+    "get_me": {"user_name": "jane", "role": "rep", "rep_id": "005-JANE", "scopes": ["read"]},
+}
+PROBLEM = {
+    "type": "about:blank",
+    "title": "Not found",
+    "status": 404,
+    "detail": "no account with id '001-NONE'",
+    "errors": [{"location": "path.account_id", "subject": None, "detail": "no account with id '001-NONE'"}],
+}

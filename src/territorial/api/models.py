@@ -1,0 +1,180 @@
+"""The response models: strict pydantic, so the OpenAPI document says exactly what is sent. The
+record models follow the entity schemas (domain.entities), field for field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS, EntitySchema
+from territorial.domain.fields import FieldType
+
+STRICT = ConfigDict(strict=True, extra="forbid")
+PYTHON_TYPES: dict[FieldType, Any] = {
+    FieldType.STRING: str,
+    FieldType.NUMBER: float,
+    FieldType.BOOLEAN: bool,
+    FieldType.DATE: date,
+}
+
+
+class Strict(BaseModel):
+    model_config = STRICT
+
+
+def _record_model(name: str, schema: EntitySchema, **extra: Any) -> type[Strict]:
+    fields: dict[str, Any] = {
+        field: (str, ...) if field == schema.id_field else (PYTHON_TYPES[ftype] | None, None)
+        for field, ftype in schema.fields.items()
+    }
+    return create_model(name, __base__=Strict, **fields, **extra)
+
+
+Account = _record_model("Account", ACCOUNTS, custom=(dict[str, str], {}))
+Rep = _record_model("Rep", REPS)
+Opportunity = _record_model("Opportunity", OPPORTUNITIES)
+Lead = _record_model(
+    "Lead",
+    LEADS,
+    routed_rep_id=(str | None, None),
+    routed_territory_id=(str | None, None),
+    matched_account_id=(str | None, None),
+    decision=(str | None, None),
+)
+
+Item = TypeVar("Item")
+
+
+class Page(Strict, Generic[Item]):
+    items: list[Item]
+    next_cursor: str | None  # pass as ?cursor= for the next page; null on the last
+
+
+def paged(model: type[Strict]) -> type[Strict]:
+    """Page[model] for a model built from a schema (mypy cannot read those as types)."""
+    return Page[model]  # type: ignore[valid-type]
+
+
+AccountPage, RepPage, OpportunityPage, LeadPage = map(paged, (Account, Rep, Opportunity, Lead))
+
+
+class LiveRow(Strict):
+    account_id: str
+    layer: str
+    territory_id: str | None
+    rep_id: str | None
+    overlaps: list[str]
+    tie: bool
+    reason: str | None
+    cause: str | None
+    since: date
+
+
+class Visit(Strict):
+    territory_id: str
+    name: str
+    depth: int
+    rule: str | None
+    result: str
+    because: list[str]
+
+
+class LayerAnswer(Strict):
+    layer: str
+    territory_id: str | None
+    overlaps: list[str]
+    tie: bool
+    candidate_reps: list[str]
+
+
+class Explanation(Strict):
+    account_id: str
+    visits: list[Visit]
+    answers: dict[str, LayerAnswer]
+    resolution: list[str]
+    live: list[str]
+    warnings: list[str]
+
+
+class Override(Strict):
+    override_id: int
+    account_id: str
+    layer: str
+    territory_id: str | None
+    rep_id: str | None
+    reason: str
+    actor: str | None
+    created_at: datetime
+    until: date | None
+    ended_at: datetime | None
+    end_cause: str | None
+
+
+class Hold(Strict):
+    hold_id: int
+    account_id: str
+    layer: str
+    territory_id: str | None
+    rep_id: str
+    actor: str | None
+    created_at: datetime
+    until: date
+    ended_at: datetime | None
+    end_cause: str | None
+
+
+class Plan(Strict):
+    plan_id: int
+    name: str
+    file_name: str
+    state: str
+    effective: date | None
+    created_at: datetime
+    actor: str | None
+    source: str | None  # the YAML as stored: admins and planners only
+
+
+class Territory(Strict):
+    territory_id: str
+    name: str
+    parent_id: str | None
+    layer: str
+    depth: int
+    order: int
+    priority: int
+    rule: str | None
+    reps: list[str]
+
+
+class Run(Strict):
+    run_id: int
+    plan_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    accounts: int
+    unassigned: int
+    ties: int
+    actor: str | None
+
+
+class Me(Strict):
+    user_name: str
+    role: str
+    rep_id: str | None
+    scopes: list[str]
+
+
+class ProblemError(Strict):
+    location: str
+    subject: str | None = None
+    detail: str
+
+
+class Problem(Strict):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemError] = []

@@ -1,0 +1,84 @@
+"""Errors as RFC 9457 problem details (application/problem+json), each naming where it was found:
+the query or path parameter, the header, or the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from territorial.errors import BadInput, NotAllowed, NotFound, NotSignedIn
+
+PROBLEM_JSON = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Invalid request",
+    500: "Internal error",
+}
+
+
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(error: BadInput) -> int:
+    for kind, status in ((NotSignedIn, 401), (NotAllowed, 403), (NotFound, 404)):
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _where(name: str | None, request: Request) -> str:
+    """A service names a parameter as the CLI does (`cursor`); the API says which part of the request."""
+    if name in request.path_params:
+        return f"path.{name}"
+    if name in request.query_params or name in ("cursor", "limit"):
+        return f"query.{name}"
+    if name == "Authorization":
+        return "header.Authorization"
+    return name or "request"
+
+
+async def bad_input(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, BadInput)
+    errors = [
+        {"location": _where(p.location.file, request), "subject": p.location.subject, "detail": p.message}
+        for p in error.problems
+    ]
+    return problem(status_of(error), str(error.problems[0].message) if error.problems else str(error), errors)
+
+
+async def invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"location": ".".join(str(part) for part in item["loc"]), "detail": item["msg"]}
+        for item in error.errors()
+    ]
+    return problem(422, "the request does not fit this operation: see errors", errors)
+
+
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return problem(error.status_code, str(error.detail))
+
+
+async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    # A fault of ours: the message names its kind, never the request's data.
+    return problem(500, f"internal error ({type(error).__name__}); the server log has the details")
