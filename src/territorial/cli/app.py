@@ -31,8 +31,8 @@ MappingOption = Annotated[
     str | None,
     typer.Option(
         "--mapping",
-        help="salesforce, hubspot or a mapping YAML file: the files' columns and values are read as "
-        "`import` reads them (a mapping file maps the files of its own entity).",
+        help="salesforce, hubspot, crm-sales-opportunities or a mapping YAML file: the files' columns "
+        "and values are read as `import` reads them (a mapping file maps the files of its own entity).",
     ),
 ]
 
