@@ -1,6 +1,6 @@
 """`make demo`: a sample plan and a realistic book around real companies with its pipeline, imported
-into a workspace, assigned, exported and explained; then a month of inbound leads routed and one decision explained;
-then the book balanced among reps, with a draft plan that reproduces the alignment."""
+into a workspace, assigned, exported and explained; then a month of inbound leads routed and one
+decision explained; then the book balanced among reps, with a draft plan that reproduces the alignment."""
 
 from __future__ import annotations
 
