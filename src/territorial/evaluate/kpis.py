@@ -163,6 +163,8 @@ def placed_accounts(placement: pl.DataFrame, reps: pl.DataFrame, by: str) -> pl.
     field = rep_field(by)
     assert field is not None
     rows = _rep_group(rows, reps, field)
+    # An account with a rep counts for the rep even outside any territory (the owners of a workspace
+    # with no plan yet).
     missing = pl.when(pl.col("territory_id").is_null()).then(pl.lit(NO_TERRITORY)).otherwise(pl.lit(VACANT))
     group = pl.when(pl.col("rep_id").is_null()).then(missing).otherwise(pl.col(GROUP))
     return rows.select("account_id", group.alias(GROUP), "overlaps", "tie")
