@@ -108,3 +108,25 @@ def test_kpis_on_the_crm_sales_opportunities_data(tmp_path: Path) -> None:
     assert offices.get_column("bookings").sum() == won.get_column("close_value").sum()
     assert offices.get_column("won").sum() == won.height
     assert table.get_column("open_pipeline").sum() > 0
+
+
+def test_the_settings_weigh_stages_and_start_fiscal_years(folder: Path) -> None:
+    settings = folder / "settings"  # a folder of its own: the other tests read no territorial.toml
+    settings.mkdir(exist_ok=True)
+    database = ["--database-url", folder / "territorial.db"]
+    toml = settings / "territorial.toml"
+    toml.write_text("stage_probabilities = { Proposal = 0.9 }\nfiscal_year_start_month = 2\n")
+    result = run_cli(settings, *database, "kpis", "--period", "2027Q1", "--out", "kpis.csv")
+    assert result.returncode == 0, result.stderr
+    assert "2027Q1 (2026-02-01 to 2026-04-30)" in result.stdout
+    assert "stage_probabilities in the settings" in result.stdout
+    r2 = pl.read_csv(settings / "kpis.csv").filter(pl.col("group") == "r2").row(0, named=True)
+    assert (r2["weighted_pipeline"], r2["won"]) == (900.0, 0)  # nothing closed in Feb-Apr 2026
+    toml.write_text("fiscal_year_start_month = 13\n")
+    bad = run_cli(settings, *database, "kpis")
+    assert (
+        bad.returncode == 2 and "territorial.toml [fiscal_year_start_month]: a month is 1 to 12" in bad.stderr
+    )
+    toml.write_text("stage_probabilities = { Proposal = 90 }\n")
+    bad = run_cli(settings, *database, "kpis")
+    assert bad.returncode == 2 and "a chance of winning is 0 to 1, not 90" in bad.stderr
