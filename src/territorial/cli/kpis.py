@@ -230,10 +230,10 @@ def _footnotes(out: Console, report: KpiReport) -> None:
 def _fairness_table(out: Console, report: FairnessReport) -> None:
     first = report.measures[0] if report.measures else None
     if first is None or first.groups == 0:
-        out.print(f"no {report.kpis.by}s to compare")
+        out.print(f"no {_plural(report.kpis.by)} to compare")
         return
     target = "capacity-weighted target" if first.capacity_weighted else "the mean"
-    table = Table(title=f"{first.groups:,} {report.kpis.by}s; target: {target}")
+    table = Table(title=f"{first.groups:,} {_plural(report.kpis.by)}; target: {target}")
     headers = ["measure", "total", "mean", "CV", "Gini", "max/min", "max/mean"]
     headers += [f"within ±{first.tolerance:.0%}", "flagged", "Lorenz: smallest 20/40/60/80% hold"]
     for header in headers:
@@ -264,11 +264,14 @@ def _flagged(out: Console, result: Fairness, by: str) -> None:
     more = result.flagged.height - len(shown)
     tail = f", … {more:,} more" if more > 0 else ""
     out.print(
-        f"{result.measure}: {result.flagged.height:,} {by}s outside ±{result.tolerance:.0%}, furthest first: "
-        + ", ".join(shown)
-        + tail,
+        f"{result.measure}: {result.flagged.height:,} {_plural(by)} outside ±{result.tolerance:.0%}, "
+        "furthest first: " + ", ".join(shown) + tail,
         highlight=False,
     )
+
+
+def _plural(by: str) -> str:
+    return "territories" if by == "territory" else f"{by}s"
 
 
 def _ratio(value: float | None, spec: str) -> str:
