@@ -194,6 +194,30 @@ DEMO_PIPELINE_FILES = {
     },
 }
 
+# The demo's output as #18 left it (see the "why" of ("demo", 0)).
+DEMO_SUMMARY = _table_rows_in_order(
+    _layer_column_widened(
+        _recorded_stdout(
+            "demo",
+            0,
+            "--out export-sf",
+            "--out-dir export-sf",
+            (
+                "… 204 more territories (largest shown; --summary FILE has all)",
+                "… 260 more territories not shown (shown: the largest of each layer and every "
+                "empty one; --summary FILE lists all)",
+            ),
+        ),
+        10,
+    ),
+    [*DEMO_PRIMARY_SHOWN, *DEMO_OVERLAYS],
+    {"PACIFIC.AK.ENT": _layer_column_widened([DEMO_EMPTY_TERRITORY], 10)[0], **DEMO_OVERLAYS},
+)
+DEMO_FAIRNESS_HINT = (
+    "     territorial --database-url sqlite:///demo/territorial.db fairness --measure "
+    "workload,open_pipeline,bookings --period 2026Q4"
+)
+
 INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     ("workspace", 12): {
         "stdout": _plans_with_states("workspace", 12),
@@ -205,26 +229,9 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     },
     ("demo", 0): {
         "stdout": _line_added_after(
-            _table_rows_in_order(
-                _layer_column_widened(
-                    _recorded_stdout(
-                        "demo",
-                        0,
-                        "--out export-sf",
-                        "--out-dir export-sf",
-                        (
-                            "… 204 more territories (largest shown; --summary FILE has all)",
-                            "… 260 more territories not shown (shown: the largest of each layer and every "
-                            "empty one; --summary FILE lists all)",
-                        ),
-                    ),
-                    10,
-                ),
-                [*DEMO_PRIMARY_SHOWN, *DEMO_OVERLAYS],
-                {"PACIFIC.AK.ENT": _layer_column_widened([DEMO_EMPTY_TERRITORY], 10)[0], **DEMO_OVERLAYS},
-            ),
-            "import 1: ",
-            DEMO_PIPELINE,
+            _line_added_after(DEMO_SUMMARY, "import 1: ", DEMO_PIPELINE),
+            "     territorial --database-url sqlite:///demo/territorial.db route fairness",
+            DEMO_FAIRNESS_HINT,
         ),
         "files": {
             "demo/balance/plan.yaml": {
@@ -247,7 +254,7 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "so the overlays' 10 territories (2,268 accounts in VERT.HEALTHCARE) are no longer dropped "
         "for the primary layer's 30th to 39th largest. #20 slice 1: the demo writes a pipeline for its "
         "book (opportunities.csv, opportunity_history.csv) and imports it, saying so after the accounts' "
-        "import",
+        "import, and its last hint names `fairness`",
     },
     ("routing", 15): {
         "files": {

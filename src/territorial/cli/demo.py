@@ -123,6 +123,10 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
         "--format salesforce --rep-ids-from salesforce --out-dir export-sf"
     )
     out.print(f"     territorial --database-url sqlite:///{database} route fairness")
+    out.print(
+        f"     territorial --database-url sqlite:///{database} fairness "
+        "--measure workload,open_pipeline,bookings --period 2026Q4"
+    )
 
 
 def _interesting_account(rows: pl.DataFrame) -> str:
