@@ -14,9 +14,17 @@ from rich.table import Table
 
 from territorial.cli.app import app, console, context_of, err, handled, workspace_of
 from territorial.cli.render import warnings
-from territorial.evaluate.fairness import DEFAULT_TOLERANCE, Fairness
+from territorial.domain.fairness import DEFAULT_TOLERANCE, Fairness
 from territorial.io.output import write_table
-from territorial.services.kpis import DEFAULT_MEASURES, FairnessReport, KpiReport, fairness_report, kpis
+from territorial.services.kpis import (
+    DEFAULT_MEASURES,
+    FairnessReport,
+    KpiReport,
+    fairness_frame,
+    fairness_report,
+    kpis,
+    lorenz_frame,
+)
 
 RunOption = Annotated[int | None, typer.Option("--run", help="A stored assignment run (`run list`).")]
 PlanOption = Annotated[
@@ -159,34 +167,6 @@ def fairness_command(
     if lorenz_out is not None:
         write_table(lorenz_frame(report.measures), lorenz_out)
         err.print(f"wrote the Lorenz curves to {lorenz_out}")
-
-
-def fairness_frame(measures: list[Fairness]) -> pl.DataFrame:
-    """One row per measure, as `--out` writes it."""
-    rows = [
-        {
-            "measure": m.measure,
-            "groups": m.groups,
-            "total": m.total,
-            "mean": m.mean,
-            "capacity_weighted": m.capacity_weighted,
-            "cv": m.cv,
-            "gini": m.gini,
-            "max_over_min": m.max_over_min,
-            "max_over_mean": m.max_over_mean,
-            "tolerance": m.tolerance,
-            "within_tolerance": m.within_tolerance,
-            "flagged": m.flagged.height,
-        }
-        for m in measures
-    ]
-    return pl.DataFrame(rows)
-
-
-def lorenz_frame(measures: list[Fairness]) -> pl.DataFrame:
-    rows = [(m.measure, x, y) for m in measures for x, y in m.lorenz]
-    schema = {"measure": pl.String, "share_of_groups": pl.Float64, "share_of_measure": pl.Float64}
-    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _heading(out: Console, report: KpiReport, what: str = "KPIs") -> None:

@@ -4,34 +4,11 @@ within tolerance of each one's target, the Lorenz curve, and who falls outside."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-# Within ±10% of target is the usual bar for a balanced territory plan (and the optimizer's default).
-DEFAULT_TOLERANCE = 0.10
-FLAGGED_COLUMNS = {"group": pl.String, "value": pl.Float64, "target": pl.Float64, "off_target": pl.Float64}
-
-
-@dataclass(frozen=True)
-class Fairness:
-    """How evenly one figure is spread. With capacity, each group's target is its capacity's share of
-    the total and the spread measures read value ÷ capacity (load); without, the target is the mean."""
-
-    measure: str
-    groups: int
-    total: float
-    mean: float
-    capacity_weighted: bool
-    cv: float | None  # standard deviation ÷ mean of the loads; None when the mean is 0
-    gini: float | None  # 0 = all equal, 1 = one group holds everything
-    max_over_min: float | None  # None when the smallest is 0 (any other ratio would be a guess)
-    max_over_mean: float | None
-    within_tolerance: float | None  # share of groups within ±tolerance of their target
-    tolerance: float
-    lorenz: list[tuple[float, float]]  # (share of groups, share of the figure), smallest first, from (0, 0)
-    flagged: pl.DataFrame  # FLAGGED_COLUMNS: the groups outside tolerance, furthest first
+from territorial.domain.fairness import DEFAULT_TOLERANCE, FLAGGED_COLUMNS, Fairness
 
 
 def fairness(

@@ -11,11 +11,12 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import Entity
+from territorial.domain.fairness import DEFAULT_TOLERANCE, Fairness
 from territorial.domain.fields import ACCOUNT_ID
 from territorial.domain.lifecycle import PlanState
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.errors import BadInput, Problem
-from territorial.evaluate.fairness import DEFAULT_TOLERANCE, Fairness, fairness
+from territorial.evaluate.fairness import fairness
 from territorial.evaluate.kpis import (
     GROUP,
     GROUPINGS,
@@ -194,6 +195,34 @@ def fairness_report(
         for m in measures
     ]
     return FairnessReport(report, results)
+
+
+def fairness_frame(measures: list[Fairness]) -> pl.DataFrame:
+    """One row per measure, as `--out` writes it."""
+    rows = [
+        {
+            "measure": m.measure,
+            "groups": m.groups,
+            "total": m.total,
+            "mean": m.mean,
+            "capacity_weighted": m.capacity_weighted,
+            "cv": m.cv,
+            "gini": m.gini,
+            "max_over_min": m.max_over_min,
+            "max_over_mean": m.max_over_mean,
+            "tolerance": m.tolerance,
+            "within_tolerance": m.within_tolerance,
+            "flagged": m.flagged.height,
+        }
+        for m in measures
+    ]
+    return pl.DataFrame(rows)
+
+
+def lorenz_frame(measures: list[Fairness]) -> pl.DataFrame:
+    rows = [(m.measure, x, y) for m in measures for x, y in m.lorenz]
+    schema = {"measure": pl.String, "share_of_groups": pl.Float64, "share_of_measure": pl.Float64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 # ---- the chosen assignment -------------------------------------------------------------------
