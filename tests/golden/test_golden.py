@@ -185,12 +185,12 @@ DEMO_PIPELINE = (
 )
 DEMO_PIPELINE_FILES = {
     "demo/opportunities.csv": {
-        "sha256": "15e2f92d1c3d32a8e05e05730aa6afe02d7b21df937985141335bf0318ae1735",
+        "sha256": "41111032265110daefe278c316242c2e0128582f25735814d67c3a5b4f33f2b8",
         "lines": 16698,
     },
     "demo/opportunity_history.csv": {
-        "sha256": "14409f8bd4f24b286b330021631432f51e87ddd55ac641b147b376bfcbcdfb12",
-        "lines": 57327,
+        "sha256": "184f9c43d2642d0208b4c353d89e9fee9825741c28649fc4f022d51acb0be32d",
+        "lines": 57100,
     },
 }
 
