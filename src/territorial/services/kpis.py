@@ -340,9 +340,10 @@ def _grouping(by: str, reps: pl.DataFrame) -> str:
 
 
 def _known_groups(plan: Plan | None, reps: pl.DataFrame, by: str) -> list[str]:
-    """Groups that get a row even when they hold nothing: the plan's primary territories and reps
+    """Groups that get a row even when they hold nothing: the plan's primary leaf territories (a
+    roll-up holds no account of its own: a row of zeros would read as a starved territory) and reps
     (without a plan, the workspace's reps)."""
-    primary = [] if plan is None else [t for t in plan.territories if t.layer == PRIMARY]
+    primary = [] if plan is None else [t for t in plan.territories if t.layer == PRIMARY and not t.children]
     if by == TERRITORY:
         return [t.id for t in primary]
     if by == LAYER:
