@@ -37,7 +37,17 @@ MappingOption = Annotated[
 ]
 
 # The parameters that name a file a command writes, in every command.
-OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
+OUTPUT_FILES = (
+    "out",
+    "summary",
+    "report",
+    "plan_out",
+    "geojson",
+    "unlocated_out",
+    "rejects",
+    "lorenz_out",
+    "history_out",
+)
 # Folders a command writes named files into, by parameter name: those files are outputs too.
 FOLDER_OUTPUTS = {"exceptions": EXCEPTION_FILES}
 EXIT_INTERNAL = 1

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from territorial.cli.app import err, group, handled
-from territorial.errors import BadInput
+from territorial.cli.app import check_outputs, err, group, handled
 from territorial.services.samples import write_sample_accounts, write_sample_opportunities, write_sample_plan
 
 generate_app = group("generate", "Generate realistic sample data.")
@@ -62,10 +61,8 @@ def generate_opportunities(
     """Two years of pipeline for an account book, with each deal's stage and close-day history; import
     both (import opportunities, import opportunity_history)."""
     history = history_out or out.with_name(f"opportunity_history{out.suffix}")
-    if history.resolve() in (out.resolve(), accounts.resolve()) or out.resolve() == accounts.resolve():
-        raise BadInput.at(
-            "--out, --history-out and --accounts must be three different files", subject="--out"
-        )
+    if history_out is None:  # the default file is checked as --history-out is
+        check_outputs({"out": out, "history_out": history, "accounts": accounts})
     with err.status("Generating opportunities…"):
         count = write_sample_opportunities(accounts, seed, out, history)
     err.print(f"wrote {count:,} opportunities to {out} and their history to {history}")
