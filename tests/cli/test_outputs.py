@@ -31,6 +31,19 @@ def folder(tmp_path: Path) -> Path:
         ["route", "accounts.csv", "--plan", "plan.yaml", "--out", "plan.yaml"],
         ["balance", "--accounts", "accounts.csv", "--k", "2", "--out", "accounts.csv"],
         ["import", "accounts", "accounts.csv", "--rejects", "accounts.csv"],
+        ["generate", "opportunities", "--accounts", "accounts.csv", "--out", "accounts.csv"],
+        [
+            "generate",
+            "opportunities",
+            "--accounts",
+            "accounts.csv",
+            "--out",
+            "o.csv",
+            "--history-out",
+            "accounts.csv",
+        ],
+        ["kpis", "--price-list", "accounts.csv", "--out", "accounts.csv"],
+        ["fairness", "--price-list", "accounts.csv", "--lorenz-out", "accounts.csv"],
     ],
 )
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(folder: Path, args: list[str]) -> None:
@@ -121,3 +134,14 @@ def test_export_old_out_naming_a_file_or_stdout_is_refused(folder: Path) -> None
         assert result.returncode == 2
         assert "writes several files: give a folder with --out-dir" in result.stderr
         assert not (folder / name).exists()
+
+
+def test_generate_opportunities_writes_the_history_beside_the_pipeline(folder: Path) -> None:
+    made = run_cli(folder, "generate", "opportunities", "--accounts", "accounts.csv", "--out", "deals.csv")
+    assert made.returncode == 0, made.stderr
+    history = (folder / "opportunity_history.csv").read_text().splitlines()
+    assert history[0] == "history_id,opportunity_id,changed,stage,amount,expected_close,probability"
+    clash = run_cli(
+        folder, "generate", "opportunities", "--accounts", "accounts.csv", "--out", "opportunity_history.csv"
+    )
+    assert clash.returncode == 2 and "two outputs would go to this file" in clash.stderr

@@ -173,6 +173,51 @@ def _recorded_without(script: str, index: int, name: str, marker: str) -> list[s
     return [line for line in steps[index]["files"][name] if marker not in line]
 
 
+def _line_added_after(lines: list[str], prefix: str, line: str) -> list[str]:
+    """Recorded lines with `line` after the first one that starts with `prefix`."""
+    at = next(i for i, recorded in enumerate(lines) if recorded.startswith(prefix)) + 1
+    return [*lines[:at], line, *lines[at:]]
+
+
+# #20 slice 1: the demo imports a pipeline for its book, written beside it.
+DEMO_PIPELINE = (
+    "   Pipeline: 16,697 opportunities over two years with their stage history (demo/opportunities.csv)"
+)
+DEMO_PIPELINE_FILES = {
+    "demo/opportunities.csv": {
+        "sha256": "41111032265110daefe278c316242c2e0128582f25735814d67c3a5b4f33f2b8",
+        "lines": 16698,
+    },
+    "demo/opportunity_history.csv": {
+        "sha256": "184f9c43d2642d0208b4c353d89e9fee9825741c28649fc4f022d51acb0be32d",
+        "lines": 57100,
+    },
+}
+
+# The demo's output as #18 left it (see the "why" of ("demo", 0)).
+DEMO_SUMMARY = _table_rows_in_order(
+    _layer_column_widened(
+        _recorded_stdout(
+            "demo",
+            0,
+            "--out export-sf",
+            "--out-dir export-sf",
+            (
+                "… 204 more territories (largest shown; --summary FILE has all)",
+                "… 260 more territories not shown (shown: the largest of each layer and every "
+                "empty one; --summary FILE lists all)",
+            ),
+        ),
+        10,
+    ),
+    [*DEMO_PRIMARY_SHOWN, *DEMO_OVERLAYS],
+    {"PACIFIC.AK.ENT": _layer_column_widened([DEMO_EMPTY_TERRITORY], 10)[0], **DEMO_OVERLAYS},
+)
+DEMO_FAIRNESS_HINT = (
+    "     territorial --database-url sqlite:///demo/territorial.db fairness --measure "
+    "workload,open_pipeline,bookings --period 2026Q4"
+)
+
 INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     ("workspace", 12): {
         "stdout": _plans_with_states("workspace", 12),
@@ -183,29 +228,17 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "why": "#19 slice 1: plan list shows each plan's state and effective day; stored plans are drafts",
     },
     ("demo", 0): {
-        "stdout": _table_rows_in_order(
-            _layer_column_widened(
-                _recorded_stdout(
-                    "demo",
-                    0,
-                    "--out export-sf",
-                    "--out-dir export-sf",
-                    (
-                        "… 204 more territories (largest shown; --summary FILE has all)",
-                        "… 260 more territories not shown (shown: the largest of each layer and every "
-                        "empty one; --summary FILE lists all)",
-                    ),
-                ),
-                10,
-            ),
-            [*DEMO_PRIMARY_SHOWN, *DEMO_OVERLAYS],
-            {"PACIFIC.AK.ENT": _layer_column_widened([DEMO_EMPTY_TERRITORY], 10)[0], **DEMO_OVERLAYS},
+        "stdout": _line_added_after(
+            _line_added_after(DEMO_SUMMARY, "import 1: ", DEMO_PIPELINE),
+            "     territorial --database-url sqlite:///demo/territorial.db route fairness",
+            DEMO_FAIRNESS_HINT,
         ),
         "files": {
             "demo/balance/plan.yaml": {
                 "lines": 826,
                 "sha256": "ae04d03437b94b15849597d3a3f4a13f59fd27ee8faaaa2a71a0f81df63b5c76",
-            }
+            },
+            **DEMO_PIPELINE_FILES,
         },
         "why": "draft plan rules are rendered from their tree (rules/text.py): 3 of 24 rules lose "
         "redundant outer brackets, `((a OR b) AND account_id NOT IN (...))` is now "
@@ -219,7 +252,9 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "in plan order (they were in no set order), and counts every territory it leaves out (204 "
         "counted only those with accounts). #18 review: the summary shows the largest of each layer, "
         "so the overlays' 10 territories (2,268 accounts in VERT.HEALTHCARE) are no longer dropped "
-        "for the primary layer's 30th to 39th largest",
+        "for the primary layer's 30th to 39th largest. #20 slice 1: the demo writes a pipeline for its "
+        "book (opportunities.csv, opportunity_history.csv) and imports it, saying so after the accounts' "
+        "import, and its last hint names `fairness`",
     },
     ("routing", 15): {
         "files": {

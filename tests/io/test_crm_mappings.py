@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import shared_data
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.crm_mappings import (
@@ -14,6 +15,7 @@ from territorial.io.crm_mappings import (
     ColumnMapping,
     MappedTable,
     apply_mapping,
+    builtin_covers,
     builtin_mapping,
     crm_export_hint,
     file_mapping,
@@ -101,7 +103,7 @@ LEAD_FIELDS = [
             "salesforce",
             OPP,
             ["opportunity_id", "account_id", "rep_id", "name", "product", "stage", "amount", "created",
-             "closed", "won"],
+             "closed", "won", "is_closed", "probability"],
             [],
         ),
         (
@@ -288,16 +290,17 @@ def test_unmapped_columns_become_custom_account_fields_under_rule_friendly_names
     assert table.frame.get_column("lifecycle_stage")[0] in {"Lead", "Opportunity", "Customer"}
 
 
-def test_a_builtin_mapping_passes_over_a_portal_specific_rep_column() -> None:
+def test_a_rep_export_keeps_a_portal_specific_column_as_a_custom_field() -> None:
+    # Reps keep custom fields as accounts do (#20): a rep's regional office groups figures.
     table = mapped("bad_unknown_column_sf_users.csv", "salesforce", REP)
-    assert table.ignored == ("Territory_Notes__c",)
-    assert "territory_notes__c" not in table.frame.columns
+    assert table.ignored == ()
+    assert table.custom_fields == ("territory_notes__c",)
 
 
-def test_a_custom_mapping_must_account_for_every_rep_column(tmp_path: Path) -> None:
-    mapping = write(tmp_path, "reps.yaml", "entity: reps\ncolumns:\n  Rep: rep_id\n")
-    path = write(tmp_path, "reps.csv", "Rep,nmae,quota_2027,capacity\nr1,Ada,5,10\n")
-    error = bad_input(apply_mapping, read_table(path), load_mapping(mapping, REP))
+def test_a_custom_mapping_must_account_for_every_opportunity_column(tmp_path: Path) -> None:
+    mapping = write(tmp_path, "opps.yaml", "entity: opportunities\ncolumns:\n  Opp: opportunity_id\n")
+    path = write(tmp_path, "opps.csv", "Opp,nmae,quota_2027,amount\nr1,Ada,5,10\n")
+    error = bad_input(apply_mapping, read_table(path), load_mapping(mapping, OPP))
     assert [p.location.subject for p in error.problems] == ["nmae", "quota_2027"]
     assert "did you mean 'name'?" in error.problems[0].message
 
@@ -382,9 +385,10 @@ def test_alternatives_in_a_custom_mapping_may_each_be_absent(tmp_path: Path) -> 
     ("text", "line", "message"),
     [
         (
-            "entity: reps\ncolumns:\n  Id: rep_id\n  Quota FY27: quotas\n",
+            "entity: opportunities\ncolumns:\n  Id: opportunity_id\n  Value: amounts\n",
             4,
-            "unknown reps field 'quotas'; did you mean 'quota'?; reps take no custom fields",
+            "unknown opportunities field 'amounts'; did you mean 'amount'?; opportunities take no custom "
+            "fields",
         ),
         (
             "entity: opportunities\ncolumns:\n  Id: opportunity_id\n  Owner: rep_id\n  Owner Id: rep_id\n",
@@ -400,7 +404,7 @@ def test_alternatives_in_a_custom_mapping_may_each_be_absent(tmp_path: Path) -> 
         (
             "entity: account\ncolumns: {Id: account_id}\n",
             1,
-            "unknown entity 'account'; expected accounts, reps, opportunities, leads; "
+            "unknown entity 'account'; expected accounts, reps, opportunities, leads, opportunity_history; "
             "did you mean 'accounts'?",
         ),
         (
@@ -412,7 +416,7 @@ def test_alternatives_in_a_custom_mapping_may_each_be_absent(tmp_path: Path) -> 
         (
             "entity: leads\ncolumns: {Id: lead_id}\nignored: [x]\n",
             3,
-            "unknown key 'ignored'; expected entity, extends, columns, alternatives, ignore; "
+            "unknown key 'ignored'; expected entity, extends, columns, alternatives, ignore, values; "
             "did you mean 'ignore'?",
         ),
         (
@@ -435,7 +439,8 @@ def test_alternatives_in_a_custom_mapping_may_each_be_absent(tmp_path: Path) -> 
         (
             "entity: accounts\nextends: sugarcrm\ncolumns: {}\n",
             2,
-            "unknown built-in mapping 'sugarcrm'; expected plain, salesforce, hubspot",
+            "unknown built-in mapping 'sugarcrm'; expected plain, salesforce, hubspot, "
+            "crm-sales-opportunities",
         ),
         ("- entity: accounts\n", 1, "expected a mapping with the keys entity and columns"),
     ],
@@ -457,7 +462,7 @@ def test_bad_yaml_names_its_line_and_column() -> None:
 
 
 def test_every_problem_in_a_mapping_file_is_reported_at_once() -> None:
-    text = "entity: reps\ncolumns:\n  Id: rep_id\n  Quota: quotas\n  Team: teams\n"
+    text = "entity: leads\ncolumns:\n  Id: lead_id\n  Mail: emails\n  Co: companies\n"
     error = bad_input(parse_mapping, text, "m.yaml")
     assert [p.location.line for p in error.problems] == [4, 5]
 
@@ -497,13 +502,16 @@ def test_an_unknown_builtin_name_lists_the_known_ones() -> None:
     error = bad_input(builtin_mapping, "sugarcrm", ACC)
     assert str(error) == (
         "<input>: unknown built-in mapping 'sugarcrm'; "
-        "expected one of plain, salesforce, hubspot or a mapping file"
+        "expected one of plain, salesforce, hubspot, crm-sales-opportunities or a mapping file"
     )
 
 
 @pytest.mark.parametrize("name", BUILTIN_MAPPINGS)
 @pytest.mark.parametrize("entity", list(Entity))
 def test_every_builtin_mapping_loads_with_no_required_columns(name: str, entity: Entity) -> None:
+    if not builtin_covers(name, entity):  # HubSpot keeps no opportunity history; Maven's sample no leads
+        assert bad_input(builtin_mapping, name, entity).problems[0].location.subject == "--mapping"
+        return
     mapping = builtin_mapping(name, entity)
     assert isinstance(mapping, ColumnMapping)
     assert mapping.file is None
@@ -523,3 +531,105 @@ def test_a_misspelt_builtin_mapping_is_named_with_the_one_meant(
     # A word close to no built-in is a file that is not there.
     with pytest.raises(BadInput, match="not found"):
         mapping_for("my-export-columns", Entity.ACCOUNTS)
+
+
+# ---- value maps and columns that fill several fields (#20) --------------------------------------
+
+VALUE_MAPPED = """entity: opportunities
+columns:
+  Deal: opportunity_id
+  Company: account_id
+  Stage: stage
+  Value: amount
+values:
+  Stage:
+    Won: {won: true, is_closed: true}
+    Lost: {won: false, is_closed: true, amount: ~}
+    Open: {is_closed: false}
+"""
+
+
+def test_a_value_map_sets_fields_from_a_columns_values_and_leaves_others_as_they_are(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "opps.yaml", VALUE_MAPPED), OPP)
+    path = write(
+        tmp_path, "opps.csv", "Deal,Company,Stage,Value\nd1,a,Won,10\nd2,a, Lost ,0\nd3,a,Open,5\nd4,a,,7\n"
+    )
+    table = apply_mapping(read_table(path), mapping)
+    frame = table.frame
+    assert frame.columns == ["opportunity_id", "account_id", "stage", "amount", "won", "is_closed"]
+    assert frame.get_column("won").to_list() == ["true", "false", None, None]
+    assert frame.get_column("is_closed").to_list() == ["true", "true", "false", None]
+    assert frame.get_column("amount").to_list() == ["10", None, "5", "7"]  # ~ empties a lost deal's 0
+    assert table.sources["won"] == "Stage (values)"
+
+
+def test_a_value_map_may_respell_its_own_column(tmp_path: Path) -> None:
+    text = "entity: opportunities\ncolumns: {Deal: opportunity_id, Item: product}\nvalues:\n"
+    text += "  Item: {GTXPro: {product: GTX Pro}}\n"
+    path = write(tmp_path, "opps.csv", "Deal,Item\nd1,GTXPro\nd2,GTX Pro\nd3,MG Special\n")
+    table = apply_mapping(read_table(path), load_mapping(write(tmp_path, "m.yaml", text), OPP))
+    assert table.frame.get_column("product").to_list() == ["GTX Pro", "GTX Pro", "MG Special"]
+
+
+def test_one_column_may_fill_several_fields(tmp_path: Path) -> None:
+    text = "entity: accounts\ncolumns:\n  account: [account_id, name]\n"
+    path = write(tmp_path, "accounts.csv", "account,sector\nAcme Corporation,tech\n")
+    table = apply_mapping(read_table(path), load_mapping(write(tmp_path, "m.yaml", text), ACC))
+    assert table.frame.row(0, named=True) == {
+        "account_id": "Acme Corporation",
+        "name": "Acme Corporation",
+        "sector": "tech",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "entity: leads\ncolumns: {Id: lead_id}\nvalues:\n  Src: {Web: {channel: web}}\n",
+            4,
+            "unknown leads field 'channel'; leads take no custom fields",
+        ),
+        (
+            "entity: leads\ncolumns: {Id: lead_id}\nignore: [Src]\nvalues:\n  Src: {Web: {source: web}}\n",
+            5,
+            "column 'Src' is both ignored and given values",
+        ),
+        (
+            "entity: leads\ncolumns: {Id: lead_id}\nvalues:\n  Src: [Web]\n",
+            4,
+            "values of 'Src': expected a mapping of value: {field: new value}",
+        ),
+    ],
+)
+def test_each_value_map_problem_names_its_line(text: str, line: int, message: str) -> None:
+    problem = bad_input(parse_mapping, text, "m.yaml").problems[0]
+    assert (problem.location.line, problem.message) == (line, message)
+
+
+def test_a_value_map_names_its_column_when_the_file_lacks_it(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "opps.yaml", VALUE_MAPPED), OPP)
+    path = write(tmp_path, "opps.csv", "Deal,Company,Value\nd1,a,10\n")
+    problems = bad_input(apply_mapping, read_table(path), mapping).problems
+    assert [(p.location.line, p.location.subject) for p in problems] == [(5, "stage"), (8, "Stage")]
+
+
+MAVEN = shared_data("crm-sales-opportunities")
+
+
+@pytest.mark.skipif(not MAVEN.is_dir(), reason="the CRM Sales Opportunities data is in ../shared/data")
+def test_the_crm_sales_opportunities_mapping_reads_maven_s_files() -> None:
+    pipeline = apply_mapping(
+        read_table(MAVEN / "sales_pipeline.csv"), mapping_for("crm-sales-opportunities", OPP)
+    ).frame
+    accounts = apply_mapping(read_table(MAVEN / "accounts.csv"), mapping_for("crm-sales-opportunities", ACC))
+    reps = apply_mapping(read_table(MAVEN / "sales_teams.csv"), mapping_for("crm-sales-opportunities", REP))
+    assert "GTXPro" not in pipeline.get_column("product").to_list()
+    won = pipeline.filter(pl.col("stage") == "Won")
+    assert set(won.get_column("won").to_list()) == {"true"}
+    assert pipeline.filter(pl.col("stage") == "Lost").get_column("amount").null_count() == 2473
+    # Names are ids: every named account of the pipeline is an account, every agent a rep.
+    named = set(pipeline.get_column("account_id").drop_nulls().to_list())
+    assert named <= set(accounts.frame.get_column("account_id").to_list())
+    assert set(pipeline.get_column("rep_id").to_list()) <= set(reps.frame.get_column("rep_id").to_list())
+    assert reps.custom_fields == ("regional_office",)

@@ -113,3 +113,36 @@ def test_null_words_in_custom_fields_are_empty_as_a_file_reads_them(
     workspace = accounts(store)
     for name in ("employees", "tier", "renewal", "notes"):
         assert workspace.get_column(name).to_list() == from_file.frame.get_column(name).to_list()
+
+
+def test_reps_keep_custom_fields_and_opportunities_their_history(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    (tmp_path / "reps.csv").write_text("rep_id,name,regional_office\nr1,Ada,Central\nr2,Bo,East\n")
+    (tmp_path / "reps2.csv").write_text("rep_id,tenure\nr1,3\n")
+    (tmp_path / "opps.csv").write_text(
+        "opportunity_id,account_id,rep_id,stage,amount,created,closed,won,is_closed,probability\n"
+        "o1,A-1,r1,Negotiation,100,2026-01-05,2026-03-31,false,false,75\n"
+    )
+    (tmp_path / "history.csv").write_text(
+        "history_id,opportunity_id,changed,stage,amount,expected_close,probability\n"
+        "o1-1,o1,2026-01-05,Prospecting,80,2026-02-28,10\no1-2,o1,2026-02-10,Negotiation,100,2026-03-31,75\n"
+    )
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps.csv")
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps2.csv")
+    import_records(store, CTX, Entity.OPPORTUNITIES, tmp_path / "opps.csv")
+    report = import_records(store, CTX, Entity.OPPORTUNITY_HISTORY, tmp_path / "history.csv")
+    assert report.inserted == 2
+    with store.unit_of_work() as uow:
+        reps = uow.records.read(Entity.REPS, {"rep_id": pl.String()}).sort("rep_id")
+        opportunity = uow.records.read(
+            Entity.OPPORTUNITIES, {"is_closed": pl.Boolean(), "probability": pl.Float64()}
+        )
+        history = uow.records.read(Entity.OPPORTUNITY_HISTORY, {"changed": pl.Date(), "stage": pl.String()})
+    # A later file's custom field joins the ones stored, as for accounts.
+    assert reps.select("rep_id", "regional_office", "tenure").rows() == [
+        ("r1", "Central", "3"),
+        ("r2", "East", None),
+    ]
+    assert opportunity.rows() == [(False, 75.0)]
+    assert sorted(history.get_column("stage").to_list()) == ["Negotiation", "Prospecting"]

@@ -31,13 +31,23 @@ MappingOption = Annotated[
     str | None,
     typer.Option(
         "--mapping",
-        help="salesforce, hubspot or a mapping YAML file: the files' columns and values are read as "
-        "`import` reads them (a mapping file maps the files of its own entity).",
+        help="salesforce, hubspot, crm-sales-opportunities or a mapping YAML file: the files' columns "
+        "and values are read as `import` reads them (a mapping file maps the files of its own entity).",
     ),
 ]
 
 # The parameters that name a file a command writes, in every command.
-OUTPUT_FILES = ("out", "summary", "report", "plan_out", "geojson", "unlocated_out", "rejects")
+OUTPUT_FILES = (
+    "out",
+    "summary",
+    "report",
+    "plan_out",
+    "geojson",
+    "unlocated_out",
+    "rejects",
+    "lorenz_out",
+    "history_out",
+)
 # Folders a command writes named files into, by parameter name: those files are outputs too.
 FOLDER_OUTPUTS = {"exceptions": EXCEPTION_FILES}
 EXIT_INTERNAL = 1

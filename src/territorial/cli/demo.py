@@ -1,6 +1,6 @@
-"""`make demo`: a sample plan and a realistic book around real companies, imported into a workspace,
-assigned, exported and explained; then a month of inbound leads routed and one decision explained;
-then the book balanced among reps, with a draft plan that reproduces the alignment."""
+"""`make demo`: a sample plan and a realistic book around real companies with its pipeline, imported
+into a workspace, assigned, exported and explained; then a month of inbound leads routed and one
+decision explained; then the book balanced among reps, with a draft plan that reproduces the alignment."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead
 from territorial.services.plans import add_plan
 from territorial.services.routing import route_leads
-from territorial.services.samples import write_sample_accounts, write_sample_leads, write_sample_plan
+from territorial.services.samples import (
+    write_sample_accounts,
+    write_sample_leads,
+    write_sample_opportunities,
+    write_sample_plan,
+)
 from territorial.services.workspace import create_workspace
 
 DEMO_ACCOUNTS = 20_000
@@ -67,6 +72,14 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
         )
     out.print(f"3. Workspace {database}:")
     render.import_report(out, report)
+    opportunities_path, history_path = folder / "opportunities.csv", folder / "opportunity_history.csv"
+    with err.status("Writing and importing the sample pipeline…"):
+        deals = write_sample_opportunities(accounts_path, DEMO_SEED, opportunities_path, history_path)
+        import_records(workspace, ctx, Entity.OPPORTUNITIES, opportunities_path)
+        import_records(workspace, ctx, Entity.OPPORTUNITY_HISTORY, history_path)
+    out.print(
+        f"   Pipeline: {deals:,} opportunities over two years with their stage history ({opportunities_path})"
+    )
     plan_id = add_plan(workspace, ctx, plan_path)
     with err.status("Assigning…") as status:
         run = assign_plan(workspace, ctx, plan_id, progress=lambda s, _f: status.update(f"{s}…"))
@@ -110,6 +123,10 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
         "--format salesforce --rep-ids-from salesforce --out-dir export-sf"
     )
     out.print(f"     territorial --database-url sqlite:///{database} route fairness")
+    out.print(
+        f"     territorial --database-url sqlite:///{database} fairness "
+        "--measure workload,open_pipeline,bookings --period 2026Q4"
+    )
 
 
 def _interesting_account(rows: pl.DataFrame) -> str:

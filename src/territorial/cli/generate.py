@@ -1,4 +1,4 @@
-"""`generate accounts` and `generate plan`: realistic sample data."""
+"""`generate accounts`, `generate plan` and `generate opportunities`: realistic sample data."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from territorial.cli.app import err, group, handled
-from territorial.services.samples import write_sample_accounts, write_sample_plan
+from territorial.cli.app import check_outputs, err, group, handled
+from territorial.services.samples import write_sample_accounts, write_sample_opportunities, write_sample_plan
 
 generate_app = group("generate", "Generate realistic sample data.")
 
@@ -39,3 +39,30 @@ def generate_plan(
     """A realistic three-level plan with named accounts and two overlay layers."""
     write_sample_plan(territories, seed, out)
     err.print(f"wrote a plan to {out}")
+
+
+@generate_app.command("opportunities")
+@handled
+def generate_opportunities(
+    accounts: Annotated[
+        Path, typer.Option("--accounts", help="The account book to sell to, as generate accounts writes it.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="CSV or Parquet file of opportunities to write.")],
+    history_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--history-out",
+            help="File for each opportunity's stage, amount and expected close history "
+            "(default: beside --out, named opportunity_history).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Two years of pipeline for an account book, with each deal's stage and close-day history; import
+    both (import opportunities, import opportunity_history)."""
+    history = history_out or out.with_name(f"opportunity_history{out.suffix}")
+    if history_out is None:  # the default file is checked as --history-out is
+        check_outputs({"out": out, "history_out": history, "accounts": accounts})
+    with err.status("Generating opportunities…"):
+        count = write_sample_opportunities(accounts, seed, out, history)
+    err.print(f"wrote {count:,} opportunities to {out} and their history to {history}")

@@ -33,7 +33,7 @@ db_app = group("db", "Workspace database maintenance.")
 import_app = group(
     "import",
     "Import a CRM export into the workspace: `territorial import ENTITY FILE`, ENTITY being accounts, "
-    "reps, opportunities or leads (`territorial import accounts -h` lists the options). "
+    "reps, opportunities, opportunity_history or leads (`territorial import accounts -h` lists the options). "
     "`territorial import undo IMPORT_ID` takes an import back.",
     default_command=True,
     usage="ENTITY FILE | undo IMPORT_ID",
@@ -62,7 +62,10 @@ def db_upgrade(ctx: typer.Context) -> None:
 def import_file(
     ctx: typer.Context,
     entity: Annotated[
-        Entity, typer.Argument(help="What the file holds: accounts, reps, opportunities or leads.")
+        Entity,
+        typer.Argument(
+            help="What the file holds: accounts, reps, opportunities, opportunity_history or leads."
+        ),
     ],
     file: Annotated[Path, typer.Argument(help="CSV (any delimiter), Excel .xlsx or Parquet file.")],
     mapping: MappingOption = None,
@@ -107,7 +110,9 @@ def import_undo(
 @handled
 def deactivate(
     ctx: typer.Context,
-    entity: Annotated[Entity, typer.Argument(help="accounts, reps, opportunities or leads.")],
+    entity: Annotated[
+        Entity, typer.Argument(help="accounts, reps, opportunities, opportunity_history or leads.")
+    ],
     ids: Annotated[list[str], typer.Argument(help="The ids of the records to mark inactive.")],
 ) -> None:
     """Mark records inactive: they leave assignment and routing, and their history stays."""

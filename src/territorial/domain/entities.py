@@ -1,6 +1,7 @@
 """The workspace's entities and their core fields: what imports map CRM columns onto.
 
-Accounts may carry any number of custom fields beside these; they stay usable in rules.
+Accounts and reps may carry any number of custom fields beside these (an account's region, a rep's
+regional office); they stay usable in rules and as groups of figures.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Entity(StrEnum):
     REPS = "reps"
     OPPORTUNITIES = "opportunities"
     LEADS = "leads"
+    OPPORTUNITY_HISTORY = "opportunity_history"  # each opportunity's stage, amount and close day over time
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class EntitySchema:
     entity: Entity
     id_field: str
     fields: dict[str, FieldType]  # core fields, id included, in display order
-    allows_custom: bool  # accounts keep unknown columns as custom fields; the others reject them
+    allows_custom: bool  # accounts and reps keep unknown columns as custom fields; the others reject them
 
 
 ACCOUNTS = EntitySchema(
@@ -75,7 +77,7 @@ REPS = EntitySchema(
         "end_date": D,
         "active": B,
     },
-    allows_custom=False,
+    allows_custom=True,
 )
 
 OPPORTUNITIES = EntitySchema(
@@ -90,8 +92,10 @@ OPPORTUNITIES = EntitySchema(
         "stage": S,
         "amount": N,
         "created": D,
-        "closed": D,
+        "closed": D,  # the day it closed; while open, the expected close day when the CRM has one
         "won": B,
+        "is_closed": B,  # None: read from closed and won (closed when either is known)
+        "probability": N,  # the CRM's chance of winning, 0-100
     },
     allows_custom=False,
 )
@@ -118,4 +122,23 @@ LEADS = EntitySchema(
     allows_custom=False,
 )
 
-SCHEMAS: dict[Entity, EntitySchema] = {s.entity: s for s in (ACCOUNTS, REPS, OPPORTUNITIES, LEADS)}
+# One row per change of an opportunity, as Salesforce's OpportunityHistory keeps them: what its stage,
+# amount and expected close day were from `changed` on. What a forecast as of a past day knows.
+OPPORTUNITY_HISTORY = EntitySchema(
+    Entity.OPPORTUNITY_HISTORY,
+    "history_id",
+    {
+        "history_id": S,
+        "opportunity_id": S,
+        "changed": D,
+        "stage": S,
+        "amount": N,
+        "expected_close": D,
+        "probability": N,
+    },
+    allows_custom=False,
+)
+
+SCHEMAS: dict[Entity, EntitySchema] = {
+    s.entity: s for s in (ACCOUNTS, REPS, OPPORTUNITIES, LEADS, OPPORTUNITY_HISTORY)
+}

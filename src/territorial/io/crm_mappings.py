@@ -1,5 +1,6 @@
 """Column mappings of CRM imports: which file column fills which field of accounts, reps,
-opportunities and leads. Built in: `plain` (our own field names), `salesforce` and `hubspot`."""
+opportunities and leads, and which of a column's values set other fields (`values:`). Built in: `plain`
+(our own field names), `salesforce`, `hubspot` and `crm-sales-opportunities` (Maven Analytics' sample)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +24,8 @@ from territorial.io.yaml_tree import compose, line_of, read_yaml_text
 PLAIN = "plain"
 SALESFORCE = "salesforce"
 HUBSPOT = "hubspot"
-BUILTIN_MAPPINGS = (PLAIN, SALESFORCE, HUBSPOT)
+CRM_SALES_OPPORTUNITIES = "crm-sales-opportunities"
+BUILTIN_MAPPINGS = (PLAIN, SALESFORCE, HUBSPOT, CRM_SALES_OPPORTUNITIES)
 _CRM_NAMES = {SALESFORCE: "Salesforce", HUBSPOT: "HubSpot"}
 
 # A rep has one `name`; CRMs that export first and last names apart get them joined with a space.
@@ -31,7 +34,7 @@ NAME_PARTS = (FIRST_NAME, LAST_NAME)
 _REP_NAME = "name"
 
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = ("entity", "extends", "columns", "alternatives", "ignore")
+_KEYS = ("entity", "extends", "columns", "alternatives", "ignore", "values")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,21 @@ class FieldColumns:
     headers: tuple[str, ...]
     line: int | None  # where the mapping file names it; None for built-in rules
     required: bool  # a custom mapping's own columns must be in the file; built-in ones may be absent
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """Fields a column's values set: `deal_stage: {Won: {won: true, is_closed: true}}`. A value not
+    listed leaves the fields as the columns fill them; None empties a field."""
+
+    column: str
+    cases: dict[str, dict[str, str | None]]  # the column's value (stripped) -> field -> new value
+    line: int | None
+    required: bool  # as FieldColumns.required
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for case in self.cases.values() for f in case))
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class ColumnMapping:
     rules: tuple[FieldColumns, ...]
     ignore: frozenset[str]  # canonical column names to drop
     file: str | None = None  # the mapping file; None for a built-in mapping
+    values: tuple[ValueMap, ...] = ()
 
     @property
     def schema(self) -> EntitySchema:
@@ -155,9 +174,23 @@ def builtin_mapping(name: str, entity: Entity | str) -> ColumnMapping:
     if key not in BUILTIN_MAPPINGS:
         known = ", ".join(BUILTIN_MAPPINGS)
         raise BadInput.at(f"unknown built-in mapping '{name}'; expected one of {known} or a mapping file")
-    resource = resources.files("territorial.io") / "mappings" / f"{key}_{entity.value}.yaml"
-    mapping = parse_mapping(resource.read_text(encoding="utf-8"), f"<built-in {key} {entity.value}>")
-    return ColumnMapping(key, entity, _as_builtin(mapping.rules), mapping.ignore)
+    if not builtin_covers(key, entity):
+        raise BadInput.at(
+            f"the built-in mapping '{key}' has no mapping for {entity.value}", subject="--mapping"
+        )
+    text = _builtin_file(key, entity).read_text(encoding="utf-8")
+    mapping = parse_mapping(text, f"<built-in {key} {entity.value}>")
+    values = tuple(ValueMap(v.column, v.cases, None, required=False) for v in mapping.values)
+    return ColumnMapping(key, entity, _as_builtin(mapping.rules), mapping.ignore, values=values)
+
+
+def _builtin_file(key: str, entity: Entity) -> Traversable:
+    return resources.files("territorial.io") / "mappings" / f"{key.replace('-', '_')}_{entity.value}.yaml"
+
+
+def builtin_covers(key: str, entity: Entity) -> bool:
+    """Whether a built-in mapping covers an entity (every one but plain is a file per entity)."""
+    return key == PLAIN or _builtin_file(key, entity).is_file()
 
 
 def _as_builtin(rules: tuple[FieldColumns, ...]) -> tuple[FieldColumns, ...]:
@@ -185,10 +218,13 @@ def parse_mapping(text: str, file: str = "<mapping>", entity: Entity | str | Non
     extends: salesforce         # optional: start from a built-in mapping and change it
     columns:                    # file column: field
       Account Number: account_id
-      Region__c: region         # a custom field (accounts only)
+      Region__c: region         # a custom field (accounts and reps only)
+      Account Name: [name, parent_name]   # one column filling several fields
     alternatives:               # optional: other spellings of a column above, tried in order
       Account Number: [Acct No]
     ignore: [Internal Notes]    # columns to leave out
+    values:                     # optional: fields a column's values set (~ empties a field)
+      Stage: {Won: {won: true, is_closed: true}, Lost: {won: false, is_closed: true}}
     ```
     """
     # The mapping is built from the nodes so that column names stay exactly as written (YAML would
@@ -215,11 +251,11 @@ class _MappingReader:
         rules = self.columns(sections.get("columns"), entity)
         self.alternatives(sections.get("alternatives"), rules)
         ignore = self.ignored(sections.get("ignore"), rules)
+        values = self.value_maps(sections.get("values"), entity, ignore)
         self.problems.raise_if_any()
-        own = tuple(rules.values())
-        if base is not None:
-            return _extended(base, ColumnMapping(self.file, entity, own, frozenset(ignore), self.file))
-        return ColumnMapping(self.file, entity, own, frozenset(ignore), self.file)
+        own = tuple(rule for column_rules in rules.values() for rule in column_rules)
+        mapping = ColumnMapping(self.file, entity, own, frozenset(ignore), self.file, values)
+        return mapping if base is None else _extended(base, mapping)
 
     def sections(self) -> dict[str, tuple[Node, Node]]:
         found: dict[str, tuple[Node, Node]] = {}
@@ -271,60 +307,117 @@ class _MappingReader:
             return None
         return builtin_mapping(text, entity)
 
-    def columns(self, section: tuple[Node, Node] | None, entity: Entity) -> dict[str, FieldColumns]:
-        """Rules by canonical column name, in file order."""
-        rules: dict[str, FieldColumns] = {}
+    def columns(self, section: tuple[Node, Node] | None, entity: Entity) -> dict[str, list[FieldColumns]]:
+        """Rules by canonical column name, in file order; a column may fill several fields."""
+        rules: dict[str, list[FieldColumns]] = {}
         if section is None:
             return rules
         node = section[1]
         if not isinstance(node, MappingNode):
             self.problem(node, "columns: expected a mapping of file column: field")
             return rules
-        schema = SCHEMAS[entity]
-        allowed = targets_of(entity)
         field_lines: dict[str, int] = {}
         for key, value in node.value:
             column = self.scalar(key, "a column name")
-            target = self.scalar(value, f"the field for column '{key.value}'")
-            if column is None or target is None:
+            targets = self.strings(value, f"the field for column '{key.value}'")
+            if column is None or not targets:
                 continue
             if not column.strip():
                 self.problem(key, "a column name is empty")
                 continue
-            field = canonical(target)
-            if not schema.allows_custom and field not in allowed:
-                hint = _did_you_mean(field, allowed)
-                self.problem(
-                    value,
-                    f"unknown {entity.value} field '{target}'{hint}; {entity.value} take no custom fields",
-                )
-                continue
-            if field not in allowed and not _FIELD_NAME.match(field):
-                self.problem(
-                    value,
-                    f"custom field name '{target}' must start with a letter and hold only letters, "
-                    "digits and _",
-                )
-                continue
             column_key = canonical(column)
             if column_key in rules:
-                first = rules[column_key].line
+                first = rules[column_key][0].line
                 self.problem(
                     key, f"column '{column}' is listed twice (first on line {first}); names ignore case"
                 )
                 continue
-            if field in field_lines:
-                self.problem(
-                    value,
-                    f"field {field} is mapped twice (first on line {field_lines[field]}); "
-                    "list other spellings of one column under alternatives",
-                )
-                continue
-            field_lines[field] = line_of(key)
-            rules[column_key] = FieldColumns(field, (column.strip(),), line_of(key), required=True)
+            column_rules = []
+            for target, target_node in targets:
+                field = self.target(target, target_node, entity)
+                if field is None:
+                    continue
+                if field in field_lines:
+                    self.problem(
+                        target_node,
+                        f"field {field} is mapped twice (first on line {field_lines[field]}); "
+                        "list other spellings of one column under alternatives",
+                    )
+                    continue
+                field_lines[field] = line_of(key)
+                column_rules.append(FieldColumns(field, (column.strip(),), line_of(key), required=True))
+            if column_rules:
+                rules[column_key] = column_rules
         return rules
 
-    def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, FieldColumns]) -> None:
+    def target(self, target: str, node: Node, entity: Entity) -> str | None:
+        """The field a mapping names, when the entity has it or may keep it as a custom field."""
+        field = canonical(target)
+        allowed = targets_of(entity)
+        if not SCHEMAS[entity].allows_custom and field not in allowed:
+            hint = _did_you_mean(field, allowed)
+            self.problem(
+                node, f"unknown {entity.value} field '{target}'{hint}; {entity.value} take no custom fields"
+            )
+            return None
+        if field not in allowed and not _FIELD_NAME.match(field):
+            self.problem(
+                node,
+                f"custom field name '{target}' must start with a letter and hold only letters, digits and _",
+            )
+            return None
+        return field
+
+    def value_maps(
+        self, section: tuple[Node, Node] | None, entity: Entity, ignore: set[str]
+    ) -> tuple[ValueMap, ...]:
+        if section is None:
+            return ()
+        node = section[1]
+        if not isinstance(node, MappingNode):
+            self.problem(node, "values: expected a mapping of column: {value: {field: new value}}")
+            return ()
+        found: list[ValueMap] = []
+        for key, cases_node in node.value:
+            column = self.scalar(key, "a column name")
+            if column is None:
+                continue
+            if canonical(column) in ignore:
+                self.problem(key, f"column '{column}' is both ignored and given values")
+                continue
+            if not isinstance(cases_node, MappingNode):
+                self.problem(
+                    cases_node, f"values of '{column}': expected a mapping of value: {{field: new value}}"
+                )
+                continue
+            cases: dict[str, dict[str, str | None]] = {}
+            for value_node, sets_node in cases_node.value:
+                value = self.scalar(value_node, f"a value of '{column}'")
+                if value is None:
+                    continue
+                if not isinstance(sets_node, MappingNode):
+                    self.problem(sets_node, f"'{column}' {value}: expected a mapping of field: new value")
+                    continue
+                sets: dict[str, str | None] = {}
+                for field_node, new_node in sets_node.value:
+                    name = self.scalar(field_node, "a field name")
+                    field = None if name is None else self.target(name, field_node, entity)
+                    if field is not None:
+                        sets[field] = self.cell(new_node, f"the new {field}")
+                cases[value.strip()] = sets
+            found.append(ValueMap(column.strip(), cases, line_of(key), required=True))
+        return tuple(found)
+
+    def cell(self, node: Node, what: str) -> str | None:
+        """A new value as text, the way a CSV cell reads (import types it); ~ or nothing: empty."""
+        if isinstance(node, ScalarNode) and str(node.tag).endswith(":null"):
+            return None
+        if not isinstance(node, ScalarNode):
+            self.problem(node, f"{what}: expected a value, found a {_kind(node)}")
+            return None
+        return str(node.value)
+
+    def alternatives(self, section: tuple[Node, Node] | None, rules: dict[str, list[FieldColumns]]) -> None:
         if section is None:
             return
         node = section[1]
@@ -336,25 +429,28 @@ class _MappingReader:
             column = self.scalar(key, "a column name")
             if column is None:
                 continue
-            rule = rules.get(canonical(column))
-            if rule is None:
+            column_rules = rules.get(canonical(column))
+            if column_rules is None:
                 self.problem(key, f"alternatives for '{column}', which is not listed under columns")
                 continue
             spellings = self.strings(value, f"alternatives of '{column}'")
+            added: list[str] = []
             for spelling, spelling_node in spellings:
                 spelling_key = canonical(spelling)
                 if spelling_key in taken:
                     self.problem(spelling_node, f"column '{spelling}' is already mapped")
                     continue
                 taken.add(spelling_key)
-                rule = FieldColumns(rule.field, (*rule.headers, spelling.strip()), rule.line, rule.required)
-            rules[canonical(column)] = rule
+                added.append(spelling.strip())
+            rules[canonical(column)] = [
+                FieldColumns(r.field, (*r.headers, *added), r.line, r.required) for r in column_rules
+            ]
 
-    def ignored(self, section: tuple[Node, Node] | None, rules: dict[str, FieldColumns]) -> set[str]:
+    def ignored(self, section: tuple[Node, Node] | None, rules: dict[str, list[FieldColumns]]) -> set[str]:
         ignore: set[str] = set()
         if section is None:
             return ignore
-        mapped = {canonical(h) for r in rules.values() for h in r.headers}
+        mapped = {canonical(h) for rs in rules.values() for r in rs for h in r.headers}
         for column, node in self.strings(section[1], "ignore"):
             key = canonical(column)
             if key in mapped:
@@ -396,7 +492,9 @@ def _extended(base: ColumnMapping, own: ColumnMapping) -> ColumnMapping:
         if headers:
             kept.append(FieldColumns(rule.field, headers, rule.line, rule.required))
     ignore = (base.ignore - own_columns) | own.ignore
-    return ColumnMapping(own.name, own.entity, (*kept, *own.rules), ignore, own.file)
+    own_values = {canonical(v.column) for v in own.values}
+    values = (*(v for v in base.values if canonical(v.column) not in own_values), *own.values)
+    return ColumnMapping(own.name, own.entity, (*kept, *own.rules), ignore, own.file, values)
 
 
 def _kind(node: Node) -> str:
@@ -435,6 +533,15 @@ def apply_mapping(raw: RawTable, mapping: ColumnMapping, keep_others: bool = Fal
         elif rule.required:
             problems.append(_unknown_mapping_column(rule, mapping, raw))
             unfound.add(rule.field)
+    for value_map in mapping.values:
+        used.add(canonical(value_map.column))
+        if value_map.required and canonical(value_map.column) not in by_key:
+            problems.append(
+                Problem(
+                    Location(mapping.file, value_map.line, None, value_map.column),
+                    f"values for column '{value_map.column}': {raw.file} has no such column",
+                )
+            )
     targets = targets_of(mapping.entity)
     ignored: list[str] = []
     for key, column in by_key.items():
@@ -455,7 +562,7 @@ def apply_mapping(raw: RawTable, mapping: ColumnMapping, keep_others: bool = Fal
         problems.insert(0, _missing_id(raw, mapping))
     if problems:
         raise BadInput(problems)
-    mapped = _mapped(raw, mapping, chosen)
+    mapped = _with_values(_mapped(raw, mapping, chosen), by_key)
     mapped.ignored = tuple(ignored)
     return mapped
 
@@ -488,6 +595,35 @@ def _mapped(raw: RawTable, mapping: ColumnMapping, chosen: dict[str, str]) -> Ma
         sources[field] = chosen[field]
     frame = raw.frame.select(columns)
     return MappedTable(frame, mapping, raw, sources, tuple(custom))
+
+
+def _with_values(mapped: MappedTable, by_key: dict[str, str]) -> MappedTable:
+    """The fields that the mapping's value maps set, over what the columns gave them; a field only
+    value maps fill takes its place among the core fields, or after the custom ones."""
+    mapping = mapped.mapping
+    present = [v for v in mapping.values if canonical(v.column) in by_key]
+    if not present:
+        return mapped
+    sources = [f"_values_of_{i}" for i in range(len(present))]
+    frame = mapped.raw.frame.select(
+        pl.col(by_key[canonical(v.column)]).cast(pl.String).str.strip_chars().alias(name)
+        for v, name in zip(present, sources, strict=True)
+    ).hstack(mapped.frame)
+    for value_map, name in zip(present, sources, strict=True):
+        source = pl.col(name)
+        for field in value_map.fields:
+            cases = [(value, sets[field]) for value, sets in value_map.cases.items() if field in sets]
+            result = pl.col(field).cast(pl.String) if field in frame.columns else pl.lit(None, pl.String)
+            for value, new in reversed(cases):
+                result = pl.when(source == value).then(pl.lit(new, pl.String)).otherwise(result)
+            frame = frame.with_columns(result.alias(field))
+            mapped.sources.setdefault(field, f"{value_map.column} (values)")
+    schema_fields = [f for f in mapping.schema.fields if f in frame.columns]
+    custom = [*mapped.custom_fields]
+    custom += [f for v in present for f in v.fields if f not in schema_fields and f not in custom]
+    mapped.frame = frame.select(*schema_fields, *custom)
+    mapped.custom_fields = tuple(custom)
+    return mapped
 
 
 def _joined_name(columns: list[str]) -> pl.Expr:
@@ -561,6 +697,8 @@ def crm_export_hint(header: Sequence[str], entity: Entity, used: str = PLAIN) ->
     a plain file's `id` column is not taken for Salesforce's `Id`."""
     columns = {name.strip() for name in header}
     for name in (SALESFORCE, HUBSPOT):
+        if not builtin_covers(name, entity):
+            continue
         rule = builtin_mapping(name, entity).rule_for(SCHEMAS[entity].id_field)
         found = next((h for h in rule.headers if h in columns), None) if rule is not None else None
         if found is not None and name != used:

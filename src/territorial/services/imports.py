@@ -121,9 +121,21 @@ def import_records(
 
 
 # Salesforce ids start with their object's key prefix: 001 Account, 005 User, 00Q Lead,
-# 006 Opportunity. The entity each of ours is exported from.
-SALESFORCE_PREFIXES = {"001": "Account", "005": "User", "00Q": "Lead", "006": "Opportunity"}
-OWN_PREFIX = {Entity.ACCOUNTS: "001", Entity.REPS: "005", Entity.LEADS: "00Q", Entity.OPPORTUNITIES: "006"}
+# 006 Opportunity, 008 OpportunityHistory. The entity each of ours is exported from.
+SALESFORCE_PREFIXES = {
+    "001": "Account",
+    "005": "User",
+    "00Q": "Lead",
+    "006": "Opportunity",
+    "008": "OpportunityHistory",
+}
+OWN_PREFIX = {
+    Entity.ACCOUNTS: "001",
+    Entity.REPS: "005",
+    Entity.LEADS: "00Q",
+    Entity.OPPORTUNITIES: "006",
+    Entity.OPPORTUNITY_HISTORY: "008",
+}
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$"
 OTHER_OBJECT_SHARE = 0.8  # this share of Salesforce ids from another object: the wrong file
 
@@ -303,7 +315,7 @@ def _write(
     rows = diff.upserts
     custom_keys = None
     if schema.allows_custom:
-        rows, custom_keys = _with_stored_custom(rows, existing, id_field, custom_fields)
+        rows, custom_keys = _with_stored_custom(rows, existing, schema, custom_fields)
     uow.records.upsert(entity, rows.with_columns(pl.lit(started).alias(UPDATED_AT)), custom_keys)
     if deactivated.height:
         off = deactivated.select(id_field).with_columns(
@@ -361,12 +373,12 @@ def _existing(uow: UnitOfWork, schema: EntitySchema, fields: list[str]) -> pl.Da
 
 
 def _with_stored_custom(
-    rows: pl.DataFrame, existing: pl.DataFrame, id_field: str, custom_fields: list[str]
+    rows: pl.DataFrame, existing: pl.DataFrame, schema: EntitySchema, custom_fields: list[str]
 ) -> tuple[pl.DataFrame, list[str]]:
     """Rows to write with every custom field a record will have: the file's over the stored ones."""
-    core = SCHEMAS[Entity.ACCOUNTS].fields
+    core = schema.fields
     stored = [c for c in existing.columns if c not in core and c != ACTIVE and c not in custom_fields]
-    merged = rows.join(existing.select([id_field, *stored]), on=id_field, how="left")
+    merged = rows.join(existing.select([schema.id_field, *stored]), on=schema.id_field, how="left")
     return merged, sorted({*custom_fields, *stored})
 
 

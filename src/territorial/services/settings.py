@@ -34,6 +34,26 @@ class Settings(BaseSettings):
     serve_host: str = "127.0.0.1"
     serve_port: int = Field(default=8000, ge=1, le=65535)
     serve_workers: int = Field(default=1, ge=1, le=64)
+    # Each open stage's chance of winning, for the weighted pipeline (`kpis`), e.g.
+    # {Prospecting = 0.1, Negotiation = 0.6}; stages not listed use the win rate learned by stage.
+    stage_probabilities: dict[str, float] | None = None
+    # Quarters and fiscal years (2027Q1, FY2027) start in this month; 1 is calendar quarters.
+    fiscal_year_start_month: int = 1
+
+    @field_validator("stage_probabilities")
+    @classmethod
+    def _chances(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for stage, chance in (value or {}).items():
+            if not 0 <= chance <= 1:
+                raise ValueError(f"stage {stage!r}: a chance of winning is 0 to 1, not {chance}")
+        return value
+
+    @field_validator("fiscal_year_start_month")
+    @classmethod
+    def _month(cls, value: int) -> int:
+        if not 1 <= value <= 12:
+            raise ValueError(f"a month is 1 to 12, not {value}")
+        return value
 
     @field_validator("time_zone")
     @classmethod

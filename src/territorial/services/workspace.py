@@ -10,6 +10,7 @@ import polars as pl
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import ACCOUNTS, Entity
 from territorial.domain.fields import ACCOUNT_ID, DEFAULT_NULLS, OWNER_ID, FieldType, NullWords
+from territorial.domain.opportunities import STATE_TYPES, is_closed
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.errors import BadInput
 from territorial.io.accounts import type_accounts
@@ -96,14 +97,14 @@ def with_live_owners(uow: UnitOfWork, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def open_pipeline(uow: UnitOfWork) -> pl.DataFrame | None:
-    """account_id, value: the amount of each account's open opportunities (not closed, not won),
-    or None when the workspace has no opportunities."""
-    types = {"account_id": pl.String(), "amount": pl.Float64(), "closed": pl.Date(), "won": pl.Boolean()}
+    """account_id, value: the amount of each account's open opportunities (not closed: see
+    domain.opportunities), or None when the workspace has no opportunities."""
+    types = {"account_id": pl.String(), "amount": pl.Float64(), **STATE_TYPES}
     opportunities = uow.records.read(Entity.OPPORTUNITIES, types, active_only=True)
     if opportunities.is_empty():
         return None
     return (
-        opportunities.filter(pl.col("closed").is_null() & pl.col("won").is_null())
+        opportunities.filter(~is_closed())
         .group_by("account_id")
         .agg(pl.col("amount").fill_null(0.0).sum().alias("value"))
     )
