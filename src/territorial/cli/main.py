@@ -14,6 +14,7 @@ from territorial.cli import (  # noqa: F401
     capacity,
     demo,
     generate,
+    notify,
     overrides,
     plan_checks,
     plans,

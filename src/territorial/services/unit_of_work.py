@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -39,6 +40,8 @@ class UnitOfWork(Protocol):
     overrides: Overrides
     holds: Holds
     changes: ChangeLog
+    subscriptions: Subscriptions
+    outbox: Outbox
 
 
 class WorkspaceStore(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -37,3 +38,5 @@ class SqlUnitOfWork:
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
         self.changes = ChangeLog(connection, write)
+        self.subscriptions = Subscriptions(connection, write)
+        self.outbox = Outbox(connection, write)
