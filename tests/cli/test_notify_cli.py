@@ -3,6 +3,7 @@ scheduled), digest preferences, webhook subscriptions, and bad input or settings
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,35 +12,76 @@ from conftest import run_cli
 from services.workspace_books import write_book
 
 
+PLAN_2 = """\
+name: Northwest split
+workload: employees
+territories:
+  - id: NORTHWEST
+    rule: state IN ('OR', 'WA')
+    priority: 10
+    reps: [jane]
+  - id: WEST
+    rule: region = 'West'
+    reps: [jane, bob, cy]
+  - id: EAST
+    rule: state IN ('NY', 'MA')
+    reps: [dee]
+"""
+NOW = "2026-03-02T09:00:00"
+SETTINGS = ("TIME_ZONE", "SMTP_HOST", "SMTP_FROM", "SMTP_PORT", "WEBHOOK_SECRETS", "DIGEST")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book imported and two plans stored (the second splits off a NORTHWEST), built once."""
+    folder = tmp_path_factory.mktemp("notify_cli")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRITORIAL_NOW", NOW)
+        for name in SETTINGS:
+            patch.delenv(f"TERRITORIAL_{name}", raising=False)
+        write_book(folder)
+        (folder / "plan2.yaml").write_text(PLAN_2, encoding="utf-8")
+        for args in (("init",), ("import", "reps", "reps.csv"), ("import", "accounts", "accounts.csv")):
+            assert run_cli(folder, *args).returncode == 0
+        for plan in ("plan.yaml", "plan2.yaml"):
+            assert run_cli(folder, "plan", "add", plan).returncode == 0
+    return folder
+
+
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TERRITORIAL_NOW", "2026-03-02T09:00:00")
-    for name in ("TIME_ZONE", "SMTP_HOST", "SMTP_FROM", "SMTP_PORT", "WEBHOOK_SECRETS", "DIGEST"):
+def folder(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the built workspace of its own."""
+    monkeypatch.setenv("TERRITORIAL_NOW", NOW)
+    monkeypatch.setenv("TERRITORIAL_ACTOR", "ann")
+    for name in SETTINGS:
         monkeypatch.delenv(f"TERRITORIAL_{name}", raising=False)
-    write_book(tmp_path)
-    for args in (("init",), ("import", "reps", "reps.csv"), ("import", "accounts", "accounts.csv")):
-        assert run_cli(tmp_path, *args).returncode == 0
-    for _ in range(2):
-        assert run_cli(tmp_path, "plan", "add", "plan.yaml").returncode == 0
-    return tmp_path
+    copy = tmp_path / "workspace"
+    shutil.copytree(built, copy)
+    return copy
 
 
-def test_feed_shows_what_changed_and_what_is_planned(folder: Path) -> None:
+def test_feed_shows_what_changed_and_what_is_planned_until_it_is_done(folder: Path) -> None:
     assert run_cli(folder, "plan", "activate", "1").returncode == 0
-    assert (
-        run_cli(folder, "override", "add", "A-1", "--rep", "bob", "--reason", "named account").returncode == 0
-    )
+    pinned = run_cli(folder, "override", "add", "A-1", "--rep", "bob", "--reason", "named account")
+    assert pinned.returncode == 0, pinned.stderr
     assert run_cli(folder, "plan", "activate", "2", "--effective", "2026-03-09").returncode == 0
     fed = run_cli(folder, "feed", "--rep", "jane")
     assert fed.returncode == 0, fed.stderr
-    assert fed.stdout.splitlines() == [
+    done = [
         "From 2026-03-02 (plan 1 activated): you gain 1 account (A-1) in WEST because plan 1 activated",
-        "From 2026-03-02 (override of A-1 (primary) by a planner: named account): you lose 1 account (A-1) "
+        "From 2026-03-02 (ann overrode account A-1 in primary: named account): you lose 1 account (A-1) "
         "in WEST to bob because override by a planner: named account",
     ]
-    assert run_cli(folder, "feed", "--rep", "jane", "--since", "2026-03-03").stdout == ""
+    planned = "2 accounts (A-4, A-6) in NORTHWEST from WEST because plan 2 activated"
+    assert fed.stdout.splitlines() == [
+        *done,
+        f"Planned from 2026-03-09 (plan 2 scheduled): you would gain {planned}",
+    ]
+    assert run_cli(folder, "tick", "--today", "2026-03-09").returncode == 0
+    fed = run_cli(folder, "feed", "--rep", "jane", "--since", "2026-03-03")
+    assert fed.stdout.splitlines() == [f"From 2026-03-09 (plan 2 activated): you gain {planned}"]
     assert (
-        "nothing changed for jane" in run_cli(folder, "feed", "--rep", "jane", "--since", "2026-03-03").stderr
+        "nothing changed for bob" in run_cli(folder, "feed", "--rep", "bob", "--since", "2026-03-10").stderr
     )
 
 

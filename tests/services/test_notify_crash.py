@@ -36,6 +36,7 @@ def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield url
 
 
+@pytest.mark.slow  # 12-16 s each under load: a process of its own, and the CLI twice
 def test_a_notify_killed_mid_send_leaves_the_message_unknown_and_never_sends_it_by_itself(
     workspace_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
