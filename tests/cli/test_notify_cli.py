@@ -11,7 +11,6 @@ import pytest
 from conftest import run_cli
 from services.workspace_books import write_book
 
-
 PLAN_2 = """\
 name: Northwest split
 workload: employees

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from receivers import Hook, Mailbox, free_port, smtp_server, webhook_receiver
-from workspace_books import REPS, write_book
+from workspace_books import write_book
 
 from conftest import CTX
 from territorial.domain.entities import Entity
@@ -25,10 +25,19 @@ from territorial.services.imports import import_records
 from territorial.services.notify import failures, notify, resend
 from territorial.services.overrides import add_override
 from territorial.services.plans import add_plan
-from territorial.services.subscriptions import add_webhook, set_preference
+from territorial.services.subscriptions import add_webhook, set_preference, subscribe_team
 from territorial.services.unit_of_work import WorkspaceStore
 
 SECRET = "s3cret-for-tests"
+# The book's reps: dee manages jane, bob and cy; cy has no e-mail address.
+REPS = """\
+rep_id,name,email,active,lead_weight,skills,manager_id
+jane,Jane,jane@x.com,true,1,industry:manufacturing,dee
+bob,Bob,bob@x.com,true,2,,dee
+cy,Cy,,true,1,,dee
+dee,Dee,dee@x.com,true,1,,
+ghost,Ghost,g@x.com,false,1,,
+"""
 NEXT_DAY = Context.admin("tester", CTX.now() + timedelta(days=1))
 
 
@@ -58,9 +67,9 @@ def settings(monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox, tmp_path: Path) 
 
 
 def _workspace(store: WorkspaceStore, folder: Path) -> int:
-    """The book, with cy's e-mail address missing; the plan, stored (not yet active)."""
+    """The book, with REPS; the plan, stored (not yet active)."""
     paths = write_book(folder)
-    paths["reps"].write_text(REPS.replace("cy@x.com", ""), encoding="utf-8")
+    paths["reps"].write_text(REPS, encoding="utf-8")
     import_records(store, CTX, Entity.REPS, paths["reps"])
     import_records(store, CTX, Entity.ACCOUNTS, paths["accounts"])
     return add_plan(store, CTX, paths["plan"])
@@ -76,15 +85,20 @@ def test_digests_and_webhooks_go_out_when_due_and_never_twice(
     plan_id = _workspace(store, tmp_path)
     set_preference(store, CTX, "bob", Digest.IMMEDIATE, None)
     add_webhook(store, CTX, hook.url, ["jane", "bob"], None, WebhookFormat.JSON, "sales")
+    subscribe_team(store, CTX, "dee", None, Digest.IMMEDIATE)
     start = len(mailbox.received)
     activate_plan(store, CTX, plan_id)  # the outbox is written with the change
 
     first = notify(store, CTX)
-    assert len(first.sent) == 2 and not first.failed  # bob's immediate e-mail, the webhook
-    assert _sent_to(mailbox, start) == ["bob@x.com"]
+    assert len(first.sent) == 3 and not first.failed  # bob's immediate e-mail, the webhook, dee's team
+    assert _sent_to(mailbox, start) == ["bob@x.com", "dee@x.com"]
+    team = next(m for rcpts, m in mailbox.received[start:] if rcpts == ["dee@x.com"])
+    assert team["Subject"] == "Territory changes for bob, cy, jane"
+    team_text = team.get_payload()[0].get_payload(decode=True).decode()
+    assert "bob gains 1 account (A-4) in WEST because plan 1 activated" in team_text
     with store.unit_of_work() as uow:
         by_id = {m.message_id: m for m in uow.outbox.messages()}
-    mail = mailbox.received[start][1]
+    mail = next(m for rcpts, m in mailbox.received[start:] if rcpts == ["bob@x.com"])
     bob_key = next(m.key for m in by_id.values() if m.destination == "bob@x.com")
     assert mail["Message-ID"] == f"<{bob_key}@territorial>"
     assert [part.get_content_type() for part in mail.walk()][1:] == ["text/plain", "text/html"]
@@ -110,20 +124,21 @@ def test_digests_and_webhooks_go_out_when_due_and_never_twice(
     hook.refused.clear()
 
     again = notify(store, CTX)  # nothing new is due: nothing is sent again
-    assert (again.sent, again.failed, len(mailbox.received) - start, len(hook.accepted)) == ([], [], 1, 1)
+    assert (again.sent, again.failed, len(mailbox.received) - start, len(hook.accepted)) == ([], [], 2, 1)
 
     # The next day the daily digests are due; cy has no address and waits, listed as failed.
     daily = notify(store, NEXT_DAY)
-    assert len(daily.sent) == 2 and _sent_to(mailbox, start) == ["bob@x.com", "dee@x.com", "jane@x.com"]
+    assert len(daily.sent) == 2
+    assert _sent_to(mailbox, start) == ["bob@x.com", "dee@x.com", "dee@x.com", "jane@x.com"]
     assert failures(store).unaddressed == {"cy": 1}
     set_preference(store, NEXT_DAY, "cy", None, "cy@example.com")
     assert len(notify(store, NEXT_DAY).sent) == 1 and failures(store).unaddressed == {}
     assert _sent_to(mailbox, start)[1] == "cy@example.com"
 
-    # An override moves A-3 into bob's pool: one more immediate e-mail and webhook, each once.
+    # An override moves A-3 into bob's pool: one more immediate e-mail, webhook and team digest, once.
     add_override(store, NEXT_DAY, "A-3", "WEST", "bob", "strategic account")
     hook.clock = lambda: NEXT_DAY.now().timestamp()  # the receiver's clock is a day on too
-    assert len(notify(store, NEXT_DAY).sent) == 2 and notify(store, NEXT_DAY).sent == []
+    assert len(notify(store, NEXT_DAY).sent) == 3 and notify(store, NEXT_DAY).sent == []
     with store.unit_of_work() as uow:
         messages = uow.outbox.messages()
     assert all(m.state is MessageState.SENT and m.attempts == 1 for m in messages)

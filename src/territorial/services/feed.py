@@ -25,8 +25,8 @@ def done_entries(
     rows = uow.changes.rows(change_set_ids, rep_id=rep_id)
     sets = {s.change_set_id: s for s in uow.changes.sets()}
     entries = []
-    for (change_set_id,), part in rows.group_by("change_set_id", maintain_order=True):
-        made = sets[int(str(change_set_id))]
+    for part in rows.partition_by("change_set_id", maintain_order=True):
+        made = sets[int(part.item(0, "change_set_id"))]
         phrases = phrases_for(rep_id, part, who=who)
         entries.append(FeedEntry(made.change_set_id, made.effective, made.summary, False, phrases))
     return entries

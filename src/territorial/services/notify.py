@@ -76,9 +76,9 @@ def notify(workspace: WorkspaceStore, ctx: Context) -> Sent:
             _check_settings(settings, message, subscriptions)
     for message in due:
         state = _try(workspace, ctx, settings, message)
-        {MessageState.SENT: done.sent, MessageState.RETRY: done.retrying}.get(state, done.failed).append(
-            message.message_id
-        )
+        if state is not None:
+            tally = {MessageState.SENT: done.sent, MessageState.RETRY: done.retrying}.get(state, done.failed)
+            tally.append(message.message_id)
     return done
 
 
@@ -96,7 +96,10 @@ def resend(workspace: WorkspaceStore, ctx: Context, message_id: int) -> MessageS
                 "--resend",
             )
         _check_settings(settings, message, _subscriptions(uow))
-    return _try(workspace, ctx, settings, message)
+    state = _try(workspace, ctx, settings, message)
+    if state is None:
+        raise BadInput.at(f"message {message_id} changed while it was being resent; try again", "--resend")
+    return state
 
 
 def failures(workspace: WorkspaceStore) -> Failures:
@@ -158,14 +161,19 @@ def _check_settings(
         )
 
 
-def _try(workspace: WorkspaceStore, ctx: Context, settings: Settings, message: StoredMessage) -> MessageState:
+def _try(
+    workspace: WorkspaceStore, ctx: Context, settings: Settings, message: StoredMessage
+) -> MessageState | None:
     """One try: `sending` is committed first, so a crash during the try leaves it `unknown`, never
-    sent twice by itself."""
+    sent twice by itself. None: the message was no longer as read (another run took it)."""
     attempts = message.attempts + 1
     with workspace.unit_of_work() as uow:
         sections = _sections(uow, message)
         subscription = _subscriptions(uow).get(message.recipient)
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
+        current = uow.outbox.message(message.message_id)
+        if current is None or current.state is not message.state:
+            return None  # another `notify` took it meanwhile: it is theirs to send
         uow.outbox.mark(message.message_id, MessageState.SENDING, attempts)
     try:
         _deliver(ctx, settings, message, sections, subscription)
