@@ -76,6 +76,10 @@ def test_feed_shows_what_changed_and_what_is_planned_until_it_is_done(folder: Pa
         *done,
         f"Planned from 2026-03-09 (plan 2 scheduled): you would gain {planned}",
     ]
+    # What is planned for jane is what `plan compare` says she gains.
+    assert run_cli(folder, "plan", "compare", "active", "2", "--out", "movers.csv").returncode == 0
+    movers = (folder / "movers.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in movers if line.endswith(",jane")] == ["A-4", "A-6"]
     assert run_cli(folder, "tick", "--today", "2026-03-09").returncode == 0
     fed = run_cli(folder, "feed", "--rep", "jane", "--since", "2026-03-03")
     assert fed.stdout.splitlines() == [f"From 2026-03-09 (plan 2 activated): you gain {planned}"]
@@ -123,6 +127,7 @@ def test_preferences_and_webhooks_are_set_listed_and_removed(folder: Path) -> No
         ),
         (("notify", "prefs", "--rep", "nobody", "--digest", "daily"), "--rep: no rep 'nobody'"),
         (("notify", "prefs", "--rep", "jane", "--digest", "hourly"), "'hourly' is not one of"),
+        (("notify", "prefs", "--digest", "weekly"), "--rep: name the rep whose digest to set"),
         (("notify", "subscribe", "--team", "jane"), "--team: no rep has manager_id 'jane'"),
         (("notify", "--resend", "7"), "--resend: no message 7 in the outbox"),
         (("webhook", "add", "ftp://x", "--reps", "jane"), "URL: expected an http:// or https:// URL"),

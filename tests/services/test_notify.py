@@ -184,7 +184,7 @@ def test_an_unreachable_server_is_retried_with_backoff_and_a_refusal_is_resent_w
     with pytest.raises(BadInput, match="only unknown and failed ones are resent"):
         resend(store, CTX, mail.message_id)
     hook.answer = 200
-    assert resend(store, at(CTX.now() + timedelta(minutes=4)), posted.message_id) is MessageState.SENT
+    assert resend(store, at(CTX.now() + timedelta(minutes=4)), posted.message_id).state is MessageState.SENT
     assert hook.keys() == [posted.key] and hook.refused == []  # 400 was an answer, not a refusal
 
 

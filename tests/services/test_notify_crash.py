@@ -80,6 +80,7 @@ def test_a_notify_killed_mid_send_leaves_the_message_unknown_and_never_sends_it_
         monkeypatch.setenv("TERRITORIAL_NOW", (CTX.now() + timedelta(minutes=1)).isoformat())
         resent = run_cli(tmp_path, "--database-url", workspace_url, "notify", "--resend", cut.message_id)
         assert resent.returncode == 0, resent.stderr
+        assert f"message {cut.message_id}: sent" in resent.stderr
         # The stalled request was answered once released, then the resend: both carry the one key.
         assert hook.keys()[-1] == cut.key and set(hook.keys()) == {cut.key}
         with workspace.unit_of_work() as uow:

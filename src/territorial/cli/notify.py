@@ -20,7 +20,8 @@ from territorial.cli.app import (
     workspace_of,
 )
 from territorial.cli.overrides import listing
-from territorial.domain.notifications import Channel, Digest, MessageState, WebhookFormat
+from territorial.domain.notifications import Channel, Digest, WebhookFormat
+from territorial.errors import BadInput
 from territorial.services.feed import rep_feed
 from territorial.services.notify import failures, notify, resend
 from territorial.services.subscriptions import (
@@ -84,10 +85,9 @@ def notify_command(
         _failures(workspace)
         return
     if resend_id is not None:
-        state = resend(workspace, context_of(ctx), resend_id)
-        err.print(f"message {resend_id}: {state.value}", highlight=False)
-        if state is not MessageState.SENT:
-            raise typer.Exit(3)
+        tried = resend(workspace, context_of(ctx), resend_id)
+        why = f": {tried.last_error}" if tried.last_error else ""
+        err.print(f"message {resend_id}: {tried.state.value}{escape(why)}", highlight=False)
         return
     done = notify(workspace, context_of(ctx))
     err.print(
@@ -131,6 +131,8 @@ def prefs(
 ) -> None:
     """Set a rep's digest and e-mail address; without --rep, list the preferences and team digests."""
     workspace = workspace_of(ctx)
+    if rep is None and (digest is not None or email is not None):
+        raise BadInput.at("name the rep whose digest to set", "--rep")
     if rep is None:
         rows = [
             (

@@ -25,6 +25,7 @@ from territorial.engine.live_changes import CHANGE_COLUMNS
 from territorial.errors import BadInput
 from territorial.services.context import Context
 from territorial.services.feed import done_entries
+from territorial.services.outbox import readdress_waiting
 from territorial.services.settings import Settings, load_settings
 from territorial.services.subscriptions import LOCK
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -65,6 +66,7 @@ def notify(workspace: WorkspaceStore, ctx: Context) -> Sent:
         for message in uow.outbox.messages([MessageState.SENDING]):
             uow.outbox.mark(message.message_id, MessageState.UNKNOWN, message.attempts, last_error=CUT_SHORT)
             done.unknown.append(message.message_id)
+        readdress_waiting(uow)
         _bundle(uow, now)
         due = [
             m
@@ -82,9 +84,9 @@ def notify(workspace: WorkspaceStore, ctx: Context) -> Sent:
     return done
 
 
-def resend(workspace: WorkspaceStore, ctx: Context, message_id: int) -> MessageState:
+def resend(workspace: WorkspaceStore, ctx: Context, message_id: int) -> StoredMessage:
     """Send an `unknown` or `failed` message again, with the same key (a receiver that got the first
-    copy can drop this one)."""
+    copy can drop this one); the message as the try left it."""
     settings = load_settings()
     with workspace.unit_of_work() as uow:
         message = uow.outbox.message(message_id)
@@ -96,10 +98,12 @@ def resend(workspace: WorkspaceStore, ctx: Context, message_id: int) -> MessageS
                 "--resend",
             )
         _check_settings(settings, message, _subscriptions(uow))
-    state = _try(workspace, ctx, settings, message)
-    if state is None:
+    if _try(workspace, ctx, settings, message) is None:
         raise BadInput.at(f"message {message_id} changed while it was being resent; try again", "--resend")
-    return state
+    with workspace.unit_of_work() as uow:
+        tried = uow.outbox.message(message_id)
+    assert tried is not None  # messages are never deleted
+    return tried
 
 
 def failures(workspace: WorkspaceStore) -> Failures:

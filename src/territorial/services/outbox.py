@@ -38,12 +38,13 @@ def enqueue_notices(uow: UnitOfWork, change_set_id: int, at: datetime, changed: 
     reps = {rep.rep_id: rep for rep in uow.reps.list()}
     subscriptions = uow.subscriptions.in_force()
     own = {s.rep_id: s for s in subscriptions if s.rep_id is not None}
+    addresses = own_addresses(uow)
     items = []
     for rep_id in touched:
         rep = reps.get(rep_id)
         preference = own.get(rep_id)
         digest = settings.digest if preference is None else preference.digest
-        address = (preference and preference.destination) or (rep and rep.email) or None
+        address = addresses.get(rep_id)
         state = ItemState.PENDING if address else ItemState.UNADDRESSED
         due = due_at(at, digest, settings.zone)
         items.append(OutboxItem(change_set_id, rep_id, rep_id, Channel.EMAIL, address, digest, due, state))
@@ -66,3 +67,27 @@ def enqueue_notices(uow: UnitOfWork, change_set_id: int, at: datetime, changed: 
                 )
     uow.outbox.enqueue(items)
     return len(items)
+
+
+def own_addresses(uow: UnitOfWork) -> dict[str, str]:
+    """Where each rep's own digest goes: the address of their preference, else their `email`."""
+    found = {rep.rep_id: rep.email for rep in uow.reps.list() if rep.email}
+    for subscription in uow.subscriptions.in_force():
+        if subscription.rep_id is not None and subscription.destination:
+            found[subscription.rep_id] = subscription.destination
+    return found
+
+
+def readdress_waiting(uow: UnitOfWork) -> None:
+    """Items that waited for want of an address, given the one their rep has now (a preference, or a
+    reps import that brought an `email`): pending again."""
+    waiting = uow.outbox.items(ItemState.UNADDRESSED)
+    if not waiting:
+        return
+    addresses = own_addresses(uow)
+    by_address: dict[str, list[int]] = {}
+    for item in waiting:
+        if item.rep_id in addresses:
+            by_address.setdefault(addresses[item.rep_id], []).append(item.item_id)
+    for address, item_ids in sorted(by_address.items()):
+        uow.outbox.readdress(item_ids, address)

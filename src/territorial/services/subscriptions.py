@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from territorial.domain.notifications import Channel, Digest, ItemState, StoredSubscription, WebhookFormat
+from territorial.domain.notifications import Channel, Digest, StoredSubscription, WebhookFormat
 from territorial.errors import BadInput
 from territorial.services.context import Context
+from territorial.services.outbox import readdress_waiting
 from territorial.services.settings import load_settings
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -49,9 +50,7 @@ def set_preference(
             actor=ctx.actor,
         )
         subscription_id = uow.subscriptions.add(new)
-        if address is not None:
-            waiting = [i.item_id for i in uow.outbox.items(ItemState.UNADDRESSED) if i.rep_id == rep_id]
-            uow.outbox.readdress(waiting, address)
+        readdress_waiting(uow)
     return replace(new, subscription_id=subscription_id)
 
 
