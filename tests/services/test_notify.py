@@ -200,3 +200,20 @@ def test_a_missing_setting_is_bad_input_and_sends_nothing(
         notify(store, CTX)
     with store.unit_of_work() as uow:
         assert uow.outbox.messages() == []  # the bundling was rolled back with the refusal
+
+
+@pytest.mark.parametrize("store", ["fake"], indirect=True)  # the channel is the same on every store
+def test_a_slack_webhook_gets_one_text_naming_the_rep_unsigned_without_a_secret(
+    store: WorkspaceStore, tmp_path: Path, settings: None
+) -> None:
+    plan_id = _workspace(store, tmp_path)
+    with webhook_receiver(None, lambda: CTX.now().timestamp()) as slack:
+        add_webhook(store, CTX, slack.url, ["dee"], None, WebhookFormat.SLACK, None)
+        activate_plan(store, CTX, plan_id)
+        assert len(notify(store, CTX).sent) == 1
+    ((headers, body),) = slack.accepted
+    assert "X-Territorial-Signature" not in headers and headers["Idempotency-Key"]
+    assert json.loads(body) == {
+        "text": "*Territory changes for dee*\n• From 2026-03-02 (plan 1 activated): dee gains 2 accounts "
+        "(A-2, A-5) in EAST because plan 1 activated"
+    }
