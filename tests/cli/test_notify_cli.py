@@ -130,6 +130,7 @@ def test_preferences_and_webhooks_are_set_listed_and_removed(folder: Path) -> No
         (("notify", "prefs", "--digest", "weekly"), "--rep: name the rep whose digest to set"),
         (("notify", "subscribe", "--team", "jane"), "--team: no rep has manager_id 'jane'"),
         (("notify", "--resend", "7"), "--resend: no message 7 in the outbox"),
+        (("notify", "--failed", "--resend", "7"), "--resend: give --failed (list) or --resend ID"),
         (("webhook", "add", "ftp://x", "--reps", "jane"), "URL: expected an http:// or https:// URL"),
         (
             ("webhook", "add", "https://x", "--reps", "jane", "--format", "json"),

@@ -80,6 +80,8 @@ def notify_command(
     """Send what is due: each recipient's due changes as one message, each message at most once."""
     if ctx.invoked_subcommand is not None:
         return
+    if failed and resend_id is not None:
+        raise BadInput.at("give --failed (list) or --resend ID (send again), not both", "--resend")
     workspace = workspace_of(ctx)
     if failed:
         _failures(workspace)
