@@ -132,6 +132,9 @@ def test_preferences_and_webhooks_are_set_listed_and_removed(folder: Path) -> No
         (("notify", "--resend", "7"), "--resend: no message 7 in the outbox"),
         (("notify", "--failed", "--resend", "7"), "--resend: give --failed (list) or --resend ID"),
         (("webhook", "add", "ftp://x", "--reps", "jane"), "URL: expected an http:// or https:// URL"),
+        (("webhook", "add", "https:///path", "--reps", "jane"), "URL: expected an http:// or https:// URL"),
+        (("webhook", "add", "http://[::1", "--reps", "jane"), "URL: expected an http:// or https:// URL"),
+        (("notify", "prefs", "--rep", "jane", "--email", "jane@x.com, boss@x.com"), "--email: not an e-mail"),
         (
             ("webhook", "add", "https://x", "--reps", "jane", "--format", "json"),
             "--secret: a JSON webhook is signed",

@@ -27,6 +27,8 @@ def post(url: str, body: bytes, key: str, secret: str | None, timestamp: int) ->
     except urllib.error.HTTPError as err:
         permanent = 400 <= err.code < 500 and err.code not in RETRYABLE
         raise DeliveryFailed(f"{url} answered {err.code} {err.reason}", permanent) from None
+    except ValueError as err:  # a URL the HTTP client cannot send to: it never will
+        raise DeliveryFailed(f"{url}: {err}", permanent=True) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise DeliveryFailed(f"{url}: {reason}") from None

@@ -3,8 +3,10 @@ digest, webhook subscriptions. Nobody's changes go to a shared place unless a su
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from territorial.domain.notifications import Channel, Digest, StoredSubscription, WebhookFormat
 from territorial.errors import BadInput
@@ -17,9 +19,13 @@ from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 LOCK = "notify"
 
 
+# One address: no spaces, commas or angle brackets, which would name more (or other) recipients.
+ADDRESS = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+")
+
+
 def _address(text: str, option: str) -> str:
     address = text.strip()
-    if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+    if not ADDRESS.fullmatch(address):
         raise BadInput.at(f"not an e-mail address: {text!r} (expected such as jane@example.com)", option)
     return address
 
@@ -92,7 +98,7 @@ def add_webhook(
 ) -> int:
     """A webhook subscription for some reps or a manager's team: immediate, Slack-compatible or JSON
     (signed with the named secret of the settings; JSON needs one)."""
-    if not url.startswith(("http://", "https://")):
+    if not _web_address(url):
         raise BadInput.at(f"expected an http:// or https:// URL, got {url!r}", "URL")
     if bool(reps) == (team is not None):
         raise BadInput.at(
@@ -128,6 +134,16 @@ def add_webhook(
             secret=secret,
         )
         return uow.subscriptions.add(subscription)
+
+
+def _web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+        )
+    except ValueError:  # such as an unclosed [IPv6 address
+        return False
 
 
 def list_subscriptions(workspace: WorkspaceStore, channel: Channel | None = None) -> list[StoredSubscription]:
