@@ -131,7 +131,10 @@ def test_digests_and_webhooks_go_out_when_due_and_never_twice(
     assert len(daily.sent) == 2
     assert _sent_to(mailbox, start) == ["bob@x.com", "dee@x.com", "dee@x.com", "jane@x.com"]
     assert failures(store).unaddressed == {"cy": 1}
-    set_preference(store, NEXT_DAY, "cy", None, "cy@example.com")
+    # The CRM gets cy's address: the next reps import brings it, and cy's changes go out.
+    fixed = tmp_path / "reps_fixed.csv"
+    fixed.write_text(REPS.replace("cy,Cy,,", "cy,Cy,cy@example.com,"), encoding="utf-8")
+    import_records(store, NEXT_DAY, Entity.REPS, fixed)
     assert len(notify(store, NEXT_DAY).sent) == 1 and failures(store).unaddressed == {}
     assert _sent_to(mailbox, start)[1] == "cy@example.com"
 
