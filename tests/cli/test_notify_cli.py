@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from services.receivers import smtp_server
 from services.workspace_books import write_book
 
 PLAN_2 = """\
@@ -154,7 +155,7 @@ def test_bad_input_exits_2_naming_what_is_wrong(folder: Path, args: tuple[str, .
     assert message in result.stderr
 
 
-def test_a_bad_or_missing_setting_is_one_message_and_exit_2(
+def test_notify_sends_once_and_a_bad_or_missing_setting_is_one_message_and_exit_2(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run_cli(folder, "notify", "prefs", "--rep", "bob", "--digest", "immediate").returncode == 0
@@ -165,3 +166,14 @@ def test_a_bad_or_missing_setting_is_one_message_and_exit_2(
     bad = run_cli(folder, "notify")
     assert bad.returncode == 2 and "TERRITORIAL_SMTP_PORT" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    with smtp_server() as mailbox:
+        (folder / "territorial.toml").write_text(
+            f'smtp_host = "127.0.0.1"\nsmtp_port = {mailbox.port}\nsmtp_from = "ops@example.com"\n',
+            encoding="utf-8",
+        )
+        monkeypatch.delenv("TERRITORIAL_SMTP_PORT")
+        sent = run_cli(folder, "notify")
+        assert sent.returncode == 0, sent.stderr
+        assert "1 sent, 0 to retry, 0 failed" in sent.stderr
+        assert "0 sent" in run_cli(folder, "notify").stderr
+    assert [rcpts for rcpts, _message in mailbox.received] == [["bob@x.com"]]
