@@ -68,11 +68,11 @@ def test_feed_shows_what_changed_and_what_is_planned_until_it_is_done(folder: Pa
     fed = run_cli(folder, "feed", "--rep", "jane")
     assert fed.returncode == 0, fed.stderr
     done = [
-        "From 2026-03-02 (plan 1 activated): you gain 1 account (A-1) in WEST because plan 1 activated",
+        "From 2026-03-02 (plan 1 activated): you gain 1 account (A-1) in WEST",
         "From 2026-03-02 (ann overrode account A-1 in primary: named account): you lose 1 account (A-1) "
         "in WEST to bob because override by a planner: named account",
     ]
-    planned = "2 accounts (A-4, A-6) in NORTHWEST from WEST because plan 2 activated"
+    planned = "2 accounts (A-4, A-6) in NORTHWEST from WEST"
     assert fed.stdout.splitlines() == [
         *done,
         f"Planned from 2026-03-09 (plan 2 scheduled): you would gain {planned}",

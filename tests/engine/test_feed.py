@@ -46,3 +46,14 @@ def test_a_planned_change_says_would_and_long_lists_are_cut() -> None:
         gain == f"you would gain 12 accounts ({shown} and 2 more) in EAST from WEST because plan 4 activated"
     )
     assert keep == "you would keep 1 account (B-1) as they move from WEST to EAST because plan 4 activated"
+
+
+def test_a_cause_the_entry_has_said_already_is_not_repeated() -> None:
+    rows = changes(
+        ("A-1", "primary", None, None, "WEST", "ann", "plan 3 activated"),
+        ("A-2", "primary", "WEST", "bo", "WEST", "ann", "override by a planner: named account"),
+    )
+    assert phrases_for("ann", rows, said="plan 3 activated") == (
+        "you gain 1 account (A-2) in WEST because override by a planner: named account",
+        "you gain 1 account (A-1) in WEST",  # from no territory: after those from one
+    )

@@ -46,7 +46,9 @@ def _verbs(who: str | None, planned: bool) -> tuple[str, str, str]:
     return "gains", "loses", "keeps"
 
 
-def _phrase(rep_id: str, row: dict[str, object], ids: list[str], planned: bool, who: str | None) -> str:
+def _phrase(
+    rep_id: str, row: dict[str, object], ids: list[str], planned: bool, who: str | None, said: str | None
+) -> str:
     gain, lose, keep = _verbs(who, planned)
     subject = who or "you"
     old, new = row["from_territory_id"], row["to_territory_id"]
@@ -65,16 +67,17 @@ def _phrase(rep_id: str, row: dict[str, object], ids: list[str], planned: bool, 
     layer = row["layer"]
     if layer != PRIMARY:
         text = f"in the {layer} layer, {text}"
-    return f"{text} because {row['cause']}"
+    return text if row["cause"] == said else f"{text} because {row['cause']}"
 
 
 def phrases_for(
-    rep_id: str, rows: pl.DataFrame, planned: bool = False, who: str | None = None
+    rep_id: str, rows: pl.DataFrame, planned: bool = False, who: str | None = None, said: str | None = None
 ) -> tuple[str, ...]:
     """The rep's changed rows of one change set (CHANGE_COLUMNS), grouped by direction, layer, from and
     to territory, cause (and, for accounts lost within a territory, the colleague who takes them), each
     group one phrase, in a fixed order: the primary layer first, gains before losses. Addressed to the
-    rep ("you gain"), or about them to someone else (`who`: "jane gains")."""
+    rep ("you gain"), or about them to someone else (`who`: "jane gains"). A cause the entry has
+    `said` already (its summary, such as "plan 3 activated") is not said again."""
     me = pl.lit(rep_id)
     gained = pl.col("to_rep_id").eq_missing(me) & pl.col("from_rep_id").ne_missing(me)
     lost = pl.col("from_rep_id").eq_missing(me) & pl.col("to_rep_id").ne_missing(me)
@@ -91,5 +94,5 @@ def phrases_for(
         .sort(keys, nulls_last=True)
     )
     return tuple(
-        _phrase(rep_id, row, row["account_id"], planned, who) for row in grouped.iter_rows(named=True)
+        _phrase(rep_id, row, row["account_id"], planned, who, said) for row in grouped.iter_rows(named=True)
     )

@@ -27,7 +27,7 @@ def done_entries(
     entries = []
     for part in rows.partition_by("change_set_id", maintain_order=True):
         made = sets[int(part.item(0, "change_set_id"))]
-        phrases = phrases_for(rep_id, part, who=who)
+        phrases = phrases_for(rep_id, part, who=who, said=made.summary)
         entries.append(FeedEntry(made.change_set_id, made.effective, made.summary, False, phrases))
     return entries
 
@@ -45,7 +45,9 @@ def planned_entries(uow: UnitOfWork, rep_id: str) -> list[FeedEntry]:
             before = pl.DataFrame(
                 schema=dict.fromkeys(["account_id", "layer", "territory_id", "rep_id"], pl.String)
             )
-        phrases = phrases_for(rep_id, changes_between(before, evaluated.result.rows), planned=True)
+        cause = f"plan {activation.plan_id} activated"  # what the activation will record
+        changed = changes_between(before, evaluated.result.rows)
+        phrases = phrases_for(rep_id, changed, planned=True, said=cause)
         if phrases:
             summary = f"plan {activation.plan_id} scheduled"
             entries.append(FeedEntry(None, activation.effective, summary, True, phrases))
