@@ -25,6 +25,14 @@ from territorial.domain.lifecycle import (
     StoredHold,
     StoredOverride,
 )
+from territorial.domain.notifications import (
+    ItemState,
+    MessageState,
+    OutboxItem,
+    StoredItem,
+    StoredMessage,
+    StoredSubscription,
+)
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import (
     EarlierLead,
@@ -78,6 +86,10 @@ class State:
     holds: list[StoredHold] = field(default_factory=list)
     change_sets: list[StoredChangeSet] = field(default_factory=list)
     changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_TYPES))
+    subscriptions: list[StoredSubscription] = field(default_factory=list)
+    outbox_items: list[StoredItem] = field(default_factory=list)
+    outbox_messages: list[StoredMessage] = field(default_factory=list)
+    ended: set[int] = field(default_factory=set)  # ended subscriptions
 
 
 class _Repository:
@@ -605,6 +617,87 @@ class FakeChangeLog(_Repository):
         return frame.sort("change_set_id", "account_id", "layer")
 
 
+class FakeSubscriptions(_Repository):
+    def add(self, subscription: StoredSubscription) -> int:
+        state = self._writing()
+        new_id = len(state.subscriptions) + 1
+        state.subscriptions.append(replace(subscription, subscription_id=new_id))
+        return new_id
+
+    def in_force(self) -> list[StoredSubscription]:
+        return [s for s in self.state.subscriptions if s.subscription_id not in self.state.ended]
+
+    def all(self) -> list[StoredSubscription]:
+        return list(self.state.subscriptions)
+
+    def end(self, subscription_id: int, ended_at: datetime) -> None:
+        self._writing().ended.add(subscription_id)
+
+
+class FakeOutbox(_Repository):
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        state = self._writing()
+        for item in items:
+            fields = {name: getattr(item, name) for name in OutboxItem.__dataclass_fields__}
+            state.outbox_items.append(StoredItem(**fields, item_id=len(state.outbox_items) + 1))
+
+    def items(
+        self, state: ItemState | None = None, message_id: int | None = None, due_by: datetime | None = None
+    ) -> list[StoredItem]:
+        return [
+            i
+            for i in self.state.outbox_items
+            if (state is None or i.state is state)
+            and (message_id is None or i.message_id == message_id)
+            and (due_by is None or i.due_at <= due_by)
+        ]
+
+    def _change_items(self, item_ids: Sequence[int], **values: Any) -> None:
+        state = self._writing()
+        state.outbox_items = [
+            replace(i, **values) if i.item_id in item_ids else i for i in state.outbox_items
+        ]
+
+    def readdress(self, item_ids: Sequence[int], destination: str) -> None:
+        self._change_items(item_ids, destination=destination, state=ItemState.PENDING)
+
+    def bundle(self, item_ids: Sequence[int], message: StoredMessage) -> int:
+        state = self._writing()
+        same = [m.message_id for m in state.outbox_messages if m.key == message.key]
+        new_id = same[0] if same else len(state.outbox_messages) + 1
+        if not same:
+            state.outbox_messages.append(replace(message, message_id=new_id))
+        self._change_items(item_ids, state=ItemState.BUNDLED, message_id=new_id)
+        return new_id
+
+    def messages(self, states: Sequence[MessageState] | None = None) -> list[StoredMessage]:
+        return [m for m in self.state.outbox_messages if states is None or m.state in states]
+
+    def message(self, message_id: int) -> StoredMessage | None:
+        return next((m for m in self.state.outbox_messages if m.message_id == message_id), None)
+
+    def mark(
+        self,
+        message_id: int,
+        state: MessageState,
+        attempts: int,
+        next_try_at: datetime | None = None,
+        sent_at: datetime | None = None,
+        last_error: str | None = None,
+    ) -> None:
+        stored = self._writing()
+        values = {
+            "state": state,
+            "attempts": attempts,
+            "next_try_at": next_try_at,
+            "sent_at": sent_at,
+            "last_error": last_error,
+        }
+        stored.outbox_messages = [
+            replace(m, **values) if m.message_id == message_id else m for m in stored.outbox_messages
+        ]
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -619,6 +712,8 @@ class FakeUnitOfWork:
         self.overrides = FakeOverrides(state, write)
         self.holds = FakeHolds(state, write)
         self.changes = FakeChangeLog(state, write)
+        self.subscriptions = FakeSubscriptions(state, write)
+        self.outbox = FakeOutbox(state, write)
 
 
 class FakeWorkspace:

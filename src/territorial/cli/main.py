@@ -15,6 +15,7 @@ from territorial.cli import (  # noqa: F401
     demo,
     generate,
     kpis,
+    notify,
     overrides,
     plan_checks,
     plans,

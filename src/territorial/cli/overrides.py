@@ -88,7 +88,7 @@ def override_list(ctx: typer.Context, every: Every = False) -> None:
         )
         for o in list_overrides(workspace_of(ctx), every)
     ]
-    _table(
+    listing(
         "Overrides",
         ["override", "account", "layer", "territory", "rep", "reason", "by", "until", "status"],
         rows,
@@ -135,10 +135,10 @@ def hold_list(ctx: typer.Context, every: Every = False) -> None:
         )
         for h in list_holds(workspace_of(ctx), every)
     ]
-    _table("Holds", ["hold", "account", "layer", "territory", "rep", "by", "until", "status"], rows)
+    listing("Holds", ["hold", "account", "layer", "territory", "rep", "by", "until", "status"], rows)
 
 
-def _table(title: str, columns: list[str], rows: Sequence[Sequence[object]]) -> None:
+def listing(title: str, columns: list[str], rows: Sequence[Sequence[object]]) -> None:
     if not rows:
         console().print(f"no {title.lower()}")
         return

@@ -12,6 +12,7 @@ import polars as pl
 from territorial.domain.lifecycle import ChangeKind
 from territorial.engine.live_changes import KEY_COLUMNS, changes_between
 from territorial.services.context import Context
+from territorial.services.outbox import enqueue_notices
 from territorial.services.unit_of_work import UnitOfWork
 
 
@@ -49,6 +50,7 @@ def write_live(
         plan_id = None if active is None else active.plan_id
     change_set_id = uow.changes.open(kind, ctx.now(), effective, ctx.actor, summary, plan_id, changed.height)
     uow.changes.add(change_set_id, changed)
+    enqueue_notices(uow, change_set_id, ctx.now(), changed)  # told in the change's own transaction
     if accounts is None:
         uow.live.replace(rows)
     else:

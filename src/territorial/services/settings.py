@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +16,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from territorial.domain.notifications import Digest
 from territorial.errors import BadInput
 from territorial.services.context import Context
 
@@ -55,6 +56,18 @@ class Settings(BaseSettings):
             raise ValueError(f"a month is 1 to 12, not {value}")
         return value
 
+    # Telling reps what changed: how often a rep without a preference of their own is told.
+    digest: Digest = Digest.DAILY
+    # E-mail goes out through this SMTP server (TERRITORIAL_SMTP_HOST, ...); `notify` needs host and from.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str | None = None
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    # Webhook secrets by name (`webhook add --secret NAME`): the workspace keeps the name, never the secret.
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -64,6 +77,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"not a time zone: {value!r} (expected a name such as UTC or Europe/Paris)"
             ) from None
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"not an e-mail address: {value!r} (expected such as territory-ops@example.com)")
         return value
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -43,6 +44,8 @@ class UnitOfWork(Protocol):
     changes: ChangeLog
     users: Users
     tokens: Tokens
+    subscriptions: Subscriptions
+    outbox: Outbox
 
 
 class WorkspaceStore(Protocol):

@@ -383,3 +383,57 @@ api_tokens = Table(
     Column("label", Text, nullable=True),
     UniqueConstraint("token_hash", name="uq_api_tokens_hash"),
 )
+
+# Telling reps what changed (#19 slice 7). Subscriptions: who is told about whose changes, where and how
+# often (a rep's own preference, a manager's team digest, a webhook); ended rows stay.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("subscription_id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),  # email or webhook
+    Column("digest", String(16), nullable=False),  # immediate, daily or weekly
+    Column("rep_id", String(255), nullable=True),  # a rep's own preference
+    Column("team", String(255), nullable=True),  # the manager whose team it covers
+    Column("reps", Text, nullable=True),  # the reps it covers, comma-separated
+    Column("destination", Text, nullable=True),  # e-mail address or webhook URL
+    Column("format", String(16), nullable=True),  # webhooks: slack or json
+    Column("secret", String(255), nullable=True),  # the name of a webhook secret in the settings
+    Column("actor", String(255), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+)
+
+# The outbox: one item per change set, rep and recipient, written in the change's transaction; `notify`
+# bundles the due items of a recipient into a message and sends it at most once (its key).
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("message_id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("recipient", String(255), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("destination", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # domain.notifications.MessageState
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("next_try_at", DateTime, nullable=True),
+    Column("sent_at", DateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_outbox_messages_state", "state"),
+)
+
+outbox_items = Table(
+    "outbox_items",
+    metadata,
+    Column("item_id", Integer, primary_key=True, autoincrement=True),
+    Column("change_set_id", Integer, nullable=False),
+    Column("rep_id", String(255), nullable=False),
+    Column("recipient", String(255), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("destination", Text, nullable=True),  # None: the rep has no e-mail address
+    Column("digest", String(16), nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # domain.notifications.ItemState
+    Column("message_id", Integer, nullable=True),
+    Index("ix_outbox_items_state", "state", "due_at"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -41,3 +42,5 @@ class SqlUnitOfWork:
         self.changes = ChangeLog(connection, write)
         self.users = Users(connection, write)
         self.tokens = Tokens(connection, write)
+        self.subscriptions = Subscriptions(connection, write)
+        self.outbox = Outbox(connection, write)
