@@ -20,6 +20,7 @@ from territorial.store.repositories import (
     Records,
     Reps,
     Roster,
+    RosterChanges,
     RoutingAudit,
 )
 
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     overrides: Overrides
     holds: Holds
     changes: ChangeLog
+    roster_changes: RosterChanges
 
 
 class WorkspaceStore(Protocol):

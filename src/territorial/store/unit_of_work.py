@@ -17,6 +17,7 @@ from territorial.store.repositories import (
     Records,
     Reps,
     Roster,
+    RosterChanges,
     RoutingAudit,
 )
 
@@ -37,3 +38,4 @@ class SqlUnitOfWork:
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
         self.changes = ChangeLog(connection, write)
+        self.roster_changes = RosterChanges(connection, write)
