@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     # Dates (activations, `tick`) are days in this zone, taking effect at 00:00 there.
     time_zone: str = "UTC"
+    # Who takes a vacant territory's accounts when it has no `manager` (a rep id, or a CRM queue
+    # user); unset, they keep no rep.
+    vacant_owner: str | None = None
 
     @field_validator("time_zone")
     @classmethod
