@@ -16,6 +16,7 @@ from territorial.services.assign import account_workload, stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork
+from territorial.services.vacancy import covers_in
 
 # What an expired override or hold is until the tick that ends it.
 EXPIRED = "expired; ends at next tick"
@@ -67,10 +68,11 @@ def relive(
     holds, overrides = pins_in_force(uow)
     workload, null_workload = account_workload(plan, book)
     previous = uow.live.rows(PREVIOUS_COLUMNS)
+    pools = pools_of(uow.roster.current())
     result = live(
         book,
         plan,
-        pools_of(uow.roster.current()),
+        pools,
         holds,
         overrides,
         previous,
@@ -78,6 +80,7 @@ def relive(
         null_workload=null_workload,
         cause=_NO_CAUSE,
         since=day,
+        vacant=covers_in(uow, plan, pools),
     )
     accounts = sorted({account for account, _layer in causes})
     rows = result.rows.filter(pl.col("account_id").is_in(accounts))
@@ -96,12 +99,13 @@ def relive(
         .then(fallback)
         .otherwise(pl.col("cause"))
         .alias("cause"),
-        pl.lit(_live_activation(uow), pl.Int64).alias("activation_id"),
+        pl.lit(live_activation(uow), pl.Int64).alias("activation_id"),
     ).drop("_event")
     return write_live(uow, ctx, kind, summary, day, previous, rows, accounts, active.plan_id).changes
 
 
-def _live_activation(uow: UnitOfWork) -> int:
+def live_activation(uow: UnitOfWork) -> int:
+    """The activation the live rows follow: the last one applied."""
     applied = [a.activation_id for a in uow.activations.history() if a.status is ActivationStatus.APPLIED]
     return applied[-1]
 

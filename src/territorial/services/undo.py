@@ -13,7 +13,9 @@ from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
+from territorial.services.imports import import_lock
 from territorial.services.record_diff import CREATED
+from territorial.services.roster import leave_deactivated
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 ACTIVE, UPDATED_AT = "active", "updated_at"
@@ -41,7 +43,7 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     if not wanted:
         raise BadInput.at("name at least one record id", "deactivate")
-    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+    with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
         stored = uow.records.read(entity, {schema.id_field: pl.String(), ACTIVE: pl.Boolean()})
         known = stored.filter(pl.col(schema.id_field).is_in(wanted))
         found = set(known.get_column(schema.id_field).to_list())
@@ -53,6 +55,8 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
         import_id = _record(uow, ctx, schema, "deactivate", _deactivation(active), len(wanted))
         _set_inactive(uow, ctx, schema, active)
         uow.imports.finish(import_id, ctx.now(), ImportCounts(0, 0, len(wanted) - len(active), len(active)))
+        if entity is Entity.REPS:
+            leave_deactivated(uow, ctx, import_id)
     was_active = set(active)
     already = tuple(i for i in wanted if i not in was_active)
     return Undone(import_id, entity, len(active), 0, 0, 0, already)

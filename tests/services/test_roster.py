@@ -1,0 +1,284 @@
+"""The rep roster (services.roster, services.roster_apply): joins, leaves and moves change the live
+rows at once or at the tick of their day, with causes in plain words; vacancy; imports; clones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from workspace_books import REPS, write_book
+
+from conftest import CTX
+from fake_workspace import FakeWorkspace
+from territorial.domain.entities import Entity
+from territorial.domain.lifecycle import ChangeKind
+from territorial.domain.roster import RosterChangeStatus
+from territorial.engine.live import PREVIOUS_COLUMNS, live
+from territorial.errors import BadInput
+from territorial.io.plan_file import parse_plan
+from territorial.services.activation import activate_plan, tick
+from territorial.services.assign import account_workload, stored_in
+from territorial.services.context import Context
+from territorial.services.imports import import_records
+from territorial.services.overrides import add_hold, add_override, list_holds, list_overrides
+from territorial.services.pins import pins_in_force, pools_of
+from territorial.services.plan_states import clone_plan
+from territorial.services.plans import add_plan
+from territorial.services.roster import add_rep, cancel_change, leave_rep, move_rep, roster_view
+from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.vacancy import covers_in
+
+TODAY = CTX.now().date()  # 2026-03-02
+LATER = Context.admin("tester", datetime(2026, 3, 5, 9, 0))
+DAY = LATER.now().date()
+
+
+def _active(store: WorkspaceStore, folder: Path, plan: str | None = None) -> int:
+    paths = write_book(folder)
+    if plan is not None:
+        paths["plan"].write_text(plan)
+    import_records(store, CTX, Entity.REPS, paths["reps"])
+    import_records(store, CTX, Entity.ACCOUNTS, paths["accounts"])
+    plan_id = add_plan(store, CTX, paths["plan"])
+    activate_plan(store, CTX, plan_id)
+    return plan_id
+
+
+def _live(store: WorkspaceStore) -> dict[str, tuple[str | None, str | None, str]]:
+    with store.unit_of_work() as uow:
+        rows = uow.live.rows()
+    return {r["account_id"]: (r["territory_id"], r["rep_id"], r["cause"]) for r in rows.iter_rows(named=True)}
+
+
+def _pools(store: WorkspaceStore) -> dict[str, list[str]]:
+    with store.unit_of_work() as uow:
+        return pools_of(uow.roster.current())
+
+
+def _equals_live_from_scratch(store: WorkspaceStore) -> None:
+    """The stored live rows (territory and rep) are live(...) of today's inputs, computed whole."""
+    with store.unit_of_work() as uow:
+        active = uow.plans.active()
+        assert active is not None
+        plan, book, _ = stored_in(uow, active.plan_id)
+        holds, overrides = pins_in_force(uow)
+        workload, _nulls = account_workload(plan, book)
+        stored = uow.live.rows(PREVIOUS_COLUMNS)
+        pools = pools_of(uow.roster.current())
+        covers = covers_in(uow, plan, pools)
+    whole = live(
+        book, plan, pools, holds, overrides, stored, workload=workload, cause="x", since=DAY, vacant=covers
+    ).rows
+    key = ["account_id", "layer", "territory_id", "rep_id"]
+    assert whole.select(key).sort(key).equals(stored.select(key).sort(key))
+
+
+def test_a_leaving_reps_book_is_shared_out_by_the_pool_and_their_pins_end(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    _active(store, tmp_path)
+    add_override(store, LATER, "A-1", None, "cy", "named account")  # an override to cy: ends
+    add_hold(store, LATER, "A-6", date(2026, 4, 1))  # cy's hold: ends
+    add_hold(store, LATER, "A-4", date(2026, 4, 1))  # bob's: stays
+    assert _live(store)["A-1"][:2] == ("WEST", "cy")
+
+    done = leave_rep(store, LATER, "cy")
+    assert not done.scheduled and done.applied is not None
+    assert done.applied.ended == ["hold on A-6 (primary)", "override on A-1 (primary)"]
+    # Waiting, in account_id order, to the least loaded: A-1 (5000) to jane (0), A-6 (300) to bob.
+    after = _live(store)
+    assert after["A-1"] == ("WEST", "jane", "cy left; pool WEST shared it out")
+    assert after["A-6"] == ("WEST", "bob", "cy left; pool WEST shared it out")
+    assert after["A-4"] == ("WEST", "bob", "hold by tester until 2026-04-01")  # untouched
+    assert done.applied.changed == 2 and done.applied.vacant == []
+    assert _pools(store)["WEST"] == ["jane", "bob"]
+    assert list_overrides(store) == [] and [h.account_id for h in list_holds(store)] == ["A-4"]
+    ended = {o.end_cause for o in list_overrides(store, every=True)}
+    assert ended == {"ended: cy left on 2026-03-05"}
+    with store.unit_of_work() as uow:
+        last = uow.changes.sets()[-1]
+        moved = uow.changes.rows([last.change_set_id])
+        history = uow.roster.history().filter(pl.col("rep_id") == "cy")
+    assert (last.kind, last.summary, last.effective, last.changes) == (ChangeKind.ROSTER, "cy left", DAY, 2)
+    assert moved.select("account_id", "from_rep_id", "to_rep_id").rows() == [
+        ("A-1", "cy", "jane"),
+        ("A-6", "cy", "bob"),
+    ]
+    assert history.select("valid_from", "valid_to").rows() == [(TODAY, DAY)]  # kept, ended
+    _equals_live_from_scratch(store)
+
+
+VACANCY_PLAN = """\
+name: Book plan with managers
+workload: employees
+territories:
+  - id: WEST
+    rule: region = 'West'
+    reps: [jane, bob, cy]
+  - id: EAST
+    rule: state IN ('NY', 'MA')
+    reps: [dee]
+    manager: jane
+  - id: SOUTH
+    rule: state = 'TX'
+"""
+
+
+def test_a_pool_left_empty_is_vacant_its_manager_then_the_vacant_owner_take_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = FakeWorkspace()
+    _active(store, tmp_path, VACANCY_PLAN)
+    assert _live(store)["A-3"][:2] == ("SOUTH", None)  # vacant, and nobody to take it
+
+    done = leave_rep(store, LATER, "dee")
+    assert done.applied is not None
+    assert done.applied.vacant == ["EAST is vacant: its manager jane takes its accounts"]
+    cause = "dee left; EAST is vacant: its manager jane took it"
+    assert {a: _live(store)[a] for a in ("A-2", "A-5")} == {
+        a: ("EAST", "jane", cause) for a in ("A-2", "A-5")
+    }
+    _equals_live_from_scratch(store)
+
+    (tmp_path / "territorial.toml").write_text('vacant_owner = "ops-queue"\n')
+    done = leave_rep(store, LATER, "jane")  # the manager leaves too: the vacant owner takes EAST
+    cause = "jane left; EAST is vacant: the vacant owner ops-queue took it"
+    after = _live(store)
+    assert {a: after[a] for a in ("A-2", "A-5")} == {a: ("EAST", "ops-queue", cause) for a in ("A-2", "A-5")}
+    assert after["A-1"] == ("WEST", "cy", "jane left; pool WEST shared it out")  # cy carries less than bob
+    # The live function runs whole: SOUTH, vacant all along, now has the vacant owner too.
+    assert after["A-3"][:2] == ("SOUTH", "ops-queue")
+    _equals_live_from_scratch(store)
+    monkeypatch.setenv("TERRITORIAL_VACANT_OWNER", "other-queue")
+    with pytest.raises(AssertionError):
+        _equals_live_from_scratch(store)  # the setting changed: from scratch, EAST is other-queue's
+
+
+def test_a_move_with_the_book_keeps_the_reps_accounts_until_the_day_then_the_pool_shares_them(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    _active(store, tmp_path)
+    done = move_rep(store, LATER, "bob", "EAST", with_book=date(2026, 3, 20))
+    assert done.applied is not None and done.applied.held == 1
+    after = _live(store)
+    assert after["A-4"] == ("WEST", "bob", "bob moved to EAST; keeps the account until 2026-03-20")
+    assert after["A-2"][:2] == after["A-5"][:2] == ("EAST", "dee")  # placed accounts keep their owner
+    assert _pools(store) == {"WEST": ["jane", "cy"], "EAST": ["dee", "bob"]}
+    [hold] = list_holds(store)
+    assert (hold.account_id, hold.territory_id, hold.rep_id, hold.until) == (
+        "A-4",
+        "WEST",
+        "bob",
+        date(2026, 3, 20),
+    )
+    _equals_live_from_scratch(store)
+
+    tick(store, LATER, date(2026, 3, 20))
+    assert _live(store)["A-4"] == ("WEST", "cy", "hold expired")  # cy (300) carries less than jane
+
+
+def test_a_scheduled_join_waits_for_the_tick_of_its_day_and_a_cancelled_one_never_comes(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    _active(store, tmp_path)
+    later = date(2026, 4, 1)
+    done = add_rep(store, LATER, "jane", "SOUTH", effective=later)
+    cancelled = leave_rep(store, LATER, "dee", effective=later)
+    assert done.scheduled and done.change.status is RosterChangeStatus.SCHEDULED
+    assert [c.change_id for c in roster_view(store).changes] == [
+        done.change.change_id,
+        cancelled.change.change_id,
+    ]
+    cancel_change(store, LATER, cancelled.change.change_id)
+    assert _live(store)["A-3"][:2] == ("SOUTH", None) and "SOUTH" not in _pools(store)
+
+    assert tick(store, LATER, date(2026, 3, 31)).roster == []
+    ticked = tick(store, LATER, later)
+    assert [a.change.change_id for a in ticked.roster] == [done.change.change_id]
+    assert _live(store)["A-3"] == ("SOUTH", "jane", "jane joined SOUTH")
+    assert _live(store)["A-2"][:2] == ("EAST", "dee")  # the cancelled leave never came
+    view = roster_view(store, history=True)
+    assert [(c.kind.value, c.status.value, c.note) for c in view.changes] == [
+        ("join", "applied", None),
+        ("leave", "cancelled", "cancelled by tester"),
+    ]
+    assert view.rows.filter(pl.col("territory_id") == "SOUTH").select("rep_id", "valid_from").rows() == [
+        ("jane", later)
+    ]
+    with pytest.raises(BadInput, match="CHANGE_ID: roster change 1 is applied"):
+        cancel_change(store, LATER, done.change.change_id)
+    _equals_live_from_scratch(store)
+
+
+@pytest.mark.parametrize(
+    ("ask", "message"),
+    [
+        (
+            lambda s: add_rep(s, LATER, "jane", "NOWHERE"),
+            "--territory: the active plan 1 has no territory 'NOWHERE'",
+        ),
+        (lambda s: add_rep(s, LATER, "jane", "WEST"), "--territory: jane is in WEST's pool already"),
+        (lambda s: add_rep(s, LATER, "ghost", "WEST"), "REP_ID: ghost is an inactive rep"),
+        (lambda s: add_rep(s, LATER, "zed", "WEST"), "REP_ID: zed is no rep of the workspace"),
+        (lambda s: leave_rep(s, LATER, "ghost"), "REP_ID: ghost is in no territory's pool"),
+        (lambda s: move_rep(s, LATER, "dee", "EAST"), "--to: dee is in EAST's pool already"),
+        (
+            lambda s: move_rep(s, LATER, "bob", "EAST", date(2026, 3, 5)),
+            "--with-book: 2026-03-05 is not after",
+        ),
+        (lambda s: leave_rep(s, LATER, "bob", TODAY), "--effective: 2026-03-02 is past"),
+    ],
+)
+def test_a_roster_change_the_workspace_does_not_allow_is_bad_input(
+    tmp_path: Path, ask: object, message: str
+) -> None:
+    store = FakeWorkspace()
+    _active(store, tmp_path)
+    before = _live(store)
+    with pytest.raises(BadInput, match=message):
+        ask(store)  # type: ignore[operator]
+    assert _live(store) == before and roster_view(store, history=True).changes == []
+
+
+def test_no_roster_change_without_an_active_plan() -> None:
+    with pytest.raises(BadInput, match="REP_ID: no plan is active"):
+        leave_rep(FakeWorkspace(), LATER, "bob")
+
+
+def test_a_reps_import_that_sets_a_rep_inactive_is_a_leave_and_never_undoes_one(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    _active(store, tmp_path)
+    off = tmp_path / "reps_off.csv"
+    off.write_text(REPS.replace("cy,Cy,cy@x.com,true", "cy,Cy,cy@x.com,false"))
+    report = import_records(store, LATER, Entity.REPS, off)
+    assert [a.change.rep_id for a in report.left] == ["cy"]
+    assert _live(store)["A-6"] == ("WEST", "bob", "cy left; pool WEST shared it out")
+    assert _pools(store)["WEST"] == ["jane", "bob"]
+
+    on = tmp_path / "reps_on.csv"
+    on.write_text(REPS)
+    assert import_records(store, LATER, Entity.REPS, on).left == []
+    assert _pools(store)["WEST"] == ["jane", "bob"]  # cy active again, still out of the roster
+    _equals_live_from_scratch(store)
+
+
+def test_a_clone_of_the_active_plan_carries_the_roster_in_its_reps(tmp_path: Path) -> None:
+    store = FakeWorkspace()
+    original = _active(store, tmp_path)
+    leave_rep(store, LATER, "cy")
+    add_rep(store, LATER, "jane", "SOUTH")
+    clone = clone_plan(store, LATER, original)
+    with store.unit_of_work() as uow:
+        source = uow.plans.get(clone)
+    assert source is not None
+    plan = parse_plan(source.source)
+    assert {t.id: list(t.reps) for t in plan.territories} == {
+        "WEST": ["jane", "bob"],
+        "EAST": ["dee"],
+        "SOUTH": ["jane"],
+    }
+    assert "rule: region = 'West'" in source.source  # the rest as written
