@@ -3,6 +3,9 @@ or on a later day through `territorial tick`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -10,7 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from territorial.cli.app import console, context_of, day_of, err, group, handled, workspace_of
+from territorial.cli.progress import stage_bar
 from territorial.domain.roster import RosterChangeKind, StoredRosterChange
+from territorial.progress import Progress, silent
+from territorial.services.balance import parse_share
 from territorial.services.roster import (
     RosterChanged,
     add_rep,
@@ -20,6 +26,7 @@ from territorial.services.roster import (
     roster_view,
 )
 from territorial.services.roster_apply import Applied
+from territorial.services.roster_draft import check_recommendation, recommend
 
 rep_app = group("rep", "The rep roster: who covers each territory of the active plan, and changes to it.")
 
@@ -32,6 +39,56 @@ Effective = Annotated[
         "`territorial tick` on that day.",
     ),
 ]
+
+
+MaxMoves = Annotated[
+    str | None,
+    typer.Option(
+        "--max-moves",
+        help="The recommended reassignment: share of accounts that may change rep, e.g. 0.02 or 2%.",
+    ),
+]
+Lock = Annotated[
+    str | None,
+    typer.Option("--lock", help="The recommended reassignment: a rule whose accounts stay with their rep."),
+]
+NoDraft = Annotated[
+    bool, typer.Option("--no-draft", help="Make no recommended reassignment (no draft plan).")
+]
+
+
+@contextmanager
+def _recommending(
+    ctx: typer.Context, max_moves: str | None, lock: str | None, no_draft: bool
+) -> Iterator[Asked]:
+    """The roster change asked for in the block (with a progress line), then its recommended
+    reassignment: the balancing optimizer's, written as a draft plan to compare with the active one."""
+    share = None if max_moves is None else parse_share(max_moves, "--max-moves")
+    check_recommendation(share, lock)
+    asked = Asked()
+    with stage_bar(err) as progress:
+        asked.progress = progress
+        yield asked
+        if asked.done is None:
+            return
+        _done(asked.done)
+        if no_draft:
+            return
+        found = recommend(workspace_of(ctx), context_of(ctx), asked.done.change, share, lock, progress)
+    if found.plan_id is None:
+        err.print(f"no recommended reassignment: {found.why_not}", highlight=False)
+        return
+    err.print(
+        f"recommended reassignment: draft plan {found.plan_id} ({found.moves} accounts change rep); "
+        f"`territorial plan compare active {found.plan_id}` shows it",
+        highlight=False,
+    )
+
+
+@dataclass
+class Asked:
+    progress: Progress = silent
+    done: RosterChanged | None = None
 
 
 def _done(asked: RosterChanged) -> None:
@@ -79,17 +136,31 @@ def rep_add(
         str, typer.Option("--territory", help="A territory of the active plan: the rep joins its pool, last.")
     ],
     effective: Effective = None,
+    max_moves: MaxMoves = None,
+    lock: Lock = None,
+    no_draft: NoDraft = False,
 ) -> None:
     """An active rep joins a territory's pool: its waiting accounts (a vacant territory's) go to them."""
-    _done(add_rep(workspace_of(ctx), context_of(ctx), rep_id, territory, day_of(effective, "--effective")))
+    day = day_of(effective, "--effective")
+    with _recommending(ctx, max_moves, lock, no_draft) as asked:
+        asked.done = add_rep(workspace_of(ctx), context_of(ctx), rep_id, territory, day, asked.progress)
 
 
 @rep_app.command("leave")
 @handled
-def rep_leave(ctx: typer.Context, rep_id: RepId, effective: Effective = None) -> None:
+def rep_leave(
+    ctx: typer.Context,
+    rep_id: RepId,
+    effective: Effective = None,
+    max_moves: MaxMoves = None,
+    lock: Lock = None,
+    no_draft: NoDraft = False,
+) -> None:
     """A rep leaves every pool: each pool shares out their book (a pool left empty is vacant: its
     manager, else the vacant_owner setting, takes it); their holds and the overrides to them end."""
-    _done(leave_rep(workspace_of(ctx), context_of(ctx), rep_id, day_of(effective, "--effective")))
+    day = day_of(effective, "--effective")
+    with _recommending(ctx, max_moves, lock, no_draft) as asked:
+        asked.done = leave_rep(workspace_of(ctx), context_of(ctx), rep_id, day, asked.progress)
 
 
 @rep_app.command("move")
@@ -109,10 +180,14 @@ def rep_move(
         ),
     ] = None,
     effective: Effective = None,
+    max_moves: MaxMoves = None,
+    lock: Lock = None,
+    no_draft: NoDraft = False,
 ) -> None:
     """A rep moves to another territory: out of their territories of its layer, into its pool."""
-    book = day_of(with_book, "--with-book")
-    _done(move_rep(workspace_of(ctx), context_of(ctx), rep_id, to, book, day_of(effective, "--effective")))
+    book, day = day_of(with_book, "--with-book"), day_of(effective, "--effective")
+    with _recommending(ctx, max_moves, lock, no_draft) as asked:
+        asked.done = move_rep(workspace_of(ctx), context_of(ctx), rep_id, to, book, day, asked.progress)
 
 
 @rep_app.command("list")

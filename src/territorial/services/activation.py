@@ -262,7 +262,7 @@ def tick(
             if due and due[0].effective == first:
                 done.activations.append(_apply(uow, ctx, due[0], progress, end_stale=True))
             else:
-                done.roster.append(apply_change(uow, ctx, roster[0]))
+                done.roster.append(apply_change(uow, ctx, roster[0], progress))
 
 
 def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:

@@ -10,6 +10,7 @@ import polars as pl
 
 from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
 from territorial.errors import BadInput
+from territorial.progress import Progress, silent
 from territorial.services.activation import LOCK
 from territorial.services.context import Context
 from territorial.services.roster_apply import Applied, apply_change, refusal
@@ -30,18 +31,27 @@ class RosterChanged:
 
 
 def add_rep(
-    workspace: WorkspaceStore, ctx: Context, rep_id: str, territory_id: str, effective: date | None = None
+    workspace: WorkspaceStore,
+    ctx: Context,
+    rep_id: str,
+    territory_id: str,
+    effective: date | None = None,
+    progress: Progress = silent,
 ) -> RosterChanged:
     """An active workspace rep joins a territory's pool (last in pool order) from `effective`."""
-    return _ask(workspace, ctx, RosterChangeKind.JOIN, rep_id, territory_id, None, effective)
+    return _ask(workspace, ctx, RosterChangeKind.JOIN, rep_id, territory_id, None, effective, progress)
 
 
 def leave_rep(
-    workspace: WorkspaceStore, ctx: Context, rep_id: str, effective: date | None = None
+    workspace: WorkspaceStore,
+    ctx: Context,
+    rep_id: str,
+    effective: date | None = None,
+    progress: Progress = silent,
 ) -> RosterChanged:
     """A rep leaves every pool from `effective`: their book goes to each pool as waiting accounts
     (a pool left empty is vacant), and their holds and the overrides to them end."""
-    return _ask(workspace, ctx, RosterChangeKind.LEAVE, rep_id, None, None, effective)
+    return _ask(workspace, ctx, RosterChangeKind.LEAVE, rep_id, None, None, effective, progress)
 
 
 def move_rep(
@@ -51,10 +61,11 @@ def move_rep(
     territory_id: str,
     with_book: date | None = None,
     effective: date | None = None,
+    progress: Progress = silent,
 ) -> RosterChanged:
     """A rep leaves their territories of the layer of `territory_id` and joins it; with `with_book`,
     holds keep their accounts there with them until that day."""
-    return _ask(workspace, ctx, RosterChangeKind.MOVE, rep_id, territory_id, with_book, effective)
+    return _ask(workspace, ctx, RosterChangeKind.MOVE, rep_id, territory_id, with_book, effective, progress)
 
 
 def _ask(
@@ -65,6 +76,7 @@ def _ask(
     territory_id: str | None,
     with_book: date | None,
     effective: date | None,
+    progress: Progress,
 ) -> RosterChanged:
     now = today(ctx, load_settings())
     day = effective or now
@@ -74,7 +86,7 @@ def _ask(
         change = ask_in(uow, ctx, kind, rep_id, territory_id, with_book, day)
         if day > now:
             return RosterChanged(change, None)
-        return RosterChanged(change, apply_change(uow, ctx, change))
+        return RosterChanged(change, apply_change(uow, ctx, change, progress))
 
 
 def ask_in(

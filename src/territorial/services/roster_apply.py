@@ -14,6 +14,7 @@ from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, Stor
 from territorial.engine.live import PREVIOUS_COLUMNS, live
 from territorial.engine.live_changes import changes_between
 from territorial.engine.vacancy import Cover
+from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
@@ -89,7 +90,9 @@ def _left_by_move(plan: Plan, covering: list[str], to: str | None) -> list[str]:
     return sorted(t.id for t in plan.territories if t.id in covering and t.layer == layer)
 
 
-def apply_change(uow: UnitOfWork, ctx: Context, change: StoredRosterChange) -> Applied:
+def apply_change(
+    uow: UnitOfWork, ctx: Context, change: StoredRosterChange, progress: Progress = silent
+) -> Applied:
     """Carry the change out on its effective day, or cancel it (with why) when the workspace no
     longer allows it. The live function runs on the whole workspace; the rows that moved (placed
     accounts keep their owners, so only the rep's book and the pools it leaves or joins) and the
@@ -101,7 +104,7 @@ def apply_change(uow: UnitOfWork, ctx: Context, change: StoredRosterChange) -> A
         return Applied(change, cancelled=note)
     active = uow.plans.active()
     assert active is not None
-    plan, book, _warnings = stored_in(uow, active.plan_id)
+    plan, book, _warnings = stored_in(uow, active.plan_id, progress)
     day, rep, event = change.effective, change.rep_id, change.event()
     previous = uow.live.rows(PREVIOUS_COLUMNS)
     before = pools_of(uow.roster.current())
@@ -124,6 +127,7 @@ def apply_change(uow: UnitOfWork, ctx: Context, change: StoredRosterChange) -> A
     covers = covers_in(uow, plan, pools)
     holds, overrides = pins_in_force(uow)
     workload, null_workload = account_workload(plan, book)
+    progress(f"Re-evaluating {len(book):,} accounts", None)
     rows = live(
         book,
         plan,
