@@ -27,6 +27,7 @@ from territorial.services.pins import pins_in_force, pools_of
 from territorial.services.plan_states import clone_plan
 from territorial.services.plans import add_plan
 from territorial.services.roster import add_rep, cancel_change, leave_rep, move_rep, roster_view
+from territorial.services.undo import deactivate
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.vacancy import covers_in
 
@@ -264,6 +265,8 @@ def test_a_reps_import_that_sets_a_rep_inactive_is_a_leave_and_never_undoes_one(
     on.write_text(REPS)
     assert import_records(store, LATER, Entity.REPS, on).left == []
     assert _pools(store)["WEST"] == ["jane", "bob"]  # cy active again, still out of the roster
+    deactivate(store, LATER, Entity.REPS, ["dee"])  # a deactivation is an import too
+    assert _live(store)["A-5"] == ("EAST", None, "dee left; EAST is vacant")
     _equals_live_from_scratch(store)
 
 
