@@ -286,3 +286,30 @@ def test_a_clone_of_the_active_plan_carries_the_roster_in_its_reps(tmp_path: Pat
         "SOUTH": ["jane"],
     }
     assert "rule: region = 'West'" in source.source  # the rest as written
+
+
+def test_a_tick_applies_the_days_activation_first_and_cancels_a_change_its_plan_no_longer_allows(
+    tmp_path: Path,
+) -> None:
+    store = FakeWorkspace()
+    _active(store, tmp_path)
+    (tmp_path / "next.yaml").write_text(VACANCY_PLAN.replace("  - id: SOUTH\n    rule: state = 'TX'\n", ""))
+    next_plan = add_plan(store, CTX, tmp_path / "next.yaml")
+    day = date(2026, 4, 1)
+    joins = add_rep(store, LATER, "jane", "SOUTH", effective=day)
+    moves = move_rep(store, LATER, "cy", "EAST", effective=day)
+    activate_plan(store, LATER, next_plan, effective=day)
+    ticked = tick(store, LATER, day)
+    assert [a.plan_id for a in ticked.activations] == [next_plan]
+    cancelled, applied = ticked.roster
+    assert cancelled.change.change_id == joins.change.change_id
+    assert cancelled.cancelled == (
+        "not applied on 2026-04-01: the active plan 2 has no territory 'SOUTH' (it has WEST, EAST)"
+    )
+    assert applied.change.change_id == moves.change.change_id and applied.cancelled is None
+    assert _pools(store) == {"WEST": ["jane", "bob"], "EAST": ["dee", "cy"]}
+    assert [c.status for c in roster_view(store, history=True).changes] == [
+        RosterChangeStatus.CANCELLED,
+        RosterChangeStatus.APPLIED,
+    ]
+    _equals_live_from_scratch(store)

@@ -12,6 +12,7 @@ from territorial.domain.fields import FieldType
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.activation import LOCK
 from territorial.services.context import Context
 from territorial.services.imports import import_lock
 from territorial.services.record_diff import CREATED
@@ -66,7 +67,8 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
     """Set an import's changes back: records it created become inactive, fields it changed take
     their earlier values, and records it deactivated are active again. A value a later import
     changed since is kept (the later import is the newer truth), and counted."""
-    with workspace.unit_of_work(write=True, lock="import:undo") as uow:
+    # The activation lock: undoing a reps import may make roster reps inactive, which leave.
+    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         entity = uow.imports.entity_of(import_id)
         if entity is None:
             raise BadInput.at(f"no finished import {import_id} in the workspace", "import undo")
@@ -103,6 +105,8 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         _set_inactive(uow, ctx, schema, to_deactivate)
         restored = back.height
         uow.imports.finish(undo_id, ctx.now(), ImportCounts(0, restored, 0, len(to_deactivate)))
+        if entity is Entity.REPS:
+            leave_deactivated(uow, ctx, undo_id)
     return Undone(
         undo_id,
         entity,
