@@ -8,28 +8,27 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from workspace_books import REPS, write_book
+from workspace_books import PLAN, REPS, write_book
 
 from conftest import CTX
 from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
 from territorial.domain.lifecycle import ChangeKind
 from territorial.domain.roster import RosterChangeStatus
-from territorial.engine.live import PREVIOUS_COLUMNS, live
+from territorial.engine.live import PREVIOUS_COLUMNS
 from territorial.errors import BadInput
 from territorial.io.plan_file import parse_plan
 from territorial.services.activation import activate_plan, tick
-from territorial.services.assign import account_workload, stored_in
+from territorial.services.assign import stored_in
 from territorial.services.context import Context
 from territorial.services.imports import import_records
 from territorial.services.overrides import add_hold, add_override, list_holds, list_overrides
-from territorial.services.pins import pins_in_force, pools_of
+from territorial.services.pins import live_now, pools_of
 from territorial.services.plan_states import clone_plan
 from territorial.services.plans import add_plan
 from territorial.services.roster import add_rep, cancel_change, leave_rep, move_rep, roster_view
 from territorial.services.undo import deactivate
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.services.vacancy import covers_in
 
 TODAY = CTX.now().date()  # 2026-03-02
 LATER = Context.admin("tester", datetime(2026, 3, 5, 9, 0))
@@ -64,14 +63,8 @@ def _equals_live_from_scratch(store: WorkspaceStore) -> None:
         active = uow.plans.active()
         assert active is not None
         plan, book, _ = stored_in(uow, active.plan_id)
-        holds, overrides = pins_in_force(uow)
-        workload, _nulls = account_workload(plan, book)
         stored = uow.live.rows(PREVIOUS_COLUMNS)
-        pools = pools_of(uow.roster.current())
-        covers = covers_in(uow, plan, pools)
-    whole = live(
-        book, plan, pools, holds, overrides, stored, workload=workload, cause="x", since=DAY, vacant=covers
-    ).rows
+        whole = live_now(uow, plan, book, stored, "x", DAY).rows
     key = ["account_id", "layer", "territory_id", "rep_id"]
     assert whole.select(key).sort(key).equals(stored.select(key).sort(key))
 
@@ -111,20 +104,10 @@ def test_a_leaving_reps_book_is_shared_out_by_the_pool_and_their_pins_end(
     _equals_live_from_scratch(store)
 
 
-VACANCY_PLAN = """\
-name: Book plan with managers
-workload: employees
-territories:
-  - id: WEST
-    rule: region = 'West'
-    reps: [jane, bob, cy]
-  - id: EAST
-    rule: state IN ('NY', 'MA')
-    reps: [dee]
-    manager: jane
-  - id: SOUTH
-    rule: state = 'TX'
-"""
+# EAST with a manager, SOUTH with no reps at all.
+VACANCY_PLAN = PLAN.replace("    reps: [dee]\n", "    reps: [dee]\n    manager: jane\n").replace(
+    "    reps: [ghost]\n", ""
+)
 
 
 def test_a_pool_left_empty_is_vacant_its_manager_then_the_vacant_owner_take_it(

@@ -11,14 +11,14 @@ import polars as pl
 from territorial.domain.lifecycle import ChangeKind
 from territorial.domain.plan import Plan
 from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
-from territorial.engine.live import PREVIOUS_COLUMNS, live
+from territorial.engine.live import PREVIOUS_COLUMNS
 from territorial.engine.live_changes import changes_between
 from territorial.engine.vacancy import Cover
 from territorial.progress import Progress, silent
-from territorial.services.assign import account_workload, stored_in
+from territorial.services.assign import stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
-from territorial.services.pins import live_activation, pins_in_force, pools_of
+from territorial.services.pins import live_activation, live_now, pools_of
 from territorial.services.plans import stored_plan
 from territorial.services.unit_of_work import UnitOfWork
 from territorial.services.vacancy import covers_in
@@ -125,22 +125,8 @@ def apply_change(
     uow.roster_changes.mark(change.change_id, RosterChangeStatus.APPLIED, ctx.now())
     pools = pools_of(uow.roster.current())
     covers = covers_in(uow, plan, pools)
-    holds, overrides = pins_in_force(uow)
-    workload, null_workload = account_workload(plan, book)
     progress(f"Re-evaluating {len(book):,} accounts", None)
-    rows = live(
-        book,
-        plan,
-        pools,
-        holds,
-        overrides,
-        previous,
-        workload=workload,
-        null_workload=null_workload,
-        cause=_MOVED,
-        since=day,
-        vacant=covers,
-    ).rows
+    rows = live_now(uow, plan, book, previous, _MOVED, day).rows
     moved = changes_between(previous, rows).join(
         previous.select("account_id", "layer"), on=["account_id", "layer"], how="semi"
     )  # accounts never placed (imported since the activation) wait for their own placement
