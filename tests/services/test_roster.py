@@ -134,7 +134,7 @@ def test_a_pool_left_empty_is_vacant_its_manager_then_the_vacant_owner_take_it(
     assert {a: after[a] for a in ("A-2", "A-5")} == {a: ("EAST", "ops-queue", cause) for a in ("A-2", "A-5")}
     assert after["A-1"] == ("WEST", "cy", "jane left; pool WEST shared it out")  # cy carries less than bob
     # The live function runs whole: SOUTH, vacant all along, now has the vacant owner too.
-    assert after["A-3"][:2] == ("SOUTH", "ops-queue")
+    assert after["A-3"] == ("SOUTH", "ops-queue", "SOUTH is vacant: the vacant owner ops-queue took it")
     _equals_live_from_scratch(store)
     monkeypatch.setenv("TERRITORIAL_VACANT_OWNER", "other-queue")
     with pytest.raises(AssertionError):

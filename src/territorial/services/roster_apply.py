@@ -130,10 +130,14 @@ def apply_change(
     moved = changes_between(previous, rows).join(
         previous.select("account_id", "layer"), on=["account_id", "layer"], how="semi"
     )  # accounts never placed (imported since the activation) wait for their own placement
-    for account, layer, to_territory, to_rep in moved.select(
-        "account_id", "layer", "to_territory_id", "to_rep_id"
+    touched = {t for t in {*before, *pools} if before.get(t) != pools.get(t)}
+    for account, layer, from_rep, to_territory, to_rep in moved.select(
+        "account_id", "layer", "from_rep_id", "to_territory_id", "to_rep_id"
     ).iter_rows():
-        named.setdefault((account, layer), _cause(event, rep, to_territory, to_rep, covers))
+        where = _cause(rep, to_territory, to_rep, covers)
+        # A row the change did not touch (vacant_owner set since, say) moved for that alone.
+        ours = rep in (from_rep, to_rep) or to_territory in touched
+        named.setdefault((account, layer), "; ".join(filter(None, [event, where])) if ours else where)
     causes = pl.DataFrame(
         [(a, layer, cause) for (a, layer), cause in named.items()],
         schema={"account_id": pl.String, "layer": pl.String, "_named": pl.String},
@@ -150,16 +154,17 @@ def apply_change(
     return Applied(change, recorded.changes, ended, len(named) if change.book_until else 0, vacant)
 
 
-def _cause(event: str, rep: str, territory: str | None, to_rep: str | None, covers: dict[str, Cover]) -> str:
-    """Why a row moved, in plain words: `rep-017 left; pool AMER-EAST shared it out`."""
+def _cause(rep: str, territory: str | None, to_rep: str | None, covers: dict[str, Cover]) -> str:
+    """Where a moved row went, in plain words (`pool AMER-EAST shared it out`); empty when it went
+    to the rep of the change."""
     if to_rep is not None and to_rep == rep:
-        return event
+        return ""
     cover = covers.get(territory) if territory is not None else None
     if cover is not None and to_rep == cover.rep_id:
-        return f"{event}; {territory} is vacant: {cover} took it"
+        return f"{territory} is vacant: {cover} took it"
     if to_rep is None:
-        return f"{event}; {territory or 'no territory'} is vacant"
-    return f"{event}; pool {territory} shared it out"
+        return f"{territory or 'no territory'} is vacant"
+    return f"pool {territory} shared it out"
 
 
 def _vacancy(territory: str, cover: Cover | None) -> str:
