@@ -3,6 +3,7 @@ rows at once or at the tick of their day, with causes in plain words; vacancy; i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -166,8 +167,9 @@ def test_a_move_with_the_book_keeps_the_reps_accounts_until_the_day_then_the_poo
 
 
 def test_a_scheduled_join_waits_for_the_tick_of_its_day_and_a_cancelled_one_never_comes(
-    store: WorkspaceStore, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
+    store = FakeWorkspace()  # the repositories' part (pending, due by a day) is pinned on every back end
     _active(store, tmp_path)
     later = date(2026, 4, 1)
     done = add_rep(store, LATER, "jane", "SOUTH", effective=later)
@@ -198,33 +200,23 @@ def test_a_scheduled_join_waits_for_the_tick_of_its_day_and_a_cancelled_one_neve
     _equals_live_from_scratch(store)
 
 
-@pytest.mark.parametrize(
-    ("ask", "message"),
-    [
-        (
-            lambda s: add_rep(s, LATER, "jane", "NOWHERE"),
-            "--territory: the active plan 1 has no territory 'NOWHERE'",
-        ),
-        (lambda s: add_rep(s, LATER, "jane", "WEST"), "--territory: jane is in WEST's pool already"),
-        (lambda s: add_rep(s, LATER, "ghost", "WEST"), "REP_ID: ghost is an inactive rep"),
-        (lambda s: add_rep(s, LATER, "zed", "WEST"), "REP_ID: zed is no rep of the workspace"),
-        (lambda s: leave_rep(s, LATER, "ghost"), "REP_ID: ghost is in no territory's pool"),
-        (lambda s: move_rep(s, LATER, "dee", "EAST"), "--to: dee is in EAST's pool already"),
-        (
-            lambda s: move_rep(s, LATER, "bob", "EAST", date(2026, 3, 5)),
-            "--with-book: 2026-03-05 is not after",
-        ),
-        (lambda s: leave_rep(s, LATER, "bob", TODAY), "--effective: 2026-03-02 is past"),
-    ],
-)
-def test_a_roster_change_the_workspace_does_not_allow_is_bad_input(
-    tmp_path: Path, ask: object, message: str
-) -> None:
+def test_a_roster_change_the_workspace_does_not_allow_is_bad_input(tmp_path: Path) -> None:
     store = FakeWorkspace()
     _active(store, tmp_path)
     before = _live(store)
-    with pytest.raises(BadInput, match=message):
-        ask(store)  # type: ignore[operator]
+    refused: list[tuple[Callable[[], object], str]] = [
+        (lambda: add_rep(store, LATER, "jane", "NOWHERE"), "--territory: the active plan 1 has no territory"),
+        (lambda: add_rep(store, LATER, "jane", "WEST"), "--territory: jane is in WEST's pool already"),
+        (lambda: add_rep(store, LATER, "ghost", "WEST"), "REP_ID: ghost is an inactive rep"),
+        (lambda: add_rep(store, LATER, "zed", "WEST"), "REP_ID: zed is no rep of the workspace"),
+        (lambda: leave_rep(store, LATER, "ghost"), "REP_ID: ghost is in no territory's pool"),
+        (lambda: move_rep(store, LATER, "dee", "EAST"), "--to: dee is in EAST's pool already"),
+        (lambda: move_rep(store, LATER, "bob", "EAST", DAY), "--with-book: 2026-03-05 is not after"),
+        (lambda: leave_rep(store, LATER, "bob", TODAY), "--effective: 2026-03-02 is past"),
+    ]
+    for ask, message in refused:
+        with pytest.raises(BadInput, match=message):
+            ask()
     assert _live(store) == before and roster_view(store, history=True).changes == []
 
 
