@@ -14,6 +14,7 @@ from rich.table import Table
 
 from territorial.cli.app import console, context_of, day_of, err, group, handled, workspace_of
 from territorial.cli.progress import stage_bar
+from territorial.cli.render import counted
 from territorial.domain.roster import RosterChangeKind, StoredRosterChange
 from territorial.progress import Progress, silent
 from territorial.services.balance import parse_share
@@ -39,8 +40,6 @@ Effective = Annotated[
         "`territorial tick` on that day.",
     ),
 ]
-
-
 MaxMoves = Annotated[
     str | None,
     typer.Option(
@@ -55,6 +54,14 @@ Lock = Annotated[
 NoDraft = Annotated[
     bool, typer.Option("--no-draft", help="Make no recommended reassignment (no draft plan).")
 ]
+
+
+@dataclass
+class Asked:
+    """A rep command's change, made inside `_recommending`'s block with its progress callback."""
+
+    progress: Progress = silent
+    done: RosterChanged | None = None
 
 
 @contextmanager
@@ -79,16 +86,11 @@ def _recommending(
         err.print(f"no recommended reassignment: {found.why_not}", highlight=False)
         return
     err.print(
-        f"recommended reassignment: draft plan {found.plan_id} ({found.moves} accounts change rep); "
+        f"recommended reassignment: draft plan {found.plan_id} ({counted(found.moves, 'account')} "
+        "change rep); "
         f"`territorial plan compare active {found.plan_id}` shows it",
         highlight=False,
     )
-
-
-@dataclass
-class Asked:
-    progress: Progress = silent
-    done: RosterChanged | None = None
 
 
 def _done(asked: RosterChanged) -> None:
@@ -110,8 +112,8 @@ def applied_lines(applied: Applied) -> None:
     if applied.cancelled is not None:
         err.print(f"roster change {change.change_id} ({_what(change)}) {applied.cancelled}", highlight=False)
         return
-    rows = "row" if applied.changed == 1 else "rows"
-    err.print(f"{change.event()} on {change.effective}: {applied.changed} live {rows} moved", highlight=False)
+    moved = counted(applied.changed, "live row")
+    err.print(f"{change.event()} on {change.effective}: {moved} moved", highlight=False)
     if applied.held:
         err.print(f"{applied.held} held with {change.rep_id} until {change.book_until}", highlight=False)
     for line in [*applied.vacant, *(f"{ended} ended" for ended in applied.ended)]:
