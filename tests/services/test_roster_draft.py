@@ -38,6 +38,7 @@ def test_a_scheduled_leave_is_recommended_for_as_if_made_and_the_draft_is_stored
     assert stored is not None and stored.state is PlanState.DRAFT
     assert stored.file_name == f"roster-change-{asked.change.change_id}.yaml"
     drafted = parse_plan(stored.source)
+    assert drafted.name == stored.name == "Recommended for roster change 1: cy leaves"
     assert sorted(rep for t in drafted.territories for rep in t.reps) == ["bob", "dee", "jane"]
     # cy's A-6 changes rep whatever the answer: a move.
     assert found.moves >= 1

@@ -15,7 +15,6 @@ from rich.table import Table
 from territorial.cli.app import console, context_of, day_of, err, group, handled, workspace_of
 from territorial.cli.progress import stage_bar
 from territorial.cli.render import counted
-from territorial.domain.roster import RosterChangeKind, StoredRosterChange
 from territorial.progress import Progress, silent
 from territorial.services.balance import parse_share
 from territorial.services.roster import (
@@ -97,7 +96,7 @@ def _done(asked: RosterChanged) -> None:
     change = asked.change
     if asked.applied is None:
         err.print(
-            f"roster change {change.change_id} scheduled for {change.effective}: {_what(change)} "
+            f"roster change {change.change_id} scheduled for {change.effective}: {change.what()} "
             f"(`territorial tick` applies it that day; `territorial rep cancel {change.change_id}` "
             "takes it back)",
             highlight=False,
@@ -110,7 +109,7 @@ def applied_lines(applied: Applied) -> None:
     """What an applied (or, at a tick, cancelled) roster change did, one line each."""
     change = applied.change
     if applied.cancelled is not None:
-        err.print(f"roster change {change.change_id} ({_what(change)}) {applied.cancelled}", highlight=False)
+        err.print(f"roster change {change.change_id} ({change.what()}) {applied.cancelled}", highlight=False)
         return
     moved = counted(applied.changed, "live row")
     err.print(f"{change.event()} on {change.effective}: {moved} moved", highlight=False)
@@ -118,15 +117,6 @@ def applied_lines(applied: Applied) -> None:
         err.print(f"{applied.held} held with {change.rep_id} until {change.book_until}", highlight=False)
     for line in [*applied.vacant, *(f"{ended} ended" for ended in applied.ended)]:
         err.print(line, highlight=False)
-
-
-def _what(change: StoredRosterChange) -> str:
-    if change.kind is RosterChangeKind.LEAVE:
-        return f"{change.rep_id} leaves"
-    if change.kind is RosterChangeKind.JOIN:
-        return f"{change.rep_id} joins {change.territory_id}"
-    book = f", keeping their book until {change.book_until}" if change.book_until else ""
-    return f"{change.rep_id} moves to {change.territory_id}{book}"
 
 
 @rep_app.command("add")
@@ -227,7 +217,7 @@ def rep_list(
         table.add_column(name, overflow="fold")
     for change in view.changes:
         status = change.status.value + (f": {change.note}" if change.note else "")
-        cells = [change.change_id, change.effective, _what(change), change.actor, status]
+        cells = [change.change_id, change.effective, change.what(), change.actor, status]
         table.add_row(*(escape("" if v is None else str(v)) for v in cells))
     out.print(table)
 
@@ -243,5 +233,5 @@ def rep_cancel(
     """Take back a roster change that waits for its day."""
     change = cancel_change(workspace_of(ctx), context_of(ctx), change_id)
     err.print(
-        f"roster change {change.change_id} cancelled: {_what(change)} on {change.effective}", highlight=False
+        f"roster change {change.change_id} cancelled: {change.what()} on {change.effective}", highlight=False
     )

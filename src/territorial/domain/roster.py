@@ -43,3 +43,12 @@ class StoredRosterChange:
         if self.kind is RosterChangeKind.JOIN:
             return f"{self.rep_id} joined {self.territory_id}"
         return f"{self.rep_id} moved to {self.territory_id}"
+
+    def what(self) -> str:
+        """The change as asked for: `bob moves to EAST, keeping their book until 2027-03-31`."""
+        if self.kind is RosterChangeKind.LEAVE:
+            return f"{self.rep_id} leaves"
+        if self.kind is RosterChangeKind.JOIN:
+            return f"{self.rep_id} joins {self.territory_id}"
+        book = f", keeping their book until {self.book_until}" if self.book_until else ""
+        return f"{self.rep_id} moves to {self.territory_id}{book}"

@@ -78,11 +78,10 @@ def recommend(
     )
     try:
         run = balance_files(request, progress)
-        text = draft_plan(run)
+        text = draft_plan(run, f"Recommended for roster change {change.change_id}: {change.what()}")
     except BadInput as err:
         return Recommendation(None, why_not=err.problems[0].message if err.problems else str(err))
-    name = parse_plan(text).name
     file_name = f"roster-change-{change.change_id}.yaml"
     with workspace.unit_of_work(write=True, lock="plans") as uow:
-        plan_id = uow.plans.add(name, file_name, text, ctx.now(), ctx.actor)
+        plan_id = uow.plans.add(parse_plan(text).name, file_name, text, ctx.now(), ctx.actor)
     return Recommendation(plan_id, int(run.table.get_column("moved").sum()))
