@@ -73,3 +73,10 @@ def test_leave_add_move_list_cancel_and_tick_and_bad_input_exits_2(folder: Path)
     history = run_cli(folder, "rep", "list", "--history").stdout
     assert "│ WEST      │ cy   │ 2026-03-02 │ 2026-03-02 │" in history
     assert "cancelled: cancelled by" in history and "no roster changes waiting" not in history
+
+    (folder / "reps_off.csv").write_text(
+        (folder / "reps.csv").read_text().replace("dee@x.com,true", "dee@x.com,false")
+    )
+    imported = run_cli(folder, "import", "reps", "reps_off.csv")
+    assert imported.returncode == 0, imported.stderr
+    assert "dee left (set inactive): 2 live rows moved" in imported.stderr  # EAST: bob takes them
