@@ -36,8 +36,9 @@ LATER = Context.admin("tester", datetime(2026, 3, 5, 9, 0))
 DAY = LATER.now().date()
 
 
-def _active(store: WorkspaceStore, folder: Path, plan: str | None = None) -> int:
+def _active(store: WorkspaceStore, folder: Path, plan: str | None = None, reps: str = REPS) -> int:
     paths = write_book(folder)
+    paths["reps"].write_text(reps)
     if plan is not None:
         paths["plan"].write_text(plan)
     import_records(store, CTX, Entity.REPS, paths["reps"])
@@ -242,6 +243,21 @@ def test_a_reps_import_that_sets_a_rep_inactive_is_a_leave_and_never_undoes_one(
     assert _pools(store)["WEST"] == ["jane", "bob"]  # cy active again, still out of the roster
     deactivate(store, LATER, Entity.REPS, ["dee"])  # a deactivation is an import too
     assert _live(store)["A-5"] == ("EAST", None, "dee left; EAST is vacant")
+    _equals_live_from_scratch(store)
+
+
+def test_a_manager_set_inactive_no_longer_covers_their_vacant_territory(tmp_path: Path) -> None:
+    store = FakeWorkspace()
+    _active(
+        store,
+        tmp_path,
+        VACANCY_PLAN.replace("manager: jane", "manager: max"),
+        REPS + "max,Max,m@x.com,true,1,\n",
+    )
+    leave_rep(store, LATER, "dee")
+    assert _live(store)["A-5"] == ("EAST", "max", "dee left; EAST is vacant: its manager max took it")
+    deactivate(store, LATER, Entity.REPS, ["max"])  # in no pool, so no leave: the rows max covers
+    assert _live(store)["A-5"] == ("EAST", None, "max set inactive")
     _equals_live_from_scratch(store)
 
 

@@ -8,11 +8,13 @@ from datetime import date
 
 import polars as pl
 
+from territorial.domain.lifecycle import ChangeKind
 from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
 from territorial.errors import BadInput
 from territorial.progress import Progress, silent
 from territorial.services.activation import LOCK
 from territorial.services.context import Context
+from territorial.services.pins import relive
 from territorial.services.roster_apply import Applied, apply_change, refusal
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -160,7 +162,17 @@ def leave_deactivated(uow: UnitOfWork, ctx: Context, import_id: int) -> list[App
         return []
     in_roster = set(uow.roster.current().get_column("rep_id").to_list())
     day = today(ctx, load_settings())
-    left = sorted(set(history.get_column("record_id").to_list()) & in_roster)
-    return [
-        apply_change(uow, ctx, ask_in(uow, ctx, RosterChangeKind.LEAVE, rep, None, None, day)) for rep in left
+    inactive = set(history.get_column("record_id").to_list())
+    left = [
+        apply_change(uow, ctx, ask_in(uow, ctx, RosterChangeKind.LEAVE, rep, None, None, day))
+        for rep in sorted(inactive & in_roster)
     ]
+    # A rep in no pool may still hold live rows: a manager covering a vacant territory, who no
+    # longer does once inactive. Their rows are placed again.
+    covering = uow.live.rows(["account_id", "layer", "rep_id"]).filter(
+        pl.col("rep_id").is_in(sorted(inactive - in_roster))
+    )
+    causes = {(account, layer): f"{rep} set inactive" for account, layer, rep in covering.iter_rows()}
+    reps = sorted(set(covering.get_column("rep_id").to_list()))
+    relive(uow, ctx, ChangeKind.ROSTER, f"{', '.join(reps)} set inactive", causes, day)
+    return left
