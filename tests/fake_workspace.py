@@ -34,6 +34,7 @@ from territorial.domain.notifications import (
     StoredSubscription,
 )
 from territorial.domain.reps import Rep, reps_from_records
+from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
 from territorial.domain.stored import (
     EarlierLead,
     ImportCounts,
@@ -53,6 +54,7 @@ from territorial.store.repositories import (
     POOL_WEIGHT_TYPES,
     POOLED_TYPES,
     RESULT_TYPES,
+    ROSTER_HISTORY_TYPES,
     ROSTER_TYPES,
 )
 
@@ -90,6 +92,7 @@ class State:
     outbox_items: list[StoredItem] = field(default_factory=list)
     outbox_messages: list[StoredMessage] = field(default_factory=list)
     ended: set[int] = field(default_factory=set)  # ended subscriptions
+    roster_changes: list[StoredRosterChange] = field(default_factory=list)
 
 
 class _Repository:
@@ -491,6 +494,82 @@ class FakeRoster(_Repository):
                 {**row, "activation_id": activation_id, "valid_from": valid_from, "valid_to": None}
             )
 
+    def end(self, rep_id: str, valid_to: date, territories: Sequence[str] | None = None) -> None:
+        for row in self._writing().roster:
+            ours = row["valid_to"] is None and row["rep_id"] == rep_id
+            if ours and (territories is None or row["territory_id"] in territories):
+                row["valid_to"] = valid_to
+
+    def join(self, activation_id: int | None, territory_id: str, rep_id: str, valid_from: date) -> None:
+        state = self._writing()
+        taken = [
+            r["position"] for r in state.roster if r["valid_to"] is None and r["territory_id"] == territory_id
+        ]
+        position = max(taken) + 1 if taken else 0
+        state.roster.append(
+            {
+                "territory_id": territory_id,
+                "rep_id": rep_id,
+                "position": position,
+                "activation_id": activation_id,
+                "valid_from": valid_from,
+                "valid_to": None,
+            }
+        )
+
+    def history(self) -> pl.DataFrame:
+        rows = [{k: r[k] for k in ROSTER_HISTORY_TYPES} for r in self.state.roster]
+        frame = pl.DataFrame(rows, schema=ROSTER_HISTORY_TYPES)
+        return frame.sort("territory_id", "valid_from", "position", "rep_id")
+
+
+class FakeRosterChanges(_Repository):
+    def add(
+        self,
+        kind: RosterChangeKind,
+        rep_id: str,
+        territory_id: str | None,
+        book_until: date | None,
+        effective: date,
+        requested_at: datetime,
+        actor: str | None,
+    ) -> int:
+        state = self._writing()
+        change_id = len(state.roster_changes) + 1
+        state.roster_changes.append(
+            StoredRosterChange(
+                change_id,
+                kind,
+                rep_id,
+                territory_id,
+                book_until,
+                effective,
+                RosterChangeStatus.SCHEDULED,
+                requested_at,
+                actor,
+            )
+        )
+        return change_id
+
+    def mark(
+        self, change_id: int, status: RosterChangeStatus, at: datetime | None = None, note: str | None = None
+    ) -> None:
+        state = self._writing()
+        state.roster_changes = [
+            replace(c, status=status, applied_at=at, note=note) if c.change_id == change_id else c
+            for c in state.roster_changes
+        ]
+
+    def all(self) -> list[StoredRosterChange]:
+        return sorted(self.state.roster_changes, key=lambda c: (c.effective, c.change_id))
+
+    def pending(self, by: date | None = None) -> list[StoredRosterChange]:
+        return [
+            c
+            for c in self.all()
+            if c.status is RosterChangeStatus.SCHEDULED and (by is None or c.effective <= by)
+        ]
+
 
 class FakeLiveAssignments(_Repository):
     def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
@@ -714,6 +793,7 @@ class FakeUnitOfWork:
         self.changes = FakeChangeLog(state, write)
         self.subscriptions = FakeSubscriptions(state, write)
         self.outbox = FakeOutbox(state, write)
+        self.roster_changes = FakeRosterChanges(state, write)
 
 
 class FakeWorkspace:

@@ -462,6 +462,53 @@ def test_activations_roster_and_live_rows_round_trip(store: WorkspaceStore) -> N
         assert uow.activations.on_day(day2) == [] and uow.activations.scheduled_of(plan) is None
 
 
+def test_roster_changes_end_and_start_rows_and_scheduled_ones_wait(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import PlanState
+    from territorial.domain.roster import RosterChangeKind, RosterChangeStatus
+
+    day1, day2, day3 = date(2027, 1, 4), date(2027, 2, 1), date(2027, 3, 1)
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        roster = pl.DataFrame(
+            {"territory_id": ["T", "T", "U"], "rep_id": ["r2", "r1", "r2"], "position": [0, 1, 0]}
+        )
+        plan = uow.plans.add("P", "p.yaml", "name: P\n", NOW)
+        uow.roster.start(uow.activations.add(plan, day1, PlanState.DRAFT, NOW), roster, day1)
+        uow.roster.end("r2", day2, ["T"])  # out of T only
+        uow.roster.join(None, "T", "r3", day2)  # last in T's pool order
+        uow.roster.join(None, "V", "r2", day2)  # first in an empty pool
+        uow.roster.end("r1", day3)
+        late = uow.roster_changes.add(RosterChangeKind.LEAVE, "r2", None, None, day3, NOW, "ann")
+        soon = uow.roster_changes.add(RosterChangeKind.MOVE, "r3", "U", day3, day2, NOW, "ann")
+        gone = uow.roster_changes.add(RosterChangeKind.JOIN, "r1", "U", None, day2, NOW, None)
+        uow.roster_changes.mark(gone, RosterChangeStatus.CANCELLED, NOW, "cancelled by ann")
+    with store.unit_of_work() as uow:
+        assert uow.roster.current().rows() == [("T", "r3", 2), ("U", "r2", 0), ("V", "r2", 0)]
+        assert uow.roster.history().rows() == [
+            ("T", "r2", 0, day1, day2),
+            ("T", "r1", 1, day1, day3),
+            ("T", "r3", 2, day2, None),
+            ("U", "r2", 0, day1, None),
+            ("V", "r2", 0, day2, None),
+        ]
+        assert [c.change_id for c in uow.roster_changes.pending()] == [soon, late]
+        assert [c.change_id for c in uow.roster_changes.pending(day2)] == [soon]
+        [moved] = uow.roster_changes.pending(day2)
+        assert (moved.kind, moved.rep_id, moved.territory_id, moved.book_until, moved.actor) == (
+            RosterChangeKind.MOVE,
+            "r3",
+            "U",
+            day3,
+            "ann",
+        )
+        every = {c.change_id: c for c in uow.roster_changes.all()}
+        assert (every[gone].status, every[gone].note, every[gone].applied_at) == (
+            RosterChangeStatus.CANCELLED,
+            "cancelled by ann",
+            NOW,
+        )
+        assert list(every) == [soon, gone, late]  # by day, then id
+
+
 def test_overrides_and_holds_are_kept_in_force_until_ended_and_stay_readable(store: WorkspaceStore) -> None:
     from territorial.domain.lifecycle import StoredHold, StoredOverride
 

@@ -24,6 +24,7 @@ from territorial.cli.app import (
     workspace_of,
 )
 from territorial.cli.check_render import failures
+from territorial.cli.roster import applied_lines
 from territorial.errors import Problem
 from territorial.io.output import write_table
 from territorial.services.activation import Activated, ChecksFailed, activate_plan, tick, unschedule_plan
@@ -222,13 +223,15 @@ def tick_command(
         typer.Option("--today", help="YYYY-MM-DD: the day to act as of (for tests; default today)."),
     ] = None,
 ) -> None:
-    """Apply what is due, in date order: the overrides and holds whose day has come end, and the
-    scheduled activations whose day has come take effect."""
+    """Apply what is due, in date order: the overrides and holds whose day has come end, the
+    scheduled activations and roster changes whose day has come take effect."""
     with _refused_by_checks():
         done = tick(workspace_of(ctx), context_of(ctx), day_of(today, "--today"))
-    if not done.activations and not done.ended:
+    if not done.activations and not done.ended and not done.roster:
         err.print("nothing due")
     for ended in done.ended:
         err.print(f"{ended.kind} of {ended.account_id} ({ended.layer}) ended: {ended.cause}", highlight=False)
     for activation in done.activations:
         _activated(activation)
+    for applied in done.roster:
+        applied_lines(applied)

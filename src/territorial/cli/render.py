@@ -314,6 +314,12 @@ def import_report(console: Console, report: ImportReport) -> None:
         console.print(
             f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"
         )
+    for left in report.left:  # roster reps it set inactive: each one a `rep leave` today
+        console.print(
+            f"{escape(left.change.event())} (set inactive): {counted(left.changed, 'live row')} moved"
+            + "".join(f"; {escape(line)}" for line in left.vacant),
+            highlight=False,
+        )
     if report.null_words:
         columns = ", ".join(f"{column} {n:,}" for column, n in report.null_words.items())
         console.print(

@@ -17,6 +17,7 @@ from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.assign import assign
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.pins import Pin
+from territorial.engine.vacancy import Cover, covered
 
 # One live row per account and layer, sorted by account_id then layer (primary first).
 LIVE_COLUMNS = [
@@ -94,6 +95,7 @@ def live(
     cause: str,
     since: date,
     null_workload: int = 0,
+    vacant: Mapping[str, Cover] | None = None,
 ) -> Live:
     """The live assignment of `accounts` to `plan`, per layer:
 
@@ -104,7 +106,9 @@ def live(
     4. the territory's pool is its `roster` reps (territory_id -> reps in pool order; a territory
        without any is vacant): an account whose owner is in the pool keeps that owner, the rest
        (waiting) go one by one in binary account_id order to the least-loaded pool rep; held and
-       overridden accounts whose rep is in the pool count toward that rep's load.
+       overridden accounts whose rep is in the pool count toward that rep's load;
+    5. a territory with an empty pool is vacant: its accounts go to who `vacant` names for it
+       (engine.vacancy: its manager, else the vacant owner), else keep no rep.
 
     The owner in a layer is the account's rep in that layer of `previous` (the live rows until now:
     account_id, layer, territory_id, rep_id, cause, since); without a row there, its primary rep
@@ -116,7 +120,8 @@ def live(
     ids = accounts.frame.get_column(accounts.columns[ACCOUNT_ID]).cast(pl.String)
     owners = _owners(accounts, ids, plan.layers, previous) if previous is not None else None
     result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners, _pins(holds, overrides))
-    return Live(_dated(result.rows, previous, cause, since), result)
+    rows = covered(result.rows, vacant or {})
+    return Live(_dated(rows, previous, cause, since), result)
 
 
 def _pins(holds: Sequence[Hold], overrides: Sequence[Override]) -> list[Pin]:

@@ -23,8 +23,10 @@ from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry,
 from territorial.services.plan_checks import checks_on_workspace
 from territorial.services.plan_files import files_to_keep
 from territorial.services.plans import plan_in, stored_plan
+from territorial.services.roster_apply import Applied, apply_change, due_changes
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.vacancy import covers_in
 from territorial.services.workspace import open_pipeline
 
 # The lock every activation, unscheduling and tick takes: one change of the live plan at a time.
@@ -103,6 +105,7 @@ def evaluate_for_activation(
         null_workload=null_workload,
         cause=f"plan {plan_id} activated",
         since=since,
+        vacant=covers_in(uow, plan, pools),
     )
     return Evaluated(
         plan_id, plan, book, roster, result, warnings, pins.stale_overrides, pins.stale_holds, previous
@@ -227,10 +230,12 @@ def _apply(
 
 @dataclass(frozen=True)
 class Ticked:
-    """What a tick applied, in date order: activations, and the overrides and holds it ended."""
+    """What a tick applied, in date order: activations, the overrides and holds it ended, and the
+    roster changes it made (or cancelled, when the plan in force no longer allows them)."""
 
     activations: list[Activated]
     ended: list[Ended]
+    roster: list[Applied] = field(default_factory=list)
 
 
 def tick(
@@ -238,20 +243,26 @@ def tick(
 ) -> Ticked:
     """Apply what is due by `on` (default today) in date order, each day's change in a transaction of
     its own: the overrides and holds whose `until` has come end (before an activation of the same
-    day), and the scheduled activations take effect (ending the overrides and holds that name what
-    the plan lacks: the check was made when it was scheduled)."""
+    day), the scheduled activations take effect (ending the overrides and holds that name what
+    the plan lacks: the check was made when it was scheduled), then the roster changes of the day
+    (after an activation of that day, which seeds a new roster)."""
     day = on or today(ctx, load_settings())
     done = Ticked([], [])
     while True:
         with workspace.unit_of_work(write=True, lock=LOCK) as uow:
             due = uow.activations.due(day)
             expiry = first_expiry(uow, day)
-            if expiry is not None and (not due or expiry <= due[0].effective):
+            roster = due_changes(uow, day)
+            first = min([*(d.effective for d in due[:1]), *(c.effective for c in roster[:1])], default=None)
+            if expiry is not None and (first is None or expiry <= first):
                 done.ended.extend(end_expired(uow, ctx, expiry))
                 continue
-            if not due:
+            if first is None:
                 return done
-            done.activations.append(_apply(uow, ctx, due[0], progress, end_stale=True))
+            if due and due[0].effective == first:
+                done.activations.append(_apply(uow, ctx, due[0], progress, end_stale=True))
+            else:
+                done.roster.append(apply_change(uow, ctx, roster[0], progress))
 
 
 def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:

@@ -97,6 +97,8 @@ class BalanceOptions:
     mapping: str | None = (
         None  # salesforce, hubspot or a mapping file: accounts and reps read as import reads them
     )
+    # Only these of the workspace's active reps (a roster change's recommendation: the roster's).
+    only_reps: frozenset[str] | None = None
 
 
 @dataclass
@@ -561,7 +563,9 @@ def _reps(request: BalanceOptions, geographic: bool, required: bool) -> list[Rep
         assert request.workspace is not None
         with request.workspace.unit_of_work() as uow:
             source, reps = WORKSPACE_REPS, uow.reps.list()
-    active = [rep for rep in reps if rep.active]
+    active = [
+        rep for rep in reps if rep.active and (request.only_reps is None or rep.rep_id in request.only_reps)
+    ]
     if not active:
         if request.reps is not None:
             raise BadInput.at("no active reps", source)

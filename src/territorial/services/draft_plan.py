@@ -36,10 +36,11 @@ DRAFT = "--plan-out draft"
 MISPLACED_SHOWN = 10
 
 
-def draft_plan(run: BalanceRun) -> str:
-    """A plan whose rules put every account in its territory of the alignment (see plan_draft),
-    by state, ZIP code and account id as far as the accounts have them; the accounts are assigned
-    with it first, and an account it puts elsewhere is bad input naming it."""
+def draft_plan(run: BalanceRun, name: str | None = None) -> str:
+    """A plan (called `name`, else the balance's draft) whose rules put every account in its
+    territory of the alignment (see plan_draft), by state, ZIP code and account id as far as the
+    accounts have them; the accounts are assigned with it first, and an account it puts elsewhere is
+    bad input naming it."""
     inputs = run.inputs
     if inputs is None or inputs.units.noun != "account":
         raise BadInput.at("--plan-out needs accounts (--accounts or --workspace), not units", "--plan-out")
@@ -67,6 +68,7 @@ def draft_plan(run: BalanceRun) -> str:
             [*notes, *choice],
             state_field=state_key,
             names=dict(zip(territories.ids, run.names, strict=True)),
+            plan_name=name,
         )
     except ValueError as err:  # ids a plan cannot write: control characters, or equal ignoring case
         raise BadInput.at(str(err), book.file, subject="--plan-out") from None
@@ -82,6 +84,7 @@ def draft_plan_text(
     notes: Sequence[str] = (),
     state_field: str | None = None,
     names: Mapping[str, str] | None = None,
+    plan_name: str | None = None,
 ) -> str:
     """The draft plan file for drafted territories: their rules as trees, written out by io."""
     entries = [
@@ -97,7 +100,9 @@ def draft_plan_text(
     used_state = state_field if any(t.states for t in drafted) else None
     string_fields = [f for f in (used_state, zip_field, segment_field) if f is not None]
     header = draft_header(drafted, segment_field, notes)
-    return draft_plan_yaml(header, entries, string_fields, workload=workload)
+    if plan_name is None:
+        return draft_plan_yaml(header, entries, string_fields, workload=workload)
+    return draft_plan_yaml(header, entries, string_fields, plan_name, workload)
 
 
 def check_draft(text: str, book: AccountBook, territory_of: Sequence[str]) -> None:

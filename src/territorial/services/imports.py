@@ -20,8 +20,11 @@ from territorial.io.output import write_table
 from territorial.io.tables import read_table
 from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.activation import LOCK
 from territorial.services.context import Context
 from territorial.services.record_diff import diff_records
+from territorial.services.roster import leave_deactivated
+from territorial.services.roster_apply import Applied
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
@@ -53,10 +56,18 @@ class ImportReport:
     core_fields: int = 0  # the entity's fields the file filled, its id apart
     # Cells read as empty because they held a null word (N/A, -, null...), per column in file order.
     null_words: dict[str, int] = field(default_factory=dict)
+    # Reps: the roster reps it set inactive, each a `rep leave` that day.
+    left: list[Applied] = field(default_factory=list)
 
 
 ACTIVE = "active"
 UPDATED_AT = "updated_at"
+
+
+def import_lock(entity: Entity) -> str:
+    """The lock an import of `entity` takes: a reps import may change the roster and the live rows,
+    so it queues with activations, ticks and roster changes."""
+    return LOCK if entity is Entity.REPS else f"import:{entity.value}"
 
 
 def import_records(
@@ -99,10 +110,12 @@ def import_records(
     keep = ~pl.int_range(pl.len()).is_in(bad_rows.implode())
     incoming = normalized.frame.filter(keep)
     progress(f"Comparing {incoming.height:,} rows with the workspace", None)
-    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+    with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
         incoming, unmatched = _owners_by_name(uow, entity, incoming)
         report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)
+        if entity is Entity.REPS:
+            report.left = leave_deactivated(uow, ctx, report.import_id)
     report.owner_names_unmatched = unmatched
     report.footer_rows = mapped.raw.footer_rows
     report.core_fields = len(set(mapped.sources) & set(schema.fields) - {schema.id_field})

@@ -9,13 +9,15 @@ from datetime import date
 
 import polars as pl
 
+from territorial.domain.book import AccountBook
 from territorial.domain.lifecycle import ActivationStatus, ChangeKind
 from territorial.domain.plan import Plan
-from territorial.engine.live import PREVIOUS_COLUMNS, Hold, Override, live
+from territorial.engine.live import PREVIOUS_COLUMNS, Hold, Live, Override, live
 from territorial.services.assign import account_workload, stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork
+from territorial.services.vacancy import covers_in
 
 # What an expired override or hold is until the tick that ends it.
 EXPIRED = "expired; ends at next tick"
@@ -44,6 +46,29 @@ def pools_of(roster: pl.DataFrame) -> dict[str, list[str]]:
     return pools
 
 
+def live_now(
+    uow: UnitOfWork, plan: Plan, book: AccountBook, previous: pl.DataFrame | None, cause: str, day: date
+) -> Live:
+    """live(...) of `book` and the active `plan` with the workspace's inputs as they stand in this
+    transaction: its roster, the overrides and holds in force, who covers its vacant territories."""
+    pools = pools_of(uow.roster.current())
+    holds, overrides = pins_in_force(uow)
+    workload, null_workload = account_workload(plan, book)
+    return live(
+        book,
+        plan,
+        pools,
+        holds,
+        overrides,
+        previous,
+        workload=workload,
+        null_workload=null_workload,
+        cause=cause,
+        since=day,
+        vacant=covers_in(uow, plan, pools),
+    )
+
+
 def relive(
     uow: UnitOfWork,
     ctx: Context,
@@ -64,21 +89,8 @@ def relive(
     if active is None or not causes:
         return 0
     plan, book, _warnings = stored_in(uow, active.plan_id)
-    holds, overrides = pins_in_force(uow)
-    workload, null_workload = account_workload(plan, book)
     previous = uow.live.rows(PREVIOUS_COLUMNS)
-    result = live(
-        book,
-        plan,
-        pools_of(uow.roster.current()),
-        holds,
-        overrides,
-        previous,
-        workload=workload,
-        null_workload=null_workload,
-        cause=_NO_CAUSE,
-        since=day,
-    )
+    result = live_now(uow, plan, book, previous, _NO_CAUSE, day)
     accounts = sorted({account for account, _layer in causes})
     rows = result.rows.filter(pl.col("account_id").is_in(accounts))
     of_account = {account: cause for (account, _layer), cause in sorted(causes.items())}
@@ -96,12 +108,13 @@ def relive(
         .then(fallback)
         .otherwise(pl.col("cause"))
         .alias("cause"),
-        pl.lit(_live_activation(uow), pl.Int64).alias("activation_id"),
+        pl.lit(live_activation(uow), pl.Int64).alias("activation_id"),
     ).drop("_event")
     return write_live(uow, ctx, kind, summary, day, previous, rows, accounts, active.plan_id).changes
 
 
-def _live_activation(uow: UnitOfWork) -> int:
+def live_activation(uow: UnitOfWork) -> int:
+    """The activation the live rows follow: the last one applied."""
     applied = [a.activation_id for a in uow.activations.history() if a.status is ActivationStatus.APPLIED]
     return applied[-1]
 

@@ -7,17 +7,23 @@ from pathlib import Path
 from territorial.domain.lifecycle import PlanState
 from territorial.domain.stored import StoredPlan
 from territorial.errors import BadInput, Problem
+from territorial.io.plan_reps import with_reps
 from territorial.services.context import Context
+from territorial.services.pins import pools_of
 from territorial.services.plan_files import files_to_keep
 from territorial.services.plans import plan_in, plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 
 def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
-    """A new draft holding the plan's YAML, whatever the plan's state; its id."""
+    """A new draft holding the plan's YAML, whatever the plan's state; its id. A clone of the
+    active plan carries the roster as it stands in its `reps:` (joins, leaves and moves included)."""
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         stored = plan_in(uow, plan_id)
-        cloned = uow.plans.add(stored.name, stored.file_name, stored.source, ctx.now(), ctx.actor)
+        source = stored.source
+        if stored.state is PlanState.ACTIVE:
+            source = with_reps(source, pools_of(uow.roster.current()))
+        cloned = uow.plans.add(stored.name, stored.file_name, source, ctx.now(), ctx.actor)
         uow.plans.keep_files(cloned, uow.plans.files(plan_id))
         return cloned
 

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     # Webhook secrets by name (`webhook add --secret NAME`): the workspace keeps the name, never the secret.
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    # Who takes a vacant territory's accounts when it has no `manager` (a rep id, or a CRM queue
+    # user); unset, they keep no rep.
+    vacant_owner: str | None = None
 
     @field_validator("time_zone")
     @classmethod

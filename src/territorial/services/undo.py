@@ -12,8 +12,11 @@ from territorial.domain.fields import FieldType
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.activation import LOCK
 from territorial.services.context import Context
+from territorial.services.imports import import_lock
 from territorial.services.record_diff import CREATED
+from territorial.services.roster import leave_deactivated
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 ACTIVE, UPDATED_AT = "active", "updated_at"
@@ -41,7 +44,7 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     if not wanted:
         raise BadInput.at("name at least one record id", "deactivate")
-    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+    with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
         stored = uow.records.read(entity, {schema.id_field: pl.String(), ACTIVE: pl.Boolean()})
         known = stored.filter(pl.col(schema.id_field).is_in(wanted))
         found = set(known.get_column(schema.id_field).to_list())
@@ -53,6 +56,8 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
         import_id = _record(uow, ctx, schema, "deactivate", _deactivation(active), len(wanted))
         _set_inactive(uow, ctx, schema, active)
         uow.imports.finish(import_id, ctx.now(), ImportCounts(0, 0, len(wanted) - len(active), len(active)))
+        if entity is Entity.REPS:
+            leave_deactivated(uow, ctx, import_id)
     was_active = set(active)
     already = tuple(i for i in wanted if i not in was_active)
     return Undone(import_id, entity, len(active), 0, 0, 0, already)
@@ -62,7 +67,8 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
     """Set an import's changes back: records it created become inactive, fields it changed take
     their earlier values, and records it deactivated are active again. A value a later import
     changed since is kept (the later import is the newer truth), and counted."""
-    with workspace.unit_of_work(write=True, lock="import:undo") as uow:
+    # The activation lock: undoing a reps import may make roster reps inactive, which leave.
+    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         entity = uow.imports.entity_of(import_id)
         if entity is None:
             raise BadInput.at(f"no finished import {import_id} in the workspace", "import undo")
@@ -99,6 +105,8 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         _set_inactive(uow, ctx, schema, to_deactivate)
         restored = back.height
         uow.imports.finish(undo_id, ctx.now(), ImportCounts(0, restored, 0, len(to_deactivate)))
+        if entity is Entity.REPS:
+            leave_deactivated(uow, ctx, undo_id)
     return Undone(
         undo_id,
         entity,

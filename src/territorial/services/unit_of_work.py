@@ -21,6 +21,7 @@ from territorial.store.repositories import (
     Records,
     Reps,
     Roster,
+    RosterChanges,
     RoutingAudit,
     Tokens,
     Users,
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     tokens: Tokens
     subscriptions: Subscriptions
     outbox: Outbox
+    roster_changes: RosterChanges
 
 
 class WorkspaceStore(Protocol):

@@ -22,6 +22,7 @@ from territorial.domain.lifecycle import (
     StoredOverride,
 )
 from territorial.domain.reps import Rep, reps_from_records
+from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
 from territorial.domain.stored import (
     EarlierLead,
     ImportCounts,
@@ -801,6 +802,110 @@ class Roster(Repository):
                 pl.lit(valid_from, pl.Date).alias("valid_from"),
             ),
         )
+
+    def end(self, rep_id: str, valid_to: date, territories: Sequence[str] | None = None) -> None:
+        """The rep's rows in force (only those of `territories`, when given) end on `valid_to`."""
+        roster = tables.roster
+        ending = update(roster).where(roster.c.valid_to.is_(None), roster.c.rep_id == rep_id)
+        if territories is not None:
+            ending = ending.where(roster.c.territory_id.in_(list(territories)))
+        self._writing().execute(ending.values(valid_to=valid_to))
+
+    def join(self, activation_id: int | None, territory_id: str, rep_id: str, valid_from: date) -> None:
+        """The rep in the territory's pool from `valid_from`, last in pool order."""
+        roster = tables.roster
+        last = self.connection.execute(
+            select(func.max(roster.c.position)).where(
+                roster.c.valid_to.is_(None), roster.c.territory_id == territory_id
+            )
+        ).scalar()
+        self._writing().execute(
+            insert(roster).values(
+                activation_id=activation_id,
+                territory_id=territory_id,
+                rep_id=rep_id,
+                position=0 if last is None else int(last) + 1,
+                valid_from=valid_from,
+            )
+        )
+
+    def history(self) -> pl.DataFrame:
+        """Every row, ended ones too (ROSTER_HISTORY_TYPES), by territory, valid_from and position."""
+        rows = read_frame(self.connection, tables.roster, ROSTER_HISTORY_TYPES)
+        return rows.sort("territory_id", "valid_from", "position", "rep_id")
+
+
+ROSTER_HISTORY_TYPES = {**ROSTER_TYPES, "valid_from": pl.Date(), "valid_to": pl.Date()}
+
+
+class RosterChanges(Repository):
+    """Roster changes asked for: scheduled until a tick applies them (or `rep cancel` cancels them)."""
+
+    def add(
+        self,
+        kind: RosterChangeKind,
+        rep_id: str,
+        territory_id: str | None,
+        book_until: date | None,
+        effective: date,
+        requested_at: datetime,
+        actor: str | None,
+    ) -> int:
+        """A scheduled change; its id."""
+        changes = tables.roster_changes
+        result = self._writing().execute(
+            insert(changes)
+            .values(
+                kind=kind.value,
+                rep_id=rep_id,
+                territory_id=territory_id,
+                book_until=book_until,
+                effective=effective,
+                status=RosterChangeStatus.SCHEDULED.value,
+                requested_at=requested_at,
+                actor=actor,
+            )
+            .returning(changes.c.change_id)
+        )
+        return int(result.scalar_one())
+
+    def mark(
+        self, change_id: int, status: RosterChangeStatus, at: datetime | None = None, note: str | None = None
+    ) -> None:
+        changes = tables.roster_changes
+        self._writing().execute(
+            update(changes)
+            .where(changes.c.change_id == change_id)
+            .values(status=status.value, applied_at=at, note=note)
+        )
+
+    def _listed(self, *conditions: ColumnElement[bool]) -> list[StoredRosterChange]:
+        changes = tables.roster_changes
+        rows = self.connection.execute(
+            select(changes).where(*conditions).order_by(changes.c.effective, changes.c.change_id)
+        ).all()
+        return [
+            StoredRosterChange(
+                **{
+                    **row._mapping,
+                    "kind": RosterChangeKind(row.kind),
+                    "status": RosterChangeStatus(row.status),
+                }
+            )
+            for row in rows
+        ]
+
+    def all(self) -> list[StoredRosterChange]:
+        """Every change, by effective day then id."""
+        return self._listed()
+
+    def pending(self, by: date | None = None) -> list[StoredRosterChange]:
+        """The scheduled changes (those due by `by`, when given), by effective day then id."""
+        changes = tables.roster_changes
+        scheduled = changes.c.status == RosterChangeStatus.SCHEDULED.value
+        if by is None:
+            return self._listed(scheduled)
+        return self._listed(scheduled, changes.c.effective <= by)
 
 
 # A live row as stored (engine.live.LIVE_COLUMNS, with the activation that wrote it).

@@ -437,3 +437,22 @@ outbox_items = Table(
     Column("message_id", Integer, nullable=True),
     Index("ix_outbox_items_state", "state", "due_at"),
 )
+
+# Roster changes (#19 slice 4): `rep add|leave|move` and reps imports that set a rep inactive. A
+# change for today is applied at once; a later one waits, scheduled, for `tick` on its day.
+roster_changes = Table(
+    "roster_changes",
+    metadata,
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # join, leave or move (domain.roster)
+    Column("rep_id", String(255), nullable=False),
+    Column("territory_id", String(255), nullable=True),  # join: the territory; move: where to
+    Column("book_until", Date, nullable=True),  # move --with-book
+    Column("effective", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # scheduled, applied or cancelled
+    Column("requested_at", DateTime, nullable=False),
+    Column("actor", String(255), nullable=True),
+    Column("applied_at", DateTime, nullable=True),
+    Column("note", Text, nullable=True),  # why it was cancelled
+    Index("ix_roster_changes_effective", "status", "effective"),
+)

@@ -18,6 +18,7 @@ from territorial.store.repositories import (
     Records,
     Reps,
     Roster,
+    RosterChanges,
     RoutingAudit,
     Tokens,
     Users,
@@ -44,3 +45,4 @@ class SqlUnitOfWork:
         self.tokens = Tokens(connection, write)
         self.subscriptions = Subscriptions(connection, write)
         self.outbox = Outbox(connection, write)
+        self.roster_changes = RosterChanges(connection, write)
