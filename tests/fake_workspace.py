@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from territorial.domain.audit import GENESIS, StoredEntry, chained
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
@@ -78,6 +79,7 @@ class State:
     holds: list[StoredHold] = field(default_factory=list)
     change_sets: list[StoredChangeSet] = field(default_factory=list)
     changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_TYPES))
+    audit: list[StoredEntry] = field(default_factory=list)
 
 
 class _Repository:
@@ -605,6 +607,18 @@ class FakeChangeLog(_Repository):
         return frame.sort("change_set_id", "account_id", "layer")
 
 
+class FakeAuditTrail(_Repository):
+    def append(self, fields: Mapping[str, str | None]) -> StoredEntry:
+        state = self._writing()
+        last = state.audit[-1] if state.audit else None
+        entry = chained(fields, 1, GENESIS) if last is None else chained(fields, last.seq + 1, last.hash)
+        state.audit.append(entry)
+        return entry
+
+    def entries(self) -> list[StoredEntry]:
+        return list(self.state.audit)
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -619,6 +633,7 @@ class FakeUnitOfWork:
         self.overrides = FakeOverrides(state, write)
         self.holds = FakeHolds(state, write)
         self.changes = FakeChangeLog(state, write)
+        self.audit = FakeAuditTrail(state, write)
 
 
 class FakeWorkspace:

@@ -557,3 +557,21 @@ def test_change_sets_keep_their_changed_rows_in_account_order(store: WorkspaceSt
         assert uow.changes.rows(rep_id="r1").get_column("account_id").to_list() == ["b"]
         assert uow.changes.rows(account_id="a").get_column("to_rep_id").to_list() == ["r2"]
         assert uow.changes.rows([second]).is_empty()
+
+
+def test_the_audit_trail_chains_each_entry_to_the_last(store: WorkspaceStore) -> None:
+    import json
+
+    from territorial.domain.audit import GENESIS, sha256
+
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        first = uow.audit.append({"what": "plan 1 added", "plan_id": "1"})
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        second = uow.audit.append({"what": "plan 1 activated", "changes": "2"})
+    with store.unit_of_work() as uow:
+        entries = uow.audit.entries()
+    assert entries == [first, second]
+    assert [e.seq for e in entries] == [1, 2]
+    assert json.loads(first.text) == {"what": "plan 1 added", "plan_id": "1", "seq": "1", "prev": GENESIS}
+    assert json.loads(second.text)["prev"] == first.hash == sha256(first.text)
+    assert second.text.startswith('{"changes":"2","prev":')  # the canonical text, kept as written

@@ -11,6 +11,7 @@ from typing import Protocol
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    AuditTrail,
     ChangeLog,
     Holds,
     Imports,
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     overrides: Overrides
     holds: Holds
     changes: ChangeLog
+    audit: AuditTrail
 
 
 class WorkspaceStore(Protocol):

@@ -10,7 +10,9 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import text as sql_text
 
+from territorial.domain.audit import GENESIS, StoredEntry, chained
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
@@ -1050,3 +1052,29 @@ class ChangeLog(Repository):
             query = query.where((changes.c.to_rep_id == rep_id) | (changes.c.from_rep_id == rep_id))
         frame = pl.DataFrame(self.connection.execute(query).all(), schema=CHANGE_TYPES, orient="row")
         return frame.sort("change_set_id", "account_id", "layer")
+
+
+class AuditTrail(Repository):
+    """The audit trail: hash-chained entries, appended one at a time under the writer lock."""
+
+    def append(self, fields: Mapping[str, str | None]) -> StoredEntry:
+        """The entry of `fields`, chained after the last one and stored; the last is read in this
+        transaction. Every writer holds a lock, but writers of different kinds (an import, a plan
+        edit) hold different ones on PostgreSQL: the chain's own lock, held to the commit, makes
+        them append one after another (SQLite's write lock is the whole database's already)."""
+        connection = self._writing()
+        if connection.dialect.name == "postgresql":
+            connection.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext('audit_entries'))"))
+        entries = tables.audit_entries
+        last = connection.execute(
+            select(entries.c.seq, entries.c.hash).order_by(entries.c.seq.desc()).limit(1)
+        ).first()
+        entry = chained(fields, 1, GENESIS) if last is None else chained(fields, last.seq + 1, last.hash)
+        connection.execute(insert(entries).values(seq=entry.seq, entry=entry.text, hash=entry.hash))
+        return entry
+
+    def entries(self) -> list[StoredEntry]:
+        """Every entry, by seq."""
+        entries = tables.audit_entries
+        rows = self.connection.execute(select(entries).order_by(entries.c.seq)).all()
+        return [StoredEntry(row.seq, row.entry, row.hash) for row in rows]

@@ -353,3 +353,14 @@ assignment_changes = Table(
     Index("ix_assignment_changes_to_rep", "to_rep_id"),
     Index("ix_assignment_changes_from_rep", "from_rep_id"),
 )
+
+# The audit trail (#19): one chained entry per change set and per plan edit, its canonical JSON kept
+# as TEXT (JSONB would reorder its keys and rewrite its numbers, and the hash is of the text). `seq`
+# is gapless, given by the append under the writer lock, not by the database.
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("entry", Text, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    AuditTrail,
     ChangeLog,
     Holds,
     Imports,
@@ -37,3 +38,4 @@ class SqlUnitOfWork:
         self.overrides = Overrides(connection, write)
         self.holds = Holds(connection, write)
         self.changes = ChangeLog(connection, write)
+        self.audit = AuditTrail(connection, write)
