@@ -8,10 +8,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import polars as pl
+
 # The `prev` of the first entry: there is nothing before it.
 GENESIS = "0" * 64
 # The kind of an entry that records a plan edit (a change set's entry has its ChangeKind).
 PLAN_EDIT = "plan"
+# Rows hashed per slice: a million rows' JSON lines at once would hold 100 MB of text.
+HASHED_AT_ONCE = 100_000
 # Why a change set changed its rows: its rows' distinct causes, this many at most, then a count.
 WHY_SHOWN = 5
 
@@ -41,15 +45,21 @@ def utc_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def changes_sha256(rows: Iterable[tuple[str | None, ...]]) -> str:
-    """The SHA-256 of a change set's changed rows (account_id, layer, from territory, from rep, to
-    territory, to rep, cause), given in binary (account_id, layer) order: each row's canonical JSON
-    list on a line of its own."""
+def changes_sha256(rows: pl.DataFrame) -> str:
+    """The SHA-256 of a change set's changed rows, taken in the order given (binary (account_id,
+    layer) order, as the change log keeps them): each row as a canonical JSON object (its column
+    names as keys, sorted) on a line of its own."""
     digest = hashlib.sha256()
-    for row in rows:
-        line = json.dumps(list(row), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
-        digest.update(line.encode("utf-8"))
+    for start in range(0, rows.height, HASHED_AT_ONCE):
+        digest.update(_json_lines(rows.slice(start, HASHED_AT_ONCE)).encode("utf-8"))
     return digest.hexdigest()
+
+
+def _json_lines(rows: pl.DataFrame) -> str:
+    """The rows' JSON lines, made by polars: its JSON escapes text exactly as json.dumps with
+    ensure_ascii=False does (a test holds it to that), at a fraction of the time on a million rows."""
+    objects = pl.struct(sorted(rows.columns)).struct.json_encode()
+    return str(rows.select(objects.str.join("\n")).item()) + "\n"
 
 
 def why_of(causes: Iterable[str]) -> str:

@@ -43,7 +43,7 @@ def record_change_set(
             "plan_id": None if plan_id is None else str(plan_id),
             "effective": effective.isoformat(),
             "changes": str(ordered.height),
-            "changes_sha256": changes_sha256(ordered.iter_rows()),
+            "changes_sha256": changes_sha256(ordered),
         }
     )
 
@@ -93,10 +93,11 @@ def verify_chain(workspace: WorkspaceStore, expect_head: str | None = None) -> V
 
 def _rows_sha256(rows: pl.DataFrame, change_set_ids: list[int]) -> dict[int, str]:
     """Each change set's SHA-256 of its rows as they are now (none: the hash of nothing)."""
-    grouped: dict[int, list[tuple[str | None, ...]]] = {change_set: [] for change_set in change_set_ids}
-    for change_set, *row in rows.select("change_set_id", *CHANGE_COLUMNS).iter_rows():
-        grouped.setdefault(change_set, []).append(tuple(row))
-    return {change_set: changes_sha256(found) for change_set, found in grouped.items()}
+    nothing = changes_sha256(rows.clear().select(CHANGE_COLUMNS))
+    hashes = dict.fromkeys(change_set_ids, nothing)
+    for key, found in rows.partition_by("change_set_id", as_dict=True, maintain_order=True).items():
+        hashes[int(str(key[0]))] = changes_sha256(found.select(CHANGE_COLUMNS))
+    return hashes
 
 
 HEAD = re.compile(r"([0-9]+):([0-9a-f]{64})")
