@@ -80,6 +80,7 @@ class State:
     change_sets: list[StoredChangeSet] = field(default_factory=list)
     changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGE_TYPES))
     audit: list[StoredEntry] = field(default_factory=list)
+    exports: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Repository:
@@ -606,6 +607,10 @@ class FakeChangeLog(_Repository):
             frame = frame.filter((pl.col("to_rep_id") == rep_id) | (pl.col("from_rep_id") == rep_id))
         return frame.sort("change_set_id", "account_id", "layer")
 
+    def rows_after(self, change_set_id: int) -> pl.DataFrame:
+        frame = self.state.changes.filter(pl.col("change_set_id") > change_set_id)
+        return frame.sort("change_set_id", "account_id", "layer")
+
 
 class FakeAuditTrail(_Repository):
     def append(self, fields: Mapping[str, str | None]) -> StoredEntry:
@@ -617,6 +622,16 @@ class FakeAuditTrail(_Repository):
 
     def entries(self) -> list[StoredEntry]:
         return list(self.state.audit)
+
+
+class FakeDeltaExports(_Repository):
+    def add(self, at: datetime, actor: str, since: str, fmt: str, through: int, rows: int) -> int:
+        state = self._writing()
+        state.exports.append({"at": at, "actor": actor, "since": since, "through": through, "rows": rows})
+        return len(state.exports)
+
+    def last_through(self) -> int | None:
+        return int(self.state.exports[-1]["through"]) if self.state.exports else None
 
 
 class FakeUnitOfWork:
@@ -634,6 +649,7 @@ class FakeUnitOfWork:
         self.holds = FakeHolds(state, write)
         self.changes = FakeChangeLog(state, write)
         self.audit = FakeAuditTrail(state, write)
+        self.exports = FakeDeltaExports(state, write)
 
 
 class FakeWorkspace:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     # Dates (activations, `tick`) are days in this zone, taking effect at 00:00 there.
     time_zone: str = "UTC"
+    # The rep (a rep id) who owns an account no rep has (its territory vacant, or none), in a CRM
+    # export of the changes; unset, such accounts keep their CRM owner. Unowned.csv lists them.
+    vacant_owner: str | None = None
 
     @field_validator("time_zone")
     @classmethod

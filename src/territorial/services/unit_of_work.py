@@ -13,6 +13,7 @@ from territorial.store.repositories import (
     AssignmentRuns,
     AuditTrail,
     ChangeLog,
+    DeltaExports,
     Holds,
     Imports,
     LiveAssignments,
@@ -41,6 +42,7 @@ class UnitOfWork(Protocol):
     holds: Holds
     changes: ChangeLog
     audit: AuditTrail
+    exports: DeltaExports
 
 
 class WorkspaceStore(Protocol):

@@ -364,3 +364,17 @@ audit_entries = Table(
     Column("entry", Text, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# The delta exports (`export changes`): each one's watermark, the last change set it wrote, which
+# `--since last-export` starts after.
+delta_exports = Table(
+    "delta_exports",
+    metadata,
+    Column("export_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("since", String(64), nullable=False),  # as given: a day, an activation id, last-export
+    Column("format", String(16), nullable=False),
+    Column("through_change_set", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+)

@@ -10,6 +10,7 @@ from territorial.store.repositories import (
     AssignmentRuns,
     AuditTrail,
     ChangeLog,
+    DeltaExports,
     Holds,
     Imports,
     LiveAssignments,
@@ -39,3 +40,4 @@ class SqlUnitOfWork:
         self.holds = Holds(connection, write)
         self.changes = ChangeLog(connection, write)
         self.audit = AuditTrail(connection, write)
+        self.exports = DeltaExports(connection, write)

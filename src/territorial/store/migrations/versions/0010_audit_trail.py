@@ -1,4 +1,5 @@
-"""The audit trail (#19): one hash-chained entry per change set and per plan edit.
+"""The audit trail (#19): one hash-chained entry per change set and per plan edit; the delta
+exports' watermarks.
 
 Revision ID: 0010
 Revises: 0007
@@ -23,7 +24,19 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
+    op.create_table(
+        "delta_exports",
+        sa.Column("export_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=255), nullable=False),
+        sa.Column("since", sa.String(length=64), nullable=False),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("through_change_set", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("export_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("delta_exports")
     op.drop_table("audit_entries")
