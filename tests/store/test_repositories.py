@@ -579,21 +579,11 @@ def test_the_audit_trail_chains_each_entry_to_the_last(store: WorkspaceStore) ->
 
 def test_change_rows_after_a_change_set_and_the_delta_exports_watermark(store: WorkspaceStore) -> None:
     from territorial.domain.lifecycle import ChangeKind
+    from territorial.engine.live_changes import CHANGE_COLUMNS
 
     row = pl.DataFrame(
         [("a", "primary", None, None, "T", "r1", "new account")],
-        schema=dict.fromkeys(
-            [
-                "account_id",
-                "layer",
-                "from_territory_id",
-                "from_rep_id",
-                "to_territory_id",
-                "to_rep_id",
-                "cause",
-            ],
-            pl.String,
-        ),
+        schema=dict.fromkeys(CHANGE_COLUMNS, pl.String),
         orient="row",
     )
     with store.unit_of_work(write=True, lock="activation") as uow:

@@ -42,6 +42,21 @@ import_app = group(
 )
 export_app = group("export", "Write stored results for a CRM.")
 
+# How both exports name the CRM's territories and users.
+TerritoryIds = Annotated[
+    Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
+]
+UserIds = Annotated[
+    Path | None,
+    typer.Option(
+        "--user-ids",
+        help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
+    ),
+]
+RepIdsFrom = Annotated[
+    Crm | None, typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids.")
+]
+
 
 @app.command()
 @handled
@@ -126,20 +141,9 @@ def export_assignments(
         Path | None, typer.Option("--out-dir", help="Folder to write into (default: export).")
     ] = None,
     old_out: DeprecatedOutFolder = None,
-    territory_ids: Annotated[
-        Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
-    ] = None,
-    user_ids: Annotated[
-        Path | None,
-        typer.Option(
-            "--user-ids",
-            help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
-        ),
-    ] = None,
-    rep_ids_from: Annotated[
-        Crm | None,
-        typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids."),
-    ] = None,
+    territory_ids: TerritoryIds = None,
+    user_ids: UserIds = None,
+    rep_ids_from: RepIdsFrom = None,
 ) -> None:
     """Write a stored run's assignments as files a CRM can load."""
     source = rep_ids_from.value if rep_ids_from is not None else None
@@ -180,20 +184,9 @@ def export_changes_command(
             "for the Ids of the associations to delete; without it, a README holds the SOQL.",
         ),
     ] = None,
-    territory_ids: Annotated[
-        Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
-    ] = None,
-    user_ids: Annotated[
-        Path | None,
-        typer.Option(
-            "--user-ids",
-            help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
-        ),
-    ] = None,
-    rep_ids_from: Annotated[
-        Crm | None,
-        typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids."),
-    ] = None,
+    territory_ids: TerritoryIds = None,
+    user_ids: UserIds = None,
+    rep_ids_from: RepIdsFrom = None,
 ) -> None:
     """Write what changed in the live assignment since a day, an activation or the last export, net
     (an account moved and moved back is no change), as files a CRM can load."""
