@@ -38,7 +38,7 @@ def record_change_set(
             "at": utc_time(ctx.now()),
             "actor": ctx.actor,
             "what": summary,
-            "why": why_of(ordered.get_column("cause").to_list()),
+            "why": why_of(ordered.get_column("cause").unique().to_list()),
             "change_set_id": str(change_set_id),
             "plan_id": None if plan_id is None else str(plan_id),
             "effective": effective.isoformat(),
