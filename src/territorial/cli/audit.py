@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from territorial.cli.app import CHECK_FAILED, console, day_of, err, group, handled, workspace_of
+from territorial.cli.progress import stage_bar
 from territorial.services.audit import audit_rows, verify_chain
 from territorial.services.plans import stored_plan_id
 
@@ -67,7 +68,8 @@ def audit_verify(
 ) -> None:
     """Check every entry of the audit trail from the first: exit 3 naming the first entry edited,
     inserted or deleted, else print the head (seq and hash)."""
-    verified = verify_chain(workspace_of(ctx), expect_head)
+    with stage_bar(err) as progress:
+        verified = verify_chain(workspace_of(ctx), expect_head, progress)
     if verified.broken is not None:
         broken = verified.broken
         err.print(

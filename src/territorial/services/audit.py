@@ -15,6 +15,7 @@ from territorial.domain.lifecycle import ChangeKind
 from territorial.engine.audit_chain import Broken, beyond_head, first_break
 from territorial.engine.live_changes import CHANGE_COLUMNS
 from territorial.errors import BadInput
+from territorial.progress import Progress, silent
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -75,15 +76,19 @@ class Verified:
     broken: Broken | None
 
 
-def verify_chain(workspace: WorkspaceStore, expect_head: str | None = None) -> Verified:
+def verify_chain(
+    workspace: WorkspaceStore, expect_head: str | None = None, progress: Progress = silent
+) -> Verified:
     """The chain checked from its first entry: every entry's hash, its link to the one before, its
     place, and its change set's rows; with `expect_head` (SEQ:HASH, a head printed earlier) also
     that the chain still holds that entry, so a truncated tail shows."""
     expected = _head_of(expect_head) if expect_head is not None else None
+    progress("Reading the audit trail and the change log", None)
     with workspace.unit_of_work() as uow:
         entries = uow.audit.entries()
         rows = uow.changes.rows()
         set_ids = [s.change_set_id for s in uow.changes.sets()]
+    progress(f"Hashing {rows.height:,} changed rows of {len(set_ids):,} change sets", None)
     broken = first_break(entries, _rows_sha256(rows, set_ids))
     if broken is None and expected is not None:
         broken = beyond_head(entries, *expected)
