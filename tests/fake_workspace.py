@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from territorial.domain.audit import GENESIS, StoredEntry, chained
 from territorial.domain.entities import SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
@@ -93,6 +94,8 @@ class State:
     outbox_messages: list[StoredMessage] = field(default_factory=list)
     ended: set[int] = field(default_factory=set)  # ended subscriptions
     roster_changes: list[StoredRosterChange] = field(default_factory=list)
+    audit: list[StoredEntry] = field(default_factory=list)
+    exports: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Repository:
@@ -695,6 +698,32 @@ class FakeChangeLog(_Repository):
             frame = frame.filter((pl.col("to_rep_id") == rep_id) | (pl.col("from_rep_id") == rep_id))
         return frame.sort("change_set_id", "account_id", "layer")
 
+    def rows_after(self, change_set_id: int) -> pl.DataFrame:
+        frame = self.state.changes.filter(pl.col("change_set_id") > change_set_id)
+        return frame.sort("change_set_id", "account_id", "layer")
+
+
+class FakeAuditTrail(_Repository):
+    def append(self, fields: Mapping[str, str | None]) -> StoredEntry:
+        state = self._writing()
+        last = state.audit[-1] if state.audit else None
+        entry = chained(fields, 1, GENESIS) if last is None else chained(fields, last.seq + 1, last.hash)
+        state.audit.append(entry)
+        return entry
+
+    def entries(self) -> list[StoredEntry]:
+        return list(self.state.audit)
+
+
+class FakeDeltaExports(_Repository):
+    def add(self, at: datetime, actor: str, since: str, fmt: str, through: int, rows: int) -> int:
+        state = self._writing()
+        state.exports.append({"at": at, "actor": actor, "since": since, "through": through, "rows": rows})
+        return len(state.exports)
+
+    def last_through(self) -> int | None:
+        return int(self.state.exports[-1]["through"]) if self.state.exports else None
+
 
 class FakeSubscriptions(_Repository):
     def add(self, subscription: StoredSubscription) -> int:
@@ -794,6 +823,8 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptions(state, write)
         self.outbox = FakeOutbox(state, write)
         self.roster_changes = FakeRosterChanges(state, write)
+        self.audit = FakeAuditTrail(state, write)
+        self.exports = FakeDeltaExports(state, write)
 
 
 class FakeWorkspace:

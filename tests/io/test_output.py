@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from territorial.errors import BadInput
-from territorial.io.output import check_writable, output_folder, write_table, write_text
+from territorial.io.output import check_writable, output_folder, write_files, write_table, write_text
 
 FRAME = pl.DataFrame({"id": ["A", "B"], "n": [1, 2], "ok": [True, None]})
 
@@ -119,3 +119,15 @@ def test_tsv_is_tab_separated_and_unknown_endings_are_refused(
         assert not (tmp_path / name).exists()
     with pytest.raises(BadInput, match="two outputs would go to stdout"):
         check_writable("-", "-")
+
+
+def test_several_files_are_written_all_or_none(tmp_path: Path) -> None:
+    kept = tmp_path / "a.csv"
+    kept.write_text("old\n")
+    (tmp_path / "c.csv").mkdir()  # the last file cannot be written: a folder stands there
+    with pytest.raises(BadInput, match="this is a folder"):
+        write_files({kept: b"new\n", tmp_path / "b.csv": b"b\n", tmp_path / "c.csv": b"c\n"})
+    assert kept.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "c.csv"]  # no temporary file left
+    write_files({kept: b"new\n", tmp_path / "b.csv": b"b\n"})
+    assert (kept.read_text(), (tmp_path / "b.csv").read_text()) == ("new\n", "b\n")

@@ -94,7 +94,7 @@ def test_activate_schedule_tick_and_activate_again(store: WorkspaceStore, tmp_pa
     assert later.scheduled and _states(store)[b] == (PlanState.SCHEDULED, date(2026, 3, 10))
     with pytest.raises(BadInput, match="scheduled for 2026-03-10 already"):
         activate_plan(store, CTX, b, date(2026, 3, 11))
-    assert unschedule_plan(store, b) == date(2026, 3, 10)
+    assert unschedule_plan(store, CTX, b) == date(2026, 3, 10)
     assert _states(store)[b] == (PlanState.DRAFT, None)
     activate_plan(store, CTX, b, date(2026, 3, 10))
 
@@ -131,20 +131,20 @@ def test_drafts_are_updated_cloned_and_deleted_and_nothing_else_is(tmp_path: Pat
     assert plan_reference("active", store) == a
     copy = clone_plan(store, CTX, plan_reference("active", store))  # type: ignore[arg-type]
     assert _states(store)[copy] == (PlanState.DRAFT, None)
-    update_plan(store, copy, tmp_path / "b.yaml")
+    update_plan(store, CTX, copy, tmp_path / "b.yaml")
     with store.unit_of_work() as uow:
         assert uow.plans.get(copy).name == "Plan B"  # type: ignore[union-attr]
     with pytest.raises(BadInput, match=f"plan {a} is active: only a draft can be updated"):
-        update_plan(store, a, tmp_path / "b.yaml")
+        update_plan(store, CTX, a, tmp_path / "b.yaml")
     with pytest.raises(BadInput, match="only a draft can be deleted"):
-        delete_plan(store, a)
+        delete_plan(store, CTX, a)
     assign_plan(store, CTX, b)  # a what-if run: it changes nothing live
     with store.unit_of_work() as uow:
         assert set(uow.live.rows().get_column("cause")) == {f"plan {a} activated"}
     with pytest.raises(BadInput, match=f"plan {b} has 1 run; --with-runs"):
-        delete_plan(store, b)
-    assert delete_plan(store, b, with_runs=True) == 1
-    assert delete_plan(store, copy) == 0
+        delete_plan(store, CTX, b)
+    assert delete_plan(store, CTX, b, with_runs=True) == 1
+    assert delete_plan(store, CTX, copy) == 0
     assert list(_states(store)) == [a]
 
 
@@ -156,13 +156,13 @@ def test_a_scheduled_plan_is_not_edited_and_unscheduling_an_archived_plan_keeps_
     activate_plan(store, CTX, a)
     activate_plan(store, CTX, b, date(2026, 3, 5))
     with pytest.raises(BadInput, match="unschedule` makes it a draft again"):
-        update_plan(store, b, tmp_path / "b.yaml")
+        update_plan(store, CTX, b, tmp_path / "b.yaml")
     tick(store, CTX, date(2026, 3, 5))
     activate_plan(store, CTX, a, date(2026, 4, 1))
-    unschedule_plan(store, a)
+    unschedule_plan(store, CTX, a)
     assert _states(store)[a] == (PlanState.ARCHIVED, TODAY)
     with pytest.raises(BadInput, match="not scheduled"):
-        unschedule_plan(store, a)
+        unschedule_plan(store, CTX, a)
 
 
 def test_compare_previews_the_activation(store: WorkspaceStore, tmp_path: Path) -> None:

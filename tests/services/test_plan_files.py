@@ -48,7 +48,7 @@ def test_referenced_files_are_kept_with_the_plan_and_read_from_there(
 
     copy = clone_plan(store, CTX, plan_id)
     warnings: list[Problem] = []
-    update_plan(store, copy, tmp_path / "plan.yaml", warnings)
+    update_plan(store, CTX, copy, tmp_path / "plan.yaml", warnings)
     with store.unit_of_work() as uow:
         assert [f.content for f in uow.plans.files(copy)] == [b"potential v2, retrained later"]
         assert [f.content for f in uow.plans.files(plan_id)] == [b"fit v1", b"potential v1"]

@@ -604,3 +604,44 @@ def test_change_sets_keep_their_changed_rows_in_account_order(store: WorkspaceSt
         assert uow.changes.rows(rep_id="r1").get_column("account_id").to_list() == ["b"]
         assert uow.changes.rows(account_id="a").get_column("to_rep_id").to_list() == ["r2"]
         assert uow.changes.rows([second]).is_empty()
+
+
+def test_the_audit_trail_chains_each_entry_to_the_last(store: WorkspaceStore) -> None:
+    import json
+
+    from territorial.domain.audit import GENESIS, sha256
+
+    with store.unit_of_work(write=True, lock="plans") as uow:
+        first = uow.audit.append({"what": "plan 1 added", "plan_id": "1"})
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        second = uow.audit.append({"what": "plan 1 activated", "changes": "2"})
+    with store.unit_of_work() as uow:
+        entries = uow.audit.entries()
+    assert entries == [first, second]
+    assert [e.seq for e in entries] == [1, 2]
+    assert json.loads(first.text) == {"what": "plan 1 added", "plan_id": "1", "seq": "1", "prev": GENESIS}
+    assert json.loads(second.text)["prev"] == first.hash == sha256(first.text)
+    assert second.text.startswith('{"changes":"2","prev":')  # the canonical text, kept as written
+
+
+def test_change_rows_after_a_change_set_and_the_delta_exports_watermark(store: WorkspaceStore) -> None:
+    from territorial.domain.lifecycle import ChangeKind
+    from territorial.engine.live_changes import CHANGE_COLUMNS
+
+    row = pl.DataFrame(
+        [("a", "primary", None, None, "T", "r1", "new account")],
+        schema=dict.fromkeys(CHANGE_COLUMNS, pl.String),
+        orient="row",
+    )
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        assert uow.exports.last_through() is None
+        first = uow.changes.open(ChangeKind.IMPORT, NOW, date(2027, 1, 4), "ann", "import 1", None, 1)
+        uow.changes.add(first, row)
+        second = uow.changes.open(ChangeKind.OVERRIDE, NOW, date(2027, 1, 5), "bob", "override", None, 1)
+        uow.changes.add(second, row.with_columns(pl.lit("r2").alias("to_rep_id")))
+        uow.exports.add(NOW, "ann", "last-export", "csv", first, 1)
+        uow.exports.add(NOW, "ann", "2027-01-05", "csv", second, 1)
+    with store.unit_of_work() as uow:
+        assert uow.changes.rows_after(first).select("change_set_id", "to_rep_id").rows() == [(second, "r2")]
+        assert uow.changes.rows_after(0).height == 2 and uow.changes.rows_after(second).is_empty()
+        assert uow.exports.last_through() == second

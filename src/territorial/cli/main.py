@@ -10,6 +10,7 @@ import sys
 from territorial.cli import (  # noqa: F401
     accounts,
     assign,
+    audit,
     balance,
     capacity,
     demo,

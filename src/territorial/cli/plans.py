@@ -93,7 +93,7 @@ def plan_update(
 ) -> None:
     """Replace a draft's YAML with a plan file's, checked as `plan add` checks it."""
     found: list[Problem] = []
-    update_plan(workspace_of(ctx), plan_id, plan, found)
+    update_plan(workspace_of(ctx), context_of(ctx), plan_id, plan, found)
     render.warnings(err, found)
     err.print(f"updated draft plan {plan_id} from {plan}")
 
@@ -108,7 +108,7 @@ def plan_delete(
     ] = False,
 ) -> None:
     """Delete a draft. A plan that has been scheduled or active is kept for ever."""
-    runs = delete_plan(workspace_of(ctx), plan_id, with_runs)
+    runs = delete_plan(workspace_of(ctx), context_of(ctx), plan_id, with_runs)
     err.print(f"deleted draft plan {plan_id}" + (f" and its {runs} runs" if runs else ""))
 
 
@@ -186,7 +186,7 @@ def plan_unschedule(
     ctx: typer.Context, plan_id: Annotated[int, typer.Argument(help="A scheduled plan's id.")]
 ) -> None:
     """Cancel a plan's scheduled activation; the plan is again what it was (a draft, or archived)."""
-    day = unschedule_plan(workspace_of(ctx), plan_id)
+    day = unschedule_plan(workspace_of(ctx), context_of(ctx), plan_id)
     err.print(f"plan {plan_id} is no longer scheduled for {day}")
 
 

@@ -1,4 +1,5 @@
-"""Workspace commands: `init`, `db upgrade`, `import ENTITY FILE` and `export assignments`."""
+"""Workspace commands: `init`, `db upgrade`, `import ENTITY FILE`, `export assignments` and
+`export changes`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from territorial.cli.app import (
 from territorial.cli.progress import stage_bar
 from territorial.domain.choices import Crm, ExportFormat
 from territorial.domain.entities import Entity
+from territorial.services.delta_export import export_changes
 from territorial.services.export import export_run
 from territorial.services.imports import import_records
 from territorial.services.undo import deactivate as deactivate_records
@@ -39,6 +41,21 @@ import_app = group(
     usage="ENTITY FILE | undo IMPORT_ID",
 )
 export_app = group("export", "Write stored results for a CRM.")
+
+# How both exports name the CRM's territories and users.
+TerritoryIds = Annotated[
+    Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
+]
+UserIds = Annotated[
+    Path | None,
+    typer.Option(
+        "--user-ids",
+        help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
+    ),
+]
+RepIdsFrom = Annotated[
+    Crm | None, typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids.")
+]
 
 
 @app.command()
@@ -129,20 +146,9 @@ def export_assignments(
         Path | None, typer.Option("--out-dir", help="Folder to write into (default: export).")
     ] = None,
     old_out: DeprecatedOutFolder = None,
-    territory_ids: Annotated[
-        Path | None, typer.Option("--territory-ids", help="CSV territory_id,salesforce_id (Salesforce).")
-    ] = None,
-    user_ids: Annotated[
-        Path | None,
-        typer.Option(
-            "--user-ids",
-            help="CSV with rep_id and salesforce_user_id or hubspot_owner_id: the reps' CRM user ids.",
-        ),
-    ] = None,
-    rep_ids_from: Annotated[
-        Crm | None,
-        typer.Option("--rep-ids-from", help="The rep ids already are that CRM's user ids."),
-    ] = None,
+    territory_ids: TerritoryIds = None,
+    user_ids: UserIds = None,
+    rep_ids_from: RepIdsFrom = None,
 ) -> None:
     """Write a stored run's assignments as files a CRM can load."""
     source = rep_ids_from.value if rep_ids_from is not None else None
@@ -155,5 +161,70 @@ def export_assignments(
             f"the owner update leaves out {exported.unchanged:,} accounts their rep already owns, "
             f"{exported.vacant:,} in vacant territories and {exported.unassigned:,} in no primary "
             f"territory (these two listed in {exported.skipped_file})",
+            highlight=False,
+        )
+
+
+@export_app.command("changes")
+@handled
+def export_changes_command(
+    ctx: typer.Context,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since",
+            help="YYYY-MM-DD (the changes that took effect that day or later), an activation's id "
+            "(from just before it), or last-export (from where the last `export changes` stopped).",
+        ),
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="csv, salesforce or hubspot.")] = "csv",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder to write into (default: export).")
+    ] = None,
+    associations: Annotated[
+        Path | None,
+        typer.Option(
+            "--associations",
+            help="Salesforce: an export of ObjectTerritory2Association (Id, ObjectId, Territory2Id), "
+            "for the Ids of the associations to delete; without it, a README holds the SOQL.",
+        ),
+    ] = None,
+    territory_ids: TerritoryIds = None,
+    user_ids: UserIds = None,
+    rep_ids_from: RepIdsFrom = None,
+) -> None:
+    """Write what changed in the live assignment since a day, an activation or the last export, net
+    (an account moved and moved back is no change), as files a CRM can load."""
+    source = rep_ids_from.value if rep_ids_from is not None else None
+    folder = out_dir if out_dir is not None else Path("export")
+    with stage_bar(err) as progress:
+        done = export_changes(
+            workspace_of(ctx),
+            context_of(ctx),
+            since,
+            fmt,
+            folder,
+            associations=associations,
+            territory_ids=territory_ids,
+            user_ids=user_ids,
+            rep_ids_from=source,
+            progress=progress,
+        )
+    for path in done.written:
+        err.print(f"wrote {path}")
+    covered = (
+        f"change sets {done.after + 1} to {done.through}" if done.through > done.after else "no change set"
+    )
+    err.print(f"{done.changes:,} (account, layer) rows changed, net, over {covered}", highlight=False)
+    if fmt != "csv":
+        err.print(
+            f"{done.owners:,} owner updates, {done.unowned:,} accounts with no rep (in Unowned.csv), "
+            f"{done.inserts:,} territory associations to insert and {done.deletes:,} to delete",
+            highlight=False,
+        )
+    if done.not_found:
+        err.print(
+            f"[yellow]warning: {done.not_found:,} associations to delete are not in {associations} "
+            "(deleted already, or the file is older than the export)[/yellow]",
             highlight=False,
         )

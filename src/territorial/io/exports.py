@@ -39,6 +39,9 @@ TERRITORY_MAPPING_VALUE = "salesforce_id"
 SALESFORCE_USER_COLUMN = "salesforce_user_id"
 HUBSPOT_OWNER_COLUMN = "hubspot_owner_id"
 
+# How a Data Loader file names a territory: by its Id, or by its developer name (an external id).
+TERRITORY2_ID, TERRITORY_BY_NAME = "Territory2Id", "Territory2.DeveloperName"
+
 # Salesforce's AssociationCause for an association made by hand or by import rather than by the
 # org's own territory assignment rules (those are "Territory2AssignmentRule").
 MANUAL_ASSOCIATION = "Territory2Manual"
@@ -197,11 +200,7 @@ def _salesforce_territory_associations(rows: pl.DataFrame, territory_ids: Path |
     """ObjectTerritory2Association rows: ObjectId, the territory, AssociationCause."""
     _require_columns(rows, [ACCOUNT_ID, TERRITORY_ID])
     assigned = rows.filter(pl.col(TERRITORY_ID).is_not_null())
-    territories = sorted(set(assigned.get_column(TERRITORY_ID).to_list()))
-    if territory_ids is None:
-        column, names = "Territory2.DeveloperName", _developer_names(territories)
-    else:
-        column, names = "Territory2Id", _territory2_ids(territories, territory_ids)
+    column, names = territory_column(sorted(set(assigned.get_column(TERRITORY_ID).to_list())), territory_ids)
     return pl.DataFrame(
         {
             "ObjectId": assigned.get_column(ACCOUNT_ID),
@@ -209,6 +208,23 @@ def _salesforce_territory_associations(rows: pl.DataFrame, territory_ids: Path |
             "AssociationCause": pl.repeat(MANUAL_ASSOCIATION, assigned.height, dtype=pl.String, eager=True),
         }
     )
+
+
+def territory_column(territories: list[str], territory_ids: Path | None) -> tuple[str, dict[str, str]]:
+    """How a Data Loader file names Salesforce territories, and each territory's value there: its
+    Territory2Id from `territory_ids` (territory_id, salesforce_id), else its Territory2.DeveloperName
+    (an upsert by external id)."""
+    if territory_ids is None:
+        return TERRITORY_BY_NAME, _developer_names(territories)
+    return TERRITORY2_ID, _territory2_ids(territories, territory_ids)
+
+
+def crm_user_ids(
+    reps: list[str], fmt: ExportFormat, user_ids: Path | None, rep_id_source: Crm | None
+) -> dict[str, str]:
+    """Each rep's user id in the format's CRM: the rep ids themselves when `rep_id_source` is that
+    CRM, else from `user_ids` (rep_id and salesforce_user_id or hubspot_owner_id)."""
+    return _user_ids(reps, _crm(fmt), user_ids, rep_id_source)
 
 
 def owner_changes(rows: pl.DataFrame, current_owners: Mapping[str, str | None] | None) -> pl.DataFrame:

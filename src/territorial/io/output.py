@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -204,3 +204,27 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def write_files(files: Mapping[Path, bytes]) -> None:
+    """Several files, all of them or none: each is written to a temporary file beside it first, and
+    only when every one is written do they replace their targets (renames, which do not fail for
+    want of space). Regular files only; their folders must exist."""
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            _check_target(path)
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+            written.append((temp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(temp, 0o666 & ~_umask())
+        for temp, path in written:
+            os.replace(temp, path.resolve())
+    except OSError as err:
+        raise BadInput.at(
+            f"cannot write here: {err.strerror or err}", str(written[-1][1] if written else "")
+        ) from None
+    finally:
+        for temp, _path in written:
+            Path(temp).unlink(missing_ok=True)

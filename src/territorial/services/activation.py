@@ -17,6 +17,7 @@ from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
 from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.progress import Progress, silent
 from territorial.services.assign import account_workload, stored_in, with_figures
+from territorial.services.audit import record_plan_edit
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry, pins_for, pools_of
@@ -162,6 +163,7 @@ def activate_plan(
         activation_id = uow.activations.add(plan_id, day, stored.state, ctx.now(), ctx.actor, skip_checks)
         if day > now:
             uow.plans.set_state(plan_id, PlanState.SCHEDULED, day)
+            record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} scheduled for activation on {day}")
             return Activated(plan_id, activation_id, day, scheduled=True)
         activation = StoredActivation(
             activation_id,
@@ -265,7 +267,7 @@ def tick(
                 done.roster.append(apply_change(uow, ctx, roster[0], progress))
 
 
-def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:
+def unschedule_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> date:
     """Cancel a plan's scheduled activation: the plan is what it was before (a draft, or archived).
     The day it was scheduled for."""
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
@@ -280,4 +282,6 @@ def unschedule_plan(workspace: WorkspaceStore, plan_id: int) -> date:
             if a.plan_id == plan_id and a.status is ActivationStatus.APPLIED
         ]
         uow.plans.set_state(plan_id, scheduled.from_state, applied[-1] if applied else None)
+        what = f"plan {plan_id}'s activation on {scheduled.effective} cancelled"
+        record_plan_edit(uow, ctx, plan_id, what)
     return scheduled.effective

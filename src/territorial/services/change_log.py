@@ -11,6 +11,7 @@ import polars as pl
 
 from territorial.domain.lifecycle import ChangeKind
 from territorial.engine.live_changes import KEY_COLUMNS, changes_between
+from territorial.services.audit import record_change_set
 from territorial.services.context import Context
 from territorial.services.outbox import enqueue_notices
 from territorial.services.unit_of_work import UnitOfWork
@@ -37,7 +38,8 @@ def write_live(
 ) -> Recorded:
     """Write `rows` as the live assignment (all of it, or only the rows of `accounts`) and record what
     changed against `before` (the live rows, at least account_id, layer, territory_id and rep_id, that
-    the caller read in this transaction; None: there were none) as one change set made by `ctx.actor`."""
+    the caller read in this transaction; None: there were none) as one change set made by `ctx.actor`,
+    with its entry in the audit trail."""
     if before is None:
         before = pl.DataFrame(schema={name: pl.String for name in KEY_COLUMNS})
     if accounts is not None:
@@ -51,6 +53,7 @@ def write_live(
     change_set_id = uow.changes.open(kind, ctx.now(), effective, ctx.actor, summary, plan_id, changed.height)
     uow.changes.add(change_set_id, changed)
     enqueue_notices(uow, change_set_id, ctx.now(), changed)  # told in the change's own transaction
+    record_change_set(uow, ctx, change_set_id, kind, summary, effective, plan_id, changed)
     if accounts is None:
         uow.live.replace(rows)
     else:

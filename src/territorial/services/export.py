@@ -51,7 +51,7 @@ def export_run(
         raise BadInput.at(f"unknown CRM {rep_ids_from!r}; expected one of {', '.join(Crm)}", "--rep-ids-from")
     chosen = ExportFormat(fmt)
     rows = run_results(workspace, run_id)
-    source = Crm(rep_ids_from) if rep_ids_from is not None else _reps_imported_from(workspace, chosen)
+    source = Crm(rep_ids_from) if rep_ids_from is not None else reps_imported_from(workspace, chosen)
     crm = chosen in (ExportFormat.SALESFORCE, ExportFormat.HUBSPOT)
     owners = _current_owners(workspace) if crm else None
     written = export_assignments(
@@ -79,7 +79,7 @@ def _current_owners(workspace: WorkspaceStore) -> dict[str, str | None]:
     return dict(accounts.select("account_id", "owner_id").iter_rows())
 
 
-def _reps_imported_from(workspace: WorkspaceStore, fmt: ExportFormat) -> Crm | None:
+def reps_imported_from(workspace: WorkspaceStore, fmt: ExportFormat) -> Crm | None:
     """The CRM whose built-in mapping the latest reps import used, when it is the export's CRM."""
     with workspace.unit_of_work() as uow:
         mapping = uow.imports.latest_mapping(Entity.REPS)

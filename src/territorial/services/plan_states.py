@@ -8,6 +8,7 @@ from territorial.domain.lifecycle import PlanState
 from territorial.domain.stored import StoredPlan
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_reps import with_reps
+from territorial.services.audit import record_plan_edit
 from territorial.services.context import Context
 from territorial.services.pins import pools_of
 from territorial.services.plan_files import files_to_keep
@@ -25,6 +26,7 @@ def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
             source = with_reps(source, pools_of(uow.roster.current()))
         cloned = uow.plans.add(stored.name, stored.file_name, source, ctx.now(), ctx.actor)
         uow.plans.keep_files(cloned, uow.plans.files(plan_id))
+        record_plan_edit(uow, ctx, cloned, f"plan {cloned} cloned from plan {plan_id}", stored.source)
         return cloned
 
 
@@ -43,7 +45,11 @@ def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
 
 
 def update_plan(
-    workspace: WorkspaceStore, plan_id: int, path: str | Path, warnings: list[Problem] | None = None
+    workspace: WorkspaceStore,
+    ctx: Context,
+    plan_id: int,
+    path: str | Path,
+    warnings: list[Problem] | None = None,
 ) -> None:
     """A draft's YAML and files replaced by a plan file's, checked as `plan add` checks it."""
     plan, source = plan_to_store(workspace, path, warnings)
@@ -54,13 +60,14 @@ def update_plan(
         _draft(uow, plan_id, "updated")
         uow.plans.replace_source(plan_id, plan.name, Path(path).name, source)
         uow.plans.keep_files(plan_id, files)
+        record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} updated from {Path(path).name}", source)
 
 
-def delete_plan(workspace: WorkspaceStore, plan_id: int, with_runs: bool = False) -> int:
+def delete_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int, with_runs: bool = False) -> int:
     """A draft deleted; one that has runs only `with_runs` (its assignment runs go with it; routing
     runs keep their decisions and the plan's name). How many runs named it."""
     with workspace.unit_of_work(write=True, lock="plans") as uow:
-        _draft(uow, plan_id, "deleted")
+        stored = _draft(uow, plan_id, "deleted")
         runs = uow.plans.run_count(plan_id)
         if runs and not with_runs:
             raise BadInput.at(
@@ -69,4 +76,6 @@ def delete_plan(workspace: WorkspaceStore, plan_id: int, with_runs: bool = False
                 "PLAN_ID",
             )
         uow.plans.delete(plan_id)
+        gone = f" with its {runs} runs" if runs else ""
+        record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} ({stored.name}) deleted{gone}")
     return runs

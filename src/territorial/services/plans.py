@@ -16,6 +16,7 @@ from territorial.engine.checks import check_plan
 from territorial.errors import BadInput, Problem
 from territorial.io.plan_file import load_plan, parse_plan
 from territorial.io.yaml_tree import read_yaml_text
+from territorial.services.audit import record_plan_edit
 from territorial.services.context import Context
 from territorial.services.plan_files import files_to_keep, with_kept_files
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -102,6 +103,7 @@ def add_plan(
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         plan_id = uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
         uow.plans.keep_files(plan_id, files)
+        record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} added from {Path(path).name}", source)
         return plan_id
 
 

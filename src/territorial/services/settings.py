@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # Webhook secrets by name (`webhook add --secret NAME`): the workspace keeps the name, never the secret.
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
     # Who takes a vacant territory's accounts when it has no `manager` (a rep id, or a CRM queue
-    # user); unset, they keep no rep.
+    # user); unset, they keep no rep. A CRM export of the changes (`export changes`) writes it as
+    # the owner of accounts no rep has, and Unowned.csv lists them.
     vacant_owner: str | None = None
 
     @field_validator("time_zone")

@@ -12,7 +12,9 @@ from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    AuditTrail,
     ChangeLog,
+    DeltaExports,
     Holds,
     Imports,
     LiveAssignments,
@@ -48,6 +50,8 @@ class UnitOfWork(Protocol):
     subscriptions: Subscriptions
     outbox: Outbox
     roster_changes: RosterChanges
+    audit: AuditTrail
+    exports: DeltaExports
 
 
 class WorkspaceStore(Protocol):

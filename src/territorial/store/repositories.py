@@ -10,7 +10,9 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import text as sql_text
 
+from territorial.domain.audit import GENESIS, StoredEntry, chained
 from territorial.domain.entities import REPS, SCHEMAS, Entity
 from territorial.domain.lifecycle import (
     ActivationStatus,
@@ -1112,7 +1114,10 @@ class ChangeLog(Repository):
         plan_id: int | None,
         changes: int,
     ) -> int:
-        """A new change set; its id."""
+        """A new change set; its id. Change sets are numbered in the order they commit (the chain's
+        lock, held to the commit), so a reader that has seen one has seen every one before it: the
+        delta export's watermark relies on it."""
+        _chain_lock(self._writing())
         result = self._writing().execute(
             insert(tables.change_sets)
             .values(
@@ -1173,6 +1178,68 @@ class ChangeLog(Repository):
             query = query.where((changes.c.to_rep_id == rep_id) | (changes.c.from_rep_id == rep_id))
         frame = pl.DataFrame(self.connection.execute(query).all(), schema=CHANGE_TYPES, orient="row")
         return frame.sort("change_set_id", "account_id", "layer")
+
+    def rows_after(self, change_set_id: int) -> pl.DataFrame:
+        """The changed rows (CHANGE_TYPES) of the change sets after the one numbered
+        `change_set_id`, by change set, then binary (account_id, layer) order."""
+        changes = tables.assignment_changes
+        query = select(*(changes.c[name] for name in CHANGE_TYPES)).where(
+            changes.c.change_set_id > change_set_id
+        )
+        frame = pl.DataFrame(self.connection.execute(query).all(), schema=CHANGE_TYPES, orient="row")
+        return frame.sort("change_set_id", "account_id", "layer")
+
+
+def _chain_lock(connection: Connection) -> None:
+    """The lock change sets and audit entries are numbered under, held to the commit. Every writer
+    holds a lock, but writers of different kinds (an import, a plan edit) hold different ones on
+    PostgreSQL; SQLite's write lock is the whole database's already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext('audit_entries'))"))
+
+
+class AuditTrail(Repository):
+    """The audit trail: hash-chained entries, appended one at a time under the writer lock."""
+
+    def append(self, fields: Mapping[str, str | None]) -> StoredEntry:
+        """The entry of `fields`, chained after the last one and stored; the last is read in this
+        transaction, under the chain's lock, so that entries are appended one after another."""
+        connection = self._writing()
+        _chain_lock(connection)
+        entries = tables.audit_entries
+        last = connection.execute(
+            select(entries.c.seq, entries.c.hash).order_by(entries.c.seq.desc()).limit(1)
+        ).first()
+        entry = chained(fields, 1, GENESIS) if last is None else chained(fields, last.seq + 1, last.hash)
+        connection.execute(insert(entries).values(seq=entry.seq, entry=entry.text, hash=entry.hash))
+        return entry
+
+    def entries(self) -> list[StoredEntry]:
+        """Every entry, by seq."""
+        entries = tables.audit_entries
+        rows = self.connection.execute(select(entries).order_by(entries.c.seq)).all()
+        return [StoredEntry(row.seq, row.entry, row.hash) for row in rows]
+
+
+class DeltaExports(Repository):
+    """The delta exports made (`export changes`): each one's watermark, the last change set it wrote."""
+
+    def add(self, at: datetime, actor: str, since: str, fmt: str, through: int, rows: int) -> int:
+        """A delta export, written through change set `through`; its id."""
+        result = self._writing().execute(
+            insert(tables.delta_exports)
+            .values(at=at, actor=actor, since=since, format=fmt, through_change_set=through, rows=rows)
+            .returning(tables.delta_exports.c.export_id)
+        )
+        return int(result.scalar_one())
+
+    def last_through(self) -> int | None:
+        """The change set the latest delta export was written through; None before the first."""
+        exports = tables.delta_exports
+        found = self.connection.execute(
+            select(exports.c.through_change_set).order_by(exports.c.export_id.desc()).limit(1)
+        ).first()
+        return None if found is None else int(found.through_change_set)
 
 
 class Users(Repository):

@@ -456,3 +456,28 @@ roster_changes = Table(
     Column("note", Text, nullable=True),  # why it was cancelled
     Index("ix_roster_changes_effective", "status", "effective"),
 )
+
+# The audit trail (#19): one chained entry per change set and per plan edit, its canonical JSON kept
+# as TEXT (JSONB would reorder its keys and rewrite its numbers, and the hash is of the text). `seq`
+# is gapless, given by the append under the writer lock, not by the database.
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("entry", Text, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The delta exports (`export changes`): each one's watermark, the last change set it wrote, which
+# `--since last-export` starts after.
+delta_exports = Table(
+    "delta_exports",
+    metadata,
+    Column("export_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("since", String(64), nullable=False),  # as given: a day, an activation id, last-export
+    Column("format", String(16), nullable=False),
+    Column("through_change_set", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+)

@@ -9,7 +9,9 @@ from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
+    AuditTrail,
     ChangeLog,
+    DeltaExports,
     Holds,
     Imports,
     LiveAssignments,
@@ -46,3 +48,5 @@ class SqlUnitOfWork:
         self.subscriptions = Subscriptions(connection, write)
         self.outbox = Outbox(connection, write)
         self.roster_changes = RosterChanges(connection, write)
+        self.audit = AuditTrail(connection, write)
+        self.exports = DeltaExports(connection, write)
