@@ -22,6 +22,7 @@ from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
 from territorial.services.record_diff import diff_records
+from territorial.services.reevaluation import Reevaluated, reevaluate_import
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
@@ -53,6 +54,8 @@ class ImportReport:
     core_fields: int = 0  # the entity's fields the file filled, its id apart
     # Cells read as empty because they held a null word (N/A, -, null...), per column in file order.
     null_words: dict[str, int] = field(default_factory=dict)
+    # Accounts while a plan is active: what the import changed in the live assignment.
+    live: Reevaluated | None = None
 
 
 ACTIVE = "active"
@@ -103,6 +106,8 @@ def import_records(
         incoming, unmatched = _owners_by_name(uow, entity, incoming)
         report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)
+        if entity is Entity.ACCOUNTS:
+            report.live = reevaluate_import(uow, ctx, report.import_id, progress)
     report.owner_names_unmatched = unmatched
     report.footer_rows = mapped.raw.footer_rows
     report.core_fields = len(set(mapped.sources) & set(schema.fields) - {schema.id_field})

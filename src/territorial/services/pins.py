@@ -96,12 +96,12 @@ def relive(
         .then(fallback)
         .otherwise(pl.col("cause"))
         .alias("cause"),
-        pl.lit(_live_activation(uow), pl.Int64).alias("activation_id"),
+        pl.lit(live_activation(uow), pl.Int64).alias("activation_id"),
     ).drop("_event")
     return write_live(uow, ctx, kind, summary, day, previous, rows, accounts, active.plan_id).changes
 
 
-def _live_activation(uow: UnitOfWork) -> int:
+def live_activation(uow: UnitOfWork) -> int:
     applied = [a.activation_id for a in uow.activations.history() if a.status is ActivationStatus.APPLIED]
     return applied[-1]
 

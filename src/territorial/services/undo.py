@@ -14,6 +14,7 @@ from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
 from territorial.services.record_diff import CREATED
+from territorial.services.reevaluation import Reevaluated, reevaluate_import
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 ACTIVE, UPDATED_AT = "active", "updated_at"
@@ -33,6 +34,7 @@ class Undone:
     # Records the undone import created that a later import changed: left active (the later import
     # wants them), and named, since `deactivate` is how to take them out.
     left_active: tuple[str, ...] = ()
+    live: Reevaluated | None = None  # accounts while a plan is active: what changed in the live assignment
 
 
 def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: list[str]) -> Undone:
@@ -53,9 +55,10 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
         import_id = _record(uow, ctx, schema, "deactivate", _deactivation(active), len(wanted))
         _set_inactive(uow, ctx, schema, active)
         uow.imports.finish(import_id, ctx.now(), ImportCounts(0, 0, len(wanted) - len(active), len(active)))
+        changed_live = _reevaluated(uow, ctx, entity, import_id)
     was_active = set(active)
     already = tuple(i for i in wanted if i not in was_active)
-    return Undone(import_id, entity, len(active), 0, 0, 0, already)
+    return Undone(import_id, entity, len(active), 0, 0, 0, already, live=changed_live)
 
 
 def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undone:
@@ -99,6 +102,7 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         _set_inactive(uow, ctx, schema, to_deactivate)
         restored = back.height
         uow.imports.finish(undo_id, ctx.now(), ImportCounts(0, restored, 0, len(to_deactivate)))
+        changed_live = _reevaluated(uow, ctx, entity, undo_id)
     return Undone(
         undo_id,
         entity,
@@ -107,7 +111,13 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         core.height - restorable.height,
         changed.height - core.height,
         left_active=tuple(sorted(i for i in created if i in later_ids)),
+        live=changed_live,
     )
+
+
+def _reevaluated(uow: UnitOfWork, ctx: Context, entity: Entity, import_id: int) -> Reevaluated | None:
+    """Accounts taken back change the live assignment, in the same transaction."""
+    return reevaluate_import(uow, ctx, import_id) if entity is Entity.ACCOUNTS else None
 
 
 def undo_name(import_id: int) -> str:
