@@ -22,7 +22,7 @@ from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
 from territorial.services.record_diff import diff_records
-from territorial.services.reevaluation import Reevaluated, reevaluate_import
+from territorial.services.reevaluation import Reevaluated, import_lock, reevaluate_import
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 MAX_REPORTED = 50
@@ -102,7 +102,7 @@ def import_records(
     keep = ~pl.int_range(pl.len()).is_in(bad_rows.implode())
     incoming = normalized.frame.filter(keep)
     progress(f"Comparing {incoming.height:,} rows with the workspace", None)
-    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+    with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
         incoming, unmatched = _owners_by_name(uow, entity, incoming)
         report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)

@@ -20,6 +20,7 @@ from territorial.engine.live_causes import REEVALUATED, account_causes, cause_of
 from territorial.engine.live_changes import changes_between
 from territorial.progress import Progress, silent
 from territorial.rules.ast import fields_of
+from territorial.services.activation import LOCK
 from territorial.services.assign import account_workload, stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
@@ -35,6 +36,12 @@ _LIVE_SCHEMA = {
     "tie": pl.Boolean(),
     "since": pl.Date(),
 }
+
+
+def import_lock(entity: Entity) -> str:
+    """The write lock an import (or undo, or deactivation) of `entity` takes: for accounts, the one
+    activations, ticks, overrides and holds take, since it writes the live rows too."""
+    return LOCK if entity is Entity.ACCOUNTS else f"import:{entity.value}"
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from territorial.domain.fields import FieldType
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
+from territorial.services.activation import LOCK
 from territorial.services.context import Context
 from territorial.services.record_diff import CREATED
-from territorial.services.reevaluation import Reevaluated, reevaluate_import
+from territorial.services.reevaluation import Reevaluated, import_lock, reevaluate_import
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 ACTIVE, UPDATED_AT = "active", "updated_at"
@@ -43,7 +44,7 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     if not wanted:
         raise BadInput.at("name at least one record id", "deactivate")
-    with workspace.unit_of_work(write=True, lock=f"import:{entity.value}") as uow:
+    with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
         stored = uow.records.read(entity, {schema.id_field: pl.String(), ACTIVE: pl.Boolean()})
         known = stored.filter(pl.col(schema.id_field).is_in(wanted))
         found = set(known.get_column(schema.id_field).to_list())
@@ -65,7 +66,8 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
     """Set an import's changes back: records it created become inactive, fields it changed take
     their earlier values, and records it deactivated are active again. A value a later import
     changed since is kept (the later import is the newer truth), and counted."""
-    with workspace.unit_of_work(write=True, lock="import:undo") as uow:
+    # The entity is read inside, and an undo of accounts writes the live rows: the activation lock.
+    with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         entity = uow.imports.entity_of(import_id)
         if entity is None:
             raise BadInput.at(f"no finished import {import_id} in the workspace", "import undo")
