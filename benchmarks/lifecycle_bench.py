@@ -126,9 +126,15 @@ def import_while_active(url: str, changed: Path, now: str) -> str:
     end = time.perf_counter()
     store.engine.dispose()
     assert report.live is not None
+    steps = sorted((at, message) for message, at in marks.items() if at >= marks[STARTED])
+    spent = ", ".join(
+        f"{message} {(later - at):.1f} s"
+        for (at, message), (later, _) in zip(steps, [*steps[1:], (end, "")], strict=True)
+    )
     return (
         f"import of {CHANGED:,} changed accounts {end - start:5.1f} s, of which the incremental "
-        f"re-evaluation {end - marks[STARTED]:5.2f} s (target ≤ 3; {report.live.changed:,} live rows moved)"
+        f"re-evaluation {end - marks[STARTED]:5.2f} s (target ≤ 3; {report.live.accounts:,} accounts "
+        f"re-evaluated, {report.live.changed:,} live rows moved; {spent})"
     )
 
 

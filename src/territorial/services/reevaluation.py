@@ -85,16 +85,19 @@ def reevaluate_import(
         return None
     changed = sorted(set(history.get_column("record_id").to_list()))
     plan, book, _warnings = stored_in(uow, active.plan_id, progress)
+    progress("Reading the live assignment", None)
     pools = pools_of(uow.roster.current())
     holds, overrides = pins_in_force(uow)
     previous = uow.live.rows(PREVIOUS_COLUMNS)
     moves = owner_moves(history, previous, pools)
     owners = with_moves(previous, moves)
     day = today(ctx, load_settings())
+    progress(f"Evaluating {len(changed):,} changed accounts and the pools they wait in", None)
     evaluate = _Evaluation(book, plan, pools, holds, overrides, owners, day)
     first = evaluate.rows(changed)
     members = _waiting_pool_members(first, owners, pools)
-    rows = evaluate.rows(sorted({*changed, *members})) if members else first
+    evaluated = sorted({*changed, *members})
+    rows = evaluate.rows(evaluated) if members else first
     # Placed accounts keep their owners, so a pool member's row comes out as it was; one that does
     # not (a live row that fell behind) is written too.
     behind = changes_between(
@@ -109,9 +112,10 @@ def reevaluate_import(
     rows = dated(rows, previous, cause_of_row(), day).with_columns(
         pl.lit(live_activation(uow), pl.Int64).alias("activation_id")
     )
+    progress(f"Writing {len(written):,} accounts' live rows", None)
     summary = f"import {import_id} changed {len(changed):,} accounts"
     recorded = write_live(uow, ctx, ChangeKind.IMPORT, summary, day, previous, rows, written, active.plan_id)
-    return Reevaluated(len(written), recorded.changes, _drift(history, rows))
+    return Reevaluated(len(evaluated), recorded.changes, _drift(history, rows))
 
 
 @dataclass(frozen=True)
