@@ -13,7 +13,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from live_oracle import placed, places_from_scratch, replayed, stored_places
-from workspace_books import ACCOUNTS, REPS
+from workspace_books import ACCOUNTS, PLAN, REPS
 
 from conftest import examples
 from fake_workspace import FakeWorkspace
@@ -31,20 +31,7 @@ from territorial.store.workspace import init_workspace
 # Plans the machine stores and updates drafts with: pools of several reps, a vacant territory
 # (ghost is inactive), a catch-all, and an overlay layer.
 PLANS = [
-    """\
-name: Regions
-workload: employees
-territories:
-  - id: WEST
-    rule: region = 'West'
-    reps: [jane, bob, cy]
-  - id: EAST
-    rule: state IN ('NY', 'MA')
-    reps: [dee]
-  - id: SOUTH
-    rule: state = 'TX'
-    reps: [ghost]
-""",
+    PLAN,
     """\
 name: Regions with an overlay
 workload: employees
