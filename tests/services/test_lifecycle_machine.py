@@ -223,6 +223,18 @@ class LifecycleMachine(RuleBasedStateMachine):
         if before.height:
             assert stored_places(self.store) == places_from_scratch(self.store, owners)
 
+    @rule(data=st.data())
+    def crm_owner_changes(self, data: st.DataObject) -> None:
+        """The CRM gives a live account another owner, a roster rep: a manual move within its pool,
+        else drift."""
+        places, _territories, reps = self._active_places()
+        if not places:
+            return
+        account, _layer = data.draw(st.sampled_from(places))
+        line = self.accounts[account].split(",")
+        row = (line[9], line[5], line[3], int(line[4] or 0), data.draw(st.sampled_from(reps)))
+        self.import_accounts({account: row}, set())
+
     # What holds after every step.
     @invariant()
     def live_is_live_computed_from_scratch(self) -> None:
@@ -244,6 +256,6 @@ class SQLiteLifecycleMachine(LifecycleMachine):
 
 
 TestLifecycleOnTheFake = LifecycleMachine.TestCase
-TestLifecycleOnTheFake.settings = settings(max_examples=examples(4, 200), stateful_step_count=10)
+TestLifecycleOnTheFake.settings = settings(max_examples=examples(6, 200), stateful_step_count=10)
 TestLifecycleOnSQLite = SQLiteLifecycleMachine.TestCase
 TestLifecycleOnSQLite.settings = settings(max_examples=examples(1, 50), stateful_step_count=8)
