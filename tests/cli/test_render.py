@@ -1,11 +1,16 @@
 """The terminal renderings: the summary after `assign` lists every empty territory, however long
-the plan; `import` counts the cells it read as empty for a null word."""
+the plan; `import` counts the cells it read as empty for a null word, and says what it changed live."""
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
+from rich.console import Console
+
 from conftest import run_cli
+from territorial.cli.render import DRIFT_SHOWN, live_changes
+from territorial.services.reevaluation import OwnerDrift, Reevaluated
 
 TERRITORIES = 45  # past the 40 rows the summary shows in full
 EMPTY = ("T07", "T19", "T33", "T44")  # territories no account falls in
@@ -72,3 +77,17 @@ def test_import_says_how_many_cells_held_a_null_word(tmp_path: Path) -> None:
         "3 cells read as empty for holding a null word (N/A, -, null...) in a column of numbers, "
         "dates or booleans: employees 1, tier 2"
     ) in result.stdout + result.stderr
+
+
+def test_an_import_while_a_plan_is_active_says_what_moved_and_names_the_owner_drift() -> None:
+    drift = tuple(OwnerDrift(f"A-{n:02d}", "jane", "dee", "EAST") for n in range(DRIFT_SHOWN + 2))
+    out = StringIO()
+    live_changes(Console(file=out, width=2000), Reevaluated(44, 12, drift))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "live assignment: 44 accounts re-evaluated, 12 rows changed territory or rep"
+    assert lines[1].startswith(f"{DRIFT_SHOWN + 2} accounts: the CRM owner is a rep outside the pool")
+    assert "A-00 (CRM jane, live dee in EAST)" in lines[1] and lines[1].endswith("and 2 more")
+    assert f"A-{DRIFT_SHOWN:02d}" not in lines[1]
+    out = StringIO()
+    live_changes(Console(file=out), None)  # no plan active: nothing to say
+    assert out.getvalue() == ""

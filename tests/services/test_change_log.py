@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+from live_oracle import replayed
 from workspace_books import write_book
 
 from conftest import CTX
@@ -20,17 +21,6 @@ from territorial.services.plans import add_plan
 from territorial.services.unit_of_work import WorkspaceStore
 
 LATER = Context.admin("tester", datetime(2026, 3, 5, 9, 0))
-
-
-def _replayed(store: WorkspaceStore) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-    """The live places the change log's rows give, applied in order from nothing."""
-    places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    with store.unit_of_work() as uow:
-        for row in uow.changes.rows().iter_rows(named=True):
-            key = (row["account_id"], row["layer"])
-            assert places.get(key, (None, None)) == (row["from_territory_id"], row["from_rep_id"])
-            places[key] = (row["to_territory_id"], row["to_rep_id"])
-    return {key: place for key, place in places.items() if place != (None, None)}
 
 
 def _live(store: WorkspaceStore) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -69,4 +59,4 @@ def test_each_live_change_is_a_change_set_whose_rows_replay_to_the_live_assignme
     a3 = rows.filter(pl.col("account_id") == "A-3").sort("change_set_id")
     assert a3.get_column("cause").to_list()[-1] == "override by a planner: strategic account"
     assert a3.get_column("to_territory_id").to_list()[-1] == "WEST"
-    assert _replayed(store) == _live(store)
+    assert replayed(store) == _live(store)

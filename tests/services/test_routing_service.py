@@ -11,8 +11,11 @@ from fake_workspace import FakeWorkspace
 from territorial.domain.entities import Entity
 from territorial.domain.leads import Outcome
 from territorial.errors import BadInput
+from territorial.services.activation import activate_plan
+from territorial.services.context import Context
 from territorial.services.imports import import_records
-from territorial.services.lead_audit import explain_lead
+from territorial.services.lead_audit import explain_lead, pool_states
+from territorial.services.plans import add_plan
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.scoring import train_fit_model
 from territorial.services.unit_of_work import WorkspaceStore
@@ -135,3 +138,50 @@ def test_inquiries_that_are_not_about_our_products_go_to_nurture(tmp_path: Path)
     assert blank.path[2].outcome == "not checked"
     with pytest.raises(BadInput, match="checks inquiries in the field 'inquiry'"):
         route_lead(workspace, CTX, router, {"lead_id": "L3", "state": "CA"})
+
+
+LEAD_PLAN = """\
+name: Lead pools {n}
+territories:
+  - id: WEST
+    rule: state = 'CA'
+    reps: [{west}]
+  - id: {east}
+    rule: state = 'NY'
+    reps: [dee]
+"""
+
+
+def test_lead_pools_keep_their_pointers_by_territory_across_activations_and_imports(tmp_path: Path) -> None:
+    """Activation keeps each lead pool's round robin by territory_id: a rep who left is forgotten, a
+    new one joins, a new territory starts fresh; an import re-evaluating accounts leaves them alone."""
+    store = FakeWorkspace()
+    (tmp_path / "reps.csv").write_text("rep_id\njane\nbob\ncy\ndee\n")
+    (tmp_path / "accounts.csv").write_text("account_id,state,owner_id\nA-1,CA,jane\nA-2,NY,dee\n")
+    (tmp_path / "a.yaml").write_text(LEAD_PLAN.format(n="A", west="jane, bob", east="EAST"))
+    (tmp_path / "b.yaml").write_text(LEAD_PLAN.format(n="B", west="jane, cy", east="NORTH"))
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps.csv")
+    import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "accounts.csv")
+    plan_a, plan_b = add_plan(store, CTX, tmp_path / "a.yaml"), add_plan(store, CTX, tmp_path / "b.yaml")
+    activate_plan(store, CTX, plan_a)
+    router = open_router(store, "active")
+    for n, state in enumerate(["CA", "CA", "CA", "NY"]):
+        route_lead(store, CTX, router, {"lead_id": f"L{n}", "state": state})
+    with store.unit_of_work() as uow:
+        before = pool_states(uow)
+    assert set(before) == {"WEST", "EAST"} and set(before["WEST"]["pointers"]) == {"jane", "bob"}
+    (tmp_path / "accounts.csv").write_text("account_id,state,owner_id\nA-1,NY,jane\nA-2,NY,dee\nA-3,CA,\n")
+    assert import_records(store, CTX, Entity.ACCOUNTS, tmp_path / "accounts.csv").live is not None
+    with store.unit_of_work() as uow:
+        assert pool_states(uow) == before  # account re-evaluation never touches lead pools
+    later = Context.admin("tester", CTX.now().replace(day=CTX.now().day + 1))
+    activate_plan(store, later, plan_b)
+    pools = open_router(store, "active").lead_router.pools
+    assert set(pools) == {"WEST"}  # NORTH is new: it starts fresh with its first lead
+    west = pools["WEST"].state()
+    assert west["pointers"] == {"jane": before["WEST"]["pointers"]["jane"]}  # bob left: forgotten
+    assert west["last_lead_day"] == before["WEST"]["last_lead_day"]
+    decision = route_lead(store, later, open_router(store, "active"), {"lead_id": "L9", "state": "CA"})
+    with store.unit_of_work() as uow:
+        after = pool_states(uow)["WEST"]["pointers"]
+    assert set(after) == {"jane", "cy"} and decision.rep_id in {"jane", "cy"}  # cy joined the pool

@@ -17,6 +17,7 @@ from territorial.errors import Problem
 from territorial.services.assign import Validation
 from territorial.services.compare import Comparison
 from territorial.services.imports import ImportReport
+from territorial.services.reevaluation import Reevaluated
 from territorial.services.runs import RunShown
 from territorial.services.scoring import PotentialReport, TrainReport
 from territorial.services.undo import Undone
@@ -242,6 +243,35 @@ def undone(console: Console, done: Undone, undid: int | None) -> None:
         if done.custom_kept:
             parts.append(f"{done.custom_kept:,} custom-field changes kept (re-import the earlier file)")
     console.print(f"import {done.import_id} ({what}): " + "; ".join(parts) + "; nothing deleted")
+    live_changes(console, done.live)
+
+
+# How many accounts whose CRM owner is outside their pool an import names.
+DRIFT_SHOWN = 10
+
+
+def live_changes(console: Console, live: Reevaluated | None) -> None:
+    """What an import of accounts changed in the live assignment while a plan is active, and the
+    accounts whose new CRM owner is outside their pool (their live rep stays)."""
+    if live is None:
+        return
+    console.print(
+        f"live assignment: {counted(live.accounts, 'account')} re-evaluated, "
+        f"{counted(live.changed, 'row')} changed territory or rep",
+        highlight=False,
+    )
+    if live.drift:
+        shown = ", ".join(
+            f"{escape(d.account_id)} (CRM {escape(d.crm_owner_id or '')}, live {escape(d.rep_id or 'none')} "
+            f"in {escape(d.territory_id or 'no territory')})"
+            for d in live.drift[:DRIFT_SHOWN]
+        )
+        more = f" and {len(live.drift) - DRIFT_SHOWN:,} more" if len(live.drift) > DRIFT_SHOWN else ""
+        console.print(
+            f"[yellow]{counted(len(live.drift), 'account')}: the CRM owner is a rep outside the pool, so "
+            f"the live rep stays (the next delta export sets it back): {shown}{more}[/yellow]",
+            highlight=False,
+        )
 
 
 def runs(console: Console, frame: pl.DataFrame) -> None:
@@ -310,6 +340,7 @@ def import_report(console: Console, report: ImportReport) -> None:
         + (f", {report.rejected:,} rejected" if report.rejected else ""),
         highlight=False,
     )
+    live_changes(console, report.live)
     if report.normalized_cells:
         console.print(
             f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"

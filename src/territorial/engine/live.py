@@ -121,7 +121,7 @@ def live(
     owners = _owners(accounts, ids, plan.layers, previous) if previous is not None else None
     result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners, _pins(holds, overrides))
     rows = covered(result.rows, vacant or {})
-    return Live(_dated(rows, previous, cause, since), result)
+    return Live(dated(rows, previous, cause, since), result)
 
 
 def _pins(holds: Sequence[Hold], overrides: Sequence[Override]) -> list[Pin]:
@@ -155,11 +155,14 @@ def _owners(
     return {layer: (primary if layer == PRIMARY else in_layer(layer, primary)) for layer in layers}
 
 
-def _dated(rows: pl.DataFrame, previous: pl.DataFrame | None, cause: str, since: date) -> pl.DataFrame:
-    """The rows with their cause and since: kept from `previous` when territory and rep are the same."""
-    fresh = rows.select(
-        "account_id", "layer", "territory_id", "rep_id", "overlaps", "tie", "reason"
-    ).with_columns(pl.lit(cause).alias("cause"), pl.lit(since, pl.Date).alias("since"))
+def dated(
+    rows: pl.DataFrame, previous: pl.DataFrame | None, cause: str | pl.Expr, since: date
+) -> pl.DataFrame:
+    """The rows with their cause (text, or an expression on the rows) and since: kept from
+    `previous` when territory and rep are the same."""
+    cause_of = pl.lit(cause) if isinstance(cause, str) else cause
+    since_of = pl.lit(since, pl.Date)
+    fresh = rows.with_columns(cause_of.alias("cause"), since_of.alias("since")).select(LIVE_COLUMNS)
     if previous is None or previous.is_empty():
         return fresh
     before = previous.select(

@@ -20,9 +20,9 @@ from territorial.io.output import write_table
 from territorial.io.tables import read_table
 from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
-from territorial.services.activation import LOCK
 from territorial.services.context import Context
 from territorial.services.record_diff import diff_records
+from territorial.services.reevaluation import Reevaluated, import_lock, reevaluate_import
 from territorial.services.roster import leave_deactivated
 from territorial.services.roster_apply import Applied
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -58,16 +58,12 @@ class ImportReport:
     null_words: dict[str, int] = field(default_factory=dict)
     # Reps: the roster reps it set inactive, each a `rep leave` that day.
     left: list[Applied] = field(default_factory=list)
+    # Accounts while a plan is active: what the import changed in the live assignment.
+    live: Reevaluated | None = None
 
 
 ACTIVE = "active"
 UPDATED_AT = "updated_at"
-
-
-def import_lock(entity: Entity) -> str:
-    """The lock an import of `entity` takes: a reps import may change the roster and the live rows,
-    so it queues with activations, ticks and roster changes."""
-    return LOCK if entity is Entity.REPS else f"import:{entity.value}"
 
 
 def import_records(
@@ -116,6 +112,8 @@ def import_records(
         _record_normalizations(uow, report.import_id, normalized.changes)
         if entity is Entity.REPS:
             report.left = leave_deactivated(uow, ctx, report.import_id)
+        if entity is Entity.ACCOUNTS:
+            report.live = reevaluate_import(uow, ctx, report.import_id, progress)
     report.owner_names_unmatched = unmatched
     report.footer_rows = mapped.raw.footer_rows
     report.core_fields = len(set(mapped.sources) & set(schema.fields) - {schema.id_field})

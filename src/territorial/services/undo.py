@@ -14,8 +14,8 @@ from territorial.errors import BadInput
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.activation import LOCK
 from territorial.services.context import Context
-from territorial.services.imports import import_lock
 from territorial.services.record_diff import CREATED
+from territorial.services.reevaluation import Reevaluated, import_lock, reevaluate_import
 from territorial.services.roster import leave_deactivated
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -36,6 +36,7 @@ class Undone:
     # Records the undone import created that a later import changed: left active (the later import
     # wants them), and named, since `deactivate` is how to take them out.
     left_active: tuple[str, ...] = ()
+    live: Reevaluated | None = None  # accounts while a plan is active: what changed in the live assignment
 
 
 def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: list[str]) -> Undone:
@@ -58,16 +59,18 @@ def deactivate(workspace: WorkspaceStore, ctx: Context, entity: Entity, ids: lis
         uow.imports.finish(import_id, ctx.now(), ImportCounts(0, 0, len(wanted) - len(active), len(active)))
         if entity is Entity.REPS:
             leave_deactivated(uow, ctx, import_id)
+        changed_live = _reevaluated(uow, ctx, entity, import_id)
     was_active = set(active)
     already = tuple(i for i in wanted if i not in was_active)
-    return Undone(import_id, entity, len(active), 0, 0, 0, already)
+    return Undone(import_id, entity, len(active), 0, 0, 0, already, live=changed_live)
 
 
 def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undone:
     """Set an import's changes back: records it created become inactive, fields it changed take
     their earlier values, and records it deactivated are active again. A value a later import
     changed since is kept (the later import is the newer truth), and counted."""
-    # The activation lock: undoing a reps import may make roster reps inactive, which leave.
+    # The activation lock: undoing a reps import may make roster reps inactive, which leave, and an
+    # undo of accounts writes the live rows. The entity is read inside.
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         entity = uow.imports.entity_of(import_id)
         if entity is None:
@@ -107,6 +110,7 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         uow.imports.finish(undo_id, ctx.now(), ImportCounts(0, restored, 0, len(to_deactivate)))
         if entity is Entity.REPS:
             leave_deactivated(uow, ctx, undo_id)
+        changed_live = _reevaluated(uow, ctx, entity, undo_id)
     return Undone(
         undo_id,
         entity,
@@ -115,7 +119,13 @@ def undo_import(workspace: WorkspaceStore, ctx: Context, import_id: int) -> Undo
         core.height - restorable.height,
         changed.height - core.height,
         left_active=tuple(sorted(i for i in created if i in later_ids)),
+        live=changed_live,
     )
+
+
+def _reevaluated(uow: UnitOfWork, ctx: Context, entity: Entity, import_id: int) -> Reevaluated | None:
+    """Accounts taken back change the live assignment, in the same transaction."""
+    return reevaluate_import(uow, ctx, import_id) if entity is Entity.ACCOUNTS else None
 
 
 def undo_name(import_id: int) -> str:

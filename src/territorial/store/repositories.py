@@ -925,6 +925,10 @@ LIVE_TYPES = {
 }
 
 
+# Account ids per DELETE ... IN (...): below SQLite's 32,766 bound parameters.
+_IDS_PER_STATEMENT = 10_000
+
+
 class LiveAssignments(Repository):
     """The live rows, their reasons kept once each in live_reasons and given back as text."""
 
@@ -961,20 +965,31 @@ class LiveAssignments(Repository):
         return pl.DataFrame(rows, schema=LIVE_TYPES, orient="row")
 
     def put(self, account_ids: Sequence[str], rows: pl.DataFrame) -> None:
-        """The live rows of a few accounts (LIVE_TYPES columns) in place of theirs: a change to some
-        accounts (an override, a hold) rewrites only them. New reason texts are added."""
+        """The live rows of some accounts (LIVE_TYPES columns) in place of theirs: a change to some
+        accounts (an override, a hold, an import) rewrites only them. New reason texts are added.
+        In bulk: an import re-evaluating 10,000 accounts wrote them one by one in 50 s."""
         connection, live, reasons = self._writing(), tables.live_assignments, tables.live_reasons
-        connection.execute(delete(live).where(live.c.account_id.in_(list(account_ids))))
+        ids = list(account_ids)
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            connection.execute(
+                delete(live).where(live.c.account_id.in_(ids[start : start + _IDS_PER_STATEMENT]))
+            )
         stored = connection.execute(select(reasons.c.reason_id, reasons.c.text)).all()
         known = {text: reason_id for reason_id, text in stored}
-        next_id = max(known.values(), default=-1) + 1
-        for text in rows.get_column("reason").unique(maintain_order=True).to_list():
-            if text not in known:
-                connection.execute(insert(reasons).values(reason_id=next_id, text=text))
-                known[text], next_id = next_id, next_id + 1
-        for row in rows.select(*LIVE_TYPES).iter_rows(named=True):
-            values = {name: value for name, value in row.items() if name != "reason"}
-            connection.execute(insert(live).values({**values, "reason_id": known[row["reason"]]}))
+        first_new = max(known.values(), default=-1) + 1
+        texts = rows.get_column("reason").unique(maintain_order=True).to_list()
+        new = [text for text in texts if text not in known]
+        known.update({text: first_new + k for k, text in enumerate(new)})
+        added = pl.DataFrame({"reason_id": range(first_new, first_new + len(new)), "text": new})
+        insert_frame(connection, reasons, added.cast({"reason_id": pl.Int64, "text": pl.String}))
+        reason_id = pl.col("reason").replace_strict(known, return_dtype=pl.Int64).alias("reason_id")
+        insert_frame(
+            connection,
+            live,
+            rows.with_columns(reason_id).select(
+                *(("reason_id" if name == "reason" else name) for name in LIVE_TYPES)
+            ),
+        )
 
     def replace(self, rows: pl.DataFrame) -> None:
         """The whole live assignment, in place of the one stored (LIVE_TYPES columns)."""
