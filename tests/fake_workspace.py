@@ -33,6 +33,7 @@ from territorial.domain.notifications import (
     StoredMessage,
     StoredSubscription,
 )
+from territorial.domain.quotas import SavedQuota
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.stored import (
     EarlierLead,
@@ -90,6 +91,7 @@ class State:
     outbox_items: list[StoredItem] = field(default_factory=list)
     outbox_messages: list[StoredMessage] = field(default_factory=list)
     ended: set[int] = field(default_factory=set)  # ended subscriptions
+    quotas: list[SavedQuota] = field(default_factory=list)
 
 
 class _Repository:
@@ -698,6 +700,27 @@ class FakeOutbox(_Repository):
         ]
 
 
+class FakeQuotas(_Repository):
+    def save(self, quotas: Sequence[SavedQuota], saved_at: datetime) -> None:
+        state = self._writing()
+        replaced = {(q.period, q.layer) for q in quotas}
+        state.quotas = [q for q in state.quotas if (q.period, q.layer) not in replaced] + list(quotas)
+
+    def overlapping(self, start: date, end: date) -> list[SavedQuota]:
+        found = [q for q in self.state.quotas if q.period_start <= end and q.period_end >= start]
+        return sorted(
+            found,
+            key=lambda q: (
+                q.period_start,
+                q.period,
+                q.layer,
+                q.territory_id,
+                q.rep_id is not None,
+                q.rep_id or "",
+            ),
+        )
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -714,6 +737,7 @@ class FakeUnitOfWork:
         self.changes = FakeChangeLog(state, write)
         self.subscriptions = FakeSubscriptions(state, write)
         self.outbox = FakeOutbox(state, write)
+        self.quotas = FakeQuotas(state, write)
 
 
 class FakeWorkspace:

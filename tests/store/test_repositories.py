@@ -14,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
+from territorial.domain.quotas import SavedQuota
 from territorial.domain.stored import ImportCounts, PlanFile, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
@@ -557,3 +558,22 @@ def test_change_sets_keep_their_changed_rows_in_account_order(store: WorkspaceSt
         assert uow.changes.rows(rep_id="r1").get_column("account_id").to_list() == ["b"]
         assert uow.changes.rows(account_id="a").get_column("to_rep_id").to_list() == ["r2"]
         assert uow.changes.rows([second]).is_empty()
+
+
+def test_quotas_saved_for_a_period_replace_that_periods_layer_and_are_found_by_overlap(
+    store: WorkspaceStore,
+) -> None:
+    year = (date(2027, 1, 1), date(2027, 12, 31))
+    first = [
+        SavedQuota("FY2027", *year, "primary", "WEST", "r2", 600.0, "ann"),
+        SavedQuota("FY2027", *year, "primary", "EAST", None, 400.0, "ann"),
+        SavedQuota("FY2027", *year, "overlay", "SPEC", "r9", 50.0, "ann"),
+    ]
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.quotas.save(first, NOW)
+    again = [SavedQuota("FY2027", *year, "primary", "WEST", "r1", 1000.0, "bob")]
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.quotas.save(again, NOW)
+    with store.unit_of_work() as uow:
+        assert uow.quotas.overlapping(date(2027, 12, 31), date(2028, 3, 31)) == [first[2], again[0]]
+        assert uow.quotas.overlapping(date(2028, 1, 1), date(2028, 3, 31)) == []

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from territorial.store.notifications import Outbox, Subscriptions
+from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     tokens: Tokens
     subscriptions: Subscriptions
     outbox: Outbox
+    quotas: Quotas
 
 
 class WorkspaceStore(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from territorial.store.notifications import Outbox, Subscriptions
+from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -44,3 +45,4 @@ class SqlUnitOfWork:
         self.tokens = Tokens(connection, write)
         self.subscriptions = Subscriptions(connection, write)
         self.outbox = Outbox(connection, write)
+        self.quotas = Quotas(connection, write)
