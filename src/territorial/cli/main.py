@@ -19,6 +19,7 @@ from territorial.cli import (  # noqa: F401
     overrides,
     plan_checks,
     plans,
+    quotas,
     route,
     runs,
     score,
