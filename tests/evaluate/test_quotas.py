@@ -17,6 +17,7 @@ from territorial.evaluate.quotas import (
     allocate,
     employed_share,
     growth_range,
+    prorated,
 )
 
 UNIT = 1000
@@ -142,3 +143,14 @@ def test_a_rep_starting_mid_period_carries_days_employed_times_the_ramp() -> Non
     # Months 1 and 2 at a half: 31 + 28 days count half of the 365.
     assert employed_share(date(2027, 1, 1), *year, (0.5, 0.5)) == Fraction(365 - 59, 365) + Fraction(59, 730)
     assert employed_share(date(2028, 1, 1), *year, ()) == 0
+
+
+def test_saved_quotas_are_taken_by_the_days_their_period_shares() -> None:
+    year = (date(2027, 1, 1), date(2027, 12, 31))
+    saved = [(*year, "primary", "WEST", "r1", 365_000.0), (*year, "primary", "EAST", None, 730.0)]
+    # 2027Q1 is 90 of the year's 365 days; 2026-12 shares none.
+    assert prorated(saved, date(2027, 1, 1), date(2027, 3, 31)) == [
+        ("primary", "WEST", "r1", 90_000.0),
+        ("primary", "EAST", None, 180.0),
+    ]
+    assert prorated(saved, date(2026, 12, 1), date(2026, 12, 31)) == []
