@@ -57,7 +57,7 @@ def feasible(book: list[TerritoryFigures], weights: QuotaWeights, bounds: Growth
     return True
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(books(), WEIGHTS, BOUNDS, st.integers(0, 20_000))
 def test_quotas_sum_to_the_target_at_both_levels_within_the_growth_bounds(
     book: tuple[list[TerritoryFigures], dict[str, Fraction]],
@@ -84,7 +84,7 @@ def test_quotas_sum_to_the_target_at_both_levels_within_the_growth_bounds(
         assert sum(in_territory) == amount
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(books(), WEIGHTS, BOUNDS, st.integers(0, 20_000), st.data())
 def test_raising_one_territorys_potential_never_lowers_its_quota(
     book: tuple[list[TerritoryFigures], dict[str, Fraction]],

@@ -11,10 +11,11 @@ import pytest
 from conftest import CTX, fresh_database
 from kpi_book import PLAN, write_kpi_book
 from territorial.domain.entities import Entity
+from territorial.errors import BadInput
 from territorial.services.imports import import_records
 from territorial.services.kpis import kpis
 from territorial.services.plans import add_plan
-from territorial.services.quotas import allocate_quotas
+from territorial.services.quotas import allocate_quotas, parse_ramp, parse_weights
 from territorial.services.workspace import create_workspace
 from territorial.store.workspace import Workspace
 
@@ -59,10 +60,28 @@ def test_a_ramping_rep_gives_up_what_they_do_not_work_to_the_territory(book: tup
     assert by_rep["r3"] == quotas[("EAST", "r3")]
 
 
-def test_a_ramp_schedule_lowers_a_new_reps_first_months(book: tuple[Workspace, int]) -> None:
+def test_a_ramp_schedule_lowers_a_new_reps_first_months_and_overlays_need_their_layer(
+    book: tuple[Workspace, int],
+) -> None:
     workspace, plan_id = book
     plain = allocate_quotas(workspace, CTX, 2000, "FY2027", str(plan_id), round_to=1)
     ramped = allocate_quotas(workspace, CTX, 2000, "FY2027", str(plan_id), round_to=1, ramp="0.25,0.5,0.75")
     r3 = [t.filter(t["rep_id"] == "r3")["quota"].item() for t in (plain.table, ramped.table)]
     assert r3[1] < r3[0]
     assert ramped.table["quota"].sum() == 2000
+    with pytest.raises(BadInput, match="--layer: the plan has no territory in layer 'overlay'"):
+        allocate_quotas(workspace, CTX, 2000, "FY2027", str(plan_id), layer="overlay")
+
+
+@pytest.mark.parametrize(
+    ("weights", "ramp", "message"),
+    [
+        ("fame=1", None, "--weights: 'fame=1' is not a weight"),
+        ("potential=0", None, "--weights: the weights sum to 0"),
+        ("potential=1", "0.5,2", "--ramp: '2' is not a share between 0 and 1"),
+    ],
+)
+def test_bad_weights_and_ramps_name_their_option(weights: str, ramp: str | None, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        parse_weights(weights)
+        parse_ramp(ramp)
