@@ -36,7 +36,7 @@ def books(draw: st.DrawFn) -> tuple[list[TerritoryFigures], dict[str, Fraction]]
             TerritoryFigures(
                 f"T{index}",
                 float(draw(st.integers(0, 5_000_000))),
-                float(draw(st.sampled_from([0, 0, 250_000, 1_000_000, 3_333_333]))),
+                float(draw(st.sampled_from([0, 0, 1_500, 250_000, 1_000_000, 3_333_333]))),
                 reps,
             )
         )
@@ -70,7 +70,7 @@ def test_quotas_sum_to_the_target_at_both_levels_within_the_growth_bounds(
     try:
         result = allocate(target, territories, weights, bounds, employed)
     except BadInput as problem:
-        assert "reachable range" in str(problem)
+        assert "reachable range" in str(problem) or "no whole multiple" in str(problem)
         return
     assert sum(result.territories.values()) == target
     assert sum(amount for _t, _r, amount in result.reps) == target
@@ -130,10 +130,19 @@ def test_a_hand_worked_allocation_with_a_ramping_rep() -> None:
     assert result.reps == [("EAST", "a", 563_000), ("EAST", "b", 187_000), ("WEST", "c", 250_000)]
 
 
+def test_growth_bounds_with_no_whole_unit_inside_name_the_territory() -> None:
+    book = [TerritoryFigures("EAST", 1.0, 1_500, ("a",)), TerritoryFigures("WEST", 1.0, 0, ("b",))]
+    with pytest.raises(
+        BadInput, match="--round: no whole multiple of 1,000 lies within the growth bounds of EAST"
+    ):
+        allocate(10_000, book, QuotaWeights(), GrowthBounds(0.0, 0.1, UNIT), {})
+
+
 def test_growth_bounds_are_whole_units_and_exact() -> None:
     assert growth_range(1_000_000, GrowthBounds(0.0, 0.1, UNIT), 99) == (1000, 1100)
     assert growth_range(1_000_500, GrowthBounds(0.0, 0.1, UNIT), 99) == (1001, 1100)
     assert growth_range(0, GrowthBounds(0.0, 0.1, UNIT), 99) == (0, 99)
+    assert growth_range(1_000_000, GrowthBounds(-2.0, 0.1, UNIT), 99) == (0, 1100)  # never below 0
 
 
 def test_a_rep_starting_mid_period_carries_days_employed_times_the_ramp() -> None:

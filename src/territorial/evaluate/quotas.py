@@ -43,7 +43,7 @@ def growth_range(history: float, bounds: GrowthBounds, target_units: int) -> tup
         return 0, target_units
     # Fractions: 1.1 × 1000 must be 1100 units, not 1100.0000000000002 rounded up to 1101.
     h = Fraction(history) / bounds.unit
-    low = math.ceil(h * (1 + Fraction(str(bounds.min_growth))))
+    low = max(0, math.ceil(h * (1 + Fraction(str(bounds.min_growth)))))
     high = math.floor(h * (1 + Fraction(str(bounds.max_growth))))
     return low, high
 
@@ -170,6 +170,14 @@ def allocate(
     if not territories:
         raise BadInput.at("the plan has no territories in this layer to allocate a quota to", "--layer")
     ranges = {t.territory_id: growth_range(t.history, bounds, units) for t in territories}
+    empty = sorted(k for k, (low, high) in ranges.items() if low > high)
+    if empty:
+        # History of 1,500 grown by 0 … 10% at --round 1000 is 1,500 … 1,650: no whole unit lies in it.
+        raise BadInput.at(
+            f"no whole multiple of {unit:,} lies within the growth bounds of {', '.join(empty)}; "
+            "give a smaller --round or wider --min-growth/--max-growth",
+            "--round",
+        )
     lower = {k: r[0] for k, r in ranges.items()}
     upper = {k: r[1] for k, r in ranges.items()}
     shares = territory_shares(territories, weights)
