@@ -27,12 +27,20 @@ r2,Bo,m1,
 r3,Cy,m1,2027-07-02
 """
 
+# An overlay over WEST and EAST: its trailing bookings are WEST's 999, so it takes 999 … 1,298.
+OVERLAY = """\
+  - id: SPEC
+    layer: overlay
+    rule: state IN ('CA', 'NY')
+    reps: [r1, r2]
+"""
+
 
 @pytest.fixture
 def book(tmp_path: Path) -> Iterator[tuple[Workspace, int]]:
     files = write_kpi_book(tmp_path)
     files["reps"].write_text(REPS)
-    files["plan"].write_text(PLAN.replace("reps: [r2]", "reps: [r2, r3]"))
+    files["plan"].write_text(PLAN.replace("reps: [r2]", "reps: [r2, r3]") + OVERLAY)
     with fresh_database("postgresql", tmp_path) as url:
         workspace = create_workspace(url)
         import_records(workspace, CTX, Entity.ACCOUNTS, files["accounts"])
@@ -55,12 +63,25 @@ def test_a_ramping_rep_gives_up_what_they_do_not_work_to_the_territory(book: tup
     assert {(q.territory_id, q.rep_id, q.amount, q.actor) for q in saved} == {
         (t, r, q, CTX.actor) for (t, r), q in quotas.items()
     }
+    overlay = allocate_quotas(
+        workspace, CTX, 1200, "FY2027", str(plan_id), round_to=1, layer="overlay", save=True
+    )
+    assert overlay.table.select("territory_id", "rep_id", "quota").rows() == [
+        ("SPEC", "r1", 600.0),
+        ("SPEC", "r2", 600.0),
+    ]
+    # By rep, the primary layer's quota: an overlay's is on top of it; by layer, each its own.
     figures = kpis(workspace, CTX, plan=str(plan_id), by="rep", period="FY2027")
     by_rep = {row["group"]: row["quota"] for row in figures.table.to_dicts()}
-    assert by_rep["r3"] == quotas[("EAST", "r3")]
+    assert (by_rep["r1"], by_rep["r3"]) == (quotas[("WEST", "r1")], quotas[("EAST", "r3")])
+    by_layer = kpis(workspace, CTX, plan=str(plan_id), by="layer", period="FY2027")
+    assert {row["group"]: row["quota"] for row in by_layer.table.to_dicts() if row["quota"]} == {
+        "primary": 2000,
+        "overlay": 1200,
+    }
 
 
-def test_a_ramp_schedule_lowers_a_new_reps_first_months_and_overlays_need_their_layer(
+def test_a_ramp_schedule_lowers_a_new_reps_first_months_and_a_missing_layer_is_named(
     book: tuple[Workspace, int],
 ) -> None:
     workspace, plan_id = book
@@ -69,8 +90,8 @@ def test_a_ramp_schedule_lowers_a_new_reps_first_months_and_overlays_need_their_
     r3 = [t.filter(t["rep_id"] == "r3")["quota"].item() for t in (plain.table, ramped.table)]
     assert r3[1] < r3[0]
     assert ramped.table["quota"].sum() == 2000
-    with pytest.raises(BadInput, match="--layer: the plan has no territory in layer 'overlay'"):
-        allocate_quotas(workspace, CTX, 2000, "FY2027", str(plan_id), layer="overlay")
+    with pytest.raises(BadInput, match="--layer: the plan has no territory in layer 'security'"):
+        allocate_quotas(workspace, CTX, 2000, "FY2027", str(plan_id), layer="security")
 
 
 @pytest.mark.parametrize(
