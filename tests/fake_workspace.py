@@ -34,6 +34,7 @@ from territorial.domain.notifications import (
     StoredMessage,
     StoredSubscription,
 )
+from territorial.domain.quotas import SavedQuota
 from territorial.domain.reps import Rep, reps_from_records
 from territorial.domain.roster import RosterChangeKind, RosterChangeStatus, StoredRosterChange
 from territorial.domain.stored import (
@@ -96,6 +97,7 @@ class State:
     roster_changes: list[StoredRosterChange] = field(default_factory=list)
     audit: list[StoredEntry] = field(default_factory=list)
     exports: list[dict[str, Any]] = field(default_factory=list)
+    quotas: list[SavedQuota] = field(default_factory=list)
 
 
 class _Repository:
@@ -806,6 +808,27 @@ class FakeOutbox(_Repository):
         ]
 
 
+class FakeQuotas(_Repository):
+    def save(self, quotas: Sequence[SavedQuota], saved_at: datetime) -> None:
+        state = self._writing()
+        replaced = {(q.period, q.layer) for q in quotas}
+        state.quotas = [q for q in state.quotas if (q.period, q.layer) not in replaced] + list(quotas)
+
+    def overlapping(self, start: date, end: date) -> list[SavedQuota]:
+        found = [q for q in self.state.quotas if q.period_start <= end and q.period_end >= start]
+        return sorted(
+            found,
+            key=lambda q: (
+                q.period_start,
+                q.period,
+                q.layer,
+                q.territory_id,
+                q.rep_id is not None,
+                q.rep_id or "",
+            ),
+        )
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -825,6 +848,7 @@ class FakeUnitOfWork:
         self.roster_changes = FakeRosterChanges(state, write)
         self.audit = FakeAuditTrail(state, write)
         self.exports = FakeDeltaExports(state, write)
+        self.quotas = FakeQuotas(state, write)
 
 
 class FakeWorkspace:

@@ -44,6 +44,20 @@ def folder(tmp_path: Path) -> Path:
         ],
         ["kpis", "--price-list", "accounts.csv", "--out", "accounts.csv"],
         ["fairness", "--price-list", "accounts.csv", "--lorenz-out", "accounts.csv"],
+        [
+            "quota",
+            "allocate",
+            "--target",
+            "1000",
+            "--period",
+            "FY2027",
+            "--plan",
+            "1",
+            "--bottom-up",
+            "accounts.csv",
+            "--out",
+            "accounts.csv",
+        ],
     ],
 )
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(folder: Path, args: list[str]) -> None:

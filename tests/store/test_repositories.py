@@ -14,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from territorial.domain.entities import Entity
+from territorial.domain.quotas import SavedQuota
 from territorial.domain.stored import ImportCounts, PlanFile, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.repositories import DECISION_TYPES
@@ -645,3 +646,22 @@ def test_change_rows_after_a_change_set_and_the_delta_exports_watermark(store: W
         assert uow.changes.rows_after(first).select("change_set_id", "to_rep_id").rows() == [(second, "r2")]
         assert uow.changes.rows_after(0).height == 2 and uow.changes.rows_after(second).is_empty()
         assert uow.exports.last_through() == second
+
+
+def test_quotas_saved_for_a_period_replace_that_periods_layer_and_are_found_by_overlap(
+    store: WorkspaceStore,
+) -> None:
+    year = (date(2027, 1, 1), date(2027, 12, 31))
+    first = [
+        SavedQuota("FY2027", *year, "primary", "WEST", "r2", 600.0, "ann"),
+        SavedQuota("FY2027", *year, "primary", "EAST", None, 400.0, "ann"),
+        SavedQuota("FY2027", *year, "overlay", "SPEC", "r9", 50.0, "ann"),
+    ]
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.quotas.save(first, NOW)
+    again = [SavedQuota("FY2027", *year, "primary", "WEST", "r1", 1000.0, "bob")]
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.quotas.save(again, NOW)
+    with store.unit_of_work() as uow:
+        assert uow.quotas.overlapping(date(2027, 12, 31), date(2028, 3, 31)) == [first[2], again[0]]
+        assert uow.quotas.overlapping(date(2028, 1, 1), date(2028, 3, 31)) == []

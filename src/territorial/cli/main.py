@@ -20,6 +20,7 @@ from territorial.cli import (  # noqa: F401
     overrides,
     plan_checks,
     plans,
+    quotas,
     roster,
     route,
     runs,

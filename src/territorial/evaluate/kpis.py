@@ -91,6 +91,7 @@ def kpi_table(
     period: Period | None = None,
     probabilities: tuple[Mapping[str, float], float] = ({}, 0.0),
     known_groups: Sequence[str] = (),
+    quotas: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """KPI_COLUMNS, one row per group, sorted (rows for what no group holds last).
 
@@ -98,6 +99,8 @@ def kpi_table(
     accounts: account_id, workload, potential; deals: as `priced` gives them; reps: rep_id and the
     grouping's field, quota. Performance figures follow the deal's own rep for rep groupings and the
     account's territory for territory and layer. `known_groups` get a row even when they hold nothing.
+    quotas: layer, territory_id, rep_id, quota (saved quotas taken for the period); without them, the
+    reps' quota field.
     """
     placed = placed_accounts(placement, reps, by)
     by_stage, fallback = probabilities
@@ -136,7 +139,9 @@ def kpi_table(
     for part in (book, pipeline, performance):
         groups = groups.join(part, on=GROUP, how="full", coalesce=True)
     table = groups.with_columns(pl.col(c).fill_null(0) for c in (*BOOK_COLUMNS, "bookings", "won", "lost"))
-    table = table.with_columns(_quota(reps, field, period))
+    table = table.with_columns(
+        _quota(reps, field, period) if quotas is None else _saved_quota(quotas, reps, by, field)
+    )
     attainment = pl.when(pl.col("quota") > 0).then(pl.col("bookings") / pl.col("quota"))
     special = pl.col(GROUP).str.starts_with("(")
     return (
@@ -241,3 +246,21 @@ def _quota(reps: pl.DataFrame, field: str | None, period: Period | None) -> pl.E
         .replace_strict({k: v * share for k, v in sums.items()}, default=None, return_dtype=pl.Float64)
         .alias("quota")
     )
+
+
+def _saved_quota(quotas: pl.DataFrame, reps: pl.DataFrame, by: str, field: str | None) -> pl.Expr:
+    """Saved quotas summed per group: by layer, each layer's; otherwise the primary layer's (an
+    overlay's quota is on top of it), by territory or by the rep's group ("(vacant)" for a territory
+    with no rep)."""
+    if by == LAYER:
+        rows = quotas.select(pl.col("layer").alias(GROUP), "quota")
+    else:
+        primary = quotas.filter(pl.col("layer") == PRIMARY)
+        if field is None:
+            rows = primary.select(pl.col("territory_id").alias(GROUP), "quota")
+        else:
+            grouped = _rep_group(primary, reps, field)
+            vacant = pl.when(pl.col("rep_id").is_null()).then(pl.lit(VACANT)).otherwise(pl.col(GROUP))
+            rows = grouped.select(vacant.alias(GROUP), "quota")
+    sums = dict(rows.group_by(GROUP).agg(pl.col("quota").sum()).iter_rows())
+    return pl.col(GROUP).replace_strict(sums, default=None, return_dtype=pl.Float64).alias("quota")

@@ -30,6 +30,7 @@ from territorial.evaluate.kpis import (
     stage_probabilities,
 )
 from territorial.evaluate.periods import Period, parse_period
+from territorial.evaluate.quotas import prorated
 from territorial.io.price_list import read_price_list
 from territorial.progress import Progress, silent
 from territorial.services.activation import evaluate_for_activation
@@ -122,6 +123,7 @@ def kpis(
             {"opportunity_id": pl.String(), "stage": pl.String()},
             active_only=True,
         )
+        saved = None if chosen_period is None else saved_quotas(uow, chosen_period)
     progress("Computing the KPIs", None)
     valued = priced(deals, prices)
     configured = settings.stage_probabilities
@@ -135,8 +137,9 @@ def kpis(
         chosen_period,
         probabilities,
         _known_groups(chosen.plan, reps, grouping),
+        saved,
     )
-    notes = _notes(grouping, chosen_period, reps, deals, valued.unpriced_open, prices is not None)
+    notes = _notes(grouping, chosen_period, reps, deals, valued.unpriced_open, prices is not None, saved)
     source = (
         "stage_probabilities in the settings, else the win rate learned by stage"
         if configured
@@ -222,6 +225,21 @@ def fairness_frame(measures: list[Fairness]) -> pl.DataFrame:
 def lorenz_frame(measures: list[Fairness]) -> pl.DataFrame:
     rows = [(m.measure, x, y) for m in measures for x, y in m.lorenz]
     schema = {"measure": pl.String, "share_of_groups": pl.Float64, "share_of_measure": pl.Float64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def saved_quotas(uow: UnitOfWork, period: Period) -> pl.DataFrame | None:
+    """layer, territory_id, rep_id, quota: the saved quotas taken by days for the period; None when no
+    saved quota's period shares a day with it (the reps' quota field is used then)."""
+    found = uow.quotas.overlapping(period.start, period.end)
+    if not found:
+        return None
+    rows = prorated(
+        [(q.period_start, q.period_end, q.layer, q.territory_id, q.rep_id, q.amount) for q in found],
+        period.start,
+        period.end,
+    )
+    schema = {"layer": pl.String, "territory_id": pl.String, "rep_id": pl.String, "quota": pl.Float64}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -377,12 +395,20 @@ def _capacities(plan: Plan | None, reps: pl.DataFrame, by: str) -> dict[str, flo
 
 
 def _notes(
-    by: str, period: Period | None, reps: pl.DataFrame, deals: pl.DataFrame, unpriced: int, has_prices: bool
+    by: str,
+    period: Period | None,
+    reps: pl.DataFrame,
+    deals: pl.DataFrame,
+    unpriced: int,
+    has_prices: bool,
+    saved: pl.DataFrame | None = None,
 ) -> list[str]:
     notes = []
     if deals.is_empty():
         notes.append("the workspace has no opportunities: pipeline and performance figures are 0")
-    if rep_field(by) is None:
+    if saved is not None:
+        notes.append("quota: the quotas saved by `quota allocate`, taken by days for the period")
+    elif rep_field(by) is None:
         notes.append("quota and attainment are empty by territory and layer until quotas are allocated")
     elif period is None:
         notes.append("quota and attainment need --period (a rep's quota field is annual)")

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from territorial.store.notifications import Outbox, Subscriptions
+from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -52,6 +53,7 @@ class UnitOfWork(Protocol):
     roster_changes: RosterChanges
     audit: AuditTrail
     exports: DeltaExports
+    quotas: Quotas
 
 
 class WorkspaceStore(Protocol):

@@ -481,3 +481,21 @@ delta_exports = Table(
     Column("through_change_set", Integer, nullable=False),
     Column("rows", Integer, nullable=False),
 )
+
+# Quotas allocated per period (#20 slice 3): one row per territory and rep (rep_id null: a vacant
+# territory's quota). Saving a period's layer again replaces its rows; the actor says who saved them.
+quotas = Table(
+    "quotas",
+    metadata,
+    Column("quota_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(32), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("layer", String(255), nullable=False),
+    Column("territory_id", String(255), nullable=False),
+    Column("rep_id", String(255), nullable=True),
+    Column("amount", Float, nullable=False),
+    Column("actor", String(255), nullable=True),
+    Column("saved_at", DateTime, nullable=False),
+    Index("ix_quotas_period", "period_start", "period_end"),
+)

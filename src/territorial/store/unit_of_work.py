@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from territorial.store.notifications import Outbox, Subscriptions
+from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
     Activations,
     AssignmentRuns,
@@ -50,3 +51,4 @@ class SqlUnitOfWork:
         self.roster_changes = RosterChanges(connection, write)
         self.audit = AuditTrail(connection, write)
         self.exports = DeltaExports(connection, write)
+        self.quotas = Quotas(connection, write)
