@@ -50,6 +50,7 @@ from territorial.store.repositories import (
     CHANGE_TYPES,
     DECISION_TYPES,
     HISTORY_SINCE,
+    HISTORY_TYPES,
     LIVE_TYPES,
     POOL_WEIGHT_TYPES,
     POOLED_TYPES,
@@ -369,6 +370,20 @@ class FakeRoutingAudit(_Repository):
             if d["lead_id"] in wanted:
                 found[d["lead_id"]] = self._stored(d)
         return found
+
+    def decision_history(self, route_run_id: int | None = None, since: date | None = None) -> pl.DataFrame:
+        chosen = {
+            d["lead_id"]
+            for d in self.state.decisions
+            if (route_run_id is None or d["route_run_id"] == route_run_id)
+            and (since is None or d["lead_day"] >= since)
+        }
+        rows = [
+            (number, d["route_run_id"], d["lead_id"], d["lead_day"], d["decision"], d["rep_id"], d["queue"])
+            for number, d in enumerate(self.state.decisions, start=1)
+            if d["lead_id"] in chosen
+        ]
+        return pl.DataFrame(rows, schema=HISTORY_TYPES, orient="row")
 
     def routing_run(self, route_run_id: int) -> StoredRoutingRun | None:
         run = self.state.routing_runs.get(route_run_id)

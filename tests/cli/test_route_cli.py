@@ -403,3 +403,30 @@ def test_routing_a_file_again_routes_only_its_new_leads_and_undo_takes_a_run_bac
     assert twice.returncode == 2 and "already undone" in twice.stderr
     missing = ws(sqlite_workspace, tmp_path, "route", "undo", "9")
     assert missing.returncode == 2 and "there is no routing run 9" in missing.stderr
+
+
+def test_decisions_are_exported_as_a_hubspot_contact_owner_update(
+    sqlite_workspace: str, tmp_path: Path
+) -> None:
+    ok(ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--plan", "plan.yaml"))
+    result = ok(
+        ws(
+            sqlite_workspace,
+            tmp_path,
+            "export",
+            "decisions",
+            "--run",
+            "1",
+            "--format",
+            "hubspot",
+            "--out-dir",
+            "hs",
+        )
+    )
+    owners = pl.read_csv(tmp_path / "hs" / "ContactOwnerUpdate.csv", infer_schema=False)
+    assert owners.columns == ["Record ID", "Contact owner"]
+    expected = {lead: f"{rep}@x.com" for lead, (_d, rep, _t, _a) in EXPECTED.items() if rep is not None}
+    assert dict(owners.iter_rows()) == expected
+    assert "left out: 4 in nurture or a queue (no owner)" in result.stderr
+    both = ws(sqlite_workspace, tmp_path, "export", "decisions", "--run", "1", "--since", "2026-03-01")
+    assert both.returncode == 2 and "either --run ID or --since DAY" in both.stderr

@@ -342,6 +342,18 @@ def test_a_routing_run_is_undone_with_its_pools_put_back_and_later_runs_named(st
         run = uow.routing.routing_run(first)
         assert run is not None and (run.source, run.leads, run.pools) == ("a.csv", 1, ("WEST",))
         assert run.later_runs == (second,) and run.undone_at is None
+        # Every decision of the leads the run (or the days) chose, oldest first: L-1 was routed twice.
+        history = uow.routing.decision_history(route_run_id=second)
+        assert history.select("route_run_id", "lead_id", "rep_id").rows() == [
+            (first, "L-1", "jane"),
+            (second, "L-1", "bob"),
+            (second, "L-2", "dee"),
+        ]
+        assert uow.routing.decision_history(since=date(2026, 3, 2)).height == 3
+        assert uow.routing.decision_history(route_run_id=first).get_column("lead_id").to_list() == [
+            "L-1",
+            "L-1",
+        ]
         assert uow.routing.routing_run(404) is None
     with store.unit_of_work(write=True, lock="route") as uow:
         uow.routing.undo_run(second, NOW, "ops@x.com")

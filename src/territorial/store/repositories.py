@@ -501,6 +501,15 @@ LATEST_TYPES = {
     "matched_account_id": pl.String(),
     "decision": pl.String(),
 }
+HISTORY_TYPES = {
+    "decision_id": pl.Int64(),
+    "route_run_id": pl.Int64(),
+    "lead_id": pl.String(),
+    "lead_day": pl.Date(),
+    "decision": pl.String(),
+    "rep_id": pl.String(),
+    "queue": pl.String(),
+}
 POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
 POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
 
@@ -647,6 +656,22 @@ class RoutingAudit(Repository):
             for row in rows:  # in decision order, so each lead's latest is kept
                 found[row.lead_id] = _stored_decision(row)
         return found
+
+    def decision_history(self, route_run_id: int | None = None, since: date | None = None) -> pl.DataFrame:
+        """Every stored decision (HISTORY_TYPES) of the leads that have one in routing run
+        `route_run_id`, or dated on or after `since`: what `export decisions` compares owners with."""
+        decisions = tables.routing_decisions
+        chosen = select(decisions.c.lead_id)
+        if route_run_id is not None:
+            chosen = chosen.where(decisions.c.route_run_id == route_run_id)
+        if since is not None:
+            chosen = chosen.where(decisions.c.lead_day >= since)
+        rows = self.connection.execute(
+            select(*(decisions.c[name] for name in HISTORY_TYPES))
+            .where(decisions.c.lead_id.in_(chosen.distinct()))
+            .order_by(decisions.c.decision_id)
+        ).all()
+        return pl.DataFrame(rows, schema=HISTORY_TYPES, orient="row")
 
     def routing_run(self, route_run_id: int) -> StoredRoutingRun | None:
         """A routing run, the pools it moved, and the later runs (not undone) that moved one of them."""
