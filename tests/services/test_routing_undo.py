@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CTX
+from conftest import CTX, examples
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.routing_undo import undo_routing_run
 from territorial.services.unit_of_work import WorkspaceStore
@@ -61,7 +61,7 @@ LEADS = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25, 300), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(leads=LEADS)
 def test_routing_a_file_twice_equals_once_and_undo_restores_the_state_before(
     sqlite_store: tuple[WorkspaceStore, Path], leads: list[tuple[int, str, int, str]]
