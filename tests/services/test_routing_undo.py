@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CTX, examples
+from territorial.errors import BadInput
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.routing_undo import undo_routing_run
 from territorial.services.unit_of_work import WorkspaceStore
+from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import init_workspace
 
 PLAN = """\
@@ -103,3 +107,41 @@ def test_one_lead_sent_again_gets_its_stored_decision_and_moves_no_pointer(
     rerouted = route_lead(workspace, CTX, open_router(workspace, folder / "plan.yaml"), lead, reroute=True)
     assert rerouted.reason.startswith(f"rerouted on purpose (was routed to {first.rep_id} in run ")
     assert snapshot(workspace) != after  # the pool moved on
+
+
+def test_a_run_stored_without_its_pool_moves_is_not_undone(sqlite_store: tuple[WorkspaceStore, Path]) -> None:
+    """Runs stored before 0024 kept no earlier pointers: undoing one would leave its pools moved."""
+    workspace, _folder = sqlite_store
+    with workspace.unit_of_work(write=True, lock="route") as uow:
+        old = uow.routing.add_run(None, "Undo plan", "old.csv", CTX.now(), pooled_decision())
+        uow.routing.save_pools({"WEST": {"pointers": {"jane": 9.0}}}, CTX.now())  # no run: as before 0024
+    before = snapshot(workspace)
+    with pytest.raises(BadInput, match=f"routing run {old} was stored before runs kept where their pools"):
+        undo_routing_run(workspace, CTX, old)
+    assert snapshot(workspace) == before
+    with pytest.raises(BadInput, match="there is no routing run 99999"):
+        undo_routing_run(workspace, CTX, 99999)
+
+
+def pooled_decision() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "lead_id": "OLD-1",
+                "email": None,
+                "lead_day": date(2026, 3, 1),
+                "decision": "routed",
+                "rep_id": "jane",
+                "territory_id": "WEST",
+                "matched_account_id": None,
+                "score": None,
+                "relevance": None,
+                "product": None,
+                "queue": None,
+                "in_pool": True,
+                "reason": "territory WEST; round robin chose jane",
+                "path": "[]",
+            }
+        ],
+        schema=DECISION_TYPES,
+    )

@@ -22,6 +22,13 @@ def undo_routing_run(workspace: WorkspaceStore, ctx: Context, route_run_id: int)
             raise BadInput.at(
                 f"routing run {route_run_id} was already undone on {run.undone_at:%Y-%m-%d %H:%M}", "RUN_ID"
             )
+        if not run.pools and not uow.routing.pooled_leads(None, None, route_run_id).is_empty():
+            # Stored before runs kept their pools' earlier pointers: they could not be put back.
+            raise BadInput.at(
+                f"routing run {route_run_id} was stored before runs kept where their pools stood, so its "
+                "round-robin pointers cannot be put back; it cannot be undone",
+                "RUN_ID",
+            )
         if run.later_runs:
             later = ", ".join(str(r) for r in run.later_runs)
             first = " then ".join(f"`territorial route undo {r}`" for r in run.later_runs)
