@@ -154,7 +154,8 @@ def route_undo(
     run = undo_routing_run(workspace_of(ctx), context_of(ctx), run_id)
     pools = f"; pools put back: {', '.join(run.pools)}" if run.pools else ""
     console().print(
-        f"undid routing run {run.route_run_id} ({run.leads:,} decisions from {run.source}){pools}",
+        f"undid routing run {run.route_run_id} ({run.leads:,} decision{'' if run.leads == 1 else 's'} "
+        f"from {run.source}){pools}",
         highlight=False,
     )
 

@@ -33,8 +33,9 @@ def undo_routing_run(workspace: WorkspaceStore, ctx: Context, route_run_id: int)
             later = ", ".join(str(r) for r in run.later_runs)
             first = " then ".join(f"`territorial route undo {r}`" for r in run.later_runs)
             raise BadInput.at(
-                f"routing run {route_run_id} cannot be undone: later runs ({later}) moved the same pools "
-                f"({', '.join(run.pools)}) from where it left them; undo them first, newest first: {first}",
+                f"routing run {route_run_id} cannot be undone: later runs ({later}) moved one of its pools "
+                f"({', '.join(run.pools)}) on from where it left them; undo them first, newest first: "
+                + first,
                 "RUN_ID",
             )
         uow.routing.undo_run(route_run_id, ctx.now(), ctx.actor)
