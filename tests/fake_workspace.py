@@ -43,6 +43,7 @@ from territorial.domain.stored import (
     PlanFile,
     StoredDecision,
     StoredPlan,
+    StoredRoutingRun,
     StoredRunInfo,
 )
 from territorial.errors import Location
@@ -52,6 +53,7 @@ from territorial.store.repositories import (
     CHANGE_TYPES,
     DECISION_TYPES,
     HISTORY_SINCE,
+    HISTORY_TYPES,
     LIVE_TYPES,
     POOL_WEIGHT_TYPES,
     POOLED_TYPES,
@@ -81,6 +83,7 @@ class State:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pool_weights: list[dict[str, Any]] = field(default_factory=list)
     pools: dict[str, Any] = field(default_factory=dict)
+    pool_moves: list[dict[str, Any]] = field(default_factory=list)  # route_run_id, territory_id, before
     activations: list[StoredActivation] = field(default_factory=list)
     roster: list[dict[str, Any]] = field(default_factory=list)
     live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
@@ -339,7 +342,13 @@ class FakeRoutingAudit(_Repository):
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1
-        state.routing_runs[run_id] = {"plan_name": plan_name, "source": source, "plan_id": plan_id}
+        state.routing_runs[run_id] = {
+            "plan_name": plan_name,
+            "source": source,
+            "plan_id": plan_id,
+            "leads": decisions.height,
+            "undone_at": None,
+        }
         for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
             state.decisions.append({**row, "route_run_id": run_id})
         if weights is not None:
@@ -350,8 +359,74 @@ class FakeRoutingAudit(_Repository):
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
         self._writing()
 
-    def save_pools(self, states: Mapping[str, Any], updated_at: datetime) -> None:
-        self._writing().pools.update(copy.deepcopy(dict(states)))
+    def save_pools(
+        self, states: Mapping[str, Any], updated_at: datetime, route_run_id: int | None = None
+    ) -> None:
+        state = self._writing()
+        if route_run_id is not None:
+            for territory in sorted(states):
+                before = copy.deepcopy(state.pools.get(territory))
+                state.pool_moves.append(
+                    {"route_run_id": route_run_id, "territory_id": territory, "before": before}
+                )
+        state.pools.update(copy.deepcopy(dict(states)))
+
+    def latest_decisions_for(self, lead_ids: Iterable[str]) -> dict[str, StoredDecision]:
+        wanted = set(lead_ids)
+        found: dict[str, StoredDecision] = {}
+        for d in self.state.decisions:
+            if d["lead_id"] in wanted:
+                found[d["lead_id"]] = self._stored(d)
+        return found
+
+    def decision_history(self, route_run_id: int | None = None, since: date | None = None) -> pl.DataFrame:
+        chosen = {
+            d["lead_id"]
+            for d in self.state.decisions
+            if (route_run_id is None or d["route_run_id"] == route_run_id)
+            and (since is None or d["lead_day"] >= since)
+        }
+        rows = [
+            (number, d["route_run_id"], d["lead_id"], d["lead_day"], d["decision"], d["rep_id"], d["queue"])
+            for number, d in enumerate(self.state.decisions, start=1)
+            if d["lead_id"] in chosen
+        ]
+        return pl.DataFrame(rows, schema=HISTORY_TYPES, orient="row")
+
+    def routing_run(self, route_run_id: int) -> StoredRoutingRun | None:
+        run = self.state.routing_runs.get(route_run_id)
+        if run is None:
+            return None
+        moved = tuple(
+            sorted(m["territory_id"] for m in self.state.pool_moves if m["route_run_id"] == route_run_id)
+        )
+        later = {
+            m["route_run_id"]
+            for m in self.state.pool_moves
+            if m["route_run_id"] > route_run_id
+            and m["territory_id"] in moved
+            and self.state.routing_runs[m["route_run_id"]]["undone_at"] is None
+        }
+        return StoredRoutingRun(
+            route_run_id,
+            run["source"],
+            run["leads"],
+            run["undone_at"],
+            moved,
+            tuple(sorted(later, reverse=True)),
+        )
+
+    def undo_run(self, route_run_id: int, undone_at: datetime, actor: str | None = None) -> None:
+        state = self._writing()
+        for move in state.pool_moves:
+            if move["route_run_id"] == route_run_id:
+                if move["before"] is None:
+                    state.pools.pop(move["territory_id"], None)
+                else:
+                    state.pools[move["territory_id"]] = copy.deepcopy(move["before"])
+        state.decisions = [d for d in state.decisions if d["route_run_id"] != route_run_id]
+        state.pool_weights = [w for w in state.pool_weights if w["route_run_id"] != route_run_id]
+        state.routing_runs[route_run_id] |= {"undone_at": undone_at, "undone_by": actor}
 
     def pools(self) -> dict[str, Any]:
         return copy.deepcopy(self.state.pools)
@@ -370,29 +445,28 @@ class FakeRoutingAudit(_Repository):
         return set(lead_ids) & {d["lead_id"] for d in self.state.decisions}
 
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
+        return [self._stored(d) for d in self.state.decisions if d["lead_id"] == lead_id]
+
+    def _stored(self, d: dict[str, Any]) -> StoredDecision:
         import json
 
-        return [
-            StoredDecision(
-                route_run_id=d["route_run_id"],
-                lead_id=d["lead_id"],
-                lead_day=d["lead_day"],
-                decision=d["decision"],
-                rep_id=d["rep_id"],
-                territory_id=d["territory_id"],
-                matched_account_id=d["matched_account_id"],
-                score=d["score"],
-                relevance=d["relevance"],
-                product=d["product"],
-                queue=d["queue"],
-                reason=d["reason"],
-                path=json.loads(d["path"]),
-                source=self.state.routing_runs[d["route_run_id"]]["source"],
-                plan_name=self.state.routing_runs[d["route_run_id"]]["plan_name"],
-            )
-            for d in self.state.decisions
-            if d["lead_id"] == lead_id
-        ]
+        return StoredDecision(
+            route_run_id=d["route_run_id"],
+            lead_id=d["lead_id"],
+            lead_day=d["lead_day"],
+            decision=d["decision"],
+            rep_id=d["rep_id"],
+            territory_id=d["territory_id"],
+            matched_account_id=d["matched_account_id"],
+            score=d["score"],
+            relevance=d["relevance"],
+            product=d["product"],
+            queue=d["queue"],
+            reason=d["reason"],
+            path=json.loads(d["path"]),
+            source=self.state.routing_runs[d["route_run_id"]]["source"],
+            plan_name=self.state.routing_runs[d["route_run_id"]]["plan_name"],
+        )
 
     def pooled_leads(
         self, start: date | None, end: date | None, route_run_id: int | None = None

@@ -346,12 +346,87 @@ def test_routing_from_the_workspace_takes_the_imported_leads_not_yet_routed(
     assert alone.returncode == 2 and "--since" in alone.stderr
 
 
-def test_routing_a_file_again_warns_how_many_leads_already_have_decisions(
+def test_routing_a_file_again_routes_only_its_new_leads_and_undo_takes_a_run_back(
     sqlite_workspace: str, tmp_path: Path
 ) -> None:
-    first = ok(ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--plan", "plan.yaml", "--out", "a.csv"))
-    assert "already have decisions" not in first.stderr
+    """Idempotent by lead id: leads routed before keep their decision; a dry run stores nothing;
+    --reroute routes again on purpose; `route undo` puts the pools back, newest run first."""
+
+    def stored() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        engine = create_engine(sqlite_workspace)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT route_run_id, lead_id, rep_id FROM routing_decisions ORDER BY 1, 2")
+                ).all()
+                pools = connection.execute(
+                    text("SELECT territory_id, state FROM routing_pools ORDER BY 1")
+                ).all()
+        finally:
+            engine.dispose()
+        return [tuple(r) for r in rows], [tuple(p) for p in pools]
+
+    def route(*args: str) -> subprocess.CompletedProcess[str]:
+        return ok(ws(sqlite_workspace, tmp_path, "route", *args, "--plan", "plan.yaml"))
+
+    route("leads.csv", "--out", "a.csv")
+    after_first = stored()
     (tmp_path / "more.csv").write_text(LEADS + "L-12,Kim,kim@new.com,New,CA,US,,2026-03-06\n")
-    again = ok(ws(sqlite_workspace, tmp_path, "route", "more.csv", "--plan", "plan.yaml", "--out", "b.csv"))
-    assert "more.csv: 11 of these 12 leads already have decisions in the workspace" in again.stderr
-    assert "`territorial route --workspace`" in again.stderr
+
+    dry = route("more.csv", "--dry-run", "--out", "dry.csv")
+    assert "dry run: nothing was stored" in dry.stderr and stored() == after_first
+    assert decisions(tmp_path / "dry.csv")["L-12"] == ("routed", "jane", "WEST", None)
+
+    again = route("more.csv", "--out", "b.csv")
+    assert "stored as routing run 2" in again.stderr
+    b = pl.read_csv(tmp_path / "b.csv", infer_schema=False)
+    assert {k: v for k, v in decisions(tmp_path / "b.csv").items() if k != "L-12"} == EXPECTED
+    kept = b.filter(pl.col("lead_id") != "L-12")["reason"].to_list()
+    assert all(reason.startswith("already routed in run 1: ") for reason in kept)
+    rows, _pools = stored()
+    assert [r for r in rows if r[0] == 2] == [(2, "L-12", "jane")]  # only the new lead was stored
+    assert "every lead was already routed" in route("more.csv").stderr
+
+    rerouted = route("leads.csv", "--reroute", "--out", "c.csv")
+    assert "stored as routing run 3" in rerouted.stderr
+    reasons = pl.read_csv(tmp_path / "c.csv", infer_schema=False)["reason"].to_list()
+    assert all(reason.startswith("rerouted on purpose (was ") for reason in reasons)
+
+    refused = ws(sqlite_workspace, tmp_path, "route", "undo", "2")
+    assert refused.returncode == 2 and "later runs (3) moved one of its pools" in refused.stderr
+    assert (
+        "undid routing run 3 (11 decisions" in ok(ws(sqlite_workspace, tmp_path, "route", "undo", "3")).stdout
+    )
+    ok(ws(sqlite_workspace, tmp_path, "route", "undo", "2"))
+    assert stored() == after_first
+    twice = ws(sqlite_workspace, tmp_path, "route", "undo", "2")
+    assert twice.returncode == 2 and "already undone" in twice.stderr
+    missing = ws(sqlite_workspace, tmp_path, "route", "undo", "9")
+    assert missing.returncode == 2 and "there is no routing run 9" in missing.stderr
+
+
+def test_decisions_are_exported_as_a_hubspot_contact_owner_update(
+    sqlite_workspace: str, tmp_path: Path
+) -> None:
+    ok(ws(sqlite_workspace, tmp_path, "route", "leads.csv", "--plan", "plan.yaml"))
+    result = ok(
+        ws(
+            sqlite_workspace,
+            tmp_path,
+            "export",
+            "decisions",
+            "--run",
+            "1",
+            "--format",
+            "hubspot",
+            "--out-dir",
+            "hs",
+        )
+    )
+    owners = pl.read_csv(tmp_path / "hs" / "ContactOwnerUpdate.csv", infer_schema=False)
+    assert owners.columns == ["Record ID", "Contact owner"]
+    expected = {lead: f"{rep}@x.com" for lead, (_d, rep, _t, _a) in EXPECTED.items() if rep is not None}
+    assert dict(owners.iter_rows()) == expected
+    assert "left out: 4 in nurture or a queue (no owner)" in result.stderr
+    both = ws(sqlite_workspace, tmp_path, "export", "decisions", "--run", "1", "--since", "2026-03-01")
+    assert both.returncode == 2 and "either --run ID or --since DAY" in both.stderr

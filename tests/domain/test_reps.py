@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
-from territorial.domain.reps import missing_skills, parse_skills, reps_from_records, serves
+from territorial.domain.reps import missing_skills, owners_by_name, parse_skills, reps_from_records, serves
 from territorial.errors import BadInput, Location
 
 
@@ -96,3 +97,23 @@ def test_a_home_off_the_globe_is_refused_by_line() -> None:
     text = str(problem.value)
     assert "reps.csv:2 [lat]: lat must be between -90 and 90, got 340.5" in text
     assert "reps.csv:3 [longitude]: longitude must be between -180 and 180, got -740" in text
+
+
+def test_owners_are_found_by_name_email_or_crm_id_and_ambiguous_names_are_not_guessed() -> None:
+    """#24: a HubSpot "Company owner" may be a name or an e-mail, a CRM column an owner id."""
+    reps = pl.DataFrame(
+        {
+            "rep_id": ["51234411", "51234412", "9"],
+            "name": ["Grace Kim", "Bob Lee", "Bob  lee"],
+            "email": ["grace@x.com", "bob@x.com", None],
+            "crm_owner_id": ["777", None, None],
+        }
+    )
+    written = pl.Series(["GRACE@x.com ", "Grace Kim", "bob lee", "777", "Nobody", None, "Nobody"])
+    kept = pl.Series([None, "own", None, None, None, None, None], dtype=pl.String)
+    owner, unmatched, ambiguous = owners_by_name(kept, written, reps)
+    assert owner.to_list() == ["51234411", "own", None, "51234411", None, None, None]
+    assert unmatched == {"Nobody": 2}
+    assert ambiguous == {"bob lee": 1}
+    empty, none, neither = owners_by_name(None, pl.Series([], dtype=pl.String), reps)
+    assert empty.to_list() == [] and none == {} and neither == {}

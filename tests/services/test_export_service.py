@@ -100,3 +100,18 @@ def test_the_owner_update_holds_only_changes_and_says_what_it_left_out(
     assert skipped.height == exported.vacant + exported.unassigned
     assert set(skipped.get_column("why")) == {"vacant territory", "no primary territory"}
     assert skipped.get_column("account_id").to_list() == sorted(skipped.get_column("account_id").to_list())
+
+
+def test_user_ids_alone_are_used_though_the_reps_came_from_the_crm(
+    store: WorkspaceStore, run_id: int, tmp_path: Path
+) -> None:
+    """Finding 5 of #24: the reps' import said their ids were the CRM's, so one --user-ids file was
+    refused as if --rep-ids-from had been given too. Only both, really given, are refused."""
+    (tmp_path / "ids.csv").write_text(
+        "rep_id,salesforce_user_id\n0055g0000000001AAA,005AAA000000001\n0055g0000000002AAA,005AAA000000002\n"
+    )
+    export_run(store, run_id, "salesforce", tmp_path / "sf", user_ids=tmp_path / "ids.csv")
+    owners = pl.read_csv(tmp_path / "sf" / "AccountOwnerUpdate.csv", infer_schema=False)
+    assert set(owners.get_column("OwnerId")) == {"005AAA000000001", "005AAA000000002"}
+    with pytest.raises(BadInput, match="give either --user-ids or --rep-ids-from salesforce, not both"):
+        export_run(store, run_id, "salesforce", tmp_path / "both", None, tmp_path / "ids.csv", "salesforce")

@@ -104,12 +104,14 @@ def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
         f"{lead['lead_id']},{lead['source']},{lead['state']},{lead['visits']},2026-03-02" for lead in leads
     ]
     (tmp_path / "leads.csv").write_text("\n".join(lines) + "\n")
-    one_router = open_router(workspace, folder / "plan.yaml")  # opened first: the same pool state
-    batch = route_file(workspace, CTX, open_router(workspace, folder / "plan.yaml"), tmp_path / "leads.csv")
+    one_router = open_router(workspace, folder / "plan.yaml")  # both opened first: the same pool state
+    batch_router = open_router(workspace, folder / "plan.yaml")
+    # One at a time first, unstored: a lead the batch stored would come back `already routed`.
     singles = [
         route_lead(workspace, CTX, one_router, {**lead, "created": "2026-03-02"}, store=False)
         for lead in leads
     ]
+    batch = route_file(workspace, CTX, batch_router, tmp_path / "leads.csv")
     fields = ("outcome", "rep_id", "score", "reason")
     assert [[getattr(d, f) for f in fields] for d in batch.decisions] == [
         [getattr(d, f) for f in fields] for d in singles

@@ -319,6 +319,56 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         assert uow.routing.pool_weights(None, None, route_run_id=second).is_empty()
 
 
+def test_a_routing_run_is_undone_with_its_pools_put_back_and_later_runs_named(store: WorkspaceStore) -> None:
+    west = {"pointers": {"jane": 1.0}}
+    with store.unit_of_work(write=True, lock="route") as uow:
+        first = uow.routing.add_run(None, "Lead plan", "a.csv", NOW, decisions(
+            ("L-1", "ann@x.com", date(2026, 3, 1), "jane", "WEST", True, None)
+        ))  # fmt: skip
+        uow.routing.save_pools({"WEST": west}, NOW, first)
+    with store.unit_of_work(write=True, lock="route") as uow:
+        second = uow.routing.add_run(None, "Lead plan", "b.csv", NOW, decisions(
+            ("L-1", "ann@x.com", date(2026, 3, 2), "bob", "WEST", True, None),
+            ("L-2", None, date(2026, 3, 2), "dee", "EAST", True, None),
+        ))  # fmt: skip
+        uow.routing.save_pools(
+            {"WEST": {"pointers": {"jane": 1.0, "bob": 1.0}}, "EAST": {"pointers": {"dee": 1.0}}}, NOW, second
+        )
+    with store.unit_of_work() as uow:
+        latest = uow.routing.latest_decisions_for(["L-1", "L-2", "L-404"])
+        assert {lead: (d.route_run_id, d.rep_id, d.source) for lead, d in latest.items()} == {
+            "L-1": (second, "bob", "b.csv"),
+            "L-2": (second, "dee", "b.csv"),
+        }
+        run = uow.routing.routing_run(first)
+        assert run is not None and (run.source, run.leads, run.pools) == ("a.csv", 1, ("WEST",))
+        assert run.later_runs == (second,) and run.undone_at is None
+        # Every decision of the leads the run (or the days) chose, oldest first: L-1 was routed twice.
+        history = uow.routing.decision_history(route_run_id=second)
+        assert history.select("route_run_id", "lead_id", "rep_id").rows() == [
+            (first, "L-1", "jane"),
+            (second, "L-1", "bob"),
+            (second, "L-2", "dee"),
+        ]
+        assert uow.routing.decision_history(since=date(2026, 3, 2)).height == 3
+        assert uow.routing.decision_history(route_run_id=first).get_column("lead_id").to_list() == [
+            "L-1",
+            "L-1",
+        ]
+        assert uow.routing.routing_run(404) is None
+    with store.unit_of_work(write=True, lock="route") as uow:
+        uow.routing.undo_run(second, NOW, "ops@x.com")
+    with store.unit_of_work() as uow:
+        assert uow.routing.pools() == {"WEST": west}  # EAST was new in the undone run: it goes
+        assert {
+            lead: d.route_run_id for lead, d in uow.routing.latest_decisions_for(["L-1", "L-2"]).items()
+        } == {"L-1": first}
+        undone = uow.routing.routing_run(second)
+        assert undone is not None and undone.undone_at == NOW and undone.later_runs == ()
+        assert uow.routing.routing_run(first).later_runs == ()  # type: ignore[union-attr]
+        assert uow.routing.pooled_leads(None, None, route_run_id=second).is_empty()
+
+
 # ---- locks (the real databases) ------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from territorial.cli import (  # noqa: F401
     balance,
     capacity,
     demo,
+    export_decisions,
     generate,
     kpis,
     notify,

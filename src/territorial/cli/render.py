@@ -378,6 +378,13 @@ def import_report(console: Console, report: ImportReport) -> None:
             f"owner who is no rep in the workspace (import reps first): {shown}{more}; "
             f"{'its' if total == 1 else 'their'} owner_id is empty[/yellow]"
         )
+    if report.owner_names_ambiguous:
+        names = sorted(report.owner_names_ambiguous.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"{escape(name)} ({n:,})" for name, n in names)
+        console.print(
+            f"[yellow]warning: {counted(sum(report.owner_names_ambiguous.values()), 'account')} name an "
+            f"owner several reps answer to, not guessed (their owner_id is empty): {shown}[/yellow]"
+        )
     if report.ignored_columns:
         console.print(
             "columns not imported (the mapping does not use them): "

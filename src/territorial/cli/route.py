@@ -24,7 +24,8 @@ from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.lead_audit import explain_lead, fairness_report
 from territorial.services.plans import add_plan, plan_reference
-from territorial.services.routing import open_router, route_leads, route_workspace_leads
+from territorial.services.routing import RouteMode, open_router, route_leads, route_workspace_leads
+from territorial.services.routing_undo import undo_routing_run
 
 route_app = group(
     "route",
@@ -71,6 +72,17 @@ def route_batch(
         typer.Option("--date", help="The day of leads without a created date (YYYY-MM-DD; default today)."),
     ] = None,
     mapping: MappingOption = None,
+    reroute: Annotated[
+        bool,
+        typer.Option(
+            "--reroute",
+            help="Route leads already routed again, on purpose; each new decision says what it replaces.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show the decisions; store nothing and move no pool pointer."),
+    ] = False,
 ) -> None:
     """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
     The leads come from a file, or with --workspace are the imported leads never routed yet.
@@ -84,23 +96,29 @@ def route_batch(
         raise BadInput.at("give either a LEADS file or --workspace for the imported leads", "--workspace")
     if first is not None and not from_workspace:
         raise BadInput.at("--since picks among the workspace's leads: give --workspace too", "--since")
+    if reroute and from_workspace:
+        raise BadInput.at(
+            "--workspace routes only leads never routed; to route some again give their file with --reroute",
+            "--reroute",
+        )
     workspace = workspace_of(ctx)
     target = plan_reference(plan, workspace)
     with stage_bar(err) as progress:
         if leads is not None:
+            how = RouteMode(reroute=reroute, dry_run=dry_run)
             batch = route_leads(
-                workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping
+                workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping, how
             )
         else:
             if mapping is not None:
                 raise BadInput.at(
                     "--mapping reads files; the workspace's leads were mapped on import", "--mapping"
                 )
-            if isinstance(target, Path):  # stored first, as `assign` does, so the run can name it
+            if isinstance(target, Path) and not dry_run:  # stored first, so the run can name it
                 target = add_plan(workspace, context_of(ctx), target)
                 err.print(f"stored the plan as plan {target}")
             router = open_router(workspace, target, reps, availability, progress, mapping)
-            waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress)
+            waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress, dry_run)
             if waiting is None:
                 err.print("no imported leads are waiting to be routed" + (f" since {since}" if since else ""))
                 return
@@ -108,14 +126,37 @@ def route_batch(
         write_table(batch.rows, out)
     warnings(err, batch.warnings)
     routing_render.batch_summary(err, batch.decisions)
-    if any(d.in_pool for d in batch.decisions):
+    if batch.route_run_id is not None and any(d.in_pool for d in batch.decisions):
         routing_render.fairness(
             err, fairness_report(workspace, route_run_id=batch.route_run_id), "this batch"
         )
     if out is not None:
         err.print(f"wrote {len(batch.decisions):,} decisions to {out}")
-    err.print(
-        f"stored as routing run {batch.route_run_id}; `territorial route explain LEAD_ID` shows a lead's path"
+    if dry_run:
+        err.print("dry run: nothing was stored and no pool pointer moved")
+    elif batch.route_run_id is None:
+        err.print("every lead was already routed: nothing was stored (--reroute routes them again)")
+    else:
+        err.print(
+            f"stored as routing run {batch.route_run_id}; `territorial route explain LEAD_ID` shows a "
+            f"lead's path; `territorial route undo {batch.route_run_id}` takes the run back"
+        )
+
+
+@route_app.command("undo")
+@handled
+def route_undo(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(help="The routing run to take back.", metavar="RUN_ID")],
+) -> None:
+    """Take back a routing run: its decisions and queue entries go and its pools' pointers return to
+    where they stood before. Refused while a later run that moved the same pools is not undone."""
+    run = undo_routing_run(workspace_of(ctx), context_of(ctx), run_id)
+    pools = f"; pools put back: {', '.join(run.pools)}" if run.pools else ""
+    console().print(
+        f"undid routing run {run.route_run_id} ({run.leads:,} decision{'' if run.leads == 1 else 's'} "
+        f"from {run.source}){pools}",
+        highlight=False,
     )
 
 

@@ -20,8 +20,9 @@ MAX_FAIRNESS_ROWS = 60
 
 
 def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
-    counts = Counter(d.outcome for d in decisions)
-    table = Table(title=f"Routed {len(decisions):,} leads")
+    counts = Counter(d.outcome for d in decisions if not d.already_routed)
+    kept = sum(d.already_routed for d in decisions)
+    table = Table(title=f"Routed {len(decisions) - kept:,} leads")
     table.add_column("decision")
     table.add_column("leads", justify="right")
     table.add_column("meaning")
@@ -34,6 +35,8 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
     }
     for outcome in Outcome:
         table.add_row(outcome.value, f"{counts.get(outcome, 0):,}", meaning[outcome])
+    if kept:
+        table.add_row("already routed", f"{kept:,}", "routed before: kept its stored decision")
     console.print(table)
 
 

@@ -82,6 +82,7 @@ class Routed:
     path: tuple[Step, ...]
     day: date
     email: str | None
+    already_routed: bool = False  # the stored decision of a lead routed before, given back unchanged
 
 
 @dataclass(frozen=True)

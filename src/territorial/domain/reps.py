@@ -182,21 +182,42 @@ def _text(value: object) -> str | None:
 OWNER_NAME = "owner_name"  # a report's "Account Owner": the owner's name, not an id
 
 
+# What a CRM export may name an owner by, besides the rep id: a name, an e-mail or a CRM user id.
+OWNER_IDENTITIES = ("name", "email", "crm_user_id", "crm_owner_id")
+
+
 def owners_by_name(
     owner_id: pl.Series | None, owner_name: pl.Series, reps: pl.DataFrame
-) -> tuple[pl.Series, dict[str, int]]:
-    """Each account's owner id: its own, else the rep (`reps`: rep_id, name) whose name is its
-    owner_name, case and spaces ignored; a name two reps share names none. Also the names that
-    matched no rep, with their account counts, most first."""
-    key = pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
-    unique = reps.with_columns(key.alias("_key")).filter(pl.col("_key").is_unique())
-    names = pl.DataFrame({"name": owner_name.cast(pl.String)}).with_columns(key.alias("_key"))
-    found = names.join(unique.select("_key", "rep_id"), on="_key", how="left", maintain_order="left")
-    by_name = found.get_column("rep_id")
+) -> tuple[pl.Series, dict[str, int], dict[str, int]]:
+    """Each account's owner id: its own, else the rep (`reps`: rep_id and any of name, email,
+    crm_user_id, crm_owner_id) its owner_name names by name, e-mail or CRM user id, case and spaces
+    ignored. A name several reps answer to names none: it is not guessed. Also the names that matched
+    no rep, and those that matched several, each with its account count, most first."""
+    key = pl.col("key").cast(pl.String).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    known = [c for c in OWNER_IDENTITIES if c in reps.columns]
+    keys = (
+        pl.concat([reps.select("rep_id", pl.col(c).alias("key")) for c in known])
+        .with_columns(key.alias("_key"))
+        .filter(pl.col("_key").is_not_null() & (pl.col("_key") != ""))
+        .select("_key", "rep_id")
+        .unique()
+    )
+    reps_per_key = keys.group_by("_key").agg(pl.col("rep_id").first(), pl.len().alias("_reps"))
+    names = pl.DataFrame({"key": owner_name.cast(pl.String)}).with_columns(key.alias("_key"))
+    found = names.join(reps_per_key, on="_key", how="left", maintain_order="left")
+    several = found.get_column("_reps").fill_null(0) > 1
+    by_name = found.get_column("rep_id").zip_with(~several, pl.Series([None] * found.height, dtype=pl.String))
     owner = by_name if owner_id is None else owner_id.cast(pl.String).fill_null(by_name)
-    wanted = found.get_column("name").is_not_null()
+    wanted = found.get_column("key").is_not_null()
     if owner_id is not None:
         wanted = wanted & owner_id.is_null()
-    missed = found.filter(wanted & by_name.is_null())
-    counts = missed.group_by("name").len().sort(["len", "name"], descending=[True, False])
-    return owner.alias("owner_id"), dict(counts.iter_rows())
+
+    def counted(rows: pl.Series) -> dict[str, int]:
+        counts = found.filter(rows).group_by("key").len().sort(["len", "key"], descending=[True, False])
+        return dict(counts.iter_rows())
+
+    return (
+        owner.alias("owner_id"),
+        counted(wanted & found.get_column("rep_id").is_null()),
+        counted(wanted & several),
+    )

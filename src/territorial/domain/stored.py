@@ -44,6 +44,18 @@ class StoredDecision:
 
 
 @dataclass(frozen=True)
+class StoredRoutingRun:
+    """A routing run as `route undo` sees it: the pools it moved and the later runs that moved them too."""
+
+    route_run_id: int
+    source: str
+    leads: int
+    undone_at: datetime | None
+    pools: tuple[str, ...]
+    later_runs: tuple[int, ...]  # not undone, newest first: they must be undone before this one
+
+
+@dataclass(frozen=True)
 class EarlierLead:
     """The latest stored lead from an email that reached a rep: the duplicate window's memory."""
 

@@ -32,9 +32,9 @@ def read_availability(path: str | Path, known_reps: set[str] | None = None) -> R
         )
     # Rows are not unique by rep, so the row number stands in as the id the typing needs.
     numbered = raw.frame.with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.String))
-    typed = type_accounts(
-        replace(raw, frame=numbered), {"start": FieldType.DATE, "end": FieldType.DATE}, id_column=ROW_ID
-    )
+    # rep_id is text: HubSpot user ids are numbers, and inferred as such 51234411 would read 51234411.0.
+    types = {"rep_id": FieldType.STRING, "start": FieldType.DATE, "end": FieldType.DATE}
+    typed = type_accounts(replace(raw, frame=numbered), types, id_column=ROW_ID)
     frame = typed.frame.rename({v: k for k, v in typed.columns.items()})
     problems: list[Problem] = []
     ranges: dict[str, list[tuple[date, date]]] = {}

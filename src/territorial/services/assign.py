@@ -110,9 +110,12 @@ def _owners_named(
             )
         ]
     known = pl.DataFrame(
-        [(r.rep_id, r.name) for r in reps], schema={"rep_id": pl.String, "name": pl.String}, orient="row"
+        [(r.rep_id, r.name, r.email) for r in reps],
+        schema={"rep_id": pl.String, "name": pl.String, "email": pl.String},
+        orient="row",
     )
-    owner, unmatched = owners_by_name(current, names, known)
+    owner, unmatched, ambiguous = owners_by_name(current, names, known)
+    unmatched = {**unmatched, **{f"{name} (several reps)": n for name, n in ambiguous.items()}}
     column = ids or OWNER_ID
     frame = book.frame.with_columns(owner.alias(column))
     book = replace(

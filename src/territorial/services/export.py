@@ -51,7 +51,12 @@ def export_run(
         raise BadInput.at(f"unknown CRM {rep_ids_from!r}; expected one of {', '.join(Crm)}", "--rep-ids-from")
     chosen = ExportFormat(fmt)
     rows = run_results(workspace, run_id)
-    source = Crm(rep_ids_from) if rep_ids_from is not None else reps_imported_from(workspace, chosen)
+    # The reps' import says what their ids are only when no --user-ids file says otherwise: inferring
+    # it beside one refused an export given a single option, as if both had been.
+    if rep_ids_from is not None:
+        source: Crm | None = Crm(rep_ids_from)
+    else:
+        source = None if user_ids is not None else reps_imported_from(workspace, chosen)
     crm = chosen in (ExportFormat.SALESFORCE, ExportFormat.HUBSPOT)
     owners = _current_owners(workspace) if crm else None
     written = export_assignments(

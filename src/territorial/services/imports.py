@@ -52,6 +52,7 @@ class ImportReport:
     unlocated_ids: list[str] = field(default_factory=list)
     # A report's "Account Owner" names: those that match no workspace rep, with their accounts.
     owner_names_unmatched: dict[str, int] = field(default_factory=dict)
+    owner_names_ambiguous: dict[str, int] = field(default_factory=dict)  # names several reps answer to
     footer_rows: int = 0  # a formatted report's footer lines, skipped
     core_fields: int = 0  # the entity's fields the file filled, its id apart
     # Cells read as empty because they held a null word (N/A, -, null...), per column in file order.
@@ -107,7 +108,7 @@ def import_records(
     incoming = normalized.frame.filter(keep)
     progress(f"Comparing {incoming.height:,} rows with the workspace", None)
     with workspace.unit_of_work(write=True, lock=import_lock(entity)) as uow:
-        incoming, unmatched = _owners_by_name(uow, entity, incoming)
+        incoming, unmatched, ambiguous = _owners_by_name(uow, entity, incoming)
         report = _write(uow, ctx, schema, mapped, incoming, full_sync, mapping)
         _record_normalizations(uow, report.import_id, normalized.changes)
         if entity is Entity.REPS:
@@ -115,6 +116,7 @@ def import_records(
         if entity is Entity.ACCOUNTS:
             report.live = reevaluate_import(uow, ctx, report.import_id, progress)
     report.owner_names_unmatched = unmatched
+    report.owner_names_ambiguous = ambiguous
     report.footer_rows = mapped.raw.footer_rows
     report.core_fields = len(set(mapped.sources) & set(schema.fields) - {schema.id_field})
     report.rejected = bad_rows.len()
@@ -194,16 +196,17 @@ def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> Bad
 
 def _owners_by_name(
     uow: UnitOfWork, entity: Entity, incoming: pl.DataFrame
-) -> tuple[pl.DataFrame, dict[str, int]]:
+) -> tuple[pl.DataFrame, dict[str, int], dict[str, int]]:
     """A report export names each account's owner (its "Account Owner" is a user's name): the
     owner_id of an account without one is the workspace rep of that name (case and spaces
-    ignored). The names that match no rep, or several, are returned with their account counts."""
+    ignored), or of that e-mail or CRM user id. The names that match no rep, and those that match
+    several, are returned with their account counts."""
     if entity is not Entity.ACCOUNTS or OWNER_NAME not in incoming.columns:
-        return incoming, {}
-    reps = uow.records.read(Entity.REPS, {"rep_id": pl.String(), "name": pl.String()})
+        return incoming, {}, {}
+    reps = uow.records.read(Entity.REPS, {"rep_id": pl.String(), "name": pl.String(), "email": pl.String()})
     current = incoming.get_column("owner_id") if "owner_id" in incoming.columns else None
-    owner, unmatched = owners_by_name(current, incoming.get_column(OWNER_NAME), reps)
-    return incoming.with_columns(owner), unmatched
+    owner, unmatched, ambiguous = owners_by_name(current, incoming.get_column(OWNER_NAME), reps)
+    return incoming.with_columns(owner), unmatched, ambiguous
 
 
 def _typed_custom_fields(frame: pl.DataFrame, schema: EntitySchema) -> list[str]:

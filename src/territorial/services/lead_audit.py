@@ -86,7 +86,7 @@ def store_decisions(
     )
     with workspace.unit_of_work(write=True, lock="route") as uow:
         run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor, weights)
-        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now())
+        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now(), run_id)
         uow.routing.finish_run(run_id, ctx.now())
     return run_id
 

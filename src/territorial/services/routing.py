@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,11 +19,14 @@ from territorial.domain.leads import (
     Earlier,
     FitVerdict,
     Lead,
+    Outcome,
     RelevanceVerdict,
     Routed,
+    Step,
 )
 from territorial.domain.plan import Plan
 from territorial.domain.reps import Rep
+from territorial.domain.stored import StoredDecision
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
 from territorial.engine.single import TerritoryFinder
@@ -82,7 +85,7 @@ class Router:
 
 @dataclass
 class RoutedBatch:
-    route_run_id: int
+    route_run_id: int | None  # None: nothing stored (a dry run, or every lead was already routed)
     decisions: list[Routed]
     rows: pl.DataFrame  # the output file's rows, in input order
     warnings: list[Problem]
@@ -282,11 +285,21 @@ def route_leads(
     today: date | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    how: RouteMode | None = None,
 ) -> RoutedBatch:
     """Route a file of leads with a plan (a stored plan's id or a plan file), the workspace's accounts
     and its reps (or a reps file), and store every decision with its path."""
     router = open_router(workspace, plan, reps_path, availability_path, progress, mapping)
-    return route_file(workspace, ctx, router, leads_path, today, progress, mapping)
+    return route_file(workspace, ctx, router, leads_path, today, progress, mapping, how)
+
+
+@dataclass(frozen=True)
+class RouteMode:
+    """How a batch treats the workspace: `reroute` routes leads already routed again on purpose (each
+    new decision says what it replaces); `dry_run` decides without storing or moving a pool."""
+
+    reroute: bool = False
+    dry_run: bool = False
 
 
 def route_file(
@@ -297,33 +310,17 @@ def route_file(
     today: date | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    how: RouteMode | None = None,
 ) -> RoutedBatch:
     """Route every lead of a file, oldest first, store the decisions and return them in file order.
     Leads without a created date take `today` (default: the context's day). With `mapping`
-    (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it."""
+    (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it.
+    A lead already routed keeps its stored decision, given back marked `already routed`, unless
+    `how.reroute`."""
     raw, typed = read_leads(leads_path, router.plan.fields, mapping)
-    again = _routed_before(workspace, typed, raw.file)
-    batch = _route_frame(workspace, ctx, router, raw.frame, typed, raw.file, today, progress)
-    batch.warnings.extend(again)
-    return batch
-
-
-def _routed_before(workspace: WorkspaceStore, typed: pl.DataFrame, file: str) -> list[Problem]:
-    """A warning when some of a file's leads already have decisions in the workspace: routing the
-    file again stores new ones, and `route fairness` then counts those leads twice."""
-    ids = typed.get_column(LEAD_ID).cast(pl.String).to_list()
-    with workspace.unit_of_work() as uow:
-        routed = uow.routing.routed_among(ids)
-    if not routed:
-        return []
-    return [
-        Problem(
-            Location(file),
-            f"{len(routed):,} of these {len(ids):,} leads already have decisions in the workspace: they "
-            "are routed again, and `route fairness` counts them again. To route only new leads, import "
-            "the file (`territorial import leads FILE`) and run `territorial route --workspace`",
-        )
-    ]
+    return _route_frame(
+        workspace, ctx, router, raw.frame, typed, raw.file, today, progress, how or RouteMode()
+    )
 
 
 def route_workspace_leads(
@@ -333,9 +330,10 @@ def route_workspace_leads(
     since: date | None = None,
     today: date | None = None,
     progress: Progress = silent,
+    dry_run: bool = False,
 ) -> RoutedBatch | None:
     """Route the workspace's imported (active) leads that were never routed, created on or after
-    `since` when given, oldest first; None when no lead is waiting."""
+    `since` when given, oldest first; None when no lead is waiting. A dry run stores nothing."""
     types = {name: POLARS_TYPES[ftype] for name, ftype in LEADS.fields.items()}
     with workspace.unit_of_work() as uow:
         progress("Reading the workspace's leads", None)
@@ -354,7 +352,8 @@ def route_workspace_leads(
     typed = book.frame.rename({name: key for key, name in book.columns.items()})
     # The fit model reads leads as a file gives them: text.
     raw = waiting.select(pl.all().cast(pl.String))
-    return _route_frame(workspace, ctx, router, raw, typed, WORKSPACE_LEADS, today, progress)
+    how = RouteMode(dry_run=dry_run)
+    return _route_frame(workspace, ctx, router, raw, typed, WORKSPACE_LEADS, today, progress, how)
 
 
 def _route_frame(
@@ -366,38 +365,101 @@ def _route_frame(
     source: str,
     today: date | None,
     progress: Progress,
+    how: RouteMode,
 ) -> RoutedBatch:
     today = today or ctx.now().date()
-    progress(f"Scoring and matching {typed.height:,} leads", None)
-    leads = lead_facts(router, raw, typed.to_dicts(), today, source)
+    ids = typed.get_column(LEAD_ID).cast(pl.String).to_list()
+    with workspace.unit_of_work() as uow:
+        before = uow.routing.latest_decisions_for(ids)
+    # Routing is idempotent by lead id: a lead routed before is not routed (nor scored) again, so
+    # re-sending it, or re-running its file, moves no pool pointer and queues nothing twice.
+    kept = [row for row, lead_id in enumerate(ids) if how.reroute or lead_id not in before]
+    fresh = typed[kept] if len(kept) < len(ids) else typed
+    progress(f"Scoring and matching {fresh.height:,} leads", None)
+    leads = (
+        lead_facts(router, raw[kept] if len(kept) < len(ids) else raw, fresh.to_dicts(), today, source)
+        if kept
+        else []
+    )
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
     with workspace.unit_of_work() as uow:
-        _remember_earlier(uow, router, leads)
+        # A lead routed again must not count as a duplicate of its own earlier decision.
+        _remember_earlier(uow, router, leads, skip=set(before) if how.reroute else set())
     routing = f"Routing {len(leads):,} leads"
     progress(routing, 0.0)
     decided: dict[int, Routed] = {}
     for done, index in enumerate(order, start=1):
-        decided[index] = router.lead_router.route(leads[index])
+        decided[index] = _rerouted(router.lead_router.route(leads[index]), before)
         if done % 500 == 0 or done == len(order):
             progress(routing, done / len(order))
-    decisions = [decided[i] for i in range(len(leads))]
-    progress(f"Storing {len(decisions):,} decisions", None)
-    run_id = store_decisions(
-        workspace, ctx, router.plan_id, router.plan.name, source, decisions, _touched_pools(router)
-    )
+    new = [decided[i] for i in range(len(leads))]
+    by_row = dict(zip(kept, new, strict=True))
+    decisions = [
+        by_row[row] if row in by_row else already_routed(before[ids[row]]) for row in range(len(ids))
+    ]
+    run_id = None
+    if new and not how.dry_run:
+        progress(f"Storing {len(new):,} decisions", None)
+        run_id = store_decisions(
+            workspace, ctx, router.plan_id, router.plan.name, source, new, _touched_pools(router)
+        )
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 
+def already_routed(stored: StoredDecision) -> Routed:
+    """A lead's stored decision, given back as it was when the lead is sent again."""
+    return Routed(
+        lead_id=stored.lead_id,
+        outcome=Outcome(stored.decision),
+        rep_id=stored.rep_id,
+        territory_id=stored.territory_id,
+        matched_account_id=stored.matched_account_id,
+        score=stored.score,
+        relevance=stored.relevance,
+        product=stored.product,
+        queue=stored.queue,
+        in_pool=False,  # shared in its own run: this batch's fairness must not count it again
+        reason=f"already routed in run {stored.route_run_id}: {stored.reason}",
+        path=tuple(Step(s["step"], s["inputs"], s["outcome"]) for s in stored.path),
+        day=stored.lead_day,
+        email=None,
+        already_routed=True,
+    )
+
+
+def _rerouted(decision: Routed, before: Mapping[str, StoredDecision]) -> Routed:
+    """A lead routed again on purpose: its reason says which decision it replaces."""
+    earlier = before.get(decision.lead_id)
+    if earlier is None:
+        return decision
+    was = earlier.rep_id or (f"queue {earlier.queue}" if earlier.queue else "nobody")
+    return replace(
+        decision,
+        reason=f"rerouted on purpose (was {earlier.decision} to {was} in run {earlier.route_run_id}): "
+        + decision.reason,
+    )
+
+
 def route_lead(
-    workspace: WorkspaceStore, ctx: Context, router: Router, lead: Mapping[str, Any], store: bool = True
+    workspace: WorkspaceStore,
+    ctx: Context,
+    router: Router,
+    lead: Mapping[str, Any],
+    store: bool = True,
+    reroute: bool = False,
 ) -> Routed:
     """Route one lead given as field -> value (the in-process API); the decision is stored unless
-    `store` is False."""
+    `store` is False. A lead already routed gets its stored decision back, marked `already routed`,
+    unless `reroute`."""
     if not any(value is not None and str(value).strip() for key, value in lead.items() if key != LEAD_ID):
         raise BadInput.at("a lead needs at least one field besides lead_id", "lead")
     if lead.get(LEAD_ID) in (None, ""):
         raise BadInput.at("a lead needs a lead_id", "lead", subject=LEAD_ID)
+    with workspace.unit_of_work() as uow:
+        before = uow.routing.latest_decisions_for([str(lead[LEAD_ID])])
+    if before and not reroute:
+        return already_routed(before[str(lead[LEAD_ID])])
     record = typed_lead(lead, router.plan.fields)
     # The fit model reads leads as a file gives them: text.
     raw = (
@@ -408,8 +470,8 @@ def route_lead(
     facts = lead_facts(router, raw, [record], ctx.now().date())[0]
     if store:
         with workspace.unit_of_work() as uow:
-            _remember_earlier(uow, router, [facts])
-    decision = router.lead_router.route(facts)
+            _remember_earlier(uow, router, [facts], skip=set(before))
+    decision = _rerouted(router.lead_router.route(facts), before)
     if store:
         store_decisions(
             workspace, ctx, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
@@ -425,14 +487,19 @@ def _touched_pools(router: Router) -> dict[str, RoundRobin]:
     return touched
 
 
-def _remember_earlier(uow: UnitOfWork, router: Router, leads: Sequence[Lead]) -> None:
-    """Load the stored leads that reached a rep within the duplicate window of this batch."""
+def _remember_earlier(
+    uow: UnitOfWork, router: Router, leads: Sequence[Lead], skip: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Load the stored leads that reached a rep within the duplicate window of this batch, but for
+    the leads in `skip` (routed again: not duplicates of themselves)."""
     days = [lead.day for lead in leads if lead.email]
     if not days:
         return
     since = min(days) - timedelta(days=router.plan.routing.duplicate_window_days)
     found = uow.routing.earlier_leads((lead.email for lead in leads if lead.email), since)
     for email, stored in found.items():
+        if stored.lead_id in skip:
+            continue
         known = router.lead_router.earlier.get(email)
         if known is None or known.day <= stored.day:
             router.lead_router.earlier[email] = Earlier(

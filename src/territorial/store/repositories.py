@@ -31,6 +31,7 @@ from territorial.domain.stored import (
     PlanFile,
     StoredDecision,
     StoredPlan,
+    StoredRoutingRun,
     StoredRunInfo,
 )
 from territorial.domain.users import StoredToken, StoredUser
@@ -503,6 +504,15 @@ LATEST_TYPES = {
     "matched_account_id": pl.String(),
     "decision": pl.String(),
 }
+HISTORY_TYPES = {
+    "decision_id": pl.Int64(),
+    "route_run_id": pl.Int64(),
+    "lead_id": pl.String(),
+    "lead_day": pl.Date(),
+    "decision": pl.String(),
+    "rep_id": pl.String(),
+    "queue": pl.String(),
+}
 POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
 POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
 
@@ -556,12 +566,28 @@ class RoutingAudit(Repository):
             update(runs).where(runs.c.route_run_id == route_run_id).values(finished_at=finished_at)
         )
 
-    def save_pools(self, states: Mapping[str, Any], updated_at: datetime) -> None:
-        """Where the given pools' round robins now stand (territory_id -> state, kept as JSON)."""
+    def save_pools(
+        self, states: Mapping[str, Any], updated_at: datetime, route_run_id: int | None = None
+    ) -> None:
+        """Where the given pools' round robins now stand (territory_id -> state, kept as JSON). With
+        `route_run_id`, where they stood before is kept as that run's pool moves, for `route undo`."""
         if not states:
             return
         pools = tables.routing_pools
         connection = self._writing()
+        if route_run_id is not None:
+            before = dict(
+                connection.execute(
+                    select(pools.c.territory_id, pools.c.state).where(pools.c.territory_id.in_(states))
+                ).all()
+            )
+            connection.execute(
+                insert(tables.routing_pool_moves),
+                [
+                    {"route_run_id": route_run_id, "territory_id": t, "state_before": before.get(t)}
+                    for t in sorted(states)
+                ],
+            )
         connection.execute(delete(pools).where(pools.c.territory_id.in_(states)))
         connection.execute(
             insert(pools),
@@ -618,6 +644,88 @@ class RoutingAudit(Repository):
             found.update(row.lead_id for row in rows)
         return found
 
+    def latest_decisions_for(self, lead_ids: Iterable[str]) -> dict[str, StoredDecision]:
+        """lead_id -> its latest stored decision, for those of these leads that were routed."""
+        decisions, runs = tables.routing_decisions, tables.routing_runs
+        wanted = sorted(set(lead_ids))
+        found: dict[str, StoredDecision] = {}
+        for start in range(0, len(wanted), EMAILS_PER_QUERY):
+            rows = self.connection.execute(
+                select(decisions, runs.c.source, runs.c.plan_name)
+                .join(runs, runs.c.route_run_id == decisions.c.route_run_id)
+                .where(decisions.c.lead_id.in_(wanted[start : start + EMAILS_PER_QUERY]))
+                .order_by(decisions.c.decision_id)
+            ).all()
+            for row in rows:  # in decision order, so each lead's latest is kept
+                found[row.lead_id] = _stored_decision(row)
+        return found
+
+    def decision_history(self, route_run_id: int | None = None, since: date | None = None) -> pl.DataFrame:
+        """Every stored decision (HISTORY_TYPES) of the leads that have one in routing run
+        `route_run_id`, or dated on or after `since`: what `export decisions` compares owners with."""
+        decisions = tables.routing_decisions
+        chosen = select(decisions.c.lead_id)
+        if route_run_id is not None:
+            chosen = chosen.where(decisions.c.route_run_id == route_run_id)
+        if since is not None:
+            chosen = chosen.where(decisions.c.lead_day >= since)
+        rows = self.connection.execute(
+            select(*(decisions.c[name] for name in HISTORY_TYPES))
+            .where(decisions.c.lead_id.in_(chosen.distinct()))
+            .order_by(decisions.c.decision_id)
+        ).all()
+        return pl.DataFrame(rows, schema=HISTORY_TYPES, orient="row")
+
+    def routing_run(self, route_run_id: int) -> StoredRoutingRun | None:
+        """A routing run, the pools it moved, and the later runs (not undone) that moved one of them."""
+        runs, moves = tables.routing_runs, tables.routing_pool_moves
+        run = self.connection.execute(select(runs).where(runs.c.route_run_id == route_run_id)).first()
+        if run is None:
+            return None
+        pools = self.connection.execute(
+            select(moves.c.territory_id)
+            .where(moves.c.route_run_id == route_run_id)
+            .order_by(moves.c.territory_id)
+        ).scalars()
+        moved = tuple(pools)
+        later = self.connection.execute(
+            select(moves.c.route_run_id)
+            .join(runs, runs.c.route_run_id == moves.c.route_run_id)
+            .where(
+                moves.c.route_run_id > route_run_id,
+                moves.c.territory_id.in_(moved),
+                runs.c.undone_at.is_(None),
+            )
+            .distinct()
+            .order_by(moves.c.route_run_id.desc())
+        ).scalars()
+        return StoredRoutingRun(run.route_run_id, run.source, run.leads, run.undone_at, moved, tuple(later))
+
+    def undo_run(self, route_run_id: int, undone_at: datetime, actor: str | None = None) -> None:
+        """Take back a run: its decisions and pool weights go, each pool it moved is put back where it
+        stood before (a pool it created goes), and the run is kept, marked undone, for the audit."""
+        connection = self._writing()
+        moves, pools = tables.routing_pool_moves, tables.routing_pools
+        before = connection.execute(
+            select(moves.c.territory_id, moves.c.state_before).where(moves.c.route_run_id == route_run_id)
+        ).all()
+        connection.execute(delete(pools).where(pools.c.territory_id.in_([row[0] for row in before])))
+        restored = [
+            {"territory_id": territory, "state": state, "updated_at": undone_at}
+            for territory, state in sorted(before)
+            if state is not None
+        ]
+        if restored:
+            connection.execute(insert(pools), restored)
+        for table in (tables.routing_decisions, tables.routing_pool_weights):
+            connection.execute(delete(table).where(table.c.route_run_id == route_run_id))
+        runs = tables.routing_runs
+        connection.execute(
+            update(runs)
+            .where(runs.c.route_run_id == route_run_id)
+            .values(undone_at=undone_at, undone_by=actor)
+        )
+
     def decisions_for(self, lead_id: str) -> list[StoredDecision]:
         """Every stored decision for a lead, oldest first."""
         decisions, runs = tables.routing_decisions, tables.routing_runs
@@ -627,26 +735,7 @@ class RoutingAudit(Repository):
             .where(decisions.c.lead_id == lead_id)
             .order_by(decisions.c.decision_id)
         ).all()
-        return [
-            StoredDecision(
-                route_run_id=row.route_run_id,
-                lead_id=row.lead_id,
-                lead_day=row.lead_day,
-                decision=row.decision,
-                rep_id=row.rep_id,
-                territory_id=row.territory_id,
-                matched_account_id=row.matched_account_id,
-                score=row.score,
-                relevance=row.relevance,
-                product=row.product,
-                queue=row.queue,
-                reason=row.reason,
-                path=json.loads(row.path),
-                source=row.source,
-                plan_name=row.plan_name,
-            )
-            for row in rows
-        ]
+        return [_stored_decision(row) for row in rows]
 
     def latest_decisions(self) -> pl.DataFrame:
         """lead_id, rep_id, territory_id, matched_account_id, decision of each lead's latest stored
@@ -684,6 +773,26 @@ class RoutingAudit(Repository):
             )
         ).all()
         return pl.DataFrame(rows, schema={"route_run_id": pl.Int64, **POOL_WEIGHT_TYPES}, orient="row")
+
+
+def _stored_decision(row: Any) -> StoredDecision:
+    return StoredDecision(
+        route_run_id=row.route_run_id,
+        lead_id=row.lead_id,
+        lead_day=row.lead_day,
+        decision=row.decision,
+        rep_id=row.rep_id,
+        territory_id=row.territory_id,
+        matched_account_id=row.matched_account_id,
+        score=row.score,
+        relevance=row.relevance,
+        product=row.product,
+        queue=row.queue,
+        reason=row.reason,
+        path=json.loads(row.path),
+        source=row.source,
+        plan_name=row.plan_name,
+    )
 
 
 def _pooled(start: date | None, end: date | None, route_run_id: int | None) -> list[ColumnElement[bool]]:

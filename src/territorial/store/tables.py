@@ -169,6 +169,8 @@ routing_runs = Table(
     Column("finished_at", DateTime, nullable=True),
     Column("leads", Integer, nullable=False, server_default="0"),
     Column("actor", String(255), nullable=True),  # who routed them
+    Column("undone_at", DateTime, nullable=True),  # `route undo`: its decisions are gone, the run stays
+    Column("undone_by", String(255), nullable=True),
 )
 
 # The audit: every routing decision with its full path (each step, its inputs and its outcome).
@@ -205,6 +207,15 @@ routing_pool_weights = Table(
     Column("territory_id", String(255), primary_key=True),
     Column("rep_id", String(255), primary_key=True),
     Column("weight", Float, nullable=False),
+)
+
+# Where each pool a run moved stood before it (NULL: the pool was new), so `route undo` can put it back.
+routing_pool_moves = Table(
+    "routing_pool_moves",
+    metadata,
+    Column("route_run_id", Integer, ForeignKey("routing_runs.route_run_id"), primary_key=True),
+    Column("territory_id", String(255), primary_key=True),
+    Column("state_before", Text, nullable=True),
 )
 
 # Where each territory's round robin stands, so the next batch carries on fairly.
