@@ -175,3 +175,98 @@ def test_a_late_arriving_lead_dated_before_the_first_is_still_a_duplicate() -> N
     late = routing.route(lead("L2", date(2026, 3, 15), email="ann@x.com", state="CA"))
     assert late.outcome is Outcome.DUPLICATE and late.rep_id == first.rep_id
     assert "5 days apart" in late.reason
+
+
+CUSTOMERS = PLAN.replace(
+    "  fallback_queue: sdr-queue\n",
+    "  fallback_queue: sdr-queue\n  customer: \"lifecycle_stage = 'customer' OR open_pipeline > 0\"\n",
+)
+CAP_ALL = PLAN.replace("  fallback_queue: sdr-queue\n", "  fallback_queue: sdr-queue\n  cap_counts: all\n")
+LOW_FIT = FitVerdict(5, "industry is Retail")
+
+
+def customer_router(
+    accounts: Mapping[str, AccountOwner], reps: Mapping[str, Rep] | None = None
+) -> LeadRouter:
+    parsed = parse_plan(CUSTOMERS)
+    pool = reps or {"jane": Rep("jane"), "bob": Rep("bob"), "dee": Rep("dee"), "max": Rep("max")}
+    return LeadRouter(TerritoryFinder(CompiledPlan(parsed)), parsed.routing, pool, accounts.get)
+
+
+def test_a_known_customer_with_a_low_fit_score_goes_to_its_owner_not_to_nurture() -> None:
+    accounts = {
+        "C-1": AccountOwner("jane", {"account_id": "C-1", "state": "CA", "lifecycle_stage": "Customer"}),
+        "P-1": AccountOwner("jane", {"account_id": "P-1", "state": "CA", "open_pipeline": 1200.0}),
+        "X-1": AccountOwner("jane", {"account_id": "X-1", "state": "CA", "lifecycle_stage": "lead"}),
+    }
+    routing = customer_router(accounts)
+    for account_id in ("C-1", "P-1"):
+        decision = routing.route(
+            lead(account_id, state="CA", fit=LOW_FIT, match=AccountMatch(account_id, 1.0, "domain"))
+        )
+        assert (decision.outcome, decision.rep_id) == (Outcome.MATCHED, "jane")
+        assert [s.step for s in decision.path] == ["duplicate check", "customer check", "account match"]
+        assert f"customer account {account_id}" in decision.reason
+    prospect = routing.route(lead("L3", state="CA", fit=LOW_FIT, match=AccountMatch("X-1", 1.0, "domain")))
+    assert prospect.outcome is Outcome.NURTURE  # not a customer: the fit check still applies
+    assert prospect.path[1].outcome == "not a customer"
+
+
+def test_a_customer_whose_owner_is_away_is_routed_by_territory_without_the_fit_check() -> None:
+    accounts = {
+        "C-1": AccountOwner("jane", {"account_id": "C-1", "state": "NY", "lifecycle_stage": "customer"})
+    }
+    reps = {"jane": Rep("jane", email="jane@example.com"), "dee": Rep("dee"), "bob": Rep("bob")}
+    parsed = parse_plan(CUSTOMERS)
+    routing = LeadRouter(
+        TerritoryFinder(CompiledPlan(parsed)),
+        parsed.routing,
+        reps,
+        accounts.get,
+        away={"jane": ((DAY, date(2026, 3, 9)),)},
+    )
+    decision = routing.route(lead("L1", state="CA", fit=LOW_FIT, match=AccountMatch("C-1", 1.0, "domain")))
+    assert decision.outcome is Outcome.ROUTED and decision.territory_id == "EAST"
+    assert decision.reason.startswith(
+        "owner jane@example.com of C-1 is away until 2026-03-09; routed by territory instead: territory EAST"
+    )
+    assert "fit" not in [s.step for s in decision.path]
+
+
+def test_a_bypassed_owner_is_named_in_the_reason() -> None:
+    gone = router().route(lead("L1", state="CA", match=AccountMatch("A-3", 1.0, "domain")))
+    assert gone.reason.startswith(
+        "owner gone of A-3 takes no leads (inactive or unknown); routed by territory"
+    )
+
+
+def test_caps_count_round_robin_leads_by_default_and_every_lead_with_cap_counts_all() -> None:
+    reps = {"jane": Rep("jane", daily_lead_cap=2), "bob": Rep("bob"), "max": Rep("max")}
+    matched = [lead(f"M{i}", state="CA", match=AccountMatch("A-1", 1.0, "domain")) for i in range(3)]
+    pooled = [lead(f"R{i}", state="CA") for i in range(4)]
+
+    default = router(reps)
+    assert [default.route(x).rep_id for x in matched] == ["jane"] * 3  # matched leads are not counted
+    assert [default.route(x).rep_id for x in pooled].count("jane") == 2
+
+    counting = router(
+        reps,
+        plan=PLAN.replace(
+            "  fallback_queue: sdr-queue\n", "  fallback_queue: sdr-queue\n  cap_counts: all\n"
+        ),
+    )
+    got = [counting.route(x) for x in matched]
+    assert [d.rep_id for d in got] == ["jane", "jane", "bob"]  # the third finds jane capped
+    assert got[2].reason.startswith("owner jane of A-1 is capped today (2/2); routed by territory instead")
+    assert "jane" not in [counting.route(x).rep_id for x in pooled]  # her matched leads filled the cap
+    tomorrow = counting.route(lead("N1", date(2026, 3, 3), state="CA", match=AccountMatch("A-1", 1.0, "d")))
+    assert tomorrow.rep_id == "jane"
+
+
+def test_with_cap_counts_all_a_lead_won_in_one_pool_counts_in_the_reps_other_pools() -> None:
+    reps = {"jane": Rep("jane"), "bob": Rep("bob", daily_lead_cap=1), "dee": Rep("dee"), "max": Rep("max")}
+    routing = router(reps, plan=CAP_ALL)
+    west = [routing.route(lead(f"W{i}", state="CA")).rep_id for i in range(2)]
+    assert west == ["jane", "bob"]
+    east = [routing.route(lead(f"E{i}", state="NY")).rep_id for i in range(2)]
+    assert east == ["dee", "dee"]  # bob's one lead of the day went to him in WEST

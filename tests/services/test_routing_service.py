@@ -187,3 +187,47 @@ def test_lead_pools_keep_their_pointers_by_territory_across_activations_and_impo
     with store.unit_of_work() as uow:
         after = pool_states(uow)["WEST"]["pointers"]
     assert set(after) == {"jane", "cy"} and decision.rep_id in {"jane", "cy"}  # cy joined the pool
+
+
+def test_leads_of_customers_and_accounts_with_open_deals_skip_the_fit_check(
+    workspace_with_plan: tuple[WorkspaceStore, Path],
+) -> None:
+    workspace, folder = workspace_with_plan
+    plan = PLAN.replace(
+        "  fit_threshold: 50\n",
+        "  fit_threshold: 50\n  customer: \"lifecycle_stage = 'Customer' OR open_pipeline > 0\"\n",
+    )
+    (folder / "plan.yaml").write_text(plan)
+    (folder / "accounts.csv").write_text(
+        "account_id,name,website,state,owner_id,lifecycle_stage\n"
+        "A-1,Verizon,verizon.com,CA,bob,customer\n"
+        "A-2,Acme,acme.com,CA,bob,lead\n"
+        "A-3,Globex,globex.com,CA,bob,lead\n"
+    )
+    (folder / "opportunities.csv").write_text(
+        "opportunity_id,account_id,amount,closed,won\nO-1,A-2,500,,\nO-2,A-3,900,2026-01-05,false\n"
+    )
+    import_records(workspace, CTX, Entity.ACCOUNTS, folder / "accounts.csv")
+    import_records(workspace, CTX, Entity.OPPORTUNITIES, folder / "opportunities.csv")
+    router = open_router(workspace, folder / "plan.yaml")
+    cold = {"source": "cold list", "state": "CA", "visits": "1"}
+    decisions = {
+        lead_id: route_lead(workspace, CTX, router, {"lead_id": lead_id, "email": email, **cold})
+        for lead_id, email in (("L1", "ann@verizon.com"), ("L2", "bo@acme.com"), ("L3", "cy@globex.com"))
+    }
+    assert (decisions["L1"].outcome, decisions["L1"].rep_id) == (Outcome.MATCHED, "bob")  # a customer
+    assert (decisions["L2"].outcome, decisions["L2"].rep_id) == (Outcome.MATCHED, "bob")  # an open deal
+    assert decisions["L3"].outcome is Outcome.NURTURE  # its only deal is closed: the fit check applies
+
+
+def test_a_customer_rule_naming_an_unknown_field_warns(
+    workspace_with_plan: tuple[WorkspaceStore, Path],
+) -> None:
+    workspace, folder = workspace_with_plan
+    (folder / "plan.yaml").write_text(
+        PLAN.replace("  fit_threshold: 50\n", "  fit_threshold: 50\n  customer: \"tier = 'gold'\"\n")
+    )
+    (folder / "accounts.csv").write_text("account_id,name,state,owner_id\nA-1,Verizon,CA,bob\n")
+    import_records(workspace, CTX, Entity.ACCOUNTS, folder / "accounts.csv")
+    warnings = [str(w) for w in open_router(workspace, folder / "plan.yaml").warnings]
+    assert any("routing.customer" in w and "'tier'" in w for w in warnings), warnings

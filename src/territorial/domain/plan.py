@@ -44,6 +44,9 @@ class Potential:
 DEFAULT_DUPLICATE_WINDOW_DAYS = 30
 DEFAULT_FALLBACK_QUEUE = "unrouted-leads"
 DEFAULT_INQUIRY_FIELD = "inquiry"
+# What a rep's daily and monthly lead caps count: the leads the round robin gives them (the
+# default), or every lead they take, matched and duplicate leads included.
+CAP_COUNTS = ("round_robin", "all")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class RoutingSettings:
     inquiry_field: str = DEFAULT_INQUIRY_FIELD  # lead field holding the inquiry text
     duplicate_window_days: int = DEFAULT_DUPLICATE_WINDOW_DAYS
     fallback_queue: str = DEFAULT_FALLBACK_QUEUE  # where leads go when no rep or manager can take them
+    # A rule over a matched account's fields: its leads go to the owner before the fit check.
+    customer: Expr | None = None
+    customer_source: RuleSource | None = None
+    cap_counts: str = CAP_COUNTS[0]
     line: int | None = None
     key_lines: dict[str, int] = field(default_factory=dict)  # plan-file line of each key given
 

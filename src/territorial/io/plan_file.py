@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from territorial.domain.fields import FieldType, NullWords, canonical
 from territorial.domain.plan import (
@@ -75,6 +75,8 @@ class RoutingSpec(BaseModel):
     inquiry_field: str = Field(default=DEFAULT_INQUIRY_FIELD, min_length=1)
     duplicate_window_days: int = Field(default=DEFAULT_DUPLICATE_WINDOW_DAYS, ge=0, le=3650)
     fallback_queue: str = Field(default=DEFAULT_FALLBACK_QUEUE, pattern=ID_PATTERN)
+    customer: str | None = Field(default=None, min_length=1)
+    cap_counts: Literal["round_robin", "all"] = "round_robin"
 
 
 class CheckSpec(BaseModel):
@@ -250,7 +252,8 @@ class _Builder:
         routing_key = key_node(self.tree, "routing")
         routing_node = child(self.tree, "routing")
         routing = RoutingSettings(
-            **spec.routing.model_dump(),
+            **spec.routing.model_dump(exclude={"customer"}),
+            **self.customer_rule(spec.routing.customer, routing_node),
             line=line_of(routing_key) if routing_key is not None else None,
             key_lines={
                 str(key.value): line_of(key)
@@ -274,6 +277,19 @@ class _Builder:
             null_words=NullWords(tuple(spec.null_words), spec.default_null_words),
             checks=checks,
         )
+
+    def customer_rule(self, text: str | None, routing: Node | None) -> dict[str, Any]:
+        """`routing.customer`, parsed and located: a rule over the matched account's fields."""
+        if text is None:
+            return {}
+        assert isinstance(routing, MappingNode)
+        source = self.rule_source(routing, text, "customer")
+        try:
+            return {"customer": parse_rule(text), "customer_source": source}
+        except RuleError as err:
+            line, column = source.position(err.pos)
+            self.problem(line, column, "routing.customer", f"bad rule: {err.message}")
+            return {}
 
     def checks(self, specs: list[CheckSpec], potential: Potential | None) -> tuple[PlanCheck, ...]:
         """Each check's rule parsed and checked against its table's columns, located in the file."""

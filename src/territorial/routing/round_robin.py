@@ -188,6 +188,24 @@ class RoundRobin:
         )
         return Decision(winner.rep_id, False, tuple(steps), tuple(skipped))
 
+    def taken(self, rep_id: str, day: date) -> tuple[int, int]:
+        """The leads `rep_id` has taken from this pool on `day` and in its month, as the caps count them."""
+        last = self._last_lead_day
+        if last is not None and day < last:
+            day = last  # a late-arriving lead joins the pool's current day, as `assign` does
+        if last is None or (last.year, last.month) != (day.year, day.month):
+            return 0, 0
+        today = self._leads_today.get(rep_id, 0) if last == day else 0
+        return today, self._leads_this_month.get(rep_id, 0)
+
+    def count_outside(self, rep_id: str, lead_day: date) -> None:
+        """Count a lead the rep took outside the rotation (matched, duplicate, or won in another of
+        their pools) toward their caps here, when the caps count every lead (`cap_counts: all`)."""
+        day = max(lead_day, self._last_lead_day) if self._last_lead_day is not None else lead_day
+        self._turn_calendar(day)
+        self._leads_today[rep_id] = self._leads_today.get(rep_id, 0) + 1
+        self._leads_this_month[rep_id] = self._leads_this_month.get(rep_id, 0) + 1
+
     def _turn_calendar(self, lead_day: date) -> None:
         last = self._last_lead_day
         if last is None or (last.year, last.month) != (lead_day.year, lead_day.month):

@@ -6,6 +6,7 @@ Every decision carries its full path, step by step, so "why did this lead go to 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from territorial.domain.leads import (
@@ -18,8 +19,10 @@ from territorial.domain.leads import (
 )
 from territorial.domain.plan import PRIMARY, RoutingSettings, Territory
 from territorial.domain.reps import Rep
+from territorial.engine.records import prepare_record
 from territorial.engine.single import TerritoryFinder
 from territorial.routing.round_robin import RoundRobin, TimeOff, away_until
+from territorial.rules.to_python import compile_rule
 
 NURTURE_QUEUE = "nurture"
 
@@ -53,18 +56,62 @@ class LeadRouter:
         self.pools: dict[str, RoundRobin] = pools if pools is not None else {}
         self.earlier: dict[str, Earlier] = earlier if earlier is not None else {}
         self.touched: set[str] = set()  # territories whose pool moved since the caller last stored them
+        self.is_customer = compile_rule(settings.customer) if settings.customer is not None else None
+        self.count_all = settings.cap_counts == "all"
 
     def route(self, lead: Lead) -> Routed:
         path: list[Step] = []
         decided = (
             self._duplicate(lead, path)
+            or self._customer(lead, path)
             or self._qualify(lead, path)
             or self._matched(lead, path)
             or self._territory(lead, path)
         )
         if decided.rep_id is not None and lead.email:
             self.earlier[lead.email] = Earlier(lead.lead_id, lead.day, decided.rep_id, decided.territory_id)
+        if decided.rep_id is not None and self.count_all:
+            # Every lead the rep takes counts toward their caps in each of their pools; the pool whose
+            # round robin chose them has counted it already.
+            won_in = decided.territory_id if decided.in_pool else None
+            for territory_id, robin in self._pools_of(decided.rep_id):
+                if territory_id != won_in:
+                    robin.count_outside(decided.rep_id, lead.day)
         return decided
+
+    def _pools_of(self, rep_id: str) -> list[tuple[str, RoundRobin]]:
+        if rep_id not in self.reps:
+            return []
+        return [(t.id, self._robin(t)) for t in self.plan.territories if rep_id in t.reps]
+
+    def _robin(self, territory: Territory) -> RoundRobin:
+        """The territory's round robin over its reps who take leads, carried on from its stored state."""
+        pool = [self.reps[r] for r in territory.reps if r in self.reps]
+        robin = self.pools.get(territory.id)
+        if robin is None or robin.pool != tuple(pool):
+            robin = (
+                RoundRobin.from_state(pool, robin.state(), self.away)
+                if robin is not None
+                else RoundRobin(pool, self.away)
+            )
+            self.pools[territory.id] = robin
+        self.touched.add(territory.id)
+        return robin
+
+    def _capped(self, rep_id: str, day: date) -> str | None:
+        """Why the rep can take no more leads on `day` when the caps count every lead, else None."""
+        rep = self.reps[rep_id]
+        if not self.count_all or (rep.daily_lead_cap is None and rep.monthly_lead_cap is None):
+            return None
+        today = month = 0
+        for _, robin in self._pools_of(rep_id):
+            in_pool = robin.taken(rep_id, day)
+            today, month = max(today, in_pool[0]), max(month, in_pool[1])
+        if rep.daily_lead_cap is not None and today >= rep.daily_lead_cap:
+            return f"is capped today ({today}/{rep.daily_lead_cap})"
+        if rep.monthly_lead_cap is not None and month >= rep.monthly_lead_cap:
+            return f"is capped this month ({month}/{rep.monthly_lead_cap})"
+        return None
 
     # ---- 1. duplicates ---------------------------------------------------------------------------
 
@@ -96,6 +143,24 @@ class LeadRouter:
             territory_id=before.territory_id,
             reason=f"duplicate of lead {before.lead_id} ({age} days apart): same rep {before.rep_id}",
         )
+
+    # ---- customers first ----------------------------------------------------------------------------
+
+    def _customer(self, lead: Lead, path: list[Step]) -> Routed | None:
+        """A lead from a customer's account (the plan's `routing.customer` rule) goes to the account's
+        owner before the fit check: a known customer is never sent to nurture."""
+        if self.is_customer is None or lead.match is None:
+            return None
+        found = self.account(lead.match.account_id)
+        if found is None:
+            return None
+        rule = self.settings.customer_source.text if self.settings.customer_source else "routing.customer"
+        inputs = f"account {lead.match.account_id}; {rule}"
+        if self.is_customer(prepare_record(found.record)) is not True:
+            path.append(Step("customer check", inputs, "not a customer"))
+            return None
+        path.append(Step("customer check", inputs, "a customer: no fit check"))
+        return self._matched(lead, path, customer=True)
 
     # ---- 2. qualification ------------------------------------------------------------------------
 
@@ -137,7 +202,7 @@ class LeadRouter:
 
     # ---- 3. account match ------------------------------------------------------------------------
 
-    def _matched(self, lead: Lead, path: list[Step]) -> Routed | None:
+    def _matched(self, lead: Lead, path: list[Step], customer: bool = False) -> Routed | None:
         match = lead.match
         if match is None:
             path.append(Step("account match", "company, email and website", "no matching account"))
@@ -148,24 +213,31 @@ class LeadRouter:
             path.append(Step("account match", inputs, f"account {match.account_id} is not in the workspace"))
             return None
         owner = found.owner_id
+        bypass = None
         if owner is None:
             path.append(Step("account match", inputs, f"account {match.account_id} has no owner"))
+            bypass = f"account {match.account_id} has no owner"
         elif owner not in self.reps:
-            path.append(Step("account match", inputs, f"owner {owner} of {match.account_id} takes no leads"))
+            bypass = f"owner {self._who(owner)} of {match.account_id} takes no leads (inactive or unknown)"
         elif (back := away_until(self.away.get(owner, ()), lead.day)) is not None:
-            path.append(Step("account match", inputs, f"owner {owner} is away until {back.isoformat()}"))
-        else:
-            path.append(Step("account match", inputs, f"account {match.account_id} is owned by {owner}"))
+            bypass = f"owner {self._who(owner)} of {match.account_id} is away until {back.isoformat()}"
+        elif (capped := self._capped(owner, lead.day)) is not None:
+            bypass = f"owner {self._who(owner)} of {match.account_id} {capped}"
+        if bypass is None:
+            kind = "customer account" if customer else "account"
+            path.append(Step("account match", inputs, f"{kind} {match.account_id} is owned by {owner}"))
             return self._decide(
                 lead,
                 path,
                 Outcome.MATCHED,
                 rep_id=owner,
                 matched_account_id=match.account_id,
-                reason=f"matched account {match.account_id} ({match.reason}); its owner is {owner}",
+                reason=f"matched {kind} {match.account_id} ({match.reason}); its owner is {owner}",
             )
+        if owner is not None:
+            path.append(Step("account match", inputs, bypass))
         # The account's own fields place it better than the lead's form: route by the account.
-        return self._territory(lead, path, found.record, match.account_id)
+        return self._territory(lead, path, found.record, match.account_id, bypass)
 
     # ---- 4. territory and 5. pool ----------------------------------------------------------------
 
@@ -175,12 +247,16 @@ class LeadRouter:
         path: list[Step],
         record: Mapping[str, Any] | None = None,
         account_id: str | None = None,
+        bypass: str | None = None,
     ) -> Routed:
+        """Route by the plan's rules; `bypass` says why the matched account's owner was passed over,
+        so the decision's reason tells the whole story."""
         by = f"account {account_id}'s fields" if account_id else "the lead's fields"
+        first = f"{bypass}; routed by territory instead: " if bypass else ""
         answer = self.finder.territory_for(record if record is not None else lead.record)[PRIMARY]
         if answer.territory_id is None:
             path.append(Step("territory", f"plan rules on {by}", "no territory matches"))
-            return self._fallback(lead, path, None, account_id, "no territory matches")
+            return self._fallback(lead, path, None, account_id, f"{first}no territory matches")
         territory = self.plan.by_id[answer.territory_id]
         also = f" (also matched {', '.join(answer.overlaps)})" if answer.overlaps else ""
         path.append(Step("territory", f"plan rules on {by}", f"{territory.id}{also}"))
@@ -188,28 +264,20 @@ class LeadRouter:
         if not pool:
             why = "has no reps" if not territory.reps else "has no rep who takes leads"
             path.append(Step("pool", f"territory {territory.id}", why))
-            return self._fallback(lead, path, territory, account_id, f"territory {territory.id} {why}")
-        robin = self.pools.get(territory.id)
-        if robin is None or robin.pool != tuple(pool):
-            robin = (
-                RoundRobin.from_state(pool, robin.state(), self.away)
-                if robin is not None
-                else RoundRobin(pool, self.away)
-            )
-            self.pools[territory.id] = robin
+            return self._fallback(lead, path, territory, account_id, f"{first}territory {territory.id} {why}")
+        robin = self._robin(territory)
         day = lead.day
         if robin.last_lead_day is not None and day < robin.last_lead_day:
             # A late-arriving lead cannot go back in time: it joins the queue on the pool's current day.
             day = robin.last_lead_day
         decision = robin.assign(day, self._skills_needed(territory, lead.record))
-        self.touched.add(territory.id)
         members = ", ".join(f"{r.rep_id} (weight {r.lead_weight:g})" for r in pool)
         path.append(
             Step("round robin", f"territory {territory.id} pool: {members}", "; ".join(decision.steps))
         )
         if decision.rep_id is None:
             return self._fallback(
-                lead, path, territory, account_id, "every rep is away, capped or lacks a skill"
+                lead, path, territory, account_id, f"{first}every rep is away, capped or lacks a skill"
             )
         return self._decide(
             lead,
@@ -219,8 +287,13 @@ class LeadRouter:
             territory_id=territory.id,
             matched_account_id=account_id,
             in_pool=True,
-            reason=f"territory {territory.id}{also}; round robin chose {decision.rep_id}",
+            reason=f"{first}territory {territory.id}{also}; round robin chose {decision.rep_id}",
         )
+
+    def _who(self, rep_id: str) -> str:
+        """A rep as a person reads them in a reason: their e-mail when known, else their id."""
+        rep = self.reps.get(rep_id)
+        return rep.email if rep is not None and rep.email else rep_id
 
     def _skills_needed(self, territory: Territory, record: Mapping[str, Any]) -> frozenset[str]:
         needed = set()

@@ -41,6 +41,7 @@ from territorial.progress import Progress, silent
 from territorial.routing.match import AccountMatcher
 from territorial.routing.round_robin import RoundRobin
 from territorial.routing.route import LeadRouter
+from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
@@ -48,7 +49,7 @@ from territorial.services.lead_audit import decisions_frame, pool_states, store_
 from territorial.services.plans import plan_reference, stored_plan
 from territorial.services.scoring import load_fit_model, relevance_model
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
-from territorial.services.workspace import load_accounts
+from territorial.services.workspace import load_accounts, open_pipeline
 
 if TYPE_CHECKING:  # scikit-learn loads only when the plan scores leads
     from territorial.scoring.fit import FitModel
@@ -91,6 +92,8 @@ class RoutedBatch:
     warnings: list[Problem]
 
 
+OPEN_PIPELINE = "open_pipeline"  # a field the customer rule may read: the account's open deals' amounts
+
 # ---- loading ------------------------------------------------------------------------------------
 
 
@@ -116,6 +119,7 @@ def open_router(
         book = load_accounts(uow, loaded.fields, loaded.null_words)
         workspace_reps = None if reps_path is not None else uow.reps.list()
         states = pool_states(uow)
+        pipeline = open_pipeline(uow) if _customer_reads_pipeline(loaded) else None
     warnings = check_plan(loaded, book.schema, book.field_names)
     listed = read_reps(reps_path, mapping) if reps_path is not None else workspace_reps
     if listed:
@@ -133,6 +137,8 @@ def open_router(
     matcher = None
     owners: dict[str, int] = {}
     frame = book.frame.rename({name: key for key, name in book.columns.items()})
+    frame, customer_warnings = _customer_fields(loaded, frame, pipeline)
+    warnings += customer_warnings
     if len(book):
         progress(f"Indexing {len(book):,} accounts for lead matching", None)
         columns = [
@@ -169,6 +175,42 @@ def open_router(
         )
     router = LeadRouter(TerritoryFinder(compiled), settings, pool_reps, account, pools, away=away)
     return Router(loaded, plan_id, router, matcher, fit_model, relevance, warnings, len(book))
+
+
+def _customer_reads_pipeline(plan: Plan) -> bool:
+    rule = plan.routing.customer
+    return rule is not None and OPEN_PIPELINE in fields_of(rule)
+
+
+def _customer_fields(
+    plan: Plan, frame: pl.DataFrame, pipeline: pl.DataFrame | None
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """The accounts with `open_pipeline` (their open deals' amounts) when the customer rule reads it,
+    and a warning for each field the rule names that no account has: it is empty for every account."""
+    rule = plan.routing.customer
+    if rule is None:
+        return frame, []
+    if OPEN_PIPELINE in fields_of(rule) and OPEN_PIPELINE not in frame.columns:
+        amounts = (
+            pipeline.select("account_id", pl.col("value").cast(pl.Float64).alias(OPEN_PIPELINE))
+            if pipeline is not None
+            else pl.DataFrame(schema={"account_id": pl.String, OPEN_PIPELINE: pl.Float64})
+        )
+        frame = frame.join(amounts, on="account_id", how="left", maintain_order="left").with_columns(
+            pl.col(OPEN_PIPELINE).fill_null(0.0)
+        )
+    source = plan.routing.customer_source
+    where = Location(
+        plan.file,
+        source.line if source else plan.routing.line_of("customer"),
+        source.column if source else None,
+        "routing.customer",
+    )
+    missing = sorted(name for name in fields_of(rule) if name not in frame.columns)
+    return frame, [
+        Problem(where, f"no account has the field '{name}': the customer rule reads it as empty")
+        for name in missing
+    ]
 
 
 def _source(reps_path: str | Path | None) -> str:
