@@ -150,12 +150,20 @@ def test_states_follow_the_row_country() -> None:
     result = normalized(
         {
             "country": ["US", "CA", "US", None, None, "Germany", "AU", "Narnia"],
-            "state": ["Ontario", "Ontario", "Calif.", "texas", "ontario", "Bayern", "wa", "ca"],
+            "state": ["Ontario", "Ontario", "Californa", "texas", "ontario", "Bayern", "wa", "ca"],
         }
     )
     # A US row cannot be in Ontario; without a country both lists count; other countries are left alone.
-    assert result.frame["state"].to_list() == ["Ontario", "ON", "Calif.", "TX", "ON", "Bayern", "wa", "ca"]
-    assert unrecognized_of(result, "state") == {"Calif.": 1, "Ontario": 1}
+    assert result.frame["state"].to_list() == ["Ontario", "ON", "Californa", "TX", "ON", "Bayern", "wa", "ca"]
+    assert unrecognized_of(result, "state") == {"Californa": 1, "Ontario": 1}
+
+
+def test_traditional_state_abbreviations_become_codes() -> None:
+    # HubSpot forms let people type "Calif.,USA": 549 US leads reached the international queue.
+    given: Column = ["Calif.", "N. Mex.", "W.Va.", "Penna.", "Wisc.", "Tex", "Mass.", "N.Y."]
+    result = normalized({"country": ["USA"] * len(given), "state": given})
+    assert result.frame["state"].to_list() == ["CA", "NM", "WV", "PA", "WI", "TX", "MA", "NY"]
+    assert state_code("Calif.", "CA") is None  # a Canadian row is not in California
 
 
 def test_state_code_is_exact_not_phonetic() -> None:

@@ -231,3 +231,26 @@ def test_a_customer_rule_naming_an_unknown_field_warns(
     import_records(workspace, CTX, Entity.ACCOUNTS, folder / "accounts.csv")
     warnings = [str(w) for w in open_router(workspace, folder / "plan.yaml").warnings]
     assert any("routing.customer" in w and "'tier'" in w for w in warnings), warnings
+
+
+def test_the_file_columns_routing_never_reads_are_named(tmp_path: Path) -> None:
+    workspace = FakeWorkspace()
+    (tmp_path / "plan.yaml").write_text(
+        "name: Plain\nterritories:\n  - id: WEST\n    rule: state = 'CA'\n    reps: [jane]\n"
+    )
+    # Renaming only the id leaves "State/Region" unread: the lead falls through to the fallback.
+    (tmp_path / "leads.csv").write_text("lead_id,State/Region,Favourite colour\nL1,CA,blue\n")
+    bare = route_file(workspace, CTX, open_router(workspace, tmp_path / "plan.yaml"), tmp_path / "leads.csv")
+    assert bare.unused_columns == ["State/Region", "Favourite colour"]
+    assert "state" in bare.read_columns and bare.decisions[0].outcome is Outcome.FALLBACK
+    # Under the HubSpot mapping the state is read, and the column no mapping knows is still named.
+    (tmp_path / "contacts.csv").write_text("Record ID,State/Region,Favourite colour\nL2,CA,blue\n")
+    mapped = route_file(
+        workspace,
+        CTX,
+        open_router(workspace, tmp_path / "plan.yaml"),
+        tmp_path / "contacts.csv",
+        mapping="hubspot",
+    )
+    assert mapped.unused_columns == ["Favourite colour"]
+    assert (mapped.decisions[0].outcome, mapped.decisions[0].rep_id) == (Outcome.ROUTED, "jane")

@@ -40,6 +40,25 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
     console.print(table)
 
 
+def unused_columns(console: Console, unused: Sequence[str], read: Sequence[str]) -> None:
+    """Name the file's columns routing never looked at: a state column under a name no rule reads
+    sends leads to the fallback queue with no other sign."""
+    if not unused:
+        return
+    console.print(
+        f"[yellow]{len(unused):,} column{'' if len(unused) == 1 else 's'} of the leads file "
+        f"{'is' if len(unused) == 1 else 'are'} not used by routing:[/yellow] "
+        + ", ".join(escape(name) for name in unused),
+        highlight=False,
+    )
+    console.print(
+        "routing reads "
+        + ", ".join(escape(name) for name in read)
+        + "; give --mapping for a CRM export, or rename a column to one of these",
+        highlight=False,
+    )
+
+
 def decision_path(console: Console, decision: StoredDecision) -> None:
     who = decision.rep_id or (f"queue {decision.queue}" if decision.queue else "nobody")
     console.print(

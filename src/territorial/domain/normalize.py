@@ -115,7 +115,48 @@ COUNTRY_ALIASES = {
 
 # USPS codes the `us` package does not list: mail to the armed forces overseas.
 ARMED_FORCES = {"AA": "Armed Forces Americas", "AE": "Armed Forces Europe", "AP": "Armed Forces Pacific"}
-US_STATE_ALIASES = {"Washington DC": "DC", "US Virgin Islands": "VI"}
+US_STATE_ALIASES = {
+    "Washington DC": "DC",
+    "US Virgin Islands": "VI",
+    # The traditional abbreviations (AP and GPO style) people type into CRM forms: "Calif.", "N. Mex.".
+    # Dots and case do not matter (lookup_key), so "Calif." and "calif" are the same spelling.
+    **{
+        spelling: code
+        for code, spellings in {
+            "AL": ("Ala",),
+            "AZ": ("Ariz",),
+            "AR": ("Ark",),
+            "CA": ("Calif", "Cal"),
+            "CO": ("Colo", "Col"),
+            "CT": ("Conn",),
+            "DE": ("Del",),
+            "FL": ("Fla",),
+            "IL": ("Ill",),
+            "IN": ("Ind",),
+            "KS": ("Kan", "Kans"),
+            "MA": ("Mass",),
+            "MI": ("Mich",),
+            "MN": ("Minn",),
+            "MS": ("Miss",),
+            "MT": ("Mont",),
+            "NE": ("Neb", "Nebr"),
+            "NV": ("Nev",),
+            "NM": ("N Mex", "NMex"),
+            "ND": ("N Dak", "NDak"),
+            "OK": ("Okla",),
+            "OR": ("Ore", "Oreg"),
+            "PA": ("Penn", "Penna"),
+            "SD": ("S Dak", "SDak"),
+            "TN": ("Tenn",),
+            "TX": ("Tex",),
+            "WA": ("Wash",),
+            "WV": ("W Va", "WVa"),
+            "WI": ("Wis", "Wisc"),
+            "WY": ("Wyo",),
+        }.items()
+        for spelling in spellings
+    },
+}
 CANADIAN_PROVINCE_ALIASES = {"PQ": "QC", "Newfoundland": "NL", "Yukon Territory": "YT"}
 
 # Accounting exports write negatives in brackets and put currency signs or codes on either side.

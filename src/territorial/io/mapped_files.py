@@ -54,7 +54,7 @@ def read_mapped(
         wanted = {c.lower() for c in columns}
         frame = frame.select([c for c in frame.columns if c in wanted])
     # The header stays the file's: it finds the physical line of a row.
-    return replace(mapped.raw, frame=frame)
+    return replace(mapped.raw, frame=frame, sources=mapped.sources)
 
 
 def mapped_column(column: str, entity: Entity, mapping: str | Path | None) -> str:

@@ -39,6 +39,8 @@ class RawTable:
     encoding: str = "utf-8"
     is_excel: bool = False
     footer_rows: int = 0  # a formatted report's footer lines, skipped (Grand Totals, Copyright...)
+    # Under a mapping, the file column each field came from ("lead_id" <- "Record ID"), for messages.
+    sources: dict[str, str] = field(default_factory=dict)
     _lines: list[int] | None = field(default=None, repr=False)
 
     def line_of(self, row: int) -> int:

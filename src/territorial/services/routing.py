@@ -90,6 +90,10 @@ class RoutedBatch:
     decisions: list[Routed]
     rows: pl.DataFrame  # the output file's rows, in input order
     warnings: list[Problem]
+    # The file's columns nothing in routing reads, as the file names them (a silently unused
+    # "State/Region" sends leads to the fallback queue), and what routing does read.
+    unused_columns: list[str] = field(default_factory=list)
+    read_columns: list[str] = field(default_factory=list)
 
 
 OPEN_PIPELINE = "open_pipeline"  # a field the customer rule may read: the account's open deals' amounts
@@ -360,9 +364,27 @@ def route_file(
     A lead already routed keeps its stored decision, given back marked `already routed`, unless
     `how.reroute`."""
     raw, typed = read_leads(leads_path, router.plan.fields, mapping)
-    return _route_frame(
+    batch = _route_frame(
         workspace, ctx, router, raw.frame, typed, raw.file, today, progress, how or RouteMode()
     )
+    read = columns_routing_reads(router)
+    unused = [raw.sources.get(c, c) for c in raw.frame.columns if canonical(c) not in read]
+    return replace(batch, unused_columns=unused, read_columns=sorted(read))
+
+
+def columns_routing_reads(router: Router) -> set[str]:
+    """The lead fields routing reads: the id and date, what matching compares, the fields the plan's
+    rules and lead skills name, the inquiry when a catalogue checks it, and the fit model's features."""
+    plan = router.plan
+    read = {LEAD_ID, "created", *_MATCH_COLUMNS}
+    for territory in plan.territories:
+        read |= fields_of(territory.rule) if territory.rule is not None else set()
+        read |= set(territory.lead_skills)
+    if router.relevance is not None:
+        read.add(canonical(plan.routing.inquiry_field))
+    if router.fit_model is not None:
+        read |= {canonical(feature.name) for feature in router.fit_model.features_}
+    return read
 
 
 def route_workspace_leads(
