@@ -193,6 +193,10 @@ def test_a_plan_goes_from_draft_to_every_rep_told_to_the_crm_and_back(
             f"From {WED} (import 3 changed {len(MOVED) + len(NEW)} accounts): you gain 1 account (A-2) in "
             f"NORTHWEST from EAST because {field} changed {old} → {new_value}; now matches NORTHWEST"
         )
+        assert feeds["dee"][-1] == (
+            f"From {THU} (1 hold expired on {THU}): you lose 1 account ({HELD}) to NORTHWEST "
+            "because hold expired"
+        )
         assert feeds["ghost"] == []  # inactive from the start: no change is his
 
         # Friday the daily digests are due: each rep with a change gets one e-mail, saying what
