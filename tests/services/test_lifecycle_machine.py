@@ -261,6 +261,21 @@ class LifecycleMachine(RuleBasedStateMachine):
             .otherwise(pl.col("rep_id"))
             .alias("rep_id")
         )
+        # An account new or active again had no live row: its owner is the CRM's, as the import
+        # gave it (the workspace's owner_id is by now its live rep, which would vouch for itself).
+        had = set(before.get_column("account_id").to_list())
+        fresh = [a for a in sorted(self.accounts) if a not in had and a not in dropped]
+        crm = [self.accounts[a].split(",")[OWNER] or None for a in fresh]
+        rows = {"account_id": fresh, "layer": [PRIMARY] * len(fresh), "rep_id": crm}
+        owners = pl.concat(
+            [
+                owners,
+                pl.DataFrame(rows)
+                .with_columns(*(pl.lit(None).alias(c) for c in ("territory_id", "cause", "since")))
+                .select(owners.columns)
+                .cast(dict(owners.schema)),
+            ]
+        )
         if before.height:
             assert stored_places(self.store) == places_from_scratch(self.store, owners)
 
@@ -411,3 +426,23 @@ TestLifecycleOnTheFake = LifecycleMachine.TestCase
 TestLifecycleOnTheFake.settings = settings(max_examples=examples(6, 200), stateful_step_count=10)
 TestLifecycleOnSQLite = SQLiteLifecycleMachine.TestCase
 TestLifecycleOnSQLite.settings = settings(max_examples=examples(1, 50), stateful_step_count=8)
+
+
+def test_a_reactivated_held_account_goes_to_its_overlay_pool_from_its_crm_owner() -> None:
+    """Found by the full profile, pinned: A-6, held in WEST to bob, dropped from the CRM's export
+    and back again, waits in HEALTH's pool (its CRM owner cy is not in it) and goes to the least
+    loaded rep there, dee, as live() run on the whole workspace gives it."""
+    machine = LifecycleMachine()
+    try:
+        machine.add_plans(first=1)
+        machine.rep_leaves(rep="jane", days=0)
+        machine.days_go_by(days=1)
+        add_hold(machine.store, machine.ctx, "A-6", machine.now.date() + timedelta(days=2))
+        machine.import_accounts({"A-6": ("East", "CA", "Healthcare", 3000, "cy")}, set())
+        machine.import_accounts({"A-8": ("East", "NY", "Healthcare", 1435, "dee")}, {"A-6"})
+        machine.import_accounts({}, {"A-8"})
+        assert stored_places(machine.store)[("A-6", "overlay")] == ("HEALTH", "dee")
+        machine.live_is_live_computed_from_scratch()
+        machine.outbox_holds_what_the_change_log_calls_for()
+    finally:
+        machine.teardown()
