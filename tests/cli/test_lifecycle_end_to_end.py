@@ -166,7 +166,10 @@ def test_a_plan_goes_from_draft_to_every_rep_told_to_the_crm_and_back(
         assert f"{len(MOVED) - 1 + len(NEW)} rows changed territory or rep" in imported  # not the held one
         # Least-loaded in account_id order: bob and cy have no West account left, jane has A-1; A-7
         # goes to bob (first in pool order), then A-8 to cy (bob now carries A-7's workload).
-        ok(on(WED, "override", "add", "A-8", "--rep", "bob", "--reason", "named account"))
+        overridden = ok(on(WED, "override", "add", "A-8", "--rep", "bob", "--reason", "named account"))
+        assert (
+            "A-8 (primary): its territory or rep changed; cause: override by a planner" in overridden.stderr
+        )
         refused = on(WED, "hold", "add", "A-8", "--until", FRI)
         assert refused.returncode == 2 and "account A-8 is overridden in primary" in refused.stderr
         scheduled = ok(on(WED, "rep", "leave", "bob", "--effective", THU, "--no-draft")).stderr
@@ -189,10 +192,13 @@ def test_a_plan_goes_from_draft_to_every_rep_told_to_the_crm_and_back(
             "pool WEST shared it out"
         )
         field, old, new_value = MOVED["A-2"]
+        import_3 = f"From {WED} (import 3 changed {len(MOVED) + len(NEW)} accounts)"
         assert feeds["jane"][2] == (
-            f"From {WED} (import 3 changed {len(MOVED) + len(NEW)} accounts): you gain 1 account (A-2) in "
-            f"NORTHWEST from EAST because {field} changed {old} → {new_value}; now matches NORTHWEST"
+            f"{import_3}: you gain 1 account (A-2) in NORTHWEST from EAST because {field} changed "
+            f"{old} → {new_value}; now matches NORTHWEST"
         )
+        assert f"{import_3}: you gain 1 account (A-7) in WEST because new account" in feeds["bob"]
+        assert f"{import_3}: you gain 1 account (A-8) in WEST because new account" in feeds["cy"]
         assert feeds["dee"][-1] == (
             f"From {THU} (1 hold expired on {THU}): you lose 1 account ({HELD}) to NORTHWEST "
             "because hold expired"
