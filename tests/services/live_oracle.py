@@ -11,6 +11,7 @@ from territorial.engine.live import PREVIOUS_COLUMNS, live
 from territorial.services.assign import account_workload, stored_in
 from territorial.services.pins import pins_in_force, pools_of
 from territorial.services.unit_of_work import WorkspaceStore
+from territorial.services.vacancy import covers_in
 
 Places = dict[tuple[str, str], tuple[str | None, str | None]]
 KEY = ["account_id", "layer", "territory_id", "rep_id"]
@@ -25,7 +26,8 @@ def stored_places(store: WorkspaceStore) -> Places:
 
 def places_from_scratch(store: WorkspaceStore, previous: pl.DataFrame | None = None) -> Places:
     """live(...) of the workspace's accounts, active plan, roster, holds and overrides, run on them
-    all, its owners read from `previous` (default the stored live rows); {} with no active plan."""
+    all, its owners read from `previous` (default the stored live rows), a vacant territory covered
+    by its manager or the vacant owner; {} with no active plan."""
     with store.unit_of_work() as uow:
         active = uow.plans.active()
         if active is None:
@@ -35,8 +37,18 @@ def places_from_scratch(store: WorkspaceStore, previous: pl.DataFrame | None = N
         workload, _nulls = account_workload(plan, book)
         owners = uow.live.rows(PREVIOUS_COLUMNS) if previous is None else previous
         pools = pools_of(uow.roster.current())
+        vacant = covers_in(uow, plan, pools)
     rows = live(
-        book, plan, pools, holds, overrides, owners, workload=workload, cause="x", since=date(2000, 1, 1)
+        book,
+        plan,
+        pools,
+        holds,
+        overrides,
+        owners,
+        workload=workload,
+        cause="x",
+        since=date(2000, 1, 1),
+        vacant=vacant,
     ).rows
     return {(a, layer): (t, r) for a, layer, t, r in rows.select(KEY).iter_rows()}
 

@@ -188,6 +188,10 @@ def test_an_expired_override_or_hold_stays_until_the_next_tick_ends_it(tmp_path:
     ticked = tick(store, on_11th, date(2026, 3, 20))
     assert [(e.kind, e.cause) for e in ticked.ended] == [("hold", "hold expired")]
     assert _live(store)["A-4"][:3] == ("WEST", "bob", "hold expired")
+    # Each tick's change set says what expired, as the feed and the digests quote it.
+    with store.unit_of_work() as uow:
+        summaries = [s.summary for s in uow.changes.sets()][-2:]
+    assert summaries == ["1 override expired on 2026-03-10", "1 hold expired on 2026-03-12"]
 
 
 def test_activation_refuses_overrides_naming_what_the_plan_lacks_unless_told_to_end_them(

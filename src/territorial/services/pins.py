@@ -139,9 +139,18 @@ def end_expired(uow: UnitOfWork, ctx: Context, day: date) -> list[Ended]:
     uow.holds.end([h.hold_id for h in holds], now, "hold expired")
     ended = [Ended("override", o.account_id, o.layer, "override expired") for o in overrides]
     ended += [Ended("hold", h.account_id, h.layer, "hold expired") for h in holds]
-    summary = f"{len(overrides)} overrides and {len(holds)} holds expired on {day}"
+    summary = _expired(len(overrides), len(holds), day)
     relive(uow, ctx, ChangeKind.TICK, summary, {(e.account_id, e.layer): e.cause for e in ended}, day)
     return ended
+
+
+def _expired(overrides: int, holds: int, day: date) -> str:
+    """`1 override and 2 holds expired on DAY`, naming only what did: the change set's summary,
+    which the feed and every digest quote."""
+    named = [
+        f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in ((overrides, "override"), (holds, "hold")) if n
+    ]
+    return f"{' and '.join(named) or 'nothing'} expired on {day}"
 
 
 def first_expiry(uow: UnitOfWork, day: date) -> date | None:
