@@ -119,6 +119,167 @@ def backtest(folder: Path, months: Sequence[date], by: str, price_list: Path | N
     )
 
 
+# ---- the generated pipeline: a known process --------------------------------------------------------
+
+GENERATED_ACCOUNTS = 4_000
+GENERATED_SEED = 7
+GENERATED_MONTHS = [date(2026, m, 1) for m in range(4, 13)]
+REPLICAS = 400  # Monte Carlo runs of the process per as-of day: the truth's error is under 1%
+
+
+def import_generated(folder: Path) -> None:
+    cli(folder, "init")
+    cli(
+        folder,
+        "generate",
+        "accounts",
+        "--n",
+        GENERATED_ACCOUNTS,
+        "--seed",
+        GENERATED_SEED,
+        "--out",
+        "accounts.csv",
+    )
+    cli(
+        folder,
+        "generate",
+        "opportunities",
+        "--accounts",
+        "accounts.csv",
+        "--out",
+        "opportunities.csv",
+        "--seed",
+        GENERATED_SEED,
+    )
+    for entity, name in [
+        ("accounts", "accounts"),
+        ("opportunities", "opportunities"),
+        ("opportunity_history", "opportunity_history"),
+    ]:
+        cli(folder, "import", entity, f"{name}.csv")
+
+
+def process_expected(folder: Path, as_of: date, month: date) -> float:
+    """The generator's expected bookings for `month` given what was known on `as_of`: each open deal
+    walks the rest of its stages as the generator walks them (its current stage's outcome weighed by
+    how long it has already waited there), and deals yet to be created arrive at the generator's rate,
+    each walking every stage; REPLICAS runs, seeded."""
+    import numpy as np
+
+    from territorial.generate import opportunities as g
+    from territorial.generate.accounts import segment_index
+
+    rng = np.random.default_rng(0)
+    deals = pl.read_csv(folder / "opportunities.csv", try_parse_dates=True)
+    moves = pl.read_csv(folder / "opportunity_history.csv", try_parse_dates=True)
+    accounts = pl.read_csv(folder / "accounts.csv")
+    end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    first, last = (month - as_of).days, (end - as_of).days  # days after as_of
+    now = moves.filter(pl.col("changed") <= as_of).sort("opportunity_id", "changed")
+    state = now.group_by("opportunity_id", maintain_order=True).agg(
+        pl.col("stage").last(), pl.col("changed").last(), pl.col("amount").last()
+    )
+    open_now = (
+        state.filter(pl.col("stage").is_in(list(g.STAGES)))
+        .join(deals.select("opportunity_id", "created"), on="opportunity_id")
+        .filter(pl.col("created") <= as_of)
+    )
+    stage = np.array([g.STAGES.index(s) for s in open_now.get_column("stage")])
+    waited = (as_of - open_now.get_column("changed")).dt.total_days().to_numpy().astype(float)
+    amount = open_now.get_column("amount").to_numpy().astype(float)
+    total = _walk(rng, stage, waited, amount, first, last, g)
+    # Deals yet to be created: the generator's rate per day for this book, its sizes by segment.
+    employees = accounts.get_column("employees").cast(pl.Float64).fill_null(0).to_numpy()
+    per_segment = np.bincount(segment_index(employees), minlength=3) * np.array(g.DEALS_PER_ACCOUNT)
+    span = (g.PIPELINE_AS_OF - g.FIRST_CREATED).days + 1
+    rate = per_segment.sum() / span
+    for _ in range(REPLICAS):
+        count = rng.poisson(rate * last)
+        created = rng.integers(1, last + 1, count)
+        segment = rng.choice(3, count, p=per_segment / per_segment.sum())
+        size = np.array(g.MEDIAN_AMOUNT, dtype=float)[segment] * rng.lognormal(0.0, g.AMOUNT_SIGMA, count)
+        total += (
+            _walk(rng, np.zeros(count, int), np.zeros(count), size, first - created, last - created, g, 1)
+            / REPLICAS
+        )
+    return total
+
+
+def _walk(rng, stage, waited, amount, first, last, g, replicas: int = REPLICAS) -> float:  # type: ignore[no-untyped-def]
+    """Expected won amount closing between days `first` and `last` from now (arrays per deal) of deals
+    in `stage` for `waited` days, over `replicas` runs of the generator's stage process."""
+    import numpy as np
+
+    n = stage.size
+    if n == 0:
+        return 0.0
+    shape = (replicas, n)
+    day = np.zeros(shape)
+    at = np.broadcast_to(stage, shape).copy()
+    alive = np.ones(shape, bool)
+    won = np.zeros(shape, bool)
+    value = np.broadcast_to(amount, shape).copy()
+    for position, name in enumerate(g.STAGES):
+        here = alive & (at == position)
+        mean = g.MEAN_DAYS_IN_STAGE[name]
+        advance = g.ADVANCE[name]
+        # Waited w here without leaving yet: each outcome weighed by its chance of so long a wait.
+        w = np.where(here, np.broadcast_to(np.where(stage == position, waited, 0.0), shape), 0.0)
+        on_weight = advance * np.exp(-w / mean)
+        off_weight = (1 - advance) * np.exp(-w / (mean * g.LOST_SPEED))
+        moves_on = rng.random(shape) < on_weight / (on_weight + off_weight)
+        left = rng.exponential(1.0, shape) * mean * np.where(moves_on, 1.0, g.LOST_SPEED)
+        # The generator's day of the move is entry + 1 + the whole days waited; the days from now:
+        step = np.floor(w + left) + 1 - w
+        day = np.where(here, day + np.maximum(step, 1), day)
+        alive &= ~(here & ~moves_on)
+        if position + 1 < len(g.STAGES):
+            if g.STAGES[position + 1] == "Proposal":
+                revised = value * rng.lognormal(0.0, g.REVISED_AMOUNT_SIGMA, shape)
+                value = np.where(here & moves_on, revised, value)
+            at = np.where(here & moves_on, position + 1, at)
+        else:
+            won |= here & moves_on
+    inside = won & (day >= first) & (day <= last)
+    return float(np.where(inside, value, 0.0).sum() / replicas)
+
+
+def generated_check(folder: Path) -> None:
+    """The same walk on a generated pipeline: the CLI's forecast by rep against what happened and
+    against the process's expected bookings (all reps together and per rep)."""
+    if not (folder / "territorial.db").exists():
+        import_generated(folder)
+    rows = backtest(folder, GENERATED_MONTHS, "rep", None)
+    report("generated pipeline, rep level, against what happened", rows)
+    totals = rows.group_by("method", "month").agg(pl.col(FORECAST).sum(), pl.col("actual").sum())
+    truth = pl.DataFrame(
+        {
+            "month": GENERATED_MONTHS,
+            "expected": [process_expected(folder, month_before_end(m), m) for m in GENERATED_MONTHS],
+        }
+    )
+    scored = totals.join(truth, on="month")
+    print(f"\n{'month':<10}{'forecast':>14}{'process expects':>17}{'happened':>14}")
+    for month, point, actual, expected in (
+        scored.filter(pl.col("method") == FORECAST)
+        .sort("month")
+        .select("month", FORECAST, "actual", "expected")
+        .iter_rows()
+    ):
+        print(f"{month:%Y-%m}   {point:>14,.0f}{expected:>17,.0f}{actual:>14,.0f}")
+    print("\nall reps together, WAPE against the process's expected bookings:")
+    for method, error in (
+        scored.group_by("method")
+        .agg(((pl.col(FORECAST) - pl.col("expected")).abs().sum() / pl.col("expected").sum()).alias("e"))
+        .sort("e")
+        .iter_rows()
+    ):
+        print(f"  {method:<26}{error:>7.1%}")
+    happened = scored.filter(pl.col("method") == FORECAST)
+    noise = float((happened["actual"] - happened["expected"]).abs().sum() / happened["expected"].sum())
+    print(f"  {'what happened':<26}{noise:>7.1%}  (the process's own noise)")
+
+
 def report(title: str, rows: pl.DataFrame) -> pl.DataFrame:
     card = scorecard(rows)
     print(f"\n{title}")
@@ -137,8 +298,17 @@ def main() -> None:
     parser.add_argument("--span", choices=["tune", "report", "both"], default="report")
     parser.add_argument("--levels", default="regional_office,rep")
     parser.add_argument("--work", type=Path, default=None, help="Keep the workspace here.")
+    parser.add_argument("--generated", action="store_true", help="The generated pipeline instead.")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    if args.generated:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = args.work or Path(scratch)
+            folder.mkdir(parents=True, exist_ok=True)
+            generated_check(folder)
+        print(f"\nrun time {time.perf_counter() - started:.1f} s")
+        return
     data = shared_data("crm-sales-opportunities")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
