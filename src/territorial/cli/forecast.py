@@ -60,7 +60,7 @@ def forecast_command(
     labels = {p.start: p.label for p in report.result.periods}
     out_console.print(
         f"[bold]Bookings forecast by {escape(report.by)} as of {report.as_of}[/bold] "
-        f"({escape(report.described)}), 80% interval",
+        f"with an 80% interval; groups from {escape(report.described)}",
         highlight=False,
     )
     table = Table()
