@@ -96,6 +96,10 @@ def _nowhere() -> pl.DataFrame:
 def _notes(result: Forecast, priced: bool) -> list[str]:
     known = result.known
     notes = []
+    if known.closed.is_empty() and known.open.is_empty():
+        notes.append(
+            "no opportunity was created by then: `territorial import opportunities FILE` brings them in"
+        )
     if known.undated:
         notes.append(f"{known.undated:,} deals without a created day are left out")
     unknown = known.open.filter(pl.col("stage").is_null()).height
