@@ -21,6 +21,7 @@ needs_data = pytest.mark.skipif(
 
 
 def harness() -> ModuleType:
+    """benchmarks/forecast_backtest.py, whose walk the test runs over a reduced span."""
     path = Path(__file__).resolve().parents[2] / "benchmarks" / "forecast_backtest.py"
     spec = importlib.util.spec_from_file_location("forecast_backtest", path)
     assert spec is not None and spec.loader is not None
@@ -29,11 +30,9 @@ def harness() -> ModuleType:
     return module
 
 
-@pytest.fixture(scope="module")
-def crm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("forecast")
-    harness().import_crm(folder, MAVEN)
-    return folder
+@pytest.fixture
+def crm(crm_workspace: Path) -> Path:
+    return crm_workspace
 
 
 @pytest.fixture(scope="module")
