@@ -311,3 +311,25 @@ def shared_data(*parts: str) -> Path:
         if root.is_dir():
             return root.joinpath(*parts)
     return roots[-1].joinpath(*parts)
+
+
+@pytest.fixture(scope="session")
+def crm_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with the CRM Sales Opportunities data imported with its built-in mappings, once
+    for the session (4 s): tests read it and write only their own output files. Skips without the
+    data."""
+    data = shared_data("crm-sales-opportunities")
+    if not data.is_dir():
+        pytest.skip("the CRM Sales Opportunities data is in ../shared/data")
+    folder = tmp_path_factory.mktemp("crm")
+    assert run_cli(folder, "init").returncode == 0
+    for entity, name in [
+        ("accounts", "accounts"),
+        ("reps", "sales_teams"),
+        ("opportunities", "sales_pipeline"),
+    ]:
+        imported = run_cli(
+            folder, "import", entity, data / f"{name}.csv", "--mapping", "crm-sales-opportunities"
+        )
+        assert imported.returncode == 0, imported.stderr
+    return folder

@@ -84,21 +84,10 @@ def test_bad_options_exit_2_naming_the_option(folder: Path, args: list[str], mes
 MAVEN = shared_data("crm-sales-opportunities")
 
 
-@pytest.mark.skipif(not MAVEN.is_dir(), reason="the CRM Sales Opportunities data is in ../shared/data")
-def test_kpis_on_the_crm_sales_opportunities_data(tmp_path: Path) -> None:
-    assert run_cli(tmp_path, "init").returncode == 0
-    for entity, name in [
-        ("accounts", "accounts"),
-        ("reps", "sales_teams"),
-        ("opportunities", "sales_pipeline"),
-    ]:
-        imported = run_cli(
-            tmp_path, "import", entity, MAVEN / f"{name}.csv", "--mapping", "crm-sales-opportunities"
-        )
-        assert imported.returncode == 0, imported.stderr
+def test_kpis_on_the_crm_sales_opportunities_data(crm_workspace: Path) -> None:
     args = ["kpis", "--by", "regional_office", "--price-list", MAVEN / "products.csv", "--out", "kpis.csv"]
-    assert run_cli(tmp_path, *args).returncode == 0
-    table = pl.read_csv(tmp_path / "kpis.csv")
+    assert run_cli(crm_workspace, *args).returncode == 0
+    table = pl.read_csv(crm_workspace / "kpis.csv")
     offices = table.filter(~pl.col("group").str.starts_with("("))
     assert offices.get_column("group").to_list() == ["Central", "East", "West"]
     # Every won deal has an agent and an office: the offices' bookings are the file's won close_value,

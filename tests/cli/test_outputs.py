@@ -44,6 +44,7 @@ def folder(tmp_path: Path) -> Path:
         ],
         ["kpis", "--price-list", "accounts.csv", "--out", "accounts.csv"],
         ["fairness", "--price-list", "accounts.csv", "--lorenz-out", "accounts.csv"],
+        ["forecast", "--price-list", "accounts.csv", "--out", "accounts.csv"],
         [
             "quota",
             "allocate",

@@ -15,6 +15,7 @@ from territorial.cli import (  # noqa: F401
     capacity,
     demo,
     export_decisions,
+    forecast,
     generate,
     kpis,
     notify,

@@ -133,8 +133,7 @@ def kpi_table(
     if period is not None:
         closed = closed.filter(pl.col("closed").is_between(period.start, period.end))
     field = rep_field(by)
-    attributed = _by_rep(closed, reps, field) if field is not None else _by_account(closed, placed)
-    performance = _performance(attributed)
+    performance = _performance(deal_groups(closed, reps, by, placed))
     groups = pl.DataFrame({GROUP: sorted(set(known_groups))}, schema={GROUP: pl.String})
     for part in (book, pipeline, performance):
         groups = groups.join(part, on=GROUP, how="full", coalesce=True)
@@ -149,6 +148,13 @@ def kpi_table(
         .select(KPI_COLUMNS)
         .sort([special, GROUP])
     )
+
+
+def deal_groups(deals: pl.DataFrame, reps: pl.DataFrame, by: str, placed: pl.DataFrame) -> pl.DataFrame:
+    """deals with `group`: their own rep's for rep groupings, their account's territory's (`placed`, as
+    `placed_accounts` gives it) for territory and layer."""
+    field = rep_field(by)
+    return _by_rep(deals, reps, field) if field is not None else _by_account(deals, placed)
 
 
 def placed_accounts(placement: pl.DataFrame, reps: pl.DataFrame, by: str) -> pl.DataFrame:

@@ -55,3 +55,33 @@ def fiscal_year_start(year: int, start_month: int) -> date:
 def _months_later(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+MONTH, QUARTER = "month", "quarter"
+GRAINS = (MONTH, QUARTER)
+
+
+def periods_from(day: date, grain: str, count: int, fiscal_year_start_month: int = 1) -> list[Period]:
+    """`count` consecutive months or (fiscal) quarters, the first holding `day`, named as
+    `parse_period` reads them."""
+    if grain == MONTH:
+        start, months = date(day.year, day.month, 1), 1
+    else:
+        offset = (day.month - fiscal_year_start_month) % 3
+        start, months = _months_later(date(day.year, day.month, 1), -offset), 3
+    found = []
+    for _ in range(count):
+        end = _months_later(start, months) - timedelta(days=1)
+        found.append(Period(_label(start, end, grain, fiscal_year_start_month), start, end))
+        start = end + timedelta(days=1)
+    return found
+
+
+def _label(start: date, end: date, grain: str, fiscal_year_start_month: int) -> str:
+    if grain == MONTH:
+        return f"{start:%Y-%m}"
+    fiscal_year = (
+        end.year if fiscal_year_start_month == 1 or end.month < fiscal_year_start_month else end.year + 1
+    )
+    quarter = ((start.month - fiscal_year_start_month) % 12) // 3 + 1
+    return f"{fiscal_year}Q{quarter}"

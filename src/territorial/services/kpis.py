@@ -114,8 +114,8 @@ def kpis(
     prices = None if price_list is None else read_price_list(price_list)
     with workspace.unit_of_work() as uow:
         chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
-        reps = _reps(uow)
-        grouping = _grouping(by, reps)
+        reps = workspace_reps(uow)
+        grouping = grouping_of(by, reps)
         progress("Reading the opportunities", None)
         deals = uow.records.read(Entity.OPPORTUNITIES, DEAL_TYPES, active_only=True)
         history = uow.records.read(
@@ -340,11 +340,11 @@ def _plan_id(text: str) -> int:
 # ---- groups -----------------------------------------------------------------------------------
 
 
-def _reps(uow: UnitOfWork) -> pl.DataFrame:
+def workspace_reps(uow: UnitOfWork) -> pl.DataFrame:
     return uow.records.read(Entity.REPS, REP_TYPES, active_only=True)
 
 
-def _grouping(by: str, reps: pl.DataFrame) -> str:
+def grouping_of(by: str, reps: pl.DataFrame) -> str:
     """territory, rep, manager, layer, or a rep field the workspace's reps have (team, regional_office)."""
     wanted = by.strip().lower()
     if wanted in GROUPINGS or wanted in reps.columns:
