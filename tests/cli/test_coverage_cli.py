@@ -1,0 +1,48 @@
+"""`territorial penetration`, `gaps` and `drift` through the CLI on a SQLite workspace (coverage_book)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from conftest import run_cli
+from coverage_book import write_coverage_book
+
+
+def test_penetration_gaps_and_drift_on_a_run_and_after_activation(tmp_path: Path) -> None:
+    files = write_coverage_book(tmp_path)
+    assert run_cli(tmp_path, "init").returncode == 0
+    for entity in ("accounts", "reps", "opportunities"):
+        assert run_cli(tmp_path, "import", entity, files[entity]).returncode == 0
+    assert run_cli(tmp_path, "plan", "add", "plan.yaml").returncode == 0
+    assert run_cli(tmp_path, "assign", "--plan", "1").returncode == 0
+
+    shown = run_cli(tmp_path, "penetration", "--run", "1", "--period", "2027Q1", "--out", "index.csv")
+    assert shown.returncode == 0, shown.stderr
+    assert "EAST: most untapped (potential, no open deal): A5 (200)" in shown.stdout
+    assert pl.read_csv(tmp_path / "index.csv").get_column("territory_id").to_list() == ["EAST", "WEST"]
+
+    gaps = run_cli(tmp_path, "gaps", "--run", "1", "--market", "market.csv", "--market-out", "m.csv")
+    assert gaps.returncode == 0, gaps.stderr
+    assert (
+        "2 accounts hold 120 potential that no territory or rep covers (2 with no territory)" in gaps.stdout
+    )
+    assert pl.read_csv(tmp_path / "m.csv", schema_overrides={"area": pl.String}).rows() == [
+        ("60601", 900.0),
+        ("02110", 300.0),
+    ]
+    bad = run_cli(tmp_path, "gaps", "--area", "state")
+    assert bad.returncode == 2 and "--area" in bad.stderr
+    overwrite = run_cli(tmp_path, "gaps", "--market", "market.csv", "--market-out", "market.csv")
+    assert overwrite.returncode == 2
+
+    assert run_cli(tmp_path, "plan", "activate", "1").returncode == 0
+    assert run_cli(tmp_path, "drift", "--fail-on-drift").returncode == 0
+    assert run_cli(tmp_path, "import", "accounts", files["changed"]).returncode == 0
+    drifted = run_cli(tmp_path, "drift", "--fail-on-drift", "--out", "drift.csv")
+    assert drifted.returncode == 3, drifted.stderr
+    assert "territorial balance --workspace --plan 1 --metric workload=0.1 --max-moves 0.05" in drifted.stdout
+    assert "A1 (CRM r2, live r1 in WEST)" in drifted.stdout
+    assert run_cli(tmp_path, "drift").returncode == 0  # reporting alone exits 0
+    assert run_cli(tmp_path, "drift", "--threshold", "2").returncode == 2
