@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from conftest import run_cli
 from coverage_book import write_coverage_book
@@ -22,6 +23,30 @@ def test_penetration_gaps_and_drift_on_a_run_and_after_activation(tmp_path: Path
     assert shown.returncode == 0, shown.stderr
     assert "EAST: most untapped (potential, no open deal): A5 (200)" in shown.stdout
     assert pl.read_csv(tmp_path / "index.csv").get_column("territory_id").to_list() == ["EAST", "WEST"]
+
+    # Employees as potential: WEST 10 + 30 = 40 of 68, EAST 20 + 8 = 28; WEST booked all 800.
+    by_employees = run_cli(
+        tmp_path,
+        "penetration",
+        "--run",
+        "1",
+        "--period",
+        "2027Q1",
+        "--potential",
+        "employees",
+        "--out",
+        "e.csv",
+    )
+    assert by_employees.returncode == 0, by_employees.stderr
+    index = pl.read_csv(tmp_path / "e.csv").select("territory_id", "potential", "index").rows()
+    assert index == [("EAST", 28.0, 0.0), ("WEST", 40.0, pytest.approx(68 / 40))]
+    for field, said in [("name", "potential must name a number field"), ("size", "no field 'size'")]:
+        refused = run_cli(tmp_path, "penetration", "--potential", field)
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+    (tmp_path / "flat.yaml").write_text(files["plan"].read_text().replace("potential: annual_revenue\n", ""))
+    assert run_cli(tmp_path, "assign", "--plan", "flat.yaml").returncode == 0
+    flat = run_cli(tmp_path, "gaps", "--run", "2")
+    assert flat.returncode == 2 and "defines none: give --potential FIELD" in flat.stderr
 
     gaps = run_cli(tmp_path, "gaps", "--run", "1", "--market", "market.csv", "--market-out", "m.csv")
     assert gaps.returncode == 0, gaps.stderr
@@ -45,4 +70,8 @@ def test_penetration_gaps_and_drift_on_a_run_and_after_activation(tmp_path: Path
     assert "territorial balance --workspace --plan 1 --metric workload=0.1 --max-moves 0.05" in drifted.stdout
     assert "A1 (CRM r2, live r1 in WEST)" in drifted.stdout
     assert run_cli(tmp_path, "drift").returncode == 0  # reporting alone exits 0
+    # Run 1 kept its figures when it was stored: EAST's workload 28 then, 48 today.
+    since_run = run_cli(tmp_path, "drift", "--run", "1")
+    assert since_run.returncode == 0 and "Drift since run 1 (plan 1)" in since_run.stdout
+    assert "│ EAST      │ workload │   28 │  48 │ +71.4% │ past threshold │" in since_run.stdout
     assert run_cli(tmp_path, "drift", "--threshold", "2").returncode == 2

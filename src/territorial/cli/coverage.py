@@ -18,7 +18,15 @@ from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.penetration import DEFAULT_BELOW, DEFAULT_TOP, ZIP, gaps, penetration
 
-SHOWN_GAPS = 20  # accounts and areas shown in the terminal; --out writes them all
+SHOWN = 20  # territories, accounts and areas shown in the terminal; the --out files hold them all
+
+PotentialOption = Annotated[
+    str | None,
+    typer.Option(
+        "--potential",
+        help="An account number field to read as potential (annual_revenue) instead of the plan's.",
+    ),
+]
 
 
 @app.command("penetration")
@@ -42,6 +50,7 @@ def penetration_command(
             "--fit-model", help="A model from `score train`: rank untapped accounts by potential × fit."
         ),
     ] = None,
+    potential: PotentialOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the index of every territory to this file.")
     ] = None,
@@ -62,6 +71,7 @@ def penetration_command(
             top,
             below,
             fit_model,
+            potential,
             progress=lambda step, _f: status.update(f"{step}…"),
         )
     out_console = console()
@@ -70,10 +80,11 @@ def penetration_command(
         f"[bold]Performance against potential of {escape(report.described)}[/bold], {span}", highlight=False
     )
     warnings(out_console, report.warnings)
-    table = Table()
+    more = report.index.height - SHOWN
+    table = Table(title=f"the {SHOWN} lowest of {report.index.height:,} territories" if more > 0 else None)
     for header in ("territory", "bookings", "share", "potential", "share", "index", ""):
         table.add_column(header, justify="left" if header == "territory" else "right")
-    for row in report.index.iter_rows(named=True):
+    for row in report.index.head(SHOWN).iter_rows(named=True):
         table.add_row(
             escape(row["territory_id"]),
             f"{row['bookings']:,.0f}",
@@ -85,14 +96,23 @@ def penetration_command(
         )
     out_console.print(table)
     ranking = "potential × fit" if report.fit_scored else "potential"
-    for territory, accounts in report.untapped.group_by("territory_id", maintain_order=True):
+    under_ids = report.index.filter(pl.col("under_penetrated")).get_column("territory_id")
+    for territory in under_ids.head(SHOWN).to_list():
+        accounts = report.untapped.filter(pl.col("territory_id") == territory)
+        if accounts.is_empty():
+            continue
         listed = ", ".join(
             f"{escape(a)} ({u:,.0f})" for a, u in accounts.select("account_id", "untapped").iter_rows()
         )
         out_console.print(
-            f"{escape(str(territory[0]))}: most untapped ({ranking}, no open deal): {listed}", highlight=False
+            f"{escape(territory)}: most untapped ({ranking}, no open deal): {listed}", highlight=False
         )
     under = report.index.filter(pl.col("under_penetrated")).height
+    out_console.print(
+        f"{under:,} of {report.index.height:,} territories are under-penetrated "
+        f"(index below {report.below:g})",
+        highlight=False,
+    )
     if under and report.untapped.is_empty():
         out_console.print("no account with potential and no open deal in the under-penetrated territories")
     write_all([(out, report.index, "territories"), (accounts_out, report.untapped, "accounts")])
@@ -107,6 +127,7 @@ def gaps_command(
     area: Annotated[
         str, typer.Option("--area", help="zip (default) or county: the areas to sum gaps by.")
     ] = ZIP,
+    potential: PotentialOption = None,
     market: Annotated[
         Path | None,
         typer.Option("--market", help="area,potential: the market, to find areas with no account at all."),
@@ -134,6 +155,7 @@ def gaps_command(
             plan,
             area,
             market,
+            potential,
             progress=lambda step, _f: status.update(f"{step}…"),
         )
     out_console = console()
@@ -147,6 +169,11 @@ def gaps_command(
         + (f" ({by_gap})" if by_gap else ""),
         highlight=False,
     )
+    no_area = report.accounts.get_column("area").null_count()
+    if no_area:
+        out_console.print(
+            f"{no_area:,} of them have no {report.area}, so no area holds them", highlight=False
+        )
     _gap_table(report.accounts, ["account_id", "area", "gap", "potential"], f"accounts ({report.area})")
     _gap_table(
         report.areas,
@@ -178,13 +205,13 @@ def write_all(outputs: list[tuple[Path | None, pl.DataFrame, str]]) -> None:
 def _gap_table(frame: pl.DataFrame, columns: list[str], title: str) -> None:
     if frame.is_empty():
         return
-    more = frame.height - SHOWN_GAPS
-    table = Table(title=title + (f", the first {SHOWN_GAPS} of {frame.height:,}" if more > 0 else ""))
+    more = frame.height - SHOWN
+    table = Table(title=title + (f", the first {SHOWN} of {frame.height:,}" if more > 0 else ""))
     for column in columns:
         table.add_column(
             column.replace("_", " "), justify="left" if column in ("account_id", "area", "gap") else "right"
         )
-    for row in frame.head(SHOWN_GAPS).iter_rows(named=True):
+    for row in frame.head(SHOWN).iter_rows(named=True):
         table.add_row(*(_value(c, row[c]) for c in columns))
     console().print(table)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -16,7 +15,7 @@ from territorial.cli.coverage import write_all
 from territorial.cli.render import warnings
 from territorial.services.drift import drift
 
-SHOWN_OWNERS = 20  # owner moves listed in the terminal; --owners-out writes them all
+SHOWN = 20  # figures, segment counts and owner moves listed in the terminal; --out writes every figure
 
 
 @app.command("drift")
@@ -53,37 +52,40 @@ def drift_command(
         highlight=False,
     )
     warnings(out_console, report.warnings)
-    balanced = report.table.filter(pl.col("measure").is_in(["accounts", "workload", "potential"]))
-    table = Table()
-    for header in ("territory", "measure", "then", "now", "change", ""):
-        table.add_column(header, justify="left" if header in ("territory", "measure") else "right")
-    for t, m, then, now, change, past in balanced.iter_rows():
-        table.add_row(
-            escape(t),
-            m,
-            f"{then:,.0f}",
-            f"{now:,.0f}",
-            "—" if change is None else f"{change:+.1%}",
-            "[red]past threshold[/red]" if past else "",
-        )
-    out_console.print(table)
-    segments = report.table.filter(
-        pl.col("measure").str.starts_with("segment:") & (pl.col("then") != pl.col("now"))
-    )
-    for t, m, then, now, _c, _p in segments.iter_rows():
+    moved = report.moved
+    if moved.is_empty():
+        out_console.print("no territory's accounts, workload or potential changed", highlight=False)
+    else:
+        more = moved.height - SHOWN
+        table = Table(title=f"the {SHOWN} figures that moved most, of {moved.height:,}" if more > 0 else None)
+        for header in ("territory", "measure", "then", "now", "change", ""):
+            table.add_column(header, justify="left" if header in ("territory", "measure") else "right")
+        for t, m, then, now, change, past in moved.head(SHOWN).iter_rows():
+            table.add_row(
+                escape(t),
+                m,
+                f"{then:,.0f}",
+                f"{now:,.0f}",
+                "new" if change is None else f"{change:+.1%}",
+                "[red]past threshold[/red]" if past else "",
+            )
+        out_console.print(table)
+    segments = report.segments_moved
+    for t, m, then, now, _c, _p in segments.head(SHOWN).iter_rows():
         out_console.print(f"{escape(t)}: {escape(m)} accounts {then:,.0f} → {now:,.0f}", highlight=False)
+    if segments.height > SHOWN:
+        out_console.print(f"… {segments.height - SHOWN:,} more segment counts changed", highlight=False)
     changes = report.workload_changes
-    out_console.print(
-        f"workload changed in {changes.height:,} territories since then (a workload change moves nobody)"
-        if changes.height
-        else "no territory's workload changed",
-        highlight=False,
-    )
+    if changes.height:
+        out_console.print(
+            f"workload changed in {changes.height:,} territories since then (a workload change moves nobody)",
+            highlight=False,
+        )
     if report.owners:
         shown = [
             f"{escape(o.account_id)} (CRM {escape(o.crm_owner_id or '—')}, live {escape(o.rep_id or '—')}"
             f" in {escape(o.territory_id or '—')})"
-            for o in report.owners[:SHOWN_OWNERS]
+            for o in report.owners[:SHOWN]
         ]
         more = len(report.owners) - len(shown)
         out_console.print(

@@ -50,14 +50,16 @@ def figure_rows(placement: pl.DataFrame, accounts: pl.DataFrame) -> list[tuple[s
 
 def drift_table(then: pl.DataFrame, now: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """DRIFT_COLUMNS for every (territory, measure) in either: `change` is now ÷ then − 1 (None when
-    `then` is 0), and `past_threshold` marks a balanced measure that moved more than ±threshold (one
-    that grew from nothing is past it too). Sorted by territory and measure."""
+    `then` is 0), and `past_threshold` marks a territory's balanced measure that moved more than
+    ±threshold (one that grew from nothing is past it too); accounts in no territory are reported but
+    never past it, since no rebalance places them. Sorted by territory and measure."""
     joined = then.rename({"value": "then"}).join(
         now.rename({"value": "now"}), on=["territory_id", "measure"], how="full", coalesce=True
     )
     joined = joined.with_columns(pl.col("then").fill_null(0.0), pl.col("now").fill_null(0.0))
     change = pl.when(pl.col("then") != 0).then(pl.col("now") / pl.col("then") - 1.0)
-    past = pl.col("measure").is_in(BALANCED) & pl.when(pl.col("then") != 0).then(
+    balanced = pl.col("measure").is_in(BALANCED) & (pl.col("territory_id") != NO_TERRITORY)
+    past = balanced & pl.when(pl.col("then") != 0).then(
         (pl.col("now") / pl.col("then") - 1.0).abs() > threshold + 1e-12
     ).otherwise(pl.col("now") != 0)
     return (

@@ -9,7 +9,7 @@ import polars as pl
 
 from territorial.domain.lifecycle import StoredActivation
 from territorial.errors import BadInput, Location, Problem
-from territorial.evaluate.drift import FIGURE_COLUMNS, drift_table, territory_figures
+from territorial.evaluate.drift import FIGURE_COLUMNS, SEGMENT, drift_table, territory_figures
 from territorial.progress import Progress, silent
 from territorial.services.context import Context
 from territorial.services.kpis import choose_assignment
@@ -23,6 +23,7 @@ from territorial.store.baselines import ACTIVATION, RUN
 DEFAULT_THRESHOLD = 0.10
 # The share of accounts the recommended rebalance may move: small enough to keep continuity.
 REBALANCE_MAX_MOVES = 0.05
+MOVED_MEASURES = ("accounts", "workload", "potential")
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,19 @@ class DriftReport:
     @property
     def drifted(self) -> pl.DataFrame:
         """The balanced measures past the threshold, furthest first."""
-        return self.table.filter(pl.col("past_threshold")).sort(
-            [pl.col("change").abs().fill_null(float("inf")), "territory_id", "measure"],
-            descending=[True, False, False],
+        return _furthest_first(self.table.filter(pl.col("past_threshold")))
+
+    @property
+    def moved(self) -> pl.DataFrame:
+        """Every territory's accounts, workload or potential that changed at all, furthest first."""
+        changed = pl.col("measure").is_in(MOVED_MEASURES) & (pl.col("then") != pl.col("now"))
+        return _furthest_first(self.table.filter(changed))
+
+    @property
+    def segments_moved(self) -> pl.DataFrame:
+        """The segment counts that changed, by territory and segment."""
+        return self.table.filter(
+            pl.col("measure").str.starts_with(f"{SEGMENT}:") & (pl.col("then") != pl.col("now"))
         )
 
     @property
@@ -107,6 +118,15 @@ def drift(
         owners = owner_drift(uow)  # none while no plan is active: the CRM's owner is then the owner
     table = drift_table(then, now, limit)
     return DriftReport(described, plan_id, limit, table, owners, [*warnings, *now_chosen.warnings])
+
+
+def _furthest_first(table: pl.DataFrame) -> pl.DataFrame:
+    """Rows by the size of their change, largest first (grown from nothing before all), then territory
+    and measure."""
+    return table.sort(
+        [pl.col("change").abs().fill_null(float("inf")), "territory_id", "measure"],
+        descending=[True, False, False],
+    )
 
 
 def _run_figures(
