@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, shared_data
 from coverage_book import write_coverage_book
 
 
@@ -75,3 +75,74 @@ def test_penetration_gaps_and_drift_on_a_run_and_after_activation(tmp_path: Path
     assert since_run.returncode == 0 and "Drift since run 1 (plan 1)" in since_run.stdout
     assert "│ EAST      │ workload │   28 │  48 │ +71.4% │ past threshold │" in since_run.stdout
     assert run_cli(tmp_path, "drift", "--threshold", "2").returncode == 2
+
+
+MAVEN = shared_data("crm-sales-opportunities")
+# A plan by sector over the CRM Sales Opportunities accounts: employment is in no territory and
+# services has no rep; potential is revenue (millions of USD).
+SECTOR_PLAN = """\
+name: CRM by sector
+workload: employees
+potential: revenue_musd
+territories:
+  - id: TECH
+    rule: industry in ('technolgy', 'software', 'telecommunications')
+    reps: [Anna Snelling, Cecily Lampkin]
+  - id: HEALTH
+    rule: industry = 'medical'
+    reps: [Violet Mclelland]
+  - id: RETAIL
+    rule: industry in ('retail', 'finance', 'marketing', 'entertainment')
+    reps: [Vicki Laflamme, Darcel Schlecht]
+  - id: SERVICES
+    rule: industry = 'services'
+"""
+
+
+@pytest.mark.skipif(not MAVEN.is_dir(), reason="the CRM Sales Opportunities data is in ../shared/data")
+def test_penetration_gaps_and_drift_on_the_crm_sales_opportunities_data(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "init").returncode == 0
+    for entity, name in [
+        ("accounts", "accounts"),
+        ("reps", "sales_teams"),
+        ("opportunities", "sales_pipeline"),
+    ]:
+        imported = run_cli(
+            tmp_path, "import", entity, MAVEN / f"{name}.csv", "--mapping", "crm-sales-opportunities"
+        )
+        assert imported.returncode == 0, imported.stderr
+    (tmp_path / "plan.yaml").write_text(SECTOR_PLAN, encoding="utf-8")
+    assert run_cli(tmp_path, "assign", "--plan", "plan.yaml").returncode == 0
+
+    shown = run_cli(
+        tmp_path, "penetration", "--period", "2017Q3", "--price-list", MAVEN / "products.csv", "--out=i.csv"
+    )
+    assert shown.returncode == 0, shown.stderr
+    # The territories' bookings are the won close_value of 2017Q3 on accounts outside employment.
+    accounts = pl.read_csv(MAVEN / "accounts.csv")
+    deals = pl.read_csv(MAVEN / "sales_pipeline.csv", try_parse_dates=True).join(accounts, on="account")
+    won = deals.filter(
+        (pl.col("deal_stage") == "Won")
+        & (pl.col("close_date").dt.quarter() == 3)
+        & (pl.col("close_date").dt.year() == 2017)
+        & (pl.col("sector") != "employment")
+    )
+    index = pl.read_csv(tmp_path / "i.csv")
+    assert index.get_column("bookings").sum() == won.get_column("close_value").sum()
+    assert index.get_column("potential").sum() == pytest.approx(
+        accounts.filter(pl.col("sector") != "employment").get_column("revenue").sum()
+    )
+
+    assert run_cli(tmp_path, "gaps", "--out", "gaps.csv").returncode == 0
+    gaps = pl.read_csv(tmp_path / "gaps.csv").group_by("gap").agg(pl.col("account_id").sort())
+    sectors = accounts.group_by("sector").agg(pl.col("account").sort())
+    expected = {"no territory": "employment", "no rep": "services"}
+    for gap, accounts_in_gap in gaps.iter_rows():
+        assert (
+            accounts_in_gap == sectors.filter(pl.col("sector") == expected[gap]).item(0, "account").to_list()
+        )
+
+    steady = run_cli(tmp_path, "drift", "--fail-on-drift")
+    assert (
+        steady.returncode == 0 and "no territory's accounts, workload or potential changed" in steady.stdout
+    )
