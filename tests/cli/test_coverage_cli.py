@@ -65,10 +65,17 @@ def test_penetration_gaps_and_drift_on_a_run_and_after_activation(tmp_path: Path
     assert run_cli(tmp_path, "plan", "activate", "1").returncode == 0
     assert run_cli(tmp_path, "drift", "--fail-on-drift").returncode == 0
     assert run_cli(tmp_path, "import", "accounts", files["changed"]).returncode == 0
-    drifted = run_cli(tmp_path, "drift", "--fail-on-drift", "--out", "drift.csv")
+    drifted = run_cli(
+        tmp_path, "drift", "--fail-on-drift", "--out", "drift.csv", "--owners-out", "owners.csv"
+    )
     assert drifted.returncode == 3, drifted.stderr
     assert "territorial balance --workspace --plan 1 --metric workload=0.1 --max-moves 0.05" in drifted.stdout
     assert "A1 (CRM r2, live r1 in WEST)" in drifted.stdout
+    assert pl.read_csv(tmp_path / "owners.csv").rows() == [("A1", "r2", "r1", "WEST")]
+    figures = pl.read_csv(tmp_path / "drift.csv").filter(pl.col("past_threshold"))
+    assert figures.select("territory_id", "measure", "then", "now").rows() == [
+        ("EAST", "workload", 28.0, 48.0)
+    ]
     assert run_cli(tmp_path, "drift").returncode == 0  # reporting alone exits 0
     # Run 1 kept its figures when it was stored: EAST's workload 28 then, 48 today.
     since_run = run_cli(tmp_path, "drift", "--run", "1")

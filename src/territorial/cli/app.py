@@ -50,6 +50,7 @@ OUTPUT_FILES = (
     "accounts_out",
     "areas_out",
     "market_out",
+    "owners_out",
 )
 # Folders a command writes named files into, by parameter name: those files are outputs too.
 FOLDER_OUTPUTS = {"exceptions": EXCEPTION_FILES}

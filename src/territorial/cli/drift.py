@@ -12,10 +12,12 @@ from rich.table import Table
 
 from territorial.cli.app import CHECK_FAILED, app, console, context_of, err, handled, workspace_of
 from territorial.cli.coverage import write_all
-from territorial.cli.render import warnings
+from territorial.cli.render import counted, warnings
 from territorial.services.drift import drift
 
-SHOWN = 20  # figures, segment counts and owner moves listed in the terminal; --out writes every figure
+SHOWN = 20  # figures and segment counts listed in the terminal; --out writes every figure
+NO_REPS = "(the workspace has no reps: give them in a file, or import them)"
+SHOWN_OWNERS = 5  # accounts whose CRM owner is not the live rep; --owners-out writes them all
 
 
 @app.command("drift")
@@ -37,6 +39,10 @@ def drift_command(
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write every territory's figures to this file.")
+    ] = None,
+    owners_out: Annotated[
+        Path | None,
+        typer.Option("--owners-out", help="Write the accounts whose CRM owner is not their live rep here."),
     ] = None,
 ) -> None:
     """How far each territory's workload, potential, account and segment counts moved since the
@@ -85,14 +91,14 @@ def drift_command(
         shown = [
             f"{escape(o.account_id)} (CRM {escape(o.crm_owner_id or '—')}, live {escape(o.rep_id or '—')}"
             f" in {escape(o.territory_id or '—')})"
-            for o in report.owners[:SHOWN]
+            for o in report.owners[:SHOWN_OWNERS]
         ]
         more = len(report.owners) - len(shown)
         out_console.print(
-            f"{len(report.owners):,} accounts: the CRM owner is a rep outside the pool, so the live rep "
-            "stays (the next delta export sets it back): "
+            f"{counted(len(report.owners), 'account')}: the CRM owner is not the live rep, who stays "
+            "(the next delta export sets the CRM back): "
             + ", ".join(shown)
-            + (f", … {more:,} more" if more > 0 else ""),
+            + (f", … {more:,} more (--owners-out writes them all)" if more > 0 else ""),
             highlight=False,
         )
     command = report.rebalance
@@ -100,10 +106,10 @@ def drift_command(
         out_console.print(f"no territory drifted past ±{report.threshold:.0%}: no rebalance needed")
     else:
         out_console.print(
-            f"{report.drifted.height:,} territory figures drifted past ±{report.threshold:.0%}; "
-            f"a rebalance is recommended:\n  {command}",
+            f"{counted(report.drifted.height, 'territory figure')} drifted past ±{report.threshold:.0%}; "
+            f"a rebalance is recommended:\n  {command}" + ("" if report.has_reps else f"\n{NO_REPS}"),
             highlight=False,
         )
-    write_all([(out, report.table, "rows")])
+    write_all([(out, report.table, "rows"), (owners_out, report.owners_table, "accounts")])
     if command is not None and fail_on_drift:
         raise typer.Exit(CHECK_FAILED)

@@ -16,6 +16,7 @@ from territorial.services.kpis import choose_assignment
 from territorial.services.reevaluation import OwnerDrift, owner_drift
 from territorial.services.settings import Settings, load_settings
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.workspace import active_reps
 from territorial.store.baselines import ACTIVATION, RUN
 
 # Without a tolerance of the plan's own, a territory drifts when its workload or potential moves by
@@ -33,6 +34,7 @@ class DriftReport:
     threshold: float
     table: pl.DataFrame  # evaluate.drift.DRIFT_COLUMNS
     owners: tuple[OwnerDrift, ...]  # CRM owners changed to a rep outside the pool
+    has_reps: bool  # the workspace has active reps for `balance --workspace` to balance among
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -59,13 +61,24 @@ class DriftReport:
         return self.table.filter((pl.col("measure") == "workload") & (pl.col("then") != pl.col("now")))
 
     @property
+    def owners_table(self) -> pl.DataFrame:
+        """account_id, crm_owner_id, rep_id, territory_id of each account whose CRM owner is not its
+        live rep."""
+        schema = {c: pl.String for c in ("account_id", "crm_owner_id", "rep_id", "territory_id")}
+        rows = [(o.account_id, o.crm_owner_id, o.rep_id, o.territory_id) for o in self.owners]
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    @property
     def rebalance(self) -> str | None:
         """The optimizer's command line when anything drifted past the threshold."""
         if self.drifted.is_empty():
             return None
+        # Without reps in the workspace, balance takes them from a file (rep_id, capacity, home).
+        reps = "" if self.has_reps else " --reps reps.csv"
         return (
-            f"territorial balance --workspace --plan {self.plan_id} --metric workload={self.threshold:g} "
-            f"--max-moves {REBALANCE_MAX_MOVES:g} --plan-out rebalanced.yaml"
+            f"territorial balance --workspace{reps} --plan {self.plan_id} "
+            f"--metric workload={self.threshold:g} --max-moves {REBALANCE_MAX_MOVES:g} "
+            "--plan-out rebalanced.yaml"
         )
 
 
@@ -116,8 +129,10 @@ def drift(
             warnings = []
         now = territory_figures(now_chosen.placement, now_chosen.accounts)
         owners = owner_drift(uow)  # none while no plan is active: the CRM's owner is then the owner
+        reps = active_reps(uow)
     table = drift_table(then, now, limit)
-    return DriftReport(described, plan_id, limit, table, owners, [*warnings, *now_chosen.warnings])
+    has_reps = reps is not None and any(reps.values())
+    return DriftReport(described, plan_id, limit, table, owners, has_reps, [*warnings, *now_chosen.warnings])
 
 
 def _furthest_first(table: pl.DataFrame) -> pl.DataFrame:
