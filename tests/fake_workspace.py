@@ -101,6 +101,7 @@ class State:
     audit: list[StoredEntry] = field(default_factory=list)
     exports: list[dict[str, Any]] = field(default_factory=list)
     quotas: list[SavedQuota] = field(default_factory=list)
+    baselines: dict[tuple[str, int], list[tuple[str, str, float]]] = field(default_factory=dict)
 
 
 class _Repository:
@@ -155,6 +156,9 @@ class FakePlans(_Repository):
 
     def delete(self, plan_id: int) -> None:
         state = self._writing()
+        gone = {("run", n) for n, run in state.runs.items() if run["info"].plan_id == plan_id}
+        gone |= {("activation", a.activation_id) for a in state.activations if a.plan_id == plan_id}
+        state.baselines = {key: kept for key, kept in state.baselines.items() if key not in gone}
         state.runs = {n: run for n, run in state.runs.items() if run["info"].plan_id != plan_id}
         for run in state.routing_runs.values():
             if run.get("plan_id") == plan_id:
@@ -903,6 +907,14 @@ class FakeQuotas(_Repository):
         )
 
 
+class FakeBaselines(_Repository):
+    def save(self, kind: str, ref_id: int, figures: Sequence[tuple[str, str, float]]) -> None:
+        self._writing().baselines[(kind, ref_id)] = sorted(figures)
+
+    def figures(self, kind: str, ref_id: int) -> list[tuple[str, str, float]] | None:
+        return list(self.state.baselines.get((kind, ref_id), [])) or None
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State, write: bool) -> None:
         self.plans = FakePlans(state, write)
@@ -923,6 +935,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditTrail(state, write)
         self.exports = FakeDeltaExports(state, write)
         self.quotas = FakeQuotas(state, write)
+        self.baselines = FakeBaselines(state, write)
 
 
 class FakeWorkspace:

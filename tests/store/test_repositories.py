@@ -435,7 +435,8 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
     with store.unit_of_work(write=True, lock="plans") as uow:
         kept = uow.plans.add("Kept", "k.yaml", "name: Kept\n", NOW)
         gone = uow.plans.add("Gone", "g.yaml", "name: Gone\n", NOW)
-        uow.runs.add(gone, NOW, 1, 0, 0, ["r"], results)
+        gone_run = uow.runs.add(gone, NOW, 1, 0, 0, ["r"], results)
+        uow.baselines.save("run", gone_run, [("T", "accounts", 1.0)])
         empty = pl.DataFrame(schema=DECISION_TYPES)
         routed = uow.routing.add_run(gone, "Gone", "leads.csv", NOW, empty)
         uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
@@ -454,6 +455,7 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         assert [p.plan_id for p in uow.plans.list()] == [kept]
         assert uow.runs.list() == []
         assert uow.plans.run_count(gone) == 0 and uow.plans.files(gone) == ()
+        assert uow.baselines.figures("run", gone_run) is None
         assert routed  # the routing run stays, with the plan's name
 
 
@@ -715,3 +717,19 @@ def test_quotas_saved_for_a_period_replace_that_periods_layer_and_are_found_by_o
     with store.unit_of_work() as uow:
         assert uow.quotas.overlapping(date(2027, 12, 31), date(2028, 3, 31)) == [first[2], again[0]]
         assert uow.quotas.overlapping(date(2028, 1, 1), date(2028, 3, 31)) == []
+
+
+def test_an_activations_or_runs_figures_are_kept_sorted_and_saving_again_replaces_them(
+    store: WorkspaceStore,
+) -> None:
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.baselines.save("activation", 1, [("WEST", "workload", 12.5), ("EAST", "potential", 3.0)])
+        uow.baselines.save("run", 1, [("EAST", "accounts", 1.0)])
+        uow.baselines.save("run", 1, [("EAST", "accounts", 4.0), ("EAST", "segment:SMB", 4.0)])
+    with store.unit_of_work() as uow:
+        assert uow.baselines.figures("activation", 1) == [
+            ("EAST", "potential", 3.0),
+            ("WEST", "workload", 12.5),
+        ]
+        assert uow.baselines.figures("run", 1) == [("EAST", "accounts", 4.0), ("EAST", "segment:SMB", 4.0)]
+        assert uow.baselines.figures("run", 2) is None

@@ -47,6 +47,10 @@ OUTPUT_FILES = (
     "rejects",
     "lorenz_out",
     "history_out",
+    "accounts_out",
+    "areas_out",
+    "market_out",
+    "owners_out",
 )
 # Folders a command writes named files into, by parameter name: those files are outputs too.
 FOLDER_OUTPUTS = {"exceptions": EXCEPTION_FILES}

@@ -15,8 +15,9 @@ from territorial.domain.plan import Plan
 from territorial.domain.plan_checks import CheckOutcome
 from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
 from territorial.errors import BadInput, Problem, TerritorialError
+from territorial.evaluate.drift import figure_rows
 from territorial.progress import Progress, silent
-from territorial.services.assign import account_workload, stored_in, with_figures
+from territorial.services.assign import account_figures, account_workload, stored_in, with_figures
 from territorial.services.audit import record_plan_edit
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
@@ -29,6 +30,7 @@ from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.vacancy import covers_in
 from territorial.services.workspace import open_pipeline
+from territorial.store.baselines import ACTIVATION
 
 # The lock every activation, unscheduling and tick takes: one change of the live plan at a time.
 LOCK = "activation"
@@ -211,6 +213,9 @@ def _apply(
         uow, ctx, ChangeKind.ACTIVATION, summary, day, evaluated.previous, rows, plan_id=plan_id
     )
     uow.roster.start(activation.activation_id, evaluated.roster, day)
+    # What `drift` compares today's figures with: the territories as this activation made them.
+    figures = account_figures(evaluated.plan, evaluated.book, None, [])
+    uow.baselines.save(ACTIVATION, activation.activation_id, figure_rows(rows, figures))
     previous = uow.plans.active()
     if previous is not None:
         uow.plans.set_state(previous.plan_id, PlanState.ARCHIVED, previous.effective)

@@ -13,7 +13,7 @@ import polars as pl
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.domain.book import AccountBook
 from territorial.domain.explanation import Explanation
-from territorial.domain.fields import OWNER_ID, FieldType
+from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, FieldType
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.domain.reps import OWNER_NAME, Rep, owners_by_name
 from territorial.engine.assign import assign
@@ -26,6 +26,7 @@ from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
 from territorial.engine.rep_books import rep_books
 from territorial.errors import BadInput, Location, Problem
+from territorial.evaluate.drift import SEGMENT, figure_rows
 from territorial.io.accounts import read_accounts
 from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
@@ -34,6 +35,7 @@ from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import active_reps, load_accounts, open_pipeline
+from territorial.store.baselines import RUN
 
 # The files `assign --exceptions DIR` writes, one per list: checked with its other outputs.
 EXCEPTION_FILES = tuple(f"{name}.csv" for name in EXCEPTION_LISTS)
@@ -195,6 +197,25 @@ def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
             book.columns[plan.workload],
         )
     return values.fill_null(0.0).to_numpy().astype(np.float64), int(values.null_count())
+
+
+def account_figures(
+    plan: Plan, book: AccountBook, workload: pl.DataFrame | None, warnings: list[Problem]
+) -> pl.DataFrame:
+    """account_id, workload, potential[, segment]: `workload` as stored (account_id, workload), else as
+    the plan computes it; `segment` when the accounts carry one. What KPIs read, and what an activation
+    or a run sums by territory and keeps for `drift`."""
+    ids = book.frame.get_column(book.columns[ACCOUNT_ID]).cast(pl.String)
+    potential = account_potential(plan, book, Path.cwd(), warnings)
+    frame = pl.DataFrame({ACCOUNT_ID: ids, "potential": potential})
+    if SEGMENT in book.columns:
+        frame = frame.with_columns(
+            book.frame.get_column(book.columns[SEGMENT]).cast(pl.String).alias(SEGMENT)
+        )
+    if workload is None:
+        computed, _null = account_workload(plan, book)
+        return frame.with_columns(pl.Series("workload", computed, dtype=pl.Float64))
+    return frame.join(workload, on=ACCOUNT_ID, how="left")
 
 
 def assign_files(
@@ -487,9 +508,13 @@ def assign_plan(
         *[c for c in RESULT_COLUMNS if c != "reason"],
         pl.Series("reason_id", result.reason_index, dtype=pl.Int64),
     )
+    primary = result.rows.filter(pl.col("layer") == PRIMARY).select(ACCOUNT_ID, "workload")
+    figures = account_figures(plan, book, primary, [])
     with workspace.unit_of_work(write=True, lock="assign") as uow:
         counts = (result.accounts, result.unassigned, result.ties)
         run_id = uow.runs.add(plan_id, started, *counts, result.reason_texts.to_list(), rows, ctx.actor)
+        # What `drift --run` compares today's figures with: the territories as this run made them.
+        uow.baselines.save(RUN, run_id, figure_rows(result.rows, figures))
         uow.runs.finish(run_id, ctx.now())
     return StoredRun(run_id, plan, book, result, warnings)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from territorial.domain.book import AccountBook
 from territorial.domain.entities import Entity
 from territorial.domain.fairness import DEFAULT_TOLERANCE, Fairness
 from territorial.domain.fields import ACCOUNT_ID
@@ -34,10 +33,9 @@ from territorial.evaluate.quotas import prorated
 from territorial.io.price_list import read_price_list
 from territorial.progress import Progress, silent
 from territorial.services.activation import evaluate_for_activation
-from territorial.services.assign import account_workload, stored_in
+from territorial.services.assign import account_figures, stored_in
 from territorial.services.context import Context
 from territorial.services.plans import plan_in
-from territorial.services.potential import account_potential
 from territorial.services.settings import Settings, load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -271,7 +269,7 @@ def choose_assignment(
         return _live(uow, plan_id, progress)
     evaluated = evaluate_for_activation(uow, plan_id, today(ctx, settings), progress)
     rows = evaluated.result.rows.select(PLACEMENT_COLUMNS)
-    accounts = _account_figures(evaluated.plan, evaluated.book, None, evaluated.warnings)
+    accounts = account_figures(evaluated.plan, evaluated.book, None, evaluated.warnings)
     described = f"plan {plan_id} as activating it today would make it"
     return Chosen(described, evaluated.plan, rows, accounts, list(evaluated.warnings))
 
@@ -284,7 +282,7 @@ def _stored_run(uow: UnitOfWork, run_id: int, progress: Progress) -> Chosen:
     plan, book, warnings = stored_in(uow, info.plan_id, progress)
     # The run's own workload, as it was computed then; potential as the plan defines it today.
     workload = rows.filter(pl.col("layer") == PRIMARY).select(ACCOUNT_ID, "workload")
-    accounts = _account_figures(plan, book, workload, warnings)
+    accounts = account_figures(plan, book, workload, warnings)
     return Chosen(
         f"run {run_id} (plan {info.plan_id})", plan, rows.select(PLACEMENT_COLUMNS), accounts, warnings
     )
@@ -293,7 +291,7 @@ def _stored_run(uow: UnitOfWork, run_id: int, progress: Progress) -> Chosen:
 def _live(uow: UnitOfWork, plan_id: int, progress: Progress) -> Chosen:
     plan, book, warnings = stored_in(uow, plan_id, progress)
     rows = uow.live.rows(PLACEMENT_COLUMNS)
-    accounts = _account_figures(plan, book, None, warnings)
+    accounts = account_figures(plan, book, None, warnings)
     return Chosen(f"the live assignment (active plan {plan_id})", plan, rows, accounts, warnings)
 
 
@@ -315,19 +313,6 @@ def _owners(uow: UnitOfWork) -> Chosen:
     accounts = owners.select(ACCOUNT_ID, pl.lit(1.0).alias("workload"), pl.lit(0.0).alias("potential"))
     described = "the accounts' owners (no plan is active and no run is stored)"
     return Chosen(described, None, placement, accounts, [])
-
-
-def _account_figures(
-    plan: Plan, book: AccountBook, workload: pl.DataFrame | None, warnings: list[Problem]
-) -> pl.DataFrame:
-    """account_id, workload, potential: `workload` as stored, else as the plan computes it."""
-    ids = book.frame.get_column(book.columns[ACCOUNT_ID]).cast(pl.String)
-    potential = account_potential(plan, book, Path.cwd(), warnings)
-    frame = pl.DataFrame({ACCOUNT_ID: ids, "potential": potential})
-    if workload is None:
-        computed, _null = account_workload(plan, book)
-        return frame.with_columns(pl.Series("workload", computed, dtype=pl.Float64))
-    return frame.join(workload, on=ACCOUNT_ID, how="left")
 
 
 def _plan_id(text: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from territorial.store.baselines import Baselines
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -54,6 +55,7 @@ class UnitOfWork(Protocol):
     audit: AuditTrail
     exports: DeltaExports
     quotas: Quotas
+    baselines: Baselines
 
 
 class WorkspaceStore(Protocol):

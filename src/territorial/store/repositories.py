@@ -141,6 +141,12 @@ class Plans(Repository):
             delete(tables.assignment_results).where(tables.assignment_results.c.run_id.in_(runs))
         )
         connection.execute(delete(tables.run_reasons).where(tables.run_reasons.c.run_id.in_(runs)))
+        activations = select(tables.activations.c.activation_id).where(
+            tables.activations.c.plan_id == plan_id
+        )
+        kept = tables.baseline_figures
+        for kind, ids in (("run", runs), ("activation", activations)):
+            connection.execute(delete(kept).where((kept.c.kind == kind) & kept.c.ref_id.in_(ids)))
         connection.execute(delete(tables.assignment_runs).where(tables.assignment_runs.c.plan_id == plan_id))
         routing = tables.routing_runs
         connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))

@@ -510,3 +510,15 @@ quotas = Table(
     Column("saved_at", DateTime, nullable=False),
     Index("ix_quotas_period", "period_start", "period_end"),
 )
+
+# Each activation's and each run's per-territory workload, potential, account and segment counts (#20
+# slice 5), as it made them: `drift` compares today's figures with these.
+baseline_figures = Table(
+    "baseline_figures",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # activation, run
+    Column("ref_id", Integer, primary_key=True),  # the activation's or run's id
+    Column("territory_id", String(255), primary_key=True),
+    Column("measure", String(255), primary_key=True),
+    Column("value", Float, nullable=False),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from territorial.store.baselines import Baselines
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -52,3 +53,4 @@ class SqlUnitOfWork:
         self.audit = AuditTrail(connection, write)
         self.exports = DeltaExports(connection, write)
         self.quotas = Quotas(connection, write)
+        self.baselines = Baselines(connection, write)
