@@ -126,7 +126,7 @@ def route_batch(
         write_table(batch.rows, out)
     warnings(err, batch.warnings)
     routing_render.batch_summary(err, batch.decisions)
-    routing_render.unused_columns(err, batch.unused_columns, batch.read_columns)
+    routing_render.unused_columns(err, batch.unused_columns, batch.read_columns, mapping is not None)
     if batch.route_run_id is not None and any(d.in_pool for d in batch.decisions):
         routing_render.fairness(
             err, fairness_report(workspace, route_run_id=batch.route_run_id), "this batch"

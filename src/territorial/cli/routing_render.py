@@ -40,7 +40,7 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
     console.print(table)
 
 
-def unused_columns(console: Console, unused: Sequence[str], read: Sequence[str]) -> None:
+def unused_columns(console: Console, unused: Sequence[str], read: Sequence[str], mapped: bool) -> None:
     """Name the file's columns routing never looked at: a state column under a name no rule reads
     sends leads to the fallback queue with no other sign."""
     if not unused:
