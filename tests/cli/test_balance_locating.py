@@ -158,13 +158,13 @@ def test_the_workspace_balances_accounts_placed_only_by_city_and_state(tmp_path:
 
 def test_a_state_that_is_not_a_us_state_is_named_as_the_reason(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text(
-        "account_id,city,state\nA1,Chicago,Ill.\nA2,Chicago,IL\nA3,Boston,Massachusetts\nA4,Toronto,ON\n"
+        "account_id,city,state\nA1,Chicago,Illin.\nA2,Chicago,IL\nA3,Boston,Massachusetts\nA4,Toronto,ON\n"
     )
     args = ("balance", "--accounts", "c.csv", "--k", "2", "--skip-unlocated", "--unlocated-out", "u.csv")
     result = run_cli(tmp_path, *args)
     assert result.returncode == 0, result.stderr
     reasons = pl.read_csv(tmp_path / "u.csv")["reason"].to_list()
     assert reasons == [
-        "'Ill.' is not a US state (a code such as IL, or a name such as Illinois)",
+        "'Illin.' is not a US state (a code such as IL, or a name such as Illinois)",
         "'ON' is not a US state (a code such as IL, or a name such as Illinois)",
     ]
