@@ -15,6 +15,9 @@ MOVED = PLAN.replace("rule: state = 'CA'", "rule: state = 'CA' and employees < 3
     "rule: state = 'NY'", "rule: state = 'NY' or employees >= 30"
 )
 
+# Plan 3 is plan 1 as a design with no reps named (a `balance` draft): each territory one seat.
+DESIGN = PLAN.replace("    reps: [r1]\n", "").replace("    reps: [r2]\n", "")
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -22,11 +25,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("impact")
     files = write_kpi_book(tmp_path)
     (tmp_path / "moved.yaml").write_text(MOVED, encoding="utf-8")
+    (tmp_path / "design.yaml").write_text(DESIGN, encoding="utf-8")
     assert run_cli(tmp_path, "init").returncode == 0
     for entity in ("accounts", "reps", "opportunities"):
         assert run_cli(tmp_path, "import", entity, files[entity]).returncode == 0
     assert run_cli(tmp_path, "plan", "add", "plan.yaml").returncode == 0
     assert run_cli(tmp_path, "plan", "add", "moved.yaml").returncode == 0
+    assert run_cli(tmp_path, "plan", "add", "design.yaml").returncode == 0
     return tmp_path
 
 
@@ -62,6 +67,16 @@ def test_a_plan_against_itself_differs_by_exactly_zero(folder: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "difference (B - A): +0, 95% interval [+0, +0]" in result.stdout
     assert "No account's selling effort changes" in result.stdout
+
+
+def test_a_plan_naming_no_reps_counts_each_territory_as_one_seat(folder: Path) -> None:
+    result = run_cli(folder, "plan", "impact", "1", "3")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "note: plan 3 names no reps: each of its territories counts as one rep of capacity 1" in result.stdout
+    )
+    # WEST's seat carries r1's capacity 1; EAST's carries 1 where r2 carried 2: only A3 loses effort.
+    assert "1 account loses selling effort: median 2.60 → 1.30" in result.stdout
 
 
 @pytest.mark.parametrize(

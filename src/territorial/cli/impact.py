@@ -45,6 +45,10 @@ def plan_impact_command(
             "--segment", help="The account field with one response curve per value (default segment)."
         ),
     ] = None,
+    default_curves: Annotated[
+        bool,
+        typer.Option("--default-curves", help="Use the default curves even where history could fit one."),
+    ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the figures here (.csv, .parquet or .xlsx).")
     ] = None,
@@ -61,7 +65,9 @@ def plan_impact_command(
     workspace = workspace_of(ctx)
     a, b = stored_plan_id(workspace, plan_a, "PLAN_A"), stored_plan_id(workspace, plan_b, "PLAN_B")
     with stage_bar(err) as progress:
-        report = plan_impact(workspace, context_of(ctx), a, b, seed, potential, segment, progress)
+        report = plan_impact(
+            workspace, context_of(ctx), a, b, seed, potential, segment, not default_curves, progress
+        )
     console = out_console()
     warnings(console, report.warnings)
     _summary(console, report)

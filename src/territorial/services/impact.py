@@ -41,7 +41,7 @@ from territorial.services.unit_of_work import WorkspaceStore
 # The bootstrap's seed unless --seed is given: the same inputs print the same figures.
 DEFAULT_SEED = 20
 SEGMENT_FIELD = "segment"
-SEAT = "(seat) "  # the effort holder of a territory with no rep
+SEAT = "(seat) "  # the effort holder of a territory in a plan that names no reps
 TERRITORY, ACCOUNT = "territory", "account"
 BY = (TERRITORY, ACCOUNT)
 # History shorter than this is stretched to it before it is made annual: a month of bookings says
@@ -107,11 +107,13 @@ def plan_impact(
     seed: int = DEFAULT_SEED,
     potential: str | None = None,
     segment: str | None = None,
+    fit: bool = True,
     progress: Progress = silent,
 ) -> ImpactReport:
     """Expected bookings under plan A and plan B (as activating it now would make it): each account's
     baseline (potential × the workspace's bookings per unit of potential, or its own bookings when
-    no potential is defined) times its segment's response at the effort its rep can give it."""
+    no potential is defined) times its segment's response at the effort its rep can give it. With
+    `fit` False, every segment takes its default curve."""
     if seed < 0:
         raise BadInput.at(f"--seed is a whole number 0 or more, not {seed}", "--seed")
     sides = plan_sides(workspace, ctx, plan_a, plan_b, progress)
@@ -152,7 +154,7 @@ def plan_impact(
 
     effort_a, effort_b = _efforts(accounts, reps, f"plan {plan_a}", f"plan {plan_b}", notes)
 
-    models = _segment_models(accounts, baseline, effort_a, fit=rate is not None and rate > 0)
+    models = _segment_models(accounts, baseline, effort_a, fit=fit and rate is not None and rate > 0)
     responses = {m.segment: m.response for m in models}
     kinds = accounts.get_column("segment").to_list()
     expected_a = expected_bookings(baseline, effort_a, kinds, responses)
@@ -199,19 +201,23 @@ def _efforts(
     accounts: pl.DataFrame, reps: pl.DataFrame, name_a: str, name_b: str, notes: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each account's effort index in plan A and in plan B, against one fair share: the reps'
-    capacity over the book's workload, averaged over the two plans. A territory with no rep (a draft
-    from `balance`, a vacancy) is one seat of capacity 1: plans are compared as designs, each
-    territory a rep's book."""
+    capacity over the book's workload, averaged over the two plans. In a plan that names no reps at
+    all (a draft from `balance`), each territory is one seat of capacity 1: plans are compared as
+    designs, each territory a rep's book; elsewhere a territory with no rep is a vacancy."""
     capacity = {r: float(c) for r, c in reps.select("rep_id", "capacity").drop_nulls().iter_rows()}
     holders = []
     for name, rep, territory in ((name_a, "from_rep", "from_territory"), (name_b, "to_rep", "to_territory")):
-        seated = accounts.filter(pl.col(rep).is_null() & pl.col(territory).is_not_null()).height
-        if seated:
-            notes.append(
-                f"{seated:,} account{'' if seated == 1 else 's'} of {name} in territories with no rep: "
-                "each such territory counts as one rep of capacity 1"
-            )
-        holder = pl.coalesce(pl.col(rep), pl.lit(SEAT) + pl.col(territory))
+        vacant = accounts.filter(pl.col(rep).is_null() & pl.col(territory).is_not_null()).height
+        if vacant and accounts.get_column(rep).is_null().all():
+            notes.append(f"{name} names no reps: each of its territories counts as one rep of capacity 1")
+            holder = pl.coalesce(pl.col(rep), pl.lit(SEAT) + pl.col(territory))
+        else:
+            if vacant:
+                notes.append(
+                    f"{vacant:,} account{'' if vacant == 1 else 's'} of {name} in territories with no rep: "
+                    "no selling effort"
+                )
+            holder = pl.col(rep)
         holders.append(accounts.select(holder.alias("holder")).get_column("holder"))
     held = [sum(capacity.get(h, 1.0) for h in side.drop_nulls().unique().to_list()) for side in holders]
     workload = accounts.get_column("workload")
