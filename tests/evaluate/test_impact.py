@@ -9,6 +9,7 @@ import pytest
 from territorial.evaluate.impact import (
     DEFAULT_RESPONSES,
     DEFAULT_SEGMENT,
+    MIN_FIT_ACCOUNTS,
     Response,
     bootstrap_interval,
     default_response,
@@ -18,6 +19,7 @@ from territorial.evaluate.impact import (
     fair_share,
     fit_response,
     segment_impact,
+    segment_responses,
     territory_impact,
 )
 
@@ -109,3 +111,22 @@ def test_territory_and_segment_figures_and_the_effort_shifts() -> None:
     assert (lose.gains, lose.accounts, lose.saturated, lose.expected_change) == (False, 1, 1.0, -2.0)
     assert (gain.gains, gain.accounts, gain.under_covered, gain.expected_change) == (True, 2, 1.0, 9.0)
     assert (gain.effort_before, gain.effort_after) == (0.5, 1.5)
+
+
+def test_a_segment_is_fitted_only_with_enough_accounts_that_booked() -> None:
+    truth = Response(0.3, 1.3, 0.5, 1.0)
+    effort = np.tile(np.linspace(0.2, 3.0, 8), 6)  # 48 accounts of "SMB"
+    smb_baseline = np.full(effort.size, 100.0)
+    ent = MIN_FIT_ACCOUNTS - 1  # one account short of a fit
+    segments = ["SMB"] * effort.size + ["Enterprise"] * ent
+    efforts = np.concatenate([effort, np.linspace(0.5, 2.0, ent)])
+    baseline = np.concatenate([smb_baseline, np.full(ent, 50.0)])
+    won = np.concatenate([smb_baseline * truth.at(effort), np.full(ent, 40.0)])
+    enterprise, smb = segment_responses(segments, won, baseline, efforts)
+    assert (enterprise.segment, enterprise.fitted, enterprise.booked) == ("Enterprise", False, ent)
+    assert enterprise.response == DEFAULT_RESPONSES["enterprise"]
+    assert (smb.segment, smb.fitted, smb.accounts, smb.booked) == ("SMB", True, 48, 48)
+    assert (smb.response.half, smb.response.shape) == (0.5, 1.0)
+    # Told not to fit, every segment keeps its default.
+    unfitted = segment_responses(segments, won, baseline, efforts, fit=False)
+    assert [m.response for m in unfitted] == [DEFAULT_RESPONSES["enterprise"], DEFAULT_RESPONSES["smb"]]

@@ -119,6 +119,35 @@ def _floor_and_ceiling(lift: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[
     return float(floor), float(ceiling)
 
 
+@dataclass(frozen=True)
+class SegmentModel:
+    segment: str
+    response: Response
+    accounts: int
+    booked: int  # accounts with won bookings in the history
+    fitted: bool  # False: the default curve
+
+
+def segment_responses(
+    segments: list[str], won: np.ndarray, baseline: np.ndarray, effort: np.ndarray, fit: bool = True
+) -> list[SegmentModel]:
+    """Each segment's response, by segment: fitted to the accounts' efforts and yearly bookings ÷
+    baseline where at least MIN_FIT_ACCOUNTS of its accounts booked (and their efforts take 3 or
+    more values), else its default."""
+    kinds = np.array(segments, dtype=object)
+    models = []
+    for name in sorted(set(segments)):
+        chosen = kinds == name
+        booked = int(np.count_nonzero(won[chosen] > 0))
+        usable = chosen & (baseline > 0)
+        if fit and booked >= MIN_FIT_ACCOUNTS and np.unique(effort[usable]).size >= 3:
+            response = fit_response(effort[usable], won[usable] / baseline[usable], baseline[usable])
+            models.append(SegmentModel(name, response, int(chosen.sum()), booked, True))
+        else:
+            models.append(SegmentModel(name, default_response(name), int(chosen.sum()), booked, False))
+    return models
+
+
 def expected_bookings(
     baseline: np.ndarray, effort: np.ndarray, segments: list[str], responses: Mapping[str, Response]
 ) -> np.ndarray:

@@ -15,20 +15,18 @@ from territorial.domain.plan import PRIMARY
 from territorial.errors import BadInput, Problem
 from territorial.evaluate.impact import (
     INTERVAL,
-    MIN_FIT_ACCOUNTS,
     RESAMPLES,
     SATURATED,
     UNDER_COVERED,
     EffortShift,
-    Response,
+    SegmentModel,
     bootstrap_interval,
-    default_response,
     effort_index,
     effort_shifts,
     expected_bookings,
     fair_share,
-    fit_response,
     segment_impact,
+    segment_responses,
     territory_impact,
 )
 from territorial.progress import Progress, silent
@@ -61,15 +59,6 @@ ACCOUNT_COLUMNS = [
     "expected_b",
     "difference",
 ]
-
-
-@dataclass(frozen=True)
-class SegmentModel:
-    segment: str
-    response: Response
-    accounts: int
-    booked: int  # accounts with won bookings in the history
-    fitted: bool  # False: the default curve
 
 
 @dataclass(frozen=True)
@@ -154,7 +143,13 @@ def plan_impact(
 
     effort_a, effort_b = _efforts(accounts, reps, f"plan {plan_a}", f"plan {plan_b}", notes)
 
-    models = _segment_models(accounts, baseline, effort_a, fit=fit and rate is not None and rate > 0)
+    models = segment_responses(
+        accounts.get_column("segment").to_list(),
+        accounts.get_column("won").to_numpy(),
+        baseline,
+        effort_a,
+        fit=fit and rate is not None and rate > 0,
+    )
     responses = {m.segment: m.response for m in models}
     kinds = accounts.get_column("segment").to_list()
     expected_a = expected_bookings(baseline, effort_a, kinds, responses)
@@ -269,23 +264,3 @@ def _baseline(accounts: pl.DataFrame, has_potential: bool) -> tuple[np.ndarray, 
             rates[chosen] = booked / held
     words = f"potential × its segment's yearly bookings per unit of potential (the workspace's: {rate:.4g})"
     return values * rates, words, rate
-
-
-def _segment_models(
-    accounts: pl.DataFrame, baseline: np.ndarray, effort: np.ndarray, fit: bool
-) -> list[SegmentModel]:
-    """Each segment's response: fitted to plan A's efforts and the yearly bookings ÷ baseline where at
-    least MIN_FIT_ACCOUNTS of its accounts booked, else the default."""
-    kinds = accounts.get_column("segment").to_numpy()
-    won = accounts.get_column("won").to_numpy()
-    models = []
-    for name in sorted(set(kinds.tolist())):
-        chosen = kinds == name
-        booked = int(np.count_nonzero(won[chosen] > 0))
-        usable = chosen & (baseline > 0)
-        if fit and booked >= MIN_FIT_ACCOUNTS and np.unique(effort[usable]).size >= 3:
-            response = fit_response(effort[usable], won[usable] / baseline[usable], baseline[usable])
-            models.append(SegmentModel(name, response, int(chosen.sum()), booked, True))
-        else:
-            models.append(SegmentModel(name, default_response(name), int(chosen.sum()), booked, False))
-    return models
