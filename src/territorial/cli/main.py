@@ -19,6 +19,7 @@ from territorial.cli import (  # noqa: F401
     export_decisions,
     forecast,
     generate,
+    impact,
     kpis,
     notify,
     overrides,

@@ -15,7 +15,7 @@ from territorial.domain.lifecycle import PlanState
 from territorial.domain.plan import PRIMARY
 from territorial.errors import Problem
 from territorial.progress import Progress, silent
-from territorial.services.activation import evaluate_for_activation
+from territorial.services.activation import Evaluated, evaluate_for_activation
 from territorial.services.assign import account_workload
 from territorial.services.context import Context
 from territorial.services.plans import plan_in
@@ -60,10 +60,22 @@ def _side(uow: UnitOfWork, plan_id: int, day: date, progress: Progress) -> tuple
     return evaluated.result.rows, evaluated.roster.get_column("rep_id").to_list()
 
 
-def compare_plans(
+@dataclass
+class PlanSides:
+    """Every workspace account's rows in plan A and in plan B (B as activating it now would make it),
+    with B's workload, potential and open pipeline: what `compare` and `impact` read."""
+
+    joined: pl.DataFrame  # account_id, layer, from_/to_territory, from_/to_rep, workload, potential, pipeline
+    evaluated: Evaluated  # plan B evaluated: its plan, book and roster
+    roster_a: list[str]
+    warnings: list[Problem]
+
+
+def plan_sides(
     workspace: WorkspaceStore, ctx: Context, plan_a: int, plan_b: int, progress: Progress = silent
-) -> Comparison:
-    """Plan A (the live rows when A is active) against plan B as activating it now would make it."""
+) -> PlanSides:
+    """Plan A (the live rows when A is active) and plan B as activating it now would make it, joined
+    by account and layer."""
     day = today(ctx, load_settings())
     with workspace.unit_of_work() as uow:
         rows_a, roster_a = _side(uow, plan_a, day, progress)
@@ -96,6 +108,15 @@ def compare_plans(
     joined = side_a.join(side_b, on=["account_id", "layer"], how="full", coalesce=True).join(
         values, on="account_id", how="left"
     )
+    return PlanSides(joined, evaluated, roster_a, warnings)
+
+
+def compare_plans(
+    workspace: WorkspaceStore, ctx: Context, plan_a: int, plan_b: int, progress: Progress = silent
+) -> Comparison:
+    """Plan A (the live rows when A is active) against plan B as activating it now would make it."""
+    sides = plan_sides(workspace, ctx, plan_a, plan_b, progress)
+    joined, evaluated, roster_a, warnings = sides.joined, sides.evaluated, sides.roster_a, sides.warnings
     moved = pl.col("from_territory").ne_missing(pl.col("to_territory")) | pl.col("from_rep").ne_missing(
         pl.col("to_rep")
     )

@@ -4,7 +4,7 @@ or no rep, by account and by ZIP or county, and market potential where the works
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +12,7 @@ import polars as pl
 from territorial.domain.book import AccountBook
 from territorial.domain.entities import Entity
 from territorial.domain.fields import ACCOUNT_ID
-from territorial.domain.plan import PRIMARY, Potential
+from territorial.domain.plan import PRIMARY
 from territorial.errors import BadInput, Problem
 from territorial.evaluate.gaps import area_gaps, market_gaps, uncovered_accounts
 from territorial.evaluate.kpis import GROUP, TERRITORY, kpi_table, priced
@@ -25,7 +25,7 @@ from territorial.progress import Progress, silent
 from territorial.services.assign import load_workspace_book
 from territorial.services.context import Context
 from territorial.services.kpis import DEAL_TYPES, REP_TYPES, Chosen, choose_assignment
-from territorial.services.potential import account_potential
+from territorial.services.potential import field_potential
 from territorial.services.scoring import load_fit_model
 from territorial.services.settings import load_settings
 from territorial.services.unit_of_work import WorkspaceStore
@@ -169,13 +169,7 @@ def _book_and_potential(
                 "--potential",
             )
         return book, chosen.accounts
-    if field not in book.columns:
-        known = ", ".join(sorted(book.columns))
-        raise BadInput.at(f"the accounts have no field '{field}'; they have {known}", "--potential")
-    try:
-        values = account_potential(replace(plan, potential=Potential(field, None, 0)), book)
-    except BadInput as problem:
-        raise BadInput.at(problem.problems[0].message, "--potential") from None
+    values = field_potential(plan, book, field)
     by_account = pl.DataFrame({ACCOUNT_ID: book.frame.get_column(book.columns[ACCOUNT_ID]).cast(pl.String)})
     return book, chosen.accounts.drop("potential").join(
         by_account.with_columns(values), on=ACCOUNT_ID, how="left"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ import polars as pl
 
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import canonical
-from territorial.domain.plan import Plan
+from territorial.domain.plan import Plan, Potential
 from territorial.errors import BadInput, Location, Problem
 from territorial.services.scoring import load_potential_model
 
@@ -18,6 +19,18 @@ if TYPE_CHECKING:  # scikit-learn loads only when the plan uses a potential mode
     from territorial.scoring.potential import PotentialModel
 
 POTENTIAL = "potential"
+
+
+def field_potential(plan: Plan, book: AccountBook, field: str) -> pl.Series:
+    """Each account's potential read from the account number field `field` (`--potential FIELD`)
+    instead of the plan's, in the book's row order."""
+    if field not in book.columns:
+        known = ", ".join(sorted(book.columns))
+        raise BadInput.at(f"the accounts have no field '{field}'; they have {known}", "--potential")
+    try:
+        return account_potential(replace(plan, potential=Potential(field, None, 0)), book)
+    except BadInput as problem:
+        raise BadInput.at(problem.problems[0].message, "--potential") from None
 
 
 def potential_fields(plan: Plan, base_dir: str | Path | None = None) -> set[str]:
