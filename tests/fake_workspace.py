@@ -196,8 +196,12 @@ class FakeRecords(_Repository):
         types: Mapping[str, pl.DataType],
         custom: Sequence[str],
         active_only: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        frame = self.read(entity, types, active_only)
+        id_field = SCHEMAS[entity].id_field
+        frame = self.read(entity, {id_field: pl.String(), **types}, active_only)
+        if ids is not None:
+            frame = frame.filter(pl.col(id_field).is_in(list(ids)))
         return frame.select(
             *types, *(pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in custom)
         )
@@ -653,6 +657,16 @@ class FakeRosterChanges(_Repository):
 class FakeLiveAssignments(_Repository):
     def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
         return self.state.live.select(columns or list(LIVE_TYPES))
+
+    def rows_of(self, account_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("account_id").is_in(list(account_ids))).select(columns)
+
+    def in_territories(self, territory_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("territory_id").is_in(list(territory_ids))).select(columns)
+
+    def accounts_per_rep(self, territory_ids: Sequence[str]) -> pl.DataFrame:
+        inside = self.state.live.filter(pl.col("territory_id").is_in(list(territory_ids)))
+        return inside.group_by("territory_id", "rep_id").agg(pl.len().cast(pl.Int64).alias("accounts"))
 
     def reps_in(self, layer: str) -> pl.DataFrame:
         return self.state.live.filter(pl.col("layer") == layer).select("account_id", "rep_id")

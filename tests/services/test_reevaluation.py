@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from live_oracle import placed, places_from_scratch, replayed, stored_places
-from workspace_books import ACCOUNTS, write_book
+from workspace_books import ACCOUNTS, PLAN, write_book
 
 from conftest import CTX, examples
 from fake_workspace import FakeWorkspace
@@ -27,8 +27,10 @@ from territorial.services.unit_of_work import WorkspaceStore
 HEADER = ACCOUNTS.splitlines()[0]
 
 
-def _active(store: WorkspaceStore, folder: Path) -> None:
+def _active(store: WorkspaceStore, folder: Path, weighted: bool = True) -> None:
     paths = write_book(folder)
+    if not weighted:  # a pool rep's load is then a count of accounts, which the database makes
+        paths["plan"].write_text(PLAN.replace("workload: employees\n", ""), encoding="utf-8")
     import_records(store, CTX, Entity.REPS, paths["reps"])
     import_records(store, CTX, Entity.ACCOUNTS, paths["accounts"])
     activate_plan(store, CTX, add_plan(store, CTX, paths["plan"]))
@@ -108,15 +110,18 @@ ACCOUNT = st.tuples(REGIONS, STATES, st.integers(0, 3000))
 @given(
     changes=st.dictionaries(st.sampled_from([f"A-{n}" for n in range(1, 11)]), ACCOUNT, max_size=8),
     dropped=st.sets(st.sampled_from([f"A-{n}" for n in range(1, 7)]), max_size=2),
+    weighted=st.booleans(),
 )
 def test_an_incremental_re_evaluation_equals_live_run_on_the_whole_workspace(
-    changes: dict[str, tuple[str, str, int]], dropped: set[str]
+    changes: dict[str, tuple[str, str, int]], dropped: set[str], weighted: bool
 ) -> None:
     """Random field changes, new accounts and (full sync) accounts dropped: the live rows the import
-    leaves are live(...) of the whole workspace with the owners the live rows had before it."""
+    leaves are live(...) of the whole workspace with the owners the live rows had before it. Only
+    the changed accounts are evaluated, each pool's other accounts counted by the load they hold
+    (a count, or the sum of a workload field)."""
     store = FakeWorkspace()
     with tempfile.TemporaryDirectory() as folder:
-        _active(store, Path(folder))
+        _active(store, Path(folder), weighted)
         with store.unit_of_work() as uow:
             before = uow.live.rows(PREVIOUS_COLUMNS)
         lines = {line.split(",")[0]: line for line in ACCOUNTS.splitlines()[1:]}
