@@ -89,6 +89,7 @@ class State:
     live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
     next_plan_id: int = 1
     plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
+    parsed_plans: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     overrides: list[StoredOverride] = field(default_factory=list)
     holds: list[StoredHold] = field(default_factory=list)
     change_sets: list[StoredChangeSet] = field(default_factory=list)
@@ -149,6 +150,13 @@ class FakePlans(_Repository):
     def files(self, plan_id: int) -> tuple[PlanFile, ...]:
         return tuple(self.state.plan_files.get(plan_id, []))
 
+    def parsed(self, plan_id: int, key: str) -> bytes | None:
+        kept = self.state.parsed_plans.get(plan_id)
+        return kept[1] if kept is not None and kept[0] == key else None
+
+    def keep_parsed(self, plan_id: int, key: str, content: bytes) -> None:
+        self._writing().parsed_plans[plan_id] = (key, content)
+
     def run_count(self, plan_id: int) -> int:
         runs = sum(run["info"].plan_id == plan_id for run in self.state.runs.values())
         return runs + sum(run.get("plan_id") == plan_id for run in self.state.routing_runs.values())
@@ -161,6 +169,7 @@ class FakePlans(_Repository):
                 run["plan_id"] = None
         state.activations = [a for a in state.activations if a.plan_id != plan_id]
         state.plan_files.pop(plan_id, None)
+        state.parsed_plans.pop(plan_id, None)
         state.plans = [p for p in state.plans if p.plan_id != plan_id]
 
 

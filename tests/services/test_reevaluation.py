@@ -92,6 +92,25 @@ def test_an_import_moves_only_the_accounts_it_changed_with_their_causes(
     assert replayed(store) == placed(stored_places(store))
 
 
+def test_a_live_row_left_waiting_in_a_pool_is_placed_with_the_changed_accounts(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    """A-6's live rep is made dee, outside WEST's pool (a live row that fell behind): it waits
+    there, so when A-2 enters WEST both are shared out in account_id order, as a whole run would:
+    A-2 (800) to cy (0), then A-6 (300) to cy (800, against bob's 1200 and jane's 5000)."""
+    _active(store, tmp_path)
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        rows = uow.live.rows().filter(pl.col("account_id") == "A-6")
+        uow.live.put(["A-6"], rows.with_columns(pl.lit("dee").alias("rep_id")))
+    with store.unit_of_work() as uow:
+        before = uow.live.rows(PREVIOUS_COLUMNS)
+    report = _import(store, tmp_path, ACCOUNTS.replace("10001,USA,,East", "10001,USA,,West"))
+    after = _rows(store)
+    assert (after["A-2"][:2], after["A-6"][:2]) == (("WEST", "cy"), ("WEST", "cy"))
+    assert report.live is not None and report.live.accounts == 2  # type: ignore[attr-defined]
+    assert stored_places(store) == places_from_scratch(store, before)
+
+
 def test_an_import_with_no_active_plan_changes_nothing_live(tmp_path: Path) -> None:
     store = FakeWorkspace()
     paths = write_book(tmp_path)

@@ -455,7 +455,13 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
         uow.plans.replace_source(gone, "Gone 2", "g2.yaml", "name: Gone 2\n")
         uow.plans.keep_files(gone, [PlanFile("m.model", "0" * 64, b"\x00\xffbytes")])
+        uow.plans.keep_parsed(gone, "a" * 64, b"first")
+        uow.plans.keep_parsed(gone, "b" * 64, b"\x00parsed")
+        uow.plans.keep_parsed(kept, "a" * 64, b"kept")
     with store.unit_of_work() as uow:
+        assert uow.plans.parsed(gone, "b" * 64) == b"\x00parsed"
+        assert uow.plans.parsed(gone, "a" * 64) is None  # kept under another key: stale
+        assert uow.plans.parsed(kept, "a" * 64) == b"kept"
         assert uow.plans.get(gone).state is PlanState.DRAFT  # type: ignore[union-attr]
         assert uow.plans.get(gone).source == "name: Gone 2\n"  # type: ignore[union-attr]
         active = uow.plans.active()
@@ -468,6 +474,7 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         assert [p.plan_id for p in uow.plans.list()] == [kept]
         assert uow.runs.list() == []
         assert uow.plans.run_count(gone) == 0 and uow.plans.files(gone) == ()
+        assert uow.plans.parsed(gone, "b" * 64) is None and uow.plans.parsed(kept, "a" * 64) == b"kept"
         assert routed  # the routing run stays, with the plan's name
 
 

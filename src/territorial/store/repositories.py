@@ -123,6 +123,20 @@ class Plans(Repository):
         ).all()
         return tuple(PlanFile(row.path, row.sha256, bytes(row.content)) for row in rows)
 
+    def parsed(self, plan_id: int, key: str) -> bytes | None:
+        """The plan as parsed and kept under `key` (None: not kept, or kept under another key)."""
+        kept = tables.parsed_plans
+        content = self.connection.execute(
+            select(kept.c.content).where((kept.c.plan_id == plan_id) & (kept.c.key == key))
+        ).scalar_one_or_none()
+        return None if content is None else bytes(content)
+
+    def keep_parsed(self, plan_id: int, key: str, content: bytes) -> None:
+        """The plan as parsed, under `key`, in place of what was kept before."""
+        connection, kept = self._writing(), tables.parsed_plans
+        connection.execute(delete(kept).where(kept.c.plan_id == plan_id))
+        connection.execute(insert(kept).values(plan_id=plan_id, key=key, content=content))
+
     def run_count(self, plan_id: int) -> int:
         """How many assignment and routing runs name the plan."""
         runs, routing = tables.assignment_runs, tables.routing_runs
@@ -146,6 +160,7 @@ class Plans(Repository):
         connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))
         connection.execute(delete(tables.activations).where(tables.activations.c.plan_id == plan_id))
         connection.execute(delete(tables.plan_files).where(tables.plan_files.c.plan_id == plan_id))
+        connection.execute(delete(tables.parsed_plans).where(tables.parsed_plans.c.plan_id == plan_id))
         connection.execute(delete(tables.plans).where(tables.plans.c.plan_id == plan_id))
 
 

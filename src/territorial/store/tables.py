@@ -239,6 +239,17 @@ plan_files = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
+# A stored plan as parsed, kept by its activation: reading the active plan then takes no parsing of
+# its YAML and rules (seconds for 5,000 territories). `key` names the source and the code that
+# parsed it (services.plans); a row under another key is stale and ignored.
+parsed_plans = Table(
+    "parsed_plans",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
 # Each request to make a plan active on a day: scheduled, then applied (by `plan activate` for today,
 # by `tick` for a later day) or cancelled (`plan unschedule`). At most one scheduled or applied per day.
 activations = Table(

@@ -1,0 +1,31 @@
+"""Parsed plans kept with their activation (#19): re-evaluating an import reads the active plan
+without parsing its YAML and rules again (a 5,000-territory plan takes seconds to parse).
+
+Revision ID: 0025
+Revises: 0024
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0025"
+down_revision = "0024"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "parsed_plans",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.plan_id"]),
+        sa.PrimaryKeyConstraint("plan_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("parsed_plans")
