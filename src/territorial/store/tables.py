@@ -308,6 +308,7 @@ live_assignments = Table(
     Column("since", Date, nullable=False),
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
     Index("ix_live_assignments_rep", "rep_id"),
+    Index("ix_live_assignments_territory", "territory_id", "rep_id"),  # pool loads (an import's)
 )
 
 # Overrides and holds (#19 slice 2): one in force per account and layer (ended_at NULL); ended rows
