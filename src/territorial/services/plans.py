@@ -7,7 +7,7 @@ import functools
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -94,15 +94,18 @@ def stored_plan(uow: UnitOfWork, plan_id: int, option: str = "--plan") -> Plan:
     return with_kept_files(plan, uow.plans.files(plan_id))
 
 
-def keep_parsed_plan(uow: UnitOfWork, plan_id: int) -> None:
-    """Keep the plan as parsed, for every later reading of it (an activation does: each import then
-    re-evaluates without parsing it). The bytes are pickled and read only from the workspace's own
-    database, which the code trusts as it trusts its plans; a key names the source and the code."""
+def keep_parsed_plan(uow: UnitOfWork, plan_id: int, parsed: Plan | None = None) -> None:
+    """Keep the plan as parsed, for every later reading of it (`plan add` and `plan update` do, with
+    the plan they `parsed` from its file, and an activation: compare and each import then read it
+    without parsing it). The bytes are pickled and read only from the workspace's own database,
+    which the code trusts as it trusts its plans; a key names the source and the code."""
     stored = plan_in(uow, plan_id)
     key = parsed_key(stored)
     if uow.plans.parsed(plan_id, key) is None:
-        content = pickle.dumps(_parsed(stored.source, _label(stored)), protocol=pickle.HIGHEST_PROTOCOL)
-        uow.plans.keep_parsed(plan_id, key, content)
+        # Parsed from the file, the plan names the file; stored, it names itself.
+        label = _label(stored)
+        plan = replace(parsed, file=label) if parsed is not None else _parsed(stored.source, label)
+        uow.plans.keep_parsed(plan_id, key, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def parsed_key(stored: StoredPlan) -> str:
@@ -152,6 +155,7 @@ def add_plan(
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         plan_id = uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
         uow.plans.keep_files(plan_id, files)
+        keep_parsed_plan(uow, plan_id, plan)
         record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} added from {Path(path).name}", source)
         return plan_id
 
