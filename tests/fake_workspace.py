@@ -89,6 +89,7 @@ class State:
     live: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LIVE_TYPES))
     next_plan_id: int = 1
     plan_files: dict[int, list[PlanFile]] = field(default_factory=dict)
+    parsed_plans: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     overrides: list[StoredOverride] = field(default_factory=list)
     holds: list[StoredHold] = field(default_factory=list)
     change_sets: list[StoredChangeSet] = field(default_factory=list)
@@ -150,6 +151,13 @@ class FakePlans(_Repository):
     def files(self, plan_id: int) -> tuple[PlanFile, ...]:
         return tuple(self.state.plan_files.get(plan_id, []))
 
+    def parsed(self, plan_id: int, key: str) -> bytes | None:
+        kept = self.state.parsed_plans.get(plan_id)
+        return kept[1] if kept is not None and kept[0] == key else None
+
+    def keep_parsed(self, plan_id: int, key: str, content: bytes) -> None:
+        self._writing().parsed_plans[plan_id] = (key, content)
+
     def run_count(self, plan_id: int) -> int:
         runs = sum(run["info"].plan_id == plan_id for run in self.state.runs.values())
         return runs + sum(run.get("plan_id") == plan_id for run in self.state.routing_runs.values())
@@ -165,6 +173,7 @@ class FakePlans(_Repository):
                 run["plan_id"] = None
         state.activations = [a for a in state.activations if a.plan_id != plan_id]
         state.plan_files.pop(plan_id, None)
+        state.parsed_plans.pop(plan_id, None)
         state.plans = [p for p in state.plans if p.plan_id != plan_id]
 
 
@@ -200,8 +209,12 @@ class FakeRecords(_Repository):
         types: Mapping[str, pl.DataType],
         custom: Sequence[str],
         active_only: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        frame = self.read(entity, types, active_only)
+        id_field = SCHEMAS[entity].id_field
+        frame = self.read(entity, {id_field: pl.String(), **types}, active_only)
+        if ids is not None:
+            frame = frame.filter(pl.col(id_field).is_in(list(ids)))
         return frame.select(
             *types, *(pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in custom)
         )
@@ -657,6 +670,16 @@ class FakeRosterChanges(_Repository):
 class FakeLiveAssignments(_Repository):
     def rows(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
         return self.state.live.select(columns or list(LIVE_TYPES))
+
+    def rows_of(self, account_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("account_id").is_in(list(account_ids))).select(columns)
+
+    def in_territories(self, territory_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        return self.state.live.filter(pl.col("territory_id").is_in(list(territory_ids))).select(columns)
+
+    def accounts_per_rep(self, territory_ids: Sequence[str]) -> pl.DataFrame:
+        inside = self.state.live.filter(pl.col("territory_id").is_in(list(territory_ids)))
+        return inside.group_by("territory_id", "rep_id").agg(pl.len().cast(pl.Int64).alias("accounts"))
 
     def reps_in(self, layer: str) -> pl.DataFrame:
         return self.state.live.filter(pl.col("layer") == layer).select("account_id", "rep_id")

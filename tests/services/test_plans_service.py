@@ -3,15 +3,28 @@ storing and listing plans, on the fake and on both databases."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from workspace_books import PLAN, write_book
 
 from conftest import CTX
+from territorial.domain.entities import Entity
 from territorial.errors import BadInput
+from territorial.io.plan_file import parse_plan
+from territorial.services.activation import activate_plan
 from territorial.services.context import Context
-from territorial.services.plans import add_plan, list_plans, plan_reference, resolve_plan
+from territorial.services.imports import import_records
+from territorial.services.plans import (
+    add_plan,
+    list_plans,
+    parsed_key,
+    plan_reference,
+    resolve_plan,
+    stored_plan,
+)
 from territorial.services.unit_of_work import WorkspaceStore
 
 
@@ -60,3 +73,26 @@ def test_a_stored_plan_keeps_who_stored_it_and_when(store: WorkspaceStore, tmp_p
         stored = uow.plans.get(plan_id)
     assert stored is not None and (stored.actor, stored.created_at) == ("alice", datetime(2027, 1, 4, 8, 30))
     assert list_plans(store).get_column("created_at").to_list() == [datetime(2027, 1, 4, 8, 30)]
+
+
+def test_a_stored_plan_is_kept_parsed_and_a_stale_one_is_parsed_again(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    paths = write_book(tmp_path)
+    import_records(store, CTX, Entity.ACCOUNTS, paths["accounts"])
+    plan_id = add_plan(store, CTX, paths["plan"])
+    parsed = parse_plan(PLAN, f"plan {plan_id} (plan.yaml)")  # as read from the workspace
+    with store.unit_of_work() as uow:
+        stored = uow.plans.get(plan_id)
+        assert stored is not None
+        kept = uow.plans.parsed(plan_id, parsed_key(stored))
+        assert kept is not None and pickle.loads(kept) == parsed
+        assert stored_plan(uow, plan_id) == parsed
+    with store.unit_of_work(write=True, lock="plans") as uow:  # kept by other code: not read
+        uow.plans.keep_parsed(plan_id, "0" * 64, pickle.dumps("not a plan"))
+    with store.unit_of_work() as uow:
+        assert stored_plan(uow, plan_id) == parsed
+    activate_plan(store, CTX, plan_id)  # keeps it again, under its key
+    with store.unit_of_work() as uow:
+        kept = uow.plans.parsed(plan_id, parsed_key(stored))
+        assert kept is not None and pickle.loads(kept) == parsed

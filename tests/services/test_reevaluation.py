@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from live_oracle import placed, places_from_scratch, replayed, stored_places
-from workspace_books import ACCOUNTS, write_book
+from workspace_books import ACCOUNTS, PLAN, write_book
 
 from conftest import CTX, examples
 from fake_workspace import FakeWorkspace
@@ -27,8 +27,10 @@ from territorial.services.unit_of_work import WorkspaceStore
 HEADER = ACCOUNTS.splitlines()[0]
 
 
-def _active(store: WorkspaceStore, folder: Path) -> None:
+def _active(store: WorkspaceStore, folder: Path, weighted: bool = True) -> None:
     paths = write_book(folder)
+    if not weighted:  # a pool rep's load is then a count of accounts, which the database makes
+        paths["plan"].write_text(PLAN.replace("workload: employees\n", ""), encoding="utf-8")
     import_records(store, CTX, Entity.REPS, paths["reps"])
     import_records(store, CTX, Entity.ACCOUNTS, paths["accounts"])
     activate_plan(store, CTX, add_plan(store, CTX, paths["plan"]))
@@ -90,6 +92,25 @@ def test_an_import_moves_only_the_accounts_it_changed_with_their_causes(
     assert replayed(store) == placed(stored_places(store))
 
 
+def test_a_live_row_left_waiting_in_a_pool_is_placed_with_the_changed_accounts(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    """A-6's live rep is made dee, outside WEST's pool (a live row that fell behind): it waits
+    there, so when A-2 enters WEST both are shared out in account_id order, as a whole run would:
+    A-2 (800) to cy (0), then A-6 (300) to cy (800, against bob's 1200 and jane's 5000)."""
+    _active(store, tmp_path)
+    with store.unit_of_work(write=True, lock="activation") as uow:
+        rows = uow.live.rows().filter(pl.col("account_id") == "A-6")
+        uow.live.put(["A-6"], rows.with_columns(pl.lit("dee").alias("rep_id")))
+    with store.unit_of_work() as uow:
+        before = uow.live.rows(PREVIOUS_COLUMNS)
+    report = _import(store, tmp_path, ACCOUNTS.replace("10001,USA,,East", "10001,USA,,West"))
+    after = _rows(store)
+    assert (after["A-2"][:2], after["A-6"][:2]) == (("WEST", "cy"), ("WEST", "cy"))
+    assert report.live is not None and report.live.accounts == 2  # type: ignore[attr-defined]
+    assert stored_places(store) == places_from_scratch(store, before)
+
+
 def test_an_import_with_no_active_plan_changes_nothing_live(tmp_path: Path) -> None:
     store = FakeWorkspace()
     paths = write_book(tmp_path)
@@ -108,15 +129,18 @@ ACCOUNT = st.tuples(REGIONS, STATES, st.integers(0, 3000))
 @given(
     changes=st.dictionaries(st.sampled_from([f"A-{n}" for n in range(1, 11)]), ACCOUNT, max_size=8),
     dropped=st.sets(st.sampled_from([f"A-{n}" for n in range(1, 7)]), max_size=2),
+    weighted=st.booleans(),
 )
 def test_an_incremental_re_evaluation_equals_live_run_on_the_whole_workspace(
-    changes: dict[str, tuple[str, str, int]], dropped: set[str]
+    changes: dict[str, tuple[str, str, int]], dropped: set[str], weighted: bool
 ) -> None:
     """Random field changes, new accounts and (full sync) accounts dropped: the live rows the import
-    leaves are live(...) of the whole workspace with the owners the live rows had before it."""
+    leaves are live(...) of the whole workspace with the owners the live rows had before it. Only
+    the changed accounts are evaluated, each pool's other accounts counted by the load they hold
+    (a count, or the sum of a workload field)."""
     store = FakeWorkspace()
     with tempfile.TemporaryDirectory() as folder:
-        _active(store, Path(folder))
+        _active(store, Path(folder), weighted)
         with store.unit_of_work() as uow:
             before = uow.live.rows(PREVIOUS_COLUMNS)
         lines = {line.split(",")[0]: line for line in ACCOUNTS.splitlines()[1:]}

@@ -136,6 +136,20 @@ def test_account_custom_fields_come_back_as_text_columns_and_are_replaced_whole(
     assert back.select("account_id", "region", "tier").rows() == [("A1", None, "gold"), ("A2", None, "2.5")]
 
 
+def test_some_fields_of_some_records_by_id(store: WorkspaceStore) -> None:
+    accounts = pl.DataFrame(
+        {"account_id": ["A1", "A'2", "A3"], "name": ["Acme", "Beta", "Cé"], "region": ["East", None, "West"]}
+    )
+    with store.unit_of_work(write=True, lock="test") as uow:
+        uow.records.upsert(Entity.ACCOUNTS, accounts, ["region"])
+    with store.unit_of_work() as uow:
+        types = {"account_id": pl.String(), "name": pl.String()}
+        some = uow.records.some_fields(Entity.ACCOUNTS, types, ["region"], True, ids=["A3", "A'2", "A9"])
+        none = uow.records.some_fields(Entity.ACCOUNTS, types, ["region"], True, ids=[])
+    assert by_id(some, "account_id").rows() == [("A'2", "Beta", None), ("A3", "Cé", "West")]
+    assert none.is_empty() and none.columns == ["account_id", "name", "region"]
+
+
 def test_history_is_kept_per_record_in_order(store: WorkspaceStore) -> None:
     with store.unit_of_work(write=True, lock="import:reps") as uow:
         import_id = uow.imports.start(Entity.REPS, "reps.csv", None, NOW, 2)
@@ -442,7 +456,13 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
         uow.plans.replace_source(gone, "Gone 2", "g2.yaml", "name: Gone 2\n")
         uow.plans.keep_files(gone, [PlanFile("m.model", "0" * 64, b"\x00\xffbytes")])
+        uow.plans.keep_parsed(gone, "a" * 64, b"first")
+        uow.plans.keep_parsed(gone, "b" * 64, b"\x00parsed")
+        uow.plans.keep_parsed(kept, "a" * 64, b"kept")
     with store.unit_of_work() as uow:
+        assert uow.plans.parsed(gone, "b" * 64) == b"\x00parsed"
+        assert uow.plans.parsed(gone, "a" * 64) is None  # kept under another key: stale
+        assert uow.plans.parsed(kept, "a" * 64) == b"kept"
         assert uow.plans.get(gone).state is PlanState.DRAFT  # type: ignore[union-attr]
         assert uow.plans.get(gone).source == "name: Gone 2\n"  # type: ignore[union-attr]
         active = uow.plans.active()
@@ -456,6 +476,7 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         assert uow.runs.list() == []
         assert uow.plans.run_count(gone) == 0 and uow.plans.files(gone) == ()
         assert uow.baselines.figures("run", gone_run) is None
+        assert uow.plans.parsed(gone, "b" * 64) is None and uow.plans.parsed(kept, "a" * 64) == b"kept"
         assert routed  # the routing run stays, with the plan's name
 
 
@@ -508,6 +529,14 @@ def test_activations_roster_and_live_rows_round_trip(store: WorkspaceStore) -> N
         assert some.columns == ["rep_id", "account_id"]
         assert sorted(some.rows(), key=str) == sorted([("r2", "A-2"), (None, "A-1"), ("r9", "A-1")], key=str)
         assert uow.live.of_account("A-1").get_column("layer").to_list() == ["primary", "security"]
+        of = uow.live.rows_of(["A-1", "A-9"], ["account_id", "layer", "rep_id"]).sort("layer")
+        assert of.rows() == [("A-1", "primary", None), ("A-1", "security", "r9")]
+        assert uow.live.rows_of([], ["account_id"]).is_empty()
+        inside = uow.live.in_territories(["S", "T", "Z"], ["account_id", "territory_id"]).sort("account_id")
+        assert inside.rows() == [("A-1", "S"), ("A-2", "T")]
+        per_rep = uow.live.accounts_per_rep(["T", "S"]).sort("territory_id")
+        assert per_rep.rows() == [("S", "r9", 1), ("T", "r2", 1)]
+        assert uow.live.accounts_per_rep([]).is_empty()
         assert uow.live.reps_in("primary").sort("account_id").rows() == [("A-1", None), ("A-2", "r2")]
     with store.unit_of_work(write=True, lock="activation") as uow:
         uow.activations.mark(second, ActivationStatus.CANCELLED)

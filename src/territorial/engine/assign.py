@@ -27,12 +27,15 @@ def assign(
     null_workload: int,
     layer_owners: Mapping[str, pl.Series] | None = None,
     pins: Sequence[Pin] = (),
+    carried: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Assignment:
     """Assign every account. `workload` is each account's workload (NULLs already counted as 0).
     A pool keeps an account's owner: its `owner_id`, or in a layer of `layer_owners` that layer's
     owner of each account (a series in the book's row order; engine.live gives the live reps).
     `pins` (engine.live's holds and overrides) replace the rules' territory and/or rep of an
-    account and layer; a pinned rep in its territory's pool counts toward that rep's load."""
+    account and layer; a pinned rep in its territory's pool counts toward that rep's load.
+    `carried` (territory_id -> rep -> workload) is what pool reps already hold from accounts
+    outside `book` (engine.pools.choose_reps)."""
     plan = compiled.plan
     frame = evaluation_frame(book.frame, book.columns, book.schema, compiled.fields)
     membership = evaluate_membership(compiled, frame)
@@ -62,7 +65,8 @@ def assign(
     reps = [t.reps for t in plan.territories]
     entry_owners = _owners_of_entries(plan.layers, table, row, owners, layer_owners or {})
     pinned = table.get_column("_pin_rep") if pins else None
-    rep_id, how = choose_reps(territory, row, id_rank, entry_owners, workload, reps, pinned)
+    held = [carried.get(t.id, {}) for t in plan.territories] if carried else []
+    rep_id, how = choose_reps(territory, row, id_rank, entry_owners, workload, reps, pinned, held)
     null_flag = membership.skipped_on_null[row] & (territory < 0)
     table = table.with_columns(rep_id, pl.Series("_how", how), pl.Series("_null", null_flag))
     texts, row_key = _texts(compiled, table, pins)

@@ -76,6 +76,11 @@ class CompiledPlan:
     def fields(self) -> frozenset[str]:
         return frozenset().union(*self.subtree_fields) if self.subtree_fields else frozenset()
 
+    @cached_property
+    def reason_texts(self) -> dict[str, str]:
+        """Each territory's part of a reason, by id, written when first needed (engine.reasons)."""
+        return {}
+
     def territory(self, i: int) -> Territory:
         return self.plan.territories[i]
 

@@ -96,6 +96,7 @@ def live(
     since: date,
     null_workload: int = 0,
     vacant: Mapping[str, Cover] | None = None,
+    carried: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Live:
     """The live assignment of `accounts` to `plan`, per layer:
 
@@ -113,13 +114,18 @@ def live(
     The owner in a layer is the account's rep in that layer of `previous` (the live rows until now:
     account_id, layer, territory_id, rep_id, cause, since); without a row there, its primary rep
     there; before any activation (`previous` None) its `owner_id`. A row whose territory and rep
-    are those of `previous` keeps its cause and since; any other row gets `cause` and `since`."""
+    are those of `previous` keeps its cause and since; any other row gets `cause` and `since`.
+
+    `carried` (territory_id -> rep -> workload) is the load pool reps already hold from accounts
+    not in `accounts`: live() of some accounts with the loads of the rest equals live() of all of
+    them for those accounts, as the rest are placed and keep their owners."""
     pooled = replace(
         plan, territories=tuple(replace(t, reps=tuple(roster.get(t.id, ()))) for t in plan.territories)
     )
     ids = accounts.frame.get_column(accounts.columns[ACCOUNT_ID]).cast(pl.String)
     owners = _owners(accounts, ids, plan.layers, previous) if previous is not None else None
-    result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners, _pins(holds, overrides))
+    pins = _pins(holds, overrides)
+    result = assign(CompiledPlan(pooled), accounts, workload, null_workload, owners, pins, carried)
     rows = covered(result.rows, vacant or {})
     return Live(dated(rows, previous, cause, since), result)
 

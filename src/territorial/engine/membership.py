@@ -65,11 +65,10 @@ def _visit(compiled: CompiledPlan, siblings: list[int], frame: pl.DataFrame, out
         else:
             results = frame.select([e.alias(str(i)) for i, e in ruled])
     any_member = np.zeros(frame.height, bool)
+    members, unknowns = _as_arrays(results)
     for i, _expr in exprs:
-        if results is not None and str(i) in results.columns:
-            column = results.get_column(str(i))
-            member = column.fill_null(False).to_numpy()
-            unknown = column.is_null().to_numpy() if column.null_count() else None
+        if str(i) in members:
+            member, unknown = members[str(i)], unknowns.get(str(i))
             if row_key is not None:
                 member = member[row_key]
                 unknown = unknown[row_key] if unknown is not None else None
@@ -97,6 +96,30 @@ def _visit(compiled: CompiledPlan, siblings: list[int], frame: pl.DataFrame, out
             out.candidate_rows.append(member_rows)
             out.candidate_territories.append(np.full(member_rows.size, i, np.int64))
     return any_member
+
+
+# The most booleans converted to numpy at once: 64 MB, however many rows and rules.
+CONVERTED_AT_ONCE = 1 << 26
+
+
+def _as_arrays(results: pl.DataFrame | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each rule's result column as booleans (UNKNOWN as FALSE), and where it was UNKNOWN for the
+    columns with any: converted many columns at a time, as one polars call per column cost seconds
+    on the few rows an import re-evaluates against thousands of territories."""
+    members: dict[str, np.ndarray] = {}
+    unknowns: dict[str, np.ndarray] = {}
+    if results is None:
+        return members, unknowns
+    step = max(1, CONVERTED_AT_ONCE // max(results.height, 1))
+    nulls = dict(zip(results.columns, results.null_count().row(0), strict=True))
+    for start in range(0, results.width, step):
+        names = results.columns[start : start + step]
+        true = results.select(pl.col(names).fill_null(False)).to_numpy().astype(bool, copy=False)
+        members.update({name: true[:, k] for k, name in enumerate(names)})
+        if with_nulls := [name for name in names if nulls[name]]:
+            unknown = results.select(pl.col(with_nulls).is_null()).to_numpy().astype(bool, copy=False)
+            unknowns.update({name: unknown[:, k] for k, name in enumerate(with_nulls)})
+    return members, unknowns
 
 
 def _distinct_values(frame: pl.DataFrame, fields: list[str]) -> tuple[pl.DataFrame, np.ndarray] | None:

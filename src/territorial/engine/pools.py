@@ -7,7 +7,7 @@ ties going to the rep listed first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 
 import numpy as np
@@ -31,6 +31,7 @@ def choose_reps(
     workload: np.ndarray,
     reps: Sequence[tuple[str, ...]],
     pinned: pl.Series | None = None,
+    carried: Sequence[Mapping[str, float]] = (),
 ) -> tuple[pl.Series, np.ndarray]:
     """The rep of each row, and how it was chosen.
 
@@ -38,6 +39,9 @@ def choose_reps(
     and `owners` its owner; `id_rank` (each account's position in account_id order) and `workload`
     are per account. `pinned` names the rep a hold or an override gives an entry (else null): it
     is that rep, and counts toward the rep's load when the rep is in the territory's pool.
+    `carried` (per territory index, rep -> workload; empty: nothing) is what each pool rep already
+    holds from accounts that are not among the rows: they are placed and keep their rep, so only
+    their load matters to the waiting rows (an import re-evaluates only the accounts it changed).
     """
     how = np.full(territory.size, RepChoice.UNASSIGNED, np.int8)
     sizes = np.array([len(r) for r in reps] + [0], np.int64)[territory]  # -1 indexes the sentinel 0
@@ -48,7 +52,9 @@ def choose_reps(
     chosen = only_rep.gather(np.where(territory >= 0, territory, len(reps)))
     pooled = np.flatnonzero(assigned & (sizes > 1))
     if pooled.size:
-        picks = _share_pools(pooled, territory, rows[pooled], id_rank, owners, workload, reps, how, pinned)
+        picks = _share_pools(
+            pooled, territory, rows[pooled], id_rank, owners, workload, reps, how, pinned, carried
+        )
         chosen = chosen.scatter(pooled, pl.Series(picks, dtype=pl.String))
     if pinned is not None:
         is_pinned = pinned.is_not_null()
@@ -67,6 +73,7 @@ def _share_pools(
     reps: Sequence[tuple[str, ...]],
     how: np.ndarray,
     pinned: pl.Series | None,
+    carried: Sequence[Mapping[str, float]],
 ) -> list[str]:
     """Reps for the pooled rows, in the order of `pooled`; sets `how` for them. A pinned row is
     never waiting: its rep counts like a kept owner's when in the pool, else not at all."""
@@ -92,7 +99,8 @@ def _share_pools(
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         pool = reps[int(t_col[start])]
         slot = {rep: j for j, rep in enumerate(pool)}
-        loads = [0.0] * len(pool)
+        held = carried[int(t_col[start])] if carried else {}
+        loads = [held.get(rep, 0.0) for rep in pool]
         waiting: list[int] = []
         for k in range(start, end):
             if pin_list[k] is not None:

@@ -10,14 +10,17 @@ from territorial.rules.text import to_text
 
 
 def matched_chain(compiled: CompiledPlan, winner: int) -> str:
+    texts = compiled.reason_texts  # an ancestor's text is written once, not for each descendant
     parts = []
     for node in compiled.plan.chain(compiled.territory(winner).id):
-        rule = (
-            to_text(node.rule, max_items=4)
-            if node.rule is not None
-            else "no rule: every account that reaches it"
-        )
-        parts.append(f"{node.id} ({rule})")
+        if node.id not in texts:
+            rule = (
+                to_text(node.rule, max_items=4)
+                if node.rule is not None
+                else "no rule: every account that reaches it"
+            )
+            texts[node.id] = f"{node.id} ({rule})"
+        parts.append(texts[node.id])
     return " > ".join(parts)
 
 

@@ -24,7 +24,7 @@ from territorial.services.context import Context
 from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry, pins_for, pools_of
 from territorial.services.plan_checks import checks_on_workspace
 from territorial.services.plan_files import files_to_keep
-from territorial.services.plans import plan_in, stored_plan
+from territorial.services.plans import keep_parsed_plan, plan_in, stored_plan
 from territorial.services.roster_apply import Applied, apply_change, due_changes
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -220,6 +220,7 @@ def _apply(
     if previous is not None:
         uow.plans.set_state(previous.plan_id, PlanState.ARCHIVED, previous.effective)
     uow.plans.set_state(plan_id, PlanState.ACTIVE, day)
+    keep_parsed_plan(uow, plan_id)  # each import re-evaluates with it: no parsing then
     if not uow.plans.files(plan_id):  # a plan stored before plans kept their files: keep them now
         uow.plans.keep_files(plan_id, files_to_keep(evaluated.plan, Path.cwd())[0])
     uow.activations.mark(activation.activation_id, ActivationStatus.APPLIED, ctx.now())

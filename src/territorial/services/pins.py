@@ -47,10 +47,17 @@ def pools_of(roster: pl.DataFrame) -> dict[str, list[str]]:
 
 
 def live_now(
-    uow: UnitOfWork, plan: Plan, book: AccountBook, previous: pl.DataFrame | None, cause: str, day: date
+    uow: UnitOfWork,
+    plan: Plan,
+    book: AccountBook,
+    previous: pl.DataFrame | None,
+    cause: str,
+    day: date,
+    carried: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Live:
     """live(...) of `book` and the active `plan` with the workspace's inputs as they stand in this
-    transaction: its roster, the overrides and holds in force, who covers its vacant territories."""
+    transaction: its roster, the overrides and holds in force, who covers its vacant territories;
+    `carried` is what pool reps hold from accounts outside `book` (engine.live)."""
     pools = pools_of(uow.roster.current())
     holds, overrides = pins_in_force(uow)
     workload, null_workload = account_workload(plan, book)
@@ -66,6 +73,7 @@ def live_now(
         cause=cause,
         since=day,
         vacant=covers_in(uow, plan, pools),
+        carried=carried,
     )
 
 

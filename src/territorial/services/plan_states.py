@@ -12,7 +12,7 @@ from territorial.services.audit import record_plan_edit
 from territorial.services.context import Context
 from territorial.services.pins import pools_of
 from territorial.services.plan_files import files_to_keep
-from territorial.services.plans import plan_in, plan_to_store
+from territorial.services.plans import keep_parsed_plan, plan_in, plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 
@@ -60,6 +60,7 @@ def update_plan(
         _draft(uow, plan_id, "updated")
         uow.plans.replace_source(plan_id, plan.name, Path(path).name, source)
         uow.plans.keep_files(plan_id, files)
+        keep_parsed_plan(uow, plan_id, plan)
         record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} updated from {Path(path).name}", source)
 
 

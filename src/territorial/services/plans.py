@@ -3,8 +3,12 @@ plan file) for every command and the API."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
-from dataclasses import dataclass
+import pickle
+from dataclasses import dataclass, replace
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -83,11 +87,59 @@ def active_plan_id(workspace: WorkspaceStore | None, option: str = "--plan") -> 
 
 
 def stored_plan(uow: UnitOfWork, plan_id: int, option: str = "--plan") -> Plan:
-    stored = uow.plans.get(plan_id)
-    if stored is None:
-        raise BadInput.at(f"no plan with id {plan_id}; `territorial plan list` shows them", option)
-    plan = parse_plan(stored.source, f"plan {plan_id} ({stored.file_name})")
+    """A stored plan, reading its kept files: as its activation kept it parsed, else parsed."""
+    stored = plan_in(uow, plan_id, option)
+    kept = uow.plans.parsed(plan_id, parsed_key(stored))
+    plan = pickle.loads(kept) if kept is not None else _parsed(stored.source, _label(stored))
     return with_kept_files(plan, uow.plans.files(plan_id))
+
+
+def keep_parsed_plan(uow: UnitOfWork, plan_id: int, parsed: Plan | None = None) -> None:
+    """Keep the plan as parsed, for every later reading of it (`plan add` and `plan update` do, with
+    the plan they `parsed` from its file, and an activation: compare and each import then read it
+    without parsing it). The bytes are pickled and read only from the workspace's own database,
+    which the code trusts as it trusts its plans; a key names the source and the code."""
+    stored = plan_in(uow, plan_id)
+    key = parsed_key(stored)
+    if uow.plans.parsed(plan_id, key) is None:
+        # Parsed from the file, the plan names the file; stored, it names itself.
+        label = _label(stored)
+        plan = replace(parsed, file=label) if parsed is not None else _parsed(stored.source, label)
+        uow.plans.keep_parsed(plan_id, key, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def parsed_key(stored: StoredPlan) -> str:
+    """What a parsed plan was made from: its YAML and name, and the code that parsed and holds it
+    (a plan kept by another version of the code is parsed again)."""
+    digest = hashlib.sha256(_code_digest().encode())
+    digest.update(_label(stored).encode())
+    digest.update(stored.source.encode())
+    return digest.hexdigest()
+
+
+def _label(stored: StoredPlan) -> str:
+    return f"plan {stored.plan_id} ({stored.file_name})"
+
+
+# Plans are frozen values: the last few parsed are shared, so an activation, which reads its plan
+# more than once and keeps it, parses a 5,000-territory plan once.
+@functools.lru_cache(maxsize=4)
+def _parsed(source: str, label: str) -> Plan:
+    return parse_plan(source, label)
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The SHA-256 of the code a parsed plan is made of: the domain, the rule language and the plan
+    file reader, and the package's version."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(version("territorial").encode())
+    for path in sorted(
+        [*(root / "domain").glob("*.py"), *(root / "rules").glob("*.py"), root / "io" / "plan_file.py"]
+    ):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def add_plan(
@@ -103,6 +155,7 @@ def add_plan(
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         plan_id = uow.plans.add(plan.name, Path(path).name, source, ctx.now(), ctx.actor)
         uow.plans.keep_files(plan_id, files)
+        keep_parsed_plan(uow, plan_id, plan)
         record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} added from {Path(path).name}", source)
         return plan_id
 

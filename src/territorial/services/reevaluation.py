@@ -1,32 +1,33 @@
-"""Keeping the live assignment current when an import changes accounts: the changed accounts, and
-the pools they wait in, re-evaluated inside the import's transaction (README, "Plan lifecycle")."""
+"""Keeping the live assignment current when an import changes accounts: the changed accounts
+re-evaluated inside the import's transaction, each pool's other accounts counted by the load they
+hold (README, "Plan lifecycle")."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import polars as pl
 
-from territorial.domain.book import AccountBook
 from territorial.domain.entities import Entity
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID
 from territorial.domain.lifecycle import ChangeKind
 from territorial.domain.plan import PRIMARY, Plan
-from territorial.engine.live import LIVE_COLUMNS, PREVIOUS_COLUMNS, Hold, Override, dated, live
+from territorial.engine.live import LIVE_COLUMNS, PREVIOUS_COLUMNS, Hold, Override, dated
 from territorial.engine.live_causes import REEVALUATED, account_causes, cause_of_row
 from territorial.engine.live_changes import changes_between
 from territorial.progress import Progress, silent
 from territorial.rules.ast import fields_of
 from territorial.services.activation import LOCK
-from territorial.services.assign import account_workload, stored_in
+from territorial.services.assign import account_workload, apply_reps
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
-from territorial.services.pins import live_activation, pins_in_force, pools_of
+from territorial.services.pins import live_activation, live_now, pins_in_force, pools_of
+from territorial.services.plans import stored_plan
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork
+from territorial.services.workspace import active_reps, load_some_accounts
 
 # The progress message the re-evaluation starts with (the lifecycle benchmark times from it).
 STARTED = "Re-evaluating the live assignment"
@@ -59,7 +60,7 @@ class OwnerDrift:
 class Reevaluated:
     """What an import changed in the live assignment."""
 
-    accounts: int  # accounts re-evaluated: those it changed, and those waiting in pools they entered
+    accounts: int  # accounts re-evaluated: those it changed, and any the live rows left waiting in a pool
     changed: int  # live rows whose territory or rep changed
     # Accounts whose CRM owner the import set to a rep outside their pool: their live rep stays.
     drift: tuple[OwnerDrift, ...] = ()
@@ -72,9 +73,9 @@ def reevaluate_import(
     deactivation, read from its history) changed, while a plan is active; None when none is.
 
     The result equals live() run on the whole workspace: placed accounts keep their owner, so only
-    the changed accounts can move, and a pool's loads matter only to its waiting accounts, so the
-    pools a changed account waits in are evaluated whole. An owner_id changed in the CRM to another
-    rep of the account's pool is a manual move; to a rep outside it, drift (the live rep stays)."""
+    the changed accounts can move, and the rest of a pool matter to them only by the load each rep
+    holds, counted from the live rows. An owner_id changed in the CRM to another rep of the
+    account's pool is a manual move; to a rep outside it, drift (the live rep stays)."""
     active = uow.plans.active()
     if active is None:
         return None
@@ -85,24 +86,34 @@ def reevaluate_import(
     if history.is_empty():
         return None
     changed = sorted(set(history.get_column("record_id").to_list()))
-    plan, book, _warnings = stored_in(uow, active.plan_id, progress)
+    progress(f"Reading plan {active.plan_id}", None)
+    plan = stored_plan(uow, active.plan_id)
+    reps = active_reps(uow)
+    if reps is not None:
+        plan, _warnings = apply_reps(plan, reps, "the workspace's reps")
     progress("Reading the live assignment", None)
     pools = pools_of(uow.roster.current())
     holds, overrides = pins_in_force(uow)
-    previous = uow.live.rows(PREVIOUS_COLUMNS)
+    previous = uow.live.rows_of(changed, PREVIOUS_COLUMNS)
+    pinned = _pinned_to_reps(holds, overrides)
+    loads = _pool_loads(uow, plan, pools, changed, previous, pinned)
+    if loads.waiting:
+        previous = pl.concat([previous, uow.live.rows_of(loads.waiting, PREVIOUS_COLUMNS)])
     moves = owner_moves(history, previous, pools)
     owners = with_moves(previous, moves)
     day = today(ctx, load_settings())
-    progress(f"Evaluating {len(changed):,} changed accounts and the pools they wait in", None)
-    evaluate = _Evaluation(book, plan, pools, holds, overrides, owners, day)
-    first = evaluate.rows(changed)
-    members = _waiting_pool_members(first, owners, pools)
-    evaluated = sorted({*changed, *members})
-    rows = evaluate.rows(evaluated) if members else first
-    # Placed accounts keep their owners, so a pool member's row comes out as it was; one that does
-    # not (a live row that fell behind) is written too.
+    evaluated = sorted({*changed, *loads.waiting})
+    progress(f"Evaluating {len(evaluated):,} accounts", None)
+    book = load_some_accounts(uow, plan, evaluated)
+    if len(book):
+        rows = live_now(uow, plan, book, owners, "", day, loads.carried).rows  # causes: from history
+    else:
+        rows = pl.DataFrame(schema=_LIVE_SCHEMA)
+    # Accounts the live rows had waiting in a pool (a live row that fell behind) are written too
+    # when their row comes out otherwise.
     behind = changes_between(
-        owners.filter(pl.col("account_id").is_in(members)), rows.filter(pl.col("account_id").is_in(members))
+        owners.filter(pl.col("account_id").is_in(loads.waiting)),
+        rows.filter(pl.col("account_id").is_in(loads.waiting)),
     )
     written = sorted({*changed, *behind.get_column("account_id").to_list()})
     rule_fields = {name for t in plan.territories if t.rule is not None for name in fields_of(t.rule)}
@@ -120,48 +131,77 @@ def reevaluate_import(
 
 
 @dataclass(frozen=True)
-class _Evaluation:
-    """live() on some of the workspace's accounts, everything else as the whole run has it."""
+class _PoolLoads:
+    """What the accounts an import did not change hold in the shared pools."""
 
-    book: AccountBook
-    plan: Plan
-    pools: Mapping[str, Sequence[str]]
-    holds: list[Hold]
-    overrides: list[Override]
-    owners: pl.DataFrame  # the live rows owners are read from (PREVIOUS_COLUMNS)
-    day: date
-
-    def rows(self, account_ids: Sequence[str]) -> pl.DataFrame:
-        ids = self.book.frame.get_column(self.book.columns[ACCOUNT_ID]).cast(pl.String)
-        some = self.book.take(np.flatnonzero(ids.is_in(list(account_ids)).to_numpy()))
-        if not len(some):
-            return pl.DataFrame(schema=_LIVE_SCHEMA)
-        workload, null_workload = account_workload(self.plan, some)
-        wanted = self.owners.filter(pl.col("account_id").is_in(list(account_ids)))
-        return live(
-            some,
-            self.plan,
-            self.pools,
-            self.holds,
-            self.overrides,
-            wanted,
-            workload=workload,
-            null_workload=null_workload,
-            cause="",  # each row's cause is set from the import's history (see reevaluate_import)
-            since=self.day,
-        ).rows
+    carried: dict[str, dict[str, float]]  # territory_id -> pool rep -> workload held
+    waiting: list[str]  # accounts re-evaluated too: those placed with no pool rep (nor pinned)
 
 
-def _waiting_pool_members(
-    rows: pl.DataFrame, owners: pl.DataFrame, pools: Mapping[str, Sequence[str]]
-) -> list[str]:
-    """The accounts in the pools (of several reps) where a row of `rows` took a rep other than its
-    owner's: its rep was chosen by load, and every account of the pool counts toward the loads."""
-    shared = [territory for territory, reps in pools.items() if len(reps) > 1]
-    moved = changes_between(owners, rows).filter(pl.col("to_territory_id").is_in(shared))
-    entered = moved.select("layer", pl.col("to_territory_id").alias("territory_id")).unique()
-    members = owners.join(entered, on=["layer", "territory_id"], how="semi")
-    return sorted(set(members.get_column("account_id").to_list()))
+def _pool_loads(
+    uow: UnitOfWork,
+    plan: Plan,
+    pools: Mapping[str, Sequence[str]],
+    changed: Sequence[str],
+    previous: pl.DataFrame,
+    pinned: set[tuple[str, str]],
+) -> _PoolLoads:
+    """Each shared pool rep's load from the live rows of the accounts the import did not change
+    (those it changed are re-evaluated, and count as they come out). Without a workload field a
+    load is a count, which the database makes; with one, the rows and their accounts' workloads
+    are read. A live row in a pool without a pool rep (and no hold or override) is waiting: it
+    is re-evaluated with the changed accounts, as a whole run would place it."""
+    shared = sorted(territory for territory, reps in pools.items() if len(reps) > 1)
+    if not shared:
+        return _PoolLoads({}, [])
+    keys = ["territory_id", "rep_id"]
+    if plan.workload is None:
+        held = uow.live.accounts_per_rep(shared).with_columns(pl.col("accounts").cast(pl.Float64))
+        mine = (
+            previous.filter(pl.col("territory_id").is_in(shared)).group_by(keys).agg(pl.len().alias("_mine"))
+        )
+        held = held.join(mine, on=keys, how="left", nulls_equal=True).select(
+            *keys, (pl.col("accounts") - pl.col("_mine").fill_null(0)).alias("load")
+        )
+        outside = _outside_pools(held, pools)
+        rows = uow.live.in_territories(outside, ["account_id", "layer", "territory_id", "rep_id"])
+    else:
+        rows = uow.live.in_territories(shared, ["account_id", "layer", "territory_id", "rep_id"])
+        rows = rows.filter(~pl.col("account_id").is_in(list(changed)))
+        book = load_some_accounts(uow, plan, rows.get_column("account_id").unique().to_list())
+        workload, _nulls = account_workload(plan, book)
+        ids = book.frame.get_column(book.columns[ACCOUNT_ID]).cast(pl.String)
+        if not np.array_equal(workload, np.round(workload)):
+            # Sums of fractions depend on their order, and a whole run adds them in account_id order
+            # with the changed accounts among them: the pools are re-evaluated whole instead.
+            return _PoolLoads({}, sorted(set(ids.to_list())))
+        weights = pl.DataFrame({"account_id": ids, "load": workload})
+        rows = rows.join(weights, on="account_id", how="left")
+        held = rows.group_by(keys).agg(pl.col("load").sum())
+    rows = rows.filter(~pl.col("account_id").is_in(list(changed)))
+    carried: dict[str, dict[str, float]] = {}
+    for territory, rep, load in held.iter_rows():
+        if rep in pools[territory]:
+            carried.setdefault(territory, {})[rep] = load
+    stray = [
+        account
+        for account, layer, territory, rep in rows.select("account_id", "layer", *keys).iter_rows()
+        if rep not in pools[territory] and (account, layer) not in pinned
+    ]
+    return _PoolLoads(carried, sorted(set(stray)))
+
+
+def _pinned_to_reps(holds: Sequence[Hold], overrides: Sequence[Override]) -> set[tuple[str, str]]:
+    """The (account, layer) entries whose pin in force (an override, else a hold) names a rep: those
+    never wait in a pool. A pin to a territory alone leaves the rep to the pool, as for any row."""
+    reps = {(h.account_id, h.layer): h.rep_id for h in holds}
+    reps.update({(o.account_id, o.layer): o.rep_id for o in overrides})
+    return {entry for entry, rep in reps.items() if rep is not None}
+
+
+def _outside_pools(held: pl.DataFrame, pools: Mapping[str, Sequence[str]]) -> list[str]:
+    """The territories where some live row has a rep outside the territory's pool."""
+    return sorted({t for t, rep in held.select("territory_id", "rep_id").iter_rows() if rep not in pools[t]})
 
 
 def owner_moves(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 import polars as pl
@@ -37,6 +38,29 @@ def load_accounts(
         RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
         {**core, **declared},
         null_words=null_words,
+    )
+
+
+def load_some_accounts(uow: UnitOfWork, plan: Plan, account_ids: Sequence[str]) -> AccountBook:
+    """Some active accounts as load_accounts types them for `plan`: the core fields and the custom
+    fields the plan reads, each custom one typed as every account would type it (not as the few
+    read would). Their owner_id is the CRM's: the caller reads owners from the live rows. An import
+    re-evaluating 10,000 accounts of a million read them all in 33 s."""
+    read = {name for t in plan.territories if t.rule is not None for name in fields_of(t.rule)}
+    read |= {name for name in (plan.workload, plan.potential and plan.potential.field) if name}
+    custom = sorted(name for name in read if name not in ACCOUNTS.fields)
+    declared = dict(plan.fields)
+    if any(name not in declared for name in custom):
+        # Inferred from every account's values (0.2 s a field on 200,000 accounts), as a whole book is.
+        _count, types = account_fields(uow, plan)
+        custom = [name for name in custom if name in declared or name in types]
+        declared.update({name: types[name] for name in custom if name not in declared})
+    schema = {name: POLARS_TYPES[ftype] for name, ftype in ACCOUNTS.fields.items()}
+    frame = uow.records.some_fields(Entity.ACCOUNTS, schema, custom, active_only=True, ids=account_ids)
+    return type_accounts(
+        RawTable(frame, ACCOUNTS_SOURCE, is_csv=False, header=frame.columns),
+        {**ACCOUNTS.fields, **declared},
+        null_words=plan.null_words,
     )
 
 

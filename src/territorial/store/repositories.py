@@ -123,6 +123,20 @@ class Plans(Repository):
         ).all()
         return tuple(PlanFile(row.path, row.sha256, bytes(row.content)) for row in rows)
 
+    def parsed(self, plan_id: int, key: str) -> bytes | None:
+        """The plan as parsed and kept under `key` (None: not kept, or kept under another key)."""
+        kept = tables.parsed_plans
+        content = self.connection.execute(
+            select(kept.c.content).where((kept.c.plan_id == plan_id) & (kept.c.key == key))
+        ).scalar_one_or_none()
+        return None if content is None else bytes(content)
+
+    def keep_parsed(self, plan_id: int, key: str, content: bytes) -> None:
+        """The plan as parsed, under `key`, in place of what was kept before."""
+        connection, kept = self._writing(), tables.parsed_plans
+        connection.execute(delete(kept).where(kept.c.plan_id == plan_id))
+        connection.execute(insert(kept).values(plan_id=plan_id, key=key, content=content))
+
     def run_count(self, plan_id: int) -> int:
         """How many assignment and routing runs name the plan."""
         runs, routing = tables.assignment_runs, tables.routing_runs
@@ -152,6 +166,7 @@ class Plans(Repository):
         connection.execute(update(routing).where(routing.c.plan_id == plan_id).values(plan_id=None))
         connection.execute(delete(tables.activations).where(tables.activations.c.plan_id == plan_id))
         connection.execute(delete(tables.plan_files).where(tables.plan_files.c.plan_id == plan_id))
+        connection.execute(delete(tables.parsed_plans).where(tables.parsed_plans.c.plan_id == plan_id))
         connection.execute(delete(tables.plans).where(tables.plans.c.plan_id == plan_id))
 
 
@@ -224,12 +239,26 @@ class Records(Repository):
         types: Mapping[str, pl.DataType],
         custom: Sequence[str],
         active_only: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """The records' `types` columns and only the `custom` fields named (text; null where a
-        record has none), rather than every custom field `read` decodes."""
+        record has none), rather than every custom field `read` decodes; with `ids`, only the
+        records of those ids (an import re-evaluates the 10,000 accounts it changed of a million)."""
         wanted = {**types, **({tables.CUSTOM: pl.String()} if custom else {})}
-        where = f"WHERE {tables.ACTIVE}" if active_only else ""
-        frame = read_frame(self.connection, tables.ENTITY_TABLES[entity], wanted, where)
+        table = tables.ENTITY_TABLES[entity]
+        active = [tables.ACTIVE] if active_only else []
+        if ids is None:
+            where = f"WHERE {tables.ACTIVE}" if active_only else ""
+            frame = read_frame(self.connection, table, wanted, where)
+        else:
+            id_field = SCHEMAS[entity].id_field
+            frame = pl.concat(
+                [
+                    read_frame(self.connection, table, wanted, "WHERE " + " AND ".join([*active, batch]))
+                    for batch in _in_lists(id_field, ids)
+                ],
+                how="vertical",
+            )
         if not custom:
             return frame
         values = pl.col(tables.CUSTOM).str.json_path_match
@@ -1044,6 +1073,20 @@ LIVE_TYPES = {
 _IDS_PER_STATEMENT = 10_000
 
 
+def _in_lists(column: str, values: Iterable[str]) -> list[str]:
+    """`column IN ('a', 'b', ...)` texts of at most _IDS_PER_STATEMENT values each (at least one,
+    which matches nothing when there are no values), for read_frame's bulk reads, which take no
+    bound parameters (COPY on PostgreSQL). Quotes are doubled: standard SQL on both databases."""
+    unique = sorted(set(values))
+    if not unique:
+        return ["1 = 0"]
+    quoted = ["'" + value.replace("'", "''") + "'" for value in unique]
+    return [
+        f"{column} IN ({', '.join(quoted[start : start + _IDS_PER_STATEMENT])})"
+        for start in range(0, len(quoted), _IDS_PER_STATEMENT)
+    ]
+
+
 class LiveAssignments(Repository):
     """The live rows, their reasons kept once each in live_reasons and given back as text."""
 
@@ -1056,6 +1099,40 @@ class LiveAssignments(Repository):
             return read_frame(self.connection, tables.live_assignments, types)
         frame = read_frame(self.connection, tables.live_assignments, {**types, "reason_id": pl.Int64()})
         return frame.join(self._reasons(), on="reason_id", how="left").select(wanted)
+
+    def rows_of(self, account_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        """The live rows of some accounts (the LIVE_TYPES `columns`, no reason), in no particular
+        order: an import re-evaluates the accounts it changed, not the million live rows."""
+        types = {name: LIVE_TYPES[name] for name in columns}
+        return self._rows_where(types, _in_lists("account_id", account_ids))
+
+    def in_territories(self, territory_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        """The live rows in some territories (the LIVE_TYPES `columns`, no reason), in no particular
+        order."""
+        types = {name: LIVE_TYPES[name] for name in columns}
+        return self._rows_where(types, _in_lists("territory_id", territory_ids))
+
+    def accounts_per_rep(self, territory_ids: Sequence[str]) -> pl.DataFrame:
+        """territory_id, rep_id, accounts: how many live rows each rep (null: none) holds in each of
+        some territories, counted by the database (a pool's loads without reading its rows)."""
+        live = tables.live_assignments
+        counted = func.count().label("accounts")
+        found: list[tuple[Any, ...]] = []
+        ids = sorted(set(territory_ids))
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            found += self.connection.execute(
+                select(live.c.territory_id, live.c.rep_id, counted)
+                .where(live.c.territory_id.in_(ids[start : start + _IDS_PER_STATEMENT]))
+                .group_by(live.c.territory_id, live.c.rep_id)
+            ).all()
+        schema = {"territory_id": pl.String, "rep_id": pl.String, "accounts": pl.Int64}
+        return pl.DataFrame(found, schema=schema, orient="row")
+
+    def _rows_where(self, types: dict[str, pl.DataType], conditions: list[str]) -> pl.DataFrame:
+        frames = [
+            read_frame(self.connection, tables.live_assignments, types, f"WHERE {c}") for c in conditions
+        ]
+        return pl.concat(frames, how="vertical")
 
     def _reasons(self) -> pl.DataFrame:
         types: dict[str, pl.DataType] = {"reason_id": pl.Int64(), "text": pl.String()}

@@ -239,6 +239,17 @@ plan_files = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
+# A stored plan as parsed, kept by its activation: reading the active plan then takes no parsing of
+# its YAML and rules (seconds for 5,000 territories). `key` names the source and the code that
+# parsed it (services.plans); a row under another key is stale and ignored.
+parsed_plans = Table(
+    "parsed_plans",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.plan_id"), primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
 # Each request to make a plan active on a day: scheduled, then applied (by `plan activate` for today,
 # by `tick` for a later day) or cancelled (`plan unschedule`). At most one scheduled or applied per day.
 activations = Table(
@@ -297,6 +308,7 @@ live_assignments = Table(
     Column("since", Date, nullable=False),
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
     Index("ix_live_assignments_rep", "rep_id"),
+    Index("ix_live_assignments_territory", "territory_id", "rep_id"),  # pool loads (an import's)
 )
 
 # Overrides and holds (#19 slice 2): one in force per account and layer (ended_at NULL); ended rows
