@@ -171,3 +171,13 @@ def test_validating_over_time_reports_both_figures(tmp_path: Path) -> None:
                   "time:created", "--out", "x")  # fmt: skip
     assert odd.returncode == 2 and "odd.csv:3 [created]: expected a date, got 'soon' (1 undated" in odd.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_bad_mapping_exits_2_naming_it(tmp_path: Path) -> None:
+    pl.DataFrame({"Record ID": ["1", "2"], "Converted": ["Yes", "No"]}).write_csv(tmp_path / "h.csv")
+    for command in (
+        ["score", "train", "--history", "h.csv", "--label", "Converted", "--out", "m.model"],
+        ["score", "apply", "h.csv", "--model", "m.model", "--out", "s.csv"],
+    ):
+        result = run_cli(tmp_path, *command, "--mapping", "hubspott")
+        assert result.returncode == 2 and "hubspott" in result.stderr, result.stderr

@@ -276,7 +276,58 @@ DEMO_BYPASS_NAMED = {
     )
 }
 
+# #24 slice 5: training names the features it uses and those it leaves out, then prints each
+# grade's share and conversion rate (grades relative to the history) and the suggested fit_threshold.
+SCORING_GRADES_AND_THRESHOLDS = [
+    "Grades (out-of-fold): A is the top 10% of the history, B the next 20%,",
+    "                            C the next 30%                            ",
+    "┏━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓",
+    "┃ grade ┃ lowest_score ┃ leads ┃ share ┃ converted ┃ conversion_rate ┃",
+    "┡━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩",
+    "│     A │           95 │    34 │ 0.113 │        31 │           0.912 │",
+    "│     B │           73 │    59 │ 0.197 │        48 │           0.814 │",
+    "│     C │           52 │    87 │ 0.290 │        56 │           0.644 │",
+    "│     D │            0 │   120 │ 0.400 │        26 │           0.217 │",
+    "└───────┴──────────────┴───────┴───────┴───────────┴─────────────────┘",
+    "    Suggested fit_threshold (leads scoring below it go to nurture)    ",
+    "┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
+    "┃ keep_converters ┃ fit_threshold ┃ converters_kept ┃ leads_nurtured ┃",
+    "┡━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩",
+    "│             90% │            28 │           0.901 │          0.310 │",
+    "│             95% │            16 │           0.950 │          0.183 │",
+    "│             99% │             4 │           0.994 │          0.013 │",
+    "└─────────────────┴───────────────┴─────────────────┴────────────────┘",
+]
+SCORING_TRAINED = [
+    *_line_added_after(
+        _line_added_after(
+            json.loads((CORPUS / "scoring.json").read_text())[0]["stdout"],
+            "excluded: ",
+            "features used: visits, source",
+        ),
+        "features used: ",
+        "not used: lead_id: an identifier (unique in every row)",
+    )[:-1],
+    *SCORING_GRADES_AND_THRESHOLDS,
+    "",
+]
+
 INTENDED: dict[tuple[str, int], dict[str, Any]] = {
+    ("scoring", 0): {
+        "stdout": SCORING_TRAINED,
+        "why": "#24 slice 5: training prints the features used and those left out with why, each grade's "
+        "observed conversion rate and the fit_threshold keeping 90/95/99% of converters",
+    },
+    ("scoring", 1): {
+        "files": {
+            "scored.csv": {
+                "sha256": "6efd74783261714792cb7323e7f1755859edbcd27e7d145e28daeea127bd3e25",
+                "lines": 301,
+            }
+        },
+        "why": "#24 slice 5: grades are relative to the history (A its top 10%, B the next 20%, C the next "
+        "30%), not fixed at 75/50/25; scores and reasons are unchanged",
+    },
     ("workspace", 12): {
         "stdout": _plans_with_states("workspace", 12),
         "why": "#19 slice 1: plan list shows each plan's state and effective day; stored plans are drafts",

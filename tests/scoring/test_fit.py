@@ -13,7 +13,15 @@ from sklearn.metrics import roc_auc_score
 
 from conftest import fit_on, save_model
 from territorial.errors import BadInput
-from territorial.scoring.fit import FitModel, grade_of
+from territorial.scoring.fit import (
+    GRADE_SHARES,
+    KEPT_CONVERTER_SHARES,
+    FitModel,
+    grade_cuts,
+    grade_of,
+    grade_table,
+    suggested_thresholds,
+)
 from territorial.services.scoring import apply_fit_model, load_fit_model, train_fit_model
 
 LEADS = 400
@@ -115,7 +123,7 @@ def test_score_reasons_are_three_plain_sentences(fitted: FitModel, history: pl.D
     assert scored.columns == ["score", "grade", "reasons"]
     assert scored.get_column("score").is_between(0, 100).all()
     for score, grade in scored.select("score", "grade").iter_rows():
-        assert grade == grade_of(score)
+        assert grade == grade_of(score, fitted.grade_cuts_)
     names = [f.name for f in fitted.features_]
     for text in scored.get_column("reasons").to_list():
         reasons = text.split("; ")
@@ -310,3 +318,20 @@ def test_categories_all_too_rare_to_keep_still_train(tmp_path: Path) -> None:
     report = train_fit_model(tmp_path / "tiny.csv", "Converted", [], tmp_path / "tiny.model", force=True)
     assert report.rows == 40 and report.roc_auc == pytest.approx(0.5)
     assert report.warning is not None and "no better than chance" in report.warning
+
+
+def test_grades_take_their_share_of_the_history_and_thresholds_keep_theirs() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 40, 1000)
+    y = (rng.random(1000) < scores / 60).astype(np.int64)
+    cuts = grade_cuts(scores)
+    grades = np.array([grade_of(int(s), cuts) for s in scores])
+    for grade, share in GRADE_SHARES:  # cumulative: A, then A or B, then A, B or C
+        assert np.isin(grades, ["A", "B", "C"][: "ABC".index(grade) + 1]).mean() >= share
+    table = grade_table(y, scores, cuts)
+    assert table.get_column("leads").sum() == 1000
+    for share, threshold in zip(
+        KEPT_CONVERTER_SHARES, suggested_thresholds(y, scores)["fit_threshold"], strict=True
+    ):
+        assert (scores[y == 1] >= threshold).mean() >= share
+        assert (scores[y == 1] >= threshold + 1).mean() < share  # the highest such threshold

@@ -102,13 +102,24 @@ _FEATURES = [
     Feature("amount", "numeric"),
     Feature("flag", "flag"),
     Feature("word", "category", levels=("a", "B", "yes", "1")),
+    Feature(
+        "when (day of week)", "category", levels=("Tuesday", "Monday"), column="when", part="day of week"
+    ),
+    Feature("when (hour)", "numeric", column="when", part="hour"),
 ]
+# Dates in the forms the CRMs write them, days that do not exist, and other text.
+_DATES = st.one_of(
+    _CELLS,
+    st.sampled_from(["2018-05-01 10:02", " 5/1/2018 12:30 AM", "2018-02-30", "2018-05-01T24:00:00Z"]),
+    st.dates().map(str),
+    st.datetimes().map(lambda moment: f"{moment:%m/%d/%Y %I:%M %p}"),
+)
 
 
-@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS), min_size=1, max_size=12))
+@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS, _DATES), min_size=1, max_size=12))
 @settings(max_examples=examples(ci=100, full=300), deadline=None)
 def test_any_text_encodes_the_same_one_lead_or_columnar(rows: list[tuple[str | None, ...]]) -> None:
-    names = [f.name for f in _FEATURES]
+    names = list(dict.fromkeys(f.source for f in _FEATURES))
     frame = pl.DataFrame(
         {name: [row[i] for row in rows] for i, name in enumerate(names)},
         schema=dict.fromkeys(names, pl.String),

@@ -118,6 +118,24 @@ def test_a_batch_gives_the_same_decisions_as_one_lead_at_a_time(
     ]
 
 
+def test_a_model_trained_on_hubspot_headers_scores_leads_under_territorial_names(
+    workspace_with_plan: tuple[WorkspaceStore, Path], fit_model: Path
+) -> None:
+    workspace, folder = workspace_with_plan
+    history = (fit_model.parent / "history.csv").read_text()
+    hubspot = history.replace(
+        "lead_id,source,visits,converted", "Record ID,Original Source,visits,Converted", 1
+    )
+    (folder / "hubspot.csv").write_text(hubspot)
+    train_fit_model(folder / "hubspot.csv", "Converted", [], folder / "hubspot.model", "logistic")
+    (folder / "hubspot.yaml").write_text(PLAN.replace("fit.model", "hubspot.model"))
+    lead = {"lead_id": "L1", "source": "cold list", "state": "CA", "visits": "1"}
+    ours = route_lead(workspace, CTX, open_router(workspace, folder / "plan.yaml"), lead, store=False)
+    theirs = route_lead(workspace, CTX, open_router(workspace, folder / "hubspot.yaml"), lead, store=False)
+    assert theirs.score == ours.score and theirs.outcome is Outcome.NURTURE
+    assert "Original Source is cold list" in theirs.reason
+
+
 CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "relevance" / "catalogue.yaml"
 
 

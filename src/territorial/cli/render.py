@@ -434,11 +434,32 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
         )
     if report.excluded:
         console.print(f"excluded: {escape(', '.join(report.excluded))}")
-    table = Table(title="Calibration (out-of-fold)")
-    for name in report.calibration.columns:
+    console.print(f"features used: {escape(', '.join(report.features))}", highlight=False)
+    for column, why in report.why_dropped.items():
+        console.print(f"not used: {escape(column)}: {escape(why)}", highlight=False)
+    _figures(console, "Calibration (out-of-fold)", report.calibration)
+    if report.grades.height:
+        _figures(
+            console,
+            "Grades (out-of-fold): A is the top 10% of the history, B the next 20%, C the next 30%",
+            report.grades,
+        )
+    if report.thresholds.height:
+        _figures(console, "Suggested fit_threshold (leads scoring below it go to nurture)", report.thresholds)
+
+
+GRADES_TITLE = "Grades (out-of-fold): A is the top 10% of the history, B the next 20%, C the next 30%"
+
+
+def _figures(console: Console, title: str, frame: pl.DataFrame) -> None:
+    """A table of figures: fractions with three decimals, the rest as they are."""
+    table = Table(title=title)
+    for name in frame.columns:
         table.add_column(name, justify="right")
-    for row in report.calibration.iter_rows():
-        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in row))
+    for row in frame.iter_rows():
+        table.add_row(
+            *(f"{v:.3f}" if isinstance(v, float) else "" if v is None else escape(str(v)) for v in row)
+        )
     console.print(table)
 
 

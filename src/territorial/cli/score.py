@@ -55,8 +55,11 @@ def score_train(
     ] = None,
     mapping: MappingOption = None,
 ) -> None:
-    """Train a conversion model; prints cross-validated ROC AUC, PR AUC and a calibration table.
-    A model no better than chance (ROC AUC 0.5 or less, or none) is not saved without --force."""
+    """Train a conversion model; prints cross-validated ROC AUC, PR AUC, the features used and those
+    left out (with why), a calibration table, each grade's observed conversion rate, and the
+    fit_threshold that keeps 90%, 95% and 99% of the converters with the share of leads it would
+    nurture. Dates become their day of week and hour. A model no better than chance (ROC AUC 0.5
+    or less, or none) is not saved without --force."""
     with stage_bar(err) as progress:
         report = train_fit_model(
             history,
@@ -116,7 +119,9 @@ def score_apply(
     id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
     mapping: MappingOption = None,
 ) -> None:
-    """Score a file: a 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D) and the top three reasons."""
+    """Score a file: a 0–100 score, a grade relative to the history (A: its top 10%, B the next 20%,
+    C the next 30%, D the rest) and the top three reasons. The file may name its columns as the
+    history did or as its CRM or Territorial does (Create Date, CreatedDate or created)."""
     with err.status("Scoring…"):
         rows = apply_fit_model(model, file, out, id_column, mapping)
     err.print(f"scored {rows:,} rows into {out}")

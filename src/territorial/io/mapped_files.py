@@ -64,10 +64,31 @@ def mapped_column(column: str, entity: Entity, mapping: str | Path | None) -> st
     chosen = file_mapping(mapping, entity)
     if chosen is None:
         return column
+    return _mapped_field(column, chosen) or field_name(column)
+
+
+def _mapped_field(column: str, chosen: ColumnMapping) -> str | None:
+    """The field `chosen` maps the column to, or None when it names no such column."""
     key = canonical(column)
-    for rule in chosen.rules:
-        if key in (canonical(header) for header in rule.headers):
-            return rule.field
+    return next((rule.field for rule in chosen.rules if key in map(canonical, rule.headers)), None)
+
+
+# The CRMs whose exports a column is recognised from when a file was read without --mapping.
+BUILTIN_CRMS = ("hubspot", "salesforce")
+
+
+def field_of(column: str, entity: Entity, mapping: str | Path | None) -> str:
+    """The field a column of a file holds, whatever header set the file has: the field `mapping`
+    gives it (mapped_column), else the field of a built-in CRM mapping whose export names it so
+    (HubSpot's Create Date and Salesforce's CreatedDate are both `created`), else its own name as a
+    field. A model stores these, so that a file under the other header set finds its columns."""
+    if file_mapping(mapping, entity) is not None:
+        return mapped_column(column, entity, mapping)
+    for crm in BUILTIN_CRMS:
+        chosen = file_mapping(crm, entity)
+        field = None if chosen is None else _mapped_field(column, chosen)
+        if field is not None:
+            return field
     return field_name(column)
 
 

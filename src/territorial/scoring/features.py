@@ -6,7 +6,8 @@ import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Literal, ParamSpec, Protocol, Self, TypeVar
 
 import numpy as np
@@ -54,6 +55,20 @@ LARGEST_NUMBER = float(np.finfo(np.float32).max)
 RARE_CATEGORY_ROWS = 10
 # HistGradientBoosting takes at most 255 bins per feature, one of them kept for missing values.
 MAX_CATEGORY_LEVELS = 200
+# A date or a timestamp as HubSpot, Salesforce and ISO write them: 2018-05-01, 2018-05-01 10:02,
+# 2018-05-01T10:02:11.000Z, 05/01/2018 10:02 AM. A date is never a category (every day would be a
+# rare level): it becomes its day of week and, when it has times, its hour. Its age is not used: in a
+# history, the age of a lead measures how long it has had to convert, which a new lead never has.
+ISO_DATE = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"(?:[ T](?P<hour>\d{1,2}):\d{2}(?::\d{2}(?:\.\d+)?)?(?P<half>)(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+US_DATE = re.compile(
+    r"(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
+    r"(?: (?P<hour>\d{1,2}):\d{2}(?::\d{2})?(?: ?(?P<half>[AaPp][Mm]))?)?"
+)
+DATE_PARTS = ("day of week", "hour")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Target-ordered codes shrink a level's average outcome toward the overall average as if this many
 # more rows had the overall average: a level seen twice cannot jump to the top of the order.
 ORDER_PRIOR_ROWS = 20
@@ -68,10 +83,19 @@ class Feature:
     levels: tuple[str, ...] = ()
     log_scale: bool = False  # counts and durations: log1p(x) tames long tails for the linear model
     typical: float = math.nan  # encoded median (numeric) or most frequent level code (category)
+    # A feature derived from a date column (`column`): its day of week or its hour (DATE_PARTS).
+    # Models saved before dates were derived read these defaults: every feature is its own column.
+    column: str = ""
+    part: str = ""
 
     @property
     def other_code(self) -> int:
         return len(self.levels)
+
+    @property
+    def source(self) -> str:
+        """The history column the feature is read from."""
+        return self.column or self.name
 
 
 def cleaned(frame: pl.DataFrame, column: str) -> pl.Series:
@@ -130,10 +154,87 @@ def learn_feature(frame: pl.DataFrame, column: str) -> Feature | str:
     lowered = set(present.str.to_lowercase().unique().to_list())
     if lowered <= YES_WORDS | NO_WORDS:
         return Feature(column, "flag")
+    return Feature(column, "category", levels=_levels(present))
+
+
+def _levels(present: pl.Series) -> tuple[str, ...]:
+    """A category's kept levels, the most frequent first: those seen in RARE_CATEGORY_ROWS rows."""
+    column = present.name
     counts = present.value_counts(name="rows").sort(["rows", column], descending=[True, False])
     kept = counts.filter(pl.col("rows") >= RARE_CATEGORY_ROWS).head(MAX_CATEGORY_LEVELS)
-    levels = tuple(kept.get_column(column).to_list())
-    return Feature(column, "category", levels=levels)
+    return tuple(kept.get_column(column).to_list())
+
+
+def date_features(frame: pl.DataFrame, column: str) -> list[Feature] | str | None:
+    """A date column's features (its day of week; its hour when it has times), why it has none, or
+    None when the column is not a date (every value it has must read as one)."""
+    present = cleaned(frame, column).drop_nulls()
+    if present.len() == 0 or present.cast(pl.Float64, strict=False).null_count() == 0:
+        return None  # empty, or numbers: learn_feature says what they are
+    if not all(ISO_DATE.fullmatch(v) or US_DATE.fullmatch(v) for v in present.unique().to_list()):
+        return None  # a day that does not exist (2018-02-30) is read as missing, as numbers are
+    features = []
+    for part in DATE_PARTS:
+        values = date_part_series(present, part).drop_nulls()
+        if values.n_unique() < 2:
+            continue
+        name = f"{column} ({part})"
+        if part == "hour":
+            features.append(Feature(name, "numeric", column=column, part=part))
+        else:
+            features.append(Feature(name, "category", _levels(values), column=column, part=part))
+    return features or "a date on the same day of the week in every row, without times"
+
+
+def _when(text: str) -> tuple[int, int | None] | None:
+    """A date's day of the week (0 is Monday) and its hour (None without a time), or None when the
+    text is no date (DATE formats) or no real day or hour (2018-02-30, 25:00)."""
+    found = ISO_DATE.fullmatch(text) or US_DATE.fullmatch(text)
+    if found is None:
+        return None
+    try:
+        day = date(int(found["year"]), int(found["month"]), int(found["day"]))
+    except ValueError:
+        return None
+    if found["hour"] is None:
+        return day.weekday(), None
+    hour = int(found["hour"])
+    if found["half"]:  # 12:30 AM is 0:30, 12:30 PM is 12:30
+        hour = hour % 12 + (12 if found["half"].lower() == "pm" else 0)
+    return (day.weekday(), hour) if hour < 24 else None
+
+
+def date_part(text: str | None, part: str) -> str | None:
+    """One cleaned cell's day of the week ("Tuesday") or hour ("10"); None when it has none."""
+    when = None if text is None else _when(text)
+    if when is None:
+        return None
+    if part == "hour":
+        return None if when[1] is None else str(when[1])
+    return WEEKDAYS[when[0]]
+
+
+def date_part_series(text: pl.Series, part: str) -> pl.Series:
+    """`date_part` of every cell, computed once per distinct value."""
+    values = text.to_list()
+    parts = {value: date_part(value, part) for value in set(values)}
+    return pl.Series(text.name, [parts[value] for value in values], dtype=pl.String)
+
+
+def feature_text(frame: pl.DataFrame, feature: Feature) -> pl.Series:
+    """The feature's cleaned text in every row: its column's, or the date part derived from it."""
+    if feature.source not in frame.columns:
+        raise BadInput.at(f"the column '{feature.source}' that the model was trained on is missing")
+    text = cleaned(frame, feature.source)
+    return date_part_series(text, feature.part).alias(feature.name) if feature.part else text
+
+
+def feature_value(record: Mapping[str, object], feature: Feature) -> str | None:
+    """One lead's cleaned text for the feature, as `feature_text` gives it for that row."""
+    if feature.source not in record:
+        raise BadInput.at(f"the column '{feature.source}' that the model was trained on is missing")
+    text = cleaned_value(record[feature.source])
+    return date_part(text, feature.part) if feature.part else text
 
 
 class Lines(Protocol):
@@ -157,8 +258,11 @@ def learn_features(
     for column in frame.columns:
         if column == target or column in exclude:
             continue
-        learned = learn_feature(frame, column)
-        if isinstance(learned, Feature):
+        dated = date_features(frame, column)
+        learned = learn_feature(frame, column) if dated is None else dated
+        if isinstance(learned, list):
+            features.extend(learned)
+        elif isinstance(learned, Feature):
             features.append(learned)
         else:
             dropped[column] = learned
@@ -172,9 +276,7 @@ def encode(frame: pl.DataFrame, features: Sequence[Feature]) -> Matrix:
     """One float column per feature; missing is NaN and categories are level codes."""
     columns: list[npt.NDArray[np.float64]] = []
     for feature in features:
-        if feature.name not in frame.columns:
-            raise BadInput.at(f"the column '{feature.name}' that the model was trained on is missing")
-        text = cleaned(frame, feature.name)
+        text = feature_text(frame, feature)
         if feature.kind == "numeric":
             values = text.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
             # "inf" or 1e300 is no amount anyone meant, and the forest and linear models refuse it.
@@ -212,9 +314,7 @@ def encode_record(record: Mapping[str, object], features: Sequence[Feature]) -> 
     values = np.empty(len(features), dtype=np.float64)
     log_scaled: list[int] = []
     for index, feature in enumerate(features):
-        if feature.name not in record:
-            raise BadInput.at(f"the column '{feature.name}' that the model was trained on is missing")
-        text = cleaned_value(record[feature.name])
+        text = feature_value(record, feature)
         if feature.kind == "numeric":
             values[index] = number_of(text)
             if feature.log_scale:
@@ -243,7 +343,7 @@ def _with_typical(feature: Feature, encoded: Matrix) -> Feature:
         typical = float(np.argmax(codes))
     else:
         typical = float(np.median(present))
-    return Feature(feature.name, feature.kind, feature.levels, feature.log_scale, typical)
+    return replace(feature, typical=typical)
 
 
 def describe(feature: Feature, value: str | None) -> str:

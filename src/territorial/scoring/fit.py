@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
@@ -26,12 +27,12 @@ from territorial.scoring.features import (
     Matrix,
     TargetOrderedCodes,
     categorical_mask,
-    cleaned,
-    cleaned_value,
     column_owners,
     describe,
     encode,
     encode_record,
+    feature_text,
+    feature_value,
     learn_features,
     linear_columns,
     single_threaded,
@@ -62,7 +63,16 @@ PART_NAMES = {
 LABEL_POSITIVE = frozenset({"1", "1.0", "yes", "y", "true", "t", "won", "converted"})
 LABEL_NEGATIVE = frozenset({"0", "0.0", "no", "n", "false", "f", "lost", "not converted"})
 
+# Grades before they were relative to the history (models saved before then, and a model trained
+# on too few rows to cross-validate): A ≥ 75, B ≥ 50, C ≥ 25, D below.
 GRADE_THRESHOLDS = (("A", 75), ("B", 50), ("C", 25))
+# Grades relative to the history: a score of 40 means nothing at a 2% win rate and little at 40%.
+# A is the top 10% of the history by out-of-fold score, B the next 20%, C the next 30% and D the
+# last 40% (cumulative shares, so that a sales team reads A as "the leads worth calling first").
+# Leads tied at a cut share its grade, so a grade can hold a little more than its share.
+GRADE_SHARES = (("A", 0.10), ("B", 0.30), ("C", 0.60))
+# `score train` suggests the fit_threshold that keeps each of these shares of the converters.
+KEPT_CONVERTER_SHARES = (0.90, 0.95, 0.99)
 REASON_COUNT = 3
 MODEL_MAGIC = "territorial-fit-model"
 TRAIN_COMMAND = "territorial score train"
@@ -183,11 +193,18 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
 
     @single_threaded
     def fit(
-        self, X: pl.DataFrame, y: pl.Series, exclude: Sequence[str] = (), progress: Progress = silent
+        self,
+        X: pl.DataFrame,
+        y: pl.Series,
+        exclude: Sequence[str] = (),
+        progress: Progress = silent,
+        fields: Mapping[str, str] | None = None,
     ) -> Self:
         """Learn from the history's columns `X` and its outcome `y` (1/0, yes/no, true/false), leaving
         out the `exclude` columns (known only after the outcome). `progress(stage, fraction)` hears of
-        each part fitted: training a blend on ten thousand leads takes minutes."""
+        each part fitted: training a blend on ten thousand leads takes minutes. `fields` names each
+        column's field (Create Date's is `created`), so that a file under other headers can be
+        scored (`fields_`)."""
         if self.estimator not in ("auto", *CANDIDATES):
             raise BadInput.at(f"unknown estimator '{self.estimator}'; use auto, {', '.join(CANDIDATES)}")
         frame, label = X, y.name
@@ -240,6 +257,9 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
             else None
         )
         self.features_ = features
+        self.fields_ = {c: (fields or {}).get(c, c) for c in dict.fromkeys(f.source for f in features)}
+        oof_scores = None if self.cv_probability_ is None else scores_of(self.cv_probability_)
+        self.grade_cuts_ = GRADE_THRESHOLDS if oof_scores is None else grade_cuts(oof_scores)
         self.dropped_columns_ = dropped
         self.label_ = label
         self.excluded_columns_ = list(exclude)
@@ -309,7 +329,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         score = int(np.rint(chance * 100))
         if score >= reasons_below:
             return score, ""
-        raw = [cleaned_value(record[f.name]) for f in self.features_]
+        raw = [feature_value(record, f) for f in self.features_]
         return score, self._reason_text(contributions, raw)
 
     def _contributions_one(self, x: Matrix) -> tuple[Matrix, float]:
@@ -355,15 +375,20 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         super().__setstate__(state)
         if "parts_" in state:
             self.one_lead_ = self._one_lead_form()
+            # Models saved before grades were relative, and before they named their fields.
+            if "grade_cuts_" not in state:
+                self.grade_cuts_ = GRADE_THRESHOLDS
+            if "fields_" not in state:  # their columns are matched by the built-in CRM mappings
+                self.fields_ = {}
 
     def score(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """A 0–100 score, a grade (A ≥ 75, B ≥ 50, C ≥ 25, D below) and the top three reasons."""
-        chance = self.predict_proba(frame)[:, 1]
-        scores = np.rint(chance * 100).astype(np.int64)
+        """A 0–100 score, a grade relative to the history (GRADE_SHARES: A is its top 10%) and the top
+        three reasons."""
+        scores = scores_of(self.predict_proba(frame)[:, 1])
         return pl.DataFrame(
             {
                 "score": scores,
-                "grade": [grade_of(int(s)) for s in scores],
+                "grade": [grade_of(int(s), self.grade_cuts_) for s in scores],
                 "reasons": self.reasons(frame),
             }
         )
@@ -371,7 +396,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
     def reasons(self, frame: pl.DataFrame) -> list[str]:
         """Each row's three strongest reasons in plain words, strongest first, joined by "; "."""
         contributions = self.contributions(frame)
-        raw = [cleaned(frame, f.name).to_list() for f in self.features_]
+        raw = [feature_text(frame, f).to_list() for f in self.features_]
         return [
             self._reason_text(contributions[row], [values[row] for values in raw])
             for row in range(frame.height)
@@ -403,12 +428,69 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         return model
 
 
-def grade_of(score: int) -> str:
-    """A ≥ 75, B ≥ 50, C ≥ 25, D below."""
-    for grade, threshold in GRADE_THRESHOLDS:
+def scores_of(chance: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Chances of converting as 0–100 scores."""
+    return np.rint(chance * 100).astype(np.int64)
+
+
+def grade_of(score: int, cuts: Sequence[tuple[str, int]] = GRADE_THRESHOLDS) -> str:
+    """The first grade whose lowest score `score` reaches (A ≥ 75, B ≥ 50, C ≥ 25 by default); D below."""
+    for grade, threshold in cuts:
         if score >= threshold:
             return grade
     return "D"
+
+
+def grade_cuts(scores: npt.NDArray[np.int64]) -> tuple[tuple[str, int], ...]:
+    """Each grade's lowest score, so that GRADE_SHARES of the scored history reach it: A's is the
+    score of the lead at the 10th percentile from the top."""
+    ordered = np.sort(scores)[::-1]
+    return tuple(
+        (grade, int(ordered[max(math.ceil(share * ordered.size), 1) - 1])) for grade, share in GRADE_SHARES
+    )
+
+
+def grade_table(
+    y: npt.NDArray[np.int64], scores: npt.NDArray[np.int64], cuts: Sequence[tuple[str, int]]
+) -> pl.DataFrame:
+    """Per grade: its lowest score, its leads and the share of the history they are, and the
+    conversion rate observed among them."""
+    grades = np.array([grade_of(int(s), cuts) for s in scores])
+    lowest = dict(cuts)
+    rows = []
+    for grade in [*(g for g, _ in cuts), "D"]:
+        inside = grades == grade
+        rows.append(
+            {
+                "grade": grade,
+                "lowest_score": lowest.get(grade, 0),
+                "leads": int(inside.sum()),
+                "share": round(float(inside.mean()), 4),
+                "converted": int(y[inside].sum()),
+                "conversion_rate": round(float(y[inside].mean()), 4) if inside.any() else None,
+            }
+        )
+    return pl.DataFrame(rows, schema_overrides={"conversion_rate": pl.Float64})
+
+
+def suggested_thresholds(y: npt.NDArray[np.int64], scores: npt.NDArray[np.int64]) -> pl.DataFrame:
+    """For each of KEPT_CONVERTER_SHARES: the highest fit_threshold (leads below it go to nurture)
+    that keeps at least that share of the history's converters, the share it keeps and the share of
+    all leads it would nurture."""
+    converters = scores[y == 1]
+    ordered = np.sort(converters)[::-1]
+    rows = []
+    for share in KEPT_CONVERTER_SHARES:
+        threshold = int(ordered[max(math.ceil(share * ordered.size), 1) - 1]) if ordered.size else 0
+        rows.append(
+            {
+                "keep_converters": f"{share:.0%}",
+                "fit_threshold": threshold,
+                "converters_kept": round(float(np.mean(converters >= threshold)), 4) if ordered.size else 1.0,
+                "leads_nurtured": round(float(np.mean(scores < threshold)), 4),
+            }
+        )
+    return pl.DataFrame(rows)
 
 
 def calibration_table(

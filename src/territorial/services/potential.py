@@ -40,7 +40,7 @@ def potential_fields(plan: Plan, base_dir: str | Path | None = None) -> set[str]
         return set()
     if plan.potential.field is not None:
         return {plan.potential.field}
-    return {canonical(f.name) for f in potential_model(plan, base_dir).features_}
+    return {canonical(f.source) for f in potential_model(plan, base_dir).features_}
 
 
 def potential_model(plan: Plan, base_dir: str | Path | None = None) -> PotentialModel:
@@ -94,14 +94,15 @@ def account_potential(
             )
         return values.fill_null(0.0).fill_nan(0.0).alias(POTENTIAL)
     model = potential_model(plan, base_dir)
-    missing = [f.name for f in model.features_ if canonical(f.name) not in columns]
+    needed = list(dict.fromkeys(f.source for f in model.features_))  # a date column feeds two features
+    missing = [name for name in needed if canonical(name) not in columns]
     if missing:
         raise _at_plan(
             plan,
             f"the potential model {plan.potential.model} needs account fields the accounts do not have: "
             + ", ".join(missing),
         )
-    inputs = frame.select(pl.col(columns[canonical(f.name)]).alias(f.name) for f in model.features_)
+    inputs = frame.select(pl.col(columns[canonical(name)]).alias(name) for name in needed)
     predicted = np.maximum(model.predict(inputs), 0.0)  # a deal is never worth less than nothing
     return pl.Series(POTENTIAL, predicted, pl.Float64)
 

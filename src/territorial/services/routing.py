@@ -47,7 +47,7 @@ from territorial.services.assign import apply_reps
 from territorial.services.context import Context
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
 from territorial.services.plans import plan_reference, stored_plan
-from territorial.services.scoring import load_fit_model, relevance_model
+from territorial.services.scoring import load_fit_model, model_columns, relevance_model
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import load_accounts, open_pipeline
 
@@ -246,6 +246,8 @@ def lead_facts(
     settings = router.plan.routing
     height = len(records)
     fits: list[FitVerdict | None] = [None] * height
+    if router.fit_model is not None:
+        raw = model_columns(router.fit_model, raw)  # a model trained on another header set
     if router.fit_model is not None and height == 1:
         # One lead (route_lead): the model's one-lead path gives the same score and reasons without
         # the batch path's per-call costs, which are tens of milliseconds.
@@ -383,7 +385,7 @@ def columns_routing_reads(router: Router) -> set[str]:
     if router.relevance is not None:
         read.add(canonical(plan.routing.inquiry_field))
     if router.fit_model is not None:
-        read |= {canonical(feature.name) for feature in router.fit_model.features_}
+        read |= {canonical(feature.source) for feature in router.fit_model.features_}
     return read
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue
 from territorial.io.crm_mappings import crm_export_hint, file_mapping, load_mapping
-from territorial.io.mapped_files import mapped_column, read_mapped
+from territorial.io.mapped_files import field_of, mapped_column, read_mapped
 from territorial.io.model_files import read_model_file, write_model_file
 from territorial.io.output import write_table
 from territorial.io.tables import RawTable
@@ -64,6 +64,11 @@ class TrainReport:
     dropped: list[str]
     warning: str | None = None  # the model has no signal, and was saved because it was forced
     time_validation: TimeValidation | None = None  # with --validate time:COLUMN
+    why_dropped: dict[str, str] = field(default_factory=dict)  # column -> why the model does not use it
+    # Out-of-fold, per grade (fit.grade_table) and per share of converters kept (suggested_thresholds);
+    # empty when there were too few rows to cross-validate.
+    grades: pl.DataFrame = field(default_factory=pl.DataFrame)
+    thresholds: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -117,18 +122,27 @@ def train_fit_model(
     leads (scored_file), so the model finds the same columns when it routes them."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from territorial.scoring.fit import FitModel, calibration_table, conversion_labels
+    from territorial.scoring.fit import (
+        FitModel,
+        calibration_table,
+        conversion_labels,
+        grade_table,
+        scores_of,
+        suggested_thresholds,
+    )
     from territorial.scoring.model_file import fingerprint
 
     table, named = scored_file(history_path, mapping, FIT_ENTITIES)
     frame = table.frame
+    entity = _entity_of(mapping, FIT_ENTITIES)
+    fields = {column: field_of(column, entity, mapping) for column in frame.columns}
     label, exclude = named(label), [named(column) for column in exclude]
     _require_column(frame, label, "label", table)
     conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
     split = _time_split(table, validate, named) if validate is not None else None
     model = FitModel(estimator=estimator, random_state=random_state)
     try:
-        model.fit(frame.drop(label), frame.get_column(label), exclude, progress)
+        model.fit(frame.drop(label), frame.get_column(label), exclude, progress, fields)
     except BadInput as err:
         raise err.in_file(table.file) from None
     y = model.cv_labels_
@@ -155,6 +169,7 @@ def train_fit_model(
         time_validation = TimeValidation(column, time_auc, cut.train.size, cut.test.size, cut.last_trained)
     progress("Saving the model file", 1.0)
     write_model_file(model.to_bytes(fingerprint(frame, label, exclude, model.get_params())), out_path)
+    oof = scores_of(probability) if has_cv and probability is not None else None
     return TrainReport(
         estimator=model.chosen_estimator_,
         version=model.version_,
@@ -169,6 +184,9 @@ def train_fit_model(
         dropped=sorted(model.dropped_columns_),
         warning=warning,
         time_validation=time_validation,
+        why_dropped=dict(sorted(model.dropped_columns_.items())),
+        grades=pl.DataFrame() if oof is None else grade_table(y, oof, model.grade_cuts_),
+        thresholds=pl.DataFrame() if oof is None else suggested_thresholds(y, oof),
     )
 
 
@@ -228,15 +246,15 @@ def apply_fit_model(
 ) -> int:
     """Score a file: id, score, grade and reasons per row, written to `out_path`. Returns the row count.
     With `mapping`, the file is read as the model's history was (scored_file)."""
+    table, named = scored_file(input_path, mapping, FIT_ENTITIES)  # a bad --mapping before the model
     model = load_fit_model(model_path)
-    table, named = scored_file(input_path, mapping, FIT_ENTITIES)
     frame = table.frame
     identifier = named(id_column) if id_column is not None else frame.columns[0]
     hint = export_hint(table, mapping, FIT_ENTITIES)
     if identifier not in frame.columns:
         raise BadInput.at(f"there is no id column '{identifier}'{hint}", table.file)
     try:
-        scored = model.score(frame)
+        scored = model.score(model_columns(model, frame, _entity_of(mapping, FIT_ENTITIES), mapping))
     except BadInput as err:
         raise err.in_file(table.file).hinted(hint) from None
     write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
@@ -364,12 +382,7 @@ def scored_file(
     named in it. With `mapping`, it is read as `import` reads an export of the first of `entities`
     (a mapping file: of its own entity, which must be one of them), every column kept (read_mapped),
     and a column may be named as the file names it (IsConverted, CreatedDate) or as its field."""
-    entity = next((e for e in entities if mapping is None or file_mapping(mapping, e) is not None), None)
-    if entity is None:
-        assert mapping is not None  # without one, the first entity is taken
-        wanted = " or ".join(e.value for e in entities)
-        other = load_mapping(mapping).entity.value
-        raise BadInput.at(f"this mapping file maps {other}; this command reads {wanted}", str(mapping), 1)
+    entity = _entity_of(mapping, entities)
     table = read_mapped(path, entity, mapping, keep_ignored=True)
     columns = set(table.frame.columns)
 
@@ -377,6 +390,37 @@ def scored_file(
         return column if column in columns else mapped_column(column, entity, mapping)
 
     return table, named
+
+
+def _entity_of(mapping: str | Path | None, entities: tuple[Entity, ...]) -> Entity:
+    """What `mapping` reads a scored file as: the first of `entities` it maps (scored_file)."""
+    entity = next((e for e in entities if mapping is None or file_mapping(mapping, e) is not None), None)
+    if entity is None:
+        assert mapping is not None  # without one, the first entity is taken
+        wanted = " or ".join(e.value for e in entities)
+        other = load_mapping(mapping).entity.value
+        raise BadInput.at(f"this mapping file maps {other}; this command reads {wanted}", str(mapping), 1)
+    return entity
+
+
+def model_columns(
+    model: FitModel, frame: pl.DataFrame, entity: Entity = Entity.LEADS, mapping: str | Path | None = None
+) -> pl.DataFrame:
+    """`frame` with each column the model reads under the name the model knows it by: a model trained
+    on HubSpot's headers finds Create Date in a file that calls it `created`, and the other way round,
+    since both hold the same field (field_of; for a model saved before models named their fields, as
+    the built-in CRM mappings name it). Columns already named so, and others, are left alone."""
+    sources = dict.fromkeys(feature.source for feature in model.features_)
+    free = [c for c in frame.columns if c not in sources]  # a column the model reads keeps its name
+    renames: dict[str, str] = {}
+    for column in sources:
+        if column in frame.columns:
+            continue
+        wanted = model.fields_.get(column) or field_of(column, entity, None)
+        found = next((c for c in free if c not in renames and field_of(c, entity, mapping) == wanted), None)
+        if found is not None:
+            renames[found] = column
+    return frame.rename(renames) if renames else frame
 
 
 def export_hint(table: RawTable, mapping: str | Path | None, entities: tuple[Entity, ...]) -> str:
