@@ -272,3 +272,22 @@ def test_the_file_columns_routing_never_reads_are_named(tmp_path: Path) -> None:
     )
     assert mapped.unused_columns == ["Favourite colour"]
     assert (mapped.decisions[0].outcome, mapped.decisions[0].rep_id) == (Outcome.ROUTED, "jane")
+
+
+def test_rules_may_name_lead_fields_that_no_account_has(tmp_path: Path) -> None:
+    workspace = FakeWorkspace()
+    (tmp_path / "accounts.csv").write_text("account_id,name,state\nA-1,Acme,CA\n")
+    import_records(workspace, CTX, Entity.ACCOUNTS, tmp_path / "accounts.csv")
+    (tmp_path / "plan.yaml").write_text(
+        "name: By source\nterritories:\n"
+        "  - id: INBOUND\n    rule: source IN ('Organic Search', 'Referrals')\n    reps: [jane]\n"
+        "  - id: PAID\n    rule: source = 'Paid Search'\n    reps: [bob]\n"
+    )
+    router = open_router(workspace, tmp_path / "plan.yaml")
+    paid = route_lead(workspace, CTX, router, {"lead_id": "L1", "source": "Paid Search"})
+    assert (paid.territory_id, paid.rep_id) == ("PAID", "bob")
+    (tmp_path / "bad.yaml").write_text(
+        "name: Typo\nterritories:\n  - id: T\n    rule: sourse = 'x'\n    reps: [jane]\n"
+    )
+    with pytest.raises(BadInput, match="source"):
+        open_router(workspace, tmp_path / "bad.yaml")

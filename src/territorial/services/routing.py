@@ -124,7 +124,14 @@ def open_router(
         workspace_reps = None if reps_path is not None else uow.reps.list()
         states = pool_states(uow)
         pipeline = open_pipeline(uow) if _customer_reads_pipeline(loaded) else None
-    warnings = check_plan(loaded, book.schema, book.field_names)
+    # The rules run on leads, and on a matched account's fields: a lead field such as `source` is
+    # known even when no account has it.
+    leads_schema = lead_types(loaded.fields)
+    warnings = check_plan(
+        loaded,
+        {**leads_schema, **book.schema},
+        [*book.field_names, *(f for f in leads_schema if f not in book.schema)],
+    )
     listed = read_reps(reps_path, mapping) if reps_path is not None else workspace_reps
     if listed:
         reps = {rep.rep_id: rep for rep in listed}
