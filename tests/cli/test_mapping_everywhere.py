@@ -200,9 +200,13 @@ def test_score_train_and_apply_read_a_crm_lead_export_with_the_mapping(
     size = history.get_column(history.columns[4]).str.replace_all(",", "").cast(pl.Int64)
     scores = scored["score"].cast(pl.Float64)
     assert scores.filter(size > 2000).mean() > scores.filter(size <= 2000).mean() + 20
-    # The same file unmapped has none of the fields the model learnt (employees, source...).
+    # The same export without --mapping is read as the history was (its values too: "1,200"), since
+    # the model learnt mapped fields: the same scores.
     unmapped = run_cli(tmp_path, "score", "apply", "leads.csv", "--model", "fit.model", "--out", "u.csv")
-    assert unmapped.returncode == 2 and "that the model was trained on is missing" in unmapped.stderr
+    assert unmapped.returncode == 0, unmapped.stderr
+    as_given = pl.read_csv(tmp_path / "u.csv", infer_schema_length=0)
+    assert as_given.columns[0] == history.columns[0]  # the file's own id header
+    assert as_given.rename({as_given.columns[0]: "lead_id"}).equals(scored)
     # Routing reads the leads as the model's history was read, Title (which import passes over) too.
     (tmp_path / "plan.yaml").write_text(
         "name: Scored\nrouting: {fit_model: fit.model, fit_threshold: 50}\n"

@@ -695,6 +695,16 @@ def crm_export_hint(header: Sequence[str], entity: Entity, used: str = PLAIN) ->
     """ "; ... use --mapping hubspot" when the id column a built-in CRM mapping other than `used` knows
     is in `header` as the CRM spells it (a HubSpot export's "Record ID"), else "". Exact spelling:
     a plain file's `id` column is not taken for Salesforce's `Id`."""
+    found = crm_export_of(header, entity, used)
+    if found is None:
+        return ""
+    name, column = found
+    return f"; the file has '{column}', the id column of a {_CRM_NAMES[name]} export: use --mapping {name}"
+
+
+def crm_export_of(header: Sequence[str], entity: Entity, used: str = PLAIN) -> tuple[str, str] | None:
+    """The built-in CRM mapping (other than `used`) whose id column `header` holds as the CRM spells
+    it, with that column; None for a file that is no such export."""
     columns = {name.strip() for name in header}
     for name in (SALESFORCE, HUBSPOT):
         if not builtin_covers(name, entity):
@@ -702,6 +712,5 @@ def crm_export_hint(header: Sequence[str], entity: Entity, used: str = PLAIN) ->
         rule = builtin_mapping(name, entity).rule_for(SCHEMAS[entity].id_field)
         found = next((h for h in rule.headers if h in columns), None) if rule is not None else None
         if found is not None and name != used:
-            export = f"the id column of a {_CRM_NAMES[name]} export"
-            return f"; the file has '{found}', {export}: use --mapping {name}"
-    return ""
+            return name, found
+    return None

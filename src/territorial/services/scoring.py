@@ -19,7 +19,7 @@ from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.io.catalogue import load_catalogue
-from territorial.io.crm_mappings import crm_export_hint, file_mapping, load_mapping
+from territorial.io.crm_mappings import crm_export_hint, crm_export_of, file_mapping, load_mapping
 from territorial.io.mapped_files import field_of, mapped_column, read_mapped
 from territorial.io.model_files import read_model_file, write_model_file
 from territorial.io.output import write_table
@@ -253,6 +253,18 @@ def apply_fit_model(
     hint = export_hint(table, mapping, FIT_ENTITIES)
     if identifier not in frame.columns:
         raise BadInput.at(f"there is no id column '{identifier}'{hint}", table.file)
+    learnt = [c for c in dict.fromkeys(f.source for f in model.features_) if c not in frame.columns]
+    crm = next((found[0] for e in FIT_ENTITIES if (found := crm_export_of(table.header, e))), None)
+    if mapping is None and crm is not None and learnt:
+        # A CRM export given as it is to a model that learnt from mapped fields: read it as the
+        # history was, so its values ("1,200", "Calif.", HubSpot's timestamps) score as they did.
+        # The output keeps the file's own id header: the rows are the user's, not the mapping's.
+        mapping, header = crm, identifier
+        table, named = scored_file(input_path, mapping, FIT_ENTITIES)
+        frame = table.frame
+        identifier = named(id_column) if id_column is not None else frame.columns[0]
+        frame = frame.rename({identifier: header}) if header not in frame.columns else frame
+        identifier = header if header in frame.columns else identifier
     try:
         scored = model.score(model_columns(model, frame, _entity_of(mapping, FIT_ENTITIES), mapping))
     except BadInput as err:
