@@ -241,7 +241,11 @@ def test_bad_leads_files_are_refused_and_nothing_is_stored(
         ("  fit_threshold: 200\n", {}, "fit_threshold: expected a whole number from 0 to 100"),
         ("  fit_treshold: 20\n", {}, "did you mean 'fit_threshold'"),
         ('  customer: "stage = "\n', {}, "[routing.customer]: bad rule"),
-        ("  cap_counts: everything\n", {}, "cap_counts"),
+        (
+            "  cap_counts: everything\n",
+            {},
+            "cap_counts: expected one of 'round_robin', 'all', got 'everything'",
+        ),
     ],
 )
 def test_bad_routing_settings_are_refused(

@@ -198,6 +198,8 @@ def _validation_problem(error: Any, tree: Any, file: str) -> Problem:
         message = f"potential: expected a field name or a mapping with 'model', got {got}"
     else:
         expected = _EXPECTED.get(kind, error["msg"])
+        if kind == "literal_error":  # pydantic's "Input should be 'a' or 'b'": the choices alone
+            expected = "one of " + str(error.get("ctx", {}).get("expected", "")).replace("' or '", "', '")
         name = loc[-1] if isinstance(loc[-1], str) else key
         message = f"{name}: expected {expected}, got {shown(error.get('input'))}{_quote_hint(error)}"
     return Problem(Location(file, line, column, territory), message)
