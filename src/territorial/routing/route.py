@@ -104,7 +104,10 @@ class LeadRouter:
         if not self.count_all or (rep.daily_lead_cap is None and rep.monthly_lead_cap is None):
             return None
         today = month = 0
-        for _, robin in self._pools_of(rep_id):
+        # Reading the counts creates no pool: a pool not yet started has counted nothing, and an
+        # unchanged pool is not stored again (nor listed by `route undo`).
+        started = (self.pools.get(t.id) for t in self.plan.territories if rep_id in t.reps)
+        for robin in (r for r in started if r is not None):
             in_pool = robin.taken(rep_id, day)
             today, month = max(today, in_pool[0]), max(month, in_pool[1])
         if rep.daily_lead_cap is not None and today >= rep.daily_lead_cap:
