@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 
@@ -64,6 +64,19 @@ class BadInput(TerritorialError):
             Problem(replace(p.location, file=p.location.file or file), p.message) for p in self.problems
         ]
         return BadInput(located, self.total)
+
+    def under_headers(self, headers: Mapping[str, str]) -> BadInput:
+        """The same problems, each naming the file's own column (`headers`: field -> header) where
+        it named a field: a HubSpot export's user reads `[Create Date]`, not `[created]`."""
+        renamed = [
+            Problem(
+                replace(p.location, subject=headers.get(p.location.subject, p.location.subject)), p.message
+            )
+            if p.location.subject is not None
+            else p
+            for p in self.problems
+        ]
+        return BadInput(renamed, self.total)
 
     def hinted(self, hint: str) -> BadInput:
         """The same problems, each message followed by `hint` (such as "; … use --mapping salesforce")."""

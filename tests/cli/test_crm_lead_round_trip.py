@@ -54,7 +54,23 @@ def test_exported_leads_are_routed_as_exported_and_the_owner_update_loads_back(
     tmp_path: Path, crm: str
 ) -> None:
     leads_file, users_file, (lead_id, state, user_id, owner_as), update, columns = CASES[crm]
-    shutil.copy(CRM / leads_file, tmp_path / "leads.csv")
+    text = (CRM / leads_file).read_text(encoding="utf-8")
+    if crm == "salesforce":
+        # Olist knows a lead's place only once it became a seller, so every placed lead is
+        # converted: half of them are made open again, so that both kinds are routed.
+        lines = text.splitlines(keepends=True)
+        placed = [n for n, line in enumerate(lines) if ",true," in line]
+        for n in placed[::2]:
+            lines[n] = lines[n].replace("Closed - Converted,true,", "Working - Contacted,false,")
+        text = "".join(lines)
+    else:
+        # Three contacts HubSpot already gives to the first user, named as its export names an owner.
+        lines = text.splitlines(keepends=True)
+        for n in (1, 2, 3):
+            assert lines[n].endswith(",\n")
+            lines[n] = lines[n][:-1] + "Cara  LOSCH\n"
+        text = "".join(lines)
+    (tmp_path / "leads.csv").write_text(text, encoding="utf-8")
     shutil.copy(CRM / users_file, tmp_path / "users.csv")
     leads, users = rows(tmp_path / "leads.csv"), rows(tmp_path / "users.csv")
     reps = [user[user_id] for user in users[:3]]
@@ -78,6 +94,18 @@ def test_exported_leads_are_routed_as_exported_and_the_owner_update_loads_back(
         assert header not in unused, said
     decided = {row["lead_id"]: row for row in rows(tmp_path / "decisions.csv")}
     assert set(decided) == {lead[lead_id] for lead in leads}  # the CRM's own ids, as text
+    # Salesforce's converted leads are no longer leads: never routed, never in the owner update.
+    converted = {lead[lead_id] for lead in leads if lead.get("IsConverted") == "true"}
+    assert (crm == "salesforce") == bool(converted)
+    assert {i for i, row in decided.items() if row["decision"] == "skipped"} == converted
+    assert all(not decided[i]["rep_id"] for i in converted)
+    # A contact HubSpot already gives to a rep stays theirs, and is not in the owner update.
+    kept = {lead[lead_id] for lead in leads if lead.get("Contact owner")}
+    assert (crm == "hubspot") == (len(kept) == 3)
+    assert {i for i, row in decided.items() if row["decision"] == "owned"} == kept
+    assert {decided[i]["rep_id"] for i in kept} <= {reps[0]}
+    decided = {i: row for i, row in decided.items() if i not in converted | kept}
+    leads = [lead for lead in leads if lead[lead_id] not in converted | kept]
     in_sao_paulo = {lead[lead_id] for lead in leads if lead[state].strip().upper() == "SP"}
     assert (
         in_sao_paulo

@@ -436,3 +436,27 @@ def test_decisions_are_exported_as_a_hubspot_contact_owner_update(
     assert "left out: 4 in nurture or a queue (no owner)" in result.stderr
     both = ws(sqlite_workspace, tmp_path, "export", "decisions", "--run", "1", "--since", "2026-03-01")
     assert both.returncode == 2 and "either --run ID or --since DAY" in both.stderr
+
+
+CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
+
+
+@pytest.mark.parametrize(
+    ("export", "mapping", "said"),
+    [
+        ("sf_users_crm.csv", "salesforce", "start with 005, Salesforce's User ids"),
+        ("sf_accounts_fortune1000.csv", "salesforce", "start with 001, Salesforce's Account ids"),
+        ("hubspot_companies_inc5000.csv", "hubspot", "a HubSpot export of accounts, not of leads"),
+        ("hubspot_deals_crm.csv", "hubspot", "a HubSpot export of opportunities, not of leads"),
+    ],
+)
+def test_another_objects_export_is_not_routed_as_leads(
+    tmp_path: Path, export: str, mapping: str, said: str
+) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    db = ["--database-url", f"sqlite:///{tmp_path / 'ws.db'}"]
+    assert run_cli(tmp_path, *db, "init").returncode == 0
+    result = run_cli(tmp_path, *db, "route", str(CRM / export), "--plan", "plan.yaml", "--mapping", mapping)
+    assert result.returncode == 2, result.stderr
+    assert said in result.stderr and "route takes a leads export" in result.stderr
+    assert f"{export}:1" in result.stderr

@@ -181,3 +181,28 @@ def test_a_bad_mapping_exits_2_naming_it(tmp_path: Path) -> None:
     ):
         result = run_cli(tmp_path, *command, "--mapping", "hubspott")
         assert result.returncode == 2 and "hubspott" in result.stderr, result.stderr
+
+
+CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
+
+
+def test_a_hubspot_export_learns_from_its_lifecycle_stage_and_is_warned_of_telling_columns(
+    tmp_path: Path,
+) -> None:
+    """A real HubSpot export has no Converted column: `--label "Lifecycle Stage=Customer"` says
+    which contacts converted. Olist records a place only for sellers, so the place columns give the
+    outcome away, and training says so."""
+    train = ["score", "train", "--history", str(CRM / "hubspot_contacts_olist.csv"), "--mapping", "hubspot"]
+    trained = run_cli(
+        tmp_path, *train, "--label", "Lifecycle Stage=customer", "--estimator", "logistic", "--out", "m.bin"
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "trained on 120 rows, 60 converted" in trained.stdout
+    assert "alone tell" in trained.stderr and "--exclude-columns" in trained.stderr
+    assert (tmp_path / "m.bin").exists()
+    misspelt = run_cli(tmp_path, *train, "--label", "Lifecycle Stage=Custmer", "--out", "n.bin")
+    assert misspelt.returncode == 2
+    assert "no row's Lifecycle Stage is custmer; its values are: Customer, Marketing Qualified Lead" in (
+        misspelt.stderr
+    )
+    assert not (tmp_path / "n.bin").exists()

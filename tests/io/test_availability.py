@@ -27,3 +27,15 @@ def test_numeric_rep_ids_stay_as_written(tmp_path: Path, suffix: str) -> None:
     }
     with pytest.raises(BadInput, match="unknown rep '0042'"):
         read_availability(path, {"51234411"})
+
+
+def test_days_are_read_in_every_form_import_reads_and_a_bad_one_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "ooo.csv"
+    path.write_text("rep_id,Start,End\nann,3/2/2026,3/6/2026\nbob,2026-03-02T09:00:00Z,2026-03-04\n")
+    assert read_availability(path) == {
+        "ann": ((date(2026, 3, 2), date(2026, 3, 6)),),
+        "bob": ((date(2026, 3, 2), date(2026, 3, 4)),),
+    }
+    path.write_text("rep_id,start,end\nann,3/2/2026,3/6/2026\nbob,someday,3/6/2026\n")
+    with pytest.raises(BadInput, match=r"ooo.csv:3 \[start\]: expected a date"):
+        read_availability(path)

@@ -113,8 +113,8 @@ LEAD_FIELDS = [
             ["opportunity_id", "account_id", "rep_id", "name", "stage", "amount", "created", "closed", "won"],
             [],
         ),
-        ("sf_leads_olist.csv", "salesforce", LEAD, LEAD_FIELDS, []),
-        ("hubspot_contacts_olist.csv", "hubspot", LEAD, LEAD_FIELDS, []),
+        ("sf_leads_olist.csv", "salesforce", LEAD, [*LEAD_FIELDS, "converted"], []),
+        ("hubspot_contacts_olist.csv", "hubspot", LEAD, [*LEAD_FIELDS, "owner_id", "lifecycle_stage"], []),
     ],
 )  # fmt: skip
 def test_each_builtin_mapping_maps_its_export_onto_the_entity_fields(

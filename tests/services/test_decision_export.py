@@ -99,3 +99,37 @@ def test_contradictory_or_missing_choices_are_refused(routed: WorkspaceStore, tm
         export_decisions(routed, "salesforce", tmp_path / "x", route_run_id=1, lead_status=True)
     with pytest.raises(BadInput, match="routing run 9 has no decisions"):
         export_decisions(routed, "csv", tmp_path / "x", route_run_id=9)
+
+
+def test_leads_the_crm_owns_or_converted_keep_the_crms_word(store: WorkspaceStore, tmp_path: Path) -> None:
+    """An owner given by the CRM (here by a rep's CRM user id) is kept and not written back; a
+    converted lead is not routed nor written."""
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "reps.csv").write_text(REPS)
+    (tmp_path / "leads.csv").write_text(
+        "lead_id,state,created,owner_id,converted\n"
+        "101,CA,2018-05-01,0055g0000000001AAA,false\n"  # Grace's, by her Salesforce User Id
+        "102,NY,2018-05-02,00G5g000000QueUe,false\n"  # a queue's: routed
+        "103,CA,2018-05-02,,true\n"
+    )
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps.csv")
+    batch = route_file(store, CTX, open_router(store, tmp_path / "plan.yaml"), tmp_path / "leads.csv")
+    assert [(d.outcome.value, d.rep_id) for d in batch.decisions] == [
+        ("owned", "51234411"),
+        ("routed", "51234412"),
+        ("skipped", None),
+    ]
+    exported = export_decisions(store, "hubspot", tmp_path / "hs", route_run_id=1)
+    assert read(exported.written) == [{"Record ID": "102", "Contact owner": "777"}]
+    assert exported.crm_kept == 2 and exported.no_rep == 0
+
+
+def test_an_owner_update_no_rep_can_load_is_refused_not_written(
+    routed: WorkspaceStore, tmp_path: Path
+) -> None:
+    (tmp_path / "plan2.yaml").write_text(PLAN.replace("'51234411'", "'51234412'"))
+    (tmp_path / "later.csv").write_text("lead_id,state,created\n201,CA,2018-06-01\n")
+    route_file(routed, CTX, open_router(routed, tmp_path / "plan2.yaml"), tmp_path / "later.csv")
+    with pytest.raises(BadInput, match=r"salesforce owner update would be empty.*--format hubspot"):
+        export_decisions(routed, "salesforce", tmp_path / "sf", since=date(2018, 6, 1))
+    assert not (tmp_path / "sf" / "LeadOwnerUpdate.csv").exists()

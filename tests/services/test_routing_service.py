@@ -245,10 +245,11 @@ def test_a_customer_rule_naming_an_unknown_field_warns(
     (folder / "plan.yaml").write_text(
         PLAN.replace("  fit_threshold: 50\n", "  fit_threshold: 50\n  customer: \"tier = 'gold'\"\n")
     )
-    (folder / "accounts.csv").write_text("account_id,name,state,owner_id\nA-1,Verizon,CA,bob\n")
+    (folder / "accounts.csv").write_text("account_id,name,state,owner_id,tiers\nA-1,Verizon,CA,bob,gold\n")
     import_records(workspace, CTX, Entity.ACCOUNTS, folder / "accounts.csv")
     warnings = [str(w) for w in open_router(workspace, folder / "plan.yaml").warnings]
     assert any("routing.customer" in w and "'tier'" in w for w in warnings), warnings
+    assert any("did you mean 'tiers'?" in w for w in warnings), warnings
 
 
 def test_the_file_columns_routing_never_reads_are_named(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ def export_routing_decisions(
     left = []
     if exported.unchanged:
         left.append(f"{exported.unchanged:,} whose owner does not change")
+    if exported.crm_kept:
+        left.append(f"{exported.crm_kept:,} the CRM already gives to a rep, or converted")
     if exported.no_rep:
         left.append(f"{exported.no_rep:,} in nurture or a queue (no owner)")
     for rep, leads in sorted(exported.no_crm_id.items()):

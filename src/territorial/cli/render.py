@@ -463,6 +463,19 @@ def _figures(console: Console, title: str, frame: pl.DataFrame) -> None:
     console.print(table)
 
 
+def telling_columns(console: Console, telling: Sequence[str]) -> None:
+    """Warn of columns that alone tell converted from lost: a model that reads the outcome scores
+    the history perfectly and new leads, which do not have it yet, badly."""
+    if telling:
+        console.print(
+            f"[yellow]warning[/yellow]: {', '.join(escape(name) for name in telling)} alone "
+            f"tell{'s' if len(telling) == 1 else ''} converted leads from lost ones: such columns are "
+            "usually filled in after the outcome (a status, or details known only for customers), so "
+            "new leads will not score as the history does; leave them out with --exclude-columns",
+            highlight=False,
+        )
+
+
 def no_signal(console: Console, warning: str | None) -> None:
     if warning is not None:
         console.print(

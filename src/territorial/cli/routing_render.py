@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from territorial.domain.stored import StoredDecision
 
 MAX_FAIRNESS_ROWS = 60
+CRM_OUTCOMES = (Outcome.OWNED, Outcome.SKIPPED)
 
 
 def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
@@ -32,8 +33,12 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
         Outcome.DUPLICATE: "same email within the window: same rep again",
         Outcome.NURTURE: "disqualified: in the nurture queue, not sent to a rep",
         Outcome.FALLBACK: "no rep could take it: territory manager or fallback queue",
+        Outcome.OWNED: "the CRM already gives it to a rep who takes leads: kept",
+        Outcome.SKIPPED: "converted in the CRM: not routed",
     }
     for outcome in Outcome:
+        if outcome in CRM_OUTCOMES and not counts.get(outcome):
+            continue  # only files that carry the CRM's owner or conversion can have these
         table.add_row(outcome.value, f"{counts.get(outcome, 0):,}", meaning[outcome])
     if kept:
         table.add_row("already routed", f"{kept:,}", "routed before: kept its stored decision")

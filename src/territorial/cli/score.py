@@ -73,6 +73,7 @@ def score_train(
             mapping=mapping,
         )
     render.training(console(), report, out)
+    render.telling_columns(err, report.telling)
     render.no_signal(err, report.warning)
 
 

@@ -118,6 +118,12 @@ LEADS = EntitySchema(
         "source": S,
         "inquiry": S,
         "created": D,
+        # What the CRM says of the lead now: its owner (a user, or a queue), its lifecycle stage
+        # (HubSpot) and whether it was converted (Salesforce). Routing keeps a rep's lead and never
+        # routes a converted one.
+        "owner_id": S,
+        "lifecycle_stage": S,
+        "converted": B,
     },
     allows_custom=False,
 )

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+
+# A Salesforce Lead Id as the UI shows it (15 characters, case-sensitive), and the digits of a number
+# a spreadsheet wrote in scientific notation (an HubSpot Record ID opened in Excel: 7.0000000102E+10).
+SALESFORCE_LEAD_15 = re.compile(r"^00Q[0-9A-Za-z]{12}$")
+SCIENTIFIC_ID = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
+_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def lead_key(lead_id: str) -> str:
+    """One id per lead however the CRM wrote it: a 15-character Salesforce Lead Id becomes the
+    18-character one the API and Data Loader write (its case-safe suffix added), so a lead sent
+    once from a report and once from Data Loader is the same lead."""
+    text = lead_id.strip()
+    if not SALESFORCE_LEAD_15.match(text):
+        return text
+    suffix = "".join(
+        _SUFFIX[sum(1 << bit for bit, char in enumerate(text[start : start + 5]) if char.isupper())]
+        for start in (0, 5, 10)
+    )
+    return text + suffix
 
 
 class Outcome(StrEnum):
@@ -15,6 +36,8 @@ class Outcome(StrEnum):
     NURTURE = "nurture"  # disqualified: never sent to a rep
     DUPLICATE = "duplicate"  # the same email was routed within the window: same rep again
     FALLBACK = "fallback"  # no rep could take it: the territory's manager or the fallback queue
+    OWNED = "owned"  # the CRM already gives it to a rep who takes leads: that rep keeps it
+    SKIPPED = "skipped"  # converted in the CRM: no longer a lead, never routed
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,9 @@ class Lead:
     fit: FitVerdict | None = None
     relevance: RelevanceVerdict | None = None
     match: AccountMatch | None = None
+    # The rep the CRM gives the lead to now (its owner_id, a rep's id, name, e-mail or CRM user id);
+    # None when it names no rep (a queue, an integration user) or the lead has no owner.
+    owner_rep_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ DEFAULT_INQUIRY_FIELD = "inquiry"
 # What a rep's daily and monthly lead caps count: the leads the round robin gives them (the
 # default), or every lead they take, matched and duplicate leads included.
 CAP_COUNTS = ("round_robin", "all")
+# What routing does with a lead the CRM already gives to a rep who takes leads: keep that owner (a
+# rep's lead is not taken from them), or reassign it as if it had none.
+CRM_OWNER = ("keep", "reassign")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class RoutingSettings:
     customer: Expr | None = None
     customer_source: RuleSource | None = None
     cap_counts: str = CAP_COUNTS[0]
+    crm_owner: str = CRM_OWNER[0]
     line: int | None = None
     key_lines: dict[str, int] = field(default_factory=dict)  # plan-file line of each key given
 

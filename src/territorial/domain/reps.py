@@ -221,3 +221,21 @@ def owners_by_name(
         counted(wanted & found.get_column("rep_id").is_null()),
         counted(wanted & several),
     )
+
+
+def owner_key(text: object) -> str:
+    """How an owner is compared: case and runs of spaces ignored ("Anna  Snelling" is "anna snelling")."""
+    return re.sub(r"\s+", " ", str(text).strip().lower())
+
+
+def owner_index(reps: pl.DataFrame) -> dict[str, str]:
+    """What a CRM names an owner by (the rep id, a name, an e-mail or a CRM user id, as owner_key
+    reads it) -> the rep. A key several reps answer to is left out: an owner is never guessed."""
+    found: dict[str, set[str]] = {}
+    for column in ("rep_id", *OWNER_IDENTITIES):
+        if column not in reps.columns:
+            continue
+        for rep_id, value in zip(reps.get_column("rep_id"), reps.get_column(column), strict=True):
+            if value is not None and str(value).strip():
+                found.setdefault(owner_key(value), set()).add(str(rep_id))
+    return {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}

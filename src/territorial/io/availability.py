@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from territorial.domain.fields import FieldType
+from territorial.domain.normalize import normalize
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.tables import read_table
@@ -16,6 +17,7 @@ from territorial.io.tables import read_table
 Ranges = dict[str, tuple[tuple[date, date], ...]]
 REQUIRED = ("rep_id", "start", "end")
 ROW_ID = "_row"
+DAY_TYPES = {"start": FieldType.DATE, "end": FieldType.DATE}
 
 
 def read_availability(path: str | Path, known_reps: set[str] | None = None) -> Ranges:
@@ -30,8 +32,13 @@ def read_availability(path: str | Path, known_reps: set[str] | None = None) -> R
             raw.file,
             1 if raw.is_csv else None,
         )
+    # Days in any form `import` reads (3/2/2026, 2026-03-02T09:00:00Z), as ISO text.
+    frame = raw.frame.rename({name: name.strip().lower() for name in raw.frame.columns})
+    normalized = normalize(frame.select(list(DAY_TYPES)), DAY_TYPES, file=raw.file, row_lines=raw.line_of)
+    normalized.problem_log().raise_if_any()
+    frame = frame.with_columns(normalized.frame.select(pl.col("start", "end").cast(pl.String)))
     # Rows are not unique by rep, so the row number stands in as the id the typing needs.
-    numbered = raw.frame.with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.String))
+    numbered = frame.with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.String))
     # rep_id is text: HubSpot user ids are numbers, and inferred as such 51234411 would read 51234411.0.
     types = {"rep_id": FieldType.STRING, "start": FieldType.DATE, "end": FieldType.DATE}
     typed = type_accounts(replace(raw, frame=numbered), types, id_column=ROW_ID)

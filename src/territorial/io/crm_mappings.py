@@ -714,3 +714,33 @@ def crm_export_of(header: Sequence[str], entity: Entity, used: str = PLAIN) -> t
         if found is not None and name != used:
             return name, found
     return None
+
+
+def crm_label(key: str) -> str:
+    """A built-in CRM mapping's name as its vendor writes it (HubSpot), else the key as given."""
+    return _CRM_NAMES.get(key, key)
+
+
+def other_entity_export(header: Sequence[str], entity: Entity, crm: str) -> tuple[Entity, list[str]] | None:
+    """The other entity whose `crm` export a file is, by its header: the one whose built-in mapping
+    names more of the file's columns than `entity`'s does (a HubSpot companies export given as
+    contacts), with the columns only that entity has; None when `entity`'s names the most."""
+    if crm not in _CRM_NAMES or not builtin_covers(crm, entity):
+        return None
+    columns = {canonical(name): name for name in header}
+
+    def named_by(other: Entity) -> set[str]:
+        headers = {canonical(h) for rule in builtin_mapping(crm, other).rules for h in rule.headers}
+        return headers & set(columns)
+
+    own = named_by(entity)
+    best: tuple[Entity, set[str]] | None = None
+    for other in Entity:
+        if other is entity or not builtin_covers(crm, other):
+            continue
+        found = named_by(other)
+        if len(found) > len(own) and (best is None or len(found) > len(best[1])):
+            best = (other, found)
+    if best is None:
+        return None
+    return best[0], [columns[key] for key in columns if key in best[1] - own]

@@ -12,6 +12,7 @@ import polars as pl
 
 from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import FieldType, canonical
+from territorial.domain.leads import SALESFORCE_LEAD_15, SCIENTIFIC_ID, lead_key
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.mapped_files import read_mapped
@@ -33,14 +34,40 @@ def read_leads(
     keeping the columns import has no field for: a fit model trained with `score train --mapping`
     may read them."""
     raw = read_mapped(path, Entity.LEADS, mapping, keep_ignored=True)
-    book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
+    try:
+        book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
+    except BadInput as err:
+        raise err.under_headers(raw.sources) from None
     if len(book) == 0:
         raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)
     typed = book.frame.rename({name: key for key, name in book.columns.items()})
+    ids = typed.get_column(LEAD_ID).cast(pl.String)
+    damaged = [row for row, text in enumerate(ids) if text is not None and SCIENTIFIC_ID.match(text.strip())]
+    if damaged:
+        column = raw.sources.get(LEAD_ID, LEAD_ID)
+        raise BadInput(
+            [
+                Problem(Location(raw.file, raw.line_of(row), None, column), _damaged(str(ids[row])))
+                for row in damaged[:MAX_DAMAGED_SHOWN]
+            ]
+        )
+    if ids.str.contains(SALESFORCE_LEAD_15.pattern).any():
+        typed = typed.with_columns(ids.map_elements(lead_key, return_dtype=pl.String).alias(LEAD_ID))
     lead_fields = [key for key in book.columns if key != LEAD_ID]
     if not lead_fields:
         raise BadInput.at("a lead has no fields besides lead_id: nothing to route it by", raw.file, 1)
     return raw, typed
+
+
+MAX_DAMAGED_SHOWN = 10  # a whole column damaged by a spreadsheet is said once per line, up to this
+
+
+def _damaged(text: str) -> str:
+    return (
+        f"the lead id {text!r} is a number a spreadsheet wrote in scientific notation, not the CRM's id "
+        "(its last digits may be lost): export the file again from the CRM, or format the id column "
+        "as Text before saving"
+    )
 
 
 def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> dict[str, Any]:
@@ -56,7 +83,12 @@ def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> di
         if value is None or (isinstance(value, str) and not value.strip()):
             typed[name] = None
             continue
-        kind = FieldType.STRING if name == LEAD_ID else types.get(name, FieldType.STRING)
+        if name == LEAD_ID:
+            if SCIENTIFIC_ID.match(str(value).strip()):
+                problems.append(Problem(Location("lead", None, None, name), _damaged(str(value))))
+            typed[name] = lead_key(str(value))
+            continue
+        kind = types.get(name, FieldType.STRING)
         try:
             typed[name] = _as_type(value, kind)
         except (TypeError, ValueError):

@@ -34,7 +34,7 @@ def read_mapped(
 ) -> RawTable:
     """The table under the entity's field names (all of them text, as a CSV's cells are); without a
     mapping for this entity, the file as it is (`columns`: only those). With `keep_ignored`, the
-    columns a built-in mapping passes over (a Lead's IsConverted, Title, Rating) stay too, under
+    columns a built-in mapping passes over (a Lead's Title, Rating, Status) stay too, under
     their field names: a model learns from them, where `import` has no field to keep them in."""
     chosen = file_mapping(mapping, entity)
     if chosen is None:
@@ -47,7 +47,10 @@ def read_mapped(
     mapped = apply_mapping(read_table(path), chosen, keep_others=True)
     types = {name: SCHEMAS[entity].fields.get(name, FieldType.STRING) for name in mapped.frame.columns}
     normalized = normalize(mapped.frame, types, file=mapped.file, row_lines=mapped.line_of)
-    normalized.problem_log().raise_if_any()
+    try:
+        normalized.problem_log().raise_if_any()
+    except BadInput as err:
+        raise err.under_headers(mapped.sources) from None
     # Back to text: the command types its columns itself (its plan's fields: declarations).
     frame = normalized.frame.select(pl.all().cast(pl.String))
     if columns is not None:
@@ -59,8 +62,8 @@ def read_mapped(
 
 def mapped_column(column: str, entity: Entity, mapping: str | Path | None) -> str:
     """The name a file's column has once read with `--mapping` (read_mapped): the field a mapping
-    gives it (Salesforce's CreatedDate is `created`), else its own as a field name (IsConverted is
-    `isconverted`); without a mapping for this entity, the column as named."""
+    gives it (Salesforce's CreatedDate is `created`), else its own as a field name (Rating is
+    `rating`); without a mapping for this entity, the column as named."""
     chosen = file_mapping(mapping, entity)
     if chosen is None:
         return column

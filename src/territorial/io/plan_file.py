@@ -77,6 +77,7 @@ class RoutingSpec(BaseModel):
     fallback_queue: str = Field(default=DEFAULT_FALLBACK_QUEUE, pattern=ID_PATTERN)
     customer: str | None = Field(default=None, min_length=1)
     cap_counts: Literal["round_robin", "all"] = "round_robin"
+    crm_owner: Literal["keep", "reassign"] = "keep"
 
 
 class CheckSpec(BaseModel):

@@ -5,6 +5,7 @@ Every decision carries its full path, step by step, so "why did this lead go to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -25,6 +26,9 @@ from territorial.routing.round_robin import RoundRobin, TimeOff, away_until
 from territorial.rules.to_python import compile_rule
 
 NURTURE_QUEUE = "nurture"
+# HubSpot's lifecycle stages of a customer (labels or internal values, spaces and case ignored).
+CUSTOMER_STAGES = frozenset({"customer", "evangelist"})
+CUSTOMER_STAGE = re.compile(r"[\s_-]+")
 
 
 class LeadRouter:
@@ -62,7 +66,8 @@ class LeadRouter:
     def route(self, lead: Lead) -> Routed:
         path: list[Step] = []
         decided = (
-            self._duplicate(lead, path)
+            self._crm_status(lead, path)
+            or self._duplicate(lead, path)
             or self._customer(lead, path)
             or self._qualify(lead, path)
             or self._matched(lead, path)
@@ -116,6 +121,45 @@ class LeadRouter:
             return f"is capped this month ({month}/{rep.monthly_lead_cap})"
         return None
 
+    # ---- 0. what the CRM says of the lead now ----------------------------------------------------
+
+    def _crm_status(self, lead: Lead, path: list[Step]) -> Routed | None:
+        """A converted lead is no longer a lead (Salesforce refuses to reassign one); a lead the CRM
+        already gives to a rep who takes leads stays theirs unless the plan says `crm_owner: reassign`.
+        Leads owned by a queue, an integration user or a rep who left are routed."""
+        record = lead.record
+        if record.get("converted") is True:
+            path.append(Step("CRM status", "converted = true", "converted: not routed"))
+            return self._decide(
+                lead,
+                path,
+                Outcome.SKIPPED,
+                reason="converted in the CRM: a converted lead is not routed (its contact and account "
+                "keep their owners)",
+            )
+        owner = record.get("owner_id")
+        if owner is None or not str(owner).strip():
+            return None
+        named = f"owner {str(owner).strip()}"
+        rep_id = lead.owner_rep_id
+        if rep_id is None:
+            path.append(Step("CRM owner", named, "not a rep (a queue or another user): routed"))
+            return None
+        if rep_id not in self.reps:
+            path.append(Step("CRM owner", named, f"rep {rep_id} takes no leads now: routed"))
+            return None
+        if self.settings.crm_owner == "reassign":
+            path.append(Step("CRM owner", named, f"rep {rep_id}; crm_owner: reassign: routed"))
+            return None
+        path.append(Step("CRM owner", named, f"rep {rep_id} takes leads: kept"))
+        return self._decide(
+            lead,
+            path,
+            Outcome.OWNED,
+            rep_id=rep_id,
+            reason=f"already owned in the CRM by {self._who(rep_id)}: kept (routing.crm_owner: keep)",
+        )
+
     # ---- 1. duplicates ---------------------------------------------------------------------------
 
     def _duplicate(self, lead: Lead, path: list[Step]) -> Routed | None:
@@ -152,6 +196,12 @@ class LeadRouter:
     def _customer(self, lead: Lead, path: list[Step]) -> Routed | None:
         """A lead from a customer's account (the plan's `routing.customer` rule) goes to the account's
         owner before the fit check: a known customer is never sent to nurture."""
+        stage = lead.record.get("lifecycle_stage")
+        if stage is not None and CUSTOMER_STAGE.sub("", str(stage).lower()) in CUSTOMER_STAGES:
+            # The CRM says the person is a customer (HubSpot's Lifecycle Stage): never nurtured, never
+            # round-robined as a new lead while their account's owner can take it.
+            path.append(Step("customer check", f"lifecycle stage {stage}", "a customer: no fit check"))
+            return self._matched(lead, path, customer=True) or self._territory(lead, path)
         if self.is_customer is None or lead.match is None:
             return None
         found = self.account(lead.match.account_id)

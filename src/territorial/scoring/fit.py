@@ -170,6 +170,39 @@ def _fit_part(x: Matrix, y: npt.NDArray[np.int64], part: str, features: Sequence
     return _make_logistic(features).fit(x, y)
 
 
+# A single column that alone tells converted from lost this well is almost always recorded after the
+# outcome (a lead's Status "Closed - Converted", or a place known only for those who bought).
+LEAK_ROC_AUC = 0.98
+
+
+def telling_features(x: Matrix, labels: npt.NDArray[np.int64], features: Sequence[Feature]) -> list[str]:
+    """The features that alone tell converted rows from lost ones (ROC AUC >= LEAK_ROC_AUC, either
+    way): by whether the value is there, and by the value (a category's conversion rate among the
+    history's rows; its rare levels are one level, so a unique id cannot look telling)."""
+    from sklearn.metrics import roc_auc_score
+
+    telling = []
+    for index, feature in enumerate(features):
+        column = x[:, index]
+        missing = np.isnan(column)
+        scores = [missing.astype(np.float64)]
+        if feature.kind == "category":
+            codes = np.where(missing, -1, column).astype(np.int64)
+            _, inverse = np.unique(codes, return_inverse=True)
+            rates = np.bincount(inverse, weights=labels) / np.bincount(inverse)
+            scores.append(rates[inverse])
+        else:
+            scores.append(np.where(missing, np.nanmedian(column) if (~missing).any() else 0.0, column))
+        best = 0.0
+        for score in scores:
+            if np.ptp(score) > 0:
+                auc = float(roc_auc_score(labels, score))
+                best = max(best, auc, 1.0 - auc)
+        if best >= LEAK_ROC_AUC:
+            telling.append(feature.name)
+    return telling
+
+
 def _predict_parts(
     x: Matrix, parts: Mapping[str, Any], weights: Mapping[str, float]
 ) -> npt.NDArray[np.float64]:
@@ -264,6 +297,7 @@ class FitModel(BaseEstimator):  # type: ignore[misc]
         self.label_ = label
         self.excluded_columns_ = list(exclude)
         self.cv_labels_ = labels
+        self.telling_features_ = telling_features(x, labels, features)
         self.one_lead_ = self._one_lead_form()
         return self
 

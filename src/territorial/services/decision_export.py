@@ -22,6 +22,7 @@ SALESFORCE_FILE = "LeadOwnerUpdate.csv"  # Data Loader: Update on Lead, Id and O
 CSV_FILE = "decisions.csv"
 # HubSpot's Lead Status labels (its default options) for leads that reached no rep.
 LEAD_STATUS = {Outcome.NURTURE.value: "Unqualified", Outcome.FALLBACK.value: "New"}
+CRM_DECIDED = [Outcome.OWNED.value, Outcome.SKIPPED.value]
 # A Salesforce User Id: key prefix 005, then 12 (or 15, case-safe) characters.
 SALESFORCE_USER_ID = re.compile(r"^005[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$")
 
@@ -33,6 +34,7 @@ class ExportedDecisions:
     unchanged: int = 0  # leads whose owner stays the one their previous decision gave them
     no_rep: int = 0  # nurture and queued leads (HubSpot with lead_status writes their Lead Status)
     no_crm_id: dict[str, int] = field(default_factory=dict)  # rep -> leads left out: no CRM identity
+    crm_kept: int = 0  # owned in the CRM already, or converted there: the CRM's word stands
 
 
 def export_decisions(
@@ -62,6 +64,10 @@ def export_decisions(
         path = folder / CSV_FILE
         write_table(latest.select("lead_id", "decision", "rep_id", "queue", "route_run_id", "lead_day"), path)
         return ExportedDecisions(path, latest.height)
+    # Leads the CRM already gives to a rep (owned) or that it converted (skipped) keep what the CRM
+    # says: an owner update would overwrite it, and Salesforce refuses to update a converted lead.
+    crm_kept = latest.filter(pl.col("decision").is_in(CRM_DECIDED)).height
+    latest = latest.filter(~pl.col("decision").is_in(CRM_DECIDED))
     owned = latest.filter(pl.col("rep_id").is_not_null())
     changed = owned.filter(
         pl.col("previous_rep_id").is_null() | (pl.col("previous_rep_id") != pl.col("rep_id"))
@@ -71,6 +77,20 @@ def export_decisions(
     with_owner = changed.join(owner, on="rep_id", how="left")
     missing = with_owner.filter(pl.col("owner").is_null()).get_column("rep_id").value_counts(sort=True)
     with_owner = with_owner.filter(pl.col("owner").is_not_null())
+    if with_owner.is_empty() and missing.height:
+        # Nothing but a header would load nothing and look like success: the reps are likely
+        # another CRM's (users imported from HubSpot, exported for Salesforce).
+        other = ExportFormat.HUBSPOT if fmt == ExportFormat.SALESFORCE else ExportFormat.SALESFORCE
+        identity = (
+            "a Salesforce User Id (crm_user_id, or a 005… rep id)"
+            if other == ExportFormat.HUBSPOT
+            else "a HubSpot owner (crm_owner_id, or an e-mail)"
+        )
+        raise BadInput.at(
+            f"no rep of these {changed.height:,} leads has {identity}, so the {fmt} owner update would "
+            f"be empty; were the reps imported from another CRM? try --format {other}",
+            "--format",
+        )
     if fmt == ExportFormat.SALESFORCE:
         frame = with_owner.select(pl.col("lead_id").alias("Id"), pl.col("owner").alias("OwnerId"))
         path = folder / SALESFORCE_FILE
@@ -94,6 +114,7 @@ def export_decisions(
         unchanged=owned.height - changed.height,
         no_rep=0 if lead_status else unowned.height,
         no_crm_id=dict(missing.iter_rows()),
+        crm_kept=crm_kept,
     )
 
 

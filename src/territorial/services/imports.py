@@ -173,20 +173,27 @@ def check_entity(mapped: MappedTable) -> None:
     id_field = SCHEMAS[entity].id_field
     if id_field not in mapped.frame.columns:
         return
-    ids = mapped.frame.get_column(id_field).cast(pl.String).str.strip_chars().drop_nulls()
+    column = mapped.sources.get(id_field, id_field)
+    other = other_salesforce_object(mapped.frame.get_column(id_field), entity, column)
+    if other is not None:
+        raise _wrong_file(mapped, other, column)
+
+
+def other_salesforce_object(ids: pl.Series, entity: Entity, column: str) -> str | None:
+    """Why a file's ids are another Salesforce object's (80% of them start with its key prefix:
+    001 for Accounts given as leads), else None."""
+    ids = ids.cast(pl.String).str.strip_chars().drop_nulls()
     salesforce = ids.filter(ids.str.contains(SALESFORCE_ID))
     if salesforce.len() == 0:
-        return
+        return None
     for prefix, obj in SALESFORCE_PREFIXES.items():
         share = int(salesforce.str.starts_with(prefix).sum()) / salesforce.len()
         if prefix != OWN_PREFIX[entity] and share >= OTHER_OBJECT_SHARE:
-            column = mapped.sources.get(id_field, id_field)
-            raise _wrong_file(
-                mapped,
+            return (
                 f"{share:.0%} of the ids in {column} start with {prefix}, Salesforce's {obj} ids: "
-                f"this looks like {obj} records, not {entity.value}",
-                column,
+                f"this looks like {obj} records, not {entity.value}"
             )
+    return None
 
 
 def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> BadInput:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from territorial.domain.leads import (
     Step,
 )
 from territorial.domain.plan import Plan
-from territorial.domain.reps import Rep
+from territorial.domain.reps import Rep, owner_index, owner_key
 from territorial.domain.stored import StoredDecision
 from territorial.engine.checks import check_plan
 from territorial.engine.compiled import CompiledPlan
@@ -33,6 +34,7 @@ from territorial.engine.single import TerritoryFinder
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.availability import read_availability
+from territorial.io.crm_mappings import crm_label, other_entity_export
 from territorial.io.leads import LEAD_ID, lead_types, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps
@@ -45,6 +47,7 @@ from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
+from territorial.services.imports import other_salesforce_object
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
 from territorial.services.plans import plan_reference, stored_plan
 from territorial.services.scoring import load_fit_model, model_columns, relevance_model
@@ -67,6 +70,7 @@ OUTPUT_COLUMNS = (
     "queue",
 )
 WORKSPACE_LEADS = "workspace leads"  # the source of a routing run of imported leads
+CRM_STATUS_FIELDS = ("owner_id", "lifecycle_stage", "converted")  # what the CRM says of a lead now
 _MATCH_COLUMNS = ("lead_id", "company", "email", "website", "country", "state", "postal_code")
 
 
@@ -82,6 +86,7 @@ class Router:
     relevance: Any | None  # scoring.relevance.RelevanceModel, imported only when the plan uses it
     warnings: list[Problem] = field(default_factory=list)
     accounts: int = 0
+    owners: dict[str, str] = field(default_factory=dict)  # what a CRM names an owner by -> rep (owner_index)
 
 
 @dataclass
@@ -122,6 +127,12 @@ def open_router(
         progress("Reading the workspace's accounts", None)
         book = load_accounts(uow, loaded.fields, loaded.null_words)
         workspace_reps = None if reps_path is not None else uow.reps.list()
+        # A lead's CRM owner may be named by a rep's CRM user or owner id, kept as custom fields.
+        identities = (
+            uow.records.read(Entity.REPS, {"rep_id": pl.String(), "name": pl.String(), "email": pl.String()})
+            if reps_path is None
+            else None
+        )
         states = pool_states(uow)
         pipeline = open_pipeline(uow) if _customer_reads_pipeline(loaded) else None
     # The rules run on leads, and on a matched account's fields: a lead field such as `source` is
@@ -143,6 +154,12 @@ def open_router(
         named = [r for t in loaded.territories for r in (*t.reps, *([t.manager] if t.manager else []))]
         reps = {r: Rep(r) for r in named}
     away = read_availability(availability_path, set(reps)) if availability_path is not None else {}
+    if identities is None or identities.is_empty():
+        identities = pl.DataFrame(
+            [(r.rep_id, r.name, r.email) for r in reps.values()],
+            schema={"rep_id": pl.String, "name": pl.String, "email": pl.String},
+            orient="row",
+        )
     pool_reps = {rep_id: rep for rep_id, rep in reps.items() if rep.active}
 
     matcher = None
@@ -185,7 +202,9 @@ def open_router(
             _resolve(settings.catalogue, base, loaded, "catalogue"), settings.relevance_threshold
         )
     router = LeadRouter(TerritoryFinder(compiled), settings, pool_reps, account, pools, away=away)
-    return Router(loaded, plan_id, router, matcher, fit_model, relevance, warnings, len(book))
+    return Router(
+        loaded, plan_id, router, matcher, fit_model, relevance, warnings, len(book), owner_index(identities)
+    )
 
 
 def _customer_reads_pipeline(plan: Plan) -> bool:
@@ -219,9 +238,18 @@ def _customer_fields(
     )
     missing = sorted(name for name in fields_of(rule) if name not in frame.columns)
     return frame, [
-        Problem(where, f"no account has the field '{name}': the customer rule reads it as empty")
+        Problem(
+            where,
+            f"no account has the field '{name}': the customer rule reads it as empty{_near(name, frame)}",
+        )
         for name in missing
     ]
+
+
+def _near(name: str, frame: pl.DataFrame) -> str:
+    """ "; did you mean 'lifecycle_stage'?" for a field an account has and `name` is close to."""
+    close = get_close_matches(name, [c for c in frame.columns if c != name], n=1, cutoff=0.7)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _source(reps_path: str | Path | None) -> str:
@@ -298,9 +326,17 @@ def lead_facts(
             fit=fits[row],
             relevance=relevances[row],
             match=match,
+            owner_rep_id=_owner_rep(router, record.get("owner_id")),
         )
         for row, (record, match) in enumerate(zip(records, _matches(router, records), strict=True))
     ]
+
+
+def _owner_rep(router: Router, owner: object) -> str | None:
+    """The rep a lead's CRM owner names, if any (see owner_index)."""
+    if owner is None or not str(owner).strip():
+        return None
+    return router.owners.get(owner_key(owner))
 
 
 def _matches(router: Router, records: Sequence[Mapping[str, Any]]) -> list[AccountMatch | None]:
@@ -373,6 +409,7 @@ def route_file(
     A lead already routed keeps its stored decision, given back marked `already routed`, unless
     `how.reroute`."""
     raw, typed = read_leads(leads_path, router.plan.fields, mapping)
+    check_leads_file(raw, typed, mapping)
     batch = _route_frame(
         workspace, ctx, router, raw.frame, typed, raw.file, today, progress, how or RouteMode()
     )
@@ -381,11 +418,33 @@ def route_file(
     return replace(batch, unused_columns=unused, read_columns=sorted(read))
 
 
+def check_leads_file(raw: RawTable, typed: pl.DataFrame, mapping: str | Path | None) -> None:
+    """Refuse another entity's export given as leads (Salesforce Accounts or Users, HubSpot companies
+    or deals), as `import leads` does: routing it would hand companies or colleagues to reps, and its
+    owner update would be written back to the CRM."""
+    header = 1 if raw.is_csv else None
+    column = raw.sources.get(LEAD_ID, LEAD_ID)
+    why = other_salesforce_object(typed.get_column(LEAD_ID), Entity.LEADS, column)
+    if why is not None:
+        raise BadInput.at(f"{why}; route takes a leads export", raw.file, header, None, column)
+    crm = str(mapping).strip().lower() if mapping is not None else None
+    found = other_entity_export(raw.header, Entity.LEADS, crm) if crm is not None else None
+    if crm is not None and found is not None:
+        other, columns = found
+        shown = ", ".join(columns[:5]) + (", …" if len(columns) > 5 else "")
+        raise BadInput.at(
+            f"this looks like a {crm_label(crm)} export of {other.value}, not of leads: it has {other.value} "
+            f"columns ({shown}); route takes a leads export",
+            raw.file,
+            header,
+        )
+
+
 def columns_routing_reads(router: Router) -> set[str]:
     """The lead fields routing reads: the id and date, what matching compares, the fields the plan's
     rules and lead skills name, the inquiry when a catalogue checks it, and the fit model's features."""
     plan = router.plan
-    read = {LEAD_ID, "created", *_MATCH_COLUMNS}
+    read = {LEAD_ID, "created", *_MATCH_COLUMNS, *CRM_STATUS_FIELDS}
     for territory in plan.territories:
         read |= fields_of(territory.rule) if territory.rule is not None else set()
         read |= set(territory.lead_skills)
@@ -529,11 +588,11 @@ def route_lead(
         raise BadInput.at("a lead needs at least one field besides lead_id", "lead")
     if lead.get(LEAD_ID) in (None, ""):
         raise BadInput.at("a lead needs a lead_id", "lead", subject=LEAD_ID)
+    record = typed_lead(lead, router.plan.fields)  # the id as kept: a 15-character Salesforce Id is 18
     with workspace.unit_of_work() as uow:
-        before = uow.routing.latest_decisions_for([str(lead[LEAD_ID])])
+        before = uow.routing.latest_decisions_for([record[LEAD_ID]])
     if before and not reroute:
-        return already_routed(before[str(lead[LEAD_ID])])
-    record = typed_lead(lead, router.plan.fields)
+        return already_routed(before[record[LEAD_ID]])
     # The fit model reads leads as a file gives them: text.
     raw = (
         pl.DataFrame({key: [None if value is None else str(value)] for key, value in lead.items()})

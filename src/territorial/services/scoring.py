@@ -63,6 +63,8 @@ class TrainReport:
     excluded: list[str]
     dropped: list[str]
     warning: str | None = None  # the model has no signal, and was saved because it was forced
+    # Columns that alone tell converted from lost: likely recorded after the outcome (a leak).
+    telling: list[str] = field(default_factory=list)
     time_validation: TimeValidation | None = None  # with --validate time:COLUMN
     why_dropped: dict[str, str] = field(default_factory=dict)  # column -> why the model does not use it
     # Out-of-fold, per grade (fit.grade_table) and per share of converters kept (suggested_thresholds);
@@ -136,8 +138,8 @@ def train_fit_model(
     frame = table.frame
     entity = _entity_of(mapping, FIT_ENTITIES)
     fields = {column: field_of(column, entity, mapping) for column in frame.columns}
-    label, exclude = named(label), [named(column) for column in exclude]
-    _require_column(frame, label, "label", table)
+    frame, label = _label_column(frame, label, named, table)
+    exclude = [named(column) for column in exclude]
     conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
     split = _time_split(table, validate, named) if validate is not None else None
     model = FitModel(estimator=estimator, random_state=random_state)
@@ -187,6 +189,7 @@ def train_fit_model(
         why_dropped=dict(sorted(model.dropped_columns_.items())),
         grades=pl.DataFrame() if oof is None else grade_table(y, oof, model.grade_cuts_),
         thresholds=pl.DataFrame() if oof is None else suggested_thresholds(y, oof),
+        telling=list(model.telling_features_),
     )
 
 
@@ -442,6 +445,35 @@ def export_hint(table: RawTable, mapping: str | Path | None, entities: tuple[Ent
     if mapping is not None:
         return ""
     return next((hint for entity in entities if (hint := crm_export_hint(table.header, entity))), "")
+
+
+def _label_column(
+    frame: pl.DataFrame, spec: str, named: Callable[[str], str], table: RawTable
+) -> tuple[pl.DataFrame, str]:
+    """The history with its outcome column, from `--label COLUMN` (1/0, yes/no, true/false) or
+    `--label "COLUMN=VALUE[,VALUE…]"`: converted where the column holds one of the values, case and
+    spaces ignored (a HubSpot export's `Lifecycle Stage=Customer,Evangelist`), lost elsewhere."""
+    column, equals, values = spec.partition("=")
+    if not equals or named(spec) in frame.columns:
+        label = named(spec)
+        _require_column(frame, label, "label", table)
+        return frame, label
+    label = named(column.strip())
+    _require_column(frame, label, "label", table)
+    wanted = {value.strip().lower() for value in values.split(",") if value.strip()}
+    if not wanted:
+        raise BadInput.at(f"expected COLUMN=VALUE[,VALUE…] after --label, got {spec!r}", "--label")
+    cells = frame.get_column(label).cast(pl.String).str.strip_chars().str.to_lowercase()
+    converted = cells.is_in(sorted(wanted)).fill_null(False)
+    if not converted.any():
+        values_seen = frame.get_column(label).cast(pl.String).unique().drop_nulls()
+        seen = ", ".join(sorted(values_seen)[:12])
+        raise BadInput.at(
+            f"no row's {column.strip()} is {' or '.join(sorted(wanted))}; its values are: {seen or 'none'}",
+            table.file,
+            subject=column.strip(),
+        )
+    return frame.with_columns(pl.when(converted).then(pl.lit("1")).otherwise(pl.lit("0")).alias(label)), label
 
 
 def _require_column(frame: pl.DataFrame, name: str, what: str, table: RawTable) -> None:

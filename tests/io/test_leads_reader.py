@@ -1,0 +1,52 @@
+"""Reading leads (io.leads): one id per lead, damaged ids refused, problems named by the file's headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from territorial.domain.leads import lead_key
+from territorial.errors import BadInput
+from territorial.io.leads import read_leads, typed_lead
+
+
+def test_a_15_character_salesforce_lead_id_becomes_its_18_character_form() -> None:
+    # By hand: '00Q5g' has one capital at position 2 (4 -> E), '00000' none (A), '000DD' capitals at
+    # 3 and 4 (8 + 16 = 24 -> Y).
+    assert lead_key("00Q5g00000000DD") == "00Q5g00000000DDEAY"
+    assert lead_key(" 00Q5g00000000DDEAY ") == "00Q5g00000000DDEAY"
+    assert lead_key("0015g0000000007") == "0015g0000000007"  # an Account id is no lead's
+    assert lead_key("30886985064") == "30886985064"
+
+
+def test_the_two_forms_of_one_salesforce_id_read_as_the_same_lead(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("lead_id,state\n00Q5g00000000DD,CA\nL-2,NY\n")
+    _raw, typed = read_leads(path, {})
+    assert typed.get_column("lead_id").to_list() == ["00Q5g00000000DDEAY", "L-2"]
+    assert typed_lead({"lead_id": "00Q5g00000000DD", "state": "CA"}, {})["lead_id"] == "00Q5g00000000DDEAY"
+
+
+def test_ids_a_spreadsheet_wrote_in_scientific_notation_are_refused_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("lead_id,state\n70000000101,CA\n7.0000000102E+10,CA\n7.00000001E+10,NY\n")
+    with pytest.raises(BadInput) as raised:
+        read_leads(path, {})
+    problems = raised.value.problems
+    assert [p.location.line for p in problems] == [3, 4]
+    assert "scientific notation" in problems[0].message and "7.0000000102E+10" in problems[0].message
+    assert str(path) in str(problems[0].location.file)
+    with pytest.raises(BadInput, match="scientific notation"):
+        typed_lead({"lead_id": "7.0000000102E+10", "state": "CA"}, {})
+
+
+def test_a_bad_value_in_a_crm_export_is_named_by_the_exports_header(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("Record ID,Create Date,Number of Employees\n1,someday,12\n2,2018-05-01,many\n")
+    with pytest.raises(BadInput) as raised:
+        read_leads(path, {}, "hubspot")
+    assert [(p.location.line, p.location.subject) for p in raised.value.problems] == [
+        (2, "Create Date"),
+        (3, "Number of Employees"),
+    ]
