@@ -3,6 +3,8 @@ outcome, and a model that reads them scores new leads badly."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 
@@ -40,3 +42,19 @@ def test_nothing_is_named_when_no_column_gives_the_outcome_away() -> None:
     features, _dropped = learn_features(frame.drop("converted"), "converted", [])
     labels = conversion_labels(frame.get_column("converted"))
     assert telling_features(encode(frame.drop("converted"), features), labels, features) == []
+
+
+def test_boosted_trees_read_a_category_with_no_kept_level_the_right_way_up() -> None:
+    """Olist's Salesforce leads: industry is filled in only for sellers, each value rare. As a
+    category, scikit-learn's boosted trees scored every converter near 0 (ROC AUC 1.0 all the same)."""
+    from territorial.scoring.fit import FitModel
+    from territorial.services.scoring import FIT_ENTITIES, scored_file
+
+    crm = Path(__file__).resolve().parents[1] / "data" / "crm" / "sf_leads_olist.csv"
+    table, named = scored_file(crm, "salesforce", FIT_ENTITIES)
+    label = named("IsConverted")
+    frame = table.frame.drop(named("Status"))
+    model = FitModel(estimator="gbm", cv_folds=2).fit(frame.drop(label), frame.get_column(label))
+    chance = model.predict_proba(frame.drop(label))[:, 1]
+    converted = conversion_labels(frame.get_column(label)) == 1
+    assert chance[converted].min() > 0.9 and chance[~converted].max() < 0.1
