@@ -15,6 +15,7 @@ from territorial.domain.fields import ACCOUNT_ID
 from territorial.domain.plan import PRIMARY
 from territorial.errors import BadInput, Problem
 from territorial.evaluate.kpis import GROUP, TERRITORY
+from territorial.evaluate.periods import periods_from
 from territorial.evaluate.report import (
     CountyHolders,
     balance_bars,
@@ -36,7 +37,7 @@ from territorial.services.compare import compare_plans
 from territorial.services.context import Context
 from territorial.services.drift import drift
 from territorial.services.forecast import forecast_bookings
-from territorial.services.kpis import ACTIVE, Chosen, choose_assignment, fairness_report, kpis
+from territorial.services.kpis import ACTIVE, Chosen, choose_assignment, fairness_report
 from territorial.services.penetration import PenetrationReport, penetration
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -54,6 +55,7 @@ class ReviewReport:
 
     described: str
     day: date
+    quarter: str  # the period of the performance figures and the forecast
     summary: list[tuple[str, str]]
     kpis: pl.DataFrame  # evaluate.kpis.KPI_COLUMNS by territory
     balance: list[Fairness]  # workload and potential by territory
@@ -86,18 +88,21 @@ def review(
     with workspace.unit_of_work() as uow:
         chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
         current, previous = _plans_compared(uow, run, plan)
+    # The quarter holding today: its bookings, win rate, quota and attainment; book figures are today's.
+    quarter = periods_from(day, "quarter", 1, settings.fiscal_year_start_month)[0].label
     progress("Computing KPIs and fairness", None)
-    fair = fairness_report(workspace, ctx, run, plan, TERRITORY, progress=progress)
+    fair = fairness_report(workspace, ctx, run, plan, TERRITORY, period=quarter, progress=progress)
     table = fair.kpis.table
     counties, counties_note = _county_map(workspace, chosen, progress)
     flows, flows_note = _moves(workspace, ctx, chosen, current, previous, progress)
     progress("Computing penetration", None)
     under, under_note = _penetration(workspace, ctx, run, plan, progress)
-    quota, period, quota_note = _forecast_quota(workspace, ctx, run, plan, progress)
+    quota, period, quota_note = _forecast_quota(workspace, ctx, run, plan, table, progress)
     advice = _recommendations(workspace, ctx, chosen, fair.measures, run, plan, under, progress)
     return ReviewReport(
         described=chosen.described,
         day=day,
+        quarter=quarter,
         summary=kpi_summary(table),
         kpis=table,
         balance=fair.measures,
@@ -201,15 +206,20 @@ def _penetration(
 
 
 def _forecast_quota(
-    workspace: WorkspaceStore, ctx: Context, run: int | None, plan: str | None, progress: Progress
+    workspace: WorkspaceStore,
+    ctx: Context,
+    run: int | None,
+    plan: str | None,
+    quotas: pl.DataFrame,
+    progress: Progress,
 ) -> tuple[pl.DataFrame | None, str | None, str | None]:
+    """The quarter's forecast by territory against the quotas of the KPI table (the same quarter)."""
     progress("Forecasting the quarter", None)
     forecast = forecast_bookings(workspace, ctx, None, TERRITORY, "quarter", 1, None, run, plan, progress)
     result = forecast.result
     period = result.periods[0].label
     if result.known.closed.is_empty() and result.known.open.is_empty():
         return None, period, "The workspace has no opportunities yet, so there is nothing to forecast."
-    quotas = kpis(workspace, ctx, run, plan, TERRITORY, period, progress=progress).table
     frame = forecast_against_quota(
         result.table.rename({GROUP: "territory_id"}).select("territory_id", "forecast", "low", "high"),
         quotas.select(pl.col(GROUP).alias("territory_id"), "quota"),

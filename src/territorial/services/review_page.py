@@ -28,6 +28,7 @@ GOLDEN_ANGLE = 137.508  # hues this far apart keep neighbouring territory number
 # so the page never reaches for the network (the county outlines are the map).
 GEO_STUB = {"usa_110m": {"type": "Topology", "objects": {}, "arcs": []}}
 CONFIG = {"displaylogo": False, "responsive": True}
+BLANK_COUNTY = "#eeeeee"
 COUNTIES = "counties"  # stands for the county outlines, embedded once however many layers draw them
 
 
@@ -99,7 +100,15 @@ def _balance_figure(balance: list[Fairness], bars: pl.DataFrame) -> dict[str, An
                 "name": measure.measure,
                 "x": rows.get_column("group").to_list(),
                 "y": ratios,
-                "marker": {"color": ["#c0392b" if o else _measure_colour(measure.measure) for o in outside]},
+                # Hatched: outside the tolerance.
+                "marker": {
+                    "color": _measure_colour(measure.measure),
+                    "pattern": {
+                        "shape": ["/" if o else "" for o in outside],
+                        "fgcolor": "#c0392b",
+                        "fillmode": "overlay",
+                    },
+                },
                 "hovertemplate": "%{x}: %{y:.0%} of target<extra>" + measure.measure + "</extra>",
             }
         )
@@ -178,7 +187,21 @@ def _map_figure(holders: CountyHolders) -> dict[str, Any]:
     names = {str(f["id"]): f["properties"]["name"] for f in outlines["features"]}
     territories = sorted(set(holders.counties.get_column("territory_id").to_list()))
     number = {t: i for i, t in enumerate(territories)}
-    traces: list[dict[str, Any]] = []
+    # Every county in light grey underneath, so the country shows around the counties with accounts.
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "choropleth",
+            "name": "counties",
+            "geojson": COUNTIES,
+            "locations": sorted(names),
+            "z": [0] * len(names),
+            "colorscale": [[0, BLANK_COUNTY], [1, BLANK_COUNTY]],
+            "showscale": False,
+            "marker": {"line": {"width": 0.2, "color": "#ffffff"}},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    ]
     layers = holders.layers
     for layer in layers:
         rows = holders.counties.filter(pl.col("layer") == layer)
@@ -231,7 +254,7 @@ def _map_figure(holders: CountyHolders) -> dict[str, Any]:
         )
     buttons = []
     for layer in layers:
-        visible = [trace.get("name") == layer or trace["type"] == "scattergeo" for trace in traces]
+        visible = [trace["name"] in (layer, "counties") or trace["type"] == "scattergeo" for trace in traces]
         buttons.append({"label": layer, "method": "restyle", "args": [{"visible": visible}]})
     layout: dict[str, Any] = {
         "height": 520,
