@@ -90,3 +90,12 @@ def test_pdf_without_chromium_says_how_to_install_it(folder: Path, monkeypatch: 
     assert done.returncode == 2
     assert "apt-get install -y chromium" in done.stderr
     assert not (folder / "printed.html").exists()
+
+
+def test_penetration_reads_the_potential_field_given(folder: Path) -> None:
+    # By employees, EAST (60 of 105 with plan 2's Illinois moved) still books nothing.
+    page = report(folder, "by-employees.html", "--plan", "2", "--potential", "employees")
+    assert "<td>EAST</td><td>0</td><td>60</td><td>0.00</td>" in page
+    page = report(folder, "no-field.html", "--potential", "no_such_field")
+    assert "Performance against potential cannot be shown:" in page
+    assert "no_such_field" in page

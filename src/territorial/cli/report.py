@@ -25,6 +25,13 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write, such as review.html.")],
     run: RunOption = None,
     plan: PlanOption = None,
+    potential: Annotated[
+        str | None,
+        typer.Option(
+            "--potential",
+            help="An account number field to measure penetration against (default: the plan's potential).",
+        ),
+    ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print it to PDF beside the page (needs Chromium).")
     ] = False,
@@ -39,7 +46,12 @@ def report_command(
         check_pdf_printer()
     with err.status("Reviewing…") as status:
         report = review(
-            workspace_of(ctx), context_of(ctx), run, plan, progress=lambda s, _f: status.update(f"{s}…")
+            workspace_of(ctx),
+            context_of(ctx),
+            run,
+            plan,
+            potential,
+            progress=lambda s, _f: status.update(f"{s}…"),
         )
         status.update("Writing the page…")
         write_text(review_html(report), out)

@@ -79,10 +79,12 @@ def review(
     ctx: Context,
     run: int | None = None,
     plan: str | None = None,
+    potential: str | None = None,
     progress: Progress = silent,
 ) -> ReviewReport:
     """The review of the chosen assignment (--run, --plan ID|active; else the active plan, else the
-    latest run), as of today."""
+    latest run), as of today; performance against potential reads the plan's potential, or the
+    account field `potential` names."""
     settings = load_settings()
     day = today(ctx, settings)
     with workspace.unit_of_work() as uow:
@@ -96,7 +98,7 @@ def review(
     counties, counties_note = _county_map(workspace, chosen, progress)
     flows, flows_note = _moves(workspace, ctx, chosen, current, previous, progress)
     progress("Computing penetration", None)
-    under, under_note = _penetration(workspace, ctx, run, plan, progress)
+    under, under_note = _penetration(workspace, ctx, run, plan, potential, progress)
     quota, period, quota_note = _forecast_quota(workspace, ctx, run, plan, table, progress)
     advice = _recommendations(workspace, ctx, chosen, fair.measures, run, plan, under, progress)
     return ReviewReport(
@@ -190,10 +192,15 @@ def _moves(
 
 
 def _penetration(
-    workspace: WorkspaceStore, ctx: Context, run: int | None, plan: str | None, progress: Progress
+    workspace: WorkspaceStore,
+    ctx: Context,
+    run: int | None,
+    plan: str | None,
+    potential: str | None,
+    progress: Progress,
 ) -> tuple[PenetrationReport | None, str | None]:
     try:
-        report = penetration(workspace, ctx, run, plan, progress=progress)
+        report = penetration(workspace, ctx, run, plan, potential=potential, progress=progress)
     except BadInput as problem:
         return None, "Performance against potential cannot be shown: " + "; ".join(
             p.message for p in problem.problems

@@ -22,7 +22,7 @@ from territorial.services.review import ReviewReport
 
 PLOTLY_FILE = "plotly.min.js.gz"  # plotly.js-dist-min, version in data/ATTRIBUTION.md
 TEMPLATE = "review.html.j2"
-SHOWN_ROWS = 30  # territories listed in the KPI table; the charts show every one
+SHOWN_ROWS = 30  # territories listed per table; the charts show every one, and the CLIs list them all
 GOLDEN_ANGLE = 137.508  # hues this far apart keep neighbouring territory numbers distinct
 # Plotly fetches a base map for every geo plot unless one is already loaded: an empty one is given,
 # so the page never reaches for the network (the county outlines are the map).
@@ -63,7 +63,8 @@ def review_html(report: ReviewReport) -> str:
         flows=[] if report.flows is None else report.flows.to_dicts(),
         index=[] if report.penetration is None else _under(report.penetration.index),
         untapped=[] if report.penetration is None else report.penetration.untapped.to_dicts(),
-        quota=[] if report.quota is None else report.quota.to_dicts(),
+        quota=[] if report.quota is None else report.quota.head(SHOWN_ROWS).to_dicts(),
+        quota_more=0 if report.quota is None else max(0, report.quota.height - SHOWN_ROWS),
         off_map=None if report.counties is None else report.counties.off_map,
         plotly_js=_script(_plotly_js()),
         geo_assets=_script(_json({"topojson": GEO_STUB})),
@@ -74,7 +75,8 @@ def review_html(report: ReviewReport) -> str:
 
 
 def _under(index: pl.DataFrame) -> list[dict[str, Any]]:
-    return index.filter(pl.col("under_penetrated")).to_dicts()
+    """The under-penetrated territories, lowest index first, as many as the tables show."""
+    return index.filter(pl.col("under_penetrated")).head(SHOWN_ROWS).to_dicts()
 
 
 def _json(value: object) -> str:
