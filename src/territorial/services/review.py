@@ -93,13 +93,15 @@ def review(
     # The quarter holding today: its bookings, win rate, quota and attainment; book figures are today's.
     quarter = periods_from(day, "quarter", 1, settings.fiscal_year_start_month)[0].label
     progress("Computing KPIs and fairness", None)
-    fair = fairness_report(workspace, ctx, run, plan, TERRITORY, period=quarter, progress=progress)
+    fair = fairness_report(
+        workspace, ctx, run, plan, TERRITORY, period=quarter, progress=progress, chosen=chosen
+    )
     table = fair.kpis.table
     counties, counties_note = _county_map(workspace, chosen, progress)
     flows, flows_note = _moves(workspace, ctx, chosen, current, previous, progress)
     progress("Computing penetration", None)
-    under, under_note = _penetration(workspace, ctx, run, plan, potential, progress)
-    quota, period, quota_note = _forecast_quota(workspace, ctx, run, plan, table, progress)
+    under, under_note = _penetration(workspace, ctx, chosen, potential, progress)
+    quota, period, quota_note = _forecast_quota(workspace, ctx, chosen, table, progress)
     advice = _recommendations(workspace, ctx, chosen, fair.measures, run, plan, under, progress)
     return ReviewReport(
         described=chosen.described,
@@ -192,15 +194,10 @@ def _moves(
 
 
 def _penetration(
-    workspace: WorkspaceStore,
-    ctx: Context,
-    run: int | None,
-    plan: str | None,
-    potential: str | None,
-    progress: Progress,
+    workspace: WorkspaceStore, ctx: Context, chosen: Chosen, potential: str | None, progress: Progress
 ) -> tuple[PenetrationReport | None, str | None]:
     try:
-        report = penetration(workspace, ctx, run, plan, potential=potential, progress=progress)
+        report = penetration(workspace, ctx, potential=potential, progress=progress, chosen=chosen)
     except BadInput as problem:
         return None, "Performance against potential cannot be shown: " + "; ".join(
             p.message for p in problem.problems
@@ -213,16 +210,13 @@ def _penetration(
 
 
 def _forecast_quota(
-    workspace: WorkspaceStore,
-    ctx: Context,
-    run: int | None,
-    plan: str | None,
-    quotas: pl.DataFrame,
-    progress: Progress,
+    workspace: WorkspaceStore, ctx: Context, chosen: Chosen, quotas: pl.DataFrame, progress: Progress
 ) -> tuple[pl.DataFrame | None, str | None, str | None]:
     """The quarter's forecast by territory against the quotas of the KPI table (the same quarter)."""
     progress("Forecasting the quarter", None)
-    forecast = forecast_bookings(workspace, ctx, None, TERRITORY, "quarter", 1, None, run, plan, progress)
+    forecast = forecast_bookings(
+        workspace, ctx, None, TERRITORY, "quarter", 1, progress=progress, chosen=chosen
+    )
     result = forecast.result
     period = result.periods[0].label
     if result.known.closed.is_empty() and result.known.open.is_empty():
