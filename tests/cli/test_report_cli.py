@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, shared_data
 from review_book import COUNTIES, build_review_workspace, fixed_clock
 
 FIGURES = re.compile(r"var figures = (\{.*?\});\n", re.S)
@@ -99,3 +99,19 @@ def test_penetration_reads_the_potential_field_given(folder: Path) -> None:
     page = report(folder, "no-field.html", "--potential", "no_such_field")
     assert "Performance against potential cannot be shown:" in page
     assert "no_such_field" in page
+
+
+def test_a_crm_export_with_no_plan_yet(crm_workspace: Path) -> None:
+    """The CRM Sales Opportunities data imported as is: owners but no territories, deals priced by
+    the product list."""
+    prices = shared_data("crm-sales-opportunities", "products.csv")
+    with fixed_clock(), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRITORIAL_NOW", "2017-11-15T09:00:00")
+        done = run_cli(crm_workspace, "report", "--out", "crm-review.html", "--price-list", prices)
+    assert done.returncode == 0, done.stderr
+    page = (crm_workspace / "crm-review.html").read_text(encoding="utf-8")
+    assert "There are no territories to balance yet: no plan places the accounts." in page
+    assert "No plan is active and no run is stored, so no territory holds a county yet." in page
+    assert "No plan is active and no run is stored: there is no plan to compare." in page
+    assert "Forecast against quota, 2017Q4" in page
+    assert "open deals have no amount" not in page  # the price list values them

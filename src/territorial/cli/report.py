@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from territorial.cli.app import app, context_of, err, handled, workspace_of
-from territorial.cli.kpis import PlanOption, RunOption
+from territorial.cli.kpis import PlanOption, PriceListOption, RunOption
 from territorial.errors import BadInput
 from territorial.io.output import write_text
 from territorial.services.review import review
@@ -32,6 +32,7 @@ def report_command(
             help="An account number field to measure penetration against (default: the plan's potential).",
         ),
     ] = None,
+    price_list: PriceListOption = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print it to PDF beside the page (needs Chromium).")
     ] = False,
@@ -51,6 +52,7 @@ def report_command(
             run,
             plan,
             potential,
+            price_list,
             progress=lambda s, _f: status.update(f"{s}…"),
         )
         status.update("Writing the page…")

@@ -176,6 +176,8 @@ def rebalance_advice(
     """Which territories to rebalance: those outside the fairness tolerance on each measure, and
     those whose figures drifted past the threshold since the assignment was made (drifted:
     territory_id, measure, change), with the rebalance command when drift gave one."""
+    if not any(measure.groups for measure in balance):
+        return ["There are no territories to balance yet: no plan places the accounts."]
     advice = []
     for measure in balance:
         flagged = measure.flagged

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -80,6 +81,7 @@ def review(
     run: int | None = None,
     plan: str | None = None,
     potential: str | None = None,
+    price_list: Path | None = None,
     progress: Progress = silent,
 ) -> ReviewReport:
     """The review of the chosen assignment (--run, --plan ID|active; else the active plan, else the
@@ -94,14 +96,22 @@ def review(
     quarter = periods_from(day, "quarter", 1, settings.fiscal_year_start_month)[0].label
     progress("Computing KPIs and fairness", None)
     fair = fairness_report(
-        workspace, ctx, run, plan, TERRITORY, period=quarter, progress=progress, chosen=chosen
+        workspace,
+        ctx,
+        run,
+        plan,
+        TERRITORY,
+        period=quarter,
+        price_list=price_list,
+        progress=progress,
+        chosen=chosen,
     )
     table = fair.kpis.table
     counties, counties_note = _county_map(workspace, chosen, progress)
     flows, flows_note = _moves(workspace, ctx, chosen, current, previous, progress)
     progress("Computing penetration", None)
-    under, under_note = _penetration(workspace, ctx, chosen, potential, progress)
-    quota, period, quota_note = _forecast_quota(workspace, ctx, chosen, table, progress)
+    under, under_note = _penetration(workspace, ctx, chosen, potential, price_list, progress)
+    quota, period, quota_note = _forecast_quota(workspace, ctx, chosen, table, price_list, progress)
     advice = _recommendations(workspace, ctx, chosen, fair.measures, run, plan, under, progress)
     return ReviewReport(
         described=chosen.described,
@@ -183,7 +193,9 @@ def _moves(
     previous: int | None,
     progress: Progress,
 ) -> tuple[pl.DataFrame | None, str | None]:
-    if current is None or previous is None:
+    if current is None:
+        return None, "No plan is active and no run is stored: there is no plan to compare."
+    if previous is None:
         return None, "There is no previous plan to compare with: this is the first plan applied."
     progress(f"Comparing with plan {previous}", None)
     comparison = compare_plans(workspace, ctx, previous, current, progress)
@@ -194,10 +206,17 @@ def _moves(
 
 
 def _penetration(
-    workspace: WorkspaceStore, ctx: Context, chosen: Chosen, potential: str | None, progress: Progress
+    workspace: WorkspaceStore,
+    ctx: Context,
+    chosen: Chosen,
+    potential: str | None,
+    price_list: Path | None,
+    progress: Progress,
 ) -> tuple[PenetrationReport | None, str | None]:
     try:
-        report = penetration(workspace, ctx, potential=potential, progress=progress, chosen=chosen)
+        report = penetration(
+            workspace, ctx, price_list=price_list, potential=potential, progress=progress, chosen=chosen
+        )
     except BadInput as problem:
         return None, "Performance against potential cannot be shown: " + "; ".join(
             p.message for p in problem.problems
@@ -210,12 +229,17 @@ def _penetration(
 
 
 def _forecast_quota(
-    workspace: WorkspaceStore, ctx: Context, chosen: Chosen, quotas: pl.DataFrame, progress: Progress
+    workspace: WorkspaceStore,
+    ctx: Context,
+    chosen: Chosen,
+    quotas: pl.DataFrame,
+    price_list: Path | None,
+    progress: Progress,
 ) -> tuple[pl.DataFrame | None, str | None, str | None]:
     """The quarter's forecast by territory against the quotas of the KPI table (the same quarter)."""
     progress("Forecasting the quarter", None)
     forecast = forecast_bookings(
-        workspace, ctx, None, TERRITORY, "quarter", 1, progress=progress, chosen=chosen
+        workspace, ctx, None, TERRITORY, "quarter", 1, price_list, progress=progress, chosen=chosen
     )
     result = forecast.result
     period = result.periods[0].label
