@@ -115,3 +115,11 @@ def test_a_crm_export_with_no_plan_yet(crm_workspace: Path) -> None:
     assert "No plan is active and no run is stored: there is no plan to compare." in page
     assert "Forecast against quota, 2017Q4" in page
     assert "open deals have no amount" not in page  # the price list values them
+
+
+def test_the_pdf_path_is_checked_before_any_work(folder: Path) -> None:
+    (folder / "taken.pdf").mkdir()
+    done = run_cli(folder, "report", "--out", "taken.html", "--pdf")
+    assert done.returncode == 2
+    assert "taken.pdf" in done.stderr and "this is a folder" in done.stderr
+    assert not (folder / "taken.html").exists()

@@ -11,7 +11,7 @@ import typer
 from territorial.cli.app import app, context_of, err, handled, workspace_of
 from territorial.cli.kpis import PlanOption, PriceListOption, RunOption
 from territorial.errors import BadInput
-from territorial.io.output import write_text
+from territorial.io.output import check_writable, write_text
 from territorial.services.review import review
 from territorial.services.review_page import check_pdf_printer, review_html, write_review_pdf
 
@@ -43,7 +43,8 @@ def report_command(
     if out.suffix.lower() not in PAGE_SUFFIXES:
         raise BadInput.at(f"the report is a web page: give a .html file, not '{out.name}'", "--out")
     pdf_path = out.with_suffix(".pdf") if pdf else None
-    if pdf:
+    if pdf_path is not None:
+        check_writable(out, pdf_path)
         check_pdf_printer()
     with err.status("Reviewing…") as status:
         report = review(
