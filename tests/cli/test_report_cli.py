@@ -67,12 +67,21 @@ def test_the_active_plan_has_no_previous_plan_and_recommends(folder: Path) -> No
     assert "the live assignment (active plan 1)" in page
 
 
-def test_a_workspace_without_deals_says_so(tmp_path: Path) -> None:
-    bare = build_review_workspace(tmp_path / "bare", deals=False, second_plan=False)
+def test_a_workspace_without_deals_says_so_and_compares_with_the_plan_applied_before(
+    tmp_path: Path,
+) -> None:
+    bare = build_review_workspace(tmp_path / "bare", deals=False)
     page = report(bare, "review.html")
     assert "The workspace has no opportunities yet, so there is nothing to forecast." in page
     assert "There is no previous plan to compare with" in page
     assert "Nothing was booked yet" in page
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRITORIAL_NOW", "2027-02-16T09:00:00")  # one activation a day
+        assert run_cli(bare, "plan", "activate", "2").returncode == 0
+        assert run_cli(bare, "report", "--out", "after.html").returncode == 0
+    page = (bare / "after.html").read_text(encoding="utf-8")
+    assert "the live assignment (active plan 2)" in page
+    assert "Plan 1 → plan 2: the largest moves between territories." in page
 
 
 def test_the_report_is_a_web_page(folder: Path) -> None:
