@@ -72,7 +72,7 @@ def test_a_workspace_without_deals_says_so_and_compares_with_the_plan_applied_be
 ) -> None:
     bare = build_review_workspace(tmp_path / "bare", deals=False)
     page = report(bare, "review.html")
-    assert "The workspace has no opportunities yet, so there is nothing to forecast." in page
+    assert "No opportunity was created by 2027-02-15, so there is nothing to forecast." in page
     assert "There is no previous plan to compare with" in page
     assert "Nothing was booked yet" in page
     with pytest.MonkeyPatch.context() as patch:

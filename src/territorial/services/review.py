@@ -244,7 +244,8 @@ def _forecast_quota(
     result = forecast.result
     period = result.periods[0].label
     if result.known.closed.is_empty() and result.known.open.is_empty():
-        return None, period, "The workspace has no opportunities yet, so there is nothing to forecast."
+        day = forecast.as_of.isoformat()
+        return None, period, f"No opportunity was created by {day}, so there is nothing to forecast."
     frame = forecast_against_quota(
         result.table.rename({GROUP: "territory_id"}).select("territory_id", "forecast", "low", "high"),
         quotas.select(pl.col(GROUP).alias("territory_id"), "quota"),
