@@ -90,6 +90,9 @@ def test_the_report_is_a_web_page(folder: Path) -> None:
     assert "give a .html file" in done.stderr
     done = run_cli(folder, "report", "--out", "accounts.html", "--plan", "nine")
     assert done.returncode == 2 and "--plan takes a plan id or 'active'" in done.stderr
+    done = run_cli(folder, "report", "--out", "accounts.html", "--run", "99")
+    assert done.returncode == 2 and "no assignment run with id 99" in done.stderr
+    assert not (folder / "accounts.html").exists()
 
 
 def test_pdf_without_chromium_says_how_to_install_it(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
