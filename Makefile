@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test test-slow lint typecheck unit bench balance-bench balance-floor clean
+.PHONY: browser-deps demo test test-slow lint typecheck unit bench balance-bench balance-floor clean
 
 $(STAMP): pyproject.toml
+	$(MAKE) browser-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: pip then takes the CPU build and never a multi-GB CUDA one.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# `report --pdf` prints with Debian's Chromium, and its tests open the report in it (through
+# Playwright, never `playwright install`) and read the PDF with pdftoppm. Idempotent.
+browser-deps:
+	command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium poppler-utils)
 
 demo: $(STAMP)
 	$(BIN)/territorial demo --out-dir $(DEMO_DIR)
@@ -28,13 +35,13 @@ typecheck: $(STAMP)
 # Two workers: this machine's two cores. Property tests draw their `ci` counts (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-unit: $(STAMP)
+unit: $(STAMP) browser-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck unit
 
 # What is too slow for the inner loop: tests marked slow, and every property test at its full count.
-test-slow: $(STAMP)
+test-slow: $(STAMP) browser-deps
 	HYPOTHESIS_PROFILE=full $(BIN)/pytest -n $(PYTEST_WORKERS) -m "slow or property"
 
 bench: $(STAMP)

@@ -26,6 +26,7 @@ from territorial.cli import (  # noqa: F401
     plan_checks,
     plans,
     quotas,
+    report,
     roster,
     route,
     runs,

@@ -23,7 +23,7 @@ def fairness(
     values = np.asarray(values, dtype=np.float64)
     weights = _weights(capacity, values.size)
     total = float(values.sum())
-    target = total * weights / weights.sum() if values.size else values
+    target = targets(values, capacity)
     load = values / weights
     mean = float(load.mean()) if values.size else 0.0
     positive = mean > 0
@@ -55,6 +55,13 @@ def fairness(
         lorenz=lorenz(load),
         flagged=flagged,
     )
+
+
+def targets(values: np.ndarray, capacity: np.ndarray | None = None) -> np.ndarray:
+    """Each group's target: its capacity's share of the total (without capacity, the mean)."""
+    values = np.asarray(values, dtype=np.float64)
+    weights = _weights(capacity, values.size)
+    return float(values.sum()) * weights / weights.sum() if values.size else values
 
 
 def gini(values: np.ndarray) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 from collections.abc import Iterable
 from importlib import resources
 
@@ -14,6 +16,7 @@ from territorial.geo.distance import flat_km
 from territorial.geo.zips import load_zips, zip_attributes
 
 ADJACENCY_FILE = "us_county_adjacency.csv"
+OUTLINES_FILE = "us_counties.geojson.gz"
 
 
 @functools.cache
@@ -23,6 +26,21 @@ def county_adjacency() -> pl.DataFrame:
     source = resources.files("territorial") / "data" / ADJACENCY_FILE
     with resources.as_file(source) as path:
         return pl.read_csv(path, schema={"county_a": pl.String, "county_b": pl.String})
+
+
+@functools.cache
+def county_outlines_text() -> str:
+    """The US county outlines as GeoJSON text: one feature per county, its 5-digit FIPS code as `id`
+    and `name` ("Cook, IL"), coordinates rounded to 2 decimals. Built by
+    scripts/build_county_shapes.py from the Census 2018 boundaries; see data/ATTRIBUTION.md."""
+    source = resources.files("territorial") / "data" / OUTLINES_FILE
+    return gzip.decompress(source.read_bytes()).decode("utf-8")
+
+
+@functools.cache
+def outlined_counties() -> frozenset[str]:
+    """The FIPS codes county_outlines_text draws."""
+    return frozenset(str(f["id"]) for f in json.loads(county_outlines_text())["features"])
 
 
 def county_of_zips(codes: pl.Series) -> pl.Series:

@@ -17,7 +17,7 @@ from territorial.evaluate.periods import GRAINS
 from territorial.io.price_list import read_price_list
 from territorial.progress import Progress, silent
 from territorial.services.context import Context
-from territorial.services.kpis import DEAL_TYPES, choose_assignment, grouping_of, workspace_reps
+from territorial.services.kpis import DEAL_TYPES, Chosen, choose_assignment, grouping_of, workspace_reps
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import WorkspaceStore
 
@@ -52,6 +52,7 @@ def forecast_bookings(
     run: int | None = None,
     plan: str | None = None,
     progress: Progress = silent,
+    chosen: Chosen | None = None,
 ) -> ForecastReport:
     """Bookings per group for `horizon` periods of `grain` from the one holding `as_of` (default: today),
     from only what the workspace knew on `as_of`."""
@@ -69,7 +70,8 @@ def forecast_bookings(
         placed = None
         described = "the deals' own reps"
         if grouping in (TERRITORY, LAYER):
-            chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
+            if chosen is None:
+                chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
             placed, described = placed_accounts(chosen.placement, reps, grouping), chosen.described
         progress("Reading the opportunities", None)
         deals = uow.records.read(Entity.OPPORTUNITIES, DEAL_TYPES, active_only=True)

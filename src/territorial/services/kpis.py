@@ -104,14 +104,17 @@ def kpis(
     period: str | None = None,
     price_list: Path | None = None,
     progress: Progress = silent,
+    chosen: Chosen | None = None,
 ) -> KpiReport:
     """KPIs of the chosen assignment (--run, --plan ID|active; else the active plan, else the latest
-    run) per group, over the period's closed deals (all of them without one)."""
+    run) per group, over the period's closed deals (all of them without one). `chosen`: the
+    assignment already chosen by the caller, which reads several evaluations of one."""
     settings = load_settings()
     chosen_period = None if period is None else parse_period(period, settings.fiscal_year_start_month)
     prices = None if price_list is None else read_price_list(price_list)
     with workspace.unit_of_work() as uow:
-        chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
+        if chosen is None:
+            chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
         reps = workspace_reps(uow)
         grouping = grouping_of(by, reps)
         progress("Reading the opportunities", None)
@@ -166,6 +169,7 @@ def fairness_report(
     period: str | None = None,
     price_list: Path | None = None,
     progress: Progress = silent,
+    chosen: Chosen | None = None,
 ) -> FairnessReport:
     """How evenly each measure spreads across reps (or territories): a KPI column each."""
     if by not in (REP, TERRITORY):
@@ -181,7 +185,7 @@ def fairness_report(
         raise BadInput.at(
             f"a tolerance is a share between 0 and 1 (0.10 is ±10%), not {tolerance}", "--tolerance"
         )
-    report = kpis(workspace, ctx, run, plan, by, period, price_list, progress)
+    report = kpis(workspace, ctx, run, plan, by, period, price_list, progress, chosen)
     real = report.table.filter(~pl.col(GROUP).str.starts_with("("))
     groups = real.get_column(GROUP).to_list()
     capacity = (

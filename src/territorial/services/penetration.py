@@ -71,6 +71,7 @@ def penetration(
     fit_model: Path | None = None,
     potential: str | None = None,
     progress: Progress = silent,
+    chosen: Chosen | None = None,
 ) -> PenetrationReport:
     """The penetration index of each primary territory over the period's bookings, and in those below
     `below`, the `top` accounts with the most potential and no open deal (times fit with a model).
@@ -86,7 +87,8 @@ def penetration(
     prices = None if price_list is None else read_price_list(price_list)
     model = None if fit_model is None else load_fit_model(fit_model)
     with workspace.unit_of_work() as uow:
-        chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
+        if chosen is None:
+            chosen = choose_assignment(uow, ctx, settings, run, plan, progress)
         reps = uow.records.read(Entity.REPS, REP_TYPES, active_only=True)
         deals = uow.records.read(Entity.OPPORTUNITIES, DEAL_TYPES, active_only=True)
     book, accounts = _book_and_potential(
