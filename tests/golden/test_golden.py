@@ -278,9 +278,9 @@ DEMO_BYPASS_NAMED = {
 
 # #24 slice 5: training names the features it uses and those it leaves out, then prints each
 # grade's share and conversion rate (grades relative to the history) and the suggested fit_threshold.
+# The grades' meaning follows their table: as its title it wrapped over the table's width (#24 review).
 SCORING_GRADES_AND_THRESHOLDS = [
-    "Grades (out-of-fold): A is the top 10% of the history, B the next 20%,",
-    "                            C the next 30%                            ",
+    "                         Grades (out-of-fold)                         ",
     "┏━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓",
     "┃ grade ┃ lowest_score ┃ leads ┃ share ┃ converted ┃ conversion_rate ┃",
     "┡━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩",
@@ -289,6 +289,7 @@ SCORING_GRADES_AND_THRESHOLDS = [
     "│     C │           52 │    87 │ 0.290 │        56 │           0.644 │",
     "│     D │            0 │   120 │ 0.400 │        26 │           0.217 │",
     "└───────┴──────────────┴───────┴───────┴───────────┴─────────────────┘",
+    "grades: A is the top 10% of the history's scores, B the next 20%, C the next 30%, D the rest",
     "    Suggested fit_threshold (leads scoring below it go to nurture)    ",
     "┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
     "┃ keep_converters ┃ fit_threshold ┃ converters_kept ┃ leads_nurtured ┃",

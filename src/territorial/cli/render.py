@@ -439,16 +439,16 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
         console.print(f"not used: {escape(column)}: {escape(why)}", highlight=False)
     _figures(console, "Calibration (out-of-fold)", report.calibration)
     if report.grades.height:
-        _figures(
-            console,
-            "Grades (out-of-fold): A is the top 10% of the history, B the next 20%, C the next 30%",
-            report.grades,
-        )
+        # The title stays short: rich wraps a long one over the table's width in a narrow terminal.
+        _figures(console, "Grades (out-of-fold)", report.grades)
+        console.print(GRADES_MEANING, highlight=False)
     if report.thresholds.height:
         _figures(console, "Suggested fit_threshold (leads scoring below it go to nurture)", report.thresholds)
 
 
-GRADES_TITLE = "Grades (out-of-fold): A is the top 10% of the history, B the next 20%, C the next 30%"
+GRADES_MEANING = (
+    "grades: A is the top 10% of the history's scores, B the next 20%, C the next 30%, D the rest"
+)
 
 
 def _figures(console: Console, title: str, frame: pl.DataFrame) -> None:
