@@ -193,12 +193,16 @@ def test_a_hubspot_export_learns_from_its_lifecycle_stage_and_is_warned_of_telli
     which contacts converted. Olist records a place only for sellers, so the place columns give the
     outcome away, and training says so."""
     train = ["score", "train", "--history", str(CRM / "hubspot_contacts_olist.csv"), "--mapping", "hubspot"]
-    trained = run_cli(
-        tmp_path, *train, "--label", "Lifecycle Stage=customer", "--estimator", "logistic", "--out", "m.bin"
-    )
+    label = ["--label", "Lifecycle Stage=customer", "--estimator", "logistic", "--out", "m.bin"]
+    refused = run_cli(tmp_path, *train, *label)
+    assert refused.returncode == 2, refused.stderr
+    # Named by the export's headers; nothing saved unless forced.
+    assert "Industry" in refused.stderr and "alone tell" in refused.stderr
+    assert "--exclude-columns" in refused.stderr and "not saved" in refused.stderr
+    assert not (tmp_path / "m.bin").exists()
+    trained = run_cli(tmp_path, *train, *label, "--force")
     assert trained.returncode == 0, trained.stderr
-    assert "trained on 120 rows, 60 converted" in trained.stdout
-    assert "alone tell" in trained.stderr and "--exclude-columns" in trained.stderr
+    assert "trained on 120 rows, 60 converted" in trained.stdout and "alone tell" in trained.stderr
     assert (tmp_path / "m.bin").exists()
     misspelt = run_cli(tmp_path, *train, "--label", "Lifecycle Stage=Custmer", "--out", "n.bin")
     assert misspelt.returncode == 2

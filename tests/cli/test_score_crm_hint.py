@@ -26,13 +26,16 @@ def test_score_apply_names_the_mapping_a_crm_export_needs(tmp_path: Path) -> Non
         "--estimator", "logistic",
     )  # fmt: skip
     assert trained.returncode == 0, trained.stderr
-    # The export spells the column LeadSource; its canonical name is the model's, yet its Id is no
-    # lead_id and the export's other columns read only with the mapping.
-    (tmp_path / "export.csv").write_text("Id,Lead Source\n00Q1,email\n", encoding="utf-8")
+    # The export lacks the model's column, and its Id is no lead_id: both are said.
+    (tmp_path / "export.csv").write_text("Id,Lead Channel\n00Q1,email\n", encoding="utf-8")
     applied = run_cli(tmp_path, "score", "apply", "export.csv", "--model", "m.bin", "--out", "o.csv")
     assert applied.returncode == 2
     assert "the column 'leadsource' that the model was trained on is missing" in applied.stderr
     assert HINT in applied.stderr
+    # A Salesforce report's label for the same field (Lead Source) is found, as the export is read.
+    (tmp_path / "report.csv").write_text("Id,Lead Source\n00Q1,email\n", encoding="utf-8")
+    scored = run_cli(tmp_path, "score", "apply", "report.csv", "--model", "m.bin", "--out", "r.csv")
+    assert scored.returncode == 0, scored.stderr
 
 
 def test_score_relevance_names_the_mapping_a_crm_export_needs(tmp_path: Path) -> None:

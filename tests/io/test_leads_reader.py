@@ -50,3 +50,40 @@ def test_a_bad_value_in_a_crm_export_is_named_by_the_exports_header(tmp_path: Pa
         (2, "Create Date"),
         (3, "Number of Employees"),
     ]
+
+
+def test_one_lead_by_both_its_salesforce_ids_is_one_lead_twice(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("Id,State\n00Q5g00000AbCdEEAV,CA\n00Q5g00000AbCdE,CA\n")
+    said = r"duplicate lead_id '00Q5g00000AbCdEEAV' on line 2 and line 3"
+    with pytest.raises(BadInput, match=said) as raised:
+        read_leads(path, {}, "salesforce")
+    assert raised.value.problems[0].location.line == 3
+
+
+def test_an_18_character_id_whose_case_a_tool_lost_gets_it_back() -> None:
+    assert lead_key("00q5g00000abcdeeav") == "00Q5g00000AbCdEEAV"
+    assert lead_key("00Q5G00000ABCDEEAV") == "00Q5g00000AbCdEEAV"
+    # Mixed case that disagrees with its suffix is no tool's doing: kept as written.
+    assert lead_key("00Q5g00000000DD354") == "00Q5g00000000DD354"
+
+
+def test_an_id_with_decimals_a_spreadsheet_added_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("lead_id,state\n70000000103.0,CA\n")
+    with pytest.raises(BadInput, match="spreadsheet rewrote"):
+        read_leads(path, {})
+
+
+def test_a_salesforce_leads_report_is_read_by_its_labels(tmp_path: Path) -> None:
+    path = tmp_path / "report.csv"
+    path.write_text(
+        "Lead ID,Company / Account,State/Province,Zip/Postal Code,Create Date,Lead Owner,Converted,"
+        "Lead Status\n"
+        "00Q5g00000AbCdE,Acme,California,94105,5/1/2018,Ann Lee,0,Open\n"
+    )
+    _raw, typed = read_leads(path, {}, "salesforce")
+    row = typed.row(0, named=True)
+    assert row["lead_id"] == "00Q5g00000AbCdEEAV" and row["company"] == "Acme" and row["state"] == "CA"
+    assert row["postal_code"] == "94105" and str(row["created"]) == "2018-05-01"
+    assert row["owner_id"] == "Ann Lee" and row["converted"] is False

@@ -34,8 +34,9 @@ def test_a_lead_the_crm_gives_to_a_rep_who_takes_leads_stays_theirs() -> None:
 def test_a_lead_owned_by_a_queue_a_stranger_or_a_rep_who_left_is_routed_and_says_so() -> None:
     routing = router()
     queue = routing.route(lead("L1", state="CA", owner_id="00G5g000001AbCd"))  # names no rep
-    assert queue.outcome is Outcome.ROUTED
-    assert queue.path[0].outcome == "not a rep (a queue or another user): routed"
+    assert queue.outcome is Outcome.ROUTED and queue.path[0].outcome == "a queue: routed"
+    stranger = routing.route(lead("L3", state="CA", owner_id="Integration User"))
+    assert stranger.outcome is Outcome.ROUTED and stranger.path[0].outcome == "not a rep here: routed"
     left = routing.route(replace(lead("L2", state="CA", owner_id="gone@x.com"), owner_rep_id="gone"))
     assert left.outcome is Outcome.ROUTED and "takes no leads now" in left.path[0].outcome
 

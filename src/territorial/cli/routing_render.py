@@ -43,6 +43,24 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
     if kept:
         table.add_row("already routed", f"{kept:,}", "routed before: kept its stored decision")
     console.print(table)
+    strangers = sorted(
+        {
+            step.inputs.removeprefix("owner ")
+            for d in decisions
+            if not d.already_routed
+            for step in d.path
+            if step.step == "CRM owner" and step.outcome.startswith("not a rep")
+        }
+    )
+    if strangers:
+        shown = ", ".join(escape(name) for name in strangers[:5]) + (", …" if len(strangers) > 5 else "")
+        console.print(
+            f"[yellow]{len(strangers):,} CRM owner{'' if len(strangers) == 1 else 's'} of these leads "
+            f"{'is' if len(strangers) == 1 else 'are'} no rep here[/yellow] ({shown}): their leads were "
+            "routed as unowned. Import those users as reps (active: no for people who left) if their "
+            "leads should stay theirs.",
+            highlight=False,
+        )
 
 
 def unused_columns(console: Console, unused: Sequence[str], read: Sequence[str], mapped: bool) -> None:
@@ -56,12 +74,14 @@ def unused_columns(console: Console, unused: Sequence[str], read: Sequence[str],
         + ", ".join(escape(name) for name in unused),
         highlight=False,
     )
-    console.print(
-        "routing reads "
-        + ", ".join(escape(name) for name in read)
-        + "; give --mapping for a CRM export, or rename a column to one of these",
-        highlight=False,
+    # With --mapping given, the way out is a column the mapping does not know: rename it (or add it
+    # to a mapping file); without, a CRM export most likely wants --mapping.
+    hint = (
+        "rename a column to one of these"
+        if mapped
+        else "give --mapping for a CRM export, or rename a column to one of these"
     )
+    console.print("routing reads " + ", ".join(escape(name) for name in read) + "; " + hint, highlight=False)
 
 
 def decision_path(console: Console, decision: StoredDecision) -> None:

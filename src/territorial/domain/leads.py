@@ -9,25 +9,55 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-# A Salesforce Lead Id as the UI shows it (15 characters, case-sensitive), and the digits of a number
-# a spreadsheet wrote in scientific notation (an HubSpot Record ID opened in Excel: 7.0000000102E+10).
-SALESFORCE_LEAD_15 = re.compile(r"^00Q[0-9A-Za-z]{12}$")
-SCIENTIFIC_ID = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
+# Ids a spreadsheet rewrote as a number (an HubSpot Record ID opened in Excel: 7.0000000102E+10, or
+# 70000000102.0): their last digits may be lost, so they cannot be matched to the CRM's record.
+DAMAGED_ID = re.compile(r"^([0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0+)$")
+LEAD_PREFIXES = ("00Q",)  # Salesforce's Lead key prefix
+USER_PREFIXES = ("005", "00G")  # a User's, and a queue's (Group), which may own a lead
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SALESFORCE_ID = re.compile(r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
+
+
+def _case_suffix(id15: str) -> str:
+    """Salesforce's 3-character suffix: for each 5 characters, which of them are capitals."""
+    return "".join(
+        _SUFFIX[sum(1 << bit for bit, char in enumerate(id15[start : start + 5]) if char.isupper())]
+        for start in (0, 5, 10)
+    )
+
+
+def salesforce_id(text: str, prefixes: tuple[str, ...]) -> str:
+    """One form per Salesforce record: a 15-character Id (as reports and the UI show it) becomes
+    the 18-character Id Data Loader and the API write, and an 18-character Id whose case a tool
+    lost (00q5g00000xyzaaeaf) gets its case back from its suffix. Other text is returned trimmed."""
+    text = text.strip()
+    if not _SALESFORCE_ID.match(text) or text[:3].upper() not in prefixes:
+        return text
+    if len(text) == 15:
+        return text + _case_suffix(text)
+    head, suffix = text[:15], text[15:].upper()
+    if _case_suffix(head) == suffix or not (text.islower() or text.isupper()):
+        return text  # consistent, or mixed case that no tool would have made: kept as written
+    flags = [_SUFFIX.index(char) for char in suffix]
+    restored = "".join(
+        char.upper() if flags[pos // 5] >> (pos % 5) & 1 else char.lower() for pos, char in enumerate(head)
+    )
+    return restored + suffix
 
 
 def lead_key(lead_id: str) -> str:
-    """One id per lead however the CRM wrote it: a 15-character Salesforce Lead Id becomes the
-    18-character one the API and Data Loader write (its case-safe suffix added), so a lead sent
-    once from a report and once from Data Loader is the same lead."""
-    text = lead_id.strip()
-    if not SALESFORCE_LEAD_15.match(text):
-        return text
-    suffix = "".join(
-        _SUFFIX[sum(1 << bit for bit, char in enumerate(text[start : start + 5]) if char.isupper())]
-        for start in (0, 5, 10)
+    """A lead's id as kept: a Salesforce Lead Id in its 18-character form (salesforce_id), so that a
+    lead sent once from a report and once from Data Loader is the same lead."""
+    return salesforce_id(lead_id, LEAD_PREFIXES)
+
+
+def damaged_id(text: str) -> str:
+    """Why an id cannot be the CRM's: what to do about it."""
+    return (
+        f"the id {text!r} is a number a spreadsheet rewrote (in scientific notation or with decimals), "
+        "not the CRM's id, and its last digits may be lost: export the file again from the CRM, or "
+        "format the id column as Text before saving"
     )
-    return text + suffix
 
 
 class Outcome(StrEnum):

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from territorial.domain.leads import USER_PREFIXES, salesforce_id
 from territorial.errors import BadInput, Location, Problem
 from territorial.geo.zips import zip_attributes
 
@@ -224,8 +225,10 @@ def owners_by_name(
 
 
 def owner_key(text: object) -> str:
-    """How an owner is compared: case and runs of spaces ignored ("Anna  Snelling" is "anna snelling")."""
-    return re.sub(r"\s+", " ", str(text).strip().lower())
+    """How an owner is compared: case and runs of spaces ignored ("Anna  Snelling" is "anna snelling"),
+    and a Salesforce User or queue Id in its 18-character form (a report's 0055g0000000030 is the
+    API's 0055g0000000030AAA)."""
+    return re.sub(r"\s+", " ", salesforce_id(str(text), USER_PREFIXES).lower())
 
 
 def owner_index(reps: pl.DataFrame) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import polars as pl
 
 from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import FieldType, canonical
-from territorial.domain.leads import SALESFORCE_LEAD_15, SCIENTIFIC_ID, lead_key
+from territorial.domain.leads import DAMAGED_ID, damaged_id, lead_key
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.mapped_files import read_mapped
@@ -34,6 +35,7 @@ def read_leads(
     keeping the columns import has no field for: a fit model trained with `score train --mapping`
     may read them."""
     raw = read_mapped(path, Entity.LEADS, mapping, keep_ignored=True)
+    raw = _lead_ids(raw)
     try:
         book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
     except BadInput as err:
@@ -41,18 +43,6 @@ def read_leads(
     if len(book) == 0:
         raise BadInput.at("the leads file has no rows", raw.file, 1 if raw.is_csv else None)
     typed = book.frame.rename({name: key for key, name in book.columns.items()})
-    ids = typed.get_column(LEAD_ID).cast(pl.String)
-    damaged = [row for row, text in enumerate(ids) if text is not None and SCIENTIFIC_ID.match(text.strip())]
-    if damaged:
-        column = raw.sources.get(LEAD_ID, LEAD_ID)
-        raise BadInput(
-            [
-                Problem(Location(raw.file, raw.line_of(row), None, column), _damaged(str(ids[row])))
-                for row in damaged[:MAX_DAMAGED_SHOWN]
-            ]
-        )
-    if ids.str.contains(SALESFORCE_LEAD_15.pattern).any():
-        typed = typed.with_columns(ids.map_elements(lead_key, return_dtype=pl.String).alias(LEAD_ID))
     lead_fields = [key for key in book.columns if key != LEAD_ID]
     if not lead_fields:
         raise BadInput.at("a lead has no fields besides lead_id: nothing to route it by", raw.file, 1)
@@ -62,12 +52,26 @@ def read_leads(
 MAX_DAMAGED_SHOWN = 10  # a whole column damaged by a spreadsheet is said once per line, up to this
 
 
-def _damaged(text: str) -> str:
-    return (
-        f"the lead id {text!r} is a number a spreadsheet wrote in scientific notation, not the CRM's id "
-        "(its last digits may be lost): export the file again from the CRM, or format the id column "
-        "as Text before saving"
-    )
+def _lead_ids(raw: RawTable) -> RawTable:
+    """The file with its lead ids as kept (lead_key), before the ids are checked for duplicates: a
+    lead given by its 15- and its 18-character Id is one lead twice. An id a spreadsheet damaged is
+    refused, line by line."""
+    column = next((c for c in raw.frame.columns if canonical(c) == LEAD_ID), None)
+    if column is None:
+        return raw  # typing says the id column is missing
+    ids = raw.frame.get_column(column).cast(pl.String)
+    damaged = [row for row, text in enumerate(ids) if text is not None and DAMAGED_ID.match(text.strip())]
+    if damaged:
+        subject = raw.sources.get(LEAD_ID, column)
+        raise BadInput(
+            [
+                Problem(Location(raw.file, raw.line_of(row), None, subject), damaged_id(str(ids[row])))
+                for row in damaged[:MAX_DAMAGED_SHOWN]
+            ],
+            len(damaged),
+        )
+    kept = ids.map_elements(lead_key, return_dtype=pl.String)
+    return replace(raw, frame=raw.frame.with_columns(kept.alias(column)))
 
 
 def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> dict[str, Any]:
@@ -84,8 +88,8 @@ def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> di
             typed[name] = None
             continue
         if name == LEAD_ID:
-            if SCIENTIFIC_ID.match(str(value).strip()):
-                problems.append(Problem(Location("lead", None, None, name), _damaged(str(value))))
+            if DAMAGED_ID.match(str(value).strip()):
+                problems.append(Problem(Location("lead", None, None, name), damaged_id(str(value))))
             typed[name] = lead_key(str(value))
             continue
         kind = types.get(name, FieldType.STRING)

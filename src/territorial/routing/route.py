@@ -143,7 +143,10 @@ class LeadRouter:
         named = f"owner {str(owner).strip()}"
         rep_id = lead.owner_rep_id
         if rep_id is None:
-            path.append(Step("CRM owner", named, "not a rep (a queue or another user): routed"))
+            # New leads wait in a Salesforce queue (00G…) until routed; any other owner is a user
+            # who is no rep here (an integration user, or someone not imported).
+            queue = str(owner).strip()[:3].upper() == "00G"
+            path.append(Step("CRM owner", named, "a queue: routed" if queue else "not a rep here: routed"))
             return None
         if rep_id not in self.reps:
             path.append(Step("CRM owner", named, f"rep {rep_id} takes no leads now: routed"))

@@ -116,7 +116,10 @@ def conversion_labels(labels: pl.Series, table: Lines | None = None) -> npt.NDAr
             values[row] = 1
         elif value not in LABEL_NEGATIVE:
             shown = "an empty cell" if value is None else f"'{value}'"
-            message = f"the label must be 1/0, yes/no or true/false, found {shown}"
+            message = (
+                f"the label must be 1/0, yes/no or true/false, found {shown}; for a column of stages "
+                f'or statuses, say which value means converted: --label "{label}=VALUE"'
+            )
             if table is not None:
                 raise BadInput.at(message, table.file, table.line_of(row), subject=label)
             raise BadInput.at(f"data row {row + 1}: {message}", subject=label)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
+from territorial.domain.leads import DAMAGED_ID, lead_key
 from territorial.domain.normalize import Cleanup, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
@@ -84,6 +85,8 @@ def import_records(
     schema = SCHEMAS[entity]
     progress(f"Reading {path}", None)
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    if entity is Entity.LEADS:
+        mapped = _lead_keys(mapped)
     if not force:
         check_entity(mapped)
     progress(f"Normalising {len(mapped):,} rows", None)
@@ -139,6 +142,7 @@ SALESFORCE_PREFIXES = {
     "001": "Account",
     "005": "User",
     "00Q": "Lead",
+    "003": "Contact",  # routed as leads, they would go into a Lead owner update Data Loader rejects
     "006": "Opportunity",
     "008": "OpportunityHistory",
 }
@@ -276,7 +280,27 @@ def _row_problems(mapped: MappedTable, typing: pl.DataFrame, schema: EntitySchem
     typed = typing.select(
         pl.col("row").cast(pl.Int64), pl.col("column"), pl.col("value").cast(pl.String), pl.col("expected")
     )
-    return pl.concat([missing, duplicates, typed]).sort(["row", "column"])
+    damaged = frame.filter(
+        pl.lit(schema.entity is Entity.LEADS) & pl.col("id").str.contains(DAMAGED_ID.pattern)
+    ).select(
+        pl.col("row").cast(pl.Int64),
+        pl.lit(schema.id_field).alias("column"),
+        pl.col("id").alias("value"),
+        pl.lit(
+            "the CRM's id, not a number a spreadsheet rewrote (its last digits may be lost): export the "
+            "file again, or format the id column as Text before saving"
+        ).alias("expected"),
+    )
+    return pl.concat([missing, duplicates, damaged, typed]).sort(["row", "column"])
+
+
+def _lead_keys(mapped: MappedTable) -> MappedTable:
+    """Leads keep one id each, as routing reads them: a Salesforce Lead Id in its 18-character form."""
+    lead_id = SCHEMAS[Entity.LEADS].id_field
+    if lead_id not in mapped.frame.columns:
+        return mapped
+    kept = mapped.frame.get_column(lead_id).cast(pl.String).map_elements(lead_key, return_dtype=pl.String)
+    return replace(mapped, frame=mapped.frame.with_columns(kept.alias(lead_id)))
 
 
 def _located(problems: pl.DataFrame, mapped: MappedTable) -> tuple[list[Problem], int]:

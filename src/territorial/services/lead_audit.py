@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from territorial.domain.leads import Routed
+from territorial.domain.leads import Routed, lead_key
 from territorial.domain.stored import StoredDecision
 from territorial.errors import BadInput
 from territorial.io.reps import read_reps
@@ -92,9 +92,10 @@ def store_decisions(
 
 
 def explain_lead(workspace: WorkspaceStore, lead_id: str) -> list[StoredDecision]:
-    """Every stored decision for a lead, oldest first, each with its full path."""
+    """Every stored decision for a lead, oldest first, each with its full path; a Salesforce Lead Id
+    may be given in either form (lead_key)."""
     with workspace.unit_of_work() as uow:
-        decisions = uow.routing.decisions_for(lead_id)
+        decisions = uow.routing.decisions_for(lead_key(lead_id))
     if not decisions:
         raise BadInput.at(f"no routing decision is stored for lead {lead_id!r}", "LEAD_ID")
     return decisions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from difflib import get_close_matches
@@ -504,8 +504,16 @@ def _route_frame(
     with workspace.unit_of_work() as uow:
         before = uow.routing.latest_decisions_for(ids)
     # Routing is idempotent by lead id: a lead routed before is not routed (nor scored) again, so
-    # re-sending it, or re-running its file, moves no pool pointer and queues nothing twice.
-    kept = [row for row, lead_id in enumerate(ids) if how.reroute or lead_id not in before]
+    # re-sending it, or re-running its file, moves no pool pointer and queues nothing twice. But for
+    # one the CRM has since given to another rep who takes leads (a manager's reassignment): the
+    # CRM's word is stored, so the next owner update does not undo it.
+    owners = typed.get_column("owner_id").to_list() if "owner_id" in typed.columns else [None] * len(ids)
+    reassigned = _reassigned_in_crm(router, zip(ids, owners, strict=True), before)
+    kept = [
+        row
+        for row, lead_id in enumerate(ids)
+        if how.reroute or lead_id not in before or lead_id in reassigned
+    ]
     fresh = typed[kept] if len(kept) < len(ids) else typed
     progress(f"Scoring and matching {fresh.height:,} leads", None)
     leads = (
@@ -517,12 +525,16 @@ def _route_frame(
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
     with workspace.unit_of_work() as uow:
         # A lead routed again must not count as a duplicate of its own earlier decision.
-        _remember_earlier(uow, router, leads, skip=set(before) if how.reroute else set())
+        _remember_earlier(uow, router, leads, skip=set(before) if how.reroute else reassigned)
     routing = f"Routing {len(leads):,} leads"
     progress(routing, 0.0)
     decided: dict[int, Routed] = {}
     for done, index in enumerate(order, start=1):
-        decided[index] = _rerouted(router.lead_router.route(leads[index]), before)
+        decided[index] = _rerouted(
+            router.lead_router.route(leads[index]),
+            before,
+            "rerouted on purpose" if how.reroute else "its owner changed in the CRM",
+        )
         if done % 500 == 0 or done == len(order):
             progress(routing, done / len(order))
     new = [decided[i] for i in range(len(leads))]
@@ -560,17 +572,39 @@ def already_routed(stored: StoredDecision) -> Routed:
     )
 
 
-def _rerouted(decision: Routed, before: Mapping[str, StoredDecision]) -> Routed:
-    """A lead routed again on purpose: its reason says which decision it replaces."""
+def _rerouted(
+    decision: Routed, before: Mapping[str, StoredDecision], why: str = "rerouted on purpose"
+) -> Routed:
+    """A lead routed again: its reason says why and which decision it replaces."""
     earlier = before.get(decision.lead_id)
     if earlier is None:
         return decision
     was = earlier.rep_id or (f"queue {earlier.queue}" if earlier.queue else "nobody")
     return replace(
         decision,
-        reason=f"rerouted on purpose (was {earlier.decision} to {was} in run {earlier.route_run_id}): "
-        + decision.reason,
+        reason=f"{why} (was {earlier.decision} to {was} in run {earlier.route_run_id}): " + decision.reason,
     )
+
+
+def _reassigned_in_crm(
+    router: Router, owners: Iterable[tuple[str, object]], before: Mapping[str, StoredDecision]
+) -> set[str]:
+    """The leads routed before (lead id, CRM owner) whose CRM owner is now another rep who takes
+    leads, while the plan keeps CRM owners (crm_owner: keep)."""
+    if router.plan.routing.crm_owner != "keep" or not before:
+        return set()
+    found = set()
+    for lead_id, owner in owners:
+        earlier = before.get(lead_id)
+        rep = _owner_rep(router, owner)
+        if (
+            earlier is not None
+            and rep is not None
+            and rep in router.lead_router.reps
+            and rep != earlier.rep_id
+        ):
+            found.add(lead_id)
+    return found
 
 
 def route_lead(
@@ -591,7 +625,8 @@ def route_lead(
     record = typed_lead(lead, router.plan.fields)  # the id as kept: a 15-character Salesforce Id is 18
     with workspace.unit_of_work() as uow:
         before = uow.routing.latest_decisions_for([record[LEAD_ID]])
-    if before and not reroute:
+    reassigned = _reassigned_in_crm(router, [(record[LEAD_ID], record.get("owner_id"))], before)
+    if before and not reroute and not reassigned:
         return already_routed(before[record[LEAD_ID]])
     # The fit model reads leads as a file gives them: text.
     raw = (
@@ -603,7 +638,8 @@ def route_lead(
     if store:
         with workspace.unit_of_work() as uow:
             _remember_earlier(uow, router, [facts], skip=set(before))
-    decision = _rerouted(router.lead_router.route(facts), before)
+    why = "its owner changed in the CRM" if reassigned and not reroute else "rerouted on purpose"
+    decision = _rerouted(router.lead_router.route(facts), before, why)
     if store:
         store_decisions(
             workspace, ctx, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)

@@ -140,7 +140,8 @@ def train_fit_model(
     fields = {column: field_of(column, entity, mapping) for column in frame.columns}
     frame, label = _label_column(frame, label, named, table)
     exclude = [named(column) for column in exclude]
-    conversion_labels(frame.get_column(label), table)  # a bad label cell is reported by its line
+    # A bad label cell is reported by its line, under the history's own header.
+    conversion_labels(frame.get_column(label).alias(table.sources.get(label, label)), table)
     split = _time_split(table, validate, named) if validate is not None else None
     model = FitModel(estimator=estimator, random_state=random_state)
     try:
@@ -155,6 +156,15 @@ def train_fit_model(
     if not roc_auc > CHANCE_ROC_AUC:  # nan too
         warning = _no_signal(f"cross-validated ROC AUC {roc_auc:.4f}", "ranks leads no better than chance")
         _refuse_unless(force, warning, table.file)
+    telling = _telling_headers(model, table)
+    if telling:
+        leak = (
+            f"{', '.join(telling)} alone tell{'s' if len(telling) == 1 else ''} converted leads from "
+            "lost ones: such columns are usually filled in after the outcome (a status, or details known "
+            "only for customers), so new leads would not score as the history does; leave them out with "
+            "--exclude-columns"
+        )
+        _refuse_unless(force, leak, table.file)
     time_validation = None
     if split is not None:
         column, cut = split
@@ -189,7 +199,7 @@ def train_fit_model(
         why_dropped=dict(sorted(model.dropped_columns_.items())),
         grades=pl.DataFrame() if oof is None else grade_table(y, oof, model.grade_cuts_),
         thresholds=pl.DataFrame() if oof is None else suggested_thresholds(y, oof),
-        telling=list(model.telling_features_),
+        telling=telling,
     )
 
 
@@ -224,6 +234,18 @@ def _days(text: pl.Series) -> pl.Series:
 
 def _no_signal(figure: str, meaning: str) -> str:
     return f"the model has no signal: {figure} (it {meaning})"
+
+
+def _telling_headers(model: FitModel, table: RawTable) -> list[str]:
+    """The features that alone give the outcome away, named by the history's own headers (a
+    Salesforce export's `Status`, HubSpot's `Create Date (day of week)`)."""
+    names = []
+    for feature in model.features_:
+        if feature.name not in model.telling_features_:
+            continue
+        column = feature.column or feature.name
+        names.append(table.sources.get(column, column) + feature.name[len(column) :])
+    return names
 
 
 def _refuse_unless(force: bool, warning: str, history: str | None) -> None:
