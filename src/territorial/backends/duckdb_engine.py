@@ -438,30 +438,47 @@ class _Run:
             "LEFT JOIN skipped s ON s.row = e.row"
         )
         self.sql("DROP TABLE entries; DROP TABLE pool_reps")
-        keys = self.db.sql("SELECT DISTINCT layer, t, others, null_flag, how, rep_id FROM final").pl()
+        # Each distinct situation numbered (sid); NULLs as '' so that a plain join finds them.
+        self.sql(
+            "CREATE TABLE sit AS SELECT (row_number() OVER () - 1)::INTEGER AS sid, * FROM "
+            "(SELECT DISTINCT layer, t, coalesce(others, '') AS others, null_flag, how, "
+            "coalesce(rep_id, '') AS rep_key FROM final)"
+        )
+        keys = self.db.sql("SELECT * FROM sit ORDER BY sid").pl()
         situations = keys.select(
             pl.col("layer").cast(pl.Int64).alias("_layer"),
             pl.col("t").cast(pl.Int64).alias("_t"),
             pl.col("others").alias("_others"),
             pl.col("null_flag").alias("_null"),
             pl.col("how").cast(pl.Int64).alias("_how"),
-            pl.col("rep_id"),
+            pl.when(pl.col("rep_key") != "").then(pl.col("rep_key")).alias("rep_id"),
             pl.lit(None, pl.Int64).alias("_pin"),
         ).select(SITUATION)
-        texts = situation_texts(self.compiled, situations)
-        self.db.register("texts_view", _texts_table(keys, texts))
-        self.sql("CREATE TABLE texts AS SELECT * FROM texts_view")
+        self.db.register("texts_view", situation_texts(self.compiled, situations))
+        # One row of lists, indexed by sid: looking a text up is then a projection, which keeps
+        # the rows' order (a join does not), so the long texts are never sorted.
+        self.sql(
+            "CREATE TABLE texts AS SELECT list(layer) AS layer, list(territory_id) AS territory_id, "
+            'list(territory_name) AS territory_name, list("overlaps") AS "overlaps", list(reason) AS reason '
+            "FROM texts_view"
+        )
+        self.db.unregister("texts_view")
+        self.progress("Sorting the rows by account_id and layer", None)
+        self.sql("SET preserve_insertion_order = true")  # tables and the file keep the ORDER BY's order
+        self.sql(
+            "CREATE TABLE ordered AS SELECT a.account_id, f.rep_id, f.tie, a.workload, s.sid "
+            "FROM final f JOIN acc a ON a.rowid = f.row JOIN sit s ON s.layer = f.layer AND s.t = f.t "
+            "AND s.others = coalesce(f.others, '') AND s.null_flag = f.null_flag AND s.how = f.how "
+            "AND s.rep_key = coalesce(f.rep_id, '') ORDER BY a.account_id, f.layer"
+        )
         self.progress(f"Writing rows to {self.job.out.path}", None)
         query = exp.maybe_parse(
-            "SELECT a.account_id, x.layer, x.territory_id, x.territory_name, f.rep_id, x.overlaps, "
-            "f.tie, x.reason, a.workload FROM final f JOIN acc a ON a.rowid = f.row "
-            "JOIN texts x ON x.layer_index = f.layer AND x.t = f.t AND x.others = coalesce(f.others, '') "
-            "AND x.null_flag = f.null_flag AND x.how = f.how AND x.rep_key = coalesce(f.rep_id, '') "
-            "ORDER BY a.account_id, f.layer",
+            "SELECT o.account_id, x.layer[o.sid + 1] AS layer, x.territory_id[o.sid + 1] AS territory_id, "
+            'x.territory_name[o.sid + 1] AS territory_name, o.rep_id, x."overlaps"[o.sid + 1] AS "overlaps", '
+            "o.tie, x.reason[o.sid + 1] AS reason, o.workload FROM ordered o, texts x",
             dialect="duckdb",
             into=exp.Select,
         )
-        self.sql("SET preserve_insertion_order = true")  # the file keeps the ORDER BY's order
         write_rows(self.db, query, self.job.out)
         primary = self.plan.layers.index(PRIMARY)
         rows, unassigned, ties = self.one(
@@ -496,25 +513,6 @@ def _rules_query(plan: Plan, territories: list[int], table: str) -> exp.Select:
     ).from_(table)
     found = exp.not_(exp.Is(this=exp.column("ok"), expression=exp.false()))
     return exp.select("*").from_(each.subquery("evaluated")).where(found)
-
-
-def _texts_table(keys: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
-    """The situations' keys (NULLs as '' so that a plain join finds them) beside their texts."""
-    return pl.DataFrame(
-        {
-            "layer_index": keys.get_column("layer"),
-            "t": keys.get_column("t"),
-            "others": keys.get_column("others").fill_null(""),
-            "null_flag": keys.get_column("null_flag"),
-            "how": keys.get_column("how"),
-            "rep_key": keys.get_column("rep_id").fill_null(""),
-            "layer": texts.get_column("layer"),
-            "territory_id": texts.get_column("territory_id"),
-            "territory_name": texts.get_column("territory_name"),
-            "overlaps": texts.get_column("overlaps"),
-            "reason": texts.get_column("reason"),
-        }
-    )
 
 
 def _whole_territories(reader: pa.RecordBatchReader) -> Iterator[pl.DataFrame]:
