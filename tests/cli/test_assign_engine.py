@@ -105,3 +105,20 @@ def test_a_csv_is_refused_by_name(files: tuple[Path, Path], tmp_path: Path) -> N
     )
     assert result.returncode == 2
     assert "--engine reads Parquet" in result.stderr and "accounts.csv" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["local", "duckdb"])
+def test_a_bad_value_names_the_file_the_column_and_the_value(tmp_path: Path, engine: str) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "name: x\nfields: {employees: number}\nterritories:\n  - id: BIG\n    rule: employees > 10\n",
+        encoding="utf-8",
+    )
+    accounts = tmp_path / "bad.parquet"
+    pl.DataFrame({"account_id": ["c", "a", "b"], "employees": ["5", "20", "many"]}).write_parquet(accounts)
+    result = run_cli(
+        tmp_path, "assign", plan, "--accounts", accounts, "--out", tmp_path / "o.parquet", "--engine", engine
+    )
+    assert result.returncode == 2
+    assert "bad.parquet" in result.stderr and "[employees]" in result.stderr
+    assert "expected a number such as 1200 or 3.5, got 'many'" in result.stderr

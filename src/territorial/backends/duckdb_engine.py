@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -147,7 +148,12 @@ class _Run:
             return pl.DataFrame(), keys_as_raw_book(pl.DataFrame({"_": []}), self)
         listed = ", ".join(_name(c) for c in columns)
         raw = self.db.sql(f"SELECT DISTINCT {listed} FROM src").pl()
-        return raw, typed_book(keys_as_raw(raw, self.job.shown_as, self.header), self.plan)
+        try:
+            return raw, typed_book(keys_as_raw(raw, self.job.shown_as, self.header), self.plan)
+        except BadInput as err:
+            # The reader numbered the rows of the distinct values, not of the file: name the value.
+            unplaced = [Problem(replace(p.location, line=None), p.message) for p in err.problems]
+            raise BadInput(unplaced, err.total) from None
 
     def _check_plan(self, books: list[tuple[pl.DataFrame, AccountBook]]) -> None:
         """The plan checked against the fields' types, as the local engine checks it."""
