@@ -225,3 +225,30 @@ def test_hypothesis_plans_agree(
     work = tmp_path_factory.mktemp("property")
     scaled, _totals = both_engines(text, as_parquet(rows, work / "accounts.parquet"), work)
     assert_frame_equal(scaled, run_plan(text, rows).rows.select(RESULT_COLUMNS))
+
+
+CATCH_ALL = """\
+name: catch-all
+territories:
+  - id: EVERYONE
+    reps: [r1, r2]
+    children:
+      - id: BIG
+        rule: employees >= 100
+  - id: OVERLAY
+    layer: overlay
+"""
+
+
+@pytest.mark.parametrize("accounts", [0, 5])
+def test_rule_less_territories_and_an_empty_book_agree(tmp_path: Path, accounts: int) -> None:
+    frame = pl.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(accounts)],
+            "employees": [float(i * 50) for i in range(accounts)],
+        },
+        schema={"account_id": pl.String, "employees": pl.Float64},
+    )
+    frame.write_parquet(tmp_path / "accounts.parquet")
+    rows, totals = both_engines(CATCH_ALL, tmp_path / "accounts.parquet", tmp_path)
+    assert totals.accounts == accounts and rows.height == 2 * accounts
