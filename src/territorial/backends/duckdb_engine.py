@@ -47,6 +47,9 @@ WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() and not 0
 # Rules evaluated per query, so that no one statement holds a whole plan's rules.
 RULES_PER_QUERY = 500
 
+# The texts written once per situation, looked up by each row.
+TEXT_COLUMNS = ("layer", "territory_id", "territory_name", "overlaps", "reason")
+
 # Pool entries fetched from DuckDB at a time; a territory's pool is shared out once it is complete.
 POOL_BATCH_ROWS = 500_000
 
@@ -460,14 +463,21 @@ class _Run:
             pl.when(pl.col("rep_key") != "").then(pl.col("rep_key")).alias("rep_id"),
             pl.lit(None, pl.Int64).alias("_pin"),
         ).select(SITUATION)
-        self.db.register("texts_view", situation_texts(self.compiled, situations))
+        self.db.register("texts_view", situation_texts(self.compiled, situations).with_row_index("sid"))
         # One row of lists, indexed by sid: looking a text up is then a projection, which keeps
-        # the rows' order (a join does not), so the long texts are never sorted.
-        self.sql(
-            "CREATE TABLE texts AS SELECT list(layer) AS layer, list(territory_id) AS territory_id, "
-            'list(territory_name) AS territory_name, list("overlaps") AS "overlaps", list(reason) AS reason '
-            "FROM texts_view"
-        )
+        # the rows' order (a join does not), so the long texts are never sorted. Each text is an
+        # ENUM value, which the Parquet writer stores as its dictionary as it is, where it hashed
+        # every reason of every row again (2.8 s against 6.0 s for 1.75M rows).
+        lists = []
+        for column in TEXT_COLUMNS:
+            kind = f"{column}_text"
+            quoted = _name(column)
+            self.sql(
+                f"CREATE TYPE {kind} AS ENUM (SELECT DISTINCT {quoted} FROM texts_view "
+                f"WHERE {quoted} IS NOT NULL ORDER BY {quoted})"
+            )
+            lists.append(f"list({quoted}::{kind} ORDER BY sid) AS {quoted}")
+        self.sql(f"CREATE TABLE texts AS SELECT {', '.join(lists)} FROM texts_view")
         self.db.unregister("texts_view")
         self.progress("Sorting the rows by account_id and layer", None)
         self.sql("SET preserve_insertion_order = true")  # tables and the file keep the ORDER BY's order
