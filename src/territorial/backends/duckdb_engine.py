@@ -372,21 +372,31 @@ class _Run:
         has a primary row of its own."""
         self.progress("Resolving overlaps", None)
         primary = self.plan.layers.index(PRIMARY)
+        layers = len(self.plan.layers)
+        # One BIGINT per account and layer groups faster than the pair; most accounts have one
+        # candidate per layer, so only the others are listed in resolution order.
         self.sql(
-            "CREATE TABLE ranked AS SELECT c.row, tr.layer, list(c.t ORDER BY tr.rank) AS ts "
-            "FROM cand c JOIN tree tr ON tr.t = c.t GROUP BY c.row, tr.layer"
+            f"CREATE TABLE ranked AS SELECT c.row * {layers} + tr.layer AS slot, count(*) AS n, "
+            "arg_min(c.t, tr.rank) AS winner FROM cand c JOIN tree tr ON tr.t = c.t GROUP BY slot"
+        )
+        self.sql(
+            f"CREATE TABLE listed AS SELECT c.row * {layers} + tr.layer AS slot, "
+            "list(c.t ORDER BY tr.rank) AS ts FROM cand c JOIN tree tr ON tr.t = c.t "
+            f"WHERE c.row IN (SELECT slot // {layers} FROM ranked WHERE n > 1) "
+            "GROUP BY slot HAVING count(*) > 1"
         )
         self.sql("DROP TABLE cand")
         self.sql(
             "CREATE TABLE entries AS "
-            "SELECT r.row, r.layer, r.ts[1] AS t, "
-            "coalesce(len(r.ts) > 1 AND w.priority = ru.priority AND w.depth = ru.depth, false) AS tie, "
-            "CASE WHEN len(r.ts) > 1 THEN array_to_string(r.ts[2:], ',') END AS others "
-            "FROM ranked r JOIN tree w ON w.t = r.ts[1] LEFT JOIN tree ru ON ru.t = r.ts[2] "
+            f"SELECT r.slot // {layers} AS row, (r.slot % {layers})::INTEGER AS layer, r.winner AS t, "
+            "coalesce(l.ts IS NOT NULL AND w.priority = ru.priority AND w.depth = ru.depth, false) AS tie, "
+            "array_to_string(l.ts[2:], ',') AS others "
+            "FROM ranked r JOIN tree w ON w.t = r.winner LEFT JOIN listed l ON l.slot = r.slot "
+            "LEFT JOIN tree ru ON ru.t = l.ts[2] "
             f"UNION ALL SELECT a.rowid, {primary}, -1, false, NULL FROM acc a "
-            f"WHERE NOT EXISTS (SELECT 1 FROM ranked r WHERE r.row = a.rowid AND r.layer = {primary})"
+            f"WHERE NOT EXISTS (SELECT 1 FROM ranked r WHERE r.slot = a.rowid * {layers} + {primary})"
         )
-        self.sql("DROP TABLE ranked")
+        self.sql("DROP TABLE ranked; DROP TABLE listed")
 
     def _pools(self) -> None:
         """A pool's accounts are shared in account_id order by the local engine's code: fetched
