@@ -150,7 +150,8 @@ def identical(work: Path, size: int) -> str:
         exp.Literal.string(str(work / f"out-{engine}-{size}.parquet")).sql() for engine in ("local", "duckdb")
     ]
     read = [f"SELECT * FROM read_parquet({name}, file_row_number = true)" for name in files]
-    with duckdb.connect(config={"memory_limit": "4GB", "enable_progress_bar": False}) as connection:
+    with duckdb.connect(config={"memory_limit": "4GB"}) as connection:
+        connection.execute("SET enable_progress_bar = false").fetchall()
         counts = [connection.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0] for query in read]
         differ = connection.execute(f"SELECT count(*) FROM ({read[0]} EXCEPT ALL {read[1]})").fetchall()[0][0]
     if counts[0] == counts[1] and differ == 0:
