@@ -105,12 +105,15 @@ def test_a_folder_of_files_and_a_partitioned_output(generated: tuple[str, Path],
     plan_text, accounts = generated
     folder = tmp_path / "in"
     folder.mkdir()
-    book = pl.read_parquet(accounts)
-    book.head(7_000).write_parquet(folder / "a.parquet")
-    book.slice(7_000).write_parquet(folder / "b.parquet")
+    book = pl.read_parquet(accounts).head(5_000)
+    book.head(2_000).write_parquet(folder / "a.parquet")
+    book.slice(2_000).write_parquet(folder / "b.parquet")
+    book.write_parquet(tmp_path / "whole-book.parquet")
     plan = parse_plan(plan_text, "plan.yaml")
     whole = tmp_path / "whole.parquet"
-    DuckdbEngine().assign(AssignJob(plan, (str(accounts),), "x", ParquetOut(whole)), silent)
+    DuckdbEngine().assign(
+        AssignJob(plan, (str(tmp_path / "whole-book.parquet"),), "x", ParquetOut(whole)), silent
+    )
     sources = (str(folder / "a.parquet"), str(folder / "b.parquet"))
     parts = ParquetOut(tmp_path / "parts", single_file=False, partition_by=("layer",))
     DuckdbEngine().assign(AssignJob(plan, sources, str(folder), parts), silent)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from conftest import EXAMPLE_PLAN, run_cli, run_process
+from conftest import EXAMPLE_PLAN, run_cli
 from territorial.domain.assignment import RESULT_COLUMNS
 
 ACCOUNTS = [
@@ -37,7 +37,7 @@ def test_both_engines_write_the_same_sorted_parquet(files: tuple[Path, Path], tm
     written = {}
     for engine in ("local", "duckdb"):
         out = tmp_path / f"{engine}.parquet"
-        result = run_process(tmp_path, "assign", plan, "--accounts", folder, "--out", out, "--engine", engine)
+        result = run_cli(tmp_path, "assign", plan, "--accounts", folder, "--out", out, "--engine", engine)
         assert result.returncode == 0, result.stderr
         assert "4 accounts: 1 in no primary territory" in result.stderr
         written[engine] = pl.read_parquet(out)
