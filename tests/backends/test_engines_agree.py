@@ -22,6 +22,7 @@ from territorial.backends.duckdb_engine import DuckdbEngine
 from territorial.backends.job import AssignJob, AssignTotals, ParquetOut
 from territorial.backends.local import LocalEngine
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
+from territorial.errors import BadInput
 from territorial.generate.accounts import generate_accounts
 from territorial.generate.plan import generate_plan
 from territorial.io.plan_file import parse_plan
@@ -255,3 +256,23 @@ def test_rule_less_territories_and_an_empty_book_agree(tmp_path: Path, accounts:
     frame.write_parquet(tmp_path / "accounts.parquet")
     rows, totals = both_engines(CATCH_ALL, tmp_path / "accounts.parquet", tmp_path)
     assert totals.accounts == accounts and rows.height == 2 * accounts
+
+
+def test_ids_and_owners_are_trimmed_as_the_local_reader_trims_them(tmp_path: Path) -> None:
+    """White space around an id (Unicode's too, such as an ideographic or a no-break space) is
+    not part of it; a blank id is missing."""
+    rows = [
+        {"account_id": "  a1 ", "owner_id": "\u3000r2\u00a0", "state": "NY"},
+        {"account_id": "\u2028a2", "owner_id": " r1", "state": "NY"},
+        {"account_id": "a3\x1c", "owner_id": "r9 ", "state": "CA"},
+    ]
+    plan = "name: t\nterritories:\n  - id: ALL\n    reps: [r1, r2, r3]\n"
+    out, _totals = both_engines(plan, as_parquet(rows, tmp_path / "ids.parquet"), tmp_path)
+    assert out.select("account_id", "rep_id").rows() == [("a1", "r2"), ("a2", "r1"), ("a3\x1c", "r3")]
+    blank = as_parquet([{"account_id": " \u3000 ", "state": "NY"}], tmp_path / "blank.parquet")
+    for engine in (LocalEngine(), DuckdbEngine()):
+        job = AssignJob(
+            parse_plan(plan, "plan.yaml"), (str(blank),), str(blank), ParquetOut(tmp_path / "o.parquet")
+        )
+        with pytest.raises(BadInput, match="account_id is empty"):
+            engine.assign(job, silent)
