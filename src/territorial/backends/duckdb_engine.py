@@ -403,7 +403,10 @@ class _Run:
     def _pools(self) -> None:
         """A pool's accounts are shared in account_id order by the local engine's code: fetched
         ordered by territory and account_id, and handed over one complete territory at a time."""
-        self.sql("CREATE TABLE pool_reps (row BIGINT, layer INTEGER, rep_id VARCHAR, how TINYINT)")
+        self.sql(
+            "CREATE TABLE pool_reps (row BIGINT, layer INTEGER, t INTEGER, tie BOOLEAN, others VARCHAR, "
+            "how TINYINT, rep_id VARCHAR)"
+        )
         (count,) = self.one("SELECT count(*) FROM entries e JOIN tree tr ON tr.t = e.t WHERE tr.reps > 1")
         if not count:
             return
@@ -412,7 +415,8 @@ class _Run:
         reader = (
             self.db.cursor()
             .sql(
-                "SELECT e.row, e.layer, e.t, a.account_id, a.owner_id, a.workload FROM entries e "
+                "SELECT e.row, e.layer, e.t, e.tie, e.others, a.account_id, a.owner_id, a.workload "
+                "FROM entries e "
                 "JOIN tree tr ON tr.t = e.t JOIN acc a ON a.rowid = e.row WHERE tr.reps > 1 "
                 "ORDER BY e.t, a.account_id"
             )
@@ -431,13 +435,8 @@ class _Run:
                 pool.get_column("workload").to_numpy(),
                 reps,
             )
-            chosen = pl.DataFrame(
-                {
-                    "row": pool.get_column("row"),
-                    "layer": pool.get_column("layer"),
-                    "rep_id": rep_id,
-                    "how": pl.Series(how, dtype=pl.Int8),
-                }
+            chosen = pool.select("row", "layer", "t", "tie", "others").with_columns(
+                pl.Series("how", how, dtype=pl.Int8), rep_id
             )
             writer.register("chosen", chosen)
             writer.execute("INSERT INTO pool_reps SELECT * FROM chosen")
@@ -447,16 +446,18 @@ class _Run:
         """Reps and how they were chosen, reasons written once per distinct situation, and the rows
         written in account_id and layer order."""
         self.progress("Writing reasons", None)
+        # Three parts rather than joins over every row: accounts in no territory (which may have
+        # been skipped on NULL), territories of one rep or none, and the pools' rows as shared out.
         self.sql(
-            "CREATE TABLE final AS SELECT e.row, e.layer, e.t, e.tie, e.others, "
-            f"CASE WHEN e.t < 0 THEN {int(RepChoice.UNASSIGNED)} "
-            f"WHEN tr.reps = 0 THEN {int(RepChoice.VACANT)} "
-            f"WHEN tr.reps = 1 THEN {int(RepChoice.ONLY_REP)} ELSE p.how END AS how, "
-            "CASE WHEN tr.reps = 1 THEN tr.only_rep ELSE p.rep_id END AS rep_id, "
-            "(e.t < 0 AND s.row IS NOT NULL) AS null_flag "
-            "FROM entries e LEFT JOIN tree tr ON tr.t = e.t "
-            "LEFT JOIN pool_reps p ON p.row = e.row AND p.layer = e.layer "
-            "LEFT JOIN skipped s ON s.row = e.row"
+            "CREATE TABLE final AS "
+            f"SELECT e.row, e.layer, e.t, e.tie, e.others, {int(RepChoice.UNASSIGNED)}::TINYINT AS how, "
+            "NULL::VARCHAR AS rep_id, s.row IS NOT NULL AS null_flag "
+            "FROM entries e LEFT JOIN skipped s ON s.row = e.row WHERE e.t < 0 "
+            "UNION ALL SELECT e.row, e.layer, e.t, e.tie, e.others, "
+            f"(CASE WHEN tr.reps = 0 THEN {int(RepChoice.VACANT)} "
+            f"ELSE {int(RepChoice.ONLY_REP)} END)::TINYINT, "
+            "tr.only_rep, false FROM entries e JOIN tree tr ON tr.t = e.t WHERE tr.reps <= 1 "
+            "UNION ALL SELECT row, layer, t, tie, others, how, rep_id, false FROM pool_reps"
         )
         self.sql("DROP TABLE entries; DROP TABLE pool_reps")
         # Each distinct situation numbered (sid); NULLs as '' so that a plain join finds them.
