@@ -144,19 +144,25 @@ def run(
 
 
 def identical(work: Path, size: int) -> str:
-    """Whether the two engines' latest outputs hold the same rows in the same order: compared in
-    DuckDB, out of core, with each row's position in its file."""
+    """Whether the two engines' latest outputs hold the same rows in the same order: each file's
+    row count and the sum of a hash of every row with its position, computed in DuckDB as one
+    streaming pass (an EXCEPT ALL of 17.5M rows did not finish in 10 minutes)."""
     files = [
         exp.Literal.string(str(work / f"out-{engine}-{size}.parquet")).sql() for engine in ("local", "duckdb")
     ]
-    read = [f"SELECT * FROM read_parquet({name}, file_row_number = true)" for name in files]
+    columns = (  # OVERLAPS is a keyword of DuckDB's
+        "file_row_number, account_id, layer, territory_id, territory_name, rep_id, "
+        '"overlaps", tie, reason, workload'
+    )
+    sums = []
     with duckdb.connect(config={"memory_limit": "4GB"}) as connection:
         connection.execute("SET enable_progress_bar = false").fetchall()
-        counts = [connection.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0] for query in read]
-        differ = connection.execute(f"SELECT count(*) FROM ({read[0]} EXCEPT ALL {read[1]})").fetchall()[0][0]
-    if counts[0] == counts[1] and differ == 0:
-        return f"yes ({counts[0]:,} rows)"
-    return f"NO ({counts[0]:,} and {counts[1]:,} rows, {differ:,} of local's not in duckdb's)"
+        for name in files:
+            query = f"SELECT count(*), sum(hash({columns})) FROM read_parquet({name}, file_row_number = true)"
+            sums.append(tuple(connection.execute(query).fetchall()[0]))
+    if sums[0] == sums[1]:
+        return f"yes ({sums[0][0]:,} rows)"
+    return f"NO ({sums[0][0]:,} and {sums[1][0]:,} rows, or their contents differ)"
 
 
 def row(m: Measured) -> str:
