@@ -33,6 +33,7 @@ from territorial.services.assign import (
 )
 from territorial.services.live_explain import explain_live
 from territorial.services.plans import add_plan, plan_reference
+from territorial.services.scale_assign import assign_at_scale
 
 PlanArg = Annotated[Path | None, typer.Argument(help="Plan YAML file (or --plan ID|FILE).")]
 PlanOption = Annotated[
@@ -84,14 +85,57 @@ def assign(
             "vacant.csv, empty_fields.csv, ties.csv.",
         ),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local or duckdb: read --accounts as Parquet (a file, a folder or a glob) and write "
+            "--out as Parquet, sorted by account_id and layer. duckdb runs out of core.",
+        ),
+    ] = None,
+    single_file: Annotated[
+        bool | None,
+        typer.Option(
+            "--single-file/--files",
+            help="With --engine: one Parquet file (the default for an --out ending in .parquet), or a "
+            "folder of files part-0.parquet, part-1.parquet… in account_id order.",
+        ),
+    ] = None,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-by", help="With --engine: a folder per value of layer, territory_id or rep_id."
+        ),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", help="With --engine duckdb: the memory it keeps within, e.g. 4GB."),
+    ] = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
     The plan is PLAN or --plan ID|FILE (a stored plan's id or a plan file). With --accounts FILE it
     is a file run and nothing is stored; without, the workspace's accounts are assigned and the run
-    is stored (a plan file is stored first, so that the run can name it)."""
-    folder = output_folder(exceptions) if exceptions is not None else None  # before any work
+    is stored (a plan file is stored first, so that the run can name it). With --engine, the file
+    form runs on that engine: Parquet in, Parquet out, nothing stored."""
     reference = one_plan(plan, plan_option)
+    if engine is not None:
+        options = {"--reps": reps, "--summary": summary, "--mapping": mapping, "--exceptions": exceptions}
+        given = next((name for name, value in options.items() if value is not None), None)
+        if given is not None:
+            raise BadInput.at(f"{given} is not available with --engine (it writes the rows only)", given)
+        if accounts is None or out is None:
+            raise BadInput.at("--engine assigns a Parquet file: give --accounts and --out", "--engine")
+        _assign_at_scale(ctx, reference, accounts, out, engine, single_file, partition_by, memory_limit)
+        return
+    for name, value in (
+        ("--single-file", single_file),
+        ("--partition-by", partition_by),
+        ("--memory-limit", memory_limit),
+    ):
+        if value is not None:
+            raise BadInput.at(f"{name} goes with --engine local|duckdb", name)
+    folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     if accounts is None:
         no_files_without_accounts(reps, mapping)
         target = plan_reference(reference, workspace_of(ctx))
@@ -127,6 +171,30 @@ def assign(
         _write_exceptions(folder, assignment_exceptions(result.plan, result.book, result.assignment))
     if out is not None:
         err.print(f"wrote {result.assignment.rows.height:,} rows to {out}")
+
+
+def _assign_at_scale(
+    ctx: typer.Context,
+    reference: str | Path,
+    accounts: Path,
+    out: Path,
+    engine: str,
+    single_file: bool | None,
+    partition_by: str | None,
+    memory_limit: str | None,
+) -> None:
+    workspace = workspace_of(ctx) if isinstance(plan_reference(reference, workspace_of(ctx)), int) else None
+    with stage_bar(err) as progress:
+        totals = assign_at_scale(
+            reference, accounts, out, engine, single_file, partition_by, memory_limit, progress, workspace
+        )
+    render.warnings(err, totals.warnings)
+    err.print(
+        f"{totals.accounts:,} accounts: {totals.unassigned:,} in no primary territory, {totals.ties:,} ties, "
+        f"{totals.skipped_on_null:,} with a rule UNKNOWN on empty fields; "
+        f"wrote {totals.rows:,} rows to {out} (engine {engine})",
+        highlight=False,
+    )
 
 
 def _write_exceptions(folder: Path, lists: dict[str, pl.DataFrame]) -> None:

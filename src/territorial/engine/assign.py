@@ -160,10 +160,22 @@ def _texts(
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """Territory names, overlaps and reasons, written once per distinct situation rather than per
     row, with each row's situation index."""
+    keys, row_key = distinct_rows(table, list(SITUATION))
+    return situation_texts(compiled, keys, pins), row_key
+
+
+# What an entry's texts depend on: its layer's index, winning territory's index (-1: none), the other
+# candidates' indexes in resolution order ("3,7"; null: none), whether a rule was UNKNOWN for an
+# account in no territory, how its rep was chosen (RepChoice), the rep, and the pin (holds, overrides).
+SITUATION = ("_layer", "_t", "_others", "_null", "_how", "rep_id", "_pin")
+
+
+def situation_texts(compiled: CompiledPlan, keys: pl.DataFrame, pins: Sequence[Pin] = ()) -> pl.DataFrame:
+    """Layer, territory id and name, overlaps and reason of each distinct situation (SITUATION's
+    columns): every engine writes its reasons here, once per situation, and joins them back."""
     plan = compiled.plan
-    keys, row_key = distinct_rows(table, ["_layer", "_t", "_others", "_null", "_how", "rep_id", "_pin"])
     layers, ids, names, overlaps, reasons = [], [], [], [], []
-    for layer_index, t, others_key, null, how, rep, pin in keys.iter_rows():
+    for layer_index, t, others_key, null, how, rep, pin in keys.select(SITUATION).iter_rows():
         layer = plan.layers[layer_index]
         others = [int(x) for x in others_key.split(",")] if others_key else []
         pool = plan.territories[t].reps if t >= 0 else ()
@@ -175,7 +187,7 @@ def _texts(
         reason = territory_reason(compiled, layer, t, others, bool(null)) if pin is None else pins[pin].reason
         rep_text = rep_reason(RepChoice(how), rep, pool)
         reasons.append(f"{reason} {rep_text}".strip())
-    texts = pl.DataFrame(
+    return pl.DataFrame(
         {
             "layer": layers,
             "territory_id": ids,
@@ -185,7 +197,6 @@ def _texts(
         },
         schema=dict.fromkeys(["layer", "territory_id", "territory_name", "overlaps", "reason"], pl.String),
     )
-    return texts, row_key
 
 
 def _territory_summary(

@@ -3,7 +3,9 @@
 With `case_insensitive` (the language's meaning) string columns are compared as LOWER(column)
 against lower-cased literals, and PostgreSQL orders with COLLATE "C" so that the database's
 collation cannot change answers. Without it, comparisons are emitted as written: that is what a
-warehouse user types against data that is already in one case.
+warehouse user types against data that is already in one case. With `columns_lowered`, the string
+columns were lower-cased beforehand by the reference (Python's and polars' lower-casing, which a
+database's LOWER does not match for a final Σ or İ), so only the literals are lower-cased.
 """
 
 from __future__ import annotations
@@ -48,16 +50,31 @@ def to_sql(
     dialect: Dialect,
     columns: Mapping[str, str] | None = None,
     case_insensitive: bool = True,
+    columns_lowered: bool = False,
 ) -> str:
     """SQL text of the rule. `columns` maps canonical field names to the table's column names."""
-    return _Compiler(dialect, columns or {}, case_insensitive).expr(expr).sql(dialect=dialect)
+    return to_sql_tree(expr, dialect, columns, case_insensitive, columns_lowered).sql(dialect=dialect)
+
+
+def to_sql_tree(
+    expr: Expr,
+    dialect: Dialect,
+    columns: Mapping[str, str] | None = None,
+    case_insensitive: bool = True,
+    columns_lowered: bool = False,
+) -> exp.Expr:
+    """The rule as a sqlglot tree, for a query that embeds it (to_sql renders it as text)."""
+    return _Compiler(dialect, columns or {}, case_insensitive, columns_lowered).expr(expr)
 
 
 class _Compiler:
-    def __init__(self, dialect: Dialect, columns: Mapping[str, str], case_insensitive: bool) -> None:
+    def __init__(
+        self, dialect: Dialect, columns: Mapping[str, str], case_insensitive: bool, columns_lowered: bool
+    ) -> None:
         self.dialect = dialect
         self.columns = columns
         self.ci = case_insensitive
+        self.lowered = columns_lowered
 
     def expr(self, node: Expr) -> exp.Expr:
         match node:
@@ -97,7 +114,7 @@ class _Compiler:
 
     def operand(self, ref: FieldRef, lit: Literal, ordered: bool) -> exp.Expr:
         col = self.column(ref)
-        if not (self.ci and lit.type is FieldType.STRING):
+        if not (self.ci and lit.type is FieldType.STRING) or self.lowered:
             return col
         lowered: exp.Expr = exp.Lower(this=col)
         if ordered and self.dialect == "postgres":

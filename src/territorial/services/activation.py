@@ -14,10 +14,11 @@ from territorial.domain.lifecycle import ActivationStatus, ChangeKind, PlanState
 from territorial.domain.plan import Plan
 from territorial.domain.plan_checks import CheckOutcome
 from territorial.engine.live import PREVIOUS_COLUMNS, Live, live
+from territorial.engine.workload import account_workload
 from territorial.errors import BadInput, Problem, TerritorialError
 from territorial.evaluate.drift import figure_rows
 from territorial.progress import Progress, silent
-from territorial.services.assign import account_figures, account_workload, stored_in, with_figures
+from territorial.services.assign import account_figures, stored_in, with_figures
 from territorial.services.audit import record_plan_edit
 from territorial.services.change_log import write_live
 from territorial.services.context import Context

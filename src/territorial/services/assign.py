@@ -25,6 +25,7 @@ from territorial.engine.membership import evaluate_membership
 from territorial.engine.overlaps import overlap_pairs
 from territorial.engine.records import evaluation_frame
 from territorial.engine.rep_books import rep_books
+from territorial.engine.workload import account_workload
 from territorial.errors import BadInput, Location, Problem
 from territorial.evaluate.drift import SEGMENT, figure_rows
 from territorial.io.accounts import read_accounts
@@ -179,24 +180,6 @@ def apply_reps(plan: Plan, active: dict[str, bool], source: str) -> tuple[Plan, 
     if errors:
         raise BadInput(errors)
     return replace(plan, territories=tuple(territories)), warnings
-
-
-def account_workload(plan: Plan, book: AccountBook) -> tuple[np.ndarray, int]:
-    """Each account's workload (1 when the plan names no workload field) and how many were NULL."""
-    if plan.workload is None:
-        return np.ones(len(book), np.float64), 0
-    values = book.frame.get_column(book.columns[plan.workload]).cast(pl.Float64)
-    negative = (values < 0).fill_null(False).arg_true()
-    if negative.len():
-        row = int(negative[0])
-        raise BadInput.at(
-            f"workload must not be negative, got {values[row]:g} ({negative.len()} negative values in all)",
-            book.file,
-            book.line_of(row),
-            None,
-            book.columns[plan.workload],
-        )
-    return values.fill_null(0.0).to_numpy().astype(np.float64), int(values.null_count())
 
 
 def account_figures(

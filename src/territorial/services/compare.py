@@ -13,10 +13,10 @@ import polars as pl
 from territorial.domain.fields import ACCOUNT_ID
 from territorial.domain.lifecycle import PlanState
 from territorial.domain.plan import PRIMARY
+from territorial.engine.workload import account_workload
 from territorial.errors import Problem
 from territorial.progress import Progress, silent
 from territorial.services.activation import Evaluated, evaluate_for_activation
-from territorial.services.assign import account_workload
 from territorial.services.context import Context
 from territorial.services.plans import plan_in
 from territorial.services.potential import account_potential

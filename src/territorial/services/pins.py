@@ -13,7 +13,8 @@ from territorial.domain.book import AccountBook
 from territorial.domain.lifecycle import ActivationStatus, ChangeKind
 from territorial.domain.plan import Plan
 from territorial.engine.live import PREVIOUS_COLUMNS, Hold, Live, Override, live
-from territorial.services.assign import account_workload, stored_in
+from territorial.engine.workload import account_workload
+from territorial.services.assign import stored_in
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.unit_of_work import UnitOfWork

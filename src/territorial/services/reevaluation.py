@@ -17,10 +17,11 @@ from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.live import LIVE_COLUMNS, PREVIOUS_COLUMNS, Hold, Override, dated
 from territorial.engine.live_causes import REEVALUATED, account_causes, cause_of_row
 from territorial.engine.live_changes import changes_between
+from territorial.engine.workload import account_workload
 from territorial.progress import Progress, silent
 from territorial.rules.ast import fields_of
 from territorial.services.activation import LOCK
-from territorial.services.assign import account_workload, apply_reps
+from territorial.services.assign import apply_reps
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
 from territorial.services.pins import live_activation, live_now, pins_in_force, pools_of

@@ -1,0 +1,91 @@
+"""What every assignment back end is given and gives back: a checked plan, Parquet accounts in,
+Parquet results out. local (polars), duckdb and, later, spark plug in behind `AssignEngine`."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from territorial.domain.plan import Plan
+from territorial.errors import BadInput, Problem
+from territorial.progress import Progress
+
+
+@dataclass(frozen=True)
+class ParquetOut:
+    """Where results go. One file when `single_file`, else a folder of files in account_id order
+    (`part-00000.parquet`, …); `partition_by` writes a hive-partitioned folder (layer=primary/…)."""
+
+    path: Path
+    single_file: bool = True
+    partition_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignJob:
+    plan: Plan
+    sources: tuple[str, ...]  # Parquet files, expanded from a file, a folder or a glob
+    shown_as: str  # the accounts as the user named them, for messages
+    out: ParquetOut
+    memory_limit: str | None = None  # e.g. "4GB": engines that stream keep within it
+    temp_dir: Path | None = None  # where an engine spills what does not fit in memory
+
+
+@dataclass(frozen=True)
+class AssignTotals:
+    """What a scale run tells the user; the rows themselves are in the Parquet output."""
+
+    accounts: int
+    rows: int
+    unassigned: int
+    ties: int
+    skipped_on_null: int
+    warnings: list[Problem]
+
+
+class AssignEngine(Protocol):
+    """One back end: same plan and accounts in, the same rows out, row for row (tests/backends)."""
+
+    name: str
+
+    def assign(self, job: AssignJob, progress: Progress) -> AssignTotals: ...
+
+
+def parquet_sources(given: str | Path) -> tuple[str, ...]:
+    """The Parquet files a path names: a file, a folder (its *.parquet, recursively, as hive
+    partitions are laid out) or a glob, sorted so that every engine reads them in one order."""
+    text = str(given)
+    path = Path(text)
+    if path.is_dir():
+        found = sorted(str(p) for p in path.rglob("*.parquet"))
+    elif any(c in text for c in "*?["):
+        found = sorted(p for p in glob.glob(text, recursive=True) if p.endswith(".parquet"))
+    elif path.is_file():
+        if path.suffix.lower() != ".parquet":
+            raise BadInput.at("--engine reads Parquet: expected a .parquet file, a folder or a glob", text)
+        found = [text]
+    else:
+        raise BadInput.at("no such file, folder or glob", text)
+    if not found:
+        raise BadInput.at("no .parquet files found here", text)
+    return tuple(found)
+
+
+# Result columns a run may be partitioned by: few distinct values each, so a folder per value.
+PARTITION_COLUMNS = ("layer", "territory_id", "rep_id")
+
+
+def partition_columns(text: str | None) -> tuple[str, ...]:
+    """--partition-by as given ("layer" or "layer,territory_id"), each checked."""
+    if not text:
+        return ()
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    for name in names:
+        if name not in PARTITION_COLUMNS:
+            raise BadInput.at(
+                f"cannot partition by {name!r}: expected one of {', '.join(PARTITION_COLUMNS)}",
+                "--partition-by",
+            )
+    return names
