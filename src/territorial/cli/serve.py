@@ -32,8 +32,18 @@ def serve(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Worker processes (default 1, or serve_workers).")
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies (comma-separated addresses, or *) whose X-Forwarded-For/-Proto are believed:"
+            " behind a TLS proxy, session cookies are then Secure and sign-in limits count the real"
+            " client's address (default 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the REST API: every request signs in with `Authorization: Bearer TOKEN`."""
+    """Serve the REST API (every request signs in with `Authorization: Bearer TOKEN`) and the web
+    app (users with a password sign in at /sign-in)."""
     settings = load_settings()
     host = host if host is not None else settings.serve_host
     port = port if port is not None else settings.serve_port
@@ -45,6 +55,7 @@ def serve(
     workspace = workspace_for_workers(database_url_of(ctx))
     _check_free(host, port)
     err.print(f"serving {workspace.name} on http://{host}:{port} with {workers} worker(s)", highlight=False)
+    err.print(f"sign in to the web app at http://{host}:{port}/sign-in", highlight=False)
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -53,6 +64,8 @@ def serve(
         workers=workers,
         log_level="warning",
         timeout_worker_healthcheck=WORKER_HEALTH_SECONDS,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
     )
 
 
