@@ -13,8 +13,9 @@ from territorial.errors import BadInput
 from territorial.services.settings import load_settings
 from territorial.services.workspace import workspace_for_workers
 
-# Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL.
-APP_FACTORY = "territorial.api.app:create_app"
+# Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL:
+# the API and the web app on one server.
+APP_FACTORY = "territorial.server:create_server"
 # A worker imports polars and the services before it answers uvicorn's health check: 2 s on an idle
 # machine, over 5 s (uvicorn's default wait, after which it kills and restarts the worker, for ever)
 # on this 2-core machine under load. A worker that is really stuck is still found, later.
