@@ -252,7 +252,8 @@ def test_failed_sign_ins_are_limited_per_user(web: WebServer, watched: Watched) 
         assert sign_in(page, web.url, "ben", "a wrong guess, again").status == 401
     limited = sign_in(page, web.url, "ben", PASSWORDS["ben"])  # even the right one, now
     assert limited.status == 429
-    assert "too many failed sign-ins for this user" in page.get_by_role("alert").inner_text()
+    assert "Too many failed sign-ins for this user" in page.get_by_role("alert").inner_text()
+    assert page.get_by_text("Signed in as").count() == 0  # the typed name is not a signed-in user
     page.screenshot(path=str(ARTIFACTS / "web-sign-in-limited.png"))
     # Another user from the same address still signs in: the per-address limit is higher.
     assert sign_in(page, web.url, "root", PASSWORDS["root"]).status == 200

@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 SIGN_IN_FORM_SECONDS = 3600  # a sign-in form left open for an hour asks to be reloaded
 
 
-def _form(request: Request, status: int = 200, error: str | None = None, user_name: str = "") -> Response:
+def _form(request: Request, status: int = 200, error: str | None = None, typed_name: str = "") -> Response:
     """The sign-in form with a fresh CSRF token, repeated in a cookie."""
     token = secrets.token_urlsafe(32)
     response = page(
@@ -36,7 +36,7 @@ def _form(request: Request, status: int = 200, error: str | None = None, user_na
         status,
         csrf_token=token,
         error=error,
-        user_name=user_name,
+        typed_name=typed_name,
         title="Sign in",
     )
     set_cookie(request, response, SIGN_IN_COOKIE, token, SIGN_IN_FORM_SECONDS)
@@ -62,13 +62,17 @@ async def sign_in_posted(
     try:
         new = sign_in(workspace(request), user_name, fields.get("password", ""), address, system_clock())
     except TooManyAttempts as refused:
-        return _form(request, 429, refused.problems[0].message, user_name)
+        return _form(request, 429, _sentence(refused.problems[0].message), user_name)
     except NotSignedIn as refused:
-        return _form(request, 401, refused.problems[0].message.capitalize() + ".", user_name)
+        return _form(request, 401, _sentence(refused.problems[0].message), user_name)
     response = RedirectResponse("/home", status_code=303)
     set_session_cookie(request, response, new.session_id)
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + "."
 
 
 @router.post("/sign-out")
