@@ -102,6 +102,10 @@ class NotFound(BadInput):
     one's scope does not reveal that it exists (the API answers 404)."""
 
 
+class TooManyAttempts(BadInput):
+    """Too many failed sign-ins for a user or from an address in a short while (the web answers 429)."""
+
+
 class ProblemLog:
     """Collects problems, keeping the first `limit` in full and counting the rest."""
 

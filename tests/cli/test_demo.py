@@ -22,3 +22,6 @@ def test_the_demo_runs_every_step_and_balances_the_book(tmp_path: Path) -> None:
     totals = json.loads((demo / "balance" / "report.json").read_text())["totals"]
     assert totals["within_tolerance"] == totals["territories"] == totals["contiguous"] == 24
     assert (demo / "balance" / "plan.yaml").read_text().startswith("# A draft plan")
+    # It ends with the web app's demo login and the command that serves it.
+    assert "sign in as demo, password territorial-demo" in result.stdout
+    assert "territorial --database-url sqlite:///demo/territorial.db serve" in result.stdout

@@ -38,7 +38,8 @@ ERRORS = {
 
 
 class SecurityHeaders:
-    """Every response, errors included, carries the security headers."""
+    """Every response, errors included, carries the security headers; one a page sets itself (the web
+    app's nonce-based Content-Security-Policy) is kept, not doubled."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,7 +51,9 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

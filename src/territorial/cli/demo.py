@@ -18,7 +18,7 @@ from territorial.domain.entities import Entity
 from territorial.io.output import output_folder, write_table
 from territorial.services.assign import assign_plan, explain_account
 from territorial.services.balance import BalanceOptions
-from territorial.services.context import Context
+from territorial.services.context import Context, Role
 from territorial.services.export import export_run
 from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead
@@ -30,6 +30,8 @@ from territorial.services.samples import (
     write_sample_opportunities,
     write_sample_plan,
 )
+from territorial.services.sign_in import set_password
+from territorial.services.users import add_user
 from territorial.services.workspace import create_workspace
 
 DEMO_ACCOUNTS = 20_000
@@ -37,6 +39,9 @@ DEMO_TERRITORIES = 300  # enough leaves for most owners to sit in their territor
 DEMO_SEED = 2027
 DEMO_LEADS = 2_000
 DEMO_REPS = 24  # the balance step: few enough that its table fits a screen
+# The web app's demo login: a planner (the demo's accounts have no reps to sign in as). Printed on
+# purpose: it guards a throw-away workspace on loopback, never a real one.
+DEMO_USER, DEMO_PASSWORD = "demo", "territorial-demo"
 
 
 @app.command()
@@ -126,6 +131,13 @@ def run_demo(folder: Path, ctx: Context, out: Console, err: Console) -> None:
     out.print(
         f"     territorial --database-url sqlite:///{database} fairness "
         "--measure workload,open_pipeline,bookings --period 2026Q4"
+    )
+    add_user(workspace, ctx, DEMO_USER, Role.PLANNER)
+    set_password(workspace, ctx, DEMO_USER, DEMO_PASSWORD)
+    out.print(f"\nThe web app: territorial --database-url sqlite:///{database} serve")
+    out.print(
+        f"     then open http://127.0.0.1:8000/sign-in and sign in as {DEMO_USER}, "
+        f"password {DEMO_PASSWORD} (a planner; this demo workspace only)"
     )
 
 

@@ -13,8 +13,9 @@ from territorial.errors import BadInput
 from territorial.services.settings import load_settings
 from territorial.services.workspace import workspace_for_workers
 
-# Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL.
-APP_FACTORY = "territorial.api.app:create_app"
+# Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL:
+# the API and the web app on one server.
+APP_FACTORY = "territorial.server:create_server"
 # A worker imports polars and the services before it answers uvicorn's health check: 2 s on an idle
 # machine, over 5 s (uvicorn's default wait, after which it kills and restarts the worker, for ever)
 # on this 2-core machine under load. A worker that is really stuck is still found, later.
@@ -32,8 +33,18 @@ def serve(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Worker processes (default 1, or serve_workers).")
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies (comma-separated addresses, or *) whose X-Forwarded-For/-Proto are believed:"
+            " behind a TLS proxy, session cookies are then Secure and sign-in limits count the real"
+            " client's address (default 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the REST API: every request signs in with `Authorization: Bearer TOKEN`."""
+    """Serve the REST API (every request signs in with `Authorization: Bearer TOKEN`) and the web
+    app (users with a password sign in at /sign-in)."""
     settings = load_settings()
     host = host if host is not None else settings.serve_host
     port = port if port is not None else settings.serve_port
@@ -45,6 +56,7 @@ def serve(
     workspace = workspace_for_workers(database_url_of(ctx))
     _check_free(host, port)
     err.print(f"serving {workspace.name} on http://{host}:{port} with {workers} worker(s)", highlight=False)
+    err.print(f"sign in to the web app at http://{host}:{port}/sign-in", highlight=False)
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -53,6 +65,8 @@ def serve(
         workers=workers,
         log_level="warning",
         timeout_worker_healthcheck=WORKER_HEALTH_SECONDS,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from territorial.cli.app import console, context_of, err, group, handled, workspace_of
+from territorial.services.sign_in import check_password, set_password
 from territorial.services.users import (
     DEFAULT_TOKEN_DAYS,
     add_user,
@@ -24,6 +26,23 @@ user_app = group("user", "The API's users: a role each, and the rep a manager or
 token_app = group("token", "API tokens: shown once, kept as a SHA-256 hash.")
 
 UserName = Annotated[str, typer.Argument(help="The user's name.", metavar="USER_NAME")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the web password from standard input (its first line)."),
+]
+AskPassword = Annotated[
+    bool, typer.Option("--password", help="Ask for a web password at a prompt (typed twice, not shown).")
+]
+
+
+def read_password(from_stdin: bool) -> str:
+    """The password from standard input's first line or from a hidden prompt: never from the command
+    line, where it would sit in the shell's history and in every process listing."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        return check_password(password, "--password-stdin")
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    return check_password(str(password), "--password")
 
 
 @user_app.command("add")
@@ -35,10 +54,28 @@ def user_add(
     rep: Annotated[
         str | None, typer.Option("--rep", help="The workspace rep a manager or a rep is (their rows).")
     ] = None,
+    password_stdin: PasswordStdin = False,
+    ask_password: AskPassword = False,
 ) -> None:
-    """Add a user. A manager sees their team's rows, a rep their own: both name their rep."""
-    added = add_user(workspace_of(ctx), context_of(ctx), user_name, role_named(role), rep)
-    err.print(f"added {added.user_name} ({added.role})", highlight=False)
+    """Add a user. A manager sees their team's rows, a rep their own: both name their rep. With a
+    password (--password-stdin or --password) they can sign in to the web app too."""
+    # Read (and check) the password first: a bad one then adds no user.
+    password = read_password(password_stdin) if password_stdin or ask_password else None
+    workspace, context = workspace_of(ctx), context_of(ctx)
+    added = add_user(workspace, context, user_name, role_named(role), rep)
+    if password is not None:
+        set_password(workspace, context, added.user_name, password)
+    signs_in = ", may sign in to the web app" if password is not None else ""
+    err.print(f"added {added.user_name} ({added.role}){signs_in}", highlight=False)
+
+
+@user_app.command("password")
+@handled
+def user_password(ctx: typer.Context, user_name: UserName, password_stdin: PasswordStdin = False) -> None:
+    """Set a user's web password (asked at a prompt unless --password-stdin); their web sessions end."""
+    password = read_password(password_stdin)
+    set_password(workspace_of(ctx), context_of(ctx), user_name, password)
+    err.print(f"set the password of {user_name}; their open web sessions have ended", highlight=False)
 
 
 @user_app.command("list")

@@ -26,3 +26,15 @@ class StoredToken:
     expires_at: datetime | None
     revoked_at: datetime | None
     label: str | None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A browser session as the workspace keeps it: the SHA-256 of the cookie's id, never the id."""
+
+    session_hash: str
+    user_name: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None

@@ -30,6 +30,7 @@ from territorial.store.repositories import (
     Tokens,
     Users,
 )
+from territorial.store.sign_in import Passwords, Sessions, SignInFailures
 
 
 class UnitOfWork(Protocol):
@@ -56,6 +57,9 @@ class UnitOfWork(Protocol):
     exports: DeltaExports
     quotas: Quotas
     baselines: Baselines
+    passwords: Passwords
+    sessions: Sessions
+    sign_in_failures: SignInFailures
 
 
 class WorkspaceStore(Protocol):

@@ -71,12 +71,13 @@ def list_users(workspace: WorkspaceStore, ctx: Context) -> list[StoredUser]:
 
 
 def disable_user(workspace: WorkspaceStore, ctx: Context, user_name: str) -> None:
-    """The user's tokens stop working at once; the user and their tokens stay on record."""
+    """The user's tokens and web sessions stop working at once; the user and their tokens stay on record."""
     _admin_only(ctx, "disable users")
     with workspace.unit_of_work(write=True, lock="users") as uow:
         if uow.users.get(user_name) is None:
             raise BadInput.at(f"no user named {user_name!r}; `territorial user list` shows them", "USER_NAME")
         uow.users.disable(user_name)
+        uow.sessions.end_all_of(user_name, ctx.now())  # signed out of the web app at once too
 
 
 @dataclass(frozen=True)

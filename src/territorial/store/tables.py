@@ -534,3 +534,36 @@ baseline_figures = Table(
     Column("measure", String(255), primary_key=True),
     Column("value", Float, nullable=False),
 )
+
+# Web sign-in (#22 slice 5). A user's password as its argon2 hash, in a table of its own: a user of the
+# API alone has none.
+user_passwords = Table(
+    "user_passwords",
+    metadata,
+    Column("user_name", String(255), ForeignKey("users.user_name"), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("set_at", DateTime, nullable=False),
+)
+
+# Browser sessions, server-side: the cookie holds a random id and only its SHA-256 is kept, so a copy
+# of the database signs nobody in. The CSRF token is the session's, checked on every form post.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_name", String(255), ForeignKey("users.user_name"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+)
+
+# Failed sign-ins per key (`user:NAME` or `ip:ADDRESS`) in a fixed window: in the database, so that
+# every worker counts the same attempts and a restart forgets nothing.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("attempt_key", String(320), primary_key=True),
+    Column("window_start", DateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+)

@@ -27,6 +27,7 @@ from territorial.store.repositories import (
     Tokens,
     Users,
 )
+from territorial.store.sign_in import Passwords, Sessions, SignInFailures
 
 
 class SqlUnitOfWork:
@@ -54,3 +55,6 @@ class SqlUnitOfWork:
         self.exports = DeltaExports(connection, write)
         self.quotas = Quotas(connection, write)
         self.baselines = Baselines(connection, write)
+        self.passwords = Passwords(connection, write)
+        self.sessions = Sessions(connection, write)
+        self.sign_in_failures = SignInFailures(connection, write)
