@@ -89,6 +89,22 @@ class NotFound(BadInput):
     one's scope does not reveal that it exists (the API answers 404)."""
 
 
+class Conflict(BadInput):
+    """The request contradicts what is stored: an Idempotency-Key reused with another body (409)."""
+
+
+class StaleVersion(BadInput):
+    """A write made against a version of a plan that has changed since (If-Match: the API answers 412)."""
+
+
+class VersionRequired(BadInput):
+    """A write that must name the version it changes and did not (If-Match: the API answers 428)."""
+
+
+class TooLarge(BadInput):
+    """An upload beyond the configured size (the API answers 413)."""
+
+
 class ProblemLog:
     """Collects problems, keeping the first `limit` in full and counting the rest."""
 

@@ -12,14 +12,30 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from territorial.api import assignment, plans, records
-from territorial.api.examples import EXAMPLES, PROBLEM
-from territorial.api.models import Problem
-from territorial.api.problems import PROBLEM_JSON, bad_input, http_error, internal_error, invalid_request
+from territorial.api import (
+    assignment,
+    lead_routing,
+    pin_writes,
+    plan_writes,
+    plans,
+    record_writes,
+    records,
+)
+from territorial.api.examples import EXAMPLES, REQUEST_EXAMPLES
+from territorial.api.problems import (
+    WRITE_ERRORS,
+    bad_input,
+    http_error,
+    internal_error,
+    invalid_request,
+    problem_responses,
+)
 from territorial.errors import BadInput
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
+ROUTERS = (records, assignment, plans)  # reads
+WRITERS = (record_writes, lead_routing, plan_writes, pin_writes)
 # No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -31,10 +47,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
-ERRORS = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {"example": {**PROBLEM, "status": status}}}}
-    for status in (400, 401, 403, 404, 422)
-}
+ERRORS = problem_responses(400, 401, 403, 404, 422)
 
 
 class SecurityHeaders:
@@ -64,11 +77,13 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
         version="1",
         docs_url=None,  # FastAPI's page loads scripts from a CDN: /docs below is plain HTML instead
         redoc_url=None,
-        responses=ERRORS,  # type: ignore[arg-type]
+        responses=ERRORS,
     )
     app.state.workspace = workspace if workspace is not None else connect(None)
-    for module in (records, assignment, plans):
+    for module in ROUTERS:
         app.include_router(module.router)
+    for module in WRITERS:
+        app.include_router(module.router, responses=WRITE_ERRORS)
     app.add_exception_handler(BadInput, bad_input)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
@@ -90,10 +105,14 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
 
 
 def with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's example answer, and each write's example request."""
     for operations in document["paths"].values():
         for operation in operations.values():
-            content = operation["responses"]["200"]["content"]["application/json"]
-            content["example"] = EXAMPLES[operation["operationId"]]
+            name = operation["operationId"]
+            success = next(code for code in ("200", "201") if code in operation["responses"])
+            operation["responses"][success]["content"]["application/json"]["example"] = EXAMPLES[name]
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                content["example"] = REQUEST_EXAMPLES[name]
     return document
 
 

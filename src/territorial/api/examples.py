@@ -194,6 +194,75 @@ EXAMPLES: dict[str, Any] = {
     "get_run": RUN,
     "get_me": {"user_name": "jane", "role": "rep", "rep_id": "005-JANE", "scopes": ["read"]},
 }
+IMPORTED = {
+    "import_id": 12,
+    "entity": "accounts",
+    "rows_read": 1,
+    "inserted": 0,
+    "updated": 1,
+    "unchanged": 0,
+    "deactivated": 0,
+    "normalized_cells": 1,
+    "live_changes": 1,
+}
+DECISION = {
+    "lead_id": "00Q-1",
+    "decision": "matched",
+    "rep_id": "005-JANE",
+    "territory_id": "EAST",
+    "matched_account_id": "001-ACME",
+    "queue": None,
+    "score": None,
+    "relevance": None,
+    "product": None,
+    "reason": "matched account 001-ACME (website acme.com); its owner 005-JANE takes it",
+    "path": [
+        {"step": "match", "inputs": "website acme.com", "outcome": "account 001-ACME"},
+        {"step": "owner", "inputs": "account 001-ACME", "outcome": "005-JANE"},
+    ],
+    "already_routed": False,
+}
+PIN_CHANGED = {
+    "account_id": "001-ACME",
+    "layer": "primary",
+    "cause": "override by a planner: named account",
+    "live_changes": 1,
+}
+PLAN_YAML = "name: FY27 North America\nterritories:\n  - id: EAST\n    rule: state IN ('MA', 'NY')\n"
+EXAMPLES.update(
+    {
+        "upsert_account": IMPORTED,
+        "upsert_rep": {**IMPORTED, "entity": "reps", "live_changes": None},
+        "upsert_opportunity": {**IMPORTED, "entity": "opportunities", "live_changes": None},
+        "upsert_lead": {**IMPORTED, "entity": "leads", "live_changes": None},
+        "import_upload": {**IMPORTED, "rows_read": 5000, "inserted": 120, "updated": 300, "unchanged": 4580},
+        "route_leads": {"decisions": [DECISION]},
+        "add_plan": {**PLAN, "plan_id": 4, "state": "draft", "effective": None, "source": PLAN_YAML},
+        "update_plan": {**PLAN, "plan_id": 4, "state": "draft", "effective": None, "source": PLAN_YAML},
+        "delete_plan": {"plan_id": 4, "runs_deleted": 0},
+        "clone_plan": {**PLAN, "plan_id": 5, "state": "draft", "effective": None},
+        "add_override": PIN_CHANGED,
+        "remove_override": {**PIN_CHANGED, "cause": "override removed"},
+        "add_hold": {**PIN_CHANGED, "cause": "hold by ann until 2026-06-30"},
+        "remove_hold": {**PIN_CHANGED, "cause": "hold removed"},
+    }
+)
+ACCOUNT_SENT = {"account_id": "001-ACME", "employees": 1300.0, "custom": {"segment": "enterprise"}}
+# The request each write takes, as an example (a test sends each to the live server).
+REQUEST_EXAMPLES: dict[str, Any] = {
+    "upsert_account": ACCOUNT_SENT,
+    "upsert_rep": {"rep_id": "005-JANE", "team": "East", "capacity": 1.0},
+    "upsert_opportunity": {"opportunity_id": "006-1", "account_id": "001-ACME", "amount": 150000.0},
+    "upsert_lead": {"lead_id": "00Q-1", "email": "ann@acme.com", "company": "Acme Corp"},
+    "import_upload": "account_id,name,state\n001-ACME,Acme Corp,MA\n",
+    "route_leads": {
+        "leads": [{"lead_id": "00Q-1", "email": "ann@acme.com", "company": "Acme Corp", "state": "MA"}]
+    },
+    "add_plan": {"file_name": "fy27.yaml", "yaml": PLAN_YAML},
+    "update_plan": {"file_name": "fy27.yaml", "yaml": PLAN_YAML},
+    "add_override": {"account_id": "001-ACME", "rep_id": "005-JANE", "reason": "named account"},
+    "add_hold": {"account_id": "001-ACME", "until": "2026-06-30"},
+}
 PROBLEM = {
     "type": "about:blank",
     "title": "Not found",
