@@ -23,6 +23,7 @@ PATH_VALUES = {
     "plan_id": ["1", "999"],
     "run_id": ["1", "999"],
     "entity": ["accounts", "reps", "opportunities", "leads"],
+    "territory_id": ["T-EAST", "T-WEST", "T-NONE"],
 }
 # Filters tried on every operation that takes them: each asks for what is outside the scope.
 FILTERS = {"rep": "REP-CAL", "territory": "T-WEST", "account": "ACC-W1", "manager": "MGR-WEST"}

@@ -20,6 +20,7 @@ from territorial.api import (
     plans,
     record_writes,
     records,
+    territory_writes,
 )
 from territorial.api.examples import EXAMPLES, REQUEST_EXAMPLES
 from territorial.api.problems import (
@@ -35,7 +36,7 @@ from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
 ROUTERS = (records, assignment, plans)  # reads
-WRITERS = (record_writes, lead_routing, plan_writes, pin_writes)
+WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, pin_writes)
 # No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -245,6 +245,27 @@ EXAMPLES.update(
         "remove_override": {**PIN_CHANGED, "cause": "override removed"},
         "add_hold": {**PIN_CHANGED, "cause": "hold by ann until 2026-06-30"},
         "remove_hold": {**PIN_CHANGED, "cause": "hold removed"},
+        "add_territory": {
+            "plan_id": 4,
+            "territory_id": "NEW-ENGLAND",
+            "parent_id": "EAST",
+            "rule": "state IN ('MA', 'NH', 'VT', 'ME')",
+            "within_parent": 412,
+        },
+        "change_territory": {
+            "plan_id": 4,
+            "territory_id": "NEW-ENGLAND",
+            "parent_id": "EAST",
+            "rule": "state IN ('MA', 'NH', 'VT', 'ME', 'RI', 'CT')",
+            "within_parent": 530,
+        },
+        "delete_territory": {"plan_id": 4, "territory_id": "NEW-ENGLAND"},
+        "count_rule_matches": {
+            "territory_id": "NEW-ENGLAND",
+            "rule": "state IN ('MA', 'NH')",
+            "within_parent": 301,
+            "would_win": 288,
+        },
     }
 )
 ACCOUNT_SENT = {"account_id": "001-ACME", "employees": 1300.0, "custom": {"segment": "enterprise"}}
@@ -262,6 +283,14 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "update_plan": {"file_name": "fy27.yaml", "yaml": PLAN_YAML},
     "add_override": {"account_id": "001-ACME", "rep_id": "005-JANE", "reason": "named account"},
     "add_hold": {"account_id": "001-ACME", "until": "2026-06-30"},
+    "add_territory": {
+        "territory_id": "NEW-ENGLAND",
+        "parent_id": "EAST",
+        "name": "New England",
+        "rule": "state IN ('MA', 'NH', 'VT', 'ME')",
+        "reps": ["005-JANE"],
+    },
+    "change_territory": {"rule": "state IN ('MA', 'NH', 'VT', 'ME', 'RI', 'CT')"},
 }
 PROBLEM = {
     "type": "about:blank",

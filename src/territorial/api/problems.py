@@ -80,6 +80,8 @@ CLI_NAMES = {
     "--plan": "plan_id",
 }
 
+BODY_FIELDS = {*CLI_NAMES.values(), "rule", "parent_id"}
+
 
 def _where(name: str | None, subject: str | None, request: Request) -> str:
     """A service names a parameter as the CLI does (`cursor`); the API says which part of the request."""
@@ -92,7 +94,7 @@ def _where(name: str | None, subject: str | None, request: Request) -> str:
         return f"query.{name}"
     if name in ("Authorization", "If-Match", "Idempotency-Key"):
         return f"header.{name}"
-    if name in CLI_NAMES.values():
+    if name in BODY_FIELDS:
         return f"body.{name}"
     return name or "request"
 

@@ -107,3 +107,51 @@ class PinChanged(Strict):
     layer: str
     cause: str
     live_changes: int
+
+
+TerritoryId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Rule = Annotated[str, Field(min_length=1, max_length=1_000_000)]
+
+
+class TerritoryIn(Strict):
+    """A new territory, last under its parent (none: the top level)."""
+
+    territory_id: TerritoryId
+    parent_id: TerritoryId | None = None
+    name: str | None = Field(default=None, max_length=1000)
+    rule: Rule | None = None  # none: every account that reaches it
+    layer: str | None = Field(default=None, pattern=r"^[a-z0-9_-]+$", max_length=255)
+    priority: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
+    reps: list[Id] | None = None
+
+
+class TerritoryChange(Strict):
+    """The keys to change; a key sent as null is removed (a rule: it then matches every account that
+    reaches it). `parent_id` moves the territory, with those below it, last under that parent (null:
+    the top level)."""
+
+    parent_id: TerritoryId | None = None
+    name: str | None = Field(default=None, max_length=1000)
+    rule: Rule | None = None
+    priority: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
+    reps: list[Id] | None = None
+
+
+class TerritoryEdited(Strict):
+    plan_id: int
+    territory_id: str
+    parent_id: str | None
+    rule: str | None
+    within_parent: int  # active accounts that reach it and match its rule
+
+
+class TerritoryDeleted(Strict):
+    plan_id: int
+    territory_id: str
+
+
+class RuleMatchCount(Strict):
+    territory_id: str
+    rule: str | None
+    within_parent: int
+    would_win: int | None

@@ -52,11 +52,11 @@ def plan_territories_for(
         if uow.plans.get(plan_id) is None:
             raise NotFound.at(f"no plan with id {plan_id}", "plan_id")
         plan = stored_plan(uow, plan_id, "plan_id")
-    rows = [_territory_row(t, visible) for t in plan.territories if visible.territory(t.id) is not None]
+    rows = [territory_row(t, visible) for t in plan.territories if visible.territory(t.id) is not None]
     return page_of_rows(rows, lambda row: numbered(row["order"]), cursor, limit)
 
 
-def _territory_row(territory: Any, visible: Visible) -> dict[str, Any]:
+def territory_row(territory: Any, visible: Visible) -> dict[str, Any]:
     return {
         "territory_id": territory.id,
         "name": territory.name,
