@@ -16,6 +16,7 @@ from territorial.api import (
     assignment,
     lead_routing,
     pin_writes,
+    plan_lifecycle,
     plan_writes,
     plans,
     record_writes,
@@ -26,17 +27,19 @@ from territorial.api.examples import EXAMPLES, REQUEST_EXAMPLES
 from territorial.api.problems import (
     WRITE_ERRORS,
     bad_input,
+    checks_failed,
     http_error,
     internal_error,
     invalid_request,
     problem_responses,
 )
 from territorial.errors import BadInput
+from territorial.services.activation import ChecksFailed
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
 ROUTERS = (records, assignment, plans)  # reads
-WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, pin_writes)
+WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, plan_lifecycle, pin_writes)
 # No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -86,6 +89,7 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
     for module in WRITERS:
         app.include_router(module.router, responses=WRITE_ERRORS)
     app.add_exception_handler(BadInput, bad_input)
+    app.add_exception_handler(ChecksFailed, checks_failed)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)

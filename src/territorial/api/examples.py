@@ -260,6 +260,36 @@ EXAMPLES.update(
             "within_parent": 530,
         },
         "delete_territory": {"plan_id": 4, "territory_id": "NEW-ENGLAND"},
+        "assign_plan": {**RUN, "plan_id": 4},
+        "check_plan": {
+            "plan_id": 4,
+            "passed": False,
+            "checks": [
+                {"name": "balanced", "passed": True, "rows": 40, "failed_rows": 0},
+                {"name": "few moves", "passed": False, "rows": 5000, "failed_rows": 12},
+            ],
+            "baseline": "each account's owner_id",
+        },
+        "compare_plans": {
+            "plan_a": 3,
+            "plan_b": 4,
+            "accounts_moving": 312,
+            "continuity": 0.94,
+            "balance_a": {"reps": 40, "cv": 0.21, "max_over_mean": 1.6},
+            "balance_b": {"reps": 40, "cv": 0.08, "max_over_mean": 1.2},
+            "warnings": [],
+        },
+        "activate_plan": {
+            "plan_id": 4,
+            "activation_id": 9,
+            "effective": "2026-07-01",
+            "scheduled": True,
+            "archived": None,
+            "accounts": 0,
+            "live_changes": 0,
+            "warnings": [],
+        },
+        "unschedule_plan": {"plan_id": 4, "effective": "2026-07-01"},
         "count_rule_matches": {
             "territory_id": "NEW-ENGLAND",
             "rule": "state IN ('MA', 'NH')",
@@ -291,6 +321,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
         "reps": ["005-JANE"],
     },
     "change_territory": {"rule": "state IN ('MA', 'NH', 'VT', 'ME', 'RI', 'CT')"},
+    "activate_plan": {"effective": "2026-07-01"},
 }
 PROBLEM = {
     "type": "about:blank",

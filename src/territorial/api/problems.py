@@ -23,6 +23,7 @@ from territorial.errors import (
     TooLarge,
     VersionRequired,
 )
+from territorial.services.activation import ChecksFailed
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
@@ -78,6 +79,7 @@ CLI_NAMES = {
     "--until": "until",
     "--layer": "layer",
     "--plan": "plan_id",
+    "--effective": "effective",
 }
 
 BODY_FIELDS = {*CLI_NAMES.values(), "rule", "parent_id"}
@@ -142,3 +144,17 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # What writes answer beyond reads' errors: a reused Idempotency-Key (409), a stale If-Match (412), an
 # upload too large (413) and a missing If-Match (428).
 WRITE_ERRORS = problem_responses(409, 412, 413, 428)
+
+
+async def checks_failed(request: Request, error: Exception) -> JSONResponse:
+    """A plan whose checks fail is not activated: 409, each failed check named (the CLI exits 3)."""
+    assert isinstance(error, ChecksFailed)
+    errors = [
+        {
+            "location": "plan.checks",
+            "subject": failed.check.name,
+            "detail": f"{failed.failed.height} of {failed.rows} rows fail: {failed.check.source.text}",
+        }
+        for failed in error.failures
+    ]
+    return problem(409, str(error), errors)

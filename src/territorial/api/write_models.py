@@ -155,3 +155,57 @@ class RuleMatchCount(Strict):
     rule: str | None
     within_parent: int
     would_win: int | None
+
+
+class ActivationIn(Strict):
+    """When the plan takes effect: today unless a later day (then it is scheduled)."""
+
+    effective: IsoDate | None = None
+    skip_checks: bool = False  # activate although its checks fail (recorded)
+    end_stale_overrides: bool = False  # end overrides naming a territory or rep the plan lacks
+
+
+class ActivationDone(Strict):
+    plan_id: int
+    activation_id: int
+    effective: date
+    scheduled: bool
+    archived: int | None  # the plan that was active until now
+    accounts: int
+    live_changes: int
+    warnings: list[str]
+
+
+class Unscheduled(Strict):
+    plan_id: int
+    effective: date  # the day it was scheduled for
+
+
+class CheckResult(Strict):
+    name: str
+    passed: bool
+    rows: int
+    failed_rows: int
+
+
+class PlanCheckResults(Strict):
+    plan_id: int
+    passed: bool
+    checks: list[CheckResult]
+    baseline: str | None  # what `moved` was measured against
+
+
+class RepBalance(Strict):
+    reps: int
+    cv: float | None
+    max_over_mean: float | None
+
+
+class PlanComparison(Strict):
+    plan_a: int
+    plan_b: int
+    accounts_moving: int  # accounts and layers whose territory or rep differs
+    continuity: float | None  # primary: accounts keeping their rep ÷ accounts with a rep in A
+    balance_a: RepBalance
+    balance_b: RepBalance
+    warnings: list[str]

@@ -33,3 +33,13 @@ def may_import(principal: Principal, entity: Entity) -> None:
 def may_route(principal: Principal) -> None:
     if not principal.may(Scope.ROUTE_LEADS):
         raise _refuse(principal, "route leads", Scope.ROUTE_LEADS)
+
+
+def may_plan(principal: Principal, what: str) -> None:
+    """Planning reads that cover every account (checks, comparisons): admins and planners."""
+    if not (principal.sees_everything and principal.may(Scope.READ)):
+        raise NotAllowed.at(
+            f"only admins and planners may {what}: it covers every account",
+            "Authorization",
+            subject=principal.role.value,
+        )
