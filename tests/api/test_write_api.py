@@ -4,6 +4,7 @@ gets 412 and nothing is lost), Idempotency-Key, uploads and their limit, and who
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from typing import Any
@@ -114,17 +115,17 @@ def test_routed_leads_are_stored_before_the_answer(writes_server: Server) -> Non
 
 
 def test_an_idempotency_key_gives_the_first_answer_again(writes_server: Server) -> None:
-    key = {"Idempotency-Key": str(uuid.uuid4())}
+    key, name = {"Idempotency-Key": str(uuid.uuid4())}, fresh("Small")
     plan = {
         "file_name": "small.yaml",
-        "yaml": "name: Small\nterritories:\n  - id: T-ALL\n    rule: country = 'US'\n",
+        "yaml": f"name: {name}\nterritories:\n  - id: T-ALL\n    rule: country = 'US'\n",
     }
     first = writes_server.send("POST", "/plans", "pat", headers=key, json=plan)
     again = writes_server.send("POST", "/plans", "pat", headers=key, json=plan)
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
-    plans = [p["plan_id"] for p in ok(writes_server.get("/plans", "root", limit=500))["items"]]
-    assert plans.count(first.json()["plan_id"]) == 1 and first.json()["plan_id"] == max(plans)
+    named = [p for p in ok(writes_server.get("/plans", "root", limit=1000))["items"] if p["name"] == name]
+    assert [p["plan_id"] for p in named] == [first.json()["plan_id"]]  # the second sending made none
     other = {**plan, "file_name": "other.yaml"}
     assert (
         problem(writes_server.send("POST", "/plans", "pat", headers=key, json=other), 409)["errors"][0][
@@ -241,3 +242,47 @@ def test_overrides_and_holds(writes_server: Server) -> None:
         writes_server.send("POST", "/holds", "pat", json={"account_id": account, "until": "2000-01-01"}), 400
     )
     assert ok(writes_server.send("DELETE", f"/holds/{account}", "pat"))["cause"] == "hold removed"
+
+
+def test_two_requests_with_one_key_at_once_create_one_plan(writes_server: Server) -> None:
+    """The key is claimed before the request runs: the second, arriving meanwhile, is told so (409)
+    or, arriving after, gets the first answer; never a second plan."""
+    name = fresh("Plan")
+    plan = {"yaml": f"name: {name}\nterritories:\n  - id: T-ALL\n    rule: country = 'US'\n"}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    start = threading.Barrier(2)
+    answers: list[httpx.Response] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(writes_server.send("POST", "/plans", "pat", headers=key, json=plan))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) in ([201, 201], [201, 409]), [a.text for a in answers]
+    made = [p for p in ok(writes_server.get("/plans", "root", limit=1000))["items"] if p["name"] == name]
+    assert len(made) == 1
+    assert (
+        ok(writes_server.send("POST", "/plans", "pat", headers=key, json=plan), 201)["plan_id"]
+        == made[0]["plan_id"]
+    )
+
+
+def test_no_body_beyond_the_limit_is_read(writes_server: Server) -> None:
+    """A JSON body is read whole before it is checked: beyond the limit it is refused, whether it
+    says its length or streams without one."""
+    limit = int(WRITES_ENV["TERRITORIAL_UPLOAD_MAX_BYTES"])
+    plan = {"yaml": "name: Big\nterritories: []\n" + "#" * limit}
+    assert (
+        problem(writes_server.send("POST", "/plans", "pat", json=plan), 413)["errors"][0]["location"]
+        == "body"
+    )
+    text = json.dumps(plan).encode()
+    chunks = (text[i : i + 8192] for i in range(0, len(text), 8192))
+    streamed = writes_server.send(
+        "POST", "/plans", "pat", content=chunks, headers={"Content-Type": "application/json"}
+    )
+    assert problem(streamed, 413)

@@ -31,10 +31,13 @@ from territorial.api.problems import (
     http_error,
     internal_error,
     invalid_request,
+    problem,
     problem_responses,
+    too_large,
 )
 from territorial.errors import BadInput
 from territorial.services.activation import ChecksFailed
+from territorial.services.settings import load_settings
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
@@ -73,6 +76,53 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class BodyLimit:
+    """No request body beyond the upload limit, whether it says its length or streams: a JSON body
+    is read whole before it is checked, so an unbounded one could exhaust the server's memory. A
+    streamed body that passes the limit reads as a disconnect to the app, and its answer is a 413."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def refusal(self) -> Response:
+        message = too_large(self.limit).problems[0].message
+        return problem(413, message, [{"location": "body", "detail": message}])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self.refusal()(scope, receive, send)
+            return
+        seen, exceeded, refused = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                exceeded = True
+                return {"type": "http.disconnect"}
+            return message
+
+        async def answered(message: Message) -> None:
+            nonlocal refused
+            if not exceeded:
+                await send(message)
+            elif not refused:  # whatever the app makes of the cut body, the answer is 413
+                refused = True
+                await self.refusal()(scope, receive, send)
+
+        await self.app(scope, counted, answered)
+        if exceeded and not refused:
+            await self.refusal()(scope, receive, send)
+
+
 def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
     """The API over a workspace (default: the one TERRITORIAL_DATABASE_URL names, as the CLI opens it)."""
     app = FastAPI(
@@ -93,6 +143,7 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(BodyLimit, limit=load_settings().upload_max_bytes)
     app.add_middleware(SecurityHeaders)
 
     def openapi() -> dict[str, Any]:

@@ -47,10 +47,20 @@ def plan(workspace: Workspace, ctx: Caller, plan_id: int, response: Response) ->
     tags=["plans"],
 )
 def territories(
-    workspace: Workspace, ctx: Caller, plan_id: int, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    workspace: Workspace,
+    ctx: Caller,
+    plan_id: int,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """A plan's territories in plan order."""
-    return page_body(Territory, plan_territories_for(workspace, ctx, plan_id, cursor, limit))
+    """A plan's territories in plan order, with the plan's ETag (for admins and planners), which
+    writes to the territories send back as If-Match."""
+    page = page_body(Territory, plan_territories_for(workspace, ctx, plan_id, cursor, limit))
+    source = get_plan_for(workspace, ctx, plan_id)["source"] if ctx.principal.sees_everything else None
+    if source is not None:
+        response.headers["ETag"] = plan_version(source)
+    return page
 
 
 @router.get("/runs", response_model=Page[Run], operation_id="list_runs", tags=["runs"])

@@ -158,3 +158,7 @@ async def checks_failed(request: Request, error: Exception) -> JSONResponse:
         for failed in error.failures
     ]
     return problem(409, str(error), errors)
+
+
+def too_large(limit: int) -> BadInput:
+    return TooLarge.at(f"the body is larger than {limit:,} bytes (the upload_max_bytes setting)", "body")

@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from territorial.api.auth import Caller, Workspace
 from territorial.api.models import Strict
+from territorial.api.problems import too_large
 from territorial.api.write_headers import IdempotencyKey, once
 from territorial.api.write_models import AccountIn, Imported, LeadIn, OpportunityIn, RepIn
 from territorial.domain.entities import Entity
-from territorial.errors import BadInput, TooLarge
+from territorial.errors import BadInput
 from territorial.services.context import Context
 from territorial.services.imports import ImportReport, import_records
 from territorial.services.permissions import may_import
@@ -154,7 +155,7 @@ async def import_upload(
     limit = load_settings().upload_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     with TemporaryDirectory(prefix="territorial-upload-") as folder:
         path = Path(folder) / f"{entity.value}.{format.value}"
         size = 0
@@ -162,7 +163,7 @@ async def import_upload(
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(limit)
+                    raise too_large(limit)
                 out.write(chunk)
         if size == 0:
             raise BadInput.at("the upload is empty; send the file's bytes as the body", "body")
@@ -171,7 +172,3 @@ async def import_upload(
         except BadInput as error:
             raise in_body(error, path) from None
     return imported(report)
-
-
-def _too_large(limit: int) -> BadInput:
-    return TooLarge.at(f"the upload is larger than {limit:,} bytes (the upload_max_bytes setting)", "body")

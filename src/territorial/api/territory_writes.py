@@ -24,7 +24,6 @@ from territorial.services.territory_edits import (
     add_territory,
     change_territory,
     delete_territory,
-    move_territory,
     rule_matches,
 )
 
@@ -105,12 +104,7 @@ def change(
     sent = body.model_dump(include=body.model_fields_set)
     moving = "parent_id" in sent
     parent_id = sent.pop("parent_id", None)
-    edited = None
-    if sent:
-        edited = change_territory(workspace, ctx, plan_id, territory_id, sent, version)
-        version = plan_version(edited.stored.source)
-    if moving or edited is None:
-        edited = move_territory(workspace, ctx, plan_id, territory_id, parent_id, version)
+    edited = change_territory(workspace, ctx, plan_id, territory_id, sent, version, moving, parent_id)
     answer = _with_count(workspace, ctx, _edited(edited, territory_id, plan_id))
     return _versioned(JSONResponse(answer.model_dump(mode="json")), edited)
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from territorial.errors import VersionRequired
 from territorial.services.context import Context
-from territorial.services.idempotency import Answer, earlier_answer, keep_answer, request_fingerprint
+from territorial.services.idempotency import Answer, answer_once, request_fingerprint
 from territorial.services.plan_versions import plan_version
 from territorial.services.unit_of_work import WorkspaceStore
 
@@ -75,9 +75,10 @@ def once(
     fingerprint = request_fingerprint(
         request.method, request.url.path, body.model_dump_json() if body is not None else ""
     )
-    earlier = earlier_answer(workspace, ctx, key, fingerprint)
-    if earlier is not None:
-        return JSONResponse(json.loads(earlier.body), status_code=earlier.status, headers={REPLAYED: "true"})
-    content = jsonable_encoder(act())
-    keep_answer(workspace, ctx, key, fingerprint, Answer(status, json.dumps(content)))
-    return JSONResponse(content, status_code=status)
+
+    def answered() -> Answer:
+        return Answer(status, json.dumps(jsonable_encoder(act())))
+
+    answer = answer_once(workspace, ctx, key, fingerprint, answered)
+    headers = {REPLAYED: "true"} if answer.replayed else None
+    return JSONResponse(json.loads(answer.body), status_code=answer.status, headers=headers)

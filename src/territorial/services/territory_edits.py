@@ -112,36 +112,27 @@ def change_territory(
     territory_id: str,
     fields: Mapping[str, Any],
     version: str | None = None,
+    move: bool = False,
+    parent_id: str | None = None,
 ) -> EditedPlan:
-    """Set a territory's keys (rule, name, priority, reps...; None removes one)."""
-    named = ", ".join(sorted(fields))
+    """Set a territory's keys (rule, name, priority, reps...; None removes one) and, with `move`,
+    put it last under `parent_id` (None: the top level): one edit, one new version."""
+    done = [f"{', '.join(sorted(fields))} changed"] if fields else []
+    if move:
+        done.append(f"moved under {parent_id or 'the top level'}")
+
+    def edited(source: str) -> str:
+        source = with_territory_changed(source, territory_id, fields) if fields else source
+        return with_territory_moved(source, territory_id, parent_id) if move else source
+
     return _edit(
         workspace,
         ctx,
         plan_id,
         version,
-        f"territory {territory_id}: {named} changed",
-        lambda source: with_territory_changed(source, territory_id, fields),
+        f"territory {territory_id}: {' and '.join(done) or 'unchanged'}",
+        edited,
         fields.get("rule"),
-    )
-
-
-def move_territory(
-    workspace: WorkspaceStore,
-    ctx: Context,
-    plan_id: int,
-    territory_id: str,
-    parent_id: str | None,
-    version: str | None = None,
-) -> EditedPlan:
-    """The territory, with those below it, last under another parent (None: the top level)."""
-    return _edit(
-        workspace,
-        ctx,
-        plan_id,
-        version,
-        f"territory {territory_id} moved under {parent_id or 'the top level'}",
-        lambda source: with_territory_moved(source, territory_id, parent_id),
     )
 
 
