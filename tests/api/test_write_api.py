@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from api_server import WRITES_ENV, Server
+from territorial.services.context import Context
+from territorial.services.users import create_token
 from territorial.store.workspace import open_workspace
 
 
@@ -286,3 +288,18 @@ def test_no_body_beyond_the_limit_is_read(writes_server: Server) -> None:
         "POST", "/plans", "pat", content=chunks, headers={"Content-Type": "application/json"}
     )
     assert problem(streamed, 413)
+
+
+def test_a_write_only_token_writes_and_reads_nothing_else(writes_server: Server) -> None:
+    """A planner's token narrowed to `write` (a deployment script's, say) gets what its write made,
+    and 403 on reads."""
+    workspace = open_workspace(writes_server.database_url)
+    try:
+        token = create_token(workspace, Context.admin("tester"), "pat", scopes=["write"]).token
+    finally:
+        workspace.engine.dispose()
+    headers = {"Authorization": f"Bearer {token}"}
+    plan = {"yaml": f"name: {fresh('Deploy')}\nterritories:\n  - id: T-ALL\n    rule: country = 'US'\n"}
+    made = httpx.post(writes_server.url + "/plans", headers=headers, json=plan, timeout=60)
+    assert ok(made, 201)["source"] == plan["yaml"] and made.headers["ETag"]
+    assert problem(httpx.get(writes_server.url + "/plans", headers=headers, timeout=60), 403)

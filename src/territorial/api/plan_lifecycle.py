@@ -23,7 +23,7 @@ from territorial.services.activation import activate_plan, unschedule_plan
 from territorial.services.assign import assign_plan
 from territorial.services.compare import Balance, compare_plans
 from territorial.services.plan_checks import check_stored_plan
-from territorial.services.plan_views import get_run_for
+from territorial.services.plan_views import written_run
 
 router = APIRouter()
 
@@ -37,7 +37,7 @@ def assign(
     """Assign the workspace's accounts with the plan and keep the run (GET /runs/{run_id})."""
 
     def act() -> Run:
-        return Run.model_validate(get_run_for(workspace, ctx, assign_plan(workspace, ctx, plan_id).run_id))
+        return Run.model_validate(written_run(workspace, ctx, assign_plan(workspace, ctx, plan_id).run_id))
 
     return once(workspace, ctx, request, key, None, 201, act)
 

@@ -18,7 +18,7 @@ from territorial.api.write_models import Deleted, PlanText
 from territorial.errors import BadInput
 from territorial.services.context import Context
 from territorial.services.plan_states import clone_plan, delete_plan, update_plan
-from territorial.services.plan_views import get_plan_for
+from territorial.services.plan_views import written_plan
 from territorial.services.plans import add_plan
 from territorial.services.record_upserts import in_body
 from territorial.services.unit_of_work import WorkspaceStore
@@ -38,7 +38,7 @@ def _from_text(body: PlanText, store: Callable[[Path], Any]) -> Any:
 
 
 def _plan_answer(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> JSONResponse:
-    plan = Plan.model_validate(get_plan_for(workspace, ctx, plan_id))
+    plan = Plan.model_validate(written_plan(workspace, ctx, plan_id))
     return with_plan_version(JSONResponse(plan.model_dump(mode="json")))
 
 
@@ -50,7 +50,7 @@ def add(
 
     def act() -> Plan:
         plan_id = _from_text(body, lambda path: add_plan(workspace, ctx, path))
-        return Plan.model_validate(get_plan_for(workspace, ctx, plan_id))
+        return Plan.model_validate(written_plan(workspace, ctx, plan_id))
 
     return with_plan_version(once(workspace, ctx, request, key, body, 201, act))
 
@@ -87,6 +87,6 @@ def clone(
     """A new draft holding the plan's YAML (the active plan's with its roster as it stands)."""
 
     def act() -> Plan:
-        return Plan.model_validate(get_plan_for(workspace, ctx, clone_plan(workspace, ctx, plan_id)))
+        return Plan.model_validate(written_plan(workspace, ctx, clone_plan(workspace, ctx, plan_id)))
 
     return with_plan_version(once(workspace, ctx, request, key, None, 201, act))
