@@ -38,6 +38,18 @@ class Server:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         return httpx.get(self.url + path, headers=headers, params=params, timeout=60)
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        user: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
+        """A request of any method as `user`, with more headers (If-Match, Idempotency-Key...)."""
+        sent = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+        return httpx.request(method, self.url + path, headers={**sent, **(headers or {})}, timeout=60, **kw)
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -45,7 +57,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(folder: Path, database_url: str, workers: int) -> dict[str, Any]:
+def start(folder: Path, database_url: str, workers: int, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the book, start the server and wait until it answers: its url, tokens and pid."""
     tokens = build_book(folder, database_url)
     port = free_port()
@@ -64,7 +76,7 @@ def start(folder: Path, database_url: str, workers: int) -> dict[str, Any]:
             cwd=folder,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "COLUMNS": "200"},
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
         )
     STARTED[process.pid] = process
     url = f"http://127.0.0.1:{port}"
@@ -121,13 +133,14 @@ def shared_server(shared_folder: Path, kind: str) -> Iterator[Server]:
         else:
             folder = shared_folder / f"api_{kind}_{uuid.uuid4().hex[:8]}"
             folder.mkdir()
-            schema = f"api_{uuid.uuid4().hex[:12]}" if kind == "postgresql" else None
+            schema = f"api_{uuid.uuid4().hex[:12]}" if kind.startswith("postgresql") else None
             if schema is not None:
                 postgres_schema(f"CREATE SCHEMA {schema}")
             database_url = schema_url(schema) if schema else f"sqlite:///{folder / 'workspace.db'}"
             # Two workers on PostgreSQL, as the service runs in production: each opens the workspace
             # from TERRITORIAL_DATABASE_URL, which `serve` sets for them.
-            state = {**start(folder, database_url, 2 if schema else 1), "schema": schema}
+            env = WRITES_ENV if kind.endswith("_writes") else None
+            state = {**start(folder, database_url, 2 if schema else 1, env), "schema": schema}
         state["users"] += 1
         state_file.write_text(json.dumps(state))
     try:
@@ -143,6 +156,30 @@ def shared_server(shared_folder: Path, kind: str) -> Iterator[Server]:
                 state_file.unlink()
                 if state["schema"]:
                     postgres_schema(f"DROP SCHEMA {state['schema']} CASCADE")
+
+
+# The servers that tests change (writes, schemathesis) serve a workspace of their own, so that the
+# read tests' answers stay as written; their uploads are capped low to test the limit cheaply.
+WRITES_ENV = {"TERRITORIAL_UPLOAD_MAX_BYTES": "65536"}
+
+
+@pytest.fixture(scope="session")
+def sqlite_writes_server(shared_folder: Path) -> Iterator[Server]:
+    yield from shared_server(shared_folder, "sqlite_writes")
+
+
+@pytest.fixture(scope="session")
+def postgresql_writes_server(shared_folder: Path) -> Iterator[Server]:
+    if os.environ.get("TERRITORIAL_SKIP_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests opted out with TERRITORIAL_SKIP_POSTGRES=1")
+    yield from shared_server(shared_folder, "postgresql_writes")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def writes_server(request: pytest.FixtureRequest) -> Server:
+    """A server of its own on each real back end, for tests that change the workspace."""
+    found: Server = request.getfixturevalue(f"{request.param}_writes_server")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -106,6 +106,22 @@ class TooManyAttempts(BadInput):
     """Too many failed sign-ins for a user or from an address in a short while (the web answers 429)."""
 
 
+class Conflict(BadInput):
+    """The request contradicts what is stored: an Idempotency-Key reused with another body (409)."""
+
+
+class StaleVersion(BadInput):
+    """A write made against a version of a plan that has changed since (If-Match: the API answers 412)."""
+
+
+class VersionRequired(BadInput):
+    """A write that must name the version it changes and did not (If-Match: the API answers 428)."""
+
+
+class TooLarge(BadInput):
+    """An upload beyond the configured size (the API answers 413)."""
+
+
 class ProblemLog:
     """Collects problems, keeping the first `limit` in full and counting the rest."""
 

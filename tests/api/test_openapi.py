@@ -10,10 +10,13 @@ def test_the_document_is_openapi_3_1_with_an_example_per_operation(sqlite_server
     document = sqlite_server.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     operations = [(path, op) for path, ops in document["paths"].items() for op in ops.values()]
-    assert len(operations) >= 18
+    assert len(operations) >= 32
     for path, op in operations:
-        assert op["responses"]["200"]["content"]["application/json"].get("example"), path
+        success = op["responses"].get("200") or op["responses"]["201"]
+        assert success["content"]["application/json"].get("example"), path
         assert "401" in op["responses"] and "404" in op["responses"], path
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            assert content.get("example"), path
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 

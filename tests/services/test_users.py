@@ -73,8 +73,11 @@ def test_scopes_narrow_a_role_and_never_widen_it(with_reps: Workspace) -> None:
     assert not crm.may(Scope.READ) and crm.may(Scope.ROUTE_LEADS)
     with pytest.raises(BadInput, match="may not hold the scope 'read'"):
         create_token(with_reps, CTX, "crm", scopes=["read"])
-    with pytest.raises(BadInput, match="unknown scope 'write'"):
-        create_token(with_reps, CTX, "pat", scopes=["write"])
+    with pytest.raises(BadInput, match="may not hold the scope 'write'"):
+        create_token(with_reps, CTX, "crm", scopes=["write"])
+    with pytest.raises(BadInput, match="unknown scope 'admin'"):
+        create_token(with_reps, CTX, "pat", scopes=["admin"])
+    assert not principal.may(Scope.WRITE)  # a planner's read-only token writes nothing
 
 
 def test_bad_users_are_refused_naming_the_option(with_reps: Workspace) -> None:

@@ -12,14 +12,37 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from territorial.api import assignment, plans, records
-from territorial.api.examples import EXAMPLES, PROBLEM
-from territorial.api.models import Problem
-from territorial.api.problems import PROBLEM_JSON, bad_input, http_error, internal_error, invalid_request
+from territorial.api import (
+    assignment,
+    lead_routing,
+    pin_writes,
+    plan_lifecycle,
+    plan_writes,
+    plans,
+    record_writes,
+    records,
+    territory_writes,
+)
+from territorial.api.examples import EXAMPLES, REQUEST_EXAMPLES
+from territorial.api.problems import (
+    WRITE_ERRORS,
+    bad_input,
+    checks_failed,
+    http_error,
+    internal_error,
+    invalid_request,
+    problem,
+    problem_responses,
+    too_large,
+)
 from territorial.errors import BadInput
+from territorial.services.activation import ChecksFailed
+from territorial.services.settings import load_settings
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
+ROUTERS = (records, assignment, plans)  # reads
+WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, plan_lifecycle, pin_writes)
 # No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -31,10 +54,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
-ERRORS = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {"example": {**PROBLEM, "status": status}}}}
-    for status in (400, 401, 403, 404, 422)
-}
+ERRORS = problem_responses(400, 401, 403, 404, 422)
 
 
 class SecurityHeaders:
@@ -59,6 +79,53 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class BodyLimit:
+    """No request body beyond the upload limit, whether it says its length or streams: a JSON body
+    is read whole before it is checked, so an unbounded one could exhaust the server's memory. A
+    streamed body that passes the limit reads as a disconnect to the app, and its answer is a 413."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def refusal(self) -> Response:
+        message = too_large(self.limit).problems[0].message
+        return problem(413, message, [{"location": "body", "detail": message}])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self.refusal()(scope, receive, send)
+            return
+        seen, exceeded, refused = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                exceeded = True
+                return {"type": "http.disconnect"}
+            return message
+
+        async def answered(message: Message) -> None:
+            nonlocal refused
+            if not exceeded:
+                await send(message)
+            elif not refused:  # whatever the app makes of the cut body, the answer is 413
+                refused = True
+                await self.refusal()(scope, receive, send)
+
+        await self.app(scope, counted, answered)
+        if exceeded and not refused:
+            await self.refusal()(scope, receive, send)
+
+
 def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
     """The API over a workspace (default: the one TERRITORIAL_DATABASE_URL names, as the CLI opens it)."""
     app = FastAPI(
@@ -67,15 +134,19 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
         version="1",
         docs_url=None,  # FastAPI's page loads scripts from a CDN: /docs below is plain HTML instead
         redoc_url=None,
-        responses=ERRORS,  # type: ignore[arg-type]
+        responses=ERRORS,
     )
     app.state.workspace = workspace if workspace is not None else connect(None)
-    for module in (records, assignment, plans):
+    for module in ROUTERS:
         app.include_router(module.router)
+    for module in WRITERS:
+        app.include_router(module.router, responses=WRITE_ERRORS)
     app.add_exception_handler(BadInput, bad_input)
+    app.add_exception_handler(ChecksFailed, checks_failed)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(BodyLimit, limit=load_settings().upload_max_bytes)
     app.add_middleware(SecurityHeaders)
 
     def openapi() -> dict[str, Any]:
@@ -93,10 +164,14 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
 
 
 def with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's example answer, and each write's example request."""
     for operations in document["paths"].values():
         for operation in operations.values():
-            content = operation["responses"]["200"]["content"]["application/json"]
-            content["example"] = EXAMPLES[operation["operationId"]]
+            name = operation["operationId"]
+            success = next(code for code in ("200", "201") if code in operation["responses"])
+            operation["responses"][success]["content"]["application/json"]["example"] = EXAMPLES[name]
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                content["example"] = REQUEST_EXAMPLES[name]
     return document
 
 

@@ -4,9 +4,9 @@ record models follow the entity schemas (domain.entities), field for field."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, create_model
 
 from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS, EntitySchema
 from territorial.domain.fields import FieldType
@@ -43,6 +43,15 @@ Lead = _record_model(
     matched_account_id=(str | None, None),
     decision=(str | None, None),
 )
+
+
+def _with_offset(moment: datetime) -> datetime:
+    """The workspace keeps the server's local time without its offset; JSON's date-time (RFC 3339)
+    needs one, so a client in another zone reads the same moment."""
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+Moment = Annotated[datetime, AfterValidator(_with_offset)]
 
 Item = TypeVar("Item")
 
@@ -106,9 +115,9 @@ class Override(Strict):
     rep_id: str | None
     reason: str
     actor: str | None
-    created_at: datetime
+    created_at: Moment
     until: date | None
-    ended_at: datetime | None
+    ended_at: Moment | None
     end_cause: str | None
 
 
@@ -119,9 +128,9 @@ class Hold(Strict):
     territory_id: str | None
     rep_id: str
     actor: str | None
-    created_at: datetime
+    created_at: Moment
     until: date
-    ended_at: datetime | None
+    ended_at: Moment | None
     end_cause: str | None
 
 
@@ -131,7 +140,7 @@ class Plan(Strict):
     file_name: str
     state: str
     effective: date | None
-    created_at: datetime
+    created_at: Moment
     actor: str | None
     source: str | None  # the YAML as stored: admins and planners only
 
@@ -151,8 +160,8 @@ class Territory(Strict):
 class Run(Strict):
     run_id: int
     plan_id: int
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Moment
+    finished_at: Moment | None
     accounts: int
     unassigned: int
     ties: int

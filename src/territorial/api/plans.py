@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from territorial.api.auth import Caller, Workspace
 from territorial.api.models import Me, Page, Plan, Run, Territory
 from territorial.api.params import Cursor, Limit, page_body
 from territorial.services.pages import DEFAULT_LIMIT
+from territorial.services.plan_versions import plan_version
 from territorial.services.plan_views import (
     get_plan_for,
     get_run_for,
@@ -30,9 +31,13 @@ def plans(
 
 
 @router.get("/plans/{plan_id}", response_model=Plan, operation_id="get_plan", tags=["plans"])
-def plan(workspace: Workspace, ctx: Caller, plan_id: int) -> Any:
-    """One plan, with its YAML for admins and planners."""
-    return Plan.model_validate(get_plan_for(workspace, ctx, plan_id))
+def plan(workspace: Workspace, ctx: Caller, plan_id: int, response: Response) -> Any:
+    """One plan, with its YAML for admins and planners, and its version as the ETag that writes to it
+    and to its territories send back as If-Match."""
+    found = Plan.model_validate(get_plan_for(workspace, ctx, plan_id))
+    if found.source is not None:
+        response.headers["ETag"] = plan_version(found.source)
+    return found
 
 
 @router.get(
@@ -42,10 +47,20 @@ def plan(workspace: Workspace, ctx: Caller, plan_id: int) -> Any:
     tags=["plans"],
 )
 def territories(
-    workspace: Workspace, ctx: Caller, plan_id: int, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    workspace: Workspace,
+    ctx: Caller,
+    plan_id: int,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """A plan's territories in plan order."""
-    return page_body(Territory, plan_territories_for(workspace, ctx, plan_id, cursor, limit))
+    """A plan's territories in plan order, with the plan's ETag (for admins and planners), which
+    writes to the territories send back as If-Match."""
+    page = page_body(Territory, plan_territories_for(workspace, ctx, plan_id, cursor, limit))
+    source = get_plan_for(workspace, ctx, plan_id)["source"] if ctx.principal.sees_everything else None
+    if source is not None:
+        response.headers["ETag"] = plan_version(source)
+    return page
 
 
 @router.get("/runs", response_model=Page[Run], operation_id="list_runs", tags=["runs"])

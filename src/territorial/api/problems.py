@@ -11,7 +11,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from territorial.errors import BadInput, NotAllowed, NotFound, NotSignedIn
+from territorial.api.examples import PROBLEM
+from territorial.api.models import Problem
+from territorial.errors import (
+    BadInput,
+    Conflict,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
+    StaleVersion,
+    TooLarge,
+    VersionRequired,
+)
+from territorial.services.activation import ChecksFailed
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
@@ -20,6 +32,10 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
+    412: "Stale version",
+    413: "Too large",
+    428: "Version required",
     422: "Invalid request",
     500: "Internal error",
 }
@@ -39,27 +55,60 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
 
 
 def status_of(error: BadInput) -> int:
-    for kind, status in ((NotSignedIn, 401), (NotAllowed, 403), (NotFound, 404)):
+    for kind, status in (
+        (NotSignedIn, 401),
+        (NotAllowed, 403),
+        (NotFound, 404),
+        (Conflict, 409),
+        (StaleVersion, 412),
+        (TooLarge, 413),
+        (VersionRequired, 428),
+    ):
         if isinstance(error, kind):
             return status
     return 400
 
 
-def _where(name: str | None, request: Request) -> str:
+# What the services call a value as the command line takes it, and the field the API takes it in.
+CLI_NAMES = {
+    "ACCOUNT_ID": "account_id",
+    "PLAN_ID": "plan_id",
+    "--territory": "territory_id",
+    "--rep": "rep_id",
+    "--reason": "reason",
+    "--until": "until",
+    "--layer": "layer",
+    "--plan": "plan_id",
+    "--effective": "effective",
+}
+
+BODY_FIELDS = {*CLI_NAMES.values(), "rule", "parent_id"}
+
+
+def _where(name: str | None, subject: str | None, request: Request) -> str:
     """A service names a parameter as the CLI does (`cursor`); the API says which part of the request."""
+    if name is not None and (name == "body" or name.startswith("body.")):
+        return name
+    name = CLI_NAMES.get(name or "", name)
     if name in request.path_params:
         return f"path.{name}"
     if name in request.query_params or name in ("cursor", "limit"):
         return f"query.{name}"
-    if name == "Authorization":
-        return "header.Authorization"
+    if name in ("Authorization", "If-Match", "Idempotency-Key"):
+        return f"header.{name}"
+    if name in BODY_FIELDS:
+        return f"body.{name}"
     return name or "request"
 
 
 async def bad_input(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, BadInput)
     errors = [
-        {"location": _where(p.location.file, request), "subject": p.location.subject, "detail": p.message}
+        {
+            "location": _where(p.location.file, p.location.subject, request),
+            "subject": p.location.subject,
+            "detail": p.message,
+        }
         for p in error.problems
     ]
     return problem(status_of(error), str(error.problems[0].message) if error.problems else str(error), errors)
@@ -82,3 +131,34 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 async def internal_error(request: Request, error: Exception) -> JSONResponse:
     # A fault of ours: the message names its kind, never the request's data.
     return problem(500, f"internal error ({type(error).__name__}); the server log has the details")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries of these error statuses: problem details, with an example."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {"example": {**PROBLEM, "status": status}}}}
+        for status in statuses
+    }
+
+
+# What writes answer beyond reads' errors: a reused Idempotency-Key (409), a stale If-Match (412), an
+# upload too large (413) and a missing If-Match (428).
+WRITE_ERRORS = problem_responses(409, 412, 413, 428)
+
+
+async def checks_failed(request: Request, error: Exception) -> JSONResponse:
+    """A plan whose checks fail is not activated: 409, each failed check named (the CLI exits 3)."""
+    assert isinstance(error, ChecksFailed)
+    errors = [
+        {
+            "location": "plan.checks",
+            "subject": failed.check.name,
+            "detail": f"{failed.failed.height} of {failed.rows} rows fail: {failed.check.source.text}",
+        }
+        for failed in error.failures
+    ]
+    return problem(409, str(error), errors)
+
+
+def too_large(limit: int) -> BadInput:
+    return TooLarge.at(f"the body is larger than {limit:,} bytes (the upload_max_bytes setting)", "body")

@@ -106,7 +106,7 @@ def token_create(
     scope: Annotated[
         list[str] | None,
         typer.Option(
-            "--scope", help="read, leads:route or accounts:upsert (repeat; default: all the role has)."
+            "--scope", help="read, write, leads:route or accounts:upsert (repeat; default: all the role has)."
         ),
     ] = None,
     days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = DEFAULT_TOKEN_DAYS,

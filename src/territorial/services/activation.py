@@ -22,9 +22,11 @@ from territorial.services.assign import account_figures, stored_in, with_figures
 from territorial.services.audit import record_plan_edit
 from territorial.services.change_log import write_live
 from territorial.services.context import Context
+from territorial.services.permissions import may_write
 from territorial.services.pins import Ended, PinsFor, end_expired, first_expiry, pins_for, pools_of
 from territorial.services.plan_checks import checks_on_workspace
 from territorial.services.plan_files import files_to_keep
+from territorial.services.plan_versions import check_version
 from territorial.services.plans import keep_parsed_plan, plan_in, stored_plan
 from territorial.services.roster_apply import Applied, apply_change, due_changes
 from territorial.services.settings import load_settings, today
@@ -138,18 +140,22 @@ def activate_plan(
     skip_checks: bool = False,
     progress: Progress = silent,
     end_stale_overrides: bool = False,
+    version: str | None = None,
 ) -> Activated:
     """Make a draft or archived plan active from 00:00 on `effective` (default today, in the
     workspace's time zone): today at once, a later day by scheduling it for `tick`. A past day, a
     day that already has an activation, and a plan scheduled or active already are refused, and so
     are overrides naming a territory or rep the plan lacks, unless `end_stale_overrides` ends them
-    (a scheduled activation is checked when it is scheduled; its tick ends those made since)."""
+    (a scheduled activation is checked when it is scheduled; its tick ends those made since). With
+    `version` (the API's If-Match), only the plan at that version is activated."""
+    may_write(ctx.principal, "activate plans")
     now = today(ctx, load_settings())
     day = effective or now
     if day < now:
         raise BadInput.at(f"{day} is past (today is {now}): nothing is back-dated", "--effective")
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         stored = plan_in(uow, plan_id)
+        check_version(plan_id, stored.source, version)
         if stored.state in (PlanState.ACTIVE, PlanState.SCHEDULED):
             when = f" for {stored.effective}" if stored.state is PlanState.SCHEDULED else ""
             raise BadInput.at(f"plan {plan_id} is {stored.state.value}{when} already", "PLAN_ID")
@@ -274,11 +280,15 @@ def tick(
                 done.roster.append(apply_change(uow, ctx, roster[0], progress))
 
 
-def unschedule_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> date:
+def unschedule_plan(
+    workspace: WorkspaceStore, ctx: Context, plan_id: int, version: str | None = None
+) -> date:
     """Cancel a plan's scheduled activation: the plan is what it was before (a draft, or archived).
     The day it was scheduled for."""
+    may_write(ctx.principal, "unschedule plans")
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
         stored = plan_in(uow, plan_id)
+        check_version(plan_id, stored.source, version)
         scheduled = uow.activations.scheduled_of(plan_id)
         if stored.state is not PlanState.SCHEDULED or scheduled is None:
             raise BadInput.at(f"plan {plan_id} is {stored.state.value}, not scheduled", "PLAN_ID")

@@ -32,6 +32,7 @@ from territorial.io.accounts import read_accounts
 from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
 from territorial.services.context import Context
+from territorial.services.permissions import may_write
 from territorial.services.plans import resolve_plan, stored_plan
 from territorial.services.potential import account_potential, potential_fields
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -480,6 +481,7 @@ def assign_plan(
 ) -> StoredRun:
     """Assign the workspace's accounts to a stored plan and keep the run and its results. The
     workspace's reps apply as a reps file would: every plan rep must exist, inactive ones get nothing."""
+    may_write(ctx.principal, "assign plans")
     started = ctx.now()
     plan, book, warnings = load_stored(workspace, plan_id, progress)
     with workspace.unit_of_work() as uow:

@@ -18,6 +18,7 @@ from territorial.errors import Problem
 from territorial.progress import Progress, silent
 from territorial.services.activation import Evaluated, evaluate_for_activation
 from territorial.services.context import Context
+from territorial.services.permissions import may_plan
 from territorial.services.plans import plan_in
 from territorial.services.potential import account_potential
 from territorial.services.settings import load_settings, today
@@ -115,6 +116,7 @@ def compare_plans(
     workspace: WorkspaceStore, ctx: Context, plan_a: int, plan_b: int, progress: Progress = silent
 ) -> Comparison:
     """Plan A (the live rows when A is active) against plan B as activating it now would make it."""
+    may_plan(ctx.principal, "compare plans")
     sides = plan_sides(workspace, ctx, plan_a, plan_b, progress)
     joined, evaluated, roster_a, warnings = sides.joined, sides.evaluated, sides.roster_a, sides.warnings
     moved = pl.col("from_territory").ne_missing(pl.col("to_territory")) | pl.col("from_rep").ne_missing(

@@ -21,6 +21,7 @@ class Scope(StrEnum):
     """What a token may be used for, within what its user's role allows."""
 
     READ = "read"
+    WRITE = "write"  # plans, imports, records, overrides and holds: admins and planners
     ROUTE_LEADS = "leads:route"
     UPSERT_ACCOUNTS = "accounts:upsert"
 

@@ -22,6 +22,7 @@ from territorial.io.tables import read_table
 from territorial.progress import Progress, silent
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
+from territorial.services.permissions import may_import
 from territorial.services.record_diff import diff_records
 from territorial.services.reevaluation import Reevaluated, import_lock, reevaluate_import
 from territorial.services.roster import leave_deactivated
@@ -82,6 +83,7 @@ def import_records(
 ) -> ImportReport:
     """All-or-nothing by default: any bad row stops the import before anything is written. A file
     that looks like another entity's export is refused unless `force` (check_entity)."""
+    may_import(ctx.principal, entity)
     schema = SCHEMAS[entity]
     progress(f"Reading {path}", None)
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))

@@ -11,6 +11,7 @@ from territorial.domain.plan import PRIMARY, Plan
 from territorial.errors import BadInput
 from territorial.services.activation import LOCK
 from territorial.services.context import Context
+from territorial.services.permissions import may_write
 from territorial.services.pins import EXPIRED, relive
 from territorial.services.plans import stored_plan
 from territorial.services.settings import load_settings, today
@@ -77,6 +78,7 @@ def add_override(
 ) -> PinChange:
     """Pin an account (in a layer) to a territory, whose pool then picks the rep, and/or to a rep,
     who keeps the rules' territory unless a territory is named too. Both must be in the active plan."""
+    may_write(ctx.principal, "override accounts")
     if territory_id is None and rep_id is None:
         raise BadInput.at("an override names a territory, a rep or both", "--territory")
     if not reason.strip():
@@ -127,6 +129,7 @@ def add_hold(
 ) -> PinChange:
     """Keep the account's live territory and rep (in a layer) until a day. Refused on an overridden
     account (the override beats a hold) and when its rep is not an active rep."""
+    may_write(ctx.principal, "hold accounts")
     day = today(ctx, load_settings())
     end = _until(ctx, until)
     if end is None:
@@ -172,6 +175,7 @@ def remove_hold(workspace: WorkspaceStore, ctx: Context, account_id: str, layer:
 
 
 def _remove(workspace: WorkspaceStore, ctx: Context, account_id: str, layer: str, kind: str) -> PinChange:
+    may_write(ctx.principal, f"remove {kind}s")
     day = today(ctx, load_settings())
     key = (account_id, layer)
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:

@@ -20,6 +20,8 @@ from territorial.io.reps import read_reps
 from territorial.progress import Progress, silent
 from territorial.rules.ast import field_refs
 from territorial.services.assign import assign_book, load_checked, load_workspace_book, with_reps
+from territorial.services.context import Context
+from territorial.services.permissions import may_plan
 from territorial.services.plans import resolve_plan
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import open_pipeline
@@ -157,3 +159,9 @@ def _refuse_unavailable(plan: Plan, baseline: bool, pipeline: bool) -> None:
             problems.append(Problem(Location(plan.file, line, column, check.name), message))
     if problems:
         raise BadInput(problems)
+
+
+def check_stored_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> PlanChecked:
+    """A stored plan's checks on the workspace, for an admin or a planner (they cover every account)."""
+    may_plan(ctx.principal, "check plans")
+    return check_plan_workspace(workspace, plan_id, option="plan_id")

@@ -10,8 +10,10 @@ from territorial.errors import BadInput, Problem
 from territorial.io.plan_reps import with_reps
 from territorial.services.audit import record_plan_edit
 from territorial.services.context import Context
+from territorial.services.permissions import may_write
 from territorial.services.pins import pools_of
 from territorial.services.plan_files import files_to_keep
+from territorial.services.plan_versions import check_version
 from territorial.services.plans import keep_parsed_plan, plan_in, plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -19,6 +21,7 @@ from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
     """A new draft holding the plan's YAML, whatever the plan's state; its id. A clone of the
     active plan carries the roster as it stands in its `reps:` (joins, leaves and moves included)."""
+    may_write(ctx.principal, "clone plans")
     with workspace.unit_of_work(write=True, lock="plans") as uow:
         stored = plan_in(uow, plan_id)
         source = stored.source
@@ -30,7 +33,8 @@ def clone_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> int:
         return cloned
 
 
-def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
+def draft_in(uow: UnitOfWork, plan_id: int, doing: str, version: str | None = None) -> StoredPlan:
+    """The stored draft, at the `version` the caller read when one is given (If-Match)."""
     stored = plan_in(uow, plan_id)
     if stored.state is not PlanState.DRAFT:
         hint = (
@@ -41,6 +45,7 @@ def _draft(uow: UnitOfWork, plan_id: int, doing: str) -> StoredPlan:
         raise BadInput.at(
             f"plan {plan_id} is {stored.state.value}: only a draft can be {doing}; {hint}", "PLAN_ID"
         )
+    check_version(plan_id, stored.source, version)
     return stored
 
 
@@ -50,25 +55,31 @@ def update_plan(
     plan_id: int,
     path: str | Path,
     warnings: list[Problem] | None = None,
+    version: str | None = None,
 ) -> None:
-    """A draft's YAML and files replaced by a plan file's, checked as `plan add` checks it."""
+    """A draft's YAML and files replaced by a plan file's, checked as `plan add` checks it; with
+    `version`, only if the draft is still at that version."""
+    may_write(ctx.principal, "update plans")
     plan, source = plan_to_store(workspace, path, warnings)
     files, missing = files_to_keep(plan, Path(path).resolve().parent)
     if warnings is not None:
         warnings += missing
     with workspace.unit_of_work(write=True, lock="plans") as uow:
-        _draft(uow, plan_id, "updated")
+        draft_in(uow, plan_id, "updated", version)
         uow.plans.replace_source(plan_id, plan.name, Path(path).name, source)
         uow.plans.keep_files(plan_id, files)
         keep_parsed_plan(uow, plan_id, plan)
         record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} updated from {Path(path).name}", source)
 
 
-def delete_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int, with_runs: bool = False) -> int:
+def delete_plan(
+    workspace: WorkspaceStore, ctx: Context, plan_id: int, with_runs: bool = False, version: str | None = None
+) -> int:
     """A draft deleted; one that has runs only `with_runs` (its assignment runs go with it; routing
     runs keep their decisions and the plan's name). How many runs named it."""
+    may_write(ctx.principal, "delete plans")
     with workspace.unit_of_work(write=True, lock="plans") as uow:
-        stored = _draft(uow, plan_id, "deleted")
+        stored = draft_in(uow, plan_id, "deleted", version)
         runs = uow.plans.run_count(plan_id)
         if runs and not with_runs:
             raise BadInput.at(

@@ -10,6 +10,7 @@ from territorial.errors import NotAllowed, NotFound
 from territorial.rules.text import to_text
 from territorial.services.context import Context
 from territorial.services.pages import Page, numbered, page_of_rows
+from territorial.services.permissions import may_write
 from territorial.services.plans import stored_plan
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.visibility import Visible, may_read, visible_to
@@ -52,11 +53,11 @@ def plan_territories_for(
         if uow.plans.get(plan_id) is None:
             raise NotFound.at(f"no plan with id {plan_id}", "plan_id")
         plan = stored_plan(uow, plan_id, "plan_id")
-    rows = [_territory_row(t, visible) for t in plan.territories if visible.territory(t.id) is not None]
+    rows = [territory_row(t, visible) for t in plan.territories if visible.territory(t.id) is not None]
     return page_of_rows(rows, lambda row: numbered(row["order"]), cursor, limit)
 
 
-def _territory_row(territory: Any, visible: Visible) -> dict[str, Any]:
+def territory_row(territory: Any, visible: Visible) -> dict[str, Any]:
     return {
         "territory_id": territory.id,
         "name": territory.name,
@@ -90,6 +91,27 @@ def list_runs_for(
 def get_run_for(workspace: WorkspaceStore, ctx: Context, run_id: int) -> dict[str, Any]:
     with workspace.unit_of_work() as uow:
         _planners_only(visible_to(uow, ctx), "runs")
+        found = uow.runs.get(run_id)
+    if found is None:
+        raise NotFound.at(f"no run with id {run_id}", "run_id")
+    return asdict(found)
+
+
+def written_plan(workspace: WorkspaceStore, ctx: Context, plan_id: int) -> dict[str, Any]:
+    """A plan as a write just left it, for the writer's answer: a token that may write plans but
+    not read (narrowed to `write`) still learns what its write made, and nothing else."""
+    may_write(ctx.principal, "change plans")
+    with workspace.unit_of_work() as uow:
+        found = uow.plans.get(plan_id)
+    if found is None:
+        raise NotFound.at(f"no plan with id {plan_id}", "plan_id")
+    return _plan_row(found, with_source=True)
+
+
+def written_run(workspace: WorkspaceStore, ctx: Context, run_id: int) -> dict[str, Any]:
+    """A run as `assign` just kept it, for the writer's answer (as written_plan)."""
+    may_write(ctx.principal, "assign plans")
+    with workspace.unit_of_work() as uow:
         found = uow.runs.get(run_id)
     if found is None:
         raise NotFound.at(f"no run with id {run_id}", "run_id")

@@ -22,6 +22,7 @@ from territorial.io.plan_file import load_plan, parse_plan
 from territorial.io.yaml_tree import read_yaml_text
 from territorial.services.audit import record_plan_edit
 from territorial.services.context import Context
+from territorial.services.permissions import may_write
 from territorial.services.plan_files import files_to_keep, with_kept_files
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.workspace import account_fields
@@ -148,6 +149,7 @@ def add_plan(
     """Store a plan's YAML verbatim, as a draft, and return its id. It must parse and, once the
     workspace has accounts, fit their fields (as `assign --plan` will need); its warnings go to
     `warnings`."""
+    may_write(ctx.principal, "add plans")
     plan, source = plan_to_store(workspace, path, warnings)
     files, missing = files_to_keep(plan, Path(path).resolve().parent)
     if warnings is not None:

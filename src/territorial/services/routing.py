@@ -49,6 +49,7 @@ from territorial.services.assign import apply_reps
 from territorial.services.context import Context
 from territorial.services.imports import other_salesforce_object
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
+from territorial.services.permissions import may_route
 from territorial.services.plans import plan_reference, stored_plan
 from territorial.services.scoring import load_fit_model, model_columns, relevance_model
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
@@ -499,6 +500,8 @@ def _route_frame(
     progress: Progress,
     how: RouteMode,
 ) -> RoutedBatch:
+    if not how.dry_run:
+        may_route(ctx.principal)
     today = today or ctx.now().date()
     ids = typed.get_column(LEAD_ID).cast(pl.String).to_list()
     with workspace.unit_of_work() as uow:
@@ -618,6 +621,7 @@ def route_lead(
     """Route one lead given as field -> value (the in-process API); the decision is stored unless
     `store` is False. A lead already routed gets its stored decision back, marked `already routed`,
     unless `reroute`."""
+    may_route(ctx.principal)
     if not any(value is not None and str(value).strip() for key, value in lead.items() if key != LEAD_ID):
         raise BadInput.at("a lead needs at least one field besides lead_id", "lead")
     if lead.get(LEAD_ID) in (None, ""):

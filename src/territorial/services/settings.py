@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     serve_host: str = "127.0.0.1"
     serve_port: int = Field(default=8000, ge=1, le=65535)
     serve_workers: int = Field(default=1, ge=1, le=64)
+    # The largest file the API takes as an upload (an import), in bytes: a 1,000,000-account CRM
+    # export with 40 columns is about 150 MB.
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     # Each open stage's chance of winning, for the weighted pipeline (`kpis`), e.g.
     # {Prospecting = 0.1, Negotiation = 0.6}; stages not listed use the win rate learned by stage.
     stage_probabilities: dict[str, float] | None = None

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from territorial.store.baselines import Baselines
+from territorial.store.idempotency import IdempotencyKeys
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -60,6 +61,7 @@ class UnitOfWork(Protocol):
     passwords: Passwords
     sessions: Sessions
     sign_in_failures: SignInFailures
+    idempotency: IdempotencyKeys
 
 
 class WorkspaceStore(Protocol):

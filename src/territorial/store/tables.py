@@ -567,3 +567,17 @@ sign_in_failures = Table(
     Column("window_start", DateTime, nullable=False),
     Column("failures", Integer, nullable=False),
 )
+
+# The API's Idempotency-Key (#22 slice 2): a creating POST's answer, kept per user for 24 hours, so
+# that a client retrying after a lost response gets the same answer and creates nothing twice.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_name", String(255), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),  # method, path and body: another body is a 409
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),  # the JSON answer as sent
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_idempotency_keys_created", "created_at"),
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from territorial.store.baselines import Baselines
+from territorial.store.idempotency import IdempotencyKeys
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -58,3 +59,4 @@ class SqlUnitOfWork:
         self.passwords = Passwords(connection, write)
         self.sessions = Sessions(connection, write)
         self.sign_in_failures = SignInFailures(connection, write)
+        self.idempotency = IdempotencyKeys(connection, write)
