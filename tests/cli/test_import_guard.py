@@ -28,7 +28,7 @@ def _reps(folder: Path) -> list[tuple[str, int]]:
     ("entity", "says"),
     [
         ("reps", "only 2 of the 12 reps fields the salesforce mapping knows are in this file"),
-        ("leads", "only 5 of the 14 leads fields the salesforce mapping knows are in this file"),
+        ("leads", "only 6 of the 16 leads fields the salesforce mapping knows are in this file"),
     ],
 )
 def test_an_account_export_imported_as_another_entity_is_refused(

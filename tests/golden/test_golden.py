@@ -268,6 +268,14 @@ DEMO_FAIRNESS_HINT = (
     "workload,open_pipeline,bookings --period 2026Q4"
 )
 
+# #23 slice 1: the demo ends with the command that serves the web app and a demo login.
+DEMO_WEB_LOGIN = [
+    "The web app: territorial --database-url sqlite:///demo/territorial.db serve",
+    "     then open http://127.0.0.1:8000/sign-in and sign in as demo, password territorial-demo "
+    "(a planner; this demo workspace only)",
+    "",
+]
+
 # #24 slice 4: the explained lead's account has no owner, and its reason now says so.
 DEMO_BYPASS_NAMED = {
     "reason: territory EAST-NORTH-CENTRAL.IN.SMB.OTHER; round robin chose rep-0080": (
@@ -339,12 +347,15 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
     },
     ("demo", 0): {
         "stdout": [
-            DEMO_BYPASS_NAMED.get(line, line)
-            for line in _line_added_after(
-                _line_added_after(DEMO_SUMMARY, "import 1: ", DEMO_PIPELINE),
-                "     territorial --database-url sqlite:///demo/territorial.db route fairness",
-                DEMO_FAIRNESS_HINT,
-            )
+            *(
+                DEMO_BYPASS_NAMED.get(line, line)
+                for line in _line_added_after(
+                    _line_added_after(DEMO_SUMMARY, "import 1: ", DEMO_PIPELINE),
+                    "     territorial --database-url sqlite:///demo/territorial.db route fairness",
+                    DEMO_FAIRNESS_HINT,
+                )
+            ),
+            *DEMO_WEB_LOGIN,
         ],
         "files": {
             "demo/balance/plan.yaml": {
@@ -373,7 +384,8 @@ INTENDED: dict[tuple[str, int], dict[str, Any]] = {
         "for the primary layer's 30th to 39th largest. #20 slice 1: the demo writes a pipeline for its "
         "book (opportunities.csv, opportunity_history.csv) and imports it, saying so after the accounts' "
         "import, and its last hint names `fairness`. #24 slice 4: a lead whose matched account has no "
-        "owner says so in its reason (the explained lead, and lead_decisions.csv)",
+        "owner says so in its reason (the explained lead, and lead_decisions.csv). #23 slice 1: the "
+        "demo ends with the command that serves the web app and a demo login",
     },
     ("routing", 4): {
         "files": {"decisions.csv": FIRST_DECISIONS},
