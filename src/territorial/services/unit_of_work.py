@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from territorial.store.baselines import Baselines
+from territorial.store.jobs import Jobs, Leases
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -56,6 +57,8 @@ class UnitOfWork(Protocol):
     exports: DeltaExports
     quotas: Quotas
     baselines: Baselines
+    jobs: Jobs
+    leases: Leases
 
 
 class WorkspaceStore(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from territorial.store.baselines import Baselines
+from territorial.store.jobs import Jobs, Leases
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -54,3 +55,5 @@ class SqlUnitOfWork:
         self.exports = DeltaExports(connection, write)
         self.quotas = Quotas(connection, write)
         self.baselines = Baselines(connection, write)
+        self.jobs = Jobs(connection, write)
+        self.leases = Leases(connection, write)
