@@ -19,7 +19,7 @@ from territorial.domain.jobs import FINISHED, UNFINISHED, JobState, StoredJob
 from territorial.errors import BadInput, NotFound
 from territorial.services.context import Context, system_clock
 from territorial.services.job_kinds import kind_named
-from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
+from territorial.services.unit_of_work import WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -208,12 +208,13 @@ class JobRunner:
             for job_id, row in rows.items():
                 _stop_if_asked(held[job_id], row, self.name)
         now = self.clock()
-        with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
-            for job in held.values():
-                with job.lock:
-                    stage, fraction = job.stage, job.fraction
-                uow.jobs.beat(job.job_id, self.name, now, fraction, stage)
-            _interrupt_silent(uow.jobs.list(UNFINISHED), uow, now, self.timings.silent_after, self.name)
+        if held:
+            with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
+                for job in held.values():
+                    with job.lock:
+                        stage, fraction = job.stage, job.fraction
+                    uow.jobs.beat(job.job_id, self.name, now, fraction, stage)
+        interrupt_left_behind(self.workspace, now, self.timings.silent_after, self.name)
 
 
 def _stop_if_asked(held: _Held, row: StoredJob | None, runner: str) -> None:
@@ -226,34 +227,37 @@ def _stop_if_asked(held: _Held, row: StoredJob | None, runner: str) -> None:
             held.stop = f"job {row.job_id} is {row.state.value} and no longer this runner's"
 
 
-def _interrupt_silent(
-    unfinished: list[StoredJob], uow: UnitOfWork, now: datetime, silent_after: float, runner: str
-) -> list[int]:
-    """Interrupt the jobs whose heartbeat is older than `silent_after` seconds; the runner's own
-    are beaten before this, so never silent."""
+def _left_behind(
+    unfinished: list[StoredJob], now: datetime, silent_after: float, runner: str
+) -> dict[int, str]:
+    """The unfinished jobs of other runners that will never end by themselves, with why."""
     cutoff = now - timedelta(seconds=silent_after)
-    silent = [
-        j.job_id
-        for j in unfinished
-        if j.runner != runner and (j.heartbeat_at is None or j.heartbeat_at < cutoff)
-    ]
-    uow.jobs.interrupt(silent, now, f"its runner fell silent for more than {silent_after:g} s")
-    return silent
+    found: dict[int, str] = {}
+    for j in unfinished:
+        if j.runner == runner:
+            continue  # the runner's own are beaten before it looks
+        if j.runner and runner_gone(j.runner):
+            found[j.job_id] = PROCESS_ENDED
+        elif j.heartbeat_at is None or j.heartbeat_at < cutoff:
+            found[j.job_id] = f"its runner fell silent for more than {silent_after:g} s"
+    return found
 
 
 def interrupt_left_behind(
     workspace: WorkspaceStore, now: datetime, silent_after: float = SILENT_SECONDS, runner: str = ""
 ) -> list[int]:
     """Mark interrupted the unfinished jobs whose runner is gone: a process on this host that no
-    longer exists (a restart), or any runner silent for longer than `silent_after` seconds. Their ids."""
+    longer exists (a restart), or any runner silent for longer than `silent_after` seconds. It
+    reads first and writes only when there is something to mark: on SQLite a write waits for any
+    import under way. Their ids."""
+    with workspace.unit_of_work() as uow:
+        if not _left_behind(uow.jobs.list(UNFINISHED), now, silent_after, runner):
+            return []
     with workspace.unit_of_work(write=True, lock=LOCK) as uow:
-        unfinished = uow.jobs.list(UNFINISHED)
-        gone = [j.job_id for j in unfinished if j.runner != runner and j.runner and runner_gone(j.runner)]
-        uow.jobs.interrupt(
-            gone, now, "its runner's process ended (a restart or a crash) while it was unfinished"
-        )
-        still = [j for j in unfinished if j.job_id not in gone]
-        return gone + _interrupt_silent(still, uow, now, silent_after, runner)
+        found = _left_behind(uow.jobs.list(UNFINISHED), now, silent_after, runner)  # as of now
+        for why in sorted(set(found.values())):
+            uow.jobs.interrupt([job_id for job_id, w in found.items() if w == why], now, why)
+    return sorted(found)
 
 
 def list_jobs(
