@@ -86,7 +86,9 @@ def until(workspace: Workspace, job_id: int, done: object, timeout: float = 60) 
         time.sleep(0.05)
 
 
-def test_jobs_run_to_success_with_what_they_stored(workspace: Workspace, tmp_path: Path) -> None:
+def test_assign_route_and_review_jobs_run_to_success_with_what_they_stored(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     routed = routing(workspace, tmp_path, 50)
     plan_id = add_plan(workspace, CTX, write_book(tmp_path)["plan"])
     runner = JobRunner(workspace, timings=FAST).start()
@@ -95,8 +97,14 @@ def test_jobs_run_to_success_with_what_they_stored(workspace: Workspace, tmp_pat
         route_id = runner.submit("route", routed, CTX)
         done = wait_for(workspace, job_id, timeout=60)
         route = wait_for(workspace, route_id, timeout=60)
+        page = tmp_path / "review.html"
+        assert done.result is not None, done.error
+        review_id = runner.submit("review", {"out": str(page), "run": done.result["run_id"]}, CTX)
+        reviewed = wait_for(workspace, review_id, timeout=60)
     finally:
         runner.stop()
+    assert reviewed.result == {"out": str(page), "described": f"run {done.result['run_id']} (plan {plan_id})"}
+    assert "<html" in page.read_text(encoding="utf-8")
     assert route.state is JobState.SUCCEEDED and route.result is not None, route.error
     with workspace.unit_of_work() as uow:
         decided = uow.routing.latest_decisions_for(["N-0", "N-49"])
@@ -108,6 +116,31 @@ def test_jobs_run_to_success_with_what_they_stored(workspace: Workspace, tmp_pat
     assert [r.run_id for r in runs] == [done.result["run_id"]] and runs[0].plan_id == plan_id
     assert (done.submitted_by, done.parameters, done.runner) == ("tester", {"plan_id": plan_id}, runner.name)
     assert done.started_at is not None and done.finished_at is not None and done.error is None
+
+
+@pytest.mark.parametrize("workspace_url", ["sqlite"], indirect=True)  # files only: any store does
+def test_import_and_training_jobs_report_what_they_made(workspace: Workspace, tmp_path: Path) -> None:
+    reps = write_book(tmp_path)["reps"]
+    rows = ["lead_id,source,visits,converted"]
+    rows += [
+        f"H{i},{('referral', 'webinar', 'cold list')[i % 3]},{i % 7},{int(i % 3 == 0)}" for i in range(240)
+    ]
+    (tmp_path / "history.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    training = {
+        "history": str(tmp_path / "history.csv"),
+        "label": "converted",
+        "out": str(tmp_path / "fit.model"),
+    }
+    runner = JobRunner(workspace, timings=FAST).start()
+    try:
+        imported = runner.submit("import", {"entity": "reps", "path": str(reps)}, CTX)
+        trained = runner.submit("train_fit_model", {**training, "estimator": "logistic"}, CTX)
+        reps_job, fit_job = wait_for(workspace, imported, 60), wait_for(workspace, trained, 60)
+    finally:
+        runner.stop()
+    assert reps_job.result is not None and reps_job.result["inserted"] == 5, reps_job.error
+    assert fit_job.result is not None and fit_job.result["rows"] == 240, fit_job.error
+    assert fit_job.result["estimator"] == "logistic" and Path(training["out"]).is_file()
 
 
 def test_bad_parameters_are_refused_before_anything_is_queued(workspace: Workspace, tmp_path: Path) -> None:

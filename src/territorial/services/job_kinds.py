@@ -4,6 +4,7 @@ is queued) and the existing service it calls, with what it made as the job's res
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,8 @@ def _train(
         given.force,
         mapping=given.mapping,
     )
-    return {"out": given.out, "estimator": report.estimator, "rows": report.rows, "roc_auc": report.roc_auc}
+    roc_auc = None if math.isnan(report.roc_auc) else report.roc_auc  # JSON has no NaN
+    return {"out": given.out, "estimator": report.estimator, "rows": report.rows, "roc_auc": roc_auc}
 
 
 def _check_route(workspace: WorkspaceStore, given: RouteParameters) -> None:
