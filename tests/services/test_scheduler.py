@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,7 +47,11 @@ def test_only_the_lease_holder_runs_a_round_until_its_lease_expires(workspace: W
     now = [datetime(2026, 3, 2, 9, 0)]
     first = Scheduler(workspace, every=60, context=lambda: CTX, clock=lambda: now[0])
     second = Scheduler(workspace, every=60, context=lambda: CTX, clock=lambda: now[0])
-    assert first.run_once().ran
+    with ThreadPoolExecutor(2) as both:  # at the same moment: the lock lets one take the lease
+        rounds = list(both.map(lambda s: s.run_once(), [first, second]))
+    assert sorted(r.ran for r in rounds) == [False, True] and rounds[0].holder == rounds[1].holder
+    if rounds[1].ran:
+        first, second = second, first
     idle = second.run_once()
     assert not idle.ran and idle.holder == first.holder and idle.ticked is None and idle.sent is None
     now[0] += timedelta(seconds=150)  # the holder renews its 3-round lease each round
