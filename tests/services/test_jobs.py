@@ -16,7 +16,7 @@ from workspace_books import write_book
 from conftest import CTX
 from territorial.domain.entities import Entity
 from territorial.domain.jobs import JobState, StoredJob
-from territorial.errors import BadInput
+from territorial.errors import BadInput, NotAllowed, NotFound
 from territorial.services.context import Context, Principal, Role, system_clock
 from territorial.services.imports import import_records
 from territorial.services.jobs import JobRunner, Timings, cancel_job, job, list_jobs, wait_for
@@ -269,10 +269,14 @@ def test_a_job_silent_for_30_s_is_interrupted_by_any_runner_that_looks(workspace
     assert stopped.error == "its runner fell silent for more than 30 s"
 
 
-def test_someone_else_s_job_reads_as_missing_to_a_rep(workspace: Workspace) -> None:
+def test_a_rep_runs_no_job_and_someone_else_s_reads_as_missing(workspace: Workspace) -> None:
     with workspace.unit_of_work(write=True, lock="jobs") as uow:
         job_id = uow.jobs.add("assign", {"plan_id": 1}, "tester", "elsewhere:1:a", datetime.now())
     rep = Context("jane", Principal("jane", Role.REP, "jane"))
     assert list_jobs(workspace, rep) == [] and [j.job_id for j in list_jobs(workspace, CTX)] == [job_id]
-    with pytest.raises(BadInput, match=f"no job {job_id}"):
+    with pytest.raises(NotFound, match=f"no job {job_id}"):
         cancel_job(workspace, rep, job_id)
+    runner = JobRunner(workspace, timings=FAST)
+    with pytest.raises(NotAllowed, match="reps may not run jobs; planners and admins may"):
+        runner.submit("assign", ONE, rep)
+    assert len(list_jobs(workspace, CTX)) == 1

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from territorial.domain.jobs import FINISHED, UNFINISHED, JobState, StoredJob
-from territorial.errors import BadInput, NotFound
+from territorial.errors import BadInput, NotAllowed, NotFound
 from territorial.services.context import Context, system_clock
 from territorial.services.job_kinds import kind_named
 from territorial.services.unit_of_work import WorkspaceStore
@@ -118,10 +118,14 @@ class JobRunner:
         return self
 
     def submit(self, kind: str, parameters: Mapping[str, Any], ctx: Context) -> int:
-        """Queue a job; its parameters are checked first, so bad ones are refused (BadInput) and
-        nothing is queued. The job's id."""
+        """Queue a job for an admin or planner; its parameters are checked first, so bad ones are
+        refused (BadInput) and nothing is queued. The job's id."""
         if self._stopping.is_set():
             raise RuntimeError("this job runner has stopped")
+        if not ctx.principal.sees_everything:  # every kind writes or reads the whole workspace
+            raise NotAllowed.at(
+                f"{ctx.principal.role.value}s may not run jobs; planners and admins may", "kind"
+            )
         job_kind = kind_named(kind)
         checked = job_kind.parameters(parameters)
         job_kind.check(self.workspace, checked)
