@@ -98,12 +98,27 @@ def scheduler_run(
         scheduler.stop()
         return
     err.print(f"the scheduler runs every {seconds:g} s; Ctrl+C stops it", highlight=False)
+    last: list[Round] = []
+
+    def said_when_new(done: Round) -> None:
+        """A round that did nothing new is not said again: a minute's idle round is no news."""
+        if not last or _news(done) or _news(last[0]) or done.ran != last[0].ran:
+            _said(done)
+        last[:] = [done]
+
     try:
-        scheduler.run(_said)
+        scheduler.run(said_when_new)
     except KeyboardInterrupt:
         pass
     finally:
         scheduler.stop()
+
+
+def _news(done: Round) -> bool:
+    ticked, sent = done.ticked, done.sent
+    acted = ticked is not None and bool(ticked.activations or ticked.ended or ticked.roster)
+    told = sent is not None and bool(sent.sent or sent.retrying or sent.failed or sent.unknown)
+    return acted or told or bool(done.problems)
 
 
 def _said(done: Round) -> None:
