@@ -20,6 +20,7 @@ from territorial.cli import (  # noqa: F401
     forecast,
     generate,
     impact,
+    jobs,
     kpis,
     notify,
     overrides,

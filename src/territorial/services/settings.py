@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # user); unset, they keep no rep. A CRM export of the changes (`export changes`) writes it as
     # the owner of accounts no rep has, and Unowned.csv lists them.
     vacant_owner: str | None = None
+    # Background jobs run in this many threads of the serving process (services.jobs): two, on a
+    # 2-core machine, keep the API answering while a long assignment runs.
+    job_workers: int = Field(default=2, ge=1, le=32)
+    # Seconds between the scheduler's rounds (due activations, expiries, the outbox): a minute is
+    # as soon as anyone notices an activation at 00:00 or a digest.
+    scheduler_every: float = Field(default=60.0, ge=1.0, le=86400.0)
 
     @field_validator("time_zone")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from territorial.store.baselines import Baselines
 from territorial.store.idempotency import IdempotencyKeys
+from territorial.store.jobs import Jobs, Leases
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -62,6 +63,8 @@ class UnitOfWork(Protocol):
     sessions: Sessions
     sign_in_failures: SignInFailures
     idempotency: IdempotencyKeys
+    jobs: Jobs
+    leases: Leases
 
 
 class WorkspaceStore(Protocol):

@@ -581,3 +581,36 @@ idempotency_keys = Table(
     Column("created_at", DateTime, nullable=False),
     Index("ix_idempotency_keys_created", "created_at"),
 )
+
+# Background jobs (#22 slice 3): the truth about each job for every runner that looks. A runner
+# beats `heartbeat_at` while it holds a job; one silent too long is marked interrupted by any runner.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("parameters", Text, nullable=False),  # JSON, as validated when it was submitted
+    Column("state", String(16), nullable=False),
+    Column("progress", Float, nullable=True),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("result", Text, nullable=True),  # JSON
+    Column("error", Text, nullable=True),
+    Column("submitted_by", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    Column("heartbeat_at", DateTime, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, server_default="0"),
+    Column("runner", String(255), nullable=True),
+    Index("ix_jobs_state", "state"),
+)
+
+# Leases (#22 slice 3): one row per thing only one process may do at a time (the scheduler). The
+# holder renews its expiry each round; another process takes it over only once it has expired.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from territorial.store.baselines import Baselines
 from territorial.store.idempotency import IdempotencyKeys
+from territorial.store.jobs import Jobs, Leases
 from territorial.store.notifications import Outbox, Subscriptions
 from territorial.store.quotas import Quotas
 from territorial.store.repositories import (
@@ -60,3 +61,5 @@ class SqlUnitOfWork:
         self.sessions = Sessions(connection, write)
         self.sign_in_failures = SignInFailures(connection, write)
         self.idempotency = IdempotencyKeys(connection, write)
+        self.jobs = Jobs(connection, write)
+        self.leases = Leases(connection, write)
