@@ -25,6 +25,7 @@ PATH_VALUES = {
     "entity": ["accounts", "reps", "opportunities", "leads"],
     "territory_id": ["T-EAST", "T-WEST", "T-NONE"],
     "other_plan_id": ["1", "999"],
+    "job_id": ["1", "999"],
 }
 # Filters tried on every operation that takes them: each asks for what is outside the scope.
 FILTERS = {"rep": "REP-CAL", "territory": "T-WEST", "account": "ACC-W1", "manager": "MGR-WEST"}

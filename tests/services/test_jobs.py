@@ -278,6 +278,8 @@ def test_a_rep_runs_no_job_and_someone_else_s_reads_as_missing(workspace: Worksp
     rep = Context("jane", Principal("jane", Role.REP, "jane"))
     assert list_jobs(workspace, rep) == [] and [j.job_id for j in list_jobs(workspace, CTX)] == [job_id]
     with pytest.raises(NotFound, match=f"no job {job_id}"):
+        job(workspace, rep, job_id)
+    with pytest.raises(NotAllowed, match="only admins and planners run or cancel jobs"):
         cancel_job(workspace, rep, job_id)
     runner = JobRunner(workspace, timings=FAST)
     with pytest.raises(NotAllowed, match="reps may not run jobs; planners and admins may"):

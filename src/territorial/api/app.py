@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from territorial.api import (
     assignment,
+    jobs,
     lead_routing,
     pin_writes,
     plan_lifecycle,
@@ -42,7 +43,7 @@ from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
 
 ROUTERS = (records, assignment, plans)  # reads
-WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, plan_lifecycle, pin_writes)
+WRITERS = (record_writes, lead_routing, plan_writes, territory_writes, plan_lifecycle, pin_writes, jobs)
 # No script, style or frame from anywhere: the API serves JSON and one plain HTML page.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -168,7 +169,7 @@ def with_examples(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             name = operation["operationId"]
-            success = next(code for code in ("200", "201") if code in operation["responses"])
+            success = next(code for code in ("200", "201", "202") if code in operation["responses"])
             operation["responses"][success]["content"]["application/json"]["example"] = EXAMPLES[name]
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 content["example"] = REQUEST_EXAMPLES[name]

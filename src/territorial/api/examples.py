@@ -298,6 +298,38 @@ EXAMPLES.update(
         },
     }
 )
+JOB = {
+    "job_id": 7,
+    "kind": "assign",
+    "parameters": {"plan_id": 4},
+    "state": "running",
+    "progress": 0.4,
+    "message": "Assigning 1,000,000 accounts",
+    "result": None,
+    "error": None,
+    "submitted_by": "ann",
+    "created_at": "2026-06-01T09:00:00+00:00",
+    "started_at": "2026-06-01T09:00:01+00:00",
+    "finished_at": None,
+    "cancel_requested": False,
+}
+EXAMPLES.update(
+    {
+        "submit_job": {**JOB, "state": "queued", "progress": None, "message": "queued", "started_at": None},
+        "list_jobs": [
+            {
+                **JOB,
+                "state": "succeeded",
+                "progress": 1.0,
+                "message": "done",
+                "result": {"run_id": 12},
+                "finished_at": "2026-06-01T09:01:10+00:00",
+            }
+        ],
+        "get_job": JOB,
+        "cancel_job": {**JOB, "cancel_requested": True},
+    }
+)
 ACCOUNT_SENT = {"account_id": "001-ACME", "employees": 1300.0, "custom": {"segment": "enterprise"}}
 # The request each write takes, as an example (a test sends each to the live server).
 REQUEST_EXAMPLES: dict[str, Any] = {
@@ -322,6 +354,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     },
     "change_territory": {"rule": "state IN ('MA', 'NH', 'VT', 'ME', 'RI', 'CT')"},
     "activate_plan": {"effective": "2026-07-01"},
+    "submit_job": {"kind": "assign", "parameters": {"plan_id": 4}},
 }
 PROBLEM = {
     "type": "about:blank",

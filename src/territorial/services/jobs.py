@@ -290,6 +290,8 @@ def job(workspace: WorkspaceStore, ctx: Context, job_id: int) -> StoredJob:
 def cancel_job(workspace: WorkspaceStore, ctx: Context, job_id: int) -> StoredJob:
     """Ask a job to stop: a queued job is cancelled now; a running one stops at its next progress
     point, within 5 s. Whichever process runs it sees the flag. The job as it stands."""
+    if not ctx.principal.sees_everything:  # only those who may start jobs stop them
+        raise NotAllowed.at("only admins and planners run or cancel jobs", "ID")
     found = job(workspace, ctx, job_id)
     if found.state in FINISHED:
         raise BadInput.at(f"job {job_id} already {found.state.value}; nothing to cancel", "ID")
