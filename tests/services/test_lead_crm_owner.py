@@ -17,7 +17,7 @@ from territorial.errors import BadInput
 from territorial.services.decision_export import export_decisions
 from territorial.services.imports import import_records
 from territorial.services.lead_audit import explain_lead
-from territorial.services.routing import open_router, route_file
+from territorial.services.routing import RouteMode, open_router, route_file, route_workspace_leads
 from territorial.services.unit_of_work import WorkspaceStore
 
 PLAN = "name: Leads\nterritories:\n  - id: WEST\n    rule: state = 'CA'\n    reps: [ann, bob]\n"
@@ -72,3 +72,56 @@ def test_a_salesforce_contact_export_is_not_routed_as_leads(store: WorkspaceStor
             tmp_path / "contacts.csv",
             mapping="salesforce",
         )
+
+
+def test_an_owner_change_that_arrives_by_import_is_kept_by_the_next_workspace_routing(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "reps.csv").write_text(REPS)
+    import_records(store, CTX, Entity.REPS, tmp_path / "reps.csv")
+    (tmp_path / "leads.csv").write_text("lead_id,state,created\nL1,CA,2018-05-01\nL2,CA,2018-05-01\n")
+    import_records(store, CTX, Entity.LEADS, tmp_path / "leads.csv")
+    router = open_router(store, tmp_path / "plan.yaml")
+    first = route_workspace_leads(store, CTX, router)
+    assert first is not None
+    was = {d.lead_id: d.rep_id for d in first.decisions}
+    other = "bob@x.com" if was["L1"] == "ann" else "ann@x.com"
+    (tmp_path / "leads.csv").write_text(f"lead_id,state,created,owner_id\nL1,CA,2018-05-01,{other}\n")
+    import_records(store, CTX, Entity.LEADS, tmp_path / "leads.csv")
+    again = route_workspace_leads(store, CTX, open_router(store, tmp_path / "plan.yaml"))
+    assert again is not None and [(d.lead_id, d.outcome) for d in again.decisions] == [("L1", Outcome.OWNED)]
+    assert route_workspace_leads(store, CTX, open_router(store, tmp_path / "plan.yaml")) is None
+    exported = export_decisions(store, "hubspot", tmp_path / "hs", since=date(2018, 5, 1))
+    assert [row["Record ID"] for row in pl.read_csv(exported.written, infer_schema=False).to_dicts()] == [
+        "L2"
+    ]
+
+
+def test_a_reps_files_crm_ids_name_owners(store: WorkspaceStore, tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "reps.csv").write_text(
+        "rep_id,name,crm_user_id\nann,Ann Lee,0055g0000000030AAA\nbob,Bob Roy,\n"
+    )
+    (tmp_path / "leads.csv").write_text("lead_id,state,owner_id\nL1,CA,0055g0000000030\n")
+    router = open_router(store, tmp_path / "plan.yaml", reps_path=tmp_path / "reps.csv")
+    batch = route_file(store, CTX, router, tmp_path / "leads.csv", how=RouteMode(dry_run=True))
+    assert [(d.outcome, d.rep_id) for d in batch.decisions] == [(Outcome.OWNED, "ann")]
+
+
+def test_other_objects_rows_in_a_salesforce_leads_file_are_named(
+    store: WorkspaceStore, tmp_path: Path
+) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    rows = [f"00Q5g00000AbC{n:02d}EAV,CA" for n in range(6)] + ["0035g00000AbCdEEAV,CA"]
+    (tmp_path / "mixed.csv").write_text("Id,State\n" + "\n".join(rows) + "\n")
+    with pytest.raises(BadInput) as raised:
+        route_file(
+            store,
+            CTX,
+            open_router(store, tmp_path / "plan.yaml"),
+            tmp_path / "mixed.csv",
+            mapping="salesforce",
+        )
+    problem = raised.value.problems[0]
+    assert problem.location.line == 8 and "Salesforce Contact Id, not a Lead's" in problem.message

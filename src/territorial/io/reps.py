@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+
 from territorial.domain.entities import Entity
-from territorial.domain.fields import FieldType
-from territorial.domain.reps import Rep, reps_from_records
+from territorial.domain.fields import FieldType, canonical
+from territorial.domain.reps import OWNER_IDENTITIES, Rep, reps_from_records
 from territorial.errors import Location
 from territorial.io.accounts import type_accounts
 from territorial.io.mapped_files import read_mapped
@@ -42,3 +44,12 @@ def read_reps(path: str | Path, mapping: str | Path | None = None) -> list[Rep]:
         return Location(raw.file, raw.line_of(row), None, book.columns.get(field, field) if field else None)
 
     return reps_from_records(frame.to_dicts(), where)
+
+
+def rep_identities(path: str | Path, mapping: str | Path | None = None) -> pl.DataFrame:
+    """What a reps file names each rep by, as text: rep_id and those of name, email, crm_user_id and
+    crm_owner_id it has (a lead's CRM owner may be any of them)."""
+    raw = read_mapped(path, Entity.REPS, mapping)
+    by_key = {canonical(column): column for column in raw.frame.columns}
+    wanted = [key for key in ("rep_id", *OWNER_IDENTITIES) if key in by_key]
+    return raw.frame.select(pl.col(by_key[key]).cast(pl.String).alias(key) for key in wanted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -156,6 +157,7 @@ OWN_PREFIX = {
     Entity.OPPORTUNITY_HISTORY: "008",
 }
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$"
+SALESFORCE_ID_PATTERN = re.compile(SALESFORCE_ID)
 OTHER_OBJECT_SHARE = 0.8  # this share of Salesforce ids from another object: the wrong file
 
 
@@ -183,6 +185,13 @@ def check_entity(mapped: MappedTable) -> None:
     other = other_salesforce_object(mapped.frame.get_column(id_field), entity, column)
     if other is not None:
         raise _wrong_file(mapped, other, column)
+
+
+def salesforce_object_of(text: str) -> str | None:
+    """The object a Salesforce Id belongs to by its key prefix (001 Account …), None for other text."""
+    if not SALESFORCE_ID_PATTERN.match(text.strip()):
+        return None
+    return SALESFORCE_PREFIXES.get(text.strip()[:3])
 
 
 def other_salesforce_object(ids: pl.Series, entity: Entity, column: str) -> str | None:

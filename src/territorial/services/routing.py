@@ -37,7 +37,7 @@ from territorial.io.availability import read_availability
 from territorial.io.crm_mappings import crm_label, other_entity_export
 from territorial.io.leads import LEAD_ID, lead_types, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
-from territorial.io.reps import read_reps
+from territorial.io.reps import read_reps, rep_identities
 from territorial.io.tables import RawTable
 from territorial.progress import Progress, silent
 from territorial.routing.match import AccountMatcher
@@ -47,7 +47,7 @@ from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
-from territorial.services.imports import other_salesforce_object
+from territorial.services.imports import other_salesforce_object, salesforce_object_of
 from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
 from territorial.services.permissions import may_route
 from territorial.services.plans import plan_reference, stored_plan
@@ -155,6 +155,8 @@ def open_router(
         named = [r for t in loaded.territories for r in (*t.reps, *([t.manager] if t.manager else []))]
         reps = {r: Rep(r) for r in named}
     away = read_availability(availability_path, set(reps)) if availability_path is not None else {}
+    if reps_path is not None:  # its crm_user_id and crm_owner_id columns name owners too
+        identities = rep_identities(reps_path, mapping)
     if identities is None or identities.is_empty():
         identities = pl.DataFrame(
             [(r.rep_id, r.name, r.email) for r in reps.values()],
@@ -425,9 +427,28 @@ def check_leads_file(raw: RawTable, typed: pl.DataFrame, mapping: str | Path | N
     owner update would be written back to the CRM."""
     header = 1 if raw.is_csv else None
     column = raw.sources.get(LEAD_ID, LEAD_ID)
-    why = other_salesforce_object(typed.get_column(LEAD_ID), Entity.LEADS, column)
+    ids = typed.get_column(LEAD_ID).cast(pl.String)
+    why = other_salesforce_object(ids, Entity.LEADS, column)
     if why is not None:
         raise BadInput.at(f"{why}; route takes a leads export", raw.file, header, None, column)
+    if ids.str.starts_with("00Q").any():  # a Salesforce leads file: any other object's row is refused
+        strays = [
+            (row, text)
+            for row, text in enumerate(ids)
+            if text is not None and (kind := salesforce_object_of(text)) is not None and kind != "Lead"
+        ]
+        if strays:
+            raise BadInput(
+                [
+                    Problem(
+                        Location(raw.file, raw.line_of(row), None, column),
+                        f"{text} is a Salesforce {salesforce_object_of(text)} Id, not a Lead's: a Lead "
+                        "owner update would fail on it",
+                    )
+                    for row, text in strays[:10]
+                ],
+                len(strays),
+            )
     crm = str(mapping).strip().lower() if mapping is not None else None
     found = other_entity_export(raw.header, Entity.LEADS, crm) if crm is not None else None
     if crm is not None and found is not None:
@@ -465,14 +486,20 @@ def route_workspace_leads(
     progress: Progress = silent,
     dry_run: bool = False,
 ) -> RoutedBatch | None:
-    """Route the workspace's imported (active) leads that were never routed, created on or after
-    `since` when given, oldest first; None when no lead is waiting. A dry run stores nothing."""
+    """Route the workspace's imported (active) leads that were never routed, and those an import has
+    since given to another rep who takes leads, created on or after `since` when given, oldest
+    first; None when no lead is waiting. A dry run stores nothing."""
     types = {name: POLARS_TYPES[ftype] for name, ftype in LEADS.fields.items()}
     with workspace.unit_of_work() as uow:
         progress("Reading the workspace's leads", None)
         stored = uow.records.read(Entity.LEADS, types, active_only=True)
         routed = uow.routing.routed_among(stored.get_column(LEAD_ID).to_list())
-    waiting = stored.filter(~pl.col(LEAD_ID).is_in(sorted(routed)))
+        # A routed lead an import has since given to another rep who takes leads (a manager's move
+        # in the CRM) is routed again, to store the CRM's word: the next owner update keeps it.
+        owned = stored.filter(pl.col(LEAD_ID).is_in(sorted(routed)) & pl.col("owner_id").is_not_null())
+        before = uow.routing.latest_decisions_for(owned.get_column(LEAD_ID).to_list())
+    moved = _reassigned_in_crm(router, owned.select(LEAD_ID, "owner_id").iter_rows(), before)
+    waiting = stored.filter(~pl.col(LEAD_ID).is_in(sorted(routed - moved)))
     if since is not None:
         waiting = waiting.filter(pl.col("created") >= since)
     waiting = waiting.sort(LEAD_ID).select(
