@@ -210,3 +210,14 @@ def test_a_hubspot_export_learns_from_its_lifecycle_stage_and_is_warned_of_telli
         misspelt.stderr
     )
     assert not (tmp_path / "n.bin").exists()
+
+
+def test_a_column_to_exclude_that_the_history_lacks_is_refused_with_the_closest(tmp_path: Path) -> None:
+    """A typo in --exclude-columns would leave the leaking column in the model."""
+    train = ["score", "train", "--history", str(CRM / "sf_leads_olist.csv"), "--mapping", "salesforce"]
+    typo = run_cli(
+        tmp_path, *train, "--label", "IsConverted", "--exclude-columns", "Statsu", "--out", "m.bin"
+    )
+    assert typo.returncode == 2, typo.stderr
+    assert "[--exclude-columns]: no column 'Statsu'; did you mean 'Status'?" in typo.stderr
+    assert not (tmp_path / "m.bin").exists()

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ import polars as pl
 
 from territorial.domain.choices import FitEstimator, PotentialEstimator
 from territorial.domain.entities import Entity
-from territorial.errors import BadInput
+from territorial.errors import BadInput, Location, Problem
 from territorial.io.catalogue import load_catalogue
 from territorial.io.crm_mappings import crm_export_hint, crm_export_of, file_mapping, load_mapping
 from territorial.io.mapped_files import field_of, mapped_column, read_mapped
@@ -139,7 +140,7 @@ def train_fit_model(
     entity = _entity_of(mapping, FIT_ENTITIES)
     fields = {column: field_of(column, entity, mapping) for column in frame.columns}
     frame, label = _label_column(frame, label, named, table)
-    exclude = [named(column) for column in exclude]
+    exclude = _excluded(frame, exclude, named, table)
     # A bad label cell is reported by its line, under the history's own header.
     conversion_labels(frame.get_column(label).alias(table.sources.get(label, label)), table)
     split = _time_split(table, validate, named) if validate is not None else None
@@ -322,7 +323,7 @@ def train_potential_model(
     from territorial.scoring.potential import PotentialModel, potential_targets
 
     table, named = scored_file(history_path, mapping, POTENTIAL_ENTITIES)
-    target, exclude = named(target), [named(column) for column in exclude]
+    target, exclude = named(target), _excluded(table.frame, exclude, named, table)
     rows = rows_where(table.frame, only, table.file, named)
     frame = table.frame[rows]
     _require_column(frame, target, "target", table)
@@ -496,6 +497,26 @@ def _label_column(
             subject=column.strip(),
         )
     return frame.with_columns(pl.when(converted).then(pl.lit("1")).otherwise(pl.lit("0")).alias(label)), label
+
+
+def _excluded(
+    frame: pl.DataFrame, columns: Sequence[str], named: Callable[[str], str], table: RawTable
+) -> list[str]:
+    """The columns `--exclude-columns` names, as the frame names them; one the history does not have
+    is refused with the closest it does have (a typo would otherwise leave a leaking column in)."""
+    found = [named(column) for column in columns]
+    missing = [given for given, name in zip(columns, found, strict=True) if name not in frame.columns]
+    if missing:
+        headers = list(table.header) or frame.columns
+        problems = []
+        for given in missing:
+            close = get_close_matches(given, headers, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; columns are: {', '.join(headers)}"
+            problems.append(
+                Problem(Location(table.file, None, None, "--exclude-columns"), f"no column '{given}'{hint}")
+            )
+        raise BadInput(problems)
+    return found
 
 
 def _require_column(frame: pl.DataFrame, name: str, what: str, table: RawTable) -> None:
