@@ -13,7 +13,7 @@ import polars as pl
 
 from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import FieldType, canonical
-from territorial.domain.leads import DAMAGED_ID, damaged_id, lead_key
+from territorial.domain.leads import DAMAGED_ID, damaged_id, lead_key, lead_keys
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.mapped_files import read_mapped
@@ -70,7 +70,7 @@ def _lead_ids(raw: RawTable) -> RawTable:
             ],
             len(damaged),
         )
-    kept = ids.map_elements(lead_key, return_dtype=pl.String)
+    kept = lead_keys(ids)
     return replace(raw, frame=raw.frame.with_columns(kept.alias(column)))
 
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
-from territorial.domain.leads import DAMAGED_ID, lead_key
+from territorial.domain.leads import DAMAGED_ID, lead_keys
 from territorial.domain.normalize import Cleanup, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
@@ -310,7 +310,7 @@ def _lead_keys(mapped: MappedTable) -> MappedTable:
     lead_id = SCHEMAS[Entity.LEADS].id_field
     if lead_id not in mapped.frame.columns:
         return mapped
-    kept = mapped.frame.get_column(lead_id).cast(pl.String).map_elements(lead_key, return_dtype=pl.String)
+    kept = lead_keys(mapped.frame.get_column(lead_id).cast(pl.String))
     return replace(mapped, frame=mapped.frame.with_columns(kept.alias(lead_id)))
 
 

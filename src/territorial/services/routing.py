@@ -433,19 +433,19 @@ def check_leads_file(raw: RawTable, typed: pl.DataFrame, mapping: str | Path | N
         raise BadInput.at(f"{why}; route takes a leads export", raw.file, header, None, column)
     if ids.str.starts_with("00Q").any():  # a Salesforce leads file: any other object's row is refused
         strays = [
-            (row, text)
+            (row, text, kind)
             for row, text in enumerate(ids)
-            if text is not None and (kind := salesforce_object_of(text)) is not None and kind != "Lead"
+            if text is not None and (kind := salesforce_object_of(text)) not in (None, "Lead")
         ]
         if strays:
             raise BadInput(
                 [
                     Problem(
                         Location(raw.file, raw.line_of(row), None, column),
-                        f"{text} is a Salesforce {salesforce_object_of(text)} Id, not a Lead's: a Lead "
-                        "owner update would fail on it",
+                        f"{text} is a Salesforce {kind} Id, not a Lead's: a Lead owner update would "
+                        "fail on it",
                     )
-                    for row, text in strays[:10]
+                    for row, text, kind in strays[:10]
                 ],
                 len(strays),
             )
