@@ -74,6 +74,29 @@ def test_bad_records_are_problems_naming_the_field(writes_server: Server) -> Non
     )
 
 
+def test_text_with_a_nul_character_is_a_422_naming_where_it_is(writes_server: Server) -> None:
+    # Found by schemathesis: an account_id holding "\\u0000" reached SQL and answered 500.
+    nul = fresh("ACC") + "\u0000"
+    sent = json.dumps({"account_id": nul, "latitude": -6.15e16, "owner_id": ""})
+    answer = writes_server.send("POST", "/accounts", "root", content=sent, headers=JSON)
+    assert [e["location"] for e in problem(answer, 422)["errors"]] == ["body.account_id"]
+    assert "NUL character" in problem(answer, 422)["errors"][0]["detail"]
+    custom = json.dumps({"account_id": fresh("ACC"), "custom": {"segment": "a\u0000"}})
+    answer = writes_server.send("POST", "/accounts", "root", content=custom, headers=JSON)
+    assert [e["location"] for e in problem(answer, 422)["errors"]] == ["body.custom"]
+    lead = json.dumps({"leads": [{"lead_id": "L\u0000", "state": "NY"}]})
+    answer = writes_server.send("POST", "/leads/route", "crm", content=lead, headers=JSON)
+    assert [e["location"] for e in problem(answer, 422)["errors"]] == ["body.leads.0.lead_id"]
+    assert [e["location"] for e in problem(writes_server.get("/accounts/A%00", "root"), 422)["errors"]] == [
+        "path.account_id"
+    ]
+    in_query = writes_server.get("/assignment", "root", account="A\x00")
+    assert [e["location"] for e in problem(in_query, 422)["errors"]] == ["query.account"]
+
+
+JSON = {"Content-Type": "application/json"}
+
+
 def test_only_admins_planners_and_integrations_write(writes_server: Server) -> None:
     account = {"account_id": fresh("ACC"), "state": "NY"}
     for user in ("ann", "mia"):

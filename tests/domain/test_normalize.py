@@ -271,6 +271,18 @@ def test_unreadable_numbers_are_problems(given: str) -> None:
     assert result.changes.is_empty()
 
 
+def test_coordinates_off_the_globe_are_problems() -> None:
+    # A latitude of -6.15e16 was stored (found by schemathesis), and swapped columns put a US
+    # account's latitude at -118.
+    result = normalized({"latitude": ["40.7", "-118.2", "90", "x"], "longitude": ["-74", "34", "181", None]})
+    assert result.frame["latitude"].to_list() == [40.7, None, 90.0, None]
+    assert result.problems.to_dicts() == [
+        {"row": 1, "column": "latitude", "value": "-118.2", "expected": "a latitude between -90 and 90"},
+        {"row": 2, "column": "longitude", "value": "181", "expected": "a longitude between -180 and 180"},
+        {"row": 3, "column": "latitude", "value": "x", "expected": "a latitude between -90 and 90"},
+    ]
+
+
 # ---- booleans -------------------------------------------------------------------------------
 
 

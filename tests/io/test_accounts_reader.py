@@ -315,3 +315,13 @@ def test_a_zip_stored_as_an_excel_number_is_the_zip(tmp_path: Path) -> None:
 def test_zip_columns_by_other_names_read_as_postal_codes_but_not_zip3(tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("account_id,zip,billing_zip,zip3\nA1,2134,02134-1234,021\n")
     assert read_accounts(tmp_path / "a.csv").frame.rows() == [("A1", "02134", "02134", "021")]
+
+
+def test_coordinates_off_the_globe_are_refused_with_their_lines(tmp_path: Path) -> None:
+    text = "account_id,latitude,longitude\nA1,40.7,-74\nA2,-118.2,34\nA3,45,-200\n"
+    with pytest.raises(BadInput) as refused:
+        book_from(tmp_path, text)
+    assert [str(problem) for problem in refused.value.problems] == [
+        f"{tmp_path / 'accounts.csv'}:3 [latitude]: expected a latitude between -90 and 90, got -118.2",
+        f"{tmp_path / 'accounts.csv'}:4 [longitude]: expected a longitude between -180 and 180, got -200",
+    ]

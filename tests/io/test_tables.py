@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from territorial.errors import BadInput
@@ -120,3 +121,21 @@ def test_a_report_footer_in_a_workbook_is_skipped_and_counted(tmp_path: Path) ->
     table = read_table(tmp_path / "report.xlsx")
     assert table.frame.rows() == [("001A", "Acme"), ("001B", "Bolt")]
     assert table.footer_rows == 3
+
+
+def test_a_cell_with_a_nul_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    # SQLite stored "A\x002" as "A", and PostgreSQL refuses the character: found by schemathesis.
+    text = "account_id,name,state\nA1,Acme\x00Corp,NY\nA\x002,Beta,CA\nA3,C,TX\n"
+    path = write(tmp_path, "accounts.csv", text)
+    with pytest.raises(BadInput) as refused:
+        read_table(path)
+    assert [str(problem.location) for problem in refused.value.problems] == [
+        f"{path}:2:2 [name]",
+        f"{path}:3:1 [account_id]",
+    ]
+    assert "NUL character (U+0000)" in refused.value.problems[0].message
+    # The same in Parquet, by row.
+    pl.DataFrame({"account_id": ["A1", "B\x00"]}).write_parquet(tmp_path / "a.parquet")
+    with pytest.raises(BadInput, match="NUL character") as refused:
+        read_table(tmp_path / "a.parquet")
+    assert str(refused.value.problems[0].location) == f"{tmp_path / 'a.parquet'}:2:1 [account_id]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
@@ -25,6 +25,7 @@ from territorial.api import (
     territory_writes,
 )
 from territorial.api.examples import EXAMPLES, REQUEST_EXAMPLES
+from territorial.api.models import NUL, NUL_REFUSED
 from territorial.api.problems import (
     WRITE_ERRORS,
     bad_input,
@@ -127,6 +128,19 @@ class BodyLimit:
             await self.refusal()(scope, receive, send)
 
 
+def no_nul_in_url(request: Request) -> None:
+    """A path or query value with a NUL character (%00) is a 422 naming it, as a body's is (Sent)."""
+    parts = [("path", request.path_params.items()), ("query", request.query_params.multi_items())]
+    refused = [
+        {"loc": (part, name), "msg": NUL_REFUSED, "type": "value_error"}
+        for part, items in parts
+        for name, value in items
+        if NUL in f"{name}{value}"
+    ]
+    if refused:
+        raise RequestValidationError(refused)
+
+
 def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
     """The API over a workspace (default: the one TERRITORIAL_DATABASE_URL names, as the CLI opens it)."""
     app = FastAPI(
@@ -136,6 +150,7 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
         docs_url=None,  # FastAPI's page loads scripts from a CDN: /docs below is plain HTML instead
         redoc_url=None,
         responses=ERRORS,
+        dependencies=[Depends(no_nul_in_url)],
     )
     app.state.workspace = workspace if workspace is not None else connect(None)
     for module in ROUTERS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, field_validator
 
 from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS, EntitySchema
 from territorial.domain.fields import FieldType
@@ -22,6 +22,32 @@ PYTHON_TYPES: dict[FieldType, Any] = {
 
 class Strict(BaseModel):
     model_config = STRICT
+
+
+NUL = "\x00"
+NUL_REFUSED = "text cannot hold a NUL character (U+0000); no workspace can store it"
+
+
+def has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+class Sent(Strict):
+    """A request's body: strict, and no text with a NUL character, which SQLite would store cut short
+    and PostgreSQL refuses, so it is a 422 naming the field rather than a failed write."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise ValueError(NUL_REFUSED)
+        return value
 
 
 def _record_model(name: str, schema: EntitySchema, **extra: Any) -> type[Strict]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
-from territorial.api.models import PYTHON_TYPES, Strict
+from territorial.api.models import PYTHON_TYPES, Sent, Strict
 from territorial.domain.entities import ACCOUNTS, LEADS, OPPORTUNITIES, REPS, EntitySchema
 from territorial.domain.fields import FieldType
 
@@ -22,7 +22,7 @@ def _sent_model(name: str, schema: EntitySchema, **extra: Any) -> type[Strict]:
     for field, ftype in schema.fields.items():
         python = IsoDate if ftype is FieldType.DATE else PYTHON_TYPES[ftype]
         fields[field] = (Id, ...) if field == schema.id_field else (python | None, None)
-    return create_model(name, __base__=Strict, **fields, **extra)
+    return create_model(name, __base__=Sent, **fields, **extra)
 
 
 CustomName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z_][A-Za-z0-9_ ]*$")]
@@ -46,7 +46,7 @@ class Imported(Strict):
     live_changes: int | None  # live rows whose territory or rep changed; null when no plan is active
 
 
-class LeadsToRoute(Strict):
+class LeadsToRoute(Sent):
     leads: list[LeadIn] = Field(min_length=1, max_length=1000)  # type: ignore[valid-type]
 
 
@@ -75,7 +75,7 @@ class RouteDecisions(Strict):
     decisions: list[RouteDecision]
 
 
-class PlanText(Strict):
+class PlanText(Strict):  # a NUL is refused by the YAML reader, which names its line
     """A plan's YAML, as a plan file holds it."""
 
     file_name: str = Field(default="plan.yaml", min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
@@ -87,7 +87,7 @@ class Deleted(Strict):
     runs_deleted: int
 
 
-class OverrideIn(Strict):
+class OverrideIn(Sent):
     account_id: Id
     territory_id: Id | None = None
     rep_id: Id | None = None
@@ -96,7 +96,7 @@ class OverrideIn(Strict):
     until: IsoDate | None = None
 
 
-class HoldIn(Strict):
+class HoldIn(Sent):
     account_id: Id
     until: IsoDate
     layer: Id = "primary"
@@ -113,7 +113,7 @@ TerritoryId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Z
 Rule = Annotated[str, Field(min_length=1, max_length=1_000_000)]
 
 
-class TerritoryIn(Strict):
+class TerritoryIn(Sent):
     """A new territory, last under its parent (none: the top level)."""
 
     territory_id: TerritoryId
@@ -125,7 +125,7 @@ class TerritoryIn(Strict):
     reps: list[Id] | None = None
 
 
-class TerritoryChange(Strict):
+class TerritoryChange(Sent):
     """The keys to change; a key sent as null is removed (a rule: it then matches every account that
     reaches it). `parent_id` moves the territory, with those below it, last under that parent (null:
     the top level)."""
@@ -157,7 +157,7 @@ class RuleMatchCount(Strict):
     would_win: int | None
 
 
-class ActivationIn(Strict):
+class ActivationIn(Sent):
     """When the plan takes effect: today unless a later day (then it is scheduled)."""
 
     effective: IsoDate | None = None

@@ -66,6 +66,18 @@ _POSTAL_NAME = re.compile(r"^(?:.*[_ ])?(?:zip|zip_?code|postal|postal_?code|pos
 WEBSITE = "website"
 EMAIL = "email"
 LATITUDE, LONGITUDE = "latitude", "longitude"
+# What a coordinate can be: a latitude past ±90 or a longitude past ±180 is no place (often the two
+# swapped, or a projected x/y), and would put the account off every map and out of every radius.
+COORDINATE_LIMITS = {LATITUDE: 90.0, LONGITUDE: 180.0}
+EXPECTED_COORDINATE = {
+    name: f"a {name} between -{limit:g} and {limit:g}" for name, limit in COORDINATE_LIMITS.items()
+}
+
+
+def off_the_globe(values: pl.Series, limit: float) -> pl.Series:
+    """The rows of a coordinate column (numbers) outside ±limit; nulls are not."""
+    return (values.abs() > limit).fill_null(False)
+
 
 UNITED_STATES, CANADA = "US", "CA"
 
@@ -288,6 +300,9 @@ def normalize(
     for name in frame.columns:
         if name not in cleaned:
             cleaned[name] = _clean(name, kinds[name], text[name], region, name in null_word_columns)
+    for name, limit in COORDINATE_LIMITS.items():
+        if kinds.get(name) is FieldType.NUMBER:
+            cleaned[name] = _on_the_globe(cleaned[name], limit)
     changes = {name: _changes(raw[name], result) for name, result in cleaned.items()}
 
     located = None
@@ -727,13 +742,24 @@ def _changes(raw: pl.Series, result: _Cleaned) -> pl.DataFrame:
     )
 
 
+def _on_the_globe(result: _Cleaned, limit: float) -> _Cleaned:
+    """A coordinate past its limit is a problem of its row, as a value that is not a number is."""
+    off = off_the_globe(result.values, limit)
+    if not off.any():
+        return result
+    bad = pl.concat([result.bad, off.arg_true().cast(result.bad.dtype)]).unique().sort()
+    return dataclasses.replace(result, values=result.values.set(off, None), bad=bad)
+
+
 def _problems(raw: pl.Series, result: _Cleaned, kind: FieldType) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "row": result.bad,
             "column": _repeated(raw.name, result.bad.len()),
             "value": raw.gather(result.bad),
-            "expected": _repeated(EXPECTED.get(kind, ""), result.bad.len()),
+            "expected": _repeated(
+                EXPECTED_COORDINATE.get(raw.name) or EXPECTED.get(kind, ""), result.bad.len()
+            ),
         },
         schema=PROBLEMS_SCHEMA,
     )

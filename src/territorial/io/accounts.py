@@ -19,7 +19,15 @@ from territorial.domain.fields import (
     NullWords,
     canonical,
 )
-from territorial.domain.normalize import COUNTRY, formatted_numbers, is_postal_code, postal_code_values
+from territorial.domain.normalize import (
+    COORDINATE_LIMITS,
+    COUNTRY,
+    EXPECTED_COORDINATE,
+    formatted_numbers,
+    is_postal_code,
+    off_the_globe,
+    postal_code_values,
+)
 from territorial.domain.reps import OWNER_NAME
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.crm_mappings import crm_export_hint
@@ -92,6 +100,8 @@ def type_accounts(
             series, note = _null_words(series, wanted, null_words, raw)
             notes += note
         converted, ftype = _convert(series, wanted, raw, problems)
+        if key in COORDINATE_LIMITS and ftype is FieldType.NUMBER:
+            _check_coordinates(converted, key, raw, problems)
         typed.append(converted)
         schema[key] = ftype
         if ftype is FieldType.STRING and wanted is None and series.dtype == pl.String:
@@ -309,6 +319,12 @@ def _from_text(values: pl.Series, ftype: FieldType, raw: RawTable, problems: Pro
         problems.add(_problem(raw, row, values.name, message))
     problems.total += max(0, bad.len() - MAX_REPORTED)
     return converted.alias(values.name)
+
+
+def _check_coordinates(values: pl.Series, key: str, raw: RawTable, problems: ProblemLog) -> None:
+    for row in off_the_globe(values, COORDINATE_LIMITS[key]).arg_true().to_list():
+        expected = EXPECTED_COORDINATE[key]
+        problems.add(_problem(raw, row, values.name, f"expected {expected}, got {values[row]:g}"))
 
 
 def _problem(raw: RawTable, row: int | None, column: str, message: str) -> Problem:

@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from territorial.errors import BadInput
+from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.io.text_encoding import utf16_text
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -60,6 +60,33 @@ class RawTable:
 
 def read_table(path: str | Path, columns: Collection[str] | None = None) -> RawTable:
     """Read a table; with `columns` (names in any case), load only those that the file has."""
+    return _without_nul(_read_any(path, columns))
+
+
+# A NUL character ends a string in SQLite's C interface and PostgreSQL refuses it in text, so a cell
+# holding one would be stored cut short ("A\x002" as "A") or not at all: refused where its line is known.
+NUL = "\x00"
+NUL_SHOWN = 20
+
+
+def _without_nul(table: RawTable) -> RawTable:
+    text = [name for name, dtype in table.frame.schema.items() if dtype == pl.String]
+    hits = [
+        (row, name)
+        for name in text
+        for row in table.frame.get_column(name).str.contains(NUL, literal=True).arg_true().to_list()
+    ]
+    if not hits:
+        return table
+    log = ProblemLog(NUL_SHOWN)
+    message = "holds a NUL character (U+0000), which no workspace can store; expected text without it"
+    for row, name in sorted(hits, key=lambda hit: (hit[0], table.header.index(hit[1]))):
+        where = Location(table.file, table.line_of(row), table.header.index(name) + 1, name)
+        log.add(Problem(where, message))
+    raise BadInput(log.problems, log.total)
+
+
+def _read_any(path: str | Path, columns: Collection[str] | None) -> RawTable:
     path = Path(path)
     name = str(path)
     if not path.exists():
