@@ -39,6 +39,7 @@ from territorial.api.problems import (
 )
 from territorial.errors import BadInput
 from territorial.services.activation import ChecksFailed
+from territorial.services.route_requests import RouterCache
 from territorial.services.settings import load_settings
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.services.workspace import connect
@@ -153,6 +154,7 @@ def create_app(workspace: WorkspaceStore | None = None) -> FastAPI:
         dependencies=[Depends(no_nul_in_url)],
     )
     app.state.workspace = workspace if workspace is not None else connect(None)
+    app.state.routers = RouterCache()  # this worker's router for the active plan
     for module in ROUTERS:
         app.include_router(module.router)
     for module in WRITERS:

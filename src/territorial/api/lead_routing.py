@@ -10,7 +10,7 @@ from territorial.api.auth import Caller, Workspace
 from territorial.api.write_headers import IdempotencyKey, once
 from territorial.api.write_models import LeadsToRoute, PathStep, RouteDecision, RouteDecisions
 from territorial.domain.leads import Routed
-from territorial.services.route_requests import route_now
+from territorial.services.route_requests import RouterCache, route_now
 
 router = APIRouter()
 
@@ -41,7 +41,9 @@ def route(
     (`already_routed`), so sending a lead twice never routes it twice."""
     leads = [lead.model_dump(exclude_none=True) for lead in body.leads]  # type: ignore[attr-defined]
 
+    routers: RouterCache = request.app.state.routers
+
     def act() -> RouteDecisions:
-        return RouteDecisions(decisions=[decision(r) for r in route_now(workspace, ctx, leads)])
+        return RouteDecisions(decisions=[decision(r) for r in route_now(workspace, ctx, leads, routers)])
 
     return once(workspace, ctx, request, key, body, 200, act)

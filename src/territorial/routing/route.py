@@ -22,7 +22,7 @@ from territorial.domain.plan import PRIMARY, RoutingSettings, Territory
 from territorial.domain.reps import Rep
 from territorial.engine.records import prepare_record
 from territorial.engine.single import TerritoryFinder
-from territorial.routing.round_robin import RoundRobin, TimeOff, away_until
+from territorial.routing.round_robin import PoolState, RoundRobin, TimeOff, away_until
 from territorial.rules.to_python import compile_rule
 
 NURTURE_QUEUE = "nurture"
@@ -102,6 +102,15 @@ class LeadRouter:
             self.pools[territory.id] = robin
         self.touched.add(territory.id)
         return robin
+
+    def carry_on(self, states: Mapping[str, PoolState]) -> None:
+        """Take up pools where another router left them (territory_id -> stored state): its leads
+        moved them since this one last did."""
+        for territory_id, state in states.items():
+            territory = self.plan.by_id.get(territory_id)
+            if territory is not None:
+                pool = [self.reps[r] for r in territory.reps if r in self.reps]
+                self.pools[territory_id] = RoundRobin.from_state(pool, state, self.away)
 
     def _capped(self, rep_id: str, day: date) -> str | None:
         """Why the rep can take no more leads on `day` when the caps count every lead, else None."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -52,6 +52,11 @@ def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
     )
 
 
+# The workspace lock routing holds while it reads, moves and stores pools: two processes routing at
+# once never give the same turn twice.
+ROUTE_LOCK = "route"
+
+
 def store_decisions(
     workspace: WorkspaceStore,
     ctx: Context,
@@ -63,6 +68,21 @@ def store_decisions(
 ) -> int:
     """Store a routing run, its decisions with their paths and where the pools now stand."""
     started = ctx.now()
+    with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
+        return record_decisions(uow, ctx, plan_id, plan_name, source, decisions, pools, started)
+
+
+def record_decisions(
+    uow: UnitOfWork,
+    ctx: Context,
+    plan_id: int | None,
+    plan_name: str,
+    source: str,
+    decisions: Sequence[Routed],
+    pools: Mapping[str, RoundRobin],
+    started: datetime,
+) -> int:
+    """store_decisions in a unit of work that holds ROUTE_LOCK already: its run's id."""
     frame = decisions_frame(decisions).select(
         "lead_id",
         pl.Series("email", [d.email for d in decisions], dtype=pl.String),
@@ -84,10 +104,9 @@ def store_decisions(
         schema={"territory_id": pl.String, "rep_id": pl.String, "weight": pl.Float64},
         orient="row",
     )
-    with workspace.unit_of_work(write=True, lock="route") as uow:
-        run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor, weights)
-        uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now(), run_id)
-        uow.routing.finish_run(run_id, ctx.now())
+    run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor, weights)
+    uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now(), run_id)
+    uow.routing.finish_run(run_id, ctx.now())
     return run_id
 
 

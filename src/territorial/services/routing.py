@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,13 @@ from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
 from territorial.services.imports import other_salesforce_object, salesforce_object_of
-from territorial.services.lead_audit import decisions_frame, pool_states, store_decisions
+from territorial.services.lead_audit import (
+    ROUTE_LOCK,
+    decisions_frame,
+    pool_states,
+    record_decisions,
+    store_decisions,
+)
 from territorial.services.permissions import may_route
 from territorial.services.plans import plan_reference, stored_plan
 from territorial.services.scoring import load_fit_model, model_columns, relevance_model
@@ -649,13 +655,34 @@ def route_lead(
     `store` is False. A lead already routed gets its stored decision back, marked `already routed`,
     unless `reroute`."""
     may_route(ctx.principal)
+    if not store:
+        with workspace.unit_of_work() as uow:
+            return decide_lead(uow, ctx, router, lead, reroute, remember=False)
+    started = ctx.now()
+    with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
+        decision = decide_lead(uow, ctx, router, lead, reroute)
+        if not decision.already_routed:
+            store_routed(uow, ctx, router, "route_lead", [decision], started)
+    return decision
+
+
+def decide_lead(
+    uow: UnitOfWork,
+    ctx: Context,
+    router: Router,
+    lead: Mapping[str, Any],
+    reroute: bool = False,
+    remember: bool = True,
+) -> Routed:
+    """route_lead's decision, reading what was routed before in `uow`: with `remember`, the leads
+    from the same e-mail within the duplicate window, to be stored with it in the same unit of work
+    (under ROUTE_LOCK, so that no other process moves the pools in between)."""
     if not any(value is not None and str(value).strip() for key, value in lead.items() if key != LEAD_ID):
         raise BadInput.at("a lead needs at least one field besides lead_id", "lead")
     if lead.get(LEAD_ID) in (None, ""):
         raise BadInput.at("a lead needs a lead_id", "lead", subject=LEAD_ID)
     record = typed_lead(lead, router.plan.fields)  # the id as kept: a 15-character Salesforce Id is 18
-    with workspace.unit_of_work() as uow:
-        before = uow.routing.latest_decisions_for([record[LEAD_ID]])
+    before = uow.routing.latest_decisions_for([record[LEAD_ID]])
     reassigned = _reassigned_in_crm(router, [(record[LEAD_ID], record.get("owner_id"))], before)
     if before and not reroute and not reassigned:
         return already_routed(before[record[LEAD_ID]])
@@ -666,16 +693,19 @@ def route_lead(
         else pl.DataFrame()
     )
     facts = lead_facts(router, raw, [record], ctx.now().date())[0]
-    if store:
-        with workspace.unit_of_work() as uow:
-            _remember_earlier(uow, router, [facts], skip=set(before))
+    if remember:
+        _remember_earlier(uow, router, [facts], skip=set(before))
     why = "its owner changed in the CRM" if reassigned and not reroute else "rerouted on purpose"
-    decision = _rerouted(router.lead_router.route(facts), before, why)
-    if store:
-        store_decisions(
-            workspace, ctx, router.plan_id, router.plan.name, "route_lead", [decision], _touched_pools(router)
-        )
-    return decision
+    return _rerouted(router.lead_router.route(facts), before, why)
+
+
+def store_routed(
+    uow: UnitOfWork, ctx: Context, router: Router, source: str, decisions: Sequence[Routed], started: datetime
+) -> int:
+    """Store decide_lead's decisions, and the pools they moved, in its unit of work: the run's id."""
+    return record_decisions(
+        uow, ctx, router.plan_id, router.plan.name, source, decisions, _touched_pools(router), started
+    )
 
 
 def _touched_pools(router: Router) -> dict[str, RoundRobin]:

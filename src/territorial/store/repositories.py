@@ -632,6 +632,36 @@ class RoutingAudit(Repository):
             ],
         )
 
+    def latest_run_id(self) -> int:
+        """The last routing run's id (0 before any): a router that has seen it holds every pool."""
+        latest = self.connection.execute(select(func.max(tables.routing_runs.c.route_run_id))).scalar()
+        return int(latest or 0)
+
+    def pools_moved_since(self, route_run_id: int) -> dict[str, Any]:
+        """territory_id -> the stored state of each pool a routing run after `route_run_id` moved:
+        what another process routed since this one last looked."""
+        pools, moves = tables.routing_pools, tables.routing_pool_moves
+        moved = select(moves.c.territory_id).where(moves.c.route_run_id > route_run_id)
+        rows = self.connection.execute(
+            select(pools.c.territory_id, pools.c.state).where(pools.c.territory_id.in_(moved))
+        ).all()
+        return {row.territory_id: json.loads(row.state) for row in rows}
+
+    def version(self) -> tuple[int, ...]:
+        """What routing reads from the workspace, as counters that any change to it moves: the last
+        import, live change set, activation and roster change, and how many runs were undone."""
+        counters = [
+            select(func.max(tables.imports.c.import_id)),
+            select(func.max(tables.change_sets.c.change_set_id)),
+            select(func.max(tables.activations.c.activation_id)),
+            select(func.max(tables.roster_changes.c.change_id)),
+            select(func.count())
+            .select_from(tables.routing_runs)
+            .where(tables.routing_runs.c.undone_at.is_not(None)),
+        ]
+        row = self.connection.execute(select(*(c.scalar_subquery() for c in counters))).one()
+        return tuple(int(value or 0) for value in row)
+
     def pools(self) -> dict[str, Any]:
         """territory_id -> the stored state of its round robin."""
         pools = tables.routing_pools
