@@ -57,21 +57,6 @@ def decisions_frame(decisions: Sequence[Routed]) -> pl.DataFrame:
 ROUTE_LOCK = "route"
 
 
-def store_decisions(
-    workspace: WorkspaceStore,
-    ctx: Context,
-    plan_id: int | None,
-    plan_name: str,
-    source: str,
-    decisions: Sequence[Routed],
-    pools: Mapping[str, RoundRobin],
-) -> int:
-    """Store a routing run, its decisions with their paths and where the pools now stand."""
-    started = ctx.now()
-    with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
-        return record_decisions(uow, ctx, plan_id, plan_name, source, decisions, pools, started)
-
-
 def record_decisions(
     uow: UnitOfWork,
     ctx: Context,
@@ -82,7 +67,8 @@ def record_decisions(
     pools: Mapping[str, RoundRobin],
     started: datetime,
 ) -> int:
-    """store_decisions in a unit of work that holds ROUTE_LOCK already: its run's id."""
+    """Store a routing run, its decisions with their paths and where the pools now stand, in a unit of
+    work that holds ROUTE_LOCK: the run's id."""
     frame = decisions_frame(decisions).select(
         "lead_id",
         pl.Series("email", [d.email for d in decisions], dtype=pl.String),

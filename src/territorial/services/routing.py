@@ -53,7 +53,6 @@ from territorial.services.lead_audit import (
     decisions_frame,
     pool_states,
     record_decisions,
-    store_decisions,
 )
 from territorial.services.permissions import may_route
 from territorial.services.plans import plan_reference, stored_plan
@@ -581,9 +580,8 @@ def _route_frame(
     run_id = None
     if new and not how.dry_run:
         progress(f"Storing {len(new):,} decisions", None)
-        run_id = store_decisions(
-            workspace, ctx, router.plan_id, router.plan.name, source, new, _touched_pools(router)
-        )
+        with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
+            run_id = store_routed(uow, ctx, router, source, new, ctx.now())
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 
