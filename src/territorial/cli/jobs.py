@@ -59,7 +59,10 @@ def jobs_show(ctx: typer.Context, job_id: Annotated[int, typer.Argument(metavar=
         ("started", found.started_at),
         ("finished", found.finished_at),
         ("heartbeat", found.heartbeat_at),
-        ("runner", found.runner),
+        (
+            "runner",
+            found.runner or ("a worker, once one takes it" if found.state is JobState.QUEUED else None),
+        ),
     ]
     for name, value in lines:
         if value not in (None, ""):

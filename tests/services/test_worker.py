@@ -1,0 +1,118 @@
+"""Jobs through Redis and workers, on SQLite and PostgreSQL with the machine's real Redis: each job
+runs once whichever worker takes its id, however often it is delivered; a job whose id Redis never
+carried is found in the jobs table; claiming decides in one UPDATE; bad parameters and bad settings
+are refused before anything is stored."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_jobs import FAST, _book, until
+from workspace_books import write_book
+
+from conftest import CTX
+from territorial.domain.jobs import JobState
+from territorial.errors import BadInput
+from territorial.queues.redis_queue import RedisQueue
+from territorial.services.context import system_clock
+from territorial.services.jobs import list_jobs, wait_for
+from territorial.services.plans import add_plan
+from territorial.services.settings import Settings
+from territorial.services.worker import JobWorker, QueuedJobs, job_queue
+from territorial.store.workspace import Workspace
+
+
+def queue_of(redis_env: dict[str, str]) -> RedisQueue:
+    return RedisQueue(redis_env["TERRITORIAL_REDIS_URL"], redis_env["TERRITORIAL_REDIS_PREFIX"])
+
+
+@contextmanager
+def working(workspace: Workspace, redis_env: dict[str, str], lost_after: float = 30) -> Iterator[JobWorker]:
+    """A worker taking jobs in a thread of this process, stopped afterwards."""
+    worker = JobWorker(workspace, queue_of(redis_env), 1, lost_after, FAST).start()
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+def test_each_job_runs_once_whichever_worker_takes_it_however_often_it_is_delivered(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    plans = [_book(workspace, tmp_path), add_plan(workspace, CTX, write_book(tmp_path)["plan"])]
+    submitter = QueuedJobs(workspace, queue_of(redis_env))
+    job_ids = [submitter.submit("assign", {"plan_id": plans[i % 2]}, CTX) for i in range(4)]
+    waiting = list_jobs(workspace, CTX)
+    assert {(j.state, j.runner, j.heartbeat_at) for j in waiting} == {(JobState.QUEUED, None, None)}
+    for job_id in job_ids:  # delivered twice: a retried push, or a Redis replica's replay
+        submitter.queue.push(job_id)
+    with working(workspace, redis_env) as first, working(workspace, redis_env) as second:
+        done = [wait_for(workspace, job_id, timeout=60) for job_id in job_ids]
+        until(workspace, job_ids[-1], lambda _j: submitter.queue.waiting() == 0, timeout=30)
+    submitter.stop()
+    assert [j.state for j in done] == [JobState.SUCCEEDED] * 4, [j.error for j in done]
+    assert {j.runner for j in done} <= {first.name, second.name}
+    with workspace.unit_of_work() as uow:
+        runs = uow.runs.list()
+    assert sorted(r.run_id for r in runs) == sorted(j.result["run_id"] for j in done if j.result)
+    assert len(runs) == 4  # four jobs, four runs: no delivered-again id ran twice
+    assert [j.submitted_by for j in done] == ["tester"] * 4
+
+
+def test_claiming_decides_once_and_a_job_waiting_for_a_worker_is_never_silent(workspace: Workspace) -> None:
+    now = system_clock()
+    an_hour_ago = now - timedelta(hours=1)
+    with workspace.unit_of_work(write=True, lock="jobs") as uow:
+        waiting = uow.jobs.add("assign", {"plan_id": 1}, "tester", None, an_hour_ago)
+        cancelled = uow.jobs.add("assign", {"plan_id": 1}, "tester", None, an_hour_ago)
+        uow.jobs.request_cancel(cancelled, now)
+        held = uow.jobs.add("assign", {"plan_id": 1}, "tester", "elsewhere:7:a", now)  # a runner's own
+        assert uow.jobs.waiting(now, limit=10) == [waiting]
+    # Nobody holds a job that waits for a worker: an hour's wait is no silent runner.
+    assert {j.job_id: j.state for j in list_jobs(workspace, CTX)}[waiting] is JobState.QUEUED
+    with workspace.unit_of_work(write=True, lock="jobs") as uow:
+        won = uow.jobs.claim(waiting, "worker-a", now)
+        assert uow.jobs.claim(waiting, "worker-b", now) is None
+        assert uow.jobs.claim(cancelled, "worker-b", now) is None
+        assert uow.jobs.claim(held, "worker-b", now) is None
+        assert uow.jobs.waiting(now, limit=10) == []
+    assert won is not None and (won.state, won.runner, won.started_at) == (JobState.RUNNING, "worker-a", now)
+
+
+def test_a_job_whose_id_never_reached_redis_is_found_in_the_table(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    plan_id = _book(workspace, tmp_path)
+    offline = QueuedJobs(workspace, RedisQueue("redis://127.0.0.1:1/0", "territorial"))
+    job_id = offline.submit("assign", {"plan_id": plan_id}, CTX)  # stored, its push failed
+    offline.stop()
+    with working(workspace, redis_env, lost_after=1) as worker:
+        done = wait_for(workspace, job_id, timeout=30)
+    assert done.state is JobState.SUCCEEDED and done.runner == worker.name, done
+
+
+@pytest.mark.parametrize("workspace_url", ["sqlite"], indirect=True)
+def test_bad_parameters_store_nothing_and_bad_settings_are_named(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    submitter = QueuedJobs(workspace, queue_of(redis_env))
+    with pytest.raises(BadInput, match="no plan with id 99"):
+        submitter.submit("assign", {"plan_id": 99}, CTX)
+    assert list_jobs(workspace, CTX) == [] and submitter.queue.waiting() == 0
+    submitter.stop()
+    with pytest.raises(BadInput, match=r"\[redis_url\]: no Redis is configured"):
+        job_queue(Settings())
+    with pytest.raises(BadInput, match=r"\[redis_url\]: cannot reach Redis at redis://127.0.0.1:1/0"):
+        job_queue(Settings(redis_url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ValueError, match=re.escape("not a Redis URL: 'http://127.0.0.1:6379'")):
+        Settings(redis_url="http://127.0.0.1:6379")
