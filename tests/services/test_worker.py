@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_jobs import FAST, _book, until
+from test_jobs import FAST, _book, routing, until
 from workspace_books import write_book
 
 from conftest import CTX
@@ -21,11 +22,12 @@ from territorial.domain.jobs import JobState
 from territorial.errors import BadInput
 from territorial.queues.redis_queue import RedisQueue
 from territorial.services.context import system_clock
-from territorial.services.jobs import list_jobs, wait_for
+from territorial.services.jobs import cancel_job, job, list_jobs, wait_for
 from territorial.services.plans import add_plan
 from territorial.services.settings import Settings
 from territorial.services.worker import JobWorker, QueuedJobs, job_queue
 from territorial.store.workspace import Workspace
+from worker_processes import start_workers
 
 
 def queue_of(redis_env: dict[str, str]) -> RedisQueue:
@@ -116,3 +118,73 @@ def test_bad_parameters_store_nothing_and_bad_settings_are_named(
         job_queue(Settings(redis_url="redis://127.0.0.1:1/0"))
     with pytest.raises(ValueError, match=re.escape("not a Redis URL: 'http://127.0.0.1:6379'")):
         Settings(redis_url="http://127.0.0.1:6379")
+
+
+def name_in(log: Path) -> str:
+    return log.read_text(encoding="utf-8").split()[1]  # "worker host:pid:tag runs up to ..."
+
+
+# Starting processes costs 2-4 s each: the PostgreSQL run (the same code over another store) is in test-slow.
+@pytest.mark.parametrize(
+    "workspace_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)], indirect=True
+)
+def test_worker_processes_run_queued_jobs_once_and_stop_a_cancelled_one_within_5_s(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    routed = routing(workspace, tmp_path, 40_000)  # about 3 s of routing, progress every 500 leads
+    plan_id = add_plan(workspace, CTX, write_book(tmp_path)["plan"])
+    submitter = QueuedJobs(workspace, queue_of(redis_env))
+    started = start_workers(workspace.url, redis_env, tmp_path, 2, "--concurrency", "1")
+    try:
+        route_id = submitter.submit("route", routed, CTX)
+        assign_ids = [submitter.submit("assign", {"plan_id": plan_id}, CTX) for _ in range(3)]
+        until(workspace, route_id, lambda j: j.message.startswith("Routing"))
+        asked = time.monotonic()
+        cancel_job(workspace, CTX, route_id)
+        cancelled = wait_for(workspace, route_id, timeout=30, poll=0.05)
+        took = time.monotonic() - asked
+        assigned = [wait_for(workspace, job_id, timeout=60) for job_id in assign_ids]
+    finally:
+        for process, _log in started:
+            process.terminate()  # SIGTERM: as Ctrl+C
+        ended = [process.wait(timeout=60) for process, _log in started]
+        submitter.stop()
+    print(f"cancel through a worker took {took:.2f} s")
+    logs = [log.read_text(encoding="utf-8") for _process, log in started]
+    assert ended == [0, 0] and all(text.rstrip().endswith("stopped") for text in logs), logs
+    assert cancelled.state is JobState.CANCELLED and took < 5, (cancelled, took)
+    assert cancelled.error is not None and cancelled.error.startswith("cancelled at Routing 40,000 leads")
+    assert [j.state for j in assigned] == [JobState.SUCCEEDED] * 3, [j.error for j in assigned]
+    names = {name_in(log) for _process, log in started}
+    assert {j.runner for j in [cancelled, *assigned]} <= names
+    with workspace.unit_of_work() as uow:
+        assert len(uow.runs.list()) == 3
+        assert uow.routing.latest_decisions_for(["N-0", "N-39999"]) == {}  # nothing half-written
+    assert f"job {assign_ids[0]} succeeded" in "".join(logs)
+
+
+@pytest.mark.parametrize(
+    "workspace_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)], indirect=True
+)
+def test_a_worker_killed_mid_job_leaves_it_interrupted_and_no_worker_runs_it_again(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    parameters = routing(workspace, tmp_path, 20_000)
+    submitter = QueuedJobs(workspace, queue_of(redis_env))
+    job_id = submitter.submit("route", parameters, CTX)
+    [(process, log)] = start_workers(workspace.url, redis_env, tmp_path, 1)
+    try:
+        until(workspace, job_id, lambda j: j.state is JobState.RUNNING)
+    finally:
+        process.kill()
+        process.wait()
+    shown = job(workspace, CTX, job_id)  # whoever looks next sees its runner's process is gone
+    assert shown.state is JobState.INTERRUPTED and shown.runner == name_in(log)
+    assert shown.error == "its runner's process ended (a restart or a crash) while it was unfinished"
+    submitter.queue.push(job_id)  # delivered again: still not run a second time
+    with working(workspace, redis_env):
+        until(workspace, job_id, lambda _j: submitter.queue.waiting() == 0, timeout=30)
+    submitter.stop()
+    assert job(workspace, CTX, job_id) == shown
+    with workspace.unit_of_work() as uow:
+        assert uow.routing.latest_decisions_for(["N-0", "N-19999"]) == {}
