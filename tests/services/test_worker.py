@@ -21,6 +21,7 @@ from conftest import CTX
 from territorial.domain.jobs import JobState
 from territorial.errors import BadInput
 from territorial.queues.redis_queue import RedisQueue
+from territorial.services.background import start_background
 from territorial.services.context import system_clock
 from territorial.services.jobs import cancel_job, job, list_jobs, wait_for
 from territorial.services.plans import add_plan
@@ -188,3 +189,22 @@ def test_a_worker_killed_mid_job_leaves_it_interrupted_and_no_worker_runs_it_aga
     assert job(workspace, CTX, job_id) == shown
     with workspace.unit_of_work() as uow:
         assert uow.routing.latest_decisions_for(["N-0", "N-19999"]) == {}
+
+
+@pytest.mark.parametrize("workspace_url", ["sqlite"], indirect=True)
+def test_with_redis_configured_the_serving_process_queues_jobs_instead_of_running_them(
+    workspace: Workspace, redis_env: dict[str, str], tmp_path: Path
+) -> None:
+    plan_id = _book(workspace, tmp_path)
+    settings = Settings(
+        redis_url=redis_env["TERRITORIAL_REDIS_URL"], redis_prefix=redis_env["TERRITORIAL_REDIS_PREFIX"]
+    )
+    background = start_background(workspace, settings, scheduler=False)
+    try:
+        job_id = background.jobs.submit("assign", {"plan_id": plan_id}, CTX)
+        time.sleep(0.3)  # an in-process runner would have started it by now
+        waiting = job(workspace, CTX, job_id)
+        assert (waiting.state, waiting.runner) == (JobState.QUEUED, None)
+        assert queue_of(redis_env).take(1) == job_id
+    finally:
+        background.stop()
