@@ -6,6 +6,8 @@ are refused before anything is stored."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -17,10 +19,11 @@ import pytest
 from test_jobs import FAST, _book, routing, until
 from workspace_books import write_book
 
+from api_server import free_port
 from conftest import CTX
 from territorial.domain.jobs import JobState
 from territorial.errors import BadInput
-from territorial.queues.redis_queue import RedisQueue
+from territorial.queues.redis_queue import QueueUnreachable, RedisQueue
 from territorial.services.background import start_background
 from territorial.services.context import system_clock
 from territorial.services.jobs import cancel_job, job, list_jobs, wait_for
@@ -208,3 +211,63 @@ def test_with_redis_configured_the_serving_process_queues_jobs_instead_of_runnin
         assert queue_of(redis_env).take(1) == job_id
     finally:
         background.stop()
+
+
+@contextmanager
+def private_redis(port: int, folder: Path) -> Iterator[str]:
+    """A Redis server of this test's own (Debian's redis-server), so that it can be stopped."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed: apt-get install redis-server")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            RedisQueue(url, "probe").check()
+            break
+        except QueueUnreachable:
+            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# A Redis server started, stopped and started again, and a lost id waited for: 7 s.
+@pytest.mark.slow
+@pytest.mark.parametrize("workspace_url", ["sqlite"], indirect=True)
+def test_a_worker_outlives_redis_restarting_and_runs_what_was_submitted_meanwhile(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    plan_id = _book(workspace, tmp_path)
+    port = free_port()
+    said: list[str] = []
+    with private_redis(port, tmp_path) as url:
+        queue = RedisQueue(url, "territorial")
+        worker = JobWorker(workspace, RedisQueue(url, "territorial"), 1, 1, FAST, said.append).start()
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        submitter = QueuedJobs(workspace, queue)
+        before = wait_for(workspace, submitter.submit("assign", {"plan_id": plan_id}, CTX), 30)
+    try:
+        while_gone = wait_for(workspace, submitter.submit("assign", {"plan_id": plan_id}, CTX), 30)
+        with private_redis(port, tmp_path):
+            after_id = submitter.submit("assign", {"plan_id": plan_id}, CTX)
+            after = wait_for(workspace, after_id, 30)
+            until(workspace, after_id, lambda _j: any("answers again" in line for line in said))
+    finally:
+        worker.stop()
+        thread.join(timeout=30)
+        submitter.stop()
+    assert [j.state for j in (before, while_gone, after)] == [JobState.SUCCEEDED] * 3
+    back = next(i for i, line in enumerate(said) if "answers again" in line)
+    gone = [line for line in said[:back] if "cannot reach Redis" in line]
+    assert len(gone) == 1, "\n".join(said)  # said once while it was gone, not every 2 s
+    assert f"job {while_gone.job_id} was waiting in the jobs table" in "\n".join(said)

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 # How long a free worker waits on the queue before it looks in the jobs table for lost ids: a
 # read of the table each second per idle worker, and a stop (Ctrl+C) seen within it.
 TAKE_SECONDS = 1.0
-# After Redis failed to answer, the worker waits this long before asking again; meanwhile it takes
-# jobs from the table once they are `queue_lost_after` old.
+# After Redis or the database failed to answer, the worker waits this long before asking again;
+# meanwhile it takes jobs from the table once they are `queue_lost_after` old.
 UNREACHABLE_PAUSE = 2.0
 # Stopping waits this long for the job being claimed, if any: a take ends within TAKE_SECONDS, a
 # claim is one UPDATE, unless an import holds SQLite's write lock.
@@ -98,7 +98,7 @@ class JobWorker(JobPool):
         workers: int = 2,
         lost_after: float = 30.0,
         timings: Timings | None = None,
-        told: Callable[[str], None] = lambda _said: None,
+        told: Callable[[str], None] = log.info,
     ) -> None:
         super().__init__(workspace, workers, timings or Timings())
         self.queue = queue
@@ -107,6 +107,7 @@ class JobWorker(JobPool):
         self._told = told
         self._not_taking = threading.Event()
         self._not_taking.set()
+        self._queue_gone = False
 
     def run(self) -> None:
         """Take and run jobs until stopped (stop(), from another thread, or Ctrl+C)."""
@@ -115,7 +116,12 @@ class JobWorker(JobPool):
             while not self._stopping.is_set():
                 if not self._free.acquire(timeout=TAKE_SECONDS):
                     continue
-                found = self._next()
+                try:
+                    found = self._next()
+                except Exception:  # the database unreachable or busy: the worker outlives it
+                    log.exception("could not take a job; trying again in %g s", UNREACHABLE_PAUSE)
+                    self._stopping.wait(UNREACHABLE_PAUSE)
+                    found = None
                 if found is None:
                     self._free.release()
                     continue
@@ -139,9 +145,15 @@ class JobWorker(JobPool):
         try:
             job_id = self.queue.take(TAKE_SECONDS)
         except QueueUnreachable as gone:
-            log.warning("%s; looking in the jobs table meanwhile", gone)
+            if not self._queue_gone:  # said once, not every UNREACHABLE_PAUSE
+                self._told(f"{gone}; taking jobs from the jobs table meanwhile")
+            self._queue_gone = True
             self._stopping.wait(UNREACHABLE_PAUSE)
             job_id = None
+        else:
+            if self._queue_gone:
+                self._told(f"Redis at {self.queue.url} answers again")
+            self._queue_gone = False
         if job_id is not None:
             return self._claim(job_id)  # None: cancelled meanwhile, or another worker's already
         return self._claim_lost()
