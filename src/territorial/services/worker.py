@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,6 +109,7 @@ class JobWorker(JobPool):
         self._not_taking = threading.Event()
         self._not_taking.set()
         self._queue_gone = False
+        self._looked_at = time.monotonic()  # when it last looked in the table for lost jobs
 
     def run(self) -> None:
         """Take and run jobs until stopped (stop(), from another thread, or Ctrl+C)."""
@@ -140,8 +142,13 @@ class JobWorker(JobPool):
         self.queue.close()
 
     def _next(self) -> StoredJob | None:
-        """The job this worker claimed next: the queue's oldest id's, or, while the queue is quiet,
-        the oldest job that has waited in the table for longer than `lost_after`."""
+        """The job this worker claimed next: the queue's oldest id's, or, while the queue is quiet
+        (and at least every `lost_after` seconds, so a busy queue does not starve them), the oldest
+        job that has waited in the table for longer than `lost_after`."""
+        if time.monotonic() - self._looked_at >= self.lost_after:
+            found = self._claim_lost()
+            if found is not None:
+                return found
         try:
             job_id = self.queue.take(TAKE_SECONDS)
         except QueueUnreachable as gone:
@@ -164,13 +171,14 @@ class JobWorker(JobPool):
 
     def _claim_lost(self) -> StoredJob | None:
         """Read first, and write only when a job is lost: on SQLite a write waits for any import."""
+        self._looked_at = time.monotonic()
         submitted_before = self.clock() - timedelta(seconds=self.lost_after)
         with self.workspace.unit_of_work() as uow:
             lost = uow.jobs.waiting(submitted_before, limit=10)
         for job_id in lost:
             found = self._claim(job_id)
             if found is not None:
-                self._told(f"job {job_id} was waiting in the jobs table: its id never came through Redis")
+                self._told(f"job {job_id} had waited over {self.lost_after:g} s: taken from the jobs table")
                 return found
         return None
 
