@@ -208,6 +208,31 @@ def postgres() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         yield connection
 
 
+REDIS_URL = os.environ.get("TERRITORIAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_env() -> Iterator[dict[str, str]]:
+    """The settings that send jobs through the machine's Redis, with a key prefix of this test's own
+    (so tests in parallel never take each other's jobs), its keys deleted afterwards. Skipped, saying
+    why, only when no Redis answers."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as err:
+        client.close()
+        pytest.skip(f"no Redis answers at {REDIS_URL} ({err}); set TERRITORIAL_TEST_REDIS_URL to one")
+    prefix = f"territorial-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield {"TERRITORIAL_REDIS_URL": REDIS_URL, "TERRITORIAL_REDIS_PREFIX": prefix}
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
 @pytest.fixture
 def example_plan() -> str:
     return EXAMPLE_PLAN

@@ -25,7 +25,7 @@ FACE_MAY_USE = ("services", "domain", "errors", "progress", "io.output")
 FACES = ("cli", "api", "web")
 # The centre: pure computation that reads no file and knows no database or face.
 CENTRE = ("engine", "rules", "optimize", "routing", "scoring", "evaluate")
-EDGES = ("io", "store", "services", "generate", "cli", "api", "web", "channels", "backends")
+EDGES = ("io", "store", "services", "generate", "cli", "api", "web", "channels", "backends", "queues")
 DOMAIN_MAY_USE = ("domain", "rules", "errors", "geo")
 # Files in and out: io reads and writes, and knows only the domain's types.
 IO_MAY_USE = ("io", "domain", "rules", "errors", "geo", "progress")

@@ -1,5 +1,6 @@
 """POST /jobs, GET /jobs, GET /jobs/{job_id}, POST /jobs/{job_id}/cancel: long work run in the
-background of the serving process, with its progress, result and cancel (services.jobs)."""
+background of the serving process, or by `territorial worker` processes when Redis is configured,
+with its progress, result and cancel (services.jobs, services.worker)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from territorial.api.auth import Caller, Workspace
 from territorial.api.models import Moment, Strict
 from territorial.domain.jobs import JobState, StoredJob
 from territorial.errors import BadInput
-from territorial.services.jobs import JobRunner, cancel_job, job, list_jobs
+from territorial.services.jobs import JobSubmitter, cancel_job, job, list_jobs
 
 router = APIRouter(tags=["jobs"])
 
@@ -64,18 +65,19 @@ def shown(stored: StoredJob) -> JobOut:
     )
 
 
-def runner_of(request: Request) -> JobRunner:
+def jobs_of(request: Request) -> JobSubmitter:
+    """Where this server sends jobs: its own runner, or the workers' queue."""
     background = getattr(request.app.state, "background", None)
     if background is None:
         raise BadInput.at("this server runs no jobs: start it with `territorial serve`", "kind")
-    runner: JobRunner = background.runner
-    return runner
+    jobs: JobSubmitter = background.jobs
+    return jobs
 
 
 @router.post("/jobs", response_model=JobOut, status_code=202, operation_id="submit_job")
 def submit(workspace: Workspace, ctx: Caller, request: Request, body: JobIn) -> JobOut:
     """Start a job; it runs in the background. Poll GET /jobs/{job_id} for its progress and result."""
-    job_id = runner_of(request).submit(body.kind, body.parameters.model_dump(), ctx)
+    job_id = jobs_of(request).submit(body.kind, body.parameters.model_dump(), ctx)
     return shown(job(workspace, ctx, job_id))
 
 

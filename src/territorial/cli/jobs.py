@@ -20,6 +20,10 @@ jobs_app = group("jobs", "Background jobs (assign, import, route, train, review)
 scheduler_app = group("scheduler", "Due activations, expiries and the outbox, on a schedule.")
 
 
+# A queued job with no runner waits in the Redis queue (redis_url) for any worker to claim it.
+WAITING = "none yet: waiting for a `territorial worker`"
+
+
 def _progress(found: StoredJob) -> str:
     return "" if found.progress is None else f"{found.progress:.0%}"
 
@@ -59,7 +63,7 @@ def jobs_show(ctx: typer.Context, job_id: Annotated[int, typer.Argument(metavar=
         ("started", found.started_at),
         ("finished", found.finished_at),
         ("heartbeat", found.heartbeat_at),
-        ("runner", found.runner),
+        ("runner", found.runner or (WAITING if found.state is JobState.QUEUED else None)),
     ]
     for name, value in lines:
         if value not in (None, ""):

@@ -34,6 +34,7 @@ from territorial.cli import (  # noqa: F401
     score,
     serve,
     users,
+    worker,
     workspace,
 )
 from territorial.cli.app import app

@@ -11,6 +11,7 @@ import uvicorn
 from territorial.cli.app import app, database_url_of, err, handled
 from territorial.errors import BadInput
 from territorial.services.settings import load_settings
+from territorial.services.worker import job_queue
 from territorial.services.workspace import workspace_for_workers
 
 # Each worker builds the app itself (uvicorn imports it by name), over TERRITORIAL_DATABASE_URL:
@@ -55,6 +56,12 @@ def serve(
         raise BadInput.at(f"expected at least 1 worker, got {workers}", "--workers")
     workspace = workspace_for_workers(database_url_of(ctx))
     _check_free(host, port)
+    if settings.redis_url is not None:  # said now, not as a worker's failed start
+        queue = job_queue(settings)
+        err.print(
+            f"jobs go to `territorial worker` processes through {queue.url} ({queue.key})", highlight=False
+        )
+        queue.close()
     err.print(f"serving {workspace.name} on http://{host}:{port} with {workers} worker(s)", highlight=False)
     err.print(f"sign in to the web app at http://{host}:{port}/sign-in", highlight=False)
     uvicorn.run(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, Self
 
 from territorial.domain.jobs import FINISHED, UNFINISHED, JobState, StoredJob
 from territorial.errors import BadInput, NotAllowed, NotFound
@@ -90,10 +90,32 @@ class _Held:
             raise JobCancelled(stop)
 
 
-class JobRunner:
-    """Runs submitted jobs in `workers` threads of this process. `start()` first marks interrupted the
-    jobs a previous process left unfinished; a heartbeat thread then beats for the held jobs, writes
-    their progress, reads their cancel flags and interrupts silent jobs of any runner."""
+class JobSubmitter(Protocol):
+    """Where the serving process sends jobs: its own runner, or the queue to the workers."""
+
+    def submit(self, kind: str, parameters: Mapping[str, Any], ctx: Context) -> int: ...
+
+    def stop(self, wait: bool = True) -> None: ...
+
+
+def checked_job(
+    workspace: WorkspaceStore, kind: str, parameters: Mapping[str, Any], ctx: Context
+) -> dict[str, Any]:
+    """A job an admin or planner may submit, its parameters checked (BadInput, so nothing is queued);
+    the parameters as they are stored."""
+    if not ctx.principal.sees_everything:  # every kind writes or reads the whole workspace
+        raise NotAllowed.at(f"{ctx.principal.role.value}s may not run jobs; planners and admins may", "kind")
+    job_kind = kind_named(kind)
+    checked = job_kind.parameters(parameters)
+    job_kind.check(workspace, checked)
+    stored: dict[str, Any] = checked.model_dump(mode="json")
+    return stored
+
+
+class JobPool:
+    """Runs the jobs it holds in `workers` threads of this process. `start()` first marks interrupted
+    the jobs a previous process left unfinished; a heartbeat thread then beats for the held jobs,
+    writes their progress, reads their cancel flags and interrupts silent jobs of any runner."""
 
     def __init__(
         self,
@@ -112,30 +134,10 @@ class JobRunner:
         self._stopping = threading.Event()
         self._beater = threading.Thread(target=self._beat_loop, name="territorial-heartbeat", daemon=True)
 
-    def start(self) -> JobRunner:
+    def start(self) -> Self:
         interrupt_left_behind(self.workspace, self.clock(), self.timings.silent_after, self.name)
         self._beater.start()
         return self
-
-    def submit(self, kind: str, parameters: Mapping[str, Any], ctx: Context) -> int:
-        """Queue a job for an admin or planner; its parameters are checked first, so bad ones are
-        refused (BadInput) and nothing is queued. The job's id."""
-        if self._stopping.is_set():
-            raise RuntimeError("this job runner has stopped")
-        if not ctx.principal.sees_everything:  # every kind writes or reads the whole workspace
-            raise NotAllowed.at(
-                f"{ctx.principal.role.value}s may not run jobs; planners and admins may", "kind"
-            )
-        job_kind = kind_named(kind)
-        checked = job_kind.parameters(parameters)
-        job_kind.check(self.workspace, checked)
-        stored = checked.model_dump(mode="json")
-        with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
-            job_id = uow.jobs.add(kind, stored, ctx.actor, self.name, self.clock())
-        with self._held_lock:
-            self._held[job_id] = _Held(job_id)
-        self._pool.submit(self._run, job_id, kind, stored, ctx)
-        return job_id
 
     def stop(self, wait: bool = True) -> None:
         """Stop taking jobs: running ones stop at their next progress point and, with queued ones,
@@ -156,15 +158,21 @@ class JobRunner:
             with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
                 uow.jobs.interrupt(left, self.clock(), "the job runner stopped before it ran")
 
+    def _hold(self, job_id: int) -> None:
+        with self._held_lock:
+            self._held[job_id] = _Held(job_id)
+
+    def _started(self, job_id: int) -> bool:
+        """Whether the held job is running now, as this runner's: how it starts is the runner's own."""
+        raise NotImplementedError
+
     def _run(self, job_id: int, kind: str, parameters: dict[str, Any], ctx: Context) -> None:
         with self._held_lock:
             held = self._held.get(job_id)
         if held is None:
             return
         try:
-            with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
-                started = uow.jobs.start(job_id, self.name, self.clock())
-            if started:
+            if self._started(job_id):
                 self._finish(job_id, *self._outcome(held, kind, parameters, ctx))
         except Exception:  # the runner must outlive any job; the job's row says what it can
             log.exception("job %s could not be recorded", job_id)
@@ -221,6 +229,26 @@ class JobRunner:
         interrupt_left_behind(self.workspace, now, self.timings.silent_after, self.name)
 
 
+class JobRunner(JobPool):
+    """The embedded default: jobs submitted to the serving process run in its own threads."""
+
+    def submit(self, kind: str, parameters: Mapping[str, Any], ctx: Context) -> int:
+        """Queue a job for an admin or planner; its parameters are checked first, so bad ones are
+        refused (BadInput) and nothing is queued. The job's id."""
+        if self._stopping.is_set():
+            raise RuntimeError("this job runner has stopped")
+        stored = checked_job(self.workspace, kind, parameters, ctx)
+        with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
+            job_id = uow.jobs.add(kind, stored, ctx.actor, self.name, self.clock())
+        self._hold(job_id)
+        self._pool.submit(self._run, job_id, kind, stored, ctx)
+        return job_id
+
+    def _started(self, job_id: int) -> bool:
+        with self.workspace.unit_of_work(write=True, lock=LOCK) as uow:
+            return uow.jobs.start(job_id, self.name, self.clock())
+
+
 def _stop_if_asked(held: _Held, row: StoredJob | None, runner: str) -> None:
     with held.lock:
         if held.stop is not None or row is None:
@@ -238,8 +266,8 @@ def _left_behind(
     cutoff = now - timedelta(seconds=silent_after)
     found: dict[int, str] = {}
     for j in unfinished:
-        if j.runner == runner:
-            continue  # the runner's own are beaten before it looks
+        if j.runner == runner or j.runner is None:
+            continue  # the runner's own are beaten before it looks; nobody holds one waiting for a worker
         if j.runner and runner_gone(j.runner):
             found[j.job_id] = PROCESS_ENDED
         elif j.heartbeat_at is None or j.heartbeat_at < cutoff:

@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     # Seconds between the scheduler's rounds (due activations, expiries, the outbox): a minute is
     # as soon as anyone notices an activation at 00:00 or a digest.
     scheduler_every: float = Field(default=60.0, ge=1.0, le=86400.0)
+    # Jobs run by `territorial worker` processes instead of the serving process, their ids carried
+    # by this Redis (redis://host:6379/0); unset, the serving process runs them itself.
+    redis_url: str | None = None
+    # The Redis keys start with this: workspaces sharing one Redis each need their own.
+    redis_prefix: str = Field(default="territorial", min_length=1, max_length=100, pattern=r"^[\w.:-]+$")
+    # A queued job no worker took for this many seconds is taken from the jobs table: its id never
+    # reached Redis, or Redis lost it (a restart: it keeps nothing on disk here).
+    queue_lost_after: float = Field(default=30.0, ge=1.0, le=86400.0)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"not a Redis URL: {value!r} (expected such as redis://127.0.0.1:6379/0)")
+        return value
 
     @field_validator("time_zone")
     @classmethod

@@ -16,9 +16,10 @@ from territorial.store.repositories import LARGEST_ID, Repository
 
 class Jobs(Repository):
     def add(
-        self, kind: str, parameters: Mapping[str, Any], submitted_by: str, runner: str, now: datetime
+        self, kind: str, parameters: Mapping[str, Any], submitted_by: str, runner: str | None, now: datetime
     ) -> int:
-        """A queued job, held by `runner` (the one that will run it) and beating from now."""
+        """A queued job, held by `runner` (the one that will run it) and beating from now; or, with no
+        runner, waiting for any worker to claim it (services.worker)."""
         result = self._writing().execute(
             insert(tables.jobs)
             .values(
@@ -28,7 +29,7 @@ class Jobs(Repository):
                 message="",
                 submitted_by=submitted_by,
                 created_at=now,
-                heartbeat_at=now,
+                heartbeat_at=None if runner is None else now,
                 cancel_requested=False,
                 runner=runner,
             )
@@ -41,6 +42,38 @@ class Jobs(Repository):
             return None
         row = self.connection.execute(select(tables.jobs).where(tables.jobs.c.job_id == job_id)).first()
         return None if row is None else _stored_job(row._mapping)
+
+    def claim(self, job_id: int, runner: str, now: datetime) -> StoredJob | None:
+        """Start a job waiting for any worker, as `runner`'s: the job, or None when it is not waiting
+        (another worker claimed it first, it was cancelled, or it is a runner's of its own). One
+        UPDATE decides, so two workers given the same id never both run it."""
+        table = tables.jobs
+        done = self._writing().execute(
+            update(table)
+            .where(
+                (table.c.job_id == job_id)
+                & table.c.runner.is_(None)
+                & (table.c.state == JobState.QUEUED.value)
+                & ~table.c.cancel_requested
+            )
+            .values(runner=runner, state=JobState.RUNNING.value, started_at=now, heartbeat_at=now)
+        )
+        return self.get(job_id) if done.rowcount == 1 else None
+
+    def waiting(self, submitted_before: datetime, limit: int) -> list[int]:
+        """The oldest jobs waiting for any worker that were submitted before then."""
+        table = tables.jobs
+        query = (
+            select(table.c.job_id)
+            .where(
+                table.c.runner.is_(None)
+                & (table.c.state == JobState.QUEUED.value)
+                & (table.c.created_at < submitted_before)
+            )
+            .order_by(table.c.job_id)
+            .limit(limit)
+        )
+        return [int(job_id) for job_id in self.connection.execute(query).scalars()]
 
     def list(self, states: Collection[JobState] = (), limit: int | None = None) -> list[StoredJob]:
         """The newest first; only those in `states` when some are given."""

@@ -1,0 +1,1 @@
+"""Job queues outside the process (Redis): they carry job ids only, the jobs table keeps the rest."""
