@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 
-.PHONY: browser-deps demo test test-slow lint typecheck unit bench balance-bench balance-floor clean
+.PHONY: browser-deps load-deps demo test test-slow lint typecheck unit bench balance-bench balance-floor api-load clean
 
 $(STAMP): pyproject.toml
 	$(MAKE) browser-deps
@@ -54,6 +54,13 @@ balance-bench: $(STAMP)
 balance-floor: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/balance_floor.py
+
+# The service's load benchmark drives it with Debian's wrk too (benchmarks/api_load.py). Idempotent.
+load-deps:
+	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+
+api-load: $(STAMP) load-deps
+	$(BIN)/python benchmarks/api_load.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
