@@ -135,6 +135,10 @@ class FakePlans(_Repository):
     def active(self) -> StoredPlan | None:
         return next((p for p in self.state.plans if p.state is PlanState.ACTIVE), None)
 
+    def active_id(self) -> int | None:
+        found = self.active()
+        return None if found is None else found.plan_id
+
     def _change(self, plan_id: int, **values: Any) -> None:
         state = self._writing()
         state.plans = [replace(p, **values) if p.plan_id == plan_id else p for p in state.plans]

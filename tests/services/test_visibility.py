@@ -59,6 +59,12 @@ def test_before_any_activation_a_rep_owns_the_latest_runs_accounts(assigned: Wor
     assert accounts(assigned, as_user(Role.MANAGER, "jane")) == ["A-1", "A-4", "A-6"]
     with pytest.raises(NotFound):
         get_account(assigned, as_user(Role.REP, "bob"), "A-1")
+    # A planner's filter by rep reads the same run, in the database (a page, not every account).
+    planner = as_user(Role.PLANNER, None)
+    assert [row["account_id"] for row in list_accounts(assigned, planner, rep="cy").rows] == ["A-6"]
+    first = list_accounts(assigned, planner, limit=4)
+    rest = list_accounts(assigned, planner, cursor=first.next_cursor, limit=4)
+    assert [row["account_id"] for row in first.rows + rest.rows] == everyone and rest.next_cursor is None
 
 
 def test_the_manager_chain_reaches_down_and_ends_on_a_loop(assigned: Workspace) -> None:

@@ -300,9 +300,14 @@ def normalize(
     for name in frame.columns:
         if name not in cleaned:
             cleaned[name] = _clean(name, kinds[name], text[name], region, name in null_word_columns)
+    off_globe: list[pl.DataFrame] = []  # a number, but no latitude or longitude
     for name, limit in COORDINATE_LIMITS.items():
         if kinds.get(name) is FieldType.NUMBER:
-            cleaned[name] = _on_the_globe(cleaned[name], limit)
+            off = off_the_globe(cleaned[name].values, limit)
+            if off.any():
+                cleaned[name] = dataclasses.replace(cleaned[name], values=cleaned[name].values.set(off, None))
+                rows = off.arg_true().cast(pl.UInt32)
+                off_globe.append(_problem_rows(raw[name], rows, EXPECTED_COORDINATE[name]))
     changes = {name: _changes(raw[name], result) for name, result in cleaned.items()}
 
     located = None
@@ -314,7 +319,9 @@ def normalize(
             changes[name] = pl.concat([changes[name], _changes(raw[name], place)]).sort("row")
 
     positions = {name: position for position, name in enumerate(frame.columns)}
-    problems = pl.concat([_problems(raw[name], result, kinds[name]) for name, result in cleaned.items()])
+    problems = pl.concat(
+        [*(_problems(raw[name], result, kinds[name]) for name, result in cleaned.items()), *off_globe]
+    )
     unrecognized = [_unrecognized(text[name], result) for name, result in cleaned.items()]
     return Normalized(
         frame=pl.DataFrame(
@@ -742,24 +749,17 @@ def _changes(raw: pl.Series, result: _Cleaned) -> pl.DataFrame:
     )
 
 
-def _on_the_globe(result: _Cleaned, limit: float) -> _Cleaned:
-    """A coordinate past its limit is a problem of its row, as a value that is not a number is."""
-    off = off_the_globe(result.values, limit)
-    if not off.any():
-        return result
-    bad = pl.concat([result.bad, off.arg_true().cast(result.bad.dtype)]).unique().sort()
-    return dataclasses.replace(result, values=result.values.set(off, None), bad=bad)
-
-
 def _problems(raw: pl.Series, result: _Cleaned, kind: FieldType) -> pl.DataFrame:
+    return _problem_rows(raw, result.bad, EXPECTED.get(kind, ""))
+
+
+def _problem_rows(raw: pl.Series, rows: pl.Series, expected: str) -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "row": result.bad,
-            "column": _repeated(raw.name, result.bad.len()),
-            "value": raw.gather(result.bad),
-            "expected": _repeated(
-                EXPECTED_COORDINATE.get(raw.name) or EXPECTED.get(kind, ""), result.bad.len()
-            ),
+            "row": rows,
+            "column": _repeated(raw.name, rows.len()),
+            "value": raw.gather(rows),
+            "expected": _repeated(expected, rows.len()),
         },
         schema=PROBLEMS_SCHEMA,
     )

@@ -97,7 +97,7 @@ def evaluate_for_activation(
     roster = seeded_roster(plan)
     pools = pools_of(roster)
     pins = pins_for(uow, plan, set(roster.get_column("rep_id").to_list()))
-    previous = uow.live.rows(PREVIOUS_COLUMNS) if uow.plans.active() is not None else None
+    previous = uow.live.rows(PREVIOUS_COLUMNS) if uow.plans.active_id() is not None else None
     workload, null_workload = account_workload(plan, book)
     progress(f"Evaluating {len(book):,} accounts", None)
     result = live(

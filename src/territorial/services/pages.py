@@ -43,11 +43,15 @@ def key_of(cursor: str) -> str:
         ) from None
 
 
+def check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInput.at(f"expected a limit from 1 to {MAX_LIMIT}, got {limit}", "limit")
+
+
 def page_of(frame: pl.DataFrame, key: str | pl.Expr, cursor: str | None, limit: int) -> Page:
     """The rows after the cursor, `limit` of them, sorted by `key` (a column or an expression
     giving each row a unique text), and the next page's cursor."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadInput.at(f"expected a limit from 1 to {MAX_LIMIT}, got {limit}", "limit")
+    check_limit(limit)
     keyed = frame.with_columns((pl.col(key) if isinstance(key, str) else key).alias(KEY)).sort(KEY)
     if cursor is not None:
         keyed = keyed.filter(pl.col(KEY) > key_of(cursor))
@@ -61,8 +65,7 @@ def page_of_rows(
     rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str], cursor: str | None, limit: int
 ) -> Page:
     """page_of for rows already in memory, `key` giving each row its unique, sortable text."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadInput.at(f"expected a limit from 1 to {MAX_LIMIT}, got {limit}", "limit")
+    check_limit(limit)
     ordered = sorted(rows, key=key)
     if cursor is not None:
         after = key_of(cursor)

@@ -77,14 +77,14 @@ def active_plan_id(workspace: WorkspaceStore | None, option: str = "--plan") -> 
     if workspace is None:
         raise BadInput.at("`active` names the workspace's active plan: it needs the workspace", option)
     with workspace.unit_of_work() as uow:
-        found = uow.plans.active()
+        found = uow.plans.active_id()
     if found is None:
         raise BadInput.at(
             "no plan is active yet; `territorial plan activate ID` makes one active "
             "(a plan file named active is written ./active)",
             option,
         )
-    return found.plan_id
+    return found
 
 
 def stored_plan(uow: UnitOfWork, plan_id: int, option: str = "--plan") -> Plan:

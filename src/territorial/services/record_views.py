@@ -12,9 +12,9 @@ from territorial.domain.fields import ACCOUNT_ID
 from territorial.errors import NotFound
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
-from territorial.services.pages import Page, page_of
+from territorial.services.pages import Page, check_limit, cursor_after, key_of, page_of
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
-from territorial.services.visibility import Visible, owned_rows, visible_to
+from territorial.services.visibility import EVERYTHING, Visible, owned_rows, owning_run, visible_to
 from territorial.services.workspace import with_live_owners
 
 CUSTOM = "custom"  # an account's custom fields, as one object of text values
@@ -24,10 +24,11 @@ def _core(entity: Entity) -> dict[str, pl.DataType]:
     return {name: POLARS_TYPES[ftype] for name, ftype in SCHEMAS[entity].fields.items()}
 
 
-def _accounts(uow: UnitOfWork) -> pl.DataFrame:
-    """Active accounts, owner_id the live primary rep once a plan is active, custom fields in one column."""
+def _accounts(uow: UnitOfWork, ids: list[str] | None = None) -> pl.DataFrame:
+    """Active accounts (or those of `ids`), owner_id the live primary rep once a plan is active,
+    custom fields in one column."""
     core = _core(Entity.ACCOUNTS)
-    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, core, active_only=True))
+    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, core, active_only=True, ids=ids))
     custom = [name for name in frame.columns if name not in core]
     packed = pl.struct(custom) if custom else pl.lit(None)
     return frame.with_columns(packed.alias(CUSTOM)).select(*core, CUSTOM)
@@ -57,6 +58,8 @@ def list_accounts(
     territory holds in any layer (live, else the latest run)."""
     with workspace.unit_of_work() as uow:
         visible = visible_to(uow, ctx)
+        if visible.everything:
+            return _account_page(uow, rep, territory, country, state, cursor, limit)
         accounts = _accounts(uow)
         owned = owned_rows(uow)[0] if rep is not None or territory is not None else None
     if not visible.everything:
@@ -72,6 +75,34 @@ def list_accounts(
             accounts = accounts.filter(pl.col(column) == wanted)
     page = page_of(accounts, ACCOUNT_ID, cursor, limit)
     return Page([_account_shown(row, visible) for row in page.rows], page.next_cursor)
+
+
+def _account_page(
+    uow: UnitOfWork,
+    rep: str | None,
+    territory: str | None,
+    country: str | None,
+    state: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page:
+    """list_accounts for a principal who sees everything: filtered and paged in the database, so a
+    page of a million accounts reads that page (GET /accounts?rep=ID at the routing rate)."""
+    check_limit(limit)
+    owned_by = {name: value for name, value in (("rep_id", rep), ("territory_id", territory)) if value}
+    run_id = None
+    if owned_by and uow.plans.active_id() is None:
+        owning = owning_run(uow)
+        if owning is None:
+            return Page([], None)
+        run_id = owning.run_id
+    equal = {name: value for name, value in (("country", country), ("state", state)) if value is not None}
+    after = key_of(cursor) if cursor is not None else None
+    ids = uow.records.account_page(after, limit + 1, equal, owned_by, run_id)
+    shown = ids[:limit]
+    accounts = _accounts(uow, shown).sort(ACCOUNT_ID) if shown else pl.DataFrame()
+    rows = [_account_shown(row, EVERYTHING) for row in accounts.to_dicts()]
+    return Page(rows, cursor_after(shown[-1]) if len(ids) > limit else None)
 
 
 def get_account(workspace: WorkspaceStore, ctx: Context, account_id: str) -> dict[str, Any]:

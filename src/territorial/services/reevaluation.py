@@ -256,7 +256,7 @@ def _drifted(owners: pl.DataFrame, rows: pl.DataFrame) -> tuple[OwnerDrift, ...]
 def owner_drift(uow: UnitOfWork) -> tuple[OwnerDrift, ...]:
     """Every active account whose CRM owner_id is not its primary live rep, in account_id order; none
     while no plan is active (the CRM's owner is then the owner). What `drift` lists."""
-    if uow.plans.active() is None:
+    if uow.plans.active_id() is None:
         return ()
     crm = uow.records.read(
         Entity.ACCOUNTS, {ACCOUNT_ID: pl.String(), OWNER_ID: pl.String()}, active_only=True

@@ -158,7 +158,7 @@ def leave_deactivated(uow: UnitOfWork, ctx: Context, import_id: int) -> list[App
         pl.col("field") == "active",
         pl.col("new_value") == "false",
     )
-    if uow.plans.active() is None or history.is_empty():
+    if uow.plans.active_id() is None or history.is_empty():
         return []
     in_roster = set(uow.roster.current().get_column("rep_id").to_list())
     day = today(ctx, load_settings())

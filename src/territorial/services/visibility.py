@@ -11,6 +11,7 @@ import polars as pl
 
 from territorial.domain.entities import Entity
 from territorial.domain.plan import Plan
+from territorial.domain.stored import StoredRunInfo
 from territorial.errors import NotAllowed
 from territorial.services.context import Context, Principal, Role, Scope
 from territorial.services.plans import stored_plan
@@ -137,14 +138,21 @@ def owned_rows(uow: UnitOfWork) -> tuple[pl.DataFrame, Plan | None]:
     active = uow.plans.active()
     if active is not None:
         return uow.live.rows(list(OWNED_COLUMNS)), stored_plan(uow, active.plan_id)
+    owning = owning_run(uow)
+    if owning is None:
+        return pl.DataFrame(schema=OWNED_COLUMNS), None
+    results = uow.runs.results(owning.run_id)
+    assert results is not None
+    return results.select(*OWNED_COLUMNS), stored_plan(uow, owning.plan_id)
+
+
+def owning_run(uow: UnitOfWork) -> StoredRunInfo | None:
+    """Before any activation, the run that says who owns what: the latest of the newest plan with runs."""
     runs = uow.runs.list()
     if not runs:
-        return pl.DataFrame(schema=OWNED_COLUMNS), None
+        return None
     newest_plan = max(run.plan_id for run in runs)
-    latest = max(run.run_id for run in runs if run.plan_id == newest_plan)
-    results = uow.runs.results(latest)
-    assert results is not None
-    return results.select(*OWNED_COLUMNS), stored_plan(uow, newest_plan)
+    return max((run for run in runs if run.plan_id == newest_plan), key=lambda run: run.run_id)
 
 
 def _ancestors(plan: Plan, territories: Iterable[str]) -> set[str]:

@@ -107,14 +107,21 @@ def _typed(frame: pl.DataFrame, types: dict[str, FieldType], plan: Plan) -> dict
     return type_accounts(raw, types, null_words=plan.null_words).schema
 
 
+# Up to this many accounts, their live rows are read by id rather than the whole layer.
+FEW_ACCOUNTS = 10_000
+
+
 def with_live_owners(uow: UnitOfWork, frame: pl.DataFrame) -> pl.DataFrame:
     """Accounts whose owner is their primary live rep; those with no live row yet (imported since
     the activation) keep the CRM's owner_id until they are placed."""
-    if uow.plans.active() is None:
+    if uow.plans.active_id() is None:
         return frame
-    live = uow.live.reps_in(PRIMARY).select(
-        ACCOUNT_ID, pl.col("rep_id").alias("_live_rep"), pl.lit(True).alias("_live")
-    )
+    if frame.height <= FEW_ACCOUNTS:  # a page, an import's few: read their live rows only
+        ids = frame.get_column(ACCOUNT_ID).to_list()
+        mine = uow.live.rows_of(ids, ["account_id", "layer", "rep_id"]).filter(pl.col("layer") == PRIMARY)
+    else:
+        mine = uow.live.reps_in(PRIMARY)
+    live = mine.select(ACCOUNT_ID, pl.col("rep_id").alias("_live_rep"), pl.lit(True).alias("_live"))
     joined = frame.join(live, on=ACCOUNT_ID, how="left", maintain_order="left")
     owner = pl.when(pl.col("_live")).then(pl.col("_live_rep")).otherwise(pl.col(OWNER_ID))
     return joined.with_columns(owner.alias(OWNER_ID)).drop("_live_rep", "_live")

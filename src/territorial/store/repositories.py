@@ -79,6 +79,14 @@ class Plans(Repository):
         rows = self.connection.execute(select(tables.plans).order_by(tables.plans.c.plan_id)).all()
         return [_stored_plan(dict(row._mapping)) for row in rows]
 
+    def active_id(self) -> int | None:
+        """The active plan's id, if any: without its YAML (a 5,000-territory plan's is a megabyte)."""
+        plans = tables.plans
+        found = self.connection.execute(
+            select(plans.c.plan_id).where(plans.c.state == PlanState.ACTIVE.value)
+        ).scalar()
+        return None if found is None else int(found)
+
     def active(self) -> StoredPlan | None:
         """The plan the live assignment follows, if any."""
         plans = tables.plans
@@ -179,13 +187,27 @@ class Records(Repository):
     they come back, and go in, as columns of text."""
 
     def read(
-        self, entity: Entity, types: Mapping[str, pl.DataType], active_only: bool = False
+        self,
+        entity: Entity,
+        types: Mapping[str, pl.DataType],
+        active_only: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        """The records' `types` columns, plus their custom fields when the entity has them."""
+        """The records' `types` columns, plus their custom fields when the entity has them; with
+        `ids`, only those records (a page of a million)."""
         with_custom = SCHEMAS[entity].allows_custom
         wanted = {**types, **({tables.CUSTOM: pl.String()} if with_custom else {})}
-        where = f"WHERE {tables.ACTIVE}" if active_only else ""
-        frame = read_frame(self.connection, tables.ENTITY_TABLES[entity], wanted, where)
+        table = tables.ENTITY_TABLES[entity]
+        active = [tables.ACTIVE] if active_only else []
+        if ids is None:
+            frame = read_frame(self.connection, table, wanted, "WHERE " + active[0] if active else "")
+        else:
+            batches = _in_lists(SCHEMAS[entity].id_field, ids)
+            parts = [
+                read_frame(self.connection, table, wanted, "WHERE " + " AND ".join([*active, b]))
+                for b in batches
+            ]
+            frame = pl.concat(parts, how="vertical")
         if not with_custom:
             return frame
         custom = frame.get_column(tables.CUSTOM)
@@ -194,6 +216,36 @@ class Records(Repository):
             decoded = custom.str.json_decode(infer_schema_length=None)
             frame = frame.hstack(decoded.struct.unnest().select(pl.all().cast(pl.String)))
         return frame
+
+    def account_page(
+        self,
+        after: str | None,
+        limit: int,
+        equal: Mapping[str, str] | None = None,
+        owned_by: Mapping[str, str] | None = None,
+        run_id: int | None = None,
+    ) -> list[str]:
+        """The ids of up to `limit` active accounts after `after`, in binary id order: those whose
+        core fields equal `equal` (country, state) and, with `owned_by` (rep_id, territory_id), that
+        the live assignment places so in any layer (or, with `run_id`, that run). Filtered and paged
+        in SQL, so a page of a million accounts reads a page."""
+        accounts = tables.ENTITY_TABLES[Entity.ACCOUNTS]
+        query = select(accounts.c.account_id).where(accounts.c[tables.ACTIVE].is_(True))
+        for name, value in (equal or {}).items():
+            query = query.where(accounts.c[name] == value)
+        if owned_by:
+            placed = tables.live_assignments if run_id is None else tables.assignment_results
+            owned = select(placed.c.account_id)
+            if run_id is not None:
+                owned = owned.where(placed.c.run_id == run_id)
+            for name, value in owned_by.items():
+                owned = owned.where(placed.c[name] == value)
+            query = query.where(accounts.c.account_id.in_(owned))
+        key = _binary(accounts.c.account_id, self.connection)
+        if after is not None:
+            query = query.where(key > after)
+        ordered = query.order_by(key).limit(limit)
+        return [str(row[0]) for row in self.connection.execute(ordered)]
 
     def count(self, entity: Entity, active_only: bool = False) -> int:
         table = tables.ENTITY_TABLES[entity]
@@ -1101,6 +1153,12 @@ LIVE_TYPES = {
 
 # Account ids per DELETE ... IN (...): below SQLite's 32,766 bound parameters.
 _IDS_PER_STATEMENT = 10_000
+
+
+def _binary(column: ColumnElement[Any], connection: Connection) -> ColumnElement[Any]:
+    """Text compared by its characters' code points, as pages and polars sort: SQLite's default;
+    PostgreSQL's follows the database's locale unless told "C"."""
+    return column.collate("C") if connection.dialect.name == "postgresql" else column
 
 
 def _in_lists(column: str, values: Iterable[str]) -> list[str]:
