@@ -44,6 +44,8 @@ os.environ["COLUMNS"] = "200"
 # (`make test-slow`, HYPOTHESIS_PROFILE=full) draws each test's full count, still derandomised so
 # that CI is repeatable. A failure either profile finds is pinned with @example on its test, so
 # both run it from then on (none is on record up to #16: nothing to pin yet).
+# The browser fixtures (a served book, Chromium, a watched page) for every web test module.
+pytest_plugins = ("web_browser",)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 FULL = PROFILE == "full"
 for _name in ("ci", "full"):
