@@ -7,12 +7,11 @@ console error or failed request, no request leaves the server, screenshots and a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.book import ACCOUNTS, SCOPES
+from api.book import SCOPES, accounts_with_zips
 from api_server import stop
 from territorial.domain.entities import Entity
 from territorial.services.context import Context
@@ -31,25 +30,8 @@ from web_browser import (
 )
 
 pytestmark = NEEDS_CHROMIUM
-# Each account's ZIP: New York (Manhattan), Boston, Albany, Los Angeles, Seattle, San Francisco.
-ZIPS = {
-    "ACC-E1": "10001",
-    "ACC-E2": "02108",
-    "ACC-E3": "12207",
-    "ACC-W1": "90012",
-    "ACC-W2": "98101",
-    "ACC-W3": "94103",
-}
 MANHATTAN, LOS_ANGELES, KING = "36061", "06037", "53033"
 NEW_YORK_ZIP_CENTRE = (40.75, -73.997)  # ZIP 10001, as the ZIP table places it (roughly)
-
-
-def with_zips(folder: Path) -> Path:
-    lines = ACCOUNTS.splitlines()
-    rows = [lines[0] + ",postal_code"] + [f"{line},{ZIPS[line.split(',')[0]]}" for line in lines[1:]]
-    path = folder / "accounts-with-zips.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +41,7 @@ def located(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     server, pid = serve_book(folder, url, 1)
     store = open_workspace(url)
     try:
-        import_records(store, Context.admin("tester"), Entity.ACCOUNTS, with_zips(folder))
+        import_records(store, Context.admin("tester"), Entity.ACCOUNTS, accounts_with_zips(folder))
     finally:
         store.engine.dispose()
     try:
@@ -104,7 +86,7 @@ def test_the_dashboard_for_a_planner_a_manager_and_not_a_rep(located: WebServer,
     page, url = watched.page, located.url
     requested = local_only(watched, url)
     sign_in(page, url, "root", PASSWORDS["root"])
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     page.wait_for_selector("body[data-ready='true']")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
     cards = page.locator("#kpi-cards li").all_inner_texts()
@@ -143,7 +125,9 @@ def test_a_managers_dashboard_covers_only_their_team_and_a_rep_has_none(
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(url + "/sign-in")
     sign_in(page, url, "ann", PASSWORDS["ann"])
-    assert page.get_by_role("link", name="Dashboard").count() == 0  # not in a rep's nav
+    assert (
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").count() == 0
+    )  # not in a rep's nav
     assert page.goto(url + "/dashboard").status == 403
     assert "is for planners and managers" in page.get_by_role("heading", level=1).inner_text()
     watched.assert_clean()
@@ -155,7 +139,7 @@ def test_the_map_for_a_planner_colours_clusters_explains_toggles_and_finds(
     page, url = watched.page, located.url
     requested = local_only(watched, url)
     sign_in(page, url, "root", PASSWORDS["root"])
-    page.get_by_role("link", name="Map").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Map").click()
     page.wait_for_selector("body[data-ready='true']")
     assert page.locator("#in-view").inner_text() == "6 accounts in view"
     colours = page.request.get(url + "/map/colours.json").json()

@@ -15,13 +15,13 @@ Point = tuple[float, float]
 Edge = tuple[Point, Point]
 
 
-def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+def rings_of(geometry: dict[str, Any]) -> list[list[list[float]]]:
     if geometry["type"] == "Polygon":
         return list(geometry["coordinates"])
     return [ring for polygon in geometry["coordinates"] for ring in polygon]
 
 
-def _edges(ring: list[list[float]]) -> list[Edge]:
+def edges_of(ring: list[list[float]]) -> list[Edge]:
     points = [(float(x), float(y)) for x, y in ring]
     found: list[Edge] = []
     for a, b in itertools.pairwise(points):
@@ -41,8 +41,8 @@ def state_borders_text() -> str:
     for feature in outlines["features"]:
         state = str(feature["id"])[:2]
         counted = per_state.setdefault(state, Counter())
-        for ring in _rings(feature["geometry"]):
-            counted.update(_edges(ring))
+        for ring in rings_of(feature["geometry"]):
+            counted.update(edges_of(ring))
     features = [
         {
             "type": "Feature",
