@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--work", type=Path, default=HERE.parent / "bench-output")
+    parser.add_argument("--keep", action="store_true", help="keep the workspace built, to measure it again")
+    parser.add_argument("--database-url", help="measure this workspace (built by an earlier --keep run)")
     args = parser.parse_args()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -74,21 +76,36 @@ def main() -> None:
         write_text(generate_plan(args.territories, args.seed), plan)
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     print(f"input: {args.accounts:,} accounts, a plan of {args.territories:,} territories, {args.backend}")
-    with workspace(args.backend, work) as url:
+    if args.database_url:
+        print("workspace: as given (--database-url), not rebuilt")
+        measure_served(args.database_url, work, args.loads)
+        return
+    place = workspace(args.backend, work)
+    url = place.__enter__()
+    try:
         env = {**os.environ, "TERRITORIAL_DATABASE_URL": url}
         for step in (["init"], ["import", "accounts", str(book)], ["plan", "add", str(plan)]):
             print(f"  {' '.join(step[:2])}: {timed(step, env):.1f} s", flush=True)
         print(f"  plan activate: {timed(['plan', 'activate', '1'], env):.1f} s", flush=True)
-        rep = add_users(url, work, env)
-        server, port = serve(url, work)
-        try:
-            measure(f"http://127.0.0.1:{port}", rep, args.loads)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+        add_users(url, work, env)
+        measure_served(url, work, args.loads)
+    finally:
+        if args.keep:
+            print(f"kept: --database-url '{url}' measures it again")
+        else:
+            place.__exit__()
 
 
-def add_users(url: str, work: Path, env: dict[str, str]) -> str:
+def measure_served(url: str, work: Path, loads: int) -> None:
+    server, port = serve(url, work)
+    try:
+        measure(f"http://127.0.0.1:{port}", rep_of(url), loads)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def add_users(url: str, work: Path, env: dict[str, str]) -> None:
     """The plan's reps imported, an admin and a rep user (the rep holding the most primary accounts),
     each with a password; the rep's id."""
     store = open_workspace(url)
@@ -108,7 +125,18 @@ def add_users(url: str, work: Path, env: dict[str, str]) -> str:
             set_password(store, ctx, user, PASSWORD)
     finally:
         store.engine.dispose()
-    return rep
+
+
+def rep_of(url: str) -> str:
+    """The rep the `rep` user is."""
+    store = open_workspace(url)
+    try:
+        with store.unit_of_work() as uow:
+            user = uow.users.get("rep")
+    finally:
+        store.engine.dispose()
+    assert user is not None and user.rep_id is not None
+    return user.rep_id
 
 
 def serve(url: str, work: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -191,6 +219,7 @@ def measure(base: str, rep: str, loads: int) -> None:
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
+            page.set_default_timeout(READY_SECONDS * 1000)
             sign_in(page, base, "root")
             print(f"dashboard (admin): {page_figures(page, base + '/dashboard', loads)}", flush=True)
             print(f"map (admin):       {page_figures(page, base + '/map', loads)}", flush=True)
@@ -198,6 +227,7 @@ def measure(base: str, rep: str, loads: int) -> None:
             context.close()
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
+            page.set_default_timeout(READY_SECONDS * 1000)
             sign_in(page, base, "rep")
             print(f"rep home ({rep}): {page_figures(page, base + '/home', loads)}", flush=True)
             print(f"map ({rep}):      {page_figures(page, base + '/map', loads)}", flush=True)

@@ -208,21 +208,28 @@ def county_colours(
 ) -> dict[str, dict[str, Any]]:
     """county FIPS -> the territory holding most of the county's accounts in the layer, that share,
     the accounts counted and its colour: over the accounts the principal may see, so that a rep's
-    map counts only their own. Counties whose leading territory they may not see are left out."""
+    map counts only their own. Counties whose leading territory they may not see are left out. The
+    whole book's are kept until the workspace changes (a million accounts: about a second)."""
     book = account_map(workspace)
     if layer not in book.layers:
         raise BadInput.at(
             f"no layer '{layer}': the layers are {', '.join(book.layers)}", "layer", subject="layer"
         )
     seen = _seen(workspace, ctx, book)
+    if seen.territories is None:
+        return kept(workspace, f"colours:{layer}", lambda: _colours(book, seen, layer))
+    return _colours(book, seen, layer)
+
+
+def _colours(book: AccountMap, seen: _Seen, layer: str) -> dict[str, dict[str, Any]]:
     places = seen.accounts.select(ACCOUNT_ID, "county", "lat", "lon")
     holders = county_holders(seen.owners, places, set(outlined_counties()))
     number = {t: i for i, t in enumerate(book.territories)}
     found: dict[str, dict[str, Any]] = {}
-    rows = holders.counties.filter(pl.col("layer") == layer)
-    for county, territory, accounts, share in rows.select(
+    rows = holders.counties.filter(pl.col("layer") == layer).select(
         "county", "territory_id", "accounts", "share"
-    ).iter_rows():
+    )
+    for county, territory, accounts, share in rows.iter_rows():
         if territory != NO_TERRITORY and seen.territories is not None and territory not in seen.territories:
             continue
         colour = "#c8c8c8" if territory == NO_TERRITORY else territory_colour(number.get(territory, 0), 1.0)
