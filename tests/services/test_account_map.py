@@ -18,6 +18,7 @@ from territorial.services.account_map import county_colours, find_on_map, in_vie
 from territorial.services.context import Context, Principal, Role
 from territorial.services.dashboard import dashboard
 from territorial.services.imports import import_records
+from territorial.services.settings import load_settings
 from territorial.services.snapshots import kept
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import open_workspace
@@ -151,3 +152,15 @@ def test_kept_figures_are_rebuilt_once_the_workspace_changes(book: WorkspaceStor
     import_records(book, ADMIN, Entity.ACCOUNTS, accounts_with_zips(tmp_path, new))
     assert kept(book, "test-counter", build) == 2
     assert in_view(book, ADMIN, *USA, 4).accounts == 7  # the map's points too
+
+
+def test_a_tile_url_is_an_http_address_with_its_zoom_or_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TERRITORIAL_MAP_TILE_URL", "ftp://tiles.example.com/all.png")
+    with pytest.raises(BadInput, match=r"TERRITORIAL_MAP_TILE_URL.*starts with https://"):
+        load_settings()
+    monkeypatch.setenv("TERRITORIAL_MAP_TILE_URL", "https://tiles.example.com/{z}/{x}/{y}.png")
+    assert load_settings().map_tile_url == "https://tiles.example.com/{z}/{x}/{y}.png"
+    monkeypatch.delenv("TERRITORIAL_MAP_TILE_URL")
+    assert load_settings().map_tile_url is None  # no base map: the boundaries are the map
