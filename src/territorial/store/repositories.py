@@ -85,6 +85,14 @@ class Plans(Repository):
         row = self.connection.execute(select(plans).where(plans.c.state == PlanState.ACTIVE.value)).first()
         return None if row is None else _stored_plan(dict(row._mapping))
 
+    def active_id(self) -> int:
+        """The active plan's id (0: none), without reading its YAML."""
+        plans = tables.plans
+        value = self.connection.execute(
+            select(plans.c.plan_id).where(plans.c.state == PlanState.ACTIVE.value)
+        ).scalar()
+        return 0 if value is None else int(value)
+
     def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
         plans = tables.plans
         self._writing().execute(
