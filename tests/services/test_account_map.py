@@ -6,6 +6,7 @@ once the workspace changes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,17 @@ def test_a_tile_url_is_an_http_address_with_its_zoom_or_refused_by_name(
     assert load_settings().map_tile_url == "https://tiles.example.com/{z}/{x}/{y}.png"
     monkeypatch.delenv("TERRITORIAL_MAP_TILE_URL")
     assert load_settings().map_tile_url is None  # no base map: the boundaries are the map
+
+
+def test_the_kept_cells_give_what_grouping_the_accounts_in_view_gives(
+    book: WorkspaceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path (the whole book's cells kept per zoom) against the reference (the accounts in
+    view grouped per request), on a view holding every account, at every kept zoom."""
+    monkeypatch.setattr(account_map_module, "POINTS_AT_MOST", 2)
+    fast = [in_view(book, ADMIN, -180, -85, 180, 85, zoom) for zoom in account_map_module.KEPT_ZOOMS]
+    whole = account_map_module.account_map(book)
+    monkeypatch.setattr(account_map_module, "account_map", lambda _store: replace(whole, cells={}))
+    reference = [in_view(book, ADMIN, -180, -85, 180, 85, zoom) for zoom in account_map_module.KEPT_ZOOMS]
+    assert fast == reference
+    assert {sum(c[2] for c in shown.clusters) for shown in fast} == {whole.accounts.height}

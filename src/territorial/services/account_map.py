@@ -35,6 +35,10 @@ CELLS_PER_TILE = 4
 # in about 30 ms on Leaflet's canvas and their JSON is about 150 KB.
 POINTS_AT_MOST = 2_000
 DEEPEST_ZOOM = 22
+# The whole book's cells are kept for these zooms (a million accounts: about 4 s to build, and a
+# view then filters a few thousand cells instead of grouping a million points: 300 ms -> ~10 ms);
+# deeper views hold few enough accounts to group per request.
+KEPT_ZOOMS = range(0, 13)
 FOUND_AT_MOST = 20  # search answers
 NO_TERRITORY = "(no territory)"
 MERCATOR_LAT = 85.05112878  # Web Mercator's edge: the map shows nothing beyond
@@ -49,6 +53,7 @@ class AccountMap:
     owners: pl.DataFrame  # account_id, layer, territory_id, rep_id: every layer
     roster: pl.DataFrame  # territory_id, rep_id, position
     territories: list[str]  # every territory id, sorted: a territory's colour is its place here
+    cells: dict[int, pl.DataFrame]  # zoom -> the whole book's grid cells (CELL_COLUMNS) at that zoom
 
     @property
     def layers(self) -> list[str]:
@@ -127,7 +132,10 @@ def _build(workspace: WorkspaceStore, progress: Progress) -> AccountMap:
         | set(roster.get_column("territory_id").to_list())
         | (set(plan.by_id) if plan is not None else set())
     )
-    return AccountMap(plan, accounts, owned, roster, territories)
+    progress("Clustering the accounts for each zoom", None)
+    located = accounts.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    cells = {zoom: grid_cells(located, zoom) for zoom in KEPT_ZOOMS}
+    return AccountMap(plan, accounts, owned, roster, territories, cells)
 
 
 @dataclass(frozen=True)
@@ -175,16 +183,31 @@ def in_view(
     else per grid cell of 1/CELLS_PER_TILE of a tile at this zoom, their count and centre (sorted by
     cell, so the same view gives the same answer)."""
     _check_view(west, south, east, north, zoom)
-    seen = _seen(workspace, ctx, account_map(workspace))
-    inside = seen.accounts.filter(
-        pl.col("lat").is_between(south, north) & pl.col("lon").is_between(west, east)
-    )
+    book = account_map(workspace)
+    seen = _seen(workspace, ctx, book)
+    if seen.territories is None and zoom in book.cells:
+        # The whole book: its kept cells whose centre is in view (a cell at the view's edge comes
+        # whole, as a map tile would), unless few enough accounts are in view to send one by one.
+        kept_cells = _in(book.cells[zoom], west, south, east, north)
+        if int(kept_cells.get_column("accounts").sum()) > POINTS_AT_MOST:
+            return InView(int(kept_cells.get_column("accounts").sum()), _clusters(kept_cells), [])
+    inside = _in(seen.accounts, west, south, east, north)
     if inside.height <= POINTS_AT_MOST:
         rows = inside.select("lat", "lon", ACCOUNT_ID, "name", "territory_id").iter_rows()
         return InView(inside.height, [], [(float(a), float(o), i, n, t) for a, o, i, n, t in rows])
+    return InView(inside.height, _clusters(grid_cells(inside, zoom)), [])
+
+
+def _in(frame: pl.DataFrame, west: float, south: float, east: float, north: float) -> pl.DataFrame:
+    return frame.filter(pl.col("lat").is_between(south, north) & pl.col("lon").is_between(west, east))
+
+
+def grid_cells(located: pl.DataFrame, zoom: int) -> pl.DataFrame:
+    """CELL_COLUMNS: per grid cell of 1/CELLS_PER_TILE of a Web Mercator tile at this zoom, its
+    accounts' centre, count and smallest id, sorted by cell (the same accounts, the same cells)."""
     cell = 2 * math.pi / (2**zoom * CELLS_PER_TILE)
-    cells = (
-        inside.group_by(
+    return (
+        located.group_by(
             (pl.col("x") / cell).floor().cast(pl.Int64).alias("cx"),
             (pl.col("y") / cell).floor().cast(pl.Int64).alias("cy"),
         )
@@ -196,11 +219,13 @@ def in_view(
         )
         .sort("cx", "cy")
     )
-    clusters = [
+
+
+def _clusters(cells: pl.DataFrame) -> list[tuple[float, float, int, str | None]]:
+    return [
         (round(lat, 5), round(lon, 5), int(n), first if n == 1 else None)
         for lat, lon, n, first in cells.select("lat", "lon", "accounts", "first").iter_rows()
     ]
-    return InView(inside.height, clusters, [])
 
 
 def county_colours(
