@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE.parent / "bench-output")
     parser.add_argument("--keep", action="store_true", help="keep the workspace built, to measure it again")
     parser.add_argument("--database-url", help="measure this workspace (built by an earlier --keep run)")
+    parser.add_argument("--pages", default="dashboard,map,home", help="which pages to time, comma-separated")
     args = parser.parse_args()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -78,7 +79,7 @@ def main() -> None:
     print(f"input: {args.accounts:,} accounts, a plan of {args.territories:,} territories, {args.backend}")
     if args.database_url:
         print("workspace: as given (--database-url), not rebuilt")
-        measure_served(args.database_url, work, args.loads)
+        measure_served(args.database_url, work, args.loads, set(args.pages.split(",")))
         return
     place = workspace(args.backend, work)
     url = place.__enter__()
@@ -88,7 +89,7 @@ def main() -> None:
             print(f"  {' '.join(step[:2])}: {timed(step, env):.1f} s", flush=True)
         print(f"  plan activate: {timed(['plan', 'activate', '1'], env):.1f} s", flush=True)
         add_users(url, work, env)
-        measure_served(url, work, args.loads)
+        measure_served(url, work, args.loads, set(args.pages.split(",")))
     finally:
         if args.keep:
             print(f"kept: --database-url '{url}' measures it again")
@@ -96,10 +97,10 @@ def main() -> None:
             place.__exit__()
 
 
-def measure_served(url: str, work: Path, loads: int) -> None:
+def measure_served(url: str, work: Path, loads: int, pages: set[str]) -> None:
     server, port = serve(url, work)
     try:
-        measure(f"http://127.0.0.1:{port}", rep_of(url), loads)
+        measure(f"http://127.0.0.1:{port}", rep_of(url), loads, pages)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -185,7 +186,8 @@ def sign_in(page: Any, base: str, user: str) -> None:
     page.goto(base + "/sign-in")
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation(timeout=READY_SECONDS * 1000):
+    # The session cookie is set by the sign-in's answer: the page it leads to (the home) is not waited for.
+    with page.expect_response(lambda r: r.url.endswith("/sign-in") and r.request.method == "POST"):
         page.get_by_role("button", name="Sign in").click()
 
 
@@ -211,28 +213,25 @@ def clusters(page: Any, base: str) -> str:
     return "; ".join(parts)
 
 
-def measure(base: str, rep: str, loads: int) -> None:
+def measure(base: str, rep: str, loads: int, pages: set[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(FLAGS))
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(READY_SECONDS * 1000)
-            sign_in(page, base, "root")
-            print(f"dashboard (admin): {page_figures(page, base + '/dashboard', loads)}", flush=True)
-            print(f"map (admin):       {page_figures(page, base + '/map', loads)}", flush=True)
-            print(f"cluster endpoint (admin): {clusters(page, base)}", flush=True)
-            context.close()
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(READY_SECONDS * 1000)
-            sign_in(page, base, "rep")
-            print(f"rep home ({rep}): {page_figures(page, base + '/home', loads)}", flush=True)
-            print(f"map ({rep}):      {page_figures(page, base + '/map', loads)}", flush=True)
-            print(f"cluster endpoint ({rep}): {clusters(page, base)}", flush=True)
-            context.close()
+            for user, who in (("root", "admin"), ("rep", rep)):
+                context = browser.new_context(viewport={"width": 1440, "height": 900})
+                page = context.new_page()
+                page.set_default_timeout(READY_SECONDS * 1000)
+                sign_in(page, base, user)
+                if "dashboard" in pages and user == "root":
+                    print(f"dashboard ({who}): {page_figures(page, base + '/dashboard', loads)}", flush=True)
+                if "home" in pages and user == "rep":
+                    print(f"rep home ({who}): {page_figures(page, base + '/home', loads)}", flush=True)
+                if "map" in pages:
+                    print(f"map ({who}): {page_figures(page, base + '/map', loads)}", flush=True)
+                    print(f"cluster endpoint ({who}): {clusters(page, base)}", flush=True)
+                context.close()
         finally:
             browser.close()
 
