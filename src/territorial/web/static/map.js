@@ -41,18 +41,24 @@
       const held = colours[feature.id];
       return { weight: 0.4, color: "#ffffff", fillColor: held ? held.colour : "#e4e7eb", fillOpacity: held ? 0.8 : 0.6 };
     },
-    onEachFeature: (feature, layer) => {
-      layer.on("click", () => {
-        const held = colours[feature.id];
-        if (held && held.territory !== "(no territory)") show("/map/territories/" + encodeURIComponent(held.territory));
-      });
-      layer.bindTooltip(() => {
-        const held = colours[feature.id];
-        const name = feature.properties.name;
-        return held ? `${name}: ${held.territory}, ${held.accounts} accounts (${Math.round(held.share * 100)}%)` : name;
-      }, { sticky: true });
-    },
   }).addTo(map);
+  // One click handler and one tooltip for the 3,220 counties, not one each: building them per county
+  // cost a few hundred milliseconds of every load.
+  const countyTip = L.tooltip({ sticky: true });
+  counties.on("click", (event) => {
+    const held = colours[event.layer.feature.id];
+    if (held && held.territory !== "(no territory)") show("/map/territories/" + encodeURIComponent(held.territory));
+  });
+  counties.on("mousemove", (event) => {
+    const feature = event.layer.feature;
+    const held = colours[feature.id];
+    const name = feature.properties.name;
+    countyTip
+      .setLatLng(event.latlng)
+      .setContent(held ? `${name}: ${held.territory}, ${held.accounts} accounts (${Math.round(held.share * 100)}%)` : name);
+    if (!map.hasLayer(countyTip)) countyTip.addTo(map);
+  });
+  counties.on("mouseout", () => map.removeLayer(countyTip));
   const states = L.geoJSON(null, { renderer, interactive: false, style: { weight: 1.2, color: "#3d4756", fill: false } }).addTo(map);
   const accounts = L.layerGroup().addTo(map);
 
