@@ -33,8 +33,9 @@ from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace
 
-# The API tests' real servers (tests/api/api_server.py): fixtures every test module may ask for.
-pytest_plugins = ["api_server"]
+# Fixtures every test module may ask for: the API tests' real servers (tests/api_server.py) and the
+# browser tests' served book, Chromium and watched page (tests/web_browser.py).
+pytest_plugins = ["api_server", "web_browser"]
 
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.
@@ -44,8 +45,6 @@ os.environ["COLUMNS"] = "200"
 # (`make test-slow`, HYPOTHESIS_PROFILE=full) draws each test's full count, still derandomised so
 # that CI is repeatable. A failure either profile finds is pinned with @example on its test, so
 # both run it from then on (none is on record up to #16: nothing to pin yet).
-# The browser fixtures (a served book, Chromium, a watched page) for every web test module.
-pytest_plugins = ("web_browser",)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 FULL = PROFILE == "full"
 for _name in ("ci", "full"):
