@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from api.book import EVERY_ID
+from api.book import EVERY_ID, accounts_with_zips
 from api_server import start, stop
 from conftest import postgres_schema, schema_url
+from territorial.domain.entities import Entity
 from territorial.io.chromium import CHROMIUM, FLAGS
 from territorial.services.context import Context
+from territorial.services.imports import import_records
 from territorial.services.sign_in import set_password
 from territorial.store.workspace import open_workspace
 
@@ -36,14 +38,16 @@ class WebServer:
     url: str
 
 
-def serve_book(folder: Path, database_url: str, workers: int) -> tuple[WebServer, int]:
-    """`territorial serve` over the API tests' book, each user given a password through the service:
-    the server and its pid."""
+def serve_book(folder: Path, database_url: str, workers: int, located: bool = False) -> tuple[WebServer, int]:
+    """`territorial serve` over the API tests' book, each user given a password through the service
+    (and, `located`, each account a ZIP code, for the map): the server and its pid."""
     state = start(folder, database_url, workers)
     store = open_workspace(database_url)
     try:
         for user, password in PASSWORDS.items():
             set_password(store, Context.admin("tester"), user, password)
+        if located:
+            import_records(store, Context.admin("tester"), Entity.ACCOUNTS, accounts_with_zips(folder))
     finally:
         store.engine.dispose()
     return WebServer(state["url"]), state["pid"]
@@ -63,12 +67,32 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
 def web_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """The same on PostgreSQL with two workers, as in production: a session made by one worker is
     read by the other, and so are the sign-in counters."""
+    yield from served_on_postgresql(tmp_path_factory, located=False)
+
+
+@pytest.fixture(scope="module")
+def located(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """The book served on SQLite with each account a ZIP code: places and counties for the map."""
+    folder = tmp_path_factory.mktemp("web-map")
+    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1, located=True)
+    try:
+        yield server
+    finally:
+        stop(pid)
+
+
+@pytest.fixture(scope="module")
+def located_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    yield from served_on_postgresql(tmp_path_factory, located=True)
+
+
+def served_on_postgresql(factory: pytest.TempPathFactory, located: bool) -> Iterator[WebServer]:
     if os.environ.get("TERRITORIAL_SKIP_POSTGRES") == "1":
         pytest.skip("PostgreSQL tests opted out with TERRITORIAL_SKIP_POSTGRES=1")
     schema = f"web_{uuid.uuid4().hex[:12]}"
     postgres_schema(f"CREATE SCHEMA {schema}")
     try:
-        server, pid = serve_book(tmp_path_factory.mktemp("web-pg"), schema_url(schema), 2)
+        server, pid = serve_book(factory.mktemp("web-pg"), schema_url(schema), 2, located)
         try:
             yield server
         finally:

@@ -6,17 +6,11 @@ console error or failed request, no request leaves the server, screenshots and a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from api.book import SCOPES, accounts_with_zips
-from api_server import stop
-from territorial.domain.entities import Entity
-from territorial.services.context import Context
-from territorial.services.imports import import_records
-from territorial.store.workspace import open_workspace
+from api.book import SCOPES
 from web_browser import (
     ARTIFACTS,
     NEEDS_CHROMIUM,
@@ -25,29 +19,12 @@ from web_browser import (
     WebServer,
     axe_violations,
     ids_in,
-    serve_book,
     sign_in,
 )
 
 pytestmark = NEEDS_CHROMIUM
 MANHATTAN, LOS_ANGELES, KING = "36061", "06037", "53033"
 NEW_YORK_ZIP_CENTRE = (40.75, -73.997)  # ZIP 10001, as the ZIP table places it (roughly)
-
-
-@pytest.fixture(scope="module")
-def located(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    folder = tmp_path_factory.mktemp("web-map")
-    url = f"sqlite:///{folder / 'workspace.db'}"
-    server, pid = serve_book(folder, url, 1)
-    store = open_workspace(url)
-    try:
-        import_records(store, Context.admin("tester"), Entity.ACCOUNTS, accounts_with_zips(folder))
-    finally:
-        store.engine.dispose()
-    try:
-        yield server
-    finally:
-        stop(pid)
 
 
 def local_only(watched: Watched, url: str) -> list[str]:
@@ -208,3 +185,25 @@ def test_the_cluster_endpoint_refuses_a_view_that_is_no_view(located: WebServer,
         answer = page.request.get(url + "/map/accounts.json?" + query)
         assert answer.status == 400, (query, answer.text())
         assert answer.json()["errors"][0]["location"] in ("query.bbox", "query.zoom")
+
+
+@pytest.mark.slow
+def test_on_postgresql_with_two_workers_a_manager_has_the_team_dashboard_and_a_rep_her_map(
+    located_postgresql: WebServer, watched: Watched
+) -> None:
+    page, url = watched.page, located_postgresql.url
+    sign_in(page, url, "mia", PASSWORDS["mia"])
+    page.goto(url + "/dashboard")
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.locator("#kpis tbody tr td:first-child").all_inner_texts() == ["REP-ANN", "REP-BEN"]
+    assert ids_in(page.content()) <= SCOPES["mia"]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(url + "/sign-in")
+    sign_in(page, url, "ann", PASSWORDS["ann"])
+    for _ in range(2):  # whichever worker answers, it has built (or builds) her map
+        page.goto(url + "/map")
+        page.wait_for_selector("body[data-ready='true']")
+        assert page.locator("#in-view").inner_text() == "3 accounts in view"
+    world = page.request.get(url + "/map/accounts.json?bbox=-180,-90,180,90&zoom=2").json()
+    assert sorted(point[2] for point in world["points"]) == ["ACC-E1", "ACC-E3", "ACC-W2"]
+    watched.assert_clean()
