@@ -55,12 +55,7 @@ def serve_book(folder: Path, database_url: str, workers: int, located: bool = Fa
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    folder = tmp_path_factory.mktemp("web")
-    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1)
-    try:
-        yield server
-    finally:
-        stop(pid)
+    yield from served_on_sqlite(tmp_path_factory, located=False)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +68,12 @@ def web_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServ
 @pytest.fixture(scope="module")
 def located(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """The book served on SQLite with each account a ZIP code: places and counties for the map."""
-    folder = tmp_path_factory.mktemp("web-map")
-    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1, located=True)
+    yield from served_on_sqlite(tmp_path_factory, located=True)
+
+
+def served_on_sqlite(factory: pytest.TempPathFactory, located: bool) -> Iterator[WebServer]:
+    folder = factory.mktemp("web-map" if located else "web")
+    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1, located)
     try:
         yield server
     finally:

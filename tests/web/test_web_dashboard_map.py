@@ -88,15 +88,20 @@ def test_the_dashboard_for_a_planner_a_manager_and_not_a_rep(located: WebServer,
     watched.assert_clean()
 
 
-def test_a_managers_dashboard_covers_only_their_team_and_a_rep_has_none(
-    located: WebServer, watched: Watched
-) -> None:
-    page, url = watched.page, located.url
+def mias_team_dashboard(page: Any, url: str) -> None:
+    """Mia, a manager, signs in: her dashboard's rows are her team's reps, and no other id shows."""
     sign_in(page, url, "mia", PASSWORDS["mia"])
     page.goto(url + "/dashboard")
     page.wait_for_selector("body[data-ready='true']")
     assert page.locator("#kpis tbody tr td:first-child").all_inner_texts() == ["REP-ANN", "REP-BEN"]
     assert ids_in(page.content()) <= SCOPES["mia"]
+
+
+def test_a_managers_dashboard_covers_only_their_team_and_a_rep_has_none(
+    located: WebServer, watched: Watched
+) -> None:
+    page, url = watched.page, located.url
+    mias_team_dashboard(page, url)
     page.screenshot(path=str(ARTIFACTS / "web-dashboard-manager.png"))
     assert ids_in(page.request.get(url + "/dashboard/kpis.csv").text()) <= SCOPES["mia"]
     page.get_by_role("button", name="Sign out").click()
@@ -192,11 +197,7 @@ def test_on_postgresql_with_two_workers_a_manager_has_the_team_dashboard_and_a_r
     located_postgresql: WebServer, watched: Watched
 ) -> None:
     page, url = watched.page, located_postgresql.url
-    sign_in(page, url, "mia", PASSWORDS["mia"])
-    page.goto(url + "/dashboard")
-    page.wait_for_selector("body[data-ready='true']")
-    assert page.locator("#kpis tbody tr td:first-child").all_inner_texts() == ["REP-ANN", "REP-BEN"]
-    assert ids_in(page.content()) <= SCOPES["mia"]
+    mias_team_dashboard(page, url)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(url + "/sign-in")
     sign_in(page, url, "ann", PASSWORDS["ann"])

@@ -11,6 +11,7 @@ from territorial.errors import NotAllowed
 from territorial.services.dashboard import TABLE_COLUMNS, Dashboard, dashboard
 from territorial.services.rep_home import as_csv
 from territorial.services.review_page import balance_figure, plotly_gzipped
+from territorial.services.sign_in import WebSession
 from territorial.web.home import csv_response, shell
 from territorial.web.render import page
 from territorial.web.session import current_session, workspace
@@ -39,13 +40,21 @@ def _chart(board: Dashboard) -> str:
     return text.replace("</", "<\\/")
 
 
-@router.get("/dashboard")
-def dashboard_page(request: Request) -> Response:
+def _board(request: Request) -> tuple[WebSession, Dashboard | Response]:
+    """Who is signed in, and the dashboard as they may see it, or the page saying it is not theirs
+    (a rep's)."""
     _, session = current_session(request)
     try:
-        board = dashboard(workspace(request), session.context)
+        return session, dashboard(workspace(request), session.context)
     except NotAllowed:
-        return page(request, "not_yours.html.j2", 403, title="Dashboard", **shell(session))
+        return session, page(request, "not_yours.html.j2", 403, title="Dashboard", **shell(session))
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request) -> Response:
+    session, board = _board(request)
+    if isinstance(board, Response):
+        return board
     return page(
         request,
         "dashboard.html.j2",
@@ -61,10 +70,8 @@ def dashboard_page(request: Request) -> Response:
 
 @router.get("/dashboard/kpis.csv")
 def kpis_csv(request: Request) -> Response:
-    _, session = current_session(request)
-    try:
-        board = dashboard(workspace(request), session.context)
-    except NotAllowed:
-        return page(request, "not_yours.html.j2", 403, title="Dashboard", **shell(session))
+    _, board = _board(request)
+    if isinstance(board, Response):
+        return board
     name = "kpis-by-territory.csv" if board.by == "territory" else "kpis-by-rep.csv"
     return csv_response(as_csv(board.table.to_dicts(), TABLE_COLUMNS), name)
