@@ -33,8 +33,9 @@ from territorial.services.context import Context
 from territorial.services.unit_of_work import WorkspaceStore
 from territorial.store.workspace import Workspace, init_workspace
 
-# The API tests' real servers (tests/api/api_server.py): fixtures every test module may ask for.
-pytest_plugins = ["api_server"]
+# Fixtures every test module may ask for: the API tests' real servers (tests/api_server.py) and the
+# browser tests' served book, Chromium and watched page (tests/web_browser.py).
+pytest_plugins = ["api_server", "web_browser"]
 
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.

@@ -38,6 +38,27 @@ ACC-W2,West Two,westtwo.com,Software,WA,US,REP-CAL,
 ACC-W3,West Three,westthree.com,Retail,CA,US,REP-CAL,
 """
 
+# Each account's ZIP, for the map's tests (the API tests' book has none): New York (Manhattan),
+# Boston, Albany, Los Angeles, Seattle, San Francisco.
+ZIPS = {
+    "ACC-E1": "10001",
+    "ACC-E2": "02108",
+    "ACC-E3": "12207",
+    "ACC-W1": "90012",
+    "ACC-W2": "98101",
+    "ACC-W3": "94103",
+}
+
+
+def accounts_with_zips(folder: Path, more: str = "") -> Path:
+    """The accounts file with a postal_code column, and `more` rows after them."""
+    lines = ACCOUNTS.splitlines()
+    rows = [lines[0] + ",postal_code"] + [f"{line},{ZIPS[line.split(',')[0]]}" for line in lines[1:]]
+    path = folder / "accounts-with-zips.csv"
+    path.write_text("\n".join(rows) + "\n" + more, encoding="utf-8")
+    return path
+
+
 OPPORTUNITIES = """\
 opportunity_id,account_id,rep_id,name,amount,created
 OPP-1,ACC-E1,REP-ANN,East deal,100,2026-01-05

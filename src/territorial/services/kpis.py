@@ -186,20 +186,23 @@ def fairness_report(
             f"a tolerance is a share between 0 and 1 (0.10 is ±10%), not {tolerance}", "--tolerance"
         )
     report = kpis(workspace, ctx, run, plan, by, period, price_list, progress, chosen)
-    real = report.table.filter(~pl.col(GROUP).str.starts_with("("))
+    return FairnessReport(report, fairness_of(report.table, report.capacities, measures, tolerance))
+
+
+def fairness_of(
+    table: pl.DataFrame, capacities: dict[str, float], measures: tuple[str, ...], tolerance: float
+) -> list[Fairness]:
+    """Each measure's spread over the table's groups (KPI_COLUMNS rows; the rows for what no group
+    holds, such as "(no territory)", left out), weighted by capacity where groups carry one."""
+    real = table.filter(~pl.col(GROUP).str.starts_with("("))
     groups = real.get_column(GROUP).to_list()
-    capacity = (
-        np.array([report.capacities.get(g, np.nan) for g in groups], dtype=np.float64)
-        if report.capacities
-        else None
-    )
-    results = [
+    capacity = np.array([capacities.get(g, np.nan) for g in groups], dtype=np.float64) if capacities else None
+    return [
         fairness(
             m, groups, real.get_column(m).cast(pl.Float64).fill_null(0.0).to_numpy(), capacity, tolerance
         )
         for m in measures
     ]
-    return FairnessReport(report, results)
 
 
 def fairness_frame(measures: list[Fairness]) -> pl.DataFrame:

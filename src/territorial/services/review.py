@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from territorial.domain.fairness import Fairness
@@ -29,7 +28,6 @@ from territorial.evaluate.report import (
     territory_flows,
 )
 from territorial.geo.counties import outlined_counties
-from territorial.io.balance_inputs import coordinates, county_codes
 from territorial.optimize.capacity import headcount
 from territorial.progress import Progress, silent
 from territorial.services.assign import load_workspace_book
@@ -40,6 +38,7 @@ from territorial.services.drift import drift
 from territorial.services.forecast import forecast_bookings
 from territorial.services.kpis import ACTIVE, Chosen, choose_assignment, fairness_report
 from territorial.services.penetration import PenetrationReport, penetration
+from territorial.services.places import account_places
 from territorial.services.settings import load_settings, today
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
@@ -169,17 +168,7 @@ def _county_map(
         return None, "No plan is active and no run is stored, so no territory holds a county yet."
     progress("Placing the accounts on the county map", None)
     _plan, book, _warnings = load_workspace_book(workspace, chosen.plan, progress)
-    located, _is_lat_lon = coordinates(book, allow_xy=False, required=False)
-    places = pl.DataFrame(
-        {
-            ACCOUNT_ID: book.frame.get_column(book.columns[ACCOUNT_ID]).cast(pl.String),
-            "county": pl.Series(county_codes(book), dtype=pl.String),
-            "lat": np.asarray(located.lat, dtype=np.float64),
-            "lon": np.asarray(located.lon, dtype=np.float64),
-        },
-        schema={ACCOUNT_ID: pl.String, "county": pl.String, "lat": pl.Float64, "lon": pl.Float64},
-    ).with_columns(pl.col("lat").fill_nan(None), pl.col("lon").fill_nan(None))
-    holders = county_holders(chosen.placement, places, set(outlined_counties()))
+    holders = county_holders(chosen.placement, account_places(book), set(outlined_counties()))
     if holders.counties.is_empty():
         return holders, "No account has a county on the map (a ZIP code or county_fips field places it)."
     return holders, None

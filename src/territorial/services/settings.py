@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     stage_probabilities: dict[str, float] | None = None
     # Quarters and fiscal years (2027Q1, FY2027) start in this month; 1 is calendar quarters.
     fiscal_year_start_month: int = 1
+    # The web map draws the bundled state and county boundaries on its own; a tile server's URL
+    # (https://tile.example.com/{z}/{x}/{y}.png) adds a base map under them, and its attribution.
+    map_tile_url: str | None = None
+    map_tile_attribution: str | None = None
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tiles(cls, value: str | None) -> str | None:
+        if value and not (value.startswith(("https://", "http://")) and "{z}" in value):
+            raise ValueError("a tile URL starts with https:// and holds {z}, {x} and {y}")
+        return value or None
 
     @field_validator("stage_probabilities")
     @classmethod

@@ -85,19 +85,14 @@ def visible_to(uow: UnitOfWork, ctx: Context) -> Visible:
     (every rep whose manager chain reaches them, themselves included) and its accounts and
     territories; a rep their own. An account is a rep's when they are its live rep in any layer
     (before any activation: its rep in the latest run of the newest plan with a run)."""
-    principal = ctx.principal
-    may_read(principal)
-    if principal.sees_everything:
+    team = team_of(uow, ctx)
+    if team is None:
         return EVERYTHING
     reps = uow.reps.list()
-    team = _team(principal, {rep.rep_id: rep.manager_id for rep in reps})
     owned, plan = owned_rows(uow)
     mine = owned.filter(pl.col("rep_id").is_in(list(team)))
     roster = uow.roster.current()
-    territories = set(mine.get_column("territory_id").drop_nulls().to_list())
-    territories |= set(roster.filter(pl.col("rep_id").is_in(list(team))).get_column("territory_id").to_list())
-    if plan is not None:
-        territories |= _ancestors(plan, territories)
+    territories = team_territories(mine, roster, plan, team)
     routed = uow.routing.latest_decisions()
     leads = set(routed.filter(pl.col("rep_id").is_in(list(team))).get_column("lead_id").to_list())
     accounts = set(mine.get_column("account_id").to_list())
@@ -110,6 +105,28 @@ def visible_to(uow: UnitOfWork, ctx: Context) -> Visible:
         leads=frozenset(leads),
         hidden=frozenset(every - accounts - team - territories - leads),
     )
+
+
+def team_of(uow: UnitOfWork, ctx: Context) -> frozenset[str] | None:
+    """The reps whose accounts the principal may see (None: every account): a manager's team, a
+    rep themselves, nobody for a user linked to no rep."""
+    principal = ctx.principal
+    may_read(principal)
+    if principal.sees_everything:
+        return None
+    return frozenset(_team(principal, {rep.rep_id: rep.manager_id for rep in uow.reps.list()}))
+
+
+def team_territories(
+    mine: pl.DataFrame, roster: pl.DataFrame, plan: Plan | None, team: Iterable[str]
+) -> set[str]:
+    """The territories a team sees: those its accounts (`mine`: owned rows of the team's reps) are
+    in, those the roster gives its reps, and every territory above them."""
+    territories = set(mine.get_column("territory_id").drop_nulls().to_list())
+    territories |= set(roster.filter(pl.col("rep_id").is_in(list(team))).get_column("territory_id").to_list())
+    if plan is not None:
+        territories |= _ancestors(plan, territories)
+    return territories
 
 
 def _team(principal: Principal, managers: dict[str, str | None]) -> set[str]:

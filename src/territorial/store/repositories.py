@@ -93,6 +93,14 @@ class Plans(Repository):
         row = self.connection.execute(select(plans).where(plans.c.state == PlanState.ACTIVE.value)).first()
         return None if row is None else _stored_plan(dict(row._mapping))
 
+    def active_id(self) -> int:
+        """The active plan's id (0: none), without reading its YAML."""
+        plans = tables.plans
+        value = self.connection.execute(
+            select(plans.c.plan_id).where(plans.c.state == PlanState.ACTIVE.value)
+        ).scalar()
+        return 0 if value is None else int(value)
+
     def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
         plans = tables.plans
         self._writing().execute(
@@ -462,6 +470,14 @@ class Imports(Repository):
         ).scalar()
         return None if value is None else Entity(value)
 
+    def latest_finished(self) -> int:
+        """The id of the newest finished import (0: none yet): part of the workspace's version."""
+        imports = tables.imports
+        value = self.connection.execute(
+            select(func.max(imports.c.import_id)).where(imports.c.finished_at.is_not(None))
+        ).scalar()
+        return 0 if value is None else int(value)
+
     def latest_mapping(self, entity: Entity) -> str | None:
         """The mapping the latest import of `entity` used (None: none, or no import yet)."""
         mapping = self.connection.execute(
@@ -527,6 +543,11 @@ class AssignmentRuns(Repository):
             results.select(pl.lit(run_id).alias("run_id"), *RESULT_TYPES),
         )
         return run_id
+
+    def latest_id(self) -> int:
+        """The id of the newest run (0: none yet)."""
+        value = self.connection.execute(select(func.max(tables.assignment_runs.c.run_id))).scalar()
+        return 0 if value is None else int(value)
 
     def finish(self, run_id: int, finished_at: datetime) -> None:
         runs = tables.assignment_runs
@@ -1508,6 +1529,11 @@ class AuditTrail(Repository):
         entry = chained(fields, 1, GENESIS) if last is None else chained(fields, last.seq + 1, last.hash)
         connection.execute(insert(entries).values(seq=entry.seq, entry=entry.text, hash=entry.hash))
         return entry
+
+    def head_seq(self) -> int:
+        """The last entry's seq (0: an empty chain): every change set and plan edit moves it."""
+        value = self.connection.execute(select(func.max(tables.audit_entries.c.seq))).scalar()
+        return 0 if value is None else int(value)
 
     def entries(self) -> list[StoredEntry]:
         """Every entry, by seq."""

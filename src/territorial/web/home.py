@@ -104,7 +104,7 @@ def why(request: Request, account_id: str) -> Response:
     )
 
 
-def _csv(text: str, name: str) -> Response:
+def csv_response(text: str, name: str) -> Response:
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -116,18 +116,18 @@ def _csv(text: str, name: str) -> Response:
 def accounts_csv(request: Request) -> Response:
     _, session = current_session(request)
     rows = my_accounts(workspace(request), session.context).rows
-    return _csv(as_csv(rows, ACCOUNT_COLUMNS), "my-accounts.csv")
+    return csv_response(as_csv(rows, ACCOUNT_COLUMNS), "my-accounts.csv")
 
 
 @router.get("/home/leads.csv")
 def leads_csv(request: Request) -> Response:
     _, session = current_session(request)
     rows = my_leads(workspace(request), session.context).rows
-    return _csv(as_csv(rows, LEAD_COLUMNS), "my-leads.csv")
+    return csv_response(as_csv(rows, LEAD_COLUMNS), "my-leads.csv")
 
 
 @router.get("/home/feed.csv")
 def feed_csv(request: Request) -> Response:
     _, session = current_session(request)
     rows = feed_rows(my_feed(workspace(request), session.context))
-    return _csv(as_csv(rows, FEED_COLUMNS), "my-feed.csv")
+    return csv_response(as_csv(rows, FEED_COLUMNS), "my-feed.csv")
