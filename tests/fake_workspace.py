@@ -357,9 +357,9 @@ class FakeRoutingAudit(_Repository):
         plan_name: str,
         source: str,
         started_at: datetime,
-        decisions: pl.DataFrame,
+        decisions: Sequence[Mapping[str, Any]],
         actor: str | None = None,
-        weights: pl.DataFrame | None = None,
+        weights: Sequence[tuple[str, str, float]] = (),
     ) -> int:
         state = self._writing()
         run_id = len(state.routing_runs) + 1
@@ -367,14 +367,15 @@ class FakeRoutingAudit(_Repository):
             "plan_name": plan_name,
             "source": source,
             "plan_id": plan_id,
-            "leads": decisions.height,
+            "leads": len(decisions),
             "undone_at": None,
         }
-        for row in decisions.select(*DECISION_TYPES).iter_rows(named=True):
-            state.decisions.append({**row, "route_run_id": run_id})
-        if weights is not None:
-            for row in weights.select(*POOL_WEIGHT_TYPES).iter_rows(named=True):
-                state.pool_weights.append({"route_run_id": run_id, **row})
+        for row in decisions:
+            state.decisions.append({**{name: row[name] for name in DECISION_TYPES}, "route_run_id": run_id})
+        for territory_id, rep_id, weight in weights:
+            state.pool_weights.append(
+                {"route_run_id": run_id, "territory_id": territory_id, "rep_id": rep_id, "weight": weight}
+            )
         return run_id
 
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +16,6 @@ from territorial.errors import BadInput
 from territorial.services.routing import open_router, route_file, route_lead
 from territorial.services.routing_undo import undo_routing_run
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import init_workspace
 
 PLAN = """\
@@ -123,25 +121,22 @@ def test_a_run_stored_without_its_pool_moves_is_not_undone(sqlite_store: tuple[W
         undo_routing_run(workspace, CTX, 99999)
 
 
-def pooled_decision() -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "lead_id": "OLD-1",
-                "email": None,
-                "lead_day": date(2026, 3, 1),
-                "decision": "routed",
-                "rep_id": "jane",
-                "territory_id": "WEST",
-                "matched_account_id": None,
-                "score": None,
-                "relevance": None,
-                "product": None,
-                "queue": None,
-                "in_pool": True,
-                "reason": "territory WEST; round robin chose jane",
-                "path": "[]",
-            }
-        ],
-        schema=DECISION_TYPES,
-    )
+def pooled_decision() -> list[dict[str, object]]:
+    return [
+        {
+            "lead_id": "OLD-1",
+            "email": None,
+            "lead_day": date(2026, 3, 1),
+            "decision": "routed",
+            "rep_id": "jane",
+            "territory_id": "WEST",
+            "matched_account_id": None,
+            "score": None,
+            "relevance": None,
+            "product": None,
+            "queue": None,
+            "in_pool": True,
+            "reason": "territory WEST; round robin chose jane",
+            "path": "[]",
+        }
+    ]

@@ -17,7 +17,6 @@ from territorial.domain.entities import Entity
 from territorial.domain.quotas import SavedQuota
 from territorial.domain.stored import ImportCounts, PlanFile, StoredRunInfo
 from territorial.services.unit_of_work import WorkspaceStore
-from territorial.store.repositories import DECISION_TYPES
 from territorial.store.workspace import Workspace
 
 NOW = datetime(2026, 3, 2, 9, 30)
@@ -259,30 +258,27 @@ def test_a_run_keeps_its_results_with_their_reasons(store: WorkspaceStore) -> No
 # ---- the routing audit ---------------------------------------------------------------------------
 
 
-def decisions(*rows: tuple[Any, ...]) -> pl.DataFrame:
+def decisions(*rows: tuple[Any, ...]) -> list[dict[str, Any]]:
     """lead_id, email, lead_day, rep_id, territory_id, in_pool, score for each decision."""
-    return pl.DataFrame(
-        [
-            {
-                "lead_id": lead,
-                "email": email,
-                "lead_day": day,
-                "decision": "routed" if rep else "fallback",
-                "rep_id": rep,
-                "territory_id": territory,
-                "matched_account_id": None,
-                "score": score,
-                "relevance": None,
-                "product": None,
-                "queue": None if rep else "sdr",
-                "in_pool": in_pool,
-                "reason": f"{lead} went to {rep}",
-                "path": json.dumps([{"step": "pool", "inputs": "", "outcome": str(rep)}]),
-            }
-            for lead, email, day, rep, territory, in_pool, score in rows
-        ],
-        schema=DECISION_TYPES,
-    )
+    return [
+        {
+            "lead_id": lead,
+            "email": email,
+            "lead_day": day,
+            "decision": "routed" if rep else "fallback",
+            "rep_id": rep,
+            "territory_id": territory,
+            "matched_account_id": None,
+            "score": score,
+            "relevance": None,
+            "product": None,
+            "queue": None if rep else "sdr",
+            "in_pool": in_pool,
+            "reason": f"{lead} went to {rep}",
+            "path": json.dumps([{"step": "pool", "inputs": "", "outcome": str(rep)}]),
+        }
+        for lead, email, day, rep, territory, in_pool, score in rows
+    ]
 
 
 def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: WorkspaceStore) -> None:
@@ -292,9 +288,7 @@ def test_routing_runs_keep_decisions_pools_and_the_duplicate_window(store: Works
         ("L-3", "ann@x.com", date(2026, 3, 3), "bob", "WEST", True, None),
     )
     with store.unit_of_work(write=True, lock="route") as uow:
-        weights = pl.DataFrame(
-            {"territory_id": ["WEST", "WEST"], "rep_id": ["jane", "bob"], "weight": [1.0, 2.5]}
-        )
+        weights = [("WEST", "jane", 1.0), ("WEST", "bob", 2.5)]
         first = uow.routing.add_run(None, "Lead plan", "leads.csv", NOW, first_batch, weights=weights)
         uow.routing.save_pools({"WEST": {"pointers": {"jane": 1.0, "bob": 0.5}}}, NOW)
         uow.routing.finish_run(first, NOW)
@@ -451,8 +445,7 @@ def test_plans_have_states_and_a_draft_is_deleted_with_its_runs(store: Workspace
         gone = uow.plans.add("Gone", "g.yaml", "name: Gone\n", NOW)
         gone_run = uow.runs.add(gone, NOW, 1, 0, 0, ["r"], results)
         uow.baselines.save("run", gone_run, [("T", "accounts", 1.0)])
-        empty = pl.DataFrame(schema=DECISION_TYPES)
-        routed = uow.routing.add_run(gone, "Gone", "leads.csv", NOW, empty)
+        routed = uow.routing.add_run(gone, "Gone", "leads.csv", NOW, [])
         uow.plans.set_state(kept, PlanState.ACTIVE, date(2027, 1, 4))
         uow.plans.replace_source(gone, "Gone 2", "g2.yaml", "name: Gone 2\n")
         uow.plans.keep_files(gone, [PlanFile("m.model", "0" * 64, b"\x00\xffbytes")])

@@ -68,29 +68,29 @@ def record_decisions(
     started: datetime,
 ) -> int:
     """Store a routing run, its decisions with their paths and where the pools now stand, in a unit of
-    work that holds ROUTE_LOCK: the run's id."""
-    frame = decisions_frame(decisions).select(
-        "lead_id",
-        pl.Series("email", [d.email for d in decisions], dtype=pl.String),
-        pl.Series("lead_day", [d.day for d in decisions], dtype=pl.Date),
-        "decision",
-        "rep_id",
-        "territory_id",
-        "matched_account_id",
-        "score",
-        "relevance",
-        "product",
-        "queue",
-        pl.Series("in_pool", [d.in_pool for d in decisions], dtype=pl.Boolean),
-        "reason",
-        pl.Series("path", [json.dumps([s.as_dict() for s in d.path]) for d in decisions], dtype=pl.String),
-    )
-    weights = pl.DataFrame(
-        [(t, rep.rep_id, rep.lead_weight) for t, robin in sorted(pools.items()) for rep in robin.pool],
-        schema={"territory_id": pl.String, "rep_id": pl.String, "weight": pl.Float64},
-        orient="row",
-    )
-    run_id = uow.routing.add_run(plan_id, plan_name, source, started, frame, ctx.actor, weights)
+    work that holds ROUTE_LOCK: the run's id. Rows, not a frame: a request's one lead costs a few
+    polars calls of fixed overhead each, more than storing it."""
+    rows = [
+        {
+            "lead_id": d.lead_id,
+            "email": d.email,
+            "lead_day": d.day,
+            "decision": d.outcome.value,
+            "rep_id": d.rep_id,
+            "territory_id": d.territory_id,
+            "matched_account_id": d.matched_account_id,
+            "score": d.score,
+            "relevance": None if d.relevance is None else round(d.relevance, 4),
+            "product": d.product,
+            "queue": d.queue,
+            "in_pool": d.in_pool,
+            "reason": d.reason,
+            "path": json.dumps([s.as_dict() for s in d.path]),
+        }
+        for d in decisions
+    ]
+    weights = [(t, rep.rep_id, rep.lead_weight) for t, robin in sorted(pools.items()) for rep in robin.pool]
+    run_id = uow.routing.add_run(plan_id, plan_name, source, started, rows, ctx.actor, weights)
     uow.routing.save_pools({t: robin.state() for t, robin in pools.items()}, ctx.now(), run_id)
     uow.routing.finish_run(run_id, ctx.now())
     return run_id

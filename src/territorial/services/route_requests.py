@@ -15,6 +15,7 @@ from territorial.services.lead_audit import ROUTE_LOCK
 from territorial.services.permissions import may_route
 from territorial.services.plans import active_plan_id
 from territorial.services.routing import Router, decide_lead, open_router, store_routed
+from territorial.services.snapshots import workspace_version
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 # One request routes at most this many: a bigger batch is a file for `territorial route`.
@@ -23,16 +24,16 @@ MAX_LEADS_PER_REQUEST = 1000
 
 @dataclass
 class _Loaded:
-    version: tuple[int, ...]  # the workspace's routing version it was loaded at (RoutingAudit.version)
+    version: tuple[object, ...]  # the workspace's version it was loaded at, and its undone routing runs
     router: Router
     seen_run: int  # the last routing run whose pool moves it holds
 
 
 class RouterCache:
     """One process's router for the active plan: the compiled plan, the account-matching index, reps
-    and models, loaded once and again only when the workspace's version moves (an import, an
-    activation, a live or roster change, an undone run). A service worker keeps one; its requests
-    take turns on it, as the pools it holds move with every lead."""
+    and models, loaded once and again only when the workspace's version moves (snapshots: an import,
+    a run, a live change or plan edit, an activation) or a routing run is undone. A service worker
+    keeps one; its requests take turns on it, as the pools it holds move with every lead."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -41,14 +42,15 @@ class RouterCache:
     def router(self, workspace: WorkspaceStore) -> Router:
         """The current router; the caller holds `lock`."""
         with workspace.unit_of_work() as uow:
-            version = uow.routing.version()
-            plan_id = active_plan_id(workspace, "plan")
+            version = (*workspace_version(uow), uow.routing.undone_runs())
             seen = uow.routing.latest_run_id()
         loaded = self._loaded
-        if loaded is None or loaded.version != version or loaded.router.plan_id != plan_id:
-            # Pools stored up to `seen` are in the router as opened.
-            loaded = self._loaded = _Loaded(version, open_router(workspace, plan_id), seen)
-        return loaded.router
+        if loaded is not None and loaded.version == version:
+            return loaded.router
+        plan_id = active_plan_id(workspace, "plan")
+        # Pools stored up to `seen` are in the router as opened. The version holds the active plan.
+        self._loaded = _Loaded(version, open_router(workspace, plan_id), seen)
+        return self._loaded.router
 
     def catch_up(self, uow: UnitOfWork) -> None:
         """Under ROUTE_LOCK: the pools other processes moved since this one's router last routed."""

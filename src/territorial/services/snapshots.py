@@ -25,7 +25,7 @@ def workspace_version(uow: UnitOfWork) -> Version:
         uow.imports.latest_finished(),
         uow.runs.latest_id(),
         uow.audit.head_seq(),
-        uow.plans.active_id(),
+        uow.plans.active_id() or 0,
     )
 
 

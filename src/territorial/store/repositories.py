@@ -93,14 +93,6 @@ class Plans(Repository):
         row = self.connection.execute(select(plans).where(plans.c.state == PlanState.ACTIVE.value)).first()
         return None if row is None else _stored_plan(dict(row._mapping))
 
-    def active_id(self) -> int:
-        """The active plan's id (0: none), without reading its YAML."""
-        plans = tables.plans
-        value = self.connection.execute(
-            select(plans.c.plan_id).where(plans.c.state == PlanState.ACTIVE.value)
-        ).scalar()
-        return 0 if value is None else int(value)
-
     def replace_source(self, plan_id: int, name: str, file_name: str, source: str) -> None:
         plans = tables.plans
         self._writing().execute(
@@ -623,6 +615,8 @@ HISTORY_TYPES = {
 }
 POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
 POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}
+# Up to this many rows, a write is plain executemany rather than a polars frame (COPY, executemany).
+FEW_ROWS = 64
 
 
 class RoutingAudit(Repository):
@@ -634,12 +628,12 @@ class RoutingAudit(Repository):
         plan_name: str,
         source: str,
         started_at: datetime,
-        decisions: pl.DataFrame,
+        decisions: Sequence[Mapping[str, Any]],
         actor: str | None = None,
-        weights: pl.DataFrame | None = None,
+        weights: Sequence[tuple[str, str, float]] = (),
     ) -> int:
-        """A routing run with its decisions (the DECISION_TYPES columns) and the lead weight of each
-        rep in the pools it shared leads in (territory_id, rep_id, weight)."""
+        """A routing run with its decisions (rows of the DECISION_TYPES columns) and the lead weight
+        of each rep in the pools it shared leads in (territory_id, rep_id, weight)."""
         connection = self._writing()
         run_id = int(
             connection.execute(
@@ -649,22 +643,31 @@ class RoutingAudit(Repository):
                     plan_name=plan_name,
                     source=source,
                     started_at=started_at,
-                    leads=decisions.height,
+                    leads=len(decisions),
                     actor=actor,
                 )
                 .returning(tables.routing_runs.c.route_run_id)
             ).scalar_one()
         )
-        insert_frame(
-            connection,
-            tables.routing_decisions,
-            decisions.select(pl.lit(run_id).alias("route_run_id"), *DECISION_TYPES),
-        )
-        if weights is not None:
+        if len(decisions) <= FEW_ROWS:  # a request's few leads: a frame's fixed cost would dominate
+            if decisions:
+                connection.execute(
+                    insert(tables.routing_decisions), [{**row, "route_run_id": run_id} for row in decisions]
+                )
+        else:
+            frame = pl.DataFrame(list(decisions), schema=DECISION_TYPES, orient="row")
             insert_frame(
                 connection,
-                tables.routing_pool_weights,
-                weights.select(pl.lit(run_id).alias("route_run_id"), *POOL_WEIGHT_TYPES),
+                tables.routing_decisions,
+                frame.select(pl.lit(run_id).alias("route_run_id"), *DECISION_TYPES),
+            )
+        if weights:
+            connection.execute(
+                insert(tables.routing_pool_weights),
+                [
+                    {"route_run_id": run_id, "territory_id": t, "rep_id": r, "weight": w}
+                    for t, r, w in weights
+                ],
             )
         return run_id
 
@@ -720,20 +723,11 @@ class RoutingAudit(Repository):
         ).all()
         return {row.territory_id: json.loads(row.state) for row in rows}
 
-    def version(self) -> tuple[int, ...]:
-        """What routing reads from the workspace, as counters that any change to it moves: the last
-        import, live change set, activation and roster change, and how many runs were undone."""
-        counters = [
-            select(func.max(tables.imports.c.import_id)),
-            select(func.max(tables.change_sets.c.change_set_id)),
-            select(func.max(tables.activations.c.activation_id)),
-            select(func.max(tables.roster_changes.c.change_id)),
-            select(func.count())
-            .select_from(tables.routing_runs)
-            .where(tables.routing_runs.c.undone_at.is_not(None)),
-        ]
-        row = self.connection.execute(select(*(c.scalar_subquery() for c in counters))).one()
-        return tuple(int(value or 0) for value in row)
+    def undone_runs(self) -> int:
+        """How many routing runs were undone: an undo puts pools back, so routers load them again."""
+        runs = tables.routing_runs
+        undone = select(func.count()).select_from(runs).where(runs.c.undone_at.is_not(None))
+        return int(self.connection.execute(undone).scalar_one())
 
     def pools(self) -> dict[str, Any]:
         """territory_id -> the stored state of its round robin."""
