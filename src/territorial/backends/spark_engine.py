@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,10 @@ if TYPE_CHECKING:
 
 # The default master: every core of this machine. A cluster's comes from spark-submit.
 LOCAL_MASTER = "local[*]"
-INSTALL_HINT = "the spark engine needs PySpark: pip install 'territorial[spark]' (Java 17 on PATH)"
+INSTALL_HINT = (
+    "the spark engine needs PySpark, an optional extra: pip install 'territorial[spark]' "
+    "(in a checkout: .venv/bin/pip install -e '.[spark]'), with Java 17 on the PATH"
+)
 
 # White space around an id, all of it (EDGE_SPACE finds an id that has some).
 EDGE_SPACES = f"^{SPACE_CLASS}+|{SPACE_CLASS}+$"
@@ -68,6 +72,8 @@ def spark_session(master: str | None) -> SparkSession:
     the loopback address and this interpreter for its workers; they are set when not given."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # PySpark warns of pandas 3 on each grouped map; the pools' map is Arrow's, without pandas.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -100,6 +106,10 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, master: str | None = LOCAL_MASTER) -> None:
+        try:
+            import pyspark  # noqa: F401  (here, so that a run without it stops before any work)
+        except ImportError:
+            raise BadInput.at(INSTALL_HINT, "--engine") from None
         self.master = master
 
     def assign(self, job: AssignJob, progress: Progress) -> AssignTotals:
@@ -526,28 +536,33 @@ class _Run:
         )
 
     def _write_rows(self, rows: DataFrame) -> None:
-        """Spark writes the rows in account_id and layer order to a folder of its own; DuckDB then
-        writes them where --out says, as every engine writes them (one file, files or partitions)."""
+        """Object storage is written by Spark itself, in account_id and layer order. A local path is
+        written as every engine writes it (one file, files or partitions): Spark writes the rows
+        to a folder of its own, and DuckDB sorts them into place out of core."""
+        out = self.job.out
+        self.progress(f"Writing rows to {out.uri or out.path}", None)
+        if out.uri is not None:
+            ordered = rows.orderBy("account_id", "_layer").drop("_layer")
+            writer = (ordered.coalesce(1) if out.single_file else ordered).write.mode("overwrite")
+            if out.partition_by:
+                writer = writer.partitionBy(*out.partition_by)
+            writer.parquet(out.uri)
+            return
         import duckdb
 
-        self.progress("Sorting the rows by account_id and layer", None)
         with tempfile.TemporaryDirectory(prefix="territorial-spark-") as work:
             folder = Path(work) / "rows"
-            rows.write.parquet(str(folder))  # DuckDB sorts them, out of core
-            self.progress(f"Writing rows to {self.job.out.path}", None)
+            rows.write.parquet(str(folder))
             parts = sorted(str(p) for p in folder.glob("part-*.parquet"))
             with duckdb.connect() as connection:
                 if parts:
                     files = exp.Array(expressions=[exp.Literal.string(p) for p in parts])
                     columns = [exp.column(c, quoted=True) for c in RESULT_COLUMNS]
-                    query = (
-                        exp.select(*columns)
-                        .from_(exp.func("read_parquet", files))
-                        .order_by("account_id", "_layer")
-                    )
+                    source = exp.func("read_parquet", files)
+                    query = exp.select(*columns).from_(source).order_by("account_id", "_layer")
                 else:
                     query = _empty_rows()
-                write_rows(connection, query, self.job.out)
+                write_rows(connection, query, out)
 
 
 def _empty_rows() -> exp.Select:
