@@ -144,6 +144,15 @@ def test_spark_without_pyspark_says_how_to_install_it(
     assert not out.exists()
 
 
+def local_rows(files: tuple[Path, Path], tmp_path: Path) -> pl.DataFrame:
+    """The local engine's rows for the files, which Spark's must equal."""
+    plan, folder = files
+    local = tmp_path / "local.parquet"
+    result = run_cli(tmp_path, "assign", plan, "--accounts", folder, "--out", local, "--engine", "local")
+    assert result.returncode == 0, result.stderr
+    return pl.read_parquet(local)
+
+
 @pytest.mark.slow
 def test_spark_writes_the_local_engines_rows_under_a_turkish_jvm(
     files: tuple[Path, Path], tmp_path: Path
@@ -165,7 +174,7 @@ def test_spark_writes_the_local_engines_rows_under_a_turkish_jvm(
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "4 accounts: 1 in no primary territory" in result.stderr
-    assert_frame_equal(pl.read_parquet(out), pl.read_parquet(local))
+    assert_frame_equal(pl.read_parquet(out), local)
 
 
 @pytest.mark.slow
@@ -196,4 +205,4 @@ def test_spark_submit_runs_the_spark_job(files: tuple[Path, Path], tmp_path: Pat
     assert result.returncode == 0, result.stderr[-3000:]
     assert "wrote 6 rows" in " ".join(result.stderr.split())
     written = pl.read_parquet(sorted(out.glob("part-*.parquet")))
-    assert_frame_equal(written, pl.read_parquet(local))
+    assert_frame_equal(written, local)

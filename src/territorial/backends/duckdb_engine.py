@@ -13,7 +13,6 @@ import tempfile
 from collections.abc import Iterator
 
 import duckdb
-import numpy as np
 import polars as pl
 import pyarrow as pa
 from sqlglot import exp
@@ -25,6 +24,7 @@ from territorial.backends.plan_tables import (
     TEXT_COLUMNS,
     key_columns,
     rule_groups,
+    share_pools,
     texts_of_situations,
     tree_table,
     typed_keys,
@@ -34,7 +34,7 @@ from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, canonical
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.compiled import CompiledPlan
-from territorial.engine.pools import RepChoice, choose_reps
+from territorial.engine.pools import RepChoice
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput, Problem
 from territorial.progress import Progress
@@ -378,19 +378,7 @@ class _Run:
         writer = self.db.cursor()
         reps = [t.reps for t in self.plan.territories]
         for pool in _whole_territories(reader):
-            territory = pool.get_column("t").to_numpy().astype(np.int64)
-            position = np.arange(pool.height, dtype=np.int64)
-            rep_id, how = choose_reps(
-                territory,
-                position,
-                position,  # already in account_id order
-                pool.get_column("owner_id"),
-                pool.get_column("workload").to_numpy(),
-                reps,
-            )
-            chosen = pool.select("row", "layer", "t", "tie", "others").with_columns(
-                pl.Series("how", how, dtype=pl.Int8), rep_id
-            )
+            chosen = share_pools(pool, reps, ["row", "layer", "t", "tie", "others"])
             writer.register("chosen", chosen)
             writer.execute("INSERT INTO pool_reps SELECT * FROM chosen")
             writer.unregister("chosen")

@@ -17,6 +17,7 @@ from territorial.domain.normalize import COUNTRY, is_postal_code
 from territorial.domain.plan import Plan
 from territorial.engine.assign import SITUATION, situation_texts
 from territorial.engine.compiled import CompiledPlan
+from territorial.engine.pools import choose_reps
 from territorial.errors import BadInput, Problem
 
 # The texts written once per situation, looked up by each row.
@@ -108,3 +109,19 @@ def texts_of_situations(compiled: CompiledPlan, keys: pl.DataFrame) -> pl.DataFr
         pl.lit(None, pl.Int64).alias("_pin"),
     ).select(SITUATION)
     return situation_texts(compiled, situations)
+
+
+def share_pools(pool: pl.DataFrame, reps: Sequence[tuple[str, ...]], keep: Sequence[str]) -> pl.DataFrame:
+    """Pool entries (t, owner_id, workload) of whole territories, in territory and account_id
+    order, shared out by the local engine's choose_reps: the `keep` columns, how and rep_id."""
+    territory = pool.get_column("t").to_numpy().astype(np.int64)
+    position = np.arange(pool.height, dtype=np.int64)
+    rep_id, how = choose_reps(
+        territory,
+        position,
+        position,  # already in account_id order
+        pool.get_column("owner_id"),
+        pool.get_column("workload").to_numpy(),
+        reps,
+    )
+    return pool.select(keep).with_columns(pl.Series("how", how, dtype=pl.Int8), rep_id)

@@ -18,7 +18,6 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 from sqlglot import exp
@@ -30,6 +29,7 @@ from territorial.backends.parquet_out import write_rows
 from territorial.backends.plan_tables import (
     key_columns,
     rule_groups,
+    share_pools,
     texts_of_situations,
     tree_table,
     typed_keys,
@@ -40,7 +40,7 @@ from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, canonical
 from territorial.domain.plan import PRIMARY, Plan
 from territorial.engine.compiled import CompiledPlan
-from territorial.engine.pools import RepChoice, choose_reps
+from territorial.engine.pools import RepChoice
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput, Problem
 from territorial.progress import Progress
@@ -157,6 +157,12 @@ class _Run:
         self.compiled = CompiledPlan(job.plan)
         self.progress = progress
         self.warnings: list[Problem] = []
+        self.cached: list[DataFrame] = []
+
+    def _kept(self, table: DataFrame) -> DataFrame:
+        """`table` cached for the run's later steps, and let go at its end."""
+        self.cached.append(table.cache())
+        return self.cached[-1]
 
     def totals(self) -> AssignTotals:
         F = self.F
@@ -174,16 +180,21 @@ class _Run:
         books = [book for _raw, book, _k in [*keys.values(), *([workload_keys] if workload_keys else [])]]
         has_ids = ACCOUNT_ID in self.columns
         self.warnings = warnings_on_keys(self.plan, books, has_ids, self.job.shown_as, self.header)
-        self.tree = to_spark(self.spark, tree_table(self.plan, self.compiled)).cache()
+        self.tree = self._kept(to_spark(self.spark, tree_table(self.plan, self.compiled)))
         hits = [
             self._rule_hits(g, keys[fields], territories)
             for g, (fields, territories) in enumerate(groups.items())
         ]
-        acc = self._accounts([k for _r, _b, k in keys.values()], workload_keys)
-        cand, skipped = self._membership(acc, hits, list(groups.values()))
-        entries = self._resolution(acc, cand)
-        final = self._reps(acc, entries, skipped)
-        return self._write(acc, final, skipped)
+        try:
+            acc = self._accounts([k for _r, _b, k in keys.values()], workload_keys)
+            cand, skipped = self._membership(acc, hits, list(groups.values()))
+            entries = self._resolution(acc, cand)
+            final = self._reps(acc, entries, skipped)
+            return self._write(acc, final, skipped)
+        finally:
+            # A session that runs on (a test's, a notebook's) does not keep this run's tables.
+            for table in self.cached:
+                table.unpersist()
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -241,11 +252,8 @@ class _Run:
         for part in parts[1:]:
             found = found.unionByName(part)
         tree = self.tree.select("t", F.coalesce("parent", F.lit(-1)).alias("parent"))
-        return (
-            found.join(F.broadcast(tree), "t")
-            .select(F.lit(number).alias("g"), "parent", F.col("__key").alias("key"), "t", "ok")
-            .cache()
-        )
+        hits = found.join(F.broadcast(tree), "t")
+        return self._kept(hits.select("parent", F.col("__key").alias("key"), "t", "ok"))
 
     def _accounts(self, numbered: list[DataFrame | None], workload_keys: Keys | None) -> DataFrame:
         """Each account's id and owner (as text, trimmed as the local reader trims them), its
@@ -261,7 +269,7 @@ class _Run:
         if workload_keys is not None:
             src = _with_key(src, self._workload_values(workload_keys), "__workload")
         acc = src.select(*parts, workload.alias("workload"), *[F.col(f"k{g}") for g in range(len(numbered))])
-        acc = acc.cache()
+        acc = self._kept(acc)
         total, empty, distinct = acc.agg(
             F.count(F.lit(1)), F.count(F.lit(1)) - F.count("row"), F.countDistinct("row")
         ).first()
@@ -505,18 +513,9 @@ class _Run:
         rows = (
             final.join(F.broadcast(table), keys)
             .join(acc.select(F.col("row").alias("account_id"), "workload", F.col("row")), "row")
-            .select(
-                "account_id",
-                F.col("layer_text").alias("layer"),
-                "territory_id",
-                "territory_name",
-                "rep_id",
-                "overlaps",
-                "tie",
-                "reason",
-                "workload",
-                F.col("layer").alias("_layer"),
-            )
+            .withColumn("_layer", F.col("layer"))
+            .withColumn("layer", F.col("layer_text"))
+            .select(*RESULT_COLUMNS, "_layer")
         )
         self._write_rows(rows)
         primary = self.plan.layers.index(PRIMARY)
@@ -597,20 +596,8 @@ def _pool_sharer(reps: list[tuple[str, ...]]) -> Any:
     def share(table: pa.Table) -> pa.Table:
         pool = pl.from_arrow(table)
         assert isinstance(pool, pl.DataFrame)
-        pool = pool.sort("row")
-        territory = pool.get_column("t").to_numpy().astype(np.int64)
-        position = np.arange(pool.height, dtype=np.int64)
-        rep_id, how = choose_reps(
-            territory,
-            position,
-            position,  # already in account_id order
-            pool.get_column("owner_id"),
-            pool.get_column("workload").to_numpy(),
-            reps,
-        )
-        chosen = pool.select("row", "layer", "t", "tie", "others").with_columns(
-            pl.Series("how", how, dtype=pl.Int32), rep_id
-        )
+        chosen = share_pools(pool.sort("row"), reps, ["row", "layer", "t", "tie", "others"])
+        chosen = chosen.with_columns(pl.col("how").cast(pl.Int32))
         return _plain_strings(chosen.to_arrow())
 
     return share
