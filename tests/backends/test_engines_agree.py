@@ -116,6 +116,19 @@ def test_generated_book_and_plan_agree(generated: tuple[str, Path], tmp_path: Pa
     assert rows.get_column("reason").str.contains("current owner").any()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("scaled", ["duckdb", "spark"])
+def test_200000_accounts_and_a_2000_territory_plan_agree(
+    tmp_path_factory: pytest.TempPathFactory, scaled: str
+) -> None:
+    """The issue's size for the equivalence run: every engine's rows equal the local engine's."""
+    work = tmp_path_factory.mktemp("large")
+    accounts = work / "accounts.parquet"
+    generate_accounts(200_000, 11).write_parquet(accounts)
+    rows, totals = both_engines(generate_plan(2_000, 11), accounts, work, scaled)
+    assert totals.accounts == 200_000 and rows.height > 200_000
+
+
 @pytest.mark.parametrize("scaled", ENGINES)
 def test_a_folder_of_files_and_a_partitioned_output(
     generated: tuple[str, Path], tmp_path: Path, scaled: str

@@ -21,7 +21,8 @@ def spark_job(
     accounts: Annotated[
         str, typer.Option("--accounts", help="Parquet: a file, a folder, a glob, or s3a://, abfss://… URI.")
     ],
-    out: Annotated[
+    # Not named `out`: the check every command makes of its output files takes no URI.
+    destination: Annotated[
         str,
         typer.Option("--out", help="Where the rows go: a .parquet file, a folder, or a URI (a folder)."),
     ],
@@ -44,5 +45,5 @@ def spark_job(
     package installed); the master, memory and packages are spark-submit's. Accounts and --out may
     be object-storage URIs, read and written by Spark itself."""
     with stage_bar(err) as progress:
-        totals = run_spark_job(plan, accounts, out, single_file, partition_by, progress, spark_master)
-    said_totals(totals, out, "spark")
+        totals = run_spark_job(plan, accounts, destination, single_file, partition_by, progress, spark_master)
+    said_totals(totals, destination, "spark")
