@@ -160,13 +160,7 @@ def test_spark_writes_the_local_engines_rows_under_a_turkish_jvm(
     """The real command on Spark, in a JVM whose locale lower-cases 'I' to a dotless 'ı': the rows
     are the local engine's, as the rules read text lowered by Python."""
     plan, folder = files
-    local = tmp_path / "local.parquet"
-    assert (
-        run_cli(
-            tmp_path, "assign", plan, "--accounts", folder, "--out", local, "--engine", "local"
-        ).returncode
-        == 0
-    )
+    local = local_rows(files, tmp_path)
     out = tmp_path / "spark.parquet"
     env = {**os.environ, "COLUMNS": "200", "JAVA_TOOL_OPTIONS": "-Duser.language=tr -Duser.country=TR"}
     command = [sys.executable, "-m", "territorial.cli.main", "assign", str(plan), "--accounts", str(folder)]
@@ -182,13 +176,7 @@ def test_spark_submit_runs_the_spark_job(files: tuple[Path, Path], tmp_path: Pat
     """spark-submit (PySpark's own) runs territorial/spark_job.py; a URI output is written by
     Spark itself, a folder of files in account_id and layer order."""
     plan, folder = files
-    local = tmp_path / "local.parquet"
-    assert (
-        run_cli(
-            tmp_path, "assign", plan, "--accounts", folder, "--out", local, "--engine", "local"
-        ).returncode
-        == 0
-    )
+    local = local_rows(files, tmp_path)
     job = run_process(tmp_path, "spark-job", "--help")
     assert job.returncode == 0 and "spark-submit" in job.stdout
     found = subprocess.run(

@@ -59,10 +59,6 @@ INSTALL_HINT = (
 # White space around an id, all of it (EDGE_SPACE finds an id that has some).
 EDGE_SPACES = f"^{SPACE_CLASS}+|{SPACE_CLASS}+$"
 
-# Shuffle partitions on a local master: Spark's default of 200 made a 20,000-account run spend
-# most of its time starting tasks; adaptive execution still coalesces what is small.
-LOCAL_SHUFFLE_PARTITIONS = "2"
-
 # Columns of a pool entry as the grouped map gives them back.
 POOL_OUT = "row STRING, layer INT, t INT, tie BOOLEAN, others STRING, how INT, rep_id STRING"
 
@@ -85,8 +81,6 @@ def spark_session(master: str | None) -> SparkSession:
         builder = SparkSession.builder.appName("territorial")
         if master is not None:
             builder = builder.master(master)
-        if (master or "").startswith("local"):
-            builder = builder.config("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS)
         session = (
             builder.config("spark.ui.showConsoleProgress", "false")
             .config("spark.ui.enabled", "false")
@@ -96,7 +90,6 @@ def spark_session(master: str | None) -> SparkSession:
     # Columns named as in the file, and dates read as written, whatever the cluster's defaults.
     session.conf.set("spark.sql.caseSensitive", "true")
     session.conf.set("spark.sql.session.timeZone", "UTC")
-    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return session
 
 
