@@ -23,7 +23,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, wanted_columns
-from territorial.backends.duckdb_engine import EDGE_SPACE, RULES_PER_QUERY, SPACE_CLASS
+from territorial.backends.duckdb_engine import EDGE_SPACE, SPACE_CLASS
 from territorial.backends.job import AssignJob, AssignTotals
 from territorial.backends.parquet_out import write_rows
 from territorial.backends.plan_tables import (
@@ -55,6 +55,10 @@ INSTALL_HINT = (
     "the spark engine needs PySpark, an optional extra: pip install 'territorial[spark]' "
     "(in a checkout: .venv/bin/pip install -e '.[spark]'), with Java 17 on the PATH"
 )
+
+# Rules evaluated per query: 500 (duckdb's) outgrew the JVM's 64 KB limit on one method in the
+# code Spark generates (it then interprets the query, and logs the compiler's error).
+RULES_PER_QUERY = 100
 
 # White space around an id, all of it (EDGE_SPACE finds an id that has some).
 EDGE_SPACES = f"^{SPACE_CLASS}+|{SPACE_CLASS}+$"
