@@ -41,7 +41,9 @@ unit: $(STAMP) browser-deps
 test: lint typecheck unit
 
 # What is too slow for the inner loop: tests marked slow, and every property test at its full count.
+# The spark engine's tests need PySpark, an optional extra (about 500 MB): installed here only.
 test-slow: $(STAMP) browser-deps
+	$(BIN)/pip install --quiet -e '.[spark]'
 	HYPOTHESIS_PROFILE=full $(BIN)/pytest -n $(PYTEST_WORKERS) -m "slow or property"
 
 bench: $(STAMP)

@@ -1,8 +1,13 @@
-"""Assignment at scale: `territorial assign --engine duckdb|local` on 1M, 3M and 10M generated
+"""Assignment at scale: `territorial assign --engine duckdb|local|spark` on 1M, 3M and 10M generated
 accounts from Parquet × a generated 5,000-territory plan.
 
     .venv/bin/python benchmarks/scale_bench.py [--accounts 1000000,3000000,10000000]
-        [--engines duckdb,local] [--territories 5000] [--memory-limit 4GB] [--timeout 1800]
+        [--engines duckdb,local,spark] [--territories 5000] [--memory-limit 4GB] [--timeout 1800]
+        [--spark-master local[2]]
+
+spark needs the [spark] extra (.venv/bin/pip install -e '.[spark]'). Its peak RSS is what wait4
+reports: the largest of the CLI process and the descendants it waited for, which may leave out
+the JVM that PySpark starts; read it as a lower bound.
 
 Each run is the whole CLI process (plan, Parquet in, assignment with overlaps, ties, reps and
 reasons, Parquet out), timed as a child process whose peak RSS the kernel reports (wait4's
@@ -56,6 +61,7 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb,local")
     parser.add_argument("--territories", type=int, default=5_000)
     parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--spark-master", default="local[2]", help="where --engine spark runs")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before a run is stopped")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=HERE.parent / "bench-output" / "scale")
@@ -77,13 +83,18 @@ def main() -> None:
     for size in sizes:
         accounts = accounts_folder(work, size, args.seed)
         for engine in engines:
-            measured = run(engine, size, plan_path, accounts, work, args.memory_limit, args.timeout)
+            options = ["--memory-limit", args.memory_limit] if engine == "duckdb" else []
+            if engine == "spark":
+                options = ["--spark-master", args.spark_master]
+            measured = run(engine, size, plan_path, accounts, work, options, args.timeout)
             results.append(measured)
             print(row(measured), flush=True)
         ran = {m.engine for m in results if m.accounts == size and m.outcome == "ok"}
-        written = all((work / f"out-{engine}-{size}.parquet").exists() for engine in ("local", "duckdb"))
-        if ran and written:
-            print(f"  rows identical, local and duckdb: {identical(work, size)}", flush=True)
+        # Each engine's rows against the local engine's, else duckdb's (where local ran out of memory).
+        reference = next((e for e in ("local", "duckdb") if e in ran), None)
+        for engine in sorted(ran - {reference}) if reference else []:
+            said = identical(work, size, reference, engine)
+            print(f"  rows identical, {reference} and {engine}: {said}", flush=True)
     print()
     print(table(results, args.territories))
 
@@ -109,13 +120,11 @@ def accounts_folder(work: Path, size: int, seed: int) -> Path:
 
 
 def run(
-    engine: str, size: int, plan: Path, accounts: Path, work: Path, memory_limit: str, timeout: float
+    engine: str, size: int, plan: Path, accounts: Path, work: Path, options: list[str], timeout: float
 ) -> Measured:
     out = work / f"out-{engine}-{size}.parquet"
     command = [str(BIN / "territorial"), "assign", str(plan), "--accounts", str(accounts), "--out", str(out)]
-    command += ["--engine", engine]
-    if engine == "duckdb":
-        command += ["--memory-limit", memory_limit]
+    command += ["--engine", engine, *options]
     log = work / f"{engine}-{size}.log"
     start = time.perf_counter()
     with log.open("w") as sink:
@@ -143,12 +152,12 @@ def run(
     return Measured(engine, size, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, outcome)
 
 
-def identical(work: Path, size: int) -> str:
-    """Whether the two engines' latest outputs hold the same rows in the same order: each file's
+def identical(work: Path, size: int, first: str, second: str) -> str:
+    """Whether two engines' latest outputs hold the same rows in the same order: each file's
     row count and the sum of a hash of every row with its position, computed in DuckDB as one
     streaming pass (an EXCEPT ALL of 17.5M rows did not finish in 10 minutes)."""
     files = [
-        exp.Literal.string(str(work / f"out-{engine}-{size}.parquet")).sql() for engine in ("local", "duckdb")
+        exp.Literal.string(str(work / f"out-{engine}-{size}.parquet")).sql() for engine in (first, second)
     ]
     columns = (  # OVERLAPS is a keyword of DuckDB's
         "file_row_number, account_id, layer, territory_id, territory_name, rep_id, "

@@ -1,6 +1,7 @@
-"""The duckdb engine gives the local engine's rows, row for row (territory, rep, overlaps, tie,
-reason): on a generated book and plan, on the hand-made semantics cases, on hypothesis plans,
-and on text whose lower-casing differs between Python and DuckDB."""
+"""The duckdb and spark engines give the local engine's rows, row for row (territory, rep,
+overlaps, tie, reason): on a generated book and plan, on the hand-made semantics cases, on
+hypothesis plans, and on text whose lower-casing differs between Python and DuckDB or a JVM.
+Spark's cases are slow (a JVM, and seconds per run): `make test-slow` runs them."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from polars.testing import assert_frame_equal
 
 from conftest import examples, run_plan
 from territorial.backends.duckdb_engine import DuckdbEngine
-from territorial.backends.job import AssignJob, AssignTotals, ParquetOut
+from territorial.backends.job import AssignEngine, AssignJob, AssignTotals, ParquetOut
 from territorial.backends.local import LocalEngine
+from territorial.backends.spark_engine import SparkEngine
 from territorial.domain.assignment import RESULT_COLUMNS, Assignment
 from territorial.errors import BadInput
 from territorial.generate.accounts import generate_accounts
@@ -43,12 +45,23 @@ def sibling_module(relative: str) -> ModuleType:
     return module
 
 
-def both_engines(plan_text: str, accounts: Path, work: Path) -> tuple[pl.DataFrame, AssignTotals]:
-    """Run the plan on the local and the duckdb engines; their rows must be equal. The local
+# Each scale engine, checked against the local one; spark only in `make test-slow`.
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.slow)]
+
+
+def scale_engine(name: str) -> AssignEngine:
+    """Spark on two cores, this machine's; its session is started once and kept for every test."""
+    return DuckdbEngine() if name == "duckdb" else SparkEngine("local[2]")
+
+
+def both_engines(
+    plan_text: str, accounts: Path, work: Path, scaled: str = "duckdb"
+) -> tuple[pl.DataFrame, AssignTotals]:
+    """Run the plan on the local engine and the `scaled` one; their rows must be equal. The local
     engine's rows and totals are returned."""
     plan = parse_plan(plan_text, "plan.yaml")
     outputs: dict[str, tuple[pl.DataFrame, AssignTotals]] = {}
-    for engine in (LocalEngine(), DuckdbEngine()):
+    for engine in (LocalEngine(), scale_engine(scaled)):
         out = ParquetOut(work / f"{engine.name}.parquet")
         job = AssignJob(
             plan,
@@ -59,7 +72,7 @@ def both_engines(plan_text: str, accounts: Path, work: Path) -> tuple[pl.DataFra
         )
         totals = engine.assign(job, silent)
         outputs[engine.name] = (pl.read_parquet(out.path), totals)
-    (local, local_totals), (duck, duck_totals) = outputs["local"], outputs["duckdb"]
+    (local, local_totals), (duck, duck_totals) = outputs["local"], outputs[scaled]
     assert duck.columns == RESULT_COLUMNS
     assert_frame_equal(duck, local)
     assert (duck_totals.accounts, duck_totals.rows, duck_totals.unassigned, duck_totals.ties) == (
@@ -91,9 +104,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return generate_plan(500, 7), accounts
 
 
-def test_generated_book_and_plan_agree(generated: tuple[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("scaled", ENGINES)
+def test_generated_book_and_plan_agree(generated: tuple[str, Path], tmp_path: Path, scaled: str) -> None:
     plan_text, accounts = generated
-    rows, totals = both_engines(plan_text, accounts, tmp_path)
+    rows, totals = both_engines(plan_text, accounts, tmp_path, scaled)
     assert totals.accounts == 20_000
     # The comparison means something: overlaps, ties, pools and several layers all occur.
     assert rows.get_column("layer").n_unique() >= 2
@@ -102,7 +116,23 @@ def test_generated_book_and_plan_agree(generated: tuple[str, Path], tmp_path: Pa
     assert rows.get_column("reason").str.contains("current owner").any()
 
 
-def test_a_folder_of_files_and_a_partitioned_output(generated: tuple[str, Path], tmp_path: Path) -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("scaled", ["duckdb", "spark"])
+def test_200000_accounts_and_a_2000_territory_plan_agree(
+    tmp_path_factory: pytest.TempPathFactory, scaled: str
+) -> None:
+    """The issue's size for the equivalence run: every engine's rows equal the local engine's."""
+    work = tmp_path_factory.mktemp("large")
+    accounts = work / "accounts.parquet"
+    generate_accounts(200_000, 11).write_parquet(accounts)
+    rows, totals = both_engines(generate_plan(2_000, 11), accounts, work, scaled)
+    assert totals.accounts == 200_000 and rows.height > 200_000
+
+
+@pytest.mark.parametrize("scaled", ENGINES)
+def test_a_folder_of_files_and_a_partitioned_output(
+    generated: tuple[str, Path], tmp_path: Path, scaled: str
+) -> None:
     plan_text, accounts = generated
     folder = tmp_path / "in"
     folder.mkdir()
@@ -112,12 +142,12 @@ def test_a_folder_of_files_and_a_partitioned_output(generated: tuple[str, Path],
     book.write_parquet(tmp_path / "whole-book.parquet")
     plan = parse_plan(plan_text, "plan.yaml")
     whole = tmp_path / "whole.parquet"
-    DuckdbEngine().assign(
+    LocalEngine().assign(
         AssignJob(plan, (str(tmp_path / "whole-book.parquet"),), "x", ParquetOut(whole)), silent
     )
     sources = (str(folder / "a.parquet"), str(folder / "b.parquet"))
     parts = ParquetOut(tmp_path / "parts", single_file=False, partition_by=("layer",))
-    DuckdbEngine().assign(AssignJob(plan, sources, str(folder), parts), silent)
+    scale_engine(scaled).assign(AssignJob(plan, sources, str(folder), parts), silent)
     assert sorted(p.name for p in parts.path.iterdir()) == sorted(f"layer={layer}" for layer in plan.layers)
     read = pl.read_parquet(parts.path / "**" / "*.parquet", hive_partitioning=True)
     expected = pl.read_parquet(whole)
@@ -133,8 +163,9 @@ def semantics_cases() -> list[tuple[str, Callable[[], None]]]:
     ]
 
 
+@pytest.mark.parametrize("scaled", ENGINES)
 @pytest.mark.parametrize(("name", "case"), semantics_cases(), ids=[name for name, _ in semantics_cases()])
-def test_semantics_cases_agree(name: str, case: Callable[[], None], tmp_path: Path) -> None:
+def test_semantics_cases_agree(name: str, case: Callable[[], None], tmp_path: Path, scaled: str) -> None:
     """Each hand-made semantics test, with its plan and accounts also run through both engines:
     the test's own assertions hold, and the engines give the same rows as its book did."""
     module = inspect.getmodule(case)
@@ -144,8 +175,8 @@ def test_semantics_cases_agree(name: str, case: Callable[[], None], tmp_path: Pa
         result = run_plan(plan_text, rows)
         work = tmp_path / str(len(ran))
         work.mkdir()
-        scaled, _totals = both_engines(plan_text, as_parquet(rows, work / "accounts.parquet"), work)
-        assert_frame_equal(scaled, result.rows.select(RESULT_COLUMNS))
+        got, _totals = both_engines(plan_text, as_parquet(rows, work / "accounts.parquet"), work, scaled)
+        assert_frame_equal(got, result.rows.select(RESULT_COLUMNS))
         ran.append(1)
         return result
 
@@ -180,7 +211,8 @@ territories:
 """
 
 
-def test_text_is_lower_cased_as_python_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scaled", ENGINES)
+def test_text_is_lower_cased_as_python_does(tmp_path: Path, scaled: str) -> None:
     """'ΟΔΟΣ'.lower() ends in a final sigma, 'İ'.lower() is i + a combining dot: DuckDB's lower
     gives neither, so the engines must lower-case by the reference to agree."""
     rows = [
@@ -192,7 +224,7 @@ def test_text_is_lower_cased_as_python_does(tmp_path: Path) -> None:
         {"account_id": "6", "street": "Straße", "city": "Berlin"},
         {"account_id": "7", "street": "STRAẞE", "city": "Berlin"},
     ]
-    rows_out, _totals = both_engines(TEXT_PLAN, as_parquet(rows, tmp_path / "text.parquet"), tmp_path)
+    rows_out, _totals = both_engines(TEXT_PLAN, as_parquet(rows, tmp_path / "text.parquet"), tmp_path, scaled)
     primary = dict(rows_out.filter(pl.col("layer") == "primary").select("account_id", "territory_id").rows())
     # Python: 'ΟΔΟΣ'.lower() == 'οδος' (GREEK, and GREEK-UPPER's pattern lowers alike); 'οδοσ' is
     # neither; 'İSTANBUL'.lower() == 'i̇stanbul' == 'İstanbul'.lower(), not 'istanbul'.
@@ -224,11 +256,34 @@ PROPERTIES = sibling_module("engine/test_resolution_properties.py")
 def test_hypothesis_plans_agree(
     plan_shape: tuple[list[Any], bool], rows: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    hypothesis_plan_agrees(plan_shape, rows, tmp_path_factory, "duckdb")
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=examples(ci=5, full=25),  # seconds per Spark run: fewer than duckdb's
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(plan_shape=PROPERTIES.plans(), rows=PROPERTIES.account_tables())
+def test_hypothesis_plans_agree_on_spark(
+    plan_shape: tuple[list[Any], bool], rows: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    hypothesis_plan_agrees(plan_shape, rows, tmp_path_factory, "spark")
+
+
+def hypothesis_plan_agrees(
+    plan_shape: tuple[list[Any], bool],
+    rows: list[dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    scaled: str,
+) -> None:
     roots, with_workload = plan_shape
     text = PROPERTIES.plan_yaml(roots, with_workload)
     work = tmp_path_factory.mktemp("property")
-    scaled, _totals = both_engines(text, as_parquet(rows, work / "accounts.parquet"), work)
-    assert_frame_equal(scaled, run_plan(text, rows).rows.select(RESULT_COLUMNS))
+    got, _totals = both_engines(text, as_parquet(rows, work / "accounts.parquet"), work, scaled)
+    assert_frame_equal(got, run_plan(text, rows).rows.select(RESULT_COLUMNS))
 
 
 CATCH_ALL = """\
@@ -244,8 +299,9 @@ territories:
 """
 
 
+@pytest.mark.parametrize("scaled", ENGINES)
 @pytest.mark.parametrize("accounts", [0, 5])
-def test_rule_less_territories_and_an_empty_book_agree(tmp_path: Path, accounts: int) -> None:
+def test_rule_less_territories_and_an_empty_book_agree(tmp_path: Path, accounts: int, scaled: str) -> None:
     frame = pl.DataFrame(
         {
             "account_id": [f"a{i}" for i in range(accounts)],
@@ -254,11 +310,12 @@ def test_rule_less_territories_and_an_empty_book_agree(tmp_path: Path, accounts:
         schema={"account_id": pl.String, "employees": pl.Float64},
     )
     frame.write_parquet(tmp_path / "accounts.parquet")
-    rows, totals = both_engines(CATCH_ALL, tmp_path / "accounts.parquet", tmp_path)
+    rows, totals = both_engines(CATCH_ALL, tmp_path / "accounts.parquet", tmp_path, scaled)
     assert totals.accounts == accounts and rows.height == 2 * accounts
 
 
-def test_ids_and_owners_are_trimmed_as_the_local_reader_trims_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scaled", ENGINES)
+def test_ids_and_owners_are_trimmed_as_the_local_reader_trims_them(tmp_path: Path, scaled: str) -> None:
     """White space around an id (Unicode's too, such as an ideographic or a no-break space) is
     not part of it; a blank id is missing."""
     rows = [
@@ -267,10 +324,10 @@ def test_ids_and_owners_are_trimmed_as_the_local_reader_trims_them(tmp_path: Pat
         {"account_id": "a3\x1c", "owner_id": "r9 ", "state": "CA"},
     ]
     plan = "name: t\nterritories:\n  - id: ALL\n    reps: [r1, r2, r3]\n"
-    out, _totals = both_engines(plan, as_parquet(rows, tmp_path / "ids.parquet"), tmp_path)
+    out, _totals = both_engines(plan, as_parquet(rows, tmp_path / "ids.parquet"), tmp_path, scaled)
     assert out.select("account_id", "rep_id").rows() == [("a1", "r2"), ("a2", "r1"), ("a3\x1c", "r3")]
     blank = as_parquet([{"account_id": " \u3000 ", "state": "NY"}], tmp_path / "blank.parquet")
-    for engine in (LocalEngine(), DuckdbEngine()):
+    for engine in (LocalEngine(), scale_engine(scaled)):
         job = AssignJob(
             parse_plan(plan, "plan.yaml"), (str(blank),), str(blank), ParquetOut(tmp_path / "o.parquet")
         )

@@ -11,30 +11,30 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 
 import duckdb
-import numpy as np
 import polars as pl
 import pyarrow as pa
 from sqlglot import exp
 
-from territorial.backends.accounts_in import (
-    keys_as_raw,
-    plan_reads,
-    plan_warnings,
-    typed_book,
-    wanted_columns,
-)
+from territorial.backends.accounts_in import plan_reads, wanted_columns
 from territorial.backends.job import AssignJob, AssignTotals
 from territorial.backends.parquet_out import write_rows
+from territorial.backends.plan_tables import (
+    TEXT_COLUMNS,
+    key_columns,
+    rule_groups,
+    share_pools,
+    texts_of_situations,
+    tree_table,
+    typed_keys,
+    warnings_on_keys,
+)
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, canonical
-from territorial.domain.normalize import COUNTRY, is_postal_code
 from territorial.domain.plan import PRIMARY, Plan
-from territorial.engine.assign import SITUATION, situation_texts
 from territorial.engine.compiled import CompiledPlan
-from territorial.engine.pools import RepChoice, choose_reps
+from territorial.engine.pools import RepChoice
 from territorial.engine.records import evaluation_frame
 from territorial.errors import BadInput, Problem
 from territorial.progress import Progress
@@ -43,14 +43,11 @@ from territorial.rules.to_sql import to_sql_tree
 # polars' strip_chars() (the local reader's) removes Unicode White_Space, DuckDB's trim only spaces:
 # Python's isspace() less the four separators \x1c-\x1f, which Rust does not count as white space.
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() and not 0x1C <= c <= 0x1F)
-_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
-EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"  # a RE2 pattern: white space first or last
+SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
+EDGE_SPACE = f"^{SPACE_CLASS}|{SPACE_CLASS}$"  # a RE2 pattern: white space first or last
 
 # Rules evaluated per query, so that no one statement holds a whole plan's rules.
 RULES_PER_QUERY = 500
-
-# The texts written once per situation, looked up by each row.
-TEXT_COLUMNS = ("layer", "territory_id", "territory_name", "overlaps", "reason")
 
 # Pool entries fetched from DuckDB at a time; a territory's pool is shared out once it is complete.
 POOL_BATCH_ROWS = 500_000
@@ -132,53 +129,25 @@ class _Run:
     # ---- reading ---------------------------------------------------------------------------------
 
     def _rule_groups(self) -> dict[tuple[str, ...], list[int]]:
-        """Territories with a rule, by the fields their own rule reads."""
-        groups: dict[tuple[str, ...], list[int]] = {}
-        for i, t in enumerate(self.plan.territories):
-            if t.rule is not None:
-                groups.setdefault(tuple(sorted(self.compiled.rule_fields[i])), []).append(i)
-        return groups
-
-    def _key_columns(self, fields: tuple[str, ...]) -> list[str]:
-        wanted = set(fields)
-        if any(is_postal_code(f) for f in fields) and COUNTRY in self.columns:
-            wanted.add(COUNTRY)  # a postal code is read by its country's rules
-        return [self.columns[f] for f in sorted(wanted) if f in self.columns]
+        return rule_groups(self.plan, self.compiled)
 
     def _distinct_keys(self, fields: tuple[str, ...]) -> tuple[pl.DataFrame, AccountBook]:
         """The distinct combinations of the fields' raw values, and the same rows typed as the local
         engine types a file (null words, blanks, postal codes, declared types)."""
-        columns = self._key_columns(fields)
+        columns = key_columns(fields, self.columns)
         if not columns:
-            return pl.DataFrame(), keys_as_raw_book(pl.DataFrame({"_": []}), self)
+            return pl.DataFrame(), typed_keys(
+                pl.DataFrame({"_": []}), self.plan, self.job.shown_as, self.header
+            )
         listed = ", ".join(_name(c) for c in columns)
         raw = self.db.sql(f"SELECT DISTINCT {listed} FROM src").pl()
-        try:
-            return raw, typed_book(keys_as_raw(raw, self.job.shown_as, self.header), self.plan)
-        except BadInput as err:
-            # The reader numbered the rows of the distinct values, not of the file: name the value.
-            unplaced = [Problem(replace(p.location, line=None), p.message) for p in err.problems]
-            raise BadInput(unplaced, err.total) from None
+        return raw, typed_keys(raw, self.plan, self.job.shown_as, self.header)
 
     def _check_plan(self, books: list[tuple[pl.DataFrame, AccountBook]]) -> None:
         """The plan checked against the fields' types, as the local engine checks it."""
-        schema: dict[str, object] = {}
-        notes: list[Problem] = []
-        read_as_text: dict[str, str] = {}
-        for _raw, book in books:
-            schema.update(book.schema)
-            read_as_text.update(book.read_as_text)
-            notes += [n for n in book.notes if n not in notes]
-        combined = AccountBook(
-            pl.DataFrame(),
-            {k: v for k, v in schema.items() if k != ACCOUNT_ID or ACCOUNT_ID in self.columns},  # type: ignore[misc]
-            {},
-            self.job.shown_as,
-            header=self.header,
-            notes=notes,
-            read_as_text=read_as_text,
-        )
-        self.warnings = plan_warnings(self.plan, combined)
+        typed = [book for _raw, book in books]
+        has_ids = ACCOUNT_ID in self.columns
+        self.warnings = warnings_on_keys(self.plan, typed, has_ids, self.job.shown_as, self.header)
 
     def _accounts(self) -> None:
         """`acc`: each account's id, owner and workload, with the raw fields the rules read;
@@ -286,23 +255,7 @@ class _Run:
         self.key_joins.append(f"LEFT JOIN {key_table} k{number} ON {on or 'TRUE'}")
 
     def _tree(self) -> None:
-        plan, compiled = self.plan, self.compiled
-        index = compiled.index
-        tree = pl.DataFrame(
-            {
-                "t": np.arange(len(plan.territories), dtype=np.int32),
-                "parent": [index[t.parent] if t.parent is not None else None for t in plan.territories],
-                "depth": [t.depth for t in plan.territories],
-                "has_rule": [t.rule is not None for t in plan.territories],
-                "layer": [plan.layers.index(t.layer) for t in plan.territories],
-                "rank": compiled.rank,
-                "priority": compiled.priorities,
-                "reps": [len(t.reps) for t in plan.territories],
-                "only_rep": [t.reps[0] if len(t.reps) == 1 else None for t in plan.territories],
-            },
-            schema_overrides={"parent": pl.Int32, "depth": pl.Int32, "layer": pl.Int32, "reps": pl.Int32},
-        )
-        self.db.register("tree_view", tree)
+        self.db.register("tree_view", tree_table(self.plan, self.compiled))
         self.sql("CREATE TABLE tree AS SELECT * FROM tree_view")
         self.db.unregister("tree_view")
 
@@ -425,19 +378,7 @@ class _Run:
         writer = self.db.cursor()
         reps = [t.reps for t in self.plan.territories]
         for pool in _whole_territories(reader):
-            territory = pool.get_column("t").to_numpy().astype(np.int64)
-            position = np.arange(pool.height, dtype=np.int64)
-            rep_id, how = choose_reps(
-                territory,
-                position,
-                position,  # already in account_id order
-                pool.get_column("owner_id"),
-                pool.get_column("workload").to_numpy(),
-                reps,
-            )
-            chosen = pool.select("row", "layer", "t", "tie", "others").with_columns(
-                pl.Series("how", how, dtype=pl.Int8), rep_id
-            )
+            chosen = share_pools(pool, reps, ["row", "layer", "t", "tie", "others"])
             writer.register("chosen", chosen)
             writer.execute("INSERT INTO pool_reps SELECT * FROM chosen")
             writer.unregister("chosen")
@@ -467,16 +408,7 @@ class _Run:
             "coalesce(rep_id, '') AS rep_key FROM final)"
         )
         keys = self.db.sql("SELECT * FROM sit ORDER BY sid").pl()
-        situations = keys.select(
-            pl.col("layer").cast(pl.Int64).alias("_layer"),
-            pl.col("t").cast(pl.Int64).alias("_t"),
-            pl.col("others").alias("_others"),
-            pl.col("null_flag").alias("_null"),
-            pl.col("how").cast(pl.Int64).alias("_how"),
-            pl.when(pl.col("rep_key") != "").then(pl.col("rep_key")).alias("rep_id"),
-            pl.lit(None, pl.Int64).alias("_pin"),
-        ).select(SITUATION)
-        self.db.register("texts_view", situation_texts(self.compiled, situations).with_row_index("sid"))
+        self.db.register("texts_view", texts_of_situations(self.compiled, keys).with_row_index("sid"))
         # One row of lists, indexed by sid: looking a text up is then a projection, which keeps
         # the rows' order (a join does not), so the long texts are never sorted. Each text is an
         # ENUM value, which the Parquet writer stores as its dictionary as it is, where it hashed
@@ -593,7 +525,3 @@ def _id_text(run: _Run, field: str) -> str:
     raise BadInput.at(
         f"{field} must be text or whole numbers, not {kind}", run.job.shown_as, None, None, column
     )
-
-
-def keys_as_raw_book(frame: pl.DataFrame, run: _Run) -> AccountBook:
-    return typed_book(keys_as_raw(frame, run.job.shown_as, run.header), run.plan)

@@ -16,11 +16,14 @@ from territorial.progress import Progress
 @dataclass(frozen=True)
 class ParquetOut:
     """Where results go. One file when `single_file`, else a folder of files in account_id order
-    (`part-00000.parquet`, …); `partition_by` writes a hive-partitioned folder (layer=primary/…)."""
+    (`part-00000.parquet`, …); `partition_by` writes a hive-partitioned folder (layer=primary/…).
+    `uri` is object storage (s3a://, abfss://, hdfs://), which only the spark engine writes: always
+    a folder, its files in account_id order."""
 
     path: Path
     single_file: bool = True
     partition_by: tuple[str, ...] = ()
+    uri: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import polars as pl
 import typer
@@ -20,7 +20,7 @@ from territorial.cli.app import (
     workspace_of,
 )
 from territorial.cli.progress import stage_bar
-from territorial.errors import BadInput
+from territorial.errors import BadInput, Problem
 from territorial.io.output import output_folder, write_table
 from territorial.services.assign import (
     AccountRef,
@@ -89,8 +89,9 @@ def assign(
         str | None,
         typer.Option(
             "--engine",
-            help="local or duckdb: read --accounts as Parquet (a file, a folder or a glob) and write "
-            "--out as Parquet, sorted by account_id and layer. duckdb runs out of core.",
+            help="local, duckdb or spark: read --accounts as Parquet (a file, a folder or a glob) and "
+            "write --out as Parquet, sorted by account_id and layer. duckdb runs out of core; spark "
+            "on --spark-master (needs the [spark] extra).",
         ),
     ] = None,
     single_file: Annotated[
@@ -111,6 +112,14 @@ def assign(
         str | None,
         typer.Option("--memory-limit", help="With --engine duckdb: the memory it keeps within, e.g. 4GB."),
     ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: where Spark runs, e.g. local[2] or spark://host:7077 "
+            "(default local[*], every core here).",
+        ),
+    ] = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
@@ -126,15 +135,18 @@ def assign(
             raise BadInput.at(f"{given} is not available with --engine (it writes the rows only)", given)
         if accounts is None or out is None:
             raise BadInput.at("--engine assigns a Parquet file: give --accounts and --out", "--engine")
-        _assign_at_scale(ctx, reference, accounts, out, engine, single_file, partition_by, memory_limit)
+        _assign_at_scale(
+            ctx, reference, accounts, out, engine, single_file, partition_by, memory_limit, spark_master
+        )
         return
     for name, value in (
         ("--single-file", single_file),
         ("--partition-by", partition_by),
         ("--memory-limit", memory_limit),
+        ("--spark-master", spark_master),
     ):
         if value is not None:
-            raise BadInput.at(f"{name} goes with --engine local|duckdb", name)
+            raise BadInput.at(f"{name} goes with --engine local|duckdb|spark", name)
     folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     if accounts is None:
         no_files_without_accounts(reps, mapping)
@@ -182,12 +194,44 @@ def _assign_at_scale(
     single_file: bool | None,
     partition_by: str | None,
     memory_limit: str | None,
+    spark_master: str | None,
 ) -> None:
     workspace = workspace_of(ctx) if isinstance(plan_reference(reference, workspace_of(ctx)), int) else None
     with stage_bar(err) as progress:
         totals = assign_at_scale(
-            reference, accounts, out, engine, single_file, partition_by, memory_limit, progress, workspace
+            reference,
+            accounts,
+            out,
+            engine,
+            single_file,
+            partition_by,
+            memory_limit,
+            progress,
+            workspace,
+            spark_master,
         )
+    said_totals(totals, out, engine)
+
+
+class RunCounts(Protocol):
+    """What a run on an engine counts (the service's AssignTotals)."""
+
+    @property
+    def accounts(self) -> int: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def unassigned(self) -> int: ...
+    @property
+    def ties(self) -> int: ...
+    @property
+    def skipped_on_null(self) -> int: ...
+    @property
+    def warnings(self) -> list[Problem]: ...
+
+
+def said_totals(totals: RunCounts, out: object, engine: str) -> None:
+    """What a run on an engine tells the user: its warnings and counts (the rows are in `out`)."""
     render.warnings(err, totals.warnings)
     err.print(
         f"{totals.accounts:,} accounts: {totals.unassigned:,} in no primary territory, {totals.ties:,} ties, "

@@ -33,6 +33,7 @@ from territorial.cli import (  # noqa: F401
     runs,
     score,
     serve,
+    spark_job,
     users,
     worker,
     workspace,

@@ -15,20 +15,26 @@ from territorial.backends.job import (
     partition_columns,
 )
 from territorial.backends.local import LocalEngine
+from territorial.backends.spark_engine import LOCAL_MASTER, SparkEngine
 from territorial.errors import BadInput
 from territorial.progress import Progress, silent
 from territorial.services.plans import resolve_plan
 from territorial.services.unit_of_work import WorkspaceStore
 
-ENGINES: dict[str, type[AssignEngine]] = {"local": LocalEngine, "duckdb": DuckdbEngine}
+ENGINES = ("local", "duckdb", "spark")
 
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
-def engine_named(name: str) -> AssignEngine:
+def engine_named(name: str, spark_master: str | None = None) -> AssignEngine:
+    """The engine --engine names; --spark-master goes with spark only."""
     if name not in ENGINES:
         raise BadInput.at(f"no engine {name!r}: expected one of {', '.join(ENGINES)}", "--engine")
-    return ENGINES[name]()
+    if spark_master is not None and name != "spark":
+        raise BadInput.at("--spark-master goes with --engine spark", "--spark-master")
+    if name == "spark":
+        return SparkEngine(spark_master or LOCAL_MASTER)
+    return LocalEngine() if name == "local" else DuckdbEngine()
 
 
 def parquet_out(out: Path, single_file: bool | None, partition_by: str | None) -> ParquetOut:
@@ -53,15 +59,18 @@ def assign_at_scale(
     memory_limit: str | None = None,
     progress: Progress = silent,
     workspace: WorkspaceStore | None = None,
+    spark_master: str | None = None,
 ) -> AssignTotals:
     """Assign a Parquet file, folder or glob of accounts to a plan (a file, or a stored plan's id
-    with `workspace`) and write the rows to `out` (parquet_out); nothing is stored."""
-    chosen = engine_named(engine)
+    with `workspace`) and write the rows to `out` (parquet_out); nothing is stored. `spark_master`
+    is where the spark engine runs (local[*] by default)."""
+    chosen = engine_named(engine, spark_master)
     target = parquet_out(out, single_file, partition_by)
     if memory_limit is not None:
-        if chosen.name == "local":
+        if chosen.name != "duckdb":
             raise BadInput.at(
-                "--memory-limit bounds the duckdb engine; the local engine reads all in memory",
+                f"--memory-limit bounds the duckdb engine; the {chosen.name} engine "
+                + ("reads all in memory" if chosen.name == "local" else "takes Spark's own settings"),
                 "--memory-limit",
             )
         if not _MEMORY.match(memory_limit.strip()):
@@ -71,3 +80,33 @@ def assign_at_scale(
     plan = resolve_plan(workspace, plan_ref, "--plan").plan
     job = AssignJob(plan, sources, str(accounts), target, memory_limit.strip() if memory_limit else None)
     return chosen.assign(job, progress)
+
+
+def is_uri(text: str) -> bool:
+    """A path Spark reads with a file system of its own (s3a://, abfss://, hdfs://, file://)."""
+    return "://" in text
+
+
+def spark_job(
+    plan_file: Path,
+    accounts: str,
+    out: str,
+    single_file: bool | None = None,
+    partition_by: str | None = None,
+    progress: Progress = silent,
+    spark_master: str | None = None,
+) -> AssignTotals:
+    """What `territorial spark-job` runs under spark-submit: the spark engine, in the session
+    spark-submit configured (its master, unless `spark_master` is given), on accounts and an
+    output that are local paths or object-storage URIs. An output URI is a folder of files."""
+    engine = SparkEngine(spark_master)
+    if is_uri(out):
+        partitions = partition_columns(partition_by)
+        one_file = bool(single_file) and not partitions
+        target = ParquetOut(Path(), single_file=one_file, partition_by=partitions, uri=out)
+    else:
+        target = parquet_out(Path(out), single_file, partition_by)
+    sources = (accounts,) if is_uri(accounts) else parquet_sources(accounts)
+    progress(f"Reading the plan {plan_file}", None)
+    plan = resolve_plan(None, plan_file, "PLAN").plan
+    return engine.assign(AssignJob(plan, sources, accounts, target), progress)
