@@ -83,15 +83,16 @@ def main() -> None:
         write_table(generate_accounts(args.accounts, args.seed), book)
     if not plan.exists():
         write_text(generate_plan(args.territories, args.seed), plan)
-    needed = sum(rates) * args.seconds + max(TARGETS.values()) * args.seconds + IN_PROCESS_LEADS + 1_000
-    print(f"generating {needed:,} leads…", flush=True)
-    leads = _leads(generate_accounts(args.accounts, args.seed), needed, args.seed)
+    needed = sum(rates) * args.seconds + IN_PROCESS_LEADS + 6 * CONNECTIONS
+    companies = generate_accounts(args.accounts, args.seed)  # the book's, as its leads' companies
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     print(f"load average before: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"workspace: {args.accounts:,} accounts, a {args.territories:,}-territory plan, active")
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
     for backend in backends:
         with workspace(backend, work) as url:
+            print(f"generating {needed:,} leads…", flush=True)
+            leads = _leads(companies, needed, args.seed)
             _bench(backend, url, book, plan, leads, rates, args.seconds)
 
 
@@ -250,8 +251,10 @@ def _request(method: str, path: str, port: int, token: str, body: bytes) -> byte
 
 
 def _warm(port: int, token: str, leads: Iterator[dict[str, object]]) -> None:
-    """Each worker loads its router on its first lead: not part of the figures."""
-    asyncio.run(_drive(port, [_route_request(port, token, next(leads)) for _ in range(40)], 10))
+    """Each worker loads its router on its first lead: not part of the figures. Every connection
+    takes a few leads, so that each worker (which accepted some of them) has loaded its own."""
+    warm = [_route_request(port, token, next(leads)) for _ in range(3 * CONNECTIONS)]
+    asyncio.run(_drive(port, warm, 20))
 
 
 @contextmanager
