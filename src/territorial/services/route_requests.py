@@ -27,6 +27,7 @@ class _Loaded:
     version: tuple[object, ...]  # the workspace's version it was loaded at, and its undone routing runs
     router: Router
     seen_run: int  # the last routing run whose pool moves it holds
+    behind: bool = False  # a request failed after moving pools in memory: take them all from the store
 
 
 class RouterCache:
@@ -53,20 +54,32 @@ class RouterCache:
         return self._loaded.router
 
     def catch_up(self, uow: UnitOfWork) -> None:
-        """Under ROUTE_LOCK: the pools other processes moved since this one's router last routed."""
+        """Under ROUTE_LOCK: the pools other processes moved since this one's router last routed
+        (after a failed request, every pool as stored)."""
         assert self._loaded is not None
+        lead_router = self._loaded.router.lead_router
+        if self._loaded.behind:
+            lead_router.pools.clear()
+            lead_router.earlier.clear()  # read again from the store, lead by lead
+            lead_router.touched.clear()
+            lead_router.carry_on(uow.routing.pools())
+            self._loaded.behind = False
+            return
         moved = uow.routing.pools_moved_since(self._loaded.seen_run)
         if moved:
-            self._loaded.router.lead_router.carry_on(moved)
+            lead_router.carry_on(moved)
 
     def routed(self, run_id: int | None, uow: UnitOfWork) -> None:
         """After a request: the run it stored, or the last one (a request of leads all routed before)."""
         assert self._loaded is not None
         self._loaded.seen_run = run_id if run_id is not None else uow.routing.latest_run_id()
 
-    def forget(self) -> None:
-        """After a failure: the router's pools may be ahead of what was stored."""
-        self._loaded = None
+    def fell_behind(self) -> None:
+        """After a failed request (a bad lead among good ones, a failed write): its pools moved in
+        memory and were not stored. The next request takes them from the store again, rather than
+        loading the whole router (seconds on a million accounts) for one bad lead."""
+        if self._loaded is not None:
+            self._loaded.behind = True
 
 
 def route_now(
@@ -96,6 +109,6 @@ def route_now(
                 run_id = store_routed(uow, ctx, router, "route_lead", fresh, started) if fresh else None
                 routers.routed(run_id, uow)
         except BaseException:
-            routers.forget()
+            routers.fell_behind()
             raise
     return decisions
