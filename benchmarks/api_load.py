@@ -44,11 +44,9 @@ import numpy as np
 import polars as pl
 from sqlalchemy import text
 
-from store_bench import run, workspace
+from store_bench import generated_inputs, run, workspace
 from territorial.generate.accounts import generate_accounts
 from territorial.generate.leads import generate_leads
-from territorial.generate.plan import generate_plan
-from territorial.io.output import write_table, write_text
 from territorial.services.context import Context
 from territorial.services.plans import active_plan_id
 from territorial.services.routing import open_router, route_lead
@@ -75,14 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     work: Path = args.work
-    work.mkdir(parents=True, exist_ok=True)
-    book = work / f"store-accounts-{args.accounts}-{args.seed}.csv"
-    plan = work / f"plan-{args.territories}-{args.seed}.yaml"
-    if not book.exists():
-        print(f"generating {args.accounts:,} accounts…", flush=True)
-        write_table(generate_accounts(args.accounts, args.seed), book)
-    if not plan.exists():
-        write_text(generate_plan(args.territories, args.seed), plan)
+    book, plan = generated_inputs(work, args.accounts, args.territories, args.seed)
     needed = sum(rates) * args.seconds + IN_PROCESS_LEADS + 6 * CONNECTIONS
     companies = generate_accounts(args.accounts, args.seed)  # the book's, as its leads' companies
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")

@@ -82,6 +82,19 @@ def one_percent_changed(accounts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def generated_inputs(work: Path, accounts: int, territories: int, seed: int) -> tuple[Path, Path]:
+    """The generated book (CSV) and plan (YAML) in `work`, written once and reused by later runs."""
+    work.mkdir(parents=True, exist_ok=True)
+    book = work / f"store-accounts-{accounts}-{seed}.csv"
+    plan = work / f"plan-{territories}-{seed}.yaml"
+    if not book.exists():
+        print(f"generating {accounts:,} accounts…", flush=True)
+        write_table(generate_accounts(accounts, seed), book)
+    if not plan.exists():
+        write_text(generate_plan(territories, seed), plan)
+    return book, plan
+
+
 class workspace:
     def __init__(self, backend: str, work: Path) -> None:
         self.backend = backend

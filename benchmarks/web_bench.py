@@ -30,11 +30,8 @@ from typing import Any
 import httpx
 import polars as pl
 
-from store_bench import timed, workspace
-from territorial.generate.accounts import generate_accounts
-from territorial.generate.plan import generate_plan
+from store_bench import generated_inputs, timed, workspace
 from territorial.io.chromium import CHROMIUM, FLAGS
-from territorial.io.output import write_table, write_text
 from territorial.services.context import Context, Role
 from territorial.services.sign_in import set_password
 from territorial.services.users import add_user
@@ -67,14 +64,7 @@ def main() -> None:
     parser.add_argument("--pages", default="dashboard,map,home", help="which pages to time, comma-separated")
     args = parser.parse_args()
     work: Path = args.work
-    work.mkdir(parents=True, exist_ok=True)
-    book = work / f"store-accounts-{args.accounts}-{args.seed}.csv"
-    plan = work / f"plan-{args.territories}-{args.seed}.yaml"
-    if not book.exists():
-        print(f"generating {args.accounts:,} accounts…", flush=True)
-        write_table(generate_accounts(args.accounts, args.seed), book)
-    if not plan.exists():
-        write_text(generate_plan(args.territories, args.seed), plan)
+    book, plan = generated_inputs(work, args.accounts, args.territories, args.seed)
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     print(f"input: {args.accounts:,} accounts, a plan of {args.territories:,} territories, {args.backend}")
     if args.database_url:
