@@ -191,23 +191,13 @@ class Records(Repository):
         entity: Entity,
         types: Mapping[str, pl.DataType],
         active_only: bool = False,
-        ids: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        """The records' `types` columns, plus their custom fields when the entity has them; with
-        `ids`, only those records (a page of a million)."""
+        """The records' `types` columns, plus their custom fields when the entity has them."""
         with_custom = SCHEMAS[entity].allows_custom
         wanted = {**types, **({tables.CUSTOM: pl.String()} if with_custom else {})}
         table = tables.ENTITY_TABLES[entity]
         active = [tables.ACTIVE] if active_only else []
-        if ids is None:
-            frame = read_frame(self.connection, table, wanted, "WHERE " + active[0] if active else "")
-        else:
-            batches = _in_lists(SCHEMAS[entity].id_field, ids)
-            parts = [
-                read_frame(self.connection, table, wanted, "WHERE " + " AND ".join([*active, b]))
-                for b in batches
-            ]
-            frame = pl.concat(parts, how="vertical")
+        frame = read_frame(self.connection, table, wanted, "WHERE " + active[0] if active else "")
         if not with_custom:
             return frame
         custom = frame.get_column(tables.CUSTOM)
@@ -230,22 +220,62 @@ class Records(Repository):
         the live assignment places so in any layer (or, with `run_id`, that run). Filtered and paged
         in SQL, so a page of a million accounts reads a page."""
         accounts = tables.ENTITY_TABLES[Entity.ACCOUNTS]
-        query = select(accounts.c.account_id).where(accounts.c[tables.ACTIVE].is_(True))
+        live = tables.live_assignments
+        if owned_by and run_id is None and "rep_id" in owned_by:
+            # Driven by the rep's live rows, in id order from their index (ix_live_assignments_rep):
+            # a page of a rep holding thousands reads about a page, where `IN (the rep's accounts)`
+            # read them all (13.5 ms against 0.2 ms for a rep of 3,338 accounts on SQLite).
+            query = (
+                select(live.c.account_id)
+                .join(accounts, accounts.c.account_id == live.c.account_id)
+                .where(accounts.c[tables.ACTIVE].is_(True))
+                .group_by(live.c.account_id)  # one row per account, whatever its layers
+            )
+            for name, value in owned_by.items():
+                query = query.where(live.c[name] == value)
+            key = _binary(live.c.account_id, self.connection)
+        else:
+            query = select(accounts.c.account_id).where(accounts.c[tables.ACTIVE].is_(True))
+            if owned_by:
+                placed = live if run_id is None else tables.assignment_results
+                owned = select(placed.c.account_id)
+                if run_id is not None:
+                    owned = owned.where(placed.c.run_id == run_id)
+                for name, value in owned_by.items():
+                    owned = owned.where(placed.c[name] == value)
+                query = query.where(accounts.c.account_id.in_(owned))
+            key = _binary(accounts.c.account_id, self.connection)
         for name, value in (equal or {}).items():
             query = query.where(accounts.c[name] == value)
-        if owned_by:
-            placed = tables.live_assignments if run_id is None else tables.assignment_results
-            owned = select(placed.c.account_id)
-            if run_id is not None:
-                owned = owned.where(placed.c.run_id == run_id)
-            for name, value in owned_by.items():
-                owned = owned.where(placed.c[name] == value)
-            query = query.where(accounts.c.account_id.in_(owned))
-        key = _binary(accounts.c.account_id, self.connection)
         if after is not None:
             query = query.where(key > after)
         ordered = query.order_by(key).limit(limit)
         return [str(row[0]) for row in self.connection.execute(ordered)]
+
+    def account_rows(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """A page of active accounts by id, as rows (core fields typed, `custom` a dict of text),
+        in no particular order: a page's hundred rows without the fixed costs of frames, which
+        were most of GET /accounts' time."""
+        accounts = tables.ENTITY_TABLES[Entity.ACCOUNTS]
+        fields = SCHEMAS[Entity.ACCOUNTS].fields
+        found = self.connection.execute(
+            select(*(accounts.c[name] for name in fields), accounts.c[tables.CUSTOM])
+            .where(accounts.c[tables.ACTIVE].is_(True))
+            .where(accounts.c.account_id.in_(list(ids)))
+        )
+        numbers = {name for name, ftype in fields.items() if POLARS_TYPES[ftype] == pl.Float64()}
+        rows = []
+        for row in found:
+            values = dict(row._mapping)
+            custom = values.pop(tables.CUSTOM)
+            typed: dict[str, Any] = {
+                name: None if value is None else float(value) if name in numbers else str(value)
+                for name, value in values.items()
+            }
+            decoded = json.loads(custom) if custom else {}
+            typed["custom"] = {name: None if v is None else str(v) for name, v in decoded.items()}
+            rows.append(typed)
+        return rows
 
     def count(self, entity: Entity, active_only: bool = False) -> int:
         table = tables.ENTITY_TABLES[entity]
@@ -1202,6 +1232,17 @@ class LiveAssignments(Repository):
             return read_frame(self.connection, tables.live_assignments, types)
         frame = read_frame(self.connection, tables.live_assignments, {**types, "reason_id": pl.Int64()})
         return frame.join(self._reasons(), on="reason_id", how="left").select(wanted)
+
+    def reps_of(self, account_ids: Sequence[str], layer: str) -> dict[str, str | None]:
+        """account_id -> rep (None: vacant) in one layer, for the accounts of a page that have a
+        live row there."""
+        live = tables.live_assignments
+        found = self.connection.execute(
+            select(live.c.account_id, live.c.rep_id)
+            .where(live.c.layer == layer)
+            .where(live.c.account_id.in_(list(account_ids)))
+        )
+        return {str(account_id): rep_id for account_id, rep_id in found}
 
     def rows_of(self, account_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
         """The live rows of some accounts (the LIVE_TYPES `columns`, no reason), in no particular

@@ -307,7 +307,7 @@ live_assignments = Table(
     Column("cause", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
-    Index("ix_live_assignments_rep", "rep_id"),
+    Index("ix_live_assignments_rep", "rep_id", "account_id"),  # a rep's page of accounts, in id order
     Index("ix_live_assignments_territory", "territory_id", "rep_id"),  # pool loads (an import's)
 )
 
