@@ -15,8 +15,9 @@ from territorial.domain.entities import Entity
 from territorial.errors import BadInput
 from territorial.services.activation import activate_plan
 from territorial.services.imports import import_records
-from territorial.services.plans import add_plan
+from territorial.services.plans import active_plan_id, add_plan
 from territorial.services.route_requests import RouterCache, route_now
+from territorial.services.routing import open_router, route_file
 from territorial.store.workspace import Workspace, init_workspace
 
 PLAN = """\
@@ -90,3 +91,19 @@ def test_requests_waiting_for_the_lock_are_routed_together_in_one_commit(workspa
     # The batch: one version check and one write (the try with the bad request rolled back), then
     # the last route_now's two; one commit per request and check would make nine.
     assert len(commits) == 4
+
+
+def test_a_file_routed_while_the_api_routes_takes_the_turns_as_stored(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # The file's router is opened (as `territorial route` does), then the API routes two leads,
+    # one of them also in the file, before the file's leads are given their turns.
+    router = open_router(workspace, active_plan_id(workspace, "plan"))
+    routers = RouterCache()
+    by_api = [route_now(workspace, CTX, [{"lead_id": k, "state": "CA"}], routers)[0] for k in ("L-1", "L-2")]
+    (tmp_path / "leads.csv").write_text("lead_id,state\nL-2,CA\nL-3,CA\n")
+    batch = route_file(workspace, CTX, router, tmp_path / "leads.csv")
+    again, third = batch.decisions
+    assert again.already_routed and again.rep_id == by_api[1].rep_id
+    # Three leads, three reps: not the turn the API gave first.
+    assert sorted([*(d.rep_id or "" for d in by_api), third.rep_id or ""]) == ["bob", "cy", "jane"]
