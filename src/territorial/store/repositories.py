@@ -252,6 +252,13 @@ class Records(Repository):
         ordered = query.order_by(key).limit(limit)
         return [str(row[0]) for row in self.connection.execute(ordered)]
 
+    def ids(self, entity: Entity) -> list[str]:
+        """Every record's id, active or not, without the rest of the record (its custom fields above
+        all, which take longer to decode than the ids to read)."""
+        id_field = SCHEMAS[entity].id_field
+        ids = read_frame(self.connection, tables.ENTITY_TABLES[entity], {id_field: pl.String()})
+        return ids.get_column(id_field).to_list()  # in bulk (COPY on PostgreSQL): a million at a time
+
     def account_rows(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """A page of active accounts by id, as rows (core fields typed, `custom` a dict of text),
         in no particular order: a page's hundred rows without the fixed costs of frames, which
@@ -899,6 +906,30 @@ class RoutingAudit(Repository):
         ).all()
         return [_stored_decision(row) for row in rows]
 
+    def leads_of(self, rep_ids: Iterable[str]) -> set[str]:
+        """The leads whose latest decision went to one of these reps (a rep's or a team's leads),
+        found through the reps' decisions rather than every lead's."""
+        decisions = tables.routing_decisions
+        later = decisions.alias("later")
+        newer = (
+            select(later.c.decision_id)
+            .where(later.c.lead_id == decisions.c.lead_id, later.c.decision_id > decisions.c.decision_id)
+            .exists()
+        )
+        wanted = sorted(set(rep_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _IDS_PER_STATEMENT):
+            chunk = wanted[start : start + _IDS_PER_STATEMENT]
+            query = select(decisions.c.lead_id).where(decisions.c.rep_id.in_(chunk), ~newer)
+            found |= {str(lead_id) for lead_id in self.connection.execute(query).scalars()}
+        return found
+
+    def decision_territories(self) -> set[str]:
+        """Every territory a stored decision names."""
+        decisions = tables.routing_decisions
+        query = select(decisions.c.territory_id).where(decisions.c.territory_id.is_not(None)).distinct()
+        return {str(value) for value in self.connection.execute(query).scalars()}
+
     def latest_decisions(self) -> pl.DataFrame:
         """lead_id, rep_id, territory_id, matched_account_id, decision of each lead's latest stored
         decision: whom the lead went to."""
@@ -1281,6 +1312,17 @@ class LiveAssignments(Repository):
     def _reasons(self) -> pl.DataFrame:
         types: dict[str, pl.DataType] = {"reason_id": pl.Int64(), "text": pl.String()}
         return read_frame(self.connection, tables.live_reasons, types).rename({"text": "reason"})
+
+    def rows_of_reps(self, rep_ids: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+        """The live rows of some reps (a rep's, a team's), through the index on rep_id."""
+        types = {name: LIVE_TYPES[name] for name in columns}
+        return self._rows_where(types, _in_lists("rep_id", rep_ids))
+
+    def territory_ids(self) -> set[str]:
+        """Every territory a live row names, read from the index on territory_id."""
+        live = tables.live_assignments
+        query = select(live.c.territory_id).where(live.c.territory_id.is_not(None)).distinct()
+        return {str(value) for value in self.connection.execute(query).scalars()}
 
     def reps_in(self, layer: str) -> pl.DataFrame:
         """account_id, rep_id of every live row of a layer."""

@@ -194,6 +194,7 @@ routing_decisions = Table(
     Column("reason", Text, nullable=False),
     Column("path", Text, nullable=False),  # JSON list of {step, inputs, outcome}
     Index("ix_routing_decisions_lead", "lead_id"),
+    Index("ix_routing_decisions_rep", "rep_id"),  # a rep's or a team's leads (what they may see)
     Index("ix_routing_decisions_email", "email"),
     Index("ix_routing_decisions_day", "lead_day"),
 )
