@@ -381,6 +381,12 @@ class FakeRoutingAudit(_Repository):
     def finish_run(self, route_run_id: int, finished_at: datetime) -> None:
         self._writing()
 
+    def latest_run_id(self) -> int:
+        return max(self.state.routing_runs, default=0)
+
+    def undone_runs(self) -> int:
+        return sum(run["undone_at"] is not None for run in self.state.routing_runs.values())
+
     def save_pools(
         self, states: Mapping[str, Any], updated_at: datetime, route_run_id: int | None = None
     ) -> None:

@@ -107,3 +107,23 @@ def test_a_file_routed_while_the_api_routes_takes_the_turns_as_stored(
     assert again.already_routed and again.rep_id == by_api[1].rep_id
     # Three leads, three reps: not the turn the API gave first.
     assert sorted([*(d.rep_id or "" for d in by_api), third.rep_id or ""]) == ["bob", "cy", "jane"]
+
+
+def test_a_file_whose_turns_were_taken_meanwhile_gives_them_again(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # The API routes a lead while the file's turns are being given (outside the routing lock):
+    # at the store the pools have moved, and the file's turns are given again from them.
+    routers = RouterCache()
+    by_api: list[str | None] = []
+
+    def progress(message: str, done: float | None) -> None:
+        if message.startswith("Routing") and not by_api:
+            by_api.append(route_now(workspace, CTX, [{"lead_id": "L-api", "state": "CA"}], routers)[0].rep_id)
+
+    (tmp_path / "leads.csv").write_text("lead_id,state\nL-1,CA\nL-2,CA\n")
+    router = open_router(workspace, active_plan_id(workspace, "plan"))
+    batch = route_file(workspace, CTX, router, tmp_path / "leads.csv", progress=progress)
+    assert sorted([*by_api, *(d.rep_id for d in batch.decisions)]) == ["bob", "cy", "jane"]  # type: ignore[type-var]
+    again = route_file(workspace, CTX, open_router(workspace, 1), tmp_path / "leads.csv")
+    assert [d.rep_id for d in again.decisions] == [d.rep_id for d in batch.decisions]  # as stored

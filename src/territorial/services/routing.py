@@ -558,37 +558,84 @@ def _route_frame(
     )
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
+    turns = _Turns(router, leads, order, before, how, reassigned)
+    # Scoring and matching (above) and giving the turns take the time, outside the routing lock
+    # (SQLite's lock is the whole database's: a job's progress could not be written under it). The
+    # turns start from the pools as stored now; if another process routes before this batch is
+    # stored, they are given again under the lock from the pools as they then stand, so a batch
+    # running beside the API never gives a turn twice.
+    with workspace.unit_of_work() as uow:
+        seen = turns.start(uow)
+    decided = turns.give(progress)
     run_id = None
-    # Scoring and matching (above) take the time; the turns are given and stored under the routing
-    # lock, from the pools as stored now, so leads the API routes meanwhile never get the same turn.
-    with workspace.unit_of_work(write=not how.dry_run, lock=None if how.dry_run else ROUTE_LOCK) as uow:
-        router.lead_router.carry_on(pool_states(uow))
-        if not how.reroute:  # routed by another process since `before` was read: not routed twice
-            since = uow.routing.latest_decisions_for([leads[i].lead_id for i in order])
-            before = {**before, **since}
-            order = [i for i in order if leads[i].lead_id not in since or leads[i].lead_id in reassigned]
-        # A lead routed again must not count as a duplicate of its own earlier decision.
-        _remember_earlier(uow, router, leads, skip=set(before) if how.reroute else reassigned)
-        routing = f"Routing {len(leads):,} leads"
-        progress(routing, 0.0)
-        decided: dict[int, Routed] = {}
-        for done, index in enumerate(order, start=1):
-            decided[index] = _rerouted(
-                router.lead_router.route(leads[index]),
-                before,
-                "rerouted on purpose" if how.reroute else "its owner changed in the CRM",
-            )
-            if done % 500 == 0 or done == len(order):
-                progress(routing, done / len(order))
-        new = [decided[i] for i in range(len(leads)) if i in decided]
-        if new and not how.dry_run:
-            progress(f"Storing {len(new):,} decisions", None)
-            run_id = store_routed(uow, ctx, router, source, new, ctx.now())
+    if decided and not how.dry_run:
+        progress(f"Storing {len(decided):,} decisions", None)
+        with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
+            if _routing_version(uow) != seen:
+                turns.start(uow)
+                decided = turns.give(silent)  # under the lock, where a job's progress cannot be written
+            new = [decided[i] for i in range(len(leads)) if i in decided]
+            run_id = store_routed(uow, ctx, router, source, new, ctx.now()) if new else None
     by_row = {row: decided[i] for i, row in enumerate(kept) if i in decided}
     decisions = [
-        by_row[row] if row in by_row else already_routed(before[ids[row]]) for row in range(len(ids))
+        by_row[row] if row in by_row else already_routed(turns.before[ids[row]]) for row in range(len(ids))
     ]
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
+
+
+def _routing_version(uow: UnitOfWork) -> tuple[int, int]:
+    """What moves whenever any process routes or undoes routing: the pools may have moved."""
+    return uow.routing.latest_run_id(), uow.routing.undone_runs()
+
+
+class _Turns:
+    """A batch's leads given their turns, oldest first, from the pools as stored at `start`."""
+
+    def __init__(
+        self,
+        router: Router,
+        leads: Sequence[Lead],
+        order: list[int],
+        before: dict[str, StoredDecision],
+        how: RouteMode,
+        reassigned: set[str],
+    ) -> None:
+        self.router, self.leads, self.how, self.reassigned = router, leads, how, reassigned
+        self.all_order, self.order, self.before = order, order, dict(before)
+        self.first_before = dict(before)
+
+    def start(self, uow: UnitOfWork) -> tuple[int, int]:
+        """Take the pools and the duplicate window as stored, and leave out leads another process
+        routed since `before` was read; the routing version read."""
+        lead_router = self.router.lead_router
+        lead_router.pools.clear()
+        lead_router.earlier.clear()
+        lead_router.touched.clear()
+        lead_router.carry_on(pool_states(uow))
+        self.before, self.order = dict(self.first_before), self.all_order
+        if not self.how.reroute:  # routed by another process since `before` was read: not routed twice
+            since = uow.routing.latest_decisions_for([self.leads[i].lead_id for i in self.order])
+            self.before.update(since)
+            self.order = [
+                i
+                for i in self.order
+                if self.leads[i].lead_id not in since or self.leads[i].lead_id in self.reassigned
+            ]
+        # A lead routed again must not count as a duplicate of its own earlier decision.
+        skip = set(self.before) if self.how.reroute else self.reassigned
+        _remember_earlier(uow, self.router, self.leads, skip=skip)
+        return _routing_version(uow)
+
+    def give(self, progress: Progress) -> dict[int, Routed]:
+        routing = f"Routing {len(self.leads):,} leads"
+        progress(routing, 0.0)
+        why = "rerouted on purpose" if self.how.reroute else "its owner changed in the CRM"
+        decided: dict[int, Routed] = {}
+        for done, index in enumerate(self.order, start=1):
+            decided[index] = _rerouted(self.router.lead_router.route(self.leads[index]), self.before, why)
+            if done % 500 == 0 or done == len(self.order):
+                progress(routing, done / len(self.order))
+        return decided
 
 
 def already_routed(stored: StoredDecision) -> Routed:
