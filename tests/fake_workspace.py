@@ -409,7 +409,7 @@ class FakeRoutingAudit(_Repository):
             and (since is None or d["lead_day"] >= since)
         }
         rows = [
-            (number, d["route_run_id"], d["lead_id"], d["lead_day"], d["decision"], d["rep_id"], d["queue"])
+            (number, *(d[name] for name in list(HISTORY_TYPES)[1:]))
             for number, d in enumerate(self.state.decisions, start=1)
             if d["lead_id"] in chosen
         ]

@@ -69,6 +69,10 @@ def test_exported_leads_are_routed_as_exported_and_the_owner_update_loads_back(
         for n in (1, 2, 3):
             assert lines[n].endswith(",\n")
             lines[n] = lines[n][:-1] + "Cara  LOSCH\n"
+        # Likewise every placed contact is a customer: half of the others are made leads again.
+        customers = [n for n, line in enumerate(lines) if n > 3 and ",Customer," in line]
+        for n in customers[::2]:
+            lines[n] = lines[n].replace(",Customer,", ",Marketing Qualified Lead,")
         text = "".join(lines)
     (tmp_path / "leads.csv").write_text(text, encoding="utf-8")
     shutil.copy(CRM / users_file, tmp_path / "users.csv")
@@ -94,16 +98,21 @@ def test_exported_leads_are_routed_as_exported_and_the_owner_update_loads_back(
         assert header not in unused, said
     decided = {row["lead_id"]: row for row in rows(tmp_path / "decisions.csv")}
     assert set(decided) == {lead[lead_id] for lead in leads}  # the CRM's own ids, as text
-    # Salesforce's converted leads are no longer leads: never routed, never in the owner update.
-    converted = {lead[lead_id] for lead in leads if lead.get("IsConverted") == "true"}
-    assert (crm == "salesforce") == bool(converted)
-    assert {i for i, row in decided.items() if row["decision"] == "skipped"} == converted
-    assert all(not decided[i]["rep_id"] for i in converted)
     # A contact HubSpot already gives to a rep stays theirs, and is not in the owner update.
     kept = {lead[lead_id] for lead in leads if lead.get("Contact owner")}
     assert (crm == "hubspot") == (len(kept) == 3)
     assert {i for i, row in decided.items() if row["decision"] == "owned"} == kept
     assert {decided[i]["rep_id"] for i in kept} <= {reps[0]}
+    # Salesforce's converted leads and HubSpot's customers (no account here to match) are no new
+    # leads: never round-robined, never in the owner update.
+    converted = {
+        lead[lead_id]
+        for lead in leads
+        if lead.get("IsConverted") == "true" or lead.get("Lifecycle Stage") == "Customer"
+    } - kept
+    assert converted
+    assert {i for i, row in decided.items() if row["decision"] == "skipped"} == converted
+    assert all(not decided[i]["rep_id"] for i in converted)
     decided = {i: row for i, row in decided.items() if i not in converted | kept}
     leads = [lead for lead in leads if lead[lead_id] not in converted | kept]
     in_sao_paulo = {lead[lead_id] for lead in leads if lead[state].strip().upper() == "SP"}

@@ -81,7 +81,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # the same email was routed within the window: same rep again
     FALLBACK = "fallback"  # no rep could take it: the territory's manager or the fallback queue
     OWNED = "owned"  # the CRM already gives it to a rep who takes leads: that rep keeps it
-    SKIPPED = "skipped"  # converted in the CRM: no longer a lead, never routed
+    SKIPPED = "skipped"  # converted, or a customer or in a deal, in the CRM: no new lead, never routed
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,9 @@ class Routed:
     day: date
     email: str | None
     already_routed: bool = False  # the stored decision of a lead routed before, given back unchanged
+    # The lead's owner in the CRM as it named them, and the rep that names (Lead.owner_rep_id).
+    crm_owner: str | None = None
+    crm_owner_rep_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,11 @@ def open_router(
     availability_path: str | Path | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    reassign_owned: bool = False,
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models.
-    With `mapping`, a reps file is read as `import reps` reads it."""
+    With `mapping`, a reps file is read as `import reps` reads it. `reassign_owned` routes the leads
+    the CRM gives to a rep as if they had no owner, as the plan's `crm_owner: reassign` does."""
     plan = plan_reference(plan, workspace)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
@@ -141,6 +143,8 @@ def open_router(
         )
         states = pool_states(uow)
         pipeline = open_pipeline(uow) if _customer_reads_pipeline(loaded) else None
+    if reassign_owned:
+        loaded = replace(loaded, routing=replace(loaded.routing, crm_owner="reassign"))
     # The rules run on leads, and on a matched account's fields: a lead field such as `source` is
     # known even when no account has it.
     leads_schema = lead_types(loaded.fields)
@@ -388,17 +392,20 @@ def route_leads(
 ) -> RoutedBatch:
     """Route a file of leads with a plan (a stored plan's id or a plan file), the workspace's accounts
     and its reps (or a reps file), and store every decision with its path."""
-    router = open_router(workspace, plan, reps_path, availability_path, progress, mapping)
+    how = how or RouteMode()
+    router = open_router(workspace, plan, reps_path, availability_path, progress, mapping, how.reassign_owned)
     return route_file(workspace, ctx, router, leads_path, today, progress, mapping, how)
 
 
 @dataclass(frozen=True)
 class RouteMode:
     """How a batch treats the workspace: `reroute` routes leads already routed again on purpose (each
-    new decision says what it replaces); `dry_run` decides without storing or moving a pool."""
+    new decision says what it replaces); `dry_run` decides without storing or moving a pool;
+    `reassign_owned` routes leads the CRM already gives to a rep as if they had no owner."""
 
     reroute: bool = False
     dry_run: bool = False
+    reassign_owned: bool = False  # route leads the CRM gives to a rep anyway (crm_owner: reassign)
 
 
 def route_file(
