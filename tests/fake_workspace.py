@@ -371,7 +371,9 @@ class FakeRoutingAudit(_Repository):
             "undone_at": None,
         }
         for row in decisions:
-            state.decisions.append({**{name: row[name] for name in DECISION_TYPES}, "route_run_id": run_id})
+            state.decisions.append(
+                {**{name: row.get(name) for name in DECISION_TYPES}, "route_run_id": run_id}
+            )
         for territory_id, rep_id, weight in weights:
             state.pool_weights.append(
                 {"route_run_id": run_id, "territory_id": territory_id, "rep_id": rep_id, "weight": weight}

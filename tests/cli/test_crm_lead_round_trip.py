@@ -277,3 +277,7 @@ def test_another_entitys_export_is_refused_by_route_as_by_import_leads(tmp_path:
     routed = cli("route", companies, "--plan", "plan.yaml", "--mapping", "hubspot")
     assert routed.returncode == 2 and said in routed.stderr, routed.stderr
     assert f"{companies}:1 [Record ID]" in routed.stderr and "route takes a leads export" in routed.stderr
+    # A users export has no lead id at all: its message says what it looks like too.
+    users = cli("route", CRM / "hubspot_users_crm.csv", "--plan", "plan.yaml", "--mapping", "hubspot")
+    assert users.returncode == 2 and "hubspot_users_crm.csv:1" in users.stderr
+    assert "this looks like a HubSpot export of reps, not of leads" in users.stderr
