@@ -91,3 +91,34 @@ def test_an_import_while_a_plan_is_active_says_what_moved_and_names_the_owner_dr
     out = StringIO()
     live_changes(Console(file=out), None)  # no plan active: nothing to say
     assert out.getvalue() == ""
+
+
+def test_the_training_summary_fits_80_columns_with_each_table_title_on_one_line() -> None:
+    """A grade table's title wrapped over two lines in an 80-column terminal."""
+    import numpy as np
+
+    from territorial.cli.render import training
+    from territorial.scoring.fit import calibration_table, grade_cuts, grade_table, suggested_thresholds
+    from territorial.services.scoring import TrainReport
+
+    y = np.repeat([1, 0], 50)
+    scores = np.r_[np.linspace(40, 100, 50), np.linspace(0, 60, 50)].astype(np.int64)
+    report = TrainReport(
+        "gbm", "0123456789abcdef", 100, 50, 0.995, 0.99,
+        calibration_table(y, scores / 100), {"gbm": 0.995}, ["Source"], [], [],
+        too_good="cross-validated ROC AUC 0.9950 is too good to be true",
+        grades=grade_table(y, scores, grade_cuts(scores)),
+        thresholds=suggested_thresholds(y, scores),
+    )  # fmt: skip
+    out = StringIO()
+    training(Console(file=out, width=80, color_system=None), report, Path("fit.model"))
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    titles = [
+        "Calibration (out-of-fold)",
+        "Grades (out-of-fold)",
+        "Suggested fit_threshold (leads scoring below it go to nurture)",
+    ]
+    for title in titles:
+        assert any(title in line for line in lines), title
+    assert "warning: cross-validated ROC AUC 0.9950 is too good to be true" in out.getvalue()

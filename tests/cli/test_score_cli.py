@@ -206,9 +206,10 @@ def test_a_hubspot_export_learns_from_its_lifecycle_stage_and_is_warned_of_telli
     assert (tmp_path / "m.bin").exists()
     misspelt = run_cli(tmp_path, *train, "--label", "Lifecycle Stage=Custmer", "--out", "n.bin")
     assert misspelt.returncode == 2
-    assert "no row's Lifecycle Stage is custmer; its values are: Customer, Marketing Qualified Lead" in (
-        misspelt.stderr
-    )
+    assert (
+        "[--label]: no row meets 'Lifecycle Stage=Custmer'; Lifecycle Stage's values are: Customer, "
+        "Marketing Qualified Lead"
+    ) in misspelt.stderr
     assert not (tmp_path / "n.bin").exists()
 
 
@@ -221,3 +222,20 @@ def test_a_column_to_exclude_that_the_history_lacks_is_refused_with_the_closest(
     assert typo.returncode == 2, typo.stderr
     assert "[--exclude-columns]: no column 'Statsu'; did you mean 'Status'?" in typo.stderr
     assert not (tmp_path / "m.bin").exists()
+
+
+def test_the_label_is_a_condition_in_the_rule_language_over_a_plain_hubspot_export(tmp_path: Path) -> None:
+    """`Lifecycle Stage` is `lifecycle_stage` in a condition (tests/services/test_training_label.py
+    has the rest); a condition that cannot be read is refused naming --label and what it takes."""
+    contacts = str(CRM / "hubspot_contacts_olist.csv")
+    train = ["score", "train", "--history", contacts, "--exclude-columns", "Industry,City,Postal Code"]
+    train += ["--estimator", "logistic", "--force"]
+    condition = "lifecycle_stage IN ('customer', 'evangelist')"
+    plain = run_cli(tmp_path, *train, "--label", condition, "--out", "m.bin")
+    assert plain.returncode == 0, plain.stderr
+    assert "trained on 120 rows, 60 converted" in plain.stdout
+    unclosed = run_cli(tmp_path, *train, "--label", "lifecycle_stage IN ('customer'", "--out", "n.bin")
+    assert unclosed.returncode == 2, unclosed.stderr
+    assert "[--label]: expected the outcome column (1/0, yes/no, true/false), COLUMN=VALUE" in unclosed.stderr
+    assert "or a condition in the rule language" in unclosed.stderr
+    assert not (tmp_path / "n.bin").exists()

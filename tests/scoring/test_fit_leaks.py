@@ -58,3 +58,25 @@ def test_boosted_trees_read_a_category_with_no_kept_level_the_right_way_up() -> 
     chance = model.predict_proba(frame.drop(label))[:, 1]
     converted = conversion_labels(frame.get_column(label)) == 1
     assert chance[converted].min() > 0.9 and chance[~converted].max() < 0.1
+
+
+def test_a_category_seen_with_one_code_in_the_rows_learnt_from_is_split_as_a_number() -> None:
+    """A kept level and a rare one over the whole history, but only the kept level (and missing) in
+    the rows a fold learns from: as a category, scikit-learn 1.9's boosted trees then predict one
+    constant far from the base rate (about 0.01 here, where half the rows converted)."""
+    from territorial.scoring.features import Feature, categorical_mask
+    from territorial.scoring.fit import _make_gbm
+
+    rng = np.random.default_rng(0)
+    converted = np.repeat([1, 0], 60)
+    # The one level marks most converters; the rest are missing.
+    column = np.where((converted == 1) & (rng.random(120) < 0.8), 0.0, np.nan)
+    state = Feature("state", "category", levels=("SP",))
+    x = column[:, None]
+    assert categorical_mask([state]) == [True]  # two codes over the history: the level and "rare"
+    assert categorical_mask([state], x) is None  # one code in these rows
+    # One of the bag's boosted-tree models, as the bag builds it for these rows (one is faster).
+    trees = _make_gbm([state], 0, x).estimators[0][1]
+    chance = trees.fit(x, converted).predict_proba(x)[:, 1]
+    assert abs(chance.mean() - 0.5) < 0.02
+    assert chance[converted == 1].mean() > 0.7 > 0.3 > chance[converted == 0].mean()

@@ -140,3 +140,38 @@ def test_a_model_saved_before_relative_grades_still_scores(files: Path) -> None:
 def test_a_mapping_that_does_not_exist_is_bad_input(files: Path) -> None:
     with pytest.raises(BadInput):
         train_fit_model(files / "hubspot.csv", "Converted", [], files / "x.model", mapping="hubspott")
+
+
+def _leaking_together(n: int = 80) -> pl.DataFrame:
+    """Leads whose outcome two columns give away together, though neither does alone: a deal field
+    filled in for half the customers and a billing address for the other half."""
+    rng = np.random.default_rng(5)
+    converted = np.arange(n) % 2 == 0
+    half = np.arange(n) % 4 == 0
+    deal = rng.choice(["New Business", "Upsell"], n)
+    city = rng.choice(["Boston", "Denver"], n)
+    return pl.DataFrame(
+        {
+            "Lead": [f"L-{i}" for i in range(n)],
+            "Source": rng.choice(["Web", "Event"], n),
+            "Deal Type": np.where(converted & half, deal, "").tolist(),
+            "Billing City": np.where(converted & ~half, city, "").tolist(),
+            "Converted": np.where(converted, "Yes", "No"),
+        }
+    )
+
+
+def test_a_model_too_good_to_be_true_is_saved_with_a_warning_naming_the_columns_to_suspect(
+    tmp_path: Path,
+) -> None:
+    history = tmp_path / "leads.csv"
+    _leaking_together().write_csv(history)
+    out = tmp_path / "fit.model"
+    report = train_fit_model(history, "Converted", [], out, FitEstimator.LOGISTIC)
+    assert report.roc_auc >= 0.99 and report.telling == [] and out.exists()
+    assert report.too_good is not None
+    assert "too good to be true" in report.too_good and "--exclude-columns" in report.too_good
+    # The two columns that tell the most alone come first (0.75 each), by the file's headers.
+    assert "(ROC AUC): Billing City 0.75, Deal Type 0.75, " in report.too_good
+    honest = train_fit_model(history, "Converted", ["Deal Type", "Billing City"], out, FitEstimator.LOGISTIC)
+    assert honest.too_good is None

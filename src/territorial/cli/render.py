@@ -425,6 +425,8 @@ def training(console: Console, report: TrainReport, out: Path) -> None:
     console.print(
         f"cross-validated ROC AUC {report.roc_auc:.4f}   PR AUC {report.pr_auc:.4f}", highlight=False
     )
+    if report.too_good is not None:
+        console.print(f"[yellow]warning[/yellow]: {escape(report.too_good)}", highlight=False)
     over_time = report.time_validation
     if over_time is not None:
         console.print(

@@ -36,7 +36,14 @@ def _columns(text: str) -> list[str]:
 @handled
 def score_train(
     history: Annotated[Path, typer.Option("--history", help="Past accounts or leads with their outcome.")],
-    label: Annotated[str, typer.Option("--label", help="The outcome column (1/0, true/false, yes/no).")],
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label",
+            help="The outcome: a column (1/0, true/false, yes/no), or a condition in the rule language, "
+            "e.g. \"lifecycle_stage IN ('customer', 'evangelist')\" (COLUMN=VALUE[,VALUE…] for short).",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Model file to write.")],
     exclude_columns: Annotated[
         str, typer.Option("--exclude-columns", help="Comma-separated columns known only after the outcome.")

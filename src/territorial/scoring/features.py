@@ -367,12 +367,23 @@ def plain_number(number: float) -> str:
     return f"{number:,.0f}" if number == round(number) else f"{number:,.2f}"
 
 
-def categorical_mask(features: Sequence[Feature]) -> list[bool] | None:
-    """Which features boosted trees split as categories. A category with no kept level says only
-    whether a value is there (its one code, or missing): as a category, scikit-learn 1.9's boosted
-    trees scored such a history upside down (converters 0.00, every one of them, on 120 Salesforce
-    leads with a perfect split), and as a number with missing values they read it right."""
-    mask = [f.kind == "category" and bool(f.levels) for f in features]
+def categorical_mask(features: Sequence[Feature], x: Matrix | None = None) -> list[bool] | None:
+    """Which features boosted trees split as categories: those with at least two codes in the rows
+    `x` they learn from (every feature's codes when `x` is not given). A category seen with one code
+    only says whether a value is there (that code, or missing): as a category, scikit-learn 1.9's
+    boosted trees then predict one constant far from the base rate (0.013 for every lead of 120, half
+    of them converted, whose one code marked the converters) and scored such a history upside down;
+    as a number with missing values they read it right. A category with no kept level always has one
+    code; one with a kept level and rare ones can have one in a cross-validation fold."""
+    mask = []
+    for index, feature in enumerate(features):
+        if x is None:
+            varied = bool(feature.levels)
+        else:
+            column = x[:, index]
+            present = column[~np.isnan(column)]
+            varied = present.size > 0 and bool(np.ptp(present) > 0)
+        mask.append(feature.kind == "category" and varied)
     return mask if any(mask) else None
 
 

@@ -65,10 +65,12 @@ def potential_targets(values: pl.Series, table: Lines | None = None) -> npt.NDAr
     return numbers.to_numpy().astype(np.float64)
 
 
-def _make_part(kind: str, features: Sequence[Feature], seed: int) -> Any:
+def _make_part(kind: str, features: Sequence[Feature], seed: int, x: Matrix) -> Any:
+    """A fresh model of `kind` for the rows `x` it will learn from (they decide which features the
+    boosted trees split as categories: categorical_mask)."""
     if kind == "gbm":
         return HistGradientBoostingRegressor(
-            categorical_features=categorical_mask(features), random_state=seed, **GBM_SETTINGS
+            categorical_features=categorical_mask(features, x), random_state=seed, **GBM_SETTINGS
         )
     return Pipeline([("columns", linear_columns(features)), ("model", Ridge(alpha=RIDGE_ALPHA))])
 
@@ -105,7 +107,8 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
             out_of_fold = {kind: np.zeros(len(values), dtype=np.float64) for kind in candidates}
             for train, test in splitter.split(x):
                 for kind in candidates:
-                    part = _make_part(kind, features, self.random_state).fit(x[train], values[train])
+                    rows = x[train]
+                    part = _make_part(kind, features, self.random_state, rows).fit(rows, values[train])
                     out_of_fold[kind][test] = part.predict(x[test])
             best = -math.inf
             for kind in candidates:
@@ -115,7 +118,7 @@ class PotentialModel(BaseEstimator):  # type: ignore[misc]
                     best, self.chosen_estimator_, self.cv_prediction_ = r2, kind, out_of_fold[kind]
         else:
             self.chosen_estimator_ = "gbm" if self.estimator == "auto" else candidates[0]
-        self.model_ = _make_part(self.chosen_estimator_, features, self.random_state).fit(x, values)
+        self.model_ = _make_part(self.chosen_estimator_, features, self.random_state, x).fit(x, values)
         self.features_ = features
         self.dropped_columns_ = dropped
         self.target_ = target

@@ -7,6 +7,8 @@ import functools
 import hashlib
 import os
 import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -90,9 +92,40 @@ def active_plan_id(workspace: WorkspaceStore | None, option: str = "--plan") -> 
 def stored_plan(uow: UnitOfWork, plan_id: int, option: str = "--plan") -> Plan:
     """A stored plan, reading its kept files: as its activation kept it parsed, else parsed."""
     stored = plan_in(uow, plan_id, option)
-    kept = uow.plans.parsed(plan_id, parsed_key(stored))
-    plan = pickle.loads(kept) if kept is not None else _parsed(stored.source, _label(stored))
+    key = parsed_key(stored)
+    plan = _recent_plans.get(key)
+    if plan is None:
+        kept = uow.plans.parsed(plan_id, key)
+        plan = pickle.loads(kept) if kept is not None else _parsed(stored.source, _label(stored))
+        _recent_plans.put(key, plan)
     return with_kept_files(plan, uow.plans.files(plan_id))
+
+
+class _RecentPlans:
+    """The last few plans read, by parsed_key (their YAML, name and code): a server reads the active
+    plan on every request of a rep or a manager (what they may see), and unpickling a 5,000-territory
+    plan takes about a second. Plans are frozen values, so one is shared safely."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.plans: OrderedDict[str, Plan] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Plan | None:
+        with self.lock:
+            plan = self.plans.get(key)
+            if plan is not None:
+                self.plans.move_to_end(key)
+            return plan
+
+    def put(self, key: str, plan: Plan) -> None:
+        with self.lock:
+            self.plans[key] = plan
+            while len(self.plans) > self.size:
+                self.plans.popitem(last=False)
+
+
+_recent_plans = _RecentPlans(4)
 
 
 def keep_parsed_plan(uow: UnitOfWork, plan_id: int, parsed: Plan | None = None) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity
-from territorial.domain.fields import ACCOUNT_ID
+from territorial.domain.fields import ACCOUNT_ID, OWNER_ID
+from territorial.domain.plan import PRIMARY
 from territorial.errors import NotFound
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
@@ -24,11 +25,11 @@ def _core(entity: Entity) -> dict[str, pl.DataType]:
     return {name: POLARS_TYPES[ftype] for name, ftype in SCHEMAS[entity].fields.items()}
 
 
-def _accounts(uow: UnitOfWork, ids: list[str] | None = None) -> pl.DataFrame:
-    """Active accounts (or those of `ids`), owner_id the live primary rep once a plan is active,
-    custom fields in one column."""
+def _accounts(uow: UnitOfWork) -> pl.DataFrame:
+    """Active accounts, owner_id the live primary rep once a plan is active, custom fields in one
+    column."""
     core = _core(Entity.ACCOUNTS)
-    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, core, active_only=True, ids=ids))
+    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, core, active_only=True))
     custom = [name for name in frame.columns if name not in core]
     packed = pl.struct(custom) if custom else pl.lit(None)
     return frame.with_columns(packed.alias(CUSTOM)).select(*core, CUSTOM)
@@ -100,20 +101,29 @@ def _account_page(
     after = key_of(cursor) if cursor is not None else None
     ids = uow.records.account_page(after, limit + 1, equal, owned_by, run_id)
     shown = ids[:limit]
-    accounts = _accounts(uow, shown).sort(ACCOUNT_ID) if shown else pl.DataFrame()
-    rows = [_account_shown(row, EVERYTHING) for row in accounts.to_dicts()]
+    found = _account_rows(uow, shown)
+    rows = [_account_shown(found[account_id], EVERYTHING) for account_id in shown if account_id in found]
     return Page(rows, cursor_after(shown[-1]) if len(ids) > limit else None)
+
+
+def _account_rows(uow: UnitOfWork, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Some active accounts by id, read row by row (a page, one account), as _accounts shows them."""
+    found = {row[ACCOUNT_ID]: row for row in uow.records.account_rows(ids)} if ids else {}
+    if found and uow.plans.active_id() is not None:
+        # As with_live_owners: the primary live rep; an account not placed yet keeps the CRM's.
+        for account_id, rep_id in uow.live.reps_of(ids, PRIMARY).items():
+            if account_id in found:
+                found[account_id][OWNER_ID] = rep_id
+    return found
 
 
 def get_account(workspace: WorkspaceStore, ctx: Context, account_id: str) -> dict[str, Any]:
     with workspace.unit_of_work() as uow:
         visible = visible_to(uow, ctx)
-        found = (
-            _accounts(uow).filter(pl.col(ACCOUNT_ID) == account_id) if visible.account(account_id) else None
-        )
-    if found is None or found.is_empty():
+        found = _account_rows(uow, [account_id]) if visible.account(account_id) else {}
+    if account_id not in found:
         raise NotFound.at(f"no account with id {account_id!r}", "account_id")
-    return _account_shown(found.row(0, named=True), visible)
+    return _account_shown(found[account_id], visible)
 
 
 def _rep_shown(row: dict[str, Any], visible: Visible) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from territorial.domain.leads import Routed
@@ -37,7 +38,9 @@ class RouterCache:
     keeps one; its requests take turns on it, as the pools it holds move with every lead."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held by the request routing a batch
+        self.waiting_lock = threading.Lock()
+        self.waiting: list[_Request] = []  # requests that arrived since that batch was taken
         self._loaded: _Loaded | None = None
 
     def router(self, workspace: WorkspaceStore) -> Router:
@@ -82,12 +85,38 @@ class RouterCache:
             self._loaded.behind = True
 
 
+@dataclass
+class _Request:
+    """One request's leads waiting for their turn; routed by whichever request leads the batch."""
+
+    ctx: Context
+    leads: Sequence[Mapping[str, Any]]
+    started: datetime
+    decisions: list[Routed] | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class _Refused(Exception):
+    """One request of a batch failed on its own leads (a bad lead): the batch is tried again without it."""
+
+    def __init__(self, request: _Request) -> None:
+        super().__init__()
+        self.request = request
+
+
 def route_now(
     workspace: WorkspaceStore, ctx: Context, leads: Sequence[Mapping[str, Any]], routers: RouterCache
 ) -> list[Routed]:
     """Route each lead in order with the active plan; a lead routed before gets its stored decision.
     The pools and the duplicate window are read, moved and stored under the workspace's routing lock,
-    in one transaction with the decisions, so two workers never give the same turn twice."""
+    in one transaction with the decisions, so two workers never give the same turn twice.
+
+    Requests that arrive while another is being routed wait, and are then routed together, in the
+    order they arrived, in one transaction (a group commit): the lock, the version check and the
+    commit's flush to disk, which cost more than deciding a lead, are paid once per batch, so a busy
+    worker routes more leads per second rather than queueing. Each request still gets its own run,
+    and a bad lead fails only its own request."""
     may_route(ctx.principal)
     if not leads:
         raise BadInput.at("send at least one lead", "body", subject="leads")
@@ -98,17 +127,66 @@ def route_now(
             "body",
             subject="leads",
         )
-    started = ctx.now()
+    request = _Request(ctx, leads, ctx.now())
+    with routers.waiting_lock:
+        routers.waiting.append(request)
     with routers.lock:
+        if not request.done:  # else a request that held the lock before routed it
+            with routers.waiting_lock:
+                batch, routers.waiting = routers.waiting, []
+            _route_batch(workspace, routers, batch)
+    if request.error is not None:
+        raise request.error
+    assert request.decisions is not None
+    return request.decisions
+
+
+def _route_batch(workspace: WorkspaceStore, routers: RouterCache, batch: list[_Request]) -> None:
+    """Under the cache's lock: route the batch's requests in order in one unit of work. A request that
+    fails on its own leads is answered with its error and the rest are routed again without it (from
+    the pools as stored: its good leads may have moved them in memory)."""
+    try:
         router = routers.router(workspace)
+    except BaseException as err:
+        _answer(batch, err)
+        return
+    while batch:
         try:
             with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
                 routers.catch_up(uow)
-                decisions = [decide_lead(uow, ctx, router, lead) for lead in leads]
-                fresh = [d for d in decisions if not d.already_routed]
-                run_id = store_routed(uow, ctx, router, "route_lead", fresh, started) if fresh else None
-                routers.routed(run_id, uow)
-        except BaseException:
+                runs = [_route_request(uow, router, request) for request in batch]
+                routers.routed(max((r for r in runs if r is not None), default=None), uow)
+        except _Refused as refused:
             routers.fell_behind()
-            raise
-    return decisions
+            batch.remove(refused.request)
+            _answer([refused.request], refused.request.error)
+            for request in batch:
+                request.decisions = None
+            continue
+        except BaseException as err:
+            routers.fell_behind()
+            _answer(batch, err)
+            return
+        _answer(batch, None)
+        return
+
+
+def _route_request(uow: UnitOfWork, router: Router, request: _Request) -> int | None:
+    """Decide one request's leads and store them as one run (none when every lead was routed before)."""
+    try:
+        decisions = [decide_lead(uow, request.ctx, router, lead) for lead in request.leads]
+    except BadInput as err:
+        request.error = err
+        raise _Refused(request) from None
+    request.decisions = decisions
+    fresh = [d for d in decisions if not d.already_routed]
+    if not fresh:
+        return None
+    return store_routed(uow, request.ctx, router, "route_lead", fresh, request.started)
+
+
+def _answer(requests: Sequence[_Request], error: BaseException | None) -> None:
+    for request in requests:
+        if error is not None:
+            request.error, request.decisions = error, None
+        request.done = True

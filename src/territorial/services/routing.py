@@ -544,30 +544,36 @@ def _route_frame(
     )
     warnings = list(router.warnings)
     order = sorted(range(len(leads)), key=lambda i: (leads[i].day, leads[i].lead_id.encode()))
-    with workspace.unit_of_work() as uow:
+    run_id = None
+    # Scoring and matching (above) take the time; the turns are given and stored under the routing
+    # lock, from the pools as stored now, so leads the API routes meanwhile never get the same turn.
+    with workspace.unit_of_work(write=not how.dry_run, lock=None if how.dry_run else ROUTE_LOCK) as uow:
+        router.lead_router.carry_on(pool_states(uow))
+        if not how.reroute:  # routed by another process since `before` was read: not routed twice
+            since = uow.routing.latest_decisions_for([leads[i].lead_id for i in order])
+            before = {**before, **since}
+            order = [i for i in order if leads[i].lead_id not in since or leads[i].lead_id in reassigned]
         # A lead routed again must not count as a duplicate of its own earlier decision.
         _remember_earlier(uow, router, leads, skip=set(before) if how.reroute else reassigned)
-    routing = f"Routing {len(leads):,} leads"
-    progress(routing, 0.0)
-    decided: dict[int, Routed] = {}
-    for done, index in enumerate(order, start=1):
-        decided[index] = _rerouted(
-            router.lead_router.route(leads[index]),
-            before,
-            "rerouted on purpose" if how.reroute else "its owner changed in the CRM",
-        )
-        if done % 500 == 0 or done == len(order):
-            progress(routing, done / len(order))
-    new = [decided[i] for i in range(len(leads))]
-    by_row = dict(zip(kept, new, strict=True))
+        routing = f"Routing {len(leads):,} leads"
+        progress(routing, 0.0)
+        decided: dict[int, Routed] = {}
+        for done, index in enumerate(order, start=1):
+            decided[index] = _rerouted(
+                router.lead_router.route(leads[index]),
+                before,
+                "rerouted on purpose" if how.reroute else "its owner changed in the CRM",
+            )
+            if done % 500 == 0 or done == len(order):
+                progress(routing, done / len(order))
+        new = [decided[i] for i in range(len(leads)) if i in decided]
+        if new and not how.dry_run:
+            progress(f"Storing {len(new):,} decisions", None)
+            run_id = store_routed(uow, ctx, router, source, new, ctx.now())
+    by_row = {row: decided[i] for i, row in enumerate(kept) if i in decided}
     decisions = [
         by_row[row] if row in by_row else already_routed(before[ids[row]]) for row in range(len(ids))
     ]
-    run_id = None
-    if new and not how.dry_run:
-        progress(f"Storing {len(new):,} decisions", None)
-        with workspace.unit_of_work(write=True, lock=ROUTE_LOCK) as uow:
-            run_id = store_routed(uow, ctx, router, source, new, ctx.now())
     return RoutedBatch(run_id, decisions, decisions_frame(decisions), warnings)
 
 

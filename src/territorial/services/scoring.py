@@ -26,9 +26,11 @@ from territorial.io.model_files import read_model_file, write_model_file
 from territorial.io.output import write_table
 from territorial.io.tables import RawTable
 from territorial.progress import Progress, silent
+from territorial.services.training_label import training_label
 
 # scikit-learn, CatBoost and the language model load only when a command needs them.
 if TYPE_CHECKING:
+    from territorial.scoring.features import Feature
     from territorial.scoring.fit import FitModel
     from territorial.scoring.potential import PotentialModel
     from territorial.scoring.relevance import RelevanceModel
@@ -66,6 +68,9 @@ class TrainReport:
     warning: str | None = None  # the model has no signal, and was saved because it was forced
     # Columns that alone tell converted from lost: likely recorded after the outcome (a leak).
     telling: list[str] = field(default_factory=list)
+    # The model tells converted from lost (nearly) perfectly out of fold, though no column alone
+    # does: columns give the outcome away together. A warning; the model is saved.
+    too_good: str | None = None
     time_validation: TimeValidation | None = None  # with --validate time:COLUMN
     why_dropped: dict[str, str] = field(default_factory=dict)  # column -> why the model does not use it
     # Out-of-fold, per grade (fit.grade_table) and per share of converters kept (suggested_thresholds);
@@ -126,6 +131,7 @@ def train_fit_model(
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from territorial.scoring.fit import (
+        TOO_GOOD_ROC_AUC,
         FitModel,
         calibration_table,
         conversion_labels,
@@ -139,8 +145,10 @@ def train_fit_model(
     frame = table.frame
     entity = _entity_of(mapping, FIT_ENTITIES)
     fields = {column: field_of(column, entity, mapping) for column in frame.columns}
-    frame, label = _label_column(frame, label, named, table)
-    exclude = _excluded(frame, exclude, named, table)
+    outcome = training_label(frame, label, named, table)
+    frame, label = outcome.frame, outcome.column
+    # The other columns the outcome was read from give it away: the model must not learn from them.
+    exclude = [*_excluded(frame, exclude, named, table), *outcome.read_from]
     # A bad label cell is reported by its line, under the history's own header.
     conversion_labels(frame.get_column(label).alias(table.sources.get(label, label)), table)
     split = _time_split(table, validate, named) if validate is not None else None
@@ -166,6 +174,9 @@ def train_fit_model(
             "--exclude-columns"
         )
         _refuse_unless(force, leak, table.file)
+    too_good = None
+    if roc_auc >= TOO_GOOD_ROC_AUC and not telling:  # telling columns have their own warning
+        too_good = _too_good(model, frame, label, table, roc_auc)
     time_validation = None
     if split is not None:
         column, cut = split
@@ -201,6 +212,7 @@ def train_fit_model(
         grades=pl.DataFrame() if oof is None else grade_table(y, oof, model.grade_cuts_),
         thresholds=pl.DataFrame() if oof is None else suggested_thresholds(y, oof),
         telling=telling,
+        too_good=too_good,
     )
 
 
@@ -240,13 +252,35 @@ def _no_signal(figure: str, meaning: str) -> str:
 def _telling_headers(model: FitModel, table: RawTable) -> list[str]:
     """The features that alone give the outcome away, named by the history's own headers (a
     Salesforce export's `Status`, HubSpot's `Create Date (day of week)`)."""
-    names = []
-    for feature in model.features_:
-        if feature.name not in model.telling_features_:
-            continue
-        column = feature.column or feature.name
-        names.append(table.sources.get(column, column) + feature.name[len(column) :])
-    return names
+    return [_header(feature, table) for feature in model.features_ if feature.name in model.telling_features_]
+
+
+# The columns named as the first to suspect when a model is too good to be true.
+SUSPECTS_SHOWN = 3
+
+
+def _too_good(model: FitModel, frame: pl.DataFrame, label: str, table: RawTable, roc_auc: float) -> str:
+    """Why a model that tells converted from lost (nearly) perfectly is suspect, naming the columns
+    that tell the most alone, by the history's own headers."""
+    from territorial.scoring.features import encode
+    from territorial.scoring.fit import separation
+
+    x = encode(frame.drop(label), model.features_)
+    alone = separation(x, model.cv_labels_, model.features_)
+    ranked = sorted(model.features_, key=lambda f: (-alone[f.name], f.name))[:SUSPECTS_SHOWN]
+    suspects = ", ".join(f"{_header(f, table)} {alone[f.name]:.2f}" for f in ranked)
+    return (
+        f"cross-validated ROC AUC {roc_auc:.4f} is too good to be true: no column alone gives the outcome "
+        "away, but some together do, usually because they are filled in after it (a status, or details "
+        f"known only for customers). The columns that tell the most alone (ROC AUC): {suspects}; leave "
+        "those recorded after the outcome out with --exclude-columns"
+    )
+
+
+def _header(feature: Feature, table: RawTable) -> str:
+    """A feature named by the history's own header (`Create Date (day of week)`, not `created …`)."""
+    column = feature.column or feature.name
+    return table.sources.get(column, column) + feature.name[len(column) :]
 
 
 def _refuse_unless(force: bool, warning: str, history: str | None) -> None:
@@ -468,35 +502,6 @@ def export_hint(table: RawTable, mapping: str | Path | None, entities: tuple[Ent
     if mapping is not None:
         return ""
     return next((hint for entity in entities if (hint := crm_export_hint(table.header, entity))), "")
-
-
-def _label_column(
-    frame: pl.DataFrame, spec: str, named: Callable[[str], str], table: RawTable
-) -> tuple[pl.DataFrame, str]:
-    """The history with its outcome column, from `--label COLUMN` (1/0, yes/no, true/false) or
-    `--label "COLUMN=VALUE[,VALUE…]"`: converted where the column holds one of the values, case and
-    spaces ignored (a HubSpot export's `Lifecycle Stage=Customer,Evangelist`), lost elsewhere."""
-    column, equals, values = spec.partition("=")
-    if not equals or named(spec) in frame.columns:
-        label = named(spec)
-        _require_column(frame, label, "label", table)
-        return frame, label
-    label = named(column.strip())
-    _require_column(frame, label, "label", table)
-    wanted = {value.strip().lower() for value in values.split(",") if value.strip()}
-    if not wanted:
-        raise BadInput.at(f"expected COLUMN=VALUE[,VALUE…] after --label, got {spec!r}", "--label")
-    cells = frame.get_column(label).cast(pl.String).str.strip_chars().str.to_lowercase()
-    converted = cells.is_in(sorted(wanted)).fill_null(False)
-    if not converted.any():
-        values_seen = frame.get_column(label).cast(pl.String).unique().drop_nulls()
-        seen = ", ".join(sorted(values_seen)[:12])
-        raise BadInput.at(
-            f"no row's {column.strip()} is {' or '.join(sorted(wanted))}; its values are: {seen or 'none'}",
-            table.file,
-            subject=column.strip(),
-        )
-    return frame.with_columns(pl.when(converted).then(pl.lit("1")).otherwise(pl.lit("0")).alias(label)), label
 
 
 def _excluded(

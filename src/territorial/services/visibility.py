@@ -89,14 +89,12 @@ def visible_to(uow: UnitOfWork, ctx: Context) -> Visible:
     if team is None:
         return EVERYTHING
     reps = uow.reps.list()
-    owned, plan = owned_rows(uow)
-    mine = owned.filter(pl.col("rep_id").is_in(list(team)))
+    mine, placed_in, plan = _team_rows(uow, team)
     roster = uow.roster.current()
     territories = team_territories(mine, roster, plan, team)
-    routed = uow.routing.latest_decisions()
-    leads = set(routed.filter(pl.col("rep_id").is_in(list(team))).get_column("lead_id").to_list())
+    leads = uow.routing.leads_of(team)
     accounts = set(mine.get_column("account_id").to_list())
-    every = _every_id(uow, owned, roster, routed, [rep.rep_id for rep in reps], plan)
+    every = _every_id(uow, roster, [rep.rep_id for rep in reps], plan) | placed_in
     return Visible(
         everything=False,
         accounts=frozenset(accounts),
@@ -163,6 +161,19 @@ def owned_rows(uow: UnitOfWork) -> tuple[pl.DataFrame, Plan | None]:
     return results.select(*OWNED_COLUMNS), stored_plan(uow, owning.plan_id)
 
 
+def _team_rows(uow: UnitOfWork, team: frozenset[str]) -> tuple[pl.DataFrame, set[str], Plan | None]:
+    """owned_rows of the team's reps, every territory an owned row names, and the owning plan. Once a
+    plan is active, the team's rows are read through the index on rep_id (a rep's few thousand of a
+    million live rows)."""
+    active_id = uow.plans.active_id()
+    if active_id is None:
+        owned, plan = owned_rows(uow)
+        placed_in = set(owned.get_column("territory_id").drop_nulls().to_list())
+        return owned.filter(pl.col("rep_id").is_in(list(team))), placed_in, plan
+    mine = uow.live.rows_of_reps(sorted(team), list(OWNED_COLUMNS))
+    return mine, uow.live.territory_ids(), stored_plan(uow, active_id)
+
+
 def owning_run(uow: UnitOfWork) -> StoredRunInfo | None:
     """Before any activation, the run that says who owns what: the latest of the newest plan with runs."""
     runs = uow.runs.list()
@@ -183,22 +194,14 @@ def _ancestors(plan: Plan, territories: Iterable[str]) -> set[str]:
     return found
 
 
-def _every_id(
-    uow: UnitOfWork,
-    owned: pl.DataFrame,
-    roster: pl.DataFrame,
-    routed: pl.DataFrame,
-    reps: list[str],
-    plan: Plan | None,
-) -> set[str]:
-    """Every account, rep, territory and lead id the workspace knows, to hide those out of scope.
-    Territories are those of the plan that owns the accounts (the texts shown are its reasons and
-    rules), of the roster and of routing: parsing every stored plan on each request would cost
-    seconds once a workspace keeps dozens of large plans."""
+def _every_id(uow: UnitOfWork, roster: pl.DataFrame, reps: list[str], plan: Plan | None) -> set[str]:
+    """Every account, rep, territory and lead id the workspace knows, to hide those out of scope, but
+    for the territories of the owned rows (the caller's). Territories are those of the plan that owns
+    the accounts (the texts shown are its reasons and rules), of the roster and of routing: parsing
+    every stored plan on each request would cost seconds once a workspace keeps dozens of large plans."""
     ids: set[str] = set(reps)
-    for entity, column in ((Entity.ACCOUNTS, "account_id"), (Entity.LEADS, "lead_id")):
-        ids |= set(uow.records.read(entity, {column: pl.String()}).get_column(column).to_list())
-    ids |= set(owned.get_column("territory_id").drop_nulls().to_list())
+    for entity in (Entity.ACCOUNTS, Entity.LEADS):
+        ids.update(uow.records.ids(entity))
     ids |= set(roster.get_column("territory_id").to_list())
-    ids |= set(routed.get_column("territory_id").drop_nulls().to_list())
+    ids |= uow.routing.decision_territories()
     return ids | set(plan.by_id if plan is not None else ())

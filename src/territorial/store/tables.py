@@ -198,6 +198,7 @@ routing_decisions = Table(
     Column("crm_owner", Text, nullable=True),
     Column("crm_owner_rep_id", String(255), nullable=True),
     Index("ix_routing_decisions_lead", "lead_id"),
+    Index("ix_routing_decisions_rep", "rep_id"),  # a rep's or a team's leads (what they may see)
     Index("ix_routing_decisions_email", "email"),
     Index("ix_routing_decisions_day", "lead_day"),
 )
@@ -311,7 +312,7 @@ live_assignments = Table(
     Column("cause", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("activation_id", Integer, nullable=False),  # the activation that last wrote the row
-    Index("ix_live_assignments_rep", "rep_id"),
+    Index("ix_live_assignments_rep", "rep_id", "account_id"),  # a rep's page of accounts, in id order
     Index("ix_live_assignments_territory", "territory_id", "rep_id"),  # pool loads (an import's)
 )
 

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from territorial.web import dashboard, home, maps, sign_in
 from territorial.web.render import page
-from territorial.web.session import RefusedForm, SignInFirst
+from territorial.web.session import BadField, RefusedForm, SignInFirst
 
 STATIC = Path(__file__).parent / "static"
 
@@ -27,9 +27,15 @@ async def refused_form(request: Request, error: Exception) -> Response:
     return page(request, "refused.html.j2", 403, title="Form refused")
 
 
+async def bad_field(request: Request, error: Exception) -> Response:
+    field = error.field if isinstance(error, BadField) else ""
+    return page(request, "bad_field.html.j2", 400, title="Form refused", field=field)
+
+
 def mount_web(app: FastAPI) -> None:
     for module in (sign_in, home, dashboard, maps):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInFirst, to_sign_in)
     app.add_exception_handler(RefusedForm, refused_form)
+    app.add_exception_handler(BadField, bad_field)

@@ -29,6 +29,15 @@ class RefusedForm(Exception):
     """A form post without this session's CSRF token, or not a form at all."""
 
 
+class BadField(Exception):
+    """A form field holding what no field may hold (a NUL character, which the databases refuse or
+    cut short): answered 400, naming the field."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
 def workspace(request: Request) -> WorkspaceStore:
     store: WorkspaceStore = request.app.state.workspace
     return store
@@ -75,4 +84,7 @@ async def form_of(request: Request, expected_token: str | None) -> dict[str, str
     }
     if expected_token is None or not same_token(expected_token, fields.get(CSRF_FIELD)):
         raise RefusedForm
+    for name, value in fields.items():
+        if "\x00" in value or "\x00" in name:
+            raise BadField(name.replace("\x00", "\\0"))
     return fields
