@@ -1,8 +1,8 @@
 """Each routing decision keeps the lead's owner in the CRM when it was routed (#24): an owner update
 leaves out the leads whose CRM owner is already the rep they were routed to.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
