@@ -13,26 +13,15 @@ from territorial.domain.plan import PRIMARY
 from territorial.errors import NotFound
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.context import Context
-from territorial.services.pages import Page, check_limit, cursor_after, key_of, page_of
+from territorial.services.pages import MAX_LIMIT, Page, check_limit, cursor_after, key_of, page_of
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 from territorial.services.visibility import EVERYTHING, Visible, owned_rows, owning_run, visible_to
-from territorial.services.workspace import with_live_owners
 
 CUSTOM = "custom"  # an account's custom fields, as one object of text values
 
 
 def _core(entity: Entity) -> dict[str, pl.DataType]:
     return {name: POLARS_TYPES[ftype] for name, ftype in SCHEMAS[entity].fields.items()}
-
-
-def _accounts(uow: UnitOfWork) -> pl.DataFrame:
-    """Active accounts, owner_id the live primary rep once a plan is active, custom fields in one
-    column."""
-    core = _core(Entity.ACCOUNTS)
-    frame = with_live_owners(uow, uow.records.read(Entity.ACCOUNTS, core, active_only=True))
-    custom = [name for name in frame.columns if name not in core]
-    packed = pl.struct(custom) if custom else pl.lit(None)
-    return frame.with_columns(packed.alias(CUSTOM)).select(*core, CUSTOM)
 
 
 def _account_shown(row: dict[str, Any], visible: Visible) -> dict[str, Any]:
@@ -61,21 +50,50 @@ def list_accounts(
         visible = visible_to(uow, ctx)
         if visible.everything:
             return _account_page(uow, rep, territory, country, state, cursor, limit)
-        accounts = _accounts(uow)
-        owned = owned_rows(uow)[0] if rep is not None or territory is not None else None
-    if not visible.everything:
-        accounts = accounts.filter(pl.col(ACCOUNT_ID).is_in(list(visible.accounts)))
-    if owned is not None:
-        if rep is not None:
-            owned = owned.filter(pl.col("rep_id") == rep)
-        if territory is not None:
-            owned = owned.filter(pl.col("territory_id") == territory)
-        accounts = accounts.filter(pl.col(ACCOUNT_ID).is_in(owned.get_column(ACCOUNT_ID).unique().to_list()))
-    for column, wanted in (("country", country), ("state", state)):
-        if wanted is not None:
-            accounts = accounts.filter(pl.col(column) == wanted)
-    page = page_of(accounts, ACCOUNT_ID, cursor, limit)
-    return Page([_account_shown(row, visible) for row in page.rows], page.next_cursor)
+        check_limit(limit)
+        after = key_of(cursor) if cursor is not None else None
+        # The principal's accounts in binary id order (Python compares code points, as UTF-8 bytes
+        # sort), read a few pages at a time until the page is full: a rep's page reads their
+        # accounts, not the book.
+        wanted = sorted(a for a in visible.accounts if after is None or a > after)
+        if rep is not None or territory is not None:
+            owned = _owned_ids(uow, rep, territory)
+            wanted = [account_id for account_id in wanted if account_id in owned]
+        equal = {name: value for name, value in (("country", country), ("state", state)) if value is not None}
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), _READ_AT_ONCE):
+            chunk = wanted[start : start + _READ_AT_ONCE]
+            found = _account_rows(uow, chunk)
+            rows += [
+                found[account_id]
+                for account_id in chunk
+                if account_id in found and all(found[account_id][k] == v for k, v in equal.items())
+            ]
+            if len(rows) > limit:
+                break
+    shown = rows[:limit]
+    more = len(rows) > limit
+    return Page(
+        [_account_shown(row, visible) for row in shown], cursor_after(shown[-1][ACCOUNT_ID]) if more else None
+    )
+
+
+_READ_AT_ONCE = 2 * MAX_LIMIT  # accounts read per statement while filling a page
+
+
+def _owned_ids(uow: UnitOfWork, rep: str | None, territory: str | None) -> set[str]:
+    """The accounts the rep owns and the territory holds (either, or both), in any layer: the live
+    assignment's, read through its indexes, else the owning run's."""
+    if uow.plans.active_id() is not None and rep is not None:
+        owned = uow.live.rows_of_reps([rep], ["account_id", "territory_id"])
+    elif uow.plans.active_id() is not None:
+        owned = uow.live.in_territories([territory or ""], ["account_id", "territory_id"])
+    else:
+        owned = owned_rows(uow)[0]
+        owned = owned.filter(pl.col("rep_id") == rep) if rep is not None else owned
+    if territory is not None:
+        owned = owned.filter(pl.col("territory_id") == territory)
+    return set(owned.get_column(ACCOUNT_ID).to_list())
 
 
 def _account_page(
