@@ -371,7 +371,9 @@ class FakeRoutingAudit(_Repository):
             "undone_at": None,
         }
         for row in decisions:
-            state.decisions.append({**{name: row[name] for name in DECISION_TYPES}, "route_run_id": run_id})
+            state.decisions.append(
+                {**{name: row.get(name) for name in DECISION_TYPES}, "route_run_id": run_id}
+            )
         for territory_id, rep_id, weight in weights:
             state.pool_weights.append(
                 {"route_run_id": run_id, "territory_id": territory_id, "rep_id": rep_id, "weight": weight}
@@ -415,7 +417,7 @@ class FakeRoutingAudit(_Repository):
             and (since is None or d["lead_day"] >= since)
         }
         rows = [
-            (number, d["route_run_id"], d["lead_id"], d["lead_day"], d["decision"], d["rep_id"], d["queue"])
+            (number, *(d[name] for name in list(HISTORY_TYPES)[1:]))
             for number, d in enumerate(self.state.decisions, start=1)
             if d["lead_id"] in chosen
         ]

@@ -27,8 +27,8 @@ def _reps(folder: Path) -> list[tuple[str, int]]:
 @pytest.mark.parametrize(
     ("entity", "says"),
     [
-        ("reps", "only 2 of the 12 reps fields the salesforce mapping knows are in this file"),
-        ("leads", "only 6 of the 16 leads fields the salesforce mapping knows are in this file"),
+        ("reps", "100% of the ids in Id start with 001, Salesforce's Account ids"),
+        ("leads", "100% of the ids in Id start with 001, Salesforce's Account ids"),
     ],
 )
 def test_an_account_export_imported_as_another_entity_is_refused(

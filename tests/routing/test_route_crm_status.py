@@ -52,17 +52,35 @@ def test_crm_owner_reassign_routes_a_reps_lead_as_if_it_had_no_owner() -> None:
     assert "crm_owner: reassign" in decision.path[0].outcome
 
 
-def test_a_customer_by_lifecycle_stage_skips_the_fit_check() -> None:
+def test_a_customer_or_opportunity_by_lifecycle_stage_goes_to_its_account_owner_or_is_skipped() -> None:
+    """HubSpot's lifecycle stage past lead: no fit check and no round robin. The matched account's
+    owner takes it; without one who can, it is skipped and its CRM owner stands."""
     routing = router()
     low = FitVerdict(5, "small company")
     assert routing.route(lead("L1", state="CA", fit=low)).outcome is Outcome.NURTURE
-    for n, stage in enumerate(("Customer", "customer", "EVANGELIST")):
+    for n, stage in enumerate(("Customer", "customer", "EVANGELIST", "opportunity")):
         decision = routing.route(lead(f"C{n}", state="CA", fit=low, lifecycle_stage=stage))
-        assert decision.outcome is Outcome.ROUTED, stage
-        assert "fit" not in [step.step for step in decision.path]
-        assert decision.path[1].outcome == "a customer: no fit check"
+        assert decision.outcome is Outcome.SKIPPED and decision.rep_id is None, stage
+        assert not decision.in_pool and "fit" not in [step.step for step in decision.path]
+        assert decision.reason.startswith("already a") and "not routed as a new lead" in decision.reason
+        assert "no matching account" in decision.reason
+    assert not routing.touched  # no pool moved
     by_email = AccountMatch("A-1", 0.9, "email")
     matched = lead("C9", state="NY", fit=low, lifecycle_stage="Customer", match=by_email)
     decision = routing.route(matched)
     assert decision.outcome is Outcome.MATCHED and decision.rep_id == "jane"
-    assert routing.route(lead("S1", state="CA", fit=low, lifecycle_stage="Lead")).outcome is Outcome.NURTURE
+    assert decision.reason.startswith("already a customer in the CRM (lifecycle stage Customer)")
+    for stage in ("Lead", "Marketing Qualified Lead", "salesqualifiedlead"):
+        assert routing.route(lead(f"S-{stage}", state="CA", fit=low, lifecycle_stage=stage)).outcome is (
+            Outcome.NURTURE
+        )
+
+
+def test_a_customer_whose_account_owner_cannot_take_it_is_skipped_not_round_robined() -> None:
+    routing = router()
+    # A-3's owner is inactive (see test_route's accounts): the customer keeps its CRM owner.
+    decision = routing.route(
+        lead("C1", state="CA", lifecycle_stage="Customer", match=AccountMatch("A-3", 0.9, "email"))
+    )
+    assert decision.outcome is Outcome.SKIPPED, decision
+    assert "takes no leads" in decision.reason and not routing.touched

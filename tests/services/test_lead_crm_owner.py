@@ -56,7 +56,7 @@ def test_salesforce_ids_in_either_form_are_one_lead_everywhere(store: WorkspaceS
     assert kept == ["00Q5g00000AbCdEEAV"]
     route_file(store, CTX, open_router(store, tmp_path / "plan.yaml"), tmp_path / "leads.csv")
     assert explain_lead(store, "00Q5g00000AbCdE")[0].lead_id == "00Q5g00000AbCdEEAV"
-    (tmp_path / "bad.csv").write_text("lead_id,state\n7.0000000102E+10,CA\n")
+    (tmp_path / "bad.csv").write_text("lead_id,state\n7.00000001E+10,CA\n")
     with pytest.raises(BadInput, match="spreadsheet rewrote"):
         import_records(store, CTX, Entity.LEADS, tmp_path / "bad.csv")
 

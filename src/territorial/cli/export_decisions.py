@@ -46,10 +46,17 @@ def export_routing_decisions(
     )
     err.print(f"wrote {exported.rows:,} leads to {exported.written}", highlight=False)
     left = []
+    if exported.already_owned:
+        left.append(f"{exported.already_owned:,} already owned by their routed rep in the CRM")
     if exported.unchanged:
         left.append(f"{exported.unchanged:,} whose owner does not change")
-    if exported.crm_kept:
-        left.append(f"{exported.crm_kept:,} the CRM already gives to a rep, or converted")
+    if exported.owned_in_crm:
+        left.append(f"{exported.owned_in_crm:,} kept by the rep the CRM gives them to")
+    if exported.skipped:
+        left.append(f"{exported.skipped:,} skipped: converted, or a customer or opportunity, in the CRM")
+    if exported.other_crm:
+        other = "hubspot" if fmt is DecisionFormat.SALESFORCE else "salesforce"
+        left.append(f"{exported.other_crm:,} whose ids are {other}'s (--format {other} writes them)")
     if exported.no_rep:
         left.append(f"{exported.no_rep:,} in nurture or a queue (no owner)")
     for rep, leads in sorted(exported.no_crm_id.items()):

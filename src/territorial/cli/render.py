@@ -341,6 +341,7 @@ def import_report(console: Console, report: ImportReport) -> None:
         highlight=False,
     )
     live_changes(console, report.live)
+    warnings(console, report.warnings)
     if report.normalized_cells:
         console.print(
             f"{counted(report.normalized_cells, 'value')} normalised (countries, states, ZIPs, ...)"

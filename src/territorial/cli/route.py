@@ -83,6 +83,14 @@ def route_batch(
         bool,
         typer.Option("--dry-run", help="Show the decisions; store nothing and move no pool pointer."),
     ] = False,
+    reassign_owned: Annotated[
+        bool,
+        typer.Option(
+            "--reassign-owned",
+            help="Route leads the CRM already gives to a rep too (as the plan's crm_owner: reassign); "
+            "by default they stay with that rep.",
+        ),
+    ] = False,
 ) -> None:
     """Route a batch of leads: duplicate check, qualification, account match, territory, round robin.
     The leads come from a file, or with --workspace are the imported leads never routed yet.
@@ -105,7 +113,7 @@ def route_batch(
     target = plan_reference(plan, workspace)
     with stage_bar(err) as progress:
         if leads is not None:
-            how = RouteMode(reroute=reroute, dry_run=dry_run)
+            how = RouteMode(reroute=reroute, dry_run=dry_run, reassign_owned=reassign_owned)
             batch = route_leads(
                 workspace, context_of(ctx), leads, target, reps, availability, day, progress, mapping, how
             )
@@ -117,7 +125,7 @@ def route_batch(
             if isinstance(target, Path) and not dry_run:  # stored first, so the run can name it
                 target = add_plan(workspace, context_of(ctx), target)
                 err.print(f"stored the plan as plan {target}")
-            router = open_router(workspace, target, reps, availability, progress, mapping)
+            router = open_router(workspace, target, reps, availability, progress, mapping, reassign_owned)
             waiting = route_workspace_leads(workspace, context_of(ctx), router, first, day, progress, dry_run)
             if waiting is None:
                 err.print("no imported leads are waiting to be routed" + (f" since {since}" if since else ""))

@@ -34,7 +34,7 @@ def batch_summary(console: Console, decisions: Sequence[Routed]) -> None:
         Outcome.NURTURE: "disqualified: in the nurture queue, not sent to a rep",
         Outcome.FALLBACK: "no rep could take it: territory manager or fallback queue",
         Outcome.OWNED: "the CRM already gives it to a rep who takes leads: kept",
-        Outcome.SKIPPED: "converted in the CRM: not routed",
+        Outcome.SKIPPED: "converted, or a customer or opportunity in the CRM: not routed",
     }
     for outcome in Outcome:
         if outcome in CRM_OUTCOMES and not counts.get(outcome):

@@ -12,8 +12,13 @@ from typing import Any
 import polars as pl
 
 # Ids a spreadsheet rewrote as a number (an HubSpot Record ID opened in Excel: 7.0000000102E+10, or
-# 70000000102.0): their last digits may be lost, so they cannot be matched to the CRM's record.
+# 70000000102.0). One that holds every digit of the id is read back (number_id); one whose last
+# digits were rounded away (7.00000001E+10) cannot be matched to the CRM's record.
 DAMAGED_ID = re.compile(r"^([0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0+)$")
+_SCIENTIFIC = re.compile(r"^([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]+)$")
+_DECIMALS = re.compile(r"^([0-9]+)\.0+$")
+# A spreadsheet keeps 15 significant digits: a longer number's digits are not the id's.
+SPREADSHEET_DIGITS = 15
 LEAD_PREFIXES = ("00Q",)  # Salesforce's Lead key prefix
 USER_PREFIXES = ("005", "00G")  # a User's, and a queue's (Group), which may own a lead
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -65,12 +70,50 @@ def lead_key(lead_id: str) -> str:
     return salesforce_id(lead_id, LEAD_PREFIXES)
 
 
+def number_id(text: str) -> str | None:
+    """The id a spreadsheet wrote as a number, when the number holds every digit of it (Excel's
+    7.0000000102E+10 is 70000000102, 70000000102.0 too); None when digits were rounded away
+    (7.00000001E+10 is 700000001 followed by two digits nobody knows), or past a spreadsheet's
+    precision, or when the number is no whole number."""
+    text = text.strip()
+    if (decimals := _DECIMALS.match(text)) is not None:
+        digits = decimals.group(1)
+    elif (scientific := _SCIENTIFIC.match(text)) is not None:
+        digits = scientific.group(1) + (scientific.group(2) or "")
+        if len(digits) != int(scientific.group(3)) + 1:
+            return None  # fewer digits than the number has (lost), or more (a fraction)
+    else:
+        return None
+    return digits if len(digits.lstrip("0") or "0") <= SPREADSHEET_DIGITS else None
+
+
+def restore_number_ids(ids: pl.Series) -> tuple[pl.Series, list[tuple[int, str, str]]]:
+    """The ids with each one a spreadsheet wrote as a number but kept whole read back (number_id),
+    and those (row, as written, as read). Ids whose digits were lost stay as written."""
+    rows = [row for row, text in enumerate(ids) if text is not None and DAMAGED_ID.match(text.strip())]
+    if not rows:
+        return ids, []
+    values = ids.to_list()
+    restored = []
+    for row in rows:
+        whole = number_id(values[row])
+        if whole is not None:
+            restored.append((row, values[row].strip(), whole))
+            values[row] = whole
+    return pl.Series(ids.name, values, dtype=pl.String), restored
+
+
+def restored_id(written: str, read: str) -> str:
+    """The warning for an id read back from a spreadsheet's number."""
+    return f"Excel wrote the id as {written}; read as {read} (every digit is there)"
+
+
 def damaged_id(text: str) -> str:
     """Why an id cannot be the CRM's: what to do about it."""
     return (
         f"the id {text!r} is a number a spreadsheet rewrote (in scientific notation or with decimals), "
-        "not the CRM's id, and its last digits may be lost: export the file again from the CRM, or "
-        "format the id column as Text before saving"
+        "and its last digits are lost, so it matches no record in the CRM: export the file again from "
+        "the CRM with the id column formatted as Text"
     )
 
 
@@ -81,7 +124,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # the same email was routed within the window: same rep again
     FALLBACK = "fallback"  # no rep could take it: the territory's manager or the fallback queue
     OWNED = "owned"  # the CRM already gives it to a rep who takes leads: that rep keeps it
-    SKIPPED = "skipped"  # converted in the CRM: no longer a lead, never routed
+    SKIPPED = "skipped"  # converted, or a customer or in a deal, in the CRM: no new lead, never routed
 
 
 @dataclass(frozen=True)
@@ -153,6 +196,9 @@ class Routed:
     day: date
     email: str | None
     already_routed: bool = False  # the stored decision of a lead routed before, given back unchanged
+    # The lead's owner in the CRM as it named them, and the rep that names (Lead.owner_rep_id).
+    crm_owner: str | None = None
+    crm_owner_rep_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -684,9 +684,17 @@ def _missing_id(raw: RawTable, mapping: ColumnMapping) -> Problem:
         expected = f"a column named {id_field}"
     else:
         expected = " or ".join(f"'{h}'" for h in rule.headers) + f" ({mapping.described()})"
+    # A users export given as leads lacks the leads' id: say what it looks like, as check_entity does.
+    other = other_entity_export(raw.header, mapping.entity, mapping.name)
+    looks = (
+        f"; this looks like a {crm_label(mapping.name)} export of {other[0].value}, not of "
+        f"{mapping.entity.value}"
+        if other is not None
+        else ""
+    )
     return Problem(
         Location(raw.file, 1 if raw.is_csv or raw.is_excel else None, None, id_field),
-        f"the {mapping.entity.value} id column is missing: expected {expected}"
+        f"the {mapping.entity.value} id column is missing: expected {expected}{looks}"
         f"{crm_export_hint(raw.header, mapping.entity, mapping.name)}",
     )
 

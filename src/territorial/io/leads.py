@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +13,15 @@ import polars as pl
 
 from territorial.domain.entities import LEADS, Entity
 from territorial.domain.fields import FieldType, canonical
-from territorial.domain.leads import DAMAGED_ID, damaged_id, lead_key, lead_keys
+from territorial.domain.leads import (
+    DAMAGED_ID,
+    damaged_id,
+    lead_key,
+    lead_keys,
+    number_id,
+    restore_number_ids,
+    restored_id,
+)
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.mapped_files import read_mapped
@@ -29,13 +37,14 @@ def lead_types(declared: Mapping[str, FieldType]) -> dict[str, FieldType]:
 
 def read_leads(
     path: str | Path, declared: Mapping[str, FieldType], mapping: str | Path | None = None
-) -> tuple[RawTable, pl.DataFrame]:
-    """The leads file as read (for the models) and typed under canonical names (for the plan's rules).
+) -> tuple[RawTable, pl.DataFrame, list[Problem]]:
+    """The leads file as read (for the models) and typed under canonical names (for the plan's rules),
+    and warnings (ids read back from a spreadsheet's numbers).
     With `mapping` (Salesforce's Id, Email, Company, CreatedDate...), as `import leads` reads it,
     keeping the columns import has no field for: a fit model trained with `score train --mapping`
     may read them."""
     raw = read_mapped(path, Entity.LEADS, mapping, keep_ignored=True)
-    raw = _lead_ids(raw)
+    raw, warnings = _lead_ids(raw)
     try:
         book = type_accounts(raw, lead_types(declared), id_column=LEAD_ID)
     except BadInput as err:
@@ -46,32 +55,44 @@ def read_leads(
     lead_fields = [key for key in book.columns if key != LEAD_ID]
     if not lead_fields:
         raise BadInput.at("a lead has no fields besides lead_id: nothing to route it by", raw.file, 1)
-    return raw, typed
+    return raw, typed, warnings
 
 
 MAX_DAMAGED_SHOWN = 10  # a whole column damaged by a spreadsheet is said once per line, up to this
 
 
-def _lead_ids(raw: RawTable) -> RawTable:
-    """The file with its lead ids as kept (lead_key), before the ids are checked for duplicates: a
+def _lead_ids(raw: RawTable) -> tuple[RawTable, list[Problem]]:
+    """The file with its lead ids as kept (lead_ids), before the ids are checked for duplicates: a
     lead given by its 15- and its 18-character Id is one lead twice. An id a spreadsheet damaged is
     refused, line by line."""
     column = next((c for c in raw.frame.columns if canonical(c) == LEAD_ID), None)
     if column is None:
-        return raw  # typing says the id column is missing
-    ids = raw.frame.get_column(column).cast(pl.String)
-    damaged = [row for row, text in enumerate(ids) if text is not None and DAMAGED_ID.match(text.strip())]
+        return raw, []  # typing says the id column is missing
+    subject = raw.sources.get(LEAD_ID, column)
+    kept, warnings, damaged = lead_ids(raw.frame.get_column(column), raw.file, raw.line_of, subject)
     if damaged:
-        subject = raw.sources.get(LEAD_ID, column)
-        raise BadInput(
-            [
-                Problem(Location(raw.file, raw.line_of(row), None, subject), damaged_id(str(ids[row])))
-                for row in damaged[:MAX_DAMAGED_SHOWN]
-            ],
-            len(damaged),
-        )
-    kept = lead_keys(ids)
-    return replace(raw, frame=raw.frame.with_columns(kept.alias(column)))
+        raise BadInput(damaged[:MAX_DAMAGED_SHOWN], len(damaged))
+    return replace(raw, frame=raw.frame.with_columns(kept.alias(column))), warnings
+
+
+def lead_ids(
+    ids: pl.Series, file: str, line_of: Callable[[int], int], subject: str
+) -> tuple[pl.Series, list[Problem], list[Problem]]:
+    """A file's lead ids as kept, the one reader of them (`route` and `import leads`): a Salesforce
+    Lead Id in its 18-character form (lead_keys), an id a spreadsheet wrote as a number but whole
+    read back, with a warning naming its line (number_id); and a problem for each id whose last
+    digits a spreadsheet lost, which no CRM record can be matched to."""
+    ids, restored = restore_number_ids(ids.cast(pl.String))
+    warnings = [
+        Problem(Location(file, line_of(row), None, subject), restored_id(was, now))
+        for row, was, now in restored
+    ]
+    damaged = [
+        Problem(Location(file, line_of(row), None, subject), damaged_id(str(text)))
+        for row, text in enumerate(ids)
+        if text is not None and DAMAGED_ID.match(text.strip())
+    ]
+    return lead_keys(ids), warnings, damaged
 
 
 def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> dict[str, Any]:
@@ -88,9 +109,14 @@ def typed_lead(lead: Mapping[str, Any], declared: Mapping[str, FieldType]) -> di
             typed[name] = None
             continue
         if name == LEAD_ID:
-            if DAMAGED_ID.match(str(value).strip()):
-                problems.append(Problem(Location("lead", None, None, name), damaged_id(str(value))))
-            typed[name] = lead_key(str(value))
+            text = str(value).strip()
+            if DAMAGED_ID.match(text):
+                # An API client sends what it read: a whole number is the id, a damaged one is not.
+                whole = number_id(text)
+                if whole is None:
+                    problems.append(Problem(Location("lead", None, None, name), damaged_id(text)))
+                text = whole or text
+            typed[name] = lead_key(text)
             continue
         kind = types.get(name, FieldType.STRING)
         try:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from territorial.domain.leads import (
+    AccountMatch,
     AccountOwner,
     Earlier,
     Lead,
@@ -26,8 +27,11 @@ from territorial.routing.round_robin import PoolState, RoundRobin, TimeOff, away
 from territorial.rules.to_python import compile_rule
 
 NURTURE_QUEUE = "nurture"
-# HubSpot's lifecycle stages of a customer (labels or internal values, spaces and case ignored).
+# HubSpot's lifecycle stages past lead (labels or internal values, spaces and case ignored): the
+# contact is in a deal or a customer already, so it belongs to its account's owner, never to the
+# next rep of a pool (LeanData routes such contacts by account ownership, not round robin).
 CUSTOMER_STAGES = frozenset({"customer", "evangelist"})
+PAST_LEAD_STAGES = CUSTOMER_STAGES | {"opportunity"}
 CUSTOMER_STAGE = re.compile(r"[\s_-]+")
 
 
@@ -148,7 +152,7 @@ class LeadRouter:
             )
         owner = record.get("owner_id")
         if owner is None or not str(owner).strip():
-            return None
+            return self._past_lead(lead, path)
         named = f"owner {str(owner).strip()}"
         rep_id = lead.owner_rep_id
         if rep_id is None:
@@ -156,13 +160,13 @@ class LeadRouter:
             # who is no rep here (an integration user, or someone not imported).
             queue = str(owner).strip()[:3].upper() == "00G"
             path.append(Step("CRM owner", named, "a queue: routed" if queue else "not a rep here: routed"))
-            return None
+            return self._past_lead(lead, path)
         if rep_id not in self.reps:
             path.append(Step("CRM owner", named, f"rep {rep_id} takes no leads now: routed"))
-            return None
+            return self._past_lead(lead, path)
         if self.settings.crm_owner == "reassign":
             path.append(Step("CRM owner", named, f"rep {rep_id}; crm_owner: reassign: routed"))
-            return None
+            return self._past_lead(lead, path)
         path.append(Step("CRM owner", named, f"rep {rep_id} takes leads: kept"))
         return self._decide(
             lead,
@@ -170,6 +174,31 @@ class LeadRouter:
             Outcome.OWNED,
             rep_id=rep_id,
             reason=f"already owned in the CRM by {self._who(rep_id)}: kept (routing.crm_owner: keep)",
+        )
+
+    def _past_lead(self, lead: Lead, path: list[Step]) -> Routed | None:
+        """A contact the CRM has as a customer or in a deal (HubSpot's lifecycle stage past lead) is no
+        new lead: it goes to its matched account's owner when they can take it, and is otherwise
+        skipped, so that its CRM owner stands; it is never round-robined nor written back."""
+        stage = lead.record.get("lifecycle_stage")
+        kind = CUSTOMER_STAGE.sub("", str(stage).lower()) if stage is not None else ""
+        if kind not in PAST_LEAD_STAGES:
+            return None
+        what = "a customer" if kind in CUSTOMER_STAGES else "an opportunity"
+        path.append(Step("CRM status", f"lifecycle stage {stage}", f"{what}: not a new lead"))
+        owner, bypass = self._account_owner(lead)
+        match = lead.match
+        if match is not None and owner is not None and not bypass:
+            account = "customer account" if kind in CUSTOMER_STAGES else "account"
+            first = f"already {what} in the CRM (lifecycle stage {stage}): "
+            return self._to_owner(lead, path, match, owner, account, first)
+        path.append(Step("account match", _matched_inputs(lead), f"{bypass}: not round-robined"))
+        return self._decide(
+            lead,
+            path,
+            Outcome.SKIPPED,
+            reason=f"already {what} in the CRM (lifecycle stage {stage}): not routed as a new lead, "
+            f"its CRM owner stays ({bypass})",
         )
 
     # ---- 1. duplicates ---------------------------------------------------------------------------
@@ -208,12 +237,6 @@ class LeadRouter:
     def _customer(self, lead: Lead, path: list[Step]) -> Routed | None:
         """A lead from a customer's account (the plan's `routing.customer` rule) goes to the account's
         owner before the fit check: a known customer is never sent to nurture."""
-        stage = lead.record.get("lifecycle_stage")
-        if stage is not None and CUSTOMER_STAGE.sub("", str(stage).lower()) in CUSTOMER_STAGES:
-            # The CRM says the person is a customer (HubSpot's Lifecycle Stage): never nurtured, never
-            # round-robined as a new lead while their account's owner can take it.
-            path.append(Step("customer check", f"lifecycle stage {stage}", "a customer: no fit check"))
-            return self._matched(lead, path, customer=True) or self._territory(lead, path)
         if self.is_customer is None or lead.match is None:
             return None
         found = self.account(lead.match.account_id)
@@ -273,36 +296,54 @@ class LeadRouter:
             path.append(Step("account match", "company, email and website", "no matching account"))
             return None
         found = self.account(match.account_id)
-        inputs = f"{match.reason} (confidence {match.confidence:.2f})"
+        inputs = _matched_inputs(lead)
         if found is None:
             path.append(Step("account match", inputs, f"account {match.account_id} is not in the workspace"))
             return None
-        owner = found.owner_id
-        bypass = None
-        if owner is None:
-            path.append(Step("account match", inputs, f"account {match.account_id} has no owner"))
-            bypass = f"account {match.account_id} has no owner"
-        elif owner not in self.reps:
-            bypass = f"owner {self._who(owner)} of {match.account_id} takes no leads (inactive or unknown)"
-        elif (back := away_until(self.away.get(owner, ()), lead.day)) is not None:
-            bypass = f"owner {self._who(owner)} of {match.account_id} is away until {back.isoformat()}"
-        elif (capped := self._capped(owner, lead.day)) is not None:
-            bypass = f"owner {self._who(owner)} of {match.account_id} {capped}"
-        if bypass is None:
-            kind = "customer account" if customer else "account"
-            path.append(Step("account match", inputs, f"{kind} {match.account_id} is owned by {owner}"))
-            return self._decide(
-                lead,
-                path,
-                Outcome.MATCHED,
-                rep_id=owner,
-                matched_account_id=match.account_id,
-                reason=f"matched {kind} {match.account_id} ({match.reason}); its owner is {owner}",
-            )
-        if owner is not None:
-            path.append(Step("account match", inputs, bypass))
+        owner, bypass = self._account_owner(lead)
+        if owner is not None and not bypass:
+            return self._to_owner(lead, path, match, owner, "customer account" if customer else "account")
+        path.append(Step("account match", inputs, bypass))
         # The account's own fields place it better than the lead's form: route by the account.
         return self._territory(lead, path, found.record, match.account_id, bypass)
+
+    def _to_owner(
+        self, lead: Lead, path: list[Step], match: AccountMatch, owner: str, kind: str, first: str = ""
+    ) -> Routed:
+        """The lead to its matched account's owner; `first` opens the reason."""
+        path.append(
+            Step("account match", _matched_inputs(lead), f"{kind} {match.account_id} is owned by {owner}")
+        )
+        return self._decide(
+            lead,
+            path,
+            Outcome.MATCHED,
+            rep_id=owner,
+            matched_account_id=match.account_id,
+            reason=f"{first}matched {kind} {match.account_id} ({match.reason}); its owner is {owner}",
+        )
+
+    def _account_owner(self, lead: Lead) -> tuple[str | None, str]:
+        """The lead's matched account's owner, and why they cannot take the lead now ("": they can)."""
+        match = lead.match
+        if match is None:
+            return None, "no matching account"
+        found = self.account(match.account_id)
+        if found is None:
+            return None, f"account {match.account_id} is not in the workspace"
+        owner = found.owner_id
+        if owner is None:
+            return None, f"account {match.account_id} has no owner"
+        if owner not in self.reps:
+            return (
+                owner,
+                f"owner {self._who(owner)} of {match.account_id} takes no leads (inactive or unknown)",
+            )
+        if (back := away_until(self.away.get(owner, ()), lead.day)) is not None:
+            return owner, f"owner {self._who(owner)} of {match.account_id} is away until {back.isoformat()}"
+        if (capped := self._capped(owner, lead.day)) is not None:
+            return owner, f"owner {self._who(owner)} of {match.account_id} {capped}"
+        return owner, ""
 
     # ---- 4. territory and 5. pool ----------------------------------------------------------------
 
@@ -429,7 +470,22 @@ class LeadRouter:
             path=tuple(path),
             day=lead.day,
             email=lead.email,
+            crm_owner=_crm_owner(lead),
+            crm_owner_rep_id=lead.owner_rep_id,
         )
+
+
+def _crm_owner(lead: Lead) -> str | None:
+    owner = lead.record.get("owner_id")
+    text = str(owner).strip() if owner is not None else ""
+    return text or None
+
+
+def _matched_inputs(lead: Lead) -> str:
+    match = lead.match
+    if match is None:
+        return "company, email and website"
+    return f"{match.reason} (confidence {match.confidence:.2f})"
 
 
 def _matched_id(lead: Lead) -> str | None:

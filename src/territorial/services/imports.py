@@ -10,14 +10,21 @@ import polars as pl
 
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
-from territorial.domain.leads import DAMAGED_ID, lead_keys
+from territorial.domain.leads import DAMAGED_ID
 from territorial.domain.normalize import Cleanup, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
 from territorial.geo.locate import METHODS, UNLOCATED
 from territorial.io.accounts import inferred_type
-from territorial.io.crm_mappings import MappedTable, apply_mapping, mapping_for
+from territorial.io.crm_mappings import (
+    MappedTable,
+    apply_mapping,
+    crm_label,
+    mapping_for,
+    other_entity_export,
+)
+from territorial.io.leads import lead_ids
 from territorial.io.output import write_table
 from territorial.io.tables import read_table
 from territorial.progress import Progress, silent
@@ -64,6 +71,8 @@ class ImportReport:
     left: list[Applied] = field(default_factory=list)
     # Accounts while a plan is active: what the import changed in the live assignment.
     live: Reevaluated | None = None
+    # Leads: the ids read back from a spreadsheet's numbers (7.0000000102E+10), each by its line.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 ACTIVE = "active"
@@ -88,8 +97,9 @@ def import_records(
     schema = SCHEMAS[entity]
     progress(f"Reading {path}", None)
     mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    restored: list[Problem] = []
     if entity is Entity.LEADS:
-        mapped = _lead_keys(mapped)
+        mapped, restored = _lead_keys(mapped)
     if not force:
         check_entity(mapped)
     progress(f"Normalising {len(mapped):,} rows", None)
@@ -131,6 +141,7 @@ def import_records(
     report.null_words = _null_words(normalized.changes)
     report.unrecognized = normalized.unrecognized
     report.ignored_columns = mapped.ignored
+    report.warnings = restored
     if entity is Entity.ACCOUNTS and normalized.located is not None:
         located = normalized.located.to_frame().filter(keep).to_series()
         report.location = {method: int((located == method).sum()) for method in METHODS}
@@ -161,30 +172,74 @@ SALESFORCE_ID_PATTERN = re.compile(SALESFORCE_ID)
 OTHER_OBJECT_SHARE = 0.8  # this share of Salesforce ids from another object: the wrong file
 
 
-def check_entity(mapped: MappedTable) -> None:
+FORCE = "--force imports it anyway"  # what `import` says of a file check_entity refuses
+STRAYS_SHOWN = 10  # a Salesforce leads file's rows of another object, named line by line
+
+
+def check_entity(mapped: MappedTable, remedy: str = FORCE, count_fields: bool = True) -> None:
     """Refuse a file that is another entity's export (an Account export imported as reps made 50
-    reps named Walmart, Amazon...): fewer than half of the fields its mapping knows are in it and
-    fewer than half of its columns are such fields, or 80% of its Salesforce ids are another
-    object's. Nothing is written; --force imports it."""
+    reps named Walmart, Amazon...), saying the surest sign of it, then `remedy`: 80% of its
+    Salesforce ids are another object's; else a leads file read with a CRM's built-in mapping whose
+    columns are more another entity's (a HubSpot companies export); else, with `count_fields`, fewer
+    than half of the fields its mapping knows are in it and fewer than half of its columns are such
+    fields. In a
+    Salesforce leads file, each row whose Id is another object's is named by its line. `import` and
+    `route` both check their files with it; nothing is written."""
     entity, mapping = mapped.entity, mapped.mapping
+    id_field = SCHEMAS[entity].id_field
+    column = mapped.sources.get(id_field, id_field)
+    ids = mapped.frame.get_column(id_field) if id_field in mapped.frame.columns else None
+    signs = []
+    if ids is not None and (other := other_salesforce_object(ids, entity, column)) is not None:
+        signs.append(other)
+    if entity is Entity.LEADS and (found := other_entity_export(mapped.raw.header, entity, mapping.name)):
+        kind, columns = found
+        shown = ", ".join(columns[:5]) + (", …" if len(columns) > 5 else "")
+        signs.append(
+            f"this looks like a {crm_label(mapping.name)} export of {kind.value}, not of {entity.value}: it "
+            f"has {kind.value} columns ({shown})"
+        )
     known = {rule.field for rule in mapping.rules}
-    found = known & set(mapped.sources)
+    present = known & set(mapped.sources)
     # Both halves: a CRM export may hold only the few columns a user picked (a report of 6
     # columns, all the entity's), and an account export may carry many custom fields beside them.
-    if known and len(found) * 2 < len(known) and len(found) * 2 < len(mapped.raw.header):
-        raise _wrong_file(
-            mapped,
-            f"only {len(found)} of the {len(known)} {entity.value} fields the {mapping.name} mapping knows "
-            f"are in this file ({', '.join(sorted(found)) or 'none'}), and they are {len(found)} of its "
-            f"{len(mapped.raw.header)} columns; is it an export of {entity.value}?",
+    header = len(mapped.raw.header)
+    if count_fields and known and len(present) * 2 < len(known) and len(present) * 2 < header:
+        signs.append(
+            f"only {len(present)} of the {len(known)} {entity.value} fields the {mapping.name} mapping "
+            f"knows are in this file ({', '.join(sorted(present)) or 'none'}), and they are "
+            f"{len(present)} of its {header} columns; is it an export of {entity.value}?"
         )
-    id_field = SCHEMAS[entity].id_field
-    if id_field not in mapped.frame.columns:
+    if signs:
+        raise BadInput.at(
+            f"{signs[0]} ({remedy})", mapped.file, 1 if mapped.raw.is_csv else None, None, column
+        )
+    if entity is Entity.LEADS and ids is not None:
+        _refuse_stray_records(mapped, ids.cast(pl.String), column, remedy)
+
+
+def _refuse_stray_records(mapped: MappedTable, ids: pl.Series, column: str, remedy: str) -> None:
+    """A Salesforce leads file: each row whose Id is another object's (a Contact among Leads) is
+    refused by its line, as a Lead owner update would fail on it."""
+    if not ids.str.starts_with("00Q").any():
         return
-    column = mapped.sources.get(id_field, id_field)
-    other = other_salesforce_object(mapped.frame.get_column(id_field), entity, column)
-    if other is not None:
-        raise _wrong_file(mapped, other, column)
+    strays = [
+        (row, text, kind)
+        for row, text in enumerate(ids)
+        if text is not None and (kind := salesforce_object_of(text)) not in (None, "Lead")
+    ]
+    if strays:
+        raise BadInput(
+            [
+                Problem(
+                    Location(mapped.file, mapped.line_of(row), None, column),
+                    f"{text} is a Salesforce {kind} Id, not a Lead's: a Lead owner update would fail on "
+                    f"it ({remedy})",
+                )
+                for row, text, kind in strays[:STRAYS_SHOWN]
+            ],
+            len(strays),
+        )
 
 
 def salesforce_object_of(text: str) -> str | None:
@@ -209,11 +264,6 @@ def other_salesforce_object(ids: pl.Series, entity: Entity, column: str) -> str 
                 f"this looks like {obj} records, not {entity.value}"
             )
     return None
-
-
-def _wrong_file(mapped: MappedTable, why: str, column: str | None = None) -> BadInput:
-    header = 1 if mapped.raw.is_csv else None
-    return BadInput.at(f"{why} (--force imports it anyway)", mapped.file, header, None, column)
 
 
 def _owners_by_name(
@@ -298,20 +348,25 @@ def _row_problems(mapped: MappedTable, typing: pl.DataFrame, schema: EntitySchem
         pl.lit(schema.id_field).alias("column"),
         pl.col("id").alias("value"),
         pl.lit(
-            "the CRM's id, not a number a spreadsheet rewrote (its last digits may be lost): export the "
-            "file again, or format the id column as Text before saving"
+            "the CRM's id, not a number a spreadsheet rewrote that lost its last digits: export the "
+            "file again from the CRM with the id column formatted as Text"
         ).alias("expected"),
     )
     return pl.concat([missing, duplicates, damaged, typed]).sort(["row", "column"])
 
 
-def _lead_keys(mapped: MappedTable) -> MappedTable:
-    """Leads keep one id each, as routing reads them: a Salesforce Lead Id in its 18-character form."""
+def _lead_keys(mapped: MappedTable) -> tuple[MappedTable, list[Problem]]:
+    """Leads keep one id each, as routing reads them (lead_ids): a Salesforce Lead Id in its
+    18-character form, a whole id a spreadsheet wrote as a number read back (with a warning). An id
+    whose digits were lost stays as written, a bad row (_row_problems)."""
     lead_id = SCHEMAS[Entity.LEADS].id_field
     if lead_id not in mapped.frame.columns:
-        return mapped
-    kept = lead_keys(mapped.frame.get_column(lead_id).cast(pl.String))
-    return replace(mapped, frame=mapped.frame.with_columns(kept.alias(lead_id)))
+        return mapped, []
+    subject = mapped.sources.get(lead_id, lead_id)
+    kept, restored, _damaged = lead_ids(
+        mapped.frame.get_column(lead_id), mapped.file, mapped.line_of, subject
+    )
+    return replace(mapped, frame=mapped.frame.with_columns(kept.alias(lead_id))), restored
 
 
 def _located(problems: pl.DataFrame, mapped: MappedTable) -> tuple[list[Problem], int]:

@@ -86,6 +86,8 @@ def record_decisions(
             "in_pool": d.in_pool,
             "reason": d.reason,
             "path": json.dumps([s.as_dict() for s in d.path]),
+            "crm_owner": d.crm_owner,
+            "crm_owner_rep_id": d.crm_owner_rep_id,
         }
         for d in decisions
     ]

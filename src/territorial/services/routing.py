@@ -34,7 +34,7 @@ from territorial.engine.single import TerritoryFinder
 from territorial.errors import BadInput, Location, Problem
 from territorial.io.accounts import type_accounts
 from territorial.io.availability import read_availability
-from territorial.io.crm_mappings import crm_label, other_entity_export
+from territorial.io.crm_mappings import MappedTable, file_mapping, mapping_for
 from territorial.io.leads import LEAD_ID, lead_types, read_leads, typed_lead
 from territorial.io.plan_file import load_plan
 from territorial.io.reps import read_reps, rep_identities
@@ -47,7 +47,7 @@ from territorial.rules.ast import fields_of
 from territorial.rules.to_polars import POLARS_TYPES
 from territorial.services.assign import apply_reps
 from territorial.services.context import Context
-from territorial.services.imports import other_salesforce_object, salesforce_object_of
+from territorial.services.imports import check_entity
 from territorial.services.lead_audit import (
     ROUTE_LOCK,
     decisions_frame,
@@ -119,9 +119,11 @@ def open_router(
     availability_path: str | Path | None = None,
     progress: Progress = silent,
     mapping: str | Path | None = None,
+    reassign_owned: bool = False,
 ) -> Router:
     """Load a plan (a file, or a stored plan's id), the workspace's accounts and reps, and the models.
-    With `mapping`, a reps file is read as `import reps` reads it."""
+    With `mapping`, a reps file is read as `import reps` reads it. `reassign_owned` routes the leads
+    the CRM gives to a rep as if they had no owner, as the plan's `crm_owner: reassign` does."""
     plan = plan_reference(plan, workspace)
     with workspace.unit_of_work() as uow:
         if isinstance(plan, int):
@@ -141,6 +143,8 @@ def open_router(
         )
         states = pool_states(uow)
         pipeline = open_pipeline(uow) if _customer_reads_pipeline(loaded) else None
+    if reassign_owned:
+        loaded = replace(loaded, routing=replace(loaded.routing, crm_owner="reassign"))
     # The rules run on leads, and on a matched account's fields: a lead field such as `source` is
     # known even when no account has it.
     leads_schema = lead_types(loaded.fields)
@@ -388,17 +392,20 @@ def route_leads(
 ) -> RoutedBatch:
     """Route a file of leads with a plan (a stored plan's id or a plan file), the workspace's accounts
     and its reps (or a reps file), and store every decision with its path."""
-    router = open_router(workspace, plan, reps_path, availability_path, progress, mapping)
+    how = how or RouteMode()
+    router = open_router(workspace, plan, reps_path, availability_path, progress, mapping, how.reassign_owned)
     return route_file(workspace, ctx, router, leads_path, today, progress, mapping, how)
 
 
 @dataclass(frozen=True)
 class RouteMode:
     """How a batch treats the workspace: `reroute` routes leads already routed again on purpose (each
-    new decision says what it replaces); `dry_run` decides without storing or moving a pool."""
+    new decision says what it replaces); `dry_run` decides without storing or moving a pool;
+    `reassign_owned` routes leads the CRM already gives to a rep as if they had no owner."""
 
     reroute: bool = False
     dry_run: bool = False
+    reassign_owned: bool = False  # route leads the CRM gives to a rep anyway (crm_owner: reassign)
 
 
 def route_file(
@@ -416,55 +423,34 @@ def route_file(
     (salesforce: Id, Email, Company, CreatedDate...), the file is read as `import leads` reads it.
     A lead already routed keeps its stored decision, given back marked `already routed`, unless
     `how.reroute`."""
-    raw, typed = read_leads(leads_path, router.plan.fields, mapping)
+    raw, typed, read_warnings = read_leads(leads_path, router.plan.fields, mapping)
     check_leads_file(raw, typed, mapping)
     batch = _route_frame(
         workspace, ctx, router, raw.frame, typed, raw.file, today, progress, how or RouteMode()
     )
     read = columns_routing_reads(router)
     unused = [raw.sources.get(c, c) for c in raw.frame.columns if canonical(c) not in read]
-    return replace(batch, unused_columns=unused, read_columns=sorted(read))
+    return replace(
+        batch,
+        warnings=[*read_warnings, *batch.warnings],
+        unused_columns=unused,
+        read_columns=sorted(read),
+    )
 
 
 def check_leads_file(raw: RawTable, typed: pl.DataFrame, mapping: str | Path | None) -> None:
     """Refuse another entity's export given as leads (Salesforce Accounts or Users, HubSpot companies
-    or deals), as `import leads` does: routing it would hand companies or colleagues to reps, and its
-    owner update would be written back to the CRM."""
-    header = 1 if raw.is_csv else None
-    column = raw.sources.get(LEAD_ID, LEAD_ID)
-    ids = typed.get_column(LEAD_ID).cast(pl.String)
-    why = other_salesforce_object(ids, Entity.LEADS, column)
-    if why is not None:
-        raise BadInput.at(f"{why}; route takes a leads export", raw.file, header, None, column)
-    if ids.str.starts_with("00Q").any():  # a Salesforce leads file: any other object's row is refused
-        strays = [
-            (row, text, kind)
-            for row, text in enumerate(ids)
-            if text is not None and (kind := salesforce_object_of(text)) not in (None, "Lead")
-        ]
-        if strays:
-            raise BadInput(
-                [
-                    Problem(
-                        Location(raw.file, raw.line_of(row), None, column),
-                        f"{text} is a Salesforce {kind} Id, not a Lead's: a Lead owner update would "
-                        "fail on it",
-                    )
-                    for row, text, kind in strays[:10]
-                ],
-                len(strays),
-            )
-    crm = str(mapping).strip().lower() if mapping is not None else None
-    found = other_entity_export(raw.header, Entity.LEADS, crm) if crm is not None else None
-    if crm is not None and found is not None:
-        other, columns = found
-        shown = ", ".join(columns[:5]) + (", …" if len(columns) > 5 else "")
-        raise BadInput.at(
-            f"this looks like a {crm_label(crm)} export of {other.value}, not of leads: it has {other.value} "
-            f"columns ({shown}); route takes a leads export",
-            raw.file,
-            header,
-        )
+    or deals) with `import leads`'s own check (check_entity): routing it would hand companies or
+    colleagues to reps, and its owner update would be written back to the CRM. Its fields are
+    counted only in a file read with --mapping, a CRM's export: a plain leads file may carry a fit
+    model's many columns."""
+    chosen = file_mapping(mapping, Entity.LEADS)
+    sources = raw.sources or {canonical(c): c for c in raw.header}
+    check_entity(
+        MappedTable(typed, chosen or mapping_for(None, Entity.LEADS), raw, sources, ()),
+        "route takes a leads export",
+        count_fields=chosen is not None,
+    )
 
 
 def columns_routing_reads(router: Router) -> set[str]:

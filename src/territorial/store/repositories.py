@@ -632,6 +632,8 @@ DECISION_TYPES = {
     "in_pool": pl.Boolean(),
     "reason": pl.String(),
     "path": pl.String(),  # JSON list of {step, inputs, outcome}
+    "crm_owner": pl.String(),
+    "crm_owner_rep_id": pl.String(),
 }
 
 LATEST_TYPES = {
@@ -649,6 +651,8 @@ HISTORY_TYPES = {
     "decision": pl.String(),
     "rep_id": pl.String(),
     "queue": pl.String(),
+    "crm_owner": pl.String(),
+    "crm_owner_rep_id": pl.String(),
 }
 POOLED_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "score": pl.Int64()}
 POOL_WEIGHT_TYPES = {"territory_id": pl.String(), "rep_id": pl.String(), "weight": pl.Float64()}

@@ -193,6 +193,10 @@ routing_decisions = Table(
     Column("in_pool", Boolean, nullable=False),  # shared by round robin: counts in the fairness report
     Column("reason", Text, nullable=False),
     Column("path", Text, nullable=False),  # JSON list of {step, inputs, outcome}
+    # The lead's owner in the CRM when it was routed (as the CRM named it), and the rep that names:
+    # an owner update leaves out a lead the CRM already gives to the rep it was routed to.
+    Column("crm_owner", Text, nullable=True),
+    Column("crm_owner_rep_id", String(255), nullable=True),
     Index("ix_routing_decisions_lead", "lead_id"),
     Index("ix_routing_decisions_rep", "rep_id"),  # a rep's or a team's leads (what they may see)
     Index("ix_routing_decisions_email", "email"),
