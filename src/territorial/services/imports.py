@@ -11,7 +11,7 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
 from territorial.domain.leads import DAMAGED_ID, lead_keys
-from territorial.domain.normalize import Cleanup, normalize
+from territorial.domain.normalize import Cleanup, Normalized, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
@@ -65,6 +65,17 @@ class ImportReport:
     # Accounts while a plan is active: what the import changed in the live assignment.
     live: Reevaluated | None = None
 
+    def summary(self) -> dict[str, int]:
+        """What the import did, in counts: a job's result, and the web page's after it."""
+        return {
+            "import_id": self.import_id,
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
 
 ACTIVE = "active"
 UPDATED_AT = "updated_at"
@@ -86,23 +97,7 @@ def import_records(
     that looks like another entity's export is refused unless `force` (check_entity)."""
     may_import(ctx.principal, entity)
     schema = SCHEMAS[entity]
-    progress(f"Reading {path}", None)
-    mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
-    if entity is Entity.LEADS:
-        mapped = _lead_keys(mapped)
-    if not force:
-        check_entity(mapped)
-    progress(f"Normalising {len(mapped):,} rows", None)
-    frame = _with_coordinate_columns(mapped.frame, schema)
-    types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
-    normalized = normalize(
-        frame,
-        types,
-        file=mapped.file,
-        row_lines=mapped.line_of,
-        null_word_columns=_typed_custom_fields(frame, schema),
-    )
-    problems = _row_problems(mapped, normalized.problems, schema)
+    mapped, normalized, problems = prepare_import(entity, path, mapping, force, progress)
     bad_rows = problems.get_column("row").unique()
     rejects_file = None
     if bad_rows.len():
@@ -137,6 +132,31 @@ def import_records(
         ids = incoming.get_column(schema.id_field).filter(located == UNLOCATED)
         report.unlocated_ids = ids.head(UNLOCATED_SHOWN).to_list()
     return report
+
+
+def prepare_import(
+    entity: Entity, path: str | Path, mapping: str | None, force: bool = False, progress: Progress = silent
+) -> tuple[MappedTable, Normalized, pl.DataFrame]:
+    """A file read, mapped and normalised, and its row problems (row, column, value, expected), with
+    nothing written: what an import writes, and what a preview shows before it."""
+    schema = SCHEMAS[entity]
+    progress(f"Reading {path}", None)
+    mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    if entity is Entity.LEADS:
+        mapped = _lead_keys(mapped)
+    if not force:
+        check_entity(mapped)
+    progress(f"Normalising {len(mapped):,} rows", None)
+    frame = _with_coordinate_columns(mapped.frame, schema)
+    types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
+    normalized = normalize(
+        frame,
+        types,
+        file=mapped.file,
+        row_lines=mapped.line_of,
+        null_word_columns=_typed_custom_fields(frame, schema),
+    )
+    return mapped, normalized, _row_problems(mapped, normalized.problems, schema)
 
 
 # Salesforce ids start with their object's key prefix: 001 Account, 005 User, 00Q Lead,

@@ -1,0 +1,175 @@
+"""The planner's flow in real headless Chromium against a real `territorial serve` on SQLite (the API
+tests' book, its plan active from yesterday): import a Salesforce export after its preview, start a
+draft with two territories, fix a rule the editor shows wrong, preview the impact, compare with the
+active plan, schedule, cancel and activate it; then a rep sees only their new book and its feed
+entry. No console error or failed request, screenshots at 1440×900 and an axe-core scan per page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from web_browser import ARTIFACTS, NEEDS_CHROMIUM, PASSWORDS, Watched, WebServer, axe_violations, sign_in
+
+pytestmark = NEEDS_CHROMIUM
+# A Salesforce Accounts report ("Export Details"): labels as headers, state and country as names.
+HEADER = "Account ID,Account Name,Billing State/Province,Billing Country,Industry,Annual Revenue\n"
+NEW_ACCOUNTS = (
+    "ACC-N1,North One,New Jersey,United States,Retail,1200\nACC-N2,North Two,NJ,USA,Retail,{revenue}\n"
+)
+
+
+def upload(page: Any, revenue: str) -> None:
+    page.get_by_label("What the file holds").select_option("accounts")
+    page.get_by_label("Exported from").select_option("salesforce")
+    content = (HEADER + NEW_ACCOUNTS.format(revenue=revenue)).encode()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "salesforce-accounts.csv", "mimeType": "text/csv", "buffer": content}]
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview the import").click()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    assert axe_violations(page) == [], name
+
+
+def column(page: Any, table: str, index: int) -> list[str]:
+    texts: list[str] = page.locator(f"#{table} tbody tr td:nth-child({index})").all_inner_texts()
+    return texts
+
+
+def test_a_planner_imports_plans_compares_and_activates_then_a_rep_reads_the_change(
+    planning: WebServer, watched: Watched
+) -> None:
+    page, url = watched.page, planning.url
+    sign_in(page, url, "pat", PASSWORDS["pat"])
+
+    # 1. The import: a bad row is shown before anything is written, then the fixed file is imported.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    upload(page, "lots")
+    assert "1 row would stop the import" in page.locator("#preview-verdict").inner_text()
+    assert column(page, "row-errors", 1) == ["3"] and column(page, "row-errors", 2) == ["Annual Revenue"]
+    assert ("New Jersey", "NJ") in zip(column(page, "changes", 3), column(page, "changes", 4), strict=True)
+    assert page.get_by_role("button", name="Import").count() == 0  # nothing to import from here
+    shot(page, "web-import-preview.png")
+    page.get_by_role("link", name="Upload another file").click()
+    upload(page, "900")
+    page.get_by_role("button", name="Import 2 accounts").click()
+    page.wait_for_selector("#import-done", timeout=20_000)  # the job's progress, polled, then its result
+    assert "2 new" in page.locator("#import-done").inner_text()
+
+    # 2. A draft with two territories; 3. the rule error shown under its field, then fixed.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans").click()
+    page.get_by_label("Plan name").fill("FY27 two regions")
+    page.get_by_label("First territory's id").fill("T-NE")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the draft").click()
+    page.get_by_role("link", name="T-NE").click()
+    rule = page.get_by_label("Rule")
+    with page.expect_response(lambda r: "/matches" in r.url):
+        rule.fill("stat IN ('NY', 'MA', 'NJ')")
+    page.wait_for_selector("#rule-check .error")
+    assert "stat" in page.locator("#rule-check").inner_text()
+    with page.expect_response(lambda r: "/matches" in r.url):
+        rule.fill("state IN ('NY', 'MA', 'NJ')")
+    page.wait_for_selector("#rule-check .ok")
+    assert page.locator("#rule-check").inner_text() == "Matches 5 active accounts within its parent."
+    page.get_by_label("Reps").fill("REP-ANN")
+    assert page.get_by_label("Move under…").input_value() == ""  # the keyboard path to re-parent
+    page.get_by_role("button", name="Save territory").click()
+    page.wait_for_selector("#said")
+    page.get_by_role("link", name="Add a territory…").click()
+    page.get_by_label("Territory id").fill("T-W")
+    page.get_by_label("Rule").fill("state IN ('CA', 'WA'")
+    page.get_by_label("Reps").fill("REP-CAL, REP-DEE")
+    with page.expect_navigation() as refused:
+        page.get_by_role("button", name="Add territory").click()
+    assert refused.value.status == 422
+    assert page.locator("#rule-error").inner_text() != ""  # under the field, the typed values kept
+    assert page.get_by_label("Territory id").input_value() == "T-W"
+    page.get_by_label("Rule").fill("state IN ('CA', 'WA')")
+    page.get_by_role("button", name="Add territory").click()
+    page.wait_for_selector("#said")
+    tree = page.locator("#territory-tree").inner_text()
+    assert "T-NE" in tree and "T-W" in tree and "reps REP-CAL, REP-DEE" in tree
+
+    # 4. The impact: the accounts that would move against the active plan.
+    page.get_by_role("button", name="Preview the impact").click()
+    page.wait_for_selector("#impact")
+    moved = dict(zip(column(page, "impact", 1), column(page, "impact", 6), strict=True))
+    assert moved["ACC-N1"] == "REP-ANN" and moved["ACC-E2"] == "REP-ANN"
+    shot(page, "web-plan-editor.png")
+
+    # 5. The comparison with the active plan.
+    page.get_by_role("link", name="Compare with the active plan").click()
+    cards = page.locator("#compare-cards").inner_text()
+    assert "Account rows moving" in cards and "Continuity" in cards
+    assert "ACC-N1" in column(page, "movers", 1)
+    assert "REP-ANN" in column(page, "rep-changes", 2)
+    shot(page, "web-compare.png")
+
+    # 6. Scheduled for tomorrow, cancelled, then activated today after the confirmation.
+    page.get_by_role("link", name="Schedule or activate…").click()
+    today = page.get_by_label("Active from").input_value()
+    tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    shot(page, "web-activate.png")
+    page.get_by_label("Active from").fill(tomorrow)
+    with page.expect_navigation() as unconfirmed:
+        page.get_by_role("button", name="Activate plan").click()
+    assert unconfirmed.value.status == 422 and page.locator("#confirm-error").inner_text() != ""
+    page.get_by_label("I have checked the impact").check()
+    page.get_by_role("button", name="Activate plan").click()
+    page.wait_for_selector("#done")
+    assert f"scheduled from {tomorrow}" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("link", name="Cancel or change the schedule").click()
+    page.get_by_role("button", name="Cancel the schedule").click()
+    page.get_by_label("Active from").fill(today)
+    page.get_by_label("I have checked the impact").check()
+    page.get_by_role("button", name="Activate plan").click()
+    page.wait_for_selector("#done")
+    assert f"active from {today}" in page.get_by_role("heading", level=1).inner_text()
+    assert page.locator("#undo").inner_text().startswith("Re-activate plan 1")  # undo: the plan before
+    shot(page, "web-activated.png")
+
+    # 7. The rep: only her new book, and the entry in her change feed.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(url + "/sign-in")
+    sign_in(page, url, "ann", PASSWORDS["ann"])
+    assert column(page, "accounts", 1) == ["ACC-E1", "ACC-E2", "ACC-E3", "ACC-N1", "ACC-N2"]
+    assert not {"ACC-W1", "ACC-W2", "ACC-W3"} & set(page.content().split('"'))
+    feed = page.locator("#feed").inner_text()
+    assert "you gain" in feed and "ACC-N1" in feed
+    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans").count() == 0
+    assert page.goto(url + "/planning").status == 403  # the page saying plans are for planners
+    watched.assert_clean()
+
+
+@pytest.mark.slow
+def test_on_postgresql_the_draft_activates_and_the_rep_sees_it(
+    planning_postgresql: WebServer, watched: Watched
+) -> None:
+    page, url = watched.page, planning_postgresql.url
+    sign_in(page, url, "pat", PASSWORDS["pat"])
+    page.goto(url + "/planning")
+    page.get_by_label("Plan name").fill("One region")
+    page.get_by_label("First territory's id").fill("T-ALL")
+    page.get_by_role("button", name="Create the draft").click()
+    page.get_by_role("link", name="T-ALL").click()
+    page.get_by_label("Reps").fill("REP-ANN")
+    page.get_by_role("button", name="Save territory").click()
+    page.wait_for_selector("#said")
+    page.get_by_role("link", name="Schedule or activate…").click()
+    page.get_by_label("I have checked the impact").check()
+    page.get_by_role("button", name="Activate plan").click()
+    page.wait_for_selector("#done")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(url + "/sign-in")
+    sign_in(page, url, "ann", PASSWORDS["ann"])
+    assert len(column(page, "accounts", 1)) == 6  # every account is hers now
+    assert "you gain" in page.locator("#feed").inner_text()
+    watched.assert_clean()
