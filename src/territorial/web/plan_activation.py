@@ -169,7 +169,7 @@ def _confirm(
 
 
 @router.get("/planning/{plan_id}/activate")
-def activate_form(request: Request, plan_id: int, said: str | None = None) -> Response:
+def activate_form(request: Request, plan_id: int) -> Response:
     session, refused = planner_session(request, "Activate")
     return refused or _confirm(request, session, plan_id)
 
