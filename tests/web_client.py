@@ -33,25 +33,34 @@ class Signed:
         return self.client.post(path, data={"csrf_token": self.csrf, **form}, follow_redirects=False)
 
 
+@dataclass(frozen=True)
+class Book:
+    app: Any
+    store: Any  # the workspace the app serves, for a test to set up what no page makes (a plan file)
+
+
 @pytest.fixture(scope="module")
-def web_as(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Signed]]:
+def web_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
     folder = tmp_path_factory.mktemp("web-client")
     url = f"sqlite:///{folder / 'workspace.db'}"
     build_book(folder, url, activated_yesterday=True)
     store = open_workspace(url)
-    app = create_server(store, background=False)
+    try:
+        yield Book(create_server(store, background=False), store)
+    finally:
+        store.engine.dispose()
 
+
+@pytest.fixture(scope="module")
+def web_as(web_book: Book) -> Callable[[str], Signed]:
     def signed(user: str) -> Signed:
-        set_password(store, Context.admin("tester"), user, PASSWORD)
-        new = sign_in(store, user, PASSWORD, "testclient", system_clock())
-        client = TestClient(app)
+        set_password(web_book.store, Context.admin("tester"), user, PASSWORD)
+        new = sign_in(web_book.store, user, PASSWORD, "testclient", system_clock())
+        client = TestClient(web_book.app)
         client.cookies.set(SESSION_COOKIE, new.session_id)
         return Signed(client, new.session.csrf_token)
 
-    try:
-        yield signed
-    finally:
-        store.engine.dispose()
+    return signed
 
 
 def under(html: str, field: str) -> str:

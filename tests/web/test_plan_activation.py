@@ -30,6 +30,8 @@ def test_a_draft_is_compared_confirmed_scheduled_activated_and_undone(
     assert reps[0] == "layer,rep_id,accounts_a,accounts_b,gained,lost"
     assert pat.client.get(f"{plan}/compare/other.csv").status_code == 404
 
+    summary = pat.client.get(f"{plan}/activate/summary", headers={"HX-Request": "true"}).text
+    assert f"<strong>{len(movers) - 1}</strong> account rows move from the active plan 1" in summary
     form = pat.client.get(f"{plan}/activate").text
     today = date.fromisoformat(form.split('id="effective" name="effective" type="date" value="')[1][:10])
     version = version_in(form)

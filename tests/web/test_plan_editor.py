@@ -59,7 +59,13 @@ def test_a_draft_is_started_and_its_territories_edited(web_as: Callable[[str], S
     assert stale.status_code == 412 and "has changed since" in stale.text
 
     edited = pat.client.get(f"{plan}?territory=T-W")
-    assert "Matches 3 active accounts within its parent." in edited.text
+    assert f'hx-get="{plan}/territories/T-W/matches" hx-trigger="load, input' in edited.text  # counted after
+    territories = pat.client.get(f"{plan}/territories.csv").text.splitlines()
+    assert territories == [
+        "territory_id,name,parent_id,layer,priority,reps,rule",
+        "T-NE,T-NE,,primary,0,,",
+        "T-W,T-W,,primary,0,REP-CAL,\"state IN ('CA', 'WA')\"",
+    ]
     version = version_in(edited.text)
     moved = pat.post(
         f"{plan}/territories/T-W",

@@ -91,6 +91,8 @@ def import_plan_activate_and_read(watched: Watched, url: str, shots: bool) -> No
     with page.expect_navigation():
         page.get_by_role("button", name="Create the draft").click()
     page.get_by_role("link", name="T-NE").click()
+    page.wait_for_selector("#rule-check .ok")  # counted once the page is shown: no rule, every account
+    assert page.locator("#rule-check").inner_text() == "Matches 8 active accounts within its parent."
     rule = page.get_by_label("Rule")
     with page.expect_response(lambda r: "/matches" in r.url):
         rule.fill("stat IN ('NY', 'MA', 'NJ')")
@@ -136,6 +138,8 @@ def import_plan_activate_and_read(watched: Watched, url: str, shots: bool) -> No
 
     # 6. Scheduled for tomorrow, cancelled, then activated today after the confirmation.
     page.get_by_role("link", name="Schedule or activate…").click()
+    page.wait_for_selector("#activation-summary ul")  # what moves, loaded after the page
+    assert "9 account rows move from the active plan 1" in page.locator("#activation-summary").inner_text()
     today = page.get_by_label("Active from").input_value()
     tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
     shot("web-activate.png")

@@ -143,13 +143,6 @@ def _confirm(
         plan = get_plan_for(store, ctx, plan_id)
     except NotFound:
         return page(request, "plan_missing.html.j2", 404, title="Activate", plan_id=plan_id, **shell(session))
-    active = _active(request)
-    found = None
-    if active is not None and active != plan_id and plan["state"] in ("draft", "archived"):
-        try:
-            found = compare_plans(store, ctx, active, plan_id)
-        except BadInput as problem:
-            errors = {GENERAL: problem.problems[0].message, **(errors or {})}
     day, why = _first_free_day(request, session)
     return page(
         request,
@@ -158,13 +151,30 @@ def _confirm(
         title=f"Activate plan {plan_id}",
         plan=plan,
         version=plan_version(plan["source"] or ""),
-        active=active,
-        compared=found,
         effective=effective or day.isoformat(),
         day_note=why,
         errors=errors or {},
         failed=failed or [],
         **shell(session),
+    )
+
+
+@router.get("/planning/{plan_id}/activate/summary")
+def activation_summary(request: Request, plan_id: int) -> Response:
+    """What activating the plan would change, loaded after the confirmation page: working it out
+    assigns every account, seconds on a large workspace, while the page already says so."""
+    session, refused = planner_session(request, "Activate")
+    if refused:
+        return refused
+    active = _active(request)
+    found, problem = None, None
+    if active is not None and active != plan_id:
+        try:
+            found = compare_plans(workspace(request), session.context, active, plan_id)
+        except BadInput as error:
+            problem = error.problems[0].message
+    return page(
+        request, "activation_summary.html.j2", plan_id=plan_id, active=active, compared=found, problem=problem
     )
 
 

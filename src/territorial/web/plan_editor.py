@@ -31,6 +31,7 @@ from territorial.web.session import form_of, workspace
 router = APIRouter(include_in_schema=False)
 TITLE = "Plans"
 PLAN_COLUMNS = ["plan_id", "name", "state", "effective", "created_at", "actor"]
+TERRITORY_COLUMNS = ["territory_id", "name", "parent_id", "layer", "priority", "reps", "rule"]
 TERRITORY_FIELDS = ("territory_id", "name", "parent_id", "layer", "rule", "reps", "priority")
 # Where the plan file reader puts a problem, as the form calls the field.
 ALIASES = {"id": "territory_id", "parent": "parent_id", "PLAN_ID": GENERAL, "If-Match": GENERAL}
@@ -70,6 +71,18 @@ def plans_csv(request: Request) -> Response:
         return refused
     rows = every_row(lambda c: list_plans_for(workspace(request), session.context, c, 1000))
     return csv_response(as_csv(rows, PLAN_COLUMNS), "plans.csv")
+
+
+@router.get("/planning/{plan_id}/territories.csv")
+def territories_csv(request: Request, plan_id: int) -> Response:
+    """The plan's territories as the tree shows them, one a row (reps separated by spaces)."""
+    session, refused = planner_session(request, TITLE)
+    if refused:
+        return refused
+    store, ctx = workspace(request), session.context
+    rows = every_row(lambda c: plan_territories_for(store, ctx, plan_id, c, 1000))
+    shown = [{**row, "reps": " ".join(row["reps"]) or None} for row in rows]
+    return csv_response(as_csv(shown, TERRITORY_COLUMNS), f"plan-{plan_id}-territories.csv")
 
 
 @router.post("/planning/new")
@@ -133,12 +146,6 @@ def editor(
         return page(request, "plan_missing.html.j2", 404, title=TITLE, plan_id=plan_id, **shell(session))
     rows = every_row(lambda c: plan_territories_for(store, ctx, plan_id, c, 1000))
     chosen = next((r for r in rows if r["territory_id"] == selected), None)
-    count, count_error = None, None
-    if chosen is not None:
-        try:
-            count = rule_matches(store, ctx, plan_id, chosen["territory_id"]).within_parent
-        except BadInput as problem:
-            count_error = problem.problems[0].message
     layers = sorted({PRIMARY, *(r["layer"] for r in rows)}, key=lambda layer: (layer != PRIMARY, layer))
     return page(
         request,
@@ -154,8 +161,6 @@ def editor(
         parents=[
             r for r in rows if chosen is None or r["territory_id"] not in _below(rows, chosen["territory_id"])
         ],
-        count=count,
-        count_error=count_error,
         layers=layers,
         errors=errors or {},
         typed=typed or {},
