@@ -55,6 +55,7 @@ def test_bad_uploads_are_refused_under_their_field(web_as: Callable[[str], Signe
     assert mapping.startswith("422") and "choose one of" in under(mapping.split("\n", 1)[1], "mapping")
     entity = preview(pat, HEADER, entity="plans")
     assert entity.startswith("422") and "expected one of" in under(entity.split("\n", 1)[1], "entity")
+    assert pat.client.get("/import/jobs/999").status_code == 404  # no such job: the form, saying so
     forged = pat.client.post(
         "/import/preview", data={"csrf_token": "forged"}, files={"file": ("a.csv", b"x")}
     )

@@ -91,6 +91,10 @@ def test_a_draft_is_started_and_its_territories_edited(web_as: Callable[[str], S
     version = version_in(pat.client.get(plan).text)
     assert pat.post(f"{plan}/territories/T-W/delete", version=version).status_code == 303
     assert "<strong>T-W</strong>" not in pat.client.get(plan).text
-    assert pat.client.get("/planning/999").status_code == 404
+    for missing_page in ("/planning/999", "/planning/999/activate", "/planning/999/activated"):
+        assert (
+            pat.client.get(missing_page).status_code == 404
+            and "No plan 999" in pat.client.get(missing_page).text
+        )
     active = pat.client.get("/planning/1")
     assert "only a draft is edited" in active.text  # the active plan has no edit forms

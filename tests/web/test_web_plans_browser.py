@@ -38,6 +38,12 @@ def screenshot(page: Any, name: str) -> None:
     assert axe_violations(page) == [], name
 
 
+def settled(page: Any, *selectors: str) -> None:
+    """Wait for what the page loads after it is shown (htmx), so that leaving it aborts no request."""
+    for selector in selectors:
+        page.wait_for_selector(selector)
+
+
 def column(page: Any, table: str, index: int) -> list[str]:
     texts: list[str] = page.locator(f"#{table} tbody tr td:nth-child({index})").all_inner_texts()
     return texts
@@ -105,7 +111,7 @@ def import_plan_activate_and_read(watched: Watched, url: str, shots: bool) -> No
     page.get_by_label("Reps").fill("REP-ANN")
     assert page.get_by_label("Move under…").input_value() == ""  # the keyboard path to re-parent
     page.get_by_role("button", name="Save territory").click()
-    page.wait_for_selector("#said")
+    settled(page, "#said", "#rule-check .ok")
     page.get_by_role("link", name="Add a territory…").click()
     page.get_by_label("Territory id").fill("T-W")
     page.get_by_label("Rule").fill("state IN ('CA', 'WA'")
@@ -117,7 +123,7 @@ def import_plan_activate_and_read(watched: Watched, url: str, shots: bool) -> No
     assert page.get_by_label("Territory id").input_value() == "T-W"
     page.get_by_label("Rule").fill("state IN ('CA', 'WA')")
     page.get_by_role("button", name="Add territory").click()
-    page.wait_for_selector("#said")
+    settled(page, "#said", "#rule-check .ok")
     tree = page.locator("#territory-tree").inner_text()
     assert "T-NE" in tree and "T-W" in tree and "reps REP-CAL, REP-DEE" in tree
 
@@ -147,12 +153,14 @@ def import_plan_activate_and_read(watched: Watched, url: str, shots: bool) -> No
     with page.expect_navigation() as unconfirmed:
         page.get_by_role("button", name="Activate plan").click()
     assert unconfirmed.value.status == 422 and page.locator("#confirm-error").inner_text() != ""
+    settled(page, "#activation-summary ul")
     page.get_by_label("I have checked the impact").check()
     page.get_by_role("button", name="Activate plan").click()
     page.wait_for_selector("#done")
     assert f"scheduled from {tomorrow}" in page.get_by_role("heading", level=1).inner_text()
     page.get_by_role("link", name="Cancel or change the schedule").click()
     page.get_by_role("button", name="Cancel the schedule").click()
+    settled(page, "#activation-summary ul")
     page.get_by_label("Active from").fill(today)
     page.get_by_label("I have checked the impact").check()
     page.get_by_role("button", name="Activate plan").click()

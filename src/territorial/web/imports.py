@@ -153,7 +153,10 @@ async def import_start(request: Request) -> Response:
     }
     background = getattr(request.app.state, "background", None)
     if background is not None:
-        job_id = background.jobs.submit("import", parameters, session.context)
+        try:
+            job_id = background.jobs.submit("import", parameters, session.context)
+        except BadInput as problem:
+            return _form(request, session, 422, {GENERAL: _messages(problem)})
         return RedirectResponse(f"/import/jobs/{job_id}", status_code=303)
     # A server without a job runner (a test client) imports while the form waits.
     try:
@@ -185,9 +188,14 @@ def import_job(request: Request, job_id: int) -> Response:
     session, refused = planner_session(request, TITLE)
     if refused:
         return refused
-    found = job(workspace(request), session.context, job_id)
-    if found.kind != "import":
-        return Response("not an import", status_code=404)
+    try:
+        found = job(workspace(request), session.context, job_id)
+    except BadInput:
+        found = None
+    if found is None or found.kind != "import":
+        return _form(
+            request, session, 404, {GENERAL: f"There is no import job {job_id}: upload the file again."}
+        )
     done = found.state in FINISHED
     if found.state is JobState.SUCCEEDED:
         forget_upload(str(found.parameters.get("path", "")))

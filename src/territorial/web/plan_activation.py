@@ -227,7 +227,10 @@ def activated(request: Request, plan_id: int, said: str = "activated") -> Respon
     if refused:
         return refused
     store, ctx = workspace(request), session.context
-    plan = get_plan_for(store, ctx, plan_id)
+    try:
+        plan = get_plan_for(store, ctx, plan_id)
+    except NotFound:
+        return page(request, "plan_missing.html.j2", 404, title="Activate", plan_id=plan_id, **shell(session))
     plans = every_row(lambda c: list_plans_for(store, ctx, c, 1000))
     earlier = [p for p in plans if p["state"] == "archived" and p["effective"] is not None]
     previous = max(earlier, key=lambda p: (p["effective"], p["plan_id"])) if earlier else None
