@@ -53,12 +53,17 @@ def web_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
 
 @pytest.fixture(scope="module")
 def web_as(web_book: Book) -> Callable[[str], Signed]:
+    made: dict[str, Signed] = {}  # one session a user: hashing a password takes a while, by design
+
     def signed(user: str) -> Signed:
+        if user in made:
+            return made[user]
         set_password(web_book.store, Context.admin("tester"), user, PASSWORD)
         new = sign_in(web_book.store, user, PASSWORD, "testclient", system_clock())
         client = TestClient(web_book.app)
         client.cookies.set(SESSION_COOKIE, new.session_id)
-        return Signed(client, new.session.csrf_token)
+        made[user] = Signed(client, new.session.csrf_token)
+        return made[user]
 
     return signed
 

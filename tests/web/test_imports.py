@@ -33,6 +33,9 @@ def test_a_preview_shows_row_errors_before_anything_is_written_then_imports(
     assert errors == ["line,file_column,value,expected", "3,Account ID,,a account_id; every row needs one"]
     changes = pat.client.get(f"/import/uploads/{token}/changes.csv").text
     assert "2,Billing State/Province,New Jersey,NJ,state" in changes
+    first = pat.client.get(f"/import/uploads/{token}/first-rows.csv").text.splitlines()
+    assert first[:2] == ["account_id,name,state,country", "ACC-X1,X One,NJ,US"]
+    assert pat.client.get(f"/import/uploads/{token}/plans.csv").status_code == 404
     assert pat.client.get("/accounts/ACC-X1", headers={}).status_code in (401, 403)  # the API needs a token
 
     good = preview(pat, HEADER + "ACC-X1,X One,New Jersey,United States\n")

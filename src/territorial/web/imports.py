@@ -125,15 +125,20 @@ def preview_csv(request: Request, token: str, table: str) -> Response:
     session, refused = planner_session(request, TITLE)
     if refused:
         return refused
-    columns = {"mapping": MAPPING_COLUMNS, "changes": CHANGE_COLUMNS, "row-errors": PROBLEM_COLUMNS}
-    if table not in columns:
+    if table not in ("mapping", "changes", "row-errors", "first-rows"):
         return Response("no such table", status_code=404)
     try:
         preview = _preview(session, upload_of(token, session.principal.name))
     except BadInput as problem:
         return Response(_messages(problem), status_code=404, media_type="text/plain; charset=utf-8")
-    rows = {"mapping": preview.mapping, "changes": preview.changes, "row-errors": preview.problems}[table]
-    return csv_response(as_csv(rows, columns[table]), f"import-{table}.csv")
+    tables = {
+        "mapping": (preview.mapping, MAPPING_COLUMNS),
+        "changes": (preview.changes, CHANGE_COLUMNS),
+        "row-errors": (preview.problems, PROBLEM_COLUMNS),
+        "first-rows": (preview.sample, preview.fields),
+    }
+    rows, columns = tables[table]
+    return csv_response(as_csv(rows, columns), f"import-{table}.csv")
 
 
 @router.post("/import/start")
