@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from web_client import Signed, under, version_in
+from territorial.services.audit import audit_rows
+from web_client import Book, Signed, under, version_in
 
 
 def test_only_planners_and_admins_reach_the_plans(web_as: Callable[[str], Signed]) -> None:
@@ -25,7 +26,9 @@ def test_only_planners_and_admins_reach_the_plans(web_as: Callable[[str], Signed
     assert web_as("root").client.get("/planning").status_code == 200
 
 
-def test_a_draft_is_started_and_its_territories_edited(web_as: Callable[[str], Signed]) -> None:
+def test_a_draft_is_started_and_its_territories_edited(
+    web_book: Book, web_as: Callable[[str], Signed]
+) -> None:
     pat = web_as("pat")
     listed = pat.client.get("/planning")
     assert "Plan 1" in listed.text and "Two teams" in listed.text
@@ -77,6 +80,19 @@ def test_a_draft_is_started_and_its_territories_edited(web_as: Callable[[str], S
         name="West",
     )
     assert moved.status_code == 303
+    tree = pat.client.get(f"{plan}?territory=T-W").text
+    # The plan's history names what the form changed, not every field it holds; an unchanged form
+    # saves nothing.
+    history = audit_rows(web_book.store, plan_id=int(plan.rsplit("/", 1)[1]))
+    assert history[-1].what.endswith("territory T-W: name, priority, reps, rule changed and moved under T-NE")
+    form = {"rule": "state = 'CA'", "reps": "REP-CAL, REP-DEE", "priority": "5", "parent_id": "T-NE"}
+    again = pat.post(f"{plan}/territories/T-W", version=version_in(tree), name="West", **form)
+    assert again.headers["location"].endswith("said=unchanged")
+    assert len(audit_rows(web_book.store, plan_id=int(plan.rsplit("/", 1)[1]))) == len(history)
+    renamed = pat.post(f"{plan}/territories/T-W", version=version_in(tree), name="The West", **form)
+    assert renamed.status_code == 303
+    last = audit_rows(web_book.store, plan_id=int(plan.rsplit("/", 1)[1]))[-1].what
+    assert last.endswith("territory T-W: name changed"), last
     tree = pat.client.get(f"{plan}?territory=T-W").text
     assert "reps REP-CAL, REP-DEE" in tree and "priority 5" in tree
     # T-W now sits under T-NE: it cannot be moved under itself, and T-NE lists it below.

@@ -180,6 +180,7 @@ def plan_page(
 SAID = {
     "added": "Territory added.",
     "saved": "Territory saved.",
+    "unchanged": "Nothing to save: the territory is as it was.",
     "deleted": "Territory deleted.",
 }
 
@@ -248,19 +249,33 @@ async def change(request: Request, plan_id: int, territory_id: str) -> Response:
         current = next((r for r in rows if r["territory_id"] == territory_id), None)
         if current is None:
             raise BadInput.at(f"plan {plan_id} has no territory {territory_id}", GENERAL)
-        changed: dict[str, Any] = {
+        given: dict[str, Any] = {
             "name": typed["name"].strip() or None,
             "rule": typed["rule"].strip() or None,
             "reps": _reps(typed["reps"]) or None,
             "priority": _priority(typed["priority"]),
         }
+        # Only what the form changed, so the plan's history says what was edited.
+        changed = {key: value for key, value in given.items() if value != _shown(current, key)}
         parent = typed["parent_id"].strip() or None
         moving = parent != current["parent_id"]
+        if not changed and not moving:  # nothing to save: no new version, nothing in the plan's history
+            return RedirectResponse(
+                f"/planning/{plan_id}?territory={territory_id}&said=unchanged", status_code=303
+            )
         change_territory(store, ctx, plan_id, territory_id, changed, fields.get("version"), moving, parent)
     except BadInput as problem:
         errors = field_errors(problem, TERRITORY_FIELDS, ALIASES)
         return editor(request, session, plan_id, territory_id, _status(problem), errors, typed)
     return RedirectResponse(f"/planning/{plan_id}?territory={territory_id}&said=saved", status_code=303)
+
+
+def _shown(territory: dict[str, Any], key: str) -> Any:
+    """A territory's key as its form shows it: no name when it is the id, no priority when 0."""
+    value = territory[key]
+    if key == "name" and value == territory["territory_id"]:
+        return None
+    return value or None
 
 
 @router.post("/planning/{plan_id}/territories/{territory_id}/delete")
