@@ -44,7 +44,9 @@ def serve_book(
     """`territorial serve` over the API tests' book, each user given a password through the service
     (and, `located`, each account a ZIP code, for the map; `activated_yesterday`, its plan active
     from yesterday, so a test can activate another today): the server and its pid."""
-    state = start(folder, database_url, workers, activated_yesterday=activated_yesterday)
+    # Uploads go to the server's temporary folder: the test's own, not the machine's.
+    env = {"TMPDIR": str(folder)}
+    state = start(folder, database_url, workers, env, activated_yesterday=activated_yesterday)
     store = open_workspace(database_url)
     try:
         for user, password in PASSWORDS.items():

@@ -17,6 +17,7 @@ from territorial.server import create_server
 from territorial.services.context import Context, system_clock
 from territorial.services.sign_in import set_password, sign_in
 from territorial.store.workspace import open_workspace
+from territorial.web import uploads
 from territorial.web.session import SESSION_COOKIE
 
 PASSWORD = "a long enough password for tests"
@@ -45,10 +46,12 @@ def web_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
     url = f"sqlite:///{folder / 'workspace.db'}"
     build_book(folder, url, activated_yesterday=True)
     store = open_workspace(url)
-    try:
-        yield Book(create_server(store, background=False), store)
-    finally:
-        store.engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(uploads, "UPLOADS", folder / "uploads")  # not the machine's temporary folder
+        try:
+            yield Book(create_server(store, background=False), store)
+        finally:
+            store.engine.dispose()
 
 
 @pytest.fixture(scope="module")
