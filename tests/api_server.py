@@ -57,9 +57,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(folder: Path, database_url: str, workers: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+def start(
+    folder: Path,
+    database_url: str,
+    workers: int,
+    env: dict[str, str] | None = None,
+    activated_yesterday: bool = False,
+) -> dict[str, Any]:
     """Build the book, start the server and wait until it answers: its url, tokens and pid."""
-    tokens = build_book(folder, database_url)
+    tokens = build_book(folder, database_url, activated_yesterday)
     port = free_port()
     with (folder / "server.log").open("w") as log:
         process = subprocess.Popen(

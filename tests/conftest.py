@@ -35,7 +35,7 @@ from territorial.store.workspace import Workspace, init_workspace
 
 # Fixtures every test module may ask for: the API tests' real servers (tests/api_server.py) and the
 # browser tests' served book, Chromium and watched page (tests/web_browser.py).
-pytest_plugins = ["api_server", "web_browser"]
+pytest_plugins = ["api_server", "web_browser", "web_client"]
 
 # The CLI's consoles read the terminal width when first imported; pytest-xdist workers inherit
 # COLUMNS=80. Commands run as the subprocess runs them: 200 columns, so lines don't wrap.

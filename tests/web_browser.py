@@ -27,7 +27,7 @@ from territorial.store.workspace import open_workspace
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 AXE = Path(__file__).parent / "web" / "vendor" / "axe-4.14.1.min.js"  # axe-core 4.14.1 from npm, MPL-2.0
 VIEWPORT = {"width": 1440, "height": 900}
-PASSWORDS = {user: f"{user} has a long password" for user in ("ann", "ben", "mia", "root")}
+PASSWORDS = {user: f"{user} has a long password" for user in ("ann", "ben", "mia", "pat", "root")}
 NEEDS_CHROMIUM = pytest.mark.skipif(
     not Path(CHROMIUM).is_file(), reason="needs Debian's chromium: make browser-deps"
 )
@@ -38,10 +38,15 @@ class WebServer:
     url: str
 
 
-def serve_book(folder: Path, database_url: str, workers: int, located: bool = False) -> tuple[WebServer, int]:
+def serve_book(
+    folder: Path, database_url: str, workers: int, located: bool = False, activated_yesterday: bool = False
+) -> tuple[WebServer, int]:
     """`territorial serve` over the API tests' book, each user given a password through the service
-    (and, `located`, each account a ZIP code, for the map): the server and its pid."""
-    state = start(folder, database_url, workers)
+    (and, `located`, each account a ZIP code, for the map; `activated_yesterday`, its plan active
+    from yesterday, so a test can activate another today): the server and its pid."""
+    # Uploads go to the server's temporary folder: the test's own, not the machine's.
+    env = {"TMPDIR": str(folder)}
+    state = start(folder, database_url, workers, env, activated_yesterday=activated_yesterday)
     store = open_workspace(database_url)
     try:
         for user, password in PASSWORDS.items():
@@ -71,9 +76,22 @@ def located(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     yield from served_on_sqlite(tmp_path_factory, located=True)
 
 
-def served_on_sqlite(factory: pytest.TempPathFactory, located: bool) -> Iterator[WebServer]:
+@pytest.fixture(scope="module")
+def planning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """The book served on SQLite with its plan active from yesterday: a planner activates another today."""
+    yield from served_on_sqlite(tmp_path_factory, located=False, activated_yesterday=True)
+
+
+@pytest.fixture(scope="module")
+def planning_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    yield from served_on_postgresql(tmp_path_factory, located=False, activated_yesterday=True)
+
+
+def served_on_sqlite(
+    factory: pytest.TempPathFactory, located: bool, activated_yesterday: bool = False
+) -> Iterator[WebServer]:
     folder = factory.mktemp("web-map" if located else "web")
-    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1, located)
+    server, pid = serve_book(folder, f"sqlite:///{folder / 'workspace.db'}", 1, located, activated_yesterday)
     try:
         yield server
     finally:
@@ -85,13 +103,17 @@ def located_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web
     yield from served_on_postgresql(tmp_path_factory, located=True)
 
 
-def served_on_postgresql(factory: pytest.TempPathFactory, located: bool) -> Iterator[WebServer]:
+def served_on_postgresql(
+    factory: pytest.TempPathFactory, located: bool, activated_yesterday: bool = False
+) -> Iterator[WebServer]:
     if os.environ.get("TERRITORIAL_SKIP_POSTGRES") == "1":
         pytest.skip("PostgreSQL tests opted out with TERRITORIAL_SKIP_POSTGRES=1")
     schema = f"web_{uuid.uuid4().hex[:12]}"
     postgres_schema(f"CREATE SCHEMA {schema}")
     try:
-        server, pid = serve_book(factory.mktemp("web-pg"), schema_url(schema), 2, located)
+        server, pid = serve_book(
+            factory.mktemp("web-pg"), schema_url(schema), 2, located, activated_yesterday
+        )
         try:
             yield server
         finally:

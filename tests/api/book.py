@@ -3,12 +3,12 @@ the tests check the service against an independent account of each user's scope.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from territorial.domain.entities import Entity
 from territorial.services.activation import activate_plan
-from territorial.services.context import Context, Role
+from territorial.services.context import Context, Role, system_clock
 from territorial.services.imports import import_records
 from territorial.services.overrides import add_hold, add_override
 from territorial.services.plans import add_plan
@@ -138,9 +138,11 @@ SCOPES = {
 }
 
 
-def build_book(folder: Path, url: str) -> dict[str, str]:
+def build_book(folder: Path, url: str, activated_yesterday: bool = False) -> dict[str, str]:
     """The workspace at `url`, filled through the services the CLI calls (one connection: each CLI
-    command opens the workspace anew, which made this take 18 s); each user's token, by user name."""
+    command opens the workspace anew, which made this take 18 s); each user's token, by user name.
+    `activated_yesterday` activates the plan a day back, so a test may activate another today (a
+    day has one activation)."""
     for name, text in (
         ("reps.csv", REPS),
         ("accounts.csv", ACCOUNTS),
@@ -156,7 +158,8 @@ def build_book(folder: Path, url: str) -> dict[str, str]:
         for entity in (Entity.REPS, Entity.ACCOUNTS, Entity.OPPORTUNITIES, Entity.LEADS):
             import_records(store, ctx, entity, folder / f"{entity.value}.csv")
         plan_id = add_plan(store, ctx, folder / "plan.yaml")
-        activate_plan(store, ctx, plan_id)
+        day_before = Context.admin("tester", system_clock() - timedelta(days=1))
+        activate_plan(store, day_before if activated_yesterday else ctx, plan_id)
         add_override(store, ctx, "ACC-E3", None, "REP-ANN", "named account")
         add_hold(store, ctx, "ACC-W3", date(2099, 12, 31))
         route_workspace_leads(store, ctx, open_router(store, plan_id))

@@ -11,7 +11,7 @@ import polars as pl
 from territorial.domain.entities import SCHEMAS, Entity, EntitySchema
 from territorial.domain.fields import FieldType
 from territorial.domain.leads import DAMAGED_ID
-from territorial.domain.normalize import Cleanup, normalize
+from territorial.domain.normalize import Cleanup, Normalized, normalize
 from territorial.domain.reps import OWNER_NAME, owners_by_name
 from territorial.domain.stored import ImportCounts
 from territorial.errors import BadInput, Location, Problem, ProblemLog
@@ -74,6 +74,17 @@ class ImportReport:
     # Leads: the ids read back from a spreadsheet's numbers (7.0000000102E+10), each by its line.
     warnings: list[Problem] = field(default_factory=list)
 
+    def summary(self) -> dict[str, int]:
+        """What the import did, in counts: a job's result, and the web page's after it."""
+        return {
+            "import_id": self.import_id,
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
 
 ACTIVE = "active"
 UPDATED_AT = "updated_at"
@@ -95,24 +106,7 @@ def import_records(
     that looks like another entity's export is refused unless `force` (check_entity)."""
     may_import(ctx.principal, entity)
     schema = SCHEMAS[entity]
-    progress(f"Reading {path}", None)
-    mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
-    restored: list[Problem] = []
-    if entity is Entity.LEADS:
-        mapped, restored = _lead_keys(mapped)
-    if not force:
-        check_entity(mapped)
-    progress(f"Normalising {len(mapped):,} rows", None)
-    frame = _with_coordinate_columns(mapped.frame, schema)
-    types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
-    normalized = normalize(
-        frame,
-        types,
-        file=mapped.file,
-        row_lines=mapped.line_of,
-        null_word_columns=_typed_custom_fields(frame, schema),
-    )
-    problems = _row_problems(mapped, normalized.problems, schema)
+    mapped, normalized, problems, restored = prepare_import(entity, path, mapping, force, progress)
     bad_rows = problems.get_column("row").unique()
     rejects_file = None
     if bad_rows.len():
@@ -148,6 +142,33 @@ def import_records(
         ids = incoming.get_column(schema.id_field).filter(located == UNLOCATED)
         report.unlocated_ids = ids.head(UNLOCATED_SHOWN).to_list()
     return report
+
+
+def prepare_import(
+    entity: Entity, path: str | Path, mapping: str | None, force: bool = False, progress: Progress = silent
+) -> tuple[MappedTable, Normalized, pl.DataFrame, list[Problem]]:
+    """A file read, mapped and normalised, its row problems (row, column, value, expected) and the
+    lead ids read back from a spreadsheet's numbers, each a warning by its line, with nothing written:
+    what an import writes, and what a preview shows before it."""
+    schema = SCHEMAS[entity]
+    progress(f"Reading {path}", None)
+    mapped = apply_mapping(read_table(path), mapping_for(mapping, entity))
+    restored: list[Problem] = []
+    if entity is Entity.LEADS:
+        mapped, restored = _lead_keys(mapped)
+    if not force:
+        check_entity(mapped)
+    progress(f"Normalising {len(mapped):,} rows", None)
+    frame = _with_coordinate_columns(mapped.frame, schema)
+    types = {name: schema.fields.get(name, FieldType.STRING) for name in frame.columns}
+    normalized = normalize(
+        frame,
+        types,
+        file=mapped.file,
+        row_lines=mapped.line_of,
+        null_word_columns=_typed_custom_fields(frame, schema),
+    )
+    return mapped, normalized, _row_problems(mapped, normalized.problems, schema), restored
 
 
 # Salesforce ids start with their object's key prefix: 001 Account, 005 User, 00Q Lead,

@@ -155,14 +155,7 @@ def _import(workspace: WorkspaceStore, ctx: Context, given: ImportParameters, pr
         progress=progress,
         force=given.force,
     )
-    return {
-        "import_id": report.import_id,
-        "rows_read": report.rows_read,
-        "inserted": report.inserted,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "rejected": report.rejected,
-    }
+    return dict(report.summary())
 
 
 def _check_train(_workspace: WorkspaceStore, given: TrainFitParameters) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from territorial.domain.lifecycle import PlanState
 from territorial.domain.stored import StoredPlan
@@ -14,7 +16,7 @@ from territorial.services.permissions import may_write
 from territorial.services.pins import pools_of
 from territorial.services.plan_files import files_to_keep
 from territorial.services.plan_versions import check_version
-from territorial.services.plans import keep_parsed_plan, plan_in, plan_to_store
+from territorial.services.plans import add_plan, keep_parsed_plan, plan_in, plan_to_store
 from territorial.services.unit_of_work import UnitOfWork, WorkspaceStore
 
 
@@ -91,3 +93,23 @@ def delete_plan(
         gone = f" with its {runs} runs" if runs else ""
         record_plan_edit(uow, ctx, plan_id, f"plan {plan_id} ({stored.name}) deleted{gone}")
     return runs
+
+
+def new_draft(workspace: WorkspaceStore, ctx: Context, name: str, first_territory: str) -> int:
+    """A draft called `name` holding one territory (a plan has at least one), to which territories
+    are then added one at a time (the web editor's "New draft"); stored as `plan add` stores a plan
+    file. Its id."""
+    name, first_territory = name.strip(), first_territory.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise BadInput.at("expected a plan name of 1 to 200 printable characters", "name")
+    if not first_territory:
+        raise BadInput.at("expected the id of the plan's first territory, such as T-EAST", "territory_id")
+    with TemporaryDirectory(prefix="territorial-draft-") as folder:
+        path = Path(folder) / "draft.yaml"
+        # JSON strings are YAML scalars: the name and id are written as they were typed.
+        text = f"name: {json.dumps(name)}\nterritories:\n  - id: {json.dumps(first_territory)}\n"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return add_plan(workspace, ctx, path)
+        except BadInput as error:  # the id, as the plan file reader checks it
+            raise BadInput.at(error.problems[0].message, "territory_id") from None

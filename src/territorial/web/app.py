@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from territorial.web import dashboard, home, maps, sign_in
+from territorial.web import dashboard, home, imports, maps, plan_activation, plan_editor, sign_in
 from territorial.web.render import page
 from territorial.web.session import BadField, RefusedForm, SignInFirst
 
@@ -33,7 +33,7 @@ async def bad_field(request: Request, error: Exception) -> Response:
 
 
 def mount_web(app: FastAPI) -> None:
-    for module in (sign_in, home, dashboard, maps):
+    for module in (sign_in, home, dashboard, maps, plan_editor, plan_activation, imports):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInFirst, to_sign_in)
