@@ -4,6 +4,7 @@ account_id order, or hive partitions."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 
 import duckdb
 from sqlglot import exp
@@ -40,6 +41,13 @@ def write_rows(connection: duckdb.DuckDBPyConnection, query: exp.Query, out: Par
         params=params,
     )
     connection.execute(copy.sql(dialect="duckdb"))
+
+
+def in_order(source: exp.Expr, order: Sequence[str], columns: Sequence[str] = ()) -> exp.Select:
+    """The `columns` of `source` (all of them when none are named), sorted by the `order` columns
+    (DuckDB's order: NULL last)."""
+    selected: list[exp.Expr] = [exp.column(c, quoted=True) for c in columns] or [exp.Star()]
+    return exp.select(*selected).from_(source).order_by(*(exp.column(c, quoted=True) for c in order))
 
 
 def _param(name: str, value: exp.Expr) -> exp.CopyParameter:
