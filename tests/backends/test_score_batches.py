@@ -78,7 +78,7 @@ def test_each_engine_scores_as_score_apply(
     out = tmp_path / "scored.parquet"
     rows = score_at_scale(model, folder, out, engine, progress=silent, spark_master=master)
     assert rows == reference.height
-    assert_frame_equal(pl.read_parquet(out), reference)
+    assert_frame_equal(pl.read_parquet(out), reference, check_exact=True)
 
 
 def test_a_folder_of_files_or_grades_holds_the_same_rows(
@@ -87,12 +87,12 @@ def test_a_folder_of_files_or_grades_holds_the_same_rows(
     model, folder, reference = scored_files
     score_at_scale(model, folder, tmp_path / "files", "duckdb", single_file=False)
     parts = sorted((tmp_path / "files").glob("*.parquet"))
-    assert_frame_equal(pl.read_parquet(parts), reference)
+    assert_frame_equal(pl.read_parquet(parts), reference, check_exact=True)
     score_at_scale(model, f"{folder}/*.parquet", tmp_path / "by-grade", "duckdb", partition_by="grade")
     grades = sorted(p.name for p in (tmp_path / "by-grade").iterdir())
     assert grades == [f"grade={g}" for g in sorted(set(reference.get_column("grade")))]
     graded = pl.read_parquet(tmp_path / "by-grade", hive_partitioning=True).sort(reference.columns)
-    assert_frame_equal(graded.select(reference.columns), reference)
+    assert_frame_equal(graded.select(reference.columns), reference, check_exact=True)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, wanted_columns
-from territorial.backends.job import AssignJob, AssignTotals, ScoreJob
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import kpi_query
 from territorial.backends.parquet_out import write_rows
 from territorial.backends.plan_tables import (
     TEXT_COLUMNS,
@@ -79,6 +80,16 @@ class DuckdbEngine:
     def score(self, job: ScoreJob, progress: Progress) -> int:
         with spilling(job.memory_limit, job.temp_dir) as (connection, spill):
             return score_in_batches(connection, Path(spill), job, progress)
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Counting the KPIs of {job.shown_as}", None)
+        with spilling(None, None) as (connection, _spill):
+            files = exp.Array(expressions=[exp.Literal.string(s) for s in job.sources])
+            query = kpi_query(job, exp.func("read_parquet", files).as_("assignment"), "duckdb")
+            connection.execute(f"CREATE TABLE figures AS {query.sql(dialect='duckdb')}")
+            write_rows(connection, exp.select("*").from_("figures"), job.out)
+            counted = connection.execute("SELECT count(*) FROM figures").fetchone()
+            return int(counted[0]) if counted else 0
 
 
 @contextmanager

@@ -91,8 +91,32 @@ class ScoreEngine(Protocol):
         ...
 
 
-class Engine(AssignEngine, ScoreEngine, Protocol):
-    """What --engine names: a back end that assigns and scores."""
+# What `kpis --engine` figures from an assignment file: the book KPIs that are plain counts and
+# sums over its rows (evaluate.kpis.book_figures), by one of these groupings.
+FILE_KPIS = ("accounts", "workload", "overlaps", "ties")
+FILE_KPI_GROUPINGS = ("territory", "rep", "layer")
+
+
+@dataclass(frozen=True)
+class KpiJob:
+    """An assignment written by `assign --engine` (Parquet with its columns) and how to group it."""
+
+    sources: tuple[str, ...]
+    shown_as: str
+    by: str  # one of FILE_KPI_GROUPINGS
+    out: ParquetOut
+
+
+class KpiEngine(Protocol):
+    name: str
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        """Write one row per group (group, *FILE_KPIS) to job.out; returns the number of groups."""
+        ...
+
+
+class Engine(AssignEngine, ScoreEngine, KpiEngine, Protocol):
+    """What --engine names: a back end that assigns, scores and counts KPIs."""
 
 
 def parquet_sources(given: str | Path) -> tuple[str, ...]:

@@ -8,8 +8,9 @@ import polars as pl
 from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, plan_warnings, typed_book, wanted_columns
-from territorial.backends.job import AssignJob, AssignTotals, ScoreJob
-from territorial.backends.parquet_out import write_rows
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import READ, local_kpis
+from territorial.backends.parquet_out import write_frame, write_rows
 from territorial.backends.score_batches import score_whole
 from territorial.domain.assignment import RESULT_COLUMNS
 from territorial.engine.assign import assign
@@ -49,3 +50,9 @@ class LocalEngine:
 
     def score(self, job: ScoreJob, progress: Progress) -> int:
         return score_whole(job, progress)
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Reading the assignment {job.shown_as}", None)
+        table = local_kpis(pl.read_parquet(list(job.sources), columns=READ), job.by)
+        write_frame(table, job.out)
+        return table.height

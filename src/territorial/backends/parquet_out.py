@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Sequence
 
 import duckdb
+import polars as pl
 from sqlglot import exp
 
 from territorial.backends.job import ParquetOut
@@ -41,6 +42,14 @@ def write_rows(connection: duckdb.DuckDBPyConnection, query: exp.Query, out: Par
         params=params,
     )
     connection.execute(copy.sql(dialect="duckdb"))
+
+
+def write_frame(frame: pl.DataFrame, out: ParquetOut, order: Sequence[str] = ()) -> None:
+    """A frame in memory written to `out` as every engine writes its rows (sorted by `order`)."""
+    with duckdb.connect() as connection:
+        connection.register("frame", frame)
+        source = exp.to_table("frame")
+        write_rows(connection, in_order(source, order) if order else exp.select("*").from_(source), out)
 
 
 def in_order(source: exp.Expr, order: Sequence[str], columns: Sequence[str] = ()) -> exp.Select:

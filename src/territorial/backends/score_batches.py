@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from territorial.backends.job import ScoreJob
-from territorial.backends.parquet_out import in_order, write_rows
+from territorial.backends.parquet_out import in_order, write_frame, write_rows
 from territorial.progress import Progress
 
 # Rows scored at a time out of core: a model's reasons are a few hundred bytes a row, so a batch
@@ -40,9 +40,7 @@ def score_whole(job: ScoreJob, progress: Progress) -> int:
     progress(f"Scoring {frame.height:,} rows", None)
     scored = job.score_rows(frame)
     progress(f"Writing {scored.height:,} rows to {job.out.path}", None)
-    with duckdb.connect() as connection:
-        connection.register("scored", scored)
-        write_rows(connection, in_order(exp.to_table("scored"), job.order), job.out)
+    write_frame(scored, job.out, job.order)
     return frame.height
 
 

@@ -22,7 +22,9 @@ from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, wanted_columns
 from territorial.backends.duckdb_engine import EDGE_SPACE, SPACE_CLASS
-from territorial.backends.job import AssignJob, AssignTotals, ScoreJob
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import kpi_query
+from territorial.backends.parquet_out import write_frame
 from territorial.backends.plan_tables import (
     key_columns,
     rule_groups,
@@ -112,6 +114,16 @@ class SparkEngine:
         progress(f"Starting Spark ({self.master or 'the submitted session'})", None)
         spark = spark_session(self.master)
         return _Run(spark, job, progress).totals()
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Starting Spark ({self.master or 'the submitted session'})", None)
+        spark = spark_session(self.master)
+        progress(f"Counting the KPIs of {job.shown_as}", None)
+        spark.read.parquet(*job.sources).createOrReplaceTempView("assignment")
+        query = kpi_query(job, exp.to_table("assignment"), "spark")
+        table = to_polars(spark.sql(query.sql(dialect="spark")))
+        write_frame(table, job.out)
+        return table.height
 
     def score(self, job: ScoreJob, progress: Progress) -> int:
         progress(f"Starting Spark ({self.master or 'the submitted session'})", None)
