@@ -38,11 +38,12 @@ def score_on_spark(spark: SparkSession, job: ScoreJob, progress: Progress) -> in
             StructField("reasons", StringType()),
         ]
     )
-    progress(f"Scoring {rows_in(job.sources):,} rows on Spark", None)
+    total = rows_in(job.sources)
+    progress(f"Scoring {total:,} rows on Spark", None)
     scored = rows.mapInArrow(_scorer(job.score_rows), schema)
     columns = (job.id_column, *SCORE_COLUMNS)
     write_in_order(scored, job.out, columns, job.order, _no_rows(columns))
-    return rows_in(job.sources)
+    return total
 
 
 def _scorer(
