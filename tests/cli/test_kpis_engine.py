@@ -47,6 +47,7 @@ def test_kpis_by_territory_of_an_assignment_file(assignment: Path) -> None:
         (["--engine", "duckdb"], "give --engine, --assignments and --out"),
         (["--engine", "duckdb", "--by", "team"], "not 'team'"),
         (["--spark-master", "local[1]"], "--spark-master goes with --engine spark"),
+        (["--engine", "duckdb", "--out", "k.csv"], "give an --out ending in .parquet"),
     ],
 )
 def test_options_that_do_not_go_with_an_engine_are_refused(
@@ -54,7 +55,8 @@ def test_options_that_do_not_go_with_an_engine_are_refused(
 ) -> None:
     args = ["kpis", *options]
     if "--run" not in options and options != ["--engine", "duckdb"] and "--spark-master" not in options:
-        args += ["--assignments", "assignments.parquet", "--out", "k.parquet"]
+        args += ["--assignments", "assignments.parquet"]
+        args += [] if "--out" in options else ["--out", "k.parquet"]
     result = run_cli(assignment, *args)
     assert result.returncode == 2, result.stderr
     assert said in " ".join(result.stderr.split())

@@ -31,6 +31,8 @@ def kpis_of_file(
             "team need the workspace's reps: `territorial kpis` without --engine)",
             "--by",
         )
+    if out.suffix.lower() != ".parquet":
+        raise BadInput.at("kpis --engine writes one Parquet file: give an --out ending in .parquet", str(out))
     target = parquet_out(out, True, None)
     sources = parquet_sources(assignments)
     header = set(pl.read_parquet_schema(sources[0]))
