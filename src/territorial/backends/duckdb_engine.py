@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -18,7 +20,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, wanted_columns
-from territorial.backends.job import AssignJob, AssignTotals
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import kpi_query
 from territorial.backends.parquet_out import write_rows
 from territorial.backends.plan_tables import (
     TEXT_COLUMNS,
@@ -30,6 +33,7 @@ from territorial.backends.plan_tables import (
     typed_keys,
     warnings_on_keys,
 )
+from territorial.backends.score_batches import score_in_batches
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, canonical
 from territorial.domain.plan import PRIMARY, Plan
@@ -64,24 +68,49 @@ def _text(value: str) -> str:
 
 
 class DuckdbEngine:
-    """Runs the plan inside DuckDB, spilling to `job.temp_dir` past `job.memory_limit`."""
+    """Runs the plan (or scores the rows) inside DuckDB, spilling to `job.temp_dir` past
+    `job.memory_limit`."""
 
     name = "duckdb"
 
     def assign(self, job: AssignJob, progress: Progress) -> AssignTotals:
-        with tempfile.TemporaryDirectory(prefix="territorial-duckdb-", dir=job.temp_dir) as spill:
-            config: dict[str, str | bool | int | float | list[str]] = {
-                "temp_directory": spill,
-                "preserve_insertion_order": False,
-            }
-            if job.memory_limit:
-                config["memory_limit"] = job.memory_limit
-            try:
-                connection = duckdb.connect(config=config)
-            except duckdb.Error as err:
-                raise BadInput.at(f"DuckDB refused the settings: {err}", "--memory-limit") from None
-            with connection:
-                return _Run(connection, job, progress).totals()
+        with spilling(job.memory_limit, job.temp_dir) as (connection, _spill):
+            return _Run(connection, job, progress).totals()
+
+    def score(self, job: ScoreJob, progress: Progress) -> int:
+        with spilling(job.memory_limit, job.temp_dir) as (connection, spill):
+            return score_in_batches(connection, Path(spill), job, progress)
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Counting the KPIs of {job.shown_as}", None)
+        with spilling(None, None) as (connection, _spill):
+            files = exp.Array(expressions=[exp.Literal.string(s) for s in job.sources])
+            query = kpi_query(job, exp.func("read_parquet", files).as_("assignment"), "duckdb")
+            connection.execute(f"CREATE TABLE figures AS {query.sql(dialect='duckdb')}")
+            write_rows(connection, exp.select("*").from_("figures"), job.out)
+            counted = connection.execute("SELECT count(*) FROM figures").fetchone()
+            return int(counted[0]) if counted else 0
+
+
+@contextmanager
+def spilling(
+    memory_limit: str | None, temp_dir: Path | None
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """A DuckDB connection kept within `memory_limit`, spilling to a temporary folder (in
+    `temp_dir`) that is removed at the end; the folder is also the run's own scratch space."""
+    with tempfile.TemporaryDirectory(prefix="territorial-duckdb-", dir=temp_dir) as spill:
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "temp_directory": spill,
+            "preserve_insertion_order": False,
+        }
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        try:
+            connection = duckdb.connect(config=config)
+        except duckdb.Error as err:
+            raise BadInput.at(f"DuckDB refused the settings: {err}", "--memory-limit") from None
+        with connection:
+            yield connection, spill
 
 
 class _Run:

@@ -1,4 +1,5 @@
-"""The local engine behind --engine: today's polars engine, on Parquet files read whole."""
+"""The local engine behind --engine: today's polars engine (and `score apply`'s scoring), on
+Parquet files read whole."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import polars as pl
 from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, plan_warnings, typed_book, wanted_columns
-from territorial.backends.job import AssignJob, AssignTotals
-from territorial.backends.parquet_out import write_rows
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import READ, local_kpis
+from territorial.backends.parquet_out import write_frame, write_rows
+from territorial.backends.score_batches import score_whole
 from territorial.domain.assignment import RESULT_COLUMNS
 from territorial.engine.assign import assign
 from territorial.engine.compiled import CompiledPlan
@@ -44,3 +47,12 @@ class LocalEngine:
             skipped_on_null=result.skipped_on_null,
             warnings=warnings,
         )
+
+    def score(self, job: ScoreJob, progress: Progress) -> int:
+        return score_whole(job, progress)
+
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Reading the assignment {job.shown_as}", None)
+        table = local_kpis(pl.read_parquet(list(job.sources), columns=READ), job.by)
+        write_frame(table, job.out)
+        return table.height

@@ -4,8 +4,10 @@ account_id order, or hive partitions."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 
 import duckdb
+import polars as pl
 from sqlglot import exp
 
 from territorial.backends.job import ParquetOut
@@ -40,6 +42,21 @@ def write_rows(connection: duckdb.DuckDBPyConnection, query: exp.Query, out: Par
         params=params,
     )
     connection.execute(copy.sql(dialect="duckdb"))
+
+
+def write_frame(frame: pl.DataFrame, out: ParquetOut, order: Sequence[str] = ()) -> None:
+    """A frame in memory written to `out` as every engine writes its rows (sorted by `order`)."""
+    with duckdb.connect() as connection:
+        connection.register("frame", frame)
+        source = exp.to_table("frame")
+        write_rows(connection, in_order(source, order) if order else exp.select("*").from_(source), out)
+
+
+def in_order(source: exp.Expr, order: Sequence[str], columns: Sequence[str] = ()) -> exp.Select:
+    """The `columns` of `source` (all of them when none are named), sorted by the `order` columns
+    (DuckDB's order: NULL last)."""
+    selected: list[exp.Expr] = [exp.column(c, quoted=True) for c in columns] or [exp.Star()]
+    return exp.select(*selected).from_(source).order_by(*(exp.column(c, quoted=True) for c in order))
 
 
 def _param(name: str, value: exp.Expr) -> exp.CopyParameter:

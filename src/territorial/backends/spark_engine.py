@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -24,8 +22,9 @@ from sqlglot import exp
 
 from territorial.backends.accounts_in import plan_reads, wanted_columns
 from territorial.backends.duckdb_engine import EDGE_SPACE, SPACE_CLASS
-from territorial.backends.job import AssignJob, AssignTotals
-from territorial.backends.parquet_out import write_rows
+from territorial.backends.job import AssignJob, AssignTotals, KpiJob, ScoreJob
+from territorial.backends.kpi_files import kpi_query
+from territorial.backends.parquet_out import write_frame
 from territorial.backends.plan_tables import (
     key_columns,
     rule_groups,
@@ -35,6 +34,8 @@ from territorial.backends.plan_tables import (
     typed_keys,
     warnings_on_keys,
 )
+from territorial.backends.spark_rows import plain_strings, write_in_order
+from territorial.backends.spark_score import score_on_spark
 from territorial.domain.assignment import RESULT_COLUMNS
 from territorial.domain.book import AccountBook
 from territorial.domain.fields import ACCOUNT_ID, OWNER_ID, canonical
@@ -114,21 +115,24 @@ class SparkEngine:
         spark = spark_session(self.master)
         return _Run(spark, job, progress).totals()
 
+    def kpis(self, job: KpiJob, progress: Progress) -> int:
+        progress(f"Starting Spark ({self.master or 'the submitted session'})", None)
+        spark = spark_session(self.master)
+        progress(f"Counting the KPIs of {job.shown_as}", None)
+        spark.read.parquet(*job.sources).createOrReplaceTempView("assignment")
+        query = kpi_query(job, exp.to_table("assignment"), "spark")
+        table = to_polars(spark.sql(query.sql(dialect="spark")))
+        write_frame(table, job.out)
+        return table.height
+
+    def score(self, job: ScoreJob, progress: Progress) -> int:
+        progress(f"Starting Spark ({self.master or 'the submitted session'})", None)
+        return score_on_spark(spark_session(self.master), job, progress)
+
 
 def to_spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
     """A small polars frame (made on the driver) as a Spark DataFrame, through Arrow."""
-    return spark.createDataFrame(_plain_strings(frame.to_arrow()))
-
-
-def _plain_strings(table: pa.Table) -> pa.Table:
-    """polars' large and view strings as Arrow's plain strings, which every Spark reads."""
-    fields = [
-        pa.field(f.name, pa.string())
-        if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-        else f
-        for f in table.schema
-    ]
-    return table.cast(pa.schema(fields))
+    return spark.createDataFrame(plain_strings(frame.to_arrow()))
 
 
 def to_polars(frame: DataFrame) -> pl.DataFrame:
@@ -538,33 +542,8 @@ class _Run:
         )
 
     def _write_rows(self, rows: DataFrame) -> None:
-        """Object storage is written by Spark itself, in account_id and layer order. A local path is
-        written as every engine writes it (one file, files or partitions): Spark writes the rows
-        to a folder of its own, and DuckDB sorts them into place out of core."""
-        out = self.job.out
-        self.progress(f"Writing rows to {out.uri or out.path}", None)
-        if out.uri is not None:
-            ordered = rows.orderBy("account_id", "_layer").drop("_layer")
-            writer = (ordered.coalesce(1) if out.single_file else ordered).write.mode("overwrite")
-            if out.partition_by:
-                writer = writer.partitionBy(*out.partition_by)
-            writer.parquet(out.uri)
-            return
-        import duckdb
-
-        with tempfile.TemporaryDirectory(prefix="territorial-spark-") as work:
-            folder = Path(work) / "rows"
-            rows.write.parquet(str(folder))
-            parts = sorted(str(p) for p in folder.glob("part-*.parquet"))
-            with duckdb.connect() as connection:
-                if parts:
-                    files = exp.Array(expressions=[exp.Literal.string(p) for p in parts])
-                    columns = [exp.column(c, quoted=True) for c in RESULT_COLUMNS]
-                    source = exp.func("read_parquet", files)
-                    query = exp.select(*columns).from_(source).order_by("account_id", "_layer")
-                else:
-                    query = _empty_rows()
-                write_rows(connection, query, out)
+        self.progress(f"Writing rows to {self.job.out.uri or self.job.out.path}", None)
+        write_in_order(rows, self.job.out, RESULT_COLUMNS, ("account_id", "_layer"), _empty_rows())
 
 
 def _empty_rows() -> exp.Select:
@@ -601,7 +580,7 @@ def _pool_sharer(reps: list[tuple[str, ...]]) -> Any:
         assert isinstance(pool, pl.DataFrame)
         chosen = share_pools(pool.sort("row"), reps, ["row", "layer", "t", "tie", "others"])
         chosen = chosen.with_columns(pl.col("how").cast(pl.Int32))
-        return _plain_strings(chosen.to_arrow())
+        return plain_strings(chosen.to_arrow())
 
     return share
 

@@ -19,6 +19,12 @@ from territorial.cli.app import (
     handled,
     workspace_of,
 )
+from territorial.cli.engine_options import (
+    MemoryLimitOption,
+    SingleFileOption,
+    SparkMasterOption,
+    no_engine_options,
+)
 from territorial.cli.progress import stage_bar
 from territorial.errors import BadInput, Problem
 from territorial.io.output import output_folder, write_table
@@ -94,32 +100,15 @@ def assign(
             "on --spark-master (needs the [spark] extra).",
         ),
     ] = None,
-    single_file: Annotated[
-        bool | None,
-        typer.Option(
-            "--single-file/--files",
-            help="With --engine: one Parquet file (the default for an --out ending in .parquet), or a "
-            "folder of files part-0.parquet, part-1.parquet… in account_id order.",
-        ),
-    ] = None,
+    single_file: SingleFileOption = None,
     partition_by: Annotated[
         str | None,
         typer.Option(
             "--partition-by", help="With --engine: a folder per value of layer, territory_id or rep_id."
         ),
     ] = None,
-    memory_limit: Annotated[
-        str | None,
-        typer.Option("--memory-limit", help="With --engine duckdb: the memory it keeps within, e.g. 4GB."),
-    ] = None,
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            "--spark-master",
-            help="With --engine spark: where Spark runs, e.g. local[2] or spark://host:7077 "
-            "(default local[*], every core here).",
-        ),
-    ] = None,
+    memory_limit: MemoryLimitOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Assign every account to its territory and rep, with overlaps, ties and reasons.
 
@@ -139,14 +128,7 @@ def assign(
             ctx, reference, accounts, out, engine, single_file, partition_by, memory_limit, spark_master
         )
         return
-    for name, value in (
-        ("--single-file", single_file),
-        ("--partition-by", partition_by),
-        ("--memory-limit", memory_limit),
-        ("--spark-master", spark_master),
-    ):
-        if value is not None:
-            raise BadInput.at(f"{name} goes with --engine local|duckdb|spark", name)
+    no_engine_options(single_file, partition_by, memory_limit, spark_master)
     folder = output_folder(exceptions) if exceptions is not None else None  # before any work
     if accounts is None:
         no_files_without_accounts(reps, mapping)

@@ -13,8 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from territorial.cli.app import app, console, context_of, err, handled, workspace_of
+from territorial.cli.engine_options import SparkMasterOption
+from territorial.cli.progress import stage_bar
 from territorial.cli.render import warnings
 from territorial.domain.fairness import DEFAULT_TOLERANCE, Fairness
+from territorial.errors import BadInput
 from territorial.io.output import write_table
 from territorial.services.kpis import (
     DEFAULT_MEASURES,
@@ -25,6 +28,7 @@ from territorial.services.kpis import (
     kpis,
     lorenz_frame,
 )
+from territorial.services.scale_kpis import kpis_of_file
 
 RunOption = Annotated[int | None, typer.Option("--run", help="A stored assignment run (`run list`).")]
 PlanOption = Annotated[
@@ -89,10 +93,38 @@ def kpis_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write every figure to this CSV/Parquet/Excel file.")
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local, duckdb or spark: the book figures (accounts, workload, overlaps, ties) of "
+            "--assignments, by territory, rep or layer, written to --out as Parquet.",
+        ),
+    ] = None,
+    assignments: Annotated[
+        Path | None,
+        typer.Option(
+            "--assignments", help="With --engine: the Parquet file, folder or glob `assign --engine` wrote."
+        ),
+    ] = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Book figures (accounts, workload, potential, open and weighted pipeline, overlaps, ties) where the
     assignment puts accounts, and performance figures (bookings, win rate, average deal, cycle time,
-    attainment) from the period's closed deals: by the deal's rep, or by its account's territory."""
+    attainment) from the period's closed deals: by the deal's rep, or by its account's territory.
+    With --engine, the book figures that are counts and sums of an assignment file."""
+    if engine is not None or assignments is not None:
+        _file_kpis(
+            engine,
+            assignments,
+            out,
+            by,
+            spark_master,
+            {"--run": run, "--plan": plan, "--period": period, "--price-list": price_list},
+        )
+        return
+    if spark_master is not None:
+        raise BadInput.at("--spark-master goes with --engine spark", "--spark-master")
     with err.status("Computing KPIs…") as status:
         report = kpis(
             workspace_of(ctx),
@@ -111,6 +143,24 @@ def kpis_command(
     if out is not None:
         write_table(report.table, out)
         err.print(f"wrote {report.table.height:,} rows to {out}")
+
+
+def _file_kpis(
+    engine: str | None,
+    assignments: Path | None,
+    out: Path | None,
+    by: str,
+    spark_master: str | None,
+    workspace_options: dict[str, object],
+) -> None:
+    given = next((name for name, value in workspace_options.items() if value is not None), None)
+    if given is not None:
+        raise BadInput.at(f"{given} reads the workspace; --engine reads --assignments", given)
+    if engine is None or assignments is None or out is None:
+        raise BadInput.at("kpis on an engine: give --engine, --assignments and --out", "--engine")
+    with stage_bar(err) as progress:
+        groups = kpis_of_file(assignments, out, engine, by, progress, spark_master)
+    err.print(f"wrote {groups:,} rows to {out} (engine {engine})", highlight=False)
 
 
 @app.command("fairness")

@@ -11,8 +11,16 @@ from rich.progress import Progress
 
 from territorial.cli import render
 from territorial.cli.app import MappingOption, console, err, group, handled
+from territorial.cli.engine_options import (
+    MemoryLimitOption,
+    SingleFileOption,
+    SparkMasterOption,
+    no_engine_options,
+)
 from territorial.cli.progress import stage_bar
 from territorial.domain.choices import FitEstimator, PotentialEstimator
+from territorial.errors import BadInput
+from territorial.services.scale_score import score_at_scale
 from territorial.services.scoring import (
     apply_fit_model,
     score_relevance,
@@ -126,10 +134,45 @@ def score_apply(
     out: Annotated[Path, typer.Option("--out", help="Where to write id, score, grade and reasons.")],
     id_column: Annotated[str | None, typer.Option("--id", help="The id column (default: the first).")] = None,
     mapping: MappingOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local, duckdb or spark: read FILE as Parquet (a file, a folder or a glob) and write "
+            "--out as Parquet, sorted by id. duckdb scores in batches with bounded memory; spark on "
+            "--spark-master (needs the [spark] extra).",
+        ),
+    ] = None,
+    single_file: SingleFileOption = None,
+    partition_by: Annotated[
+        str | None, typer.Option("--partition-by", help="With --engine: grade, a folder per grade.")
+    ] = None,
+    memory_limit: MemoryLimitOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Score a file: a 0–100 score, a grade relative to the history (A: its top 10%, B the next 20%,
     C the next 30%, D the rest) and the top three reasons. The file may name its columns as the
-    history did or as its CRM or Territorial does (Create Date, CreatedDate or created)."""
+    history did or as its CRM or Territorial does (Create Date, CreatedDate or created). With
+    --engine, a Parquet file, folder or glob is scored on that engine, with the same figures."""
+    if engine is not None:
+        if mapping is not None:
+            raise BadInput.at("--mapping is not available with --engine: map the columns first", "--mapping")
+        with stage_bar(err) as progress:
+            rows = score_at_scale(
+                model,
+                file,
+                out,
+                engine,
+                id_column,
+                single_file,
+                partition_by,
+                memory_limit,
+                progress,
+                spark_master,
+            )
+        err.print(f"scored {rows:,} rows into {out} (engine {engine})", highlight=False)
+        return
+    no_engine_options(single_file, partition_by, memory_limit, spark_master)
     with err.status("Scoring…"):
         rows = apply_fit_model(model, file, out, id_column, mapping)
     err.print(f"scored {rows:,} rows into {out}")

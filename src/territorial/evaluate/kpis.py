@@ -118,17 +118,7 @@ def kpi_table(
             pl.col("weighted").sum().alias("weighted_pipeline"),
         )
     )
-    book = (
-        placed.join(accounts, on="account_id", how="left")
-        .group_by(GROUP)
-        .agg(
-            pl.col("account_id").n_unique().alias("accounts"),
-            pl.col("workload").fill_null(0.0).sum(),
-            pl.col("potential").fill_null(0.0).sum(),
-            (pl.col("overlaps").fill_null("") != "").sum().alias("overlaps"),
-            pl.col("tie").fill_null(False).sum().alias("ties"),
-        )
-    )
+    book = book_figures(placed, accounts)
     closed = deals.filter(pl.col("is_closed"))
     if period is not None:
         closed = closed.filter(pl.col("closed").is_between(period.start, period.end))
@@ -147,6 +137,22 @@ def kpi_table(
         table.with_columns(attainment.alias("attainment"), pl.col("accounts").cast(pl.Int64))
         .select(KPI_COLUMNS)
         .sort([special, GROUP])
+    )
+
+
+def book_figures(placed: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """group, accounts, workload, potential, overlaps, ties: what each group's book holds. placed:
+    as `placed_accounts` gives it; accounts: account_id, workload, potential."""
+    return (
+        placed.join(accounts, on="account_id", how="left")
+        .group_by(GROUP)
+        .agg(
+            pl.col("account_id").n_unique().alias("accounts"),
+            pl.col("workload").fill_null(0.0).sum(),
+            pl.col("potential").fill_null(0.0).sum(),
+            (pl.col("overlaps").fill_null("") != "").sum().alias("overlaps"),
+            pl.col("tie").fill_null(False).sum().alias("ties"),
+        )
     )
 
 

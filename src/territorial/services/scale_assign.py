@@ -7,9 +7,10 @@ from pathlib import Path
 
 from territorial.backends.duckdb_engine import DuckdbEngine
 from territorial.backends.job import (
-    AssignEngine,
+    PARTITION_COLUMNS,
     AssignJob,
     AssignTotals,
+    Engine,
     ParquetOut,
     parquet_sources,
     partition_columns,
@@ -26,7 +27,7 @@ ENGINES = ("local", "duckdb", "spark")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
-def engine_named(name: str, spark_master: str | None = None) -> AssignEngine:
+def engine_named(name: str, spark_master: str | None = None) -> Engine:
     """The engine --engine names; --spark-master goes with spark only."""
     if name not in ENGINES:
         raise BadInput.at(f"no engine {name!r}: expected one of {', '.join(ENGINES)}", "--engine")
@@ -37,10 +38,15 @@ def engine_named(name: str, spark_master: str | None = None) -> AssignEngine:
     return LocalEngine() if name == "local" else DuckdbEngine()
 
 
-def parquet_out(out: Path, single_file: bool | None, partition_by: str | None) -> ParquetOut:
+def parquet_out(
+    out: Path,
+    single_file: bool | None,
+    partition_by: str | None,
+    partition_columns_allowed: tuple[str, ...] = PARTITION_COLUMNS,
+) -> ParquetOut:
     """Where --out, --single-file/--files and --partition-by put the rows: one file by default
     for a path ending in .parquet, else a folder of files."""
-    partitions = partition_columns(partition_by)
+    partitions = partition_columns(partition_by, partition_columns_allowed)
     one_file = (out.suffix.lower() == ".parquet") if single_file is None else single_file
     if one_file and partitions:
         raise BadInput.at("--partition-by writes a folder; leave out --single-file", "--partition-by")
@@ -66,20 +72,26 @@ def assign_at_scale(
     is where the spark engine runs (local[*] by default)."""
     chosen = engine_named(engine, spark_master)
     target = parquet_out(out, single_file, partition_by)
-    if memory_limit is not None:
-        if chosen.name != "duckdb":
-            raise BadInput.at(
-                f"--memory-limit bounds the duckdb engine; the {chosen.name} engine "
-                + ("reads all in memory" if chosen.name == "local" else "takes Spark's own settings"),
-                "--memory-limit",
-            )
-        if not _MEMORY.match(memory_limit.strip()):
-            raise BadInput.at(f"expected a size such as 4GB or 512MB, got {memory_limit!r}", "--memory-limit")
+    limit = checked_memory_limit(chosen, memory_limit)
     sources = parquet_sources(accounts)
     progress(f"Reading the plan {plan_ref}", None)
     plan = resolve_plan(workspace, plan_ref, "--plan").plan
-    job = AssignJob(plan, sources, str(accounts), target, memory_limit.strip() if memory_limit else None)
-    return chosen.assign(job, progress)
+    return chosen.assign(AssignJob(plan, sources, str(accounts), target, limit), progress)
+
+
+def checked_memory_limit(chosen: Engine, memory_limit: str | None) -> str | None:
+    """--memory-limit as DuckDB takes it; refused for the other engines, which cannot keep to it."""
+    if memory_limit is None:
+        return None
+    if chosen.name != "duckdb":
+        raise BadInput.at(
+            f"--memory-limit bounds the duckdb engine; the {chosen.name} engine "
+            + ("reads all in memory" if chosen.name == "local" else "takes Spark's own settings"),
+            "--memory-limit",
+        )
+    if not _MEMORY.match(memory_limit.strip()):
+        raise BadInput.at(f"expected a size such as 4GB or 512MB, got {memory_limit!r}", "--memory-limit")
+    return memory_limit.strip()
 
 
 def is_uri(text: str) -> bool:

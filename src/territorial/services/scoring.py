@@ -326,11 +326,27 @@ def apply_fit_model(
         frame = frame.rename({identifier: header}) if header not in frame.columns else frame
         identifier = header if header in frame.columns else identifier
     try:
-        scored = model.score(model_columns(model, frame, _entity_of(mapping, FIT_ENTITIES), mapping))
+        scored = RowScorer(model, identifier, _entity_of(mapping, FIT_ENTITIES), mapping)(frame)
     except BadInput as err:
         raise err.in_file(table.file).hinted(hint) from None
-    write_table(pl.concat([frame.select(identifier), scored], how="horizontal"), out_path)
+    write_table(scored, out_path)
     return frame.height
+
+
+@dataclass(frozen=True)
+class RowScorer:
+    """`score apply`'s scoring of rows: id, score, grade and reasons for each row of a frame, in its
+    order. A row's figures read that row alone, so an engine may score a file in batches, or ship
+    this (the model within it) to Spark's executors, and get the whole file's rows."""
+
+    model: FitModel
+    identifier: str
+    entity: Entity = FIT_ENTITIES[0]
+    mapping: str | Path | None = None
+
+    def __call__(self, frame: pl.DataFrame) -> pl.DataFrame:
+        scored = self.model.score(model_columns(self.model, frame, self.entity, self.mapping))
+        return pl.concat([frame.select(self.identifier), scored], how="horizontal")
 
 
 # ---- potential: what an account could buy ------------------------------------------------------
