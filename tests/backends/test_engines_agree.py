@@ -74,7 +74,7 @@ def both_engines(
         outputs[engine.name] = (pl.read_parquet(out.path), totals)
     (local, local_totals), (duck, duck_totals) = outputs["local"], outputs[scaled]
     assert duck.columns == RESULT_COLUMNS
-    assert_frame_equal(duck, local)
+    assert_frame_equal(duck, local, check_exact=True)
     assert (duck_totals.accounts, duck_totals.rows, duck_totals.unassigned, duck_totals.ties) == (
         local_totals.accounts,
         local_totals.rows,
@@ -176,7 +176,7 @@ def test_semantics_cases_agree(name: str, case: Callable[[], None], tmp_path: Pa
         work = tmp_path / str(len(ran))
         work.mkdir()
         got, _totals = both_engines(plan_text, as_parquet(rows, work / "accounts.parquet"), work, scaled)
-        assert_frame_equal(got, result.rows.select(RESULT_COLUMNS))
+        assert_frame_equal(got, result.rows.select(RESULT_COLUMNS), check_exact=True)
         ran.append(1)
         return result
 
@@ -283,7 +283,7 @@ def hypothesis_plan_agrees(
     text = PROPERTIES.plan_yaml(roots, with_workload)
     work = tmp_path_factory.mktemp("property")
     got, _totals = both_engines(text, as_parquet(rows, work / "accounts.parquet"), work, scaled)
-    assert_frame_equal(got, run_plan(text, rows).rows.select(RESULT_COLUMNS))
+    assert_frame_equal(got, run_plan(text, rows).rows.select(RESULT_COLUMNS), check_exact=True)
 
 
 CATCH_ALL = """\
